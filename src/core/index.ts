@@ -1,0 +1,8 @@
+/**
+ * `retain/core`: Retain's pure analytics — metrics, models and numerics over in-memory data.
+ * No I/O, no database, no Node built-ins: it runs in Node and in the browser alike.
+ * This file is the curated public surface; nothing else under src/core is imported from outside.
+ */
+export * from './data/index.js';
+export { type CoreIssue, fail, ok, type Result } from './result.js';
+export * from './time/index.js';

@@ -1,0 +1,15 @@
+export {
+  addLocalDays,
+  addPeriods,
+  assertTimeZone,
+  type CalendarOptions,
+  GRANULARITIES,
+  type Granularity,
+  instantFromLocal,
+  LocalDayMapper,
+  localDayNumber,
+  PeriodGrid,
+  periodLabel,
+  periodStart,
+  type WeekStart,
+} from './periods.js';
