@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: runs every benchmark script in bench/ (files named `*.bench.ts`), each in a fresh
+ * process so its timings and peak memory are its own, and prints their reports in turn.
+ * A name filter may be given: `npm run bench -- analyze`.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const filter = process.argv[2];
+const scripts = readdirSync(benchDir, { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.bench.ts') && (!filter || file.includes(filter)))
+  .sort();
+
+let failures = 0;
+for (const script of scripts) {
+  process.stdout.write(`\n=== ${script} ===\n`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, script)], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) failures++;
+}
+process.exitCode = failures === 0 ? 0 : 1;
