@@ -1,0 +1,1 @@
+export { type OrderMetrics, type OrderMetricsOptions, orderMetrics } from './order-metrics.js';
