@@ -1,0 +1,81 @@
+/**
+ * Parsing of the option values the commands share: local dates, periods, zones, numbers and the
+ * `--map` column mapping. Every failure is a `CliError` (exit code 2) naming the option.
+ */
+import { assertTimeZone, type Granularity, instantFromLocal, localDayNumber } from '../core/index.js';
+import { CliError } from './cli-error.js';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses `YYYY-MM-DD` as the instant of that local date's midnight in `timeZone`. */
+export function parseLocalDate(value: string, option: string, timeZone: string): number {
+  const match = DATE.exec(value.trim());
+  if (!match) throw new CliError(`${option}: expected a date as YYYY-MM-DD, got "${value}"`);
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
+    throw new CliError(`${option}: "${value}" is not a calendar date`);
+  }
+  return instantFromLocal({ year, month, day }, timeZone);
+}
+
+/**
+ * An inclusive end date: `--to 2024-03-31` means "through the end of 31 March", i.e. the instant of
+ * local midnight starting 1 April (the half-open end of the range).
+ */
+export function parseInclusiveEndDate(value: string, option: string, timeZone: string): number {
+  const startOfDay = parseLocalDate(value, option, timeZone);
+  const dayNumber = localDayNumber(startOfDay, timeZone);
+  const next = new Date((dayNumber + 1) * 86_400_000);
+  return instantFromLocal(
+    { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() },
+    timeZone,
+  );
+}
+
+export function parseTimeZone(value: string): string {
+  try {
+    assertTimeZone(value);
+  } catch (error) {
+    throw new CliError(`--tz: ${(error as Error).message}`);
+  }
+  return value;
+}
+
+export function parseChoice<T extends string>(value: string, option: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new CliError(`${option}: expected one of ${choices.join(', ')}, got "${value}"`);
+}
+
+export const PERIODS: readonly Granularity[] = ['day', 'week', 'month', 'quarter', 'year'];
+
+export function parsePositiveInteger(value: string, option: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new CliError(`${option}: expected a positive whole number, got "${value}"`);
+  }
+  return number;
+}
+
+export function parseNumberInRange(value: string, option: string, min: number, max: number): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) {
+    throw new CliError(`${option}: expected a number from ${min} to ${max}, got "${value}"`);
+  }
+  return number;
+}
+
+/** Parses `--map customer_id=Email,ordered_at=Created at` into `{ customer_id: 'Email', … }`. */
+export function parseColumnMap(value: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of value.split(',')) {
+    const separator = pair.indexOf('=');
+    const field = pair.slice(0, separator).trim();
+    const column = pair.slice(separator + 1).trim();
+    if (separator <= 0 || field === '' || column === '') {
+      throw new CliError(`--map: expected field=Column pairs separated by commas, got "${pair}"`);
+    }
+    map[field] = column;
+  }
+  return map;
+}

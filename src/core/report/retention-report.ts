@@ -1,0 +1,365 @@
+/**
+ * The retention report: everything `retain analyze` prints, as one plain object with stable,
+ * documented field names (docs/cli.md). It only assembles the core's metrics — each number is
+ * defined in docs/metrics.md — so the CLI, the API and the dashboard give identical results.
+ */
+import { historicalValue } from '../clv/historical-value.js';
+import { type CohortMatrix, orderCohorts, orderCohortsBy, subscriptionCohorts, subscriptionCohortsBy } from '../cohorts/index.js';
+import type { OrderTable } from '../data/order-table.js';
+import type { SubscriptionTable } from '../data/subscription-table.js';
+import { orderMetrics } from '../orders/index.js';
+import {
+  type PeriodRetention,
+  periodRetention,
+  retentionSeries,
+  subscriptionPeriodRetention,
+  subscriptionRetentionSeries,
+} from '../retention/index.js';
+import { mrrAt, mrrMovements } from '../revenue/index.js';
+import { rfm } from '../rfm/index.js';
+import { type Granularity, PeriodGrid, type WeekStart } from '../time/periods.js';
+
+export interface ReportOptions {
+  /** Granularity of the retention period, the series and the cohorts. Default `month`. */
+  readonly period?: Granularity;
+  /** Start of the analysed range (an instant); default: the start of the data. */
+  readonly from?: number;
+  /** End of the analysed range (exclusive instant); default: the last order's instant. */
+  readonly to?: number;
+  readonly timeZone?: string;
+  readonly weekStartsOn?: WeekStart;
+  /** Transactional activity window W in days (metrics.md §1). Default 365. */
+  readonly windowDays?: number;
+  /** A customer attribute to break the cohort matrix down by (its value at acquisition). */
+  readonly by?: string;
+  /** Gross margin applied to value figures (0–1). Default 1. */
+  readonly margin?: number;
+}
+
+/** A cohort matrix in the report's JSON form. */
+export interface ReportCohorts {
+  readonly granularity: Granularity;
+  readonly mode: 'transactional' | 'subscription';
+  readonly kind: 'first-time' | 'recurring';
+  readonly measure: 'classic' | 'rolling';
+  readonly rows: readonly ReportCohortRow[];
+  readonly average: { readonly rates: readonly (number | null)[]; readonly sizes: readonly number[] };
+  /** Present with `by`: one matrix per attribute value. */
+  readonly breakdown?: readonly {
+    readonly attribute: string;
+    readonly value: string;
+    readonly rows: readonly ReportCohortRow[];
+    readonly average: { readonly rates: readonly (number | null)[]; readonly sizes: readonly number[] };
+  }[];
+}
+
+export interface ReportCohortRow {
+  readonly cohort: string;
+  readonly size: number;
+  /** `counts[k]`: customers of the cohort active in period cohort + k; `null` once that period is incomplete. */
+  readonly counts: readonly (number | null)[];
+  /** Percentages 0–100, unrounded. */
+  readonly rates: readonly (number | null)[];
+  /** Net revenue of the cohort in period cohort + k, in currency units. */
+  readonly revenue: readonly (number | null)[];
+}
+
+export interface RetentionReport {
+  readonly mode: 'transactional' | 'subscription';
+  readonly timeZone: string;
+  readonly period: Granularity;
+  /** ISO instants of the first row and of the data's end. */
+  readonly dataStart: string;
+  readonly dataEnd: string;
+  /** Retention over the reported period; `null` when the data holds no complete period. */
+  readonly retention: (PeriodRetention & { readonly from: string; readonly to: string }) | null;
+  /** One entry per complete period of the analysed range. */
+  readonly series: readonly (PeriodRetention & { readonly from: string; readonly to: string })[];
+  readonly cohorts: ReportCohorts;
+  readonly orders: ReportOrders | null;
+  readonly rfm: ReportRfm | null;
+  readonly clv: ReportClv;
+  readonly mrr: ReportMrr | null;
+  /** Sentences explaining anything the report could not compute. */
+  readonly notes: readonly string[];
+}
+
+export interface ReportOrders {
+  readonly customers: number;
+  readonly orders: number;
+  readonly refunds: number;
+  readonly revenue: number;
+  readonly averageOrderValue: number | null;
+  readonly purchaseFrequency: number | null;
+  readonly repeatPurchaseRate: number | null;
+}
+
+export interface ReportRfm {
+  readonly asOf: string;
+  readonly segments: readonly { readonly name: string; readonly customers: number; readonly revenue: number }[];
+}
+
+export interface ReportClv {
+  readonly margin: number;
+  readonly historical: { readonly customers: number; readonly total: number; readonly mean: number | null; readonly median: number | null };
+}
+
+export interface ReportMrr {
+  /** MRR at the data's end, in currency units. */
+  readonly current: number;
+  readonly movements: readonly {
+    readonly month: string;
+    readonly mrrStart: number;
+    readonly mrrEnd: number;
+    readonly new: number;
+    readonly expansion: number;
+    readonly contraction: number;
+    readonly churn: number;
+    readonly reactivation: number;
+    readonly nrr: number | null;
+    readonly grr: number | null;
+  }[];
+}
+
+const iso = (instant: number): string => new Date(instant).toISOString();
+const units = (cents: number): number => cents / 100;
+const unitsOrNull = (cents: number | null): number | null => (cents === null ? null : cents / 100);
+
+interface Range {
+  readonly dataStart: number;
+  readonly dataEnd: number;
+  readonly rangeStart: number;
+}
+
+function withDates(retention: PeriodRetention): PeriodRetention & { from: string; to: string } {
+  return { ...retention, from: iso(retention.start), to: iso(retention.end) };
+}
+
+/** The complete periods of the analysed range, and the period the summary reports. */
+function reportPeriods(range: Range, options: ReportOptions) {
+  const period = options.period ?? 'month';
+  const calendar = { timeZone: options.timeZone ?? 'UTC', weekStartsOn: options.weekStartsOn ?? 'monday' };
+  const grid = PeriodGrid.covering(range.rangeStart, Math.max(range.dataEnd, range.rangeStart + 1), period, calendar);
+  let completeCount = 0;
+  while (completeCount < grid.count && grid.isComplete(completeCount, range.dataEnd)) completeCount++;
+  return { grid, completeCount, period, calendar };
+}
+
+function cohortRows(matrix: CohortMatrix): ReportCohortRow[] {
+  return matrix.rows.map((row) => ({
+    cohort: row.cohort,
+    size: row.size,
+    counts: row.counts,
+    rates: row.rates,
+    revenue: row.revenueCents.map(unitsOrNull),
+  }));
+}
+
+function cohortAverage(matrix: CohortMatrix) {
+  return { rates: matrix.average.rates, sizes: matrix.average.sizes };
+}
+
+function cohortReport(matrix: CohortMatrix, breakdown?: { attribute: string; values: { value: string; matrix: CohortMatrix }[] }): ReportCohorts {
+  return {
+    granularity: matrix.granularity,
+    mode: matrix.mode,
+    kind: matrix.kind,
+    measure: matrix.measure,
+    rows: cohortRows(matrix),
+    average: cohortAverage(matrix),
+    ...(breakdown
+      ? {
+          breakdown: breakdown.values.map(({ value, matrix: part }) => ({
+            attribute: breakdown.attribute,
+            value,
+            rows: cohortRows(part),
+            average: cohortAverage(part),
+          })),
+        }
+      : {}),
+  };
+}
+
+function summaryRetention(
+  range: Range,
+  options: ReportOptions,
+  periods: ReturnType<typeof reportPeriods>,
+  compute: (start: number, end: number, label: string) => PeriodRetention,
+): { retention: RetentionReport['retention']; note?: string } {
+  // An explicit --from/--to range is itself the reported period; otherwise the last complete one.
+  if (options.from !== undefined && options.to !== undefined) {
+    return { retention: withDates(compute(options.from, options.to, '')) };
+  }
+  if (periods.completeCount === 0) {
+    return {
+      retention: null,
+      note: `The data covers no complete ${periods.period}: choose a shorter --period or give --from and --to.`,
+    };
+  }
+  const last = periods.completeCount - 1;
+  return {
+    retention: withDates(compute(periods.grid.start(last), periods.grid.end(last), periods.grid.label(last))),
+  };
+}
+
+function dataRange(first: number, last: number, options: ReportOptions): Range {
+  const dataEnd = options.to ?? last;
+  return { dataStart: first, dataEnd, rangeStart: options.from ?? first };
+}
+
+/** The full report for a table of orders (transactional mode). */
+export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): RetentionReport {
+  if (orders.length === 0) throw new RangeError('There are no orders to analyse.');
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < orders.length; i++) {
+    const at = orders.orderedAt[i]!;
+    if (at < first) first = at;
+    if (at > last) last = at;
+  }
+  const range = dataRange(first, last, options);
+  const periods = reportPeriods(range, options);
+  const windowDays = options.windowDays ?? 365;
+  const timeZone = options.timeZone ?? 'UTC';
+  const notes: string[] = [];
+
+  const summary = summaryRetention(range, options, periods, (start, end, label) =>
+    periodRetention(orders, { start, end, windowDays, timeZone, label }),
+  );
+  if (summary.note) notes.push(summary.note);
+
+  const series = retentionSeries(orders, { grid: periods.grid, windowDays })
+    .slice(0, periods.completeCount)
+    .map(withDates);
+
+  const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
+  const matrix = orderCohorts(orders, cohortOptions);
+  const cohorts = cohortReport(
+    matrix,
+    options.by ? { attribute: options.by, values: orderCohortsBy(orders, options.by, cohortOptions) } : undefined,
+  );
+
+  const metrics = orderMetrics(orders, { from: range.rangeStart, to: nextInstant(range.dataEnd, options) });
+  const scores = rfm(orders, { asOf: range.dataEnd, timeZone });
+  const margin = options.margin ?? 1;
+  const historical = historicalValue(orders, { margin, asOf: nextInstant(range.dataEnd, options) });
+
+  return {
+    mode: 'transactional',
+    timeZone,
+    period: periods.period,
+    dataStart: iso(range.dataStart),
+    dataEnd: iso(range.dataEnd),
+    retention: summary.retention,
+    series,
+    cohorts,
+    orders: {
+      customers: metrics.customers,
+      orders: metrics.orders,
+      refunds: metrics.refunds,
+      revenue: units(metrics.netRevenueCents),
+      averageOrderValue: unitsOrNull(metrics.averageOrderValueCents),
+      purchaseFrequency: metrics.purchaseFrequency,
+      repeatPurchaseRate: metrics.repeatPurchaseRate,
+    },
+    rfm: {
+      asOf: iso(scores.asOf),
+      segments: scores.segments.map((segment) => ({
+        name: segment.name,
+        customers: segment.customers,
+        revenue: units(segment.revenueCents),
+      })),
+    },
+    clv: {
+      margin,
+      historical: {
+        customers: historical.customers,
+        total: units(historical.totalCents),
+        mean: unitsOrNull(historical.meanCents),
+        median: unitsOrNull(historical.medianCents),
+      },
+    },
+    mrr: null,
+    notes,
+  };
+}
+
+/**
+ * Without `--to`, the data's end is the last order's instant and that order belongs to the data:
+ * ranges that must include it end one millisecond later.
+ */
+function nextInstant(dataEnd: number, options: ReportOptions): number {
+  return options.to === undefined ? dataEnd + 1 : dataEnd;
+}
+
+/** The full report for a table of paid subscriptions (subscription mode). */
+export function analyzeSubscriptions(subscriptions: SubscriptionTable, options: ReportOptions = {}): RetentionReport {
+  if (subscriptions.length === 0) throw new RangeError('There are no paid subscriptions to analyse.');
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < subscriptions.length; i++) {
+    const started = subscriptions.startedAt[i]!;
+    const ended = subscriptions.endedAt[i]!;
+    if (started < first) first = started;
+    if (started > last) last = started;
+    if (Number.isFinite(ended) && ended > last) last = ended;
+  }
+  const range = dataRange(first, last, options);
+  const periods = reportPeriods(range, options);
+  const timeZone = options.timeZone ?? 'UTC';
+  const notes: string[] = [];
+
+  const summary = summaryRetention(range, options, periods, (start, end, label) =>
+    subscriptionPeriodRetention(subscriptions, { start, end, label }),
+  );
+  if (summary.note) notes.push(summary.note);
+  const series = subscriptionRetentionSeries(subscriptions, { grid: periods.grid })
+    .slice(0, periods.completeCount)
+    .map(withDates);
+
+  const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
+  const matrix = subscriptionCohorts(subscriptions, cohortOptions);
+  const cohorts = cohortReport(
+    matrix,
+    options.by
+      ? { attribute: options.by, values: subscriptionCohortsBy(subscriptions, options.by, cohortOptions) }
+      : undefined,
+  );
+
+  const monthGrid = PeriodGrid.covering(range.rangeStart, Math.max(range.dataEnd, range.rangeStart + 1), 'month', {
+    timeZone,
+  });
+  let completeMonths = 0;
+  while (completeMonths < monthGrid.count && monthGrid.isComplete(completeMonths, range.dataEnd)) completeMonths++;
+  const movements = completeMonths === 0 ? [] : mrrMovements(subscriptions, monthGrid).slice(0, completeMonths);
+
+  return {
+    mode: 'subscription',
+    timeZone,
+    period: periods.period,
+    dataStart: iso(range.dataStart),
+    dataEnd: iso(range.dataEnd),
+    retention: summary.retention,
+    series,
+    cohorts,
+    orders: null,
+    rfm: null,
+    clv: { margin: options.margin ?? 1, historical: { customers: 0, total: 0, mean: null, median: null } },
+    mrr: {
+      current: units(mrrAt(subscriptions, range.dataEnd)),
+      movements: movements.map((movement) => ({
+        month: movement.label,
+        mrrStart: units(movement.mrrStartCents),
+        mrrEnd: units(movement.mrrEndCents),
+        new: units(movement.newCents),
+        expansion: units(movement.expansionCents),
+        contraction: units(movement.contractionCents),
+        churn: units(movement.churnCents),
+        reactivation: units(movement.reactivationCents),
+        nrr: movement.nrr,
+        grr: movement.grr,
+      })),
+    },
+    notes,
+  };
+}
