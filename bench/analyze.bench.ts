@@ -1,0 +1,144 @@
+/**
+ * `retain analyze` end to end on 10 M orders over 1 M customers (seeded), against DuckDB computing
+ * the same monthly cohort matrix from the same file in the same run.
+ *
+ * Targets (issue #2): ≥ 1 M rows/s parse + compute, peak RSS < 2 GB, and the whole report in at most
+ * 2× DuckDB's time for the cohort matrix alone.
+ *
+ *   npx tsx bench/analyze.bench.ts [--rows 10000000] [--customers 1000000]
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argument = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const ROWS = argument('--rows', 10_000_000);
+const CUSTOMERS = argument('--customers', 1_000_000);
+
+/** Mulberry32: a small, fast, seeded PRNG so every run benchmarks the same file. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Rows are written in time order (as exports are): row j's instant grows evenly over three years.
+ * Each row is a new customer with probability CUSTOMERS / ROWS, else a repeat order by an existing
+ * customer, drawn with a bias towards recent ones (u² of the id range from the top) so cohorts decay.
+ */
+async function generate(path: string): Promise<void> {
+  const next = random(20_260_101);
+  const start = Date.UTC(2022, 0, 1);
+  const span = Date.UTC(2025, 0, 1) - start;
+  const countries = ['US', 'FR', 'DE', 'GB', 'JP', 'BR', 'IN', 'CA'];
+  const out = createWriteStream(path);
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.write(text)) resolve();
+      else out.once('drain', resolve).once('error', reject);
+    });
+  await write('customer_id,order_id,ordered_at,amount,country\n');
+  let customers = 0;
+  let chunk = '';
+  const newShare = CUSTOMERS / ROWS;
+  for (let row = 0; row < ROWS; row++) {
+    let customer: number;
+    if (customers === 0 || (customers < CUSTOMERS && next() < newShare)) customer = customers++;
+    else {
+      const u = next();
+      customer = customers - 1 - Math.floor(u * u * customers);
+    }
+    const at = new Date(start + Math.floor((row / ROWS) * span)).toISOString();
+    const cents = 500 + Math.floor(next() * 20_000);
+    chunk += `c${customer},o${row},${at},${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')},${countries[customer % 8]}\n`;
+    if (chunk.length > 1 << 20) {
+      await write(chunk);
+      chunk = '';
+    }
+  }
+  await write(chunk);
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+function seconds(from: bigint): number {
+  return Number(process.hrtime.bigint() - from) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const dataDir = join(root, 'bench', '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, `orders-${ROWS}-${CUSTOMERS}.csv`);
+  if (!existsSync(file)) {
+    process.stdout.write(`generating ${ROWS.toLocaleString('en-US')} orders over ${CUSTOMERS.toLocaleString('en-US')} customers…\n`);
+    const began = process.hrtime.bigint();
+    await generate(file);
+    process.stdout.write(`  ${(statSync(file).size / 1e6).toFixed(0)} MB in ${seconds(began).toFixed(1)} s\n`);
+  }
+
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
+    spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  }
+
+  // Ours: the real CLI in a fresh process; GNU time reports its peak resident set.
+  const began = process.hrtime.bigint();
+  const ours = spawnSync(
+    '/usr/bin/time',
+    ['-f', 'MAXRSS_KB=%M', process.execPath, join(root, 'bin', 'retain.js'), 'analyze', file, '--json'],
+    { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 },
+  );
+  const oursSeconds = seconds(began);
+  if (ours.status !== 0) {
+    process.stderr.write(ours.stderr);
+    throw new Error(`retain analyze failed with exit code ${ours.status}`);
+  }
+  const peakMb = Number(/MAXRSS_KB=(\d+)/.exec(ours.stderr)?.[1] ?? Number.NaN) / 1024;
+  const report = JSON.parse(ours.stdout) as { cohorts: { rows: { size: number }[] } };
+  const ourCohortCustomers = report.cohorts.rows.reduce((sum, row) => sum + row.size, 0);
+
+  // Reference: DuckDB, same file, the monthly first-time cohort matrix (2 threads on this machine).
+  const duck = await DuckDBInstance.create(':memory:');
+  const connection = await duck.connect();
+  const duckBegan = process.hrtime.bigint();
+  const result = await connection.runAndReadAll(`
+    WITH o AS (
+      SELECT customer_id, date_trunc('month', ordered_at::TIMESTAMP) AS month
+      FROM read_csv('${file}', header = true,
+        columns = { 'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'ordered_at': 'TIMESTAMPTZ', 'amount': 'DECIMAL(12,2)', 'country': 'VARCHAR' })
+    ),
+    first AS (SELECT customer_id, min(month) AS cohort FROM o GROUP BY customer_id),
+    active AS (SELECT DISTINCT o.customer_id, f.cohort, o.month FROM o JOIN first f USING (customer_id))
+    SELECT cohort, date_diff('month', cohort, month) AS k, count(*) AS customers
+    FROM active GROUP BY cohort, k ORDER BY cohort, k`);
+  const duckSeconds = seconds(duckBegan);
+  const duckCohortCustomers = result
+    .getRowObjects()
+    .filter((row) => Number(row.k) === 0)
+    .reduce((sum, row) => sum + Number(row.customers), 0);
+  connection.closeSync();
+
+  const rowsPerSecond = ROWS / oursSeconds;
+  const ratio = oursSeconds / duckSeconds;
+  const lines = [
+    `rows                     ${ROWS.toLocaleString('en-US')} orders, ${CUSTOMERS.toLocaleString('en-US')} customers, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
+    `retain analyze (whole)   ${oursSeconds.toFixed(2)} s   ${(rowsPerSecond / 1e6).toFixed(2)} M rows/s   (target ≥ 1.00)`,
+    `peak memory              ${peakMb.toFixed(0)} MB   (target < 2048)`,
+    `DuckDB cohort matrix     ${duckSeconds.toFixed(2)} s`,
+    `ratio ours / DuckDB      ${ratio.toFixed(2)}×   (target ≤ 2.00)`,
+    `cohort customers         ours ${ourCohortCustomers.toLocaleString('en-US')}, DuckDB ${duckCohortCustomers.toLocaleString('en-US')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
