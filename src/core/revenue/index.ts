@@ -1,0 +1,1 @@
+export { type MrrMovement, type MrrMovementCustomers, mrrAt, mrrMovements } from './mrr.js';
