@@ -1,0 +1,1 @@
+export { type InputIssue, notFound, RetainError, type RetainErrorCode } from './retain-error.js';
