@@ -5,4 +5,5 @@
  */
 export * from './data/index.js';
 export { type CoreIssue, fail, ok, type Result } from './result.js';
+export * from './retention/index.js';
 export * from './time/index.js';

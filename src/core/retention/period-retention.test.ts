@@ -336,24 +336,32 @@ describe('subscriptionPeriodRetention (metrics.md §1 subscription mode, March 2
     ]);
   });
 
-  it('counts a first subscription starting exactly at `start` once, as retained (new ∩ S, see the doc)', () => {
+  it('makes a first subscription starting exactly at a boundary new in that period, not active at its start', () => {
     const subscriptions = subscriptionTableFromRecords([subscription('on-the-dot', MARCH_START, null)]);
-    const result = subscriptionPeriodRetention(subscriptions, { start: MARCH_START, end: APRIL_START });
-    // startedAt ≤ 03-01 < ∞: in S and in E; acquisition 03-01 ∈ [03-01, 04-01): new.
-    // CRR = (1 − 1) / 1 × 100 = 0; the decomposition puts them in retained only: 1 = 1 + 0 + 0.
-    expect(measures(result)).toEqual({
-      S: 1,
+    const march = subscriptionPeriodRetention(subscriptions, { start: MARCH_START, end: APRIL_START });
+    // startedAt = 03-01 covers 03-01, but the customer is only acquired at 03-01, so not in S
+    // (active at a boundary requires acquisition before it); new in March and active at 04-01:
+    // S = 0, E = 1, N = 1 → CRR null (S = 0), newActiveAtEnd 1; identity 1 = 0 + 0 + 1.
+    expect(measures(march)).toEqual({
+      S: 0,
       E: 1,
       N: 1,
-      crr: 0,
-      retained: 1,
+      crr: null,
+      retained: 0,
       churned: 0,
       reactivated: 0,
-      newActiveAtEnd: 0,
-      retentionRate: 100,
-      churnRate: 0,
+      newActiveAtEnd: 1,
+      retentionRate: null,
+      churnRate: null,
     });
-    const grid = PeriodGrid.covering(MARCH_START, APRIL_START, 'month');
-    expect(measures(subscriptionRetentionSeries(subscriptions, { grid })[0]!)).toEqual(measures(result));
+    // In February, whose end is that same instant, they are neither in E nor reactivated.
+    const february = subscriptionPeriodRetention(subscriptions, {
+      start: utc('2024-02-01T00:00:00'),
+      end: MARCH_START,
+    });
+    expect([february.E, february.reactivated, february.N]).toEqual([0, 0, 0]);
+    const grid = PeriodGrid.covering(utc('2024-02-01T00:00:00'), APRIL_START, 'month');
+    const series = subscriptionRetentionSeries(subscriptions, { grid });
+    expect(series.map(measures)).toEqual([measures(february), measures(march)]);
   });
 });

@@ -11,11 +11,12 @@ import { addLocalDays, assertTimeZone } from '../time/periods.js';
  *   left within the period pull it down, even below 0);
  * - `retained` = |S ∩ E|, `churned` = |S \ E|, `newActiveAtEnd` = |new ∩ E|,
  *   `reactivated` = |E \ S| − |new ∩ E|, so E = retained + reactivated + newActiveAtEnd.
- *   metrics.md assumes new ∩ S = ∅, which always holds for orders (a new customer has no order
- *   before `start`); in subscription mode a first subscription starting exactly at `start` is both
- *   active at `start` and new. Such a customer is counted once, in `retained` (they are in S ∩ E),
- *   and left out of `newActiveAtEnd`: i.e. `newActiveAtEnd` = |(new ∩ E) \ S|, so the identity
- *   holds and `reactivated` = |(E \ S) \ new| is never negative;
+ *   A customer counts as active at a boundary t only if they were acquired before t. For orders
+ *   this is automatic (an order in `[t − W, t)` precedes t); for subscriptions it settles a first
+ *   subscription starting exactly at a boundary (common when dates have no time of day): it makes
+ *   its customer new in the period that starts there, not also active at that period's start nor
+ *   "reactivated" at the end of the period before. So new ∩ S = ∅ as metrics.md assumes, the
+ *   identity holds, and each period's E is the next period's S;
  * - `retentionRate` = retained / S × 100, `churnRate` = churned / S × 100 = 100 − retentionRate.
  *
  * Every rate is `null` when S = 0 (undefined, never 0 or NaN).
@@ -214,18 +215,17 @@ function countFlags(
   let retained = 0;
   let newActiveAtEnd = 0;
   for (let who = 0; who < acquiredAt.length; who++) {
-    const atStart = activeAtStart[who] === 1;
-    const atEnd = activeAtEnd[who] === 1;
     const acquired = acquiredAt[who]!;
+    // Active at a boundary only once acquired before it (see `PeriodRetention`).
+    const atStart = activeAtStart[who] === 1 && acquired < start;
+    const atEnd = activeAtEnd[who] === 1 && acquired < end;
     const isNew = acquired >= start && acquired < end;
     if (atStart) startActive++;
     if (atEnd) endActive++;
     if (atStart && atEnd) retained++;
     if (isNew) {
       newCount++;
-      // Only a subscription starting exactly at `start` makes a customer both new and in S; they
-      // are counted once, as retained, so the identity holds and `reactivated` stays ≥ 0.
-      if (atEnd && !atStart) newActiveAtEnd++;
+      if (atEnd) newActiveAtEnd++;
     }
   }
   return retentionFromCounts(start, end, label, {

@@ -77,10 +77,7 @@ function tallyCustomer(
 ): void {
   if (acquiredIn >= 0 && acquiredIn < periods) {
     tallies.newCount[acquiredIn]!++;
-    // Same rule as `periodRetention`: a customer also active at the period's start (a subscription
-    // starting exactly on the boundary) is counted as retained, not as new at end.
-    if (scratch[acquiredIn + 1] === 1 && scratch[acquiredIn] !== 1)
-      tallies.newActiveAtEndCount[acquiredIn]!++;
+    if (scratch[acquiredIn + 1] === 1) tallies.newActiveAtEndCount[acquiredIn]!++;
   }
   for (let boundary = firstMarked; boundary <= lastMarked; boundary++) {
     if (scratch[boundary] !== 1) continue;
@@ -201,7 +198,8 @@ export function subscriptionRetentionSeries(
     const last = offsets[who + 1]!;
     if (first === last) continue;
     // Rows are in startedAt order, so the first row is the acquisition.
-    const acquiredIn = firstGreater(boundaries, startedAt[rows[first]!]!) - 1;
+    const acquiredAt = startedAt[rows[first]!]!;
+    const acquiredIn = firstGreater(boundaries, acquiredAt) - 1;
     let firstMarked = periods + 1;
     let markedUpTo = 0;
     for (let position = first; position < last; position++) {
@@ -213,6 +211,10 @@ export function subscriptionRetentionSeries(
       for (let boundary = Math.max(from, markedUpTo); boundary <= to; boundary++) scratch[boundary] = 1;
       if (to + 1 > markedUpTo) markedUpTo = to + 1;
     }
+    // Active at a boundary only once acquired before it: a first subscription starting exactly on
+    // boundary k makes the customer new in period k, not active at its start (see PeriodRetention).
+    if (acquiredIn >= 0 && acquiredIn <= periods && boundaries[acquiredIn] === acquiredAt)
+      scratch[acquiredIn] = 0;
     tallyCustomer(tallies, scratch, firstMarked, markedUpTo - 1, acquiredIn, periods);
   }
   return seriesFromTallies(grid, tallies);
