@@ -1,0 +1,179 @@
+/**
+ * Opening the store: `DATABASE_URL` picks SQLite (embedded default) or PostgreSQL (production),
+ * and the rest of the code sees one `Kysely<Database>`.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DialectName } from './dialect.js';
+import type { Database } from './schema.js';
+
+/** The URL used when neither an argument nor `DATABASE_URL` is given. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/retain.db';
+
+/** How long a SQLite writer waits for another writer's lock before failing with SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/** Where the data lives, parsed from a database URL. */
+export type DatabaseLocation =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | { readonly dialect: 'postgres'; readonly connectionString: string; readonly schema?: string };
+
+/** An open store. `close()` ends the pool (PostgreSQL) or closes the file (SQLite); it is idempotent. */
+export interface DatabaseConnection {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** The PostgreSQL schema selected through `search_path`, when one was asked for. */
+  readonly schema?: string;
+  close(): Promise<void>;
+  /**
+   * Writes a consistent copy of a SQLite database to `destinationPath` while it stays in use
+   * (SQLite's online backup API). PostgreSQL rejects: use `pg_dump` (docs/operations.md).
+   */
+  backup(destinationPath: string): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /**
+   * PostgreSQL only: the schema every unqualified table name resolves to (sets `search_path` on
+   * each pooled connection). Overrides a `?schema=` in the URL. Must be a plain identifier.
+   */
+  readonly schema?: string;
+  /** PostgreSQL only: the pool size (default 10). */
+  readonly maxConnections?: number;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parses a database URL: `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`), or
+ * `postgres://…` / `postgresql://…` with an optional `?schema=<name>` that Retain itself reads
+ * (it is removed before the URL reaches the driver).
+ *
+ * Example: `parseDatabaseUrl('sqlite:./data/retain.db')` → `{ dialect: 'sqlite', path: './data/retain.db' }`.
+ */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (url.startsWith('sqlite:')) {
+    let path = url.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2);
+    if (path === '') throw new Error(`The SQLite URL "${url}" names no file (e.g. sqlite:./data/retain.db)`);
+    return { dialect: 'sqlite', path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema');
+    if (schema === null) return { dialect: 'postgres', connectionString: url };
+    parsed.searchParams.delete('schema');
+    return { dialect: 'postgres', connectionString: parsed.toString(), schema };
+  }
+  throw new Error(
+    `Unsupported DATABASE_URL "${redact(url)}": use sqlite:<path> (e.g. ${DEFAULT_DATABASE_URL}) or postgres://user@host:5432/db`,
+  );
+}
+
+/**
+ * Opens the store named by `url`, else `DATABASE_URL`, else `sqlite:./data/retain.db`.
+ *
+ * SQLite: creates the file's directory, then turns on WAL (readers do not block the writer),
+ * foreign keys (off by default in SQLite) and a busy timeout (a second process waits for the write
+ * lock instead of failing at once). PostgreSQL: a `pg` pool whose BIGINT and NUMERIC results come
+ * back as JS numbers (an error if a BIGINT exceeds 2^53, so precision is never lost silently) and
+ * whose JSON results come back as text, like SQLite's (see `fromJson`).
+ *
+ * Does not run migrations: call `migrateToLatest(connection.db)`.
+ * Example: `const { db, close } = openDatabase('sqlite:/tmp/retain.db');`
+ */
+export function openDatabase(url?: string, options: OpenDatabaseOptions = {}): DatabaseConnection {
+  const location = parseDatabaseUrl(url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  return location.dialect === 'sqlite' ? openSqlite(location.path) : openPostgres(location, options);
+}
+
+function openSqlite(path: string): DatabaseConnection {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  if (!inMemory) sqlite.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss can
+  // lose the last transactions (never corrupt the file).
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    close: closeOnce(db),
+    backup: async (destinationPath) => {
+      mkdirSync(dirname(resolve(destinationPath)), { recursive: true });
+      await sqlite.backup(destinationPath);
+    },
+  };
+}
+
+function openPostgres(
+  location: Extract<DatabaseLocation, { dialect: 'postgres' }>,
+  options: OpenDatabaseOptions,
+): DatabaseConnection {
+  const schema = options.schema ?? location.schema;
+  if (schema !== undefined && !IDENTIFIER.test(schema)) {
+    throw new Error(`Invalid PostgreSQL schema name "${schema}" (letters, digits and _ only)`);
+  }
+  const pool = new pg.Pool({
+    connectionString: location.connectionString,
+    max: options.maxConnections ?? 10,
+    types: postgresTypes,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    ...(schema === undefined ? {} : { schema }),
+    close: closeOnce(db),
+    backup: () => Promise.reject(new Error('Online backup is for SQLite; back up PostgreSQL with pg_dump')),
+  };
+}
+
+/** `close()` may be called more than once (a second call waits for the first). */
+function closeOnce(db: Kysely<Database>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= db.destroy();
+    return closing;
+  };
+}
+
+const { builtins } = pg.types;
+
+/**
+ * Parses a BIGINT. Instants (≈1.7e12 ms) and cents fit well within 2^53; a larger value would be
+ * rounded by `Number`, so it is an error instead.
+ */
+function parseBigint(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`BIGINT ${text} does not fit a JS number exactly`);
+  return value;
+}
+
+/**
+ * Per-pool type parsers (not pg's global registry, which other code in the process may rely on):
+ * BIGINT (also what COUNT(*) returns) → number; NUMERIC (what SUM(bigint) and AVG return) →
+ * number, as the analytics need a double anyway; JSON/JSONB → the text itself.
+ */
+const postgresTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (format === undefined || format === 'text') {
+      if (oid === builtins.INT8) return parseBigint;
+      if (oid === builtins.NUMERIC) return (text: string) => Number(text);
+      if (oid === builtins.JSON || oid === builtins.JSONB) return (text: string) => text;
+    }
+    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** The URL with its password hidden, for error messages. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,101 @@
+/**
+ * The few places where SQLite and PostgreSQL differ, kept in one file so that repositories can
+ * write one query for both.
+ *
+ * Storage conventions (the same on both dialects):
+ * - Instants are epoch milliseconds in a BIGINT column (INTEGER affinity on SQLite). No native
+ *   timestamp types: they differ between the two engines, and the analytics code works in epoch
+ *   milliseconds anyway (`src/core` convention).
+ * - Money is integer cents in a BIGINT column.
+ * - JSON documents are TEXT on SQLite and JSONB on PostgreSQL. Both drivers hand back the JSON
+ *   *text* (the PostgreSQL pool is configured not to parse it), so `toJson` / `fromJson` are the
+ *   only way in and out, and behave identically.
+ * - Booleans are INTEGER 0/1 on both (better-sqlite3 cannot bind a JS boolean): `toFlag` / `fromFlag`.
+ */
+import { type Kysely, PostgresAdapter, SqliteAdapter } from 'kysely';
+
+/** The two supported engines. */
+export type DialectName = 'sqlite' | 'postgres';
+
+declare const jsonTextBrand: unique symbol;
+
+/**
+ * JSON text as stored in a JSON column. Branded so that a column cannot be written with an
+ * arbitrary string by mistake: produce it with `toJson`, read it with `fromJson`.
+ */
+export type JsonText<T = unknown> = string & { readonly [jsonTextBrand]: T };
+
+/** A value that survives `JSON.stringify` → `JSON.parse` unchanged. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/**
+ * Which engine a Kysely instance (or a transaction from it) talks to, read from its adapter.
+ *
+ * O(1). Example: `dialectOf(openDatabase('sqlite::memory:').db) === 'sqlite'`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: works for any table map, including migrations' Kysely<any>.
+export function dialectOf(db: Kysely<any>): DialectName {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  if (adapter instanceof SqliteAdapter) return 'sqlite';
+  throw new Error(`Unsupported Kysely dialect adapter: ${adapter.constructor.name}`);
+}
+
+/**
+ * Serialises `value` for a JSON column (TEXT on SQLite, JSONB on PostgreSQL: PostgreSQL casts the
+ * text parameter to JSONB on insert).
+ *
+ * O(size of value). Example: `toJson({ plan: 'pro' })` → `'{"plan":"pro"}'`.
+ */
+export function toJson<T>(value: T): JsonText<T> {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new TypeError('Value cannot be stored as JSON (undefined or a function)');
+  return text as JsonText<T>;
+}
+
+/**
+ * Parses a JSON column as read from either driver (both return the text; see the pool's type
+ * parsers in `database.ts`). The type parameter is trusted, not checked: validate untrusted shapes.
+ *
+ * O(size of text). Example: `fromJson(toJson([1, 2]))` → `[1, 2]`.
+ */
+export function fromJson<T>(text: JsonText<T> | string): T {
+  return JSON.parse(text) as T;
+}
+
+/** Boolean → INTEGER 0/1 for flag columns. Example: `toFlag(true)` → `1`. */
+export function toFlag(value: boolean): 0 | 1 {
+  return value ? 1 : 0;
+}
+
+/** INTEGER 0/1 → boolean (any non-zero is true). Example: `fromFlag(0)` → `false`. */
+export function fromFlag(value: number): boolean {
+  return value !== 0;
+}
+
+/** The column type name used for JSON documents on `dialect` (used by migrations). */
+export function jsonColumnType(dialect: DialectName): 'jsonb' | 'text' {
+  return dialect === 'postgres' ? 'jsonb' : 'text';
+}
+
+/**
+ * True when `error` is a unique-constraint violation from either driver (better-sqlite3's
+ * `SQLITE_CONSTRAINT_UNIQUE` / `SQLITE_CONSTRAINT_PRIMARYKEY`, PostgreSQL's SQLSTATE 23505), so
+ * services can turn a duplicate into a domain error without knowing the engine.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True when `error` is a foreign-key violation from either driver (SQLite or SQLSTATE 23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

@@ -1,0 +1,273 @@
+/**
+ * The row types of every table, for Kysely's type checking. Keep in step with the migrations in
+ * `migrations/`. Conventions (see `dialect.ts`): `*_at` columns are epoch milliseconds, `*_cents`
+ * are integer cents, JSON columns are `JsonText`, flags are 0/1.
+ *
+ * Every table but `workspace` carries `workspace_id`, which leads its primary key, its unique
+ * constraints and its foreign keys, so that the schema can be distributed by workspace (Citus).
+ */
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { JsonText } from './dialect.js';
+
+/** A JSON column: written and read as `JsonText` (use `toJson` / `fromJson`). */
+type Json<T> = JsonText<T>;
+/** A column with a database default: optional on insert. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+/** Per-workspace settings kept in `workspace.settings` (missing keys take the documented defaults). */
+export interface WorkspaceSettings {
+  /** IANA time zone in which periods are cut (default `UTC`). */
+  readonly timeZone: string;
+  /** W in metrics.md §1: a customer is active with an order in the last W days (default 365). */
+  readonly activityWindowDays: number;
+  /** First day of a week for weekly periods (default `monday`). */
+  readonly weekStart: 'monday' | 'sunday';
+  /** ISO 4217 code amounts are reported in (default `USD`). */
+  readonly currency: string;
+}
+
+export interface WorkspaceTable {
+  id: string;
+  name: string;
+  /** Unique across the installation; used in URLs. */
+  slug: string;
+  settings: Json<Partial<WorkspaceSettings>>;
+  /** SHA-256 (hex) of the tracking write key; the key itself is shown once and never stored. */
+  write_key_hash: string;
+  /** The key's first characters, shown in the UI so people can tell keys apart. */
+  write_key_prefix: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type UserRole = 'owner' | 'admin' | 'analyst' | 'marketer' | 'agent';
+
+export interface AppUserTable {
+  workspace_id: string;
+  id: string;
+  /** Stored lower-cased; unique per workspace. */
+  email: string;
+  name: string | null;
+  /** Argon2id PHC string; null until the invited user sets a password. */
+  password_hash: string | null;
+  role: UserRole;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+  /** Users are disabled, not deleted: api keys and audit entries keep pointing at them. */
+  disabled_at: number | null;
+}
+
+export interface SessionTable {
+  workspace_id: string;
+  /** SHA-256 (hex) of the session token: the database never holds a usable token. */
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiKeyTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  /** SHA-256 (hex) of the secret key. */
+  key_hash: string;
+  /** The key's first characters, shown in lists. */
+  key_prefix: string;
+  /** Granted scopes, e.g. `["customers:read"]`. */
+  scopes: Json<string[]>;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CustomerTable {
+  workspace_id: string;
+  id: string;
+  /** The customer's id in the source system; unique per workspace when present. */
+  external_id: string | null;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  /** BCP 47 tag, e.g. `fr-CA`. */
+  language: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country: string | null;
+  /** IANA zone, for sending at local times. */
+  time_zone: string | null;
+  /** Free-form attributes used for segments and cohort breakdowns. */
+  attributes: Defaulted<Json<Record<string, unknown>>>;
+  consent_email_marketing: Defaulted<0 | 1>;
+  consent_sms_marketing: Defaulted<0 | 1>;
+  consent_updated_at: number | null;
+  signed_up_at: number | null;
+  created_at: number;
+  updated_at: number;
+  /** Set when personal data was erased on request; the row stays for aggregate counts. */
+  erased_at: number | null;
+}
+
+/** Lifecycle of an order. Refunds are rows of `refund`, not a status. */
+export type OrderStatus = 'pending' | 'completed' | 'cancelled';
+
+export interface CustomerOrderTable {
+  workspace_id: string;
+  id: string;
+  external_id: string | null;
+  customer_id: string;
+  ordered_at: number;
+  /** ISO 4217. */
+  currency: string;
+  /** Order total net of discounts, excluding tax and shipping, in cents. */
+  amount_cents: number;
+  status: Defaulted<OrderStatus>;
+  /** Where the order came from, e.g. `csv`, `api`, `shopify`. */
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrderItemTable {
+  workspace_id: string;
+  id: string;
+  order_id: string;
+  product_id: string | null;
+  product_name: string | null;
+  category: string | null;
+  quantity: Defaulted<number>;
+  unit_price_cents: number;
+}
+
+export interface RefundTable {
+  workspace_id: string;
+  id: string;
+  external_id: string | null;
+  order_id: string;
+  customer_id: string;
+  refunded_at: number;
+  currency: string;
+  /** Positive amount refunded, in cents. */
+  amount_cents: number;
+  reason: string | null;
+  created_at: number;
+}
+
+export type SubscriptionInterval = 'day' | 'week' | 'month' | 'year';
+export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'paused' | 'cancelled' | 'ended';
+
+export interface SubscriptionTable {
+  workspace_id: string;
+  id: string;
+  external_id: string | null;
+  customer_id: string;
+  plan: string | null;
+  interval: SubscriptionInterval;
+  interval_count: Defaulted<number>;
+  /** Price per billing interval, net of discounts, excluding tax, in cents. */
+  amount_cents: number;
+  currency: string;
+  status: SubscriptionStatus;
+  trial_start: number | null;
+  trial_end: number | null;
+  /** Start of the first paid period. */
+  started_at: number | null;
+  /** End of the paid coverage (for a cancelled subscription: the end of its paid period). */
+  ended_at: number | null;
+  /** When the customer asked to cancel. */
+  cancelled_at: number | null;
+  current_period_end: number | null;
+  /** When the subscription became past due (metrics.md §1 grace period). */
+  past_due_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventTable {
+  workspace_id: string;
+  id: string;
+  /** The sender's deduplication id; unique per workspace. */
+  message_id: string | null;
+  /** Resolved customer, when known. */
+  customer_id: string | null;
+  /** The sender's user id (a customer's external id). */
+  user_id: string | null;
+  anonymous_id: string | null;
+  name: string;
+  properties: Defaulted<Json<Record<string, unknown>>>;
+  occurred_at: number;
+  received_at: number;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead';
+
+export interface JobTable {
+  workspace_id: string;
+  id: string;
+  type: string;
+  payload: Json<unknown>;
+  status: Defaulted<JobStatus>;
+  /** Number of times the job was claimed (started). */
+  attempts: Defaulted<number>;
+  max_attempts: number;
+  /** Not claimable before this instant. */
+  run_at: number;
+  locked_by: string | null;
+  /** End of the current lease; a running job whose lease ended is claimable again. */
+  locked_until: number | null;
+  last_error: string | null;
+  idempotency_key: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export type AuditActorType = 'user' | 'api_key' | 'system';
+
+export interface AuditLogTable {
+  workspace_id: string;
+  id: string;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  /** What happened, e.g. `customer.erased`. */
+  action: string;
+  /** The entity's table or kind, e.g. `customer`. */
+  entity: string | null;
+  entity_id: string | null;
+  details: Defaulted<Json<Record<string, unknown>>>;
+  at: number;
+}
+
+/** The table map handed to `Kysely<Database>`. */
+export interface Database {
+  workspace: WorkspaceTable;
+  app_user: AppUserTable;
+  session: SessionTable;
+  api_key: ApiKeyTable;
+  customer: CustomerTable;
+  customer_order: CustomerOrderTable;
+  order_item: OrderItemTable;
+  refund: RefundTable;
+  subscription: SubscriptionTable;
+  event: EventTable;
+  job: JobTable;
+  audit_log: AuditLogTable;
+}
+
+export type WorkspaceRow = Selectable<WorkspaceTable>;
+export type NewWorkspaceRow = Insertable<WorkspaceTable>;
+export type AppUserRow = Selectable<AppUserTable>;
+export type CustomerRow = Selectable<CustomerTable>;
+export type NewCustomerRow = Insertable<CustomerTable>;
+export type CustomerUpdate = Updateable<CustomerTable>;
+export type CustomerOrderRow = Selectable<CustomerOrderTable>;
+export type OrderItemRow = Selectable<OrderItemTable>;
+export type RefundRow = Selectable<RefundTable>;
+export type SubscriptionRow = Selectable<SubscriptionTable>;
+export type EventRow = Selectable<EventTable>;
+export type JobRow = Selectable<JobTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
