@@ -93,7 +93,7 @@ function firstBoundaryAtOrAfter(boundaries: Float64Array, instant: number): numb
  * subscriptions and B boundaries; memory O(customers + n + B).
  *
  * @example
- * // one customer: 10.00/month from 2024-01-01, upgraded to 15.00/month on 2024-02-10
+ * // one customer: 10.00/month from 2024-01-05, upgraded to 15.00/month on 2024-02-10
  * mrrMovements(table, PeriodGrid.covering(jan1, mar1, 'month'))
  * // → 2024-01: new 1,000; 2024-02: expansion 500, nrr 150, grr 100
  */
