@@ -1,0 +1,11 @@
+/** Cohort retention matrices (metrics.md §3): first-time or recurring, classic or rolling. */
+export type {
+  CohortBreakdownEntry,
+  CohortKind,
+  CohortMatrix,
+  CohortMeasure,
+  CohortOptions,
+  CohortRow,
+} from './cohort-matrix.js';
+export { orderCohorts, orderCohortsBy } from './order-cohorts.js';
+export { subscriptionCohorts, subscriptionCohortsBy } from './subscription-cohorts.js';
