@@ -3,7 +3,11 @@
  * No I/O, no database, no Node built-ins: it runs in Node and in the browser alike.
  * This file is the curated public surface; nothing else under src/core is imported from outside.
  */
+export * from './clv/index.js';
 export * from './data/index.js';
+export * from './orders/index.js';
 export { type CoreIssue, fail, ok, type Result } from './result.js';
 export * from './retention/index.js';
+export * from './revenue/index.js';
+export * from './rfm/index.js';
 export * from './time/index.js';
