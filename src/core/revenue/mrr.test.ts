@@ -20,12 +20,14 @@ const monthly = (
   ...(endedAt ? { endedAt: at(endedAt) } : {}),
 });
 
-// Hand-made history. MRR (cents) of each customer at the boundaries Jan 1 | Feb 1 | Mar 1 | Apr 1 2024:
-//   a: 1000 | 1000 | 1500 | 1500   (10.00/month, upgraded to 15.00 on Feb 10)
+// Hand-made history. MRR (cents) of each customer at the boundaries Jan 1 | Feb 1 | Mar 1 | Apr 1 2024,
+// with the boundary rule of docs/metrics.md §1 (a customer counts at a boundary only once acquired
+// before it, so a first subscription starting exactly on a boundary shows from the next one):
+//   a:    0 | 1000 | 1500 | 1500   (10.00/month from exactly Jan 1: new in January; 15.00 from Feb 10)
 //   b: 2000 | 2000 |    0 | 2000   (20.00/month ends Feb 15, restarts Mar 20)
 //   c: 1000 | 1000 | 1000 |  500   (120.00/year = 1000/month, downgraded to 5.00/month on Mar 5)
 //   d:    0 |    0 |  500 |  500   (paid Jan 15–25 between boundaries, back on Feb 20)
-//   e:    0 |  800 |  800 |  800   (starts exactly on Feb 1, so it is active at that boundary)
+//   e:    0 |    0 |  800 |  800   (starts exactly on Feb 1: new in February, not in January)
 const history: SubscriptionRecord[] = [
   monthly('a', 'a1', 1000, '2024-01-01', '2024-02-10'),
   monthly('a', 'a2', 1500, '2024-02-10'),
@@ -73,14 +75,14 @@ describe('mrrMovements', () => {
   ];
 
   it('classifies each customer by comparing MRR at the period start and end (hand-worked)', () => {
-    // January: start a+b+c = 4000, end 4000 + e 800 = 4800; e is new (never paid before).
+    // January: start b+c = 3000, end a 1000 + b 2000 + c 1000 = 4000; a is new (acquired Jan 1).
     expect(january).toEqual({
       label: '2024-01',
       start: at('2024-01-01'),
       end: at('2024-02-01'),
-      mrrStartCents: 4000,
-      mrrEndCents: 4800,
-      newCents: 800,
+      mrrStartCents: 3000,
+      mrrEndCents: 4000,
+      newCents: 1000,
       expansionCents: 0,
       contractionCents: 0,
       churnCents: 0,
@@ -89,20 +91,20 @@ describe('mrrMovements', () => {
       nrr: 100,
       grr: 100,
     });
-    // February: start 4800, end 1500 + 0 + 1000 + 500 + 800 = 3800; a expands 500, b churns 2000,
-    // d reactivates 500 (its January subscription counts as having paid before).
-    // NRR = (4800 + 500 − 2000) / 4800 = 68.75 %; GRR = (4800 − 2000) / 4800 = 58.33… %.
+    // February: start 4000, end 1500 + 0 + 1000 + 500 + 800 = 3800; a expands 500, b churns 2000,
+    // d reactivates 500 (its January subscription counts as having paid before), e is new 800.
+    // NRR = (4000 + 500 − 2000) / 4000 = 62.5 %; GRR = (4000 − 2000) / 4000 = 50 %.
     expect(february).toMatchObject({
-      mrrStartCents: 4800,
+      mrrStartCents: 4000,
       mrrEndCents: 3800,
-      newCents: 0,
+      newCents: 800,
       expansionCents: 500,
       contractionCents: 0,
       churnCents: 2000,
       reactivationCents: 500,
-      customers: { new: 0, expansion: 1, contraction: 0, churned: 1, reactivated: 1 },
-      nrr: 68.75,
-      grr: (2800 / 4800) * 100,
+      customers: { new: 1, expansion: 1, contraction: 0, churned: 1, reactivated: 1 },
+      nrr: 62.5,
+      grr: 50,
     });
     // March: start 3800, end 1500 + 2000 + 500 + 500 + 800 = 5300; b reactivates 2000, c contracts 500.
     // NRR = GRR = (3800 − 500) / 3800.

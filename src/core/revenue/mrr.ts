@@ -81,7 +81,10 @@ function firstBoundaryAtOrAfter(boundaries: Float64Array, instant: number): numb
  * (new and reactivated revenue is excluded by construction); `null` when MRR_start = 0. So
  * NRR ≥ GRR always, and GRR ≤ 100.
  *
- * Choices: a subscription whose `annualCents` is 0 is not "paid" (it carries no MRR and does not
+ * Choices: at a boundary a customer's MRR counts only once they were acquired before it (their first
+ * paid start is earlier), the boundary rule of docs/metrics.md §1; so the MRR at a boundary equals
+ * `mrrAt` except for customers whose first paid subscription starts exactly there. A subscription
+ * whose `annualCents` is 0 is not "paid" (it carries no MRR and does not
  * make a later start a reactivation). Changes inside a period that cancel out by its end are not
  * movements (start and end are compared, as ChartMogul's and Baremetrics' bridges do).
  *
@@ -153,7 +156,10 @@ export function mrrMovements(subscriptions: SubscriptionTable, grid: PeriodGrid)
     for (let boundary = 0; boundary < boundaryCount; boundary++) {
       annual += annualDelta[boundary]!;
       active += activeDelta[boundary]!;
-      annualAtBoundary[boundary] = active > 0 ? annual : 0;
+      // Retain's boundary rule (docs/metrics.md §1): a customer counts at a boundary only once
+      // acquired before it, so a first subscription starting exactly on a boundary is new in the
+      // period that starts there, as in the retention figures.
+      annualAtBoundary[boundary] = active > 0 && firstPaidStart < boundaries[boundary]! ? annual : 0;
     }
     for (let period = 0; period < periods; period++) {
       const atStart = annualAtBoundary[period]!;
