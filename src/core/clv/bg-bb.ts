@@ -1,7 +1,5 @@
-import betaln from '@stdlib/math-base-special-betaln';
-import digamma from '@stdlib/math-base-special-digamma';
-import gammaln from '@stdlib/math-base-special-gammaln';
 import { minimize } from '../math/optimize.js';
+import { digamma, logBeta, logGamma } from '../math/special.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 
 /**
@@ -81,17 +79,17 @@ function patternLogLikelihood(
   weight: number,
   gradient: Float64Array | null,
 ): number {
-  const common = -betaln(alpha, beta) - betaln(gamma, delta);
-  const aliveTerm = betaln(alpha + x, beta + n - x) + betaln(gamma, delta + n);
+  const common = -logBeta(alpha, beta) - logBeta(gamma, delta);
+  const aliveTerm = logBeta(alpha + x, beta + n - x) + logBeta(gamma, delta + n);
   const deadTerms = n - tx;
   let maxTerm = aliveTerm;
   for (let i = 0; i < deadTerms; i++) {
-    const term = betaln(alpha + x, beta + tx - x + i) + betaln(gamma + 1, delta + tx + i);
+    const term = logBeta(alpha + x, beta + tx - x + i) + logBeta(gamma + 1, delta + tx + i);
     if (term > maxTerm) maxTerm = term;
   }
   let sum = Math.exp(aliveTerm - maxTerm);
   for (let i = 0; i < deadTerms; i++) {
-    sum += Math.exp(betaln(alpha + x, beta + tx - x + i) + betaln(gamma + 1, delta + tx + i) - maxTerm);
+    sum += Math.exp(logBeta(alpha + x, beta + tx - x + i) + logBeta(gamma + 1, delta + tx + i) - maxTerm);
   }
   const logLikelihood = common + maxTerm + Math.log(sum);
   if (gradient) {
@@ -113,7 +111,7 @@ function patternLogLikelihood(
       dDelta += share * dLogBetaFirst(delta + n, digammaSecondSum);
     }
     for (let i = 0; i < deadTerms; i++) {
-      const term = betaln(alpha + x, beta + tx - x + i) + betaln(gamma + 1, delta + tx + i);
+      const term = logBeta(alpha + x, beta + tx - x + i) + logBeta(gamma + 1, delta + tx + i);
       const share = Math.exp(term - maxTerm) / sum;
       const digammaFirstSum = digamma(alpha + beta + tx + i);
       const digammaSecondSum = digamma(gamma + 1 + delta + tx + i);
@@ -302,10 +300,10 @@ export class BgBb {
   probabilityAlive(x: number, tx: number, n: number, m: number): number {
     const { alpha, beta, gamma, delta } = this.params;
     const logAlive =
-      betaln(alpha + x, beta + n - x) -
-      betaln(alpha, beta) +
-      betaln(gamma, delta + n + m) -
-      betaln(gamma, delta);
+      logBeta(alpha + x, beta + n - x) -
+      logBeta(alpha, beta) +
+      logBeta(gamma, delta + n + m) -
+      logBeta(gamma, delta);
     return Math.exp(logAlive - this.patternLogLikelihood(x, tx, n));
   }
 
@@ -333,7 +331,7 @@ export class BgBb {
   conditionalExpectedPurchases(m: number, x: number, tx: number, n: number): number {
     if (m <= 0) return 0;
     const { alpha, beta, gamma, delta } = this.params;
-    const logPurchase = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta);
+    const logPurchase = logBeta(alpha + x + 1, beta + n - x) - logBeta(alpha, beta);
     const logAlive = Math.log(aliveOpportunitySum(gamma, delta, n, n + m));
     return Math.exp(logPurchase + logAlive - this.patternLogLikelihood(x, tx, n));
   }
@@ -347,17 +345,17 @@ export class BgBb {
   probabilityOfPurchases(x: number, n: number): number {
     if (!Number.isInteger(x) || x < 0 || x > n) return 0;
     const { alpha, beta, gamma, delta } = this.params;
-    const logBetaAB = betaln(alpha, beta);
-    const logBetaGD = betaln(gamma, delta);
+    const logBetaAB = logBeta(alpha, beta);
+    const logBetaGD = logBeta(gamma, delta);
     let probability = Math.exp(
-      logChoose(n, x) + betaln(alpha + x, beta + n - x) - logBetaAB + betaln(gamma, delta + n) - logBetaGD,
+      logChoose(n, x) + logBeta(alpha + x, beta + n - x) - logBetaAB + logBeta(gamma, delta + n) - logBetaGD,
     );
     for (let i = x; i < n; i++) {
       probability += Math.exp(
         logChoose(i, x) +
-          betaln(alpha + x, beta + i - x) -
+          logBeta(alpha + x, beta + i - x) -
           logBetaAB +
-          betaln(gamma + 1, delta + i) -
+          logBeta(gamma + 1, delta + i) -
           logBetaGD,
       );
     }
@@ -366,7 +364,7 @@ export class BgBb {
 }
 
 function logChoose(n: number, k: number): number {
-  return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1);
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
 }
 
 /**
@@ -377,13 +375,13 @@ function logChoose(n: number, k: number): number {
  */
 function aliveOpportunitySum(gamma: number, delta: number, from: number, to: number): number {
   if (Math.abs(gamma - 1) < 1e-6) {
-    const logBetaGD = betaln(gamma, delta);
+    const logBetaGD = logBeta(gamma, delta);
     let sum = 0;
-    for (let t = from + 1; t <= to; t++) sum += Math.exp(betaln(gamma, delta + t) - logBetaGD);
+    for (let t = from + 1; t <= to; t++) sum += Math.exp(logBeta(gamma, delta + t) - logBetaGD);
     return sum;
   }
-  const scale = (delta / (gamma - 1)) * Math.exp(gammaln(gamma + delta) - gammaln(1 + delta));
-  const atFrom = Math.exp(gammaln(1 + delta + from) - gammaln(gamma + delta + from));
-  const atTo = Math.exp(gammaln(1 + delta + to) - gammaln(gamma + delta + to));
+  const scale = (delta / (gamma - 1)) * Math.exp(logGamma(gamma + delta) - logGamma(1 + delta));
+  const atFrom = Math.exp(logGamma(1 + delta + from) - logGamma(gamma + delta + from));
+  const atTo = Math.exp(logGamma(1 + delta + to) - logGamma(gamma + delta + to));
   return scale * (atFrom - atTo);
 }

@@ -1,6 +1,5 @@
-import digamma from '@stdlib/math-base-special-digamma';
-import gammaln from '@stdlib/math-base-special-gammaln';
 import { minimize } from '../math/optimize.js';
+import { digamma, logGamma } from '../math/special.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 import type { SummaryInput } from './summary-columns.js';
 
@@ -95,9 +94,9 @@ function toSpendColumns(input: SpendInput): SpendColumns | CoreIssue {
 function customerLogLikelihood(p: number, q: number, gamma: number, x: number, m: number): number {
   const px = p * x;
   return (
-    gammaln(px + q) -
-    gammaln(px) -
-    gammaln(q) +
+    logGamma(px + q) -
+    logGamma(px) -
+    logGamma(q) +
     q * Math.log(gamma) +
     (px - 1) * Math.log(m) +
     px * Math.log(x) -

@@ -1,6 +1,5 @@
-import betaln from '@stdlib/math-base-special-betaln';
-import digamma from '@stdlib/math-base-special-digamma';
 import { minimize } from '../math/optimize.js';
+import { digamma, logBeta } from '../math/special.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 
 /**
@@ -38,7 +37,7 @@ export function shiftedBetaGeometricLogLikelihood(
   gradient?: Float64Array,
 ): number {
   const { alpha, beta } = params;
-  const logBetaAB = betaln(alpha, beta);
+  const logBetaAB = logBeta(alpha, beta);
   const digammaAlpha = digamma(alpha);
   const digammaBeta = digamma(beta);
   const digammaAlphaBeta = digamma(alpha + beta);
@@ -49,7 +48,7 @@ export function shiftedBetaGeometricLogLikelihood(
   for (let t = 1; t <= lastPeriod; t++) {
     const lost = survivingByPeriod[t - 1]! - survivingByPeriod[t]!;
     if (lost === 0) continue;
-    total += lost * (betaln(alpha + 1, beta + t - 1) - logBetaAB);
+    total += lost * (logBeta(alpha + 1, beta + t - 1) - logBetaAB);
     if (gradient) {
       const digammaSum = digamma(alpha + beta + t);
       dAlpha += lost * (digamma(alpha + 1) - digammaSum - digammaAlpha + digammaAlphaBeta);
@@ -58,7 +57,7 @@ export function shiftedBetaGeometricLogLikelihood(
   }
   const survivors = survivingByPeriod[lastPeriod] ?? 0;
   if (survivors > 0) {
-    total += survivors * (betaln(alpha, beta + lastPeriod) - logBetaAB);
+    total += survivors * (logBeta(alpha, beta + lastPeriod) - logBetaAB);
     if (gradient) {
       const digammaSum = digamma(alpha + beta + lastPeriod);
       dAlpha += survivors * (digammaAlpha - digammaSum - digammaAlpha + digammaAlphaBeta);
@@ -184,7 +183,7 @@ export class ShiftedBetaGeometric {
   survival(t: number): number {
     if (t <= 0) return 1;
     const { alpha, beta } = this.params;
-    return Math.exp(betaln(alpha, beta + t) - betaln(alpha, beta));
+    return Math.exp(logBeta(alpha, beta + t) - logBeta(alpha, beta));
   }
 
   /**
@@ -210,7 +209,7 @@ export class ShiftedBetaGeometric {
   churnProbability(t: number): number {
     if (!(t >= 1)) return 0;
     const { alpha, beta } = this.params;
-    return Math.exp(betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta));
+    return Math.exp(logBeta(alpha + 1, beta + t - 1) - logBeta(alpha, beta));
   }
 
   /**
