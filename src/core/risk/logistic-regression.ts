@@ -104,7 +104,7 @@ function choleskySolve(matrix: Float64Array, size: number, rightHandSide: Float6
  *
  * @example
  * const model = trainLogistic(buildDesign({ tickets: [0, 3, 1, 4] }), Uint8Array.from([0, 1, 0, 1]));
- * if (model.ok) model.value.drivers(); // [{ feature: 'tickets', weight: 1.1…, … }]
+ * if (model.ok) model.value.drivers(); // [{ feature: 'tickets', weight: 0.9975…, standardisedWeight: 0.9975… }]
  */
 export function trainLogistic(
   design: Pick<Design, 'rows' | 'width' | 'values' | 'featureNames'> & { readonly table?: FeatureTable },
