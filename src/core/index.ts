@@ -9,5 +9,7 @@ export * from './orders/index.js';
 export { type CoreIssue, fail, ok, type Result } from './result.js';
 export * from './retention/index.js';
 export * from './revenue/index.js';
+export * from './risk/index.js';
 export * from './rfm/index.js';
+export * from './survival/index.js';
 export * from './time/index.js';

@@ -1,0 +1,13 @@
+/** Survival curves for contractual customers: Kaplan–Meier (with Greenwood intervals) and, as it lands, the shifted-beta-geometric model. */
+export {
+  type GroupCurve,
+  type KaplanMeierCurve,
+  type KaplanMeierOptions,
+  kaplanMeier,
+  kaplanMeierBy,
+  type SubscriptionLifetimes,
+  type SurvivalUnit,
+  standardNormalQuantile,
+  survivalAt,
+  survivalFromSubscriptions,
+} from './kaplan-meier.js';
