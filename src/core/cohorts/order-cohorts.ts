@@ -111,7 +111,8 @@ export function orderCohorts(orders: OrderTable, options: CohortOptions): Cohort
 
 /**
  * The cohort matrix of `orderCohorts`, broken down by an order attribute taken at acquisition:
- * the value on the customer's first order (amount ≥ 0, ties in time broken by table order). One
+ * the value on the customer's first order (amount ≥ 0; among orders at the same instant, the one
+ * `groupRowsByCustomer` puts first — table order unless the customer's rows were listed newest first). One
  * matrix per value (the blank value `''` included), sorted by descending number of customers in the
  * matrix, then by value; values whose customers enter no cohort are left out. For first-time
  * cohorts the matrices' sizes add up to the overall matrix's sizes.

@@ -106,7 +106,8 @@ export function subscriptionCohorts(subscriptions: SubscriptionTable, options: C
 
 /**
  * The matrix of `subscriptionCohorts` broken down by a subscription attribute taken at acquisition:
- * the value on the customer's earliest subscription (ties in `startedAt` broken by table order).
+ * the value on the customer's earliest subscription (among equal `startedAt`, the row
+ * `groupRowsByCustomer` puts first — table order unless the rows were listed newest first).
  * One matrix per value (blank `''` included), sorted by descending number of customers in the
  * matrix, then by value; values whose customers enter no cohort are left out.
  *
