@@ -118,3 +118,20 @@ export function hyp2f1UnitA(b: number, c: number, z: number, out: Float64Array, 
   out[2] = derivativeC;
   out[3] = derivativeZ;
 }
+
+/**
+ * (1 − ₂F₁(a, ε; c; w)) / ε, continuous through ε = 0 (where the ratio tends to a derivative).
+ * The BG/NBD and MBG/NBD expectations (Fader, Hardie & Lee 2005, eqs. 7 and 10) have this shape
+ * with ε = a − 1 after the Pfaff transform; fitted values of a near 1 would otherwise divide
+ * 0 by 0. For |ε| < 1e-6 it interpolates linearly between ε = ±1e-6, where the quotient is
+ * still accurate to ~1e-10. O(cost of two ₂F₁).
+ *
+ * @example oneMinusHyp2f1OverB(1, 1, 2, -1) // (1 − ln 2) ≈ 0.307 (₂F₁(1, 1; 2; −1) = ln 2)
+ */
+export function oneMinusHyp2f1OverB(a: number, epsilon: number, c: number, w: number): number {
+  const threshold = 1e-6;
+  if (Math.abs(epsilon) >= threshold) return (1 - stdlibHyp2f1(a, epsilon, c, w)) / epsilon;
+  const below = (1 - stdlibHyp2f1(a, -threshold, c, w)) / -threshold;
+  const above = (1 - stdlibHyp2f1(a, threshold, c, w)) / threshold;
+  return below + ((epsilon + threshold) * (above - below)) / (2 * threshold);
+}
