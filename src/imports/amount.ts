@@ -1,0 +1,150 @@
+/**
+ * Money amounts as written in exports ("1,234.50", "-$12.30", "€ 9.99") read into exact integer
+ * cents by string arithmetic: the digits are accumulated as integers, never multiplied as floats,
+ * so "0.29" is 29 cents and not 28.999….
+ */
+
+/** Why an amount could not be read; `null` when it can. */
+export interface AmountProblem {
+  readonly code: 'invalid-amount' | 'amount-precision' | 'ambiguous-amount' | 'amount-too-large';
+  /** A short reason appended to "cannot read … as an amount", or '' when none helps. */
+  readonly reason: string;
+}
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const MINUS = 45;
+const PLUS = 43;
+const COMMA = 44;
+const PERIOD = 46;
+const SPACE = 32;
+const NO_BREAK_SPACE = 160;
+/** The largest whole-units value whose cents are still an exact (safe) integer. */
+const MAX_WHOLE_UNITS = Math.floor(Number.MAX_SAFE_INTEGER / 100);
+
+/** $ £ ¥ € ₹ ₩ ₽ ₺ ₪ ₫ ฿ ₱ ₦ ₴: one-character symbols accepted before or after the number. */
+function isCurrencySymbol(code: number): boolean {
+  return (
+    code === 36 ||
+    code === 163 ||
+    code === 165 ||
+    code === 0x20ac ||
+    code === 0x20b9 ||
+    code === 0x20a9 ||
+    code === 0x20bd ||
+    code === 0x20ba ||
+    code === 0x20aa ||
+    code === 0x20ab ||
+    code === 0x0e3f ||
+    code === 0x20b1 ||
+    code === 0x20a6 ||
+    code === 0x20b4
+  );
+}
+
+function isSpace(code: number): boolean {
+  return code === SPACE || code === NO_BREAK_SPACE || code === 9;
+}
+
+/**
+ * Reads a decimal amount into integer cents, or `NaN` when it cannot (ask `amountProblem` why).
+ *
+ * Accepted: optional surrounding spaces; an optional sign `-` (a refund) or `+`; an optional
+ * one-character currency symbol before the number (either side of the sign) or after it; digits
+ * with at most 2 decimals after a `.`; `,` as a thousands separator only in its unambiguous form
+ * (groups of exactly three digits, "1,234,567.89"): a decimal comma ("12,30") is refused rather than
+ * guessed, since reading "1,234" as 1.234 would need three decimals, which cents cannot hold.
+ *
+ * O(length), no allocation. Examples: `"12.30"` → 1230, `"-$1,234.5"` → −123450, `"7"` → 700.
+ */
+export function parseAmountCents(text: string): number {
+  let index = 0;
+  let end = text.length;
+  while (index < end && isSpace(text.charCodeAt(index))) index++;
+  while (end > index && isSpace(text.charCodeAt(end - 1))) end--;
+  if (index === end) return Number.NaN;
+
+  let negative = false;
+  let code = text.charCodeAt(index);
+  if (code === MINUS || code === PLUS) {
+    negative = code === MINUS;
+    index++;
+    code = text.charCodeAt(index);
+  }
+  if (isCurrencySymbol(code)) {
+    index++;
+    while (index < end && isSpace(text.charCodeAt(index))) index++;
+    code = text.charCodeAt(index);
+    if ((code === MINUS || code === PLUS) && index < end) {
+      if (negative) return Number.NaN;
+      negative = code === MINUS;
+      index++;
+    }
+  } else if (end > index && isCurrencySymbol(text.charCodeAt(end - 1))) {
+    end--;
+    while (end > index && isSpace(text.charCodeAt(end - 1))) end--;
+  }
+
+  let whole = 0;
+  let wholeDigits = 0;
+  let groupDigits = 0;
+  let grouped = false;
+  for (; index < end; index++) {
+    code = text.charCodeAt(index);
+    if (code >= DIGIT_0 && code <= DIGIT_9) {
+      whole = whole * 10 + (code - DIGIT_0);
+      wholeDigits++;
+      groupDigits++;
+    } else if (code === COMMA) {
+      // Every group after a comma has exactly 3 digits; the first group 1 to 3.
+      if (groupDigits === 0 || groupDigits > 3 || (grouped && groupDigits !== 3)) return Number.NaN;
+      grouped = true;
+      groupDigits = 0;
+    } else {
+      break;
+    }
+  }
+  if (grouped && groupDigits !== 3) return Number.NaN;
+
+  let fraction = 0;
+  if (index < end && text.charCodeAt(index) === PERIOD) {
+    index++;
+    let fractionDigits = 0;
+    for (; index < end; index++) {
+      code = text.charCodeAt(index);
+      if (code < DIGIT_0 || code > DIGIT_9) break;
+      if (++fractionDigits > 2) return Number.NaN;
+      fraction = fraction * 10 + (code - DIGIT_0);
+    }
+    if (fractionDigits === 1) fraction *= 10;
+    if (wholeDigits === 0 && fractionDigits === 0) return Number.NaN;
+  } else if (wholeDigits === 0) {
+    return Number.NaN;
+  }
+  if (index !== end || whole > MAX_WHOLE_UNITS) return Number.NaN;
+  const cents = whole * 100 + fraction;
+  return negative && cents !== 0 ? -cents : cents;
+}
+
+/**
+ * Why `parseAmountCents(text)` is `NaN` (the slow path, called only for a bad value), or `null`
+ * when the text is a valid amount.
+ */
+export function amountProblem(text: string): AmountProblem | null {
+  if (!Number.isNaN(parseAmountCents(text))) return null;
+  const trimmed = text.trim();
+  if (/^[-+]?\D?\s*[-+]?[\d,]*\.\d{3,}\s*\D?$/u.test(trimmed)) {
+    return { code: 'amount-precision', reason: 'more than 2 decimals' };
+  }
+  if (/^[-+]?\D?\s*[-+]?\d+,\d{1,2}\s*\D?$/u.test(trimmed)) {
+    return {
+      code: 'ambiguous-amount',
+      reason: 'a "," is read only as a thousands separator (1,234.56), not as a decimal comma',
+    };
+  }
+  const digits = trimmed.replace(/[^\d.]/gu, '');
+  if (/^\d+(\.\d{0,2})?$/u.test(digits) && Number(digits.split('.')[0]) > MAX_WHOLE_UNITS) {
+    return { code: 'amount-too-large', reason: 'too large to count in exact cents' };
+  }
+  return { code: 'invalid-amount', reason: '' };
+}

@@ -1,0 +1,111 @@
+import type { IssueCollector } from './csv-issue.js';
+
+/** Header names are matched trimmed, case-insensitively, with runs of spaces collapsed. */
+export function normalizeHeader(name: string): string {
+  return name.trim().replace(/\s+/gu, ' ').toLowerCase();
+}
+
+/** A logical field a reader needs and the header names it is found under, by default. */
+export interface FieldSpec {
+  readonly field: string;
+  /** Accepted header names, first match wins (already normalised). */
+  readonly headers: readonly string[];
+  readonly required: boolean;
+}
+
+export interface ResolvedColumns {
+  /** Column index of each logical field; −1 when an optional field is absent. */
+  readonly index: ReadonlyMap<string, number>;
+  /** The header name as written for each resolved field (for messages). */
+  readonly headerName: ReadonlyMap<string, string>;
+  /** Attribute name (as requested) and column index, in the order requested. */
+  readonly attributes: readonly { readonly name: string; readonly index: number }[];
+}
+
+function listColumns(names: readonly string[]): string {
+  return names.map((name) => `"${name}"`).join(', ');
+}
+
+/**
+ * Finds each field's column in `names` (the header as written), honouring `map` (logical field →
+ * header name, which replaces the defaults for that field) and the requested attribute columns.
+ * Problems are added to `issues` on the header (record 0): an unknown field in `map`, a missing
+ * required or mapped column, a missing attribute column; each message lists the columns found.
+ * Returns null when there was a problem. O(fields × columns).
+ */
+export function resolveColumns(
+  names: readonly string[],
+  specs: readonly FieldSpec[],
+  map: Readonly<Record<string, string>> | undefined,
+  attributes: readonly string[] | undefined,
+  issues: IssueCollector,
+): ResolvedColumns | null {
+  const normalized = names.map(normalizeHeader);
+  const before = issues.count;
+  const found = `the file has ${listColumns(names)}`;
+  const index = new Map<string, number>();
+  const headerName = new Map<string, string>();
+
+  for (const field of Object.keys(map ?? {})) {
+    if (!specs.some((spec) => spec.field === field)) {
+      issues.add(
+        0,
+        null,
+        'unknown-field',
+        `cannot map "${field}": the fields are ${specs.map((spec) => spec.field).join(', ')}`,
+      );
+    }
+  }
+
+  for (const spec of specs) {
+    const mapped = map?.[spec.field];
+    const candidates = mapped === undefined ? spec.headers : [normalizeHeader(mapped)];
+    let column = -1;
+    for (const candidate of candidates) {
+      column = normalized.indexOf(candidate);
+      if (column !== -1) break;
+    }
+    if (column === -1 && (spec.required || mapped !== undefined)) {
+      const wanted = mapped ?? spec.headers[0]!;
+      const alternatives =
+        mapped === undefined && spec.headers.length > 1
+          ? ` (or ${spec.headers
+              .slice(1)
+              .map((header) => `"${header}"`)
+              .join(', ')})`
+          : '';
+      const how = mapped === undefined ? '' : ` (mapped from ${spec.field})`;
+      issues.add(0, wanted, 'missing-column', `missing column "${wanted}"${alternatives}${how}: ${found}`);
+    }
+    index.set(spec.field, column);
+    if (column !== -1) headerName.set(spec.field, names[column]!.trim());
+  }
+
+  const attributeColumns: { name: string; index: number }[] = [];
+  for (const name of attributes ?? []) {
+    const column = normalized.indexOf(normalizeHeader(name));
+    if (column === -1) {
+      issues.add(0, name, 'missing-column', `missing attribute column "${name}": ${found}`);
+    } else {
+      attributeColumns.push({ name, index: column });
+    }
+  }
+
+  if (issues.count > before) return null;
+  return { index, headerName, attributes: attributeColumns };
+}
+
+/** Whether every one of `required` (normalised names) is among the header's columns. */
+export function hasColumns(names: readonly string[], required: readonly string[]): boolean {
+  const normalized = new Set(names.map(normalizeHeader));
+  return required.every((name) => normalized.has(name));
+}
+
+/**
+ * A copy of `text` that does not share memory with the chunk it was sliced from. V8 represents a
+ * `slice` of 13 characters or more as a view on its parent string, so an id kept in a Map would
+ * keep the whole 1 MB chunk it came from alive; this is called once per *new* id or label only.
+ */
+export function detach(text: string): string {
+  return ` ${text}`.slice(1);
+}

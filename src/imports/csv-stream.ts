@@ -1,0 +1,274 @@
+import { createReadStream, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { initParser, type Parser, type Schema } from 'udsv';
+
+/**
+ * Streams a comma-separated file through uDSV (the fastest of the parsers measured in
+ * bench/csv.bench.ts) one chunk at a time, so a file of any size is never held whole: the header
+ * line is split here (quote-aware, BOM stripped, CRLF or LF), the records after it are handed to
+ * `row` as string arrays, in order.
+ */
+
+const CHUNK_BYTES = 1 << 20;
+const QUOTE = 34;
+const COMMA = 44;
+const LINE_FEED = 10;
+const CARRIAGE_RETURN = 13;
+
+export interface CsvStreamHandlers {
+  /** The header's fields as written (BOM stripped, quotes removed). Return false to stop reading. */
+  header(names: string[]): boolean;
+  /**
+   * One data record (`record` counts from 1; the header is record 0). The array belongs to the
+   * parser: read it, do not keep it. Return false to stop reading.
+   */
+  row(fields: string[], record: number): boolean;
+}
+
+export type CsvStreamOutcome =
+  | { readonly status: 'read'; readonly records: number; readonly stopped: boolean }
+  | { readonly status: 'empty' }
+  | { readonly status: 'not-found' }
+  | { readonly status: 'unreadable'; readonly reason: string };
+
+/**
+ * Reads `path`, calling `handlers.header` once and `handlers.row` per record; `onProgress` after
+ * each chunk with the bytes read so far and the file's size. Blank lines are skipped (as uDSV
+ * does). O(file size) time, O(chunk + header) memory beyond what the handlers keep.
+ */
+export async function streamCsv(
+  path: string,
+  handlers: CsvStreamHandlers,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+): Promise<CsvStreamOutcome> {
+  let stats: Stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-found' };
+    return { status: 'unreadable', reason: (error as Error).message };
+  }
+  if (!stats.isFile()) return { status: 'unreadable', reason: 'it is not a file' };
+  const totalBytes = stats.size;
+
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+  let pendingHeader = '';
+  let parser: Parser | null = null;
+  let records = 0;
+  let stopped = false;
+  const onRecord = (fields: string[]): boolean => {
+    records++;
+    if (handlers.row(fields, records) === false) {
+      stopped = true;
+      return false;
+    }
+    return true;
+  };
+
+  try {
+    for await (const chunk of stream) {
+      let text = chunk as string;
+      if (parser === null) {
+        pendingHeader += text;
+        if (pendingHeader.charCodeAt(0) === 0xfeff) pendingHeader = pendingHeader.slice(1);
+        const headerEnd = endOfFirstRecord(pendingHeader);
+        if (headerEnd === -1) continue; // the header line is not complete yet
+        const split = splitHeader(pendingHeader, headerEnd);
+        if (split === null) continue; // only blank lines so far
+        if (!handlers.header(split.names)) return { status: 'read', records: 0, stopped: true };
+        parser = initParser(schemaFor(split.names.length, split.rowDelimiter));
+        text = pendingHeader.slice(split.next);
+        pendingHeader = '';
+      }
+      parser.chunk(text, parser.stringArrs, onRecord);
+      onProgress?.(stream.bytesRead, totalBytes);
+      if (stopped) break;
+    }
+  } catch (error) {
+    return { status: 'unreadable', reason: (error as Error).message };
+  } finally {
+    stream.destroy();
+  }
+
+  if (parser === null) {
+    // End of file inside the header: the whole remaining text is the header, if anything.
+    const split = splitHeader(pendingHeader, pendingHeader.length);
+    if (split === null) return { status: 'empty' };
+    onProgress?.(totalBytes, totalBytes);
+    return handlers.header(split.names)
+      ? { status: 'read', records: 0, stopped: false }
+      : { status: 'read', records: 0, stopped: true };
+  }
+  if (!stopped) {
+    parser.end();
+    onProgress?.(totalBytes, totalBytes);
+  }
+  return { status: 'read', records, stopped };
+}
+
+function schemaFor(columnCount: number, rowDelimiter: string): Schema {
+  const schema = {
+    skip: 0,
+    col: ',',
+    row: rowDelimiter,
+    encl: '"',
+    esc: '"',
+    trim: false,
+    cols: Array.from({ length: columnCount }, (_, index) => ({
+      name: String(index),
+      type: 's' as const,
+      repl: { empty: '', null: undefined, NaN: undefined },
+    })),
+  };
+  return schema;
+}
+
+/**
+ * Index just past the first record's line break (quote-aware) skipping leading blank lines, or −1
+ * when the text holds no complete record yet.
+ */
+function endOfFirstRecord(text: string): number {
+  let inQuotes = false;
+  let fieldStart = true;
+  let nonBlank = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inQuotes) {
+      if (code === QUOTE) {
+        if (text.charCodeAt(index + 1) === QUOTE) index++;
+        else inQuotes = false;
+      }
+      continue;
+    }
+    if (code === LINE_FEED) {
+      if (nonBlank) return index + 1;
+      fieldStart = true;
+      continue;
+    }
+    if (code !== CARRIAGE_RETURN) nonBlank = true;
+    if (code === QUOTE && fieldStart) inQuotes = true;
+    fieldStart = code === COMMA;
+  }
+  return -1;
+}
+
+/** The header fields in `text[0, end)` (blank lines before it skipped); null when there are none. */
+function splitHeader(
+  text: string,
+  end: number,
+): { names: string[]; rowDelimiter: string; next: number } | null {
+  let start = 0;
+  while (start < end) {
+    const code = text.charCodeAt(start);
+    if (code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== 32 && code !== 9) break;
+    start++;
+  }
+  if (start >= end) return null;
+  let lineEnd = end;
+  let rowDelimiter = '\n';
+  if (text.charCodeAt(lineEnd - 1) === LINE_FEED) {
+    lineEnd--;
+    if (text.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN) {
+      lineEnd--;
+      rowDelimiter = '\r\n';
+    }
+  }
+  const names: string[] = [];
+  let field = '';
+  let index = start;
+  while (index <= lineEnd) {
+    if (text.charCodeAt(index) === QUOTE) {
+      index++;
+      while (index < lineEnd) {
+        const code = text.charCodeAt(index);
+        if (code === QUOTE) {
+          if (text.charCodeAt(index + 1) === QUOTE) {
+            field += '"';
+            index += 2;
+            continue;
+          }
+          index++;
+          break;
+        }
+        field += text[index];
+        index++;
+      }
+    }
+    const comma = text.indexOf(',', index);
+    const stop = comma === -1 || comma > lineEnd ? lineEnd : comma;
+    field += text.slice(index, stop);
+    names.push(field);
+    field = '';
+    index = stop + 1;
+  }
+  return { names, rowDelimiter, next: end };
+}
+
+/**
+ * Physical line (1-based) on which each of `records` starts: the header is record 0. A second,
+ * char-by-char pass over the file, run only when there are issues to locate; it splits records as
+ * the streaming pass does (quotes may span lines; blank lines are not records). O(file size up to
+ * the last record asked for).
+ */
+export async function recordLines(path: string, records: readonly number[]): Promise<Map<number, number>> {
+  const wanted = new Set(records);
+  const lines = new Map<number, number>();
+  const last = Math.max(0, ...records);
+  let line = 1;
+  let record = -1; // becomes 0 at the header's first character
+  let inQuotes = false;
+  let quoteAtChunkEnd = false; // a quote closing a chunk inside a quoted field: `""` or the end?
+  let fieldStart = true;
+  let atLineStart = true;
+  let inRecord = false;
+  let first = true;
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+  try {
+    scan: for await (const chunk of stream) {
+      const text = chunk as string;
+      let index = 0;
+      if (first) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) index = 1;
+      }
+      if (quoteAtChunkEnd) {
+        quoteAtChunkEnd = false;
+        if (text.charCodeAt(index) === QUOTE) index++;
+        else inQuotes = false;
+      }
+      for (; index < text.length; index++) {
+        const code = text.charCodeAt(index);
+        if (inQuotes) {
+          if (code === QUOTE) {
+            if (index + 1 === text.length) quoteAtChunkEnd = true;
+            else if (text.charCodeAt(index + 1) === QUOTE) index++;
+            else inQuotes = false;
+          } else if (code === LINE_FEED) line++;
+          continue;
+        }
+        if (code === LINE_FEED) {
+          line++;
+          inRecord = false;
+          atLineStart = true;
+          fieldStart = true;
+          continue;
+        }
+        if (!inRecord) {
+          if (code === CARRIAGE_RETURN && atLineStart) continue; // a blank CRLF line
+          if (record === -1 && (code === 32 || code === 9)) continue; // blanks before the header
+          inRecord = true;
+          record++;
+          if (record > last) break scan;
+          if (wanted.has(record)) lines.set(record, line);
+        }
+        atLineStart = false;
+        if (code === QUOTE && fieldStart) inQuotes = true;
+        fieldStart = code === COMMA;
+      }
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (!lines.has(0)) lines.set(0, 1);
+  return lines;
+}

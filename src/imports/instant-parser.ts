@@ -1,0 +1,203 @@
+import { DateTime } from 'luxon';
+import { assertTimeZone, instantFromLocal } from '../core/time/periods.js';
+
+const MS_PER_DAY = 86_400_000;
+const DIGIT_0 = 48;
+
+/** Why a date could not be read (the slow path, for messages). */
+export interface DateProblem {
+  readonly code: 'invalid-date';
+  readonly reason: string;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil), exact arithmetic. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const shiftedYear = month <= 2 ? year - 1 : year;
+  const era = Math.floor(shiftedYear / 400);
+  const yearOfEra = shiftedYear - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Reads the date and date-time forms found in exports into instants (epoch ms):
+ * `YYYY-MM-DD`, `YYYYMMDD`, and `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]]` optionally followed (after
+ * an optional space) by `Z`, `±HH:MM`, `±HHMM`, `±HH` or `UTC`. A value without an offset is a
+ * wall-clock time in the parser's time zone; a bare date is that day's local midnight.
+ *
+ * Digits are read by char code (no regex, no allocation). Zone conversion never uses a hand-made
+ * rule: the zone's UTC offset is asked of Luxon once per local calendar day and cached; a day on
+ * which the offset changes (a DST transition, or a midnight that does not exist) is marked, and
+ * every wall time on it is converted by Luxon itself (`instantFromLocal`), so results always equal
+ * Luxon's. O(length) per value; one Luxon call per distinct local day.
+ *
+ * Example: `new InstantParser('America/New_York').parse('2024-03-10 12:00')` is
+ * `Date.UTC(2024, 2, 10, 16)` (EDT, UTC−4, from 02:00 that day).
+ */
+export class InstantParser {
+  readonly timeZone: string;
+  private readonly isUtc: boolean;
+  /** Offset in minutes of each local day seen (key: days since epoch); NaN on transition days. */
+  private readonly offsetByLocalDay = new Map<number, number>();
+  private lastLocalDay = Number.NaN;
+  private lastOffset = 0;
+
+  /** Throws a `RangeError` for an unknown zone (the readers check the zone first). */
+  constructor(timeZone = 'UTC') {
+    assertTimeZone(timeZone);
+    this.timeZone = timeZone;
+    const zone = DateTime.fromMillis(0, { zone: timeZone }).zone;
+    this.isUtc = zone.isUniversal && zone.offset(0) === 0;
+  }
+
+  /** The instant `text` denotes, or `NaN` when it is not one of the accepted forms or not a real date. */
+  parse(text: string): number {
+    let start = 0;
+    let end = text.length;
+    while (start < end && text.charCodeAt(start) === 32) start++;
+    while (end > start && text.charCodeAt(end - 1) === 32) end--;
+    if (end - start < 8) return Number.NaN;
+
+    const year = digits(text, start, 4);
+    let month: number;
+    let day: number;
+    let position: number;
+    if (text.charCodeAt(start + 4) === 45) {
+      if (text.charCodeAt(start + 7) !== 45 || end - start < 10) return Number.NaN;
+      month = digits(text, start + 5, 2);
+      day = digits(text, start + 8, 2);
+      position = start + 10;
+    } else {
+      month = digits(text, start + 4, 2);
+      day = digits(text, start + 6, 2);
+      position = start + 8;
+      if (position !== end) return Number.NaN; // YYYYMMDD is a date only
+    }
+    if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return Number.NaN;
+    const localDay = daysFromCivil(year, month, day);
+
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    let millisecond = 0;
+    let offsetMinutes = Number.NaN;
+    if (position < end) {
+      const separator = text.charCodeAt(position);
+      if (separator !== 84 && separator !== 116 && separator !== 32) return Number.NaN; // T, t, space
+      if (end - position < 6 || text.charCodeAt(position + 3) !== 58) return Number.NaN;
+      hour = digits(text, position + 1, 2);
+      minute = digits(text, position + 4, 2);
+      position += 6;
+      if (position < end && text.charCodeAt(position) === 58) {
+        second = digits(text, position + 1, 2);
+        position += 3;
+        if (position < end && text.charCodeAt(position) === 46) {
+          position++;
+          let fractionDigits = 0;
+          while (position < end) {
+            const digit = text.charCodeAt(position) - DIGIT_0;
+            if (digit < 0 || digit > 9) break;
+            if (fractionDigits < 3) millisecond = millisecond * 10 + digit;
+            fractionDigits++;
+            position++;
+          }
+          if (fractionDigits === 0) return Number.NaN;
+          if (fractionDigits === 1) millisecond *= 100;
+          else if (fractionDigits === 2) millisecond *= 10;
+        }
+      }
+      if (!(hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
+      if (position < end) {
+        if (text.charCodeAt(position) === 32) position++;
+        offsetMinutes = readOffset(text, position, end);
+        if (Number.isNaN(offsetMinutes)) return Number.NaN;
+      }
+    }
+
+    const wallClock =
+      localDay * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond;
+    if (!Number.isNaN(offsetMinutes)) return wallClock - offsetMinutes * 60_000;
+    if (this.isUtc) return wallClock;
+    const offset = this.offsetOfLocalDay(localDay, year, month, day);
+    if (!Number.isNaN(offset)) return wallClock - offset * 60_000;
+    return instantFromLocal({ year, month, day, hour, minute, second, millisecond }, this.timeZone);
+  }
+
+  /** The zone's offset (minutes) all day long on that local day, or NaN when it changes that day. */
+  private offsetOfLocalDay(localDay: number, year: number, month: number, day: number): number {
+    if (localDay === this.lastLocalDay) return this.lastOffset;
+    let offset = this.offsetByLocalDay.get(localDay);
+    if (offset === undefined) {
+      const midnight = DateTime.fromObject({ year, month, day }, { zone: this.timeZone });
+      const lastMillisecond = DateTime.fromObject(
+        { year, month, day, hour: 23, minute: 59, second: 59, millisecond: 999 },
+        { zone: this.timeZone },
+      );
+      // A midnight that does not exist is moved forward by Luxon (hour ≠ 0): treat the day as a transition day.
+      offset =
+        midnight.isValid && midnight.hour === 0 && midnight.offset === lastMillisecond.offset
+          ? midnight.offset
+          : Number.NaN;
+      this.offsetByLocalDay.set(localDay, offset);
+    }
+    this.lastLocalDay = localDay;
+    this.lastOffset = offset;
+    return offset;
+  }
+}
+
+/** `count` decimal digits at `from` as a number, or NaN if any is not a digit. */
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let index = from; index < from + count; index++) {
+    const digit = text.charCodeAt(index) - DIGIT_0;
+    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** `Z`, `UTC`, `GMT`, `±HH`, `±HHMM` or `±HH:MM` filling `[from, end)`, in minutes east of UTC; else NaN. */
+function readOffset(text: string, from: number, end: number): number {
+  const length = end - from;
+  const first = text.charCodeAt(from);
+  if (length === 1 && (first === 90 || first === 122)) return 0; // Z
+  if (length === 3) {
+    const word = text.slice(from, end).toUpperCase();
+    if (word === 'UTC' || word === 'GMT') return 0;
+  }
+  if (first !== 43 && first !== 45) return Number.NaN;
+  const sign = first === 45 ? -1 : 1;
+  const hours = digits(text, from + 1, 2);
+  let minutes: number;
+  if (length === 3) minutes = 0;
+  else if (length === 5) minutes = digits(text, from + 3, 2);
+  else if (length === 6 && text.charCodeAt(from + 3) === 58) minutes = digits(text, from + 4, 2);
+  else return Number.NaN;
+  if (!(hours <= 18 && minutes <= 59)) return Number.NaN;
+  return sign * (hours * 60 + minutes);
+}
+
+/** Why `parser.parse(text)` is NaN, for the issue message (slow path). */
+export function dateProblem(text: string): DateProblem {
+  const match = /^\s*(\d{4})-?(\d{2})-?(\d{2})/u.exec(text);
+  if (match) {
+    const year = Number(match[1]);
+    const month = Number(match[2]);
+    const day = Number(match[3]);
+    if (month < 1 || month > 12) return { code: 'invalid-date', reason: `there is no month ${month}` };
+    if (day < 1 || day > daysInMonth(year, month)) {
+      return { code: 'invalid-date', reason: `${match[1]}-${match[2]} has no day ${day}` };
+    }
+  }
+  return {
+    code: 'invalid-date',
+    reason: 'expected YYYY-MM-DD, YYYYMMDD or YYYY-MM-DD HH:MM[:SS] with an optional Z, ±HH:MM or UTC',
+  };
+}

@@ -1,0 +1,321 @@
+import { type OrderTable, OrderTableBuilder } from '../core/data/order-table.js';
+import { fail, ok, type Result } from '../core/result.js';
+import { amountProblem, parseAmountCents } from './amount.js';
+import { type FieldSpec, hasColumns, type ResolvedColumns, resolveColumns } from './columns.js';
+import { type CsvIssue, IssueCollector } from './csv-issue.js';
+import { recordLines, streamCsv } from './csv-stream.js';
+import { dateProblem, InstantParser } from './instant-parser.js';
+import {
+  CurrencyCheck,
+  CustomerInterner,
+  optionIssue,
+  SkipCounter,
+  streamFailure,
+} from './reader-support.js';
+
+export interface ReadOrdersOptions {
+  /** IANA zone for date-times written without an offset; default `UTC`. */
+  readonly timeZone?: string;
+  /** `auto` (default) recognises a Shopify orders export by its header, else reads the generic layout. */
+  readonly format?: 'auto' | 'generic' | 'shopify';
+  /** Logical field → header name, e.g. `{ customer_id: 'Email', ordered_at: 'Created at' }`. */
+  readonly map?: Readonly<Record<string, string>>;
+  /** Extra columns kept as categorical attributes of each order (e.g. `['country']`). */
+  readonly attributes?: readonly string[];
+  /** Called after each chunk read (about 1 MB). */
+  readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** At most this many issues are collected (default 100); reading stops there. */
+  readonly maxIssues?: number;
+}
+
+/** What `readOrdersCsv` returns: the table and what was learnt about the file. */
+export interface OrdersFile {
+  readonly table: OrderTable;
+  readonly format: 'generic' | 'shopify';
+  /** The file's currency (ISO code, upper case) when it has a currency column, else null. */
+  readonly currency: string | null;
+  /** Rows in the table (orders, and refund rows with a negative amount). */
+  readonly rows: number;
+  /** Orders left out on purpose, by reason (e.g. Shopify's refunded or voided orders). */
+  readonly skipped: { readonly reason: string; readonly count: number }[];
+  /** Earliest and latest `orderedAt` of the table (epoch ms). */
+  readonly firstOrderAt: number;
+  readonly lastOrderAt: number;
+}
+
+const GENERIC_FIELDS: readonly FieldSpec[] = [
+  { field: 'customer_id', headers: ['customer_id'], required: true },
+  { field: 'order_id', headers: ['order_id'], required: false },
+  { field: 'ordered_at', headers: ['ordered_at'], required: true },
+  { field: 'amount', headers: ['amount'], required: true },
+  { field: 'currency', headers: ['currency'], required: false },
+];
+
+/** Shopify's orders export (Admin → Orders → Export), one line per line item. */
+const SHOPIFY_FIELDS: readonly FieldSpec[] = [
+  { field: 'order_id', headers: ['name'], required: true },
+  { field: 'customer_id', headers: ['email'], required: true },
+  { field: 'financial_status', headers: ['financial status'], required: true },
+  { field: 'amount', headers: ['total'], required: true },
+  { field: 'refunded_amount', headers: ['refunded amount'], required: false },
+  { field: 'ordered_at', headers: ['created at'], required: true },
+  { field: 'currency', headers: ['currency'], required: false },
+];
+/** Number of fixed columns a merged Shopify order keeps before its attribute columns. */
+const SHOPIFY_TRACKED = 7;
+const SHOPIFY_SIGNATURE = ['name', 'email', 'financial status', 'total', 'created at'];
+/** Financial statuses whose orders brought no money: left out, and counted in `skipped`. */
+const SHOPIFY_EXCLUDED_STATUSES = new Set(['refunded', 'voided', 'expired']);
+
+/**
+ * Reads an orders CSV into an `OrderTable`, streaming the file (never loaded whole).
+ *
+ * Layouts (recognised by header, case-insensitive; `format` forces one):
+ * - generic: `customer_id, order_id, ordered_at, amount[, currency]`, one row per order; a negative
+ *   amount is a refund row. `order_id` is optional and not deduplicated: a set of 10 M ids would
+ *   cost hundreds of MB, and exports do not repeat orders.
+ * - Shopify orders export: consecutive lines with the same `Name` are one order whose totals are on
+ *   its first line; customer = `Email` (an order without one is skipped and counted); `refunded`,
+ *   `voided` and `expired` orders are skipped and counted; amount = `Total` − `Refunded Amount`.
+ *
+ * Amounts become exact integer cents (`parseAmountCents`); dates are read by `InstantParser` in
+ * `timeZone` when they carry no offset. Any problem (missing column, unreadable value, several
+ * currencies, no rows) makes the result `{ ok: false, error: issues }` — never a partial table.
+ *
+ * O(file size) time; memory ~20 bytes a row plus the distinct customer ids.
+ * Example: `await readOrdersCsv('orders.csv', { timeZone: 'Europe/Paris' })`.
+ */
+export async function readOrdersCsv(
+  path: string,
+  options: ReadOrdersOptions = {},
+): Promise<Result<OrdersFile, CsvIssue[]>> {
+  const issues = new IssueCollector(options.maxIssues ?? 100);
+  const timeZone = options.timeZone ?? 'UTC';
+  let instants: InstantParser;
+  try {
+    instants = new InstantParser(timeZone);
+  } catch (error) {
+    return fail([optionIssue(path, 'invalid-time-zone', (error as Error).message)]);
+  }
+  const requested = options.format ?? 'auto';
+  if (requested !== 'auto' && requested !== 'generic' && requested !== 'shopify') {
+    return fail([
+      optionIssue(
+        path,
+        'invalid-format',
+        `unknown orders format "${String(requested)}": use auto, generic or shopify`,
+      ),
+    ]);
+  }
+
+  const builder = new OrderTableBuilder(1 << 16);
+  const customers = new CustomerInterner(builder);
+  const currency = new CurrencyCheck(issues);
+  const skipped = new SkipCounter();
+  let format = 'generic' as 'generic' | 'shopify';
+  let columns: ResolvedColumns | null = null;
+  let firstOrderAt = Number.POSITIVE_INFINITY;
+  let lastOrderAt = Number.NEGATIVE_INFINITY;
+  let attributeLabels: Map<string, string>[] = [];
+
+  // Column indexes, set from the header (−1 when absent).
+  let customerColumn = -1;
+  let orderedAtColumn = -1;
+  let amountColumn = -1;
+  let currencyColumn = -1;
+  let nameColumn = -1;
+  let statusColumn = -1;
+  let refundedColumn = -1;
+  let attributeNames: string[] = [];
+  let attributeColumns: number[] = [];
+
+  const columnName = (field: string): string => columns?.headerName.get(field) ?? field;
+
+  /** Appends one order; the shared tail of both layouts. */
+  const addOrder = (
+    customerId: string,
+    orderedAt: number,
+    amountCents: number,
+    source: readonly string[],
+    attributeIndexes: readonly number[],
+  ): void => {
+    builder.addIndexed(customers.indexOf(customerId), orderedAt, amountCents);
+    if (orderedAt < firstOrderAt) firstOrderAt = orderedAt;
+    if (orderedAt > lastOrderAt) lastOrderAt = orderedAt;
+    if (attributeNames.length > 0) {
+      const row = builder.length - 1;
+      for (let attribute = 0; attribute < attributeNames.length; attribute++) {
+        const labels = attributeLabels[attribute]!;
+        const value = source[attributeIndexes[attribute]!] ?? '';
+        let label = labels.get(value);
+        if (label === undefined) {
+          label = ` ${value}`.slice(1); // detached from the chunk (see `detach`)
+          labels.set(label, label);
+        }
+        builder.setAttribute(row, attributeNames[attribute]!, label);
+      }
+    }
+  };
+
+  const amountIssue = (record: number, field: string, text: string): void => {
+    if (text.trim() === '') {
+      issues.add(record, columnName(field), 'missing-value', 'the amount is blank');
+      return;
+    }
+    const problem = amountProblem(text);
+    issues.add(
+      record,
+      columnName(field),
+      problem?.code ?? 'invalid-amount',
+      `cannot read "${text}" as an amount${problem?.reason ? `: ${problem.reason}` : ''}`,
+    );
+  };
+  const dateIssue = (record: number, field: string, text: string): void => {
+    if (text.trim() === '') {
+      issues.add(record, columnName(field), 'missing-value', 'the date is blank');
+      return;
+    }
+    issues.add(
+      record,
+      columnName(field),
+      'invalid-date',
+      `cannot read "${text}" as a date: ${dateProblem(text).reason}`,
+    );
+  };
+
+  // --- generic layout: one row, one order -------------------------------------------------------
+  const genericRow = (fields: string[], record: number): boolean => {
+    const customerId = fields[customerColumn] ?? '';
+    const amountText = fields[amountColumn] ?? '';
+    const dateText = fields[orderedAtColumn] ?? '';
+    const amountCents = parseAmountCents(amountText);
+    const orderedAt = instants.parse(dateText);
+    if (customerId === '' || Number.isNaN(amountCents) || Number.isNaN(orderedAt)) {
+      if (customerId.trim() === '')
+        issues.add(record, columnName('customer_id'), 'missing-value', 'the customer id is blank');
+      if (Number.isNaN(orderedAt)) dateIssue(record, 'ordered_at', dateText);
+      if (Number.isNaN(amountCents)) amountIssue(record, 'amount', amountText);
+      return !issues.full;
+    }
+    if (currencyColumn !== -1) currency.check(fields[currencyColumn] ?? '', record, columnName('currency'));
+    if (issues.count > 0) return !issues.full; // the table will be discarded: stop building it
+    addOrder(customerId, orderedAt, amountCents, fields, attributeColumns);
+    return true;
+  };
+
+  // --- Shopify layout: consecutive lines of one order merged ------------------------------------
+  let pending: string[] | null = null; // the order being merged: one value per tracked column
+  let pendingRecord = 0;
+  let trackedColumns: number[] = [];
+  let pendingAttributeSlots: number[] = [];
+  const finishShopifyOrder = (): void => {
+    if (pending === null) return;
+    const order = pending;
+    const record = pendingRecord;
+    pending = null;
+    const [, email = '', status = '', total = '', refunded = '', createdAt = '', currencyText = ''] = order;
+    const customerId = email.trim().toLowerCase();
+    if (customerId === '') {
+      skipped.add('no customer email');
+      return;
+    }
+    const financialStatus = status.trim().toLowerCase();
+    if (SHOPIFY_EXCLUDED_STATUSES.has(financialStatus)) {
+      skipped.add(financialStatus);
+      return;
+    }
+    const totalCents = parseAmountCents(total);
+    const refundedCents = refunded.trim() === '' ? 0 : parseAmountCents(refunded);
+    const orderedAt = instants.parse(createdAt);
+    if (Number.isNaN(totalCents)) amountIssue(record, 'amount', total);
+    if (Number.isNaN(refundedCents)) amountIssue(record, 'refunded_amount', refunded);
+    if (Number.isNaN(orderedAt)) dateIssue(record, 'ordered_at', createdAt);
+    if (currencyColumn !== -1) currency.check(currencyText, record, columnName('currency'));
+    if (issues.count > 0) return;
+    addOrder(customerId, orderedAt, totalCents - refundedCents, order, pendingAttributeSlots);
+  };
+  const shopifyRow = (fields: string[], record: number): boolean => {
+    const name = fields[nameColumn] ?? '';
+    if (pending !== null && name === pending[0]) {
+      // A further line item: fill what the first line left blank (usually nothing).
+      for (let slot = 1; slot < trackedColumns.length; slot++) {
+        if (pending[slot] === '') {
+          const index = trackedColumns[slot]!;
+          if (index !== -1) pending[slot] = fields[index] ?? '';
+        }
+      }
+      return true;
+    }
+    finishShopifyOrder();
+    pending = trackedColumns.map((index) => (index === -1 ? '' : (fields[index] ?? '')));
+    pendingRecord = record;
+    return !issues.full;
+  };
+
+  const outcome = await streamCsv(
+    path,
+    {
+      header: (names) => {
+        format =
+          requested === 'auto' ? (hasColumns(names, SHOPIFY_SIGNATURE) ? 'shopify' : 'generic') : requested;
+        columns = resolveColumns(
+          names,
+          format === 'shopify' ? SHOPIFY_FIELDS : GENERIC_FIELDS,
+          options.map,
+          options.attributes,
+          issues,
+        );
+        if (columns === null) return false;
+        const at = (field: string): number => columns!.index.get(field) ?? -1;
+        customerColumn = at('customer_id');
+        orderedAtColumn = at('ordered_at');
+        amountColumn = at('amount');
+        currencyColumn = at('currency');
+        nameColumn = at('order_id');
+        statusColumn = at('financial_status');
+        refundedColumn = at('refunded_amount');
+        attributeNames = columns.attributes.map((attribute) => attribute.name);
+        attributeColumns = columns.attributes.map((attribute) => attribute.index);
+        attributeLabels = attributeNames.map(() => new Map<string, string>());
+        for (const name of attributeNames) builder.addAttribute(name);
+        // The merged Shopify order keeps these columns, in this order, then the attributes.
+        trackedColumns = [
+          nameColumn,
+          customerColumn,
+          statusColumn,
+          amountColumn,
+          refundedColumn,
+          orderedAtColumn,
+          currencyColumn,
+          ...attributeColumns,
+        ];
+        pendingAttributeSlots = attributeColumns.map((_, attribute) => SHOPIFY_TRACKED + attribute);
+        return true;
+      },
+      row: (fields, record) =>
+        format === 'shopify' ? shopifyRow(fields, record) : genericRow(fields, record),
+    },
+    options.onProgress,
+  );
+  if (format === 'shopify' && !issues.full) finishShopifyOrder();
+
+  if (outcome.status !== 'read') return fail([streamFailure(path, outcome)]);
+  if (issues.count === 0 && builder.length === 0) {
+    if (outcome.records === 0) issues.add(0, null, 'no-rows', 'the file has a header but no rows');
+    else issues.add(0, null, 'no-rows', `no order is left to read: ${skipped.describe()}`);
+  }
+  if (issues.count > 0) {
+    const lines = await recordLines(path, issues.records());
+    return fail(issues.resolve(path, (record) => lines.get(record) ?? 1));
+  }
+  const rows = builder.length;
+  return ok({
+    table: builder.build(),
+    format,
+    currency: currency.value,
+    rows,
+    skipped: skipped.list(),
+    firstOrderAt,
+    lastOrderAt,
+  });
+}
