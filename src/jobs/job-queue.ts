@@ -159,20 +159,7 @@ export async function claim(db: Kysely<Database>, options: ClaimOptions): Promis
   if (types !== undefined && types.length === 0) return [];
   if (!(options.lockMs > 0)) throw new RangeError(`lockMs must be positive, got ${options.lockMs}`);
 
-  await db
-    .updateTable('job')
-    .set({
-      status: 'dead',
-      last_error: 'Lease expired on the last attempt (the worker crashed or stalled)',
-      locked_by: null,
-      locked_until: null,
-      updated_at: now,
-      finished_at: now,
-    })
-    .where('status', '=', 'running')
-    .where('locked_until', '<=', now)
-    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
-    .execute();
+  await reapExpiredLastAttempts(db, now);
 
   const candidates = db
     .selectFrom('job')
@@ -220,6 +207,33 @@ export async function claim(db: Kysely<Database>, options: ClaimOptions): Promis
     .sort(
       (left, right) => left.runAt - right.runAt || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0),
     );
+}
+
+/**
+ * Marks dead the running jobs whose lease expired during their last attempt (their worker crashed
+ * or stalled), so they are not claimed beyond `max_attempts`. On PostgreSQL rows locked by an open
+ * `completeWith` transaction are skipped, not waited for: that transaction decides their fate.
+ */
+async function reapExpiredLastAttempts(db: Kysely<Database>, now: number): Promise<void> {
+  const expired = db
+    .selectFrom('job')
+    .select(['workspace_id', 'id'])
+    .where('status', '=', 'running')
+    .where('locked_until', '<=', now)
+    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')));
+  const candidates = dialectOf(db) === 'postgres' ? expired.forUpdate().skipLocked() : expired;
+  await db
+    .updateTable('job')
+    .set({
+      status: 'dead',
+      last_error: 'Lease expired on the last attempt (the worker crashed or stalled)',
+      locked_by: null,
+      locked_until: null,
+      updated_at: now,
+      finished_at: now,
+    })
+    .where((eb) => eb(eb.refTuple('workspace_id', 'id'), 'in', candidates.$asTuple('workspace_id', 'id')))
+    .execute();
 }
 
 /** Options shared by the functions that act on a claim. */

@@ -156,20 +156,28 @@ export class Worker {
     });
   }
 
+  /** One heartbeat: extends the lease unless `quiet()` says the job no longer needs it. */
+  #renewLease(job: ClaimedJob, quiet: () => boolean): void {
+    if (quiet()) return;
+    void extendLease(this.#db, job, this.#lockMs, { now: this.#now() }).then(
+      (lockedUntil) => {
+        if (lockedUntil === null && !quiet())
+          this.#onError(new Error(`Lost the lease of job ${job.id}`), job);
+      },
+      (error: unknown) => this.#onError(error, job),
+    );
+  }
+
   async #execute(job: ClaimedJob): Promise<void> {
     const handler = this.#handlers[job.type];
     let completed = false;
     let finished = false;
+    // While completeWith's transaction is open the job's row (PostgreSQL) or the whole database
+    // (SQLite) is locked, so nobody can claim the job: renewing would only wait on that lock.
+    let inTransaction = false;
+    const quiet = (): boolean => inTransaction || completed || finished;
     const heartbeat = setInterval(
-      () => {
-        void extendLease(this.#db, job, this.#lockMs, { now: this.#now() }).then(
-          (lockedUntil) => {
-            if (lockedUntil === null && !finished)
-              this.#onError(new Error(`Lost the lease of job ${job.id}`), job);
-          },
-          (error: unknown) => this.#onError(error, job),
-        );
-      },
+      () => this.#renewLease(job, quiet),
       Math.max(1, Math.floor(this.#lockMs / 3)),
     );
     heartbeat.unref();
@@ -178,9 +186,14 @@ export class Worker {
       db: this.#db,
       signal: this.#abort.signal,
       completeWith: async (effect) => {
-        const result = await completeWith(this.#db, job, effect, { now: this.#now() });
-        completed = true;
-        return result;
+        inTransaction = true;
+        try {
+          const result = await completeWith(this.#db, job, effect, { now: this.#now() });
+          completed = true;
+          return result;
+        } finally {
+          inTransaction = false;
+        }
       },
     };
     try {

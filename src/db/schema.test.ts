@@ -1,0 +1,462 @@
+import { type Kysely, sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../../test/support/databases.js';
+import { TEST_DATABASE_URL } from '../../test/support/db/postgres-schema.js';
+import { openDatabase } from './database.js';
+import { fromJson, isForeignKeyViolation, isUniqueViolation, toJson } from './dialect.js';
+import { newId } from './ids.js';
+import type { Database } from './schema.js';
+import {
+  createWorkspace,
+  DEFAULT_WORKSPACE_SETTINGS,
+  findWorkspaceByWriteKey,
+  getWorkspace,
+  getWorkspaceBySlug,
+  hashSecret,
+  listWorkspaces,
+} from './workspace.repository.js';
+
+const T0 = 1_700_000_000_000;
+
+type ScopedTable = Exclude<keyof Database, 'workspace'>;
+
+/** One complete row for every workspace-scoped table, in foreign-key order, all ids fresh. */
+function sampleRows(workspaceId: string) {
+  const ids = { user: newId(), customer: newId(), order: newId() };
+  return {
+    ids,
+    rows: {
+      app_user: {
+        workspace_id: workspaceId,
+        id: ids.user,
+        email: `owner-${ids.user}@example.com`,
+        name: 'Olive Owner',
+        password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+        role: 'owner',
+        created_at: T0,
+        updated_at: T0 + 1,
+        last_login_at: T0 + 2,
+        disabled_at: null,
+      },
+      session: {
+        workspace_id: workspaceId,
+        id: hashSecret(`token-${ids.user}`),
+        user_id: ids.user,
+        created_at: T0,
+        expires_at: T0 + 86_400_000,
+        last_seen_at: T0 + 5,
+        ip: '203.0.113.7',
+        user_agent: 'vitest',
+      },
+      api_key: {
+        workspace_id: workspaceId,
+        id: newId(),
+        name: 'CI import',
+        key_hash: hashSecret(`key-${ids.user}`),
+        key_prefix: 'rk_live_ab12',
+        scopes: toJson(['customers:read', 'orders:write']),
+        created_by: ids.user,
+        created_at: T0,
+        last_used_at: null,
+        revoked_at: T0 + 10,
+      },
+      customer: {
+        workspace_id: workspaceId,
+        id: ids.customer,
+        external_id: `cus_${ids.customer}`,
+        email: 'ana@example.com',
+        name: 'Ana Ávila',
+        phone: '+351 21 000 0000',
+        language: 'pt-PT',
+        country: 'PT',
+        time_zone: 'Europe/Lisbon',
+        attributes: toJson({ channel: 'referral', vip: true, score: 4.5 }),
+        consent_email_marketing: 1,
+        consent_sms_marketing: 0,
+        consent_updated_at: T0 - 1,
+        signed_up_at: T0 - 1_000,
+        created_at: T0,
+        updated_at: T0,
+        erased_at: null,
+      },
+      customer_order: {
+        workspace_id: workspaceId,
+        id: ids.order,
+        external_id: `ord_${ids.order}`,
+        customer_id: ids.customer,
+        ordered_at: T0 + 100,
+        currency: 'EUR',
+        amount_cents: 12_345,
+        status: 'completed',
+        source: 'csv',
+        created_at: T0,
+        updated_at: T0,
+      },
+      order_item: {
+        workspace_id: workspaceId,
+        id: newId(),
+        order_id: ids.order,
+        product_id: 'sku-1',
+        product_name: 'Coffee beans',
+        category: 'coffee',
+        quantity: 3,
+        unit_price_cents: 4_115,
+      },
+      refund: {
+        workspace_id: workspaceId,
+        id: newId(),
+        external_id: `re_${ids.order}`,
+        order_id: ids.order,
+        customer_id: ids.customer,
+        refunded_at: T0 + 200,
+        currency: 'EUR',
+        amount_cents: 4_115,
+        reason: 'damaged',
+        created_at: T0 + 200,
+      },
+      subscription: {
+        workspace_id: workspaceId,
+        id: newId(),
+        external_id: `sub_${ids.customer}`,
+        customer_id: ids.customer,
+        plan: 'pro',
+        interval: 'month',
+        interval_count: 3,
+        amount_cents: 2_900,
+        currency: 'EUR',
+        status: 'past_due',
+        trial_start: T0 - 2_000,
+        trial_end: T0 - 1_000,
+        started_at: T0 - 1_000,
+        ended_at: null,
+        cancelled_at: null,
+        current_period_end: T0 + 5_000,
+        past_due_since: T0 + 4_000,
+        created_at: T0,
+        updated_at: T0,
+      },
+      event: {
+        workspace_id: workspaceId,
+        id: newId(),
+        message_id: `msg_${ids.customer}`,
+        customer_id: ids.customer,
+        user_id: `cus_${ids.customer}`,
+        anonymous_id: 'anon-1',
+        name: 'Order Completed',
+        properties: toJson({ revenue: 123.45, products: [{ sku: 'sku-1' }] }),
+        occurred_at: T0 + 100,
+        received_at: T0 + 150,
+      },
+      job: {
+        workspace_id: workspaceId,
+        id: newId(),
+        type: 'email.send',
+        payload: toJson({ to: 'ana@example.com' }),
+        status: 'queued',
+        attempts: 0,
+        max_attempts: 5,
+        run_at: T0,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        idempotency_key: `welcome:${ids.customer}`,
+        created_at: T0,
+        updated_at: T0,
+        finished_at: null,
+      },
+      audit_log: {
+        workspace_id: workspaceId,
+        id: newId(),
+        actor_type: 'user',
+        actor_id: ids.user,
+        action: 'customer.updated',
+        entity: 'customer',
+        entity_id: ids.customer,
+        details: toJson({ changed: ['email'] }),
+        at: T0 + 300,
+      },
+    } as const,
+  };
+}
+
+const SCOPED_TABLES: readonly ScopedTable[] = [
+  'app_user',
+  'session',
+  'api_key',
+  'customer',
+  'customer_order',
+  'order_item',
+  'refund',
+  'subscription',
+  'event',
+  'job',
+  'audit_log',
+];
+
+const JSON_COLUMNS = ['scopes', 'attributes', 'properties', 'payload', 'details', 'settings'];
+
+function parseJsonColumns(row: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [
+      column,
+      JSON_COLUMNS.includes(column) && typeof value === 'string' ? fromJson(value) : value,
+    ]),
+  );
+}
+
+async function insertAll(db: Kysely<Database>, rows: ReturnType<typeof sampleRows>['rows']): Promise<void> {
+  for (const table of SCOPED_TABLES) {
+    await db
+      .insertInto(table)
+      .values(rows[table] as never) // a complete row of this table (round-tripped below)
+      .execute();
+  }
+}
+
+describeEachDatabase('schema', (getDb) => {
+  async function newWorkspace(): Promise<string> {
+    const { workspace } = await createWorkspace(getDb().db, { name: 'Schema', slug: `schema-${newId()}` });
+    return workspace.id;
+  }
+
+  it('round-trips a complete row of every table', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace();
+    const { rows } = sampleRows(workspaceId);
+    await insertAll(db, rows);
+    for (const table of SCOPED_TABLES) {
+      const stored = await db
+        .selectFrom(table)
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', rows[table].id)
+        .execute();
+      // Same values and same JS types: numbers stay numbers, JSON stays text, on both engines.
+      // JSON is compared parsed: JSONB keeps the value, not the spelling (spaces, key order).
+      expect(stored.map(parseJsonColumns), table).toEqual([parseJsonColumns(rows[table])]);
+      for (const column of JSON_COLUMNS) {
+        const value = (stored[0] as Record<string, unknown> | undefined)?.[column];
+        if (value !== undefined) expect(typeof value, `${table}.${column}`).toBe('string');
+      }
+    }
+  });
+
+  it('fills the column defaults the same way on both engines', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace();
+    const customer = await db
+      .insertInto('customer')
+      .values({ workspace_id: workspaceId, id: newId(), created_at: T0, updated_at: T0 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(customer).toMatchObject({
+      consent_email_marketing: 0,
+      consent_sms_marketing: 0,
+      external_id: null,
+    });
+    expect(fromJson(customer.attributes)).toEqual({});
+    const order = await db
+      .insertInto('customer_order')
+      .values({
+        workspace_id: workspaceId,
+        id: newId(),
+        customer_id: customer.id,
+        ordered_at: T0,
+        currency: 'USD',
+        amount_cents: 100,
+        created_at: T0,
+        updated_at: T0,
+      })
+      .returning(['status'])
+      .executeTakeFirstOrThrow();
+    expect(order.status).toBe('completed');
+  });
+
+  it('puts workspace_id first in every primary key', async () => {
+    const { db, dialect } = getDb();
+    for (const table of SCOPED_TABLES) {
+      let keyColumns: string[];
+      if (dialect === 'sqlite') {
+        const info = await sql<{
+          name: string;
+          pk: number;
+        }>`select name, pk from pragma_table_info(${table})`.execute(db);
+        keyColumns = info.rows
+          .filter((column) => column.pk > 0)
+          .sort((left, right) => left.pk - right.pk)
+          .map((column) => column.name);
+      } else {
+        const info = await sql<{ name: string }>`
+          select a.attname as name
+          from pg_index i
+          join unnest(i.indkey) with ordinality as k(attnum, position) on true
+          join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+          where i.indrelid = (current_schema() || '.' || ${table})::regclass and i.indisprimary
+          order by k.position`.execute(db);
+        keyColumns = info.rows.map((column) => column.name);
+      }
+      expect(keyColumns, table).toEqual(['workspace_id', 'id']);
+    }
+  });
+
+  const uniquePerWorkspace: readonly [ScopedTable, string][] = [
+    ['app_user', 'email'],
+    ['api_key', 'key_hash'],
+    ['customer', 'external_id'],
+    ['customer_order', 'external_id'],
+    ['refund', 'external_id'],
+    ['subscription', 'external_id'],
+    ['event', 'message_id'],
+    ['job', 'idempotency_key'],
+  ];
+
+  it.each(uniquePerWorkspace)(
+    '%s.%s is unique within a workspace and free across workspaces',
+    async (table, column) => {
+      const { db } = getDb();
+      const [first, second] = [await newWorkspace(), await newWorkspace()];
+      const a = sampleRows(first);
+      await insertAll(db, a.rows);
+      const row = a.rows[table] as unknown as Record<string, unknown>;
+
+      // Same workspace, same value, new id: rejected.
+      const duplicate = { ...row, id: newId() };
+      const error = await db
+        .insertInto(table)
+        .values(duplicate as never) // a copy of a row of this table
+        .execute()
+        .catch((caught: unknown) => caught);
+      expect(isUniqueViolation(error), String(error)).toBe(true);
+
+      // Another workspace may use the same value: copy its own complete graph, then reuse the value.
+      const b = sampleRows(second);
+      const rowsForB = { ...b.rows, [table]: { ...b.rows[table], [column]: row[column] } };
+      await insertAll(db, rowsForB as typeof b.rows);
+      const count = await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('rows'))
+        .where(column as never, '=', row[column] as never) // a column of this table
+        .executeTakeFirstOrThrow();
+      expect(count.rows).toBe(2);
+    },
+  );
+
+  it("rejects a reference to another workspace's row, even with a valid id", async () => {
+    const { db } = getDb();
+    const [first, second] = [await newWorkspace(), await newWorkspace()];
+    const a = sampleRows(first);
+    await insertAll(db, a.rows);
+    const error = await db
+      .insertInto('customer_order')
+      .values({ ...a.rows.customer_order, workspace_id: second, id: newId(), external_id: null })
+      .execute()
+      .catch((caught: unknown) => caught);
+    expect(isForeignKeyViolation(error), String(error)).toBe(true);
+  });
+
+  it('rejects values outside the documented enumerations', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace();
+    const { rows } = sampleRows(workspaceId);
+    const badRole = await db
+      .insertInto('app_user')
+      .values({ ...rows.app_user, role: 'superuser' as never })
+      .execute()
+      .catch((caught: unknown) => caught);
+    expect(badRole).toBeInstanceOf(Error);
+    expect(
+      await db.selectFrom('app_user').selectAll().where('workspace_id', '=', workspaceId).execute(),
+    ).toEqual([]);
+  });
+
+  it("deletes a customer's orders, items, refunds, subscriptions and events with it, and a workspace's everything", async () => {
+    const { db } = getDb();
+    const [doomed, kept] = [await newWorkspace(), await newWorkspace()];
+    const a = sampleRows(doomed);
+    const b = sampleRows(kept);
+    await insertAll(db, a.rows);
+    await insertAll(db, b.rows);
+    await db
+      .deleteFrom('customer')
+      .where('workspace_id', '=', doomed)
+      .where('id', '=', a.ids.customer)
+      .execute();
+    for (const table of ['customer_order', 'order_item', 'refund', 'subscription', 'event'] as const) {
+      expect(
+        await db.selectFrom(table).select('id').where('workspace_id', '=', doomed).execute(),
+        table,
+      ).toEqual([]);
+    }
+    await db.deleteFrom('workspace').where('id', '=', doomed).execute();
+    for (const table of SCOPED_TABLES) {
+      expect(
+        await db.selectFrom(table).select('id').where('workspace_id', '=', doomed).execute(),
+        table,
+      ).toEqual([]);
+      // The other workspace keeps its rows.
+      expect(
+        await db.selectFrom(table).select('id').where('workspace_id', '=', kept).execute(),
+        table,
+      ).toHaveLength(1);
+    }
+  });
+});
+
+describeEachDatabase('workspace repository', (getDb) => {
+  it('creates a workspace with default settings and a write key kept only as a hash', async () => {
+    const { db } = getDb();
+    const slug = `acme-${newId()}`;
+    const { workspace, writeKey } = await createWorkspace(db, {
+      name: 'Acme',
+      slug,
+      settings: { timeZone: 'Europe/Paris' },
+      now: T0,
+    });
+    expect(workspace).toMatchObject({
+      name: 'Acme',
+      slug,
+      settings: { ...DEFAULT_WORKSPACE_SETTINGS, timeZone: 'Europe/Paris' },
+      writeKeyPrefix: writeKey.slice(0, 12),
+      createdAt: T0,
+    });
+    expect(writeKey).toMatch(/^wk_[A-Za-z0-9_-]{32}$/);
+    const stored = await db
+      .selectFrom('workspace')
+      .selectAll()
+      .where('id', '=', workspace.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.write_key_hash).toBe(hashSecret(writeKey));
+    expect(JSON.stringify(stored)).not.toContain(writeKey);
+    expect(await getWorkspace(db, workspace.id)).toEqual(workspace);
+    expect(await getWorkspaceBySlug(db, slug)).toEqual(workspace);
+    expect(await findWorkspaceByWriteKey(db, writeKey)).toEqual(workspace);
+    expect(await findWorkspaceByWriteKey(db, `${writeKey}x`)).toBeUndefined();
+  });
+
+  it('gets only the workspace asked for and lists them oldest first', async () => {
+    const { db } = getDb();
+    const first = await createWorkspace(db, { name: 'First', slug: `first-${newId()}`, now: T0 - 2 });
+    const second = await createWorkspace(db, { name: 'Second', slug: `second-${newId()}`, now: T0 - 1 });
+    expect((await getWorkspace(db, first.workspace.id))?.name).toBe('First');
+    expect((await getWorkspace(db, second.workspace.id))?.name).toBe('Second');
+    expect(await getWorkspace(db, newId())).toBeUndefined();
+    const listed = (await listWorkspaces(db)).map((workspace) => workspace.id);
+    expect(listed.indexOf(first.workspace.id)).toBeLessThan(listed.indexOf(second.workspace.id));
+  });
+});
+
+describe('PostgreSQL BIGINT parsing', () => {
+  const connection = openDatabase(TEST_DATABASE_URL);
+  afterAll(() => connection.close());
+
+  it('refuses a BIGINT beyond 2^53 instead of rounding it', async () => {
+    // 2^53 + 1 = 9 007 199 254 740 993 has no exact double.
+    await expect(sql`select 9007199254740993::bigint as value`.execute(connection.db)).rejects.toThrow(
+      /does not fit a JS number/,
+    );
+    const exact = await sql<{ value: number }>`select 9007199254740991::bigint as value`.execute(
+      connection.db,
+    );
+    expect(exact.rows[0]?.value).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
