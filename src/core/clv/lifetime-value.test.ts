@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadCdnowSummary } from '../../../test/support/fixtures.js';
+import { BgNbd } from './bg-nbd.js';
 import { GammaGamma } from './gamma-gamma.js';
 import { customerLifetimeValue, DAYS_PER_MONTH, type PurchasePredictor } from './lifetime-value.js';
 
@@ -151,5 +153,40 @@ describe('customerLifetimeValue properties', () => {
         ),
       ),
     );
+  });
+});
+
+describe('customerLifetimeValue on CDNOW against lifetimes', () => {
+  it('reproduces lifetimes’ quickstart CLV when given its 30-unit month, and differs with Retain’s month', () => {
+    // lifetimes docs (Quickstart, "Estimating customer lifetime value using the gamma-gamma model"):
+    // ggf.customer_lifetime_value(bgf, …, time=12, discount_rate=0.01) on the weekly CDNOW summary
+    // gives 140.096218, 18.943466, 38.180575, 38.180575, 38.180575 for customers 1–5. Its default
+    // freq='D' makes a month 30 time units, i.e. 30 *weeks* here. Rescaling time by 30 / 30.4375
+    // and declaring days reproduces exactly that convention.
+    const summary = loadCdnowSummary();
+    const transactions = BgNbd.fit(summary);
+    const spendModel = GammaGamma.fit(summary);
+    expect(transactions.ok && spendModel.ok).toBe(true);
+    if (!transactions.ok || !spendModel.ok) return;
+    const bgNbd = transactions.value;
+    const thirtyUnitMonths: PurchasePredictor = {
+      conditionalExpectedPurchases: (t, x, tx, T) =>
+        bgNbd.conditionalExpectedPurchases((t * 30) / DAYS_PER_MONTH, x, tx, T),
+    };
+    const firstFive = {
+      length: 5,
+      frequency: summary.frequency.subarray(0, 5),
+      recency: summary.recency.subarray(0, 5),
+      T: summary.T.subarray(0, 5),
+      monetary: summary.monetary!.subarray(0, 5),
+    };
+    const lifetimesConvention = customerLifetimeValue(thirtyUnitMonths, spendModel.value, firstFive, {
+      timeUnit: 'day',
+    });
+    const published = [140.096218, 18.943466, 38.180575, 38.180575, 38.180575];
+    published.forEach((value, i) => expect(Math.abs(lifetimesConvention[i]! / value - 1)).toBeLessThan(1e-3));
+    // Retain's month on weekly data is 4.348 weeks, so 12 months cover 52.2 weeks, not 360.
+    const retainConvention = customerLifetimeValue(bgNbd, spendModel.value, firstFive, { timeUnit: 'week' });
+    expect(retainConvention[0]!).toBeLessThan(lifetimesConvention[0]! / 2);
   });
 });
