@@ -184,7 +184,9 @@ describe('customerLifetimeValue on CDNOW against lifetimes', () => {
       timeUnit: 'day',
     });
     const published = [140.096218, 18.943466, 38.180575, 38.180575, 38.180575];
-    published.forEach((value, i) => expect(Math.abs(lifetimesConvention[i]! / value - 1)).toBeLessThan(1e-3));
+    published.forEach((value, i) => {
+      expect(Math.abs(lifetimesConvention[i]! / value - 1)).toBeLessThan(1e-3);
+    });
     // Retain's month on weekly data is 4.348 weeks, so 12 months cover 52.2 weeks, not 360.
     const retainConvention = customerLifetimeValue(bgNbd, spendModel.value, firstFive, { timeUnit: 'week' });
     expect(retainConvention[0]!).toBeLessThan(lifetimesConvention[0]! / 2);
