@@ -133,10 +133,12 @@ export function parseAmountCents(text: string): number {
 export function amountProblem(text: string): AmountProblem | null {
   if (!Number.isNaN(parseAmountCents(text))) return null;
   const trimmed = text.trim();
-  if (/^[-+]?\D?\s*[-+]?[\d,]*\.\d{3,}\s*\D?$/u.test(trimmed)) {
+  // The accepted shape (sign, symbol, digits), with the one detail that made it fail.
+  const symbol = '[$£¥€₹₩₽₺₪₫฿₱₦₴]?';
+  if (new RegExp(`^[-+]?${symbol}\\s*[-+]?[\\d,]*\\.\\d{3,}\\s*${symbol}$`, 'u').test(trimmed)) {
     return { code: 'amount-precision', reason: 'more than 2 decimals' };
   }
-  if (/^[-+]?\D?\s*[-+]?\d+,\d{1,2}\s*\D?$/u.test(trimmed)) {
+  if (new RegExp(`^[-+]?${symbol}\\s*[-+]?\\d+,\\d{1,2}\\s*${symbol}$`, 'u').test(trimmed)) {
     return {
       code: 'ambiguous-amount',
       reason: 'a "," is read only as a thousands separator (1,234.56), not as a decimal comma',

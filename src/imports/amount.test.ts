@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { amountProblem, parseAmountCents } from './amount.js';
+
+describe('parseAmountCents', () => {
+  it.each([
+    ['12.30', 1230],
+    ['12.3', 1230],
+    ['12', 1200],
+    ['0.29', 29], // 0.29 * 100 is 28.999999999999996 in floats: the string arithmetic is exact
+    ['1.005', Number.NaN],
+    ['.5', 50],
+    ['-12.30', -1230],
+    ['+4.00', 400],
+    ['$7', 700],
+    ['-$1,234.5', -123450],
+    ['$-3.10', -310],
+    ['€ 9.99', 999],
+    ['9.99 €', 999],
+    ['1,234,567.89', 123456789],
+    ['  42.00  ', 4200],
+    ['-0.00', 0],
+    ['12.', 1200], // a point without decimals
+  ])('reads %j as %d cents', (text, cents) => {
+    expect(parseAmountCents(text)).toBe(cents);
+  });
+
+  it.each([
+    '',
+    ' ',
+    '-',
+    '$',
+    '.',
+    '12,3x',
+    '12,30',
+    '1,23,456',
+    '1234,567',
+    ',123',
+    '1.2.3',
+    '12..3',
+    'abc',
+    '--1',
+    '1e3',
+  ])('refuses %j', (text) => {
+    expect(parseAmountCents(text)).toBeNaN();
+  });
+
+  it('refuses an amount whose cents are past 2^53', () => {
+    expect(parseAmountCents('90071992547409.91')).toBe(9_007_199_254_740_991); // Number.MAX_SAFE_INTEGER
+    expect(parseAmountCents('90071992547410.00')).toBeNaN();
+    expect(amountProblem('90071992547410.00')?.code).toBe('amount-too-large');
+  });
+
+  it('explains why', () => {
+    expect(amountProblem('12.30')).toBeNull();
+    expect(amountProblem('12.345')?.code).toBe('amount-precision');
+    expect(amountProblem('$12.345')?.code).toBe('amount-precision');
+    expect(amountProblem('12,30')?.code).toBe('ambiguous-amount');
+    expect(amountProblem('12,3x')?.code).toBe('invalid-amount');
+  });
+
+  it('reads back any integer number of cents formatted with 2 decimals, a sign and grouping (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+        fc.boolean(),
+        fc.constantFrom('', '$', '€'),
+        (cents, grouped, symbol) => {
+          const magnitude = Math.abs(cents);
+          let whole = String(Math.floor(magnitude / 100));
+          if (grouped) whole = whole.replace(/\B(?=(\d{3})+(?!\d))/gu, ',');
+          const text = `${cents < 0 ? '-' : ''}${symbol}${whole}.${String(magnitude % 100).padStart(2, '0')}`;
+          expect(parseAmountCents(text)).toBe(cents === 0 ? 0 : cents);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { dateProblem, InstantParser } from './instant-parser.js';
+
+describe('InstantParser', () => {
+  const utc = new InstantParser();
+
+  it.each([
+    ['2024-03-05', Date.UTC(2024, 2, 5)],
+    ['20240305', Date.UTC(2024, 2, 5)],
+    ['2024-03-05T14:22', Date.UTC(2024, 2, 5, 14, 22)],
+    ['2024-03-05 14:22:10', Date.UTC(2024, 2, 5, 14, 22, 10)],
+    ['2024-03-05T14:22:10.123Z', Date.UTC(2024, 2, 5, 14, 22, 10, 123)],
+    ['2024-03-05T14:22:10.1234567Z', Date.UTC(2024, 2, 5, 14, 22, 10, 123)], // truncated to ms
+    ['2024-03-05 14:22:10 -0500', Date.UTC(2024, 2, 5, 19, 22, 10)], // Shopify's form
+    ['2024-03-05T14:22:10+05:30', Date.UTC(2024, 2, 5, 8, 52, 10)],
+    ['2024-03-05T14:22:10+02', Date.UTC(2024, 2, 5, 12, 22, 10)],
+    ['2024-03-05 14:22 UTC', Date.UTC(2024, 2, 5, 14, 22)],
+    ['2024-02-29', Date.UTC(2024, 1, 29)], // leap year
+    ['2000-02-29', Date.UTC(2000, 1, 29)], // divisible by 400
+  ])('reads %j', (text, instant) => {
+    expect(utc.parse(text)).toBe(instant);
+  });
+
+  it.each([
+    '2024-02-30',
+    '2023-02-29',
+    '1900-02-29',
+    '2024-13-01',
+    '2024-00-10',
+    '2024-04-31',
+    '2024-03-05T24:00',
+    '2024-03-05T12:60',
+    '2024-03-05T12:00:60',
+    '2024-03-05T12:00+25:00',
+    '2024-3-5',
+    '05/03/2024',
+    '2024-03-05T',
+    '2024-03-05 12:00 EST',
+    '202403051200',
+    '',
+  ])('refuses %j', (text) => {
+    expect(utc.parse(text)).toBeNaN();
+  });
+
+  it('explains an impossible day', () => {
+    expect(dateProblem('2024-02-30').reason).toBe('2024-02 has no day 30');
+    expect(dateProblem('2024-13-01').reason).toBe('there is no month 13');
+  });
+
+  it('agrees with Luxon for wall times in a DST zone, including gap and overlap hours (property)', () => {
+    const zones = [
+      'America/New_York',
+      'Europe/Paris',
+      'Australia/Lord_Howe',
+      'America/Santiago',
+      'Asia/Kolkata',
+    ];
+    const parsers = new Map(zones.map((zone) => [zone, new InstantParser(zone)]));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
+        (zone, utcMillis) => {
+          // A random wall time: the UTC fields of a random instant, read as local time in `zone`.
+          const wall = DateTime.fromMillis(utcMillis, { zone: 'UTC' });
+          const text = wall.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+          const expected = DateTime.fromObject(
+            {
+              year: wall.year,
+              month: wall.month,
+              day: wall.day,
+              hour: wall.hour,
+              minute: wall.minute,
+              second: wall.second,
+            },
+            { zone },
+          ).toMillis();
+          expect(parsers.get(zone)!.parse(text)).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('agrees with Luxon around every 2024 transition of New York, minute by minute', () => {
+    const parser = new InstantParser('America/New_York');
+    for (const day of [10, 11] as const) {
+      for (let minute = 0; minute < 24 * 60; minute += 7) {
+        const fields = { year: 2024, month: 3, day, hour: Math.floor(minute / 60), minute: minute % 60 };
+        const text = `2024-03-${day} ${String(fields.hour).padStart(2, '0')}:${String(fields.minute).padStart(2, '0')}`;
+        expect(parser.parse(text)).toBe(DateTime.fromObject(fields, { zone: 'America/New_York' }).toMillis());
+      }
+    }
+  });
+});
