@@ -4,12 +4,14 @@
  * This file is the curated public surface; nothing else under src/core is imported from outside.
  */
 export * from './clv/index.js';
+export * from './cohorts/index.js';
 export * from './data/index.js';
 export * from './orders/index.js';
+export * from './report/index.js';
 export { type CoreIssue, fail, ok, type Result } from './result.js';
 export * from './retention/index.js';
 export * from './revenue/index.js';
-export * from './risk/index.js';
 export * from './rfm/index.js';
+export * from './risk/index.js';
 export * from './survival/index.js';
 export * from './time/index.js';

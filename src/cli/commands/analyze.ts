@@ -7,7 +7,12 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { analyzeOrders, analyzeSubscriptions, type Granularity, type RetentionReport } from '../../core/index.js';
+import {
+  analyzeOrders,
+  analyzeSubscriptions,
+  type Granularity,
+  type RetentionReport,
+} from '../../core/index.js';
 import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
 import {
@@ -44,7 +49,10 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('Retention report for an orders (or subscriptions) CSV: retention, cohorts, RFM, value')
-    .argument('<file>', 'CSV export: generic, Shopify orders, or (with --mode subscription) subscriptions / Stripe')
+    .argument(
+      '<file>',
+      'CSV export: generic, Shopify orders, or (with --mode subscription) subscriptions / Stripe',
+    )
     .option('--period <period>', `period of the report and cohorts: ${PERIODS.join('|')}`, 'month')
     .option('--from <date>', 'first day of the analysed range (YYYY-MM-DD, local to --tz)')
     .option('--to <date>', 'last day of the analysed range, inclusive (YYYY-MM-DD); default: the last order')
@@ -125,7 +133,9 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
   return renderReport(report, { file: basename(file), rows });
 }
 
-function progressBar(file: string): { update: (read: number, total: number) => void; stop: () => void } | null {
+function progressBar(
+  file: string,
+): { update: (read: number, total: number) => void; stop: () => void } | null {
   let size: number;
   try {
     size = statSync(file).size;

@@ -25,11 +25,12 @@ export function formatPercent(value: number | null, digits = 1): string {
   return value === null ? '–' : `${value.toFixed(digits)} %`;
 }
 
-function table(head: string[], options: { alignRight?: boolean } = {}): Table.Table {
+/** A table whose numeric columns are right-aligned; the first column is a label unless `numbersOnly`. */
+function table(head: string[], options: { numbersOnly?: boolean } = {}): Table.Table {
   return new Table({
     head,
     style: { head: colors.isColorSupported ? ['cyan'] : [], border: colors.isColorSupported ? ['grey'] : [] },
-    ...(options.alignRight ? { colAligns: head.map((_, index) => (index === 0 ? 'left' : 'right')) } : {}),
+    colAligns: head.map((_, index) => (index === 0 && !options.numbersOnly ? 'left' : 'right')),
   });
 }
 
@@ -47,10 +48,15 @@ function heading(text: string): string {
   return colors.isColorSupported ? colors.bold(text) : text;
 }
 
-function cohortTable(rows: readonly ReportCohortRow[], average: { rates: readonly (number | null)[] }): string {
+function cohortTable(
+  allRows: readonly ReportCohortRow[],
+  average: { rates: readonly (number | null)[] },
+): string {
+  // Periods in which nobody was acquired carry no information in a table (the JSON keeps them).
+  const rows = allRows.filter((row) => row.size > 0);
   const shown = rows.slice(-MAX_COHORT_ROWS);
   const width = Math.min(MAX_COHORT_COLUMNS, Math.max(0, ...shown.map((row) => row.rates.length)));
-  const cohorts = table(['cohort', 'size', ...Array.from({ length: width }, (_, k) => `+${k}`)], { alignRight: true });
+  const cohorts = table(['cohort', 'size', ...Array.from({ length: width }, (_, k) => `+${k}`)]);
   for (const row of shown) {
     cohorts.push([
       row.cohort,
@@ -87,11 +93,27 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
 
   if (report.retention) {
     const r = report.retention;
-    const period = r.label ? `${r.label} (${r.from.slice(0, 10)} → ${r.to.slice(0, 10)})` : `${r.from.slice(0, 10)} → ${r.to.slice(0, 10)}`;
+    const period = r.label
+      ? `${r.label} (${r.from.slice(0, 10)} → ${r.to.slice(0, 10)})`
+      : `${r.from.slice(0, 10)} → ${r.to.slice(0, 10)}`;
     out.push('', heading(`Retention, ${period}`));
-    const summary = table(['S (start)', 'E (end)', 'N (new)', 'CRR', 'retained', 'churned', 'reactivated', 'new, still active', 'retention', 'churn'], {
-      alignRight: true,
-    });
+    const summary = table(
+      [
+        'S (start)',
+        'E (end)',
+        'N (new)',
+        'CRR',
+        'retained',
+        'churned',
+        'reactivated',
+        'new, still active',
+        'retention',
+        'churn',
+      ],
+      {
+        numbersOnly: true,
+      },
+    );
     summary.push([
       formatInteger(r.S),
       formatInteger(r.E),
@@ -110,7 +132,7 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
 
   if (report.series.length > 0) {
     out.push('', heading(`Retention by ${report.period}`));
-    const series = table([report.period, 'S', 'E', 'N', 'CRR', 'retention', 'churn', 'reactivated'], { alignRight: true });
+    const series = table([report.period, 'S', 'E', 'N', 'CRR', 'retention', 'churn', 'reactivated']);
     for (const row of report.series) {
       series.push([
         row.label,
@@ -127,7 +149,12 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
   }
 
   const cohorts = report.cohorts;
-  out.push('', heading(`Cohorts by ${cohorts.granularity} (${cohorts.kind}, ${cohorts.measure}): % of each cohort active k periods later`));
+  out.push(
+    '',
+    heading(
+      `Cohorts by ${cohorts.granularity} (${cohorts.kind}, ${cohorts.measure}): % of each cohort active k periods later`,
+    ),
+  );
   out.push(cohortTable(cohorts.rows, cohorts.average));
   for (const part of cohorts.breakdown ?? []) {
     out.push('', heading(`Cohorts where ${part.attribute} = ${part.value === '' ? '(blank)' : part.value}`));
@@ -137,9 +164,20 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
   if (report.orders) {
     const o = report.orders;
     out.push('', heading('Orders'));
-    const orders = table(['customers', 'orders', 'refunds', 'net revenue', 'avg order value', 'orders / customer', 'repeat customers'], {
-      alignRight: true,
-    });
+    const orders = table(
+      [
+        'customers',
+        'orders',
+        'refunds',
+        'net revenue',
+        'avg order value',
+        'orders / customer',
+        'repeat customers',
+      ],
+      {
+        numbersOnly: true,
+      },
+    );
     orders.push([
       formatInteger(o.customers),
       formatInteger(o.orders),
@@ -154,9 +192,18 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
 
   if (report.mrr) {
     out.push('', heading(`MRR ${formatMoney(report.mrr.current)} at the data's end; movements by month`));
-    const mrr = table(['month', 'MRR start', 'new', 'expansion', 'contraction', 'churn', 'reactivation', 'MRR end', 'NRR', 'GRR'], {
-      alignRight: true,
-    });
+    const mrr = table([
+      'month',
+      'MRR start',
+      'new',
+      'expansion',
+      'contraction',
+      'churn',
+      'reactivation',
+      'MRR end',
+      'NRR',
+      'GRR',
+    ]);
     for (const m of report.mrr.movements) {
       mrr.push([
         m.month,
@@ -177,7 +224,7 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
   if (report.rfm) {
     const total = report.rfm.segments.reduce((sum, segment) => sum + segment.customers, 0);
     out.push('', heading(`RFM segments as of ${report.rfm.asOf.slice(0, 10)}`));
-    const segments = table(['segment', 'customers', 'share', 'revenue'], { alignRight: true });
+    const segments = table(['segment', 'customers', 'share', 'revenue']);
     for (const segment of report.rfm.segments) {
       segments.push([
         segment.name,
@@ -192,7 +239,7 @@ export function renderReport(report: RetentionReport, source: { file: string; ro
   if (report.clv.historical.customers > 0) {
     const h = report.clv.historical;
     out.push('', heading(`Historical customer value (margin ${report.clv.margin})`));
-    const clv = table(['customers', 'total', 'mean', 'median'], { alignRight: true });
+    const clv = table(['customers', 'total', 'mean', 'median'], { numbersOnly: true });
     clv.push([formatInteger(h.customers), formatMoney(h.total), formatMoney(h.mean), formatMoney(h.median)]);
     out.push(clv.toString());
   }

@@ -4,7 +4,13 @@
  * defined in docs/metrics.md — so the CLI, the API and the dashboard give identical results.
  */
 import { historicalValue } from '../clv/historical-value.js';
-import { type CohortMatrix, orderCohorts, orderCohortsBy, subscriptionCohorts, subscriptionCohortsBy } from '../cohorts/index.js';
+import {
+  type CohortMatrix,
+  orderCohorts,
+  orderCohortsBy,
+  subscriptionCohorts,
+  subscriptionCohortsBy,
+} from '../cohorts/index.js';
 import type { OrderTable } from '../data/order-table.js';
 import type { SubscriptionTable } from '../data/subscription-table.js';
 import { orderMetrics } from '../orders/index.js';
@@ -96,12 +102,21 @@ export interface ReportOrders {
 
 export interface ReportRfm {
   readonly asOf: string;
-  readonly segments: readonly { readonly name: string; readonly customers: number; readonly revenue: number }[];
+  readonly segments: readonly {
+    readonly name: string;
+    readonly customers: number;
+    readonly revenue: number;
+  }[];
 }
 
 export interface ReportClv {
   readonly margin: number;
-  readonly historical: { readonly customers: number; readonly total: number; readonly mean: number | null; readonly median: number | null };
+  readonly historical: {
+    readonly customers: number;
+    readonly total: number;
+    readonly mean: number | null;
+    readonly median: number | null;
+  };
 }
 
 export interface ReportMrr {
@@ -139,7 +154,12 @@ function withDates(retention: PeriodRetention): PeriodRetention & { from: string
 function reportPeriods(range: Range, options: ReportOptions) {
   const period = options.period ?? 'month';
   const calendar = { timeZone: options.timeZone ?? 'UTC', weekStartsOn: options.weekStartsOn ?? 'monday' };
-  const grid = PeriodGrid.covering(range.rangeStart, Math.max(range.dataEnd, range.rangeStart + 1), period, calendar);
+  const grid = PeriodGrid.covering(
+    range.rangeStart,
+    Math.max(range.dataEnd, range.rangeStart + 1),
+    period,
+    calendar,
+  );
   let completeCount = 0;
   while (completeCount < grid.count && grid.isComplete(completeCount, range.dataEnd)) completeCount++;
   return { grid, completeCount, period, calendar };
@@ -159,7 +179,10 @@ function cohortAverage(matrix: CohortMatrix) {
   return { rates: matrix.average.rates, sizes: matrix.average.sizes };
 }
 
-function cohortReport(matrix: CohortMatrix, breakdown?: { attribute: string; values: { value: string; matrix: CohortMatrix }[] }): ReportCohorts {
+function cohortReport(
+  matrix: CohortMatrix,
+  breakdown?: { attribute: string; values: { value: string; matrix: CohortMatrix }[] },
+): ReportCohorts {
   return {
     granularity: matrix.granularity,
     mode: matrix.mode,
@@ -236,7 +259,9 @@ export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): 
   const matrix = orderCohorts(orders, cohortOptions);
   const cohorts = cohortReport(
     matrix,
-    options.by ? { attribute: options.by, values: orderCohortsBy(orders, options.by, cohortOptions) } : undefined,
+    options.by
+      ? { attribute: options.by, values: orderCohortsBy(orders, options.by, cohortOptions) }
+      : undefined,
   );
 
   const metrics = orderMetrics(orders, { from: range.rangeStart, to: nextInstant(range.dataEnd, options) });
@@ -293,7 +318,10 @@ function nextInstant(dataEnd: number, options: ReportOptions): number {
 }
 
 /** The full report for a table of paid subscriptions (subscription mode). */
-export function analyzeSubscriptions(subscriptions: SubscriptionTable, options: ReportOptions = {}): RetentionReport {
+export function analyzeSubscriptions(
+  subscriptions: SubscriptionTable,
+  options: ReportOptions = {},
+): RetentionReport {
   if (subscriptions.length === 0) throw new RangeError('There are no paid subscriptions to analyse.');
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -326,12 +354,19 @@ export function analyzeSubscriptions(subscriptions: SubscriptionTable, options: 
       : undefined,
   );
 
-  const monthGrid = PeriodGrid.covering(range.rangeStart, Math.max(range.dataEnd, range.rangeStart + 1), 'month', {
-    timeZone,
-  });
+  const monthGrid = PeriodGrid.covering(
+    range.rangeStart,
+    Math.max(range.dataEnd, range.rangeStart + 1),
+    'month',
+    {
+      timeZone,
+    },
+  );
   let completeMonths = 0;
-  while (completeMonths < monthGrid.count && monthGrid.isComplete(completeMonths, range.dataEnd)) completeMonths++;
-  const movements = completeMonths === 0 ? [] : mrrMovements(subscriptions, monthGrid).slice(0, completeMonths);
+  while (completeMonths < monthGrid.count && monthGrid.isComplete(completeMonths, range.dataEnd))
+    completeMonths++;
+  const movements =
+    completeMonths === 0 ? [] : mrrMovements(subscriptions, monthGrid).slice(0, completeMonths);
 
   return {
     mode: 'subscription',
