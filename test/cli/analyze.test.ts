@@ -1,0 +1,178 @@
+/**
+ * `retain analyze` as a user runs it: the real command over real files, output captured.
+ * Expected numbers are hand-worked in comments, or cross-checked on the bundled CDNOW sample with an
+ * independent awk computation (the command is quoted beside each assertion).
+ */
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const sample = fileURLToPath(new URL('../../samples/cdnow-orders.csv', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+const run = (...args: string[]) => main(['node', 'retain', 'analyze', ...args]);
+
+describe('retain analyze on the bundled CDNOW sample', () => {
+  it('reports the last complete quarter and its decomposition (--json)', async () => {
+    expect(await run(sample, '--period', 'quarter', '--window-days', '90', '--json')).toBe(0);
+    const report = JSON.parse(stdout);
+    // Cross-checked with awk: customers with an order in [1997-10-03, 1998-01-01) (90 days before
+    // Q1 1998) = 4,176; in [1998-01-01, 1998-04-01) = 3,817; in both = 1,938.
+    expect(report.retention).toMatchObject({
+      label: '1998-Q1',
+      S: 4176,
+      E: 3817,
+      N: 0,
+      retained: 1938,
+      churned: 2238,
+    });
+    expect(report.retention.reactivated).toBe(3817 - 1938);
+    expect(report.retention.crr).toBeCloseTo((3817 / 4176) * 100, 10);
+    expect(report.retention.retentionRate).toBeCloseTo((1938 / 4176) * 100, 10);
+    // Every CDNOW customer was acquired in Q1 1997 (the data set's design): one cohort of 23,570.
+    const cohort = report.cohorts.rows.find((row: { cohort: string }) => row.cohort === '1997-Q1');
+    expect(cohort.size).toBe(23_570);
+    // awk: distinct customers with an order in 1997-04-01 … 1997-06-30 = 5,376.
+    expect(cohort.counts[1]).toBe(5376);
+    // Q2 1998 ends after the last order (1998-06-30): unknown, not 0.
+    expect(cohort.counts[5]).toBeNull();
+    // The published totals of CDNOW_master: 69,659 purchases worth $2,500,315.63.
+    expect(report.orders).toMatchObject({ customers: 23_570, orders: 69_659, revenue: 2_500_315.63 });
+    expect(report.rfm.segments.map((segment: { name: string }) => segment.name)).toHaveLength(10);
+    expect(
+      report.rfm.segments.reduce((sum: number, segment: { customers: number }) => sum + segment.customers, 0),
+    ).toBe(23_570);
+    expect(stderr).toBe('');
+  });
+
+  it('prints readable tables by default', async () => {
+    expect(await run(sample, '--period', 'quarter', '--window-days', '90')).toBe(0);
+    expect(stdout).toContain('Retention, 1998-Q1');
+    expect(stdout).toContain('91.4 %'); // CRR = 3,817 / 4,176
+    expect(stdout).toContain('46.4 %'); // retention = 1,938 / 4,176
+    expect(stdout).toContain('Champions');
+  });
+});
+
+describe('retain analyze options', () => {
+  it('takes --from/--to as an inclusive range of local days and ignores later rows', async () => {
+    // February 2024 only. Active at 02-01 (window 365 d): a, b. Active at 03-01: a, b, c (c's first
+    // order 02-10 is new). Customer b's 03-01 order is outside the range and ignored.
+    expect(
+      await run(fixture('cli/orders-by-country.csv'), '--from', '2024-02-01', '--to', '2024-02-29', '--json'),
+    ).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.retention).toMatchObject({ S: 2, E: 3, N: 1, retained: 2, newActiveAtEnd: 1, crr: 100 });
+    expect(report.dataEnd).toBe('2024-03-01T00:00:00.000Z');
+  });
+
+  it('breaks cohorts down by a column taken at acquisition (--by)', async () => {
+    expect(
+      await run(fixture('cli/orders-by-country.csv'), '--by', 'country', '--to', '2024-03-31', '--json'),
+    ).toBe(0);
+    const { breakdown } = JSON.parse(stdout).cohorts;
+    // At acquisition: a FR (Jan), b US (Jan; later DE does not move them), c US (Feb).
+    const us = breakdown.find((part: { value: string }) => part.value === 'US');
+    const fr = breakdown.find((part: { value: string }) => part.value === 'FR');
+    expect(us.rows.map((row: { size: number }) => row.size)).toEqual([1, 1, 0]);
+    // US January cohort {b}: active Jan, not Feb, Mar (b's 03-01 order) → counts [1, 0, 1].
+    expect(us.rows[0].counts).toEqual([1, 0, 1]);
+    // FR January cohort {a}: Jan, Feb → [1, 1, 0].
+    expect(fr.rows[0].counts).toEqual([1, 1, 0]);
+    expect(breakdown.some((part: { value: string }) => part.value === 'DE')).toBe(false);
+  });
+
+  it('reports MRR movements, NRR and GRR in subscription mode', async () => {
+    expect(
+      await run(fixture('cli/subscriptions.csv'), '--mode', 'subscription', '--to', '2024-03-31', '--json'),
+    ).toBe(0);
+    const report = JSON.parse(stdout);
+    // MRR (cents) at Jan 1 | Feb 1 | Mar 1 | Apr 1, a customer counting only once acquired before
+    // the boundary: a 0|1000|1000|1000, b 0|2000|2000|0 (ends 03-10), c 0|0|1000|1000 (120/yr
+    // from exactly 02-01), d 0|0|0|500. January: new 3,000. February: new 1,000. March: churn
+    // 2,000 (b), new 500 (d): NRR = GRR = (4,000 − 2,000) / 4,000 = 50 %.
+    expect(report.mrr.movements).toEqual([
+      {
+        month: '2024-01',
+        mrrStart: 0,
+        mrrEnd: 30,
+        new: 30,
+        expansion: 0,
+        contraction: 0,
+        churn: 0,
+        reactivation: 0,
+        nrr: null,
+        grr: null,
+      },
+      {
+        month: '2024-02',
+        mrrStart: 30,
+        mrrEnd: 40,
+        new: 10,
+        expansion: 0,
+        contraction: 0,
+        churn: 0,
+        reactivation: 0,
+        nrr: 100,
+        grr: 100,
+      },
+      {
+        month: '2024-03',
+        mrrStart: 40,
+        mrrEnd: 25,
+        new: 5,
+        expansion: 0,
+        contraction: 0,
+        churn: 20,
+        reactivation: 0,
+        nrr: 50,
+        grr: 50,
+      },
+    ]);
+    expect(report.mrr.current).toBe(25);
+    // March retention: S = {a, b, c}, E = {a, c, d}, N = {d} → CRR (3 − 1) / 3, retained 2.
+    expect(report.retention).toMatchObject({ label: '2024-03', S: 3, E: 3, N: 1, retained: 2, churned: 1 });
+    expect(report.retention.crr).toBeCloseTo(200 / 3, 10);
+  });
+});
+
+describe('retain analyze on bad input', () => {
+  it('names the file, line and column, exits 2 and prints no result', async () => {
+    expect(await run(fixture('csv/bad-values.csv'))).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/bad-values\.csv:\d+: column "ordered_at": .*2024-02-30/);
+  });
+
+  it('reports a missing column by name with the columns found', async () => {
+    expect(await run(fixture('csv/missing-columns.csv'))).toBe(2);
+    expect(stderr).toMatch(/missing-columns\.csv:1: .*customer_id/);
+    expect(stdout).toBe('');
+  });
+
+  it('rejects an empty file, a missing file and bad options with exit code 2', async () => {
+    expect(await run(fixture('csv/empty.csv'))).toBe(2);
+    expect(stderr).toMatch(/empty\.csv.*empty/);
+    expect(await run(fixture('csv/no-such-file.csv'))).toBe(2);
+    expect(await run(sample, '--period', 'fortnight')).toBe(2);
+    expect(await run(sample, '--tz', 'Mars/Olympus')).toBe(2);
+    expect(await run(sample, '--from', '2024-02-30')).toBe(2);
+    expect(stderr).toMatch(/--from: "2024-02-30" is not a calendar date/);
+    expect(stdout).toBe('');
+  });
+});
