@@ -83,18 +83,21 @@ export class MbgNbd implements TransactionModel {
   }
 
   /**
-   * E[X(t)] = (b + 1)/(a − 1) · [1 − (α/(α + t))^r ₂F₁(r, b + 1; a + b; t/(α + t))] (Batislam et al. 2007),
-   * evaluated after the Pfaff transform as (b + 1) · (1 − ₂F₁(r, a − 1; a + b; −t/α))/(a − 1). O(1).
+   * E[X(t)] = b/(a − 1) · [1 − (α/(α + t))^r ₂F₁(r, b + 1; a + b; t/(α + t))]: given (λ, p) a customer
+   * survives the time-0 dropout with probability 1 − p, then buys as under BG/NBD, so
+   * E[X(t) | λ, p] = (1 − p)/p · (1 − e^(−λpt)), averaged over λ ~ Gamma(r, α), p ~ Beta(a, b).
+   * Evaluated after the Pfaff transform as b · (1 − ₂F₁(r, a − 1; a + b; −t/α))/(a − 1). O(1).
    */
   expectedPurchases(t: number): number {
     const { r, alpha, a, b } = this.params;
     if (t <= 0) return 0;
-    return (b + 1) * oneMinusHyp2f1OverB(r, a - 1, a + b, -t / alpha);
+    return b * oneMinusHyp2f1OverB(r, a - 1, a + b, -t / alpha);
   }
 
   /**
    * E[Y(t) | x, t_x, T] = (a + b + x)/(a − 1) · [1 − ((α + T)/(α + T + t))^(r+x) ₂F₁(r + x, b + x + 1; a + b + x; t/(α + T + t))]
-   * × P(alive) (Batislam et al. 2007), the bracket evaluated after the Pfaff transform. O(1).
+   * × P(alive): an active customer's future is as under BG/NBD, with p ~ Beta(a, b + x + 1) given
+   * survival of x + 1 dropout chances. The bracket is evaluated after the Pfaff transform. O(1).
    */
   conditionalExpectedPurchases(t: number, frequency: number, recency: number, T: number): number {
     const { r, alpha, a, b } = this.params;
