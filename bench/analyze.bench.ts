@@ -69,7 +69,9 @@ async function generate(path: string): Promise<void> {
     }
   }
   await write(chunk);
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 function seconds(from: bigint): number {
@@ -81,10 +83,14 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, `orders-${ROWS}-${CUSTOMERS}.csv`);
   if (!existsSync(file)) {
-    process.stdout.write(`generating ${ROWS.toLocaleString('en-US')} orders over ${CUSTOMERS.toLocaleString('en-US')} customers…\n`);
+    process.stdout.write(
+      `generating ${ROWS.toLocaleString('en-US')} orders over ${CUSTOMERS.toLocaleString('en-US')} customers…\n`,
+    );
     const began = process.hrtime.bigint();
     await generate(file);
-    process.stdout.write(`  ${(statSync(file).size / 1e6).toFixed(0)} MB in ${seconds(began).toFixed(1)} s\n`);
+    process.stdout.write(
+      `  ${(statSync(file).size / 1e6).toFixed(0)} MB in ${seconds(began).toFixed(1)} s\n`,
+    );
   }
 
   if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {

@@ -3,7 +3,6 @@
  * value, and (as they land) the transaction and spend models and predictive CLV.
  */
 export { type HistoricalValue, type HistoricalValueOptions, historicalValue } from './historical-value.js';
-export { type SummaryColumns, type SummaryInput, type SummaryRow, toSummaryColumns } from './summary-columns.js';
 export {
   type CustomerSummary,
   type CustomerSummaryColumns,
@@ -11,3 +10,9 @@ export {
   summarize,
   summarizeColumns,
 } from './summarize.js';
+export {
+  type SummaryColumns,
+  type SummaryInput,
+  type SummaryRow,
+  toSummaryColumns,
+} from './summary-columns.js';

@@ -204,7 +204,6 @@ function cohortReport(
 }
 
 function summaryRetention(
-  range: Range,
   options: ReportOptions,
   periods: ReturnType<typeof reportPeriods>,
   compute: (start: number, end: number, label: string) => PeriodRetention,
@@ -246,7 +245,7 @@ export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): 
   const timeZone = options.timeZone ?? 'UTC';
   const notes: string[] = [];
 
-  const summary = summaryRetention(range, options, periods, (start, end, label) =>
+  const summary = summaryRetention(options, periods, (start, end, label) =>
     periodRetention(orders, { start, end, windowDays, timeZone, label }),
   );
   if (summary.note) notes.push(summary.note);
@@ -337,7 +336,7 @@ export function analyzeSubscriptions(
   const timeZone = options.timeZone ?? 'UTC';
   const notes: string[] = [];
 
-  const summary = summaryRetention(range, options, periods, (start, end, label) =>
+  const summary = summaryRetention(options, periods, (start, end, label) =>
     subscriptionPeriodRetention(subscriptions, { start, end, label }),
   );
   if (summary.note) notes.push(summary.note);
