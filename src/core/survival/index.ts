@@ -1,4 +1,4 @@
-/** Survival curves for contractual customers: Kaplan–Meier (with Greenwood intervals) and, as it lands, the shifted-beta-geometric model. */
+/** Survival curves for contractual customers: Kaplan–Meier (with Greenwood intervals) and the shifted-beta-geometric model. */
 export {
   type GroupCurve,
   type KaplanMeierCurve,
@@ -11,3 +11,7 @@ export {
   survivalAt,
   survivalFromSubscriptions,
 } from './kaplan-meier.js';
+export {
+  ShiftedBetaGeometric,
+  type ShiftedBetaGeometricParams,
+} from './shifted-beta-geometric.js';
