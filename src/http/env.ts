@@ -1,0 +1,37 @@
+/**
+ * What every HTTP handler can rely on: the services of the running app and, on authenticated
+ * routes, who is calling. Capability routes import these types from here (never from server/).
+ */
+import type { Kysely } from 'kysely';
+import type { Database, DialectName } from '../db/index.js';
+
+/** The roles of a workspace member (issue #4); an API key carries one too. */
+export type Role = 'owner' | 'admin' | 'analyst' | 'marketer' | 'agent';
+export const ROLES: readonly Role[] = ['owner', 'admin', 'analyst', 'marketer', 'agent'];
+
+/** The authenticated caller. Every query a handler makes is scoped to `workspaceId`. */
+export interface AuthContext {
+  readonly workspaceId: string;
+  readonly role: Role;
+  /** A person logged in with a session cookie, or a machine with an API key. */
+  readonly via: 'session' | 'api_key';
+  readonly userId: string | null;
+  readonly apiKeyId: string | null;
+  /** Session only: the CSRF token the caller must echo on unsafe methods. */
+  readonly csrfToken?: string;
+}
+
+/** Long-lived services the app is built with (one per process). */
+export interface AppServices {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** The current instant (epoch ms); tests pass a fixed clock. */
+  now(): number;
+}
+
+export type AppEnv = {
+  Variables: {
+    services: AppServices;
+    auth: AuthContext;
+  };
+};

@@ -1,0 +1,2 @@
+export { type AppEnv, type AppServices, type AuthContext, ROLES, type Role } from './env.js';
+export { createRouter, requireRole } from './router.js';

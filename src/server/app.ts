@@ -1,0 +1,70 @@
+/**
+ * Builds the Hono app: shared services on every request, body-size limits, the capabilities'
+ * routes (server/routes.ts), the OpenAPI document at `/api/openapi.json`, browsable docs at
+ * `/api/docs`, and the single error → HTTP mapping (server/errors.ts). Building the app opens no
+ * port, so tests call `app.request()` directly.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { RetainError } from '../errors/index.js';
+import { type AppEnv, type AppServices, createRouter } from '../http/index.js';
+import { mountApiDocs } from './docs.js';
+import { handleError, handleNotFound } from './errors.js';
+import { mountRoutes } from './routes.js';
+
+export interface AppOptions {
+  /** Largest accepted request body for the JSON API, in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+export const API_VERSION = '0.1.0';
+
+export function buildApp(services: AppServices, options: AppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+
+  app.use('*', async (c, next) => {
+    c.set('services', services);
+    await next();
+  });
+  // The docs page needs inline script and styles; everything else gets strict defaults.
+  app.use('/api/v1/*', secureHeaders());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new RetainError('payload_too_large', 'The request body is too large.');
+      },
+    }),
+  );
+
+  app.get('/api/health', (c) => c.json({ ok: true }));
+  mountRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A workspace API key (`retain key create`), sent as `Authorization: Bearer <key>`.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'retain_session',
+    description: 'The session cookie set by `POST /api/v1/auth/login`.',
+  });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Retain API',
+      version: API_VERSION,
+      description:
+        'Customer retention analytics and the data behind them. Every route is scoped to the caller’s workspace.',
+    },
+    security: [{ apiKey: [] }, { session: [] }],
+  });
+  mountApiDocs(app as never);
+  return app;
+}
