@@ -103,14 +103,16 @@ describeEachDatabase('worker', (getDb) => {
     const { db } = getDb();
     const workspace = await workspaceId();
     const type = `long.${newId()}`;
-    const lockMs = 90;
+    // Renewed every 400 / 3 ≈ 133 ms: a timer may run over 250 ms late (a loaded CI) before the
+    // lease lapses.
+    const lockMs = 400;
     let finished = false;
     const worker = new Worker({
       db,
       lockMs,
       handlers: {
         [type]: async () => {
-          await sleep(lockMs * 4);
+          await sleep(lockMs * 3);
           finished = true;
         },
       },

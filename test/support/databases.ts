@@ -19,12 +19,12 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import {
+  type Database,
   type DatabaseConnection,
   type DialectName,
   migrateToLatest,
   openDatabase,
 } from '../../src/db/index.js';
-import type { Database } from '../../src/db/schema.js';
 import { createTestSchema, dropTestSchema, postgresUrlForSchema } from './db/postgres-schema.js';
 
 /** The dialects every storage test runs on. */
