@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { amountProblem, parseAmountCents } from './amount.js';
+import { amountProblem, parseAmountCents, parseAmountCentsIn } from './amount.js';
 
 describe('parseAmountCents', () => {
   it.each([
@@ -74,6 +74,27 @@ describe('parseAmountCents', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('reads a range of a longer text exactly as the same text alone, whatever surrounds it (property)', () => {
+    // Digits and separators around the range must never be read: the CSV reader passes whole chunks.
+    const around = fc.string({ unit: fc.constantFrom('0', '9', '.', ',', '-', ' ', '$', 'x'), maxLength: 4 });
+    const value = fc.oneof(
+      fc.string({
+        unit: fc.constantFrom('0', '1', '5', '9', '.', ',', '-', '+', ' ', '$', '€'),
+        maxLength: 12,
+      }),
+      fc.integer({ min: -1_000_000, max: 1_000_000 }).map((cents) => (cents / 100).toFixed(2)),
+    );
+    fc.assert(
+      fc.property(around, value, around, (before, text, after) => {
+        const whole = before + text + after;
+        expect(parseAmountCentsIn(whole, before.length, before.length + text.length)).toBe(
+          parseAmountCents(text),
+        );
+      }),
+      { numRuns: 3000 },
     );
   });
 });

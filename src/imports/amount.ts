@@ -58,8 +58,16 @@ function isSpace(code: number): boolean {
  * O(length), no allocation. Examples: `"12.30"` → 1230, `"-$1,234.5"` → −123450, `"7"` → 700.
  */
 export function parseAmountCents(text: string): number {
-  let index = 0;
-  let end = text.length;
+  return parseAmountCentsIn(text, 0, text.length);
+}
+
+/**
+ * `parseAmountCents(text.slice(start, end))` without the slice: the CSV reader calls it on the field
+ * where the parser found it. O(end − start), no allocation.
+ */
+export function parseAmountCentsIn(text: string, start: number, stop: number): number {
+  let index = start;
+  let end = stop;
   while (index < end && isSpace(text.charCodeAt(index))) index++;
   while (end > index && isSpace(text.charCodeAt(end - 1))) end--;
   if (index === end) return Number.NaN;

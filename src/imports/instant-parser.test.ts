@@ -94,4 +94,23 @@ describe('InstantParser', () => {
       }
     }
   });
+
+  it('reads a range of a longer text exactly as the same text alone, whatever surrounds it (property)', () => {
+    // The CSV reader passes whole chunks: digits right after the range (e.g. "10:00:5" then "7")
+    // must not be read as part of the value.
+    const parser = new InstantParser('Europe/Paris');
+    const around = fc.string({ unit: fc.constantFrom('0', '7', ':', '-', ' ', 'Z', '+', '.'), maxLength: 4 });
+    const full = '2024-03-31 02:30:45.123+02:00';
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: full.length }).map((length) => full.slice(0, length)),
+      fc.string({ unit: fc.constantFrom('2', '0', '1', '-', ':', ' ', 'T', 'Z', '+'), maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(around, value, around, (before, text, after) => {
+        const whole = before + text + after;
+        expect(parser.parseIn(whole, before.length, before.length + text.length)).toBe(parser.parse(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
