@@ -176,6 +176,39 @@ describe('orderCohorts: a monthly example worked by hand', () => {
   });
 });
 
+describe('orderCohorts: refunds read before the orders of their period', () => {
+  // Z refunds twice in February before ordering, refunds twice in March (no order then), orders in April.
+  const records: OrderRecord[] = [
+    { customerId: 'Z', orderedAt: '2024-02-02T00:00:00Z', amountCents: -100 },
+    { customerId: 'Z', orderedAt: '2024-02-03T00:00:00Z', amountCents: -200 },
+    { customerId: 'Z', orderedAt: '2024-02-10T00:00:00Z', amountCents: 1000 },
+    { customerId: 'Z', orderedAt: '2024-03-05T00:00:00Z', amountCents: -50 },
+    { customerId: 'Z', orderedAt: '2024-03-06T00:00:00Z', amountCents: -25 },
+    { customerId: 'Z', orderedAt: '2024-04-02T00:00:00Z', amountCents: 300 },
+  ];
+  const dataEnd = at('2024-05-01T00:00:00Z');
+  const grid = PeriodGrid.covering(at('2024-02-01T00:00:00Z'), dataEnd, 'month');
+  // Oldest first (read in table order) and newest first (read grouped by customer).
+  for (const [order, rows] of [
+    ['oldest first', records],
+    ['newest first', [...records].reverse()],
+  ] as const) {
+    it(`counts them in their period's revenue (${order})`, () => {
+      const orders = orderTableFromRecords(rows);
+      const firstTime = orderCohorts(orders, { grid, dataEnd });
+      // February cohort {Z}: Feb −100 − 200 + 1000 = 700; Mar −50 − 25 = −75; Apr 300.
+      expect(firstTime.rows[0]).toMatchObject({ size: 1, counts: [1, 0, 1], revenueCents: [700, -75, 300] });
+      const recurring = orderCohorts(orders, { grid, dataEnd, kind: 'recurring' });
+      // Cohorts Feb {Z} and Apr {Z}; nobody is active in March, so its refunds join only February's row.
+      expect(recurring.rows.map((row) => ({ size: row.size, revenueCents: row.revenueCents }))).toEqual([
+        { size: 1, revenueCents: [700, -75, 300] },
+        { size: 0, revenueCents: [0, 0] },
+        { size: 1, revenueCents: [300] },
+      ]);
+    });
+  }
+});
+
 describe('orderCohorts: calendars', () => {
   // 2024-03-03 is a Sunday, 2024-03-04 a Monday.
   const orders = orderTableFromRecords([

@@ -1,77 +1,39 @@
 /**
  * Cohort matrices over orders (transactional mode, metrics.md §3).
  */
-import { groupRowsByCustomer, type OrderTable, type RowsByCustomer } from '../data/order-table.js';
+import type { OrderTable } from '../data/order-table.js';
+import { breakdownMatrices, CohortEngine, timeOrderedRows } from './cohort-engine.js';
 import {
   attributeColumn,
-  CohortAccumulator,
   type CohortBreakdownEntry,
   type CohortMatrix,
   type CohortOptions,
   type ResolvedCohortOptions,
   resolveCohortOptions,
 } from './cohort-matrix.js';
-import { breakdownMatrices } from './customer-groups.js';
 
 /**
- * Per-call scratch for one customer's revenue by period: periods come in ascending order (rows
- * are time-sorted), so a period's amounts are summed while it lasts and flushed when it changes.
+ * Reads every order row once, each customer's rows in time order (`rowOrder`, or table order when
+ * `null`). A customer's acquisition is their first order (amount ≥ 0) at or before `dataEnd`,
+ * anywhere in time; activity and revenue count only inside the grid. Rows after `dataEnd` are
+ * skipped.
  */
-interface RevenueScratch {
-  readonly periods: Int32Array;
-  readonly amounts: Float64Array;
-}
-
-/**
- * Adds one customer's rows to the accumulator. Their acquisition is their first order (amount ≥ 0)
- * at or before `dataEnd`, anywhere in time; activity and revenue count only inside the grid.
- */
-function addOrderCustomer(
+function readOrders(
   orders: OrderTable,
-  groups: RowsByCustomer,
-  customer: number,
   options: ResolvedCohortOptions,
-  accumulator: CohortAccumulator,
-  scratch: RevenueScratch,
+  rowOrder: Int32Array | null,
+  engine: CohortEngine,
 ): void {
-  const { grid, dataEnd } = options;
-  const periodCount = grid.count;
-  const from = groups.offsets[customer]!;
-  const to = groups.offsets[customer + 1]!;
-  accumulator.beginCustomer();
-  let acquiredAt = Number.NaN;
-  let revenueCount = 0;
-  for (let position = from; position < to; position++) {
-    const row = groups.rows[position]!;
-    const orderedAt = orders.orderedAt[row]!;
-    // Rows are in time order, so every later row is after the data's end too.
-    if (orderedAt > dataEnd) break;
-    const amount = orders.amountCents[row]!;
-    const isOrder = amount >= 0; // a negative amount is a refund: never activity nor acquisition
-    if (isOrder && Number.isNaN(acquiredAt)) acquiredAt = orderedAt;
-    const period = grid.indexOf(orderedAt);
-    if (period < 0 || period >= periodCount) continue;
-    if (revenueCount === 0 || scratch.periods[revenueCount - 1] !== period) {
-      scratch.periods[revenueCount] = period;
-      scratch.amounts[revenueCount] = 0;
-      revenueCount++;
-    }
-    scratch.amounts[revenueCount - 1]! += amount;
-    if (isOrder) accumulator.addActivePeriods(period, period);
+  const { dataEnd } = options;
+  const { customer: customerColumn, orderedAt, amountCents } = orders;
+  for (let position = 0; position < orders.length; position++) {
+    const row = rowOrder === null ? position : rowOrder[position]!;
+    const customer = customerColumn[row]!;
+    if (engine.slotOf(customer) < 0) continue;
+    const instant = orderedAt[row]!;
+    if (instant > dataEnd) continue;
+    engine.addOrderRow(customer, engine.periodOf(instant), amountCents[row]!);
   }
-  if (Number.isNaN(acquiredAt)) return;
-  if (!accumulator.enterCohorts(grid.indexOf(acquiredAt))) return;
-  for (let entry = 0; entry < revenueCount; entry++) {
-    const period = scratch.periods[entry]!;
-    accumulator.addRevenue(period, period, scratch.amounts[entry]!);
-  }
-}
-
-function newScratch(periodCount: number): RevenueScratch {
-  return {
-    periods: new Int32Array(Math.max(1, periodCount)),
-    amounts: new Float64Array(Math.max(1, periodCount)),
-  };
 }
 
 /**
@@ -87,9 +49,10 @@ function newScratch(periodCount: number): RevenueScratch {
  * - Every grid period has a row, with size 0 when nobody was acquired then, so rows align with
  *   `grid.labels()`.
  *
- * Complexity: O(n log P) for n rows and P periods (one binary search per row; the rows are grouped
- * by customer with a counting sort) plus O(Σ m²) over customers with m runs of consecutive active
- * periods for recurring classic cohorts, plus O(P²) time and memory for the matrix.
+ * Complexity: one pass over the n rows, O(log P) each for P periods (O(1) when the table is in time
+ * order); a table whose customers' rows are not each in time order is first grouped by customer
+ * (O(n) counting sort). Recurring classic cohorts add O(m) per newly active period of a customer
+ * with m runs of consecutive active periods. Plus O(C) for C customers and O(P²) for the matrix.
  *
  * @example
  * // A orders in Jan and Mar, B in Jan, C in Feb and Mar; data ends 2024-03-20 (metrics.md §3):
@@ -99,26 +62,21 @@ function newScratch(periodCount: number): RevenueScratch {
  */
 export function orderCohorts(orders: OrderTable, options: CohortOptions): CohortMatrix {
   const resolved = resolveCohortOptions(options);
-  const groups = groupRowsByCustomer(orders, orders.orderedAt);
-  const accumulator = new CohortAccumulator(resolved);
-  const scratch = newScratch(resolved.grid.count);
-  const customers = orders.customerIds.length;
-  for (let customer = 0; customer < customers; customer++) {
-    addOrderCustomer(orders, groups, customer, resolved, accumulator, scratch);
-  }
-  return accumulator.finish('transactional');
+  const engine = new CohortEngine(resolved, orders.customerIds.length);
+  readOrders(orders, resolved, timeOrderedRows(orders, orders.orderedAt), engine);
+  return engine.finish('transactional')[0]!.matrix;
 }
 
 /**
  * The cohort matrix of `orderCohorts`, broken down by an order attribute taken at acquisition:
- * the value on the customer's first order (amount ≥ 0; among orders at the same instant, the one
- * `groupRowsByCustomer` puts first — table order unless the customer's rows were listed newest first). One
- * matrix per value (the blank value `''` included), sorted by descending number of customers in the
+ * the value on the customer's first order (amount ≥ 0; among orders at that same instant, the
+ * first listed when the customer's rows are listed oldest first). One matrix per value (the blank value `''` included), sorted by descending number of customers in the
  * matrix, then by value; values whose customers enter no cohort are left out. For first-time
  * cohorts the matrices' sizes add up to the overall matrix's sizes.
  *
  * Throws a `RangeError` naming an unknown attribute and listing the available ones.
- * Complexity: as `orderCohorts`, plus O(V × P²) for V values.
+ * Complexity: as `orderCohorts`, plus O(V × P²) for V values (one pass over the rows while the
+ * values' matrices fit in 8 M cells, e.g. any number of countries on a 3-year monthly grid).
  *
  * @example
  * orderCohortsBy(orders, 'country', options) // [{ value: 'FR', matrix }, { value: 'DE', matrix }]
@@ -130,28 +88,24 @@ export function orderCohortsBy(
 ): CohortBreakdownEntry[] {
   const column = attributeColumn(orders.attributes, attribute);
   const resolved = resolveCohortOptions(options);
-  const groups = groupRowsByCustomer(orders, orders.orderedAt);
+  const rowOrder = timeOrderedRows(orders, orders.orderedAt);
   const customers = orders.customerIds.length;
-  // Each customer's value code: the code on their acquisition row, −1 without acquisition.
-  const valueOfCustomer = new Int32Array(customers);
-  for (let customer = 0; customer < customers; customer++) {
-    valueOfCustomer[customer] = -1;
-    for (let position = groups.offsets[customer]!; position < groups.offsets[customer + 1]!; position++) {
-      const row = groups.rows[position]!;
-      if (orders.orderedAt[row]! > options.dataEnd) break;
-      if (orders.amountCents[row]! >= 0) {
-        valueOfCustomer[customer] = column.codes[row]!;
-        break;
-      }
-    }
+  // Each customer's value: the code on their first order row at or before dataEnd (−1: none).
+  const valueOfCustomer = new Int32Array(customers).fill(-1);
+  for (let position = 0; position < orders.length; position++) {
+    const row = rowOrder === null ? position : rowOrder[position]!;
+    const customer = orders.customer[row]!;
+    if (valueOfCustomer[customer] !== -1 || orders.amountCents[row]! < 0) continue;
+    if (orders.orderedAt[row]! <= resolved.dataEnd) valueOfCustomer[customer] = column.codes[row]!;
   }
-  const accumulator = new CohortAccumulator(resolved);
-  const scratch = newScratch(resolved.grid.count);
   return breakdownMatrices(
     valueOfCustomer,
     column.labels,
-    accumulator,
-    (customer) => addOrderCustomer(orders, groups, customer, resolved, accumulator, scratch),
-    () => accumulator.finish('transactional'),
+    resolved.grid.count,
+    (slotOfCustomer, slotCount) => {
+      const engine = new CohortEngine(resolved, customers, slotOfCustomer, slotCount);
+      readOrders(orders, resolved, rowOrder, engine);
+      return engine.finish('transactional');
+    },
   );
 }

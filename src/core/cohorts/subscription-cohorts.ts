@@ -1,19 +1,17 @@
 /**
  * Cohort matrices over paid subscriptions (subscription mode, metrics.md §3 and §4).
  */
-import { groupRowsByCustomer, type RowsByCustomer } from '../data/order-table.js';
 import type { SubscriptionTable } from '../data/subscription-table.js';
 import type { PeriodGrid } from '../time/periods.js';
+import { breakdownMatrices, CohortEngine, timeOrderedRows } from './cohort-engine.js';
 import {
   attributeColumn,
-  CohortAccumulator,
   type CohortBreakdownEntry,
   type CohortMatrix,
   type CohortOptions,
   type ResolvedCohortOptions,
   resolveCohortOptions,
 } from './cohort-matrix.js';
-import { breakdownMatrices } from './customer-groups.js';
 
 /** Annualised cents ÷ 12 = MRR (subscription-table.ts keeps yearly values so sums stay integers). */
 const MONTHS_PER_YEAR = 12;
@@ -27,46 +25,33 @@ function lastPeriodBefore(grid: PeriodGrid, endedAt: number): number {
 }
 
 /**
- * Adds one customer's subscriptions. Acquisition = their earliest `startedAt` (at or before
- * `dataEnd`); activity in period q = a subscription with startedAt < end(q) and endedAt > start(q).
+ * Reads every subscription once, each customer's in order of `startedAt`. Acquisition = the
+ * earliest `startedAt` at or before `dataEnd`; activity in period q = a subscription with
+ * startedAt < end(q) and endedAt > start(q) (and endedAt > startedAt: an empty one covers nothing).
+ * Subscriptions starting after `dataEnd` are skipped.
  */
-function addSubscriptionCustomer(
+function readSubscriptions(
   subscriptions: SubscriptionTable,
-  groups: RowsByCustomer,
-  customer: number,
   options: ResolvedCohortOptions,
-  accumulator: CohortAccumulator,
+  rowOrder: Int32Array | null,
+  engine: CohortEngine,
 ): void {
   const { grid, dataEnd } = options;
   const periodCount = grid.count;
-  const from = groups.offsets[customer]!;
-  const to = groups.offsets[customer + 1]!;
-  accumulator.beginCustomer();
-  let acquiredAt = Number.NaN;
-  let end = from;
-  for (; end < to; end++) {
-    const row = groups.rows[end]!;
+  for (let position = 0; position < subscriptions.length; position++) {
+    const row = rowOrder === null ? position : rowOrder[position]!;
+    const customer = subscriptions.customer[row]!;
+    if (engine.slotOf(customer) < 0) continue;
     const startedAt = subscriptions.startedAt[row]!;
-    // Rows are sorted by start, so every later one also starts after the data's end.
-    if (startedAt > dataEnd) break;
-    if (Number.isNaN(acquiredAt)) acquiredAt = startedAt;
+    if (startedAt > dataEnd) continue;
     const endedAt = subscriptions.endedAt[row]!;
-    if (!(endedAt > startedAt)) continue; // covers no instant
-    const first = grid.indexOf(startedAt);
+    const first = engine.periodOf(startedAt);
+    engine.acquire(customer, first);
     if (first >= periodCount) continue;
-    accumulator.addActivePeriods(first, lastPeriodBefore(grid, endedAt));
-  }
-  if (Number.isNaN(acquiredAt)) return;
-  if (!accumulator.enterCohorts(grid.indexOf(acquiredAt))) return;
-  for (let position = from; position < end; position++) {
-    const row = groups.rows[position]!;
+    if (endedAt > startedAt) engine.activate(customer, first, lastPeriodBefore(grid, endedAt));
     // In the MRR of period q when it covers q's last instant: startedAt < end(q) ≤ endedAt, i.e.
     // from the period containing startedAt to the one before the period containing endedAt.
-    accumulator.addRevenue(
-      grid.indexOf(subscriptions.startedAt[row]!),
-      grid.indexOf(subscriptions.endedAt[row]!) - 1,
-      subscriptions.annualCents[row]!,
-    );
+    engine.addRevenueOverPeriods(customer, first, grid.indexOf(endedAt) - 1, subscriptions.annualCents[row]!);
   }
 }
 
@@ -85,8 +70,9 @@ function addSubscriptionCustomer(
  *   so it is a monthly rate whatever the granularity (may be fractional cents, e.g. 1000 / 12).
  * - Every grid period has a row (size 0 when nobody was acquired then).
  *
- * Complexity: O(n log P) for n subscriptions (plus a counting sort by customer) and O(Σ m²) for
- * recurring classic cohorts with m runs of active periods per customer, plus O(P²) for the matrix.
+ * Complexity: one pass over the n subscriptions, O(log P) each (plus an O(n) grouping by customer
+ * when the table is not in order of `startedAt` per customer); recurring classic cohorts add O(m)
+ * per newly active stretch of a customer with m runs of active periods; O(C + P²) besides.
  *
  * @example
  * // One subscription from 2024-01-10, ongoing, data ends 2024-03-20, monthly grid Jan–Mar, 1200 cents/month:
@@ -95,19 +81,15 @@ function addSubscriptionCustomer(
  */
 export function subscriptionCohorts(subscriptions: SubscriptionTable, options: CohortOptions): CohortMatrix {
   const resolved = resolveCohortOptions(options);
-  const groups = groupRowsByCustomer(subscriptions, subscriptions.startedAt);
-  const accumulator = new CohortAccumulator(resolved);
-  const customers = subscriptions.customerIds.length;
-  for (let customer = 0; customer < customers; customer++) {
-    addSubscriptionCustomer(subscriptions, groups, customer, resolved, accumulator);
-  }
-  return accumulator.finish('subscription', MONTHS_PER_YEAR);
+  const engine = new CohortEngine(resolved, subscriptions.customerIds.length);
+  readSubscriptions(subscriptions, resolved, timeOrderedRows(subscriptions, subscriptions.startedAt), engine);
+  return engine.finish('subscription', MONTHS_PER_YEAR)[0]!.matrix;
 }
 
 /**
  * The matrix of `subscriptionCohorts` broken down by a subscription attribute taken at acquisition:
- * the value on the customer's earliest subscription (among equal `startedAt`, the row
- * `groupRowsByCustomer` puts first — table order unless the rows were listed newest first).
+ * the value on the customer's earliest subscription (among equal `startedAt`, the first listed when
+ * the customer's rows are listed oldest first).
  * One matrix per value (blank `''` included), sorted by descending number of customers in the
  * matrix, then by value; values whose customers enter no cohort are left out.
  *
@@ -124,22 +106,24 @@ export function subscriptionCohortsBy(
 ): CohortBreakdownEntry[] {
   const column = attributeColumn(subscriptions.attributes, attribute);
   const resolved = resolveCohortOptions(options);
-  const groups = groupRowsByCustomer(subscriptions, subscriptions.startedAt);
+  const rowOrder = timeOrderedRows(subscriptions, subscriptions.startedAt);
   const customers = subscriptions.customerIds.length;
-  const valueOfCustomer = new Int32Array(customers);
-  for (let customer = 0; customer < customers; customer++) {
-    const first = groups.offsets[customer]!;
-    const row = groups.rows[first];
-    const acquired = first < groups.offsets[customer + 1]! && row !== undefined;
-    valueOfCustomer[customer] =
-      acquired && subscriptions.startedAt[row]! <= resolved.dataEnd ? column.codes[row]! : -1;
+  // Each customer's value: the code on their earliest subscription at or before dataEnd (−1: none).
+  const valueOfCustomer = new Int32Array(customers).fill(-1);
+  for (let position = 0; position < subscriptions.length; position++) {
+    const row = rowOrder === null ? position : rowOrder[position]!;
+    const customer = subscriptions.customer[row]!;
+    if (valueOfCustomer[customer] !== -1 || subscriptions.startedAt[row]! > resolved.dataEnd) continue;
+    valueOfCustomer[customer] = column.codes[row]!;
   }
-  const accumulator = new CohortAccumulator(resolved);
   return breakdownMatrices(
     valueOfCustomer,
     column.labels,
-    accumulator,
-    (customer) => addSubscriptionCustomer(subscriptions, groups, customer, resolved, accumulator),
-    () => accumulator.finish('subscription', MONTHS_PER_YEAR),
+    resolved.grid.count,
+    (slotOfCustomer, slotCount) => {
+      const engine = new CohortEngine(resolved, customers, slotOfCustomer, slotCount);
+      readSubscriptions(subscriptions, resolved, rowOrder, engine);
+      return engine.finish('subscription', MONTHS_PER_YEAR);
+    },
   );
 }
