@@ -32,7 +32,7 @@ describe('errors', () => {
   const app = buildApp({ db: null as never, dialect: 'sqlite', now: () => 0 }, { maxBodyBytes: 1024 });
 
   it('answers an unknown route with a JSON 404', async () => {
-    const response = await app.request('/api/v1/nothing-here');
+    const response = await app.request('/api/nothing-here');
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
   });

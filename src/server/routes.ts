@@ -3,6 +3,13 @@
  * with `createRouter()` from src/http) and is mounted here, in this order.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { authenticate, authRoutes } from '../auth/index.js';
 import type { AppEnv } from '../http/index.js';
+import { trackingRoutes } from '../tracking/index.js';
 
-export function mountRoutes(_app: OpenAPIHono<AppEnv>): void {}
+export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
+  // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
+  app.use('/api/v1/*', authenticate());
+  app.route('/api/v1', authRoutes());
+  app.route('/', trackingRoutes());
+}

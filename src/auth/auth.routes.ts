@@ -1,0 +1,166 @@
+/**
+ * `POST /auth/login`, `POST /auth/logout`, `GET /auth/me` (mounted under `/api/v1`). Thin: the
+ * rules are in auth.service.ts, the cookie in session-cookie.ts.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { getWorkspace } from '../db/index.js';
+import { notFound } from '../errors/index.js';
+import { type AppEnv, createRouter, ROLES } from '../http/index.js';
+import { getApiKey } from './api-key.repository.js';
+import { login, logout } from './auth.service.js';
+import { clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
+import { getUser } from './user.repository.js';
+
+const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi('Error');
+
+const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: z.enum(ROLES as [string, ...string[]]),
+  })
+  .openapi('User');
+
+const workspaceSummarySchema = z
+  .object({ id: z.string(), name: z.string(), slug: z.string() })
+  .openapi('WorkspaceSummary');
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags: ['Authentication'],
+  summary: 'Log in with an e-mail and a password',
+  description:
+    'Sets the HttpOnly `retain_session` cookie and returns the CSRF token that unsafe requests made with that cookie must send in `X-CSRF-Token`.',
+  security: [],
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            workspace: z.string().min(1).max(200).openapi({ description: 'The workspace slug or id' }),
+            email: z.string().min(1).max(320),
+            password: z.string().min(1).max(1024),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'Logged in',
+      content: {
+        'application/json': {
+          schema: z.object({ user: userSchema, workspace: workspaceSummarySchema, csrfToken: z.string() }),
+        },
+      },
+    },
+    401: {
+      description: 'Wrong workspace, e-mail or password',
+      content: { 'application/json': { schema: errorSchema } },
+    },
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['Authentication'],
+  summary: 'End the current session',
+  responses: { 204: { description: 'Logged out (the cookie is cleared)' } },
+});
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/auth/me',
+  tags: ['Authentication'],
+  summary: 'Who is calling',
+  responses: {
+    200: {
+      description: 'The caller',
+      content: {
+        'application/json': {
+          schema: z.object({
+            via: z.enum(['session', 'api_key']),
+            role: z.enum(ROLES as [string, ...string[]]),
+            workspace: workspaceSummarySchema,
+            user: userSchema.nullable(),
+            apiKey: z.object({ id: z.string(), name: z.string(), prefix: z.string() }).nullable(),
+            csrfToken: z.string().nullable(),
+          }),
+        },
+      },
+    },
+  },
+});
+
+function clientIp(c: Context<AppEnv>): string | null {
+  // Informational only (shown in a session list); never used for a security decision.
+  return c.req.header('X-Forwarded-For')?.split(',')[0]?.trim().slice(0, 64) ?? null;
+}
+
+/** The authentication routes; mount under `/api/v1`. */
+export function authRoutes() {
+  const router = createRouter();
+
+  router.openapi(loginRoute, async (c) => {
+    const body = c.req.valid('json');
+    const now = c.get('services').now();
+    const result = await login(c.get('services').db, {
+      ...body,
+      now,
+      ip: clientIp(c),
+      userAgent: c.req.header('User-Agent') ?? null,
+    });
+    setSessionCookie(c, result.token, result.expiresAt, now);
+    return c.json(
+      {
+        user: {
+          id: result.user.id,
+          email: result.user.email,
+          name: result.user.name,
+          role: result.user.role,
+        },
+        workspace: { id: result.workspace.id, name: result.workspace.name, slug: result.workspace.slug },
+        csrfToken: result.csrfToken,
+      },
+      200,
+    );
+  });
+
+  router.openapi(logoutRoute, async (c) => {
+    const auth = c.get('auth');
+    const token = readSessionToken(c);
+    if (auth.via === 'session' && token !== undefined) {
+      await logout(c.get('services').db, auth.workspaceId, token);
+      clearSessionCookie(c);
+    }
+    return c.body(null, 204);
+  });
+
+  router.openapi(meRoute, async (c) => {
+    const auth = c.get('auth');
+    const { db } = c.get('services');
+    const workspace = await getWorkspace(db, auth.workspaceId);
+    if (workspace === undefined) throw notFound('Workspace');
+    const user = auth.userId === null ? undefined : await getUser(db, auth.workspaceId, auth.userId);
+    const apiKey = auth.apiKeyId === null ? undefined : await getApiKey(db, auth.workspaceId, auth.apiKeyId);
+    return c.json(
+      {
+        via: auth.via,
+        role: auth.role,
+        workspace: { id: workspace.id, name: workspace.name, slug: workspace.slug },
+        user:
+          user === undefined ? null : { id: user.id, email: user.email, name: user.name, role: user.role },
+        apiKey: apiKey === undefined ? null : { id: apiKey.id, name: apiKey.name, prefix: apiKey.prefix },
+        csrfToken: auth.csrfToken ?? null,
+      },
+      200,
+    );
+  });
+
+  return router;
+}

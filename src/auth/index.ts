@@ -1,0 +1,20 @@
+/**
+ * Authentication and access: users and passwords, sessions (cookie + CSRF), API keys, and the
+ * middleware every `/api/v1` route sits behind.
+ */
+export { authRoutes } from './auth.routes.js';
+export {
+  authenticateApiKey,
+  authenticateSession,
+  LOGIN_FAILED_MESSAGE,
+  type LoginInput,
+  type LoginResult,
+  login,
+  logout,
+  SESSION_IDLE_MS,
+  SESSION_MAX_AGE_MS,
+} from './auth.service.js';
+export { type AuthenticateOptions, authenticate, CSRF_HEADER, PUBLIC_PATHS } from './authenticate.js';
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
+export { SESSION_COOKIE } from './session-cookie.js';
+export { normalizeEmail, type User } from './user.repository.js';
