@@ -1,0 +1,265 @@
+/**
+ * The `customer` table: batch upserts by natural key (external id, unique per workspace), look-ups
+ * and the filtered, searchable, keyset-paginated list. Every query carries the workspace predicate.
+ */
+import { type Expression, type SqlBool, sql } from 'kysely';
+import { type CustomerRow, dialectOf, newId, toFlag, toJson } from '../db/index.js';
+import { RetainError } from '../errors/index.js';
+import { chunks, type Executor, groupByShape, lastByKey, upsertShape } from './upsert-batch.js';
+
+/**
+ * One customer as an importer or the tracking endpoint gives it. `externalId` is the natural key;
+ * any other field left `undefined` keeps its stored value (or the default on insert), `null` clears it.
+ */
+export interface CustomerInput {
+  readonly externalId: string;
+  readonly email?: string | null;
+  readonly name?: string | null;
+  readonly phone?: string | null;
+  readonly language?: string | null;
+  readonly country?: string | null;
+  readonly timeZone?: string | null;
+  /** Replaces the stored attributes whole (no deep merge). */
+  readonly attributes?: Record<string, unknown>;
+  readonly consentEmailMarketing?: boolean;
+  readonly consentSmsMarketing?: boolean;
+  readonly consentUpdatedAt?: number | null;
+  readonly signedUpAt?: number | null;
+}
+
+/** What a batch upsert did. */
+export interface UpsertResult {
+  /** Rows inserted or changed (an identical re-write counts 0). */
+  readonly written: number;
+  /** The stored id of every natural key in the batch. */
+  readonly ids: Map<string, string>;
+}
+
+const CUSTOMER_TARGET = {
+  table: 'customer',
+  conflictColumns: ['workspace_id', 'external_id'],
+  insertOnlyColumns: ['id', 'created_at'],
+  touchColumn: 'updated_at',
+} as const;
+
+function requireExternalId(value: unknown, index: number, what: string): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new RetainError('invalid_input', `Every ${what} needs an external id.`, [
+      { path: ['rows', index, 'externalId'], message: 'Required: a non-empty string.' },
+    ]);
+  }
+}
+
+/**
+ * Inserts or updates customers by `(workspace_id, external_id)` in multi-row statements (chunked
+ * under the parameter limits). Rows naming the same external id twice: the last wins. Re-writing
+ * an identical batch changes no row (not even `updated_at`); a changed field updates the row.
+ * Country is stored upper-case (ISO 3166-1 alpha-2), e-mail trimmed.
+ *
+ * O(rows) with ⌈rows / ~2000⌉ write statements plus as many id look-ups.
+ * Example: `await upsertCustomers(db, ws, [{ externalId: 'c1', email: 'a@b.co' }])`
+ * → `{ written: 1, ids: Map { 'c1' => '0190…' } }`; the same call again → `written: 0`.
+ */
+export async function upsertCustomers(
+  db: Executor,
+  workspaceId: string,
+  rows: readonly CustomerInput[],
+  options: { readonly now?: number } = {},
+): Promise<UpsertResult> {
+  const now = options.now ?? Date.now();
+  rows.forEach((row, index) => {
+    requireExternalId(row.externalId, index, 'customer');
+  });
+  const unique = lastByKey(rows, (row) => row.externalId);
+  const records = unique.map((row) => ({
+    workspace_id: workspaceId,
+    id: newId(now),
+    external_id: row.externalId,
+    email: row.email === undefined || row.email === null ? row.email : row.email.trim(),
+    name: row.name,
+    phone: row.phone,
+    language: row.language,
+    country: row.country === undefined || row.country === null ? row.country : row.country.toUpperCase(),
+    time_zone: row.timeZone,
+    attributes: row.attributes === undefined ? undefined : toJson(row.attributes),
+    consent_email_marketing:
+      row.consentEmailMarketing === undefined ? undefined : toFlag(row.consentEmailMarketing),
+    consent_sms_marketing:
+      row.consentSmsMarketing === undefined ? undefined : toFlag(row.consentSmsMarketing),
+    consent_updated_at: row.consentUpdatedAt,
+    signed_up_at: row.signedUpAt,
+    created_at: now,
+    updated_at: now,
+  }));
+  let written = 0;
+  const dialect = dialectOf(db);
+  for (const group of groupByShape(records))
+    written += await upsertShape(db, dialect, CUSTOMER_TARGET, group);
+  const ids = await customerIdsByExternalId(
+    db,
+    workspaceId,
+    unique.map((row) => row.externalId),
+  );
+  return { written, ids };
+}
+
+/**
+ * The ids of the customers with these external ids, creating a bare customer (no personal data)
+ * for each one not stored yet, so orders, subscriptions and events can reference customers that
+ * arrive before (or without) their profile. Existing customers are left untouched.
+ *
+ * O(n). Example: `await ensureCustomers(db, ws, ['c1', 'c2'])` → `Map { 'c1' => …, 'c2' => … }`.
+ */
+export async function ensureCustomers(
+  db: Executor,
+  workspaceId: string,
+  externalIds: readonly string[],
+  options: { readonly now?: number } = {},
+): Promise<Map<string, string>> {
+  const now = options.now ?? Date.now();
+  const unique = [...new Set(externalIds)];
+  const records = unique.map((externalId) => ({
+    workspace_id: workspaceId,
+    id: newId(now),
+    external_id: externalId,
+    created_at: now,
+    updated_at: now,
+  }));
+  // No updatable column in the shape → `on conflict do nothing`.
+  await upsertShape(db, dialectOf(db), CUSTOMER_TARGET, records);
+  return customerIdsByExternalId(db, workspaceId, unique);
+}
+
+/** External id → id for the stored customers among `externalIds` (unknown ones are absent). O(n). */
+export async function customerIdsByExternalId(
+  db: Executor,
+  workspaceId: string,
+  externalIds: readonly string[],
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const chunk of chunks([...new Set(externalIds)], 5_000)) {
+    const found = await db
+      .selectFrom('customer')
+      .select(['id', 'external_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', 'in', chunk)
+      .execute();
+    for (const row of found) if (row.external_id !== null) ids.set(row.external_id, row.id);
+  }
+  return ids;
+}
+
+/** The customer with this id in this workspace, or `undefined` (also for another workspace's id). */
+export async function findCustomer(
+  db: Executor,
+  workspaceId: string,
+  customerId: string,
+): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customer')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
+}
+
+/** The customer with this external id in this workspace, or `undefined`. */
+export async function findCustomerByExternalId(
+  db: Executor,
+  workspaceId: string,
+  externalId: string,
+): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customer')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+}
+
+/** Filters of the customer list; every bound is optional, ranges are half-open `[from, to)`. */
+export interface CustomerFilter {
+  /** ISO 3166-1 alpha-2, any case. */
+  readonly country?: string;
+  /** Signed up (or, when the sign-up is unknown, first stored) at or after this instant. */
+  readonly createdFrom?: number;
+  readonly createdTo?: number;
+  /** The latest non-cancelled order falls in the range. */
+  readonly lastOrderFrom?: number;
+  readonly lastOrderTo?: number;
+  /** Has (or has not) a live subscription: trialing, active, past_due or paused. */
+  readonly hasSubscription?: boolean;
+  readonly consentEmailMarketing?: boolean;
+  readonly consentSmsMarketing?: boolean;
+  /** Case-insensitive substring of the e-mail, name or external id. */
+  readonly search?: string;
+}
+
+/** Subscription statuses that count as "has a subscription" in the list filter. */
+export const LIVE_SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused'] as const;
+
+/** `%`, `_` and the escape character itself are literal in a search. */
+function likePattern(search: string): string {
+  return `%${search.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+/**
+ * One page of a workspace's customers, newest first (by id: ids are UUIDv7, so creation order),
+ * after the customer `afterId` (keyset pagination: stable under concurrent inserts, O(log n + limit)
+ * per page with the primary key). Fetches `limit + 1` rows so the caller knows whether more follow.
+ *
+ * Example: `await listCustomers(db, ws, { country: 'FR' }, { limit: 50 })` → up to 51 rows.
+ */
+export async function listCustomers(
+  db: Executor,
+  workspaceId: string,
+  filter: CustomerFilter,
+  page: { readonly limit: number; readonly afterId?: string },
+): Promise<CustomerRow[]> {
+  let query = db.selectFrom('customer as c').selectAll('c').where('c.workspace_id', '=', workspaceId);
+  if (filter.country !== undefined) query = query.where('c.country', '=', filter.country.toUpperCase());
+  const created = sql<number>`coalesce(c.signed_up_at, c.created_at)`;
+  if (filter.createdFrom !== undefined) query = query.where(created, '>=', filter.createdFrom);
+  if (filter.createdTo !== undefined) query = query.where(created, '<', filter.createdTo);
+  if (filter.lastOrderFrom !== undefined || filter.lastOrderTo !== undefined) {
+    // Correlated on the outer row's workspace and id: served by customer_order_customer_idx.
+    const lastOrder = sql<number>`(select max(o.ordered_at) from customer_order o
+      where o.workspace_id = c.workspace_id and o.customer_id = c.id and o.status <> 'cancelled')`;
+    const from = filter.lastOrderFrom;
+    const to = filter.lastOrderTo;
+    if (from !== undefined) query = query.where(lastOrder, '>=', from);
+    if (to !== undefined) query = query.where(lastOrder, '<', to);
+  }
+  if (filter.hasSubscription !== undefined) {
+    const wanted = filter.hasSubscription;
+    query = query.where((eb) => {
+      const live = eb.exists(
+        eb
+          .selectFrom('subscription as s')
+          .select('s.id')
+          .where('s.workspace_id', '=', workspaceId)
+          .whereRef('s.customer_id', '=', 'c.id')
+          .where('s.status', 'in', [...LIVE_SUBSCRIPTION_STATUSES]),
+      );
+      return wanted ? live : eb.not(live);
+    });
+  }
+  if (filter.consentEmailMarketing !== undefined) {
+    query = query.where('c.consent_email_marketing', '=', toFlag(filter.consentEmailMarketing));
+  }
+  if (filter.consentSmsMarketing !== undefined) {
+    query = query.where('c.consent_sms_marketing', '=', toFlag(filter.consentSmsMarketing));
+  }
+  if (filter.search !== undefined && filter.search.trim() !== '') {
+    const pattern = likePattern(filter.search.trim());
+    // lower() on both sides: SQLite's LIKE folds ASCII only and PostgreSQL's not at all.
+    const matches = (column: 'c.email' | 'c.name' | 'c.external_id'): Expression<SqlBool> =>
+      sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+    query = query.where((eb) => eb.or([matches('c.email'), matches('c.name'), matches('c.external_id')]));
+  }
+  if (page.afterId !== undefined) query = query.where('c.id', '<', page.afterId);
+  return query
+    .orderBy('c.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+}

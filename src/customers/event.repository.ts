@@ -1,0 +1,213 @@
+/**
+ * The `event` table: idempotent batch inserts (a repeated message id is stored once), the
+ * paginated list and the per-customer reads and rewrites that privacy needs. Every query carries
+ * the workspace predicate.
+ */
+import { dialectOf, type EventRow, newId, toJson } from '../db/index.js';
+import { RetainError } from '../errors/index.js';
+import { customerIdsByExternalId } from './customer.repository.js';
+import type { InstantCursor } from './order.repository.js';
+import { chunks, type Executor, upsertShape } from './upsert-batch.js';
+
+/** One behaviour event (Segment's track / identify / page …). */
+export interface EventInput {
+  /** The sender's deduplication id; an event whose message id is already stored is skipped. */
+  readonly messageId?: string | null;
+  /** The sender's user id: a customer's external id. Resolves `customer_id` when that customer exists. */
+  readonly userId?: string | null;
+  readonly anonymousId?: string | null;
+  /** The stored customer, when the caller already resolved it (wins over `userId`). */
+  readonly customerId?: string | null;
+  readonly name: string;
+  readonly properties?: Record<string, unknown>;
+  readonly occurredAt: number;
+  readonly receivedAt: number;
+}
+
+const EVENT_TARGET = {
+  table: 'event',
+  conflictColumns: ['workspace_id', 'message_id'],
+  insertOnlyColumns: [],
+  insertOnly: true,
+} as const;
+
+/**
+ * Inserts events, once per `(workspace_id, message_id)`: a message id already stored (or repeated
+ * in the batch: the first wins) is skipped, so retried deliveries are harmless. Events without a
+ * message id are always inserted. `customer_id` is resolved from `userId` against existing
+ * customers (unknown users stay unresolved; identify them first with `upsertCustomers`).
+ * Returns the number of events inserted. Chunked multi-row statements.
+ *
+ * O(rows). Example: `await upsertEvents(db, ws, [{ messageId: 'm1', userId: 'c1', name: 'Signed Up',
+ * occurredAt, receivedAt }])` → 1; again → 0.
+ */
+export async function upsertEvents(
+  db: Executor,
+  workspaceId: string,
+  rows: readonly EventInput[],
+  options: { readonly now?: number } = {},
+): Promise<number> {
+  const now = options.now ?? Date.now();
+  rows.forEach((row, index) => {
+    if (typeof row.name !== 'string' || row.name === '') {
+      throw new RetainError('invalid_input', 'Every event needs a name.', [
+        { path: ['rows', index, 'name'], message: 'Required: a non-empty string.' },
+      ]);
+    }
+  });
+  const seen = new Set<string>();
+  const unique = rows.filter((row) => {
+    if (row.messageId === undefined || row.messageId === null) return true;
+    if (seen.has(row.messageId)) return false;
+    seen.add(row.messageId);
+    return true;
+  });
+  const userIds = unique.flatMap((row) =>
+    row.customerId == null && typeof row.userId === 'string' ? [row.userId] : [],
+  );
+  const customers = await customerIdsByExternalId(db, workspaceId, userIds);
+  const records = unique.map((row) => ({
+    workspace_id: workspaceId,
+    id: newId(now),
+    message_id: row.messageId ?? null,
+    customer_id: row.customerId ?? (row.userId == null ? null : (customers.get(row.userId) ?? null)),
+    user_id: row.userId ?? null,
+    anonymous_id: row.anonymousId ?? null,
+    name: row.name,
+    properties: toJson(row.properties ?? {}),
+    occurred_at: row.occurredAt,
+    received_at: row.receivedAt,
+  }));
+  return upsertShape(db, dialectOf(db), EVENT_TARGET, records);
+}
+
+/** Filters of the event list; the range is half-open `[from, to)` on `occurred_at`. */
+export interface EventFilter {
+  readonly customerId?: string;
+  readonly name?: string;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/**
+ * One page of events, latest first (occurred_at desc, id desc), strictly after `after` (keyset).
+ * Fetches `limit + 1` rows so the caller knows whether more follow.
+ */
+export async function listEvents(
+  db: Executor,
+  workspaceId: string,
+  filter: EventFilter,
+  page: { readonly limit: number; readonly after?: InstantCursor },
+): Promise<EventRow[]> {
+  let query = db.selectFrom('event').selectAll().where('workspace_id', '=', workspaceId);
+  if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.name !== undefined) query = query.where('name', '=', filter.name);
+  if (filter.from !== undefined) query = query.where('occurred_at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('occurred_at', '<', filter.to);
+  const after = page.after;
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('occurred_at', '<', after.at),
+        eb.and([eb('occurred_at', '=', after.at), eb('id', '<', after.id)]),
+      ]),
+    );
+  }
+  return query
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/**
+ * Every event that is about one customer: those resolved to it, those sent with its external id
+ * as user id (before the customer existed), and anonymous events sharing an anonymous id with any
+ * of those (the pre-identification trail). Latest first. The privacy export and erasure use this
+ * one definition, so they agree on what "the customer's events" are.
+ */
+export async function listEventsAboutCustomer(
+  db: Executor,
+  workspaceId: string,
+  customer: { readonly id: string; readonly externalId: string | null },
+): Promise<EventRow[]> {
+  const direct = await db
+    .selectFrom('event')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) =>
+      customer.externalId === null
+        ? eb('customer_id', '=', customer.id)
+        : eb.or([eb('customer_id', '=', customer.id), eb('user_id', '=', customer.externalId)]),
+    )
+    .execute();
+  const anonymousIds = [
+    ...new Set(direct.flatMap((event) => (event.anonymous_id === null ? [] : [event.anonymous_id]))),
+  ];
+  const byId = new Map(direct.map((event) => [event.id, event]));
+  for (const chunk of chunks(anonymousIds, 5_000)) {
+    const linked = await db
+      .selectFrom('event')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('anonymous_id', 'in', chunk)
+      .where('customer_id', 'is', null)
+      .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', customer.externalId ?? '')]))
+      .execute();
+    for (const event of linked) byId.set(event.id, event);
+  }
+  return [...byId.values()].sort((left, right) =>
+    left.occurred_at === right.occurred_at
+      ? right.id.localeCompare(left.id)
+      : right.occurred_at - left.occurred_at,
+  );
+}
+
+/** The latest `limit` events resolved to one customer. */
+export async function latestEventsOfCustomer(
+  db: Executor,
+  workspaceId: string,
+  customerId: string,
+  limit: number,
+): Promise<EventRow[]> {
+  return db
+    .selectFrom('event')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Rewrites events for erasure: each listed event gets the customer, the pseudonymous user and
+ * anonymous id, and its new (scrubbed) properties. One statement per event (an erasure touches one
+ * customer's events only).
+ */
+export async function rewriteEvents(
+  db: Executor,
+  workspaceId: string,
+  rewrites: readonly {
+    readonly id: string;
+    readonly customerId: string;
+    readonly userId: string;
+    readonly anonymousId: string | null;
+    readonly properties: Record<string, unknown>;
+  }[],
+): Promise<void> {
+  for (const rewrite of rewrites) {
+    await db
+      .updateTable('event')
+      .set({
+        customer_id: rewrite.customerId,
+        user_id: rewrite.userId,
+        anonymous_id: rewrite.anonymousId,
+        properties: toJson(rewrite.properties),
+      })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', rewrite.id)
+      .execute();
+  }
+}

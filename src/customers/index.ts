@@ -1,0 +1,36 @@
+/**
+ * Customers, orders (with lines and refunds), subscriptions and events: batch upserts by natural
+ * key for the importers and the tracking endpoint, reads for the API and privacy, and the routes.
+ */
+export {
+  type CustomerFilter,
+  type CustomerInput,
+  customerIdsByExternalId,
+  ensureCustomers,
+  findCustomer,
+  findCustomerByExternalId,
+  LIVE_SUBSCRIPTION_STATUSES,
+  type UpsertResult,
+  upsertCustomers,
+} from './customer.repository.js';
+export {
+  type EventFilter,
+  type EventInput,
+  listEventsAboutCustomer,
+  upsertEvents,
+} from './event.repository.js';
+export {
+  type OrderFilter,
+  type OrderInput,
+  type OrderItemInput,
+  orderIdsByExternalId,
+  type RefundInput,
+  upsertOrders,
+  upsertRefunds,
+} from './order.repository.js';
+export {
+  type SubscriptionFilter,
+  type SubscriptionInput,
+  upsertSubscriptions,
+} from './subscription.repository.js';
+export { MAX_PARAMETERS_PER_STATEMENT, rowsPerStatement } from './upsert-batch.js';
