@@ -1,0 +1,273 @@
+/**
+ * The rules of behaviour tracking: which workspace a write key opens, how Segment calls become
+ * `event` rows (deduplicated by messageId), and how identify calls create and update customers.
+ *
+ * Hot path (a batch of track calls from known users): one cached write-key lookup, one cached
+ * customer lookup per distinct userId, one multi-row INSERT. The database is only asked about
+ * userIds not seen in the last minute.
+ */
+import type { Kysely } from 'kysely';
+import { type Database, findWorkspaceByWriteKey, isForeignKeyViolation, newId, toJson } from '../db/index.js';
+import { RetainError } from '../errors/index.js';
+import {
+  applyCustomerTraits,
+  type CustomerTraitUpdate,
+  createBareCustomers,
+  type Executor,
+  findCustomerIdsByExternalId,
+  insertEvents,
+  type NewEventRow,
+} from './tracking.repository.js';
+import { mapTraits } from './traits.js';
+
+/** One Segment call, normalised (the routes build these from identify/track/batch bodies). */
+export interface TrackingMessage {
+  readonly type: 'identify' | 'track' | 'page' | 'screen';
+  readonly userId?: string | undefined;
+  readonly anonymousId?: string | undefined;
+  /** Track: the event name. Page/screen: the page name (may be absent). */
+  readonly event?: string | undefined;
+  /** Track/page/screen properties, or identify traits. */
+  readonly properties?: Readonly<Record<string, unknown>> | undefined;
+  readonly messageId?: string | undefined;
+  /** ISO 8601, as sent. */
+  readonly timestamp?: string | undefined;
+  readonly sentAt?: string | undefined;
+  readonly context?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The stored event name of an identify call (its properties are the traits). */
+export const IDENTIFY_EVENT_NAME = '$identify';
+/** The stored event names of page and screen calls (the page name goes to `properties.name`). */
+export const PAGE_EVENT_NAME = '$page';
+export const SCREEN_EVENT_NAME = '$screen';
+
+export interface TrackingServiceOptions {
+  /** How long a write key → workspace answer is reused, ms (default 30 s; a revoked key works this long). */
+  readonly writeKeyTtlMs?: number;
+  /** How long an unknown write key is remembered as unknown, ms (default 5 s). */
+  readonly unknownWriteKeyTtlMs?: number;
+  /** How long userId → customer id answers are reused, ms (default 60 s). */
+  readonly customerTtlMs?: number;
+  /** Entries a cache holds before it is emptied (default 100,000). */
+  readonly maxCacheEntries?: number;
+}
+
+/**
+ * Clock skew correction, as Segment does it: when the client says when it sent the call (`sentAt`),
+ * the event happened `receivedAt − sentAt` later on the server's clock than the client's
+ * `timestamp` says. Without `timestamp` the event happened when it was received.
+ *
+ * O(1). Example: timestamp 10:00:00, sentAt 10:00:05, received 10:00:07 → 10:00:02.
+ */
+export function occurredAt(
+  timestamp: string | undefined,
+  sentAt: string | undefined,
+  receivedAt: number,
+): number {
+  if (timestamp === undefined) return receivedAt;
+  const occurred = Date.parse(timestamp);
+  if (!Number.isFinite(occurred)) {
+    throw new RetainError('invalid_input', 'The request is not valid.', [
+      { path: ['timestamp'], message: 'Not a valid ISO 8601 instant.' },
+    ]);
+  }
+  const sent = sentAt === undefined ? Number.NaN : Date.parse(sentAt);
+  return Number.isFinite(sent) ? occurred + (receivedAt - sent) : occurred;
+}
+
+/** A map whose entries expire all together after `ttlMs`, or when it grows past `maxEntries`. */
+class ExpiringMap<V> {
+  #entries = new Map<string, V>();
+  #startedAt = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  get(key: string, now: number): V | undefined {
+    if (now - this.#startedAt > this.ttlMs) {
+      this.#entries.clear();
+      this.#startedAt = now;
+    }
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (this.#entries.size >= this.maxEntries) this.#entries.clear();
+    this.#entries.set(key, value);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/**
+ * Ingests Segment calls into one database. Holds the caches, so make one per database (the
+ * routes keep one per `Kysely` instance) and reuse it.
+ */
+export class TrackingService {
+  readonly #db: Kysely<Database>;
+  readonly #knownKeys: ExpiringMap<string>;
+  readonly #unknownKeys: ExpiringMap<true>;
+  readonly #customers: ExpiringMap<string>;
+
+  constructor(db: Kysely<Database>, options: TrackingServiceOptions = {}) {
+    const maxEntries = options.maxCacheEntries ?? 100_000;
+    this.#db = db;
+    this.#knownKeys = new ExpiringMap(options.writeKeyTtlMs ?? 30_000, maxEntries);
+    this.#unknownKeys = new ExpiringMap(options.unknownWriteKeyTtlMs ?? 5_000, maxEntries);
+    this.#customers = new ExpiringMap(options.customerTtlMs ?? 60_000, maxEntries);
+  }
+
+  /**
+   * The id of the workspace `writeKey` belongs to; throws `unauthenticated` for an unknown key.
+   * Cached (see the TTL options), as it runs on every call. O(1) when cached, else one indexed query.
+   */
+  async authenticate(writeKey: string, now: number): Promise<string> {
+    const cached = this.#knownKeys.get(writeKey, now);
+    if (cached !== undefined) return cached;
+    if (this.#unknownKeys.get(writeKey, now) === true) throw invalidWriteKey();
+    const workspace = writeKey === '' ? undefined : await findWorkspaceByWriteKey(this.#db, writeKey);
+    if (workspace === undefined) {
+      this.#unknownKeys.set(writeKey, true);
+      throw invalidWriteKey();
+    }
+    this.#knownKeys.set(writeKey, workspace.id);
+    return workspace.id;
+  }
+
+  /**
+   * Stores `messages` for `workspaceId`, all or nothing: one row of `event` per message whose
+   * messageId is new to the workspace (a message without one gets a fresh id, so it is never a
+   * duplicate). Identify calls are stored as `$identify` events with the traits as properties, and
+   * their traits are applied to the customer only when the call is new, so a retried identify never
+   * overwrites a later one. Any userId not yet a customer becomes one (external id = userId).
+   *
+   * O(messages) work; one INSERT per 500 events, plus customer queries for uncached userIds.
+   * Example: `await service.ingest(workspaceId, [{ type: 'track', userId: 'u1', event: 'Signed Up' }], now)`.
+   */
+  async ingest(workspaceId: string, messages: readonly TrackingMessage[], receivedAt: number): Promise<void> {
+    if (messages.length === 0) return;
+    try {
+      await this.#ingestOnce(workspaceId, messages, receivedAt);
+    } catch (error) {
+      // A cached customer was deleted meanwhile: forget the cache and resolve again, once.
+      if (!isForeignKeyViolation(error)) throw error;
+      this.#customers.clear();
+      await this.#ingestOnce(workspaceId, messages, receivedAt);
+    }
+  }
+
+  async #ingestOnce(
+    workspaceId: string,
+    messages: readonly TrackingMessage[],
+    receivedAt: number,
+  ): Promise<void> {
+    const customerIds = new Map<string, string>();
+    const unknownUserIds: string[] = [];
+    let hasIdentify = false;
+    for (const message of messages) {
+      if (message.type === 'identify') hasIdentify = true;
+      const userId = message.userId;
+      if (userId === undefined || customerIds.has(userId)) continue;
+      const cached = this.#customers.get(cacheKey(workspaceId, userId), receivedAt);
+      if (cached === undefined) unknownUserIds.push(userId);
+      else customerIds.set(userId, cached);
+    }
+    const rows = toEventRows(workspaceId, messages, customerIds, receivedAt);
+    const needsTransaction = unknownUserIds.length > 0 || hasIdentify || rows.length > 500;
+    if (!needsTransaction) {
+      await insertEvents(this.#db, rows, false);
+      return;
+    }
+    await this.#db.transaction().execute(async (transaction) => {
+      if (unknownUserIds.length > 0) {
+        await this.#resolveCustomers(transaction, workspaceId, unknownUserIds, customerIds, receivedAt);
+        for (const row of rows) {
+          if (row.user_id !== null && row.user_id !== undefined)
+            row.customer_id = customerIds.get(row.user_id) ?? null;
+        }
+      }
+      const inserted = await insertEvents(transaction, rows, hasIdentify);
+      if (!hasIdentify) return;
+      const updates: CustomerTraitUpdate[] = [];
+      for (const [index, message] of messages.entries()) {
+        const row = rows[index]!;
+        if (message.type !== 'identify' || row.customer_id == null || !inserted.has(row.message_id!))
+          continue;
+        inserted.delete(row.message_id!); // a messageId repeated within the batch applies once
+        const { columns, attributes } = mapTraits(message.properties ?? {}, message.context ?? {});
+        updates.push({ customerId: row.customer_id, columns, attributes });
+      }
+      await applyCustomerTraits(transaction, workspaceId, updates, receivedAt);
+    });
+  }
+
+  /** Finds or creates the customers of `userIds`, fills `into`, and caches the answers. */
+  async #resolveCustomers(
+    transaction: Executor,
+    workspaceId: string,
+    userIds: readonly string[],
+    into: Map<string, string>,
+    now: number,
+  ): Promise<void> {
+    let found = await findCustomerIdsByExternalId(transaction, workspaceId, userIds);
+    const missing = userIds.filter((userId) => !found.has(userId));
+    if (missing.length > 0) {
+      await createBareCustomers(transaction, workspaceId, missing, now);
+      const created = await findCustomerIdsByExternalId(transaction, workspaceId, missing);
+      found = new Map([...found, ...created]);
+    }
+    for (const [userId, customerId] of found) {
+      into.set(userId, customerId);
+      // Cached only once the transaction commits would be stricter; a rolled-back creation is
+      // caught by the foreign-key retry in `ingest`.
+      this.#customers.set(cacheKey(workspaceId, userId), customerId);
+    }
+  }
+}
+
+function cacheKey(workspaceId: string, userId: string): string {
+  return `${workspaceId}\u0000${userId}`;
+}
+
+function invalidWriteKey(): RetainError {
+  return new RetainError('unauthenticated', 'Unknown write key.');
+}
+
+/** Builds the `event` rows, in message order (row i is message i). */
+function toEventRows(
+  workspaceId: string,
+  messages: readonly TrackingMessage[],
+  customerIds: ReadonlyMap<string, string>,
+  receivedAt: number,
+): NewEventRow[] {
+  const rows: NewEventRow[] = new Array(messages.length);
+  for (const [index, message] of messages.entries()) {
+    let name: string;
+    let properties: Readonly<Record<string, unknown>> = message.properties ?? {};
+    if (message.type === 'track') name = message.event ?? '';
+    else if (message.type === 'identify') name = IDENTIFY_EVENT_NAME;
+    else {
+      name = message.type === 'page' ? PAGE_EVENT_NAME : SCREEN_EVENT_NAME;
+      if (message.event !== undefined) properties = { name: message.event, ...properties };
+    }
+    const userId = message.userId ?? null;
+    rows[index] = {
+      workspace_id: workspaceId,
+      id: newId(receivedAt),
+      message_id: message.messageId ?? newId(receivedAt),
+      customer_id: userId === null ? null : (customerIds.get(userId) ?? null),
+      user_id: userId,
+      anonymous_id: message.anonymousId ?? null,
+      name,
+      properties: toJson(properties),
+      occurred_at: occurredAt(message.timestamp, message.sentAt, receivedAt),
+      received_at: receivedAt,
+    };
+  }
+  return rows;
+}
