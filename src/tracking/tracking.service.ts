@@ -7,18 +7,18 @@
  * userIds not seen in the last minute.
  */
 import type { Kysely } from 'kysely';
-import { type Database, findWorkspaceByWriteKey, isForeignKeyViolation, newId, toJson } from '../db/index.js';
-import { RetainError } from '../errors/index.js';
+import { type CustomerInput, ensureCustomers, findCustomer, upsertCustomers } from '../customers/index.js';
 import {
-  applyCustomerTraits,
-  type CustomerTraitUpdate,
-  createBareCustomers,
-  type Executor,
-  findCustomerIdsByExternalId,
-  insertEvents,
-  type NewEventRow,
-} from './tracking.repository.js';
-import { mapTraits } from './traits.js';
+  type Database,
+  findWorkspaceByWriteKey,
+  fromJson,
+  isForeignKeyViolation,
+  newId,
+  toJson,
+} from '../db/index.js';
+import { RetainError } from '../errors/index.js';
+import { type Executor, insertEvents, type NewEventRow } from './tracking.repository.js';
+import { type CustomerProfileColumns, mapTraits } from './traits.js';
 
 /** One Segment call, normalised (the routes build these from identify/track/batch bodies). */
 export interface TrackingMessage {
@@ -193,7 +193,7 @@ export class TrackingService {
       }
       const inserted = await insertEvents(transaction, rows, hasIdentify);
       if (!hasIdentify) return;
-      const updates: CustomerTraitUpdate[] = [];
+      const updates: TraitUpdate[] = [];
       for (const [index, message] of messages.entries()) {
         const row = rows[index]!;
         if (message.type !== 'identify' || row.customer_id == null || !inserted.has(row.message_id!))
@@ -202,7 +202,7 @@ export class TrackingService {
         const { columns, attributes } = mapTraits(message.properties ?? {}, message.context ?? {});
         updates.push({ customerId: row.customer_id, columns, attributes });
       }
-      await applyCustomerTraits(transaction, workspaceId, updates, receivedAt);
+      await applyTraits(transaction, workspaceId, updates, receivedAt);
     });
   }
 
@@ -214,13 +214,8 @@ export class TrackingService {
     into: Map<string, string>,
     now: number,
   ): Promise<void> {
-    let found = await findCustomerIdsByExternalId(transaction, workspaceId, userIds);
-    const missing = userIds.filter((userId) => !found.has(userId));
-    if (missing.length > 0) {
-      await createBareCustomers(transaction, workspaceId, missing, now);
-      const created = await findCustomerIdsByExternalId(transaction, workspaceId, missing);
-      found = new Map([...found, ...created]);
-    }
+    // Sorted, so concurrent PostgreSQL transactions lock new customer rows in one order.
+    const found = await ensureCustomers(transaction, workspaceId, [...userIds].sort(), { now });
     for (const [userId, customerId] of found) {
       into.set(userId, customerId);
       // Cached only once the transaction commits would be stricter; a rolled-back creation is
@@ -228,6 +223,52 @@ export class TrackingService {
       this.#customers.set(cacheKey(workspaceId, userId), customerId);
     }
   }
+}
+
+/** What one identify call changes on one customer. */
+interface TraitUpdate {
+  readonly customerId: string;
+  readonly columns: CustomerProfileColumns;
+  /** Merged key by key into the stored attributes (a key given here replaces the stored one). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Applies identify traits in call order (a later call wins key by key): profile fields given
+ * replace the stored ones, attributes are merged into the stored attributes (Segment's identify
+ * semantics; `upsertCustomers` replaces attributes whole, hence the read). Erased customers are
+ * left alone: a tracking call must not undo an erasure. One read per customer, one upsert in all.
+ */
+async function applyTraits(
+  transaction: Executor,
+  workspaceId: string,
+  updates: readonly TraitUpdate[],
+  now: number,
+): Promise<void> {
+  const merged = new Map<string, { columns: CustomerProfileColumns; attributes: Record<string, unknown> }>();
+  for (const update of updates) {
+    const current = merged.get(update.customerId);
+    if (current === undefined) {
+      merged.set(update.customerId, { columns: { ...update.columns }, attributes: { ...update.attributes } });
+    } else {
+      Object.assign(current.columns, update.columns);
+      Object.assign(current.attributes, update.attributes);
+    }
+  }
+  const inputs: CustomerInput[] = [];
+  for (const [customerId, change] of merged) {
+    const stored = await findCustomer(transaction, workspaceId, customerId);
+    if (stored === undefined || stored.erased_at !== null || stored.external_id === null) continue;
+    const hasAttributes = Object.keys(change.attributes).length > 0;
+    inputs.push({
+      externalId: stored.external_id,
+      ...change.columns,
+      ...(hasAttributes
+        ? { attributes: { ...fromJson<Record<string, unknown>>(stored.attributes), ...change.attributes } }
+        : {}),
+    });
+  }
+  if (inputs.length > 0) await upsertCustomers(transaction, workspaceId, inputs, { now });
 }
 
 function cacheKey(workspaceId: string, userId: string): string {

@@ -2,7 +2,19 @@
  * Maps Segment identify traits (Segment's "Identify" spec, reserved traits) onto the customer
  * table's columns; every other trait becomes a free attribute.
  */
-import type { CustomerProfileColumns } from './tracking.repository.js';
+import type { CustomerInput } from '../customers/index.js';
+
+/** The profile fields an identify call may set; an absent key leaves the stored value alone. */
+export type CustomerProfileColumns = {
+  -readonly [Key in
+    | 'email'
+    | 'name'
+    | 'phone'
+    | 'language'
+    | 'country'
+    | 'timeZone'
+    | 'signedUpAt']?: NonNullable<CustomerInput[Key]>;
+};
 
 /** Traits consumed by a column (they do not also go to attributes). */
 const MAPPED_TRAITS = new Set([
@@ -19,7 +31,7 @@ const MAPPED_TRAITS = new Set([
 /**
  * Splits identify `traits` (and the call's `context`) into customer columns and attributes:
  * `email` (trimmed, lower-cased), `name` (else `firstName` + `lastName`), `phone`, `createdAt` →
- * `signed_up_at` (ISO instant), `language` (else `context.locale`), `country` (a two-letter
+ * `signedUpAt` (ISO instant), `language` (else `context.locale`), `country` (a two-letter
  * `traits.country` or `traits.address.country`, upper-cased), `timezone` (else
  * `context.timezone`, an IANA zone the runtime knows). A reserved trait whose value has the wrong
  * type, or that does not parse, is kept as an attribute instead, so nothing sent is lost.
@@ -63,7 +75,7 @@ export function mapTraits(
   else keep('phone');
 
   const createdAt = typeof traits.createdAt === 'string' ? Date.parse(traits.createdAt) : Number.NaN;
-  if (Number.isFinite(createdAt)) columns.signed_up_at = createdAt;
+  if (Number.isFinite(createdAt)) columns.signedUpAt = createdAt;
   else keep('createdAt');
 
   const language = typeof traits.language === 'string' ? traits.language : context.locale;
@@ -80,7 +92,7 @@ export function mapTraits(
   if (typeof country === 'string' && /^[A-Za-z]{2}$/.test(country)) columns.country = country.toUpperCase();
 
   const timeZone = typeof traits.timezone === 'string' ? traits.timezone : context.timezone;
-  if (typeof timeZone === 'string' && isKnownTimeZone(timeZone)) columns.time_zone = timeZone;
+  if (typeof timeZone === 'string' && isKnownTimeZone(timeZone)) columns.timeZone = timeZone;
   else keep('timezone');
 
   return { columns, attributes };
