@@ -2,6 +2,19 @@
  * Authentication and access: users and passwords, sessions (cookie + CSRF), API keys, and the
  * middleware every `/api/v1` route sits behind.
  */
+
+export { actorOf } from './actor.js';
+export type { ApiKey } from './api-key.repository.js';
+export { apiKeyRoutes } from './api-key.routes.js';
+export {
+  type CreateApiKeyInput,
+  canGrant,
+  createApiKey,
+  type IssuedApiKey,
+  issueApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from './api-key.service.js';
 export { authRoutes } from './auth.routes.js';
 export {
   authenticateApiKey,
@@ -17,4 +30,5 @@ export {
 export { type AuthenticateOptions, authenticate, CSRF_HEADER, PUBLIC_PATHS } from './authenticate.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 export { SESSION_COOKIE } from './session-cookie.js';
-export { normalizeEmail, type User } from './user.repository.js';
+export { listUsers, normalizeEmail, type User } from './user.repository.js';
+export { type CreateUserInput, createUser } from './user.service.js';

@@ -11,11 +11,14 @@ import { RetainError } from '../errors/index.js';
 import { type AppEnv, type AppServices, createRouter } from '../http/index.js';
 import { mountApiDocs } from './docs.js';
 import { handleError, handleNotFound } from './errors.js';
+import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { mountRoutes } from './routes.js';
 
 export interface AppOptions {
   /** Largest accepted request body for the JSON API, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** Per-caller request rate limit on `/api/v1` (default 600/min, per process); `false` turns it off. */
+  readonly rateLimit?: RateLimitOptions | false;
 }
 
 export const API_VERSION = '0.1.0';
@@ -40,6 +43,8 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       },
     }),
   );
+
+  if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
 
   app.get('/api/health', (c) => c.json({ ok: true }));
   mountRoutes(app);

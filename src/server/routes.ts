@@ -3,13 +3,16 @@
  * with `createRouter()` from src/http) and is mounted here, in this order.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { authenticate, authRoutes } from '../auth/index.js';
+import { apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
 import type { AppEnv } from '../http/index.js';
 import { trackingRoutes } from '../tracking/index.js';
+import { workspaceRoutes } from '../workspaces/index.js';
 
 export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
   app.use('/api/v1/*', authenticate());
   app.route('/api/v1', authRoutes());
+  app.route('/api/v1', apiKeyRoutes());
+  app.route('/api/v1', workspaceRoutes());
   app.route('/', trackingRoutes());
 }
