@@ -3,7 +3,10 @@ import { registerAnalyze } from './analyze.js';
 import { registerAtRisk } from './at-risk.js';
 import { registerChurn } from './churn.js';
 import { registerClv } from './clv.js';
+import { registerKey } from './key.js';
 import { registerSurvival } from './survival.js';
+import { registerUser } from './user.js';
+import { registerWorkspace } from './workspace.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -12,4 +15,7 @@ export function registerCommands(program: Command): void {
   registerSurvival(program);
   registerChurn(program);
   registerAtRisk(program);
+  registerWorkspace(program);
+  registerUser(program);
+  registerKey(program);
 }
