@@ -25,7 +25,7 @@ export function formatCsvIssue(issue: CsvIssue): string {
 }
 
 /** An issue found on a data row, before its physical line is known (see `IssueCollector`). */
-interface PendingIssue {
+export interface PendingIssue {
   /** 0 for the header (or the file as a whole), k for the k-th data record. */
   readonly record: number;
   readonly column: string | null;
@@ -56,6 +56,11 @@ export class IssueCollector {
   /** Records an issue unless the limit is reached. */
   add(record: number, column: string | null, code: string, message: string): void {
     if (this.pending.length < this.limit) this.pending.push({ record, column, code, message });
+  }
+
+  /** The issues collected so far, in the order they were added (plain objects: they can be posted). */
+  list(): readonly PendingIssue[] {
+    return this.pending;
   }
 
   /** The record numbers that need a physical line. */

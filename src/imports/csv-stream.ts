@@ -272,3 +272,65 @@ export async function recordLines(path: string, records: readonly number[]): Pro
   if (!lines.has(0)) lines.set(0, 1);
   return lines;
 }
+
+/** The header of a file and where its data starts, or why there is none. */
+export type CsvHeader =
+  | {
+      readonly status: 'header';
+      readonly names: string[];
+      /** Byte offset of the first character after the header line (the data). */
+      readonly dataByte: number;
+      /** Physical line of that character, and of the header itself (1-based). */
+      readonly dataLine: number;
+      readonly headerLine: number;
+      readonly totalBytes: number;
+    }
+  | { readonly status: 'empty' }
+  | { readonly status: 'not-found' }
+  | { readonly status: 'unreadable'; readonly reason: string };
+
+/**
+ * Reads only the header of `path` (BOM stripped, blank lines before it skipped, quotes honoured):
+ * its fields and the byte offset and line where the data starts, so that the data can be read by
+ * byte ranges. O(header size).
+ */
+export async function readCsvHeader(path: string): Promise<CsvHeader> {
+  let stats: Stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-found' };
+    return { status: 'unreadable', reason: (error as Error).message };
+  }
+  if (!stats.isFile()) return { status: 'unreadable', reason: 'it is not a file' };
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  let text = '';
+  let headerEnd = -1;
+  try {
+    for await (const chunk of stream) {
+      text += chunk as string;
+      headerEnd = endOfFirstRecord(text);
+      if (headerEnd !== -1) break;
+    }
+  } catch (error) {
+    return { status: 'unreadable', reason: (error as Error).message };
+  } finally {
+    stream.destroy();
+  }
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const end = headerEnd === -1 ? text.length : headerEnd;
+  const split = splitHeader(text.slice(bom), end - bom);
+  if (split === null) return { status: 'empty' };
+  const header = text.slice(0, end);
+  let first = bom;
+  while (first < end && /[\n\r \t]/u.test(header[first]!)) first++;
+  const linesBefore = (upTo: number): number => header.slice(0, upTo).split('\n').length - 1;
+  return {
+    status: 'header',
+    names: split.names,
+    dataByte: headerEnd === -1 ? stats.size : Buffer.byteLength(header, 'utf8'),
+    dataLine: 1 + linesBefore(end),
+    headerLine: 1 + linesBefore(first),
+    totalBytes: stats.size,
+  };
+}

@@ -116,16 +116,17 @@ export class IdInterner {
     const hashes = this.batchHash;
     const slots = this.batchSlot;
     const hashMask = this.hashMask;
-    // Pass 1: hashes; −1 in `slots` marks a row equal to the row before it.
+    // Pass 1: hashes; −1 in `slots` marks a row equal to the row before it (compared only when
+    // the hashes are equal, so unsorted files pay nothing for it).
     for (let row = 0; row < count; row++) {
       const start = starts[row]!;
       const end = ends[row]!;
-      if (row > 0 && sameRange(text, starts[row - 1]!, ends[row - 1]!, start, end)) {
-        slots[row] = -1;
-        continue;
-      }
-      hashes[row] = hashRange(text, start, end) & hashMask;
-      slots[row] = 0;
+      const hash = hashRange(text, start, end) & hashMask;
+      hashes[row] = hash;
+      slots[row] =
+        row > 0 && hashes[row - 1] === hash && sameRange(text, starts[row - 1]!, ends[row - 1]!, start, end)
+          ? -1
+          : 0;
     }
     // Pass 2: the first slot on the row's probe path whose hash and length match, else −2 (an
     // empty slot was met: a new id, inserted by the one-row path).

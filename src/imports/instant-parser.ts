@@ -84,7 +84,10 @@ export class InstantParser {
       position = start + 8;
       if (position !== end) return Number.NaN; // YYYYMMDD is a date only
     }
-    if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return Number.NaN;
+    // `year >= 0` also refuses a NaN year ("22 20222"), which would reach Luxon as an invalid date.
+    if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) {
+      return Number.NaN;
+    }
     const localDay = daysFromCivil(year, month, day);
 
     let hour = 0;

@@ -1,10 +1,12 @@
-import { type OrderTable, OrderTableBuilder } from '../core/data/order-table.js';
+import { type CategoricalColumn, type OrderTable, OrderTableBuilder } from '../core/data/order-table.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { amountProblem, parseAmountCents } from './amount.js';
 import { type FieldSpec, hasColumns, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, IssueCollector } from './csv-issue.js';
-import { recordLines, streamCsv } from './csv-stream.js';
+import { readCsvHeader, recordLines, streamCsv } from './csv-stream.js';
+import { scanGenericOrders } from './generic-orders.js';
 import { dateProblem, InstantParser } from './instant-parser.js';
+import type { GenericOrderLayout } from './order-scanner.js';
 import {
   CurrencyCheck,
   CustomerInterner,
@@ -26,6 +28,11 @@ export interface ReadOrdersOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** At most this many issues are collected (default 100); reading stops there. */
   readonly maxIssues?: number;
+  /**
+   * 2 (default): a generic file with ≥ 32 MB of rows is read in two halves, the second in a worker
+   * thread (same result as one thread); 1: always one thread.
+   */
+  readonly threads?: 1 | 2;
 }
 
 /** What `readOrdersCsv` returns: the table and what was learnt about the file. */
@@ -108,11 +115,81 @@ export async function readOrdersCsv(
     ]);
   }
 
+  const head = await readCsvHeader(path);
+  if (head.status !== 'header') return fail([streamFailure(path, head)]);
+  const format =
+    requested === 'auto' ? (hasColumns(head.names, SHOPIFY_SIGNATURE) ? 'shopify' : 'generic') : requested;
+  if (format === 'shopify') return readShopifyOrders(path, options, issues, instants);
+
+  const columns = resolveColumns(head.names, GENERIC_FIELDS, options.map, options.attributes, issues);
+  if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
+  const at = (field: string): number => columns.index.get(field) ?? -1;
+  const nameOf = (field: string): string => columns.headerName.get(field) ?? field;
+  const layout: GenericOrderLayout = {
+    fieldCount: head.names.length,
+    customerColumn: at('customer_id'),
+    orderedAtColumn: at('ordered_at'),
+    amountColumn: at('amount'),
+    currencyColumn: at('currency'),
+    attributeColumns: columns.attributes.map((attribute) => attribute.index),
+    names: {
+      customer: nameOf('customer_id'),
+      orderedAt: nameOf('ordered_at'),
+      amount: nameOf('amount'),
+      currency: nameOf('currency'),
+    },
+  };
+  const read = await scanGenericOrders(path, head, layout, instants, {
+    timeZone,
+    maxIssues: issues.limit,
+    onProgress: options.onProgress,
+    threads: options.threads ?? 2,
+  });
+  if (read.status !== 'read') return fail([streamFailure(path, read)]);
+  const { scanned, issues: rowIssues } = read;
+  if (rowIssues.count === 0 && scanned.length === 0) {
+    rowIssues.add(0, null, 'no-rows', 'the file has a header but no rows');
+  }
+  if (rowIssues.count > 0) {
+    return fail(rowIssues.resolve(path, (line) => (line === 0 ? head.headerLine : line)));
+  }
+  const attributes = new Map<string, CategoricalColumn>();
+  columns.attributes.forEach((attribute, index) => {
+    attributes.set(attribute.name, scanned.attributes[index]!);
+  });
+  return ok({
+    table: {
+      length: scanned.length,
+      customer: scanned.customer,
+      orderedAt: scanned.orderedAt,
+      amountCents: scanned.amountCents,
+      customerIds: scanned.customerIds,
+      attributes,
+    },
+    format: 'generic',
+    currency: scanned.currency?.value ?? null,
+    rows: scanned.length,
+    skipped: [],
+    firstOrderAt: scanned.firstOrderAt,
+    lastOrderAt: scanned.lastOrderAt,
+  });
+}
+
+/**
+ * The Shopify layout, read through `streamCsv` (uDSV): consecutive lines with the same `Name` are
+ * merged into one order (see `readOrdersCsv`). Exports of this kind are far smaller than generic
+ * exports, so this path keeps the simpler row-array parser.
+ */
+async function readShopifyOrders(
+  path: string,
+  options: ReadOrdersOptions,
+  issues: IssueCollector,
+  instants: InstantParser,
+): Promise<Result<OrdersFile, CsvIssue[]>> {
   const builder = new OrderTableBuilder(1 << 16);
   const customers = new CustomerInterner(builder);
   const currency = new CurrencyCheck(issues);
   const skipped = new SkipCounter();
-  let format = 'generic' as 'generic' | 'shopify';
   let columns: ResolvedColumns | null = null;
   let firstOrderAt = Number.POSITIVE_INFINITY;
   let lastOrderAt = Number.NEGATIVE_INFINITY;
@@ -183,26 +260,6 @@ export async function readOrdersCsv(
     );
   };
 
-  // --- generic layout: one row, one order -------------------------------------------------------
-  const genericRow = (fields: string[], record: number): boolean => {
-    const customerId = fields[customerColumn] ?? '';
-    const amountText = fields[amountColumn] ?? '';
-    const dateText = fields[orderedAtColumn] ?? '';
-    const amountCents = parseAmountCents(amountText);
-    const orderedAt = instants.parse(dateText);
-    if (customerId === '' || Number.isNaN(amountCents) || Number.isNaN(orderedAt)) {
-      if (customerId.trim() === '')
-        issues.add(record, columnName('customer_id'), 'missing-value', 'the customer id is blank');
-      if (Number.isNaN(orderedAt)) dateIssue(record, 'ordered_at', dateText);
-      if (Number.isNaN(amountCents)) amountIssue(record, 'amount', amountText);
-      return !issues.full;
-    }
-    if (currencyColumn !== -1) currency.check(fields[currencyColumn] ?? '', record, columnName('currency'));
-    if (issues.count > 0) return !issues.full; // the table will be discarded: stop building it
-    addOrder(customerId, orderedAt, amountCents, fields, attributeColumns);
-    return true;
-  };
-
   // --- Shopify layout: consecutive lines of one order merged ------------------------------------
   let pending: string[] | null = null; // the order being merged: one value per tracked column
   let pendingRecord = 0;
@@ -256,15 +313,7 @@ export async function readOrdersCsv(
     path,
     {
       header: (names) => {
-        format =
-          requested === 'auto' ? (hasColumns(names, SHOPIFY_SIGNATURE) ? 'shopify' : 'generic') : requested;
-        columns = resolveColumns(
-          names,
-          format === 'shopify' ? SHOPIFY_FIELDS : GENERIC_FIELDS,
-          options.map,
-          options.attributes,
-          issues,
-        );
+        columns = resolveColumns(names, SHOPIFY_FIELDS, options.map, options.attributes, issues);
         if (columns === null) return false;
         const at = (field: string): number => columns!.index.get(field) ?? -1;
         customerColumn = at('customer_id');
@@ -292,12 +341,11 @@ export async function readOrdersCsv(
         pendingAttributeSlots = attributeColumns.map((_, attribute) => SHOPIFY_TRACKED + attribute);
         return true;
       },
-      row: (fields, record) =>
-        format === 'shopify' ? shopifyRow(fields, record) : genericRow(fields, record),
+      row: shopifyRow,
     },
     options.onProgress,
   );
-  if (format === 'shopify' && !issues.full) finishShopifyOrder();
+  if (!issues.full) finishShopifyOrder();
 
   if (outcome.status !== 'read') return fail([streamFailure(path, outcome)]);
   if (issues.count === 0 && builder.length === 0) {
@@ -311,7 +359,7 @@ export async function readOrdersCsv(
   const rows = builder.length;
   return ok({
     table: builder.build(),
-    format,
+    format: 'shopify',
     currency: currency.value,
     rows,
     skipped: skipped.list(),

@@ -1,0 +1,243 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { IssueCollector } from './csv-issue.js';
+import type { InstantParser } from './instant-parser.js';
+import {
+  findSplit,
+  type OrdersRangeRequest,
+  type OrdersRangeResponse,
+  PARALLEL_MIN_BYTES,
+  scanRange,
+} from './order-ranges.js';
+import { type GenericOrderLayout, OrderScanner, type ScannedOrders } from './order-scanner.js';
+
+/** Where the data of a file lies (from `readCsvHeader`). */
+export interface DataExtent {
+  readonly dataByte: number;
+  readonly dataLine: number;
+  readonly totalBytes: number;
+}
+
+export interface ScanOptions {
+  readonly timeZone: string;
+  readonly maxIssues: number;
+  readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
+  /**
+   * 1 forces one thread; 2 (default) reads a file of ≥ 32 MB of data in two halves, the second in
+   * a worker thread, when the split is safe.
+   */
+  readonly threads?: number;
+  /** Smallest data size read on two threads; default `PARALLEL_MIN_BYTES` (tests lower it). */
+  readonly parallelMinBytes?: number;
+}
+
+export type ScanResult =
+  | { readonly status: 'read'; readonly scanned: ScannedOrders; readonly issues: IssueCollector }
+  | { readonly status: 'unreadable'; readonly reason: string };
+
+/**
+ * Reads the data rows of a generic orders file into columns, on one thread or two.
+ *
+ * Two threads: the data is split near its middle at a line start (`findSplit`); a worker scans the
+ * second half while this thread scans the first; then the worker's customers are mapped to global
+ * indices (one lookup per distinct id of the worker, then a typed-array remap of its customer
+ * column) and its columns appended. The result is identical to the one-thread read: customers in
+ * order of first appearance in the file, rows in file order, issues on the same lines (the worker's
+ * lines are shifted by the first half's line count), a second currency found across the halves
+ * reported on its line. If the first half does not end at a record's end (a quoted field spans the
+ * split) or the worker fails, the file is read again on one thread.
+ *
+ * O(file size) time; memory ~20 bytes a row (plus a copy of the columns while merging).
+ */
+export async function scanGenericOrders(
+  path: string,
+  extent: DataExtent,
+  layout: GenericOrderLayout,
+  instants: InstantParser,
+  options: ScanOptions,
+): Promise<ScanResult> {
+  const { dataByte, totalBytes } = extent;
+  if (
+    (options.threads ?? 2) >= 2 &&
+    totalBytes - dataByte >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
+  ) {
+    const split = await findSplit(path, dataByte, totalBytes);
+    if (split !== -1) {
+      const result = await scanInTwo(path, extent, split, layout, instants, options);
+      if (result !== null) return result;
+    }
+  }
+  const issues = new IssueCollector(options.maxIssues);
+  const scanner = new OrderScanner(layout, instants, issues, extent.dataLine, 1 << 16);
+  const outcome = await scanRange(path, dataByte, totalBytes, scanner, true, (bytes) =>
+    options.onProgress?.(dataByte + bytes, totalBytes),
+  );
+  if (outcome.status !== 'read') return outcome;
+  options.onProgress?.(totalBytes, totalBytes);
+  return { status: 'read', scanned: scanner.finish(), issues };
+}
+
+/** The two-thread read; null when it must be redone on one thread. */
+async function scanInTwo(
+  path: string,
+  extent: DataExtent,
+  split: number,
+  layout: GenericOrderLayout,
+  instants: InstantParser,
+  options: ScanOptions,
+): Promise<ScanResult | null> {
+  const { dataByte, totalBytes } = extent;
+  let worker: Worker;
+  try {
+    worker = startWorker();
+  } catch {
+    return null;
+  }
+  let mainBytes = 0;
+  let workerBytes = 0;
+  const report = (): void => options.onProgress?.(dataByte + mainBytes + workerBytes, totalBytes);
+  const done = new Promise<Extract<OrdersRangeResponse, { type: 'done' }> | null>((resolve) => {
+    worker.on('message', (message: OrdersRangeResponse) => {
+      if (message.type === 'progress') {
+        workerBytes = message.bytes;
+        report();
+      } else resolve(message);
+    });
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
+  const request: OrdersRangeRequest = {
+    path,
+    fromByte: split,
+    toByte: totalBytes,
+    layout,
+    timeZone: instants.timeZone,
+    maxIssues: options.maxIssues,
+  };
+  worker.postMessage(request);
+
+  try {
+    const issues = new IssueCollector(options.maxIssues);
+    const scanner = new OrderScanner(layout, instants, issues, extent.dataLine, 1 << 16);
+    const outcome = await scanRange(path, dataByte, split, scanner, false, (bytes) => {
+      mainBytes = bytes;
+      report();
+    });
+    if (outcome.status !== 'read') return outcome;
+    if (scanner.stopped) return { status: 'read', scanned: scanner.finish(), issues }; // issues are full
+    if (!outcome.endsAtRecord) return null;
+    const second = await done;
+    if (second === null) return null;
+    if (second.outcome.status !== 'read') return second.outcome;
+    const splitLine = scanner.line;
+    const first = scanner.finish();
+    const merged = mergeSecondHalf(scanner, first, second.scanned);
+    addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
+    options.onProgress?.(totalBytes, totalBytes);
+    return { status: 'read', scanned: merged, issues };
+  } finally {
+    void worker.terminate();
+  }
+}
+
+/**
+ * The worker: `orders-worker.js` beside this module in the compiled package; from the TypeScript
+ * sources (tests, tsx), `orders-worker.ts` loaded through tsx's ESM loader.
+ */
+function startWorker(): Worker {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSources ? './orders-worker.ts' : './orders-worker.js', import.meta.url);
+  if (!fromSources) return new Worker(url);
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+/**
+ * The first half's result followed by the second's: the second half's customer ids are looked up
+ * (or added, in their order of first appearance) in the first half's interner, its customer column
+ * remapped through that table; attribute labels likewise. O(rows + distinct ids of the second half).
+ */
+function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: ScannedOrders): ScannedOrders {
+  const length = first.length + second.length;
+  const customerMap = globalIndexes(second.customerIds, (id) => scanner.customerInterner.indexOf(id));
+  const customer = new Int32Array(length);
+  customer.set(first.customer);
+  const secondCustomer = second.customer;
+  for (let row = 0; row < second.length; row++) {
+    customer[first.length + row] = customerMap[secondCustomer[row]!]!;
+  }
+  const concat = (a: Float64Array, b: Float64Array): Float64Array => {
+    const column = new Float64Array(length);
+    column.set(a);
+    column.set(b, a.length);
+    return column;
+  };
+  const attributes = first.attributes.map((attribute, index) => {
+    const interner = scanner.attributeInterner(index);
+    const secondAttribute = second.attributes[index]!;
+    const labelMap = globalIndexes(secondAttribute.labels, (label) => interner.indexOf(label));
+    const codes = new Int32Array(length);
+    codes.set(attribute.codes);
+    for (let row = 0; row < second.length; row++) {
+      codes[first.length + row] = labelMap[secondAttribute.codes[row]!]!;
+    }
+    return { labels: interner.ids, codes };
+  });
+  return {
+    length,
+    records: first.records + second.records,
+    customer,
+    orderedAt: concat(first.orderedAt, second.orderedAt),
+    amountCents: concat(first.amountCents, second.amountCents),
+    customerIds: scanner.customerInterner.ids,
+    attributes,
+    firstOrderAt: Math.min(first.firstOrderAt, second.firstOrderAt),
+    lastOrderAt: Math.max(first.lastOrderAt, second.lastOrderAt),
+    currency: first.currency ?? second.currency,
+    currencyMismatch: first.currencyMismatch || second.currencyMismatch,
+  };
+}
+
+function globalIndexes(localIds: readonly string[], indexOf: (id: string) => number): Int32Array {
+  const map = new Int32Array(localIds.length);
+  for (let local = 0; local < localIds.length; local++) map[local] = indexOf(localIds[local]!);
+  return map;
+}
+
+/**
+ * Adds the worker's issues (lines shifted by `lineShift`) after the first half's, as one thread
+ * would have found them: in line order, up to the limit. The one-currency rule spans both halves: a
+ * second half whose first currency differs from the first half's is reported on that line (once,
+ * replacing any mismatch the worker found later against its own first currency).
+ */
+function addSecondHalfIssues(
+  issues: IssueCollector,
+  first: ScannedOrders,
+  second: Extract<OrdersRangeResponse, { type: 'done' }>,
+  lineShift: number,
+  currencyColumn: string,
+): void {
+  const candidates = [];
+  let dropSecondMismatch = first.currencyMismatch;
+  const firstCurrency = first.currency;
+  const secondCurrency = second.scanned.currency;
+  if (!first.currencyMismatch && firstCurrency !== null && secondCurrency !== null) {
+    if (secondCurrency.value !== firstCurrency.value) {
+      dropSecondMismatch = true;
+      candidates.push({
+        record: secondCurrency.line + lineShift,
+        column: currencyColumn,
+        code: 'mixed-currencies',
+        message: `currency "${secondCurrency.value}" differs from "${firstCurrency.value}" on the rows before: a file must hold one currency`,
+      });
+    }
+  }
+  for (const issue of second.issues) {
+    if (dropSecondMismatch && issue.code === 'mixed-currencies') continue;
+    candidates.push({ ...issue, record: issue.record + lineShift });
+  }
+  candidates.sort((a, b) => a.record - b.record);
+  for (const issue of candidates) issues.add(issue.record, issue.column, issue.code, issue.message);
+}

@@ -1,0 +1,501 @@
+import { amountProblem, parseAmountCentsIn } from './amount.js';
+import type { IssueCollector } from './csv-issue.js';
+import { IdInterner } from './id-interner.js';
+import { dateProblem, type InstantParser } from './instant-parser.js';
+
+/**
+ * The hot loop of the generic orders reader: splits CSV text into records and fields itself
+ * (RFC 4180 quoting) and reads each needed field where it lies in the text, so a row costs no
+ * string and no array: amounts, dates and customer ids are read by char code from the chunk, ids
+ * are interned in batches (`IdInterner.internBatch`), and the values go straight into typed columns.
+ * Only a quoted field (rare in order exports) is decoded into a string.
+ *
+ * Issues are recorded against physical line numbers (the scanner counts line feeds, including those
+ * inside quoted fields), relative to the first line it was given (`firstLine`).
+ */
+
+const QUOTE = 34;
+const COMMA = 44;
+const LINE_FEED = 10;
+const CARRIAGE_RETURN = 13;
+/** Customer ids resolved per `internBatch` call. */
+const BATCH = 1024;
+
+/** Where the generic layout's fields are, from the header (`-1` for an absent optional one). */
+export interface GenericOrderLayout {
+  /** Fields in the header: every record must have exactly this many. */
+  readonly fieldCount: number;
+  readonly customerColumn: number;
+  readonly orderedAtColumn: number;
+  readonly amountColumn: number;
+  readonly currencyColumn: number;
+  readonly attributeColumns: readonly number[];
+  /** Header names as written, for messages: customer, ordered_at, amount, currency. */
+  readonly names: {
+    readonly customer: string;
+    readonly orderedAt: string;
+    readonly amount: string;
+    readonly currency: string;
+  };
+}
+
+/** What a scan produced: typed columns (trimmed to `length`) and the interned values. */
+export interface ScannedOrders {
+  readonly length: number;
+  /** Records seen (valid or not), blank lines excluded. */
+  readonly records: number;
+  readonly customer: Int32Array;
+  readonly orderedAt: Float64Array;
+  readonly amountCents: Float64Array;
+  readonly customerIds: string[];
+  /** Per attribute column: its labels (label 0 is `''`) and per-row codes. */
+  readonly attributes: { readonly labels: string[]; readonly codes: Int32Array }[];
+  readonly firstOrderAt: number;
+  readonly lastOrderAt: number;
+  /** The first non-blank currency (upper-cased) and its line, or null. */
+  readonly currency: { readonly value: string; readonly line: number } | null;
+  /** Whether the scanner itself reported a second currency. */
+  readonly currencyMismatch: boolean;
+}
+
+/**
+ * Scans the data records of a generic orders file, chunk after chunk: `scan(text, final)` consumes
+ * the complete records at the start of `text` and returns how many characters it consumed; the
+ * caller prepends the rest to the next chunk. Blank lines are skipped; a record ends at a line feed
+ * outside quotes, a carriage return before it is dropped (CRLF files).
+ *
+ * Per record, exactly as the generic reader defines it: a wrong number of fields is a `field-count`
+ * issue; a blank customer id, an unreadable date or amount are issues on their column; a second
+ * currency is reported once. Once any issue is found no more rows are stored (the read will fail),
+ * and scanning stops when `issues` is full. O(characters) time; ~20 bytes a row of columns.
+ *
+ * Example: `const scanner = new OrderScanner(layout, new InstantParser('UTC'), issues, 2, 1000);`
+ * `scanner.scan('c1,2024-01-05,12.30\n', true)` → 20 (one row: customer 0, 1230 cents).
+ */
+export class OrderScanner {
+  /** Line number of the next record (1-based physical line of the file). */
+  line: number;
+  /** Set when `issues` became full: the caller should stop reading. */
+  stopped = false;
+  private records = 0;
+  private readonly layout: GenericOrderLayout;
+  private readonly instants: InstantParser;
+  private readonly issues: IssueCollector;
+  private readonly customers = new IdInterner({ initialSlots: 1 << 12 });
+  private readonly attributeLabels: IdInterner[];
+  private length = 0;
+  private customerColumn: Int32Array;
+  private orderedAtColumn: Float64Array;
+  private amountColumn: Float64Array;
+  private attributeCodes: Int32Array[];
+  private firstOrderAt = Number.POSITIVE_INFINITY;
+  private lastOrderAt = Number.NEGATIVE_INFINITY;
+  // Currency: the raw text first seen (compared in place), its upper-cased value and line.
+  private currencyRaw: string | null = null;
+  private currencyValue: string | null = null;
+  private currencyLine = 0;
+  private currencyMismatch = false;
+  // The current record's fields: text (the chunk, or a decoded quoted field) and range.
+  private readonly fieldTexts: string[];
+  private readonly fieldStarts: Int32Array;
+  private readonly fieldEnds: Int32Array;
+  // Customer ids waiting for `internBatch`: their ranges in the current chunk, and their rows.
+  private readonly batchStarts = new Int32Array(BATCH);
+  private readonly batchEnds = new Int32Array(BATCH);
+  private readonly batchIndexes = new Int32Array(BATCH);
+  private batchCount = 0;
+  private batchFirstRow = 0;
+  private batchText = '';
+
+  /**
+   * `firstLine` is the physical line of the first text given to `scan`; `capacity` the number of
+   * rows expected (the columns grow past it by doubling).
+   */
+  constructor(
+    layout: GenericOrderLayout,
+    instants: InstantParser,
+    issues: IssueCollector,
+    firstLine: number,
+    capacity: number,
+  ) {
+    this.layout = layout;
+    this.instants = instants;
+    this.issues = issues;
+    this.line = firstLine;
+    const rows = Math.max(16, Math.ceil(capacity));
+    this.customerColumn = new Int32Array(rows);
+    this.orderedAtColumn = new Float64Array(rows);
+    this.amountColumn = new Float64Array(rows);
+    this.attributeCodes = layout.attributeColumns.map(() => new Int32Array(rows));
+    this.attributeLabels = layout.attributeColumns.map(() => {
+      const labels = new IdInterner({ initialSlots: 16 });
+      labels.indexOf(''); // code 0 is the blank label, as in OrderTableBuilder
+      return labels;
+    });
+    this.fieldTexts = Array.from({ length: layout.fieldCount }, () => '');
+    this.fieldStarts = new Int32Array(layout.fieldCount);
+    this.fieldEnds = new Int32Array(layout.fieldCount);
+  }
+
+  /** The customer ids' interner (the main thread looks a worker's ids up in it when merging). */
+  get customerInterner(): IdInterner {
+    return this.customers;
+  }
+
+  /** The labels' interner of attribute `attribute` (by position in `layout.attributeColumns`). */
+  attributeInterner(attribute: number): IdInterner {
+    return this.attributeLabels[attribute]!;
+  }
+
+  /** Rows stored so far. */
+  get rows(): number {
+    return this.length;
+  }
+
+  /** Makes room for `rows` rows in all (no effect if there is room already). */
+  reserve(rows: number): void {
+    if (rows > this.customerColumn.length) this.resize(Math.ceil(rows));
+  }
+
+  /**
+   * Consumes the complete records at the start of `text`; with `final`, the text's end also ends
+   * the last record (the end of the file). Returns the number of characters consumed.
+   */
+  scan(text: string, final: boolean): number {
+    const length = text.length;
+    const expected = this.layout.fieldCount;
+    const texts = this.fieldTexts;
+    const starts = this.fieldStarts;
+    const ends = this.fieldEnds;
+    let position = 0;
+    let consumed = 0;
+    records: while (position < length && !this.stopped) {
+      const recordLine = this.line;
+      // Blank lines (LF or CRLF) are not records.
+      let code = text.charCodeAt(position);
+      if (code === LINE_FEED) {
+        position++;
+        this.line++;
+        consumed = position;
+        continue;
+      }
+      if (code === CARRIAGE_RETURN) {
+        if (position + 1 === length) {
+          if (!final) break;
+          consumed = position = length;
+          break;
+        }
+        if (text.charCodeAt(position + 1) === LINE_FEED) {
+          position += 2;
+          this.line++;
+          consumed = position;
+          continue;
+        }
+      }
+      let field = 0;
+      let malformed = false;
+      for (;;) {
+        let start = position;
+        let end: number;
+        let fieldText = text;
+        if (text.charCodeAt(position) === QUOTE) {
+          // Quoted: up to the closing quote; `""` is a quote; line feeds inside count as lines.
+          let close = position + 1;
+          let doubled = false;
+          for (;;) {
+            close = text.indexOf('"', close);
+            if (close === -1 || close + 1 >= length) break;
+            if (text.charCodeAt(close + 1) !== QUOTE) break;
+            doubled = true;
+            close += 2;
+          }
+          if (close === -1 || (close + 1 >= length && !final)) {
+            // The quote may close in the next chunk (a lone `"` at the end could be half of `""`).
+            if (!final) {
+              this.line = recordLine;
+              break records;
+            }
+            this.issueAt(
+              recordLine,
+              null,
+              'unclosed-quote',
+              'a quoted field opened on this line is never closed',
+            );
+            this.countLines(text, position, length);
+            consumed = position = length;
+            this.records++;
+            break records;
+          }
+          this.countLines(text, position, close);
+          fieldText = text.slice(position + 1, close);
+          if (doubled) fieldText = fieldText.replaceAll('""', '"');
+          start = 0;
+          end = fieldText.length;
+          position = close + 1;
+          code = position < length ? text.charCodeAt(position) : LINE_FEED;
+          if (
+            code === CARRIAGE_RETURN &&
+            (position + 1 >= length || text.charCodeAt(position + 1) === LINE_FEED)
+          ) {
+            if (position + 1 >= length && !final) {
+              this.line = recordLine;
+              break records;
+            }
+            position++;
+            code = LINE_FEED;
+          }
+          if (code !== COMMA && code !== LINE_FEED) {
+            // Text after the closing quote: read on to the field's end, and report the record.
+            malformed = true;
+            while (position < length) {
+              code = text.charCodeAt(position);
+              if (code === COMMA || code === LINE_FEED) break;
+              position++;
+            }
+            if (position === length) {
+              if (!final) {
+                this.line = recordLine;
+                break records;
+              }
+              code = LINE_FEED;
+            }
+          }
+        } else {
+          code = LINE_FEED;
+          while (position < length) {
+            code = text.charCodeAt(position);
+            if (code === COMMA || code === LINE_FEED) break;
+            position++;
+          }
+          if (position === length) {
+            if (!final) {
+              this.line = recordLine;
+              break records;
+            }
+            code = LINE_FEED;
+          }
+          end = position;
+          if (code === LINE_FEED && end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end--;
+        }
+        if (field < expected) {
+          texts[field] = fieldText;
+          starts[field] = start;
+          ends[field] = end;
+        }
+        field++;
+        position++; // past the comma or line feed (or the end of the text)
+        if (code === LINE_FEED) break;
+      }
+      this.line++;
+      consumed = Math.min(position, length);
+      this.records++;
+      if (malformed) {
+        this.issueAt(
+          recordLine,
+          null,
+          'malformed-quotes',
+          'a closing quote must be followed by a comma or the end of the line',
+        );
+      } else if (field !== expected) {
+        this.issueAt(
+          recordLine,
+          null,
+          'field-count',
+          `line ${recordLine} has ${field} field${field === 1 ? '' : 's'}, the header has ${expected}`,
+        );
+      } else {
+        this.record(recordLine, text);
+      }
+    }
+    this.flushBatch();
+    return consumed;
+  }
+
+  /** Reads one record whose fields are in `fieldTexts/Starts/Ends`; `chunk` is the text scanned. */
+  private record(line: number, chunk: string): void {
+    const layout = this.layout;
+    const texts = this.fieldTexts;
+    const starts = this.fieldStarts;
+    const ends = this.fieldEnds;
+    const customer = layout.customerColumn;
+    const customerText = texts[customer]!;
+    const customerStart = starts[customer]!;
+    const customerEnd = ends[customer]!;
+    const dateColumn = layout.orderedAtColumn;
+    const amountColumn = layout.amountColumn;
+    const orderedAt = this.instants.parseIn(texts[dateColumn]!, starts[dateColumn]!, ends[dateColumn]!);
+    const amountCents = parseAmountCentsIn(texts[amountColumn]!, starts[amountColumn]!, ends[amountColumn]!);
+    const blankCustomer = isBlank(customerText, customerStart, customerEnd);
+    if (blankCustomer || Number.isNaN(orderedAt) || Number.isNaN(amountCents)) {
+      if (blankCustomer)
+        this.issueAt(line, layout.names.customer, 'missing-value', 'the customer id is blank');
+      if (Number.isNaN(orderedAt)) this.dateIssue(line, this.fieldValue(dateColumn));
+      if (Number.isNaN(amountCents)) this.amountIssue(line, this.fieldValue(amountColumn));
+      return;
+    }
+    if (layout.currencyColumn !== -1) this.checkCurrency(line);
+    if (this.issues.count > 0) return; // the table will be discarded: stop building it
+
+    const row = this.length;
+    if (row === this.customerColumn.length) this.resize(row * 2);
+    this.orderedAtColumn[row] = orderedAt;
+    this.amountColumn[row] = amountCents;
+    if (orderedAt < this.firstOrderAt) this.firstOrderAt = orderedAt;
+    if (orderedAt > this.lastOrderAt) this.lastOrderAt = orderedAt;
+    if (customerText === chunk) {
+      if (this.batchCount === 0) {
+        this.batchFirstRow = row;
+        this.batchText = chunk;
+      }
+      this.batchStarts[this.batchCount] = customerStart;
+      this.batchEnds[this.batchCount] = customerEnd;
+      if (++this.batchCount === BATCH) this.flushBatch();
+    } else {
+      // A quoted id: resolve the pending rows first, so ids keep their order of first appearance.
+      this.flushBatch();
+      this.customerColumn[row] = this.customers.indexOfRange(customerText, customerStart, customerEnd);
+    }
+    const attributeColumns = layout.attributeColumns;
+    for (let attribute = 0; attribute < attributeColumns.length; attribute++) {
+      const column = attributeColumns[attribute]!;
+      this.attributeCodes[attribute]![row] = this.attributeLabels[attribute]!.indexOfRange(
+        texts[column]!,
+        starts[column]!,
+        ends[column]!,
+      );
+    }
+    this.length = row + 1;
+  }
+
+  /** Interns the pending customer ids and writes their indices into the customer column. */
+  private flushBatch(): void {
+    const count = this.batchCount;
+    if (count === 0) return;
+    this.customers.internBatch(this.batchText, this.batchStarts, this.batchEnds, count, this.batchIndexes);
+    this.customerColumn.set(this.batchIndexes.subarray(0, count), this.batchFirstRow);
+    this.batchCount = 0;
+    this.batchText = '';
+  }
+
+  /** The one-currency rule (see `CurrencyCheck`), comparing the field in place with the first one. */
+  private checkCurrency(line: number): void {
+    if (this.currencyMismatch) return;
+    const column = this.layout.currencyColumn;
+    const text = this.fieldTexts[column]!;
+    const start = this.fieldStarts[column]!;
+    const end = this.fieldEnds[column]!;
+    const raw = this.currencyRaw;
+    if (raw !== null && raw.length === end - start && text.startsWith(raw, start)) return;
+    const code = text.slice(start, end).trim().toUpperCase();
+    if (code === '') return;
+    if (this.currencyValue === null) {
+      this.currencyRaw = text.slice(start, end);
+      this.currencyValue = code;
+      this.currencyLine = line;
+      return;
+    }
+    if (code === this.currencyValue) return;
+    this.currencyMismatch = true;
+    this.issueAt(
+      line,
+      this.layout.names.currency,
+      'mixed-currencies',
+      `currency "${code}" differs from "${this.currencyValue}" on the rows before: a file must hold one currency`,
+    );
+  }
+
+  private fieldValue(column: number): string {
+    return this.fieldTexts[column]!.slice(this.fieldStarts[column]!, this.fieldEnds[column]!);
+  }
+
+  private dateIssue(line: number, text: string): void {
+    const column = this.layout.names.orderedAt;
+    if (text.trim() === '') this.issueAt(line, column, 'missing-value', 'the date is blank');
+    else
+      this.issueAt(
+        line,
+        column,
+        'invalid-date',
+        `cannot read "${text}" as a date: ${dateProblem(text).reason}`,
+      );
+  }
+
+  private amountIssue(line: number, text: string): void {
+    const column = this.layout.names.amount;
+    if (text.trim() === '') {
+      this.issueAt(line, column, 'missing-value', 'the amount is blank');
+      return;
+    }
+    const problem = amountProblem(text);
+    this.issueAt(
+      line,
+      column,
+      problem?.code ?? 'invalid-amount',
+      `cannot read "${text}" as an amount${problem?.reason ? `: ${problem.reason}` : ''}`,
+    );
+  }
+
+  private issueAt(line: number, column: string | null, code: string, message: string): void {
+    this.issues.add(line, column, code, message);
+    if (this.issues.full) this.stopped = true;
+  }
+
+  private countLines(text: string, from: number, to: number): void {
+    let position = text.indexOf('\n', from);
+    while (position !== -1 && position < to) {
+      this.line++;
+      position = text.indexOf('\n', position + 1);
+    }
+  }
+
+  private resize(rows: number): void {
+    const length = this.length;
+    const grow = <T extends Int32Array | Float64Array>(column: T, make: (size: number) => T): T => {
+      const next = make(rows);
+      next.set(column.subarray(0, length));
+      return next;
+    };
+    this.customerColumn = grow(this.customerColumn, (size) => new Int32Array(size));
+    this.orderedAtColumn = grow(this.orderedAtColumn, (size) => new Float64Array(size));
+    this.amountColumn = grow(this.amountColumn, (size) => new Float64Array(size));
+    this.attributeCodes = this.attributeCodes.map((codes) => grow(codes, (size) => new Int32Array(size)));
+  }
+
+  /**
+   * The scanned columns and values. Columns are trimmed to their length, by copy when more than an
+   * eighth of their capacity is unused, else as views (no second copy of a large table).
+   */
+  finish(): ScannedOrders {
+    this.flushBatch();
+    const length = this.length;
+    const trim = <T extends Int32Array | Float64Array>(column: T): T =>
+      (column.length - length > column.length / 8
+        ? column.slice(0, length)
+        : column.subarray(0, length)) as T;
+    return {
+      length,
+      records: this.records,
+      customer: trim(this.customerColumn),
+      orderedAt: trim(this.orderedAtColumn),
+      amountCents: trim(this.amountColumn),
+      customerIds: this.customers.ids,
+      attributes: this.attributeCodes.map((codes, attribute) => ({
+        labels: this.attributeLabels[attribute]!.ids,
+        codes: trim(codes),
+      })),
+      firstOrderAt: this.firstOrderAt,
+      lastOrderAt: this.lastOrderAt,
+      currency: this.currencyValue === null ? null : { value: this.currencyValue, line: this.currencyLine },
+      currencyMismatch: this.currencyMismatch,
+    };
+  }
+}
+
+/** Whether `text[start, end)` is empty or only white space (as `trim` sees it), usually by one char. */
+function isBlank(text: string, start: number, end: number): boolean {
+  if (end === start) return true;
+  const first = text.charCodeAt(start);
+  // Below U+1680, the only white space is ASCII ≤ 32 and the no-break space U+00A0.
+  if (first > 32 && first !== 160 && first < 0x1680) return false;
+  return text.slice(start, end).trim() === '';
+}
