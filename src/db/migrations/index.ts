@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './001-initial.js';
+import { importsMigration } from './004-imports.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -8,6 +9,7 @@ import { initialMigration } from './001-initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '001_initial': initialMigration,
+  '004_imports': importsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */

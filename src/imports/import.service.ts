@@ -1,0 +1,488 @@
+/**
+ * Imports a CSV file into a workspace: the rules (validate everything first, then write in
+ * transactional batches with a checkpoint), the resumable run record, and the audit entry.
+ *
+ * Two passes over the file, both streaming:
+ * 1. validate — every record is read and checked; nothing is written. By default any invalid
+ *    record rejects the whole file (the run is `rejected`, its first 100 problems listed by line
+ *    and column). With `skipInvalid` the invalid records are left out and written, with their
+ *    reasons, to a rejects file.
+ * 2. write — valid records in batches (default 5,000), each batch one transaction that also
+ *    advances the run's checkpoint (`committed_records`). Writes are upserts on natural keys, so
+ *    a re-run writes the same final state; after a crash (even `kill -9`) a re-run of the same file
+ *    (same SHA-256) resumes the unfinished run after its last committed batch.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import { type AuditActor, recordAudit } from '../audit/index.js';
+import { type Database, dialectOf, getWorkspace } from '../db/index.js';
+import { notFound, RetainError } from '../errors/index.js';
+import { IssueCollector } from './csv-issue.js';
+import { recordLines } from './csv-stream.js';
+import { formatsOf, layoutFor } from './import.layouts.js';
+import { csvLine, type RecordLayout, type RecordProblem, readRecords } from './import.record-reader.js';
+import {
+  findImportRun,
+  findUnfinishedRun,
+  type ImportProblem,
+  type ImportRun,
+  insertImportRun,
+  updateImportRun,
+} from './import.repository.js';
+import type { ImportFormat, ImportType, RecordOf } from './import.types.js';
+import {
+  CustomerDirectory,
+  type Executor,
+  type WriteContext,
+  writeCustomers,
+  writeEvents,
+  writeOrders,
+  writeSubscriptions,
+} from './import.writer.js';
+
+/** Records per transaction unless told otherwise. */
+export const DEFAULT_IMPORT_BATCH_SIZE = 5_000;
+/** Problems kept on a run (and listed to the user). */
+export const MAX_LISTED_PROBLEMS = 100;
+
+/** Where an import is, for progress bars and the API. */
+export interface ImportProgress {
+  readonly phase: 'validating' | 'writing';
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+}
+
+export interface RunImportInput {
+  readonly workspaceId: string;
+  /** The CSV file to read. */
+  readonly path: string;
+  readonly type: ImportType;
+  /** Default `generic`. */
+  readonly format?: ImportFormat;
+  /** The name shown for the run (default: the path's base name). */
+  readonly fileName?: string;
+  /** Write the valid records and list the others in a rejects file (default: reject the file). */
+  readonly skipInvalid?: boolean;
+  /** Default `<path>.rejects.csv`. */
+  readonly rejectsPath?: string;
+  /** Records per transaction (default 5,000). */
+  readonly batchSize?: number;
+  /** Execute this existing run (a queued API import) instead of creating or resuming one. */
+  readonly importId?: string;
+  readonly actor?: AuditActor;
+  /** Clock, epoch ms (default `Date.now`). */
+  readonly now?: () => number;
+  readonly onProgress?: (progress: ImportProgress) => void;
+  /** Awaited after each committed batch (tests use it to crash at a known point). */
+  readonly afterBatch?: (run: {
+    readonly id: string;
+    readonly committedRecords: number;
+  }) => Promise<void> | void;
+}
+
+/** What an import did. */
+export interface ImportOutcome {
+  readonly run: ImportRun;
+  /** Records left out on purpose (e.g. Shopify orders without an e-mail), by reason. */
+  readonly skipped: readonly { readonly reason: string; readonly count: number }[];
+  /** The rejects file written (`skipInvalid` with invalid records), else null. */
+  readonly rejectsPath: string | null;
+  /** Customers created because a record referenced them. */
+  readonly customersCreated: number;
+  /** True when this call resumed a crashed run of the same file. */
+  readonly resumed: boolean;
+}
+
+/**
+ * Checks a (type, format) pair. Throws `RetainError('invalid_input')` naming the accepted formats.
+ * O(1). Example: `assertImportKind('events', 'stripe')` throws "events can be imported as: generic".
+ */
+export function assertImportKind(type: string, format: string): asserts type is ImportType {
+  const layout = layoutFor(type as ImportType, format as ImportFormat);
+  if (!['customers', 'orders', 'subscriptions', 'events'].includes(type)) {
+    throw new RetainError('invalid_input', `Unknown import type "${type}".`, [
+      { path: ['type'], message: 'expected customers, orders, subscriptions or events' },
+    ]);
+  }
+  if (layout === undefined) {
+    const formats = formatsOf(type as ImportType).join(', ');
+    throw new RetainError('invalid_input', `${type} can be imported as: ${formats}.`, [
+      { path: ['format'], message: `expected one of ${formats}` },
+    ]);
+  }
+}
+
+/** SHA-256 (hex) of a file's bytes, streamed. O(size). */
+export async function fileFingerprint(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const WRITERS: {
+  readonly [T in ImportType]: (
+    db: Executor,
+    context: WriteContext,
+    records: readonly RecordOf[T][],
+  ) => Promise<void>;
+} = {
+  customers: writeCustomers,
+  orders: writeOrders,
+  subscriptions: writeSubscriptions,
+  events: writeEvents,
+};
+
+/** `column "amount": cannot read …` — one problem as a rejects-file reason. */
+function describeProblems(problems: readonly RecordProblem[]): string {
+  return problems
+    .map((problem) =>
+      problem.column === null ? problem.message : `column "${problem.column}": ${problem.message}`,
+    )
+    .join('; ');
+}
+
+/**
+ * Runs an import to its end (see the file comment): creates the run, or resumes the unfinished run
+ * of the same file, or executes `importId`. Resolves with the run whatever the verdict: a file
+ * rejected for invalid rows is `status: 'rejected'` with its problems (not an exception).
+ * Throws `RetainError` for bad options, an unknown workspace or a missing file.
+ *
+ * O(file size) time; memory: one batch (plus, with `skipInvalid`, the rejected record numbers).
+ * Example: `await runImport(db, { workspaceId, path: 'orders.csv', type: 'orders' })`
+ * → `{ run: { status: 'succeeded', rowsWritten: 69_659, … }, … }`.
+ */
+export async function runImport(db: Kysely<Database>, input: RunImportInput): Promise<ImportOutcome> {
+  const format = input.format ?? 'generic';
+  assertImportKind(input.type, format);
+  const type = input.type;
+  const layout = layoutFor(type, format)!;
+  const clock = input.now ?? Date.now;
+  const workspace = await getWorkspace(db, input.workspaceId);
+  if (workspace === undefined) throw notFound('Workspace');
+  try {
+    const stats = await stat(input.path);
+    if (!stats.isFile()) throw new Error('not a file');
+  } catch {
+    throw new RetainError('invalid_input', `Cannot read the file ${input.fileName ?? input.path}.`, [
+      { path: ['file'], message: 'no such file' },
+    ]);
+  }
+  const fingerprint = await fileFingerprint(input.path);
+  const fileName = input.fileName ?? basename(input.path);
+  const skipInvalid = input.skipInvalid ?? false;
+
+  let run: ImportRun | undefined;
+  let resumed = false;
+  if (input.importId !== undefined) {
+    run = await findImportRun(db, workspace.id, input.importId);
+    if (run === undefined) throw notFound('Import');
+    if (run.status === 'succeeded' || run.status === 'rejected') {
+      return { run, skipped: [], rejectsPath: null, customersCreated: 0, resumed: false };
+    }
+    resumed = run.committedRecords > 0;
+  } else {
+    run = await findUnfinishedRun(db, workspace.id, fingerprint, type, format);
+    resumed = run !== undefined;
+  }
+  if (run === undefined) {
+    run = await insertImportRun(db, {
+      workspaceId: workspace.id,
+      type,
+      format,
+      fileName,
+      fingerprint,
+      skipInvalid,
+      status: 'running',
+      createdBy: input.actor?.type === 'user' ? input.actor.id : null,
+      now: clock(),
+    });
+  } else {
+    await updateImportRun(db, workspace.id, run.id, {
+      status: 'running',
+      fingerprint,
+      startedAt: run.startedAt ?? clock(),
+      error: null,
+      now: clock(),
+    });
+  }
+  const runId = run.id;
+  const checkpoint = run.committedRecords;
+  const layoutOptions = {
+    timeZone: workspace.settings.timeZone,
+    defaultCurrency: workspace.settings.currency,
+  };
+
+  try {
+    const verdict = await validate(input.path, layout, layoutOptions, skipInvalid, (progress) =>
+      input.onProgress?.(progress),
+    );
+    if (verdict.kind === 'rejected') {
+      await updateImportRun(db, workspace.id, runId, {
+        status: 'rejected',
+        rowsRead: verdict.rowsRead,
+        rowsRejected: verdict.rowsRejected,
+        problems: verdict.problems,
+        finishedAt: clock(),
+        now: clock(),
+      });
+      return {
+        run: (await findImportRun(db, workspace.id, runId))!,
+        skipped: verdict.skipped,
+        rejectsPath: null,
+        customersCreated: 0,
+        resumed,
+      };
+    }
+
+    // Pass 2: write.
+    const rejectsPath = verdict.rejected.size > 0 ? (input.rejectsPath ?? `${input.path}.rejects.csv`) : null;
+    const rejectLines =
+      rejectsPath === null
+        ? new Map<number, number>()
+        : await recordLines(input.path, [...verdict.rejected.keys()]);
+    const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
+    const context: WriteContext = {
+      workspaceId: workspace.id,
+      dialect: dialectOf(db),
+      now: clock(),
+      customers: new CustomerDirectory(workspace.id, dialectOf(db)),
+    };
+    const batchSize = Math.max(1, Math.floor(input.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE));
+    const write = WRITERS[type] as (
+      db: Executor,
+      context: WriteContext,
+      records: readonly unknown[],
+    ) => Promise<void>;
+    let written = run.rowsWritten;
+    let rowsRead = 0;
+    let batch: unknown[] = [];
+    let failure: unknown = null;
+    let chain: Promise<void> = Promise.resolve();
+    let bytes = { read: 0, total: 0 };
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      const records = batch;
+      const lastRecord = rowsRead;
+      batch = [];
+      // Batches commit in file order, one after another; reading goes on meanwhile.
+      chain = chain.then(async () => {
+        if (failure !== null) return;
+        try {
+          await db.transaction().execute(async (trx) => {
+            await write(trx, { ...context, now: clock() }, records);
+            await updateImportRun(trx, workspace.id, runId, {
+              rowsRead: lastRecord,
+              rowsWritten: written + records.length,
+              rowsRejected: verdict.rowsRejected,
+              committedRecords: lastRecord,
+              now: clock(),
+            });
+          });
+          written += records.length;
+          input.onProgress?.({
+            phase: 'writing',
+            bytesRead: bytes.read,
+            totalBytes: bytes.total,
+            rowsRead: lastRecord,
+            rowsWritten: written,
+            rowsRejected: verdict.rowsRejected,
+          });
+          await input.afterBatch?.({ id: runId, committedRecords: lastRecord });
+        } catch (error) {
+          failure = error;
+        }
+      });
+    };
+
+    if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
+    const result = await readRecords(
+      input.path,
+      layout,
+      layoutOptions,
+      {
+        record: (record, _first, last) => {
+          rowsRead = last;
+          if (last <= checkpoint) return; // committed before a crash
+          batch.push(record);
+          if (batch.length >= batchSize) flush();
+        },
+        invalid: (problems, first, last, lines) => {
+          rowsRead = last;
+          if (rejects === null) return;
+          const reason = describeProblems(problems);
+          lines.forEach((fields, index) => {
+            const line = rejectLines.get(first + index) ?? 0;
+            rejects.write(`${csvLine([line, reason, ...fields])}\n`);
+          });
+        },
+        skipped: (_reason, first) => {
+          rowsRead = Math.max(rowsRead, first);
+        },
+        shouldContinue: () => failure === null,
+      },
+      (read, total) => {
+        bytes = { read, total };
+      },
+    );
+    flush();
+    await chain;
+    if (rejects !== null) {
+      rejects.end();
+      await finished(rejects);
+    }
+    if (failure !== null) throw failure;
+    if (result.status !== 'read') throw new Error('The file changed while it was being imported');
+
+    const finishedAt = clock();
+    await db.transaction().execute(async (trx) => {
+      await updateImportRun(trx, workspace.id, runId, {
+        status: 'succeeded',
+        rowsRead: result.records,
+        rowsWritten: written,
+        rowsRejected: verdict.rowsRejected,
+        committedRecords: result.records,
+        problems: verdict.problems,
+        finishedAt,
+        now: finishedAt,
+      });
+      await recordAudit(trx, {
+        workspaceId: workspace.id,
+        actor: input.actor ?? { type: 'system' },
+        action: 'import.completed',
+        entity: 'import_run',
+        entityId: runId,
+        details: { type, format, fileName, rowsWritten: written, rowsRejected: verdict.rowsRejected },
+        at: finishedAt,
+      });
+    });
+    return {
+      run: (await findImportRun(db, workspace.id, runId))!,
+      skipped: verdict.skipped,
+      rejectsPath,
+      customersCreated: context.customers.created,
+      resumed,
+    };
+  } catch (error) {
+    await updateImportRun(db, workspace.id, runId, {
+      status: 'failed',
+      error: error instanceof Error ? error.message : String(error),
+      now: clock(),
+    }).catch(() => undefined);
+    throw error;
+  }
+}
+
+type Verdict =
+  | {
+      readonly kind: 'rejected';
+      readonly problems: ImportProblem[];
+      readonly rowsRead: number;
+      readonly rowsRejected: number;
+      readonly skipped: { reason: string; count: number }[];
+    }
+  | {
+      readonly kind: 'valid';
+      readonly header: readonly string[];
+      readonly problems: ImportProblem[];
+      /** Record number → reason, for the rejects file (`skipInvalid` only). */
+      readonly rejected: ReadonlyMap<number, string>;
+      readonly rowsRejected: number;
+      readonly skipped: { reason: string; count: number }[];
+    };
+
+/** Pass 1: reads every record, writes nothing. */
+async function validate<R>(
+  path: string,
+  layout: RecordLayout<R>,
+  options: { timeZone: string; defaultCurrency: string },
+  skipInvalid: boolean,
+  onProgress: (progress: ImportProgress) => void,
+): Promise<Verdict> {
+  const issues = new IssueCollector(MAX_LISTED_PROBLEMS);
+  const rejected = new Map<number, string>();
+  const skipped = new Map<string, number>();
+  let rowsRejected = 0;
+  let valid = 0;
+  let rowsRead = 0;
+  const result = await readRecords(
+    path,
+    layout,
+    options,
+    {
+      record: (_record, _first, last) => {
+        valid++;
+        rowsRead = last;
+      },
+      invalid: (problems, first, last) => {
+        rowsRead = last;
+        rowsRejected++;
+        for (const problem of problems) issues.add(first, problem.column, problem.code, problem.message);
+        if (skipInvalid) {
+          const reason = describeProblems(problems);
+          for (let record = first; record <= last; record++) rejected.set(record, reason);
+        }
+      },
+      skipped: (reason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1),
+    },
+    (bytesRead, totalBytes) =>
+      onProgress({ phase: 'validating', bytesRead, totalBytes, rowsRead, rowsWritten: 0, rowsRejected }),
+  );
+  const skippedList = [...skipped].map(([reason, count]) => ({ reason, count }));
+  const fileProblem = (line: number, code: string, message: string): Verdict => ({
+    kind: 'rejected',
+    problems: [{ line, column: null, code, message }],
+    rowsRead: 0,
+    rowsRejected: 0,
+    skipped: [],
+  });
+  if (result.status === 'unreadable') {
+    const outcome = result.outcome;
+    if (outcome.status === 'empty') return fileProblem(1, 'empty-file', 'the file is empty');
+    if (outcome.status === 'not-found') return fileProblem(0, 'file-not-found', 'no such file');
+    return fileProblem(0, 'file-unreadable', `cannot read the file: ${outcome.reason}`);
+  }
+  if (result.status === 'header-invalid') {
+    return {
+      kind: 'rejected',
+      problems: toProblems(result.issues, new Map([[0, 1]])),
+      rowsRead: 0,
+      rowsRejected: 0,
+      skipped: [],
+    };
+  }
+  if (result.records === 0) return fileProblem(1, 'no-rows', 'the file has a header but no rows');
+  const lines = issues.count > 0 ? await recordLines(path, issues.records()) : new Map<number, number>();
+  const problems = toProblems(issues, lines);
+  if (rowsRejected > 0 && !skipInvalid) {
+    return { kind: 'rejected', problems, rowsRead: result.records, rowsRejected, skipped: skippedList };
+  }
+  if (valid === 0 && rowsRejected === 0) {
+    return fileProblem(1, 'no-rows', 'no record is left to import: every row was skipped');
+  }
+  return { kind: 'valid', header: result.header, problems, rejected, rowsRejected, skipped: skippedList };
+}
+
+function toProblems(issues: IssueCollector, lines: ReadonlyMap<number, number>): ImportProblem[] {
+  return issues
+    .resolve('', (record) => lines.get(record) ?? 1)
+    .map((issue) => ({ line: issue.line, column: issue.column, code: issue.code, message: issue.message }));
+}
+
+/**
+ * An import of the workspace, for `GET /imports/{id}`. Throws `not_found` for an unknown id or
+ * another workspace's import. One query.
+ */
+export async function getImport(db: Kysely<Database>, workspaceId: string, id: string): Promise<ImportRun> {
+  const run = await findImportRun(db, workspaceId, id);
+  if (run === undefined) throw notFound('Import');
+  return run;
+}
+
+export type { ImportProblem, ImportRun } from './import.repository.js';
