@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auc } from '../../src/core/index.js';
 import { buildCdnowChurnCsv } from '../fixtures/churn/build-cdnow-churn.js';
-import { fixturePath, loadCdnowSampleTransactions, readFixture } from '../support/fixtures.js';
+import {
+  fixturePath,
+  loadCdnowSampleTransactions,
+  loadSummaryCsv,
+  readFixture,
+} from '../support/fixtures.js';
 import { runRetain, scratch } from './model-cli-support.js';
 
 const table = fixturePath('churn/cdnow-churn.csv');
@@ -15,6 +20,20 @@ const table = fixturePath('churn/cdnow-churn.csv');
 describe('the CDNOW churn table', () => {
   it('is exactly what its generator builds from CDNOW_sample.txt', () => {
     expect(buildCdnowChurnCsv(readFixture('CDNOW_sample.txt'))).toBe(readFixture('churn/cdnow-churn.csv'));
+  });
+
+  it('has monetary equal to the published zbar (blank where zbar is 0, the one-time buyers)', () => {
+    const zbar = new Map(
+      loadSummaryCsv('cdnow_customers_summary_with_transactions.csv').map((row) => [row.ID, row.zbar]),
+    );
+    const rows = readFixture('churn/cdnow-churn.csv').trim().split('\n').slice(1);
+    expect(rows).toHaveLength(zbar.size);
+    for (const line of rows) {
+      const fields = line.split(',');
+      const published = zbar.get(Number(fields[0]));
+      if (fields[6] === '') expect(published).toBe(0);
+      else expect(Number(fields[6])).toBeCloseTo(published!, 2);
+    }
   });
 });
 
