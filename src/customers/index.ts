@@ -13,6 +13,28 @@ export {
   type UpsertResult,
   upsertCustomers,
 } from './customer.repository.js';
+export { customerRoutes } from './customers.routes.js';
+export {
+  CustomerSchema,
+  customerIdParams,
+  ErrorSchema,
+  EventSchema,
+  errorResponses,
+  notFoundResponse,
+  OrderSchema,
+  SubscriptionSchema,
+} from './customers.schemas.js';
+export {
+  type Customer,
+  type CustomerView,
+  getCustomerView,
+  type Order,
+  type OrderItem,
+  type Page,
+  type Refund,
+  type Subscription,
+  type TrackedEvent,
+} from './customers.service.js';
 export {
   type EventFilter,
   type EventInput,
@@ -28,6 +50,7 @@ export {
   upsertOrders,
   upsertRefunds,
 } from './order.repository.js';
+export { type CustomerHoldings, type CustomerPrivacyStore, customerPrivacyStore } from './privacy-store.js';
 export {
   type SubscriptionFilter,
   type SubscriptionInput,

@@ -4,7 +4,9 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
+import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
+import { privacyRoutes } from '../privacy/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
 
@@ -14,5 +16,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route('/api/v1', authRoutes());
   app.route('/api/v1', apiKeyRoutes());
   app.route('/api/v1', workspaceRoutes());
+  app.route('/api/v1', customerRoutes());
+  app.route('/api/v1', privacyRoutes());
   app.route('/', trackingRoutes());
 }

@@ -1,0 +1,116 @@
+/**
+ * `GET /api/v1/customers/{id}/export` and `POST /api/v1/customers/{id}/erase`: thin HTTP over the
+ * privacy service. Export: owners, admins and agents (who answer data-subject requests). Erase:
+ * owners and admins only.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { actorOf } from '../auth/index.js';
+import {
+  CustomerSchema,
+  customerIdParams,
+  EventSchema,
+  errorResponses,
+  notFoundResponse,
+  OrderSchema,
+  SubscriptionSchema,
+} from '../customers/index.js';
+import { createRouter, requireRole } from '../http/index.js';
+import { eraseCustomer, exportCustomer } from './privacy.service.js';
+
+const instant = z.string().openapi({ format: 'date-time' });
+const json = z.record(z.string(), z.unknown());
+
+const CustomerExportSchema = z
+  .object({
+    exportedAt: instant,
+    workspaceId: z.string(),
+    customer: CustomerSchema,
+    orders: z.array(OrderSchema),
+    subscriptions: z.array(SubscriptionSchema),
+    events: z.array(EventSchema),
+    auditEntries: z.array(
+      z.object({
+        id: z.string(),
+        actorType: z.enum(['user', 'api_key', 'system']),
+        actorId: z.string().nullable(),
+        action: z.string(),
+        entity: z.string().nullable(),
+        entityId: z.string().nullable(),
+        details: json,
+        at: instant,
+      }),
+    ),
+  })
+  .openapi('CustomerExport');
+
+const ErasureSchema = z
+  .object({
+    customerId: z.string(),
+    erasedAt: instant,
+    erasedNow: z.boolean().openapi({ description: 'False when the customer had already been erased.' }),
+    eventsScrubbed: z.number().int(),
+  })
+  .openapi('CustomerErasure');
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/customers/{id}/export',
+  tags: ['Privacy'],
+  summary: 'Everything held about one customer, as JSON (audited as customer.exported)',
+  middleware: [requireRole('agent')] as const,
+  request: { params: customerIdParams },
+  responses: {
+    200: { description: 'The export', content: { 'application/json': { schema: CustomerExportSchema } } },
+    ...errorResponses,
+    ...notFoundResponse,
+  },
+});
+
+const eraseRoute = createRoute({
+  method: 'post',
+  path: '/customers/{id}/erase',
+  tags: ['Privacy'],
+  summary: 'Erase a customer’s personal data, keeping aggregates (owner/admin; idempotent; audited)',
+  middleware: [requireRole()] as const,
+  request: { params: customerIdParams },
+  responses: {
+    200: {
+      description: 'Erased (or already erased)',
+      content: { 'application/json': { schema: ErasureSchema } },
+    },
+    ...errorResponses,
+    ...notFoundResponse,
+  },
+});
+
+/** The privacy routes, to mount under `/api/v1` (behind `authenticate()`). */
+export function privacyRoutes() {
+  const router = createRouter();
+
+  router.openapi(exportRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const auth = c.get('auth');
+    const held = await exportCustomer(db, {
+      workspaceId: auth.workspaceId,
+      customerId: c.req.valid('param').id,
+      actor: actorOf(auth),
+      now: now(),
+    });
+    c.header('Content-Disposition', `attachment; filename="customer-${held.customer.id}.json"`);
+    return c.json(held, 200);
+  });
+
+  router.openapi(eraseRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const auth = c.get('auth');
+    const result = await eraseCustomer(db, {
+      workspaceId: auth.workspaceId,
+      customerId: c.req.valid('param').id,
+      actor: actorOf(auth),
+      now: now(),
+    });
+    return c.json(result, 200);
+  });
+
+  return router;
+}

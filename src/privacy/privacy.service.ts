@@ -1,0 +1,207 @@
+/**
+ * Data-subject rights for one customer: export everything held about them, and erase their
+ * personal data while keeping the aggregates (orders keep amounts and dates, so revenue, cohort
+ * and retention figures do not move). Both are recorded in the audit log.
+ */
+
+import type { Kysely } from 'kysely';
+import { type AuditActor, type AuditEntry, listAudit, recordAudit } from '../audit/index.js';
+import {
+  type Customer,
+  customerIdsByExternalId,
+  customerPrivacyStore,
+  findCustomer,
+  listEventsAboutCustomer,
+  type Order,
+  type Subscription,
+  type TrackedEvent,
+} from '../customers/index.js';
+import { type Database, fromJson } from '../db/index.js';
+import { notFound } from '../errors/index.js';
+
+/** Everything held about one customer (`GET /api/v1/customers/{id}/export`). */
+export interface CustomerExport {
+  readonly exportedAt: string;
+  readonly workspaceId: string;
+  /** Profile, free attributes and consent. */
+  readonly customer: Customer;
+  /** Every order with its lines and refunds, latest first. */
+  readonly orders: Order[];
+  readonly subscriptions: Subscription[];
+  /** Every event about the customer (see `listEventsAboutCustomer`), latest first. */
+  readonly events: TrackedEvent[];
+  /** Audit entries about this customer, newest first (this export's own entry included). */
+  readonly auditEntries: (Omit<AuditEntry, 'at'> & { at: string })[];
+}
+
+/** Event property keys kept through erasure: commerce amounts, never about the person. */
+export const ERASURE_KEPT_PROPERTIES: readonly string[] = [
+  'revenue',
+  'total',
+  'subtotal',
+  'value',
+  'price',
+  'quantity',
+  'currency',
+  'discount',
+  'tax',
+  'shipping',
+];
+
+/** The pseudonymous id an erased customer's external, user and anonymous ids become. */
+export function pseudonymFor(customerId: string): string {
+  return `erased:${customerId}`;
+}
+
+/**
+ * Keeps only the allow-listed commerce properties whose values are numbers (or, for `currency`,
+ * a 3-letter code): free text anywhere else could name the person. O(keys).
+ * Example: `scrubProperties({ revenue: 12.5, email: 'a@b.co' })` → `{ revenue: 12.5 }`.
+ */
+export function scrubProperties(properties: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of ERASURE_KEPT_PROPERTIES) {
+    const value = properties[key];
+    if (
+      key === 'currency'
+        ? typeof value === 'string' && /^[A-Za-z]{3}$/.test(value)
+        : typeof value === 'number'
+    ) {
+      kept[key] = value;
+    }
+  }
+  return kept;
+}
+
+/**
+ * Everything held about one customer, as one JSON document, recorded as `customer.exported` in
+ * the same transaction that reads it (so the export is a consistent snapshot and never unrecorded).
+ * A customer of another workspace is `not_found`. O(the customer's rows).
+ */
+export async function exportCustomer(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: string;
+    readonly customerId: string;
+    readonly actor: AuditActor;
+    readonly now: number;
+  },
+): Promise<CustomerExport> {
+  const { workspaceId, customerId } = input;
+  return db.transaction().execute(async (transaction) => {
+    const row = await findCustomer(transaction, workspaceId, customerId);
+    if (row === undefined) throw notFound('Customer');
+    await recordAudit(transaction, {
+      workspaceId,
+      actor: input.actor,
+      action: 'customer.exported',
+      entity: 'customer',
+      entityId: customerId,
+      at: input.now,
+    });
+    const store = customerPrivacyStore(transaction, workspaceId);
+    const held = await store.everythingAbout(row);
+    const audit = await listAudit(transaction, workspaceId, {
+      entity: 'customer',
+      entityId: customerId,
+      limit: 100_000,
+    });
+    return {
+      exportedAt: new Date(input.now).toISOString(),
+      workspaceId,
+      ...held,
+      auditEntries: audit.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })),
+    };
+  });
+}
+
+/** What an erasure did. */
+export interface ErasureResult {
+  readonly customerId: string;
+  /** When the customer was first erased (a repeated erasure keeps the first instant). */
+  readonly erasedAt: string;
+  /** False when the customer had already been erased (nothing personal was left to remove). */
+  readonly erasedNow: boolean;
+  /** Events rewritten (ids pseudonymised, properties scrubbed). */
+  readonly eventsScrubbed: number;
+}
+
+/**
+ * Erases one customer's personal data, in one transaction:
+ * - customer: external id → `erased:<id>`; e-mail, name, phone, language, time zone → null;
+ *   attributes → `{}`; marketing consent withdrawn (0, stamped now); `erased_at` set. The row, its
+ *   id, country and sign-up instant stay (aggregate counts and cohort breakdowns by country);
+ * - events about the customer (resolved to it, sent with its external id, or sharing one of its
+ *   anonymous ids): user id and anonymous id → the pseudonym, linked to the customer row,
+ *   properties reduced to `ERASURE_KEPT_PROPERTIES`;
+ * - refunds: the free-text reason → null;
+ * - orders, lines and subscriptions are kept as they are (no personal data; amounts and dates
+ *   keep the aggregates).
+ * Recorded as `customer.erased` (details hold counts only, no personal data). Idempotent: a
+ * repeated call re-scrubs what is linked to the customer, changes nothing else and records nothing.
+ * A customer of another workspace is `not_found`. O(the customer's rows).
+ */
+export async function eraseCustomer(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: string;
+    readonly customerId: string;
+    readonly actor: AuditActor;
+    readonly now: number;
+  },
+): Promise<ErasureResult> {
+  const { workspaceId, customerId, now } = input;
+  return db.transaction().execute(async (transaction) => {
+    const row = await findCustomer(transaction, workspaceId, customerId);
+    if (row === undefined) throw notFound('Customer');
+    const store = customerPrivacyStore(transaction, workspaceId);
+    const pseudonym = pseudonymFor(customerId);
+    const events = await listEventsAboutCustomer(transaction, workspaceId, {
+      id: customerId,
+      externalId: row.external_id,
+    });
+    const rewrites = events.flatMap((event) => {
+      const properties = scrubProperties(fromJson<Record<string, unknown>>(event.properties));
+      const anonymousId = event.anonymous_id === null ? null : pseudonym;
+      const unchanged =
+        event.customer_id === customerId &&
+        event.user_id === pseudonym &&
+        event.anonymous_id === anonymousId &&
+        JSON.stringify(properties) === JSON.stringify(fromJson(event.properties));
+      return unchanged ? [] : [{ id: event.id, customerId, userId: pseudonym, anonymousId, properties }];
+    });
+    await store.rewriteEvents(rewrites);
+    await store.clearRefundReasons(customerId);
+    const erasedNow = row.erased_at === null;
+    if (erasedNow) {
+      await store.anonymiseCustomer(customerId, pseudonym, now);
+      await recordAudit(transaction, {
+        workspaceId,
+        actor: input.actor,
+        action: 'customer.erased',
+        entity: 'customer',
+        entityId: customerId,
+        details: { eventsScrubbed: rewrites.length },
+        at: now,
+      });
+    }
+    return {
+      customerId,
+      erasedAt: new Date(erasedNow ? now : Number(row.erased_at)).toISOString(),
+      erasedNow,
+      eventsScrubbed: rewrites.length,
+    };
+  });
+}
+
+/**
+ * The id of the customer with this external id (CLI look-up), or `undefined`. Erased customers
+ * are found by their pseudonym (`erased:<id>`) only.
+ */
+export async function customerIdForExternalId(
+  db: Kysely<Database>,
+  workspaceId: string,
+  externalId: string,
+): Promise<string | undefined> {
+  return (await customerIdsByExternalId(db, workspaceId, [externalId])).get(externalId);
+}
