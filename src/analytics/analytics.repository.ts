@@ -1,0 +1,258 @@
+/**
+ * The analytics reads: one workspace's orders and refunds aggregated in SQL to one row per
+ * (customer, local calendar day), turned into a compact `OrderTable` for the pure core.
+ *
+ * Why days: every metric the endpoints report depends on orders only through their local day
+ * (period boundaries, the activity window `[t − W, t)`, RFM recency and the CLV summary are all
+ * whole local days in the workspace's zone), so a day-level aggregate gives the core exactly the
+ * answers the per-order rows would, with one row per active customer-day instead of per order.
+ * The local day is computed in SQL without time-zone functions: the zone's UTC offset is constant
+ * between its transitions, so `(instant + offset) / 86 400 000` with the offset chosen by a `CASE`
+ * over the few transitions in the data's range is the local day number, on both dialects.
+ */
+import { type Kysely, sql } from 'kysely';
+import { DateTime } from 'luxon';
+import { type OrderTable, OrderTableBuilder } from '../core/index.js';
+import { type Database, fromJson } from '../db/index.js';
+
+const DAY_MS = 86_400_000;
+/** Added before the integer division so that instants before 1970 still floor (not truncate). */
+const DAY_BIAS = 1_000_000;
+
+/** One UTC offset, valid from `from` (inclusive) until the next segment's `from`. */
+interface OffsetSegment {
+  readonly from: number;
+  readonly offsetMs: number;
+}
+
+/** The first and last instant of a workspace's orders and refunds, or `null` with none. */
+export interface DataBounds {
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * The UTC offsets of `timeZone` over `[first, last]`: the offset at `first`, then one segment per
+ * transition, each found by bisection to the millisecond. O(days + transitions × 40) Luxon calls.
+ *
+ * Example: `offsetSegments(Date.UTC(2024,0,1), Date.UTC(2024,11,31), 'Europe/Paris')` → three
+ * segments (+1 h, +2 h from 31 March 01:00 UTC, +1 h from 27 October 01:00 UTC).
+ */
+export function offsetSegments(first: number, last: number, timeZone: string): OffsetSegment[] {
+  const offsetAt = (instant: number) => DateTime.fromMillis(instant, { zone: timeZone }).offset * 60_000;
+  const segments: OffsetSegment[] = [{ from: Number.NEGATIVE_INFINITY, offsetMs: offsetAt(first) }];
+  // Zones change offset at most a few times a year and never twice within 12 hours.
+  const step = DAY_MS / 2;
+  let previous = first;
+  let previousOffset = offsetAt(first);
+  for (let probe = first + step; previous < last; probe += step) {
+    const at = Math.min(probe, last);
+    const offset = offsetAt(at);
+    if (offset !== previousOffset) {
+      let low = previous; // offset(low) = previousOffset
+      let high = at; // offset(high) = offset
+      while (high - low > 1) {
+        const middle = Math.floor((low + high) / 2);
+        if (offsetAt(middle) === previousOffset) low = middle;
+        else high = middle;
+      }
+      segments.push({ from: high, offsetMs: offset });
+      previousOffset = offset;
+    }
+    previous = at;
+  }
+  return segments;
+}
+
+function integerLiteral(value: number) {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`Not a safe integer: ${value}`);
+  return sql.raw(String(value));
+}
+
+/** SQL for the local day number of the instant in `column` (see the file comment). */
+function localDayExpression(column: 'ordered_at' | 'refunded_at', segments: readonly OffsetSegment[]) {
+  const instant = sql.ref(column);
+  const [initial, ...transitions] = segments;
+  let offset = integerLiteral(initial?.offsetMs ?? 0) as ReturnType<typeof sql.raw> | ReturnType<typeof sql>;
+  if (transitions.length > 0) {
+    // Latest transition first: the first `>=` that holds picks the segment.
+    const branches = [...transitions]
+      .reverse()
+      .map(
+        (segment) =>
+          sql`when ${instant} >= ${integerLiteral(segment.from)} then ${integerLiteral(segment.offsetMs)}`,
+      );
+    offset = sql`(case ${sql.join(branches, sql` `)} else ${integerLiteral(initial?.offsetMs ?? 0)} end)`;
+  }
+  return sql<number>`((${instant} + ${offset} + ${integerLiteral(DAY_BIAS * DAY_MS)}) / ${integerLiteral(DAY_MS)})`;
+}
+
+/**
+ * First and last instant over the workspace's completed orders and its refunds (the data's range
+ * as `retain analyze` sees it). Two index-only aggregates.
+ */
+export async function dataBounds(db: Kysely<Database>, workspaceId: string): Promise<DataBounds | null> {
+  const orders = await db
+    .selectFrom('customer_order')
+    .select((eb) => [eb.fn.min<number>('ordered_at').as('first'), eb.fn.max<number>('ordered_at').as('last')])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'completed')
+    .executeTakeFirst();
+  const refunds = await db
+    .selectFrom('refund')
+    .select((eb) => [
+      eb.fn.min<number>('refunded_at').as('first'),
+      eb.fn.max<number>('refunded_at').as('last'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  const firsts = [orders?.first, refunds?.first].filter((value) => value !== null && value !== undefined);
+  const lasts = [orders?.last, refunds?.last].filter((value) => value !== null && value !== undefined);
+  if (firsts.length === 0) return null;
+  return { first: Math.min(...firsts.map(Number)), last: Math.max(...lasts.map(Number)) };
+}
+
+export interface DayOrderTableOptions {
+  readonly timeZone: string;
+  readonly bounds: DataBounds;
+  /**
+   * Repeat each customer-day's order row once per order (RFM frequency counts orders, not days).
+   * Costs one row per order instead of per customer-day.
+   */
+  readonly expandOrderCounts?: boolean;
+  /** Only rows strictly before this instant (RFM's analysis instant). */
+  readonly before?: number;
+  /** A customer column (`country`, `language`, `time_zone`) or attribute key to attach to every row. */
+  readonly attribute?: string;
+}
+
+const CUSTOMER_COLUMNS = ['country', 'language', 'time_zone'] as const;
+
+/**
+ * Loads the workspace's orders as an `OrderTable` with, per (customer, local day):
+ * - an order row at the day's first order instant carrying the day's order total, and, when the
+ *   day has a later order, a zero-amount row at the last instant (so the data's last instant is
+ *   exact; a zero amount changes no sum and the day is already active);
+ * - for refunds, the same with negative amounts (split −1 cent / −(total − 1) over the first and
+ *   last instants so both rows stay refunds).
+ * `customerIds` are the store's customer ids. Only `completed` orders count; all refunds do.
+ *
+ * Two `GROUP BY customer_id, local_day` queries; O(customer-days) rows cross the wire.
+ */
+export async function loadDayOrderTable(
+  db: Kysely<Database>,
+  workspaceId: string,
+  options: DayOrderTableOptions,
+): Promise<OrderTable> {
+  const segments = offsetSegments(options.bounds.first, options.bounds.last, options.timeZone);
+  const orderDay = localDayExpression('ordered_at', segments);
+  const refundDay = localDayExpression('refunded_at', segments);
+  const orders = await db
+    .selectFrom('customer_order')
+    .select((eb) => [
+      'customer_id',
+      orderDay.as('local_day'),
+      eb.fn.min<number>('ordered_at').as('first_at'),
+      eb.fn.max<number>('ordered_at').as('last_at'),
+      eb.fn.countAll<number>().as('order_count'),
+      eb.fn.sum<number>('amount_cents').as('amount_cents'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'completed')
+    .$if(options.before !== undefined, (query) => query.where('ordered_at', '<', options.before!))
+    .groupBy(['customer_id', sql`local_day`])
+    .execute();
+  const refunds = await db
+    .selectFrom('refund')
+    .select((eb) => [
+      'customer_id',
+      refundDay.as('local_day'),
+      eb.fn.min<number>('refunded_at').as('first_at'),
+      eb.fn.max<number>('refunded_at').as('last_at'),
+      eb.fn.sum<number>('amount_cents').as('amount_cents'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .$if(options.before !== undefined, (query) => query.where('refunded_at', '<', options.before!))
+    .groupBy(['customer_id', sql`local_day`])
+    .execute();
+
+  const builder = new OrderTableBuilder(orders.length * 2 + refunds.length);
+  const attribute = options.attribute;
+  const attributeValues =
+    attribute === undefined ? undefined : await customerAttribute(db, workspaceId, attribute);
+  if (attribute !== undefined) builder.addAttribute(attribute);
+  const add = (customerId: string, at: number, amountCents: number) => {
+    builder.addIndexed(builder.customerOf(customerId), at, amountCents);
+    if (attribute !== undefined) {
+      builder.setAttribute(builder.length - 1, attribute, attributeValues?.get(customerId) ?? '');
+    }
+  };
+  for (const row of orders) {
+    const customer = row.customer_id;
+    const firstAt = Number(row.first_at);
+    const lastAt = Number(row.last_at);
+    const count = Number(row.order_count);
+    add(customer, firstAt, Number(row.amount_cents));
+    if (options.expandOrderCounts) {
+      for (let extra = 1; extra < count; extra++) add(customer, lastAt, 0);
+    } else if (lastAt !== firstAt) {
+      add(customer, lastAt, 0);
+    }
+  }
+  for (const row of refunds) {
+    const customer = row.customer_id;
+    const firstAt = Number(row.first_at);
+    const lastAt = Number(row.last_at);
+    const total = Number(row.amount_cents);
+    if (lastAt === firstAt || total < 2) {
+      add(customer, firstAt, -total);
+    } else {
+      add(customer, firstAt, -1);
+      add(customer, lastAt, -(total - 1));
+    }
+  }
+  return builder.build();
+}
+
+/** Each customer's value of a customer column (`country`…) or `attributes` JSON key. */
+async function customerAttribute(
+  db: Kysely<Database>,
+  workspaceId: string,
+  attribute: string,
+): Promise<Map<string, string>> {
+  const column = (CUSTOMER_COLUMNS as readonly string[]).includes(attribute)
+    ? (attribute as (typeof CUSTOMER_COLUMNS)[number])
+    : undefined;
+  const rows = await db
+    .selectFrom('customer')
+    .select(['id', 'attributes', 'country', 'language', 'time_zone'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const values = new Map<string, string>();
+  for (const row of rows) {
+    const value = column ? row[column] : (fromJson(row.attributes) as Record<string, unknown>)[attribute];
+    if (value !== null && value !== undefined) values.set(row.id, String(value));
+  }
+  return values;
+}
+
+/** External id (else the store id) of each customer id, for the per-customer pages. */
+export async function customerLabels(
+  db: Kysely<Database>,
+  workspaceId: string,
+  customerIds: readonly string[],
+): Promise<Map<string, { externalId: string | null; email: string | null; name: string | null }>> {
+  const labels = new Map<string, { externalId: string | null; email: string | null; name: string | null }>();
+  for (let start = 0; start < customerIds.length; start += 500) {
+    const chunk = customerIds.slice(start, start + 500);
+    const rows = await db
+      .selectFrom('customer')
+      .select(['id', 'external_id', 'email', 'name'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', chunk)
+      .execute();
+    for (const row of rows)
+      labels.set(row.id, { externalId: row.external_id, email: row.email, name: row.name });
+  }
+  return labels;
+}

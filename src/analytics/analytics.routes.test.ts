@@ -1,0 +1,320 @@
+/**
+ * The analytics endpoints give exactly what `retain analyze --json` gives for the same orders:
+ * each test loads a CSV into the store and compares the endpoint JSON with
+ * `analyzeOrders(readOrdersCsv(same file))` field by field, on SQLite and PostgreSQL.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Insertable, Kysely } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../../test/support/databases.js';
+import { analyzeOrders, type OrderTable, type ReportOptions, rfm } from '../core/index.js';
+import {
+  type CustomerOrderTable,
+  createWorkspace,
+  type Database,
+  newId,
+  type WorkspaceSettings,
+} from '../db/index.js';
+import { type AppEnv, createRouter, type Role } from '../http/index.js';
+import { readOrdersCsv } from '../imports/index.js';
+import { handleError } from '../server/index.js';
+import { offsetSegments } from './analytics.repository.js';
+import { analyticsRoutes } from './analytics.routes.js';
+
+const CDNOW = 'samples/cdnow-orders.csv';
+const BY_COUNTRY = 'test/fixtures/cli/orders-by-country.csv';
+const NEW_YORK = 'test/fixtures/csv/new-york-dst.csv';
+
+/** Reads a CSV as `retain analyze` does. */
+async function readTable(file: string, timeZone: string, attributes: string[] = []): Promise<OrderTable> {
+  const read = await readOrdersCsv(file, { timeZone, attributes });
+  if (!read.ok) throw new Error(JSON.stringify(read.error));
+  return read.value.table;
+}
+
+/**
+ * Writes an order table into the store (the customers capability's import is not there yet):
+ * one customer per id (the attribute, if any, as `country`), one completed order per row with
+ * amount ≥ 0, and each negative row as a refund of that customer's first order.
+ */
+async function storeTable(db: Kysely<Database>, workspaceId: string, table: OrderTable, country?: string) {
+  const now = Date.UTC(2026, 0, 1);
+  const customerIds = table.customerIds.map(() => newId(now));
+  const countryColumn = country === undefined ? undefined : table.attributes.get(country);
+  const countries = new Map<number, string>();
+  for (let row = 0; row < table.length; row++) {
+    const customer = table.customer[row]!;
+    if (countryColumn && !countries.has(customer)) {
+      countries.set(customer, countryColumn.labels[countryColumn.codes[row]!]!);
+    }
+  }
+  for (let start = 0; start < customerIds.length; start += 500) {
+    await db
+      .insertInto('customer')
+      .values(
+        customerIds.slice(start, start + 500).map((id, offset) => ({
+          workspace_id: workspaceId,
+          id,
+          external_id: table.customerIds[start + offset]!,
+          email: null,
+          name: null,
+          phone: null,
+          language: null,
+          country: countries.get(start + offset) ?? null,
+          time_zone: null,
+          consent_updated_at: null,
+          signed_up_at: null,
+          created_at: now,
+          updated_at: now,
+          erased_at: null,
+        })),
+      )
+      .execute();
+  }
+  const orders: Insertable<CustomerOrderTable>[] = [];
+  const firstOrder = new Map<number, string>();
+  const refunds: { customer: number; at: number; amount: number }[] = [];
+  for (let row = 0; row < table.length; row++) {
+    const customer = table.customer[row]!;
+    const amount = table.amountCents[row]!;
+    if (amount < 0) {
+      refunds.push({ customer, at: table.orderedAt[row]!, amount: -amount });
+      continue;
+    }
+    const id = newId(now);
+    if (!firstOrder.has(customer)) firstOrder.set(customer, id);
+    orders.push({
+      workspace_id: workspaceId,
+      id,
+      external_id: null,
+      customer_id: customerIds[customer]!,
+      ordered_at: table.orderedAt[row]!,
+      currency: 'USD',
+      amount_cents: amount,
+      source: 'csv',
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  for (let start = 0; start < orders.length; start += 500) {
+    await db
+      .insertInto('customer_order')
+      .values(orders.slice(start, start + 500))
+      .execute();
+  }
+  for (const refund of refunds) {
+    await db
+      .insertInto('refund')
+      .values({
+        workspace_id: workspaceId,
+        id: newId(now),
+        external_id: null,
+        order_id: firstOrder.get(refund.customer)!,
+        customer_id: customerIds[refund.customer]!,
+        refunded_at: refund.at,
+        currency: 'USD',
+        amount_cents: refund.amount,
+        reason: null,
+        created_at: now,
+      })
+      .execute();
+  }
+}
+
+/** The analytics router behind the real error mapping, with a fixed caller. */
+function appFor(db: Kysely<Database>, workspaceId: string, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  app.onError(handleError);
+  app.use('*', async (c, next) => {
+    c.set('services', { db, dialect: 'sqlite', now: () => Date.UTC(2026, 0, 1) });
+    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 'key' });
+    await next();
+  });
+  app.route('/api/v1', analyticsRoutes());
+  return app;
+}
+
+let slugCounter = 0;
+async function workspaceWith(
+  db: Kysely<Database>,
+  file: string,
+  settings: Partial<WorkspaceSettings>,
+  attribute?: string,
+): Promise<string> {
+  slugCounter += 1;
+  const { workspace } = await createWorkspace(db, {
+    name: 'Analytics test',
+    slug: `analytics-${slugCounter}-${Math.random().toString(36).slice(2, 8)}`,
+    settings,
+  });
+  const table = await readTable(file, settings.timeZone ?? 'UTC', attribute ? [attribute] : []);
+  await storeTable(db, workspace.id, table, attribute);
+  return workspace.id;
+}
+
+async function getJson(app: OpenAPIHono<AppEnv>, path: string) {
+  const response = await app.request(path);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Every analyze field the three report endpoints serve. */
+async function expectSameAsAnalyze(
+  app: OpenAPIHono<AppEnv>,
+  query: string,
+  expected: ReturnType<typeof analyzeOrders>,
+) {
+  const retention = await getJson(app, `/api/v1/analytics/retention?${query}`);
+  expect(retention.status).toBe(200);
+  expect(retention.body).toEqual({
+    mode: expected.mode,
+    timeZone: expected.timeZone,
+    period: expected.period,
+    dataStart: expected.dataStart,
+    dataEnd: expected.dataEnd,
+    retention: expected.retention,
+    notes: expected.notes,
+  });
+  const series = await getJson(app, `/api/v1/analytics/series?${query}`);
+  expect(series.body.series).toEqual(expected.series);
+  const cohorts = await getJson(app, `/api/v1/analytics/cohorts?${query}`);
+  expect(cohorts.body.cohorts).toEqual(expected.cohorts);
+  const segments = await getJson(app, `/api/v1/analytics/rfm?${query}`);
+  expect({ asOf: segments.body.asOf, segments: segments.body.segments }).toEqual(expected.rfm);
+  const clv = await getJson(app, `/api/v1/analytics/clv?${query}&limit=3`);
+  expect(clv.body.historical).toEqual(expected.clv.historical);
+}
+
+describeEachDatabase('analytics endpoints', (getDb) => {
+  it('match retain analyze on the CDNOW sample (quarters, W = 90, and a from/to range by month)', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspaceWith(db, CDNOW, {});
+    const app = appFor(db, workspaceId);
+    const table = await readTable(CDNOW, 'UTC');
+    // The report itself is the reference: these are the exact options `retain analyze
+    // samples/cdnow-orders.csv --period quarter --window-days 90` passes to the core.
+    await expectSameAsAnalyze(
+      app,
+      'period=quarter&windowDays=90',
+      analyzeOrders(table, { period: 'quarter', windowDays: 90, timeZone: 'UTC', weekStartsOn: 'monday' }),
+    );
+    const range: ReportOptions = {
+      period: 'month',
+      windowDays: 365,
+      timeZone: 'UTC',
+      weekStartsOn: 'monday',
+      from: Date.UTC(1997, 2, 1),
+      to: Date.UTC(1997, 9, 1), // --to 1997-09-30 inclusive
+    };
+    await expectSameAsAnalyze(app, 'from=1997-03-01&to=1997-09-30', analyzeOrders(table, range));
+  }, 180_000);
+
+  it('match retain analyze with refunds, several orders a day and a breakdown by country', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspaceWith(db, BY_COUNTRY, {}, 'country');
+    const app = appFor(db, workspaceId);
+    const table = await readTable(BY_COUNTRY, 'UTC', ['country']);
+    const expected = analyzeOrders(table, {
+      period: 'month',
+      by: 'country',
+      windowDays: 30,
+      timeZone: 'UTC',
+    });
+    // Country at acquisition (first order): a FR, b US (its later DE order does not move it), c US.
+    expect(expected.cohorts.breakdown?.map((part) => part.value).sort()).toEqual(['FR', 'US']);
+    await expectSameAsAnalyze(app, 'period=month&by=country&windowDays=30', expected);
+  });
+
+  it('match retain analyze in a zone with DST changes inside the data (workspace time zone and week start)', async () => {
+    const { db } = getDb();
+    const settings = { timeZone: 'America/New_York', weekStart: 'sunday' as const };
+    const workspaceId = await workspaceWith(db, NEW_YORK, settings);
+    const app = appFor(db, workspaceId);
+    const table = await readTable(NEW_YORK, settings.timeZone);
+    for (const period of ['day', 'week'] as const) {
+      const expected = analyzeOrders(table, {
+        period,
+        windowDays: 1,
+        timeZone: settings.timeZone,
+        weekStartsOn: 'sunday',
+      });
+      await expectSameAsAnalyze(app, `period=${period}&windowDays=1`, expected);
+    }
+  });
+
+  it('serve RFM customers, CLV predictions and at-risk customers consistent with the core', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspaceWith(db, CDNOW, {});
+    const app = appFor(db, workspaceId, 'marketer');
+    const table = await readTable(CDNOW, 'UTC');
+    const scores = rfm(table, { asOf: Date.UTC(1998, 5, 30) }); // the sample's last order: 1998-06-30
+    const rfmPage = await getJson(app, '/api/v1/analytics/rfm?limit=5&offset=0');
+    const customers = rfmPage.body.customers as {
+      total: number;
+      items: { externalId: string; frequency: number; r: number }[];
+    };
+    expect(customers.total).toBe(scores.length);
+    expect(customers.items).toHaveLength(5);
+    for (const item of customers.items) {
+      const position = table.customerIds.indexOf(item.externalId);
+      const scored = Array.from(scores.customer).indexOf(position);
+      expect(item.frequency).toBe(scores.frequency[scored]);
+      expect(item.r).toBe(scores.r[scored]);
+    }
+
+    const clv = await getJson(app, '/api/v1/analytics/clv?limit=10');
+    expect(clv.status).toBe(200);
+    const bgNbd = clv.body.bgNbd as { params: Record<string, number> };
+    for (const name of ['r', 'alpha', 'a', 'b']) expect(bgNbd.params[name]).toBeGreaterThan(0);
+    const clvItems = (clv.body.customers as { items: { clv: number; probabilityAlive: number }[] }).items;
+    expect(clvItems).toHaveLength(10);
+    for (let index = 1; index < clvItems.length; index++) {
+      expect(clvItems[index - 1]!.clv).toBeGreaterThanOrEqual(clvItems[index]!.clv);
+    }
+    for (const item of clvItems) expect(item.probabilityAlive).toBeGreaterThan(0);
+
+    const atRisk = await getJson(app, '/api/v1/analytics/at-risk?limit=20');
+    const risky = atRisk.body.customers as { score: number; reasons: string[] }[];
+    expect(risky).toHaveLength(20);
+    for (let index = 1; index < risky.length; index++) {
+      expect(risky[index - 1]!.score).toBeGreaterThanOrEqual(risky[index]!.score);
+    }
+    expect(risky[0]!.score).toBeGreaterThan(0);
+    expect(risky[0]!.reasons.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('answers 404 for a workspace without orders and never reads another workspace', async () => {
+    const { db } = getDb();
+    await workspaceWith(db, BY_COUNTRY, {});
+    const { workspace: empty } = await createWorkspace(db, { name: 'Empty', slug: `empty-${Date.now()}` });
+    const response = await appFor(db, empty.id).request('/api/v1/analytics/retention');
+    expect(response.status).toBe(404);
+  });
+
+  it('rejects bad query values with 400 naming the field, and the agent role with 403', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspaceWith(db, BY_COUNTRY, {});
+    const bad = await getJson(
+      appFor(db, workspaceId),
+      '/api/v1/analytics/cohorts?period=fortnight&to=2024-02-30',
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('period');
+    const badDate = await getJson(appFor(db, workspaceId), '/api/v1/analytics/cohorts?to=2024-02-30');
+    expect(badDate.status).toBe(400);
+    expect(JSON.stringify(badDate.body)).toContain('to');
+    const unknownBy = await getJson(appFor(db, workspaceId), '/api/v1/analytics/cohorts?by=nothing');
+    expect(unknownBy.status).toBe(200); // an attribute nobody has is one '' group, as in the core
+    const agent = await appFor(db, workspaceId, 'agent').request('/api/v1/analytics/rfm');
+    expect(agent.status).toBe(403);
+  });
+});
+
+describe('offsetSegments', () => {
+  it('finds the 2024 Paris DST transitions to the millisecond', () => {
+    // EU rules: summer time from 31 March 01:00 UTC to 27 October 01:00 UTC.
+    const segments = offsetSegments(Date.UTC(2024, 0, 1), Date.UTC(2024, 11, 31), 'Europe/Paris');
+    expect(segments.map((segment) => segment.offsetMs / 3_600_000)).toEqual([1, 2, 1]);
+    expect(segments[1]!.from).toBe(Date.UTC(2024, 2, 31, 1));
+    expect(segments[2]!.from).toBe(Date.UTC(2024, 9, 27, 1));
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * `GET /api/v1/analytics/{retention,series,cohorts,rfm,clv,at-risk}`: thin HTTP over
+ * analytics.service.ts. Query parameters mirror `retain analyze` (docs/api.md, "Analytics").
+ * Roles: owner, admin, analyst, marketer.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { JSONValue } from 'hono/utils/types';
+import { createRouter, requireRole } from '../http/index.js';
+import {
+  atRiskReport,
+  clvReport,
+  cohortsReport,
+  retentionReport,
+  rfmReport,
+  seriesReport,
+} from './analytics.service.js';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const AnalyticsQuerySchema = z.object({
+  period: z.enum(['day', 'week', 'month', 'quarter', 'year']).optional().openapi({
+    description: 'Granularity of the periods and cohorts (default month).',
+  }),
+  from: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+    description: 'First local date of the analysed range (workspace time zone).',
+  }),
+  to: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+    description: 'Last local date of the analysed range, inclusive; default the last order.',
+  }),
+  mode: z.enum(['transactional', 'subscription']).optional().openapi({
+    description: 'Only transactional is served by the API for now.',
+  }),
+  windowDays: z.coerce.number().int().positive().max(36_500).optional().openapi({
+    description: 'Activity window W in days (default: the workspace setting, 365).',
+  }),
+  by: z.string().min(1).max(100).optional().openapi({
+    description: 'Break cohorts down by a customer column (country, language, time_zone) or attribute key.',
+  }),
+  margin: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .openapi({ description: 'Gross margin 0–1 (default 1).' }),
+});
+
+const PageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const ClvQuerySchema = AnalyticsQuerySchema.extend(PageSchema.shape).extend({
+  horizonMonths: z.coerce.number().int().min(0).max(120).optional(),
+  monthlyDiscountRate: z.coerce.number().min(0).max(1).optional(),
+});
+
+const RfmQuerySchema = AnalyticsQuerySchema.extend(PageSchema.shape);
+const AtRiskQuerySchema = AnalyticsQuerySchema.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+/** The report documents are described in docs/api.md; the schema keeps them open. */
+const ReportSchema = z.object({}).passthrough();
+
+const ROLES = ['analyst', 'marketer'] as const;
+
+/** The core's results use readonly arrays, which Hono's JSON typing does not accept as-is. */
+function plain(report: object): Record<string, JSONValue> {
+  return report as Record<string, JSONValue>;
+}
+
+function analyticsRoute<Query extends z.ZodObject>(path: string, summary: string, query: Query) {
+  return createRoute({
+    method: 'get',
+    path: `/analytics/${path}`,
+    tags: ['Analytics'],
+    summary,
+    middleware: [requireRole(...ROLES)] as const,
+    request: { query },
+    responses: {
+      200: { description: summary, content: { 'application/json': { schema: ReportSchema } } },
+    },
+  });
+}
+
+/** The analytics router, mounted under `/api/v1`. */
+export function analyticsRoutes() {
+  const router = createRouter();
+
+  router.openapi(
+    analyticsRoute(
+      'retention',
+      'Retention over the reported period (CRR and its decomposition)',
+      AnalyticsQuerySchema,
+    ),
+    async (c) => {
+      const { db } = c.get('services');
+      return c.json(plain(await retentionReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
+    },
+  );
+  router.openapi(
+    analyticsRoute('series', 'Retention for every complete period of the range', AnalyticsQuerySchema),
+    async (c) => {
+      const { db } = c.get('services');
+      return c.json(plain(await seriesReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
+    },
+  );
+  router.openapi(
+    analyticsRoute('cohorts', 'Cohort retention matrix with revenue', AnalyticsQuerySchema),
+    async (c) => {
+      const { db } = c.get('services');
+      return c.json(plain(await cohortsReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
+    },
+  );
+  router.openapi(
+    analyticsRoute('rfm', 'RFM segments and a page of scored customers', RfmQuerySchema),
+    async (c) => {
+      const { db } = c.get('services');
+      const { limit, offset, ...query } = c.req.valid('query');
+      return c.json(plain(await rfmReport(db, c.get('auth').workspaceId, query, { limit, offset })), 200);
+    },
+  );
+  router.openapi(
+    analyticsRoute('clv', 'BG/NBD + Gamma-Gamma parameters and per-customer CLV', ClvQuerySchema),
+    async (c) => {
+      const { db } = c.get('services');
+      const { limit, offset, ...query } = c.req.valid('query');
+      return c.json(plain(await clvReport(db, c.get('auth').workspaceId, query, { limit, offset })), 200);
+    },
+  );
+  router.openapi(
+    analyticsRoute('at-risk', 'Customers most at risk, with the reasons', AtRiskQuerySchema),
+    async (c) => {
+      const { db } = c.get('services');
+      const { limit, ...query } = c.req.valid('query');
+      return c.json(plain(await atRiskReport(db, c.get('auth').workspaceId, query, limit)), 200);
+    },
+  );
+  return router;
+}

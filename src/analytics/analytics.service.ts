@@ -1,0 +1,430 @@
+/**
+ * The analytics behind `/api/v1/analytics/*`: reads the workspace's orders aggregated per
+ * (customer, local day) in SQL (analytics.repository.ts) and feeds the pure core, so every number
+ * is the one `retain analyze` prints for the same orders (the tests compare them field by field).
+ */
+import type { Kysely } from 'kysely';
+import {
+  analyzeOrders,
+  atRiskScores,
+  BgNbd,
+  customerLifetimeValue,
+  GammaGamma,
+  type Granularity,
+  historicalValue,
+  instantFromLocal,
+  type OrderTable,
+  purchaseRhythm,
+  type ReportOptions,
+  type RetentionReport,
+  RFM_SEGMENT_NAMES,
+  rfm,
+  summarizeColumns,
+} from '../core/index.js';
+import { type Database, getWorkspace } from '../db/index.js';
+import { RetainError } from '../errors/index.js';
+import { customerLabels, type DataBounds, dataBounds, loadDayOrderTable } from './analytics.repository.js';
+
+/** The query every analytics endpoint takes (the options of `retain analyze`). */
+export interface AnalyticsQuery {
+  readonly period?: Granularity | undefined;
+  /** First local date of the analysed range, `YYYY-MM-DD`. */
+  readonly from?: string | undefined;
+  /** Last local date of the analysed range, inclusive, `YYYY-MM-DD`. */
+  readonly to?: string | undefined;
+  readonly mode?: 'transactional' | 'subscription' | undefined;
+  /** Activity window W in days; default the workspace's. */
+  readonly windowDays?: number | undefined;
+  /** Customer column (`country`, `language`, `time_zone`) or attribute key to break cohorts down by. */
+  readonly by?: string | undefined;
+  /** Gross margin (0–1) for value figures; default 1. */
+  readonly margin?: number | undefined;
+}
+
+export interface PageQuery {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** The resolved analysis: the workspace's calendar plus the query, as the core's options. */
+interface Analysis {
+  readonly options: ReportOptions & { readonly timeZone: string; readonly windowDays: number };
+  readonly bounds: DataBounds;
+  /** RFM's analysis instant, as in the report: `to`, else the last order's instant. */
+  readonly dataEnd: number;
+  /** Exclusive end of the data: `to`, else one millisecond after the last row. */
+  readonly dataEndExclusive: number;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Midnight starting local date `value` in `timeZone` (`days` later when given). */
+function localMidnight(value: string, field: string, timeZone: string, days = 0): number {
+  const match = DATE.exec(value);
+  const invalid = () =>
+    new RetainError('invalid_input', 'The request is not valid.', [
+      { path: ['query', field], message: `Expected a calendar date as YYYY-MM-DD, got "${value}".` },
+    ]);
+  if (!match) throw invalid();
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day + days));
+  if (days === 0 && (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day)) throw invalid();
+  return instantFromLocal(
+    { year: probe.getUTCFullYear(), month: probe.getUTCMonth() + 1, day: probe.getUTCDate() },
+    timeZone,
+  );
+}
+
+async function resolve(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery): Promise<Analysis> {
+  const workspace = await getWorkspace(db, workspaceId);
+  if (!workspace) throw new RetainError('not_found', 'Workspace not found');
+  if (query.mode === 'subscription') {
+    throw new RetainError('invalid_input', 'The request is not valid.', [
+      {
+        path: ['query', 'mode'],
+        message: 'Subscription analytics are not served by the API yet; use transactional.',
+      },
+    ]);
+  }
+  const { timeZone, activityWindowDays, weekStart } = workspace.settings;
+  const from = query.from === undefined ? undefined : localMidnight(query.from, 'from', timeZone);
+  let to: number | undefined;
+  if (query.to !== undefined) {
+    localMidnight(query.to, 'to', timeZone); // validates the date itself
+    to = localMidnight(query.to, 'to', timeZone, 1);
+  }
+  if (from !== undefined && to !== undefined && !(to > from)) {
+    throw new RetainError('invalid_input', 'The request is not valid.', [
+      { path: ['query', 'to'], message: `to (${query.to}) must not be before from (${query.from}).` },
+    ]);
+  }
+  const bounds = await dataBounds(db, workspaceId);
+  if (!bounds) throw new RetainError('not_found', 'This workspace has no orders to analyse yet.');
+  const windowDays = query.windowDays ?? activityWindowDays;
+  return {
+    options: {
+      period: query.period ?? 'month',
+      timeZone,
+      weekStartsOn: weekStart,
+      windowDays,
+      margin: query.margin ?? 1,
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+      ...(query.by !== undefined ? { by: query.by } : {}),
+    },
+    bounds,
+    dataEnd: to ?? bounds.last,
+    dataEndExclusive: to ?? bounds.last + 1,
+  };
+}
+
+/** The core's report over the day-aggregated orders; RangeErrors (e.g. bad `by`) become 400. */
+function report(table: OrderTable, analysis: Analysis): RetentionReport {
+  try {
+    return analyzeOrders(table, analysis.options);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new RetainError('invalid_input', error.message, [{ path: ['query'], message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+function header(result: RetentionReport) {
+  return {
+    mode: result.mode,
+    timeZone: result.timeZone,
+    period: result.period,
+    dataStart: result.dataStart,
+    dataEnd: result.dataEnd,
+  };
+}
+
+async function dayTable(db: Kysely<Database>, workspaceId: string, analysis: Analysis, forRfm = false) {
+  return loadDayOrderTable(db, workspaceId, {
+    timeZone: analysis.options.timeZone,
+    bounds: analysis.bounds,
+    // RFM counts orders and reads only rows strictly before its analysis instant.
+    ...(forRfm ? { expandOrderCounts: true, before: analysis.dataEnd } : {}),
+    ...(analysis.options.by !== undefined ? { attribute: analysis.options.by } : {}),
+  });
+}
+
+/**
+ * Retention over the reported period (metrics.md §2): the range `from`–`to` when both are given,
+ * else the last complete period — the `retention` field of `retain analyze --json`.
+ * O(customer-days) after two grouped SQL scans.
+ */
+export async function retentionReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  const analysis = await resolve(db, workspaceId, query);
+  const result = report(await dayTable(db, workspaceId, analysis), analysis);
+  return { ...header(result), retention: result.retention, notes: result.notes };
+}
+
+/** Retention over every complete period of the range (the `series` of `retain analyze`). */
+export async function seriesReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  const analysis = await resolve(db, workspaceId, query);
+  const result = report(await dayTable(db, workspaceId, analysis), analysis);
+  return { ...header(result), series: result.series, notes: result.notes };
+}
+
+/** The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`. */
+export async function cohortsReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  const analysis = await resolve(db, workspaceId, query);
+  const result = report(await dayTable(db, workspaceId, analysis), analysis);
+  return { ...header(result), cohorts: result.cohorts, notes: result.notes };
+}
+
+/**
+ * RFM (metrics.md §6) as of the data's end: the segments exactly as `retain analyze` reports them,
+ * and a page of scored customers (worst recency first is not implied: ordered by segment, then
+ * monetary descending). Orders are expanded to one row each, as frequency counts orders.
+ */
+export async function rfmReport(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: AnalyticsQuery,
+  page: PageQuery,
+) {
+  const analysis = await resolve(db, workspaceId, query);
+  const table = await dayTable(db, workspaceId, analysis, true);
+  const scores = rfm(table, { asOf: analysis.dataEnd, timeZone: analysis.options.timeZone });
+  const order = Array.from({ length: scores.length }, (_, position) => position).sort(
+    (left, right) =>
+      scores.segment[left]! - scores.segment[right]! ||
+      scores.monetaryCents[right]! - scores.monetaryCents[left]!,
+  );
+  const pageRows = order.slice(page.offset, page.offset + page.limit);
+  const labels = await customerLabels(
+    db,
+    workspaceId,
+    pageRows.map((position) => table.customerIds[scores.customer[position]!]!),
+  );
+  return {
+    asOf: new Date(scores.asOf).toISOString(),
+    timeZone: analysis.options.timeZone,
+    segments: scores.segments.map((segment) => ({
+      name: segment.name,
+      customers: segment.customers,
+      revenue: segment.revenueCents / 100,
+    })),
+    customers: {
+      total: scores.length,
+      offset: page.offset,
+      limit: page.limit,
+      items: pageRows.map((position) => {
+        const customerId = table.customerIds[scores.customer[position]!]!;
+        return {
+          customerId,
+          externalId: labels.get(customerId)?.externalId ?? null,
+          recencyDays: scores.recencyDays[position]!,
+          frequency: scores.frequency[position]!,
+          monetary: scores.monetaryCents[position]! / 100,
+          r: scores.r[position]!,
+          f: scores.f[position]!,
+          m: scores.m[position]!,
+          segment: RFM_SEGMENT_NAMES[scores.segment[position]!]!,
+        };
+      }),
+    },
+  };
+}
+
+export interface ClvQuery extends AnalyticsQuery {
+  /** H in metrics.md §5 (default 12). */
+  readonly horizonMonths?: number | undefined;
+  /** d in metrics.md §5 (default 0.01). */
+  readonly monthlyDiscountRate?: number | undefined;
+}
+
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+/**
+ * Fits BG/NBD and Gamma-Gamma to the per-customer summaries (metrics.md §5; weeks, calibration
+ * ending on the data's last local day) and predicts each customer's purchases, P(alive) and CLV
+ * over the horizon. The summary is the core's `summarizeColumns` over the day-aggregated orders,
+ * which is exact because purchase periods are local days.
+ */
+async function fitModels(table: OrderTable, analysis: Analysis) {
+  const summary = summarizeColumns(table, {
+    calibrationEnd: analysis.dataEndExclusive - 1,
+    timeUnit: 'week',
+    timeZone: analysis.options.timeZone,
+  });
+  const transactions = BgNbd.fit(summary);
+  // Repeat customers whose repeat orders are all free (mean spend 0) carry no information on
+  // spend and the Gamma-Gamma likelihood is undefined for them: fit on the repeat customers with a
+  // positive mean spend, then predict for everyone.
+  let spenders = 0;
+  for (let index = 0; index < summary.length; index++) {
+    if (summary.frequency[index]! > 0 && summary.monetary[index]! > 0) spenders++;
+  }
+  const frequency = new Float64Array(spenders);
+  const monetary = new Float64Array(spenders);
+  for (let index = 0, next = 0; index < summary.length; index++) {
+    if (!(summary.frequency[index]! > 0 && summary.monetary[index]! > 0)) continue;
+    frequency[next] = summary.frequency[index]!;
+    monetary[next] = summary.monetary[index]!;
+    next++;
+  }
+  const spend = GammaGamma.fit({ length: spenders, frequency, recency: frequency, T: frequency, monetary });
+  return { summary, transactions, spend };
+}
+
+/**
+ * `GET /analytics/clv`: the fitted parameters, historical value, and a page of customers by
+ * predicted CLV (highest first). A fit that fails is reported in `notes` with null predictions.
+ */
+export async function clvReport(db: Kysely<Database>, workspaceId: string, query: ClvQuery, page: PageQuery) {
+  const analysis = await resolve(db, workspaceId, query);
+  const table = await dayTable(db, workspaceId, analysis);
+  const margin = analysis.options.margin ?? 1;
+  const horizonMonths = query.horizonMonths ?? 12;
+  const monthlyDiscountRate = query.monthlyDiscountRate ?? 0.01;
+  const historical = historicalValue(table, { margin, asOf: analysis.dataEndExclusive });
+  const { summary, transactions, spend } = await fitModels(table, analysis);
+  const notes: string[] = [];
+  if (!transactions.ok) notes.push(`BG/NBD: ${transactions.error.message}`);
+  if (!spend.ok) notes.push(`Gamma-Gamma: ${spend.error.message}`);
+  else for (const warning of spend.value.warnings) notes.push(`Gamma-Gamma: ${warning.message}`);
+  const values =
+    transactions.ok && spend.ok
+      ? customerLifetimeValue(transactions.value, spend.value, summary, {
+          horizonMonths,
+          monthlyDiscountRate,
+          margin,
+          timeUnit: 'week',
+        })
+      : null;
+  const order = Array.from({ length: summary.length }, (_, index) => index);
+  if (values) order.sort((left, right) => values[right]! - values[left]! || left - right);
+  const pageRows = order.slice(page.offset, page.offset + page.limit);
+  const labels = await customerLabels(
+    db,
+    workspaceId,
+    pageRows.map((index) => summary.ids[index]!),
+  );
+  const model = transactions.ok ? transactions.value : null;
+  const horizonWeeks = (horizonMonths * 365.25) / 12 / 7;
+  return {
+    asOf: new Date(analysis.dataEndExclusive - 1).toISOString(),
+    timeUnit: 'week' as const,
+    horizonMonths,
+    monthlyDiscountRate,
+    margin,
+    historical: {
+      customers: historical.customers,
+      total: historical.totalCents / 100,
+      mean: historical.meanCents === null ? null : historical.meanCents / 100,
+      median: historical.medianCents === null ? null : historical.medianCents / 100,
+    },
+    bgNbd: model ? { params: model.params, logLikelihood: finiteOrNull(model.logLikelihood) } : null,
+    gammaGamma: spend.ok
+      ? {
+          params: spend.value.params,
+          repeatCustomers: spend.value.repeatCustomers,
+          frequencyMonetaryCorrelation: spend.value.frequencyMonetaryCorrelation,
+        }
+      : null,
+    customers: {
+      total: summary.length,
+      offset: page.offset,
+      limit: page.limit,
+      items: pageRows.map((index) => {
+        const customerId = summary.ids[index]!;
+        const frequency = summary.frequency[index]!;
+        const recency = summary.recency[index]!;
+        const T = summary.T[index]!;
+        return {
+          customerId,
+          externalId: labels.get(customerId)?.externalId ?? null,
+          frequency,
+          recencyWeeks: recency,
+          ageWeeks: T,
+          monetary: summary.monetary[index]! / 100,
+          probabilityAlive: model ? finiteOrNull(model.probabilityAlive(frequency, recency, T)) : null,
+          expectedPurchases: model
+            ? finiteOrNull(model.conditionalExpectedPurchases(horizonWeeks, frequency, recency, T))
+            : null,
+          clv: values ? finiteOrNull(values[index]! / 100) : null,
+        };
+      }),
+    },
+    notes,
+  };
+}
+
+/**
+ * `GET /analytics/at-risk`: the customers with the highest at-risk score (metrics.md §7, the
+ * core's `atRiskScores` with its default weights) from P(alive) (BG/NBD) and how overdue each is
+ * against their own purchase rhythm, with the reasons. Feedback, SLA and engagement signals join
+ * when those capabilities store them.
+ */
+export async function atRiskReport(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: AnalyticsQuery,
+  limit: number,
+) {
+  const analysis = await resolve(db, workspaceId, query);
+  const table = await dayTable(db, workspaceId, analysis);
+  const { summary, transactions } = await fitModels(table, analysis);
+  const rhythm = purchaseRhythm(table, {
+    asOf: analysis.dataEndExclusive,
+    timeZone: analysis.options.timeZone,
+  });
+  const pAlive = new Float64Array(table.customerIds.length).fill(Number.NaN);
+  if (transactions.ok) {
+    const indexOf = new Map(table.customerIds.map((id, index) => [id, index]));
+    for (let row = 0; row < summary.length; row++) {
+      const index = indexOf.get(summary.ids[row]!)!;
+      pAlive[index] = transactions.value.probabilityAlive(
+        summary.frequency[row]!,
+        summary.recency[row]!,
+        summary.T[row]!,
+      );
+    }
+  }
+  const scores = atRiskScores({
+    customerIds: table.customerIds,
+    pAlive,
+    daysSinceLastOrder: rhythm.daysSinceLastOrder,
+    typicalGapDays: rhythm.typicalGapDays,
+  });
+  const candidates: number[] = [];
+  for (let index = 0; index < table.customerIds.length; index++) {
+    if (rhythm.purchaseDays[index]! > 0) candidates.push(index);
+  }
+  candidates.sort(
+    (left, right) =>
+      scores.scores[right]! - scores.scores[left]! ||
+      table.customerIds[left]!.localeCompare(table.customerIds[right]!),
+  );
+  const top = candidates.slice(0, limit);
+  const labels = await customerLabels(
+    db,
+    workspaceId,
+    top.map((index) => table.customerIds[index]!),
+  );
+  return {
+    asOf: new Date(analysis.dataEndExclusive).toISOString(),
+    weights: scores.weights,
+    fallbackGapDays: scores.fallbackGapDays,
+    customers: top.map((index) => {
+      const customerId = table.customerIds[index]!;
+      const label = labels.get(customerId);
+      return {
+        customerId,
+        externalId: label?.externalId ?? null,
+        email: label?.email ?? null,
+        name: label?.name ?? null,
+        score: scores.scores[index]!,
+        reasons: scores.reasons[index]!,
+        probabilityAlive: finiteOrNull(pAlive[index]!),
+        daysSinceLastOrder: finiteOrNull(rhythm.daysSinceLastOrder[index]!),
+        typicalGapDays: finiteOrNull(rhythm.typicalGapDays[index]!),
+      };
+    }),
+    notes: transactions.ok ? [] : [`BG/NBD: ${transactions.error.message}`],
+  };
+}

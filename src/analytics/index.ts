@@ -1,0 +1,14 @@
+/** Analytics over the store: the retention, cohort, RFM, CLV and at-risk endpoints. */
+export { dataBounds, loadDayOrderTable, offsetSegments } from './analytics.repository.js';
+export { analyticsRoutes } from './analytics.routes.js';
+export {
+  type AnalyticsQuery,
+  atRiskReport,
+  type ClvQuery,
+  clvReport,
+  cohortsReport,
+  type PageQuery,
+  retentionReport,
+  rfmReport,
+  seriesReport,
+} from './analytics.service.js';
