@@ -3,9 +3,11 @@
  * with `createRouter()` from src/http) and is mounted here, in this order.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { analyticsRoutes } from '../analytics/index.js';
 import { apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
+import { importRoutes } from '../imports/import.routes.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
@@ -17,6 +19,8 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route('/api/v1', apiKeyRoutes());
   app.route('/api/v1', workspaceRoutes());
   app.route('/api/v1', customerRoutes());
+  app.route('/api/v1', importRoutes());
   app.route('/api/v1', privacyRoutes());
+  app.route('/api/v1', analyticsRoutes());
   app.route('/', trackingRoutes());
 }
