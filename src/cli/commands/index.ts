@@ -3,6 +3,8 @@ import { registerAnalyze } from './analyze.js';
 import { registerAtRisk } from './at-risk.js';
 import { registerChurn } from './churn.js';
 import { registerClv } from './clv.js';
+import { registerCustomer } from './customer.js';
+import { registerImport } from './import.js';
 import { registerKey } from './key.js';
 import { registerSurvival } from './survival.js';
 import { registerUser } from './user.js';
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerWorkspace(program);
   registerUser(program);
   registerKey(program);
+  registerImport(program);
+  registerCustomer(program);
 }
