@@ -104,7 +104,20 @@ for (const [kind, path] of files) {
       const reports = run.stdout
         .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as { rowsPerSecond: number; peakRssMb: number; customers: number });
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              rowsPerSecond: number;
+              peakRssMb: number;
+              customers: number;
+              threads: number;
+            },
+        );
+      if (reports.some((report) => String(report.threads) !== threads)) {
+        throw new Error(
+          `asked for ${threads} threads, the reader used ${reports.map((report) => report.threads)}`,
+        );
+      }
       const speeds = reports.map((report) => report.rowsPerSecond).sort((a, b) => a - b);
       const label = `${kind}, ${threads} thread${threads === '1' ? '' : 's'}${attributes ? ` + ${attributes}` : ''}`;
       process.stdout.write(

@@ -28,6 +28,7 @@ for (let run = 0; run < repeat; run++) {
     `${JSON.stringify({
       rows: result.value.rows,
       customers: result.value.table.customerIds.length,
+      threads: result.value.threads,
       seconds,
       rowsPerSecond: result.value.rows / seconds,
       peakRssMb: process.resourceUsage().maxRSS / 1024,

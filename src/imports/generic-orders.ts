@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IssueCollector } from './csv-issue.js';
 import type { InstantParser } from './instant-parser.js';
@@ -33,7 +31,13 @@ export interface ScanOptions {
 }
 
 export type ScanResult =
-  | { readonly status: 'read'; readonly scanned: ScannedOrders; readonly issues: IssueCollector }
+  | {
+      readonly status: 'read';
+      readonly scanned: ScannedOrders;
+      readonly issues: IssueCollector;
+      /** Threads that read the file (1 when the two-thread read was not tried or was redone). */
+      readonly threads: 1 | 2;
+    }
   | { readonly status: 'unreadable'; readonly reason: string };
 
 /**
@@ -75,7 +79,7 @@ export async function scanGenericOrders(
   );
   if (outcome.status !== 'read') return outcome;
   options.onProgress?.(totalBytes, totalBytes);
-  return { status: 'read', scanned: scanner.finish(), issues };
+  return { status: 'read', scanned: scanner.finish(), issues, threads: 1 };
 }
 
 /** The two-thread read; null when it must be redone on one thread. */
@@ -125,7 +129,7 @@ async function scanInTwo(
       report();
     });
     if (outcome.status !== 'read') return outcome;
-    if (scanner.stopped) return { status: 'read', scanned: scanner.finish(), issues }; // issues are full
+    if (scanner.stopped) return { status: 'read', scanned: scanner.finish(), issues, threads: 2 }; // issues are full
     if (!outcome.endsAtRecord) return null;
     const second = await done;
     if (second === null) return null;
@@ -135,7 +139,7 @@ async function scanInTwo(
     const merged = mergeSecondHalf(scanner, first, second.scanned);
     addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
     options.onProgress?.(totalBytes, totalBytes);
-    return { status: 'read', scanned: merged, issues };
+    return { status: 'read', scanned: merged, issues, threads: 2 };
   } finally {
     void worker.terminate();
   }
@@ -149,7 +153,7 @@ function startWorker(): Worker {
   const fromSources = import.meta.url.endsWith('.ts');
   const url = new URL(fromSources ? './orders-worker.ts' : './orders-worker.js', import.meta.url);
   if (!fromSources) return new Worker(url);
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api'); // tsx's ESM entry (its CommonJS one cannot register)
   const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(code, { eval: true });
 }
@@ -236,7 +240,11 @@ function addSecondHalfIssues(
   }
   for (const issue of second.issues) {
     if (dropSecondMismatch && issue.code === 'mixed-currencies') continue;
-    candidates.push({ ...issue, record: issue.record + lineShift });
+    const line = issue.record + lineShift;
+    // A field-count message names its line ("line 12 has 3 fields…"): the worker's local one.
+    const message =
+      issue.code === 'field-count' ? issue.message.replace(/^line \d+ /u, `line ${line} `) : issue.message;
+    candidates.push({ ...issue, record: line, message });
   }
   candidates.sort((a, b) => a.record - b.record);
   for (const issue of candidates) issues.add(issue.record, issue.column, issue.code, issue.message);

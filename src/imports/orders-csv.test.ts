@@ -152,6 +152,36 @@ describe('readOrdersCsv: bad input', () => {
     ]);
   });
 
+  it('reports a row with too few or too many fields on its own line, and reads the rows after it', async () => {
+    // field-counts.csv: the header has 5 fields; line 12 has 3 (the amount and currency are missing),
+    // line 14 has 6 (a quoted "Doe, Jane" is one field, then a trailing "extra").
+    const issues = await readIssues(csv('field-counts.csv'));
+    expect(issues.map(formatCsvIssue)).toEqual([
+      `${csv('field-counts.csv')}:12: line 12 has 3 fields, the header has 5`,
+      `${csv('field-counts.csv')}:14: line 14 has 6 fields, the header has 5`,
+    ]);
+    expect(issues.map((issue) => issue.code)).toEqual(['field-count', 'field-count']);
+  });
+
+  it('reports an unclosed quote and text after a closing quote on the line where the record starts', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'retain-quotes-'));
+    try {
+      const malformed = join(directory, 'malformed.csv');
+      // Line 3: `"c2"x` has text after its closing quote; line 4 opens a quote that never closes.
+      writeFileSync(
+        malformed,
+        'customer_id,ordered_at,amount\nc1,2024-01-01,1.00\n"c2"x,2024-01-02,2.00\n"c3,2024-01-03,3.00\nc4,2024-01-04,4.00\n',
+      );
+      const issues = await readIssues(malformed);
+      expect(issues.map((issue) => [issue.line, issue.code])).toEqual([
+        [3, 'malformed-quotes'],
+        [4, 'unclosed-quote'],
+      ]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('stops at maxIssues', async () => {
     const issues = await readIssues(csv('bad-values.csv'), { maxIssues: 2 });
     expect(issues.map((issue) => issue.line)).toEqual([3, 4]);

@@ -33,6 +33,8 @@ export interface ReadOrdersOptions {
    * thread (same result as one thread); 1: always one thread.
    */
   readonly threads?: 1 | 2;
+  /** Smallest size of the rows (bytes) read on two threads; default 32 MB (tests lower it). */
+  readonly parallelMinBytes?: number;
 }
 
 /** What `readOrdersCsv` returns: the table and what was learnt about the file. */
@@ -48,6 +50,8 @@ export interface OrdersFile {
   /** Earliest and latest `orderedAt` of the table (epoch ms). */
   readonly firstOrderAt: number;
   readonly lastOrderAt: number;
+  /** Threads that read the rows: 2 when a large generic file was read in two halves, else 1. */
+  readonly threads: 1 | 2;
 }
 
 const GENERIC_FIELDS: readonly FieldSpec[] = [
@@ -144,6 +148,7 @@ export async function readOrdersCsv(
     maxIssues: issues.limit,
     onProgress: options.onProgress,
     threads: options.threads ?? 2,
+    ...(options.parallelMinBytes === undefined ? {} : { parallelMinBytes: options.parallelMinBytes }),
   });
   if (read.status !== 'read') return fail([streamFailure(path, read)]);
   const { scanned, issues: rowIssues } = read;
@@ -172,6 +177,7 @@ export async function readOrdersCsv(
     skipped: [],
     firstOrderAt: scanned.firstOrderAt,
     lastOrderAt: scanned.lastOrderAt,
+    threads: read.threads,
   });
 }
 
@@ -365,5 +371,6 @@ async function readShopifyOrders(
     skipped: skipped.list(),
     firstOrderAt,
     lastOrderAt,
+    threads: 1,
   });
 }
