@@ -41,7 +41,8 @@ interface UpsertSpec {
   readonly touch: string | null;
 }
 
-const statementCache = new Map<string, string>();
+/** Statement text by spec (two specs may write one table, e.g. customer stubs and full customers). */
+const statementCache = new WeakMap<UpsertSpec, { sqlite?: string; postgres?: string }>();
 
 function quote(identifier: string): string {
   return `"${identifier}"`;
@@ -54,8 +55,9 @@ function quote(identifier: string): string {
  * prepare, and the engine does the unpacking in C.
  */
 function upsertSql(dialect: DialectName, spec: UpsertSpec): string {
-  const key = `${dialect}:${spec.table}`;
-  let text = statementCache.get(key);
+  let cached = statementCache.get(spec);
+  if (cached === undefined) statementCache.set(spec, (cached = {}));
+  let text = cached[dialect];
   if (text !== undefined) return text;
   const names = spec.columns.map(([name]) => name);
   const source =
@@ -79,7 +81,7 @@ function upsertSql(dialect: DialectName, spec: UpsertSpec): string {
   text = `insert into ${quote(spec.table)} (${names.map(quote).join(', ')}) ${source} on conflict (${spec.conflict
     .map(quote)
     .join(', ')}) ${onConflict}`;
-  statementCache.set(key, text);
+  cached[dialect] = text;
   return text;
 }
 
