@@ -10,13 +10,14 @@ import type { Kysely } from 'kysely';
 import { type CustomerInput, ensureCustomers, findCustomer, upsertCustomers } from '../customers/index.js';
 import {
   type Database,
+  dialectOf,
   findWorkspaceByWriteKey,
   fromJson,
   isForeignKeyViolation,
-  newId,
   toJson,
 } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { newIds } from './event-ids.js';
 import { type Executor, insertEvents, type NewEventRow } from './tracking.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
 
@@ -76,6 +77,16 @@ export function occurredAt(
   return Number.isFinite(sent) ? occurred + (receivedAt - sent) : occurred;
 }
 
+/** Rows one group commit writes at most (4 INSERTs of 500 rows). */
+const MAX_ROWS_PER_GROUP = 2_000;
+
+/** A request's rows waiting for the group commit. */
+interface PendingWrite {
+  readonly rows: readonly NewEventRow[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** A map whose entries expire all together after `ttlMs`, or when it grows past `maxEntries`. */
 class ExpiringMap<V> {
   #entries = new Map<string, V>();
@@ -113,6 +124,9 @@ export class TrackingService {
   readonly #knownKeys: ExpiringMap<string>;
   readonly #unknownKeys: ExpiringMap<true>;
   readonly #customers: ExpiringMap<string>;
+  readonly #pending: PendingWrite[] = [];
+  readonly #maxWriters: number;
+  #activeWriters = 0;
 
   constructor(db: Kysely<Database>, options: TrackingServiceOptions = {}) {
     const maxEntries = options.maxCacheEntries ?? 100_000;
@@ -120,6 +134,8 @@ export class TrackingService {
     this.#knownKeys = new ExpiringMap(options.writeKeyTtlMs ?? 30_000, maxEntries);
     this.#unknownKeys = new ExpiringMap(options.unknownWriteKeyTtlMs ?? 5_000, maxEntries);
     this.#customers = new ExpiringMap(options.customerTtlMs ?? 60_000, maxEntries);
+    // SQLite has one writer; PostgreSQL commits in parallel on several pooled connections.
+    this.#maxWriters = dialectOf(db) === 'sqlite' ? 1 : 4;
   }
 
   /**
@@ -180,7 +196,7 @@ export class TrackingService {
     const rows = toEventRows(workspaceId, messages, customerIds, receivedAt);
     const needsTransaction = unknownUserIds.length > 0 || hasIdentify || rows.length > 500;
     if (!needsTransaction) {
-      await insertEvents(this.#db, rows, false);
+      await this.#writeGrouped(rows);
       return;
     }
     await this.#db.transaction().execute(async (transaction) => {
@@ -204,6 +220,67 @@ export class TrackingService {
       }
       await applyTraits(transaction, workspaceId, updates, receivedAt);
     });
+  }
+
+  /**
+   * Group commit for the hot path: rows of requests that arrive while a write is under way (or in
+   * the same turn of the event loop) are written together, in one transaction of multi-row
+   * INSERTs, which writes each hot index page once per group instead of once per request. Each
+   * request still waits for its own rows to commit. If a group fails, its requests are retried one
+   * by one, so one request's error (e.g. a customer deleted meanwhile) never fails another's.
+   */
+  #writeGrouped(rows: readonly NewEventRow[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ rows, resolve, reject });
+      if (this.#activeWriters < this.#maxWriters && this.#pending.length === 1) {
+        this.#activeWriters += 1;
+        // setImmediate lets the requests already read from the sockets join the group.
+        setImmediate(() => {
+          void this.#drain();
+        });
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const group: PendingWrite[] = [];
+        let rowCount = 0;
+        while (this.#pending.length > 0 && rowCount < MAX_ROWS_PER_GROUP) {
+          const next = this.#pending.shift()!;
+          group.push(next);
+          rowCount += next.rows.length;
+        }
+        try {
+          if (group.length === 1) await insertEvents(this.#db, group[0]!.rows, false);
+          else {
+            await this.#db.transaction().execute(async (transaction) => {
+              await insertEvents(
+                transaction,
+                group.flatMap((write) => write.rows),
+                false,
+              );
+            });
+          }
+          for (const write of group) write.resolve();
+        } catch (groupError) {
+          if (group.length === 1) group[0]!.reject(groupError);
+          else {
+            for (const write of group) {
+              try {
+                await insertEvents(this.#db, write.rows, false);
+                write.resolve();
+              } catch (error) {
+                write.reject(error);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      this.#activeWriters -= 1;
+    }
   }
 
   /** Finds or creates the customers of `userIds`, fills `into`, and caches the answers. */
@@ -287,6 +364,13 @@ function toEventRows(
   receivedAt: number,
 ): NewEventRow[] {
   const rows: NewEventRow[] = new Array(messages.length);
+  // One id per row, plus one per message without a messageId.
+  const missingMessageIds = messages.reduce(
+    (count, message) => count + (message.messageId === undefined ? 1 : 0),
+    0,
+  );
+  const ids = newIds(messages.length + missingMessageIds, receivedAt);
+  let nextId = messages.length;
   for (const [index, message] of messages.entries()) {
     let name: string;
     let properties: Readonly<Record<string, unknown>> = message.properties ?? {};
@@ -299,8 +383,8 @@ function toEventRows(
     const userId = message.userId ?? null;
     rows[index] = {
       workspace_id: workspaceId,
-      id: newId(receivedAt),
-      message_id: message.messageId ?? newId(receivedAt),
+      id: ids[index]!,
+      message_id: message.messageId ?? ids[nextId++]!,
       customer_id: userId === null ? null : (customerIds.get(userId) ?? null),
       user_id: userId,
       anonymous_id: message.anonymousId ?? null,
