@@ -15,7 +15,7 @@ describeEachDatabase('the app skeleton', (getDb) => {
   });
 
   it('serves the OpenAPI 3.1 document and the browsable docs with their assets', async () => {
-    const document = await (await app().request('/api/openapi.json')).json();
+    const document = (await (await app().request('/api/openapi.json')).json()) as { openapi: string; info: { title: string } };
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.title).toBe('Retain API');
     const page = await app().request('/api/docs');

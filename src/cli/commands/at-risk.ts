@@ -25,7 +25,6 @@ import {
   parseTimeZone,
 } from '../options.js';
 import { formatFixed, formatShare, heading, keyValueTable, numberTable } from '../render/model-tables.js';
-import { degenerate } from './clv.js';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -124,8 +123,6 @@ export async function runAtRisk(orders: string, flags: AtRiskFlags): Promise<str
     );
   }
   const model = fitted.value;
-  const degenerateModel = degenerate('BG/NBD', model.params, model.logLikelihood);
-  if (degenerateModel) throw degenerateModel;
   const rhythm = purchaseRhythm(table, { asOf: asOfEnd, timeZone });
 
   // Align the rhythm (all customers of the table) with the summary (customers with an order by as-of).

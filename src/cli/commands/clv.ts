@@ -228,9 +228,6 @@ export async function runClv(orders: string | undefined, flags: ClvFlags): Promi
     }
   }
 
-  const degenerateModel = degenerate(modelName, model.params, model.logLikelihood);
-  if (degenerateModel) throw degenerateModel;
-
   // Spend model, when the data has spend.
   let gammaGamma: GammaGamma | null = null;
   const warnings: string[] = [];
@@ -242,8 +239,6 @@ export async function runClv(orders: string | undefined, flags: ClvFlags): Promi
     const fitted = GammaGamma.fit(summaries);
     if (!fitted.ok) throw notConverged('Gamma-Gamma', fitted.error);
     gammaGamma = fitted.value;
-    const degenerateSpend = degenerate('Gamma-Gamma', { ...gammaGamma.params }, gammaGamma.logLikelihood);
-    if (degenerateSpend) throw degenerateSpend;
     warnings.push(...gammaGamma.warnings.map((warning) => warning.message));
   } else {
     warnings.push(
@@ -331,31 +326,7 @@ function fitModel(
   }
 }
 
-/** Parameters outside this range mean the optimiser ran off to a boundary of the parameter space. */
-const PARAMETER_RANGE = [1e-8, 1e8] as const;
-
-/**
- * A fit that "converged" to parameters at the edge of the parameter space (a rate of 1e146, a
- * Gamma-Gamma shape of 1e13 for spends without variance) or to a non-finite likelihood describes
- * data the model cannot identify: reported like a non-converged fit, never printed as numbers.
- */
-export function degenerate(
-  what: string,
-  params: Readonly<Record<string, number>>,
-  logLikelihood: number,
-): CliError | null {
-  const outside = Object.entries(params).filter(
-    ([, value]) => !(value >= PARAMETER_RANGE[0] && value <= PARAMETER_RANGE[1]),
-  );
-  if (outside.length === 0 && Number.isFinite(logLikelihood)) return null;
-  const shown = outside.map(([name, value]) => `${name} = ${value.toPrecision(3)}`).join(', ');
-  return new CliError(
-    `the ${what} fit is degenerate (${shown || `log-likelihood ${logLikelihood}`}): the data does not identify the model (too few customers or repeat purchases, or spends without variance). No values were computed.`,
-    1,
-  );
-}
-
-/** A failed fit: exit code 1 and the reason, never numbers. */
+/** A failed fit (not converged, or degenerate: the data do not identify the model): exit code 1 and the reason, never numbers. */
 function notConverged(what: string, issue: CoreIssue): CliError {
   return new CliError(`the ${what} fit failed (${issue.code}): ${issue.message} No values were computed.`, 1);
 }

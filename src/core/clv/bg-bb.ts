@@ -1,3 +1,4 @@
+import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { digamma, logBeta, logGamma } from '../math/special.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
@@ -273,12 +274,21 @@ export class BgBb {
       gamma: Math.exp(logGamma!),
       delta: Math.exp(logDelta!),
     };
-    return ok(
-      new BgBb(
-        params,
-        totalLogLikelihood(params.alpha, params.beta, params.gamma, params.delta, columns, null),
-      ),
+    const logLikelihood = totalLogLikelihood(
+      params.alpha,
+      params.beta,
+      params.gamma,
+      params.delta,
+      columns,
+      null,
     );
+    const identified = checkIdentified(
+      ['alpha', 'beta', 'gamma', 'delta'],
+      [params.alpha, params.beta, params.gamma, params.delta],
+      logLikelihood,
+    );
+    if (!identified.ok) return identified;
+    return ok(new BgBb(params, logLikelihood));
   }
 
   /** Log-likelihood of one pattern (x, t_x, n) at the model's parameters. O(n − t_x). */

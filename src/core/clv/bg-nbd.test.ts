@@ -151,3 +151,19 @@ describe('BgNbd predictions', () => {
     expect(() => new BgNbd({ ...PUBLISHED, r: Number.NaN })).toThrow(RangeError);
   });
 });
+
+describe('BgNbd.fit on data that cannot identify the model', () => {
+  it('returns a degenerate-fit error instead of run-away parameters', () => {
+    // Five customers whose purchase pattern has no interior optimum: without the check the
+    // optimiser "converges" with r near 3e146 and a positive log-likelihood of 6.8e133.
+    const result = BgNbd.fit([
+      { frequency: 1, recency: 10, T: 30 },
+      { frequency: 2, recency: 20, T: 30 },
+      { frequency: 3, recency: 25, T: 30 },
+      { frequency: 0, recency: 0, T: 30 },
+      { frequency: 1, recency: 3, T: 20 },
+    ]);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('degenerate-fit');
+  });
+});

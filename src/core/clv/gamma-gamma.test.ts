@@ -130,16 +130,29 @@ describe('GammaGamma formulas', () => {
 
 describe('GammaGamma.fit behaviour', () => {
   it('warns when frequency and spend are correlated above |0.3|', () => {
-    // Spend rises with frequency by construction: r is clearly > 0.3.
-    const rows = Array.from({ length: 60 }, (_, i) => ({
+    // Spend rises with frequency by construction (level 10 + 5·(i mod 10)), scattered by a factor
+    // 0.4–2.2 so the model is identified: r ≈ 0.70, clearly > 0.3. (With almost no scatter the fit
+    // runs off to q, γ ≈ 1e7–1e9 and is refused as degenerate — see the next test.)
+    const rows = Array.from({ length: 200 }, (_, i) => ({
       frequency: 1 + (i % 10),
-      monetary: 10 + 5 * (i % 10) + ((i * 7) % 3),
+      monetary: (10 + 5 * (i % 10)) * (0.4 + ((i * 37) % 23) / 12),
     }));
     const fitted = GammaGamma.fit(rows);
     expect(fitted.ok).toBe(true);
     if (!fitted.ok) return;
     expect(fitted.value.frequencyMonetaryCorrelation!).toBeGreaterThan(0.3);
     expect(fitted.value.warnings.map((warning) => warning.code)).toEqual(['frequency-monetary-correlation']);
+  });
+
+  it('refuses spends without variance as a degenerate fit', () => {
+    // Nearly constant spends per frequency: the likelihood keeps rising as q and γ grow together.
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      frequency: 1 + (i % 10),
+      monetary: 10 + 5 * (i % 10) + ((i * 7) % 3),
+    }));
+    const fitted = GammaGamma.fit(rows);
+    expect(fitted.ok).toBe(false);
+    if (!fitted.ok) expect(fitted.error.code).toBe('degenerate-fit');
   });
 
   it('returns errors as values for unusable input', () => {

@@ -1,3 +1,4 @@
+import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { digamma, logGamma } from '../math/special.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
@@ -313,6 +314,12 @@ export class GammaGamma implements SpendModel {
     const [logP, logQ, logGamma] = minimum.value.x;
     const params = { p: Math.exp(logP!), q: Math.exp(logQ!), gamma: Math.exp(logGamma!) };
     const logLikelihood = logLikelihoodOfColumns(params.p, params.q, params.gamma, columns, null);
+    const identified = checkIdentified(
+      ['p', 'q', 'gamma'],
+      [params.p, params.q, params.gamma],
+      logLikelihood,
+    );
+    if (!identified.ok) return identified;
     const correlation = frequencyMonetaryCorrelation(columns);
     const warnings: CoreIssue[] = [];
     if (correlation !== null && Math.abs(correlation) > FREQUENCY_MONETARY_CORRELATION_LIMIT) {

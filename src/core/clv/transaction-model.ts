@@ -4,6 +4,7 @@
  * unique rows, maximum likelihood on log-parameters with an optional L2 penalty, and the P(alive)
  * path of one customer.
  */
+import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { fail, ok, type Result } from '../result.js';
 import { type SummaryInput, toSummaryColumns } from './summary-columns.js';
@@ -239,7 +240,10 @@ export function fitByMaximumLikelihood<P extends string>(
   );
   if (!result.ok) return result;
   const fitted = result.value.x.map(Math.exp);
-  return ok({ params: fitted, logLikelihood: kernel(fitted, data, null) });
+  const logLikelihood = kernel(fitted, data, null);
+  const identified = checkIdentified(names, fitted, logLikelihood);
+  if (!identified.ok) return identified;
+  return ok({ params: fitted, logLikelihood });
 }
 
 /** Checks that every named parameter is a finite number > 0 (an `invalid-params` issue otherwise). O(k). */

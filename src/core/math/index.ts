@@ -1,4 +1,6 @@
 /** Numerics the models are built on: the optimiser, special functions and quadrature. */
+
+export { checkIdentified, IDENTIFIED_PARAMETER_RANGE } from './identified.js';
 export { type MinimizeOptions, type Minimum, minimize, type Objective } from './optimize.js';
 export { integrate } from './quadrature.js';
 export { digamma, logBeta, logGamma, logSumExp, trigamma } from './special.js';

@@ -1,3 +1,4 @@
+import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { digamma, logBeta } from '../math/special.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
@@ -164,6 +165,12 @@ export class ShiftedBetaGeometric {
     );
     if (!minimum.ok) return fail({ ...minimum.error, message: `sBG fit failed: ${minimum.error.message}` });
     const params = { alpha: Math.exp(minimum.value.x[0]!), beta: Math.exp(minimum.value.x[1]!) };
+    const identified = checkIdentified(
+      ['alpha', 'beta'],
+      [params.alpha, params.beta],
+      shiftedBetaGeometricLogLikelihood(params, survivingByPeriod),
+    );
+    if (!identified.ok) return identified;
     return ok(
       new ShiftedBetaGeometric(
         params,
