@@ -1,0 +1,118 @@
+/**
+ * The imports API through the real app and middleware (API keys), on both databases: an upload
+ * is queued as a job, the worker runs it, and GET reports the outcome; a bad file's problems are
+ * reported by line and column; another workspace's import is a 404; roles are checked.
+ */
+import { expect, it } from 'vitest';
+import { describeEachDatabase } from '../../test/support/databases.js';
+import { createApiKey } from '../auth/index.js';
+import { createWorkspace, newId } from '../db/index.js';
+import type { Role } from '../http/index.js';
+import { Worker } from '../jobs/index.js';
+import { buildApp } from '../server/index.js';
+import { importJobHandlers } from './import.jobs.js';
+
+const NOW = Date.UTC(2024, 6, 1);
+
+describeEachDatabase('imports API', (getDb) => {
+  const setup = async () => {
+    const { db, dialect } = getDb();
+    const { workspace } = await createWorkspace(db, { name: 'Shop', slug: `shop-${newId()}`, now: NOW });
+    const key = async (role: Role) =>
+      (
+        await createApiKey(db, {
+          workspaceId: workspace.id,
+          name: role,
+          role,
+          grantedBy: null,
+          actor: { type: 'system' },
+          now: NOW,
+        })
+      ).key;
+    const app = buildApp({ db, dialect, now: () => NOW });
+    const upload = async (apiKey: string, csv: string, fields: Record<string, string>) => {
+      const form = new FormData();
+      form.set('file', new File([csv], 'orders.csv', { type: 'text/csv' }));
+      for (const [name, value] of Object.entries(fields)) form.set(name, value);
+      const response = await app.request('/api/v1/imports', {
+        method: 'POST',
+        body: form,
+        headers: { Authorization: `Bearer ${apiKey}` },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const read = async (apiKey: string, id: string) => {
+      const response = await app.request(`/api/v1/imports/${id}`, {
+        headers: { Authorization: `Bearer ${apiKey}` },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const worker = new Worker({ db, handlers: importJobHandlers });
+    return { workspaceId: workspace.id, key, upload, read, worker };
+  };
+
+  it('queues an upload as a job; once the worker ran it, GET reports rows read and written', async () => {
+    const { key, upload, read, worker, workspaceId } = await setup();
+    const analyst = await key('analyst');
+    const created = await upload(
+      analyst,
+      'order_id,customer_id,ordered_at,amount\no1,c1,2024-01-05,10\no2,c2,2024-01-06,5\n',
+      {
+        type: 'orders',
+      },
+    );
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({
+      status: 'queued',
+      type: 'orders',
+      format: 'generic',
+      fileName: 'orders.csv',
+    });
+    expect(await worker.drain()).toBe(1);
+    const done = await read(analyst, created.body.id);
+    expect(done).toMatchObject({
+      status: 200,
+      body: { status: 'succeeded', rowsRead: 2, rowsWritten: 2, rowsRejected: 0, problems: [] },
+    });
+    const stored = await getDb()
+      .db.selectFrom('customer_order')
+      .select('external_id')
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    expect(stored.map((row) => row.external_id).sort()).toEqual(['o1', 'o2']);
+  });
+
+  it('reports a rejected file with its problems by line and column', async () => {
+    const { key, upload, read, worker } = await setup();
+    const admin = await key('admin');
+    const created = await upload(admin, 'order_id,customer_id,ordered_at,amount\no1,c1,2024-13-05,10\n', {
+      type: 'orders',
+    });
+    await worker.drain();
+    const done = await read(admin, created.body.id);
+    expect(done.body).toMatchObject({
+      status: 'rejected',
+      rowsRejected: 1,
+      rowsWritten: 0,
+      problems: [{ line: 2, column: 'ordered_at', code: 'invalid-date' }],
+    });
+  });
+
+  it('answers 400 naming a bad type, 403 to a role that may not import, 404 for another workspace', async () => {
+    const mine = await setup();
+    const theirs = await setup();
+    const analyst = await mine.key('analyst');
+    const bad = await mine.upload(analyst, 'x\n1\n', { type: 'invoices' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.error.issues)).toContain('type');
+    const agent = await mine.key('agent');
+    expect((await mine.upload(agent, 'x\n1\n', { type: 'orders' })).status).toBe(403);
+    const created = await mine.upload(
+      analyst,
+      'order_id,customer_id,ordered_at,amount\no1,c1,2024-01-05,10\n',
+      { type: 'orders' },
+    );
+    expect((await theirs.read(await theirs.key('admin'), created.body.id)).status).toBe(404);
+    expect((await mine.read(await mine.key('agent'), created.body.id)).status).toBe(200);
+  });
+});
