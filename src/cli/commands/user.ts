@@ -4,6 +4,8 @@
  * standard input with `--password-stdin` (for scripts: `printf %s "$PW" | retain user create …`),
  * never taken from an argument, which would land in shell history and `ps`.
  */
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createUser } from '../../auth/index.js';
 import { ROLES } from '../../http/index.js';
@@ -26,6 +28,8 @@ export interface PasswordSource {
   readStdin(): Promise<string>;
   /** Asks on the terminal without echo; `undefined` when there is no terminal. */
   promptHidden?: (question: string) => Promise<string>;
+  /** Releases the terminal once the password is read. */
+  close?: () => void;
 }
 
 export function registerUser(program: Command): void {
@@ -76,49 +80,61 @@ async function readPassword(flags: CreateFlags, source: PasswordSource): Promise
   if (source.promptHidden === undefined) {
     throw new CliError('No terminal to ask for the password on: pipe it in with --password-stdin');
   }
-  const password = await source.promptHidden('Password: ');
-  const again = await source.promptHidden('Repeat the password: ');
+  let password: string;
+  let again: string;
+  try {
+    password = await source.promptHidden('Password: ');
+    again = await source.promptHidden('Repeat the password: ');
+  } finally {
+    source.close?.();
+  }
   if (password !== again) throw new CliError('The two passwords differ');
   return password;
 }
 
 /** The real standard input and terminal. */
 function terminalPasswordSource(): PasswordSource {
-  return {
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    ...(process.stdin.isTTY ? { promptHidden } : {}),
+  const readStdin = async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks).toString('utf8');
   };
+  if (!process.stdin.isTTY) return { readStdin };
+  const prompt = hiddenPrompt();
+  return { readStdin, promptHidden: prompt.ask, close: prompt.close };
 }
 
-/** Reads a line from the terminal in raw mode, echoing nothing. Ctrl-C cancels (exit 130). */
-function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(question);
-  stdin.setRawMode(true);
-  stdin.resume();
-  stdin.setEncoding('utf8');
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const finish = (error?: Error) => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write('\n');
-      if (error === undefined) resolve(value);
-      else reject(error);
-    };
-    const onData = (chunk: string) => {
-      for (const character of chunk) {
-        if (character === '\r' || character === '\n' || character === '\u0004') return finish();
-        if (character === '\u0003') return finish(new CliError('Cancelled', 130));
-        if (character === '\u007f' || character === '\b') value = value.slice(0, -1);
-        else value += character;
-      }
-    };
-    stdin.on('data', onData);
+/**
+ * Questions on the terminal whose answers are not echoed: one readline in terminal (raw) mode
+ * writing to a stream that is muted while an answer is typed. Lines are read through the
+ * interface's iterator, which queues them, so input typed ahead of a prompt is not lost.
+ * Ctrl-C cancels (exit 130).
+ */
+function hiddenPrompt(): { ask: (question: string) => Promise<string>; close: () => void } {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, callback) {
+      if (!muted) process.stderr.write(chunk);
+      callback();
+    },
   });
+  const readline = createInterface({ input: process.stdin, output, terminal: true });
+  let cancelled = false;
+  readline.on('SIGINT', () => {
+    cancelled = true;
+    readline.close();
+  });
+  const lines = readline[Symbol.asyncIterator]();
+  return {
+    ask: async (question) => {
+      process.stderr.write(question);
+      muted = true;
+      const line = await lines.next();
+      muted = false;
+      process.stderr.write('\n');
+      if (cancelled || line.done) throw new CliError('Cancelled', 130);
+      return line.value;
+    },
+    close: () => readline.close(),
+  };
 }
