@@ -2,11 +2,12 @@
  * Multi-row `INSERT … ON CONFLICT … DO UPDATE` for both dialects, chunked under the engines'
  * bound-parameter limits. The shared engine of every `upsert*` function of this capability.
  *
- * Why raw SQL: the column set of a batch is only known at run time (a batch writes the fields its
- * rows carry and leaves the others alone), which Kysely's typed builders cannot express without
- * casts; `sql` keeps every value a bound parameter and every identifier quoted.
+ * Why hand-built SQL: the column set of a batch is only known at run time (a batch writes the
+ * fields its rows carry and leaves the others alone), which Kysely's typed builders cannot express
+ * without casts, and building thousands of value nodes costs more than the insert itself. Every
+ * value is still a bound parameter and every identifier quoted.
  */
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/index.js';
 
 /** A Kysely instance or a transaction from it. */
@@ -105,28 +106,41 @@ export async function upsertShape(
     target.touchColumn !== undefined && columns.includes(target.touchColumn)
       ? [...compared, target.touchColumn]
       : compared;
-  const distinct = dialect === 'postgres' ? sql.raw(' is distinct from ') : sql.raw(' is not ');
-  const tableRef = sql.table(target.table);
+  const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+  const distinct = dialect === 'postgres' ? 'is distinct from' : 'is not';
+  const table = quote(target.table);
 
-  let onConflict: RawBuilder<unknown>;
+  let onConflict: string;
   if (compared.length === 0 || target.insertOnly === true) {
-    onConflict = sql`do nothing`;
+    onConflict = 'do nothing';
   } else {
-    const assignments = assigned.map((column) => sql`${sql.ref(column)} = excluded.${sql.ref(column)}`);
+    const assignments = assigned.map((column) => `${quote(column)} = excluded.${quote(column)}`);
     const changed = compared.map(
-      (column) => sql`${sql.ref(`${target.table}.${column}`)}${distinct}excluded.${sql.ref(column)}`,
+      (column) => `${table}.${quote(column)} ${distinct} excluded.${quote(column)}`,
     );
-    onConflict = sql`do update set ${sql.join(assignments)} where ${sql.join(changed, sql` or `)}`;
+    onConflict = `do update set ${assignments.join(', ')} where ${changed.join(' or ')}`;
   }
+  const head = `insert into ${table} (${columns.map(quote).join(', ')}) values `;
+  const tail = ` on conflict (${target.conflictColumns.map(quote).join(', ')}) ${onConflict}`;
 
+  // The SQL text is assembled here (identifiers quoted, every value a bound parameter) rather than
+  // through Kysely's builder: for thousands of rows the builder's per-value nodes cost more than
+  // the database work. The statement text depends only on the row count, so full chunks repeat it.
   let written = 0;
-  for (const chunk of chunks(rows, rowsPerStatement(columns.length))) {
-    const values = chunk.map((row) => sql`(${sql.join(columns.map((column) => row[column] ?? null))})`);
-    const result = await sql`insert into ${tableRef} (${sql.join(columns.map((column) => sql.ref(column)))})
-      values ${sql.join(values)}
-      on conflict (${sql.join(target.conflictColumns.map((column) => sql.ref(column)))}) ${onConflict}`.execute(
-      db,
-    );
+  const size = rowsPerStatement(columns.length);
+  for (let start = 0; start < rows.length; start += size) {
+    const chunk = rows.slice(start, start + size);
+    const parameters: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of chunk) {
+      const placeholders: string[] = [];
+      for (const column of columns) {
+        parameters.push(row[column] ?? null);
+        placeholders.push(dialect === 'postgres' ? `$${parameters.length}` : '?');
+      }
+      tuples.push(`(${placeholders.join(', ')})`);
+    }
+    const result = await db.executeQuery(CompiledQuery.raw(`${head}${tuples.join(', ')}${tail}`, parameters));
     written += Number(result.numAffectedRows ?? 0n);
   }
   return written;
