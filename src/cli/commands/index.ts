@@ -6,8 +6,11 @@ import { registerClv } from './clv.js';
 import { registerCustomer } from './customer.js';
 import { registerImport } from './import.js';
 import { registerKey } from './key.js';
+import { registerMigrateData } from './migrate-data.js';
+import { registerStart } from './start.js';
 import { registerSurvival } from './survival.js';
 import { registerUser } from './user.js';
+import { registerWorker } from './worker.js';
 import { registerWorkspace } from './workspace.js';
 
 /** Adds every command to the program. */
@@ -21,5 +24,8 @@ export function registerCommands(program: Command): void {
   registerUser(program);
   registerKey(program);
   registerImport(program);
+  registerStart(program);
+  registerWorker(program);
+  registerMigrateData(program);
   registerCustomer(program);
 }
