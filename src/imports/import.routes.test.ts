@@ -39,13 +39,15 @@ describeEachDatabase('imports API', (getDb) => {
         body: form,
         headers: { Authorization: `Bearer ${apiKey}` },
       });
-      return { status: response.status, body: await response.json() };
+      // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted shape by shape.
+      return { status: response.status, body: (await response.json()) as any };
     };
     const read = async (apiKey: string, id: string) => {
       const response = await app.request(`/api/v1/imports/${id}`, {
         headers: { Authorization: `Bearer ${apiKey}` },
       });
-      return { status: response.status, body: await response.json() };
+      // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted shape by shape.
+      return { status: response.status, body: (await response.json()) as any };
     };
     const worker = new Worker({ db, handlers: importJobHandlers });
     return { workspaceId: workspace.id, key, upload, read, worker };
