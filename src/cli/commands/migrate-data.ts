@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { type Kysely, sql } from 'kysely';
-import { type Database, migrateToLatest, openDatabase } from '../../db/index.js';
+import { migrateToLatest, openDatabase } from '../../db/index.js';
 import { CliError } from '../cli-error.js';
 import type { Log } from './start.js';
 
