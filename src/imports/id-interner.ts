@@ -61,8 +61,11 @@ export function hashRange(text: string, start: number, end: number): number {
  * and `ids.ids` is `['b', 'a']`.
  */
 export class IdInterner {
-  /** The ids, by index (first appearance order). Read-only for callers. */
-  readonly ids: string[] = [];
+  private count = 0;
+  /** Arena start of each id, by index; id i ends where id i + 1 starts (or at `arenaLength`). */
+  private starts = new Int32Array(1 << 10);
+  /** The ids made into strings so far (see `ids`). */
+  private readonly strings: string[] = [];
   private table: Int32Array;
   private slotMask: number;
   private readonly hashMask: number;
@@ -82,7 +85,20 @@ export class IdInterner {
 
   /** Number of distinct ids interned so far. */
   get size(): number {
-    return this.ids.length;
+    return this.count;
+  }
+
+  /**
+   * The ids, by index (first appearance order). The strings are made here, from the arena, on
+   * first request: interning itself allocates nothing per id but its characters. O(new ids).
+   */
+  get ids(): string[] {
+    const strings = this.strings;
+    for (let index = strings.length; index < this.count; index++) {
+      const end = index + 1 < this.count ? this.starts[index + 1]! : this.arenaLength;
+      strings.push(decodeUnits(this.arena, this.starts[index]!, end));
+    }
+    return strings;
   }
 
   /** Dense index of `id`, interning it if new. */
@@ -92,7 +108,7 @@ export class IdInterner {
 
   /**
    * Dense index of the id `text.slice(start, end)`, interning it if new. Nothing is allocated
-   * unless the id is new (then a copy that does not pin `text` is kept: see `detachedSlice`).
+   * (a new id's characters are copied into the arena; its string is made by `ids`).
    */
   indexOfRange(text: string, start: number, end: number): number {
     return this.lookUp(text, start, end, hashRange(text, start, end) & this.hashMask);
@@ -188,14 +204,20 @@ export class IdInterner {
       }
       slot = (slot + SLOT) & (mask * SLOT + SLOT - 1);
     }
-    const index = this.ids.length;
-    this.ids.push(detachedSlice(text, start, end));
+    const index = this.count;
     const from = this.store(text, start, end);
+    if (index === this.starts.length) {
+      const starts = new Int32Array(index * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    this.starts[index] = from;
+    this.count = index + 1;
     table[slot] = index + 1;
     table[slot + 1] = hash;
     table[slot + 2] = from;
     table[slot + 3] = length;
-    if ((index + 1) * 2 > mask + 1) this.grow();
+    if (this.count * 2 > mask + 1) this.grow();
     return index;
   }
 
@@ -227,7 +249,10 @@ export class IdInterner {
       if (old[oldSlot] === 0) continue;
       let slot = (old[oldSlot + 1]! & mask) * SLOT;
       while (table[slot] !== 0) slot = (slot + SLOT) & (mask * SLOT + SLOT - 1);
-      table.set(old.subarray(oldSlot, oldSlot + SLOT), slot);
+      table[slot] = old[oldSlot]!;
+      table[slot + 1] = old[oldSlot + 1]!;
+      table[slot + 2] = old[oldSlot + 2]!;
+      table[slot + 3] = old[oldSlot + 3]!;
     }
     this.table = table;
     this.slotMask = mask;
@@ -245,11 +270,17 @@ function sameRange(text: string, aStart: number, aEnd: number, bStart: number, b
 }
 
 /**
- * `text.slice(start, end)` as a string that does not share memory with `text`. V8 represents a
- * slice of 13 characters or more as a view on its parent, so an id kept for the whole read would
- * keep its 1 MB parser chunk alive; shorter slices are copies already. Called once per new id.
+ * The UTF-16 code units `units[from, to)` as a string of its own: made from the arena, an id never
+ * shares memory with (and so never keeps alive) the 1 MB parser chunk it was read from, which a
+ * `slice` of 13 characters or more would. O(to − from).
  */
-export function detachedSlice(text: string, start: number, end: number): string {
-  const slice = text.slice(start, end);
-  return end - start < 13 ? slice : ` ${slice}`.slice(1);
+export function decodeUnits(units: Uint16Array, from: number, to: number): string {
+  const parts: string[] = [];
+  // `fromCharCode.apply` takes the units as arguments: a few thousand at a time stays far below
+  // the engine's argument limit.
+  for (let start = from; start < to; start += 4096) {
+    const part = units.subarray(start, Math.min(to, start + 4096));
+    parts.push(String.fromCharCode.apply(null, part as unknown as number[]));
+  }
+  return parts.length === 1 ? parts[0]! : parts.join('');
 }
