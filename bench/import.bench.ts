@@ -1,0 +1,152 @@
+/**
+ * `npx tsx bench/import.bench.ts [rows]`: order rows per second through `runImport` (validate pass
+ * + write pass, upserts on natural keys, customers created on the way) into a fresh SQLite file,
+ * with the PostgreSQL figure beside it, and a same-run reference: the same rows written by the
+ * simplest fast loop there is — better-sqlite3 prepared single-row INSERTs in one transaction,
+ * rows already parsed in memory — so the ratio says what the import costs over raw inserts on this
+ * machine. Target (issue #4): ≥ 300 k order rows/s into SQLite.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import pg from 'pg';
+import { createWorkspace, migrateToLatest, newId, openDatabase } from '../src/db/index.js';
+import { runImport } from '../src/imports/import.service.js';
+
+const ROWS = Number(process.argv[2] ?? 300_000);
+const CUSTOMERS = Math.max(1, Math.floor(ROWS / 10));
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const directory = mkdtempSync(join(tmpdir(), 'retain-import-bench-'));
+
+function generate(): string {
+  const path = join(directory, 'orders.csv');
+  const lines = ['order_id,customer_id,ordered_at,amount,currency'];
+  for (let index = 0; index < ROWS; index++) {
+    const day = String(1 + (index % 28)).padStart(2, '0');
+    const month = String(1 + (index % 12)).padStart(2, '0');
+    const cents = (index % 9_973) + 100;
+    const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    lines.push(`o${index},c${index % CUSTOMERS},2024-${month}-${day},${amount},USD`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+async function importInto(url: string, file: string): Promise<number> {
+  const connection = openDatabase(url);
+  try {
+    await migrateToLatest(connection.db);
+    const { workspace } = await createWorkspace(connection.db, { name: 'Bench', slug: `bench-${newId()}` });
+    const started = performance.now();
+    const outcome = await runImport(connection.db, { workspaceId: workspace.id, path: file, type: 'orders' });
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.run.rowsWritten !== ROWS) throw new Error(`wrote ${outcome.run.rowsWritten} of ${ROWS}`);
+    return seconds;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The reference: raw prepared INSERTs of the same customers and orders (values pre-parsed). */
+async function rawInsertLoop(): Promise<number> {
+  const path = join(directory, 'raw.db');
+  const setup = openDatabase(`sqlite:${path}`);
+  await migrateToLatest(setup.db);
+  const { workspace } = await createWorkspace(setup.db, { name: 'Raw', slug: `raw-${newId()}` });
+  await setup.close();
+  const sqlite = new Sqlite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const customerIds: string[] = Array.from({ length: CUSTOMERS }, () => newId());
+  const orders = Array.from({ length: ROWS }, (_, index) => ({
+    id: newId(),
+    externalId: `o${index}`,
+    customer: customerIds[index % CUSTOMERS]!,
+    orderedAt: Date.UTC(2024, index % 12, 1 + (index % 28)),
+    cents: (index % 9_973) + 100,
+  }));
+  const insertCustomer = sqlite.prepare(
+    'insert into customer (workspace_id, id, external_id, created_at, updated_at) values (?, ?, ?, ?, ?)',
+  );
+  const insertOrder = sqlite.prepare(
+    `insert into customer_order (workspace_id, id, external_id, customer_id, ordered_at, currency, amount_cents, status, source, created_at, updated_at)
+     values (?, ?, ?, ?, ?, 'USD', ?, 'completed', 'csv', ?, ?)`,
+  );
+  const now = Date.now();
+  const started = performance.now();
+  sqlite.transaction(() => {
+    customerIds.forEach((id, index) => insertCustomer.run(workspace.id, id, `c${index}`, now, now));
+    for (const order of orders) {
+      insertOrder.run(
+        workspace.id,
+        order.id,
+        order.externalId,
+        order.customer,
+        order.orderedAt,
+        order.cents,
+        now,
+        now,
+      );
+    }
+  })();
+  const seconds = (performance.now() - started) / 1000;
+  sqlite.close();
+  return seconds;
+}
+
+async function postgresSchemaUrl(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const schema = `retain_bench_${process.pid}_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query(`create schema "${schema}"`);
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`drop schema "${schema}" cascade`);
+      await admin.end();
+    },
+  };
+}
+
+const rate = (seconds: number) => `${Math.round(ROWS / seconds / 1000)} k rows/s`;
+try {
+  const file = generate();
+  process.stdout.write(
+    `import bench: ${ROWS.toLocaleString('en')} orders of ${CUSTOMERS.toLocaleString('en')} customers\n`,
+  );
+  const sqliteSeconds = await importInto(`sqlite:${join(directory, 'import.db')}`, file);
+  const rawSeconds = await rawInsertLoop();
+  const postgres = await postgresSchemaUrl();
+  let postgresLine = 'PostgreSQL: unreachable, not measured';
+  if (postgres !== null) {
+    try {
+      const seconds = await importInto(postgres.url, file);
+      postgresLine = `PostgreSQL  runImport                  ${seconds.toFixed(2)} s  ${rate(seconds)}`;
+    } finally {
+      await postgres.drop();
+    }
+  }
+  process.stdout.write(
+    [
+      `SQLite      runImport (2 passes, upsert) ${sqliteSeconds.toFixed(2)} s  ${rate(sqliteSeconds)}  (target ≥ 300 k rows/s)`,
+      `SQLite      raw prepared INSERT loop     ${rawSeconds.toFixed(2)} s  ${rate(rawSeconds)}  (reference, same run)`,
+      `            import / raw reference       ${(rawSeconds / sqliteSeconds).toFixed(2)} × the raw loop's throughput`,
+      postgresLine,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
