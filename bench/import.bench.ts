@@ -77,7 +77,9 @@ async function rawInsertLoop(): Promise<number> {
   const now = Date.now();
   const started = performance.now();
   sqlite.transaction(() => {
-    customerIds.forEach((id, index) => insertCustomer.run(workspace.id, id, `c${index}`, now, now));
+    customerIds.forEach((id, index) => {
+      insertCustomer.run(workspace.id, id, `c${index}`, now, now);
+    });
     for (const order of orders) {
       insertOrder.run(
         workspace.id,
