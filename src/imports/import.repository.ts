@@ -1,5 +1,5 @@
 /**
- * The `import_run` table (migration 004): the only code that queries it. Every `where` carries the
+ * The `import_run` table (migration 002): the only code that queries it. Every `where` carries the
  * workspace. The table is not in `db/schema.ts` (owned elsewhere), so it is typed here and added
  * with Kysely's `withTables`.
  */

@@ -1,6 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './001-initial.js';
-import { importsMigration } from './004-imports.js';
+import { importsMigration } from './002-imports.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -9,7 +9,7 @@ import { importsMigration } from './004-imports.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '001_initial': initialMigration,
-  '004_imports': importsMigration,
+  '002_imports': importsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */

@@ -1,5 +1,5 @@
 /**
- * Migration 004: `import_run`, one row per file import (CLI or API). It holds the import's
+ * Migration 002: `import_run`, one row per file import (CLI or API). It holds the import's
  * progress (rows read, written, rejected), its problems, and the checkpoint that makes a crashed
  * import resumable: `committed_records` is advanced in the same transaction as each written batch,
  * so after a crash a re-run of the same file (same `fingerprint`) skips what is already committed.
