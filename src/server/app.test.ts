@@ -15,7 +15,10 @@ describeEachDatabase('the app skeleton', (getDb) => {
   });
 
   it('serves the OpenAPI 3.1 document and the browsable docs with their assets', async () => {
-    const document = (await (await app().request('/api/openapi.json')).json()) as { openapi: string; info: { title: string } };
+    const document = (await (await app().request('/api/openapi.json')).json()) as {
+      openapi: string;
+      info: { title: string };
+    };
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.title).toBe('Retain API');
     const page = await app().request('/api/docs');
@@ -47,5 +50,21 @@ describe('errors', () => {
     const text = await response.text();
     expect(JSON.parse(text)).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(text).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('lets file uploads (imports) exceed the JSON body limit, up to their own', async () => {
+    const small = buildApp(
+      { db: null as never, dialect: 'sqlite', now: () => 0 },
+      { maxBodyBytes: 1024, maxUploadBytes: 4096 },
+    );
+    const body = (bytes: number) => ({
+      method: 'POST',
+      body: 'x'.repeat(bytes),
+      headers: { 'Content-Length': String(bytes) },
+    });
+    // 2 KiB: over the JSON limit, under the upload limit → reaches authentication (401), not 413.
+    expect((await small.request('/api/v1/imports', body(2048))).status).toBe(401);
+    expect((await small.request('/api/v1/customers', body(2048))).status).toBe(413);
+    expect((await small.request('/api/v1/imports', body(8192))).status).toBe(413);
   });
 });

@@ -17,6 +17,8 @@ import { mountRoutes } from './routes.js';
 export interface AppOptions {
   /** Largest accepted request body for the JSON API, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** Largest accepted file upload (`POST /api/v1/imports`), in bytes (default 256 MiB). */
+  readonly maxUploadBytes?: number;
   /** Per-caller request rate limit on `/api/v1` (default 600/min, per process); `false` turns it off. */
   readonly rateLimit?: RateLimitOptions | false;
 }
@@ -34,14 +36,22 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   });
   // The docs page needs inline script and styles; everything else gets strict defaults.
   app.use('/api/v1/*', secureHeaders());
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new RetainError('payload_too_large', 'The request body is too large.');
-      },
-    }),
+  const tooLarge = (what: string) => () => {
+    throw new RetainError('payload_too_large', `The ${what} is too large.`);
+  };
+  // File uploads (imports) have their own, larger limit; every other body stays small.
+  const uploadLimit = bodyLimit({
+    maxSize: options.maxUploadBytes ?? 256 * 1024 * 1024,
+    onError: tooLarge('uploaded file'),
+  });
+  const bodyLimitDefault = bodyLimit({
+    maxSize: options.maxBodyBytes ?? 1024 * 1024,
+    onError: tooLarge('request body'),
+  });
+  app.use('*', (c, next) =>
+    c.req.method === 'POST' && c.req.path === '/api/v1/imports'
+      ? uploadLimit(c, next)
+      : bodyLimitDefault(c, next),
   );
 
   if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
