@@ -22,7 +22,7 @@ export {
 } from './dialect.js';
 export { newId } from './ids.js';
 export { migrateToLatest } from './migrate.js';
-export { migrationProvider, migrations } from './migrations/index.js';
+export { migrationProvider, migrations, TABLES_IN_DEPENDENCY_ORDER } from './migrations/index.js';
 export type * from './schema.js';
 export {
   type CreateWorkspaceInput,

@@ -8,31 +8,12 @@
  */
 import type { Command } from 'commander';
 import { type Kysely, sql } from 'kysely';
-import { migrateToLatest, openDatabase } from '../../db/index.js';
+import { migrateToLatest, openDatabase, TABLES_IN_DEPENDENCY_ORDER } from '../../db/index.js';
 import { CliError } from '../cli-error.js';
 import type { Log } from './start.js';
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits for our widths. */
 const BATCH_ROWS = 500;
-
-/**
- * Tables in foreign-key order (parents first), as created by migration 001. Tables added by later
- * migrations follow in name order: they reference only these (plus `workspace`).
- */
-const KNOWN_ORDER = [
-  'workspace',
-  'app_user',
-  'session',
-  'api_key',
-  'customer',
-  'customer_order',
-  'order_item',
-  'refund',
-  'subscription',
-  'event',
-  'job',
-  'audit_log',
-];
 
 // biome-ignore lint/suspicious/noExplicitAny: the copy works on whatever tables the migrations made.
 type AnyDb = Kysely<any>;
@@ -57,9 +38,12 @@ async function tablesOf(db: AnyDb): Promise<string[]> {
   const names = (await db.introspection.getTables())
     .map((table) => table.name)
     .filter((name) => !name.startsWith('kysely_'));
-  const known = KNOWN_ORDER.filter((name) => names.includes(name));
-  const later = names.filter((name) => !KNOWN_ORDER.includes(name)).sort();
-  return [...known, ...later];
+  const unknown = names.filter((name) => !TABLES_IN_DEPENDENCY_ORDER.includes(name));
+  if (unknown.length > 0) {
+    // A table no migration declared: copying it in an unknown order could break foreign keys.
+    throw new CliError(`The source store has tables Retain does not know: ${unknown.join(', ')}`, 1);
+  }
+  return TABLES_IN_DEPENDENCY_ORDER.filter((name) => names.includes(name));
 }
 
 async function columnsOf(db: AnyDb, table: string): Promise<string[]> {

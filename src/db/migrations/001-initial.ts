@@ -14,7 +14,8 @@ type AnyDb = Kysely<any>;
 // biome-ignore lint/suspicious/noExplicitAny: the builder's table/column type parameters are irrelevant here.
 type AnyTableBuilder = CreateTableBuilder<any, any>;
 
-const TABLES_IN_CREATION_ORDER = [
+/** The tables this migration creates, parents before children (foreign-key order). */
+export const INITIAL_TABLES = [
   'workspace',
   'app_user',
   'session',
@@ -289,6 +290,6 @@ export const initialMigration: Migration = {
   },
 
   async down(db: AnyDb): Promise<void> {
-    for (const name of [...TABLES_IN_CREATION_ORDER].reverse()) await db.schema.dropTable(name).execute();
+    for (const name of [...INITIAL_TABLES].reverse()) await db.schema.dropTable(name).execute();
   },
 };

@@ -1,5 +1,5 @@
 import type { Migration, MigrationProvider } from 'kysely';
-import { initialMigration } from './001-initial.js';
+import { INITIAL_TABLES, initialMigration } from './001-initial.js';
 import { importsMigration } from './002-imports.js';
 
 /**
@@ -16,3 +16,9 @@ export const migrations: Readonly<Record<string, Migration>> = {
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => ({ ...migrations }),
 };
+
+/**
+ * Every table, parents before children (foreign-key order): what a copy between stores
+ * (`retain migrate-data`) follows. A migration that adds a table appends it here.
+ */
+export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [...INITIAL_TABLES, 'import_run'];
