@@ -12,7 +12,7 @@
  *   only way in and out, and behave identically.
  * - Booleans are INTEGER 0/1 on both (better-sqlite3 cannot bind a JS boolean): `toFlag` / `fromFlag`.
  */
-import { type Kysely, PostgresAdapter, SqliteAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
 
 /** The two supported engines. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -98,4 +98,19 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/**
+ * The store's own tables with their columns (Kysely's bookkeeping tables left out). On PostgreSQL
+ * only the current schema's: introspection lists every schema, and a name can exist in several.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: works on whatever tables the migrations made.
+export async function ownTables(db: Kysely<any>): Promise<{ name: string; columns: string[] }[]> {
+  let schema: string | undefined;
+  if (dialectOf(db) === 'postgres') {
+    schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
+  }
+  return (await db.introspection.getTables())
+    .filter((table) => (schema === undefined || table.schema === schema) && !table.name.startsWith('kysely_'))
+    .map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name) }));
 }

@@ -17,6 +17,7 @@ export {
   type JsonText,
   type JsonValue,
   jsonColumnType,
+  ownTables,
   toFlag,
   toJson,
 } from './dialect.js';

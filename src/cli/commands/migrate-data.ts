@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { type Kysely, sql } from 'kysely';
-import { migrateToLatest, openDatabase, TABLES_IN_DEPENDENCY_ORDER } from '../../db/index.js';
+import { migrateToLatest, openDatabase, ownTables, TABLES_IN_DEPENDENCY_ORDER } from '../../db/index.js';
 import { CliError } from '../cli-error.js';
 import type { Log } from './start.js';
 
@@ -35,9 +35,7 @@ export interface TableCount {
 
 /** Every data table of a migrated store, parents first (Kysely's own bookkeeping excluded). */
 async function tablesOf(db: AnyDb): Promise<string[]> {
-  const names = (await db.introspection.getTables())
-    .map((table) => table.name)
-    .filter((name) => !name.startsWith('kysely_'));
+  const names = (await ownTables(db)).map((table) => table.name);
   const unknown = names.filter((name) => !TABLES_IN_DEPENDENCY_ORDER.includes(name));
   if (unknown.length > 0) {
     // A table no migration declared: copying it in an unknown order could break foreign keys.
@@ -47,8 +45,7 @@ async function tablesOf(db: AnyDb): Promise<string[]> {
 }
 
 async function columnsOf(db: AnyDb, table: string): Promise<string[]> {
-  const found = (await db.introspection.getTables()).find((entry) => entry.name === table);
-  return found ? found.columns.map((column) => column.name) : [];
+  return (await ownTables(db)).find((entry) => entry.name === table)?.columns ?? [];
 }
 
 async function countRows(db: AnyDb, table: string): Promise<number> {
