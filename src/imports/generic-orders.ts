@@ -131,11 +131,12 @@ async function scanInTwo(
     if (outcome.status !== 'read') return outcome;
     if (scanner.stopped) return { status: 'read', scanned: scanner.finish(), issues, threads: 2 }; // issues are full
     if (!outcome.endsAtRecord) return null;
+    // The ids' strings are made while the worker may still be reading.
+    const splitLine = scanner.line;
+    const first = scanner.finish();
     const second = await done;
     if (second === null) return null;
     if (second.outcome.status !== 'read') return second.outcome;
-    const splitLine = scanner.line;
-    const first = scanner.finish();
     const merged = mergeSecondHalf(scanner, first, second.scanned);
     addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
     options.onProgress?.(totalBytes, totalBytes);
@@ -152,7 +153,9 @@ async function scanInTwo(
 function startWorker(): Worker {
   const fromSources = import.meta.url.endsWith('.ts');
   const url = new URL(fromSources ? './orders-worker.ts' : './orders-worker.js', import.meta.url);
-  if (!fromSources) return new Worker(url);
+  // The compiled worker needs none of the parent's loader flags (e.g. `--import tsx` when the CLI is
+  // run through tsx), which would only slow its start.
+  if (!fromSources) return new Worker(url, { execArgv: [] });
   const tsxApi = import.meta.resolve('tsx/esm/api'); // tsx's ESM entry (its CommonJS one cannot register)
   const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(code, { eval: true });
@@ -165,7 +168,10 @@ function startWorker(): Worker {
  */
 function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: ScannedOrders): ScannedOrders {
   const length = first.length + second.length;
-  const customerMap = globalIndexes(second.customerIds, (id) => scanner.customerInterner.indexOf(id));
+  const customerMap =
+    second.customerKeys === null
+      ? globalIndexes(second.customerIds, (id) => scanner.customerInterner.indexOf(id))
+      : scanner.customerInterner.internAll(second.customerKeys);
   const customer = new Int32Array(length);
   customer.set(first.customer);
   const secondCustomer = second.customer;
@@ -196,6 +202,7 @@ function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: Sc
     orderedAt: concat(first.orderedAt, second.orderedAt),
     amountCents: concat(first.amountCents, second.amountCents),
     customerIds: scanner.customerInterner.ids,
+    customerKeys: null,
     attributes,
     firstOrderAt: Math.min(first.firstOrderAt, second.firstOrderAt),
     lastOrderAt: Math.max(first.lastOrderAt, second.lastOrderAt),

@@ -23,6 +23,13 @@ const FNV_PRIME = 0x01000193;
 /** Int32s per slot: index + 1 (0 = empty), hash, arena start, length. */
 const SLOT = 4;
 
+/** An interner's ids as stored: id i is `units[starts[i], starts[i + 1])` (see `IdInterner.keys`). */
+export interface InternedKeys {
+  readonly units: Uint16Array;
+  readonly starts: Int32Array;
+  readonly count: number;
+}
+
 /** Options, mainly for tests: a tiny table and a degenerate hash exercise the collision paths. */
 export interface IdInternerOptions {
   /** Initial number of slots (rounded up to a power of two, at least 2); default 1024. */
@@ -185,6 +192,47 @@ export class IdInterner {
       if (slot === -1) indexes[row] = indexes[row - 1]!;
       else if (slot === -2) indexes[row] = this.lookUp(text, starts[row]!, ends[row]!, hashes[row]!);
     }
+  }
+
+  /**
+   * The ids' characters as they are stored: id i is `units[starts[i], starts[i + 1])`, for
+   * i < `count` (`starts` has count + 1 entries). Views on the interner's arrays: cheap to post to
+   * another thread (no string per id), e.g. to merge into another interner with `internAll`. O(1).
+   */
+  keys(): InternedKeys {
+    const count = this.count;
+    if (this.starts.length === count) {
+      const starts = new Int32Array(count + 1);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    this.starts[count] = this.arenaLength;
+    return {
+      units: this.arena.subarray(0, this.arenaLength),
+      starts: this.starts.subarray(0, count + 1),
+      count,
+    };
+  }
+
+  /**
+   * Interns every id of `keys` (another interner's `keys()`), in order; returns each one's index
+   * here. The ids are read from one string holding them all, in batches. O(total id length).
+   */
+  internAll(keys: InternedKeys): Int32Array {
+    const text = decodeUnits(keys.units, 0, keys.units.length);
+    const indexes = new Int32Array(keys.count);
+    const step = 1 << 14;
+    for (let from = 0; from < keys.count; from += step) {
+      const count = Math.min(step, keys.count - from);
+      this.internBatch(
+        text,
+        keys.starts.subarray(from, from + count),
+        keys.starts.subarray(from + 1, from + count + 1),
+        count,
+        indexes.subarray(from, from + count),
+      );
+    }
+    return indexes;
   }
 
   /** Finds or inserts the id `text[start, end)` whose (masked) hash is `hash`. */

@@ -1,6 +1,6 @@
 import { amountProblem, parseAmountCentsIn } from './amount.js';
 import type { IssueCollector } from './csv-issue.js';
-import { IdInterner } from './id-interner.js';
+import { IdInterner, type InternedKeys } from './id-interner.js';
 import { dateProblem, type InstantParser } from './instant-parser.js';
 
 /**
@@ -47,7 +47,10 @@ export interface ScannedOrders {
   readonly customer: Int32Array;
   readonly orderedAt: Float64Array;
   readonly amountCents: Float64Array;
+  /** The customer ids, by index; empty when `finish(false)` left them as `customerKeys`. */
   readonly customerIds: string[];
+  /** The customer ids' characters (`IdInterner.keys`), when `finish(false)` was asked. */
+  readonly customerKeys: InternedKeys | null;
   /** Per attribute column: its labels (label 0 is `''`) and per-row codes. */
   readonly attributes: { readonly labels: string[]; readonly codes: Int32Array }[];
   readonly firstOrderAt: number;
@@ -462,10 +465,11 @@ export class OrderScanner {
   }
 
   /**
-   * The scanned columns and values. Columns are trimmed to their length, by copy when more than an
+   * The scanned columns and values; with `idStrings` false, the customer ids as `customerKeys`
+   * rather than strings (a worker posts them so, cheaply). Columns are trimmed to their length, by copy when more than an
    * eighth of their capacity is unused, else as views (no second copy of a large table).
    */
-  finish(): ScannedOrders {
+  finish(idStrings = true): ScannedOrders {
     this.flushBatch();
     const length = this.length;
     const trim = <T extends Int32Array | Float64Array>(column: T): T =>
@@ -478,7 +482,8 @@ export class OrderScanner {
       customer: trim(this.customerColumn),
       orderedAt: trim(this.orderedAtColumn),
       amountCents: trim(this.amountColumn),
-      customerIds: this.customers.ids,
+      customerIds: idStrings ? this.customers.ids : [],
+      customerKeys: idStrings ? null : this.customers.keys(),
       attributes: this.attributeCodes.map((codes, attribute) => ({
         labels: this.attributeLabels[attribute]!.ids,
         codes: trim(codes),

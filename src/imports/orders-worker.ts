@@ -23,11 +23,13 @@ port.once('message', async (request: OrdersRangeRequest) => {
       port.postMessage({ type: 'progress', bytes } satisfies OrdersRangeResponse);
     }
   });
-  const scanned = scanner.finish();
+  const scanned = scanner.finish(false);
   const response: OrdersRangeResponse = { type: 'done', outcome, scanned, issues: issues.list() };
   // The columns' buffers are plain ArrayBuffers (never shared): transfer them instead of copying.
-  const buffers = [scanned.customer, scanned.orderedAt, scanned.amountCents]
+  const keys = scanned.customerKeys!;
+  const buffers = [scanned.customer, scanned.orderedAt, scanned.amountCents, keys.starts]
     .concat(scanned.attributes.map((attribute) => attribute.codes))
-    .map((column) => column.buffer as ArrayBuffer);
+    .map((column) => column.buffer as ArrayBuffer)
+    .concat(keys.units.buffer as ArrayBuffer);
   port.postMessage(response, buffers);
 });
