@@ -86,6 +86,27 @@ describe('IdInterner', () => {
     );
   });
 
+  it("merges another interner's ids as a Map over both lists would number them (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(idArbitrary, { maxLength: 100 }),
+        fc.array(idArbitrary, { maxLength: 100 }),
+        fc.constantFrom(-1, 0),
+        (firstIds, secondIds, hashMask) => {
+          const first = new IdInterner({ initialSlots: 2, hashMask });
+          const second = new IdInterner({ initialSlots: 2, hashMask });
+          for (const id of firstIds) first.indexOf(id);
+          for (const id of secondIds) second.indexOf(id);
+          const indexes = first.internAll(second.keys());
+          const expected = mapIndexes([...firstIds, ...second.ids]);
+          expect(Array.from(indexes)).toEqual(expected.indexes.slice(firstIds.length));
+          expect(first.ids).toEqual(expected.distinct);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('stays exact across many table growths (20 000 ids, 3 lookups each)', () => {
     const interner = new IdInterner({ initialSlots: 2 });
     const ids = Array.from({ length: 60_000 }, (_, row) => `customer-${(row * 7919) % 20_000}`);
