@@ -3,9 +3,17 @@
  * and the filtered, searchable, keyset-paginated list. Every query carries the workspace predicate.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import { type CustomerRow, dialectOf, newId, toFlag, toJson } from '../db/index.js';
+import { newIds } from '../db/ids.js';
+import { type CustomerRow, dialectOf, toFlag, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { chunks, type Executor, groupByShape, lastByKey, upsertShape } from './upsert-batch.js';
+import {
+  type Executor,
+  idsByExternalId,
+  lastByKey,
+  type UpsertTarget,
+  upsertRows,
+  upsertSparseRows,
+} from './upsert-batch.js';
 
 /**
  * One customer as an importer or the tracking endpoint gives it. `externalId` is the natural key;
@@ -35,12 +43,37 @@ export interface UpsertResult {
   readonly ids: Map<string, string>;
 }
 
-const CUSTOMER_TARGET = {
+const CUSTOMER_TARGET: UpsertTarget = {
   table: 'customer',
   conflictColumns: ['workspace_id', 'external_id'],
   insertOnlyColumns: ['id', 'created_at'],
   touchColumn: 'updated_at',
-} as const;
+};
+/** Bare customers: nothing but the key is compared, so a collision does nothing. */
+const CUSTOMER_STUB_TARGET: UpsertTarget = {
+  table: 'customer',
+  conflictColumns: ['workspace_id', 'external_id'],
+  insertOnlyColumns: ['id', 'email', 'created_at', 'updated_at'],
+  insertOnly: true,
+};
+const CUSTOMER_COLUMNS = [
+  'workspace_id',
+  'id',
+  'external_id',
+  'email',
+  'name',
+  'phone',
+  'language',
+  'country',
+  'time_zone',
+  'attributes',
+  'consent_email_marketing',
+  'consent_sms_marketing',
+  'consent_updated_at',
+  'signed_up_at',
+  'created_at',
+  'updated_at',
+] as const;
 
 function requireExternalId(value: unknown, index: number, what: string): void {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -50,13 +83,21 @@ function requireExternalId(value: unknown, index: number, what: string): void {
   }
 }
 
+/** Options of the batch upserts. */
+export interface UpsertOptions {
+  /** The clock, epoch ms (default `Date.now()`): `created_at` / `updated_at` of written rows. */
+  readonly now?: number;
+  /** Read back the id of every natural key (one more query; default true). */
+  readonly withIds?: boolean;
+}
+
 /**
- * Inserts or updates customers by `(workspace_id, external_id)` in multi-row statements (chunked
- * under the parameter limits). Rows naming the same external id twice: the last wins. Re-writing
- * an identical batch changes no row (not even `updated_at`); a changed field updates the row.
+ * Inserts or updates customers by `(workspace_id, external_id)`, 5,000 rows a statement (see
+ * `upsert-batch.ts`). Rows naming the same external id twice: the last wins. Re-writing an
+ * identical batch changes no row (not even `updated_at`); a changed field updates the row.
  * Country is stored upper-case (ISO 3166-1 alpha-2), e-mail trimmed.
  *
- * O(rows) with ⌈rows / ~2000⌉ write statements plus as many id look-ups.
+ * O(rows) with ⌈rows / 5,000⌉ write statements plus as many id look-ups (none with `withIds: false`).
  * Example: `await upsertCustomers(db, ws, [{ externalId: 'c1', email: 'a@b.co' }])`
  * → `{ written: 1, ids: Map { 'c1' => '0190…' } }`; the same call again → `written: 0`.
  */
@@ -64,70 +105,81 @@ export async function upsertCustomers(
   db: Executor,
   workspaceId: string,
   rows: readonly CustomerInput[],
-  options: { readonly now?: number } = {},
+  options: UpsertOptions = {},
 ): Promise<UpsertResult> {
   const now = options.now ?? Date.now();
   rows.forEach((row, index) => {
     requireExternalId(row.externalId, index, 'customer');
   });
   const unique = lastByKey(rows, (row) => row.externalId);
-  const records = unique.map((row) => ({
-    workspace_id: workspaceId,
-    id: newId(now),
-    external_id: row.externalId,
-    email: row.email === undefined || row.email === null ? row.email : row.email.trim(),
-    name: row.name,
-    phone: row.phone,
-    language: row.language,
-    country: row.country === undefined || row.country === null ? row.country : row.country.toUpperCase(),
-    time_zone: row.timeZone,
-    attributes: row.attributes === undefined ? undefined : toJson(row.attributes),
-    consent_email_marketing:
-      row.consentEmailMarketing === undefined ? undefined : toFlag(row.consentEmailMarketing),
-    consent_sms_marketing:
-      row.consentSmsMarketing === undefined ? undefined : toFlag(row.consentSmsMarketing),
-    consent_updated_at: row.consentUpdatedAt,
-    signed_up_at: row.signedUpAt,
-    created_at: now,
-    updated_at: now,
-  }));
-  let written = 0;
+  const ids = newIds(unique.length, now);
+  const values = unique.map((row, index) => [
+    workspaceId,
+    ids[index],
+    row.externalId,
+    row.email === undefined || row.email === null ? row.email : row.email.trim(),
+    row.name,
+    row.phone,
+    row.language,
+    row.country === undefined || row.country === null ? row.country : row.country.toUpperCase(),
+    row.timeZone,
+    row.attributes === undefined ? undefined : toJson(row.attributes),
+    row.consentEmailMarketing === undefined ? undefined : toFlag(row.consentEmailMarketing),
+    row.consentSmsMarketing === undefined ? undefined : toFlag(row.consentSmsMarketing),
+    row.consentUpdatedAt,
+    row.signedUpAt,
+    now,
+    now,
+  ]);
   const dialect = dialectOf(db);
-  for (const group of groupByShape(records))
-    written += await upsertShape(db, dialect, CUSTOMER_TARGET, group);
-  const ids = await customerIdsByExternalId(
+  const written = await upsertSparseRows(db, dialect, CUSTOMER_TARGET, CUSTOMER_COLUMNS, values);
+  if (options.withIds === false) return { written, ids: new Map() };
+  const stored = await idsByExternalId(
     db,
+    dialect,
+    'customer',
     workspaceId,
     unique.map((row) => row.externalId),
   );
-  return { written, ids };
+  return { written, ids: stored };
 }
 
 /**
- * The ids of the customers with these external ids, creating a bare customer (no personal data)
- * for each one not stored yet, so orders, subscriptions and events can reference customers that
- * arrive before (or without) their profile. Existing customers are left untouched.
+ * The ids of the customers with these external ids, creating a bare customer (no personal data
+ * but, when `emails` gives one, the e-mail) for each one not stored yet, so orders, subscriptions
+ * and events can reference customers that arrive before (or without) their profile. Existing
+ * customers are left untouched (`on conflict do nothing`).
  *
- * O(n). Example: `await ensureCustomers(db, ws, ['c1', 'c2'])` → `Map { 'c1' => …, 'c2' => … }`.
+ * O(n): one insert and one look-up per 5,000 distinct ids.
+ * Example: `await ensureCustomers(db, ws, ['c1', 'c2'])` → `Map { 'c1' => …, 'c2' => … }`.
  */
 export async function ensureCustomers(
   db: Executor,
   workspaceId: string,
   externalIds: readonly string[],
-  options: { readonly now?: number } = {},
+  options: { readonly now?: number; readonly emails?: ReadonlyMap<string, string | null> } = {},
 ): Promise<Map<string, string>> {
   const now = options.now ?? Date.now();
   const unique = [...new Set(externalIds)];
-  const records = unique.map((externalId) => ({
-    workspace_id: workspaceId,
-    id: newId(now),
-    external_id: externalId,
-    created_at: now,
-    updated_at: now,
-  }));
-  // No updatable column in the shape → `on conflict do nothing`.
-  await upsertShape(db, dialectOf(db), CUSTOMER_TARGET, records);
-  return customerIdsByExternalId(db, workspaceId, unique);
+  const ids = newIds(unique.length, now);
+  const emails = options.emails;
+  const values = unique.map((externalId, index) => [
+    workspaceId,
+    ids[index],
+    externalId,
+    emails?.get(externalId) ?? null,
+    now,
+    now,
+  ]);
+  const dialect = dialectOf(db);
+  await upsertRows(
+    db,
+    dialect,
+    CUSTOMER_STUB_TARGET,
+    ['workspace_id', 'id', 'external_id', 'email', 'created_at', 'updated_at'],
+    values,
+  );
+  return idsByExternalId(db, dialect, 'customer', workspaceId, unique);
 }
 
 /** External id → id for the stored customers among `externalIds` (unknown ones are absent). O(n). */
@@ -136,17 +188,7 @@ export async function customerIdsByExternalId(
   workspaceId: string,
   externalIds: readonly string[],
 ): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
-  for (const chunk of chunks([...new Set(externalIds)], 5_000)) {
-    const found = await db
-      .selectFrom('customer')
-      .select(['id', 'external_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where('external_id', 'in', chunk)
-      .execute();
-    for (const row of found) if (row.external_id !== null) ids.set(row.external_id, row.id);
-  }
-  return ids;
+  return idsByExternalId(db, dialectOf(db), 'customer', workspaceId, externalIds);
 }
 
 /** The customer with this id in this workspace, or `undefined` (also for another workspace's id). */

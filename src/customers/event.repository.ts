@@ -3,11 +3,13 @@
  * paginated list and the per-customer reads and rewrites that privacy needs. Every query carries
  * the workspace predicate.
  */
-import { dialectOf, type EventRow, newId, toJson } from '../db/index.js';
+
+import { newIds } from '../db/ids.js';
+import { dialectOf, type EventRow, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { customerIdsByExternalId } from './customer.repository.js';
 import type { InstantCursor } from './order.repository.js';
-import { chunks, type Executor, upsertShape } from './upsert-batch.js';
+import { chunks, type Executor, type UpsertTarget, upsertRows } from './upsert-batch.js';
 
 /** One behaviour event (Segment's track / identify / page …). */
 export interface EventInput {
@@ -19,27 +21,117 @@ export interface EventInput {
   /** The stored customer, when the caller already resolved it (wins over `userId`). */
   readonly customerId?: string | null;
   readonly name: string;
-  readonly properties?: Record<string, unknown>;
+  readonly properties?: Readonly<Record<string, unknown>>;
   readonly occurredAt: number;
   readonly receivedAt: number;
 }
 
-const EVENT_TARGET = {
+const EVENT_TARGET: UpsertTarget = {
   table: 'event',
   conflictColumns: ['workspace_id', 'message_id'],
   insertOnlyColumns: [],
   insertOnly: true,
-} as const;
+};
+const EVENT_COLUMNS = [
+  'workspace_id',
+  'id',
+  'message_id',
+  'customer_id',
+  'user_id',
+  'anonymous_id',
+  'name',
+  'properties',
+  'occurred_at',
+  'received_at',
+] as const;
+
+/** What `insertEvents` did. */
+export interface EventInsertResult {
+  /** Events stored by this call. */
+  readonly inserted: number;
+  /**
+   * With `reportNew`: the message ids this call stored, i.e. new to the workspace (a message id
+   * already stored, or repeated earlier in the batch, is absent). Empty otherwise.
+   */
+  readonly newMessageIds: ReadonlySet<string>;
+}
 
 /**
  * Inserts events, once per `(workspace_id, message_id)`: a message id already stored (or repeated
  * in the batch: the first wins) is skipped, so retried deliveries are harmless. Events without a
- * message id are always inserted. `customer_id` is resolved from `userId` against existing
- * customers (unknown users stay unresolved; identify them first with `upsertCustomers`).
- * Returns the number of events inserted. Chunked multi-row statements.
+ * message id are always inserted. `customer_id` is `customerId` when given, else resolved from
+ * `userId` against existing customers (unknown users stay unresolved; identify them first with
+ * `upsertCustomers`). With `reportNew`, also says which message ids were new (`RETURNING`), which
+ * is how the tracking endpoint applies an identify's traits exactly once.
  *
- * O(rows). Example: `await upsertEvents(db, ws, [{ messageId: 'm1', userId: 'c1', name: 'Signed Up',
- * occurredAt, receivedAt }])` → 1; again → 0.
+ * O(rows): one statement per 5,000 events, plus one customer look-up when some rows name a
+ * `userId` without a `customerId`. `ids` (one per row, e.g. from `newIds`) saves making them here.
+ * Example: `await insertEvents(db, ws, [{ messageId: 'm1', userId: 'c1', name: 'Signed Up',
+ * occurredAt, receivedAt }], { reportNew: true })` → `{ inserted: 1, newMessageIds: Set { 'm1' } }`;
+ * again → `{ inserted: 0, newMessageIds: Set {} }`.
+ */
+export async function insertEvents(
+  db: Executor,
+  workspaceId: string,
+  rows: readonly EventInput[],
+  options: { readonly now?: number; readonly reportNew?: boolean; readonly ids?: readonly string[] } = {},
+): Promise<EventInsertResult> {
+  const now = options.now ?? Date.now();
+  let unresolved: string[] | null = null;
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    if (typeof row.name !== 'string' || row.name === '') {
+      throw new RetainError('invalid_input', 'Every event needs a name.', [
+        { path: ['rows', index, 'name'], message: 'Required: a non-empty string.' },
+      ]);
+    }
+    if (row.customerId == null && typeof row.userId === 'string') (unresolved ??= []).push(row.userId);
+  }
+  const customers =
+    unresolved === null
+      ? new Map<string, string>()
+      : await customerIdsByExternalId(db, workspaceId, unresolved);
+  const ids = options.ids ?? newIds(rows.length, now);
+  const seen = new Set<string>();
+  const values: unknown[][] = [];
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    const messageId = row.messageId ?? null;
+    if (messageId !== null) {
+      if (seen.has(messageId)) continue;
+      seen.add(messageId);
+    }
+    values.push([
+      workspaceId,
+      ids[index],
+      messageId,
+      row.customerId ?? (row.userId == null ? null : (customers.get(row.userId) ?? null)),
+      row.userId ?? null,
+      row.anonymousId ?? null,
+      row.name,
+      toJson(row.properties ?? {}),
+      row.occurredAt,
+      row.receivedAt,
+    ]);
+  }
+  const reportNew = options.reportNew === true;
+  const result = await upsertRows(
+    db,
+    dialectOf(db),
+    EVENT_TARGET,
+    EVENT_COLUMNS,
+    values,
+    reportNew ? { returning: 'message_id' } : {},
+  );
+  const newMessageIds = new Set<string>();
+  for (const messageId of result.returned) if (typeof messageId === 'string') newMessageIds.add(messageId);
+  return { inserted: result.written, newMessageIds };
+}
+
+/**
+ * `insertEvents` returning only the number stored. O(rows).
+ * Example: `await upsertEvents(db, ws, [{ messageId: 'm1', name: 'Viewed', occurredAt, receivedAt }])`
+ * → 1; again → 0.
  */
 export async function upsertEvents(
   db: Executor,
@@ -47,38 +139,7 @@ export async function upsertEvents(
   rows: readonly EventInput[],
   options: { readonly now?: number } = {},
 ): Promise<number> {
-  const now = options.now ?? Date.now();
-  rows.forEach((row, index) => {
-    if (typeof row.name !== 'string' || row.name === '') {
-      throw new RetainError('invalid_input', 'Every event needs a name.', [
-        { path: ['rows', index, 'name'], message: 'Required: a non-empty string.' },
-      ]);
-    }
-  });
-  const seen = new Set<string>();
-  const unique = rows.filter((row) => {
-    if (row.messageId === undefined || row.messageId === null) return true;
-    if (seen.has(row.messageId)) return false;
-    seen.add(row.messageId);
-    return true;
-  });
-  const userIds = unique.flatMap((row) =>
-    row.customerId == null && typeof row.userId === 'string' ? [row.userId] : [],
-  );
-  const customers = await customerIdsByExternalId(db, workspaceId, userIds);
-  const records = unique.map((row) => ({
-    workspace_id: workspaceId,
-    id: newId(now),
-    message_id: row.messageId ?? null,
-    customer_id: row.customerId ?? (row.userId == null ? null : (customers.get(row.userId) ?? null)),
-    user_id: row.userId ?? null,
-    anonymous_id: row.anonymousId ?? null,
-    name: row.name,
-    properties: toJson(row.properties ?? {}),
-    occurred_at: row.occurredAt,
-    received_at: row.receivedAt,
-  }));
-  return upsertShape(db, dialectOf(db), EVENT_TARGET, records);
+  return (await insertEvents(db, workspaceId, rows, options)).inserted;
 }
 
 /** Filters of the event list; the range is half-open `[from, to)` on `occurred_at`. */

@@ -10,6 +10,7 @@ export {
   findCustomer,
   findCustomerByExternalId,
   LIVE_SUBSCRIPTION_STATUSES,
+  type UpsertOptions,
   type UpsertResult,
   upsertCustomers,
 } from './customer.repository.js';
@@ -38,6 +39,8 @@ export {
 export {
   type EventFilter,
   type EventInput,
+  type EventInsertResult,
+  insertEvents,
   listEventsAboutCustomer,
   upsertEvents,
 } from './event.repository.js';
@@ -45,6 +48,7 @@ export {
   type OrderFilter,
   type OrderInput,
   type OrderItemInput,
+  type OrderUpsertOptions,
   orderIdsByExternalId,
   type RefundInput,
   upsertOrders,
@@ -56,4 +60,4 @@ export {
   type SubscriptionInput,
   upsertSubscriptions,
 } from './subscription.repository.js';
-export { MAX_PARAMETERS_PER_STATEMENT, rowsPerStatement } from './upsert-batch.js';
+export { ROWS_PER_STATEMENT } from './upsert-batch.js';

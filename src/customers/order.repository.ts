@@ -2,17 +2,27 @@
  * The `customer_order`, `order_item` and `refund` tables: batch upserts by natural key and the
  * paginated order list. Every query carries the workspace predicate.
  */
+import { newId, newIds } from '../db/ids.js';
 import {
   type CustomerOrderRow,
   dialectOf,
-  newId,
   type OrderItemRow,
   type OrderStatus,
   type RefundRow,
 } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { ensureCustomers, type UpsertResult } from './customer.repository.js';
-import { chunks, type Executor, groupByShape, lastByKey, upsertShape } from './upsert-batch.js';
+import { ensureCustomers, type UpsertOptions, type UpsertResult } from './customer.repository.js';
+import {
+  chunks,
+  type Executor,
+  groupByShape,
+  idsByExternalId,
+  lastByKey,
+  type UpsertTarget,
+  upsertRows,
+  upsertShape,
+  upsertSparseRows,
+} from './upsert-batch.js';
 
 /** One line of an order. Lines have no natural key of their own: their position identifies them. */
 export interface OrderItemInput {
@@ -53,22 +63,45 @@ export interface RefundInput {
   readonly reason?: string | null;
 }
 
-const ORDER_TARGET = {
+const ORDER_TARGET: UpsertTarget = {
   table: 'customer_order',
   conflictColumns: ['workspace_id', 'external_id'],
   insertOnlyColumns: ['id', 'created_at'],
   touchColumn: 'updated_at',
-} as const;
-const ITEM_TARGET = {
+};
+const ORDER_COLUMNS = [
+  'workspace_id',
+  'id',
+  'external_id',
+  'customer_id',
+  'ordered_at',
+  'currency',
+  'amount_cents',
+  'status',
+  'source',
+  'created_at',
+  'updated_at',
+] as const;
+const ITEM_TARGET: UpsertTarget = {
   table: 'order_item',
   conflictColumns: ['workspace_id', 'id'],
   insertOnlyColumns: [],
-} as const;
-const REFUND_TARGET = {
+};
+const ITEM_COLUMNS = [
+  'workspace_id',
+  'id',
+  'order_id',
+  'product_id',
+  'product_name',
+  'category',
+  'quantity',
+  'unit_price_cents',
+] as const;
+const REFUND_TARGET: UpsertTarget = {
   table: 'refund',
   conflictColumns: ['workspace_id', 'external_id'],
   insertOnlyColumns: ['id', 'created_at'],
-} as const;
+};
 
 /** The id of line `index` (0-based) of order `orderId`: stable, so re-imports update in place. */
 export function orderItemId(orderId: string, index: number): string {
@@ -83,20 +116,31 @@ function requireKey(value: unknown, index: number, field: string): void {
   }
 }
 
+/** Options of `upsertOrders` (and `upsertSubscriptions`' shape of them). */
+export interface OrderUpsertOptions extends UpsertOptions {
+  /**
+   * Customer external id → id, already resolved by the caller (an importer's cache across
+   * batches): skips `ensureCustomers`. Must cover every `customerExternalId` of the batch.
+   */
+  readonly customerIds?: ReadonlyMap<string, string>;
+}
+
 /**
  * Inserts or updates orders by `(workspace_id, external_id)`, creating missing customers bare,
  * then writes the given lines (line ids `<orderId>:<n>`; lines beyond the new count are deleted).
- * Multi-row statements chunked under the parameter limits; an identical re-write changes nothing.
- * Rows naming the same external id twice: the last wins. Use a transaction around it for atomicity.
+ * 5,000 rows a statement; an identical re-write changes nothing. Rows naming the same external id
+ * twice: the last wins. Use a transaction around it for atomicity.
  *
- * O(rows + items). Example: `await upsertOrders(db, ws, [{ externalId: 'o1', customerExternalId: 'c1',
+ * O(rows + items): for a batch without lines and with `customerIds` and `withIds: false`, one
+ * statement per 5,000 orders and nothing else.
+ * Example: `await upsertOrders(db, ws, [{ externalId: 'o1', customerExternalId: 'c1',
  * orderedAt: Date.UTC(2024, 0, 5), currency: 'EUR', amountCents: 1999 }])` → `{ written: 1, ids }`.
  */
 export async function upsertOrders(
   db: Executor,
   workspaceId: string,
   rows: readonly OrderInput[],
-  options: { readonly now?: number } = {},
+  options: OrderUpsertOptions = {},
 ): Promise<UpsertResult> {
   const now = options.now ?? Date.now();
   rows.forEach((row, index) => {
@@ -104,37 +148,46 @@ export async function upsertOrders(
     requireKey(row.customerExternalId, index, 'customerExternalId');
   });
   const unique = lastByKey(rows, (row) => row.externalId);
-  const customers = await ensureCustomers(
-    db,
-    workspaceId,
-    unique.map((row) => row.customerExternalId),
-    { now },
-  );
-  const records = unique.map((row) => ({
-    workspace_id: workspaceId,
-    id: newId(now),
-    external_id: row.externalId,
-    customer_id: customers.get(row.customerExternalId),
-    ordered_at: row.orderedAt,
-    currency: row.currency.toUpperCase(),
-    amount_cents: row.amountCents,
-    status: row.status,
-    source: row.source,
-    created_at: now,
-    updated_at: now,
-  }));
+  const customers =
+    options.customerIds ??
+    (await ensureCustomers(
+      db,
+      workspaceId,
+      unique.map((row) => row.customerExternalId),
+      { now },
+    ));
+  const newOrderIds = newIds(unique.length, now);
+  const values = unique.map((row, index) => {
+    const customerId = customers.get(row.customerExternalId);
+    if (customerId === undefined) throw new Error(`Customer ${row.customerExternalId} was not resolved`);
+    return [
+      workspaceId,
+      newOrderIds[index],
+      row.externalId,
+      customerId,
+      row.orderedAt,
+      row.currency.toUpperCase(),
+      row.amountCents,
+      row.status,
+      row.source,
+      now,
+      now,
+    ];
+  });
   const dialect = dialectOf(db);
-  let written = 0;
-  for (const group of groupByShape(records)) written += await upsertShape(db, dialect, ORDER_TARGET, group);
-  const ids = await orderIdsByExternalId(
+  let written = await upsertSparseRows(db, dialect, ORDER_TARGET, ORDER_COLUMNS, values);
+  const withItems = unique.filter((row) => row.items !== undefined);
+  if (withItems.length === 0 && options.withIds === false) return { written, ids: new Map() };
+  const ids = await idsByExternalId(
     db,
+    dialect,
+    'customer_order',
     workspaceId,
     unique.map((row) => row.externalId),
   );
 
-  const withItems = unique.filter((row) => row.items !== undefined);
   if (withItems.length > 0) {
-    const itemRecords: Record<string, unknown>[] = [];
+    const itemRows: unknown[][] = [];
     const keptIds: string[] = [];
     const orderIds: string[] = [];
     for (const row of withItems) {
@@ -144,19 +197,19 @@ export async function upsertOrders(
       (row.items ?? []).forEach((item, index) => {
         const id = orderItemId(orderId, index);
         keptIds.push(id);
-        itemRecords.push({
-          workspace_id: workspaceId,
+        itemRows.push([
+          workspaceId,
           id,
-          order_id: orderId,
-          product_id: item.productId ?? null,
-          product_name: item.productName ?? null,
-          category: item.category ?? null,
-          quantity: item.quantity ?? 1,
-          unit_price_cents: item.unitPriceCents,
-        });
+          orderId,
+          item.productId ?? null,
+          item.productName ?? null,
+          item.category ?? null,
+          item.quantity ?? 1,
+          item.unitPriceCents,
+        ]);
       });
     }
-    written += await upsertShape(db, dialect, ITEM_TARGET, itemRecords);
+    written += (await upsertRows(db, dialect, ITEM_TARGET, ITEM_COLUMNS, itemRows)).written;
     const kept = new Set(keptIds);
     for (const chunk of chunks(orderIds, 5_000)) {
       const stored = await db

@@ -1,30 +1,130 @@
 /**
- * Multi-row `INSERT … ON CONFLICT … DO UPDATE` for both dialects, chunked under the engines'
- * bound-parameter limits. The shared engine of every `upsert*` function of this capability.
+ * The one write engine for customer data (customers, orders, lines, refunds, subscriptions,
+ * events): `INSERT … SELECT <the batch> ON CONFLICT (natural key) DO UPDATE … WHERE <a column
+ * differs>`, the same shape on SQLite and PostgreSQL. Importers and the tracking endpoint reach
+ * it through the repositories of this capability.
  *
- * Why hand-built SQL: the column set of a batch is only known at run time (a batch writes the
- * fields its rows carry and leaves the others alone), which Kysely's typed builders cannot express
- * without casts, and building thousands of value nodes costs more than the insert itself. Every
- * value is still a bound parameter and every identifier quoted.
+ * Why this shape: the rows of a statement travel as ONE parameter on SQLite — a JSON array of row
+ * arrays, unpacked in C by `json_each` — and as one array per column on PostgreSQL (`unnest`).
+ * The statement text then depends only on (table, columns), never on the row count: it is short
+ * to prepare, carries no per-value placeholder, and no bound-parameter limit applies. Measured on
+ * SQLite (300 k orders): unpacking costs ~0.6 µs a row against ~10 µs for the B-tree writes; a
+ * multi-row `VALUES (?, …)` statement cost ~3× more per row, mostly in preparing it each time.
  */
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../db/index.js';
+import type { Database, DialectName } from '../db/index.js';
 
 /** A Kysely instance or a transaction from it. */
 export type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
- * Parameters per statement. SQLite's default `SQLITE_MAX_VARIABLE_NUMBER` is 32,766 (since 3.32)
- * and PostgreSQL's protocol allows 65,535; staying well under both keeps statements valid on any
- * build while still writing hundreds of rows per round trip.
+ * Rows per statement. No parameter limit applies (see the file comment); this bounds the JSON text
+ * and the arrays held at once (~1 MB for 5,000 orders).
  */
-export const MAX_PARAMETERS_PER_STATEMENT = 30_000;
-/** Also cap rows per statement: beyond this, bigger statements stop paying off. */
-export const MAX_ROWS_PER_STATEMENT = 2_000;
+export const ROWS_PER_STATEMENT = 5_000;
+
+/** How a column's values are typed when they travel as one PostgreSQL array. */
+export type ColumnType = 'text' | 'bigint' | 'integer' | 'jsonb';
+
+const TEXT = 'text' as const;
+const BIGINT = 'bigint' as const;
+const INTEGER = 'integer' as const;
+const JSONB = 'jsonb' as const;
+
+/** The PostgreSQL type of every column this engine writes (migration 001). */
+const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnType>> } = {
+  customer: {
+    workspace_id: TEXT,
+    id: TEXT,
+    external_id: TEXT,
+    email: TEXT,
+    name: TEXT,
+    phone: TEXT,
+    language: TEXT,
+    country: TEXT,
+    time_zone: TEXT,
+    attributes: JSONB,
+    consent_email_marketing: INTEGER,
+    consent_sms_marketing: INTEGER,
+    consent_updated_at: BIGINT,
+    signed_up_at: BIGINT,
+    created_at: BIGINT,
+    updated_at: BIGINT,
+    erased_at: BIGINT,
+  },
+  customer_order: {
+    workspace_id: TEXT,
+    id: TEXT,
+    external_id: TEXT,
+    customer_id: TEXT,
+    ordered_at: BIGINT,
+    currency: TEXT,
+    amount_cents: BIGINT,
+    status: TEXT,
+    source: TEXT,
+    created_at: BIGINT,
+    updated_at: BIGINT,
+  },
+  order_item: {
+    workspace_id: TEXT,
+    id: TEXT,
+    order_id: TEXT,
+    product_id: TEXT,
+    product_name: TEXT,
+    category: TEXT,
+    quantity: INTEGER,
+    unit_price_cents: BIGINT,
+  },
+  refund: {
+    workspace_id: TEXT,
+    id: TEXT,
+    external_id: TEXT,
+    order_id: TEXT,
+    customer_id: TEXT,
+    refunded_at: BIGINT,
+    currency: TEXT,
+    amount_cents: BIGINT,
+    reason: TEXT,
+    created_at: BIGINT,
+  },
+  subscription: {
+    workspace_id: TEXT,
+    id: TEXT,
+    external_id: TEXT,
+    customer_id: TEXT,
+    plan: TEXT,
+    interval: TEXT,
+    interval_count: INTEGER,
+    amount_cents: BIGINT,
+    currency: TEXT,
+    status: TEXT,
+    trial_start: BIGINT,
+    trial_end: BIGINT,
+    started_at: BIGINT,
+    ended_at: BIGINT,
+    cancelled_at: BIGINT,
+    current_period_end: BIGINT,
+    past_due_since: BIGINT,
+    created_at: BIGINT,
+    updated_at: BIGINT,
+  },
+  event: {
+    workspace_id: TEXT,
+    id: TEXT,
+    message_id: TEXT,
+    customer_id: TEXT,
+    user_id: TEXT,
+    anonymous_id: TEXT,
+    name: TEXT,
+    properties: JSONB,
+    occurred_at: BIGINT,
+    received_at: BIGINT,
+  },
+};
 
 /** How one table is upserted. */
 export interface UpsertTarget {
-  readonly table: keyof Database;
+  readonly table: 'customer' | 'customer_order' | 'order_item' | 'refund' | 'subscription' | 'event';
   /** The columns of the unique constraint the rows collide on, e.g. `['workspace_id', 'external_id']`. */
   readonly conflictColumns: readonly string[];
   /** Columns written when a row is inserted and never overwritten (`id`, `created_at`). */
@@ -44,37 +144,34 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return result;
 }
 
-/** Rows per statement for a row of `columnCount` parameters. Example: `rowsPerStatement(12)` → 2000. */
-export function rowsPerStatement(columnCount: number): number {
-  return Math.max(
-    1,
-    Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS_PER_STATEMENT / Math.max(1, columnCount))),
-  );
-}
-
 /**
  * Keeps the last row of each key, in first-seen order: a batch that names the same natural key
  * twice must not reach PostgreSQL, whose `ON CONFLICT DO UPDATE` refuses to touch a row twice in
- * one statement. O(n). Example: `lastByKey([{k:1,v:1},{k:1,v:2}], r => r.k)` → `[{k:1,v:2}]`.
+ * one statement. Returns `rows` itself when no key repeats (the usual case: no copy).
+ * O(n). Example: `lastByKey([{k:1,v:1},{k:1,v:2}], r => r.k)` → `[{k:1,v:2}]`.
  */
-export function lastByKey<T>(rows: readonly T[], keyOf: (row: T) => string): T[] {
+export function lastByKey<T>(rows: readonly T[], keyOf: (row: T) => string): readonly T[] {
   const byKey = new Map<string, T>();
   for (const row of rows) byKey.set(keyOf(row), row);
-  return [...byKey.values()];
+  return byKey.size === rows.length ? rows : [...byKey.values()];
 }
 
 /**
  * Groups rows by the set of columns they define (`undefined` = not given), so each statement writes
  * exactly the columns its rows carry: an absent field leaves the stored value alone, `null` clears
- * it. Imports produce one shape per file, so this is normally a single group. O(n · columns).
+ * it. Imports produce one shape per file, so this is normally a single group. O(n · columns), with
+ * the columns of the first row as the reference order (no per-row sort).
  */
 export function groupByShape(rows: readonly Record<string, unknown>[]): Record<string, unknown>[][] {
+  const first = rows[0];
+  if (first === undefined) return [];
+  const keys = Object.keys(first);
   const groups = new Map<string, Record<string, unknown>[]>();
   for (const row of rows) {
-    const shape = Object.keys(row)
-      .filter((key) => row[key] !== undefined)
-      .sort()
-      .join(',');
+    let shape = '';
+    for (const key of keys) shape += row[key] === undefined ? '0' : '1';
+    // A key outside the first row's (rare: inputs are built from one literal) gets its own group.
+    for (const key in row) if (!(key in first) && row[key] !== undefined) shape += `,${key}`;
     let group = groups.get(shape);
     if (group === undefined) groups.set(shape, (group = []));
     group.push(row);
@@ -82,66 +179,229 @@ export function groupByShape(rows: readonly Record<string, unknown>[]): Record<s
   return [...groups.values()];
 }
 
-/**
- * Upserts `rows` (all of one shape: the same defined columns) into `target.table`, chunked.
- * A colliding row is updated only when one of its updatable columns differs (null-safe
- * comparison: `IS DISTINCT FROM` on PostgreSQL, `IS NOT` on SQLite), so re-writing the same batch
- * changes nothing, not even `updated_at`. Returns the number of rows inserted or changed.
- *
- * O(rows) parameters, ⌈rows / rowsPerStatement⌉ statements.
- * Example: `await upsertShape(db, 'sqlite', customerTarget, [{ workspace_id, id, external_id: 'c1', … }])` → 1.
- */
-export async function upsertShape(
-  db: Executor,
-  dialect: 'sqlite' | 'postgres',
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+/** Statement text by target, columns, returning column and dialect. */
+const statementCache = new WeakMap<UpsertTarget, Map<string, string>>();
+
+/** The SQL text of an upsert of `columns` into `target` (cached). See the file comment. */
+function upsertSql(
+  dialect: DialectName,
   target: UpsertTarget,
-  rows: readonly Record<string, unknown>[],
-): Promise<number> {
-  const first = rows[0];
-  if (first === undefined) return 0;
-  const columns = Object.keys(first).filter((key) => first[key] !== undefined);
+  columns: readonly string[],
+  returning: string | undefined,
+): string {
+  let byKey = statementCache.get(target);
+  if (byKey === undefined) statementCache.set(target, (byKey = new Map()));
+  const key = `${dialect}|${returning ?? ''}|${columns.join(',')}`;
+  const cached = byKey.get(key);
+  if (cached !== undefined) return cached;
+  const types = COLUMN_TYPES[target.table]!;
+  const typeOf = (column: string): ColumnType => {
+    const type = types[column];
+    if (type === undefined) throw new Error(`No column ${target.table}.${column}`);
+    return type;
+  };
+  for (const column of columns) typeOf(column);
+  const source =
+    dialect === 'postgres'
+      ? `select ${columns
+          .map((column) => (typeOf(column) === 'jsonb' ? `${quote(column)}::jsonb` : quote(column)))
+          .join(', ')} from unnest(${columns
+          .map((column, index) => `$${index + 1}::${typeOf(column) === 'jsonb' ? 'text' : typeOf(column)}[]`)
+          .join(', ')}) as source(${columns.map(quote).join(', ')})`
+      : // `where true`: SQLite's documented way to keep `on conflict` from parsing as a join clause.
+        `select ${columns.map((_, index) => `value ->> ${index}`).join(', ')} from json_each(?) where true`;
   const fixed = new Set([...target.conflictColumns, ...target.insertOnlyColumns]);
   const compared = columns.filter((column) => !fixed.has(column) && column !== target.touchColumn);
   const assigned =
     target.touchColumn !== undefined && columns.includes(target.touchColumn)
       ? [...compared, target.touchColumn]
       : compared;
-  const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
-  const distinct = dialect === 'postgres' ? 'is distinct from' : 'is not';
   const table = quote(target.table);
+  const distinct = dialect === 'postgres' ? 'is distinct from' : 'is not';
+  const onConflict =
+    compared.length === 0 || target.insertOnly === true
+      ? 'do nothing'
+      : `do update set ${assigned.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')} where ${compared
+          .map((column) => `${table}.${quote(column)} ${distinct} excluded.${quote(column)}`)
+          .join(' or ')}`;
+  const text = `insert into ${table} (${columns.map(quote).join(', ')}) ${source} on conflict (${target.conflictColumns
+    .map(quote)
+    .join(', ')}) ${onConflict}${returning === undefined ? '' : ` returning ${quote(returning)}`}`;
+  byKey.set(key, text);
+  return text;
+}
 
-  let onConflict: string;
-  if (compared.length === 0 || target.insertOnly === true) {
-    onConflict = 'do nothing';
-  } else {
-    const assignments = assigned.map((column) => `${quote(column)} = excluded.${quote(column)}`);
-    const changed = compared.map(
-      (column) => `${table}.${quote(column)} ${distinct} excluded.${quote(column)}`,
-    );
-    onConflict = `do update set ${assignments.join(', ')} where ${changed.join(' or ')}`;
-  }
-  const head = `insert into ${table} (${columns.map(quote).join(', ')}) values `;
-  const tail = ` on conflict (${target.conflictColumns.map(quote).join(', ')}) ${onConflict}`;
+/** What `upsertRows` did. */
+export interface UpsertRowsResult {
+  /** Rows inserted or changed (an identical re-write counts 0). */
+  readonly written: number;
+  /** With `returning`: that column of every row inserted or changed, in no particular order. */
+  readonly returned: unknown[];
+}
 
-  // The SQL text is assembled here (identifiers quoted, every value a bound parameter) rather than
-  // through Kysely's builder: for thousands of rows the builder's per-value nodes cost more than
-  // the database work. The statement text depends only on the row count, so full chunks repeat it.
+/**
+ * Upserts `rows` into `target.table`: row i holds the values of `columns`, in order (`undefined`
+ * is written as NULL; leave a column out of `columns` to keep stored values). A colliding row is
+ * updated only when one of its updatable columns differs (null-safe: `IS DISTINCT FROM` /
+ * `IS NOT`), so re-writing the same rows changes nothing, not even `updated_at`. The caller removes
+ * repeated keys first (`lastByKey`). `returning` names a column to read back from the rows
+ * inserted or changed (e.g. `message_id`: which events were new).
+ *
+ * O(rows · columns) values in ⌈rows / 5,000⌉ statements.
+ * Example: `await upsertRows(db, 'sqlite', orderTarget, ['workspace_id', 'id', …], [[ws, id, …]])`
+ * → `{ written: 1, returned: [] }`; the same call again → `{ written: 0, … }`.
+ */
+export async function upsertRows(
+  db: Executor,
+  dialect: DialectName,
+  target: UpsertTarget,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  options: { readonly returning?: string } = {},
+): Promise<UpsertRowsResult> {
+  if (rows.length === 0) return { written: 0, returned: [] };
+  const text = upsertSql(dialect, target, columns, options.returning);
   let written = 0;
-  const size = rowsPerStatement(columns.length);
-  for (let start = 0; start < rows.length; start += size) {
-    const chunk = rows.slice(start, start + size);
-    const parameters: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of chunk) {
-      const placeholders: string[] = [];
-      for (const column of columns) {
-        parameters.push(row[column] ?? null);
-        placeholders.push(dialect === 'postgres' ? `$${parameters.length}` : '?');
-      }
-      tuples.push(`(${placeholders.join(', ')})`);
+  const returned: unknown[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const chunk =
+      start === 0 && rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(start, start + ROWS_PER_STATEMENT);
+    const result = await db.executeQuery<Record<string, unknown>>(
+      CompiledQuery.raw(text, rowParameters(dialect, columns.length, chunk)),
+    );
+    if (options.returning === undefined) written += Number(result.numAffectedRows ?? 0n);
+    else {
+      written += result.rows.length;
+      for (const row of result.rows) returned.push(row[options.returning]);
     }
-    const result = await db.executeQuery(CompiledQuery.raw(`${head}${tuples.join(', ')}${tail}`, parameters));
-    written += Number(result.numAffectedRows ?? 0n);
+  }
+  return { written, returned };
+}
+
+/** The parameters carrying `rows`: one JSON text (SQLite) or one array per column (PostgreSQL). */
+function rowParameters(
+  dialect: DialectName,
+  columnCount: number,
+  rows: readonly (readonly unknown[])[],
+): unknown[] {
+  // JSON.stringify writes `undefined` array slots as null, as the statement wants.
+  if (dialect === 'sqlite') return [JSON.stringify(rows)];
+  const columns: unknown[][] = [];
+  for (let column = 0; column < columnCount; column++) {
+    const values = new Array<unknown>(rows.length);
+    for (let index = 0; index < rows.length; index++) values[index] = rows[index]![column] ?? null;
+    columns.push(values);
+  }
+  return columns;
+}
+
+/**
+ * Upserts `rows` (objects, all of one shape: the same defined columns, see `groupByShape`) into
+ * `target.table` through `upsertRows`. Returns the number of rows inserted or changed.
+ *
+ * O(rows · columns). Example: `await upsertShape(db, 'sqlite', customerTarget, [{ workspace_id, id,
+ * external_id: 'c1', … }])` → 1; again → 0.
+ */
+export async function upsertShape(
+  db: Executor,
+  dialect: DialectName,
+  target: UpsertTarget,
+  rows: readonly Record<string, unknown>[],
+): Promise<number> {
+  const first = rows[0];
+  if (first === undefined) return 0;
+  const columns = Object.keys(first).filter((key) => first[key] !== undefined);
+  const values = rows.map((row) => columns.map((column) => row[column]));
+  return (await upsertRows(db, dialect, target, columns, values)).written;
+}
+
+/** `"column" in <the list carried by one parameter>`, for either dialect (parameter `$index` on PostgreSQL). */
+export function inListSql(dialect: DialectName, column: string, index: number): string {
+  return dialect === 'postgres'
+    ? `${quote(column)} = any($${index}::text[])`
+    : `${quote(column)} in (select value from json_each(?))`;
+}
+
+/** The parameter for `inListSql`: a JSON array (SQLite) or an array (PostgreSQL). */
+export function listParameter(dialect: DialectName, values: readonly string[]): unknown {
+  return dialect === 'postgres' ? values : JSON.stringify(values);
+}
+
+/**
+ * Upserts rows whose values may be `undefined` ("not given: keep the stored value"): rows are
+ * grouped by which columns they leave undefined, and each group is written with those columns left
+ * out (so `undefined` keeps, `null` clears). Repeated keys must be removed first. Returns the rows
+ * inserted or changed.
+ *
+ * O(rows · columns); one group (no copying of values) when every row gives the same columns,
+ * which is the import case. Example: rows `[[ws, id, 'c1', undefined]]` over
+ * `['workspace_id', 'id', 'external_id', 'email']` write the first three columns only.
+ */
+export async function upsertSparseRows(
+  db: Executor,
+  dialect: DialectName,
+  target: UpsertTarget,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): Promise<number> {
+  const groups = new Map<string, (readonly unknown[])[]>();
+  for (const row of rows) {
+    let shape = '';
+    for (let column = 0; column < columns.length; column++) shape += row[column] === undefined ? '0' : '1';
+    let group = groups.get(shape);
+    if (group === undefined) groups.set(shape, (group = []));
+    group.push(row);
+  }
+  let written = 0;
+  for (const [shape, group] of groups) {
+    if (!shape.includes('0')) {
+      written += (await upsertRows(db, dialect, target, columns, group)).written;
+      continue;
+    }
+    const kept: number[] = [];
+    for (let column = 0; column < columns.length; column++) if (shape[column] === '1') kept.push(column);
+    written += (
+      await upsertRows(
+        db,
+        dialect,
+        target,
+        kept.map((column) => columns[column]!),
+        group.map((row) => kept.map((column) => row[column])),
+      )
+    ).written;
   }
   return written;
+}
+
+/**
+ * External id → id of the rows of `table` in one workspace whose external id is among
+ * `externalIds` (unknown ones are absent). One query per 5,000 distinct ids, the list travelling as
+ * one parameter. O(n). Example: `await idsByExternalId(db, 'customer', ws, ['c1'])` → `Map { 'c1' => … }`.
+ */
+export async function idsByExternalId(
+  db: Executor,
+  dialect: DialectName,
+  table: 'customer' | 'customer_order' | 'refund' | 'subscription',
+  workspaceId: string,
+  externalIds: readonly string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const distinct = [...new Set(externalIds)];
+  for (let start = 0; start < distinct.length; start += ROWS_PER_STATEMENT) {
+    const chunk = distinct.slice(start, start + ROWS_PER_STATEMENT);
+    const result = await db.executeQuery<{ external_id: string; id: string }>(
+      CompiledQuery.raw(
+        `select "external_id", "id" from ${quote(table)} where "workspace_id" = ${
+          dialect === 'postgres' ? '$1' : '?'
+        } and ${inListSql(dialect, 'external_id', 2)}`,
+        [workspaceId, listParameter(dialect, chunk)],
+      ),
+    );
+    for (const row of result.rows) found.set(row.external_id, row.id);
+  }
+  return found;
 }

@@ -9,7 +9,7 @@ import { createWorkspace, newId } from '../db/index.js';
 import {
   type CustomerInput,
   type OrderInput,
-  rowsPerStatement,
+  ROWS_PER_STATEMENT,
   upsertCustomers,
   upsertEvents,
   upsertOrders,
@@ -186,10 +186,9 @@ describeEachDatabase('customer data upserts', (getDb) => {
   it('chunks batches larger than one statement', async () => {
     const { db } = getDb();
     const workspaceId = await workspace();
-    // 16 columns per customer row → rowsPerStatement(16) = min(2000, ⌊30000 / 16⌋ = 1875) = 1875,
-    // so 4,000 rows take 3 statements.
-    expect(rowsPerStatement(16)).toBe(1875);
-    const rows = Array.from({ length: 4000 }, (_, index) => ({
+    // 5,000 rows a statement (upsert-batch.ts), so 6,000 rows take 2 statements.
+    expect(ROWS_PER_STATEMENT).toBe(5000);
+    const rows = Array.from({ length: 6000 }, (_, index) => ({
       externalId: `c${index}`,
       email: `c${index}@example.com`,
       name: `Customer ${index}`,
@@ -204,8 +203,8 @@ describeEachDatabase('customer data upserts', (getDb) => {
       signedUpAt: T0,
     }));
     const result = await upsertCustomers(db, workspaceId, rows, { now: T0 });
-    expect(result.written).toBe(4000);
-    expect(result.ids.size).toBe(4000);
+    expect(result.written).toBe(6000);
+    expect(result.ids.size).toBe(6000);
     expect((await upsertCustomers(db, workspaceId, rows, { now: T0 + 1 })).written).toBe(0);
   });
 

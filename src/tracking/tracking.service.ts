@@ -6,19 +6,24 @@
  * customer lookup per distinct userId, one multi-row INSERT. The database is only asked about
  * userIds not seen in the last minute.
  */
-import type { Kysely } from 'kysely';
-import { type CustomerInput, ensureCustomers, findCustomer, upsertCustomers } from '../customers/index.js';
+import type { Kysely, Transaction } from 'kysely';
+import {
+  type CustomerInput,
+  type EventInput,
+  ensureCustomers,
+  findCustomer,
+  insertEvents,
+  upsertCustomers,
+} from '../customers/index.js';
+import { newIds } from '../db/ids.js';
 import {
   type Database,
   dialectOf,
   findWorkspaceByWriteKey,
   fromJson,
   isForeignKeyViolation,
-  toJson,
 } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { newIds } from './event-ids.js';
-import { type Executor, insertEvents, type NewEventRow } from './tracking.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
 
 /** One Segment call, normalised (the routes build these from identify/track/batch bodies). */
@@ -77,12 +82,16 @@ export function occurredAt(
   return Number.isFinite(sent) ? occurred + (receivedAt - sent) : occurred;
 }
 
-/** Rows one group commit writes at most (4 INSERTs of 500 rows). */
-const MAX_ROWS_PER_GROUP = 2_000;
+/** A Kysely instance or a transaction from it. */
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Rows one group commit writes at most (one statement per workspace). */
+const MAX_ROWS_PER_GROUP = 5_000;
 
 /** A request's rows waiting for the group commit. */
 interface PendingWrite {
-  readonly rows: readonly NewEventRow[];
+  readonly workspaceId: string;
+  readonly rows: readonly EventInput[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -193,30 +202,30 @@ export class TrackingService {
       if (cached === undefined) unknownUserIds.push(userId);
       else customerIds.set(userId, cached);
     }
-    const rows = toEventRows(workspaceId, messages, customerIds, receivedAt);
-    const needsTransaction = unknownUserIds.length > 0 || hasIdentify || rows.length > 500;
+    const needsTransaction = unknownUserIds.length > 0 || hasIdentify || messages.length > MAX_ROWS_PER_GROUP;
     if (!needsTransaction) {
-      await this.#writeGrouped(rows);
+      await this.#writeGrouped(workspaceId, toEventInputs(messages, customerIds, receivedAt));
       return;
     }
     await this.#db.transaction().execute(async (transaction) => {
       if (unknownUserIds.length > 0) {
         await this.#resolveCustomers(transaction, workspaceId, unknownUserIds, customerIds, receivedAt);
-        for (const row of rows) {
-          if (row.user_id !== null && row.user_id !== undefined)
-            row.customer_id = customerIds.get(row.user_id) ?? null;
-        }
       }
-      const inserted = await insertEvents(transaction, rows, hasIdentify);
+      const rows = toEventInputs(messages, customerIds, receivedAt);
+      const { newMessageIds } = await insertEvents(transaction, workspaceId, rows, {
+        now: receivedAt,
+        reportNew: hasIdentify,
+      });
       if (!hasIdentify) return;
+      const fresh = new Set(newMessageIds);
       const updates: TraitUpdate[] = [];
       for (const [index, message] of messages.entries()) {
         const row = rows[index]!;
-        if (message.type !== 'identify' || row.customer_id == null || !inserted.has(row.message_id!))
-          continue;
-        inserted.delete(row.message_id!); // a messageId repeated within the batch applies once
+        const messageId = row.messageId!;
+        if (message.type !== 'identify' || row.customerId == null || !fresh.has(messageId)) continue;
+        fresh.delete(messageId); // a messageId repeated within the batch applies once
         const { columns, attributes } = mapTraits(message.properties ?? {}, message.context ?? {});
-        updates.push({ customerId: row.customer_id, columns, attributes });
+        updates.push({ customerId: row.customerId, columns, attributes });
       }
       await applyTraits(transaction, workspaceId, updates, receivedAt);
     });
@@ -229,9 +238,9 @@ export class TrackingService {
    * request still waits for its own rows to commit. If a group fails, its requests are retried one
    * by one, so one request's error (e.g. a customer deleted meanwhile) never fails another's.
    */
-  #writeGrouped(rows: readonly NewEventRow[]): Promise<void> {
+  #writeGrouped(workspaceId: string, rows: readonly EventInput[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ rows, resolve, reject });
+      this.#pending.push({ workspaceId, rows, resolve, reject });
       if (this.#activeWriters < this.#maxWriters && this.#pending.length === 1) {
         this.#activeWriters += 1;
         // setImmediate lets the requests already read from the sockets join the group.
@@ -253,14 +262,18 @@ export class TrackingService {
           rowCount += next.rows.length;
         }
         try {
-          if (group.length === 1) await insertEvents(this.#db, group[0]!.rows, false);
+          if (group.length === 1) await insertEvents(this.#db, group[0]!.workspaceId, group[0]!.rows);
           else {
+            // One statement per workspace in the group, all in one transaction.
+            const byWorkspace = new Map<string, EventInput[]>();
+            for (const write of group) {
+              let rows = byWorkspace.get(write.workspaceId);
+              if (rows === undefined) byWorkspace.set(write.workspaceId, (rows = []));
+              for (const row of write.rows) rows.push(row);
+            }
             await this.#db.transaction().execute(async (transaction) => {
-              await insertEvents(
-                transaction,
-                group.flatMap((write) => write.rows),
-                false,
-              );
+              for (const [workspaceId, rows] of byWorkspace)
+                await insertEvents(transaction, workspaceId, rows);
             });
           }
           for (const write of group) write.resolve();
@@ -269,7 +282,7 @@ export class TrackingService {
           else {
             for (const write of group) {
               try {
-                await insertEvents(this.#db, write.rows, false);
+                await insertEvents(this.#db, write.workspaceId, write.rows);
                 write.resolve();
               } catch (error) {
                 write.reject(error);
@@ -356,21 +369,22 @@ function invalidWriteKey(): RetainError {
   return new RetainError('unauthenticated', 'Unknown write key.');
 }
 
-/** Builds the `event` rows, in message order (row i is message i). */
-function toEventRows(
-  workspaceId: string,
+/**
+ * The events of `messages`, in message order (row i is message i). A message without a messageId
+ * gets a fresh UUIDv7 as its messageId, so it is never taken for a duplicate.
+ */
+function toEventInputs(
   messages: readonly TrackingMessage[],
   customerIds: ReadonlyMap<string, string>,
   receivedAt: number,
-): NewEventRow[] {
-  const rows: NewEventRow[] = new Array(messages.length);
-  // One id per row, plus one per message without a messageId.
+): EventInput[] {
+  const rows: EventInput[] = new Array(messages.length);
   const missingMessageIds = messages.reduce(
     (count, message) => count + (message.messageId === undefined ? 1 : 0),
     0,
   );
-  const ids = newIds(messages.length + missingMessageIds, receivedAt);
-  let nextId = messages.length;
+  const freshIds = missingMessageIds === 0 ? [] : newIds(missingMessageIds, receivedAt);
+  let nextId = 0;
   for (const [index, message] of messages.entries()) {
     let name: string;
     let properties: Readonly<Record<string, unknown>> = message.properties ?? {};
@@ -382,16 +396,14 @@ function toEventRows(
     }
     const userId = message.userId ?? null;
     rows[index] = {
-      workspace_id: workspaceId,
-      id: ids[index]!,
-      message_id: message.messageId ?? ids[nextId++]!,
-      customer_id: userId === null ? null : (customerIds.get(userId) ?? null),
-      user_id: userId,
-      anonymous_id: message.anonymousId ?? null,
+      messageId: message.messageId ?? freshIds[nextId++]!,
+      customerId: userId === null ? null : (customerIds.get(userId) ?? null),
+      userId,
+      anonymousId: message.anonymousId ?? null,
       name,
-      properties: toJson(properties),
-      occurred_at: occurredAt(message.timestamp, message.sentAt, receivedAt),
-      received_at: receivedAt,
+      properties,
+      occurredAt: occurredAt(message.timestamp, message.sentAt, receivedAt),
+      receivedAt,
     };
   }
   return rows;
