@@ -157,8 +157,30 @@ export async function ensureCustomers(
   db: Executor,
   workspaceId: string,
   externalIds: readonly string[],
-  options: { readonly now?: number; readonly emails?: ReadonlyMap<string, string | null> } = {},
+  options: EnsureCustomersOptions = {},
 ): Promise<Map<string, string>> {
+  return (await ensureCustomersCounted(db, workspaceId, externalIds, options)).ids;
+}
+
+/** Options of `ensureCustomers`. */
+export interface EnsureCustomersOptions {
+  /** The clock, epoch ms (default `Date.now()`). */
+  readonly now?: number;
+  /** The e-mail to store on a customer created here, by external id (default none). */
+  readonly emails?: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * `ensureCustomers`, also saying how many customers it created (those not stored before).
+ * O(n). Example: `await ensureCustomersCounted(db, ws, ['c1'])` → `{ ids: Map { 'c1' => … }, created: 1 }`;
+ * again → `created: 0`.
+ */
+export async function ensureCustomersCounted(
+  db: Executor,
+  workspaceId: string,
+  externalIds: readonly string[],
+  options: EnsureCustomersOptions = {},
+): Promise<{ readonly ids: Map<string, string>; readonly created: number }> {
   const now = options.now ?? Date.now();
   const unique = [...new Set(externalIds)];
   const ids = newIds(unique.length, now);
@@ -172,14 +194,14 @@ export async function ensureCustomers(
     now,
   ]);
   const dialect = dialectOf(db);
-  await upsertRows(
+  const { written } = await upsertRows(
     db,
     dialect,
     CUSTOMER_STUB_TARGET,
     ['workspace_id', 'id', 'external_id', 'email', 'created_at', 'updated_at'],
     values,
   );
-  return idsByExternalId(db, dialect, 'customer', workspaceId, unique);
+  return { ids: await idsByExternalId(db, dialect, 'customer', workspaceId, unique), created: written };
 }
 
 /** External id → id for the stored customers among `externalIds` (unknown ones are absent). O(n). */
