@@ -65,6 +65,13 @@ describeEachDatabase('imports', (getDb) => {
       ['o2', 'c1', 1250, Date.UTC(2024, 1, 5)],
       ['o3', 'c2', 725, Date.UTC(2024, 0, 20, 10, 30)],
     ]);
+    // The file has no item columns (docs/imports.md): the orders are stored without line items.
+    const items = await db
+      .selectFrom('order_item')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    expect(items).toEqual([]);
 
     const second = await runImport(db, { workspaceId, path, type: 'orders', now: () => 2_000 });
     expect(second.run.status).toBe('succeeded');
