@@ -7,7 +7,7 @@ import { analyticsRoutes } from '../analytics/index.js';
 import { apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
-import { importRoutes } from '../imports/import.routes.js';
+import { importRoutes } from '../imports/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';

@@ -72,6 +72,46 @@ describe('retain start', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain('/api/v1/analytics/retention');
 
+    // An upload is run by the server's own job worker: log in as the demo user, upload, poll.
+    const [, password] = (await waitFor(
+      output,
+      /Demo login: demo@retain\.local \/ (\S+)/,
+    )) as RegExpMatchArray;
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ workspace: 'demo-cdnow', email: 'demo@retain.local', password }),
+    });
+    expect(login.status).toBe(200);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const form = new FormData();
+    form.set('type', 'orders');
+    form.set('format', 'generic');
+    form.set(
+      'file',
+      new Blob([
+        'customer_id,order_id,ordered_at,amount\nnew-1,upload-1,2024-01-05,12.30\nnew-2,upload-2,2024-01-06,4.00\n',
+      ]),
+      'orders.csv',
+    );
+    const upload = await fetch(`${url}/api/v1/imports`, {
+      method: 'POST',
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken },
+      body: form,
+    });
+    expect(upload.status).toBe(202);
+    const { id } = (await upload.json()) as { id: string };
+    let status = 'queued';
+    for (let attempt = 0; attempt < 100 && (status === 'queued' || status === 'running'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const run = (await (
+        await fetch(`${url}/api/v1/imports/${id}`, { headers: { Cookie: cookie } })
+      ).json()) as { status: string };
+      status = run.status;
+    }
+    expect(status).toBe('succeeded');
+
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output()).toContain('Stopped.');

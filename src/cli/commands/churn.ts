@@ -15,8 +15,7 @@ import {
   type FeatureTable,
   type RawColumn,
 } from '../../core/index.js';
-import { formatCsvIssue } from '../../imports/index.js';
-import { readTableCsv, type TableColumnKind, type TableFile } from '../../imports/table-csv.js';
+import { formatCsvIssue, readTableCsv, type TableColumnKind, type TableFile } from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
 import { parseNumberInRange } from '../options.js';
 import { formatFixed, heading, keyValueTable, numberTable } from '../render/model-tables.js';

@@ -24,8 +24,7 @@ import {
   summarizeColumns,
   type TransactionModel,
 } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv } from '../../imports/index.js';
-import { readTableCsv } from '../../imports/table-csv.js';
+import { formatCsvIssue, readOrdersCsv, readTableCsv } from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
 import {
   parseChoice,

@@ -8,13 +8,15 @@
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { type ImportOutcome, type ImportProgress, runImport } from '../../imports/import.service.js';
 import {
   IMPORT_FORMATS,
   IMPORT_TYPES,
   type ImportFormat,
+  type ImportOutcome,
+  type ImportProgress,
   type ImportType,
-} from '../../imports/import.types.js';
+  runImport,
+} from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice } from '../options.js';
 import { resolveWorkspace, withStore } from './workspace.js';

@@ -13,7 +13,7 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../../db/index.js';
-import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../imports/demo-workspace.js';
+import { DEMO_WORKSPACE_SLUG, importJobHandlers, loadDemoWorkspace } from '../../imports/index.js';
 import { type JobHandler, Worker } from '../../jobs/index.js';
 import { buildApp } from '../../server/index.js';
 import { serveApp } from '../../server/serve.js';
@@ -29,10 +29,7 @@ const defaultLog: Log = (line) => process.stdout.write(`${line}\n`);
  * being written does not stop the server from starting.
  */
 export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  const handlers: Record<string, JobHandler> = {};
-  const imports = (await import('../../imports/index.js')) as Record<string, unknown>;
-  Object.assign(handlers, (imports.importJobHandlers as Record<string, JobHandler> | undefined) ?? {});
-  return handlers;
+  return { ...importJobHandlers };
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
