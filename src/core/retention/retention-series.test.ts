@@ -4,7 +4,11 @@ import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js'
 import { type SubscriptionRecord, subscriptionTableFromRecords } from '../data/subscription-table.js';
 import { addLocalDays, type Granularity, PeriodGrid } from '../time/periods.js';
 import { type PeriodRetention, periodRetention, subscriptionPeriodRetention } from './period-retention.js';
-import { retentionSeries, subscriptionRetentionSeries } from './retention-series.js';
+import {
+  retentionSeries,
+  retentionSeriesByCustomer,
+  subscriptionRetentionSeries,
+} from './retention-series.js';
 
 const utc = (iso: string) => Date.parse(`${iso}Z`);
 const DAY = 86_400_000;
@@ -243,6 +247,50 @@ describe('retentionSeries properties (fast-check)', () => {
           ).toEqual(series[middle]);
         },
       ),
+    );
+  });
+});
+
+describe('retentionSeries time-order fast path (fast-check)', () => {
+  it('gives exactly what the grouped path gives, oldest first and newest first', () => {
+    fc.assert(
+      fc.property(
+        scenarioArbitrary,
+        fc.array(
+          fc.record({
+            customer: fc.nat(8),
+            at: instantSpecArbitrary,
+            amountCents: fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -2000, max: -1 })),
+          }),
+          { maxLength: 40 },
+        ),
+        fc.boolean(),
+        (parameters, rows, newestFirst) => {
+          const { timeZone, granularity, windowDays } = parameters;
+          const scenario = buildScenario(
+            timeZone,
+            granularity,
+            parameters.startDayOffset,
+            SPANS[granularity],
+            windowDays,
+          );
+          // Sorted by instant (ties in generated order): the fast path's precondition.
+          const records: OrderRecord[] = rows
+            .map((generated) => ({
+              customerId: `c${generated.customer}`,
+              orderedAt: instantOf(generated.at, scenario),
+              amountCents: generated.amountCents,
+            }))
+            .sort((left, right) => (left.orderedAt as number) - (right.orderedAt as number));
+          if (newestFirst) records.reverse();
+          const table = orderTableFromRecords(records);
+          const { grid } = scenario;
+          expect(retentionSeries(table, { grid, windowDays })).toEqual(
+            retentionSeriesByCustomer(table, { grid, windowDays }),
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -126,14 +126,105 @@ function seriesFromTallies(grid: PeriodGrid, tallies: SeriesTallies): PeriodRete
  */
 export function retentionSeries(orders: OrderTable, options: RetentionSeriesOptions): PeriodRetention[] {
   const { grid } = options;
-  const windowDays = resolveWindowDays(options.windowDays);
-  const periods = grid.count;
-  const boundaries = grid.starts;
-  const windowStarts = new Float64Array(periods + 1);
-  for (let boundary = 0; boundary <= periods; boundary++) {
-    windowStarts[boundary] = addLocalDays(boundaries[boundary]!, -windowDays, grid.timeZone);
-  }
+  const windowStarts = windowStartsOf(grid, resolveWindowDays(options.windowDays));
+  const order = timeOrder(orders.orderedAt, orders.length);
+  const tallies =
+    order === 0
+      ? tallyByCustomer(orders, grid.starts, windowStarts)
+      : tallyInTimeOrder(orders, grid.starts, windowStarts, order);
+  return seriesFromTallies(grid, tallies);
+}
 
+/**
+ * `retentionSeries` through the grouped path whatever the row order (a test pins the time-order
+ * fast path to it). Not part of the public surface.
+ */
+export function retentionSeriesByCustomer(
+  orders: OrderTable,
+  options: RetentionSeriesOptions,
+): PeriodRetention[] {
+  const { grid } = options;
+  const windowStarts = windowStartsOf(grid, resolveWindowDays(options.windowDays));
+  return seriesFromTallies(grid, tallyByCustomer(orders, grid.starts, windowStarts));
+}
+
+/** w_k = b_k − W local days, for every boundary (P + 1 Luxon calls). */
+function windowStartsOf(grid: PeriodGrid, windowDays: number): Float64Array {
+  const windowStarts = new Float64Array(grid.count + 1);
+  for (let boundary = 0; boundary <= grid.count; boundary++) {
+    windowStarts[boundary] = addLocalDays(grid.starts[boundary]!, -windowDays, grid.timeZone);
+  }
+  return windowStarts;
+}
+
+/** 1 when the instants never decrease (oldest first), −1 when they never increase (newest first, as Shopify exports), else 0. O(n), sequential. */
+function timeOrder(instants: Float64Array, length: number): 1 | -1 | 0 {
+  let ascending = true;
+  let descending = true;
+  for (let row = 1; row < length && (ascending || descending); row++) {
+    const step = instants[row]! - instants[row - 1]!;
+    if (step < 0) ascending = false;
+    else if (step > 0) descending = false;
+  }
+  return ascending ? 1 : descending ? -1 : 0;
+}
+
+/**
+ * The fast path for rows in time order (either direction): no grouping, the rows are read
+ * sequentially. Each customer keeps two integers — `markedUpTo` (boundaries below it are counted;
+ * the one just below it is the last boundary they were active at) and their acquisition period —
+ * so each (customer, boundary) pair is counted once, as in `tallyByCustomer`, and "active at b − 1
+ * too" is known when b is counted. Grouping instead reads the rows in customer order, at random.
+ */
+function tallyInTimeOrder(
+  orders: OrderTable,
+  boundaries: Float64Array,
+  windowStarts: Float64Array,
+  direction: 1 | -1,
+): SeriesTallies {
+  const periods = boundaries.length - 1;
+  const tallies = emptyTallies(periods);
+  const { activeCount, retainedCount, newCount, newActiveAtEndCount } = tallies;
+  const markedUpTo = new Int32Array(orders.customerIds.length);
+  const NOT_ACQUIRED = -2;
+  const acquiredIn = new Int32Array(orders.customerIds.length).fill(NOT_ACQUIRED);
+  const { customer, orderedAt, amountCents } = orders;
+  const first = direction === 1 ? 0 : orders.length - 1;
+  const stop = direction === 1 ? orders.length : -1;
+  for (let row = first; row !== stop; row += direction) {
+    if (amountCents[row]! < 0) continue; // a refund: not an order (order-table.ts)
+    const who = customer[row]!;
+    const at = orderedAt[row]!;
+    const from = firstGreater(boundaries, at); // b_k > τ
+    if (acquiredIn[who] === NOT_ACQUIRED) {
+      // Oldest first, so this is the customer's first order: −1 before the grid, P at or after it.
+      acquiredIn[who] = from - 1;
+      if (from - 1 >= 0 && from - 1 < periods) newCount[from - 1]!++;
+    }
+    const to = firstGreater(windowStarts, at) - 1; // w_k ≤ τ
+    const alreadyUpTo = markedUpTo[who]!;
+    const begin = from > alreadyUpTo ? from : alreadyUpTo;
+    if (begin > to) continue;
+    const acquisition = acquiredIn[who]!;
+    for (let boundary = begin; boundary <= to; boundary++) {
+      activeCount[boundary]!++;
+      // Active at the boundary before too: inside this range, or continuing the last one.
+      if (boundary > begin || (boundary === alreadyUpTo && alreadyUpTo > 0)) retainedCount[boundary - 1]!++;
+      if (boundary === acquisition + 1 && acquisition >= 0 && acquisition < periods)
+        newActiveAtEndCount[acquisition]!++;
+    }
+    markedUpTo[who] = to + 1;
+  }
+  return tallies;
+}
+
+/** The general path: rows grouped by customer (`groupRowsByCustomer`), each customer walked once. */
+function tallyByCustomer(
+  orders: OrderTable,
+  boundaries: Float64Array,
+  windowStarts: Float64Array,
+): SeriesTallies {
+  const periods = boundaries.length - 1;
   const tallies = emptyTallies(periods);
   const scratch = new Uint8Array(periods + 1);
   const { offsets, rows } = groupRowsByCustomer(orders, orders.orderedAt);
@@ -162,7 +253,7 @@ export function retentionSeries(orders: OrderTable, options: RetentionSeriesOpti
     }
     tallyCustomer(tallies, scratch, firstMarked, markedUpTo - 1, acquiredIn, periods);
   }
-  return seriesFromTallies(grid, tallies);
+  return tallies;
 }
 
 /**
