@@ -126,6 +126,25 @@ describe('rfm', () => {
     );
   const asOf = 150 * 86_400_000;
 
+  it('gives each score by the literal definition 1 + floor(5 × L(v) / n) (property)', () => {
+    // L(v) counted directly, O(n²): the reference the sort-and-thresholds implementation must equal.
+    const literal = (values: ArrayLike<number>, worse: (other: number, value: number) => boolean) =>
+      Array.from(values, (value) => {
+        let below = 0;
+        for (let j = 0; j < values.length; j++) if (worse(values[j]!, value)) below++;
+        return 1 + Math.floor((5 * below) / values.length);
+      });
+    fc.assert(
+      fc.property(logs, ([rows]) => {
+        const result = rfm(orderTableFromRecords(rows), { asOf, timeZone: 'UTC' });
+        expect(Array.from(result.r)).toEqual(literal(result.recencyDays, (other, value) => other > value));
+        expect(Array.from(result.f)).toEqual(literal(result.frequency, (other, value) => other < value));
+        expect(Array.from(result.m)).toEqual(literal(result.monetaryCents, (other, value) => other < value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('scores in 1–5, equal values alike and better values at least as high (property)', () => {
     fc.assert(
       fc.property(logs, ([rows]) => {

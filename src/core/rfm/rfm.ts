@@ -94,32 +94,31 @@ export interface RfmResult {
   readonly segments: readonly RfmSegmentSummary[];
 }
 
-/** Number of entries of the ascending `sorted` that are < `value` (`strict`) or ≤ `value`. */
-function countBelow(sorted: Float64Array, value: number, strict: boolean): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    const entry = sorted[middle]!;
-    if (entry < value || (!strict && entry === value)) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 /**
  * Scores 1 + floor(5 × L(v) / n), L(v) = number of values strictly worse than v (metrics.md §6):
  * equal values share a score, and the best value gets 5 only if at least n/5 values are worse.
- * One sort, then a binary search per value: O(n log n).
+ *
+ * Why thresholds: score(v) ≥ k + 1 ⇔ L(v) ≥ t_k with t_k = ⌈k·n/5⌉ (k = 1…4), and L(v) ≥ t holds
+ * exactly when v is better than the t-th worst value. So one sort yields four thresholds and each
+ * score is 1 + the number of thresholds the value beats — the definition, not an approximation.
+ * O(n log n) for the (native, typed-array) sort, then four comparisons per value.
  */
 function scores(values: ArrayLike<number>, higherIsBetter: boolean): Uint8Array {
   const count = values.length;
-  const sorted = Float64Array.from(values).sort();
   const result = new Uint8Array(count);
+  if (count === 0) return result;
+  const sorted = Float64Array.from(values).sort();
+  // The t-th worst value: the t-th smallest when higher is better, the t-th largest otherwise.
+  const thresholds = [1, 2, 3, 4].map((k) => {
+    const t = Math.ceil((k * count) / 5);
+    return higherIsBetter ? sorted[t - 1]! : sorted[count - t]!;
+  });
+  const [t1, t2, t3, t4] = thresholds as [number, number, number, number];
   for (let index = 0; index < count; index++) {
     const value = values[index]!;
-    const worse = higherIsBetter ? countBelow(sorted, value, true) : count - countBelow(sorted, value, false);
-    result[index] = 1 + Math.floor((5 * worse) / count);
+    result[index] = higherIsBetter
+      ? 1 + (value > t1 ? 1 : 0) + (value > t2 ? 1 : 0) + (value > t3 ? 1 : 0) + (value > t4 ? 1 : 0)
+      : 1 + (value < t1 ? 1 : 0) + (value < t2 ? 1 : 0) + (value < t3 ? 1 : 0) + (value < t4 ? 1 : 0);
   }
   return result;
 }
