@@ -206,6 +206,7 @@ function cohortReport(
 function summaryRetention(
   options: ReportOptions,
   periods: ReturnType<typeof reportPeriods>,
+  series: RetentionReport['series'],
   compute: (start: number, end: number, label: string) => PeriodRetention,
 ): { retention: RetentionReport['retention']; note?: string } {
   // An explicit --from/--to range is itself the reported period; otherwise the last complete one.
@@ -218,10 +219,9 @@ function summaryRetention(
       note: `The data covers no complete ${periods.period}: choose a shorter --period or give --from and --to.`,
     };
   }
-  const last = periods.completeCount - 1;
-  return {
-    retention: withDates(compute(periods.grid.start(last), periods.grid.end(last), periods.grid.label(last))),
-  };
+  // The series' last row is that period's retention (the series is pinned to the single-period
+  // definition by its property tests), so it is not computed a second time.
+  return { retention: series[periods.completeCount - 1]! };
 }
 
 function dataRange(first: number, last: number, options: ReportOptions): Range {
@@ -245,14 +245,13 @@ export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): 
   const timeZone = options.timeZone ?? 'UTC';
   const notes: string[] = [];
 
-  const summary = summaryRetention(options, periods, (start, end, label) =>
-    periodRetention(orders, { start, end, windowDays, timeZone, label }),
-  );
-  if (summary.note) notes.push(summary.note);
-
   const series = retentionSeries(orders, { grid: periods.grid, windowDays })
     .slice(0, periods.completeCount)
     .map(withDates);
+  const summary = summaryRetention(options, periods, series, (start, end, label) =>
+    periodRetention(orders, { start, end, windowDays, timeZone, label }),
+  );
+  if (summary.note) notes.push(summary.note);
 
   const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
   const matrix = orderCohorts(orders, cohortOptions);
@@ -336,13 +335,13 @@ export function analyzeSubscriptions(
   const timeZone = options.timeZone ?? 'UTC';
   const notes: string[] = [];
 
-  const summary = summaryRetention(options, periods, (start, end, label) =>
-    subscriptionPeriodRetention(subscriptions, { start, end, label }),
-  );
-  if (summary.note) notes.push(summary.note);
   const series = subscriptionRetentionSeries(subscriptions, { grid: periods.grid })
     .slice(0, periods.completeCount)
     .map(withDates);
+  const summary = summaryRetention(options, periods, series, (start, end, label) =>
+    subscriptionPeriodRetention(subscriptions, { start, end, label }),
+  );
+  if (summary.note) notes.push(summary.note);
 
   const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
   const matrix = subscriptionCohorts(subscriptions, cohortOptions);
