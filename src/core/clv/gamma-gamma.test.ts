@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCdnowSummary } from '../../../test/support/fixtures.js';
-import { GammaGamma, gammaGammaLogLikelihood } from './gamma-gamma.js';
+import { GammaGamma, gammaGammaLogLikelihood, preparedLogLikelihood, prepareSpend } from './gamma-gamma.js';
 
 describe('GammaGamma.fit on CDNOW', () => {
   const summary = loadCdnowSummary();
@@ -212,6 +212,36 @@ describe('GammaGamma.fit behaviour', () => {
         },
       ),
       { numRuns: 8 },
+    );
+  });
+});
+
+describe('the fit kernel (prepared sums per frequency)', () => {
+  it('equals the per-row log-likelihood and gradient at any parameters (property)', () => {
+    const cdnow = loadCdnowSummary();
+    const columns = {
+      length: cdnow.length,
+      frequency: cdnow.frequency,
+      monetary: cdnow.monetary!,
+      weight: undefined,
+    };
+    const prepared = prepareSpend(columns);
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.05, max: 50, noNaN: true }),
+        fc.double({ min: 0.05, max: 50, noNaN: true }),
+        fc.double({ min: 0.05, max: 500, noNaN: true }),
+        (p, q, gamma) => {
+          const expectedGradient = new Float64Array(3);
+          const expected = gammaGammaLogLikelihood({ p, q, gamma }, cdnow, expectedGradient);
+          const gradient = new Float64Array(3);
+          const actual = preparedLogLikelihood(p, q, gamma, prepared, gradient);
+          const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+          expect(close(actual, expected)).toBe(true);
+          for (let k = 0; k < 3; k++) expect(close(gradient[k]!, expectedGradient[k]!)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
