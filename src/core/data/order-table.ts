@@ -50,7 +50,8 @@ export function customerCount(table: { readonly customerIds: readonly string[] }
 
 /** Parses an instant given as a Date, epoch ms or an ISO string that carries its offset. */
 export function toInstant(value: Date | number | string, what = 'instant'): number {
-  const millis = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : parseZonedIso(value);
+  const millis =
+    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : parseZonedIso(value);
   if (!Number.isFinite(millis)) throw new RangeError(`Invalid ${what}: ${String(value)}`);
   return millis;
 }
@@ -72,7 +73,10 @@ export class OrderTableBuilder {
   private customerColumn: Int32Array;
   private orderedAtColumn: Float64Array;
   private amountColumn: Float64Array;
-  private readonly attributeBuilders = new Map<string, { index: Map<string, number>; labels: string[]; codes: Int32Array }>();
+  private readonly attributeBuilders = new Map<
+    string,
+    { index: Map<string, number>; labels: string[]; codes: Int32Array }
+  >();
   private size = 0;
 
   constructor(initialCapacity = 1024) {
@@ -89,7 +93,11 @@ export class OrderTableBuilder {
   /** Declares an attribute column before rows are added (rows added earlier get `''`). */
   addAttribute(name: string): void {
     if (this.attributeBuilders.has(name)) return;
-    this.attributeBuilders.set(name, { index: new Map([['', 0]]), labels: [''], codes: new Int32Array(this.customerColumn.length) });
+    this.attributeBuilders.set(name, {
+      index: new Map([['', 0]]),
+      labels: [''],
+      codes: new Int32Array(this.customerColumn.length),
+    });
   }
 
   /** Dense index of a customer id, interning it if new. */
@@ -104,7 +112,12 @@ export class OrderTableBuilder {
   }
 
   /** Appends one row; `attributes` values for declared attribute columns (missing → `''`). */
-  add(customerId: string, orderedAt: number, amountCents: number, attributes?: Readonly<Record<string, string>>): void {
+  add(
+    customerId: string,
+    orderedAt: number,
+    amountCents: number,
+    attributes?: Readonly<Record<string, string>>,
+  ): void {
     this.addIndexed(this.customerOf(customerId), orderedAt, amountCents);
     if (attributes) {
       for (const [name, value] of Object.entries(attributes)) this.setAttribute(this.size - 1, name, value);
@@ -143,7 +156,8 @@ export class OrderTableBuilder {
     this.customerColumn = grow(this.customerColumn, (n) => new Int32Array(n));
     this.orderedAtColumn = grow(this.orderedAtColumn, (n) => new Float64Array(n));
     this.amountColumn = grow(this.amountColumn, (n) => new Float64Array(n));
-    for (const builder of this.attributeBuilders.values()) builder.codes = grow(builder.codes, (n) => new Int32Array(n));
+    for (const builder of this.attributeBuilders.values())
+      builder.codes = grow(builder.codes, (n) => new Int32Array(n));
   }
 
   /** The finished table (columns trimmed to length; the builder must not be used afterwards). */
@@ -173,7 +187,9 @@ export function orderTableFromRecords(records: readonly OrderRecord[]): OrderTab
   records.forEach((record, index) => {
     const orderedAt = toInstant(record.orderedAt, `orderedAt of order ${index}`);
     if (!Number.isSafeInteger(record.amountCents)) {
-      throw new RangeError(`amountCents of order ${index} must be an integer number of cents, got ${record.amountCents}`);
+      throw new RangeError(
+        `amountCents of order ${index} must be an integer number of cents, got ${record.amountCents}`,
+      );
     }
     builder.add(record.customerId, orderedAt, record.amountCents, record.attributes);
   });
@@ -190,11 +206,14 @@ export interface RowsByCustomer {
   readonly rows: Int32Array;
 }
 
-export function groupRowsByCustomer(table: {
-  readonly length: number;
-  readonly customer: Int32Array;
-  readonly customerIds: readonly string[];
-}, timeColumn: Float64Array): RowsByCustomer {
+export function groupRowsByCustomer(
+  table: {
+    readonly length: number;
+    readonly customer: Int32Array;
+    readonly customerIds: readonly string[];
+  },
+  timeColumn: Float64Array,
+): RowsByCustomer {
   const customers = table.customerIds.length;
   const offsets = new Int32Array(customers + 1);
   for (let i = 0; i < table.length; i++) offsets[table.customer[i]! + 1]!++;

@@ -42,7 +42,12 @@ export interface SubscriptionRecord {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
-const INTERVALS_PER_YEAR: Readonly<Record<BillingInterval, number>> = { day: 365, week: 52, month: 12, year: 1 };
+const INTERVALS_PER_YEAR: Readonly<Record<BillingInterval, number>> = {
+  day: 365,
+  week: 52,
+  month: 12,
+  year: 1,
+};
 
 /** The yearly value in cents of a price of `amountCents` every `intervalCount` `interval`s. */
 export function annualizedCents(amountCents: number, interval: BillingInterval, intervalCount = 1): number {
@@ -63,9 +68,11 @@ export function subscriptionTableFromRecords(records: readonly SubscriptionRecor
   const annualCents = new Float64Array(length);
   const subscriptionIds: string[] = [];
   const attributeNames = new Set<string>();
-  for (const record of records) for (const name of Object.keys(record.attributes ?? {})) attributeNames.add(name);
+  for (const record of records)
+    for (const name of Object.keys(record.attributes ?? {})) attributeNames.add(name);
   const attributes = new Map<string, { labels: string[]; index: Map<string, number>; codes: Int32Array }>();
-  for (const name of attributeNames) attributes.set(name, { labels: [''], index: new Map([['', 0]]), codes: new Int32Array(length) });
+  for (const name of attributeNames)
+    attributes.set(name, { labels: [''], index: new Map([['', 0]]), codes: new Int32Array(length) });
 
   records.forEach((record, row) => {
     let index = customerIndex.get(record.customerId);
@@ -82,7 +89,9 @@ export function subscriptionTableFromRecords(records: readonly SubscriptionRecor
         : toInstant(record.endedAt, `endedAt of subscription ${row}`);
     if (endedAt[row]! < startedAt[row]!) throw new RangeError(`Subscription ${row} ends before it starts`);
     if (!Number.isSafeInteger(record.amountCents) || record.amountCents < 0) {
-      throw new RangeError(`amountCents of subscription ${row} must be a non-negative integer, got ${record.amountCents}`);
+      throw new RangeError(
+        `amountCents of subscription ${row} must be a non-negative integer, got ${record.amountCents}`,
+      );
     }
     annualCents[row] = annualizedCents(record.amountCents, record.interval, record.intervalCount ?? 1);
     subscriptionIds.push(record.subscriptionId);
@@ -106,6 +115,8 @@ export function subscriptionTableFromRecords(records: readonly SubscriptionRecor
     annualCents,
     customerIds,
     subscriptionIds,
-    attributes: new Map([...attributes].map(([name, column]) => [name, { labels: column.labels, codes: column.codes }])),
+    attributes: new Map(
+      [...attributes].map(([name, column]) => [name, { labels: column.labels, codes: column.codes }]),
+    ),
   };
 }

@@ -203,7 +203,7 @@ function tallyInTimeOrder(
     }
     const to = firstGreater(windowStarts, at) - 1; // w_k ≤ τ
     const alreadyUpTo = markedUpTo[who]!;
-    const begin = from > alreadyUpTo ? from : alreadyUpTo;
+    const begin = Math.max(from, alreadyUpTo);
     if (begin > to) continue;
     const acquisition = acquiredIn[who]!;
     for (let boundary = begin; boundary <= to; boundary++) {
