@@ -109,10 +109,7 @@ export class CohortEngine {
     this.measure = options.measure;
     this.slotCount = slotCount;
     this.slotOfCustomer = slotOfCustomer;
-    let completeCount = 0;
-    // Ends ascend, so the complete periods are a prefix of the grid.
-    while (completeCount < grid.count && grid.isComplete(completeCount, options.dataEnd)) completeCount++;
-    this.completeCount = completeCount;
+    this.completeCount = completePeriodCount(grid, options.dataEnd);
     const cells = this.width * this.width;
     this.sizeDifference = new Float64Array(slotCount * this.width);
     this.activityDifference = new Float64Array(slotCount * cells);
@@ -363,61 +360,94 @@ export class CohortEngine {
     activity: Float64Array,
     revenue: Float64Array,
   ): CohortMatrix {
-    const periodCount = this.periodCount;
-    const width = this.width;
-    const completeCount = this.completeCount;
     this.integrate(activity);
     this.integrate(revenue);
-    const averageSizes = new Array<number>(periodCount).fill(0);
-    const averageCounts = new Array<number>(periodCount).fill(0);
-    const rows: CohortRow[] = [];
+    const sizes = new Float64Array(this.periodCount);
     let size = 0;
-    for (let cohort = 0; cohort < periodCount; cohort++) {
+    for (let cohort = 0; cohort < this.periodCount; cohort++) {
       size += sizeDifference[cohort]!;
-      const cellCount = periodCount - cohort;
-      const counts = new Array<number | null>(cellCount);
-      const rates = new Array<number | null>(cellCount);
-      const revenueCents = new Array<number | null>(cellCount);
-      for (let offset = 0; offset < cellCount; offset++) {
-        const period = cohort + offset;
-        if (period >= completeCount) {
-          counts[offset] = null;
-          rates[offset] = null;
-          revenueCents[offset] = null;
-          continue;
-        }
-        const count = activity[cohort * width + period]!;
-        counts[offset] = count;
-        rates[offset] = size === 0 ? null : (count / size) * 100;
-        // `+ 0` turns a −0 (cancelled differences) into 0.
-        revenueCents[offset] = revenue[cohort * width + period]! / revenueDivisor + 0;
-        averageSizes[offset]! += size;
-        averageCounts[offset]! += count;
-      }
-      rows.push({
-        cohort: this.grid.label(cohort),
-        start: this.grid.start(cohort),
-        size,
-        counts,
-        rates,
-        revenueCents,
-      });
+      sizes[cohort] = size;
     }
-    return {
-      granularity: this.grid.granularity,
-      kind: this.kind,
-      measure: this.measure,
-      mode,
-      rows,
-      average: {
-        sizes: averageSizes,
-        counts: averageCounts,
-        rates: averageSizes.map((total, offset) =>
-          total === 0 ? null : (averageCounts[offset]! / total) * 100,
-        ),
-      },
-    };
+    return cohortMatrixFromCells(
+      { grid: this.grid, kind: this.kind, measure: this.measure, mode, completeCount: this.completeCount },
+      { sizes, activity, revenue, width: this.width, revenueDivisor },
+    );
   }
+}
+
+/** The number of leading grid periods that are complete at `dataEnd` (ends ascend, so a prefix). */
+export function completePeriodCount(grid: PeriodGrid, dataEnd: number): number {
+  let completeCount = 0;
+  while (completeCount < grid.count && grid.isComplete(completeCount, dataEnd)) completeCount++;
+  return completeCount;
+}
+
+/**
+ * Assembles a `CohortMatrix` from per-cohort sizes and cells: cell (c, q) — members of cohort c
+ * active in period q, and their revenue — at `c × width + q`. Cells of periods ≥ `completeCount`
+ * become `null`; the average row sums sizes and counts over the complete cells of each k.
+ * Shared by the engine and the first-time fast path so that both assemble matrices identically.
+ */
+export function cohortMatrixFromCells(
+  shape: {
+    readonly grid: PeriodGrid;
+    readonly kind: CohortKind;
+    readonly measure: CohortMeasure;
+    readonly mode: CohortMatrix['mode'];
+    readonly completeCount: number;
+  },
+  cells: {
+    readonly sizes: Float64Array;
+    readonly activity: Float64Array;
+    readonly revenue: Float64Array;
+    readonly width: number;
+    readonly revenueDivisor: number;
+  },
+): CohortMatrix {
+  const { grid, completeCount } = shape;
+  const { sizes, activity, revenue, width, revenueDivisor } = cells;
+  const periodCount = grid.count;
+  const averageSizes = new Array<number>(periodCount).fill(0);
+  const averageCounts = new Array<number>(periodCount).fill(0);
+  const rows: CohortRow[] = [];
+  for (let cohort = 0; cohort < periodCount; cohort++) {
+    const size = sizes[cohort]!;
+    const cellCount = periodCount - cohort;
+    const counts = new Array<number | null>(cellCount);
+    const rates = new Array<number | null>(cellCount);
+    const revenueCents = new Array<number | null>(cellCount);
+    for (let offset = 0; offset < cellCount; offset++) {
+      const period = cohort + offset;
+      if (period >= completeCount) {
+        counts[offset] = null;
+        rates[offset] = null;
+        revenueCents[offset] = null;
+        continue;
+      }
+      const count = activity[cohort * width + period]!;
+      counts[offset] = count;
+      rates[offset] = size === 0 ? null : (count / size) * 100;
+      // `+ 0` turns a −0 (cancelled differences) into 0.
+      revenueCents[offset] = revenue[cohort * width + period]! / revenueDivisor + 0;
+      averageSizes[offset]! += size;
+      averageCounts[offset]! += count;
+    }
+    rows.push({ cohort: grid.label(cohort), start: grid.start(cohort), size, counts, rates, revenueCents });
+  }
+  return {
+    granularity: grid.granularity,
+    kind: shape.kind,
+    measure: shape.measure,
+    mode: shape.mode,
+    rows,
+    average: {
+      sizes: averageSizes,
+      counts: averageCounts,
+      rates: averageSizes.map((total, offset) =>
+        total === 0 ? null : (averageCounts[offset]! / total) * 100,
+      ),
+    },
+  };
 }
 
 /** Cells per breakdown pass: bounds the memory of the per-value matrices (16 bytes a cell). */
