@@ -11,8 +11,11 @@ import { listWorkspaces, migrateToLatest, openDatabase } from '../../src/db/inde
 
 const ENTRY = join(import.meta.dirname, 'start-entry.ts');
 const directories: string[] = [];
+const children: ChildProcess[] = [];
 
 afterEach(() => {
+  // A failed assertion must not leave a server running: stop every child this file started.
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
 
@@ -21,6 +24,7 @@ function launch(command: string, databaseUrl: string): { child: ChildProcess; ou
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     text += chunk.toString();
