@@ -44,10 +44,15 @@ async function generate(path: string): Promise<void> {
   const span = Date.UTC(2025, 0, 1) - start;
   const countries = ['US', 'FR', 'DE', 'GB', 'JP', 'BR', 'IN', 'CA'];
   const out = createWriteStream(path);
+  let failure: Error | undefined;
+  out.on('error', (error) => {
+    failure = error;
+  });
   const write = (text: string) =>
     new Promise<void>((resolve, reject) => {
-      if (out.write(text)) resolve();
-      else out.once('drain', resolve).once('error', reject);
+      if (failure) reject(failure);
+      else if (out.write(text)) resolve();
+      else out.once('drain', resolve);
     });
   await write('customer_id,order_id,ordered_at,amount,country\n');
   let customers = 0;
