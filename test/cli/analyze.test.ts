@@ -152,6 +152,26 @@ describe('retain analyze options', () => {
   });
 });
 
+describe('retain analyze reports what it read and left out', () => {
+  it('lists the Shopify orders left out, by reason', async () => {
+    expect(await run(fixture('csv/shopify-orders.csv'), '--json')).toBe(0);
+    const { input } = JSON.parse(stdout);
+    // The fixture (test/fixtures/csv/README.md) has one refunded order, one voided order and one
+    // POS sale without an e-mail; four orders remain.
+    expect(input).toMatchObject({ file: 'shopify-orders.csv', format: 'shopify', rows: 4 });
+    expect(input.skipped).toEqual(
+      expect.arrayContaining([
+        { reason: 'refunded', count: 1 },
+        { reason: 'voided', count: 1 },
+        { reason: 'no customer email', count: 1 },
+      ]),
+    );
+    stdout = '';
+    expect(await run(fixture('csv/shopify-orders.csv'))).toBe(0);
+    expect(stdout).toContain('Left out on purpose:');
+  });
+});
+
 describe('retain analyze on bad input', () => {
   it('names the file, line and column, exits 2 and prints no result', async () => {
     expect(await run(fixture('csv/bad-values.csv'))).toBe(2);

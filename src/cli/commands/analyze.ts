@@ -70,6 +70,14 @@ export function registerAnalyze(program: Command): void {
     });
 }
 
+/** What was read: the layout found, the rows analysed, and the rows left out on purpose, by reason. */
+export interface AnalyzedInput {
+  readonly file: string;
+  readonly format: string;
+  readonly rows: number;
+  readonly skipped: readonly { readonly reason: string; readonly count: number }[];
+}
+
 /** Runs the command and returns what it prints; throws `CliError` on bad input. */
 export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<string> {
   const timeZone = parseTimeZone(flags.tz);
@@ -105,21 +113,31 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
   };
 
   let report: RetentionReport;
-  let rows: number;
+  let input: AnalyzedInput;
   try {
     if (mode === 'subscription') {
       const format = parseChoice(flags.format, '--format', ['auto', 'generic', 'stripe'] as const);
       const read = await readSubscriptionsCsv(file, { ...readOptions, format });
       progress?.stop();
       if (!read.ok) throw new CliError(read.error.map(formatCsvIssue).join('\n'));
-      rows = read.value.rows;
+      input = {
+        file: basename(file),
+        format: read.value.format,
+        rows: read.value.rows,
+        skipped: read.value.skipped,
+      };
       report = analyzeSubscriptions(read.value.table, options);
     } else {
       const format = parseChoice(flags.format, '--format', ['auto', 'generic', 'shopify'] as const);
       const read = await readOrdersCsv(file, { ...readOptions, format });
       progress?.stop();
       if (!read.ok) throw new CliError(read.error.map(formatCsvIssue).join('\n'));
-      rows = read.value.rows;
+      input = {
+        file: basename(file),
+        format: read.value.format,
+        rows: read.value.rows,
+        skipped: read.value.skipped,
+      };
       report = analyzeOrders(read.value.table, options);
     }
   } catch (error) {
@@ -129,8 +147,8 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
     throw error;
   }
 
-  if (flags.json) return `${JSON.stringify(report, null, 2)}\n`;
-  return renderReport(report, { file: basename(file), rows });
+  if (flags.json) return `${JSON.stringify({ input, ...report }, null, 2)}\n`;
+  return renderReport(report, input);
 }
 
 function progressBar(

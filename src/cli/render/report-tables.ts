@@ -84,12 +84,24 @@ function cohortTable(
 }
 
 /** The whole report as text. */
-export function renderReport(report: RetentionReport, source: { file: string; rows: number }): string {
+export function renderReport(
+  report: RetentionReport,
+  source: {
+    file: string;
+    format: string;
+    rows: number;
+    skipped: readonly { reason: string; count: number }[];
+  },
+): string {
   const out: string[] = [];
   out.push(
-    `${heading('Retain')} — ${source.file}: ${formatInteger(source.rows)} rows, ${report.mode} mode, ` +
+    `${heading('Retain')} — ${source.file} (${source.format}): ${formatInteger(source.rows)} rows, ${report.mode} mode, ` +
       `time zone ${report.timeZone}, data ${report.dataStart.slice(0, 10)} → ${report.dataEnd.slice(0, 10)}`,
   );
+  if (source.skipped.length > 0) {
+    const reasons = source.skipped.map((skip) => `${formatInteger(skip.count)} ${skip.reason}`).join('; ');
+    out.push(`Left out on purpose: ${reasons}.`);
+  }
 
   if (report.retention) {
     const r = report.retention;
