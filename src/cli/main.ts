@@ -31,6 +31,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`retain: ${error.message}\n`);
       return error.exitCode;
     }
-    throw error;
+    // Anything else is unexpected: one readable line, the stack only when asked for.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`retain: ${message}\n`);
+    if (process.env.RETAIN_DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+    else process.stderr.write('(set RETAIN_DEBUG=1 to see where it happened)\n');
+    return 1;
   }
 }
