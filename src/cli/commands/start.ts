@@ -57,7 +57,7 @@ async function loadDemoOnFirstRun(db: Kysely<Database>, log: Log): Promise<void>
   const demo = await loadDemoWorkspace(db, { now: Date.now() });
   log(
     demo.adminPassword === undefined
-      ? `Demo login: ${demo.adminEmail} (its password was printed on first run)`
+      ? `Demo login: ${demo.adminEmail} (its password was printed on first run; to add your own: retain user create --workspace ${DEMO_WORKSPACE_SLUG} --email you@example.com --role owner)`
       : `Demo login: ${demo.adminEmail} / ${demo.adminPassword}`,
   );
 }
