@@ -3,30 +3,27 @@
  * `DATABASE_URL` naming a real temporary SQLite file or PostgreSQL schema, output captured, and
  * what they print checked against the API (a printed key must open the API; a revoked one not).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runUserCreate } from '../../src/cli/commands/user.js';
-import { main } from '../../src/cli/main.js';
 import { findWorkspaceByWriteKey } from '../../src/db/index.js';
 import { buildApp } from '../../src/server/index.js';
+import { runRetain } from '../support/cli.js';
 import { describeEachDatabase } from '../support/databases.js';
 
+// What the runs of the current test printed, in order (tests reset them to look at one run).
 let stdout = '';
 let stderr = '';
 beforeEach(() => {
   stdout = '';
   stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
 });
-afterEach(() => vi.restoreAllMocks());
 
-const retain = (...args: string[]) => main(['node', 'retain', ...args]);
+async function retain(...args: string[]): Promise<number> {
+  const result = await runRetain(...args);
+  stdout += result.stdout;
+  stderr += result.stderr;
+  return result.code;
+}
 
 describeEachDatabase('retain workspace, user and key', (getDb) => {
   const previousUrl = process.env.DATABASE_URL;

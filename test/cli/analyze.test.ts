@@ -4,29 +4,26 @@
  * independent awk computation (the command is quoted beside each assertion).
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runRetain } from '../support/cli.js';
 
 const sample = fileURLToPath(new URL('../../samples/cdnow-orders.csv', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
+// What the runs of the current test printed, in order (tests reset them to look at one run).
 let stdout = '';
 let stderr = '';
 beforeEach(() => {
   stdout = '';
   stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
 });
-afterEach(() => vi.restoreAllMocks());
 
-const run = (...args: string[]) => main(['node', 'retain', 'analyze', ...args]);
+async function run(...args: string[]): Promise<number> {
+  const result = await runRetain('analyze', ...args);
+  stdout += result.stdout;
+  stderr += result.stderr;
+  return result.code;
+}
 
 describe('retain analyze on the bundled CDNOW sample', () => {
   it('reports the last complete quarter and its decomposition (--json)', async () => {

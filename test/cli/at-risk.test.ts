@@ -3,8 +3,9 @@
  * the purchases up to that day only, then judged against who bought nothing afterwards.
  */
 import { describe, expect, it } from 'vitest';
+import { runRetain } from '../support/cli.js';
 import { loadCdnowSampleTransactions } from '../support/fixtures.js';
-import { cdnowOrdersCsv, runRetain } from './model-cli-support.js';
+import { cdnowOrdersCsv } from './model-cli-support.js';
 
 describe('retain at-risk on CDNOW (as of 1997-09-30)', () => {
   const orders = cdnowOrdersCsv();

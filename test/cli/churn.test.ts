@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auc } from '../../src/core/index.js';
 import { buildCdnowChurnCsv } from '../fixtures/churn/build-cdnow-churn.js';
+import { runRetain } from '../support/cli.js';
 import {
   fixturePath,
   loadCdnowSampleTransactions,
   loadSummaryCsv,
   readFixture,
 } from '../support/fixtures.js';
-import { runRetain, scratch } from './model-cli-support.js';
+import { scratch } from './model-cli-support.js';
 
 const table = fixturePath('churn/cdnow-churn.csv');
 

@@ -3,8 +3,9 @@
  * Hardie & Lee 2005; lifetimes) and an independent count of the holdout purchases.
  */
 import { describe, expect, it } from 'vitest';
+import { runRetain } from '../support/cli.js';
 import { fixturePath, loadCdnowSampleTransactions } from '../support/fixtures.js';
-import { cdnowOrdersCsv, runRetain, scratchFile } from './model-cli-support.js';
+import { cdnowOrdersCsv, scratchFile } from './model-cli-support.js';
 
 /** Same value to 3 significant figures. */
 function expectSignificant(actual: number, published: number): void {

@@ -2,30 +2,28 @@
  * `retain customer export|erase` as a user runs them: `main()` with `DATABASE_URL` naming a real
  * temporary SQLite file or PostgreSQL schema, output captured.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/index.js';
-import { main } from '../../src/cli/main.js';
 import { upsertCustomers, upsertEvents, upsertOrders } from '../../src/customers/index.js';
 import { createWorkspace, newId } from '../../src/db/index.js';
+import { runRetain } from '../support/cli.js';
 import { describeEachDatabase } from '../support/databases.js';
 
+// What the runs of the current test printed, in order (tests reset them to look at one run).
 let stdout = '';
 let stderr = '';
 beforeEach(() => {
   stdout = '';
   stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
 });
-afterEach(() => vi.restoreAllMocks());
 
-const retain = (...args: string[]) => main(['node', 'retain', 'customer', ...args]);
+async function retain(...args: string[]): Promise<number> {
+  const result = await runRetain('customer', ...args);
+  stdout += result.stdout;
+  stderr += result.stderr;
+  return result.code;
+}
+
 const JAN_5 = Date.UTC(2024, 0, 5);
 
 describeEachDatabase('retain customer export|erase', (getDb) => {

@@ -1,40 +1,11 @@
 /**
- * Helpers for the model command tests: run `main()` with stdout/stderr captured, and the CDNOW
- * sample transaction log converted to Retain's generic order CSV.
+ * Helpers for the model command tests: scratch files and the CDNOW sample transaction log
+ * converted to Retain's generic order CSV (commands are run with `runRetain`, test/support/cli.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { loadCdnowSampleTransactions } from '../support/fixtures.js';
-
-export interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `retain <args>` in-process and returns its exit code and output. */
-export async function runRetain(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'retain', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 export const scratch = mkdtempSync(join(tmpdir(), 'retain-models-'));
 

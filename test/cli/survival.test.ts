@@ -2,7 +2,8 @@
  * `retain survival` on a hand-worked Kaplan–Meier example with censoring (durations in days).
  */
 import { describe, expect, it } from 'vitest';
-import { runRetain, scratchFile } from './model-cli-support.js';
+import { runRetain } from '../support/cli.js';
+import { scratchFile } from './model-cli-support.js';
 
 // As of 2024-03-01 inclusive (the censoring instant is 2024-03-02 00:00 UTC):
 //   a pro   2024-01-01 → 01-11  churned at 10 days

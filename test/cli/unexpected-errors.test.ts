@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runRetain } from '../support/cli.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'retain-unexpected-'));
 
 afterEach(() => {
-  vi.restoreAllMocks();
   vi.unstubAllEnvs();
   rmSync(directory, { recursive: true, force: true });
 });
@@ -27,19 +26,15 @@ it('prints one line for an error the command did not expect, and the stack only 
     .run('999_from_the_future', new Date(0).toISOString());
   store.close();
 
-  let stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
   vi.stubEnv('DATABASE_URL', `sqlite:${path}`);
   vi.stubEnv('RETAIN_DEBUG', '');
-  expect(await main(['node', 'retain', 'workspace', 'list'])).toBe(1);
-  expect(stderr).toMatch(/^retain: .*999_from_the_future/);
-  expect(stderr).not.toMatch(/\n\s+at /);
+  const plain = await runRetain('workspace', 'list');
+  expect(plain.code).toBe(1);
+  expect(plain.stderr).toMatch(/^retain: .*999_from_the_future/);
+  expect(plain.stderr).not.toMatch(/\n\s+at /);
 
-  stderr = '';
   vi.stubEnv('RETAIN_DEBUG', '1');
-  expect(await main(['node', 'retain', 'workspace', 'list'])).toBe(1);
-  expect(stderr).toMatch(/\n\s+at /);
+  const debug = await runRetain('workspace', 'list');
+  expect(debug.code).toBe(1);
+  expect(debug.stderr).toMatch(/\n\s+at /);
 });
