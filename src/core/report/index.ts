@@ -1,6 +1,11 @@
 export {
   analyzeOrders,
   analyzeSubscriptions,
+  assembleOrderReport,
+  ORDER_REPORT_PARTS,
+  type OrderReportPart,
+  type OrderReportParts,
+  orderReportParts,
   type ReportClv,
   type ReportCohortRow,
   type ReportCohorts,

@@ -229,8 +229,32 @@ function dataRange(first: number, last: number, options: ReportOptions): Range {
   return { dataStart: first, dataEnd, rangeStart: options.from ?? first };
 }
 
-/** The full report for a table of orders (transactional mode). */
-export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): RetentionReport {
+/**
+ * The parts of an order report that are computed separately: each is one or two passes over the
+ * table and depends on no other part, so they can run on different threads (the CLI runs them on
+ * two) and an API endpoint can compute only the one it returns. `analyzeOrders` computes them all.
+ */
+export const ORDER_REPORT_PARTS = ['retention', 'cohorts', 'orders', 'rfm', 'clv'] as const;
+export type OrderReportPart = (typeof ORDER_REPORT_PARTS)[number];
+
+/**
+ * Computed parts of an order report, by name: plain data (numbers, strings, arrays), so a part can
+ * be posted between threads as is. `retention` holds the summary, the series and its note.
+ */
+export interface OrderReportParts {
+  readonly retention?: {
+    readonly retention: RetentionReport['retention'];
+    readonly series: RetentionReport['series'];
+    readonly notes: readonly string[];
+  };
+  readonly cohorts?: ReportCohorts;
+  readonly orders?: ReportOrders;
+  readonly rfm?: ReportRfm;
+  readonly clv?: ReportClv;
+}
+
+/** What every part needs: the data's range and the report's periods. One pass over `orderedAt`. */
+function orderReportFrame(orders: OrderTable, options: ReportOptions) {
   if (orders.length === 0) throw new RangeError('There are no orders to analyse.');
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -240,43 +264,47 @@ export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): 
     if (at > last) last = at;
   }
   const range = dataRange(first, last, options);
-  const periods = reportPeriods(range, options);
-  const windowDays = options.windowDays ?? 365;
-  const timeZone = options.timeZone ?? 'UTC';
-  const notes: string[] = [];
+  return { range, periods: reportPeriods(range, options), timeZone: options.timeZone ?? 'UTC' };
+}
 
-  const series = retentionSeries(orders, { grid: periods.grid, windowDays })
-    .slice(0, periods.completeCount)
-    .map(withDates);
-  const summary = summaryRetention(options, periods, series, (start, end, label) =>
-    periodRetention(orders, { start, end, windowDays, timeZone, label }),
-  );
-  if (summary.note) notes.push(summary.note);
-
-  const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
-  const matrix = orderCohorts(orders, cohortOptions);
-  const cohorts = cohortReport(
-    matrix,
-    options.by
-      ? { attribute: options.by, values: orderCohortsBy(orders, options.by, cohortOptions) }
-      : undefined,
-  );
-
-  const metrics = orderMetrics(orders, { from: range.rangeStart, to: nextInstant(range.dataEnd, options) });
-  const scores = rfm(orders, { asOf: range.dataEnd, timeZone });
-  const margin = options.margin ?? 1;
-  const historical = historicalValue(orders, { margin, asOf: nextInstant(range.dataEnd, options) });
-
-  return {
-    mode: 'transactional',
-    timeZone,
-    period: periods.period,
-    dataStart: iso(range.dataStart),
-    dataEnd: iso(range.dataEnd),
-    retention: summary.retention,
-    series,
-    cohorts,
-    orders: {
+/**
+ * The named parts of the order report for `orders` (see `ORDER_REPORT_PARTS`), each exactly as
+ * `analyzeOrders` reports it. O(rows) per part, plus the customers for the per-customer parts.
+ *
+ * Example: `orderReportParts(table, { period: 'month' }, ['rfm']).rfm?.segments`.
+ */
+export function orderReportParts(
+  orders: OrderTable,
+  options: ReportOptions,
+  parts: readonly OrderReportPart[],
+): OrderReportParts {
+  const { range, periods, timeZone } = orderReportFrame(orders, options);
+  const wanted = new Set(parts);
+  const computed: {
+    -readonly [Part in keyof OrderReportParts]: OrderReportParts[Part];
+  } = {};
+  if (wanted.has('retention')) {
+    const windowDays = options.windowDays ?? 365;
+    const series = retentionSeries(orders, { grid: periods.grid, windowDays })
+      .slice(0, periods.completeCount)
+      .map(withDates);
+    const summary = summaryRetention(options, periods, series, (start, end, label) =>
+      periodRetention(orders, { start, end, windowDays, timeZone, label }),
+    );
+    computed.retention = { retention: summary.retention, series, notes: summary.note ? [summary.note] : [] };
+  }
+  if (wanted.has('cohorts')) {
+    const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
+    computed.cohorts = cohortReport(
+      orderCohorts(orders, cohortOptions),
+      options.by
+        ? { attribute: options.by, values: orderCohortsBy(orders, options.by, cohortOptions) }
+        : undefined,
+    );
+  }
+  if (wanted.has('orders')) {
+    const metrics = orderMetrics(orders, { from: range.rangeStart, to: nextInstant(range.dataEnd, options) });
+    computed.orders = {
       customers: metrics.customers,
       orders: metrics.orders,
       refunds: metrics.refunds,
@@ -284,16 +312,23 @@ export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): 
       averageOrderValue: unitsOrNull(metrics.averageOrderValueCents),
       purchaseFrequency: metrics.purchaseFrequency,
       repeatPurchaseRate: metrics.repeatPurchaseRate,
-    },
-    rfm: {
+    };
+  }
+  if (wanted.has('rfm')) {
+    const scores = rfm(orders, { asOf: range.dataEnd, timeZone });
+    computed.rfm = {
       asOf: iso(scores.asOf),
       segments: scores.segments.map((segment) => ({
         name: segment.name,
         customers: segment.customers,
         revenue: units(segment.revenueCents),
       })),
-    },
-    clv: {
+    };
+  }
+  if (wanted.has('clv')) {
+    const margin = options.margin ?? 1;
+    const historical = historicalValue(orders, { margin, asOf: nextInstant(range.dataEnd, options) });
+    computed.clv = {
       margin,
       historical: {
         customers: historical.customers,
@@ -301,10 +336,46 @@ export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): 
         mean: unitsOrNull(historical.meanCents),
         median: unitsOrNull(historical.medianCents),
       },
-    },
+    };
+  }
+  return computed;
+}
+
+/**
+ * The full report from its parts (each from `orderReportParts` on the same table and options,
+ * possibly on different threads). Throws when a part is missing. O(rows) for the data's range.
+ */
+export function assembleOrderReport(
+  orders: OrderTable,
+  options: ReportOptions,
+  parts: OrderReportParts,
+): RetentionReport {
+  const { range, periods, timeZone } = orderReportFrame(orders, options);
+  const { retention, cohorts, orders: orderSummary, rfm: segments, clv } = parts;
+  if (!retention || !cohorts || !orderSummary || !segments || !clv) {
+    const missing = ORDER_REPORT_PARTS.filter((part) => parts[part] === undefined);
+    throw new RangeError(`The report is missing its ${missing.join(', ')} part(s).`);
+  }
+  return {
+    mode: 'transactional',
+    timeZone,
+    period: periods.period,
+    dataStart: iso(range.dataStart),
+    dataEnd: iso(range.dataEnd),
+    retention: retention.retention,
+    series: retention.series,
+    cohorts,
+    orders: orderSummary,
+    rfm: segments,
+    clv,
     mrr: null,
-    notes,
+    notes: [...retention.notes],
   };
+}
+
+/** The full report for a table of orders (transactional mode): every part, on this thread. */
+export function analyzeOrders(orders: OrderTable, options: ReportOptions = {}): RetentionReport {
+  return assembleOrderReport(orders, options, orderReportParts(orders, options, ORDER_REPORT_PARTS));
 }
 
 /**
