@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerModule } from '../runtime/index.js';
 import { IssueCollector } from './csv-issue.js';
 import type { InstantParser } from './instant-parser.js';
 import {
@@ -94,7 +95,7 @@ async function scanInTwo(
   const { dataByte, totalBytes } = extent;
   let worker: Worker;
   try {
-    worker = startWorker();
+    worker = startWorkerModule('./orders-worker', import.meta.url);
   } catch {
     return null;
   }
@@ -144,21 +145,6 @@ async function scanInTwo(
   } finally {
     void worker.terminate();
   }
-}
-
-/**
- * The worker: `orders-worker.js` beside this module in the compiled package; from the TypeScript
- * sources (tests, tsx), `orders-worker.ts` loaded through tsx's ESM loader.
- */
-function startWorker(): Worker {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSources ? './orders-worker.ts' : './orders-worker.js', import.meta.url);
-  // The compiled worker needs none of the parent's loader flags (e.g. `--import tsx` when the CLI is
-  // run through tsx), which would only slow its start.
-  if (!fromSources) return new Worker(url, { execArgv: [] });
-  const tsxApi = import.meta.resolve('tsx/esm/api'); // tsx's ESM entry (its CommonJS one cannot register)
-  const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
 }
 
 /**

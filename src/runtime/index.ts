@@ -1,0 +1,1 @@
+export { startWorkerModule } from './worker-module.js';
