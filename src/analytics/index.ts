@@ -12,9 +12,3 @@ export {
   rfmReport,
   seriesReport,
 } from './analytics.service.js';
-export {
-  analyzeOrdersOnThreads,
-  orderReportPartsInWorker,
-  PARALLEL_MIN_ROWS,
-  type ThreadOptions,
-} from './report-threads.js';

@@ -7,9 +7,9 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { analyzeOrdersOnThreads } from '../../analytics/index.js';
 import { analyzeSubscriptions, type Granularity, type RetentionReport } from '../../core/index.js';
 import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../imports/index.js';
+import { analyzeOrdersOnThreads } from '../../runtime/index.js';
 import { CliError } from '../cli-error.js';
 import {
   PERIODS,

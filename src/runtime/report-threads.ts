@@ -18,7 +18,7 @@ import {
   type ReportOptions,
   type RetentionReport,
 } from '../core/index.js';
-import { startWorkerModule } from '../runtime/index.js';
+import { startWorkerModule } from './worker-module.js';
 
 /**
  * The parts the worker computes; this thread computes the rest. Chosen by measuring the parts on
