@@ -151,6 +151,8 @@ async function scanInTwo(
  * The first half's result followed by the second's: the second half's customer ids are looked up
  * (or added, in their order of first appearance) in the first half's interner, its customer column
  * remapped through that table; attribute labels likewise. O(rows + distinct ids of the second half).
+ * The merged columns are allocated on SharedArrayBuffers: a table this large is then analysed on
+ * two threads (`analyzeOrdersOnThreads`), which shares such columns instead of copying them.
  */
 function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: ScannedOrders): ScannedOrders {
   const length = first.length + second.length;
@@ -158,14 +160,14 @@ function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: Sc
     second.customerKeys === null
       ? globalIndexes(second.customerIds, (id) => scanner.customerInterner.indexOf(id))
       : scanner.customerInterner.internAll(second.customerKeys);
-  const customer = new Int32Array(length);
+  const customer = new Int32Array(new SharedArrayBuffer(length * 4));
   customer.set(first.customer);
   const secondCustomer = second.customer;
   for (let row = 0; row < second.length; row++) {
     customer[first.length + row] = customerMap[secondCustomer[row]!]!;
   }
   const concat = (a: Float64Array, b: Float64Array): Float64Array => {
-    const column = new Float64Array(length);
+    const column = new Float64Array(new SharedArrayBuffer(length * 8));
     column.set(a);
     column.set(b, a.length);
     return column;
@@ -174,7 +176,7 @@ function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: Sc
     const interner = scanner.attributeInterner(index);
     const secondAttribute = second.attributes[index]!;
     const labelMap = globalIndexes(secondAttribute.labels, (label) => interner.indexOf(label));
-    const codes = new Int32Array(length);
+    const codes = new Int32Array(new SharedArrayBuffer(length * 4));
     codes.set(attribute.codes);
     for (let row = 0; row < second.length; row++) {
       codes[first.length + row] = labelMap[secondAttribute.codes[row]!]!;
