@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { analyzeSubscriptions, type Granularity, type RetentionReport } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../imports/index.js';
+import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../imports/readers.js';
 import { analyzeOrdersOnThreads } from '../../runtime/index.js';
 import { CliError } from '../cli-error.js';
 import {

@@ -15,7 +15,7 @@ import {
   purchaseRhythm,
   summarizeColumns,
 } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv } from '../../imports/index.js';
+import { formatCsvIssue, readOrdersCsv } from '../../imports/readers.js';
 import { CliError } from '../cli-error.js';
 import {
   parseColumnMap,

@@ -24,7 +24,7 @@ import {
   summarizeColumns,
   type TransactionModel,
 } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv, readTableCsv } from '../../imports/index.js';
+import { formatCsvIssue, readOrdersCsv, readTableCsv } from '../../imports/readers.js';
 import { CliError } from '../cli-error.js';
 import {
   parseChoice,

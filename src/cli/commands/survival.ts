@@ -14,7 +14,7 @@ import {
   survivalAt,
   survivalFromSubscriptions,
 } from '../../core/index.js';
-import { formatCsvIssue, readSubscriptionsCsv } from '../../imports/index.js';
+import { formatCsvIssue, readSubscriptionsCsv } from '../../imports/readers.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice, parseInclusiveEndDate, parsePositiveInteger, parseTimeZone } from '../options.js';
 import { formatFixed, formatShare, formatSignificant, heading, numberTable } from '../render/model-tables.js';
