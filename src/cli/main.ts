@@ -1,6 +1,6 @@
 /**
- * The `retain` command line. Each command lives in `commands/<name>.ts` and registers itself on the
- * program; this file only assembles them and turns expected failures into exit codes.
+ * The `retain` command line. Each command is defined in `commands/<name>.ts` and registers itself
+ * on the program; this file only assembles them and turns expected failures into exit codes.
  */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';

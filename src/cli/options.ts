@@ -1,8 +1,8 @@
 /**
- * Parsing of the option values the commands share: local dates, periods, zones, numbers and the
+ * Parsing of the option values the commands share: local dates, choices, zones, numbers and the
  * `--map` column mapping. Every failure is a `CliError` (exit code 2) naming the option.
  */
-import { assertTimeZone, type Granularity, instantFromLocal, localDayNumber } from '../core/index.js';
+import { assertTimeZone, instantFromLocal, localDayNumber } from '../core/index.js';
 import { CliError } from './cli-error.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -46,8 +46,6 @@ export function parseChoice<T extends string>(value: string, option: string, cho
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new CliError(`${option}: expected one of ${choices.join(', ')}, got "${value}"`);
 }
-
-export const PERIODS: readonly Granularity[] = ['day', 'week', 'month', 'quarter', 'year'];
 
 export function parsePositiveInteger(value: string, option: string): number {
   const number = Number(value);

@@ -16,4 +16,5 @@ export {
 export { IMPORT_JOB_TYPE, importJobHandlers, startImport } from './import.jobs.js';
 export { importRoutes } from './import.routes.js';
 export { type ImportOutcome, type ImportProgress, runImport } from './import.service.js';
+export { IMPORT_FORMATS, IMPORT_TYPES, type ImportFormat, type ImportType } from './import.types.js';
 export * from './readers.js';

@@ -1,12 +1,11 @@
 /**
  * The CSV readers without the database: streaming readers that turn order, subscription and
- * customer-table exports into the core's columnar tables, and the names of what an import holds.
+ * customer-table exports into the core's columnar tables.
  * `retain analyze`, `clv`, `survival`, `churn` and `at-risk` import from here, not from
  * `index.ts`, so that they start without loading the store (Kysely, SQLite, PostgreSQL) or HTTP code.
  */
 export { type AmountProblem, amountProblem, parseAmountCents } from './amount.js';
 export { type CsvIssue, formatCsvIssue } from './csv-issue.js';
-export { IMPORT_FORMATS, IMPORT_TYPES, type ImportFormat, type ImportType } from './import.types.js';
 export { InstantParser } from './instant-parser.js';
 export { type OrdersFile, type ReadOrdersOptions, readOrdersCsv } from './orders-csv.js';
 export {

@@ -4,7 +4,7 @@
  * what they print checked against the API (a printed key must open the API; a revoked one not).
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { runUserCreate } from '../../src/cli/commands/user.js';
+import { runUserCreate } from '../../src/cli/commands/user.run.js';
 import { findWorkspaceByWriteKey } from '../../src/db/index.js';
 import { buildApp } from '../../src/server/index.js';
 import { runRetain } from '../support/cli.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
-import { runImportCommand } from '../../src/cli/commands/import.js';
+import { runImportCommand } from '../../src/cli/commands/import.run.js';
 import { createWorkspace, newId } from '../../src/db/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
-import { migrateData } from '../../src/cli/commands/migrate-data.js';
+import { migrateData } from '../../src/cli/commands/migrate-data.run.js';
 import {
   createWorkspace,
   fromJson,

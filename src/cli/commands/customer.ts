@@ -4,19 +4,13 @@
  * personal data (aggregates kept). Both are recorded in the audit log with the `system` actor.
  * An erased customer is found by its pseudonym `erased:<id>`.
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/index.js';
-import { customerIdForExternalId, eraseCustomer, exportCustomer } from '../../privacy/index.js';
-import { CliError } from '../cli-error.js';
-import { resolveWorkspace, withStore } from './workspace.js';
 
-interface ExportFlags {
+export interface ExportFlags {
   workspace?: string;
 }
 
-interface EraseFlags {
+export interface EraseFlags {
   workspace?: string;
   yes?: boolean;
 }
@@ -31,6 +25,7 @@ export function registerCustomer(program: Command): void {
     .argument('<externalId>', 'the customer’s external id (its id in your shop or billing system)')
     .option('--workspace <id>', 'workspace id or slug (default: the only workspace)')
     .action(async (externalId: string, flags: ExportFlags) => {
+      const { runCustomerExport } = await import('./customer.run.js');
       process.stdout.write(await runCustomerExport(externalId, flags));
     });
   customer
@@ -40,64 +35,7 @@ export function registerCustomer(program: Command): void {
     .option('--workspace <id>', 'workspace id or slug (default: the only workspace)')
     .option('--yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .action(async (externalId: string, flags: EraseFlags) => {
+      const { runCustomerErase } = await import('./customer.run.js');
       process.stdout.write(await runCustomerErase(externalId, flags));
     });
-}
-
-async function customerId(db: Kysely<Database>, workspaceId: string, externalId: string): Promise<string> {
-  const id = await customerIdForExternalId(db, workspaceId, externalId);
-  if (id === undefined) throw new CliError(`No customer with external id "${externalId}" in this workspace`);
-  return id;
-}
-
-/** Runs `customer export` and returns what it prints (one JSON document). */
-export async function runCustomerExport(externalId: string, flags: ExportFlags): Promise<string> {
-  const held = await withStore(async (db) => {
-    const workspace = await resolveWorkspace(db, flags.workspace);
-    return exportCustomer(db, {
-      workspaceId: workspace.id,
-      customerId: await customerId(db, workspace.id, externalId),
-      actor: { type: 'system' },
-      now: Date.now(),
-    });
-  });
-  return `${JSON.stringify(held, null, 2)}\n`;
-}
-
-/** Asks on the terminal; anything but y/yes is a no. */
-async function confirm(question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^(y|yes)$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
-  }
-}
-
-/**
- * Runs `customer erase` and returns what it prints. Without `--yes` it asks on a terminal, and
- * refuses (exit 2) when stdin is not one, so a script never erases by accident.
- */
-export async function runCustomerErase(externalId: string, flags: EraseFlags): Promise<string> {
-  if (!flags.yes) {
-    if (!process.stdin.isTTY) throw new CliError('Erasure cannot be undone: pass --yes to confirm');
-    const answer = await confirm(
-      `Erase the personal data of customer "${externalId}"? This cannot be undone. [y/N] `,
-    );
-    if (!answer) throw new CliError('Not erased', 1);
-  }
-  const result = await withStore(async (db) => {
-    const workspace = await resolveWorkspace(db, flags.workspace);
-    return eraseCustomer(db, {
-      workspaceId: workspace.id,
-      customerId: await customerId(db, workspace.id, externalId),
-      actor: { type: 'system' },
-      now: Date.now(),
-    });
-  });
-  if (!result.erasedNow) return `Customer ${result.customerId} was already erased at ${result.erasedAt}.\n`;
-  return (
-    `Erased customer ${result.customerId} at ${result.erasedAt} ` +
-    `(${result.eventsScrubbed} events scrubbed); it is now "erased:${result.customerId}".\n`
-  );
 }

@@ -1,3 +1,9 @@
+/**
+ * Every `retain` command. `<name>.ts` defines a command (arguments, options, help) and imports
+ * nothing heavy; its action loads `<name>.run.ts`, the work, only when the command runs. So a
+ * command starts without the code of the others: `retain analyze` never loads the server, the
+ * database drivers or argon2, and `--help` loads none of them.
+ */
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerAtRisk } from './at-risk.js';

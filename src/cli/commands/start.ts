@@ -5,115 +5,13 @@
  * the current job, close the store, exit 0.
  */
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
-import {
-  type Database,
-  getWorkspaceBySlug,
-  listWorkspaces,
-  migrateToLatest,
-  openDatabase,
-} from '../../db/index.js';
-import { DEMO_WORKSPACE_SLUG, importJobHandlers, loadDemoWorkspace } from '../../imports/index.js';
-import { type JobHandler, Worker } from '../../jobs/index.js';
-import { buildApp } from '../../server/index.js';
-import { serveApp } from '../../server/serve.js';
-import { CliError } from '../cli-error.js';
-
-/** Where progress lines go (stdout by default; tests capture them). */
-export type Log = (line: string) => void;
-
-const defaultLog: Log = (line) => process.stdout.write(`${line}\n`);
-
-/**
- * The job handlers of every capability that has some. Loaded by name so that a capability still
- * being written does not stop the server from starting.
- */
-export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  return { ...importJobHandlers };
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
-/**
- * Loads the bundled demo workspace on first run (an empty store), and finishes it when an earlier
- * start was interrupted mid-import (the loader is idempotent). A store with other workspaces only
- * is left alone.
- */
-async function loadDemoOnFirstRun(db: Kysely<Database>, log: Log): Promise<void> {
-  const empty = (await listWorkspaces(db)).length === 0;
-  if (!empty && (await getWorkspaceBySlug(db, DEMO_WORKSPACE_SLUG)) === undefined) return;
-  if (empty) log('First run: loading the demo workspace (CDNOW sample)…');
-  const demo = await loadDemoWorkspace(db, { now: Date.now() });
-  log(
-    demo.adminPassword === undefined
-      ? `Demo login: ${demo.adminEmail} (its password was printed on first run; to add your own: retain user create --workspace ${DEMO_WORKSPACE_SLUG} --email you@example.com --role owner)`
-      : `Demo login: ${demo.adminEmail} / ${demo.adminPassword}`,
-  );
-}
-
-export interface StartOptions {
-  readonly databaseUrl?: string;
-  readonly port?: number;
-  readonly log?: Log;
-  /** Resolves when the server should stop (default: SIGINT or SIGTERM). */
-  readonly stopSignal?: Promise<unknown>;
-}
-
-/** Runs the server until `stopSignal`, then shuts down gracefully. */
-export async function runStart(options: StartOptions = {}): Promise<void> {
-  const log = options.log ?? defaultLog;
-  const stopSignal = options.stopSignal ?? waitForShutdownSignal();
-  const port = options.port ?? parsePort(process.env.PORT);
-  let connection: ReturnType<typeof openDatabase>;
-  try {
-    connection = openDatabase(options.databaseUrl);
-  } catch (error) {
-    throw new CliError(`DATABASE_URL: ${(error as Error).message}`);
-  }
-  try {
-    const applied = await migrateToLatest(connection.db);
-    log(applied.length > 0 ? `Store migrated (${applied.join(', ')}).` : 'Store schema is up to date.');
-    await loadDemoOnFirstRun(connection.db, log);
-    const worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
-    worker.start();
-    const app = buildApp({ db: connection.db, dialect: connection.dialect, now: Date.now });
-    const server = await serveApp(app, { port });
-    log(`Retain is listening on ${server.url} (API docs: ${server.url}/api/docs)`);
-    const signal = await stopSignal;
-    log(`${typeof signal === 'string' ? signal : 'Stop'} received: shutting down…`);
-    await server.close();
-    await worker.stop();
-    log('Stopped.');
-  } finally {
-    await connection.close();
-  }
-}
-
-export function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') return 3000;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new CliError(`PORT: expected a port number 0–65535, got "${value}"`);
-  }
-  return port;
-}
 
 export function registerStart(program: Command): void {
   program
     .command('start')
     .description('Migrate the store, load the demo on first run, and serve the API (PORT, default 3000)')
     .action(async () => {
+      const { runStart } = await import('./start.run.js');
       await runStart();
     });
 }

@@ -1,0 +1,111 @@
+/** The work of `retain import` (described in `import.ts`), loaded only when the command runs. */
+import { statSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import {
+  IMPORT_FORMATS,
+  IMPORT_TYPES,
+  type ImportFormat,
+  type ImportOutcome,
+  type ImportProgress,
+  type ImportType,
+  runImport,
+} from '../../imports/index.js';
+import { CliError } from '../cli-error.js';
+import { parseChoice } from '../options.js';
+import { resolveWorkspace, withStore } from '../store.js';
+import type { ImportFlags } from './import.js';
+
+/** Files larger than this get a progress bar on stderr (unless --json). */
+const PROGRESS_THRESHOLD_BYTES = 20 * 1024 * 1024;
+
+/** Runs the command and returns what it prints; throws `CliError` (exit 2) for a rejected file. */
+export async function runImportCommand(file: string, flags: ImportFlags): Promise<string> {
+  const type = parseChoice(flags.type ?? '', '--type', IMPORT_TYPES) as ImportType;
+  const format = parseChoice(flags.format, '--format', IMPORT_FORMATS) as ImportFormat;
+  let size = 0;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new CliError(`${file}: no such file`);
+  }
+  const bar =
+    !flags.json && size > PROGRESS_THRESHOLD_BYTES && process.stderr.isTTY
+      ? new SingleBar({ format: '{phase} [{bar}] {percentage}% | {rows} rows', hideCursor: true })
+      : null;
+  let phase: ImportProgress['phase'] | null = null;
+  const onProgress = (progress: ImportProgress): void => {
+    if (bar === null) return;
+    if (phase !== progress.phase) {
+      if (phase !== null) bar.stop();
+      phase = progress.phase;
+      bar.start(progress.totalBytes || 1, 0, { phase: progress.phase, rows: 0 });
+    }
+    bar.update(progress.bytesRead, {
+      rows: progress.phase === 'writing' ? progress.rowsWritten : progress.rowsRead,
+    });
+  };
+
+  const outcome = await withStore(async (db) => {
+    const workspace = await resolveWorkspace(db, flags.workspace);
+    try {
+      return await runImport(db, {
+        workspaceId: workspace.id,
+        path: file,
+        type,
+        format,
+        skipInvalid: flags.skipInvalid ?? false,
+        onProgress,
+      });
+    } finally {
+      bar?.stop();
+    }
+  });
+  return report(file, outcome, flags.json ?? false);
+}
+
+function report(file: string, outcome: ImportOutcome, json: boolean): string {
+  const { run } = outcome;
+  if (run.status === 'rejected') {
+    const listed = run.problems
+      .map(
+        (problem) =>
+          `${file}${problem.line > 0 ? `:${problem.line}` : ''}:${problem.column === null ? '' : ` column "${problem.column}":`} ${problem.message}`,
+      )
+      .join('\n');
+    const more =
+      run.rowsRejected > run.problems.length
+        ? `\n(${run.rowsRejected} invalid rows in all; the first problems are listed)`
+        : '';
+    throw new CliError(
+      `${file} was not imported (nothing was written): ${run.rowsRejected} invalid row(s). Fix them, or pass --skip-invalid.\n${listed}${more}`,
+    );
+  }
+  if (json) {
+    return `${JSON.stringify({
+      id: run.id,
+      status: run.status,
+      type: run.type,
+      format: run.format,
+      rowsRead: run.rowsRead,
+      rowsWritten: run.rowsWritten,
+      rowsRejected: run.rowsRejected,
+      customersCreated: outcome.customersCreated,
+      skipped: outcome.skipped,
+      rejectsFile: outcome.rejectsPath,
+      resumed: outcome.resumed,
+      problems: run.problems,
+    })}\n`;
+  }
+  const lines = [
+    `Imported ${run.rowsWritten} ${run.type} from ${file} (${run.rowsRead} rows read${outcome.resumed ? ', resumed after an interrupted run' : ''}).`,
+  ];
+  if (outcome.customersCreated > 0)
+    lines.push(`${outcome.customersCreated} customers were created for the records that referenced them.`);
+  for (const { reason, count } of outcome.skipped) lines.push(`${count} skipped: ${reason}.`);
+  if (outcome.rejectsPath !== null) {
+    lines.push(
+      `${run.rowsRejected} invalid rows were left out; they are listed with their reasons in ${outcome.rejectsPath}.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

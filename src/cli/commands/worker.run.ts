@@ -1,0 +1,36 @@
+/** The work of `retain worker` (described in `worker.ts`), loaded only when the command runs. */
+import { migrateToLatest, openDatabase } from '../../db/index.js';
+import { Worker } from '../../jobs/index.js';
+import { CliError } from '../cli-error.js';
+import { type Log, loadJobHandlers, waitForShutdownSignal } from './start.run.js';
+
+export interface WorkerRunOptions {
+  readonly databaseUrl?: string;
+  readonly log?: Log;
+  readonly stopSignal?: Promise<unknown>;
+}
+
+/** Runs the worker loop until `stopSignal` (default SIGINT/SIGTERM). */
+export async function runWorker(options: WorkerRunOptions = {}): Promise<void> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const stopSignal = options.stopSignal ?? waitForShutdownSignal();
+  let connection: ReturnType<typeof openDatabase>;
+  try {
+    connection = openDatabase(options.databaseUrl);
+  } catch (error) {
+    throw new CliError(`DATABASE_URL: ${(error as Error).message}`);
+  }
+  try {
+    await migrateToLatest(connection.db);
+    const handlers = await loadJobHandlers();
+    const worker = new Worker({ db: connection.db, handlers });
+    worker.start();
+    log(`Worker ${worker.workerId} is running (job types: ${Object.keys(handlers).join(', ') || 'none'}).`);
+    await stopSignal;
+    log('Stopping: finishing the current job…');
+    await worker.stop();
+    log('Stopped.');
+  } finally {
+    await connection.close();
+  }
+}
