@@ -5,9 +5,10 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Insertable, Kysely } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { analyzeOrders, type OrderTable, type ReportOptions, rfm } from '../core/index.js';
+import type * as Core from '../core/index.js';
+import { analyzeOrders, type OrderTable, orderReportParts, type ReportOptions, rfm } from '../core/index.js';
 import {
   type CustomerOrderTable,
   createWorkspace,
@@ -20,6 +21,17 @@ import { readOrdersCsv } from '../imports/index.js';
 import { handleError } from '../server/index.js';
 import { offsetSegments } from './analytics.repository.js';
 import { analyticsRoutes } from './analytics.routes.js';
+
+// The core's two report entry points, wrapped in spies that call the real functions, so a test can
+// see which report parts each endpoint computes; every result stays the real one.
+vi.mock('../core/index.js', async (importOriginal) => {
+  const core = await importOriginal<typeof Core>();
+  return {
+    ...core,
+    analyzeOrders: vi.fn(core.analyzeOrders),
+    orderReportParts: vi.fn(core.orderReportParts),
+  };
+});
 
 const CDNOW = 'samples/cdnow-orders.csv';
 const BY_COUNTRY = 'test/fixtures/cli/orders-by-country.csv';
@@ -157,27 +169,43 @@ async function getJson(app: OpenAPIHono<AppEnv>, path: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** The response to `path` is `expected` serialized: same values and same key order. */
+async function expectBody(app: OpenAPIHono<AppEnv>, path: string, expected: object) {
+  const response = await app.request(path);
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  expect(JSON.parse(text)).toEqual(expected); // the readable diff when a value differs
+  expect(text).toBe(JSON.stringify(expected));
+}
+
 /** Every analyze field the three report endpoints serve. */
 async function expectSameAsAnalyze(
   app: OpenAPIHono<AppEnv>,
   query: string,
   expected: ReturnType<typeof analyzeOrders>,
 ) {
-  const retention = await getJson(app, `/api/v1/analytics/retention?${query}`);
-  expect(retention.status).toBe(200);
-  expect(retention.body).toEqual({
+  const header = {
     mode: expected.mode,
     timeZone: expected.timeZone,
     period: expected.period,
     dataStart: expected.dataStart,
     dataEnd: expected.dataEnd,
+  };
+  await expectBody(app, `/api/v1/analytics/retention?${query}`, {
+    ...header,
     retention: expected.retention,
     notes: expected.notes,
   });
-  const series = await getJson(app, `/api/v1/analytics/series?${query}`);
-  expect(series.body.series).toEqual(expected.series);
-  const cohorts = await getJson(app, `/api/v1/analytics/cohorts?${query}`);
-  expect(cohorts.body.cohorts).toEqual(expected.cohorts);
+  await expectBody(app, `/api/v1/analytics/series?${query}`, {
+    ...header,
+    series: expected.series,
+    notes: expected.notes,
+  });
+  await expectBody(app, `/api/v1/analytics/cohorts?${query}`, {
+    ...header,
+    cohorts: expected.cohorts,
+    notes: expected.notes,
+  });
   const segments = await getJson(app, `/api/v1/analytics/rfm?${query}`);
   expect({ asOf: segments.body.asOf, segments: segments.body.segments }).toEqual(expected.rfm);
   const clv = await getJson(app, `/api/v1/analytics/clv?${query}&limit=3`);
@@ -222,6 +250,12 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     // Country at acquisition (first order): a FR, b US (its later DE order does not move it), c US.
     expect(expected.cohorts.breakdown?.map((part) => part.value).sort()).toEqual(['FR', 'US']);
     await expectSameAsAnalyze(app, 'period=month&by=country&windowDays=30', expected);
+    // The orders span January to March 2024, so no year is complete: retention is null with the
+    // report's note, which the series and cohorts endpoints return too.
+    const noCompleteYear = analyzeOrders(table, { period: 'year', by: 'country', timeZone: 'UTC' });
+    expect(noCompleteYear.retention).toBeNull();
+    expect(noCompleteYear.notes).toHaveLength(1);
+    await expectSameAsAnalyze(app, 'period=year&by=country', noCompleteYear);
   });
 
   it('match retain analyze in a zone with DST changes inside the data (workspace time zone and week start)', async () => {
@@ -281,6 +315,32 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     expect(risky[0]!.score).toBeGreaterThan(0);
     expect(risky[0]!.reasons.length).toBeGreaterThan(0);
   }, 180_000);
+
+  it('compute only the report parts each endpoint returns, never the whole report', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspaceWith(db, BY_COUNTRY, {}, 'country');
+    const app = appFor(db, workspaceId);
+    /** Each `orderReportParts` call serving `endpoint`: the parts, and the attributes loaded. */
+    const partsComputedBy = async (endpoint: string) => {
+      vi.mocked(analyzeOrders).mockClear();
+      vi.mocked(orderReportParts).mockClear();
+      const response = await app.request(`/api/v1/analytics/${endpoint}?by=country`);
+      expect(response.status).toBe(200);
+      expect(analyzeOrders).not.toHaveBeenCalled();
+      return vi
+        .mocked(orderReportParts)
+        .mock.calls.map(([table, , parts]) => ({ parts, attributes: [...table.attributes.keys()] }));
+    };
+    // Retention and series need neither the cohorts nor `by`'s attribute (only cohorts read it).
+    expect(await partsComputedBy('retention')).toEqual([{ parts: ['retention'], attributes: [] }]);
+    expect(await partsComputedBy('series')).toEqual([{ parts: ['retention'], attributes: [] }]);
+    // Cohorts also returns the report's notes, which only the retention part produces.
+    expect(await partsComputedBy('cohorts')).toEqual([
+      { parts: ['cohorts', 'retention'], attributes: ['country'] },
+    ]);
+    // RFM, CLV and at-risk call their own core functions, not the report.
+    for (const endpoint of ['rfm', 'clv', 'at-risk']) expect(await partsComputedBy(endpoint)).toEqual([]);
+  });
 
   it('answers 404 for a workspace without orders and never reads another workspace', async () => {
     const { db } = getDb();

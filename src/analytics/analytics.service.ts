@@ -5,7 +5,6 @@
  */
 import type { Kysely } from 'kysely';
 import {
-  analyzeOrders,
   atRiskScores,
   BgNbd,
   customerLifetimeValue,
@@ -13,10 +12,12 @@ import {
   type Granularity,
   historicalValue,
   instantFromLocal,
+  type OrderReportPart,
+  type OrderReportParts,
   type OrderTable,
+  orderReportParts,
   purchaseRhythm,
   type ReportOptions,
-  type RetentionReport,
   RFM_SEGMENT_NAMES,
   rfm,
   summarizeColumns,
@@ -48,7 +49,11 @@ export interface PageQuery {
 
 /** The resolved analysis: the workspace's calendar plus the query, as the core's options. */
 interface Analysis {
-  readonly options: ReportOptions & { readonly timeZone: string; readonly windowDays: number };
+  readonly options: ReportOptions & {
+    readonly period: Granularity;
+    readonly timeZone: string;
+    readonly windowDays: number;
+  };
   readonly bounds: DataBounds;
   /** RFM's analysis instant, as in the report: `to`, else the last order's instant. */
   readonly dataEnd: number;
@@ -118,10 +123,63 @@ async function resolve(db: Kysely<Database>, workspaceId: string, query: Analyti
   };
 }
 
-/** The core's report over the day-aggregated orders; RangeErrors (e.g. bad `by`) become 400. */
-function report(table: OrderTable, analysis: Analysis): RetentionReport {
+/**
+ * The parts of the core's order report (`orderReportParts`) each report endpoint computes: only
+ * what it returns, each part exactly as `retain analyze` reports it.
+ */
+const REPORT_ENDPOINT_PARTS = {
+  retention: ['retention'],
+  series: ['retention'],
+  // The report's `notes` come from its retention part alone (the note when no period is
+  // complete), and the cohorts endpoint returns them too.
+  cohorts: ['cohorts', 'retention'],
+} as const satisfies Record<string, readonly OrderReportPart[]>;
+
+type ReportEndpoint = keyof typeof REPORT_ENDPOINT_PARTS;
+type EndpointParts<Endpoint extends ReportEndpoint> = Required<
+  Pick<OrderReportParts, (typeof REPORT_ENDPOINT_PARTS)[Endpoint][number]>
+>;
+
+const iso = (instant: number): string => new Date(instant).toISOString();
+
+/**
+ * The report's header as `analyzeOrders` sets it (`assembleOrderReport` would need every part):
+ * the data's range runs from the table's first instant to `to`, else its last instant. O(rows).
+ */
+function reportHeader(table: OrderTable, analysis: Analysis) {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let row = 0; row < table.length; row++) {
+    const at = table.orderedAt[row]!;
+    if (at < first) first = at;
+    if (at > last) last = at;
+  }
+  return {
+    mode: 'transactional' as const,
+    timeZone: analysis.options.timeZone,
+    period: analysis.options.period,
+    dataStart: iso(first),
+    dataEnd: iso(analysis.options.to ?? last),
+  };
+}
+
+/**
+ * The report header and the parts `endpoint` returns, over the day-aggregated orders. RangeErrors
+ * from the core (e.g. a bad `by`) become 400.
+ */
+async function reportParts<Endpoint extends ReportEndpoint>(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: AnalyticsQuery,
+  endpoint: Endpoint,
+) {
+  const analysis = await resolve(db, workspaceId, query);
+  const parts: readonly OrderReportPart[] = REPORT_ENDPOINT_PARTS[endpoint];
+  const table = await dayTable(db, workspaceId, analysis, { attribute: parts.includes('cohorts') });
   try {
-    return analyzeOrders(table, analysis.options);
+    // orderReportParts returns every part it is asked for.
+    const computed = orderReportParts(table, analysis.options, parts) as EndpointParts<Endpoint>;
+    return { header: reportHeader(table, analysis), parts: computed };
   } catch (error) {
     if (error instanceof RangeError) {
       throw new RetainError('invalid_input', error.message, [{ path: ['query'], message: error.message }]);
@@ -130,23 +188,23 @@ function report(table: OrderTable, analysis: Analysis): RetentionReport {
   }
 }
 
-function header(result: RetentionReport) {
-  return {
-    mode: result.mode,
-    timeZone: result.timeZone,
-    period: result.period,
-    dataStart: result.dataStart,
-    dataEnd: result.dataEnd,
-  };
-}
-
-async function dayTable(db: Kysely<Database>, workspaceId: string, analysis: Analysis, forRfm = false) {
+/**
+ * The workspace's orders per (customer, local day); `forRfm`: one row per order, before RFM's
+ * analysis instant; `attribute`: with `by`'s value on every row, which only the cohort matrix reads
+ * (loading it scans every customer).
+ */
+async function dayTable(
+  db: Kysely<Database>,
+  workspaceId: string,
+  analysis: Analysis,
+  { forRfm = false, attribute = false } = {},
+) {
   return loadDayOrderTable(db, workspaceId, {
     timeZone: analysis.options.timeZone,
     bounds: analysis.bounds,
     // RFM counts orders and reads only rows strictly before its analysis instant.
     ...(forRfm ? { expandOrderCounts: true, before: analysis.dataEnd } : {}),
-    ...(analysis.options.by !== undefined ? { attribute: analysis.options.by } : {}),
+    ...(attribute && analysis.options.by !== undefined ? { attribute: analysis.options.by } : {}),
   });
 }
 
@@ -156,23 +214,20 @@ async function dayTable(db: Kysely<Database>, workspaceId: string, analysis: Ana
  * O(customer-days) after two grouped SQL scans.
  */
 export async function retentionReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
-  const analysis = await resolve(db, workspaceId, query);
-  const result = report(await dayTable(db, workspaceId, analysis), analysis);
-  return { ...header(result), retention: result.retention, notes: result.notes };
+  const { header, parts } = await reportParts(db, workspaceId, query, 'retention');
+  return { ...header, retention: parts.retention.retention, notes: parts.retention.notes };
 }
 
 /** Retention over every complete period of the range (the `series` of `retain analyze`). */
 export async function seriesReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
-  const analysis = await resolve(db, workspaceId, query);
-  const result = report(await dayTable(db, workspaceId, analysis), analysis);
-  return { ...header(result), series: result.series, notes: result.notes };
+  const { header, parts } = await reportParts(db, workspaceId, query, 'series');
+  return { ...header, series: parts.retention.series, notes: parts.retention.notes };
 }
 
 /** The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`. */
 export async function cohortsReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
-  const analysis = await resolve(db, workspaceId, query);
-  const result = report(await dayTable(db, workspaceId, analysis), analysis);
-  return { ...header(result), cohorts: result.cohorts, notes: result.notes };
+  const { header, parts } = await reportParts(db, workspaceId, query, 'cohorts');
+  return { ...header, cohorts: parts.cohorts, notes: parts.retention.notes };
 }
 
 /**
@@ -187,7 +242,7 @@ export async function rfmReport(
   page: PageQuery,
 ) {
   const analysis = await resolve(db, workspaceId, query);
-  const table = await dayTable(db, workspaceId, analysis, true);
+  const table = await dayTable(db, workspaceId, analysis, { forRfm: true });
   const scores = rfm(table, { asOf: analysis.dataEnd, timeZone: analysis.options.timeZone });
   const order = Array.from({ length: scores.length }, (_, position) => position).sort(
     (left, right) =>
