@@ -335,9 +335,7 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     expect(await partsComputedBy('retention')).toEqual([{ parts: ['retention'], attributes: [] }]);
     expect(await partsComputedBy('series')).toEqual([{ parts: ['retention'], attributes: [] }]);
     // Cohorts also returns the report's notes, which only the retention part produces.
-    expect(await partsComputedBy('cohorts')).toEqual([
-      { parts: ['cohorts', 'retention'], attributes: ['country'] },
-    ]);
+    expect(await partsComputedBy('cohorts')).toEqual([{ parts: ['cohorts'], attributes: ['country'] }]);
     // RFM, CLV and at-risk call their own core functions, not the report.
     for (const endpoint of ['rfm', 'clv', 'at-risk']) expect(await partsComputedBy(endpoint)).toEqual([]);
   });

@@ -15,6 +15,7 @@ import {
   type OrderReportPart,
   type OrderReportParts,
   type OrderTable,
+  orderReportHeader,
   orderReportParts,
   purchaseRhythm,
   type ReportOptions,
@@ -130,38 +131,13 @@ async function resolve(db: Kysely<Database>, workspaceId: string, query: Analyti
 const REPORT_ENDPOINT_PARTS = {
   retention: ['retention'],
   series: ['retention'],
-  // The report's `notes` come from its retention part alone (the note when no period is
-  // complete), and the cohorts endpoint returns them too.
-  cohorts: ['cohorts', 'retention'],
+  cohorts: ['cohorts'],
 } as const satisfies Record<string, readonly OrderReportPart[]>;
 
 type ReportEndpoint = keyof typeof REPORT_ENDPOINT_PARTS;
 type EndpointParts<Endpoint extends ReportEndpoint> = Required<
   Pick<OrderReportParts, (typeof REPORT_ENDPOINT_PARTS)[Endpoint][number]>
 >;
-
-const iso = (instant: number): string => new Date(instant).toISOString();
-
-/**
- * The report's header as `analyzeOrders` sets it (`assembleOrderReport` would need every part):
- * the data's range runs from the table's first instant to `to`, else its last instant. O(rows).
- */
-function reportHeader(table: OrderTable, analysis: Analysis) {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (let row = 0; row < table.length; row++) {
-    const at = table.orderedAt[row]!;
-    if (at < first) first = at;
-    if (at > last) last = at;
-  }
-  return {
-    mode: 'transactional' as const,
-    timeZone: analysis.options.timeZone,
-    period: analysis.options.period,
-    dataStart: iso(first),
-    dataEnd: iso(analysis.options.to ?? last),
-  };
-}
 
 /**
  * The report header and the parts `endpoint` returns, over the day-aggregated orders. RangeErrors
@@ -179,7 +155,8 @@ async function reportParts<Endpoint extends ReportEndpoint>(
   try {
     // orderReportParts returns every part it is asked for.
     const computed = orderReportParts(table, analysis.options, parts) as EndpointParts<Endpoint>;
-    return { header: reportHeader(table, analysis), parts: computed };
+    const { notes, ...header } = orderReportHeader(table, analysis.options);
+    return { header, notes, parts: computed };
   } catch (error) {
     if (error instanceof RangeError) {
       throw new RetainError('invalid_input', error.message, [{ path: ['query'], message: error.message }]);
@@ -214,20 +191,20 @@ async function dayTable(
  * O(customer-days) after two grouped SQL scans.
  */
 export async function retentionReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
-  const { header, parts } = await reportParts(db, workspaceId, query, 'retention');
-  return { ...header, retention: parts.retention.retention, notes: parts.retention.notes };
+  const { header, notes, parts } = await reportParts(db, workspaceId, query, 'retention');
+  return { ...header, retention: parts.retention.retention, notes };
 }
 
 /** Retention over every complete period of the range (the `series` of `retain analyze`). */
 export async function seriesReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
-  const { header, parts } = await reportParts(db, workspaceId, query, 'series');
-  return { ...header, series: parts.retention.series, notes: parts.retention.notes };
+  const { header, notes, parts } = await reportParts(db, workspaceId, query, 'series');
+  return { ...header, series: parts.retention.series, notes };
 }
 
 /** The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`. */
 export async function cohortsReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
-  const { header, parts } = await reportParts(db, workspaceId, query, 'cohorts');
-  return { ...header, cohorts: parts.cohorts, notes: parts.retention.notes };
+  const { header, notes, parts } = await reportParts(db, workspaceId, query, 'cohorts');
+  return { ...header, cohorts: parts.cohorts, notes };
 }
 
 /**

@@ -203,25 +203,32 @@ function cohortReport(
   };
 }
 
+/**
+ * Retention over the reported period: an explicit --from/--to range is itself that period;
+ * otherwise the last complete one (`null` with none: `reportNotes` says why).
+ */
 function summaryRetention(
   options: ReportOptions,
   periods: ReturnType<typeof reportPeriods>,
   series: RetentionReport['series'],
   compute: (start: number, end: number, label: string) => PeriodRetention,
-): { retention: RetentionReport['retention']; note?: string } {
-  // An explicit --from/--to range is itself the reported period; otherwise the last complete one.
+): RetentionReport['retention'] {
   if (options.from !== undefined && options.to !== undefined) {
-    return { retention: withDates(compute(options.from, options.to, '')) };
+    return withDates(compute(options.from, options.to, ''));
   }
-  if (periods.completeCount === 0) {
-    return {
-      retention: null,
-      note: `The data covers no complete ${periods.period}: choose a shorter --period or give --from and --to.`,
-    };
-  }
+  if (periods.completeCount === 0) return null;
   // The series' last row is that period's retention (the series is pinned to the single-period
   // definition by its property tests), so it is not computed a second time.
-  return { retention: series[periods.completeCount - 1]! };
+  return series[periods.completeCount - 1]!;
+}
+
+/** Sentences on what the report could not compute: no complete period to report. */
+function reportNotes(options: ReportOptions, periods: ReturnType<typeof reportPeriods>): string[] {
+  const explicitRange = options.from !== undefined && options.to !== undefined;
+  if (explicitRange || periods.completeCount > 0) return [];
+  return [
+    `The data covers no complete ${periods.period}: choose a shorter --period or give --from and --to.`,
+  ];
 }
 
 function dataRange(first: number, last: number, options: ReportOptions): Range {
@@ -239,13 +246,12 @@ export type OrderReportPart = (typeof ORDER_REPORT_PARTS)[number];
 
 /**
  * Computed parts of an order report, by name: plain data (numbers, strings, arrays), so a part can
- * be posted between threads as is. `retention` holds the summary, the series and its note.
+ * be posted between threads as is. `retention` holds the summary and the series.
  */
 export interface OrderReportParts {
   readonly retention?: {
     readonly retention: RetentionReport['retention'];
     readonly series: RetentionReport['series'];
-    readonly notes: readonly string[];
   };
   readonly cohorts?: ReportCohorts;
   readonly orders?: ReportOrders;
@@ -288,10 +294,10 @@ export function orderReportParts(
     const series = retentionSeries(orders, { grid: periods.grid, windowDays })
       .slice(0, periods.completeCount)
       .map(withDates);
-    const summary = summaryRetention(options, periods, series, (start, end, label) =>
+    const retention = summaryRetention(options, periods, series, (start, end, label) =>
       periodRetention(orders, { start, end, windowDays, timeZone, label }),
     );
-    computed.retention = { retention: summary.retention, series, notes: summary.note ? [summary.note] : [] };
+    computed.retention = { retention, series };
   }
   if (wanted.has('cohorts')) {
     const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
@@ -341,6 +347,28 @@ export function orderReportParts(
   return computed;
 }
 
+/** The report's fields that belong to no part: what was analysed, and the notes. */
+export type OrderReportHeader = Pick<
+  RetentionReport,
+  'mode' | 'timeZone' | 'period' | 'dataStart' | 'dataEnd' | 'notes'
+>;
+
+/**
+ * The report's header for `orders` and `options`, exactly as `analyzeOrders` reports it. O(rows)
+ * for the data's range. Example: `orderReportHeader(table, {}).dataEnd` → the last order's instant.
+ */
+export function orderReportHeader(orders: OrderTable, options: ReportOptions): OrderReportHeader {
+  const { range, periods, timeZone } = orderReportFrame(orders, options);
+  return {
+    mode: 'transactional',
+    timeZone,
+    period: periods.period,
+    dataStart: iso(range.dataStart),
+    dataEnd: iso(range.dataEnd),
+    notes: reportNotes(options, periods),
+  };
+}
+
 /**
  * The full report from its parts (each from `orderReportParts` on the same table and options,
  * possibly on different threads). Throws when a part is missing. O(rows) for the data's range.
@@ -350,18 +378,14 @@ export function assembleOrderReport(
   options: ReportOptions,
   parts: OrderReportParts,
 ): RetentionReport {
-  const { range, periods, timeZone } = orderReportFrame(orders, options);
   const { retention, cohorts, orders: orderSummary, rfm: segments, clv } = parts;
   if (!retention || !cohorts || !orderSummary || !segments || !clv) {
     const missing = ORDER_REPORT_PARTS.filter((part) => parts[part] === undefined);
     throw new RangeError(`The report is missing its ${missing.join(', ')} part(s).`);
   }
+  const { notes, ...header } = orderReportHeader(orders, options);
   return {
-    mode: 'transactional',
-    timeZone,
-    period: periods.period,
-    dataStart: iso(range.dataStart),
-    dataEnd: iso(range.dataEnd),
+    ...header,
     retention: retention.retention,
     series: retention.series,
     cohorts,
@@ -369,7 +393,7 @@ export function assembleOrderReport(
     rfm: segments,
     clv,
     mrr: null,
-    notes: [...retention.notes],
+    notes,
   };
 }
 
@@ -404,15 +428,13 @@ export function analyzeSubscriptions(
   const range = dataRange(first, last, options);
   const periods = reportPeriods(range, options);
   const timeZone = options.timeZone ?? 'UTC';
-  const notes: string[] = [];
 
   const series = subscriptionRetentionSeries(subscriptions, { grid: periods.grid })
     .slice(0, periods.completeCount)
     .map(withDates);
-  const summary = summaryRetention(options, periods, series, (start, end, label) =>
+  const retention = summaryRetention(options, periods, series, (start, end, label) =>
     subscriptionPeriodRetention(subscriptions, { start, end, label }),
   );
-  if (summary.note) notes.push(summary.note);
 
   const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
   const matrix = subscriptionCohorts(subscriptions, cohortOptions);
@@ -443,7 +465,7 @@ export function analyzeSubscriptions(
     period: periods.period,
     dataStart: iso(range.dataStart),
     dataEnd: iso(range.dataEnd),
-    retention: summary.retention,
+    retention,
     series,
     cohorts,
     orders: null,
@@ -464,6 +486,6 @@ export function analyzeSubscriptions(
         grr: movement.grr,
       })),
     },
-    notes,
+    notes: reportNotes(options, periods),
   };
 }
