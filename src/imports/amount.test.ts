@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { amountProblem, parseAmountCents, parseAmountCentsIn } from './amount.js';
+import { amountProblem, parseAmountCents, parseAmountCentsBytes, parseAmountCentsIn } from './amount.js';
 
 describe('parseAmountCents', () => {
   it.each([
@@ -95,6 +95,64 @@ describe('parseAmountCents', () => {
         );
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('reads UTF-8 bytes exactly as parseAmountCents reads the decoded text, in any surroundings (property)', () => {
+    // The byte-level scanner's path: the same value must come out of the file's bytes as out of
+    // its decoded text (the reference: Buffer's UTF-8 decoding, as the string path's decoder).
+    const unit = fc.constantFrom(
+      ...['0', '1', '5', '9', '.', ',', '-', '+', ' ', '\t', '$', '€', '£', '\u00a0', 'x', 'é'],
+    );
+    const around = fc.string({ unit: fc.constantFrom('0', '9', '.', ',', '-', ' ', '$', '€'), maxLength: 4 });
+    const text = fc.oneof(
+      fc.string({ unit, maxLength: 14 }),
+      fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }).map((cents) => (cents / 100).toFixed(2)),
+      fc.constantFrom(
+        '-$1,234.5',
+        '$-3.10',
+        '€ 9.99',
+        '9.99 €',
+        '\u00a012.30\u00a0',
+        '90071992547410.00',
+        '-',
+        '$',
+      ),
+    );
+    fc.assert(
+      fc.property(around, text, around, (before, value, after) => {
+        const bytes = Buffer.from(before + value + after, 'utf8');
+        const start = Buffer.byteLength(before);
+        const end = start + Buffer.byteLength(value);
+        expect(parseAmountCentsBytes(bytes, start, end)).toBe(parseAmountCents(value));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads any bytes, invalid UTF-8 included, as parseAmountCents reads their decoding (property)', () => {
+    const byte = fc.constantFrom(
+      0x30,
+      0x35,
+      0x2e,
+      0x2c,
+      0x2d,
+      0x20,
+      0x24,
+      0xc2,
+      0xa0,
+      0xe2,
+      0x82,
+      0xac,
+      0xff,
+    );
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 12 }), (values) => {
+        const bytes = Uint8Array.from(values);
+        const decoded = Buffer.from(bytes).toString('utf8');
+        expect(parseAmountCentsBytes(bytes, 0, bytes.length)).toBe(parseAmountCents(decoded));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

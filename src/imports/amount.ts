@@ -1,3 +1,5 @@
+import { decodeUtf8, hasNonAscii } from './utf8.js';
+
 /**
  * Money amounts as written in exports ("1,234.50", "-$12.30", "€ 9.99") read into exact integer
  * cents by string arithmetic: the digits are accumulated as integers, never multiplied as floats,
@@ -19,6 +21,7 @@ const COMMA = 44;
 const PERIOD = 46;
 const SPACE = 32;
 const NO_BREAK_SPACE = 160;
+const DOLLAR = 36;
 /** The largest whole-units value whose cents are still an exact (safe) integer. */
 const MAX_WHOLE_UNITS = Math.floor(Number.MAX_SAFE_INTEGER / 100);
 
@@ -132,6 +135,95 @@ export function parseAmountCentsIn(text: string, start: number, stop: number): n
   if (index !== end || whole > MAX_WHOLE_UNITS) return Number.NaN;
   const cents = whole * 100 + fraction;
   return negative && cents !== 0 ? -cents : cents;
+}
+
+/**
+ * `parseAmountCentsIn` on the UTF-8 bytes `bytes[start, stop)` (the byte-level CSV scanner's path),
+ * with exactly its result: the same rules read byte by byte for ASCII text; a field holding any other
+ * character (a symbol such as "€", a no-break space) is decoded and given to `parseAmountCentsIn`.
+ * O(stop − start), no allocation for ASCII text.
+ */
+export function parseAmountCentsBytes(bytes: Uint8Array, start: number, stop: number): number {
+  const cents = parseAsciiAmountCents(bytes, start, stop);
+  if (!Number.isNaN(cents) || !hasNonAscii(bytes, start, stop)) return cents;
+  const text = decodeUtf8(bytes, start, stop);
+  return parseAmountCentsIn(text, 0, text.length);
+}
+
+/**
+ * `parseAmountCentsIn` for ASCII bytes (the same steps; only `$` of the symbols and space and tab of
+ * the spaces are ASCII). Any byte ≥ 0x80 makes it `NaN`: the caller then decides on the text.
+ */
+function parseAsciiAmountCents(bytes: Uint8Array, start: number, stop: number): number {
+  let index = start;
+  let end = stop;
+  while (index < end && isAsciiSpace(bytes[index]!)) index++;
+  while (end > index && isAsciiSpace(bytes[end - 1]!)) end--;
+  if (index === end) return Number.NaN;
+
+  let negative = false;
+  let code = bytes[index]!;
+  if (code === MINUS || code === PLUS) {
+    negative = code === MINUS;
+    index++;
+    code = index < end ? bytes[index]! : 0;
+  }
+  if (code === DOLLAR) {
+    index++;
+    while (index < end && isAsciiSpace(bytes[index]!)) index++;
+    code = index < end ? bytes[index]! : 0;
+    if ((code === MINUS || code === PLUS) && index < end) {
+      if (negative) return Number.NaN;
+      negative = code === MINUS;
+      index++;
+    }
+  } else if (end > index && bytes[end - 1] === DOLLAR) {
+    end--;
+    while (end > index && isAsciiSpace(bytes[end - 1]!)) end--;
+  }
+
+  let whole = 0;
+  let wholeDigits = 0;
+  let groupDigits = 0;
+  let grouped = false;
+  for (; index < end; index++) {
+    code = bytes[index]!;
+    if (code >= DIGIT_0 && code <= DIGIT_9) {
+      whole = whole * 10 + (code - DIGIT_0);
+      wholeDigits++;
+      groupDigits++;
+    } else if (code === COMMA) {
+      if (groupDigits === 0 || groupDigits > 3 || (grouped && groupDigits !== 3)) return Number.NaN;
+      grouped = true;
+      groupDigits = 0;
+    } else {
+      break;
+    }
+  }
+  if (grouped && groupDigits !== 3) return Number.NaN;
+
+  let fraction = 0;
+  if (index < end && bytes[index] === PERIOD) {
+    index++;
+    let fractionDigits = 0;
+    for (; index < end; index++) {
+      code = bytes[index]!;
+      if (code < DIGIT_0 || code > DIGIT_9) break;
+      if (++fractionDigits > 2) return Number.NaN;
+      fraction = fraction * 10 + (code - DIGIT_0);
+    }
+    if (fractionDigits === 1) fraction *= 10;
+    if (wholeDigits === 0 && fractionDigits === 0) return Number.NaN;
+  } else if (wholeDigits === 0) {
+    return Number.NaN;
+  }
+  if (index !== end || whole > MAX_WHOLE_UNITS) return Number.NaN;
+  const cents = whole * 100 + fraction;
+  return negative && cents !== 0 ? -cents : cents;
+}
+
+function isAsciiSpace(code: number): boolean {
+  return code === SPACE || code === 9;
 }
 
 /**

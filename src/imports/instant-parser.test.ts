@@ -113,4 +113,78 @@ describe('InstantParser', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('reads UTF-8 bytes exactly as parse reads the decoded text, in any surroundings (property)', () => {
+    // The byte-level scanner's path, pinned to the string path on valid and near-valid values.
+    const parsers = ['UTC', 'Europe/Paris', 'America/New_York'].map((zone) => new InstantParser(zone));
+    const around = fc.string({ unit: fc.constantFrom('0', '7', ':', '-', ' ', 'Z', '+', 'é'), maxLength: 4 });
+    const forms = [
+      '2024-03-31 02:30:45.123+02:00',
+      '2024-11-03T01:30:00',
+      '20240229',
+      '2024-03-05 14:22 utc',
+      '2024-03-05T14:22:10 GMT',
+      '2024-03-05T14:22:10.1234567Z',
+      '2024-03-05 14:22:10 -0500',
+      '2024-03-05T14:22:10+02',
+    ];
+    const value = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...forms), fc.nat(), fc.nat({ max: 40 }))
+        .map(([form, from, length]) => form.slice(from % form.length, (from % form.length) + length)),
+      // A valid value with one character replaced: by a digit, a separator or a non-ASCII one.
+      fc
+        .tuple(
+          fc.constantFrom(...forms),
+          fc.nat(),
+          fc.constantFrom('9', '0', '-', ':', ' ', 'T', 'é', '\u00a0', '１'),
+        )
+        .map(
+          ([form, at, unit]) => form.slice(0, at % form.length) + unit + form.slice((at % form.length) + 1),
+        ),
+      fc.string({
+        unit: fc.constantFrom('2', '0', '1', '-', ':', ' ', 'T', 'Z', '+', 'U', 'c', 'é'),
+        maxLength: 24,
+      }),
+      fc
+        .integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2040, 0, 1) })
+        .map((ms) => new Date(ms).toISOString()),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...parsers), around, value, around, (parser, before, text, after) => {
+        const bytes = Buffer.from(before + text + after, 'utf8');
+        const start = Buffer.byteLength(before);
+        const end = start + Buffer.byteLength(text);
+        expect(parser.parseBytes(bytes, start, end)).toBe(parser.parse(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads any bytes, invalid UTF-8 included, as parse reads their decoding (property)', () => {
+    const parser = new InstantParser('UTC');
+    const prefix = fc.constantFrom('2024-03-05', '2024-03-05T10:00', '20240305', '2024-03-05 10:00:00 ');
+    const byte = fc.constantFrom(
+      0x30,
+      0x31,
+      0x2d,
+      0x3a,
+      0x20,
+      0x5a,
+      0x55,
+      0x54,
+      0x43,
+      0xc3,
+      0xa9,
+      0xe2,
+      0xff,
+    );
+    fc.assert(
+      fc.property(prefix, fc.array(byte, { maxLength: 8 }), (start, tail) => {
+        const bytes = Buffer.concat([Buffer.from(start), Uint8Array.from(tail)]);
+        expect(parser.parseBytes(bytes, 0, bytes.length)).toBe(parser.parse(bytes.toString('utf8')));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { assertTimeZone, instantFromLocal } from '../core/time/periods.js';
+import { decodeUtf8, hasNonAscii } from './utf8.js';
 
 const MS_PER_DAY = 86_400_000;
 const DIGIT_0 = 48;
@@ -88,7 +89,6 @@ export class InstantParser {
     if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) {
       return Number.NaN;
     }
-    const localDay = daysFromCivil(year, month, day);
 
     let hour = 0;
     let minute = 0;
@@ -128,6 +128,100 @@ export class InstantParser {
       }
     }
 
+    return this.instant(year, month, day, hour, minute, second, millisecond, offsetMinutes);
+  }
+
+  /**
+   * `parseIn` on the UTF-8 bytes `bytes[from, to)` (the byte-level CSV scanner's path), with exactly
+   * its result: every accepted form is ASCII, read here byte by byte by the same steps; a value that
+   * fails and holds a non-ASCII byte is decoded and given to `parseIn`, which decides. O(to − from).
+   */
+  parseBytes(bytes: Uint8Array, from: number, to: number): number {
+    const instant = this.parseAsciiBytes(bytes, from, to);
+    if (!Number.isNaN(instant) || !hasNonAscii(bytes, from, to)) return instant;
+    const text = decodeUtf8(bytes, from, to);
+    return this.parseIn(text, 0, text.length);
+  }
+
+  /** `parseIn`'s steps on bytes (ASCII: a byte is its char code); a byte ≥ 0x80 never matches. */
+  private parseAsciiBytes(bytes: Uint8Array, from: number, to: number): number {
+    let start = from;
+    let end = to;
+    while (start < end && bytes[start] === 32) start++;
+    while (end > start && bytes[end - 1] === 32) end--;
+    if (end - start < 8) return Number.NaN;
+
+    const year = byteDigits(bytes, start, 4);
+    let month: number;
+    let day: number;
+    let position: number;
+    if (bytes[start + 4] === 45) {
+      if (bytes[start + 7] !== 45 || end - start < 10) return Number.NaN;
+      month = byteDigits(bytes, start + 5, 2);
+      day = byteDigits(bytes, start + 8, 2);
+      position = start + 10;
+    } else {
+      month = byteDigits(bytes, start + 4, 2);
+      day = byteDigits(bytes, start + 6, 2);
+      position = start + 8;
+      if (position !== end) return Number.NaN;
+    }
+    if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) {
+      return Number.NaN;
+    }
+
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    let millisecond = 0;
+    let offsetMinutes = Number.NaN;
+    if (position < end) {
+      const separator = bytes[position];
+      if (separator !== 84 && separator !== 116 && separator !== 32) return Number.NaN;
+      if (end - position < 6 || bytes[position + 3] !== 58) return Number.NaN;
+      hour = byteDigits(bytes, position + 1, 2);
+      minute = byteDigits(bytes, position + 4, 2);
+      position += 6;
+      if (end - position >= 3 && bytes[position] === 58) {
+        second = byteDigits(bytes, position + 1, 2);
+        position += 3;
+        if (position < end && bytes[position] === 46) {
+          position++;
+          let fractionDigits = 0;
+          while (position < end) {
+            const digit = bytes[position]! - DIGIT_0;
+            if (digit < 0 || digit > 9) break;
+            if (fractionDigits < 3) millisecond = millisecond * 10 + digit;
+            fractionDigits++;
+            position++;
+          }
+          if (fractionDigits === 0) return Number.NaN;
+          if (fractionDigits === 1) millisecond *= 100;
+          else if (fractionDigits === 2) millisecond *= 10;
+        }
+      }
+      if (!(hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
+      if (position < end) {
+        if (bytes[position] === 32) position++;
+        offsetMinutes = readByteOffset(bytes, position, end);
+        if (Number.isNaN(offsetMinutes)) return Number.NaN;
+      }
+    }
+    return this.instant(year, month, day, hour, minute, second, millisecond, offsetMinutes);
+  }
+
+  /** The instant of a valid local date-time, at `offsetMinutes` east of UTC or (NaN) in the zone. */
+  private instant(
+    year: number,
+    month: number,
+    day: number,
+    hour: number,
+    minute: number,
+    second: number,
+    millisecond: number,
+    offsetMinutes: number,
+  ): number {
+    const localDay = daysFromCivil(year, month, day);
     const wallClock =
       localDay * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond;
     if (!Number.isNaN(offsetMinutes)) return wallClock - offsetMinutes * 60_000;
@@ -187,6 +281,42 @@ function readOffset(text: string, from: number, end: number): number {
   if (length === 3) minutes = 0;
   else if (length === 5) minutes = digits(text, from + 3, 2);
   else if (length === 6 && text.charCodeAt(from + 3) === 58) minutes = digits(text, from + 4, 2);
+  else return Number.NaN;
+  if (!(hours <= 18 && minutes <= 59)) return Number.NaN;
+  return sign * (hours * 60 + minutes);
+}
+
+/** `digits` on bytes. */
+function byteDigits(bytes: Uint8Array, from: number, count: number): number {
+  let value = 0;
+  for (let index = from; index < from + count; index++) {
+    const digit = bytes[index]! - DIGIT_0;
+    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** `readOffset` on bytes (`UTC`, `GMT` compared as ASCII letters of either case). */
+function readByteOffset(bytes: Uint8Array, from: number, end: number): number {
+  const length = end - from;
+  const first = bytes[from]!;
+  if (length === 1 && (first === 90 || first === 122)) return 0; // Z
+  if (length === 3) {
+    const upper = (offset: number) => {
+      const code = bytes[from + offset]!;
+      return code >= 97 && code <= 122 ? code - 32 : code;
+    };
+    const word = String.fromCharCode(upper(0), upper(1), upper(2));
+    if (word === 'UTC' || word === 'GMT') return 0;
+  }
+  if (first !== 43 && first !== 45) return Number.NaN;
+  const sign = first === 45 ? -1 : 1;
+  const hours = byteDigits(bytes, from + 1, 2);
+  let minutes: number;
+  if (length === 3) minutes = 0;
+  else if (length === 5) minutes = byteDigits(bytes, from + 3, 2);
+  else if (length === 6 && bytes[from + 3] === 58) minutes = byteDigits(bytes, from + 4, 2);
   else return Number.NaN;
   if (!(hours <= 18 && minutes <= 59)) return Number.NaN;
   return sign * (hours * 60 + minutes);
