@@ -9,7 +9,7 @@ import {
   PARALLEL_MIN_BYTES,
   scanRange,
 } from './order-ranges.js';
-import { type GenericOrderLayout, OrderScanner, type ScannedOrders } from './order-scanner.js';
+import { distinctIds, type GenericOrderLayout, OrderScanner, type ScannedOrders } from './order-scanner.js';
 
 /** Where the data of a file lies (from `readCsvHeader`). */
 export interface DataExtent {
@@ -50,7 +50,8 @@ export type ScanResult =
  * column) and its columns appended. The result is identical to the one-thread read: customers in
  * order of first appearance in the file, rows in file order, issues on the same lines (the worker's
  * lines are shifted by the first half's line count), a second currency found across the halves
- * reported on its line. If the first half does not end at a record's end (a quoted field spans the
+ * reported on its line. Ids are interned as bytes and decoded at the end (`distinctIds` merges the
+ * ones that decode alike). If the first half does not end at a record's end (a quoted field spans the
  * split) or the worker fails, the file is read again on one thread.
  *
  * O(file size) time; memory ~20 bytes a row (plus a copy of the columns while merging).
@@ -80,7 +81,7 @@ export async function scanGenericOrders(
   );
   if (outcome.status !== 'read') return outcome;
   options.onProgress?.(totalBytes, totalBytes);
-  return { status: 'read', scanned: scanner.finish(), issues, threads: 1 };
+  return { status: 'read', scanned: distinctIds(scanner.finish()), issues, threads: 1 };
 }
 
 /** The two-thread read; null when it must be redone on one thread. */
@@ -130,7 +131,8 @@ async function scanInTwo(
       report();
     });
     if (outcome.status !== 'read') return outcome;
-    if (scanner.stopped) return { status: 'read', scanned: scanner.finish(), issues, threads: 2 }; // issues are full
+    if (scanner.stopped)
+      return { status: 'read', scanned: distinctIds(scanner.finish()), issues, threads: 2 }; // issues are full
     if (!outcome.endsAtRecord) return null;
     // The ids' strings are made while the worker may still be reading.
     const splitLine = scanner.line;
@@ -141,15 +143,15 @@ async function scanInTwo(
     const merged = mergeSecondHalf(scanner, first, second.scanned);
     addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
     options.onProgress?.(totalBytes, totalBytes);
-    return { status: 'read', scanned: merged, issues, threads: 2 };
+    return { status: 'read', scanned: distinctIds(merged), issues, threads: 2 };
   } finally {
     void worker.terminate();
   }
 }
 
 /**
- * The first half's result followed by the second's: the second half's customer ids are looked up
- * (or added, in their order of first appearance) in the first half's interner, its customer column
+ * The first half's result followed by the second's: the second half's customer ids (their bytes) are
+ * looked up (or added, in their order of first appearance) in the first half's interner, its customer column
  * remapped through that table; attribute labels likewise. O(rows + distinct ids of the second half).
  * The merged columns are allocated on SharedArrayBuffers: a table this large is then analysed on
  * two threads (`analyzeOrdersOnThreads`), which shares such columns instead of copying them.

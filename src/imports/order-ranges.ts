@@ -3,9 +3,9 @@ import { open } from 'node:fs/promises';
 import type { PendingIssue } from './csv-issue.js';
 import type { GenericOrderLayout, OrderScanner, ScannedOrders } from './order-scanner.js';
 
-/** Characters read per chunk. */
+/** Bytes read per chunk. */
 const CHUNK_BYTES = 1 << 20;
-/** A record longer than this is taken for an unclosed quote rather than buffered further. */
+/** A record longer than this (in characters) is taken for an unclosed quote rather than buffered further. */
 const MAX_RECORD_CHARS = 4 << 20;
 
 /** How a byte range was read. */
@@ -18,8 +18,8 @@ export type RangeOutcome =
   | { readonly status: 'unreadable'; readonly reason: string };
 
 /**
- * Streams bytes `[fromByte, toByte)` of `path` through `scanner`, carrying each chunk's unfinished
- * record over to the next. `fromByte` must be the start of a line (UTF-8 decoding starts there).
+ * Streams bytes `[fromByte, toByte)` of `path` through `scanner` (as bytes: no decoding), carrying
+ * each chunk's unfinished record over to the next. `fromByte` must be the start of a line.
  * With `last`, the range's end is the end of the file (a last record without a line feed counts);
  * without, the range is expected to end exactly after a line feed, and `endsAtRecord` says whether
  * it did outside quotes. `onBytes` gets the bytes read so far after each chunk.
@@ -35,26 +35,27 @@ export async function scanRange(
 ): Promise<RangeOutcome> {
   if (toByte <= fromByte) return { status: 'read', endsAtRecord: true };
   const stream = createReadStream(path, {
-    encoding: 'utf8',
     highWaterMark: CHUNK_BYTES,
     start: fromByte,
     end: toByte - 1,
   });
-  let rest = '';
+  let rest: Buffer = EMPTY;
   let estimated = false;
   try {
     for await (const chunk of stream) {
-      const text = rest.length === 0 ? (chunk as string) : rest + (chunk as string);
-      const consumed = scanner.scan(text, false);
-      rest = consumed === text.length ? '' : text.slice(consumed);
+      const bytes = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
+      const consumed = scanner.scan(bytes, false);
+      // A copy, not a view: the rest is small, and a view would keep the whole chunk alive.
+      rest = consumed === bytes.length ? EMPTY : Buffer.from(bytes.subarray(consumed));
       if (!estimated && scanner.rows > 0) {
-        // Size the columns once from the first chunk's bytes per row (ASCII: chars ≈ bytes).
+        // Size the columns once from the first chunk's bytes per row.
         estimated = true;
         scanner.reserve(((toByte - fromByte) / consumed) * scanner.rows * 1.05);
       }
       onBytes?.(stream.bytesRead);
       if (scanner.stopped) break;
-      if (rest.length > MAX_RECORD_CHARS) {
+      // Bytes bound characters from above: decode (rarely) only to tell when the characters do.
+      if (rest.length > MAX_RECORD_CHARS && rest.toString('utf8').length > MAX_RECORD_CHARS) {
         scanner.scan(rest, true); // reports the record (usually an unclosed quote) and ends
         return { status: 'read', endsAtRecord: false };
       }
@@ -69,6 +70,8 @@ export async function scanRange(
   if (last && rest.length > 0) scanner.scan(rest, true);
   return { status: 'read', endsAtRecord };
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Below this many data bytes a file is read on one thread (a worker costs more than it saves). */
 export const PARALLEL_MIN_BYTES = 32 << 20;

@@ -1,14 +1,18 @@
-import { amountProblem, parseAmountCentsIn } from './amount.js';
+import { amountProblem, parseAmountCentsBytes } from './amount.js';
+import { ByteInterner, type ByteKeys, mergeReplacedDuplicates } from './byte-interner.js';
 import type { IssueCollector } from './csv-issue.js';
-import { IdInterner, type InternedKeys } from './id-interner.js';
 import { dateProblem, type InstantParser } from './instant-parser.js';
+import { decodeUtf8 } from './utf8.js';
 
 /**
- * The hot loop of the generic orders reader: splits CSV text into records and fields itself
- * (RFC 4180 quoting) and reads each needed field where it lies in the text, so a row costs no
- * string and no array: amounts, dates and customer ids are read by char code from the chunk, ids
- * are interned in batches (`IdInterner.internBatch`), and the values go straight into typed columns.
- * Only a quoted field (rare in order exports) is decoded into a string.
+ * The hot loop of the generic orders reader: splits the file's UTF-8 bytes into records and fields
+ * itself (RFC 4180 quoting) and reads each needed field where it lies in the bytes, so a row costs
+ * no string and no array: amounts and dates are read byte by byte (`parseAmountCentsBytes`,
+ * `InstantParser.parseBytes`), customer ids are interned as bytes in batches
+ * (`ByteInterner.internBatch`), and the values go straight into typed columns. Only a quoted field
+ * (rare in order exports) is copied, unescaped, into bytes of its own; strings are made for new ids
+ * and messages. Every delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a character, so
+ * records and fields split exactly as in the decoded text.
  *
  * Issues are recorded against physical line numbers (the scanner counts line feeds, including those
  * inside quoted fields), relative to the first line it was given (`firstLine`).
@@ -18,6 +22,7 @@ const QUOTE = 34;
 const COMMA = 44;
 const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
+const EMPTY = new Uint8Array(0);
 /** Customer ids resolved per `internBatch` call. */
 const BATCH = 1024;
 
@@ -49,8 +54,8 @@ export interface ScannedOrders {
   readonly amountCents: Float64Array;
   /** The customer ids, by index; empty when `finish(false)` left them as `customerKeys`. */
   readonly customerIds: string[];
-  /** The customer ids' characters (`IdInterner.keys`), when `finish(false)` was asked. */
-  readonly customerKeys: InternedKeys | null;
+  /** The customer ids' bytes (`ByteInterner.keys`), when `finish(false)` was asked. */
+  readonly customerKeys: ByteKeys | null;
   /** Per attribute column: its labels (label 0 is `''`) and per-row codes. */
   readonly attributes: { readonly labels: string[]; readonly codes: Int32Array }[];
   readonly firstOrderAt: number;
@@ -62,18 +67,20 @@ export interface ScannedOrders {
 }
 
 /**
- * Scans the data records of a generic orders file, chunk after chunk: `scan(text, final)` consumes
- * the complete records at the start of `text` and returns how many characters it consumed; the
- * caller prepends the rest to the next chunk. Blank lines are skipped; a record ends at a line feed
+ * Scans the data records of a generic orders file, chunk after chunk: `scan(bytes, final)` consumes
+ * the complete records at the start of `bytes` and returns how many bytes it consumed; the caller
+ * prepends the rest to the next chunk. Blank lines are skipped; a record ends at a line feed
  * outside quotes, a carriage return before it is dropped (CRLF files).
  *
  * Per record, exactly as the generic reader defines it: a wrong number of fields is a `field-count`
  * issue; a blank customer id, an unreadable date or amount are issues on their column; a second
  * currency is reported once. Once any issue is found no more rows are stored (the read will fail),
- * and scanning stops when `issues` is full. O(characters) time; ~20 bytes a row of columns.
+ * and scanning stops when `issues` is full. The customer ids and labels of `finish` are decoded ids
+ * whose byte forms differ only in invalid UTF-8 may repeat: `distinctIds` merges them.
+ * O(bytes) time; ~20 bytes a row of columns.
  *
  * Example: `const scanner = new OrderScanner(layout, new InstantParser('UTC'), issues, 2, 1000);`
- * `scanner.scan('c1,2024-01-05,12.30\n', true)` → 20 (one row: customer 0, 1230 cents).
+ * `scanner.scan(Buffer.from('c1,2024-01-05,12.30\n'), true)` → 20 (one row: customer 0, 1230 cents).
  */
 export class OrderScanner {
   /** Line number of the next record (1-based physical line of the file). */
@@ -84,8 +91,8 @@ export class OrderScanner {
   private readonly layout: GenericOrderLayout;
   private readonly instants: InstantParser;
   private readonly issues: IssueCollector;
-  private readonly customers = new IdInterner({ initialSlots: 1 << 12 });
-  private readonly attributeLabels: IdInterner[];
+  private readonly customers = new ByteInterner({ initialSlots: 1 << 12 });
+  private readonly attributeLabels: ByteInterner[];
   private length = 0;
   private customerColumn: Int32Array;
   private orderedAtColumn: Float64Array;
@@ -93,13 +100,13 @@ export class OrderScanner {
   private attributeCodes: Int32Array[];
   private firstOrderAt = Number.POSITIVE_INFINITY;
   private lastOrderAt = Number.NEGATIVE_INFINITY;
-  // Currency: the raw text first seen (compared in place), its upper-cased value and line.
-  private currencyRaw: string | null = null;
+  // Currency: the raw bytes first seen (compared in place), its upper-cased value and line.
+  private currencyRaw: Uint8Array | null = null;
   private currencyValue: string | null = null;
   private currencyLine = 0;
   private currencyMismatch = false;
-  // The current record's fields: text (the chunk, or a decoded quoted field) and range.
-  private readonly fieldTexts: string[];
+  // The current record's fields: bytes (the chunk, or an unescaped quoted field) and range.
+  private readonly fieldBytes: Uint8Array[];
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
   // Customer ids waiting for `internBatch`: their ranges in the current chunk, and their rows.
@@ -108,10 +115,10 @@ export class OrderScanner {
   private readonly batchIndexes = new Int32Array(BATCH);
   private batchCount = 0;
   private batchFirstRow = 0;
-  private batchText = '';
+  private batchBytes: Uint8Array = EMPTY;
 
   /**
-   * `firstLine` is the physical line of the first text given to `scan`; `capacity` the number of
+   * `firstLine` is the physical line of the first bytes given to `scan`; `capacity` the number of
    * rows expected (the columns grow past it by doubling).
    */
   constructor(
@@ -131,22 +138,22 @@ export class OrderScanner {
     this.amountColumn = new Float64Array(rows);
     this.attributeCodes = layout.attributeColumns.map(() => new Int32Array(rows));
     this.attributeLabels = layout.attributeColumns.map(() => {
-      const labels = new IdInterner({ initialSlots: 16 });
+      const labels = new ByteInterner({ initialSlots: 16 });
       labels.indexOf(''); // code 0 is the blank label, as in OrderTableBuilder
       return labels;
     });
-    this.fieldTexts = Array.from({ length: layout.fieldCount }, () => '');
+    this.fieldBytes = Array.from({ length: layout.fieldCount }, () => EMPTY);
     this.fieldStarts = new Int32Array(layout.fieldCount);
     this.fieldEnds = new Int32Array(layout.fieldCount);
   }
 
   /** The customer ids' interner (the main thread looks a worker's ids up in it when merging). */
-  get customerInterner(): IdInterner {
+  get customerInterner(): ByteInterner {
     return this.customers;
   }
 
   /** The labels' interner of attribute `attribute` (by position in `layout.attributeColumns`). */
-  attributeInterner(attribute: number): IdInterner {
+  attributeInterner(attribute: number): ByteInterner {
     return this.attributeLabels[attribute]!;
   }
 
@@ -161,13 +168,13 @@ export class OrderScanner {
   }
 
   /**
-   * Consumes the complete records at the start of `text`; with `final`, the text's end also ends
-   * the last record (the end of the file). Returns the number of characters consumed.
+   * Consumes the complete records at the start of `bytes`; with `final`, their end also ends the
+   * last record (the end of the file). Returns the number of bytes consumed.
    */
-  scan(text: string, final: boolean): number {
-    const length = text.length;
+  scan(bytes: Uint8Array, final: boolean): number {
+    const length = bytes.length;
     const expected = this.layout.fieldCount;
-    const texts = this.fieldTexts;
+    const sources = this.fieldBytes;
     const starts = this.fieldStarts;
     const ends = this.fieldEnds;
     let position = 0;
@@ -175,7 +182,7 @@ export class OrderScanner {
     records: while (position < length && !this.stopped) {
       const recordLine = this.line;
       // Blank lines (LF or CRLF) are not records.
-      let code = text.charCodeAt(position);
+      let code = bytes[position]!;
       if (code === LINE_FEED) {
         position++;
         this.line++;
@@ -188,7 +195,7 @@ export class OrderScanner {
           consumed = position = length;
           break;
         }
-        if (text.charCodeAt(position + 1) === LINE_FEED) {
+        if (bytes[position + 1] === LINE_FEED) {
           position += 2;
           this.line++;
           consumed = position;
@@ -200,15 +207,15 @@ export class OrderScanner {
       for (;;) {
         let start = position;
         let end: number;
-        let fieldText = text;
-        if (text.charCodeAt(position) === QUOTE) {
+        let fieldSource = bytes;
+        if (bytes[position] === QUOTE) {
           // Quoted: up to the closing quote; `""` is a quote; line feeds inside count as lines.
           let close = position + 1;
           let doubled = false;
           for (;;) {
-            close = text.indexOf('"', close);
+            close = bytes.indexOf(QUOTE, close);
             if (close === -1 || close + 1 >= length) break;
-            if (text.charCodeAt(close + 1) !== QUOTE) break;
+            if (bytes[close + 1] !== QUOTE) break;
             doubled = true;
             close += 2;
           }
@@ -224,22 +231,18 @@ export class OrderScanner {
               'unclosed-quote',
               'a quoted field opened on this line is never closed',
             );
-            this.countLines(text, position, length);
+            this.countLines(bytes, position, length);
             consumed = position = length;
             this.records++;
             break records;
           }
-          this.countLines(text, position, close);
-          fieldText = text.slice(position + 1, close);
-          if (doubled) fieldText = fieldText.replaceAll('""', '"');
+          this.countLines(bytes, position, close);
+          fieldSource = bytes.slice(position + 1, close);
+          end = doubled ? undoubleQuotes(fieldSource) : fieldSource.length;
           start = 0;
-          end = fieldText.length;
           position = close + 1;
-          code = position < length ? text.charCodeAt(position) : LINE_FEED;
-          if (
-            code === CARRIAGE_RETURN &&
-            (position + 1 >= length || text.charCodeAt(position + 1) === LINE_FEED)
-          ) {
+          code = position < length ? bytes[position]! : LINE_FEED;
+          if (code === CARRIAGE_RETURN && (position + 1 >= length || bytes[position + 1] === LINE_FEED)) {
             if (position + 1 >= length && !final) {
               this.line = recordLine;
               break records;
@@ -251,7 +254,7 @@ export class OrderScanner {
             // Text after the closing quote: read on to the field's end, and report the record.
             malformed = true;
             while (position < length) {
-              code = text.charCodeAt(position);
+              code = bytes[position]!;
               if (code === COMMA || code === LINE_FEED) break;
               position++;
             }
@@ -266,7 +269,7 @@ export class OrderScanner {
         } else {
           code = LINE_FEED;
           while (position < length) {
-            code = text.charCodeAt(position);
+            code = bytes[position]!;
             if (code === COMMA || code === LINE_FEED) break;
             position++;
           }
@@ -278,10 +281,10 @@ export class OrderScanner {
             code = LINE_FEED;
           }
           end = position;
-          if (code === LINE_FEED && end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end--;
+          if (code === LINE_FEED && end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
         }
         if (field < expected) {
-          texts[field] = fieldText;
+          sources[field] = fieldSource;
           starts[field] = start;
           ends[field] = end;
         }
@@ -307,28 +310,32 @@ export class OrderScanner {
           `line ${recordLine} has ${field} field${field === 1 ? '' : 's'}, the header has ${expected}`,
         );
       } else {
-        this.record(recordLine, text);
+        this.record(recordLine, bytes);
       }
     }
     this.flushBatch();
     return consumed;
   }
 
-  /** Reads one record whose fields are in `fieldTexts/Starts/Ends`; `chunk` is the text scanned. */
-  private record(line: number, chunk: string): void {
+  /** Reads one record whose fields are in `fieldBytes/Starts/Ends`; `chunk` is the bytes scanned. */
+  private record(line: number, chunk: Uint8Array): void {
     const layout = this.layout;
-    const texts = this.fieldTexts;
+    const sources = this.fieldBytes;
     const starts = this.fieldStarts;
     const ends = this.fieldEnds;
     const customer = layout.customerColumn;
-    const customerText = texts[customer]!;
+    const customerBytes = sources[customer]!;
     const customerStart = starts[customer]!;
     const customerEnd = ends[customer]!;
     const dateColumn = layout.orderedAtColumn;
     const amountColumn = layout.amountColumn;
-    const orderedAt = this.instants.parseIn(texts[dateColumn]!, starts[dateColumn]!, ends[dateColumn]!);
-    const amountCents = parseAmountCentsIn(texts[amountColumn]!, starts[amountColumn]!, ends[amountColumn]!);
-    const blankCustomer = isBlank(customerText, customerStart, customerEnd);
+    const orderedAt = this.instants.parseBytes(sources[dateColumn]!, starts[dateColumn]!, ends[dateColumn]!);
+    const amountCents = parseAmountCentsBytes(
+      sources[amountColumn]!,
+      starts[amountColumn]!,
+      ends[amountColumn]!,
+    );
+    const blankCustomer = isBlank(customerBytes, customerStart, customerEnd);
     if (blankCustomer || Number.isNaN(orderedAt) || Number.isNaN(amountCents)) {
       if (blankCustomer)
         this.issueAt(line, layout.names.customer, 'missing-value', 'the customer id is blank');
@@ -345,10 +352,10 @@ export class OrderScanner {
     this.amountColumn[row] = amountCents;
     if (orderedAt < this.firstOrderAt) this.firstOrderAt = orderedAt;
     if (orderedAt > this.lastOrderAt) this.lastOrderAt = orderedAt;
-    if (customerText === chunk) {
+    if (customerBytes === chunk) {
       if (this.batchCount === 0) {
         this.batchFirstRow = row;
-        this.batchText = chunk;
+        this.batchBytes = chunk;
       }
       this.batchStarts[this.batchCount] = customerStart;
       this.batchEnds[this.batchCount] = customerEnd;
@@ -356,13 +363,13 @@ export class OrderScanner {
     } else {
       // A quoted id: resolve the pending rows first, so ids keep their order of first appearance.
       this.flushBatch();
-      this.customerColumn[row] = this.customers.indexOfRange(customerText, customerStart, customerEnd);
+      this.customerColumn[row] = this.customers.indexOfRange(customerBytes, customerStart, customerEnd);
     }
     const attributeColumns = layout.attributeColumns;
     for (let attribute = 0; attribute < attributeColumns.length; attribute++) {
       const column = attributeColumns[attribute]!;
       this.attributeCodes[attribute]![row] = this.attributeLabels[attribute]!.indexOfRange(
-        texts[column]!,
+        sources[column]!,
         starts[column]!,
         ends[column]!,
       );
@@ -374,25 +381,25 @@ export class OrderScanner {
   private flushBatch(): void {
     const count = this.batchCount;
     if (count === 0) return;
-    this.customers.internBatch(this.batchText, this.batchStarts, this.batchEnds, count, this.batchIndexes);
+    this.customers.internBatch(this.batchBytes, this.batchStarts, this.batchEnds, count, this.batchIndexes);
     this.customerColumn.set(this.batchIndexes.subarray(0, count), this.batchFirstRow);
     this.batchCount = 0;
-    this.batchText = '';
+    this.batchBytes = EMPTY;
   }
 
   /** The one-currency rule (see `CurrencyCheck`), comparing the field in place with the first one. */
   private checkCurrency(line: number): void {
     if (this.currencyMismatch) return;
     const column = this.layout.currencyColumn;
-    const text = this.fieldTexts[column]!;
+    const bytes = this.fieldBytes[column]!;
     const start = this.fieldStarts[column]!;
     const end = this.fieldEnds[column]!;
     const raw = this.currencyRaw;
-    if (raw !== null && raw.length === end - start && text.startsWith(raw, start)) return;
-    const code = text.slice(start, end).trim().toUpperCase();
+    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw)) return;
+    const code = decodeUtf8(bytes, start, end).trim().toUpperCase();
     if (code === '') return;
     if (this.currencyValue === null) {
-      this.currencyRaw = text.slice(start, end);
+      this.currencyRaw = bytes.slice(start, end);
       this.currencyValue = code;
       this.currencyLine = line;
       return;
@@ -408,7 +415,7 @@ export class OrderScanner {
   }
 
   private fieldValue(column: number): string {
-    return this.fieldTexts[column]!.slice(this.fieldStarts[column]!, this.fieldEnds[column]!);
+    return decodeUtf8(this.fieldBytes[column]!, this.fieldStarts[column]!, this.fieldEnds[column]!);
   }
 
   private dateIssue(line: number, text: string): void {
@@ -443,11 +450,11 @@ export class OrderScanner {
     if (this.issues.full) this.stopped = true;
   }
 
-  private countLines(text: string, from: number, to: number): void {
-    let position = text.indexOf('\n', from);
+  private countLines(bytes: Uint8Array, from: number, to: number): void {
+    let position = bytes.indexOf(LINE_FEED, from);
     while (position !== -1 && position < to) {
       this.line++;
-      position = text.indexOf('\n', position + 1);
+      position = bytes.indexOf(LINE_FEED, position + 1);
     }
   }
 
@@ -496,11 +503,61 @@ export class OrderScanner {
   }
 }
 
-/** Whether `text[start, end)` is empty or only white space (as `trim` sees it), usually by one char. */
-function isBlank(text: string, start: number, end: number): boolean {
+/**
+ * Whether the UTF-8 `bytes[start, end)` are empty or only white space (as `trim` sees it), usually
+ * by one byte: an ASCII character above space is not white space; anything else is decoded.
+ */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
   if (end === start) return true;
-  const first = text.charCodeAt(start);
-  // Below U+1680, the only white space is ASCII ≤ 32 and the no-break space U+00A0.
-  if (first > 32 && first !== 160 && first < 0x1680) return false;
-  return text.slice(start, end).trim() === '';
+  const first = bytes[start]!;
+  if (first > 32 && first < 0x80) return false;
+  return decodeUtf8(bytes, start, end).trim() === '';
+}
+
+/** Whether `bytes[start, start + prefix.length)` equals `prefix`. */
+function startsWith(bytes: Uint8Array, start: number, prefix: Uint8Array): boolean {
+  for (let offset = 0; offset < prefix.length; offset++) {
+    if (bytes[start + offset] !== prefix[offset]) return false;
+  }
+  return true;
+}
+
+/** Turns each `""` of a quoted field's content into `"`, in place; returns the new length. */
+function undoubleQuotes(field: Uint8Array): number {
+  let write = 0;
+  for (let read = 0; read < field.length; read++, write++) {
+    field[write] = field[read]!;
+    if (field[read] === QUOTE) read++; // inside a closed quoted field a quote is always doubled
+  }
+  return write;
+}
+
+/**
+ * The scan's result with the ids that decode to the same string merged (`mergeReplacedDuplicates`),
+ * customers and labels renumbered: what interning the decoded strings gives. Only files with invalid
+ * UTF-8 (or U+FFFD) in an id or label pay more than a check of each string. O(rows) when merging.
+ */
+export function distinctIds(scanned: ScannedOrders): ScannedOrders {
+  const customers = mergeReplacedDuplicates(scanned.customerIds);
+  let attributesMerged = false;
+  const attributes = scanned.attributes.map((attribute) => {
+    const labels = mergeReplacedDuplicates(attribute.labels);
+    if (labels === null) return attribute;
+    attributesMerged = true;
+    return { labels: labels.ids, codes: remap(attribute.codes, labels.map) };
+  });
+  if (customers === null && !attributesMerged) return scanned;
+  return {
+    ...scanned,
+    ...(customers === null
+      ? {}
+      : { customerIds: customers.ids, customer: remap(scanned.customer, customers.map) }),
+    attributes,
+  };
+}
+
+/** `codes[row] = map[codes[row]]`, in place. */
+function remap(codes: Int32Array, map: Int32Array): Int32Array {
+  for (let row = 0; row < codes.length; row++) codes[row] = map[codes[row]!]!;
+  return codes;
 }

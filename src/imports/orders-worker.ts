@@ -30,6 +30,6 @@ port.once('message', async (request: OrdersRangeRequest) => {
   const buffers = [scanned.customer, scanned.orderedAt, scanned.amountCents, keys.starts]
     .concat(scanned.attributes.map((attribute) => attribute.codes))
     .map((column) => column.buffer as ArrayBuffer)
-    .concat(keys.units.buffer as ArrayBuffer);
+    .concat(keys.bytes.buffer as ArrayBuffer);
   port.postMessage(response, buffers);
 });
