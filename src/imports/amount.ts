@@ -45,10 +45,6 @@ function isCurrencySymbol(code: number): boolean {
   );
 }
 
-function isSpace(code: number): boolean {
-  return code === SPACE || code === NO_BREAK_SPACE || code === 9;
-}
-
 /**
  * Reads a decimal amount into integer cents, or `NaN` when it cannot (ask `amountProblem` why).
  *
@@ -64,83 +60,37 @@ export function parseAmountCents(text: string): number {
   return parseAmountCentsIn(text, 0, text.length);
 }
 
+/** `parseAmountCentsIn`'s copy of a string value as ASCII bytes (grown on demand). */
+let scratch = new Uint8Array(64);
+
 /**
  * `parseAmountCents(text.slice(start, end))` without the slice: the CSV reader calls it on the field
  * where the parser found it. O(end − start), no allocation.
  */
 export function parseAmountCentsIn(text: string, start: number, stop: number): number {
-  let index = start;
-  let end = stop;
-  while (index < end && isSpace(text.charCodeAt(index))) index++;
-  while (end > index && isSpace(text.charCodeAt(end - 1))) end--;
-  if (index === end) return Number.NaN;
+  const length = stop - start;
+  if (length > scratch.length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(start + index);
+    scratch[index] = code < 128 ? code : asciiStandIn(code);
+  }
+  return parseAsciiAmountCents(scratch, 0, length);
+}
 
-  let negative = false;
-  let code = text.charCodeAt(index);
-  if (code === MINUS || code === PLUS) {
-    negative = code === MINUS;
-    index++;
-    code = text.charCodeAt(index);
-  }
-  if (isCurrencySymbol(code)) {
-    index++;
-    while (index < end && isSpace(text.charCodeAt(index))) index++;
-    code = text.charCodeAt(index);
-    if ((code === MINUS || code === PLUS) && index < end) {
-      if (negative) return Number.NaN;
-      negative = code === MINUS;
-      index++;
-    }
-  } else if (end > index && isCurrencySymbol(text.charCodeAt(end - 1))) {
-    end--;
-    while (end > index && isSpace(text.charCodeAt(end - 1))) end--;
-  }
-
-  let whole = 0;
-  let wholeDigits = 0;
-  let groupDigits = 0;
-  let grouped = false;
-  for (; index < end; index++) {
-    code = text.charCodeAt(index);
-    if (code >= DIGIT_0 && code <= DIGIT_9) {
-      whole = whole * 10 + (code - DIGIT_0);
-      wholeDigits++;
-      groupDigits++;
-    } else if (code === COMMA) {
-      // Every group after a comma has exactly 3 digits; the first group 1 to 3.
-      if (groupDigits === 0 || groupDigits > 3 || (grouped && groupDigits !== 3)) return Number.NaN;
-      grouped = true;
-      groupDigits = 0;
-    } else {
-      break;
-    }
-  }
-  if (grouped && groupDigits !== 3) return Number.NaN;
-
-  let fraction = 0;
-  if (index < end && text.charCodeAt(index) === PERIOD) {
-    index++;
-    let fractionDigits = 0;
-    for (; index < end; index++) {
-      code = text.charCodeAt(index);
-      if (code < DIGIT_0 || code > DIGIT_9) break;
-      if (++fractionDigits > 2) return Number.NaN;
-      fraction = fraction * 10 + (code - DIGIT_0);
-    }
-    if (fractionDigits === 1) fraction *= 10;
-    if (wholeDigits === 0 && fractionDigits === 0) return Number.NaN;
-  } else if (wholeDigits === 0) {
-    return Number.NaN;
-  }
-  if (index !== end || whole > MAX_WHOLE_UNITS) return Number.NaN;
-  const cents = whole * 100 + fraction;
-  return negative && cents !== 0 ? -cents : cents;
+/**
+ * The ASCII byte that plays a non-ASCII character's part in an amount: the no-break space is a
+ * space, a currency symbol is `$`, anything else a byte no rule accepts. Each step of the amount
+ * rules looks only at such classes, so the stand-ins give the text's own result.
+ */
+function asciiStandIn(code: number): number {
+  if (code === NO_BREAK_SPACE) return SPACE;
+  return isCurrencySymbol(code) ? DOLLAR : 0xff;
 }
 
 /**
  * `parseAmountCentsIn` on the UTF-8 bytes `bytes[start, stop)` (the byte-level CSV scanner's path),
- * with exactly its result: the same rules read byte by byte for ASCII text; a field holding any other
- * character (a symbol such as "€", a no-break space) is decoded and given to `parseAmountCentsIn`.
+ * with exactly its result: ASCII text is read in place; a field holding any other character (a
+ * symbol such as "€", a no-break space) is decoded and given to `parseAmountCentsIn`.
  * O(stop − start), no allocation for ASCII text.
  */
 export function parseAmountCentsBytes(bytes: Uint8Array, start: number, stop: number): number {
@@ -151,8 +101,9 @@ export function parseAmountCentsBytes(bytes: Uint8Array, start: number, stop: nu
 }
 
 /**
- * `parseAmountCentsIn` for ASCII bytes (the same steps; only `$` of the symbols and space and tab of
- * the spaces are ASCII). Any byte ≥ 0x80 makes it `NaN`: the caller then decides on the text.
+ * The amount rules (see `parseAmountCents`) on ASCII bytes: `$` is the currency symbol, space and
+ * tab the spaces; any byte ≥ 0x80 makes it `NaN`. The one implementation of the rules: strings come
+ * here through `parseAmountCentsIn`'s stand-ins.
  */
 function parseAsciiAmountCents(bytes: Uint8Array, start: number, stop: number): number {
   let index = start;

@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
 import { assertTimeZone, instantFromLocal } from '../core/time/periods.js';
-import { decodeUtf8, hasNonAscii } from './utf8.js';
 
 const MS_PER_DAY = 86_400_000;
 const DIGIT_0 = 48;
@@ -32,7 +31,8 @@ function daysInMonth(year: number, month: number): number {
  * an optional space) by `Z`, `±HH:MM`, `±HHMM`, `±HH` or `UTC`. A value without an offset is a
  * wall-clock time in the parser's time zone; a bare date is that day's local midnight.
  *
- * Digits are read by char code (no regex, no allocation). Zone conversion never uses a hand-made
+ * Values are read byte by byte (`parseBytes`; strings through `parseIn`), with no regex and no
+ * allocation. Zone conversion never uses a hand-made
  * rule: the zone's UTC offset is asked of Luxon once per local calendar day and cached; a day on
  * which the offset changes (a DST transition, or a midnight that does not exist) is marked, and
  * every wall time on it is converted by Luxon itself (`instantFromLocal`), so results always equal
@@ -48,6 +48,8 @@ export class InstantParser {
   private readonly offsetByLocalDay = new Map<number, number>();
   private lastLocalDay = Number.NaN;
   private lastOffset = 0;
+  /** `parseIn`'s copy of a string value as bytes (grown on demand). */
+  private scratch = new Uint8Array(64);
 
   /** Throws a `RangeError` for an unknown zone (the readers check the zone first). */
   constructor(timeZone = 'UTC') {
@@ -62,107 +64,48 @@ export class InstantParser {
     return this.parseIn(text, 0, text.length);
   }
 
-  /** `parse(text.slice(from, to))` without the slice (the CSV reader's hot path). O(to − from). */
+  /**
+   * `parse(text.slice(from, to))` without the slice. Every accepted form is ASCII, so the text's
+   * char codes are copied into a scratch byte array (any other character: `NaN` at once) and read
+   * by `parseBytes`, the one implementation of the forms. O(to − from).
+   */
   parseIn(text: string, from: number, to: number): number {
-    let start = from;
-    let end = to;
-    while (start < end && text.charCodeAt(start) === 32) start++;
-    while (end > start && text.charCodeAt(end - 1) === 32) end--;
-    if (end - start < 8) return Number.NaN;
-
-    const year = digits(text, start, 4);
-    let month: number;
-    let day: number;
-    let position: number;
-    if (text.charCodeAt(start + 4) === 45) {
-      if (text.charCodeAt(start + 7) !== 45 || end - start < 10) return Number.NaN;
-      month = digits(text, start + 5, 2);
-      day = digits(text, start + 8, 2);
-      position = start + 10;
-    } else {
-      month = digits(text, start + 4, 2);
-      day = digits(text, start + 6, 2);
-      position = start + 8;
-      if (position !== end) return Number.NaN; // YYYYMMDD is a date only
+    const length = to - from;
+    if (length > this.scratch.length)
+      this.scratch = new Uint8Array(Math.max(length, this.scratch.length * 2));
+    const scratch = this.scratch;
+    for (let index = 0; index < length; index++) {
+      const code = text.charCodeAt(from + index);
+      if (code > 127) return Number.NaN;
+      scratch[index] = code;
     }
-    // `year >= 0` also refuses a NaN year ("22 20222"), which would reach Luxon as an invalid date.
-    if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) {
-      return Number.NaN;
-    }
-
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
-    let millisecond = 0;
-    let offsetMinutes = Number.NaN;
-    if (position < end) {
-      const separator = text.charCodeAt(position);
-      if (separator !== 84 && separator !== 116 && separator !== 32) return Number.NaN; // T, t, space
-      if (end - position < 6 || text.charCodeAt(position + 3) !== 58) return Number.NaN;
-      hour = digits(text, position + 1, 2);
-      minute = digits(text, position + 4, 2);
-      position += 6;
-      if (end - position >= 3 && text.charCodeAt(position) === 58) {
-        second = digits(text, position + 1, 2);
-        position += 3;
-        if (position < end && text.charCodeAt(position) === 46) {
-          position++;
-          let fractionDigits = 0;
-          while (position < end) {
-            const digit = text.charCodeAt(position) - DIGIT_0;
-            if (digit < 0 || digit > 9) break;
-            if (fractionDigits < 3) millisecond = millisecond * 10 + digit;
-            fractionDigits++;
-            position++;
-          }
-          if (fractionDigits === 0) return Number.NaN;
-          if (fractionDigits === 1) millisecond *= 100;
-          else if (fractionDigits === 2) millisecond *= 10;
-        }
-      }
-      if (!(hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
-      if (position < end) {
-        if (text.charCodeAt(position) === 32) position++;
-        offsetMinutes = readOffset(text, position, end);
-        if (Number.isNaN(offsetMinutes)) return Number.NaN;
-      }
-    }
-
-    return this.instant(year, month, day, hour, minute, second, millisecond, offsetMinutes);
+    return this.parseBytes(scratch, 0, length);
   }
 
   /**
-   * `parseIn` on the UTF-8 bytes `bytes[from, to)` (the byte-level CSV scanner's path), with exactly
-   * its result: every accepted form is ASCII, read here byte by byte by the same steps; a value that
-   * fails and holds a non-ASCII byte is decoded and given to `parseIn`, which decides. O(to − from).
+   * The instant the UTF-8 bytes `bytes[from, to)` denote, or `NaN` (the byte-level CSV scanner's
+   * hot path, and `parseIn`'s). A byte ≥ 0x80 never matches: no accepted form holds a non-ASCII
+   * character. O(to − from), no allocation.
    */
   parseBytes(bytes: Uint8Array, from: number, to: number): number {
-    const instant = this.parseAsciiBytes(bytes, from, to);
-    if (!Number.isNaN(instant) || !hasNonAscii(bytes, from, to)) return instant;
-    const text = decodeUtf8(bytes, from, to);
-    return this.parseIn(text, 0, text.length);
-  }
-
-  /** `parseIn`'s steps on bytes (ASCII: a byte is its char code); a byte ≥ 0x80 never matches. */
-  private parseAsciiBytes(bytes: Uint8Array, from: number, to: number): number {
     let start = from;
     let end = to;
     while (start < end && bytes[start] === 32) start++;
     while (end > start && bytes[end - 1] === 32) end--;
     if (end - start < 8) return Number.NaN;
 
-    const year = byteDigits(bytes, start, 4);
+    const year = digits(bytes, start, 4);
     let month: number;
     let day: number;
     let position: number;
     if (bytes[start + 4] === 45) {
       if (bytes[start + 7] !== 45 || end - start < 10) return Number.NaN;
-      month = byteDigits(bytes, start + 5, 2);
-      day = byteDigits(bytes, start + 8, 2);
+      month = digits(bytes, start + 5, 2);
+      day = digits(bytes, start + 8, 2);
       position = start + 10;
     } else {
-      month = byteDigits(bytes, start + 4, 2);
-      day = byteDigits(bytes, start + 6, 2);
+      month = digits(bytes, start + 4, 2);
+      day = digits(bytes, start + 6, 2);
       position = start + 8;
       if (position !== end) return Number.NaN;
     }
@@ -179,11 +122,11 @@ export class InstantParser {
       const separator = bytes[position];
       if (separator !== 84 && separator !== 116 && separator !== 32) return Number.NaN;
       if (end - position < 6 || bytes[position + 3] !== 58) return Number.NaN;
-      hour = byteDigits(bytes, position + 1, 2);
-      minute = byteDigits(bytes, position + 4, 2);
+      hour = digits(bytes, position + 1, 2);
+      minute = digits(bytes, position + 4, 2);
       position += 6;
       if (end - position >= 3 && bytes[position] === 58) {
-        second = byteDigits(bytes, position + 1, 2);
+        second = digits(bytes, position + 1, 2);
         position += 3;
         if (position < end && bytes[position] === 46) {
           position++;
@@ -203,7 +146,7 @@ export class InstantParser {
       if (!(hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
       if (position < end) {
         if (bytes[position] === 32) position++;
-        offsetMinutes = readByteOffset(bytes, position, end);
+        offsetMinutes = readOffset(bytes, position, end);
         if (Number.isNaN(offsetMinutes)) return Number.NaN;
       }
     }
@@ -255,39 +198,7 @@ export class InstantParser {
 }
 
 /** `count` decimal digits at `from` as a number, or NaN if any is not a digit. */
-function digits(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let index = from; index < from + count; index++) {
-    const digit = text.charCodeAt(index) - DIGIT_0;
-    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-/** `Z`, `UTC`, `GMT`, `±HH`, `±HHMM` or `±HH:MM` filling `[from, end)`, in minutes east of UTC; else NaN. */
-function readOffset(text: string, from: number, end: number): number {
-  const length = end - from;
-  const first = text.charCodeAt(from);
-  if (length === 1 && (first === 90 || first === 122)) return 0; // Z
-  if (length === 3) {
-    const word = text.slice(from, end).toUpperCase();
-    if (word === 'UTC' || word === 'GMT') return 0;
-  }
-  if (first !== 43 && first !== 45) return Number.NaN;
-  const sign = first === 45 ? -1 : 1;
-  const hours = digits(text, from + 1, 2);
-  let minutes: number;
-  if (length === 3) minutes = 0;
-  else if (length === 5) minutes = digits(text, from + 3, 2);
-  else if (length === 6 && text.charCodeAt(from + 3) === 58) minutes = digits(text, from + 4, 2);
-  else return Number.NaN;
-  if (!(hours <= 18 && minutes <= 59)) return Number.NaN;
-  return sign * (hours * 60 + minutes);
-}
-
-/** `digits` on bytes. */
-function byteDigits(bytes: Uint8Array, from: number, count: number): number {
+function digits(bytes: Uint8Array, from: number, count: number): number {
   let value = 0;
   for (let index = from; index < from + count; index++) {
     const digit = bytes[index]! - DIGIT_0;
@@ -297,8 +208,8 @@ function byteDigits(bytes: Uint8Array, from: number, count: number): number {
   return value;
 }
 
-/** `readOffset` on bytes (`UTC`, `GMT` compared as ASCII letters of either case). */
-function readByteOffset(bytes: Uint8Array, from: number, end: number): number {
+/** `Z`, `UTC`, `GMT` (either case), `±HH`, `±HHMM` or `±HH:MM` filling `[from, end)`, in minutes east of UTC; else NaN. */
+function readOffset(bytes: Uint8Array, from: number, end: number): number {
   const length = end - from;
   const first = bytes[from]!;
   if (length === 1 && (first === 90 || first === 122)) return 0; // Z
@@ -312,11 +223,11 @@ function readByteOffset(bytes: Uint8Array, from: number, end: number): number {
   }
   if (first !== 43 && first !== 45) return Number.NaN;
   const sign = first === 45 ? -1 : 1;
-  const hours = byteDigits(bytes, from + 1, 2);
+  const hours = digits(bytes, from + 1, 2);
   let minutes: number;
   if (length === 3) minutes = 0;
-  else if (length === 5) minutes = byteDigits(bytes, from + 3, 2);
-  else if (length === 6 && bytes[from + 3] === 58) minutes = byteDigits(bytes, from + 4, 2);
+  else if (length === 5) minutes = digits(bytes, from + 3, 2);
+  else if (length === 6 && bytes[from + 3] === 58) minutes = digits(bytes, from + 4, 2);
   else return Number.NaN;
   if (!(hours <= 18 && minutes <= 59)) return Number.NaN;
   return sign * (hours * 60 + minutes);
