@@ -6,7 +6,7 @@
  * 1. Generates (once) a seeded file of generic order rows under bench/.data/ per id kind.
  * 2. Unless `--no-parsers`: streams the first file with each installed parser in its quote-capable
  *    streaming mode (uDSV, Papa Parse, csv-parse), best of 2 runs, rows/s and ratio to the fastest.
- * 3. Compiles the reader (src/imports → bench/.data/dist, as `npm run build` would) and runs
+ * 3. Compiles the reader (src/csv → bench/.data/dist, as `npm run build` would) and runs
  *    `readOrdersCsv` (parse, exact amounts, dates, interning, table) in a child process per
  *    configuration (1 or 2 threads, with or without an attribute column), `--repeat` times (default
  *    3): best and median rows/s, and the child's peak RSS.
@@ -83,7 +83,7 @@ const compile = spawnSync(
   { encoding: 'utf8' },
 );
 if (compile.status !== 0) throw new Error(`compiling the reader failed:\n${compile.stdout}${compile.stderr}`);
-const compiled = join(here, '.data', 'dist', 'imports', 'orders-csv.js');
+const compiled = join(here, '.data', 'dist', 'csv', 'orders-csv.js');
 const child = join(here, 'csv', 'reader-child.ts');
 
 const format = (value: number): string => Math.round(value).toLocaleString('en').padStart(10);

@@ -23,8 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { createWorkspace, migrateToLatest, newId, openDatabase } from '../src/db/index.js';
-import { runImport } from '../src/imports/import.service.js';
+import { migrateToLatest, newId, openDatabase } from '../src/db/index.js';
+import { runImport } from '../src/imports/index.js';
+import { createWorkspace } from '../src/workspaces/workspace.repository.js';
 
 const ROWS = Number(process.argv[2] ?? 300_000);
 const CUSTOMERS = Math.max(1, Math.floor(ROWS / 10));

@@ -23,8 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createWorkspace, migrateToLatest, openDatabase } from '../src/db/index.js';
+import { migrateToLatest, openDatabase } from '../src/db/index.js';
 import { buildApp } from '../src/server/index.js';
+import { createWorkspace } from '../src/workspaces/workspace.repository.js';
 
 const EVENTS_PER_BATCH = 100;
 const DISTINCT_USERS = 1_000;

@@ -6,12 +6,12 @@
  * compiled `orders-csv.js` to run instead of the sources.
  */
 import { pathToFileURL } from 'node:url';
-import type { readOrdersCsv as ReadOrdersCsv } from '../../src/imports/index.js';
+import type { readOrdersCsv as ReadOrdersCsv } from '../../src/csv/index.js';
 
 // The reader compiled by the benchmark (plain JS, as shipped in dist/), else the TS sources.
 const modulePath = process.env.RETAIN_READER_MODULE;
 const { readOrdersCsv } = (await import(
-  modulePath ? pathToFileURL(modulePath).href : '../../src/imports/index.js'
+  modulePath ? pathToFileURL(modulePath).href : '../../src/csv/index.js'
 )) as { readOrdersCsv: typeof ReadOrdersCsv };
 
 const path = process.argv[2];

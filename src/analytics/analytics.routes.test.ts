@@ -7,18 +7,14 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Insertable, Kysely } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
+import type { Role } from '../auth/index.js';
 import type * as Core from '../core/index.js';
 import { analyzeOrders, type OrderTable, orderReportParts, type ReportOptions, rfm } from '../core/index.js';
-import {
-  type CustomerOrderTable,
-  createWorkspace,
-  type Database,
-  newId,
-  type WorkspaceSettings,
-} from '../db/index.js';
-import { type AppEnv, createRouter, type Role } from '../http/index.js';
-import { readOrdersCsv } from '../imports/index.js';
+import { readOrdersCsv } from '../csv/index.js';
+import { type CustomerOrderTable, type Database, newId, type WorkspaceSettings } from '../db/index.js';
+import { type AppEnv, createRouter } from '../http/index.js';
 import { handleError } from '../server/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { offsetSegments } from './analytics.repository.js';
 import { analyticsRoutes } from './analytics.routes.js';
 

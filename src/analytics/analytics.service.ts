@@ -23,8 +23,9 @@ import {
   rfm,
   summarizeColumns,
 } from '../core/index.js';
-import { type Database, getWorkspace } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { customerLabels, type DataBounds, dataBounds, loadDayOrderTable } from './analytics.repository.js';
 
 /** The query every analytics endpoint takes (the options of `retain analyze`). */

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { createWorkspace } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { listAudit, recordAudit } from './audit.repository.js';
 
 describeEachDatabase('audit log', (getDb) => {

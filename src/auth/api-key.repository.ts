@@ -9,7 +9,7 @@
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { type ApiKeyTable, type Database, fromJson, toJson, type UserRole } from '../db/index.js';
-import { ROLES } from '../http/index.js';
+import { ROLES } from './roles.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

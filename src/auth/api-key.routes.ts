@@ -3,10 +3,11 @@
  * admins. Thin: the rules are in api-key.service.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter, ROLES, requireRole } from '../http/index.js';
+import { createRouter, requireRole } from '../http/index.js';
 import { actorOf } from './actor.js';
 import type { ApiKey } from './api-key.repository.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service.js';
+import { ROLES } from './roles.js';
 
 const roleSchema = z.enum(ROLES as ['owner', 'admin', 'analyst', 'marketer', 'agent']);
 

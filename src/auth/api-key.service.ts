@@ -5,7 +5,6 @@ import type { Kysely, Transaction } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type Database, newId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
-import { ROLES, type Role } from '../http/index.js';
 import {
   type ApiKey,
   getApiKey,
@@ -13,6 +12,7 @@ import {
   listApiKeys as listApiKeyRows,
   revokeApiKey as revokeApiKeyRow,
 } from './api-key.repository.js';
+import { ROLES, type Role } from './roles.js';
 import { generateApiKey } from './secrets.js';
 
 export interface CreateApiKeyInput {

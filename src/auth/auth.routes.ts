@@ -4,11 +4,12 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { getWorkspace } from '../db/index.js';
 import { notFound } from '../errors/index.js';
-import { type AppEnv, createRouter, ROLES } from '../http/index.js';
+import { type AppEnv, createRouter } from '../http/index.js';
+import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { getApiKey } from './api-key.repository.js';
 import { login, logout } from './auth.service.js';
+import { ROLES } from './roles.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
 import { getUser } from './user.repository.js';
 

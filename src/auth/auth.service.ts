@@ -3,9 +3,10 @@
  * an `AuthContext`. The HTTP side (cookies, headers, CSRF) is in authenticate.ts and auth.routes.ts.
  */
 import type { Kysely } from 'kysely';
-import { type Database, getWorkspace, getWorkspaceBySlug, type Workspace } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import type { AuthContext } from '../http/index.js';
+import { getWorkspace, getWorkspaceBySlug, type Workspace } from '../workspaces/workspace.repository.js';
 import { findApiKeyByHash, touchApiKey } from './api-key.repository.js';
 import { verifyPassword } from './password.js';
 import { csrfTokenOf, generateToken, hashSecret, looksLikeApiKey } from './secrets.js';

@@ -29,6 +29,7 @@ export {
 } from './auth.service.js';
 export { type AuthenticateOptions, authenticate, CSRF_HEADER, PUBLIC_PATHS } from './authenticate.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
+export { ROLES, type Role } from './roles.js';
 export { SESSION_COOKIE } from './session-cookie.js';
 export { listUsers, normalizeEmail, type User } from './user.repository.js';
 export { type CreateUserInput, createUser } from './user.service.js';

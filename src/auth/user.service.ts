@@ -5,8 +5,8 @@ import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { type Database, isUniqueViolation, newId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { ROLES, type Role } from '../http/index.js';
 import { hashPassword } from './password.js';
+import { ROLES, type Role } from './roles.js';
 import { insertUser, normalizeEmail, type User } from './user.repository.js';
 
 /** Deliberately loose (one @, no spaces): the mailbox is the authority, not a regular expression. */

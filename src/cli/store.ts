@@ -4,16 +4,10 @@
  * `--workspace` option means.
  */
 import type { Kysely } from 'kysely';
-import {
-  type Database,
-  getWorkspace,
-  getWorkspaceBySlug,
-  migrateToLatest,
-  openDatabase,
-  type Workspace,
-} from '../db/index.js';
+import { type Database, migrateToLatest, openDatabase } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { listWorkspaces } from '../workspaces/index.js';
+import { getWorkspace, getWorkspaceBySlug, type Workspace } from '../workspaces/workspace.repository.js';
 import { CliError } from './cli-error.js';
 
 /**

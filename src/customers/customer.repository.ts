@@ -3,8 +3,7 @@
  * and the filtered, searchable, keyset-paginated list. Every query carries the workspace predicate.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import { newIds } from '../db/ids.js';
-import { type CustomerRow, dialectOf, toFlag, toJson } from '../db/index.js';
+import { type CustomerRow, dialectOf, newIds, toFlag, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import {
   type Executor,

@@ -4,8 +4,7 @@
  * the workspace predicate.
  */
 
-import { newIds } from '../db/ids.js';
-import { dialectOf, type EventRow, toJson } from '../db/index.js';
+import { dialectOf, type EventRow, newIds, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { customerIdsByExternalId } from './customer.repository.js';
 import type { InstantCursor } from './order.repository.js';

@@ -2,10 +2,11 @@
  * The `customer_order`, `order_item` and `refund` tables: batch upserts by natural key and the
  * paginated order list. Every query carries the workspace predicate.
  */
-import { newId, newIds } from '../db/ids.js';
 import {
   type CustomerOrderRow,
   dialectOf,
+  newId,
+  newIds,
   type OrderItemRow,
   type OrderStatus,
   type RefundRow,

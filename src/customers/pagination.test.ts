@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { createWorkspace, newId } from '../db/index.js';
+import { newId } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { listCustomersPage, listOrdersPage, type Page } from './customers.service.js';
 import { upsertOrders } from './index.js';
 

@@ -5,7 +5,8 @@
  */
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { createWorkspace, newId } from '../db/index.js';
+import { newId } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import {
   type CustomerInput,
   type OrderInput,

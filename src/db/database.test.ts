@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { DEFAULT_DATABASE_URL, openDatabase, parseDatabaseUrl } from './database.js';
 import { dialectOf, fromFlag, fromJson, isUniqueViolation, toFlag, toJson } from './dialect.js';
 import { newId } from './ids.js';
 import { migrateToLatest } from './migrate.js';
-import { createWorkspace } from './workspace.repository.js';
 
 describe('parseDatabaseUrl', () => {
   it('reads the SQLite forms', () => {

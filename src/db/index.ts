@@ -1,4 +1,4 @@
-/** The storage layer: connection, schema types, migrations, dialect helpers, workspaces. */
+/** The storage layer: connection, schema types, migrations, dialect helpers, ids and secret hashes. */
 export {
   type DatabaseConnection,
   type DatabaseLocation,
@@ -21,18 +21,8 @@ export {
   toFlag,
   toJson,
 } from './dialect.js';
-export { newId } from './ids.js';
+export { newId, newIds } from './ids.js';
 export { migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations, TABLES_IN_DEPENDENCY_ORDER } from './migrations/index.js';
 export type * from './schema.js';
-export {
-  type CreateWorkspaceInput,
-  createWorkspace,
-  DEFAULT_WORKSPACE_SETTINGS,
-  findWorkspaceByWriteKey,
-  getWorkspace,
-  getWorkspaceBySlug,
-  hashSecret,
-  listWorkspaces,
-  type Workspace,
-} from './workspace.repository.js';
+export { hashSecret } from './secret-hash.js';

@@ -3,11 +3,8 @@
  * routes, who is calling. Capability routes import these types from here (never from server/).
  */
 import type { Kysely } from 'kysely';
+import type { Role } from '../auth/roles.js';
 import type { Database, DialectName } from '../db/index.js';
-
-/** The roles of a workspace member (issue #4); an API key carries one too. */
-export type Role = 'owner' | 'admin' | 'analyst' | 'marketer' | 'agent';
-export const ROLES: readonly Role[] = ['owner', 'admin', 'analyst', 'marketer', 'agent'];
 
 /** The authenticated caller. Every query a handler makes is scoped to `workspaceId`. */
 export interface AuthContext {

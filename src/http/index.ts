@@ -1,2 +1,2 @@
-export { type AppEnv, type AppServices, type AuthContext, ROLES, type Role } from './env.js';
+export type { AppEnv, AppServices, AuthContext } from './env.js';
 export { createRouter, requireRole } from './router.js';

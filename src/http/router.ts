@@ -5,8 +5,9 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
+import type { Role } from '../auth/roles.js';
 import { RetainError } from '../errors/index.js';
-import type { AppEnv, AuthContext, Role } from './env.js';
+import type { AppEnv, AuthContext } from './env.js';
 
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({

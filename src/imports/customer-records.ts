@@ -4,7 +4,7 @@
  * Default Address Company, Default Address Address1, … Default Address Country Code, … Phone,
  * Accepts SMS Marketing, Total Spent, Total Orders, Note, Tax Exempt, Tags`).
  */
-import type { FieldSpec } from './columns.js';
+import type { FieldSpec } from '../csv/index.js';
 import type { RecordLayout, RowReader } from './import.record-reader.js';
 import type { CustomerRecord } from './import.types.js';
 

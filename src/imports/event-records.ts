@@ -5,7 +5,7 @@
  * `message_id` (or `messageId`), `properties` (a JSON object); every other column is a property.
  */
 import { createHash } from 'node:crypto';
-import type { FieldSpec } from './columns.js';
+import type { FieldSpec } from '../csv/index.js';
 import type { RecordLayout } from './import.record-reader.js';
 import type { EventRecord } from './import.types.js';
 

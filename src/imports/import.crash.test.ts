@@ -16,10 +16,11 @@ import {
   dropTestSchema,
   postgresUrlForSchema,
 } from '../../test/support/db/postgres-schema.js';
-import { createWorkspace, type Database, migrateToLatest, newId, openDatabase } from '../db/index.js';
+import { type Database, migrateToLatest, newId, openDatabase } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { runImport } from './import.service.js';
 
-const CHILD_SCRIPT = fileURLToPath(new URL('./import.crash-child.ts', import.meta.url));
+const CHILD_SCRIPT = fileURLToPath(new URL('../../test/support/import-crash-child.ts', import.meta.url));
 const ROWS = 20_000;
 const BATCH = 1_000;
 

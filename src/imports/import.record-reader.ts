@@ -5,11 +5,19 @@
  * problems, by column — to the caller. Values are read with the same exact parsers as the analytics
  * readers (`parseAmountCents`, `InstantParser`).
  */
-import { amountProblem, parseAmountCents } from './amount.js';
-import { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
-import { IssueCollector } from './csv-issue.js';
-import { type CsvStreamOutcome, streamCsv } from './csv-stream.js';
-import { dateProblem, InstantParser } from './instant-parser.js';
+import {
+  amountProblem,
+  type CsvStreamOutcome,
+  dateProblem,
+  type FieldSpec,
+  InstantParser,
+  IssueCollector,
+  normalizeHeader,
+  parseAmountCents,
+  type ResolvedColumns,
+  resolveColumns,
+  streamCsv,
+} from '../csv/index.js';
 
 /** One problem with a record, before its physical line is known. */
 export interface RecordProblem {

@@ -6,10 +6,11 @@
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { createApiKey } from '../auth/index.js';
-import { createWorkspace, newId } from '../db/index.js';
-import type { Role } from '../http/index.js';
+import type { Role } from '../auth/roles.js';
+import { newId } from '../db/index.js';
 import { Worker } from '../jobs/index.js';
 import { buildApp } from '../server/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { importJobHandlers } from './import.jobs.js';
 
 const NOW = Date.UTC(2024, 6, 1);

@@ -19,10 +19,10 @@ import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { type Database, dialectOf, getWorkspace } from '../db/index.js';
+import { IssueCollector, recordLines } from '../csv/index.js';
+import { type Database, dialectOf } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
-import { IssueCollector } from './csv-issue.js';
-import { recordLines } from './csv-stream.js';
+import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
 import { csvLine, type RecordLayout, type RecordProblem, readRecords } from './import.record-reader.js';
 import {

@@ -3,8 +3,9 @@
  * invoices export (a paid invoice is an order). Line items become `order_item` rows, refunded
  * amounts a `refund` row.
  */
+
+import type { FieldSpec } from '../csv/index.js';
 import type { OrderStatus } from '../db/index.js';
-import type { FieldSpec } from './columns.js';
 import type { LayoutOptions, RecordLayout, RowReader } from './import.record-reader.js';
 import type { CustomerReference, OrderItemRecord, OrderRecord } from './import.types.js';
 

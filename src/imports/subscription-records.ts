@@ -4,8 +4,9 @@
  * Created (UTC), Start Date (UTC), Current Period Start (UTC), Current Period End (UTC), Trial Start
  * (UTC), Trial End (UTC), Canceled At (UTC), Cancel At Period End, Ended At (UTC), …`).
  */
+
+import type { FieldSpec } from '../csv/index.js';
 import type { SubscriptionInterval, SubscriptionStatus } from '../db/index.js';
-import type { FieldSpec } from './columns.js';
 import type { RecordLayout, RowReader } from './import.record-reader.js';
 import type { SubscriptionRecord } from './import.types.js';
 

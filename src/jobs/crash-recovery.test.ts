@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { spawnTypeScript } from '../../test/support/db/child-process.js';
-import { createWorkspace, newId } from '../db/index.js';
+import { newId } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { enqueue, getJob } from './job-queue.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('../../test/support/db/job-worker-child.ts', import.meta.url));

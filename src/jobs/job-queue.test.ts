@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { createWorkspace, newId } from '../db/index.js';
+import { newId } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import {
   claim,
   complete,

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { beforeAll, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { createWorkspace, newId } from '../db/index.js';
+import { newId } from '../db/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { claim, enqueue, getJob, listJobs } from './job-queue.js';
 import { Worker } from './worker.js';
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { createWorkspace, fromJson } from '../db/index.js';
+import { fromJson } from '../db/index.js';
 import { buildApp } from '../server/index.js';
+import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { IDENTIFY_EVENT_NAME } from './tracking.service.js';
 
 /** The server's clock in these tests: 2024-05-01T12:00:00Z. */

@@ -15,15 +15,9 @@ import {
   insertEvents,
   upsertCustomers,
 } from '../customers/index.js';
-import { newIds } from '../db/ids.js';
-import {
-  type Database,
-  dialectOf,
-  findWorkspaceByWriteKey,
-  fromJson,
-  isForeignKeyViolation,
-} from '../db/index.js';
+import { type Database, dialectOf, fromJson, isForeignKeyViolation, newIds } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { findWorkspaceByWriteKey } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
 
 /** One Segment call, normalised (the routes build these from identify/track/batch bodies). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { listAudit } from '../audit/index.js';
 import { createUser, listApiKeys } from '../auth/index.js';
-import { findWorkspaceByWriteKey } from '../db/index.js';
+import { findWorkspaceByWriteKey } from './workspace.repository.js';
 import { createWorkspaceWithKeys, getWorkspace, listWorkspaces, slugify } from './workspace.service.js';
 
 const NOW = Date.UTC(2026, 2, 1);

@@ -5,15 +5,14 @@
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { issueApiKey } from '../auth/index.js';
+import { type Database, isUniqueViolation } from '../db/index.js';
+import { notFound, RetainError } from '../errors/index.js';
 import {
-  type Database,
   getWorkspace as getWorkspaceRow,
   createWorkspace as insertWorkspace,
-  isUniqueViolation,
   listWorkspaces as listWorkspaceRows,
   type Workspace,
-} from '../db/index.js';
-import { notFound, RetainError } from '../errors/index.js';
+} from './workspace.repository.js';
 
 export type { Workspace };
 

@@ -10,8 +10,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/index.js';
-import { createWorkspace } from '../../src/db/index.js';
 import { buildApp } from '../../src/server/index.js';
+import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 import { describeEachDatabase } from '../support/databases.js';
 
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'] as const;

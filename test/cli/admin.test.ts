@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runUserCreate } from '../../src/cli/commands/user.run.js';
-import { findWorkspaceByWriteKey } from '../../src/db/index.js';
 import { buildApp } from '../../src/server/index.js';
+import { findWorkspaceByWriteKey } from '../../src/workspaces/workspace.repository.js';
 import { runRetain } from '../support/cli.js';
 import { describeEachDatabase } from '../support/databases.js';
 

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/index.js';
 import { upsertCustomers, upsertEvents, upsertOrders } from '../../src/customers/index.js';
-import { createWorkspace, newId } from '../../src/db/index.js';
+import { newId } from '../../src/db/index.js';
+import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 import { runRetain } from '../support/cli.js';
 import { describeEachDatabase } from '../support/databases.js';
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { runImportCommand } from '../../src/cli/commands/import.run.js';
-import { createWorkspace, newId } from '../../src/db/index.js';
+import { newId } from '../../src/db/index.js';
+import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 import { describeEachDatabase } from '../support/databases.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'retain-cli-import-'));

@@ -9,14 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { migrateData } from '../../src/cli/commands/migrate-data.run.js';
-import {
-  createWorkspace,
-  fromJson,
-  migrateToLatest,
-  newId,
-  openDatabase,
-  toJson,
-} from '../../src/db/index.js';
+import { fromJson, migrateToLatest, newId, openDatabase, toJson } from '../../src/db/index.js';
+import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 import { createTestSchema, dropTestSchema, postgresUrlForSchema } from '../support/db/postgres-schema.js';
 
 const NOW = Date.UTC(2026, 0, 1);

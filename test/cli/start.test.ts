@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listWorkspaces, migrateToLatest, openDatabase } from '../../src/db/index.js';
+import { migrateToLatest, openDatabase } from '../../src/db/index.js';
+import { listWorkspaces } from '../../src/workspaces/workspace.repository.js';
 
 const ENTRY = join(import.meta.dirname, 'start-entry.ts');
 const directories: string[] = [];

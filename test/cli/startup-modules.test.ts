@@ -1,7 +1,7 @@
 /**
  * The analyst commands start without the server, the database or argon2 (loading them took over a
  * second of every run): each command's work is loaded only when it runs (src/cli/commands/index.ts)
- * and reads its CSV through imports/readers.ts. Each case runs `retain …` in a process of its own,
+ * and reads its CSV through src/csv. Each case runs `retain …` in a process of its own,
  * from the sources, with a resolve hook recording every module the process loads. The build loads
  * the same graph: tsc keeps each import statement as written (verbatimModuleSyntax).
  */

@@ -4,10 +4,10 @@
  * a `request` helper over `app.request()` (no port).
  */
 import type { Kysely } from 'kysely';
-import { createApiKey } from '../../src/auth/index.js';
-import { createWorkspace, type Database, type DialectName, newId } from '../../src/db/index.js';
-import { ROLES, type Role } from '../../src/http/index.js';
+import { createApiKey, ROLES, type Role } from '../../src/auth/index.js';
+import { type Database, type DialectName, newId } from '../../src/db/index.js';
 import { buildApp } from '../../src/server/index.js';
+import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 
 /** A workspace, its keys by role, and a request helper authenticated as one of them. */
 export interface ApiWorkspace {

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { analyzeSubscriptions, type Granularity, type RetentionReport } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../imports/readers.js';
+import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../csv/index.js';
 import { analyzeOrdersOnThreads } from '../../runtime/index.js';
 import { CliError } from '../cli-error.js';
 import {

@@ -8,7 +8,7 @@ import {
   purchaseRhythm,
   summarizeColumns,
 } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv } from '../../imports/readers.js';
+import { formatCsvIssue, readOrdersCsv } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
 import {
   parseColumnMap,

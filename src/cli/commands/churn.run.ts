@@ -8,7 +8,7 @@ import {
   type FeatureTable,
   type RawColumn,
 } from '../../core/index.js';
-import { formatCsvIssue, readTableCsv, type TableColumnKind, type TableFile } from '../../imports/readers.js';
+import { formatCsvIssue, readTableCsv, type TableColumnKind, type TableFile } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
 import { parseNumberInRange } from '../options.js';
 import { formatFixed, heading, keyValueTable, numberTable } from '../render/model-tables.js';

@@ -17,7 +17,7 @@ import {
   summarizeColumns,
   type TransactionModel,
 } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv, readTableCsv } from '../../imports/readers.js';
+import { formatCsvIssue, readOrdersCsv, readTableCsv } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
 import {
   parseChoice,

@@ -1,6 +1,6 @@
 /** The work of `retain key` (described in `key.ts`), loaded only when the command runs. */
 import { createApiKey, listApiKeys, revokeApiKey } from '../../auth/index.js';
-import { ROLES } from '../../http/index.js';
+import { ROLES } from '../../auth/roles.js';
 import { parseChoice } from '../options.js';
 import { resolveWorkspace, withStore } from '../store.js';
 import type { CreateFlags, RevokeFlags } from './key.js';

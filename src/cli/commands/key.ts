@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 // Straight from env.ts, not http/index.ts: the index also loads the router (Hono, Zod), which the
 // help of every command would then wait for.
-import { ROLES, type Role } from '../../http/env.js';
+import { ROLES, type Role } from '../../auth/roles.js';
 
 /** The role a key gets when `--role` is left out: reading analytics, no administration. */
 export const DEFAULT_KEY_ROLE: Role = 'analyst';

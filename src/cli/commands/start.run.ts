@@ -1,16 +1,11 @@
 /** The work of `retain start` (described in `start.ts`), loaded only when the command runs. */
 import type { Kysely } from 'kysely';
-import {
-  type Database,
-  getWorkspaceBySlug,
-  listWorkspaces,
-  migrateToLatest,
-  openDatabase,
-} from '../../db/index.js';
-import { DEMO_WORKSPACE_SLUG, importJobHandlers, loadDemoWorkspace } from '../../imports/index.js';
+import { type Database, migrateToLatest, openDatabase } from '../../db/index.js';
+import { importJobHandlers } from '../../imports/index.js';
 import { type JobHandler, Worker } from '../../jobs/index.js';
-import { buildApp } from '../../server/index.js';
-import { serveApp } from '../../server/serve.js';
+import { buildApp, serveApp } from '../../server/index.js';
+import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../workspaces/index.js';
+import { getWorkspaceBySlug, listWorkspaces } from '../../workspaces/workspace.repository.js';
 import { CliError } from '../cli-error.js';
 
 /** Where progress lines go (stdout by default; tests capture them). */

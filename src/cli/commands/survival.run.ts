@@ -8,7 +8,7 @@ import {
   survivalAt,
   survivalFromSubscriptions,
 } from '../../core/index.js';
-import { formatCsvIssue, readSubscriptionsCsv } from '../../imports/readers.js';
+import { formatCsvIssue, readSubscriptionsCsv } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice, parseInclusiveEndDate, parsePositiveInteger, parseTimeZone } from '../options.js';
 import { formatFixed, formatShare, formatSignificant, heading, numberTable } from '../render/model-tables.js';

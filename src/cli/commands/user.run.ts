@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { createUser } from '../../auth/index.js';
-import { ROLES } from '../../http/index.js';
+import { ROLES } from '../../auth/roles.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice } from '../options.js';
 import { resolveWorkspace, withStore } from '../store.js';

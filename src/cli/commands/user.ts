@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 // Straight from env.ts, not http/index.ts: the index also loads the router (Hono, Zod), which the
 // help of every command would then wait for.
-import { ROLES } from '../../http/env.js';
+import { ROLES } from '../../auth/roles.js';
 
 export interface CreateFlags {
   workspace?: string;

@@ -1,12 +1,20 @@
 /**
- * The `workspace` table: the tenant every other row belongs to. A minimal repository (create,
- * get, list, find by write key); the workspace service with its rules comes with the capabilities.
+ * The `workspace` table: the tenant every other row belongs to — the only code that queries it
+ * (create, get, list, find by write key). A light surface of `workspaces/`: it depends on `db`
+ * alone, so the capabilities that must read a workspace (auth, imports, tracking, analytics) import
+ * it without loading the workspace service, which itself builds on auth and imports.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { fromJson, toJson } from './dialect.js';
-import { newId } from './ids.js';
-import type { Database, WorkspaceRow, WorkspaceSettings } from './schema.js';
+import {
+  type Database,
+  fromJson,
+  hashSecret,
+  newId,
+  toJson,
+  type WorkspaceRow,
+  type WorkspaceSettings,
+} from '../db/index.js';
 
 /** Settings a workspace has until it changes them (metrics.md §1 and §3 defaults). */
 export const DEFAULT_WORKSPACE_SETTINGS: WorkspaceSettings = {
@@ -98,14 +106,6 @@ export async function findWorkspaceByWriteKey(
     .where('write_key_hash', '=', hashSecret(writeKey))
     .executeTakeFirst();
   return row === undefined ? undefined : toWorkspace(row);
-}
-
-/**
- * SHA-256 (hex) of a generated secret (write key, API key, session token). A fast hash is right
- * here, unlike for passwords: these secrets carry 192 random bits, so there is nothing to guess.
- */
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
 }
 
 function toWorkspace(row: WorkspaceRow): Workspace {

@@ -1,4 +1,4 @@
-import type { OrderTableBuilder } from '../core/data/order-table.js';
+import type { OrderTableBuilder } from '../core/index.js';
 import { detach } from './columns.js';
 import type { CsvIssue, IssueCollector } from './csv-issue.js';
 import type { CsvStreamOutcome } from './csv-stream.js';

@@ -1,10 +1,12 @@
-import type { CategoricalColumn } from '../core/data/order-table.js';
+import type { CategoricalColumn } from '../core/index.js';
 import {
   annualizedCents,
   type BillingInterval,
+  fail,
+  ok,
+  type Result,
   type SubscriptionTable,
-} from '../core/data/subscription-table.js';
-import { fail, ok, type Result } from '../core/result.js';
+} from '../core/index.js';
 import { amountProblem, parseAmountCents } from './amount.js';
 import { detach, type FieldSpec, hasColumns, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, IssueCollector } from './csv-issue.js';

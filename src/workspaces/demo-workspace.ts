@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { createUser, listUsers } from '../auth/index.js';
-import { createWorkspace, type Database, getWorkspaceBySlug, type Workspace } from '../db/index.js';
-import { findSucceededRun } from './import.repository.js';
-import { fileFingerprint, type ImportRun, runImport } from './import.service.js';
+import type { Database } from '../db/index.js';
+import { fileFingerprint, findSucceededRun, type ImportRun, runImport } from '../imports/index.js';
+import { createWorkspace, getWorkspaceBySlug, type Workspace } from './workspace.repository.js';
 
 /** The demo's slug: how a second call finds the demo made by the first. */
 export const DEMO_WORKSPACE_SLUG = 'demo-cdnow';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { assertTimeZone, instantFromLocal } from '../core/time/periods.js';
+import { assertTimeZone, instantFromLocal } from '../core/index.js';
 
 const MS_PER_DAY = 86_400_000;
 const DIGIT_0 = 48;

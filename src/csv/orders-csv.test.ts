@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../../test/support/fixtures.js';
-import { instantFromLocal } from '../core/time/periods.js';
+import { instantFromLocal } from '../core/index.js';
 import { formatCsvIssue } from './csv-issue.js';
 import { type OrdersFile, readOrdersCsv } from './orders-csv.js';
 

@@ -1,5 +1,11 @@
-import { type CategoricalColumn, type OrderTable, OrderTableBuilder } from '../core/data/order-table.js';
-import { fail, ok, type Result } from '../core/result.js';
+import {
+  type CategoricalColumn,
+  fail,
+  type OrderTable,
+  OrderTableBuilder,
+  ok,
+  type Result,
+} from '../core/index.js';
 import { amountProblem, parseAmountCents } from './amount.js';
 import { type FieldSpec, hasColumns, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, IssueCollector } from './csv-issue.js';
