@@ -16,6 +16,7 @@ import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { seededRandom } from '../src/core/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argument = (name: string, fallback: number): number => {
@@ -26,25 +27,13 @@ const ROWS = argument('--rows', 10_000_000);
 const CUSTOMERS = argument('--customers', 1_000_000);
 const RUNS = Math.max(1, argument('--runs', 2));
 
-/** Mulberry32: a small, fast, seeded PRNG so every run benchmarks the same file. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Rows are written in time order (as exports are): row j's instant grows evenly over three years.
  * Each row is a new customer with probability CUSTOMERS / ROWS, else a repeat order by an existing
  * customer, drawn with a bias towards recent ones (u² of the id range from the top) so cohorts decay.
  */
 async function generate(path: string): Promise<void> {
-  const next = random(20_260_101);
+  const next = seededRandom(20_260_101);
   const start = Date.UTC(2022, 0, 1);
   const span = Date.UTC(2025, 0, 1) - start;
   const countries = ['US', 'FR', 'DE', 'GB', 'JP', 'BR', 'IN', 'CA'];

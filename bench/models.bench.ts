@@ -1,7 +1,7 @@
 /**
  * Transaction-model benchmark (`npx tsx bench/models.bench.ts`):
  * 1. fit time on the CDNOW summary (median of ≥ 20 fresh fits) for BG/NBD, MBG/NBD and Pareto/NBD,
- *    beside the `lifetimes` 0.11.3 figures of shared/data/README.md, and as a multiple of one
+ *    beside the `lifetimes` 0.11.3 figures of test/fixtures/README.md, and as a multiple of one
  *    log-likelihood + gradient evaluation measured in this run ("fit = N evaluations");
  * 2. one million synthetic customers simulated from the BG/NBD process (seeded), fitted and then
  *    scored (E[Y(52)] and P(alive) for all);
@@ -18,6 +18,7 @@ import {
   compressSummaries,
   type TransactionModel,
 } from '../src/core/clv/transaction-model.js';
+import { seededRandom } from '../src/core/math/random.js';
 import type { Result } from '../src/core/result.js';
 import { loadCdnowSummary, loadDonations } from '../test/support/fixtures.js';
 
@@ -25,7 +26,7 @@ interface Fittable {
   readonly name: string;
   readonly fit: (data: SummaryColumns) => Result<TransactionModel>;
   readonly evaluate: (model: TransactionModel, data: CompressedSummaries, gradient: Float64Array) => number;
-  /** lifetimes 0.11.3 fit time range on CDNOW, ms (shared/data/README.md). */
+  /** lifetimes 0.11.3 fit time range on CDNOW, ms (test/fixtures/README.md). */
   readonly lifetimesMs: readonly [number, number];
 }
 
@@ -99,7 +100,7 @@ for (const model of models) {
   );
 }
 
-// Gamma-Gamma (spend) and BG/BB (discrete), beside the lifetimes figures of shared/data/README.md
+// Gamma-Gamma (spend) and BG/BB (discrete), beside the lifetimes figures of test/fixtures/README.md
 // (Gamma-Gamma ≈ 30–45 ms on the 946 CDNOW repeaters; BG/BB ≈ 80–100 ms on the donations data).
 // The CLV pipeline fits BG/NBD then Gamma-Gamma: the issue's target is ≲ 10 ms for both together.
 {
@@ -139,16 +140,10 @@ for (const model of models) {
 }
 
 // 2. One million synthetic BG/NBD customers.
-/** mulberry32: a small seeded uniform generator on (0, 1). */
+/** Seeded uniforms on the open interval (0, 1): half a step above 0 so a logarithm never sees 0. */
 function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return (((mixed ^ (mixed >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const random = seededRandom(seed);
+  return () => random() + 0.5 / 4_294_967_296;
 }
 
 function makeSamplers(uniform: () => number) {

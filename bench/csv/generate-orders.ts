@@ -6,20 +6,9 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../src/core/index.js';
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..', '.data');
-
-/** Mulberry32: a tiny seeded generator, so every run benchmarks the same bytes. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const COUNTRIES = ['US', 'FR', 'DE', 'GB', 'CA', 'ES', 'IT', 'NL', 'JP', 'BR'];
 const FIRST_NAMES = [

@@ -1,5 +1,5 @@
 /**
- * `retain clv` on the CDNOW sample, against the published values of shared/data/README.md (Fader,
+ * `retain clv` on the CDNOW sample, against the published values of test/fixtures/README.md (Fader,
  * Hardie & Lee 2005; lifetimes) and an independent count of the holdout purchases.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ function expectSignificant(actual: number, published: number): void {
   expect(Number(actual.toPrecision(3))).toBe(Number(published.toPrecision(3)));
 }
 
-/** BG/NBD on the CDNOW summary (weeks): FHL 2005, as listed in shared/data/README.md. */
+/** BG/NBD on the CDNOW summary (weeks): FHL 2005, as listed in test/fixtures/README.md. */
 const PUBLISHED_BG_NBD = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
 /** Gamma-Gamma on the 946 repeat customers: FHL 2005 "RFM and CLV" (README: p 6.2488, q 3.7446, γ 15.4477). */
 const PUBLISHED_GAMMA_GAMMA = { p: 6.2488, q: 3.7446, gamma: 15.4477 };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDonations } from '../../../test/support/fixtures.js';
 import { BgBb, bgBbLogLikelihood } from './bg-bb.js';
 
-// Published maximum-likelihood estimates (Fader, Hardie & Shang 2010; shared/data/README.md).
+// Published maximum-likelihood estimates (Fader, Hardie & Shang 2010; test/fixtures/README.md).
 const PUBLISHED = { alpha: 1.2035, beta: 0.7497, gamma: 0.6567, delta: 2.7834 };
 
 describe('BgBb.fit on the donations data', () => {

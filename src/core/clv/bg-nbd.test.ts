@@ -4,7 +4,7 @@ import { loadCdnowSummary } from '../../../test/support/fixtures.js';
 import { BgNbd } from './bg-nbd.js';
 import { compressSummaries } from './transaction-model.js';
 
-/** Published maximum-likelihood values on the CDNOW summary (FHL 2005; shared/data/README.md). */
+/** Published maximum-likelihood values on the CDNOW summary (FHL 2005; test/fixtures/README.md). */
 const PUBLISHED = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
 
 function expectSignificant(actual: number, expected: number, digits = 3): void {

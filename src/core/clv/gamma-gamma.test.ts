@@ -8,7 +8,7 @@ describe('GammaGamma.fit on CDNOW', () => {
   const fitted = GammaGamma.fit(summary);
 
   it('reproduces Fader, Hardie & Lee 2005 (JMR) p 6.2488, q 3.7446, γ 15.4477 on the 946 repeaters', () => {
-    // Published values: shared/data/README.md (paper: 6.25, 3.74, 15.44; lifetimes test_estimation.py).
+    // Published values: test/fixtures/README.md (paper: 6.25, 3.74, 15.44; lifetimes test_estimation.py).
     expect(fitted.ok).toBe(true);
     if (!fitted.ok) return;
     const model = fitted.value;

@@ -113,7 +113,7 @@ describe('selectModel', () => {
 
 /**
  * Calibration/holdout summaries of the CDNOW sample, built the literature's way (metrics.md §5,
- * shared/data/README.md): calibration end 1997-09-30 and observation end 1998-06-30, both
+ * test/fixtures/README.md): calibration end 1997-09-30 and observation end 1998-06-30, both
  * inclusive, weeks; x = distinct purchase days − 1; holdout purchases = distinct purchase days in
  * 1997-10-01 … 1998-06-30 (39 weeks = 273 days).
  */
@@ -156,7 +156,7 @@ describe('CDNOW calibration/holdout (Fader, Hardie & Lee 2005)', () => {
   const rows = cdnowCalibrationAndHoldout();
 
   it('the helper rebuilds the published calibration summary: 2,357 customers, Σx = 2,457, 946 repeaters', () => {
-    // shared/data/README.md (cdnow_customers_summary.csv).
+    // test/fixtures/README.md (cdnow_customers_summary.csv).
     expect(rows).toHaveLength(2357);
     expect(rows.reduce((sum, row) => sum + row.frequency, 0)).toBe(2457);
     expect(rows.filter((row) => row.frequency > 0)).toHaveLength(946);

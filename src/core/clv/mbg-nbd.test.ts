@@ -3,7 +3,7 @@ import { loadCdnowSummary } from '../../../test/support/fixtures.js';
 import { MbgNbd } from './mbg-nbd.js';
 import { compressSummaries } from './transaction-model.js';
 
-/** MBG/NBD on the CDNOW summary: values as in BTYDplus / lifetimes tests (shared/data/README.md). */
+/** MBG/NBD on the CDNOW summary: values as in BTYDplus / lifetimes tests (test/fixtures/README.md). */
 const PUBLISHED = { r: 0.5248, alpha: 6.183, a: 0.8914, b: 1.614 };
 
 describe('MbgNbd', () => {

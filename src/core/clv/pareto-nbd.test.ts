@@ -5,7 +5,7 @@ import { integrate } from '../math/quadrature.js';
 import { ParetoNbd } from './pareto-nbd.js';
 import { compressSummaries } from './transaction-model.js';
 
-/** Pareto/NBD on the CDNOW summary (FHL 2005 Table 1; shared/data/README.md). */
+/** Pareto/NBD on the CDNOW summary (FHL 2005 Table 1; test/fixtures/README.md). */
 const PUBLISHED = { r: 0.5533, alpha: 10.578, s: 0.6062, beta: 11.667 };
 
 /**

@@ -5,7 +5,7 @@ import { MbgNbd } from './mbg-nbd.js';
 import { ParetoNbd } from './pareto-nbd.js';
 import { aliveHistory, compressSummaries, type TransactionModel } from './transaction-model.js';
 
-/** The published CDNOW maximum-likelihood parameters (shared/data/README.md). */
+/** The published CDNOW maximum-likelihood parameters (test/fixtures/README.md). */
 const models: TransactionModel[] = [
   BgNbd.fromParams({ r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 }),
   MbgNbd.fromParams({ r: 0.5248, alpha: 6.183, a: 0.8914, b: 1.614 }),

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../math/random.js';
 import { auc } from './auc.js';
 import { crossValidate, stratifiedFolds } from './cross-validate.js';
-
-/** Seeded uniform draws (Mulberry32) for fixed synthetic data. */
-function uniformGenerator(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * 2,000 customers: churn log-odds = −0.5 + 1.2·(tickets − 2) + plan effect (basic +1, pro −1,
  * blank +0.5); `tickets` blank for 10 % of customers (true value still drives churn).
  */
 function syntheticCustomers(seed: number, size = 2000) {
-  const uniform = uniformGenerator(seed);
+  const uniform = seededRandom(seed);
   const tickets: (number | null)[] = [];
   const plan: (string | null)[] = [];
   const trueEta = new Float64Array(size);

@@ -1,3 +1,4 @@
+import { seededRandom } from '../math/random.js';
 import { fail, ok, type Result } from '../result.js';
 import { auc } from './auc.js';
 import { type DesignOptions, encodeColumns, fitFeatureTable, type RawColumn } from './feature-table.js';
@@ -30,18 +31,6 @@ export interface CrossValidateOptions {
   readonly kinds?: DesignOptions['kinds'];
 }
 
-/** Mulberry32: a tiny, fast 32-bit PRNG; enough to shuffle folds reproducibly. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Stratified fold assignment: each class is shuffled (Fisher–Yates with a seeded PRNG) and dealt
  * round-robin into the folds, so every fold keeps the churn rate of the whole, give or take one row.
@@ -53,7 +42,7 @@ function mulberry32(seed: number): () => number {
 export function stratifiedFolds(labels: ArrayLike<number | boolean>, folds: number, seed = 1): Int32Array {
   if (!(Number.isInteger(folds) && folds >= 2))
     throw new RangeError(`folds must be an integer ≥ 2, got ${folds}`);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const assignment = new Int32Array(labels.length);
   const classes: number[][] = [[], []];
   for (let i = 0; i < labels.length; i++) classes[labels[i] ? 1 : 0]!.push(i);

@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../math/random.js';
 import { auc } from './auc.js';
 import { buildDesign } from './feature-table.js';
 import { trainLogistic } from './logistic-regression.js';
 
 /** Seeded uniform (Mulberry32) and normal (Box–Muller) draws, so the synthetic data is fixed. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const uniform = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }
