@@ -2,7 +2,7 @@
 import { type Kysely, sql } from 'kysely';
 import { migrateToLatest, openDatabase, ownTables, TABLES_IN_DEPENDENCY_ORDER } from '../../db/index.js';
 import { CliError } from '../cli-error.js';
-import type { Log } from './start.run.js';
+import { defaultLog, type Log } from '../process.js';
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits for our widths. */
 const BATCH_ROWS = 500;
@@ -54,7 +54,7 @@ async function countRows(db: AnyDb, table: string): Promise<number> {
  * O(rows) reads and writes, one transaction per batch on the target.
  */
 export async function migrateData(options: MigrateDataOptions): Promise<TableCount[]> {
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = options.log ?? defaultLog;
   let source: ReturnType<typeof openDatabase>;
   let target: ReturnType<typeof openDatabase>;
   try {

@@ -1,38 +1,13 @@
 /** The work of `retain start` (described in `start.ts`), loaded only when the command runs. */
 import type { Kysely } from 'kysely';
 import { type Database, migrateToLatest, openDatabase } from '../../db/index.js';
-import { importJobHandlers } from '../../imports/index.js';
-import { type JobHandler, Worker } from '../../jobs/index.js';
+import { Worker } from '../../jobs/index.js';
 import { buildApp, serveApp } from '../../server/index.js';
 import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../workspaces/index.js';
 import { getWorkspaceBySlug, listWorkspaces } from '../../workspaces/workspace.repository.js';
 import { CliError } from '../cli-error.js';
-
-/** Where progress lines go (stdout by default; tests capture them). */
-export type Log = (line: string) => void;
-
-const defaultLog: Log = (line) => process.stdout.write(`${line}\n`);
-
-/**
- * The job handlers of every capability that has some. Loaded by name so that a capability still
- * being written does not stop the server from starting.
- */
-export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  return { ...importJobHandlers };
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
+import { loadJobHandlers } from '../job-handlers.js';
+import { defaultLog, type Log, parsePort, waitForShutdownSignal } from '../process.js';
 
 /**
  * Loads the bundled demo workspace on first run (an empty store), and finishes it when an earlier
@@ -87,13 +62,4 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
   } finally {
     await connection.close();
   }
-}
-
-export function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') return 3000;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new CliError(`PORT: expected a port number 0–65535, got "${value}"`);
-  }
-  return port;
 }

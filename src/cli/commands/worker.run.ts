@@ -2,7 +2,8 @@
 import { migrateToLatest, openDatabase } from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
 import { CliError } from '../cli-error.js';
-import { type Log, loadJobHandlers, waitForShutdownSignal } from './start.run.js';
+import { loadJobHandlers } from '../job-handlers.js';
+import { defaultLog, type Log, waitForShutdownSignal } from '../process.js';
 
 export interface WorkerRunOptions {
   readonly databaseUrl?: string;
@@ -12,7 +13,7 @@ export interface WorkerRunOptions {
 
 /** Runs the worker loop until `stopSignal` (default SIGINT/SIGTERM). */
 export async function runWorker(options: WorkerRunOptions = {}): Promise<void> {
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = options.log ?? defaultLog;
   const stopSignal = options.stopSignal ?? waitForShutdownSignal();
   let connection: ReturnType<typeof openDatabase>;
   try {
