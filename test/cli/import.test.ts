@@ -84,9 +84,9 @@ describeEachDatabase('retain import', (getDb) => {
       workspace: workspace.id,
       skipInvalid: true,
     });
-    expect(text).toContain('Imported 1 orders');
+    expect(text).toContain('Imported 1 order from');
     expect(text).toContain(
-      `1 invalid rows were left out; they are listed with their reasons in ${file}.rejects.csv`,
+      `1 invalid row was left out; they are listed with their reasons in ${file}.rejects.csv`,
     );
     expect(readFileSync(`${file}.rejects.csv`, 'utf8').split('\n')[1]).toMatch(
       /^3,"column ""ordered_at"": cannot read ""yesterday"" as a date/,

@@ -12,6 +12,7 @@ import {
 } from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice } from '../options.js';
+import { counted } from '../render/counted.js';
 import { resolveWorkspace, withStore } from '../store.js';
 import type { ImportFlags } from './import.js';
 
@@ -97,14 +98,18 @@ function report(file: string, outcome: ImportOutcome, json: boolean): string {
     })}\n`;
   }
   const lines = [
-    `Imported ${run.rowsWritten} ${run.type} from ${file} (${run.rowsRead} rows read${outcome.resumed ? ', resumed after an interrupted run' : ''}).`,
+    `Imported ${counted(run.rowsWritten, run.type.slice(0, -1))} from ${file} (${counted(run.rowsRead, 'row')} read${outcome.resumed ? ', resumed after an interrupted run' : ''}).`,
   ];
-  if (outcome.customersCreated > 0)
-    lines.push(`${outcome.customersCreated} customers were created for the records that referenced them.`);
-  for (const { reason, count } of outcome.skipped) lines.push(`${count} skipped: ${reason}.`);
+  if (outcome.customersCreated > 0) {
+    lines.push(
+      `${counted(outcome.customersCreated, 'customer was', 'customers were')} created for the records that referenced them.`,
+    );
+  }
+  for (const { reason, count } of outcome.skipped)
+    lines.push(`${count.toLocaleString('en-US')} skipped: ${reason}.`);
   if (outcome.rejectsPath !== null) {
     lines.push(
-      `${run.rowsRejected} invalid rows were left out; they are listed with their reasons in ${outcome.rejectsPath}.`,
+      `${counted(run.rowsRejected, 'invalid row was', 'invalid rows were')} left out; they are listed with their reasons in ${outcome.rejectsPath}.`,
     );
   }
   return `${lines.join('\n')}\n`;
