@@ -340,6 +340,55 @@ describeEachDatabase('authentication', (getDb) => {
     clock.now += 30_000;
     expect((await app.request('/api/v1/workspace', { headers })).status).toBe(200);
   });
+  it('holds an account after 5 wrong passwords without checking the next guess, and not its neighbours', async () => {
+    // Default throttle: 5 free failures, then 1 s, 2 s, 4 s… (auth/login-throttle.ts).
+    const { app, clock } = setup({ rateLimit: false });
+    const { slug, email } = await newWorkspace();
+    const other = await newWorkspace();
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect((await logIn(app, { workspace: slug, email, password: 'wrong' })).status).toBe(401);
+    }
+    // The 6th wrong password is still a 401 (it is checked), and now the account waits 1 s.
+    expect((await logIn(app, { workspace: slug, email, password: 'wrong' })).status).toBe(401);
+    const held = await logIn(app, { workspace: slug, email, password: PASSWORD });
+    expect(held.status).toBe(429);
+    expect(held.headers.get('retry-after')).toBe('1');
+    expect(await bodyOf(held)).toMatchObject({ error: { code: 'rate_limited' } });
+    // Another account behind the same address logs in at once.
+    expect((await logIn(app, { workspace: other.slug, email: other.email, password: PASSWORD })).status).toBe(
+      200,
+    );
+    clock.now += 1_000;
+    expect((await logIn(app, { workspace: slug, email, password: PASSWORD })).status).toBe(200);
+    // The success cleared the count: one more wrong password is checked at once.
+    expect((await logIn(app, { workspace: slug, email, password: 'wrong' })).status).toBe(401);
+    expect((await logIn(app, { workspace: slug, email, password: PASSWORD })).status).toBe(200);
+  });
+
+  it('limits wrong passwords per address, except for an account that logged in from there before', async () => {
+    const { app } = setup({ rateLimit: false, loginThrottle: { addressFailuresPerHour: 3 } });
+    const known = await newWorkspace();
+    const stranger = await newWorkspace();
+    expect((await logIn(app, { workspace: known.slug, email: known.email, password: PASSWORD })).status).toBe(
+      200,
+    );
+    for (let index = 0; index < 3; index++) {
+      const response = await logIn(app, {
+        workspace: 'nowhere',
+        email: `guess${index}@x.com`,
+        password: 'x',
+      });
+      expect(response.status).toBe(401);
+    }
+    // 3 failures an hour from this address: a 4th account waits 20 minutes (3/h → one per 1,200 s)…
+    const sprayed = await logIn(app, { workspace: stranger.slug, email: stranger.email, password: PASSWORD });
+    expect(sprayed.status).toBe(429);
+    expect(sprayed.headers.get('retry-after')).toBe('1200');
+    // …while the account that logged in from here before still gets in.
+    expect((await logIn(app, { workspace: known.slug, email: known.email, password: PASSWORD })).status).toBe(
+      200,
+    );
+  });
 });
 
 describe('rate limits are on by default', () => {

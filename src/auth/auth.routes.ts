@@ -4,11 +4,12 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { notFound } from '../errors/index.js';
-import { type AppEnv, createRouter } from '../http/index.js';
+import { notFound, RetainError } from '../errors/index.js';
+import { type AppEnv, clientAddress, createRouter } from '../http/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { getApiKey } from './api-key.repository.js';
 import { login, logout } from './auth.service.js';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { ROLES } from './roles.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
 import { getUser } from './user.repository.js';
@@ -63,6 +64,11 @@ const loginRoute = createRoute({
       description: 'Wrong workspace, e-mail or password',
       content: { 'application/json': { schema: errorSchema } },
     },
+    429: {
+      description:
+        'Too many wrong passwords for this account or from this address: retry after `Retry-After` seconds (docs/operations.md, limits).',
+      content: { 'application/json': { schema: errorSchema } },
+    },
   },
 });
 
@@ -103,19 +109,48 @@ function clientIp(c: Context<AppEnv>): string | null {
   return c.req.header('X-Forwarded-For')?.split(',')[0]?.trim().slice(0, 64) ?? null;
 }
 
+export interface AuthRoutesOptions {
+  /** Limits on wrong passwords per account and per address (`login-throttle.ts`); `false` turns them off. */
+  readonly loginThrottle?: LoginThrottleOptions | false;
+  /** Trust `X-Forwarded-For` for the client's address (only behind your own proxy). */
+  readonly trustProxy?: boolean;
+}
+
 /** The authentication routes; mount under `/api/v1`. */
-export function authRoutes() {
+export function authRoutes(options: AuthRoutesOptions = {}) {
   const router = createRouter();
+  const throttle = options.loginThrottle === false ? null : new LoginThrottle(options.loginThrottle);
 
   router.openapi(loginRoute, async (c) => {
     const body = c.req.valid('json');
     const now = c.get('services').now();
-    const result = await login(c.get('services').db, {
-      ...body,
-      now,
-      ip: clientIp(c),
-      userAgent: c.req.header('User-Agent') ?? null,
-    });
+    const attempt = {
+      workspace: body.workspace,
+      email: body.email,
+      address: clientAddress(c, options.trustProxy ?? false),
+    };
+    const waitMs = throttle?.waitBefore(attempt, now) ?? 0;
+    if (waitMs > 0) {
+      c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+      throw new RetainError(
+        'rate_limited',
+        'Too many wrong passwords for this account or from this address; retry after the time in Retry-After.',
+      );
+    }
+    let result: Awaited<ReturnType<typeof login>>;
+    try {
+      result = await login(c.get('services').db, {
+        ...body,
+        now,
+        ip: clientIp(c),
+        userAgent: c.req.header('User-Agent') ?? null,
+      });
+    } catch (error) {
+      if (error instanceof RetainError && error.code === 'unauthenticated')
+        throttle?.recordFailure(attempt, now);
+      throw error;
+    }
+    throttle?.recordSuccess(attempt, now);
     setSessionCookie(c, result.token, result.expiresAt, now);
     return c.json(
       {

@@ -15,7 +15,7 @@ export {
   listApiKeys,
   revokeApiKey,
 } from './api-key.service.js';
-export { authRoutes } from './auth.routes.js';
+export { type AuthRoutesOptions, authRoutes } from './auth.routes.js';
 export {
   authenticateApiKey,
   authenticateSession,
@@ -28,6 +28,7 @@ export {
   SESSION_MAX_AGE_MS,
 } from './auth.service.js';
 export { type AuthenticateOptions, authenticate, CSRF_HEADER, PUBLIC_PATHS } from './authenticate.js';
+export { DEFAULT_LOGIN_THROTTLE, type LoginThrottleOptions } from './login-throttle.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 export { ROLES, type Role } from './roles.js';
 export { SESSION_COOKIE } from './session-cookie.js';

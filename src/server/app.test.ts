@@ -23,7 +23,9 @@ describeEachDatabase('the app skeleton', (getDb) => {
     expect(document.info.title).toBe('Retain API');
     const page = await app().request('/api/docs');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/openapi.json');
+    expect(await page.text()).toContain('/api/docs/init.js');
+    const init = await app().request('/api/docs/init.js');
+    expect(await init.text()).toContain('/api/openapi.json');
     const script = await app().request('/api/docs/swagger-ui-bundle.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toContain('javascript');
@@ -66,5 +68,44 @@ describe('errors', () => {
     expect((await small.request('/api/v1/imports', body(2048))).status).toBe(401);
     expect((await small.request('/api/v1/customers', body(2048))).status).toBe(413);
     expect((await small.request('/api/v1/imports', body(8192))).status).toBe(413);
+  });
+});
+
+describe('security headers and caching', () => {
+  const app = buildApp({ db: null as never, dialect: 'sqlite', now: () => 0 }, { rateLimit: false });
+
+  it('sends the security headers on every response: health, 404, docs, API and tracking errors', async () => {
+    const responses = {
+      health: await app.request('/api/health'),
+      unknown: await app.request('/nothing'),
+      docs: await app.request('/api/docs'),
+      openapi: await app.request('/api/openapi.json'),
+      api: await app.request('/api/v1/customers'),
+      tracking: await app.request('/v1/track', { method: 'POST', body: '{}' }),
+    };
+    for (const [name, response] of Object.entries(responses)) {
+      expect(response.headers.get('x-content-type-options'), name).toBe('nosniff');
+      expect(response.headers.get('x-frame-options'), name).toBe('SAMEORIGIN');
+      expect(response.headers.get('strict-transport-security'), name).toContain('max-age=');
+      expect(response.headers.get('referrer-policy'), name).toBe('no-referrer');
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp, name).toContain("default-src 'self'");
+      expect(csp, name).toContain("frame-ancestors 'none'");
+      // No page may run inline script; only the docs page allows inline styles (Swagger UI's).
+      expect(csp, name).not.toContain('script-src');
+      expect(csp.includes("'unsafe-inline'"), name).toBe(name === 'docs');
+    }
+  });
+
+  it('forbids caching API and tracking answers (they carry keys and personal data)', async () => {
+    expect((await app.request('/api/v1/customers')).headers.get('cache-control')).toBe('no-store');
+    expect(
+      (await app.request('/api/v1/auth/login', { method: 'POST', body: '{}' })).headers.get('cache-control'),
+    ).toBe('no-store');
+    expect(
+      (await app.request('/v1/batch', { method: 'POST', body: '{}' })).headers.get('cache-control'),
+    ).toBe('no-store');
+    // Static docs assets may be cached.
+    expect((await app.request('/api/docs/swagger-ui.css')).headers.get('cache-control')).toContain('max-age');
   });
 });

@@ -6,7 +6,9 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
+import type { LoginThrottleOptions } from '../auth/index.js';
 import { RetainError } from '../errors/index.js';
 import { type AppEnv, type AppServices, createRouter } from '../http/index.js';
 import { mountApiDocs } from './docs.js';
@@ -21,9 +23,44 @@ export interface AppOptions {
   readonly maxUploadBytes?: number;
   /** Per-caller request rate limit on `/api/v1` (default 600/min, per process); `false` turns it off. */
   readonly rateLimit?: RateLimitOptions | false;
+  /**
+   * Per-write-key rate limit on the tracking endpoints `/v1/*` (default 6,000 requests a minute
+   * with bursts of 1,000, per process); `false` turns it off. Segment's clients honour the 429's
+   * `Retry-After` and send again.
+   */
+  readonly trackingRateLimit?: RateLimitOptions | false;
+  /** Wrong-password limits on login, per account and per address (auth/login-throttle.ts); `false` off. */
+  readonly loginThrottle?: LoginThrottleOptions | false;
 }
 
+/** Default per-write-key limit of `/v1/*`: 100 requests a second sustained, bursts of 1,000. */
+export const DEFAULT_TRACKING_RATE_LIMIT: RateLimitOptions = Object.freeze({
+  requestsPerMinute: 6_000,
+  burst: 1_000,
+});
+
+/**
+ * Headers every response carries (Hono's secureHeaders: nosniff, frame denial, HSTS, referrer
+ * policy, cross-origin isolation…) with a content security policy that allows only this origin.
+ * The API docs page needs Swagger UI's inline styles; nothing needs inline script.
+ */
+const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  objectSrc: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  styleSrc: ["'self'"],
+};
+const DOCS_CSP = { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] };
+
 export const API_VERSION = '0.1.0';
+
+const noStore = createMiddleware(async (c, next) => {
+  await next();
+  c.header('Cache-Control', 'no-store');
+});
 
 export function buildApp(services: AppServices, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createRouter();
@@ -34,8 +71,14 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
     c.set('services', services);
     await next();
   });
-  // The docs page needs inline script and styles; everything else gets strict defaults.
-  app.use('/api/v1/*', secureHeaders());
+  const strictHeaders = secureHeaders({ contentSecurityPolicy: STRICT_CSP });
+  const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
+  app.use('*', (c, next) =>
+    c.req.path.startsWith('/api/docs') ? docsHeaders(c, next) : strictHeaders(c, next),
+  );
+  // API answers carry keys and personal data: no cache (browser, proxy) may keep them.
+  app.use('/api/v1/*', noStore);
+  app.use('/v1/*', noStore);
   const tooLarge = (what: string) => () => {
     throw new RetainError('payload_too_large', `The ${what} is too large.`);
   };
@@ -55,9 +98,18 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   );
 
   if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
+  // Tracking requests carry the write key in Authorization, so each key has its own bucket.
+  if (options.trackingRateLimit !== false) {
+    app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));
+  }
 
   app.get('/api/health', (c) => c.json({ ok: true }));
-  mountRoutes(app);
+  mountRoutes(app, {
+    auth: {
+      ...(options.loginThrottle === undefined ? {} : { loginThrottle: options.loginThrottle }),
+      trustProxy: options.rateLimit ? (options.rateLimit.trustProxy ?? false) : false,
+    },
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { RetainError } from '../errors/index.js';
-import type { AppEnv } from '../http/index.js';
+import { type AppEnv, clientAddress } from '../http/index.js';
 
 export interface RateLimitOptions {
   /** Sustained rate per caller (default 600 requests a minute). */
@@ -106,16 +106,6 @@ export function rateLimitKey(c: Context, trustProxy: boolean): string {
 
 function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
-}
-
-function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  // @hono/node-server puts the socket in env.incoming; app.request() in tests has none.
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /**

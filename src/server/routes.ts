@@ -4,7 +4,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { analyticsRoutes } from '../analytics/index.js';
-import { apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
+import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
 import { importRoutes } from '../imports/index.js';
@@ -12,10 +12,10 @@ import { privacyRoutes } from '../privacy/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
 
-export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
+export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { auth?: AuthRoutesOptions } = {}): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
   app.use('/api/v1/*', authenticate());
-  app.route('/api/v1', authRoutes());
+  app.route('/api/v1', authRoutes(options.auth));
   app.route('/api/v1', apiKeyRoutes());
   app.route('/api/v1', workspaceRoutes());
   app.route('/api/v1', customerRoutes());

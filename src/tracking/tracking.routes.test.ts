@@ -278,4 +278,29 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
     const [eventB] = await eventsOf(b.workspace.id);
     expect(eventB!.customer_id).toBe(customerB!.id);
   });
+  it('limits each write key with 429 and Retry-After, which Segment clients honour', async () => {
+    const { db, dialect } = getDb();
+    // 2 requests a minute, bursts of 2: the third waits 1 token / (2/60 s) = 30 s.
+    const limited = buildApp(
+      { db, dialect, now: () => NOW },
+      { trackingRateLimit: { requestsPerMinute: 2, burst: 2 } },
+    );
+    const first = await newWorkspace();
+    const second = await newWorkspace();
+    const send = (writeKey: string) =>
+      limited.request('/v1/track', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: basic(writeKey) },
+        body: JSON.stringify({ userId: 'u1', event: 'Viewed' }),
+      });
+    expect((await send(first.writeKey)).status).toBe(200);
+    expect((await send(first.writeKey)).status).toBe(200);
+    const refused = await send(first.writeKey);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    // Another workspace's key has its own allowance.
+    expect((await send(second.writeKey)).status).toBe(200);
+    // The refused call stored nothing.
+    expect(await eventsOf(first.workspace.id)).toHaveLength(2);
+  });
 });

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { type Database, migrateToLatest, openDatabase } from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
-import { buildApp, serveApp } from '../../server/index.js';
+import { type AppOptions, appOptionsFromEnvironment, buildApp, serveApp } from '../../server/index.js';
 import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../workspaces/index.js';
 import { getWorkspaceBySlug, listWorkspaces } from '../../workspaces/workspace.repository.js';
 import { CliError } from '../cli-error.js';
@@ -39,6 +39,12 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
   const log = options.log ?? defaultLog;
   const stopSignal = options.stopSignal ?? waitForShutdownSignal();
   const port = options.port ?? parsePort(process.env.PORT);
+  let appOptions: AppOptions;
+  try {
+    appOptions = appOptionsFromEnvironment(process.env);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   let connection: ReturnType<typeof openDatabase>;
   try {
     connection = openDatabase(options.databaseUrl);
@@ -51,7 +57,7 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     await loadDemoOnFirstRun(connection.db, log);
     const worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
     worker.start();
-    const app = buildApp({ db: connection.db, dialect: connection.dialect, now: Date.now });
+    const app = buildApp({ db: connection.db, dialect: connection.dialect, now: Date.now }, appOptions);
     const server = await serveApp(app, { port });
     log(`Retain is listening on ${server.url} (API docs: ${server.url}/api/docs)`);
     const signal = await stopSignal;
