@@ -1,3 +1,4 @@
 export { clientAddress } from './client-address.js';
 export type { AppEnv, AppServices, AuthContext } from './env.js';
+export { hostileJsonIssues, MAX_JSON_DEPTH, refuseHostileInput, unstorableText } from './hostile-input.js';
 export { createRouter, requireRole } from './router.js';

@@ -10,7 +10,7 @@ import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
 import type { LoginThrottleOptions } from '../auth/index.js';
 import { RetainError } from '../errors/index.js';
-import { type AppEnv, type AppServices, createRouter } from '../http/index.js';
+import { type AppEnv, type AppServices, createRouter, refuseHostileInput } from '../http/index.js';
 import { mountApiDocs } from './docs.js';
 import { handleError, handleNotFound } from './errors.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
@@ -98,6 +98,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   );
 
   if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
+  app.use('/api/v1/*', refuseHostileInput());
   // Tracking requests carry the write key in Authorization, so each key has its own bucket.
   if (options.trackingRateLimit !== false) {
     app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));

@@ -12,6 +12,8 @@ import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 /** A workspace, its keys by role, and a request helper authenticated as one of them. */
 export interface ApiWorkspace {
   readonly workspaceId: string;
+  /** The app itself, for requests the helper does not cover (bodies, other headers). */
+  readonly app: ReturnType<typeof buildApp>;
   readonly keys: Readonly<Record<Role, string>>;
   /** Calls the app as `role` (default `analyst`); parses JSON bodies. */
   request(
@@ -43,6 +45,7 @@ export async function apiWorkspace(
   const app = buildApp({ db, dialect, now: () => now });
   return {
     workspaceId: workspace.id,
+    app,
     keys,
     async request(path, options = {}) {
       const response = await app.request(path, {
