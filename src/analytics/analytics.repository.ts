@@ -230,8 +230,15 @@ async function customerAttribute(
     .execute();
   const values = new Map<string, string>();
   for (const row of rows) {
-    const value = column ? row[column] : (fromJson(row.attributes) as Record<string, unknown>)[attribute];
-    if (value !== null && value !== undefined) values.set(row.id, String(value));
+    let value: unknown;
+    if (column) value = row[column];
+    else {
+      // Own keys only: `constructor` or `toString` must not find the object prototype's functions.
+      const attributes = fromJson(row.attributes) as Record<string, unknown>;
+      value = Object.hasOwn(attributes, attribute) ? attributes[attribute] : undefined;
+    }
+    if (value === null || value === undefined) continue;
+    values.set(row.id, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   return values;
 }

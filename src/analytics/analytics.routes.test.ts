@@ -358,6 +358,16 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     expect(JSON.stringify(badDate.body)).toContain('to');
     const unknownBy = await getJson(appFor(db, workspaceId), '/api/v1/analytics/cohorts?by=nothing');
     expect(unknownBy.status).toBe(200); // an attribute nobody has is one '' group, as in the core
+    // Names of the object prototype are attributes nobody has too (the probe got
+    // "function Object() { [native code] }" as a group for by=constructor).
+    for (const inherited of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const response = await getJson(appFor(db, workspaceId), `/api/v1/analytics/cohorts?by=${inherited}`);
+      expect(response.status, inherited).toBe(200);
+      expect(JSON.stringify(response.body.cohorts.breakdown), inherited).toBe(
+        JSON.stringify(unknownBy.body.cohorts.breakdown).replaceAll('"nothing"', JSON.stringify(inherited)),
+      );
+      expect(JSON.stringify(response.body), inherited).not.toContain('native code');
+    }
     const agent = await appFor(db, workspaceId, 'agent').request('/api/v1/analytics/rfm');
     expect(agent.status).toBe(403);
   });
