@@ -363,8 +363,10 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     for (const inherited of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const response = await getJson(appFor(db, workspaceId), `/api/v1/analytics/cohorts?by=${inherited}`);
       expect(response.status, inherited).toBe(200);
-      expect(JSON.stringify(response.body.cohorts.breakdown), inherited).toBe(
-        JSON.stringify(unknownBy.body.cohorts.breakdown).replaceAll('"nothing"', JSON.stringify(inherited)),
+      const breakdownOf = (body: Record<string, unknown>) =>
+        JSON.stringify((body.cohorts as { breakdown: unknown }).breakdown);
+      expect(breakdownOf(response.body), inherited).toBe(
+        breakdownOf(unknownBy.body).replaceAll('"nothing"', JSON.stringify(inherited)),
       );
       expect(JSON.stringify(response.body), inherited).not.toContain('native code');
     }

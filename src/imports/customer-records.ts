@@ -4,6 +4,7 @@
  * Default Address Company, Default Address Address1, … Default Address Country Code, … Phone,
  * Accepts SMS Marketing, Total Spent, Total Orders, Note, Tax Exempt, Tags`).
  */
+import { isTimeZone } from '../core/index.js';
 import type { FieldSpec } from '../csv/index.js';
 import type { RecordLayout, RowReader } from './import.record-reader.js';
 import type { CustomerRecord } from './import.types.js';
@@ -64,6 +65,15 @@ function country(row: RowReader): string | null {
   return text;
 }
 
+/** The `time_zone` column: blank, or an IANA zone name (`Europe/Paris`) — anything else is a problem. */
+function timeZone(row: RowReader): string | null {
+  const text = row.optional('time_zone');
+  if (text !== null && !isTimeZone(text)) {
+    row.problem('time_zone', 'invalid-time-zone', `"${text}" is not an IANA time zone (e.g. Europe/Paris)`);
+  }
+  return text;
+}
+
 export const genericCustomerLayout: RecordLayout<CustomerRecord> = {
   fields: GENERIC_CUSTOMER_FIELDS,
   read([row]) {
@@ -80,7 +90,7 @@ export const genericCustomerLayout: RecordLayout<CustomerRecord> = {
       phone: row.optional('phone'),
       language: row.optional('language'),
       country: country(row),
-      timeZone: row.optional('time_zone'),
+      timeZone: timeZone(row),
       signedUpAt,
       consentEmailMarketing: row.flag('consent_email_marketing'),
       consentSmsMarketing: row.flag('consent_sms_marketing'),

@@ -120,6 +120,21 @@ describeEachDatabase('imports', (getDb) => {
     ).toEqual([]);
   });
 
+  it('refuses a customer time zone that is not an IANA zone, by line and column', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspace();
+    const path = csvFile(
+      ['customer_id,email,time_zone', 'c1,a@example.com,Europe/Paris', 'c2,b@example.com,Mars/Olympus'].join(
+        '\n',
+      ),
+    );
+    const outcome = await runImport(db, { workspaceId, path, type: 'customers' });
+    expect(outcome.run.status).toBe('rejected');
+    expect(outcome.run.problems.map((problem) => [problem.line, problem.column, problem.code])).toEqual([
+      [3, 'time_zone', 'invalid-time-zone'],
+    ]);
+  });
+
   it('with skipInvalid writes the valid rows and lists the others with line and reason in the rejects file', async () => {
     const { db } = getDb();
     const workspaceId = await workspace();

@@ -2,6 +2,7 @@
  * Maps Segment identify traits (Segment's "Identify" spec, reserved traits) onto the customer
  * table's columns; every other trait becomes a free attribute.
  */
+import { isTimeZone } from '../core/index.js';
 import type { CustomerInput } from '../customers/index.js';
 
 /** The profile fields an identify call may set; an absent key leaves the stored value alone. */
@@ -92,18 +93,8 @@ export function mapTraits(
   if (typeof country === 'string' && /^[A-Za-z]{2}$/.test(country)) columns.country = country.toUpperCase();
 
   const timeZone = typeof traits.timezone === 'string' ? traits.timezone : context.timezone;
-  if (typeof timeZone === 'string' && isKnownTimeZone(timeZone)) columns.timeZone = timeZone;
+  if (typeof timeZone === 'string' && isTimeZone(timeZone)) columns.timeZone = timeZone;
   else keep('timezone');
 
   return { columns, attributes };
-}
-
-/** True when the runtime's time-zone database knows `zone` (e.g. `Europe/Paris`). */
-function isKnownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

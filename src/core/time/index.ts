@@ -6,6 +6,7 @@ export {
   GRANULARITIES,
   type Granularity,
   instantFromLocal,
+  isTimeZone,
   LocalDayMapper,
   localDayNumber,
   PeriodGrid,

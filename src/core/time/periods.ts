@@ -26,9 +26,18 @@ export interface CalendarOptions {
 
 const MS_PER_DAY = 86_400_000;
 
+/**
+ * True when `name` is a time zone periods can be cut in: an IANA name the runtime knows
+ * (`Europe/Paris`, `UTC`) or a fixed offset Luxon reads (`UTC+3`). O(1) after the first call per name.
+ * Example: `isTimeZone('Europe/Paris')` → `true`; `isTimeZone('Mars/Olympus')` → `false`.
+ */
+export function isTimeZone(name: string): boolean {
+  return name !== '' && DateTime.fromMillis(0, { zone: name }).isValid;
+}
+
 /** Throws a `RangeError` naming the zone when it is not a valid IANA time zone. */
 export function assertTimeZone(timeZone: string): void {
-  if (!DateTime.fromMillis(0, { zone: timeZone }).isValid) {
+  if (!isTimeZone(timeZone)) {
     throw new RangeError(
       `Unknown time zone "${timeZone}": use an IANA name such as "UTC" or "Europe/Paris".`,
     );
