@@ -114,3 +114,39 @@ export async function ownTables(db: Kysely<any>): Promise<{ name: string; column
     .filter((table) => (schema === undefined || table.schema === schema) && !table.name.startsWith('kysely_'))
     .map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name) }));
 }
+
+/**
+ * Why the store cannot take a request right now, when `error` says so — the disk is full, the
+ * database is read-only, or it cannot be reached — else `null`. The server answers these with
+ * 503 and this sentence instead of a 500: they are the operator's to fix, and nothing was written.
+ * (SQLite: SQLITE_FULL, SQLITE_READONLY*, SQLITE_CANTOPEN, SQLITE_IOERR*; PostgreSQL: SQLSTATE
+ * classes 53 insufficient resources and 08 connection exception, 25006 read-only transaction,
+ * 57P01–57P03 shutdown; the driver's ECONNREFUSED / ENOTFOUND / ETIMEDOUT; ENOSPC and EROFS on files.)
+ */
+export function storageUnavailableReason(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC') {
+    return 'The server’s disk is full: nothing was written. Free some space and retry.';
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === '25006' || code === 'EROFS') {
+    return 'The store is read-only: nothing was written. Retry when it is writable again.';
+  }
+  if (code.startsWith('53'))
+    return 'The database is out of resources (memory or connections); retry shortly.';
+  if (
+    code === 'SQLITE_CANTOPEN' ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ECONNRESET'
+  ) {
+    return 'The database cannot be reached right now; retry shortly.';
+  }
+  return null;
+}

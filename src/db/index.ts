@@ -18,6 +18,7 @@ export {
   type JsonValue,
   jsonColumnType,
   ownTables,
+  storageUnavailableReason,
   toFlag,
   toJson,
 } from './dialect.js';

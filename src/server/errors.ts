@@ -6,6 +6,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { storageUnavailableReason } from '../db/index.js';
 import { RetainError, type RetainErrorCode } from '../errors/index.js';
 
 const STATUS: Readonly<Record<RetainErrorCode, ContentfulStatusCode>> = {
@@ -49,6 +50,12 @@ export function handleError(error: Error, c: Context): Response {
       { error: { code: codeOfStatus(status), message: error.message || 'Request rejected' } },
       status,
     );
+  }
+  const unavailable = storageUnavailableReason(error);
+  if (unavailable !== null) {
+    console.error('Store unavailable while serving', c.req.method, c.req.path, (error as Error).message);
+    c.header('Retry-After', '30');
+    return c.json({ error: { code: 'unavailable', message: unavailable } }, 503);
   }
   console.error('Unexpected error while serving', c.req.method, c.req.path, error);
   return c.json({ error: { code: 'internal', message: 'Something went wrong on our side.' } }, 500);
