@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,9 +21,13 @@ afterEach(() => {
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
 
-function launch(command: string, databaseUrl: string): { child: ChildProcess; output: () => string } {
+function launch(
+  command: string,
+  databaseUrl: string,
+  port = '0',
+): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, command], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -129,6 +134,29 @@ describe('retain start', () => {
       expect((await listWorkspaces(reopened.db)).map((workspace) => workspace.slug)).toEqual(['demo-cdnow']);
     } finally {
       await reopened.close();
+    }
+  }, 60_000);
+});
+
+describe('retain start on a port in use', () => {
+  it('says so in one line and exits 1 at once, leaving nothing running', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const store = temporaryStore();
+      const { child, output } = launch('start', store.url, String(port));
+      const started = Date.now();
+      expect(await exitCode(child)).toBe(1);
+      // Before the demo import: the port is checked first.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(output()).toContain(
+        `retain: port ${port} is in use; set PORT to a free one (e.g. PORT=${port + 1} npm start)`,
+      );
+      expect(output()).not.toMatch(/\n\s+at /); // no stack trace
+      expect(output()).not.toContain('Demo login');
+    } finally {
+      blocker.close();
     }
   }, 60_000);
 });

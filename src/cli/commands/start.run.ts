@@ -2,7 +2,13 @@
 import type { Kysely } from 'kysely';
 import { type Database, migrateToLatest, openDatabase } from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
-import { type AppOptions, appOptionsFromEnvironment, buildApp, serveApp } from '../../server/index.js';
+import {
+  type AppOptions,
+  appOptionsFromEnvironment,
+  buildApp,
+  type RunningServer,
+  serveApp,
+} from '../../server/index.js';
 import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../workspaces/index.js';
 import { getWorkspaceBySlug, listWorkspaces } from '../../workspaces/workspace.repository.js';
 import { CliError } from '../cli-error.js';
@@ -54,18 +60,43 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
   try {
     const applied = await migrateToLatest(connection.db);
     log(applied.length > 0 ? `Store migrated (${applied.join(', ')}).` : 'Store schema is up to date.');
-    await loadDemoOnFirstRun(connection.db, log);
-    const worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
-    worker.start();
+    // Bind the port before anything slow (the demo import) or lasting (the job worker), so a port
+    // in use is one line and exit 1 at once, with nothing left running behind it.
     const app = buildApp({ db: connection.db, dialect: connection.dialect, now: Date.now }, appOptions);
-    const server = await serveApp(app, { port });
-    log(`Retain is listening on ${server.url} (API docs: ${server.url}/api/docs)`);
-    const signal = await stopSignal;
-    log(`${typeof signal === 'string' ? signal : 'Stop'} received: shutting down…`);
-    await server.close();
-    await worker.stop();
+    const server = await listenOn(app, port);
+    let worker: Worker | undefined;
+    try {
+      await loadDemoOnFirstRun(connection.db, log);
+      worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
+      worker.start();
+      log(`Retain is listening on ${server.url} (API docs: ${server.url}/api/docs)`);
+      const signal = await stopSignal;
+      log(`${typeof signal === 'string' ? signal : 'Stop'} received: shutting down…`);
+    } finally {
+      await server.close();
+      await worker?.stop();
+    }
     log('Stopped.');
   } finally {
     await connection.close();
+  }
+}
+
+/** Listens on `port`; a port in use or forbidden is a one-line `CliError` (exit 1) saying what to do. */
+async function listenOn(app: ReturnType<typeof buildApp>, port: number): Promise<RunningServer> {
+  try {
+    return await serveApp(app, { port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new CliError(
+        `port ${port} is in use; set PORT to a free one (e.g. PORT=${port + 1} npm start)`,
+        1,
+      );
+    }
+    if (code === 'EACCES') {
+      throw new CliError(`port ${port} needs more privileges than this user has; set PORT above 1023`, 1);
+    }
+    throw error;
   }
 }
