@@ -76,6 +76,7 @@ const goodRow = (row: number, currency = 'USD'): string => {
 const GENERATED_LAYOUT: GenericOrderLayout = {
   fieldCount: 6,
   customerColumn: 0,
+  orderIdColumn: 1,
   orderedAtColumn: 2,
   amountColumn: 3,
   currencyColumn: 4,
