@@ -176,6 +176,25 @@ describe('readOrdersCsv on two threads', () => {
     expect((one as { value: { customerIds: string[] } }).value.customerIds[1]).toBe(long);
   });
 
+  it('falls back to one thread when the second half would start inside an order, with the same result', async () => {
+    // One order of 20 000 lines (one id): its values are on its first line, so the table has one
+    // row (docs/imports.md: consecutive rows with one order_id are one order). The second half
+    // starts on a further line of it: read again on one thread.
+    const path = generated('one-order.csv', 20_000, (row) => goodRow(row).replace(`,o${row},`, ',o1,'));
+    const [one, two] = await readBoth(path);
+    expect(one).toMatchObject({ ok: true, threads: 1, value: { rows: 1, amountCents: [0] } });
+    expect(two).toEqual(one);
+    // Orders of two lines each: the halves split between two orders (the middle line feed follows
+    // an even row), so two threads read them, one row an order.
+    const pairs = generated('pairs.csv', 20_000, (row) =>
+      goodRow(row).replace(`,o${row},`, `,o${row >> 1},`),
+    );
+    const [onePairs, twoPairs] = await readBoth(pairs);
+    expect(onePairs).toMatchObject({ ok: true, value: { rows: 10_000 } });
+    expect(twoPairs).toMatchObject({ ok: true, threads: 2 });
+    expect((twoPairs as { value: unknown }).value).toEqual((onePairs as { value: unknown }).value);
+  });
+
   it('stays on one thread when a quote is near the split point', async () => {
     const path = generated('quoted.csv', 2_000, (row) =>
       row === 1_000 ? `"Doe, Jane",${goodRow(row).slice(goodRow(row).indexOf(',') + 1)}` : goodRow(row),
