@@ -170,6 +170,24 @@ describe('retain analyze reports what it read and left out', () => {
   });
 });
 
+describe('retain analyze says which columns it read', () => {
+  it('names the start column of a Stripe export, in the text and in --json', async () => {
+    const file = fixture('exports/stripe-subscriptions.csv');
+    expect(await run(file, '--mode', 'subscription')).toBe(0);
+    expect(stdout).toContain('Subscription starts read from "Start Date (UTC)".');
+    stdout = '';
+    expect(await run(file, '--mode', 'subscription', '--json')).toBe(0);
+    const { input } = JSON.parse(stdout);
+    // test/fixtures/README.md, "exports/": 15 subscriptions, 8 of them paid.
+    expect(input).toMatchObject({ format: 'stripe', rows: 8 });
+    expect(input.columns).toMatchObject({
+      started_at: 'Start Date (UTC)',
+      amount: 'Amount',
+      status: 'Status',
+    });
+  });
+});
+
 describe('retain analyze on bad input', () => {
   it('names the file, line and column, exits 2 and prints no result', async () => {
     expect(await run(fixture('csv/bad-values.csv'))).toBe(2);
