@@ -8,9 +8,12 @@
  * worked out by hand from the fixture (test/fixtures/README.md, "exports/") so that both paths being
  * wrong the same way fails too.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { fixturePath } from '../../test/support/fixtures.js';
 import {
@@ -132,6 +135,9 @@ function paidRows(table: SubscriptionTable, idOf: (id: string) => string) {
 
 const PARIS = 'Europe/Paris';
 
+const directory = mkdtempSync(join(tmpdir(), 'retain-agreement-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
 describeEachDatabase('retain analyze and retain import + the analytics API agree', (getDb) => {
   it('on generic orders read by the byte scanner: a two-line order, a refund row, DST in the zone', async () => {
     const { db } = getDb();
@@ -180,6 +186,38 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
       'period=quarter&windowDays=90',
       (await analyzedOrders(GENERIC_ITEMS, { timeZone: PARIS, period: 'quarter', windowDays: 90 })).report,
     );
+  });
+
+  it('on a refund row that carries the id of the order it refunds: a refund, never a new version of the order', async () => {
+    const { db } = getDb();
+    const path = join(directory, `refund-row-${Math.random().toString(36).slice(2, 8)}.csv`);
+    writeFileSync(
+      path,
+      [
+        'order_id,customer_id,ordered_at,amount',
+        'o1,a,2024-01-05 10:00,30.00',
+        'o2,b,2024-01-20 10:00,20.00',
+        'o1,a,2024-02-10 10:00,-5.00', // 5.00 of o1 refunded on 10 February
+        'o3,a,2024-03-02 10:00,12.00',
+      ].join('\n'),
+    );
+    const workspaceId = await importedWorkspace(db, path, 'orders', {});
+    const stored = await db
+      .selectFrom('customer_order')
+      .select(['external_id', 'status', 'amount_cents'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('external_id')
+      .execute();
+    expect(stored.map((row) => [row.external_id, row.status, Number(row.amount_cents)])).toEqual([
+      ['o1', 'completed', 3000],
+      ['o1:refund:2024-02-10T10:00:00.000Z', 'cancelled', 0],
+      ['o2', 'completed', 2000],
+      ['o3', 'completed', 1200],
+    ]);
+    // Net 30 + 20 − 5 + 12 = 57.00 over a and b, on both paths.
+    const { report } = await analyzedOrders(path, { timeZone: 'UTC', period: 'month' });
+    expect(report.clv.historical).toMatchObject({ customers: 2, total: 57 });
+    await expectSameReport(appFor(db, workspaceId), 'period=month', report);
   });
 
   it('on a Shopify orders export: line items, refunds, pending, voided, expired and cancelled orders', async () => {

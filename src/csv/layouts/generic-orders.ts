@@ -79,7 +79,9 @@ function orderKey(row: RowReader): string {
  *   only on a completed order;
  * - a negative `amount` is a refund recorded as its own row (a return booked as a transaction):
  *   a refund of |amount| on `ordered_at`, not an order — stored as a zero-amount `cancelled` order
- *   holding the refund, since every stored refund belongs to an order.
+ *   holding the refund, since every stored refund belongs to an order. Its key is
+ *   `<order_id>:refund:<ordered_at as ISO>`, so a refund row written with the id of the order it
+ *   refunds never overwrites that order, and two refunds of one order are two.
  * O(lines).
  */
 function readGenericOrder(
@@ -127,6 +129,7 @@ function readGenericOrder(
   if (isRefundRow) {
     return {
       ...order,
+      orderId: orderId === '' ? '' : `${orderId}:refund:${new Date(orderedAt).toISOString()}`,
       amountCents: 0,
       status: 'cancelled',
       statusInFile: 'refund',
