@@ -12,7 +12,14 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { DateTime } from 'luxon';
-import { type OrderTable, OrderTableBuilder } from '../core/index.js';
+import {
+  type OrderTable,
+  OrderTableBuilder,
+  paidCoverage,
+  type SubscriptionRecord,
+  type SubscriptionTable,
+  subscriptionTableFromRecords,
+} from '../core/index.js';
 import { type Database, fromJson } from '../db/index.js';
 
 const DAY_MS = 86_400_000;
@@ -212,6 +219,75 @@ export async function loadDayOrderTable(
     }
   }
   return builder.build();
+}
+
+/** A nullable bigint column as a number (PostgreSQL returns bigints as strings). */
+const instantOrNull = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
+
+/**
+ * The workspace's paid subscriptions as a `SubscriptionTable`: each stored subscription over its
+ * paid coverage, the core's `paidCoverage` of its stored dates and status (metrics.md §1) — the
+ * rule `retain analyze` applies to each row of a subscriptions file, whose layouts store exactly
+ * those fields — and the ones not paid (trials, paused, free, never paid) left out. `customerIds`
+ * are the store's customer ids; with `attribute`, every row carries the customer's value of it.
+ *
+ * One query over the workspace's subscriptions, ordered by start; O(subscriptions).
+ */
+export async function loadSubscriptionTable(
+  db: Kysely<Database>,
+  workspaceId: string,
+  options: { readonly attribute?: string } = {},
+): Promise<SubscriptionTable> {
+  const rows = await db
+    .selectFrom('subscription')
+    .select([
+      'id',
+      'customer_id',
+      'status',
+      'amount_cents',
+      'interval',
+      'interval_count',
+      'started_at',
+      'ended_at',
+      'past_due_since',
+      'current_period_end',
+      'cancelled_at',
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+  const attribute = options.attribute;
+  const attributeValues =
+    attribute === undefined ? undefined : await customerAttribute(db, workspaceId, attribute);
+  const records: SubscriptionRecord[] = [];
+  for (const row of rows) {
+    const amountCents = Number(row.amount_cents);
+    const coverage = paidCoverage({
+      status: row.status,
+      amountCents,
+      startedAt: instantOrNull(row.started_at),
+      endedAt: instantOrNull(row.ended_at),
+      pastDueSince: instantOrNull(row.past_due_since),
+      currentPeriodEnd: instantOrNull(row.current_period_end),
+      cancelledAt: instantOrNull(row.cancelled_at),
+    });
+    if (!coverage.paid) continue;
+    records.push({
+      customerId: row.customer_id,
+      subscriptionId: row.id,
+      startedAt: coverage.startedAt,
+      endedAt: Number.isFinite(coverage.endedAt) ? coverage.endedAt : null,
+      amountCents,
+      interval: row.interval,
+      intervalCount: Number(row.interval_count),
+      ...(attribute === undefined
+        ? {}
+        : { attributes: { [attribute]: attributeValues?.get(row.customer_id) ?? '' } }),
+    });
+  }
+  return subscriptionTableFromRecords(records);
 }
 
 /** Each customer's value of a customer column (`country`…) or `attributes` JSON key. */

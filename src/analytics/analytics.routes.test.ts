@@ -372,6 +372,18 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     }
     const agent = await appFor(db, workspaceId, 'agent').request('/api/v1/analytics/rfm');
     expect(agent.status).toBe(403);
+    // Subscription mode is served by retention, series, cohorts and mrr only; MRR is never
+    // transactional; a workspace with orders but no subscriptions has nothing to report there.
+    const rfmSubscriptions = await getJson(
+      appFor(db, workspaceId),
+      '/api/v1/analytics/rfm?mode=subscription',
+    );
+    expect(rfmSubscriptions.status).toBe(400);
+    expect(JSON.stringify(rfmSubscriptions.body)).toContain('mode');
+    const mrrOrders = await getJson(appFor(db, workspaceId), '/api/v1/analytics/mrr?mode=transactional');
+    expect(mrrOrders.status).toBe(400);
+    const noSubscriptions = await appFor(db, workspaceId).request('/api/v1/analytics/mrr');
+    expect(noSubscriptions.status).toBe(404);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `GET /api/v1/analytics/{retention,series,cohorts,rfm,clv,at-risk}`: thin HTTP over
+ * `GET /api/v1/analytics/{retention,series,cohorts,mrr,rfm,clv,at-risk}`: thin HTTP over
  * analytics.service.ts. Query parameters mirror `retain analyze` (docs/api.md, "Analytics").
  * Roles: owner, admin, analyst, marketer.
  */
@@ -10,6 +10,7 @@ import {
   atRiskReport,
   clvReport,
   cohortsReport,
+  mrrReport,
   retentionReport,
   rfmReport,
   seriesReport,
@@ -28,7 +29,8 @@ const AnalyticsQuerySchema = z.object({
     description: 'Last local date of the analysed range, inclusive; default the last order.',
   }),
   mode: z.enum(['transactional', 'subscription']).optional().openapi({
-    description: 'Only transactional is served by the API for now.',
+    description:
+      'transactional (orders, the default) or subscription (paid subscriptions: retention, series, cohorts and mrr only).',
   }),
   windowDays: z.coerce.number().int().positive().max(36_500).optional().openapi({
     description: 'Activity window W in days (default: the workspace setting, 365).',
@@ -110,6 +112,13 @@ export function analyticsRoutes() {
     async (c) => {
       const { db } = c.get('services');
       return c.json(plain(await cohortsReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
+    },
+  );
+  router.openapi(
+    analyticsRoute('mrr', 'MRR and its monthly movements, NRR and GRR (subscriptions)', AnalyticsQuerySchema),
+    async (c) => {
+      const { db } = c.get('services');
+      return c.json(plain(await mrrReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
     },
   );
   router.openapi(

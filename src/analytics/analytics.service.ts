@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import {
+  analyzeSubscriptions,
   atRiskScores,
   BgNbd,
   customerLifetimeValue,
@@ -19,6 +20,7 @@ import {
   orderReportParts,
   purchaseRhythm,
   type ReportOptions,
+  type RetentionReport,
   RFM_SEGMENT_NAMES,
   rfm,
   summarizeColumns,
@@ -26,7 +28,13 @@ import {
 import type { Database } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
-import { customerLabels, type DataBounds, dataBounds, loadDayOrderTable } from './analytics.repository.js';
+import {
+  customerLabels,
+  type DataBounds,
+  dataBounds,
+  loadDayOrderTable,
+  loadSubscriptionTable,
+} from './analytics.repository.js';
 
 /** The query every analytics endpoint takes (the options of `retain analyze`). */
 export interface AnalyticsQuery {
@@ -82,17 +90,14 @@ function localMidnight(value: string, field: string, timeZone: string, days = 0)
   );
 }
 
-async function resolve(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery): Promise<Analysis> {
+/** The core's report options for `query` in the workspace's calendar (`from`, `to` validated). */
+async function reportOptions(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: AnalyticsQuery,
+): Promise<Analysis['options']> {
   const workspace = await getWorkspace(db, workspaceId);
   if (!workspace) throw new RetainError('not_found', 'Workspace not found');
-  if (query.mode === 'subscription') {
-    throw new RetainError('invalid_input', 'The request is not valid.', [
-      {
-        path: ['query', 'mode'],
-        message: 'Subscription analytics are not served by the API yet; use transactional.',
-      },
-    ]);
-  }
   const { timeZone, activityWindowDays, weekStart } = workspace.settings;
   const from = query.from === undefined ? undefined : localMidnight(query.from, 'from', timeZone);
   let to: number | undefined;
@@ -105,24 +110,74 @@ async function resolve(db: Kysely<Database>, workspaceId: string, query: Analyti
       { path: ['query', 'to'], message: `to (${query.to}) must not be before from (${query.from}).` },
     ]);
   }
+  return {
+    period: query.period ?? 'month',
+    timeZone,
+    weekStartsOn: weekStart,
+    windowDays: query.windowDays ?? activityWindowDays,
+    margin: query.margin ?? 1,
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(query.by !== undefined ? { by: query.by } : {}),
+  };
+}
+
+async function resolve(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery): Promise<Analysis> {
+  if (query.mode === 'subscription') {
+    throw new RetainError('invalid_input', 'The request is not valid.', [
+      {
+        path: ['query', 'mode'],
+        message:
+          'Subscription mode is served by the retention, series, cohorts and mrr endpoints; use transactional here.',
+      },
+    ]);
+  }
+  const options = await reportOptions(db, workspaceId, query);
   const bounds = await dataBounds(db, workspaceId);
   if (!bounds) throw new RetainError('not_found', 'This workspace has no orders to analyse yet.');
-  const windowDays = query.windowDays ?? activityWindowDays;
   return {
-    options: {
-      period: query.period ?? 'month',
-      timeZone,
-      weekStartsOn: weekStart,
-      windowDays,
-      margin: query.margin ?? 1,
-      ...(from !== undefined ? { from } : {}),
-      ...(to !== undefined ? { to } : {}),
-      ...(query.by !== undefined ? { by: query.by } : {}),
-    },
+    options,
     bounds,
-    dataEnd: to ?? bounds.last,
-    dataEndExclusive: to ?? bounds.last + 1,
+    dataEnd: options.to ?? bounds.last,
+    dataEndExclusive: options.to ?? bounds.last + 1,
   };
+}
+
+/**
+ * The subscription report (`mode=subscription`, metrics.md §1–§4) over the workspace's stored
+ * subscriptions, each over its paid coverage (`loadSubscriptionTable`): exactly what `retain
+ * analyze --mode subscription` reports for the file they were imported from. RangeErrors from the
+ * core (e.g. a bad `by`) become 400; a workspace without paid subscriptions, 404.
+ * O(subscriptions × periods) in the core after one query.
+ */
+async function subscriptionReport(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: AnalyticsQuery,
+): Promise<RetentionReport> {
+  const options = await reportOptions(db, workspaceId, query);
+  const table = await loadSubscriptionTable(
+    db,
+    workspaceId,
+    options.by === undefined ? {} : { attribute: options.by },
+  );
+  if (table.length === 0) {
+    throw new RetainError('not_found', 'This workspace has no paid subscriptions to analyse yet.');
+  }
+  try {
+    return analyzeSubscriptions(table, options);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new RetainError('invalid_input', error.message, [{ path: ['query'], message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+/** The report's header fields (what was analysed), as every report endpoint returns them. */
+function reportHeader(report: RetentionReport) {
+  const { mode, timeZone, period, dataStart, dataEnd } = report;
+  return { mode, timeZone, period, dataStart, dataEnd };
 }
 
 /**
@@ -188,24 +243,57 @@ async function dayTable(
 
 /**
  * Retention over the reported period (metrics.md §2): the range `from`–`to` when both are given,
- * else the last complete period — the `retention` field of `retain analyze --json`.
+ * else the last complete period — the `retention` field of `retain analyze --json`; with
+ * `mode=subscription`, over the paid subscriptions (`--mode subscription`).
  * O(customer-days) after two grouped SQL scans.
  */
 export async function retentionReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  if (query.mode === 'subscription') {
+    const report = await subscriptionReport(db, workspaceId, query);
+    return { ...reportHeader(report), retention: report.retention, notes: report.notes };
+  }
   const { header, notes, parts } = await reportParts(db, workspaceId, query, 'retention');
   return { ...header, retention: parts.retention.retention, notes };
 }
 
-/** Retention over every complete period of the range (the `series` of `retain analyze`). */
+/** Retention over every complete period of the range (the `series` of `retain analyze`); `mode=subscription` too. */
 export async function seriesReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  if (query.mode === 'subscription') {
+    const report = await subscriptionReport(db, workspaceId, query);
+    return { ...reportHeader(report), series: report.series, notes: report.notes };
+  }
   const { header, notes, parts } = await reportParts(db, workspaceId, query, 'series');
   return { ...header, series: parts.retention.series, notes };
 }
 
-/** The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`. */
+/**
+ * The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`; in
+ * subscription mode the revenue cells hold the cohort's MRR.
+ */
 export async function cohortsReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  if (query.mode === 'subscription') {
+    const report = await subscriptionReport(db, workspaceId, query);
+    return { ...reportHeader(report), cohorts: report.cohorts, notes: report.notes };
+  }
   const { header, notes, parts } = await reportParts(db, workspaceId, query, 'cohorts');
   return { ...header, cohorts: parts.cohorts, notes };
+}
+
+/**
+ * MRR at the data's end and its movements, NRR and GRR by complete month (metrics.md §4): the `mrr`
+ * of `retain analyze --mode subscription`, over the stored subscriptions (always subscription mode).
+ */
+export async function mrrReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+  if (query.mode === 'transactional') {
+    throw new RetainError('invalid_input', 'The request is not valid.', [
+      {
+        path: ['query', 'mode'],
+        message: 'MRR is a subscription figure: leave mode out or use subscription.',
+      },
+    ]);
+  }
+  const report = await subscriptionReport(db, workspaceId, { ...query, mode: 'subscription' });
+  return { ...reportHeader(report), mrr: report.mrr, notes: report.notes };
 }
 
 /**

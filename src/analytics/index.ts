@@ -1,5 +1,10 @@
-/** Analytics over the store: the retention, cohort, RFM, CLV and at-risk endpoints. */
-export { dataBounds, loadDayOrderTable, offsetSegments } from './analytics.repository.js';
+/** Analytics over the store: the retention, cohort, MRR, RFM, CLV and at-risk endpoints. */
+export {
+  dataBounds,
+  loadDayOrderTable,
+  loadSubscriptionTable,
+  offsetSegments,
+} from './analytics.repository.js';
 export { analyticsRoutes } from './analytics.routes.js';
 export {
   type AnalyticsQuery,
@@ -7,6 +12,7 @@ export {
   type ClvQuery,
   clvReport,
   cohortsReport,
+  mrrReport,
   type PageQuery,
   retentionReport,
   rfmReport,

@@ -1,18 +1,19 @@
 /**
  * Pins the hand-written generic-orders scanner (the measured fast path, `order-scanner.ts`) to the
- * clear path: the same file parsed by uDSV (`streamCsv`) and converted field by field with
- * `parseAmountCents` and `InstantParser`. Random files exercise quoting (commas, doubled quotes,
- * line breaks inside fields), CRLF line ends, a BOM and zone-less dates.
+ * generic layout's definition (`genericOrders.read`, what `retain import` reads too): the same
+ * file read by record through `readRowGroups`, each order's `countedRows` appended. Random files
+ * exercise quoting (commas, doubled quotes, line breaks inside fields), CRLF line ends, a BOM,
+ * zone-less dates, refund rows, and order ids repeated on consecutive lines (one order) or blank.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAmountCents } from './amount.js';
-import { streamCsv } from './csv-stream.js';
-import { InstantParser } from './instant-parser.js';
+import { genericOrders } from './layouts/generic-orders.js';
+import { countedRows } from './layouts/order-layout.js';
 import { readOrdersCsv } from './orders-csv.js';
+import { readRowGroups } from './row-groups.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'retain-pinned-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -34,6 +35,9 @@ const rowArbitrary = fc.record({
   zoned: fc.boolean(),
   cents: fc.integer({ min: -50_000, max: 5_000_000 }),
   country: fc.constantFrom('FR', 'US', '', 'Côte d’Ivoire', 'A, B'),
+  // The order id: a new one, the previous line's (a further line of that order, spaces around it
+  // or not), or blank (a line of its own).
+  order: fc.constantFrom('new', 'new', 'new', 'same', ' same ', 'blank'),
 });
 
 function amountText(cents: number): string {
@@ -47,40 +51,46 @@ function instantText(minutes: number, zoned: boolean): string {
   return zoned ? iso : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
-/** The clear path: uDSV fields, converted one by one. */
+/** The definition's path: records read by `genericOrders.read`, their counted rows in order. */
 async function reference(path: string, timeZone: string) {
-  const parser = new InstantParser(timeZone);
   const customerIds: string[] = [];
   const index = new Map<string, number>();
   const customer: number[] = [];
   const orderedAt: number[] = [];
   const amountCents: number[] = [];
   const country: string[] = [];
-  let columns: string[] = [];
-  await streamCsv(path, {
-    header: (names) => {
-      columns = names;
-      return true;
+  let countryColumn = -1;
+  const read = await readRowGroups(
+    path,
+    { layout: genericOrders, timeZone, attributes: ['country'] },
+    {
+      header: (_layout, columns) => {
+        countryColumn = columns.attributes[0]!.index;
+      },
+      group: (lines, problems) => {
+        const order = genericOrders.read(lines, 'analyze');
+        if (order === null || 'skip' in order || problems.length > 0)
+          throw new Error('a generated row is valid');
+        for (const row of countedRows(order)) {
+          let who = index.get(order.customerId);
+          if (who === undefined) {
+            who = customerIds.length;
+            index.set(order.customerId, who);
+            customerIds.push(order.customerId);
+          }
+          customer.push(who);
+          orderedAt.push(row.at);
+          amountCents.push(row.amountCents);
+          country.push(lines[0]!.fields[countryColumn]!);
+        }
+      },
     },
-    row: (fields) => {
-      const field = (name: string) => fields[columns.indexOf(name)]!;
-      let who = index.get(field('customer_id'));
-      if (who === undefined) {
-        who = customerIds.length;
-        index.set(field('customer_id'), who);
-        customerIds.push(field('customer_id'));
-      }
-      customer.push(who);
-      orderedAt.push(parser.parse(field('ordered_at')));
-      amountCents.push(parseAmountCents(field('amount')));
-      country.push(field('country'));
-      return true;
-    },
-  });
+  );
+  expect(read.status).toBe('read');
   return { customerIds, customer, orderedAt, amountCents, country };
 }
 
-describe('generic orders: the scanner equals uDSV + the field parsers', () => {
+describe('generic orders: the scanner equals the layout definition', () => {
   it('on random files with quoting, CRLF, a BOM and zone-less dates', async () => {
     let file = 0;
     await fc.assert(
@@ -91,8 +101,12 @@ describe('generic orders: the scanner equals uDSV + the field parsers', () => {
         fc.constantFrom('UTC', 'America/New_York', 'Europe/Paris'),
         async (rows, newline, bom, timeZone) => {
           const lines = ['customer_id,order_id,ordered_at,amount,country'];
+          let orderId = '';
           rows.forEach((row, position) => {
-            const fields = [quote(row.customer), `o${position}`, instantText(row.minutes, row.zoned)];
+            if (row.order === 'new' || orderId === '') orderId = `o${position}`;
+            const idText = row.order === 'blank' ? '' : row.order === ' same ' ? ` ${orderId} ` : orderId;
+            if (row.order === 'blank') orderId = '';
+            const fields = [quote(row.customer), idText, instantText(row.minutes, row.zoned)];
             lines.push([...fields, amountText(row.cents), quote(row.country)].join(','));
           });
           const path = join(directory, `orders-${file++}.csv`);

@@ -76,6 +76,7 @@ const goodRow = (row: number, currency = 'USD'): string => {
 const GENERATED_LAYOUT: GenericOrderLayout = {
   fieldCount: 6,
   customerColumn: 0,
+  orderIdColumn: 1,
   orderedAtColumn: 2,
   amountColumn: 3,
   currencyColumn: 4,
@@ -173,6 +174,25 @@ describe('readOrdersCsv on two threads', () => {
     expect(two).toMatchObject({ ok: true, threads: 1 });
     expect((two as { value: unknown }).value).toEqual((one as { value: unknown }).value);
     expect((one as { value: { customerIds: string[] } }).value.customerIds[1]).toBe(long);
+  });
+
+  it('falls back to one thread when the second half would start inside an order, with the same result', async () => {
+    // One order of 20 000 lines (one id): its values are on its first line, so the table has one
+    // row (docs/imports.md: consecutive rows with one order_id are one order). The second half
+    // starts on a further line of it: read again on one thread.
+    const path = generated('one-order.csv', 20_000, (row) => goodRow(row).replace(`,o${row},`, ',o1,'));
+    const [one, two] = await readBoth(path);
+    expect(one).toMatchObject({ ok: true, threads: 1, value: { rows: 1, amountCents: [0] } });
+    expect(two).toEqual(one);
+    // Orders of two lines each: the halves split between two orders (the middle line feed follows
+    // an even row), so two threads read them, one row an order.
+    const pairs = generated('pairs.csv', 20_000, (row) =>
+      goodRow(row).replace(`,o${row},`, `,o${row >> 1},`),
+    );
+    const [onePairs, twoPairs] = await readBoth(pairs);
+    expect(onePairs).toMatchObject({ ok: true, value: { rows: 10_000 } });
+    expect(twoPairs).toMatchObject({ ok: true, threads: 2 });
+    expect((twoPairs as { value: unknown }).value).toEqual((onePairs as { value: unknown }).value);
   });
 
   it('stays on one thread when a quote is near the split point', async () => {

@@ -52,7 +52,8 @@ export type ScanResult =
  * lines are shifted by the first half's line count), a second currency found across the halves
  * reported on its line. Ids are interned as bytes and decoded at the end (`distinctIds` merges the
  * ones that decode alike). If the first half does not end at a record's end (a quoted field spans the
- * split) or the worker fails, the file is read again on one thread.
+ * split), the second half's first record continues the first half's last order (same order id), or
+ * the worker fails, the file is read again on one thread.
  *
  * O(file size) time; memory ~20 bytes a row (plus a copy of the columns while merging).
  */
@@ -134,12 +135,16 @@ async function scanInTwo(
     if (scanner.stopped)
       return { status: 'read', scanned: distinctIds(scanner.finish()), issues, threads: 2 }; // issues are full
     if (!outcome.endsAtRecord) return null;
+
     // The ids' strings are made while the worker may still be reading.
     const splitLine = scanner.line;
     const first = scanner.finish();
     const second = await done;
     if (second === null) return null;
     if (second.outcome.status !== 'read') return second.outcome;
+    // The second half must start a new order, not continue the first half's last one.
+    const [last, next] = [first.lastOrderId, second.scanned.firstOrderId];
+    if (last !== null && next !== null && Buffer.compare(last, next) === 0) return null;
     const merged = mergeSecondHalf(scanner, first, second.scanned);
     addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
     options.onProgress?.(totalBytes, totalBytes);
@@ -198,6 +203,8 @@ function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: Sc
     lastOrderAt: Math.max(first.lastOrderAt, second.lastOrderAt),
     currency: first.currency ?? second.currency,
     currencyMismatch: first.currencyMismatch || second.currencyMismatch,
+    firstOrderId: first.firstOrderId,
+    lastOrderId: second.lastOrderId,
   };
 }
 

@@ -31,6 +31,12 @@ export interface GenericOrderLayout {
   /** Fields in the header: every record must have exactly this many. */
   readonly fieldCount: number;
   readonly customerColumn: number;
+  /**
+   * The order id column, or −1: consecutive records with the same (non-blank) order id are one
+   * order whose values are on its first record — the generic layout's rule (`genericOrders`) —
+   * so the scanner keeps the first and passes over the others.
+   */
+  readonly orderIdColumn: number;
   readonly orderedAtColumn: number;
   readonly amountColumn: number;
   readonly currencyColumn: number;
@@ -64,6 +70,12 @@ export interface ScannedOrders {
   readonly currency: { readonly value: string; readonly line: number } | null;
   /** Whether the scanner itself reported a second currency. */
   readonly currencyMismatch: boolean;
+  /**
+   * The order ids of the first and the last record scanned (trimmed bytes; null without an order
+   * id column or when blank): a second thread's first record must not continue the first's last.
+   */
+  readonly firstOrderId: Uint8Array | null;
+  readonly lastOrderId: Uint8Array | null;
 }
 
 /**
@@ -105,6 +117,11 @@ export class OrderScanner {
   private currencyValue: string | null = null;
   private currencyLine = 0;
   private currencyMismatch = false;
+  // The previous record's order id (trimmed bytes; length −1 when blank or none) and the first's.
+  private previousOrderId = new Uint8Array(64);
+  private previousOrderIdLength = -1;
+  private firstOrderId: Uint8Array | null = null;
+  private seenRecord = false;
   // The current record's fields: bytes (the chunk, or an unescaped quoted field) and range.
   private readonly fieldBytes: Uint8Array[];
   private readonly fieldStarts: Int32Array;
@@ -317,8 +334,38 @@ export class OrderScanner {
     return consumed;
   }
 
+  /**
+   * Whether the current record continues the previous record's order (same non-blank order id,
+   * compared trimmed); remembers its id for the next. O(id length).
+   */
+  private continuesOrder(): boolean {
+    const column = this.layout.orderIdColumn;
+    if (column === -1) return false;
+    const bytes = this.fieldBytes[column]!;
+    let start = this.fieldStarts[column]!;
+    let end = this.fieldEnds[column]!;
+    while (start < end && bytes[start]! <= 32) start++;
+    while (end > start && bytes[end - 1]! <= 32) end--;
+    const length = end - start;
+    const first = !this.seenRecord;
+    this.seenRecord = true;
+    if (length === 0) {
+      this.previousOrderIdLength = -1;
+      return false;
+    }
+    if (length === this.previousOrderIdLength && startsWith(bytes, start, this.previousOrderId, length)) {
+      return true;
+    }
+    if (length > this.previousOrderId.length) this.previousOrderId = new Uint8Array(length * 2);
+    this.previousOrderId.set(bytes.subarray(start, end));
+    this.previousOrderIdLength = length;
+    if (first) this.firstOrderId = bytes.slice(start, end);
+    return false;
+  }
+
   /** Reads one record whose fields are in `fieldBytes/Starts/Ends`; `chunk` is the bytes scanned. */
   private record(line: number, chunk: Uint8Array): void {
+    if (this.continuesOrder()) return; // a further line of the same order: its values are on the first
     const layout = this.layout;
     const sources = this.fieldBytes;
     const starts = this.fieldStarts;
@@ -395,9 +442,13 @@ export class OrderScanner {
     const start = this.fieldStarts[column]!;
     const end = this.fieldEnds[column]!;
     const raw = this.currencyRaw;
-    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw)) return;
+    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw, raw.length)) return;
     const code = decodeUtf8(bytes, start, end).trim().toUpperCase();
     if (code === '') return;
+    if (!/^[A-Z]{3}$/u.test(code)) {
+      this.issueAt(line, this.layout.names.currency, 'invalid-currency', `"${code}" is not a currency code`);
+      return;
+    }
     if (this.currencyValue === null) {
       this.currencyRaw = bytes.slice(start, end);
       this.currencyValue = code;
@@ -499,6 +550,9 @@ export class OrderScanner {
       lastOrderAt: this.lastOrderAt,
       currency: this.currencyValue === null ? null : { value: this.currencyValue, line: this.currencyLine },
       currencyMismatch: this.currencyMismatch,
+      firstOrderId: this.firstOrderId,
+      lastOrderId:
+        this.previousOrderIdLength === -1 ? null : this.previousOrderId.slice(0, this.previousOrderIdLength),
     };
   }
 }
@@ -514,9 +568,9 @@ function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
   return decodeUtf8(bytes, start, end).trim() === '';
 }
 
-/** Whether `bytes[start, start + prefix.length)` equals `prefix`. */
-function startsWith(bytes: Uint8Array, start: number, prefix: Uint8Array): boolean {
-  for (let offset = 0; offset < prefix.length; offset++) {
+/** Whether `bytes[start, start + length)` equals `prefix[0, length)`. */
+function startsWith(bytes: Uint8Array, start: number, prefix: Uint8Array, length: number): boolean {
+  for (let offset = 0; offset < length; offset++) {
     if (bytes[start + offset] !== prefix[offset]) return false;
   }
   return true;

@@ -101,29 +101,41 @@ describe('readOrdersCsv: generic layout', () => {
 });
 
 describe('readOrdersCsv: Shopify orders export', () => {
-  it('merges line items, skips refunded/voided/no-email orders and nets partial refunds', async () => {
+  it('merges line items, counts refunds on their own row and leaves out pending, voided and no-email orders', async () => {
     const file = await readOk(csv('shopify-orders.csv'), { attributes: ['Billing Country'] });
     expect(file.format).toBe('shopify');
     expect(file.currency).toBe('USD');
-    // Orders of the fixture (newest first, as Shopify exports): #1007 pending 10.00 (kept), #1006 paid
-    // 42.00 over 3 lines, #1005 no email, #1004 voided, #1003 120.00 − 35.25 refunded = 84.75,
-    // #1002 refunded, #1001 paid 84.50 over 2 lines.
+    expect(file.columns.subtotal).toBe('Subtotal'); // the amount's column, as written
+    // Orders of the fixture (newest first, as Shopify exports), by docs/imports.md "Shopify":
+    // #1007 pending → left out; #1006 paid, Subtotal 42.00 over 3 lines; #1005 no e-mail → left out;
+    // #1004 voided (and cancelled) → left out; #1003 partially_refunded, Subtotal 120.00, Taxes 0,
+    // Refunded Amount 35.25 → +120.00 and −35.25 × 120 / (120 + 0) = −35.25 at its Created at (the
+    // export has no refund date); #1002 refunded, 20.00 → +20.00 and −20.00; #1001 paid 84.50.
     expect(rowsOf(file)).toEqual([
-      { customer: 'erin@example.com', orderedAt: '2024-04-02T20:45:00.000Z', amountCents: 1000 },
       { customer: 'alice@example.com', orderedAt: '2024-04-01T00:30:00.000Z', amountCents: 4200 },
-      { customer: 'carol@example.com', orderedAt: '2024-03-07T08:05:00.000Z', amountCents: 8475 },
+      { customer: 'carol@example.com', orderedAt: '2024-03-07T08:05:00.000Z', amountCents: 12000 },
+      { customer: 'carol@example.com', orderedAt: '2024-03-07T08:05:00.000Z', amountCents: -3525 },
+      { customer: 'bob@example.com', orderedAt: '2024-03-06T23:00:00.000Z', amountCents: 2000 },
+      { customer: 'bob@example.com', orderedAt: '2024-03-06T23:00:00.000Z', amountCents: -2000 },
       { customer: 'alice@example.com', orderedAt: '2024-03-05T19:22:10.000Z', amountCents: 8450 },
     ]);
-    expect(file.table.customerIds).toEqual(['erin@example.com', 'alice@example.com', 'carol@example.com']);
+    expect(file.table.customerIds).toEqual(['alice@example.com', 'carol@example.com', 'bob@example.com']);
     expect(file.skipped).toEqual([
-      { reason: 'no customer email', count: 1 },
+      { reason: 'pending', count: 1 },
+      { reason: 'no customer e-mail', count: 1 },
       { reason: 'voided', count: 1 },
-      { reason: 'refunded', count: 1 },
     ]);
     const country = file.table.attributes.get('Billing Country')!;
-    expect(Array.from(country.codes, (code) => country.labels[code])).toEqual(['US', 'US', 'FR', 'US']);
+    expect(Array.from(country.codes, (code) => country.labels[code])).toEqual([
+      'US',
+      'FR',
+      'FR',
+      'US',
+      'US',
+      'US',
+    ]);
     expect(file.firstOrderAt).toBe(Date.UTC(2024, 2, 5, 19, 22, 10));
-    expect(file.lastOrderAt).toBe(Date.UTC(2024, 3, 2, 20, 45));
+    expect(file.lastOrderAt).toBe(Date.UTC(2024, 3, 1, 0, 30));
   });
 
   it('reads a Shopify file as generic when told to, and then misses the generic columns', async () => {
@@ -222,7 +234,7 @@ describe('readOrdersCsv: bad input', () => {
       [
         'unknown-field',
         null,
-        'cannot map "colour": the fields are customer_id, order_id, ordered_at, amount, currency',
+        'cannot map "colour": the fields are customer_id, order_id, ordered_at, amount, currency, status, email, refunded_amount, refunded_at, product_id, product_name, category, quantity, unit_price',
       ],
       [
         'missing-column',

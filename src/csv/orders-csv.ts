@@ -6,12 +6,15 @@ import {
   ok,
   type Result,
 } from '../core/index.js';
-import { amountProblem, parseAmountCents } from './amount.js';
-import { type FieldSpec, hasColumns, type ResolvedColumns, resolveColumns } from './columns.js';
+import { detach, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, IssueCollector } from './csv-issue.js';
-import { readCsvHeader, recordLines, streamCsv } from './csv-stream.js';
+import { type CsvHeader, readCsvHeader } from './csv-stream.js';
 import { scanGenericOrders } from './generic-orders.js';
-import { dateProblem, InstantParser } from './instant-parser.js';
+import { InstantParser } from './instant-parser.js';
+import { readLayoutRecords } from './layout-records.js';
+import { detectOrderLayout, ORDER_LAYOUTS } from './layouts/detect-layout.js';
+import { GENERIC_ORDER_FIELDS, genericOrders, SCANNED_ORDER_FIELDS } from './layouts/generic-orders.js';
+import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/order-layout.js';
 import type { GenericOrderLayout } from './order-scanner.js';
 import {
   CurrencyCheck,
@@ -24,8 +27,11 @@ import {
 export interface ReadOrdersOptions {
   /** IANA zone for date-times written without an offset; default `UTC`. */
   readonly timeZone?: string;
-  /** `auto` (default) recognises a Shopify orders export by its header, else reads the generic layout. */
-  readonly format?: 'auto' | 'generic' | 'shopify';
+  /**
+   * `auto` (default) recognises a Shopify orders export or a Stripe invoices export by its header
+   * (`detectOrderLayout`, as `retain import` does), else reads the generic layout.
+   */
+  readonly format?: 'auto' | OrdersFormat;
   /** Logical field → header name, e.g. `{ customer_id: 'Email', ordered_at: 'Created at' }`. */
   readonly map?: Readonly<Record<string, string>>;
   /** Extra columns kept as categorical attributes of each order (e.g. `['country']`). */
@@ -46,12 +52,14 @@ export interface ReadOrdersOptions {
 /** What `readOrdersCsv` returns: the table and what was learnt about the file. */
 export interface OrdersFile {
   readonly table: OrderTable;
-  readonly format: 'generic' | 'shopify';
+  readonly format: OrdersFormat;
+  /** The header each field was read from, as written (e.g. `{ amount: 'Subtotal', … }`). */
+  readonly columns: Readonly<Record<string, string>>;
   /** The file's currency (ISO code, upper case) when it has a currency column, else null. */
   readonly currency: string | null;
   /** Rows in the table (orders, and refund rows with a negative amount). */
   readonly rows: number;
-  /** Orders left out on purpose, by reason (e.g. Shopify's refunded or voided orders). */
+  /** Orders left out on purpose, by reason (e.g. Shopify's voided or pending orders). */
   readonly skipped: { readonly reason: string; readonly count: number }[];
   /** Earliest and latest `orderedAt` of the table (epoch ms). */
   readonly firstOrderAt: number;
@@ -60,44 +68,22 @@ export interface OrdersFile {
   readonly threads: 1 | 2;
 }
 
-const GENERIC_FIELDS: readonly FieldSpec[] = [
-  { field: 'customer_id', headers: ['customer_id'], required: true },
-  { field: 'order_id', headers: ['order_id'], required: false },
-  { field: 'ordered_at', headers: ['ordered_at'], required: true },
-  { field: 'amount', headers: ['amount'], required: true },
-  { field: 'currency', headers: ['currency'], required: false },
-];
-
-/** Shopify's orders export (Admin → Orders → Export), one line per line item. */
-const SHOPIFY_FIELDS: readonly FieldSpec[] = [
-  { field: 'order_id', headers: ['name'], required: true },
-  { field: 'customer_id', headers: ['email'], required: true },
-  { field: 'financial_status', headers: ['financial status'], required: true },
-  { field: 'amount', headers: ['total'], required: true },
-  { field: 'refunded_amount', headers: ['refunded amount'], required: false },
-  { field: 'ordered_at', headers: ['created at'], required: true },
-  { field: 'currency', headers: ['currency'], required: false },
-];
-/** Number of fixed columns a merged Shopify order keeps before its attribute columns. */
-const SHOPIFY_TRACKED = 7;
-const SHOPIFY_SIGNATURE = ['name', 'email', 'financial status', 'total', 'created at'];
-/** Financial statuses whose orders brought no money: left out, and counted in `skipped`. */
-const SHOPIFY_EXCLUDED_STATUSES = new Set(['refunded', 'voided', 'expired']);
-
 /**
  * Reads an orders CSV into an `OrderTable`, streaming the file (never loaded whole).
  *
- * Layouts (recognised by header, case-insensitive; `format` forces one):
- * - generic: `customer_id, order_id, ordered_at, amount[, currency]`, one row per order; a negative
- *   amount is a refund row. `order_id` is optional and not deduplicated: a set of 10 M ids would
- *   cost hundreds of MB, and exports do not repeat orders.
- * - Shopify orders export: consecutive lines with the same `Name` are one order whose totals are on
- *   its first line; customer = `Email` (an order without one is skipped and counted); `refunded`,
- *   `voided` and `expired` orders are skipped and counted; amount = `Total` − `Refunded Amount`.
+ * The layouts and their rules are those of `retain import` (`src/csv/layouts/`, docs/imports.md),
+ * recognised by header (`format` forces one): generic, Shopify's orders export, Stripe's invoices
+ * export. Each record adds the rows `countedRows` says: a completed order at its date, and its
+ * refund as a negative row at the refund's date; pending and cancelled orders are left out and
+ * counted in `skipped` by the status the file gave them, as are records the layout skips (a
+ * Shopify order without an e-mail).
  *
- * Amounts become exact integer cents (`parseAmountCents`); dates are read by `InstantParser` in
- * `timeZone` when they carry no offset. Any problem (missing column, unreadable value, several
- * currencies, no rows) makes the result `{ ok: false, error: issues }` — never a partial table.
+ * Generic files that bind only `customer_id, order_id, ordered_at, amount, currency` (and
+ * attribute columns) — the large exports — take the byte scanner (`scanGenericOrders`), which
+ * implements the same rules for those fields (pinned by a property test); any other file is read
+ * by record. Amounts become exact integer cents; dates are read in `timeZone` when they carry no
+ * offset (Stripe's: UTC). Any problem (missing column, unreadable value, several currencies, no
+ * rows) makes the result `{ ok: false, error: issues }` — never a partial table.
  *
  * O(file size) time; memory ~20 bytes a row plus the distinct customer ids.
  * Example: `await readOrdersCsv('orders.csv', { timeZone: 'Europe/Paris' })`.
@@ -115,29 +101,55 @@ export async function readOrdersCsv(
     return fail([optionIssue(path, 'invalid-time-zone', (error as Error).message)]);
   }
   const requested = options.format ?? 'auto';
-  if (requested !== 'auto' && requested !== 'generic' && requested !== 'shopify') {
+  if (requested !== 'auto' && !(requested in ORDER_LAYOUTS)) {
     return fail([
       optionIssue(
         path,
         'invalid-format',
-        `unknown orders format "${String(requested)}": use auto, generic or shopify`,
+        `unknown orders format "${String(requested)}": use auto, ${Object.keys(ORDER_LAYOUTS).join(', ')}`,
       ),
     ]);
   }
 
   const head = await readCsvHeader(path);
   if (head.status !== 'header') return fail([streamFailure(path, head)]);
-  const format =
-    requested === 'auto' ? (hasColumns(head.names, SHOPIFY_SIGNATURE) ? 'shopify' : 'generic') : requested;
-  if (format === 'shopify') return readShopifyOrders(path, options, issues, instants);
+  const layout = requested === 'auto' ? detectOrderLayout(head.names) : ORDER_LAYOUTS[requested];
+  if (layout === genericOrders) {
+    const columns = resolveColumns(head.names, GENERIC_ORDER_FIELDS, options.map, options.attributes, issues);
+    if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
+    if (scannable(columns)) return scanOrders(path, head, columns, instants, issues, options);
+  }
+  return readOrderRecords(path, layout, options, issues);
+}
 
-  const columns = resolveColumns(head.names, GENERIC_FIELDS, options.map, options.attributes, issues);
-  if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
+/** Whether the byte scanner implements every field the file binds (`SCANNED_ORDER_FIELDS`). */
+function scannable(columns: ResolvedColumns): boolean {
+  for (const [field, index] of columns.index) {
+    if (index !== -1 && !SCANNED_ORDER_FIELDS.has(field)) return false;
+  }
+  return true;
+}
+
+/** The header each field was found under, as written. */
+function columnNames(columns: ResolvedColumns): Record<string, string> {
+  return Object.fromEntries(columns.headerName);
+}
+
+/** A generic file through the byte scanner (one thread or two). */
+async function scanOrders(
+  path: string,
+  head: Extract<CsvHeader, { status: 'header' }>,
+  columns: ResolvedColumns,
+  instants: InstantParser,
+  issues: IssueCollector,
+  options: ReadOrdersOptions,
+): Promise<Result<OrdersFile, CsvIssue[]>> {
   const at = (field: string): number => columns.index.get(field) ?? -1;
   const nameOf = (field: string): string => columns.headerName.get(field) ?? field;
   const layout: GenericOrderLayout = {
     fieldCount: head.names.length,
     customerColumn: at('customer_id'),
+    orderIdColumn: at('order_id'),
     orderedAtColumn: at('ordered_at'),
     amountColumn: at('amount'),
     currencyColumn: at('currency'),
@@ -150,7 +162,7 @@ export async function readOrdersCsv(
     },
   };
   const read = await scanGenericOrders(path, head, layout, instants, {
-    timeZone,
+    timeZone: instants.timeZone,
     maxIssues: issues.limit,
     onProgress: options.onProgress,
     threads: options.threads ?? 2,
@@ -178,6 +190,7 @@ export async function readOrdersCsv(
       attributes,
     },
     format: 'generic',
+    columns: columnNames(columns),
     currency: scanned.currency?.value ?? null,
     rows: scanned.length,
     skipped: [],
@@ -188,192 +201,78 @@ export async function readOrdersCsv(
 }
 
 /**
- * The Shopify layout, read through `streamCsv` (uDSV): consecutive lines with the same `Name` are
- * merged into one order (see `readOrdersCsv`). Exports of this kind are far smaller than generic
- * exports, so this path keeps the simpler row-array parser.
+ * Any layout read by record through its definition (`OrderLayout.read`, shared with the import):
+ * each order's `countedRows` go into the table with the order's attribute values (its first line).
+ * Vendor exports are far smaller than the generic exports the scanner is for.
  */
-async function readShopifyOrders(
+async function readOrderRecords(
   path: string,
+  layout: OrderLayout,
   options: ReadOrdersOptions,
   issues: IssueCollector,
-  instants: InstantParser,
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
-  const builder = new OrderTableBuilder(1 << 16);
+  const builder = new OrderTableBuilder(1 << 12);
   const customers = new CustomerInterner(builder);
   const currency = new CurrencyCheck(issues);
   const skipped = new SkipCounter();
-  let columns: ResolvedColumns | null = null;
+  let currencyColumn = 'currency';
+  let attributes: readonly { readonly name: string; readonly index: number }[] = [];
+  const labels = new Map<string, string>(); // attribute values, detached from the parser's chunks
   let firstOrderAt = Number.POSITIVE_INFINITY;
   let lastOrderAt = Number.NEGATIVE_INFINITY;
-  let attributeLabels: Map<string, string>[] = [];
 
-  // Column indexes, set from the header (−1 when absent).
-  let customerColumn = -1;
-  let orderedAtColumn = -1;
-  let amountColumn = -1;
-  let currencyColumn = -1;
-  let nameColumn = -1;
-  let statusColumn = -1;
-  let refundedColumn = -1;
-  let attributeNames: string[] = [];
-  let attributeColumns: number[] = [];
-
-  const columnName = (field: string): string => columns?.headerName.get(field) ?? field;
-
-  /** Appends one order; the shared tail of both layouts. */
-  const addOrder = (
-    customerId: string,
-    orderedAt: number,
-    amountCents: number,
-    source: readonly string[],
-    attributeIndexes: readonly number[],
-  ): void => {
-    builder.addIndexed(customers.indexOf(customerId), orderedAt, amountCents);
-    if (orderedAt < firstOrderAt) firstOrderAt = orderedAt;
-    if (orderedAt > lastOrderAt) lastOrderAt = orderedAt;
-    if (attributeNames.length > 0) {
-      const row = builder.length - 1;
-      for (let attribute = 0; attribute < attributeNames.length; attribute++) {
-        const labels = attributeLabels[attribute]!;
-        const value = source[attributeIndexes[attribute]!] ?? '';
-        let label = labels.get(value);
-        if (label === undefined) {
-          label = ` ${value}`.slice(1); // detached from the chunk (see `detach`)
-          labels.set(label, label);
-        }
-        builder.setAttribute(row, attributeNames[attribute]!, label);
-      }
-    }
-  };
-
-  const amountIssue = (record: number, field: string, text: string): void => {
-    if (text.trim() === '') {
-      issues.add(record, columnName(field), 'missing-value', 'the amount is blank');
-      return;
-    }
-    const problem = amountProblem(text);
-    issues.add(
-      record,
-      columnName(field),
-      problem?.code ?? 'invalid-amount',
-      `cannot read "${text}" as an amount${problem?.reason ? `: ${problem.reason}` : ''}`,
-    );
-  };
-  const dateIssue = (record: number, field: string, text: string): void => {
-    if (text.trim() === '') {
-      issues.add(record, columnName(field), 'missing-value', 'the date is blank');
-      return;
-    }
-    issues.add(
-      record,
-      columnName(field),
-      'invalid-date',
-      `cannot read "${text}" as a date: ${dateProblem(text).reason}`,
-    );
-  };
-
-  // --- Shopify layout: consecutive lines of one order merged ------------------------------------
-  let pending: string[] | null = null; // the order being merged: one value per tracked column
-  let pendingRecord = 0;
-  let trackedColumns: number[] = [];
-  let pendingAttributeSlots: number[] = [];
-  const finishShopifyOrder = (): void => {
-    if (pending === null) return;
-    const order = pending;
-    const record = pendingRecord;
-    pending = null;
-    const [, email = '', status = '', total = '', refunded = '', createdAt = '', currencyText = ''] = order;
-    const customerId = email.trim().toLowerCase();
-    if (customerId === '') {
-      skipped.add('no customer email');
-      return;
-    }
-    const financialStatus = status.trim().toLowerCase();
-    if (SHOPIFY_EXCLUDED_STATUSES.has(financialStatus)) {
-      skipped.add(financialStatus);
-      return;
-    }
-    const totalCents = parseAmountCents(total);
-    const refundedCents = refunded.trim() === '' ? 0 : parseAmountCents(refunded);
-    const orderedAt = instants.parse(createdAt);
-    if (Number.isNaN(totalCents)) amountIssue(record, 'amount', total);
-    if (Number.isNaN(refundedCents)) amountIssue(record, 'refunded_amount', refunded);
-    if (Number.isNaN(orderedAt)) dateIssue(record, 'ordered_at', createdAt);
-    if (currencyColumn !== -1) currency.check(currencyText, record, columnName('currency'));
-    if (issues.count > 0) return;
-    addOrder(customerId, orderedAt, totalCents - refundedCents, order, pendingAttributeSlots);
-  };
-  const shopifyRow = (fields: string[], record: number): boolean => {
-    const name = fields[nameColumn] ?? '';
-    if (pending !== null && name === pending[0]) {
-      // A further line item: fill what the first line left blank (usually nothing).
-      for (let slot = 1; slot < trackedColumns.length; slot++) {
-        if (pending[slot] === '') {
-          const index = trackedColumns[slot]!;
-          if (index !== -1) pending[slot] = fields[index] ?? '';
-        }
-      }
-      return true;
-    }
-    finishShopifyOrder();
-    pending = trackedColumns.map((index) => (index === -1 ? '' : (fields[index] ?? '')));
-    pendingRecord = record;
-    return !issues.full;
-  };
-
-  const outcome = await streamCsv(
+  const read = await readLayoutRecords(
     path,
     {
-      header: (names) => {
-        columns = resolveColumns(names, SHOPIFY_FIELDS, options.map, options.attributes, issues);
-        if (columns === null) return false;
-        const at = (field: string): number => columns!.index.get(field) ?? -1;
-        customerColumn = at('customer_id');
-        orderedAtColumn = at('ordered_at');
-        amountColumn = at('amount');
-        currencyColumn = at('currency');
-        nameColumn = at('order_id');
-        statusColumn = at('financial_status');
-        refundedColumn = at('refunded_amount');
-        attributeNames = columns.attributes.map((attribute) => attribute.name);
-        attributeColumns = columns.attributes.map((attribute) => attribute.index);
-        attributeLabels = attributeNames.map(() => new Map<string, string>());
-        for (const name of attributeNames) builder.addAttribute(name);
-        // The merged Shopify order keeps these columns, in this order, then the attributes.
-        trackedColumns = [
-          nameColumn,
-          customerColumn,
-          statusColumn,
-          amountColumn,
-          refundedColumn,
-          orderedAtColumn,
-          currencyColumn,
-          ...attributeColumns,
-        ];
-        pendingAttributeSlots = attributeColumns.map((_, attribute) => SHOPIFY_TRACKED + attribute);
-        return true;
-      },
-      row: shopifyRow,
+      layout,
+      timeZone: options.timeZone ?? 'UTC',
+      map: options.map,
+      attributes: options.attributes,
+      onProgress: options.onProgress,
     },
-    options.onProgress,
+    issues,
+    {
+      header: (_layout, columns) => {
+        currencyColumn = columns.headerName.get('currency') ?? 'currency';
+        attributes = columns.attributes;
+        for (const attribute of attributes) builder.addAttribute(attribute.name);
+      },
+      read: (chosen, lines) => chosen.read(lines, 'analyze'),
+      record: (order, lines, firstRecord) => {
+        if (order.currency !== null) currency.check(order.currency, firstRecord, currencyColumn);
+        if (issues.count > 0) return; // the table will be discarded: stop building it
+        const rows = countedRows(order);
+        if (rows.length === 0) {
+          skipped.add(order.statusInFile);
+          return;
+        }
+        const customer = customers.indexOf(order.customerId);
+        for (const row of rows) {
+          builder.addIndexed(customer, row.at, row.amountCents);
+          if (row.at < firstOrderAt) firstOrderAt = row.at;
+          if (row.at > lastOrderAt) lastOrderAt = row.at;
+          for (const attribute of attributes) {
+            const value = lines[0]!.fields[attribute.index] ?? '';
+            let label = labels.get(value);
+            if (label === undefined) {
+              label = detach(value);
+              labels.set(label, label);
+            }
+            builder.setAttribute(builder.length - 1, attribute.name, label);
+          }
+        }
+      },
+      skipped: (reason) => skipped.add(reason),
+      nothingLeft: () => (builder.length === 0 ? `no order is left to read: ${skipped.describe()}` : null),
+    },
   );
-  if (!issues.full) finishShopifyOrder();
-
-  if (outcome.status !== 'read') return fail([streamFailure(path, outcome)]);
-  if (issues.count === 0 && builder.length === 0) {
-    if (outcome.records === 0) issues.add(0, null, 'no-rows', 'the file has a header but no rows');
-    else issues.add(0, null, 'no-rows', `no order is left to read: ${skipped.describe()}`);
-  }
-  if (issues.count > 0) {
-    const lines = await recordLines(path, issues.records());
-    return fail(issues.resolve(path, (record) => lines.get(record) ?? 1));
-  }
-  const rows = builder.length;
+  if (!read.ok) return read;
   return ok({
     table: builder.build(),
-    format: 'shopify',
+    format: read.value.layout.format,
+    columns: columnNames(read.value.columns),
     currency: currency.value,
-    rows,
+    rows: builder.length,
     skipped: skipped.list(),
     firstOrderAt,
     lastOrderAt,

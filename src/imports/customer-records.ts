@@ -5,7 +5,7 @@
  * Accepts SMS Marketing, Total Spent, Total Orders, Note, Tax Exempt, Tags`).
  */
 import { isTimeZone } from '../core/index.js';
-import type { FieldSpec } from '../csv/index.js';
+import { type FieldSpec, normalizeHeader } from '../csv/index.js';
 import type { RecordLayout, RowReader } from './import.record-reader.js';
 import type { CustomerRecord } from './import.types.js';
 
@@ -132,5 +132,19 @@ export const shopifyCustomerLayout: RecordLayout<CustomerRecord> = {
       attributes,
     };
     return row.failed ? null : record;
+  },
+};
+
+/** Shopify's customers export is recognised by these columns (the generic layout spells them with `_`). */
+const SHOPIFY_CUSTOMER_SIGNATURE = ['first name', 'last name', 'email'];
+
+/** `--format auto`: Shopify's customers export when its columns are there, else generic. */
+export const autoCustomerLayout: RecordLayout<CustomerRecord> = {
+  ...genericCustomerLayout,
+  detect: (names) => {
+    const normalized = new Set(names.map(normalizeHeader));
+    return SHOPIFY_CUSTOMER_SIGNATURE.every((name) => normalized.has(name))
+      ? shopifyCustomerLayout
+      : genericCustomerLayout;
   },
 };

@@ -1,16 +1,34 @@
 /** Which layout reads which (type, format) pair. */
-import { genericCustomerLayout, shopifyCustomerLayout } from './customer-records.js';
+import { autoCustomerLayout, genericCustomerLayout, shopifyCustomerLayout } from './customer-records.js';
 import { genericEventLayout } from './event-records.js';
 import type { RecordLayout } from './import.record-reader.js';
 import type { ImportFormat, ImportType, RecordOf } from './import.types.js';
-import { genericOrderLayout, shopifyOrderLayout, stripeInvoiceLayout } from './order-records.js';
-import { genericSubscriptionLayout, stripeSubscriptionLayout } from './subscription-records.js';
+import {
+  autoOrderLayout,
+  genericOrderLayout,
+  shopifyOrderLayout,
+  stripeInvoiceLayout,
+} from './order-records.js';
+import {
+  autoSubscriptionLayout,
+  genericSubscriptionLayout,
+  stripeSubscriptionLayout,
+} from './subscription-records.js';
 
 const LAYOUTS: { readonly [T in ImportType]: Partial<Record<ImportFormat, RecordLayout<RecordOf[T]>>> } = {
-  customers: { generic: genericCustomerLayout, shopify: shopifyCustomerLayout },
-  orders: { generic: genericOrderLayout, shopify: shopifyOrderLayout, stripe: stripeInvoiceLayout },
-  subscriptions: { generic: genericSubscriptionLayout, stripe: stripeSubscriptionLayout },
-  events: { generic: genericEventLayout },
+  customers: { auto: autoCustomerLayout, generic: genericCustomerLayout, shopify: shopifyCustomerLayout },
+  orders: {
+    auto: autoOrderLayout,
+    generic: genericOrderLayout,
+    shopify: shopifyOrderLayout,
+    stripe: stripeInvoiceLayout,
+  },
+  subscriptions: {
+    auto: autoSubscriptionLayout,
+    generic: genericSubscriptionLayout,
+    stripe: stripeSubscriptionLayout,
+  },
+  events: { auto: genericEventLayout, generic: genericEventLayout },
 };
 
 /**
@@ -24,7 +42,10 @@ export function layoutFor<T extends ImportType>(
   return LAYOUTS[type][format] as RecordLayout<RecordOf[T]> | undefined;
 }
 
-/** The formats accepted for `type`, for messages. Example: `formatsOf('events')` → `['generic']`. */
+/**
+ * The formats accepted for `type`, for messages. Example: `formatsOf('events')` → `['auto',
+ * 'generic']` (`auto` is generic for events: there is no vendor layout).
+ */
 export function formatsOf(type: ImportType): ImportFormat[] {
   return Object.keys(LAYOUTS[type]) as ImportFormat[];
 }

@@ -1,30 +1,20 @@
 /**
- * The record-level reading engine shared by the `*-records.ts` layouts: streams a CSV file through
- * `streamCsv`, binds the header to a layout's fields (`resolveColumns`), groups consecutive lines
- * that form one record (a Shopify order is one line per line item), and hands each record — or its
- * problems, by column — to the caller. Values are read with the same exact parsers as the analytics
- * readers (`parseAmountCents`, `InstantParser`).
+ * The import's record readers run on `csv/`'s record engine (`readRowGroups`): it streams the file,
+ * binds the header to a layout's fields, groups consecutive lines that form one record (a Shopify
+ * order is one line per line item) and reads values through `RowReader` with the same exact parsers
+ * as `retain analyze`. The order and subscription layouts themselves are defined once in
+ * `csv/layouts/` (`order-records.ts`, `subscription-records.ts` adapt them to the store's records).
  */
 import {
-  amountProblem,
   type CsvStreamOutcome,
-  dateProblem,
   type FieldSpec,
-  InstantParser,
-  IssueCollector,
-  normalizeHeader,
-  parseAmountCents,
-  type ResolvedColumns,
-  resolveColumns,
-  streamCsv,
+  type IssueCollector,
+  type RecordProblem,
+  type RowReader,
+  readRowGroups,
 } from '../csv/index.js';
 
-/** One problem with a record, before its physical line is known. */
-export interface RecordProblem {
-  readonly column: string | null;
-  readonly code: string;
-  readonly message: string;
-}
+export type { RecordProblem, RowReader } from '../csv/index.js';
 
 /** Options every layout gets. */
 export interface LayoutOptions {
@@ -36,173 +26,22 @@ export interface LayoutOptions {
 
 /**
  * How one file layout becomes records. `read` gets the lines of one record (one, unless `groupKey`
- * groups consecutive lines) and returns the record, `null` after reporting problems through `row`,
- * or `'skip'` for a row left out on purpose (counted, not a problem).
+ * groups consecutive lines) and returns the record, `null` after reporting problems through the
+ * rows, or a record left out on purpose (`{ skip: reason }`, or `'skip'` with `skipReason`):
+ * counted, not a problem. `detect`, when present, chooses the layout from the header
+ * (`--format auto`).
  */
 export interface RecordLayout<R> {
   readonly fields: readonly FieldSpec[];
   /** Consecutive lines with the same key are one record (e.g. a Shopify order's line items). */
   readonly groupKey?: (row: RowReader) => string;
-  read(lines: readonly RowReader[], options: LayoutOptions): R | null | 'skip';
-  /** Why a skipped row was skipped (for the summary). */
+  read(lines: readonly RowReader[], options: LayoutOptions): R | null | 'skip' | { readonly skip: string };
+  /** Why a `'skip'` row was skipped (for the summary). */
   readonly skipReason?: string;
   /** The zone of dates without an offset when the format fixes it (Stripe writes UTC). */
   readonly timeZone?: string;
-}
-
-const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'subscribed', 'opted_in', 'accepted']);
-const FALSE_WORDS = new Set(['false', 'no', 'n', '0', '', 'unsubscribed', 'not_subscribed', 'opted_out']);
-
-/**
- * Reads the fields of one CSV line by logical field name, reporting each unreadable value as a
- * problem located by the column's header name. A reader is bound to one record's line.
- */
-export class RowReader {
-  readonly fields: readonly string[];
-  readonly record: number;
-  private readonly binding: Binding;
-
-  constructor(fields: readonly string[], record: number, binding: Binding) {
-    this.fields = fields;
-    this.record = record;
-    this.binding = binding;
-  }
-
-  /** The header name of `field` as written (for messages). */
-  column(field: string): string {
-    return this.binding.columns.headerName.get(field) ?? field;
-  }
-
-  /** Whether the file has a column for `field`. */
-  has(field: string): boolean {
-    return (this.binding.columns.index.get(field) ?? -1) !== -1;
-  }
-
-  /** The field's text, trimmed; '' when blank or absent. */
-  text(field: string): string {
-    const index = this.binding.columns.index.get(field) ?? -1;
-    return index === -1 ? '' : (this.fields[index] ?? '').trim();
-  }
-
-  /** The field's text, or null when blank or absent. */
-  optional(field: string): string | null {
-    const value = this.text(field);
-    return value === '' ? null : value;
-  }
-
-  problem(field: string | null, code: string, message: string): void {
-    this.binding.problems.push({ column: field === null ? null : this.column(field), code, message });
-  }
-
-  /** The field's text; a problem when blank. */
-  required(field: string, what: string): string {
-    const value = this.text(field);
-    if (value === '') this.problem(field, 'missing-value', `the ${what} is blank`);
-    return value;
-  }
-
-  /** Exact cents, or null when blank and not required; NaN after reporting a problem. */
-  amount(field: string, required: boolean): number | null {
-    const text = this.text(field);
-    if (text === '') {
-      if (required) {
-        this.problem(field, 'missing-value', 'the amount is blank');
-        return Number.NaN;
-      }
-      return null;
-    }
-    const cents = parseAmountCents(text);
-    if (Number.isNaN(cents)) {
-      const problem = amountProblem(text);
-      this.problem(
-        field,
-        problem?.code ?? 'invalid-amount',
-        `cannot read "${text}" as an amount${problem?.reason ? `: ${problem.reason}` : ''}`,
-      );
-    }
-    return cents;
-  }
-
-  /** An instant, or null when blank and not required; NaN after reporting a problem. */
-  instant(field: string, required: boolean): number | null {
-    const text = this.text(field);
-    if (text === '') {
-      if (required) {
-        this.problem(field, 'missing-value', 'the date is blank');
-        return Number.NaN;
-      }
-      return null;
-    }
-    const instant = this.binding.instants.parse(text);
-    if (Number.isNaN(instant)) {
-      this.problem(field, 'invalid-date', `cannot read "${text}" as a date: ${dateProblem(text).reason}`);
-    }
-    return instant;
-  }
-
-  /** yes/no, true/false, 1/0 (blank = false). A problem for any other word. */
-  flag(field: string): boolean {
-    const text = this.text(field).toLowerCase();
-    if (TRUE_WORDS.has(text)) return true;
-    if (!FALSE_WORDS.has(text)) this.problem(field, 'invalid-flag', `expected yes or no, got "${text}"`);
-    return false;
-  }
-
-  /** A whole number ≥ `minimum`, `fallback` when blank. */
-  integer(field: string, fallback: number, minimum: number): number {
-    const text = this.text(field);
-    if (text === '') return fallback;
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < minimum) {
-      this.problem(field, 'invalid-number', `expected a whole number ≥ ${minimum}, got "${text}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  /** An e-mail address, lower-cased; null when blank; a problem when it has no `@`. */
-  email(field: string): string | null {
-    const text = this.text(field).toLowerCase();
-    if (text === '') return null;
-    if (!/^[^\s@]+@[^\s@]+$/u.test(text)) {
-      this.problem(field, 'invalid-email', `"${text}" is not an e-mail address`);
-      return null;
-    }
-    return text;
-  }
-
-  /** An ISO 4217 code (3 letters, upper-cased), or `fallback` when blank. */
-  currency(field: string, fallback: string): string {
-    const text = this.text(field).toUpperCase();
-    if (text === '') return fallback;
-    if (!/^[A-Z]{3}$/u.test(text))
-      this.problem(field, 'invalid-currency', `"${text}" is not a currency code`);
-    return text;
-  }
-
-  /** Columns not bound to a field, by header name (blank values left out): free attributes. */
-  extraColumns(): Record<string, string> {
-    const extras: Record<string, string> = {};
-    for (const [index, name] of this.binding.extraColumns) {
-      const value = (this.fields[index] ?? '').trim();
-      if (value !== '') extras[name] = value;
-    }
-    return extras;
-  }
-
-  /** Whether any problem was reported on the current record. */
-  get failed(): boolean {
-    return this.binding.problems.length > 0;
-  }
-}
-
-/** The per-file state a `RowReader` reads through. */
-interface Binding {
-  readonly columns: ResolvedColumns;
-  readonly instants: InstantParser;
-  readonly problems: RecordProblem[];
-  /** Column index → header name, for columns no field claimed. */
-  readonly extraColumns: readonly (readonly [number, string])[];
+  /** The layout of a file with this header (`--format auto`); this layout's own fields are unused then. */
+  readonly detect?: (names: readonly string[]) => RecordLayout<R>;
 }
 
 /** What `readRecords` reports for each record. */
@@ -238,70 +77,39 @@ export async function readRecords<R>(
   handlers: RecordHandlers<R>,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
 ): Promise<ReadRecordsResult> {
-  const headerIssues = new IssueCollector(100);
-  const instants = new InstantParser(layout.timeZone ?? options.timeZone);
-  let binding: Binding | null = null;
-  let header: string[] = [];
-  let group: RowReader[] = [];
-  let groupKey = '';
-
-  const finishGroup = (): void => {
-    if (group.length === 0 || binding === null) return;
-    const lines = group;
-    group = [];
-    binding.problems.length = 0;
-    const first = lines[0]!.record;
-    const last = lines[lines.length - 1]!.record;
-    const result = layout.read(lines, options);
-    const rawLines = lines.map((line) => line.fields);
-    if (binding.problems.length > 0 || result === null) {
-      const problems =
-        binding.problems.length > 0
-          ? [...binding.problems]
-          : [{ column: null, code: 'invalid-row', message: 'the row cannot be read' }];
-      handlers.invalid(problems, first, last, rawLines);
-    } else if (result === 'skip') {
-      handlers.skipped?.(layout.skipReason ?? 'skipped', first);
-    } else {
-      handlers.record(result, first, last, rawLines);
-    }
-  };
-
-  const outcome = await streamCsv(
+  let chosen = layout;
+  const result = await readRowGroups(
     path,
+    { layout: layout.detect ?? layout, timeZone: options.timeZone, onProgress },
     {
-      header: (names) => {
-        header = [...names];
-        const columns = resolveColumns(names, layout.fields, undefined, undefined, headerIssues);
-        if (columns === null) return false;
-        const claimed = new Set(columns.index.values());
-        const extraColumns: [number, string][] = [];
-        names.forEach((name, index) => {
-          if (!claimed.has(index) && normalizeHeader(name) !== '') extraColumns.push([index, name.trim()]);
-        });
-        binding = { columns, instants, problems: [], extraColumns };
-        return true;
+      header: (picked) => {
+        chosen = picked;
       },
-      row: (fields, record) => {
-        const line = new RowReader(fields.slice(), record, binding!);
-        if (layout.groupKey === undefined) {
-          group.push(line);
-          finishGroup();
+      group: (lines, problems, first, last) => {
+        const result = chosen.read(lines, options);
+        const rawLines = lines.map((line) => line.fields);
+        if (problems.length > 0 || result === null) {
+          const listed =
+            problems.length > 0
+              ? [...problems]
+              : [{ column: null, code: 'invalid-row', message: 'the row cannot be read' }];
+          handlers.invalid(listed, first, last, rawLines);
+        } else if (result === 'skip') {
+          handlers.skipped?.(chosen.skipReason ?? 'skipped', first);
+        } else if (typeof result === 'object' && result !== null && 'skip' in result) {
+          handlers.skipped?.((result as { readonly skip: string }).skip, first);
         } else {
-          const key = layout.groupKey(line);
-          if (group.length > 0 && key !== groupKey) finishGroup();
-          groupKey = key;
-          group.push(line);
+          handlers.record(result as R, first, last, rawLines);
         }
-        return handlers.shouldContinue?.() ?? true;
       },
+      ...(handlers.shouldContinue ? { shouldContinue: handlers.shouldContinue } : {}),
     },
-    onProgress,
   );
-  finishGroup();
-  if (outcome.status !== 'read') return { status: 'unreadable', outcome };
-  if (binding === null) return { status: 'header-invalid', issues: headerIssues, header };
-  return { status: 'read', records: outcome.records, header };
+  if (result.status === 'unreadable') return result;
+  if (result.status === 'header-invalid') {
+    return { status: 'header-invalid', issues: result.issues, header: result.header };
+  }
+  return { status: 'read', records: result.records, header: result.header };
 }
 
 /** Encodes fields as one CSV line (RFC 4180 quoting), for the rejects file. O(length). */

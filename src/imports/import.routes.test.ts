@@ -68,7 +68,7 @@ describeEachDatabase('imports API', (getDb) => {
     expect(created.body).toMatchObject({
       status: 'queued',
       type: 'orders',
-      format: 'generic',
+      format: 'auto', // the default: the job recognises the layout by its header
       fileName: 'orders.csv',
     });
     expect(await worker.drain()).toBe(1);

@@ -81,7 +81,10 @@ const createImport = createRoute({
               .custom<File>((value) => value instanceof File, { message: 'a CSV file is required' })
               .openapi({ type: 'string', format: 'binary' }),
             type: z.enum(IMPORT_TYPES as [string, ...string[]]),
-            format: z.enum(IMPORT_FORMATS as [string, ...string[]]).default('generic'),
+            format: z
+              .enum(IMPORT_FORMATS as [string, ...string[]])
+              .default('auto')
+              .openapi({ description: 'auto (default): recognised by its header, as retain analyze does' }),
             skipInvalid: z.enum(['true', 'false']).default('false').openapi({
               description:
                 'true: write the valid rows and leave out the invalid ones; false: reject the file',

@@ -381,7 +381,7 @@ describeEachDatabase('imports', (getDb) => {
       runImport(db, { workspaceId, path: csvFile(ORDERS), type: 'events', format: 'stripe' }),
     ).rejects.toMatchObject({
       code: 'invalid_input',
-      message: 'events can be imported as: generic.',
+      message: 'events can be imported as: auto, generic.',
     });
     await expect(
       runImport(db, { workspaceId, path: join(directory, 'nope.csv'), type: 'orders' }),

@@ -7,11 +7,14 @@ import type { OrderStatus, SubscriptionInterval, SubscriptionStatus } from '../d
 
 /** What a file holds. */
 export type ImportType = 'customers' | 'orders' | 'subscriptions' | 'events';
-/** Which tool wrote it. */
-export type ImportFormat = 'generic' | 'shopify' | 'stripe';
+/**
+ * Which tool wrote it; `auto` recognises it by its header, with the same detection as
+ * `retain analyze` (`detectOrderLayout`, `detectSubscriptionLayout`), generic when nothing matches.
+ */
+export type ImportFormat = 'auto' | 'generic' | 'shopify' | 'stripe';
 
 export const IMPORT_TYPES: readonly ImportType[] = ['customers', 'orders', 'subscriptions', 'events'];
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['generic', 'shopify', 'stripe'];
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['auto', 'generic', 'shopify', 'stripe'];
 
 /** A customer referenced by another record: created when missing (external id = id or e-mail). */
 export interface CustomerReference {
@@ -55,7 +58,10 @@ export interface OrderRecord {
   /** `csv`, `shopify` or `stripe`. */
   readonly source: string;
   readonly items: readonly OrderItemRecord[];
-  /** Total refunded (0 = none); stored as one `refund` row keyed `<order external id>:refund`. */
+  /**
+   * The refund that counts (0 = none: a pending or cancelled order's refund never counted); stored
+   * as one `refund` row keyed `<order external id>:refund`.
+   */
   readonly refundedCents: number;
   readonly refundedAt: number | null;
 }
@@ -75,6 +81,8 @@ export interface SubscriptionRecord {
   readonly endedAt: number | null;
   readonly cancelledAt: number | null;
   readonly currentPeriodEnd: number | null;
+  /** When it became past due: the 14-day grace of metrics.md §1 runs from here. */
+  readonly pastDueSince: number | null;
 }
 
 export interface EventRecord {

@@ -193,6 +193,7 @@ export async function writeSubscriptions(
       endedAt: subscription.endedAt,
       cancelledAt: subscription.cancelledAt,
       currentPeriodEnd: subscription.currentPeriodEnd,
+      pastDueSince: subscription.pastDueSince,
     })),
     { now },
   );

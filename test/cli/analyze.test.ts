@@ -153,19 +153,38 @@ describe('retain analyze reports what it read and left out', () => {
   it('lists the Shopify orders left out, by reason', async () => {
     expect(await run(fixture('csv/shopify-orders.csv'), '--json')).toBe(0);
     const { input } = JSON.parse(stdout);
-    // The fixture (test/fixtures/csv/README.md) has one refunded order, one voided order and one
-    // POS sale without an e-mail; four orders remain.
-    expect(input).toMatchObject({ file: 'shopify-orders.csv', format: 'shopify', rows: 4 });
+    // The fixture (test/fixtures/csv/README.md) has one pending order, one voided order and one POS
+    // sale without an e-mail, left out; four orders remain, two of them with a refund row each
+    // (docs/imports.md "Shopify": a refund is its own negative row).
+    expect(input).toMatchObject({ file: 'shopify-orders.csv', format: 'shopify', rows: 6 });
     expect(input.skipped).toEqual(
       expect.arrayContaining([
-        { reason: 'refunded', count: 1 },
+        { reason: 'pending', count: 1 },
         { reason: 'voided', count: 1 },
-        { reason: 'no customer email', count: 1 },
+        { reason: 'no customer e-mail', count: 1 },
       ]),
     );
     stdout = '';
     expect(await run(fixture('csv/shopify-orders.csv'))).toBe(0);
     expect(stdout).toContain('Left out on purpose:');
+  });
+});
+
+describe('retain analyze says which columns it read', () => {
+  it('names the start column of a Stripe export, in the text and in --json', async () => {
+    const file = fixture('exports/stripe-subscriptions.csv');
+    expect(await run(file, '--mode', 'subscription')).toBe(0);
+    expect(stdout).toContain('Subscription starts read from "Start Date (UTC)".');
+    stdout = '';
+    expect(await run(file, '--mode', 'subscription', '--json')).toBe(0);
+    const { input } = JSON.parse(stdout);
+    // test/fixtures/README.md, "exports/": 15 subscriptions, 8 of them paid.
+    expect(input).toMatchObject({ format: 'stripe', rows: 8 });
+    expect(input.columns).toMatchObject({
+      started_at: 'Start Date (UTC)',
+      amount: 'Amount',
+      status: 'Status',
+    });
   });
 });
 

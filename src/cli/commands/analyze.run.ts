@@ -21,10 +21,14 @@ import { type AnalyzeFlags, PERIODS } from './analyze.js';
 /** Files larger than this get a progress bar on stderr. */
 const PROGRESS_THRESHOLD_BYTES = 50 * 1024 * 1024;
 
-/** What was read: the layout found, the rows analysed, and the rows left out on purpose, by reason. */
+/**
+ * What was read: the layout found, the header each field was read from, the rows analysed, and the
+ * rows left out on purpose, by reason.
+ */
 export interface AnalyzedInput {
   readonly file: string;
   readonly format: string;
+  readonly columns: Readonly<Record<string, string>>;
   readonly rows: number;
   readonly skipped: readonly { readonly reason: string; readonly count: number }[];
 }
@@ -74,18 +78,20 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
       input = {
         file: basename(file),
         format: read.value.format,
+        columns: read.value.columns,
         rows: read.value.rows,
         skipped: read.value.skipped,
       };
       report = analyzeSubscriptions(read.value.table, options);
     } else {
-      const format = parseChoice(flags.format, '--format', ['auto', 'generic', 'shopify'] as const);
+      const format = parseChoice(flags.format, '--format', ['auto', 'generic', 'shopify', 'stripe'] as const);
       const read = await readOrdersCsv(file, { ...readOptions, format });
       progress?.stop();
       if (!read.ok) throw new CliError(read.error.map(formatCsvIssue).join('\n'));
       input = {
         file: basename(file),
         format: read.value.format,
+        columns: read.value.columns,
         rows: read.value.rows,
         skipped: read.value.skipped,
       };

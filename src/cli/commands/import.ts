@@ -1,5 +1,5 @@
 /**
- * `retain import <file> --type customers|orders|subscriptions|events [--format generic|shopify|stripe]
+ * `retain import <file> --type customers|orders|subscriptions|events [--format auto|generic|shopify|stripe]
  * [--workspace <id>] [--skip-invalid] [--json]`: imports a CSV file into the store `DATABASE_URL`
  * names. A file with an invalid row is rejected whole (exit 2, every problem listed by line and
  * column, the first 100); `--skip-invalid` writes the valid rows and `<file>.rejects.csv`.
@@ -24,7 +24,11 @@ export function registerImport(program: Command): void {
     .description('Import a CSV file (customers, orders, subscriptions or events) into a workspace')
     .argument('<file>', 'the CSV file: generic columns (docs/imports.md), a Shopify or a Stripe export')
     .requiredOption('--type <type>', `what the file holds: ${IMPORT_TYPES.join('|')}`)
-    .option('--format <format>', `which tool wrote it: ${IMPORT_FORMATS.join('|')}`, 'generic')
+    .option(
+      '--format <format>',
+      `which tool wrote it: ${IMPORT_FORMATS.join('|')} (auto: recognised by its header, as retain analyze does)`,
+      'auto',
+    )
     .option('--workspace <id>', 'workspace id or slug (may be left out when there is only one)')
     .option('--skip-invalid', 'write the valid rows; list the invalid ones in <file>.rejects.csv')
     .option('--json', 'print the outcome as one JSON object')

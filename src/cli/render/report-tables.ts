@@ -89,6 +89,7 @@ export function renderReport(
   source: {
     file: string;
     format: string;
+    columns?: Readonly<Record<string, string>>;
     rows: number;
     skipped: readonly { reason: string; count: number }[];
   },
@@ -98,6 +99,9 @@ export function renderReport(
     `${heading('Retain')} — ${source.file} (${source.format}): ${formatInteger(source.rows)} rows, ${report.mode} mode, ` +
       `time zone ${report.timeZone}, data ${report.dataStart.slice(0, 10)} → ${report.dataEnd.slice(0, 10)}`,
   );
+  // Stripe's export names the start `Start Date (UTC)` or `Start (UTC)`: say which was read.
+  const startColumn = source.format === 'stripe' ? source.columns?.started_at : undefined;
+  if (startColumn !== undefined) out.push(`Subscription starts read from "${startColumn}".`);
   if (source.skipped.length > 0) {
     const reasons = source.skipped.map((skip) => `${formatInteger(skip.count)} ${skip.reason}`).join('; ');
     out.push(`Left out on purpose: ${reasons}.`);

@@ -11,6 +11,13 @@ export {
   toInstant,
 } from './order-table.js';
 export {
+  PAST_DUE_GRACE_DAYS,
+  type PaidCoverage,
+  paidCoverage,
+  type SubscriptionStanding,
+  type SubscriptionStatus,
+} from './paid-coverage.js';
+export {
   annualizedCents,
   type BillingInterval,
   type SubscriptionRecord,

@@ -1,0 +1,134 @@
+import { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
+import { IssueCollector } from './csv-issue.js';
+import { type CsvStreamOutcome, streamCsv } from './csv-stream.js';
+import { InstantParser } from './instant-parser.js';
+import { type RecordProblem, type RowBinding, RowReader } from './row-reader.js';
+
+/** How the lines of a file become records: its fields, and which consecutive lines are one record. */
+export interface RowGroupLayout {
+  readonly fields: readonly FieldSpec[];
+  /** The zone of dates without an offset when the format fixes it (Stripe writes UTC). */
+  readonly timeZone?: string;
+  /** Consecutive lines with the same key are one record (e.g. a Shopify order's line items). */
+  readonly groupKey?: (row: RowReader) => string;
+}
+
+export interface ReadRowGroupsOptions<L extends RowGroupLayout> {
+  /** The layout, or how to choose it from the header as written (format detection). */
+  readonly layout: L | ((names: readonly string[]) => L);
+  /** IANA zone of dates without an offset, unless the layout fixes one. */
+  readonly timeZone: string;
+  /** Logical field → header name (replaces the layout's defaults for that field). */
+  readonly map?: Readonly<Record<string, string>> | undefined;
+  /** Extra columns to locate (`ResolvedColumns.attributes`). */
+  readonly attributes?: readonly string[] | undefined;
+  readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
+}
+
+export interface RowGroupHandlers<L extends RowGroupLayout> {
+  /** The layout chosen and its columns, before the first record. */
+  header?(layout: L, columns: ResolvedColumns): void;
+  /**
+   * One record: its lines (data records `firstRecord..lastRecord`, 1-based), read through
+   * `RowReader`s whose problems land in `problems` (emptied before each record; copy to keep).
+   */
+  group(
+    lines: readonly RowReader[],
+    problems: RecordProblem[],
+    firstRecord: number,
+    lastRecord: number,
+  ): void;
+  /** Return false to stop reading early. */
+  shouldContinue?(): boolean;
+}
+
+export type ReadRowGroupsResult<L extends RowGroupLayout> =
+  | {
+      readonly status: 'read';
+      readonly records: number;
+      readonly header: readonly string[];
+      readonly layout: L;
+      readonly columns: ResolvedColumns;
+    }
+  | {
+      readonly status: 'header-invalid';
+      readonly issues: IssueCollector;
+      readonly header: readonly string[];
+      readonly layout: L | null;
+    }
+  | { readonly status: 'unreadable'; readonly outcome: Exclude<CsvStreamOutcome, { status: 'read' }> };
+
+/**
+ * Streams `path` (through `streamCsv`), binds the header to the layout's fields (`resolveColumns`:
+ * a missing column is a header issue naming the columns found), groups consecutive lines with the
+ * same `groupKey`, and calls `handlers.group` once per record, in file order. This is the one
+ * reading engine of every layout read by record — the import's, and `retain analyze`'s Shopify,
+ * Stripe and non-scanner generic files — so a layout's rules run identically on both paths.
+ *
+ * O(file size) time; memory: one record's lines (copied, as the parser reuses its arrays).
+ * Example: `await readRowGroups('orders.csv', { layout: shopifyOrders, timeZone: 'UTC' }, { group })`.
+ */
+export async function readRowGroups<L extends RowGroupLayout>(
+  path: string,
+  options: ReadRowGroupsOptions<L>,
+  handlers: RowGroupHandlers<L>,
+): Promise<ReadRowGroupsResult<L>> {
+  const headerIssues = new IssueCollector(100);
+  let layout: L | null = null;
+  let binding: RowBinding | null = null;
+  let header: string[] = [];
+  let group: RowReader[] = [];
+  let groupKey = '';
+
+  const finishGroup = (): void => {
+    if (group.length === 0 || binding === null) return;
+    const lines = group;
+    group = [];
+    binding.problems.length = 0;
+    handlers.group(lines, binding.problems, lines[0]!.record, lines[lines.length - 1]!.record);
+  };
+
+  const outcome = await streamCsv(
+    path,
+    {
+      header: (names) => {
+        header = [...names];
+        const chosen = typeof options.layout === 'function' ? options.layout(names) : options.layout;
+        layout = chosen;
+        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues);
+        if (columns === null) return false;
+        const claimed = new Set(columns.index.values());
+        const extraColumns: [number, string][] = [];
+        names.forEach((name, index) => {
+          if (!claimed.has(index) && normalizeHeader(name) !== '') extraColumns.push([index, name.trim()]);
+        });
+        const instants = new InstantParser(chosen.timeZone ?? options.timeZone);
+        binding = { columns, instants, problems: [], extraColumns };
+        handlers.header?.(chosen, columns);
+        return true;
+      },
+      row: (fields, record) => {
+        const line = new RowReader(fields.slice(), record, binding!);
+        const key = layout!.groupKey;
+        if (key === undefined) {
+          group.push(line);
+          finishGroup();
+        } else {
+          const lineKey = key(line);
+          if (group.length > 0 && lineKey !== groupKey) finishGroup();
+          groupKey = lineKey;
+          group.push(line);
+        }
+        return handlers.shouldContinue?.() ?? true;
+      },
+    },
+    options.onProgress,
+  );
+  finishGroup();
+  if (outcome.status !== 'read') return { status: 'unreadable', outcome };
+  const bound = binding as RowBinding | null;
+  if (bound === null || layout === null) {
+    return { status: 'header-invalid', issues: headerIssues, header, layout };
+  }
+  return { status: 'read', records: outcome.records, header, layout, columns: bound.columns };
+}
