@@ -3,6 +3,7 @@ export { dataBounds, loadDayOrderTable, offsetSegments } from './analytics.repos
 export { analyticsRoutes } from './analytics.routes.js';
 export {
   type AnalyticsQuery,
+  type AtRiskQuery,
   atRiskReport,
   type ClvQuery,
   clvReport,

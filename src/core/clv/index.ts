@@ -37,7 +37,7 @@ export {
   type PurchasePredictor,
 } from './lifetime-value.js';
 export { MbgNbd, type MbgNbdParams } from './mbg-nbd.js';
-export { ParetoNbd, type ParetoNbdParams } from './pareto-nbd.js';
+export { ParetoNbd, type ParetoNbdFitOptions, type ParetoNbdParams } from './pareto-nbd.js';
 export {
   type CustomerSummary,
   type CustomerSummaryColumns,
