@@ -41,7 +41,8 @@ describe('analyzeSurvival', () => {
     expect(all!.curve.map((point) => point.time)).toEqual([10, 15, 20, 30, 61]);
     expect(all!.curve.map((point) => point.atRisk)).toEqual([5, 4, 3, 2, 1]);
     const expected = [0.8, 0.8, 8 / 15, 4 / 15, 4 / 15];
-    all!.curve.forEach((point, index) => expect(point.survival).toBeCloseTo(expected[index]!, 12));
+    for (const [index, point] of all!.curve.entries())
+      expect(point.survival).toBeCloseTo(expected[index]!, 12);
   });
 
   it('splits by a first-subscription attribute and fits sBG per group on monthly survival', () => {
