@@ -1,8 +1,8 @@
 /**
  * `core/risk`: who is about to leave and why — the churn classifier (L2 logistic regression on
  * customer attributes, cross-validated), the at-risk score of metrics.md §7 with its reasons, and
- * the whole at-risk analysis (`analyzeAtRisk`, shared by the CLI and the API), and the ranking
- * metrics used to judge both.
+ * the whole at-risk analysis (`analyzeAtRisk`, shared by the CLI and the API), the churn
+ * classifier's training and scoring on a customer table, and the ranking metrics used to judge both.
  */
 export {
   AT_RISK_LEARNING_MINIMUMS,
@@ -46,6 +46,19 @@ export {
   withLearnedWeights,
 } from './at-risk-weights.js';
 export { auc, type CalibrationBin, calibration } from './auc.js';
+export {
+  CHURN_FOLDS,
+  type ChurnTraining,
+  type ChurnTrainingOptions,
+  type CustomerTable,
+  churnModelColumnKinds,
+  DEFAULT_POSITIVE_LABELS,
+  MAX_CATEGORY_LEVELS,
+  parseSavedChurnModel,
+  type SavedChurnModel,
+  scoreChurnModel,
+  trainChurnModel,
+} from './churn-pipeline.js';
 export {
   type CrossValidateOptions,
   type CrossValidation,
