@@ -443,14 +443,28 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     }
   }
 
-  // 2. The model as of the as-of day.
+  // 2. The model as of the as-of day. A fit whose predictions are not all finite (parameters run
+  // far out without leaving the identified range) counts as failed.
   const chosenBy = ranked.length > 0 ? 'training-split-auc' : 'log-likelihood';
-  let chosen: { readonly name: TransactionModelName; readonly model: TransactionModel } | null = null;
+  const count = current.summary.length;
+  let chosen: {
+    readonly name: TransactionModelName;
+    readonly model: TransactionModel;
+    readonly expected: Float64Array;
+  } | null = null;
+  const fitAtAsOf = (name: TransactionModelName, start?: Readonly<Record<string, number>>) => {
+    const fitted = fitCandidate(name, current.summary, start);
+    if (!fitted.ok) return fitted;
+    const expected = expectedPurchasesOf(fitted.model, current.summary, horizonWeeks);
+    if (!expected.every(Number.isFinite))
+      return { ok: false as const, error: 'non-finite expected purchases' };
+    return { ok: true as const, model: fitted.model, expected };
+  };
   if (chosenBy === 'training-split-auc') {
     for (const name of ranked) {
-      const fitted = fitCandidate(name, current.summary, cutoffParams.get(name));
+      const fitted = fitAtAsOf(name, cutoffParams.get(name));
       if (fitted.ok) {
-        chosen = { name, model: fitted.model };
+        chosen = { name, model: fitted.model, expected: fitted.expected };
         break;
       }
       notes.push(
@@ -460,29 +474,23 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
   } else {
     candidates = [];
     for (const name of CANDIDATES) {
-      const fitted = fitCandidate(name, current.summary);
+      const fitted = fitAtAsOf(name);
       if (!fitted.ok) {
         candidates.push({ name, trainingSplitAuc: null, logLikelihood: null, error: fitted.error });
         continue;
       }
-      candidates.push({
-        name,
-        trainingSplitAuc: null,
-        logLikelihood: fitted.model.logLikelihood,
-        error: null,
-      });
-      if (chosen === null || fitted.model.logLikelihood > chosen.model.logLikelihood) {
-        chosen = { name, model: fitted.model };
-      }
+      const { model, expected } = fitted;
+      candidates.push({ name, trainingSplitAuc: null, logLikelihood: model.logLikelihood, error: null });
+      if (chosen === null || model.logLikelihood > chosen.model.logLikelihood)
+        chosen = { name, model, expected };
     }
   }
-  const count = current.summary.length;
   const expectedPurchases = new Float64Array(count).fill(Number.NaN);
   const pAlive = new Float64Array(count).fill(Number.NaN);
   if (chosen === null) {
     notes.push('No transaction model could be fitted: the scores go without expected purchases.');
   } else {
-    expectedPurchases.set(expectedPurchasesOf(chosen.model, current.summary, horizonWeeks));
+    expectedPurchases.set(chosen.expected);
     const { frequency, recency, T } = current.summary;
     for (let row = 0; row < count; row++) {
       pAlive[row] = chosen.model.probabilityAlive(frequency[row]!, recency[row]!, T[row]!);
