@@ -220,6 +220,33 @@ describe('analyzeAtRisk fallbacks', () => {
     );
   });
 
+  it('scores a handful of customers without the models that cannot describe them', () => {
+    // test/fixtures/cli/orders-by-country.csv: three customers over ten weeks. BG/NBD "fits" with
+    // r and α run far out (inside the identified range) and predicts non-finite purchases;
+    // Pareto/NBD drifts out of its search region; MBG/NBD is left.
+    const tiny = orderTableFromRecords([
+      { customerId: 'a', orderedAt: Date.UTC(2024, 0, 10), amountCents: 1000 },
+      { customerId: 'b', orderedAt: Date.UTC(2024, 0, 20), amountCents: 2000 },
+      { customerId: 'a', orderedAt: Date.UTC(2024, 1, 5), amountCents: 1500 },
+      { customerId: 'c', orderedAt: Date.UTC(2024, 1, 10), amountCents: 500 },
+      { customerId: 'b', orderedAt: Date.UTC(2024, 2, 1), amountCents: 2000 },
+      { customerId: 'c', orderedAt: Date.UTC(2024, 2, 15), amountCents: -500 },
+    ]);
+    const result = analyzeAtRisk(tiny, { asOf: Date.UTC(2024, 2, 15) });
+    if (!result.ok) throw new Error(result.error.message);
+    const { model, customers } = result.value;
+    expect(model!.candidates.map((candidate) => candidate.error?.split(':')[0] ?? null)).toEqual([
+      'non-finite expected purchases',
+      null,
+      'degenerate-fit',
+    ]);
+    expect(model!.name).toBe('mbgnbd');
+    expect(customers.expectedPurchases.every(Number.isFinite)).toBe(true);
+    // c's refund on the as-of day nets its value to 0: the lowest value, full low-value strength.
+    expect(customers.valueCents[2]).toBe(0);
+    expect(customers.points.lowValue[2]).toBeCloseTo(result.value.weights.signals.lowValue, 12);
+  });
+
   it('fails as a value before the first order, and rejects a bad horizon', () => {
     const none = analyzeAtRisk(sample, { asOf: Date.UTC(1996, 11, 31) });
     expect(none.ok ? null : none.error.code).toBe('no-customers');
