@@ -291,7 +291,7 @@ function fitCandidate(
     : { ok: false, error: `${fitted.error.code}: ${fitted.error.message}` };
 }
 
-/** Σ weight × strength over `signals` (the score before rounding to the reasons), for AUCs on a split. */
+/** Σ weight × strength over `signals`: the score (without its reasons), for AUCs on the learning split. */
 function linearScores(signals: ReturnType<typeof atRiskSignals>, weights: AtRiskWeights): Float64Array {
   const scores = new Float64Array(signals.customerIds.length);
   for (const signal of AT_RISK_SIGNALS) {
