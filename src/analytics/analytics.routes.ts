@@ -59,6 +59,9 @@ const ClvQuerySchema = AnalyticsQuerySchema.extend(PageSchema.shape).extend({
 const RfmQuerySchema = AnalyticsQuerySchema.extend(PageSchema.shape);
 const AtRiskQuerySchema = AnalyticsQuerySchema.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
+  horizonDays: z.coerce.number().int().min(1).max(3650).optional().openapi({
+    description: 'Horizon of the expected purchases and length of the learning window, in days (default 90).',
+  }),
 });
 
 /** The report documents are described in docs/api.md; the schema keeps them open. */

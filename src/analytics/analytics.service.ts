@@ -5,8 +5,9 @@
  */
 import type { Kysely } from 'kysely';
 import {
+  analyzeAtRisk,
   analyzeSubscriptions,
-  atRiskScores,
+  atRiskCustomer,
   BgNbd,
   customerLifetimeValue,
   GammaGamma,
@@ -18,7 +19,6 @@ import {
   type OrderTable,
   orderReportHeader,
   orderReportParts,
-  purchaseRhythm,
   type ReportOptions,
   type RetentionReport,
   RFM_SEGMENT_NAMES,
@@ -475,77 +475,66 @@ export async function clvReport(db: Kysely<Database>, workspaceId: string, query
   };
 }
 
+export interface AtRiskQuery extends AnalyticsQuery {
+  /** h of the at-risk analysis: horizon of the expected purchases and learning window (default 90). */
+  readonly horizonDays?: number | undefined;
+}
+
 /**
- * `GET /analytics/at-risk`: the customers with the highest at-risk score (metrics.md §7, the
- * core's `atRiskScores` with its default weights) from P(alive) (BG/NBD) and how overdue each is
- * against their own purchase rhythm, with the reasons. Feedback, SLA and engagement signals join
- * when those capabilities store them.
+ * `GET /analytics/at-risk`: the core's `analyzeAtRisk` — the same function, options and scores as
+ * `retain at-risk` — as of the data's last local day (or `to`), with the `limit` customers most at
+ * risk, their reasons, and how the weights and the model were chosen. Feedback, SLA and engagement
+ * signals join (`extraSignals`) when those capabilities store them.
  */
 export async function atRiskReport(
   db: Kysely<Database>,
   workspaceId: string,
-  query: AnalyticsQuery,
+  query: AtRiskQuery,
   limit: number,
 ) {
   const analysis = await resolve(db, workspaceId, query);
   const table = await dayTable(db, workspaceId, analysis);
-  const { summary, transactions } = await fitModels(table, analysis);
-  const rhythm = purchaseRhythm(table, {
-    asOf: analysis.dataEndExclusive,
+  const analyzed = analyzeAtRisk(table, {
+    asOf: analysis.dataEndExclusive - 1,
     timeZone: analysis.options.timeZone,
+    ...(query.horizonDays === undefined ? {} : { horizonDays: query.horizonDays }),
   });
-  const pAlive = new Float64Array(table.customerIds.length).fill(Number.NaN);
-  if (transactions.ok) {
-    const indexOf = new Map(table.customerIds.map((id, index) => [id, index]));
-    for (let row = 0; row < summary.length; row++) {
-      const index = indexOf.get(summary.ids[row]!)!;
-      pAlive[index] = transactions.value.probabilityAlive(
-        summary.frequency[row]!,
-        summary.recency[row]!,
-        summary.T[row]!,
-      );
-    }
-  }
-  const scores = atRiskScores({
-    customerIds: table.customerIds,
-    pAlive,
-    daysSinceLastOrder: rhythm.daysSinceLastOrder,
-    typicalGapDays: rhythm.typicalGapDays,
-  });
-  const candidates: number[] = [];
-  for (let index = 0; index < table.customerIds.length; index++) {
-    if (rhythm.purchaseDays[index]! > 0) candidates.push(index);
-  }
-  candidates.sort(
-    (left, right) =>
-      scores.scores[right]! - scores.scores[left]! ||
-      table.customerIds[left]!.localeCompare(table.customerIds[right]!),
-  );
-  const top = candidates.slice(0, limit);
+  if (!analyzed.ok) throw new RetainError('not_found', analyzed.error.message);
+  const result = analyzed.value;
+  const top = Array.from(result.ranking.subarray(0, limit), (row) => atRiskCustomer(result, row));
   const labels = await customerLabels(
     db,
     workspaceId,
-    top.map((index) => table.customerIds[index]!),
+    top.map((customer) => customer.id),
   );
+  const { typicalValueCents, ...reference } = result.reference;
   return {
-    asOf: new Date(analysis.dataEndExclusive).toISOString(),
-    weights: scores.weights,
-    fallbackGapDays: scores.fallbackGapDays,
-    customers: top.map((index) => {
-      const customerId = table.customerIds[index]!;
-      const label = labels.get(customerId);
+    asOf: result.asOf,
+    timeZone: result.timeZone,
+    horizonDays: result.horizonDays,
+    total: result.customers.length,
+    model: result.model,
+    weights: result.weights,
+    reference: { ...reference, typicalValue: typicalValueCents === null ? null : typicalValueCents / 100 },
+    evaluation: result.evaluation,
+    customers: top.map(({ id, pAlive, ...customer }) => {
+      const label = labels.get(id);
       return {
-        customerId,
+        customerId: id,
         externalId: label?.externalId ?? null,
         email: label?.email ?? null,
         name: label?.name ?? null,
-        score: scores.scores[index]!,
-        reasons: scores.reasons[index]!,
-        probabilityAlive: finiteOrNull(pAlive[index]!),
-        daysSinceLastOrder: finiteOrNull(rhythm.daysSinceLastOrder[index]!),
-        typicalGapDays: finiteOrNull(rhythm.typicalGapDays[index]!),
+        score: customer.score,
+        reasons: customer.reasons,
+        points: customer.points,
+        expectedPurchases: customer.expectedPurchases,
+        probabilityAlive: pAlive,
+        daysSinceLastOrder: customer.daysSinceLastOrder,
+        typicalGapDays: customer.typicalGapDays,
+        purchaseDays: customer.purchaseDays,
+        value: customer.value,
       };
     }),
-    notes: transactions.ok ? [] : [`BG/NBD: ${transactions.error.message}`],
+    notes: result.notes,
   };
 }

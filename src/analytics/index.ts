@@ -8,6 +8,7 @@ export {
 export { analyticsRoutes } from './analytics.routes.js';
 export {
   type AnalyticsQuery,
+  type AtRiskQuery,
   atRiskReport,
   type ClvQuery,
   clvReport,

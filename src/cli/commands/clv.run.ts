@@ -1,21 +1,10 @@
 /** The work of `retain clv` (described in `clv.ts`), loaded only when the command runs. */
 import {
-  BgNbd,
-  type CoreIssue,
-  type CustomerSummaryColumns,
-  customerLifetimeValue,
-  DAYS_PER_MONTH,
-  evaluateHoldout,
-  GammaGamma,
-  type HoldoutEvaluation,
-  localDayNumber,
-  MbgNbd,
-  ParetoNbd,
-  type Result,
-  type SummaryColumns,
-  selectModel,
-  summarizeColumns,
-  type TransactionModel,
+  analyzeClv,
+  type ClvAnalysis,
+  type ClvFitFailure,
+  type ClvSummaries,
+  clvSummaries,
 } from '../../core/index.js';
 import { formatCsvIssue, readOrdersCsv, readTableCsv } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
@@ -36,46 +25,12 @@ import {
 } from '../render/model-tables.js';
 import { type ClvFlags, MODELS } from './clv.js';
 
-type ModelChoice = (typeof MODELS)[number];
-type FittedName = Exclude<ModelChoice, 'auto'>;
 const TIME_UNITS = ['day', 'week'] as const;
 /** Customers listed in the table output. */
 const TOP_CUSTOMERS = 10;
 
-/** One customer of the JSON output; money in currency units. */
-export interface ClvCustomer {
-  readonly id: string;
-  readonly frequency: number;
-  readonly recency: number;
-  readonly T: number;
-  readonly monetary: number | null;
-  readonly pAlive: number;
-  readonly expectedPurchases: number;
-  readonly expectedAverageValue: number | null;
-  readonly clv: number | null;
-}
-
-/** The `--json` output of `retain clv`. */
-export interface ClvOutput {
-  readonly model: FittedName;
-  readonly params: Readonly<Record<string, number>>;
-  readonly logLikelihood: number;
-  readonly timeUnit: 'day' | 'week';
-  readonly predictT: number;
-  readonly gammaGamma: { readonly p: number; readonly q: number; readonly gamma: number } | null;
-  readonly warnings: string[];
-  readonly holdout: {
-    readonly length: number;
-    readonly customers: number;
-    readonly actual: number;
-    readonly predicted: number;
-    readonly mae: number;
-    readonly rmse: number;
-  } | null;
-  /** With `--model auto`: every candidate's holdout MAE, or why it could not be fitted. */
-  readonly selection?: { readonly model: FittedName; readonly mae: number | null; readonly error?: string }[];
-  readonly customers: ClvCustomer[];
-}
+/** The `--json` output of `retain clv`: the core's `ClvAnalysis` without the table-only rows. */
+export type ClvOutput = Omit<ClvAnalysis, 'holdoutByFrequency'>;
 
 /** Runs the command and returns what it prints; throws `CliError` (2 bad input, 1 no fit). */
 export async function runClv(orders: string | undefined, flags: ClvFlags): Promise<string> {
@@ -86,9 +41,8 @@ export async function runClv(orders: string | undefined, flags: ClvFlags): Promi
   const margin = parseNumberInRange(flags.margin, '--margin', 0, 1);
   const penalizer = parseNumberInRange(flags.penalizer, '--penalizer', 0, 1e6);
   const timeZone = parseTimeZone(flags.tz);
-  const daysPerUnit = timeUnit === 'week' ? 7 : 1;
 
-  let summaries: CustomerSummaryColumns & { readonly monetaryKnown: boolean };
+  let summaries: ClvSummaries;
   let holdoutLength: number | null = null;
   if (flags.summary !== undefined) {
     if (orders !== undefined) throw new CliError('give either an orders file or --summary, not both');
@@ -110,22 +64,14 @@ export async function runClv(orders: string | undefined, flags: ClvFlags): Promi
       ...(flags.map === undefined ? {} : { map: parseColumnMap(flags.map) }),
     });
     if (!read.ok) throw new CliError(read.error.map(formatCsvIssue).join('\n'));
-    summaries = {
-      ...summarizeColumns(read.value.table, {
-        calibrationEnd,
-        timeUnit,
-        timeZone,
-        ...(observationEnd === undefined ? {} : { observationEnd }),
-      }),
-      monetaryKnown: true,
-    };
+    ({ summaries, holdoutLength } = clvSummaries(read.value.table, {
+      calibrationEnd,
+      timeUnit,
+      timeZone,
+      ...(observationEnd === undefined ? {} : { observationEnd }),
+    }));
     if (summaries.length === 0) {
       throw new CliError(`${orders}: no orders on or before ${flags.calibrationEnd}`);
-    }
-    if (observationEnd !== undefined) {
-      // Whole local days after the calibration end day, through the observation end day.
-      const days = localDayNumber(observationEnd, timeZone) - localDayNumber(calibrationEnd, timeZone);
-      holdoutLength = days / daysPerUnit;
     }
   }
   if (flags.summary !== undefined && flags.observationEnd !== undefined) {
@@ -134,126 +80,22 @@ export async function runClv(orders: string | undefined, flags: ClvFlags): Promi
   if (modelChoice === 'auto' && holdoutLength === null) {
     throw new CliError('--model auto picks the model by its holdout error: give --observation-end');
   }
-  const predictT =
-    flags.predictT === undefined
-      ? (holdoutLength ?? (12 * DAYS_PER_MONTH) / daysPerUnit)
-      : parseNumberInRange(flags.predictT, '--predict-t', Number.MIN_VALUE, 1e9);
-
-  // Fit the transaction model.
-  let model: TransactionModel;
-  let modelName: FittedName;
-  let holdout: HoldoutEvaluation | null = null;
-  let selection: ClvOutput['selection'];
-  const fitOptions = penalizer > 0 ? { penalizer } : {};
-  if (modelChoice === 'auto') {
-    const fitters = {
-      bgnbd: (data: SummaryColumns) => BgNbd.fit(data, fitOptions),
-      mbgnbd: (data: SummaryColumns) => MbgNbd.fit(data, fitOptions),
-      paretonbd: (data: SummaryColumns) => ParetoNbd.fit(data, fitOptions),
-    };
-    const holdoutColumns = { ...summaries, holdoutFrequency: summaries.holdoutFrequency! };
-    const selected = selectModel(holdoutColumns, holdoutLength!, ['bgnbd', 'mbgnbd', 'paretonbd'], {
-      fitters: fitters as never,
-    });
-    if (!selected.ok) throw notConverged('every candidate model', selected.error);
-    model = selected.value.best.model;
-    modelName = selected.value.best.name;
-    holdout = selected.value.best.evaluation;
-    selection = selected.value.candidates.map((candidate) =>
-      candidate.ok
-        ? { model: candidate.name, mae: candidate.evaluation.mae }
-        : { model: candidate.name, mae: null, error: candidate.error.message },
-    );
-  } else {
-    modelName = modelChoice;
-    const fitted = fitModel(modelChoice, summaries, fitOptions);
-    if (!fitted.ok) throw notConverged(modelChoice, fitted.error);
-    model = fitted.value;
-    if (holdoutLength !== null) {
-      holdout = evaluateHoldout(
-        model,
-        { ...summaries, holdoutFrequency: summaries.holdoutFrequency! },
-        holdoutLength,
-      );
-    }
-  }
-
-  // Spend model, when the data has spend.
-  let gammaGamma: GammaGamma | null = null;
-  const warnings: string[] = [];
-  let hasRepeatSpend = false;
-  for (let index = 0; index < summaries.length; index++) {
-    if (summaries.frequency[index]! > 0 && summaries.monetary[index]! > 0) hasRepeatSpend = true;
-  }
-  if (summaries.monetaryKnown && hasRepeatSpend) {
-    const fitted = GammaGamma.fit(summaries);
-    if (!fitted.ok) throw notConverged('Gamma-Gamma', fitted.error);
-    gammaGamma = fitted.value;
-    warnings.push(...gammaGamma.warnings.map((warning) => warning.message));
-  } else {
-    warnings.push(
-      summaries.monetaryKnown
-        ? 'No repeat customer with a positive spend: no Gamma-Gamma model, no CLV.'
-        : 'The summary has no monetary_value column: no Gamma-Gamma model, no CLV.',
-    );
-  }
-
-  const clv = gammaGamma
-    ? customerLifetimeValue(model, gammaGamma, summaries, {
-        horizonMonths,
-        monthlyDiscountRate: discount,
-        margin,
-        timeUnit,
-      })
-    : null;
-  const customers: ClvCustomer[] = [];
-  for (let index = 0; index < summaries.length; index++) {
-    const frequency = summaries.frequency[index]!;
-    const recency = summaries.recency[index]!;
-    const T = summaries.T[index]!;
-    const monetaryCents = summaries.monetary[index]!;
-    customers.push({
-      id: summaries.ids[index]!,
-      frequency,
-      recency,
-      T,
-      monetary: summaries.monetaryKnown ? monetaryCents / 100 : null,
-      pAlive: model.probabilityAlive(frequency, recency, T),
-      expectedPurchases: model.conditionalExpectedPurchases(predictT, frequency, recency, T),
-      expectedAverageValue: gammaGamma
-        ? gammaGamma.conditionalExpectedAverageValue(frequency, monetaryCents) / 100
-        : null,
-      clv: clv ? clv[index]! / 100 : null,
-    });
-  }
-
-  const output: ClvOutput = {
-    model: modelName,
-    params: { ...model.params },
-    logLikelihood: model.logLikelihood,
+  const analysis = analyzeClv(summaries, {
+    model: modelChoice,
     timeUnit,
-    predictT,
-    // γ is a scale in the money unit: the fit ran in cents, so γ / 100 is in currency units.
-    gammaGamma: gammaGamma
-      ? { p: gammaGamma.params.p, q: gammaGamma.params.q, gamma: gammaGamma.params.gamma / 100 }
-      : null,
-    warnings,
-    holdout:
-      holdout === null
-        ? null
-        : {
-            length: holdoutLength!,
-            customers: holdout.customers,
-            actual: holdout.actual,
-            predicted: holdout.predicted,
-            mae: holdout.mae,
-            rmse: holdout.rmse,
-          },
-    ...(selection ? { selection } : {}),
-    customers,
-  };
+    holdoutLength,
+    horizonMonths,
+    monthlyDiscountRate: discount,
+    margin,
+    penalizer,
+    ...(flags.predictT === undefined
+      ? {}
+      : { predictT: parseNumberInRange(flags.predictT, '--predict-t', Number.MIN_VALUE, 1e9) }),
+  });
+  if (!analysis.ok) throw notConverged(analysis.error);
+  const { holdoutByFrequency, ...output } = analysis.value;
   if (flags.json) return `${JSON.stringify(output, null, 2)}\n`;
-  return renderClv(output, holdout, { horizonMonths, discount, margin });
+  return renderClv(output, holdoutByFrequency, { horizonMonths, discount, margin });
 }
 
 function parseNonNegativeInteger(value: string, option: string): number {
@@ -261,24 +103,9 @@ function parseNonNegativeInteger(value: string, option: string): number {
   return parsePositiveInteger(value, option);
 }
 
-function fitModel(
-  name: FittedName,
-  summaries: SummaryColumns,
-  options: { penalizer?: number },
-): Result<TransactionModel> {
-  switch (name) {
-    case 'bgnbd':
-      return BgNbd.fit(summaries, options);
-    case 'mbgnbd':
-      return MbgNbd.fit(summaries, options);
-    case 'paretonbd':
-      return ParetoNbd.fit(summaries, options);
-  }
-}
-
 /** A failed fit (not converged, or degenerate: the data do not identify the model): exit code 1 and the reason, never numbers. */
-function notConverged(what: string, issue: CoreIssue): CliError {
-  return new CliError(`the ${what} fit failed (${issue.code}): ${issue.message} No values were computed.`, 1);
+function notConverged({ fit, issue }: ClvFitFailure): CliError {
+  return new CliError(`the ${fit} fit failed (${issue.code}): ${issue.message} No values were computed.`, 1);
 }
 
 const FREQUENCY_HEADERS = ['frequency', 'x'];
@@ -292,9 +119,7 @@ const ID_HEADERS = ['id', 'customer_id'];
  * datasets; also `x, t_x, T, zbar`). Headers are matched without regard to case; monetary values
  * are in currency units and become cents here, like the summaries of an orders file.
  */
-async function readSummaryFile(
-  path: string,
-): Promise<CustomerSummaryColumns & { readonly monetaryKnown: boolean }> {
+async function readSummaryFile(path: string): Promise<ClvSummaries> {
   const read = await readTableCsv(path);
   if (!read.ok) throw new CliError(read.error.map(formatCsvIssue).join('\n'));
   const table = read.value;
@@ -335,7 +160,7 @@ async function readSummaryFile(
 
 function renderClv(
   output: ClvOutput,
-  holdout: HoldoutEvaluation | null,
+  holdoutByFrequency: ClvAnalysis['holdoutByFrequency'],
   settings: { horizonMonths: number; discount: number; margin: number },
 ): string {
   const parts: string[] = [];
@@ -366,7 +191,7 @@ function renderClv(
     }
     parts.push(heading('Model selection (lowest holdout MAE wins)'), table.toString());
   }
-  if (output.holdout && holdout) {
+  if (output.holdout && holdoutByFrequency) {
     parts.push(
       heading(`Holdout: ${formatSignificant(output.holdout.length)} ${output.timeUnit}s`),
       keyValueTable([
@@ -378,7 +203,7 @@ function renderClv(
       ]),
     );
     const buckets = numberTable(['calibration x', 'customers', 'actual mean', 'predicted mean']);
-    for (const bucket of holdout.byFrequency) {
+    for (const bucket of holdoutByFrequency) {
       buckets.push([
         String(bucket.frequency),
         bucket.customers.toLocaleString('en-US'),

@@ -1,10 +1,21 @@
 /**
  * Customer lifetime value (metrics.md §5): the per-customer summary the models read, historical
  * value, the transaction models (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB), the Gamma-Gamma spend model,
- * predictive CLV and calibration/holdout evaluation.
+ * predictive CLV and calibration/holdout evaluation, and the whole analysis `retain clv` prints
+ * (`analyzeClv`).
  */
 export { BgBb, type BgBbColumns, type BgBbInput, type BgBbParams, type BgBbRow } from './bg-bb.js';
 export { BgNbd, type BgNbdParams } from './bg-nbd.js';
+export {
+  analyzeClv,
+  type ClvAnalysis,
+  type ClvAnalysisOptions,
+  type ClvCustomer,
+  type ClvFitFailure,
+  type ClvModelChoice,
+  type ClvSummaries,
+  clvSummaries,
+} from './clv-pipeline.js';
 export {
   FREQUENCY_MONETARY_CORRELATION_LIMIT,
   GammaGamma,
@@ -37,7 +48,7 @@ export {
   type PurchasePredictor,
 } from './lifetime-value.js';
 export { MbgNbd, type MbgNbdParams } from './mbg-nbd.js';
-export { ParetoNbd, type ParetoNbdParams } from './pareto-nbd.js';
+export { ParetoNbd, type ParetoNbdFitOptions, type ParetoNbdParams } from './pareto-nbd.js';
 export {
   type CustomerSummary,
   type CustomerSummaryColumns,

@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadCdnowSummary } from '../../../test/support/fixtures.js';
+import {
+  dollarsToCents,
+  loadCdnowSampleTransactions,
+  loadCdnowSummary,
+} from '../../../test/support/fixtures.js';
+import { orderTableFromRecords } from '../data/order-table.js';
 import { integrate } from '../math/quadrature.js';
 import { ParetoNbd } from './pareto-nbd.js';
+import { summarizeColumns } from './summarize.js';
 import { compressSummaries } from './transaction-model.js';
 
 /** Pareto/NBD on the CDNOW summary (FHL 2005 Table 1; test/fixtures/README.md). */
@@ -42,6 +48,30 @@ describe('ParetoNbd', () => {
     expect(fit.value.params.s).toBeCloseTo(PUBLISHED.s, 3);
     expect(fit.value.params.beta).toBeCloseTo(PUBLISHED.beta, 2);
     expect(fit.value.logLikelihood).toBeCloseTo(-9594.97, 1);
+  });
+
+  it('with maxScaleRatio gives up on a fit drifting along s, β → ∞, and changes no other fit', () => {
+    const limited = ParetoNbd.fit(data, { maxScaleRatio: 100 });
+    const free = ParetoNbd.fit(data);
+    expect(limited.ok && free.ok && limited.value.params).toEqual(free.ok && free.value.params);
+    // The CDNOW sample's first four months (orders through 1997-04-30) do not identify heterogeneous
+    // lifetimes: the unlimited fit drifts to s ≈ 60, β ≈ 1,000 (β/α > 100) within 48 iterations
+    // and then needs minutes per iteration (measured while adding the option). With the limit it
+    // stops at the first step beyond β/α = 100.
+    const early = summarizeColumns(
+      orderTableFromRecords(
+        loadCdnowSampleTransactions().map((transaction) => ({
+          customerId: transaction.customerId,
+          orderedAt: Date.parse(`${transaction.date}T00:00:00Z`),
+          amountCents: dollarsToCents(transaction.dollars),
+        })),
+      ),
+      { calibrationEnd: Date.UTC(1997, 3, 30), timeUnit: 'week' },
+    );
+    const drifting = ParetoNbd.fit(early, { maxScaleRatio: 100 });
+    expect(drifting.ok ? null : drifting.error.code).toBe('degenerate-fit');
+    const invalid = ParetoNbd.fit(data, { maxScaleRatio: 1 });
+    expect(invalid.ok ? null : invalid.error.code).toBe('invalid-option');
   });
 
   it('the ₂F₁ likelihood equals the defining integral, for α > β and α < β and large x', () => {

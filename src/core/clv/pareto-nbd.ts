@@ -7,7 +7,7 @@
  */
 import { integrate } from '../math/quadrature.js';
 import { digamma, hyp2f1UnitA, logGamma, oneMinusExpOverRate } from '../math/special.js';
-import { ok, type Result } from '../result.js';
+import { fail, ok, type Result } from '../result.js';
 import type { SummaryInput } from './summary-columns.js';
 import {
   type AliveHistory,
@@ -29,6 +29,19 @@ export interface ParetoNbdParams {
 }
 
 const PARAM_NAMES = ['r', 'alpha', 's', 'beta'] as const;
+
+/** Options of {@link ParetoNbd.fit}. */
+export interface ParetoNbdFitOptions extends TransactionFitOptions<keyof ParetoNbdParams> {
+  /**
+   * Give up with `degenerate-fit` as soon as the search asks for max(α, β) / min(α, β) above this.
+   * The ₂F₁ series of the likelihood converges like zⁿ with z up to 1 − min(α, β) / max(α, β), so
+   * a fit drifting along the ridge s, β → ∞ (data that do not identify heterogeneous lifetimes,
+   * e.g. a few months of history) costs ever more series terms per customer — minutes on CDNOW's
+   * first quarter — before it fails anyway. The limit caps that cost at ~60 × limit terms per
+   * customer and evaluation. Default: no limit.
+   */
+  readonly maxScaleRatio?: number;
+}
 
 /**
  * Scratch space for {@link tailIntegral}: out[0] = ln R, out[1..4] = ∂R/∂(r, α, s, β) / R.
@@ -224,11 +237,39 @@ export class ParetoNbd implements TransactionModel {
    * gradients. Fails with `invalid-summary`, `invalid-option` or `not-converged`.
    * O(rows × series terms) per evaluation.
    */
-  static fit(
-    summaries: SummaryInput,
-    options: TransactionFitOptions<keyof ParetoNbdParams> = {},
-  ): Result<ParetoNbd> {
-    const fitted = fitByMaximumLikelihood(PARAM_NAMES, KERNEL, summaries, options);
+  static fit(summaries: SummaryInput, options: ParetoNbdFitOptions = {}): Result<ParetoNbd> {
+    const { maxScaleRatio, ...fitOptions } = options;
+    let kernel = KERNEL;
+    let leftRegion = false;
+    if (maxScaleRatio !== undefined) {
+      if (!(maxScaleRatio > 1 && Number.isFinite(maxScaleRatio))) {
+        return fail({
+          code: 'invalid-option',
+          message: 'maxScaleRatio must be a finite number > 1.',
+          path: ['maxScaleRatio'],
+        });
+      }
+      // Once the search leaves the region, every later evaluation is NaN (+∞ to the optimiser),
+      // so it gives up in O(1) per step instead of grinding along the ridge.
+      kernel = (params, data, gradient) => {
+        if (
+          leftRegion ||
+          Math.max(params[1]!, params[3]!) > maxScaleRatio * Math.min(params[1]!, params[3]!)
+        ) {
+          leftRegion = true;
+          return Number.NaN;
+        }
+        return KERNEL(params, data, gradient);
+      };
+    }
+    const fitted = fitByMaximumLikelihood(PARAM_NAMES, kernel, summaries, fitOptions);
+    if (leftRegion) {
+      return fail({
+        code: 'degenerate-fit',
+        message: `The fit left the region max(α, β) / min(α, β) ≤ ${maxScaleRatio}, drifting towards s, β → ∞ or r, α → ∞: the data do not identify the model.`,
+        path: ['params'],
+      });
+    }
     if (!fitted.ok) return fitted;
     const [r, alpha, s, beta] = fitted.value.params;
     return ok(new ParetoNbd({ r: r!, alpha: alpha!, s: s!, beta: beta! }, fitted.value.logLikelihood));

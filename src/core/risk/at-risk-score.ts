@@ -1,50 +1,64 @@
 import { auc } from './auc.js';
 
 /**
- * Points each signal can add to the at-risk score (metrics.md §7). Each signal is first mapped to
- * a strength in [0, 1]; the score is Σ weight × strength over the signals supplied, rescaled so the
- * supplied weights add up to 100.
+ * The signals of the at-risk score (docs/models.md, "At-risk score"), in column order. The first
+ * three come from the order history of every customer; the last three are slots for data other
+ * capabilities will store (feedback, support tickets, engagement) and count only when supplied.
  */
-export interface AtRiskWeights {
-  /** × (1 − P(alive)). */
-  readonly inactivity: number;
-  /** × min(1, days overdue / (2 × the customer's usual gap)): full when away three times their rhythm. */
-  readonly overdue: number;
-  /** × 1 when the customer gave negative feedback (CSAT "not satisfied", NPS ≤ 6). */
-  readonly negativeFeedback: number;
-  /** × min(1, open tickets breaching their SLA / 2): full from two tickets. */
-  readonly breachedTickets: number;
-  /** × min(1, max(0, −engagement trend)): full when engagement fell by 100 %. */
-  readonly engagementDecline: number;
-}
+export const AT_RISK_SIGNALS = [
+  'expectedPurchases',
+  'overdue',
+  'lowValue',
+  'negativeFeedback',
+  'breachedTickets',
+  'engagementDecline',
+] as const;
+
+export type AtRiskSignal = (typeof AT_RISK_SIGNALS)[number];
+
+/** The signals every order history supplies: the ones whose weights can be learned from it. */
+export const ORDER_HISTORY_SIGNALS = ['expectedPurchases', 'overdue', 'lowValue'] as const;
+
+export type OrderHistorySignal = (typeof ORDER_HISTORY_SIGNALS)[number];
 
 /**
- * Default weights, out of 100. P(alive) and the purchase rhythm exist for every customer with an
- * order and carry most of the weight (40 + 30); feedback, SLA breaches and engagement are sparse but
- * direct signals of dissatisfaction (10 each). Their ranking quality on a workspace's own history
- * is what `evaluateAtRisk` reports; tune them when it is poor.
+ * Points each signal adds at full strength. Each signal is mapped to a strength in [0, 1]; the
+ * score is Σ weight × strength over the signals supplied, with their weights rescaled to add up
+ * to 100.
+ */
+export type AtRiskWeights = Readonly<Record<AtRiskSignal, number>>;
+
+/**
+ * Default weights, out of 100, used when a workspace's history is too short to learn its own
+ * (`learnAtRiskWeights`). The model's expected purchases already fold in recency, frequency and
+ * age, so they carry the most (50); the rhythm and the value to date refine it (15 each);
+ * feedback, SLA breaches and engagement are sparse but direct signs of dissatisfaction (10, 5, 5).
+ * With orders only they become 62.5 / 18.75 / 18.75, which rank the full CDNOW split at 0.770
+ * (docs/models.md).
  */
 export const DEFAULT_AT_RISK_WEIGHTS: AtRiskWeights = Object.freeze({
-  inactivity: 40,
-  overdue: 30,
+  expectedPurchases: 50,
+  overdue: 15,
+  lowValue: 15,
   negativeFeedback: 10,
-  breachedTickets: 10,
-  engagementDecline: 10,
+  breachedTickets: 5,
+  engagementDecline: 5,
 });
 
-/** Overdue strength saturates at this many usual gaps past due. */
-export const OVERDUE_SATURATION_GAPS = 2;
 /** Breached-ticket strength saturates at this many tickets. */
 export const BREACHED_TICKETS_SATURATION = 2;
 
+/** One value per customer for each input; `NaN` marks an unknown value, which adds nothing. */
 export interface AtRiskInputs {
   readonly customerIds: readonly string[];
-  /** P(alive) from BG/NBD (metrics.md §5); NaN when unknown (the signal then adds nothing). */
-  readonly pAlive: Float64Array;
-  /** Whole days since the last order; NaN for a customer without orders. */
+  /** Expected purchases in the next `horizonDays` (a transaction model's E[Y(t) | x, t_x, T]). */
+  readonly expectedPurchases: Float64Array;
+  /** Whole days from the last purchase day to the as-of day. */
   readonly daysSinceLastOrder: Float64Array;
-  /** The customer's own median inter-purchase gap in days; NaN when unknown (fewer than 2 purchase days). */
+  /** The customer's median gap between distinct purchase days; NaN with a single purchase day. */
   readonly typicalGapDays: Float64Array;
+  /** Net value to date (orders − refunds), cents: the historical value of metrics.md §5. */
+  readonly valueCents: Float64Array;
   /** 1 when the customer gave negative feedback in the window. */
   readonly negativeFeedback?: Uint8Array;
   /** Number of the customer's open tickets breaching their SLA. */
@@ -53,85 +67,114 @@ export interface AtRiskInputs {
   readonly engagementTrend?: Float64Array;
 }
 
-export interface AtRiskOptions {
-  /** A reason is listed only when it adds at least this many points. Default 1. */
-  readonly minimumReasonPoints?: number;
+/** What the customers are measured against; each defaults to a statistic of the inputs. */
+export interface AtRiskReferenceOptions {
+  /** Expected purchases of a typical customer: default the mean of the known values. */
+  readonly typicalExpectedPurchases?: number;
   /**
    * Rhythm assumed for customers without one of their own (a single purchase day): default the
-   * median of the known `typicalGapDays`; `null` to give such customers no overdue points.
+   * median of the known `typicalGapDays`; `null` to give such customers no overdue strength.
    */
   readonly fallbackGapDays?: number | null;
+  /** Value to date of a typical customer, cents: default the median of the known values. */
+  readonly typicalValueCents?: number;
+}
+
+/** The reference points the strengths were measured against (null when there was none). */
+export interface AtRiskReference {
+  readonly typicalExpectedPurchases: number | null;
+  readonly fallbackGapDays: number | null;
+  readonly typicalValueCents: number | null;
+}
+
+/** Each signal's strength in [0, 1] per customer (0 where unknown), and which signals were supplied. */
+export interface AtRiskSignals {
+  readonly customerIds: readonly string[];
+  readonly strengths: Readonly<Record<AtRiskSignal, Float64Array>>;
+  readonly supplied: Readonly<Record<AtRiskSignal, boolean>>;
+  readonly reference: AtRiskReference;
+}
+
+export interface AtRiskScoreOptions extends AtRiskReferenceOptions {
+  /** The horizon of `expectedPurchases` in days, for the reasons' wording. Default 90. */
+  readonly horizonDays?: number;
+  /** A reason is listed only when it adds at least this many points. Default 1. */
+  readonly minimumReasonPoints?: number;
 }
 
 export interface AtRiskScores {
   readonly customerIds: readonly string[];
   /** 0–100, higher = more at risk. */
   readonly scores: Float64Array;
-  /** Per customer, the reasons that added points, largest first. */
+  /** Points each signal added, per customer (they add up to the score). */
+  readonly points: Readonly<Record<AtRiskSignal, Float64Array>>;
+  /** Per customer, the reasons that added points, largest first, in words. */
   readonly reasons: string[][];
-  /** The weights used, rescaled to add up to 100 over the signals supplied. */
+  /** The weights used, rescaled to add up to 100 over the signals supplied (0 for the others). */
   readonly weights: AtRiskWeights;
-  /** The rhythm used for customers without their own (null when none). */
-  readonly fallbackGapDays: number | null;
+  readonly reference: AtRiskReference;
 }
-
-type Signal = keyof AtRiskWeights;
-const SIGNALS: readonly Signal[] = [
-  'inactivity',
-  'overdue',
-  'negativeFeedback',
-  'breachedTickets',
-  'engagementDecline',
-];
 
 function clampUnit(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
-function medianOfPositive(values: Float64Array): number | null {
-  const known = values.filter((value) => Number.isFinite(value) && value > 0).sort();
+/** Median of the finite values passing `keep`; null when there is none. O(n log n). */
+function medianOf(values: Float64Array, keep: (value: number) => boolean): number | null {
+  const known = values.filter((value) => Number.isFinite(value) && keep(value)).sort();
   if (known.length === 0) return null;
   const middle = known.length >> 1;
   return known.length % 2 === 1 ? known[middle]! : (known[middle - 1]! + known[middle]!) / 2;
 }
 
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+function meanOfFinite(values: Float64Array): number | null {
+  let sum = 0;
+  let count = 0;
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    sum += value;
+    count++;
+  }
+  return count === 0 ? null : sum / count;
+}
+
+/** `relative / (relative + value)`: 1 at value 0, ½ at the reference, → 0 far above it. */
+function belowReference(value: number, reference: number): number {
+  return value <= 0 ? 1 : reference / (reference + value);
+}
 
 /**
- * The at-risk score of metrics.md §7: 0–100 (higher = more at risk), always with its reasons.
+ * Each customer's strength on every at-risk signal (docs/models.md, "At-risk score"), all in
+ * [0, 1] and non-decreasing in the direction of risk:
+ * - expectedPurchases: Ē / (Ē + E), E the customer's expected purchases over the horizon and Ē a
+ *   typical customer's (default the mean) — 1 for E = 0, ½ for a typical customer. A ratio, so the
+ *   strength follows log E, as purchase rates spread over orders of magnitude;
+ * - overdue: 1 − gap / days since the last purchase once that exceeds the usual gap (else 0) — the
+ *   share of the absence that is overdue: ½ when away twice the rhythm. Customers with a single
+ *   purchase day have no rhythm of their own and are measured against `fallbackGapDays` (default
+ *   the median rhythm of the others);
+ * - lowValue: Ṽ / (Ṽ + V), V the net value to date and Ṽ a typical customer's (default the median);
+ *   1 when V ≤ 0. Not supplied when the typical value is not positive;
+ * - negativeFeedback: 1 when given; breachedTickets: min(1, tickets / 2);
+ *   engagementDecline: min(1, max(0, −trend)).
+ * Unknown values (NaN) get strength 0. A signal is supplied when its column is given (the first
+ * three always are; expectedPurchases only when some value is known).
  *
- * Signals and their strength in [0, 1]:
- * - inactivity: 1 − P(alive) — "P(alive) fell to 18 %";
- * - overdue: d = days since last order − usual gap; strength min(1, d / (2 × gap)) —
- *   "42 days past their usual 20-day rhythm". Customers with a single purchase day have no rhythm
- *   of their own and are measured against `fallbackGapDays` (default: the median rhythm of the
- *   others) — BG/NBD gives them P(alive) = 1, so without this a one-time buyer gone for a year would
- *   look safe;
- * - negative feedback: 1 — "gave negative feedback";
- * - SLA breaches: min(1, tickets / 2) — "2 open tickets breaching their SLA";
- * - engagement: min(1, max(0, −trend)) — "engagement down 40 %".
- * score = Σ w_s × strength_s with the weights of the supplied signals rescaled to sum to 100 (a
- * workspace without support data still has a full 0–100 range). Unknown values (NaN) add nothing.
- * Every strength is non-decreasing in its risk direction, so the score never decreases when
- * P(alive) falls or overdue days grow.
- *
- * Complexity: O(n) plus one sort of the known gaps for the fallback.
+ * Complexity: O(n) plus the sorts of the two medians, O(n log n).
  *
  * @example
- * atRiskScores({ customerIds: ['a'], pAlive: Float64Array.of(0.18), daysSinceLastOrder: Float64Array.of(62),
- *   typicalGapDays: Float64Array.of(20) })
- * // scores [ (40·0.82 + 30·1) / 70 × 100 = 89.71 ], reasons [['P(alive) fell to 18 %', '42 days past their usual 20-day rhythm']]
+ * atRiskSignals({ customerIds: ['a'], expectedPurchases: Float64Array.of(0.1), daysSinceLastOrder: Float64Array.of(60),
+ *   typicalGapDays: Float64Array.of(20), valueCents: Float64Array.of(1000) },
+ *   { typicalExpectedPurchases: 0.3, typicalValueCents: 3000 })
+ * // strengths: expectedPurchases 0.3 / 0.4 = 0.75, overdue 1 − 20/60 = 0.667, lowValue 3000 / 4000 = 0.75
  */
-export function atRiskScores(
-  inputs: AtRiskInputs,
-  weights: AtRiskWeights = DEFAULT_AT_RISK_WEIGHTS,
-  options: AtRiskOptions = {},
-): AtRiskScores {
+export function atRiskSignals(inputs: AtRiskInputs, options: AtRiskReferenceOptions = {}): AtRiskSignals {
   const count = inputs.customerIds.length;
   const columns: [string, ArrayLike<number> | undefined][] = [
-    ['pAlive', inputs.pAlive],
+    ['expectedPurchases', inputs.expectedPurchases],
     ['daysSinceLastOrder', inputs.daysSinceLastOrder],
     ['typicalGapDays', inputs.typicalGapDays],
+    ['valueCents', inputs.valueCents],
     ['negativeFeedback', inputs.negativeFeedback],
     ['breachedTickets', inputs.breachedTickets],
     ['engagementTrend', inputs.engagementTrend],
@@ -141,91 +184,207 @@ export function atRiskScores(
       throw new RangeError(`${name} has ${column.length} values but there are ${count} customers`);
     }
   }
-  const supplied: Record<Signal, boolean> = {
-    inactivity: true,
+  const typicalExpected = options.typicalExpectedPurchases ?? meanOfFinite(inputs.expectedPurchases);
+  const fallbackGap =
+    options.fallbackGapDays === null
+      ? null
+      : (options.fallbackGapDays ?? medianOf(inputs.typicalGapDays, (gap) => gap > 0));
+  const typicalValue = options.typicalValueCents ?? medianOf(inputs.valueCents, () => true);
+  if (fallbackGap !== null && !(fallbackGap > 0 && Number.isFinite(fallbackGap)))
+    throw new RangeError(`fallbackGapDays must be > 0, got ${fallbackGap}`);
+  if (typicalExpected !== null && !(typicalExpected >= 0 && Number.isFinite(typicalExpected)))
+    throw new RangeError(`typicalExpectedPurchases must be ≥ 0, got ${typicalExpected}`);
+
+  const strengths = Object.fromEntries(
+    AT_RISK_SIGNALS.map((signal) => [signal, new Float64Array(count)]),
+  ) as Record<AtRiskSignal, Float64Array>;
+  const supplied: Record<AtRiskSignal, boolean> = {
+    expectedPurchases: typicalExpected !== null && typicalExpected > 0,
     overdue: true,
+    lowValue: typicalValue !== null && typicalValue > 0,
     negativeFeedback: inputs.negativeFeedback !== undefined,
     breachedTickets: inputs.breachedTickets !== undefined,
     engagementDecline: inputs.engagementTrend !== undefined,
   };
-  let totalWeight = 0;
-  for (const signal of SIGNALS) {
+  for (let i = 0; i < count; i++) {
+    const expected = inputs.expectedPurchases[i]!;
+    if (supplied.expectedPurchases && Number.isFinite(expected)) {
+      strengths.expectedPurchases[i] = belowReference(expected, typicalExpected!);
+    }
+    const ownGap = inputs.typicalGapDays[i]!;
+    const gap = Number.isFinite(ownGap) && ownGap > 0 ? ownGap : fallbackGap;
+    const daysSince = inputs.daysSinceLastOrder[i]!;
+    if (gap !== null && Number.isFinite(daysSince) && daysSince > gap) {
+      strengths.overdue[i] = 1 - gap / daysSince;
+    }
+    const value = inputs.valueCents[i]!;
+    if (supplied.lowValue && Number.isFinite(value))
+      strengths.lowValue[i] = belowReference(value, typicalValue!);
+    if (inputs.negativeFeedback?.[i]) strengths.negativeFeedback[i] = 1;
+    const tickets = inputs.breachedTickets?.[i] ?? 0;
+    if (tickets > 0) strengths.breachedTickets[i] = clampUnit(tickets / BREACHED_TICKETS_SATURATION);
+    const trend = inputs.engagementTrend?.[i] ?? Number.NaN;
+    if (trend < 0) strengths.engagementDecline[i] = clampUnit(-trend);
+  }
+  return {
+    customerIds: inputs.customerIds,
+    strengths,
+    supplied,
+    reference: {
+      typicalExpectedPurchases: typicalExpected,
+      fallbackGapDays: fallbackGap,
+      typicalValueCents: typicalValue,
+    },
+  };
+}
+
+/**
+ * `weights` restricted to the supplied signals and rescaled to add up to 100 (0 for the others).
+ * Throws a RangeError for a negative or non-finite weight, or when the supplied ones add up to 0.
+ */
+export function rescaleAtRiskWeights(
+  weights: AtRiskWeights,
+  supplied: Readonly<Record<AtRiskSignal, boolean>>,
+): AtRiskWeights {
+  let total = 0;
+  for (const signal of AT_RISK_SIGNALS) {
     const weight = weights[signal];
     if (!(Number.isFinite(weight) && weight >= 0))
       throw new RangeError(`weight ${signal} must be ≥ 0, got ${weight}`);
-    if (supplied[signal]) totalWeight += weight;
+    if (supplied[signal]) total += weight;
   }
-  if (!(totalWeight > 0)) throw new RangeError('The weights of the supplied signals add up to 0');
-  const used = Object.fromEntries(
-    SIGNALS.map((signal) => [signal, supplied[signal] ? (weights[signal] * 100) / totalWeight : 0]),
+  if (!(total > 0)) throw new RangeError('The weights of the supplied signals add up to 0');
+  return Object.fromEntries(
+    AT_RISK_SIGNALS.map((signal) => [signal, supplied[signal] ? (weights[signal] * 100) / total : 0]),
   ) as unknown as AtRiskWeights;
+}
 
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** Expected purchases in words: two significant digits below 1 ("0.062"), one decimal above. */
+function formatExpected(value: number): string {
+  if (value >= 1) return value.toFixed(1);
+  if (value === 0) return '0';
+  return String(Number(value.toPrecision(2)));
+}
+
+/** Cents as "1,234.56" (by hand: `toLocaleString` would cost more than the whole score). */
+function formatMoney(cents: number): string {
+  const rounded = Math.round(Math.abs(cents));
+  const units = String(Math.floor(rounded / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${cents < 0 && rounded > 0 ? '−' : ''}${units}.${String(rounded % 100).padStart(2, '0')}`;
+}
+
+/**
+ * The at-risk score: 0–100 (higher = more at risk), always with its reasons in words.
+ * score = Σ w_s × strength_s over the signals supplied (`atRiskSignals`), the weights of the
+ * supplied signals rescaled to add up to 100, so a workspace without support data still has the
+ * full range. Because every strength is non-decreasing in its direction of risk and the weights
+ * are ≥ 0, the score never decreases when expected purchases or value fall or the absence grows.
+ *
+ * Reasons, largest contribution first, for each signal that adds at least `minimumReasonPoints`
+ * and on which the customer is worse than the reference:
+ * "expected to buy 0.02 times in the next 90 days, against 0.27 for a typical customer",
+ * "42 days past their usual 20-day rhythm", "one purchase, 180 days ago",
+ * "spent 12.00 to date, against 35.96 for a typical customer", "gave negative feedback",
+ * "2 open tickets breaching their SLA", "engagement down 40 %".
+ *
+ * Complexity: O(n) plus `atRiskSignals`.
+ *
+ * @example
+ * atRiskScores({ customerIds: ['a'], expectedPurchases: Float64Array.of(0.1), daysSinceLastOrder: Float64Array.of(60),
+ *   typicalGapDays: Float64Array.of(20), valueCents: Float64Array.of(1000) }, DEFAULT_AT_RISK_WEIGHTS,
+ *   { typicalExpectedPurchases: 0.3, typicalValueCents: 3000 })
+ * // weights 62.5 / 18.75 / 18.75 → 62.5·0.75 + 18.75·(2/3) + 18.75·0.75 = 73.44
+ */
+export function atRiskScores(
+  inputs: AtRiskInputs,
+  weights: AtRiskWeights = DEFAULT_AT_RISK_WEIGHTS,
+  options: AtRiskScoreOptions = {},
+): AtRiskScores {
+  const signals = atRiskSignals(inputs, options);
+  const used = rescaleAtRiskWeights(weights, signals.supplied);
+  const horizonDays = options.horizonDays ?? 90;
   const minimumReasonPoints = options.minimumReasonPoints ?? 1;
-  const fallback =
-    options.fallbackGapDays === null
-      ? null
-      : (options.fallbackGapDays ?? medianOfPositive(inputs.typicalGapDays));
-  if (fallback !== null && !(fallback > 0))
-    throw new RangeError(`fallbackGapDays must be > 0, got ${fallback}`);
-
+  const { typicalExpectedPurchases, typicalValueCents } = signals.reference;
+  const count = inputs.customerIds.length;
+  const points = Object.fromEntries(
+    AT_RISK_SIGNALS.map((signal) => [signal, new Float64Array(count)]),
+  ) as Record<AtRiskSignal, Float64Array>;
   const scores = new Float64Array(count);
   const reasons: string[][] = new Array(count);
-  const points = new Float64Array(SIGNALS.length);
-  const texts: string[] = new Array(SIGNALS.length);
+  const signalCount = AT_RISK_SIGNALS.length;
+  const customerPoints = new Float64Array(signalCount);
+  const listed: number[] = [];
   for (let i = 0; i < count; i++) {
-    points.fill(0);
-    const pAlive = inputs.pAlive[i]!;
-    if (!Number.isNaN(pAlive)) {
-      const bounded = clampUnit(pAlive);
-      points[0] = used.inactivity * (1 - bounded);
-      texts[0] = `P(alive) fell to ${Math.round(bounded * 100)} %`;
-    }
-    const ownGap = inputs.typicalGapDays[i]!;
-    const hasOwnGap = Number.isFinite(ownGap) && ownGap > 0;
-    const gap = hasOwnGap ? ownGap : fallback;
-    const daysSince = inputs.daysSinceLastOrder[i]!;
-    if (gap !== null && Number.isFinite(daysSince)) {
-      const overdueDays = daysSince - gap;
-      if (overdueDays > 0) {
-        points[1] = used.overdue * clampUnit(overdueDays / (OVERDUE_SATURATION_GAPS * gap));
-        const rhythm = `${Math.round(gap)}-day rhythm`;
-        texts[1] = `${plural(Math.round(overdueDays), 'day', 'days')} past ${hasOwnGap ? `their usual ${rhythm}` : `the usual ${rhythm} of repeat customers`}`;
-      }
-    }
-    if (inputs.negativeFeedback?.[i]) {
-      points[2] = used.negativeFeedback;
-      texts[2] = 'gave negative feedback';
-    }
-    const tickets = inputs.breachedTickets?.[i] ?? 0;
-    if (tickets > 0) {
-      points[3] = used.breachedTickets * clampUnit(tickets / BREACHED_TICKETS_SATURATION);
-      texts[3] = `${plural(tickets, 'open ticket', 'open tickets')} breaching ${tickets === 1 ? 'its' : 'their'} SLA`;
-    }
-    const trend = inputs.engagementTrend?.[i] ?? Number.NaN;
-    if (trend < 0) {
-      const decline = clampUnit(-trend);
-      points[4] = used.engagementDecline * decline;
-      texts[4] = `engagement down ${Math.round(decline * 100)} %`;
-    }
-
     let score = 0;
-    const listed: number[] = [];
-    for (let s = 0; s < SIGNALS.length; s++) {
-      score += points[s]!;
-      if (points[s]! > 0 && points[s]! >= minimumReasonPoints) listed.push(s);
+    for (let s = 0; s < signalCount; s++) {
+      const signal = AT_RISK_SIGNALS[s]!;
+      const added = used[signal] * signals.strengths[signal][i]!;
+      points[signal][i] = added;
+      customerPoints[s] = added;
+      score += added;
     }
-    listed.sort((a, b) => points[b]! - points[a]! || a - b);
     scores[i] = Math.min(100, score);
-    reasons[i] = listed.map((s) => texts[s]!);
+    listed.length = 0;
+    for (let s = 0; s < signalCount; s++) {
+      if (customerPoints[s]! > 0 && customerPoints[s]! >= minimumReasonPoints) listed.push(s);
+    }
+    listed.sort((a, b) => customerPoints[b]! - customerPoints[a]! || a - b);
+    const texts: string[] = [];
+    for (const s of listed) {
+      const text = reasonFor(AT_RISK_SIGNALS[s]!, i);
+      if (text !== null) texts.push(text);
+    }
+    reasons[i] = texts;
   }
-  return { customerIds: inputs.customerIds, scores, reasons, weights: used, fallbackGapDays: fallback };
+  return {
+    customerIds: inputs.customerIds,
+    scores,
+    points,
+    reasons,
+    weights: used,
+    reference: signals.reference,
+  };
+
+  /** The reason for `signal`, or null when the customer is not worse than the reference on it. */
+  function reasonFor(signal: AtRiskSignal, i: number): string | null {
+    switch (signal) {
+      case 'expectedPurchases': {
+        const expected = inputs.expectedPurchases[i]!;
+        if (!(expected < typicalExpectedPurchases!)) return null;
+        return `expected to buy ${formatExpected(expected)} times in the next ${horizonDays} days, against ${formatExpected(typicalExpectedPurchases!)} for a typical customer`;
+      }
+      case 'overdue': {
+        const daysSince = inputs.daysSinceLastOrder[i]!;
+        const ownGap = inputs.typicalGapDays[i]!;
+        if (Number.isFinite(ownGap) && ownGap > 0) {
+          return `${plural(Math.round(daysSince - ownGap), 'day', 'days')} past their usual ${Math.round(ownGap)}-day rhythm`;
+        }
+        return `one purchase, ${plural(daysSince, 'day', 'days')} ago`;
+      }
+      case 'lowValue': {
+        const value = inputs.valueCents[i]!;
+        if (!(value < typicalValueCents!)) return null;
+        return `spent ${formatMoney(value)} to date, against ${formatMoney(typicalValueCents!)} for a typical customer`;
+      }
+      case 'negativeFeedback':
+        return 'gave negative feedback';
+      case 'breachedTickets': {
+        const tickets = inputs.breachedTickets![i]!;
+        return `${plural(tickets, 'open ticket', 'open tickets')} breaching ${tickets === 1 ? 'its' : 'their'} SLA`;
+      }
+      case 'engagementDecline':
+        return `engagement down ${Math.round(clampUnit(-inputs.engagementTrend![i]!) * 100)} %`;
+    }
+  }
 }
 
 /**
  * Ranking quality of at-risk scores against what happened next: the AUC of `scores` for the
- * customers who then churned (metrics.md §7 asks for it on a time split: score as of t₀, label =
- * churned by t₁). 0.5 is no better than chance, 1 a perfect ranking; `null` when everyone or no one
- * churned. O(n log n).
+ * customers who then churned (a time split: score as of t₀, label = no purchase in (t₀, t₁]).
+ * 0.5 is no better than chance, 1 a perfect ranking; `null` when everyone or no one churned.
+ * O(n log n).
  *
  * @example
  * evaluateAtRisk(Float64Array.of(90, 20, 60), Uint8Array.of(1, 0, 0)) // 1

@@ -1,4 +1,7 @@
-/** Survival curves for contractual customers: Kaplan–Meier (with Greenwood intervals) and the shifted-beta-geometric model. */
+/**
+ * Survival curves for contractual customers: Kaplan–Meier (with Greenwood intervals), the
+ * shifted-beta-geometric model, and the whole analysis `retain survival` prints (`analyzeSurvival`).
+ */
 export {
   type GroupCurve,
   type KaplanMeierCurve,
@@ -15,3 +18,12 @@ export {
   ShiftedBetaGeometric,
   type ShiftedBetaGeometricParams,
 } from './shifted-beta-geometric.js';
+export {
+  analyzeSurvival,
+  MAX_SBG_FITTED_MONTHS,
+  type SurvivalAnalysis,
+  type SurvivalAnalysisOptions,
+  type SurvivalGroup,
+  type SurvivalGroupSbg,
+  shiftedBetaGeometricOnCurve,
+} from './survival-pipeline.js';
