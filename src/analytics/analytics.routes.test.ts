@@ -404,6 +404,30 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     expect(response.status).toBe(404);
   });
 
+  it('answers the core’s input error with 400 and any other error, a RangeError included, with 500', async () => {
+    const { db } = getDb();
+    const workspaceId = await workspaceWith(db, BY_COUNTRY, {});
+    const { InvalidInputError } = await import('../core/index.js');
+    vi.mocked(orderReportParts).mockImplementationOnce(() => {
+      throw new InvalidInputError('Unknown attribute "plan"', ['by']);
+    });
+    const input = await getJson(appFor(db, workspaceId), '/api/v1/analytics/retention');
+    expect(input.status).toBe(400);
+    expect(input.body).toMatchObject({ error: { issues: [{ path: ['query', 'by'] }] } });
+    // V8's RangeError for an impossible allocation is not the caller's mistake (the probe got a 400).
+    vi.mocked(orderReportParts).mockImplementationOnce(() => {
+      throw new RangeError('Invalid typed array length: 14400240001');
+    });
+    const errorLog = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const bug = await getJson(appFor(db, workspaceId), '/api/v1/analytics/retention');
+      expect(bug.status).toBe(500);
+      expect(JSON.stringify(bug.body)).not.toContain('typed array');
+    } finally {
+      errorLog.mockRestore();
+    }
+  });
+
   it('rejects bad query values with 400 naming the field, and the agent role with 403', async () => {
     const { db } = getDb();
     const workspaceId = await workspaceWith(db, BY_COUNTRY, {});

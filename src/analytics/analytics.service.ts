@@ -11,6 +11,7 @@ import {
   BgNbd,
   customerLifetimeValue,
   GammaGamma,
+  isInvalidInputError,
   type Granularity,
   historicalValue,
   instantFromLocal,
@@ -146,7 +147,7 @@ async function resolve(db: Kysely<Database>, workspaceId: string, query: Analyti
 /**
  * The subscription report (`mode=subscription`, metrics.md §1–§4) over the workspace's stored
  * subscriptions, each over its paid coverage (`loadSubscriptionTable`): exactly what `retain
- * analyze --mode subscription` reports for the file they were imported from. RangeErrors from the
+ * analyze --mode subscription` reports for the file they were imported from. Input errors from the
  * core (e.g. a bad `by`) become 400; a workspace without paid subscriptions, 404.
  * O(subscriptions × periods) in the core after one query.
  */
@@ -167,8 +168,10 @@ async function subscriptionReport(
   try {
     return analyzeSubscriptions(table, options);
   } catch (error) {
-    if (error instanceof RangeError) {
-      throw new RetainError('invalid_input', error.message, [{ path: ['query'], message: error.message }]);
+    if (isInvalidInputError(error)) {
+      throw new RetainError('invalid_input', error.message, [
+        { path: ['query', ...error.path], message: error.message },
+      ]);
     }
     throw error;
   }
@@ -196,7 +199,7 @@ type EndpointParts<Endpoint extends ReportEndpoint> = Required<
 >;
 
 /**
- * The report header and the parts `endpoint` returns, over the day-aggregated orders. RangeErrors
+ * The report header and the parts `endpoint` returns, over the day-aggregated orders. Input errors
  * from the core (e.g. a bad `by`) become 400.
  */
 async function reportParts<Endpoint extends ReportEndpoint>(
@@ -214,8 +217,10 @@ async function reportParts<Endpoint extends ReportEndpoint>(
     const { notes, ...header } = orderReportHeader(table, analysis.options);
     return { header, notes, parts: computed };
   } catch (error) {
-    if (error instanceof RangeError) {
-      throw new RetainError('invalid_input', error.message, [{ path: ['query'], message: error.message }]);
+    if (isInvalidInputError(error)) {
+      throw new RetainError('invalid_input', error.message, [
+        { path: ['query', ...error.path], message: error.message },
+      ]);
     }
     throw error;
   }

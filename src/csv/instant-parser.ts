@@ -51,7 +51,7 @@ export class InstantParser {
   /** `parseIn`'s copy of a string value as bytes (grown on demand). */
   private scratch = new Uint8Array(64);
 
-  /** Throws a `RangeError` for an unknown zone (the readers check the zone first). */
+  /** Throws the core's `InvalidInputError` for an unknown zone (the readers check the zone first). */
   constructor(timeZone = 'UTC') {
     assertTimeZone(timeZone);
     this.timeZone = timeZone;

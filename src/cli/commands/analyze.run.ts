@@ -2,7 +2,12 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { analyzeSubscriptions, type Granularity, type RetentionReport } from '../../core/index.js';
+import {
+  analyzeSubscriptions,
+  type Granularity,
+  isInvalidInputError,
+  type RetentionReport,
+} from '../../core/index.js';
 import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../csv/index.js';
 import { analyzeOrdersOnThreads } from '../../runtime/index.js';
 import { CliError } from '../cli-error.js';
@@ -100,8 +105,9 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
     }
   } catch (error) {
     progress?.stop();
-    // The core throws RangeError for input it cannot analyse (e.g. an unknown --by attribute).
-    if (error instanceof RangeError) throw new CliError(`${file}: ${error.message}`);
+    // The core throws its coded input error for input it cannot analyse (e.g. an unknown --by
+    // attribute); anything else is a bug and keeps its stack (exit 1).
+    if (isInvalidInputError(error)) throw new CliError(`${file}: ${error.message}`);
     throw error;
   }
 

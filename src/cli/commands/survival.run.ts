@@ -1,5 +1,5 @@
 /** The work of `retain survival` (described in `survival.ts`), loaded only when the command runs. */
-import { analyzeSurvival, type SurvivalAnalysis, survivalAt } from '../../core/index.js';
+import { analyzeSurvival, isInvalidInputError, type SurvivalAnalysis, survivalAt } from '../../core/index.js';
 import { formatCsvIssue, readSubscriptionsCsv } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice, parseLocalDate, parsePositiveInteger, parseTimeZone } from '../options.js';
@@ -35,7 +35,7 @@ export async function runSurvival(file: string, flags: SurvivalFlags): Promise<s
       ...(flags.by === undefined ? {} : { groupBy: flags.by }),
     });
   } catch (error) {
-    if (error instanceof RangeError) throw new CliError(`${file}: ${error.message}`);
+    if (isInvalidInputError(error)) throw new CliError(`${file}: ${error.message}`);
     throw error;
   }
   if (!analysis.ok) throw new CliError(`${file}: ${analysis.error.message}`);

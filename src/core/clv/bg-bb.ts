@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { digamma, logBeta, logGamma } from '../math/special.js';
@@ -231,7 +232,7 @@ export class BgBb {
   static fromParams(params: BgBbParams): BgBb {
     for (const [name, value] of Object.entries(params)) {
       if (!(Number.isFinite(value) && value > 0))
-        throw new RangeError(`BG/BB ${name} must be > 0, got ${value}.`);
+        throw new InvalidInputError(`BG/BB ${name} must be > 0, got ${value}.`);
     }
     const { alpha, beta, gamma, delta } = params;
     return new BgBb({ alpha, beta, gamma, delta }, Number.NaN);

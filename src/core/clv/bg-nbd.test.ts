@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCdnowSummary } from '../../../test/support/fixtures.js';
+import { InvalidInputError } from '../input-error.js';
 import { BgNbd } from './bg-nbd.js';
 import { compressSummaries } from './transaction-model.js';
 
@@ -148,7 +149,7 @@ describe('BgNbd predictions', () => {
 
   it('rejects non-positive parameters', () => {
     expect(BgNbd.create({ ...PUBLISHED, a: 0 }).ok).toBe(false);
-    expect(() => new BgNbd({ ...PUBLISHED, r: Number.NaN })).toThrow(RangeError);
+    expect(() => new BgNbd({ ...PUBLISHED, r: Number.NaN })).toThrow(InvalidInputError);
   });
 });
 

@@ -4,6 +4,8 @@
  * While active a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each repeat
  * purchase they become inactive with probability p ~ Beta(a, b).
  */
+
+import { InvalidInputError } from '../input-error.js';
 import { digamma, inverseOnePlusExp, logBeta, logGamma, oneMinusHyp2f1OverB } from '../math/special.js';
 import { ok, type Result } from '../result.js';
 import type { SummaryInput } from './summary-columns.js';
@@ -175,7 +177,7 @@ export class BgNbd implements TransactionModel {
   /** Throws a RangeError for parameters that are not finite and positive; use {@link BgNbd.create} for a Result. */
   constructor(params: BgNbdParams, logLikelihood = Number.NaN) {
     const checked = checkPositiveParams(PARAM_NAMES, params);
-    if (!checked.ok) throw new RangeError(checked.error.message);
+    if (!checked.ok) throw new InvalidInputError(checked.error.message);
     this.params = Object.freeze({ r: params.r, alpha: params.alpha, a: params.a, b: params.b });
     this.logLikelihood = logLikelihood;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dollarsToCents, loadCdnowSampleTransactions } from '../../../test/support/fixtures.js';
 import { orderTableFromRecords } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { analyzeClv, type ClvSummaries, clvSummaries } from './clv-pipeline.js';
 import { evaluateHoldout } from './holdout.js';
 import { MbgNbd } from './mbg-nbd.js';
@@ -36,7 +37,7 @@ describe('clvSummaries', () => {
         observationEnd: Date.UTC(1997, 8, 30),
         timeUnit: 'day',
       }),
-    ).toThrow(RangeError);
+    ).toThrow(InvalidInputError);
   });
 });
 
@@ -81,7 +82,7 @@ describe('analyzeClv on the CDNOW sample', () => {
       evaluateHoldout(mbg.value, { ...summaries, holdoutFrequency: summaries.holdoutFrequency! }, 39).mae,
       12,
     );
-    expect(() => analyzeClv(summaries, { timeUnit: 'week', model: 'auto' })).toThrow(RangeError);
+    expect(() => analyzeClv(summaries, { timeUnit: 'week', model: 'auto' })).toThrow(InvalidInputError);
   });
 
   it('computes no CLV without spend, and fails as a value when the data do not identify the model', () => {

@@ -4,6 +4,7 @@
  * on the spend, and each customer's P(alive), expected purchases, expected order value and CLV.
  */
 import type { OrderTable } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 import { LocalDayMapper } from '../time/periods.js';
 import { BgNbd } from './bg-nbd.js';
@@ -125,7 +126,7 @@ export function clvSummaries(
   const timeZone = options.timeZone ?? 'UTC';
   const { calibrationEnd, observationEnd, timeUnit } = options;
   if (observationEnd !== undefined && !(observationEnd > calibrationEnd))
-    throw new RangeError('observationEnd must be after calibrationEnd');
+    throw new InvalidInputError('observationEnd must be after calibrationEnd');
   const summaries: ClvSummaries = {
     ...summarizeColumns(orders, {
       calibrationEnd,
@@ -165,9 +166,9 @@ export function analyzeClv(
   const holdoutLength = options.holdoutLength ?? null;
   const daysPerUnit = timeUnit === 'week' ? 7 : 1;
   if (modelChoice === 'auto' && holdoutLength === null)
-    throw new RangeError('model auto picks the model by its holdout error: it needs a holdout');
+    throw new InvalidInputError('model auto picks the model by its holdout error: it needs a holdout');
   if (holdoutLength !== null && !summaries.holdoutFrequency)
-    throw new RangeError('a holdout length needs summaries with holdoutFrequency');
+    throw new InvalidInputError('a holdout length needs summaries with holdoutFrequency');
   const predictT = options.predictT ?? holdoutLength ?? (12 * DAYS_PER_MONTH) / daysPerUnit;
   const fitOptions =
     options.penalizer !== undefined && options.penalizer > 0 ? { penalizer: options.penalizer } : {};

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { digamma, logGamma } from '../math/special.js';
@@ -366,7 +367,7 @@ export class GammaGamma implements SpendModel {
   static fromParams(params: GammaGammaParams): GammaGamma {
     for (const [name, value] of Object.entries(params)) {
       if (!(Number.isFinite(value) && value > 0))
-        throw new RangeError(`Gamma-Gamma ${name} must be > 0, got ${value}.`);
+        throw new InvalidInputError(`Gamma-Gamma ${name} must be > 0, got ${value}.`);
     }
     return new GammaGamma({ p: params.p, q: params.q, gamma: params.gamma }, Number.NaN, 0, null, []);
   }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { historicalValue } from './historical-value.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -44,7 +45,7 @@ describe('historicalValue', () => {
   });
 
   it('rejects a margin outside [0, 1]', () => {
-    expect(() => historicalValue(orderTableFromRecords(records), { margin: 30 })).toThrow(RangeError);
+    expect(() => historicalValue(orderTableFromRecords(records), { margin: 30 })).toThrow(InvalidInputError);
   });
 
   it('does not depend on the order of the rows (property)', () => {

@@ -1,4 +1,5 @@
 import type { OrderTable } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 
 export interface HistoricalValueOptions {
   /** Gross margin as a fraction in [0, 1] (default 1: revenue). */
@@ -44,7 +45,7 @@ export interface HistoricalValue {
 export function historicalValue(orders: OrderTable, options: HistoricalValueOptions = {}): HistoricalValue {
   const margin = options.margin ?? 1;
   if (!(margin >= 0 && margin <= 1))
-    throw new RangeError(`margin must be a fraction in [0, 1], got ${margin}`);
+    throw new InvalidInputError(`margin must be a fraction in [0, 1], got ${margin}`);
   const asOf = options.asOf ?? Number.POSITIVE_INFINITY;
   const customerTotal = orders.customerIds.length;
   const netCents = new Float64Array(customerTotal);

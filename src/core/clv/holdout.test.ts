@@ -1,6 +1,7 @@
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { describe, expect, it } from 'vitest';
 import { loadCdnowSampleTransactions } from '../../../test/support/fixtures.js';
+import { InvalidInputError } from '../input-error.js';
 import { fail, ok } from '../result.js';
 import { BgNbd } from './bg-nbd.js';
 import { evaluateHoldout, type HoldoutRow, selectModel, type TransactionModelFitter } from './holdout.js';
@@ -64,7 +65,7 @@ describe('evaluateHoldout', () => {
   });
 
   it('rejects a non-positive holdout length', () => {
-    expect(() => evaluateHoldout(stubModel('bgnbd', 10), ROWS, 0)).toThrow(RangeError);
+    expect(() => evaluateHoldout(stubModel('bgnbd', 10), ROWS, 0)).toThrow(InvalidInputError);
   });
 });
 

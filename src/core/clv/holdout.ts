@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 import { BgNbd } from './bg-nbd.js';
 import { MbgNbd } from './mbg-nbd.js';
@@ -99,7 +100,7 @@ export function evaluateHoldout(
   holdoutLength: number,
 ): HoldoutEvaluation {
   if (!(Number.isFinite(holdoutLength) && holdoutLength > 0)) {
-    throw new RangeError(`holdoutLength must be a finite number > 0, got ${holdoutLength}.`);
+    throw new InvalidInputError(`holdoutLength must be a finite number > 0, got ${holdoutLength}.`);
   }
   const columns = toHoldoutColumns(customers);
   const predictions = new Float64Array(columns.length);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCdnowSummary } from '../../../test/support/fixtures.js';
+import { InvalidInputError } from '../input-error.js';
 import { BgNbd } from './bg-nbd.js';
 import { GammaGamma } from './gamma-gamma.js';
 import { customerLifetimeValue, DAYS_PER_MONTH, type PurchasePredictor } from './lifetime-value.js';
@@ -93,10 +94,10 @@ describe('customerLifetimeValue', () => {
     );
     expect(() =>
       customerLifetimeValue(linearModel(1), spend, columns, { horizonMonths: 1.5, timeUnit: 'day' }),
-    ).toThrow(RangeError);
+    ).toThrow(InvalidInputError);
     expect(() =>
       customerLifetimeValue(linearModel(1), spend, columns, { monthlyDiscountRate: -1, timeUnit: 'day' }),
-    ).toThrow(RangeError);
+    ).toThrow(InvalidInputError);
   });
 });
 

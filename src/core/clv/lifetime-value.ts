@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import type { SpendModel } from './gamma-gamma.js';
 import { type SummaryInput, toSummaryColumns } from './summary-columns.js';
 
@@ -62,14 +63,14 @@ export function customerLifetimeValue(
   const discountRate = options.monthlyDiscountRate ?? 0.01;
   const margin = options.margin ?? 1;
   if (!(Number.isInteger(horizonMonths) && horizonMonths >= 0)) {
-    throw new RangeError(`horizonMonths must be a whole number ≥ 0, got ${horizonMonths}.`);
+    throw new InvalidInputError(`horizonMonths must be a whole number ≥ 0, got ${horizonMonths}.`);
   }
   if (!(Number.isFinite(discountRate) && discountRate > -1)) {
-    throw new RangeError(`monthlyDiscountRate must be a finite number > −1, got ${discountRate}.`);
+    throw new InvalidInputError(`monthlyDiscountRate must be a finite number > −1, got ${discountRate}.`);
   }
-  if (!Number.isFinite(margin)) throw new RangeError(`margin must be a finite number, got ${margin}.`);
+  if (!Number.isFinite(margin)) throw new InvalidInputError(`margin must be a finite number, got ${margin}.`);
   if (options.timeUnit !== 'day' && options.timeUnit !== 'week') {
-    throw new RangeError(`timeUnit must be 'day' or 'week', got ${String(options.timeUnit)}.`);
+    throw new InvalidInputError(`timeUnit must be 'day' or 'week', got ${String(options.timeUnit)}.`);
   }
   const monthLength = options.timeUnit === 'day' ? DAYS_PER_MONTH : DAYS_PER_MONTH / 7;
 

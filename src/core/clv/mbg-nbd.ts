@@ -4,6 +4,8 @@
  * 24(3). As BG/NBD, except that a customer may also become inactive right after the first purchase
  * (time 0), so customers with no repeat purchase are not assumed alive.
  */
+
+import { InvalidInputError } from '../input-error.js';
 import { inverseOnePlusExp, oneMinusHyp2f1OverB } from '../math/special.js';
 import { ok, type Result } from '../result.js';
 import { type BgNbdParams, betaGeometricKernel, betaGeometricPurchaseProbability } from './bg-nbd.js';
@@ -40,7 +42,7 @@ export class MbgNbd implements TransactionModel {
   /** Throws a RangeError for parameters that are not finite and positive; use {@link MbgNbd.create} for a Result. */
   constructor(params: MbgNbdParams, logLikelihood = Number.NaN) {
     const checked = checkPositiveParams(PARAM_NAMES, params);
-    if (!checked.ok) throw new RangeError(checked.error.message);
+    if (!checked.ok) throw new InvalidInputError(checked.error.message);
     this.params = Object.freeze({ r: params.r, alpha: params.alpha, a: params.a, b: params.b });
     this.logLikelihood = logLikelihood;
   }

@@ -5,6 +5,8 @@
  * While alive a customer buys as a Poisson process with rate λ ~ Gamma(r, α) and dies after an
  * exponential lifetime with rate μ ~ Gamma(s, β).
  */
+
+import { InvalidInputError } from '../input-error.js';
 import { integrate } from '../math/quadrature.js';
 import { digamma, hyp2f1UnitA, logGamma, oneMinusExpOverRate } from '../math/special.js';
 import { fail, ok, type Result } from '../result.js';
@@ -216,7 +218,7 @@ export class ParetoNbd implements TransactionModel {
   /** Throws a RangeError for parameters that are not finite and positive; use {@link ParetoNbd.create} for a Result. */
   constructor(params: ParetoNbdParams, logLikelihood = Number.NaN) {
     const checked = checkPositiveParams(PARAM_NAMES, params);
-    if (!checked.ok) throw new RangeError(checked.error.message);
+    if (!checked.ok) throw new InvalidInputError(checked.error.message);
     this.params = Object.freeze({ r: params.r, alpha: params.alpha, s: params.s, beta: params.beta });
     this.logLikelihood = logLikelihood;
   }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { summarize, summarizeColumns } from './summarize.js';
 
 const utc = (iso: string) => Date.parse(`${iso}Z`);
@@ -82,7 +83,7 @@ describe('summarize', () => {
         observationEnd: utc('2024-03-01T00:00:00'),
         timeUnit: 'day',
       }),
-    ).toThrow(RangeError);
+    ).toThrow(InvalidInputError);
   });
 
   it('satisfies 0 ≤ t_x ≤ T and x ≤ t_x in days, whatever the row order (property)', () => {

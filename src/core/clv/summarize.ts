@@ -1,4 +1,5 @@
 import { groupRowsByCustomer, type OrderTable } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { LocalDayMapper } from '../time/periods.js';
 import type { SummaryColumns } from './summary-columns.js';
 
@@ -79,13 +80,13 @@ function distinctCount(days: Float64Array, count: number, sorted: boolean): numb
 export function summarizeColumns(orders: OrderTable, options: SummarizeOptions): CustomerSummaryColumns {
   const mapper = new LocalDayMapper(options.timeZone ?? 'UTC');
   if (!Number.isFinite(options.calibrationEnd)) {
-    throw new RangeError(`calibrationEnd must be a finite instant, got ${options.calibrationEnd}`);
+    throw new InvalidInputError(`calibrationEnd must be a finite instant, got ${options.calibrationEnd}`);
   }
   const calibrationEndDay = mapper.dayNumber(options.calibrationEnd);
   const withHoldout = options.observationEnd !== undefined;
   const observationEndDay = withHoldout ? mapper.dayNumber(options.observationEnd!) : calibrationEndDay;
   if (observationEndDay < calibrationEndDay) {
-    throw new RangeError('observationEnd must not fall on a day before calibrationEnd');
+    throw new InvalidInputError('observationEnd must not fall on a day before calibrationEnd');
   }
   const unit = options.timeUnit === 'week' ? 7 : 1;
 

@@ -4,6 +4,8 @@
  * unique rows, maximum likelihood on log-parameters with an optional L2 penalty, and the P(alive)
  * path of one customer.
  */
+
+import { InvalidInputError } from '../input-error.js';
 import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { fail, ok, type Result } from '../result.js';
@@ -279,8 +281,9 @@ export function aliveHistory(
   T: number,
   step = 1,
 ): AliveHistory {
-  if (purchaseTimes.length === 0) throw new RangeError('aliveHistory needs at least one purchase time.');
-  if (!(step > 0)) throw new RangeError('step must be > 0.');
+  if (purchaseTimes.length === 0)
+    throw new InvalidInputError('aliveHistory needs at least one purchase time.');
+  if (!(step > 0)) throw new InvalidInputError('step must be > 0.');
   const sorted = Float64Array.from(purchaseTimes).sort();
   const origin = sorted[0]!;
   const stepCount = Math.floor(T / step + 1e-9);

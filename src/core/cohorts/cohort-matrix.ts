@@ -2,6 +2,8 @@
  * The cohort matrix shared by the order and subscription cohorts (metrics.md §3): its public
  * types and option checking. The computation is in cohort-engine.ts.
  */
+
+import { InvalidInputError } from '../input-error.js';
 import type { Granularity, PeriodGrid } from '../time/periods.js';
 
 /** First-time cohorts put each customer in one cohort; recurring cohorts in every active period. */
@@ -83,13 +85,15 @@ export function resolveCohortOptions(options: CohortOptions): ResolvedCohortOpti
   const kind = options.kind ?? 'first-time';
   const measure = options.measure ?? 'classic';
   if (kind !== 'first-time' && kind !== 'recurring') {
-    throw new RangeError(`Unknown cohort kind "${String(kind)}": use "first-time" or "recurring".`);
+    throw new InvalidInputError(`Unknown cohort kind "${String(kind)}": use "first-time" or "recurring".`);
   }
   if (measure !== 'classic' && measure !== 'rolling') {
-    throw new RangeError(`Unknown cohort measure "${String(measure)}": use "classic" or "rolling".`);
+    throw new InvalidInputError(`Unknown cohort measure "${String(measure)}": use "classic" or "rolling".`);
   }
   if (typeof options.dataEnd !== 'number' || Number.isNaN(options.dataEnd)) {
-    throw new RangeError(`dataEnd must be an instant in epoch milliseconds, got ${String(options.dataEnd)}.`);
+    throw new InvalidInputError(
+      `dataEnd must be an instant in epoch milliseconds, got ${String(options.dataEnd)}.`,
+    );
   }
   return { grid: options.grid, dataEnd: options.dataEnd, kind, measure };
 }
@@ -99,7 +103,7 @@ export function attributeColumn<T>(attributes: ReadonlyMap<string, T>, attribute
   const column = attributes.get(attribute);
   if (column === undefined) {
     const available = [...attributes.keys()].sort();
-    throw new RangeError(
+    throw new InvalidInputError(
       `Unknown attribute "${attribute}": available attributes are ${
         available.length === 0 ? '(none)' : available.map((name) => `"${name}"`).join(', ')
       }.`,

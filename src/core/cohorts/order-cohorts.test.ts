@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { PeriodGrid } from '../time/periods.js';
 import { orderCohorts, orderCohortsBy } from './order-cohorts.js';
 
@@ -335,7 +336,7 @@ describe('orderCohortsBy', () => {
   });
 
   it('rejects an unknown attribute, naming it and the available ones', () => {
-    expect(() => orderCohortsBy(orders, 'channel', { grid, dataEnd })).toThrow(RangeError);
+    expect(() => orderCohortsBy(orders, 'channel', { grid, dataEnd })).toThrow(InvalidInputError);
     expect(() => orderCohortsBy(orders, 'channel', { grid, dataEnd })).toThrow(
       'Unknown attribute "channel": available attributes are "country".',
     );

@@ -12,6 +12,7 @@
  * - `attributes` holds optional per-row categorical columns (country, channel…), dictionary-coded;
  *   "the attribute at acquisition" is the value on the customer's first order.
  */
+import { InvalidInputError } from '../input-error.js';
 export interface OrderTable {
   readonly length: number;
   readonly customer: Int32Array;
@@ -52,7 +53,7 @@ export function customerCount(table: { readonly customerIds: readonly string[] }
 export function toInstant(value: Date | number | string, what = 'instant'): number {
   const millis =
     value instanceof Date ? value.getTime() : typeof value === 'number' ? value : parseZonedIso(value);
-  if (!Number.isFinite(millis)) throw new RangeError(`Invalid ${what}: ${String(value)}`);
+  if (!Number.isFinite(millis)) throw new InvalidInputError(`Invalid ${what}: ${String(value)}`);
   return millis;
 }
 
@@ -187,7 +188,7 @@ export function orderTableFromRecords(records: readonly OrderRecord[]): OrderTab
   records.forEach((record, index) => {
     const orderedAt = toInstant(record.orderedAt, `orderedAt of order ${index}`);
     if (!Number.isSafeInteger(record.amountCents)) {
-      throw new RangeError(
+      throw new InvalidInputError(
         `amountCents of order ${index} must be an integer number of cents, got ${record.amountCents}`,
       );
     }

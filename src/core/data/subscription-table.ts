@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import type { CategoricalColumn } from './order-table.js';
 import { toInstant } from './order-table.js';
 
@@ -52,8 +53,9 @@ const INTERVALS_PER_YEAR: Readonly<Record<BillingInterval, number>> = {
 /** The yearly value in cents of a price of `amountCents` every `intervalCount` `interval`s. */
 export function annualizedCents(amountCents: number, interval: BillingInterval, intervalCount = 1): number {
   const perYear = INTERVALS_PER_YEAR[interval];
-  if (perYear === undefined) throw new RangeError(`Unknown billing interval "${interval}"`);
-  if (!(intervalCount > 0)) throw new RangeError(`Interval count must be positive, got ${intervalCount}`);
+  if (perYear === undefined) throw new InvalidInputError(`Unknown billing interval "${interval}"`);
+  if (!(intervalCount > 0))
+    throw new InvalidInputError(`Interval count must be positive, got ${intervalCount}`);
   return (amountCents * perYear) / intervalCount;
 }
 
@@ -87,9 +89,10 @@ export function subscriptionTableFromRecords(records: readonly SubscriptionRecor
       record.endedAt === null || record.endedAt === undefined
         ? Number.POSITIVE_INFINITY
         : toInstant(record.endedAt, `endedAt of subscription ${row}`);
-    if (endedAt[row]! < startedAt[row]!) throw new RangeError(`Subscription ${row} ends before it starts`);
+    if (endedAt[row]! < startedAt[row]!)
+      throw new InvalidInputError(`Subscription ${row} ends before it starts`);
     if (!Number.isSafeInteger(record.amountCents) || record.amountCents < 0) {
-      throw new RangeError(
+      throw new InvalidInputError(
         `amountCents of subscription ${row} must be a non-negative integer, got ${record.amountCents}`,
       );
     }

@@ -13,6 +13,7 @@ import {
 } from '../cohorts/index.js';
 import type { OrderTable } from '../data/order-table.js';
 import type { SubscriptionTable } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { orderMetrics } from '../orders/index.js';
 import {
   type PeriodRetention,
@@ -261,7 +262,7 @@ export interface OrderReportParts {
 
 /** What every part needs: the data's range and the report's periods. One pass over `orderedAt`. */
 function orderReportFrame(orders: OrderTable, options: ReportOptions) {
-  if (orders.length === 0) throw new RangeError('There are no orders to analyse.');
+  if (orders.length === 0) throw new InvalidInputError('There are no orders to analyse.');
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < orders.length; i++) {
@@ -415,7 +416,7 @@ export function analyzeSubscriptions(
   subscriptions: SubscriptionTable,
   options: ReportOptions = {},
 ): RetentionReport {
-  if (subscriptions.length === 0) throw new RangeError('There are no paid subscriptions to analyse.');
+  if (subscriptions.length === 0) throw new InvalidInputError('There are no paid subscriptions to analyse.');
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < subscriptions.length; i++) {

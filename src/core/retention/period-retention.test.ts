@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
 import { type SubscriptionRecord, subscriptionTableFromRecords } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { instantFromLocal, PeriodGrid } from '../time/periods.js';
 import { type PeriodRetention, periodRetention, subscriptionPeriodRetention } from './period-retention.js';
 import { retentionSeries, subscriptionRetentionSeries } from './retention-series.js';
@@ -194,12 +195,14 @@ describe('periodRetention: what CRR counts and what the decomposition shows', ()
 
   it('rejects an empty period, a non-integer window and an unknown zone', () => {
     const orders = orderTableFromRecords([]);
-    expect(() => periodRetention(orders, { start: APRIL_START, end: MARCH_START })).toThrow(RangeError);
+    expect(() => periodRetention(orders, { start: APRIL_START, end: MARCH_START })).toThrow(
+      InvalidInputError,
+    );
     expect(() => periodRetention(orders, { start: MARCH_START, end: APRIL_START, windowDays: 0 })).toThrow(
-      RangeError,
+      InvalidInputError,
     );
     expect(() => periodRetention(orders, { start: MARCH_START, end: APRIL_START, windowDays: 1.5 })).toThrow(
-      RangeError,
+      InvalidInputError,
     );
     expect(() =>
       periodRetention(orders, { start: MARCH_START, end: APRIL_START, timeZone: 'Mars/Base' }),

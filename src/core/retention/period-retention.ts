@@ -1,5 +1,6 @@
 import type { OrderTable } from '../data/order-table.js';
 import type { SubscriptionTable } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { addLocalDays, assertTimeZone } from '../time/periods.js';
 
 /**
@@ -110,7 +111,7 @@ export function retentionFromCounts(
 /** Throws a `RangeError` unless `[start, end)` is a non-empty range of finite instants. */
 export function assertPeriod(start: number, end: number): void {
   if (!Number.isFinite(start) || !Number.isFinite(end) || !(start < end)) {
-    throw new RangeError(`A period needs finite instants with start < end, got [${start}, ${end})`);
+    throw new InvalidInputError(`A period needs finite instants with start < end, got [${start}, ${end})`);
   }
 }
 
@@ -119,7 +120,7 @@ export function resolveWindowDays(windowDays: number | undefined): number {
   const days = windowDays ?? DEFAULT_WINDOW_DAYS;
   // Whole days only: the window is counted in local calendar days, a fraction has no calendar meaning.
   if (!Number.isSafeInteger(days) || days < 1) {
-    throw new RangeError(`windowDays must be a positive whole number of days, got ${windowDays}`);
+    throw new InvalidInputError(`windowDays must be a positive whole number of days, got ${windowDays}`);
   }
   return days;
 }

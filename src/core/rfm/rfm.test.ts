@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { RFM_SEGMENT_NAMES, RFM_SEGMENT_TABLE, rfm, rfmSegment } from './rfm.js';
 
 const utc = (iso: string) => Date.parse(`${iso}Z`);
@@ -42,8 +43,8 @@ describe('RFM segment table', () => {
     expect(RFM_SEGMENT_NAMES[rfmSegment(1, 2)]).toBe('Hibernating');
     expect(RFM_SEGMENT_NAMES[rfmSegment(4, 4)]).toBe('Loyal customers');
     expect(RFM_SEGMENT_NAMES[rfmSegment(5, 3)]).toBe('Potential loyalists');
-    expect(() => rfmSegment(0, 3)).toThrow(RangeError);
-    expect(() => rfmSegment(3, 6)).toThrow(RangeError);
+    expect(() => rfmSegment(0, 3)).toThrow(InvalidInputError);
+    expect(() => rfmSegment(3, 6)).toThrow(InvalidInputError);
   });
 
   it('uses every one of the ten names', () => {

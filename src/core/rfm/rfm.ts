@@ -1,4 +1,5 @@
 import type { OrderTable } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { LocalDayMapper } from '../time/periods.js';
 
 /** The ten RFM segment names, in the order reports list them (metrics.md §6). */
@@ -58,7 +59,8 @@ for (const { r, byFrequency } of RFM_SEGMENT_TABLE) {
 /** The segment index (into `RFM_SEGMENT_NAMES`) of recency score `r` and frequency score `f` (1–5). */
 export function rfmSegment(r: number, f: number): number {
   const valid = (score: number) => Number.isInteger(score) && score >= 1 && score <= 5;
-  if (!valid(r) || !valid(f)) throw new RangeError(`RFM scores must be integers 1–5, got R=${r}, F=${f}`);
+  if (!valid(r) || !valid(f))
+    throw new InvalidInputError(`RFM scores must be integers 1–5, got R=${r}, F=${f}`);
   return SEGMENT_BY_SCORES[(r - 1) * 5 + (f - 1)]!;
 }
 
@@ -147,7 +149,7 @@ function scores(values: ArrayLike<number>, higherIsBetter: boolean): Uint8Array 
  */
 export function rfm(orders: OrderTable, options: RfmOptions): RfmResult {
   const { asOf } = options;
-  if (!Number.isFinite(asOf)) throw new RangeError(`asOf must be a finite instant, got ${asOf}`);
+  if (!Number.isFinite(asOf)) throw new InvalidInputError(`asOf must be a finite instant, got ${asOf}`);
   const mapper = new LocalDayMapper(options.timeZone ?? 'UTC');
   const customerTotal = orders.customerIds.length;
   const lastOrderAt = new Float64Array(customerTotal).fill(Number.NEGATIVE_INFINITY);

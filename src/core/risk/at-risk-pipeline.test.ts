@@ -7,6 +7,7 @@ import { ParetoNbd } from '../clv/pareto-nbd.js';
 import { summarizeColumns } from '../clv/summarize.js';
 import type { TransactionModel } from '../clv/transaction-model.js';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { analyzeAtRisk, atRiskCustomer } from './at-risk-pipeline.js';
 import {
   atRiskScores,
@@ -250,7 +251,7 @@ describe('analyzeAtRisk fallbacks', () => {
   it('fails as a value before the first order, and rejects a bad horizon', () => {
     const none = analyzeAtRisk(sample, { asOf: Date.UTC(1996, 11, 31) });
     expect(none.ok ? null : none.error.code).toBe('no-customers');
-    expect(() => analyzeAtRisk(sample, { asOf, horizonDays: 0 })).toThrow(RangeError);
-    expect(() => analyzeAtRisk(sample, { asOf, horizonDays: 1.5 })).toThrow(RangeError);
+    expect(() => analyzeAtRisk(sample, { asOf, horizonDays: 0 })).toThrow(InvalidInputError);
+    expect(() => analyzeAtRisk(sample, { asOf, horizonDays: 1.5 })).toThrow(InvalidInputError);
   });
 });

@@ -10,6 +10,7 @@ import { ParetoNbd } from '../clv/pareto-nbd.js';
 import { type CustomerSummaryColumns, summarizeColumns } from '../clv/summarize.js';
 import type { TransactionModel } from '../clv/transaction-model.js';
 import type { OrderTable } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { fail, ok, type Result } from '../result.js';
 import { instantFromLocal, LocalDayMapper } from '../time/periods.js';
 import {
@@ -333,9 +334,11 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
   const timeZone = options.timeZone ?? 'UTC';
   const horizonDays = options.horizonDays ?? DEFAULT_AT_RISK_HORIZON_DAYS;
   if (!(Number.isInteger(horizonDays) && horizonDays >= 1 && horizonDays <= 3650))
-    throw new RangeError(`horizonDays must be a whole number of days from 1 to 3650, got ${horizonDays}`);
+    throw new InvalidInputError(
+      `horizonDays must be a whole number of days from 1 to 3650, got ${horizonDays}`,
+    );
   if (!Number.isFinite(options.asOf))
-    throw new RangeError(`asOf must be a finite instant, got ${options.asOf}`);
+    throw new InvalidInputError(`asOf must be a finite instant, got ${options.asOf}`);
   const extras = options.extraSignals ?? {};
   for (const [name, column] of Object.entries(extras)) {
     if (column !== undefined && column.length !== orders.customerIds.length)

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../input-error.js';
 import {
   type AtRiskInputs,
   atRiskScores,
@@ -135,7 +136,9 @@ describe('atRiskScores', () => {
 
   it('rejects misaligned columns and unusable weights', () => {
     expect(() => atRiskScores({ ...inputs, valueCents: Float64Array.of(1) })).toThrow(RangeError);
-    expect(() => atRiskScores(inputs, { ...DEFAULT_AT_RISK_WEIGHTS, overdue: -1 })).toThrow(RangeError);
+    expect(() => atRiskScores(inputs, { ...DEFAULT_AT_RISK_WEIGHTS, overdue: -1 })).toThrow(
+      InvalidInputError,
+    );
     // Only the order signals supplied, and all three weighted 0: nothing left to score with.
     expect(() =>
       rescaleAtRiskWeights(
@@ -149,7 +152,7 @@ describe('atRiskScores', () => {
           engagementDecline: false,
         },
       ),
-    ).toThrow(RangeError);
+    ).toThrow(InvalidInputError);
     expect(() =>
       atRiskScores(
         {
@@ -161,7 +164,7 @@ describe('atRiskScores', () => {
         },
         { ...DEFAULT_AT_RISK_WEIGHTS, expectedPurchases: 0, overdue: 0, lowValue: 0 },
       ),
-    ).toThrow(RangeError);
+    ).toThrow(InvalidInputError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { auc } from './auc.js';
 
 /**
@@ -191,9 +192,9 @@ export function atRiskSignals(inputs: AtRiskInputs, options: AtRiskReferenceOpti
       : (options.fallbackGapDays ?? medianOf(inputs.typicalGapDays, (gap) => gap > 0));
   const typicalValue = options.typicalValueCents ?? medianOf(inputs.valueCents, () => true);
   if (fallbackGap !== null && !(fallbackGap > 0 && Number.isFinite(fallbackGap)))
-    throw new RangeError(`fallbackGapDays must be > 0, got ${fallbackGap}`);
+    throw new InvalidInputError(`fallbackGapDays must be > 0, got ${fallbackGap}`);
   if (typicalExpected !== null && !(typicalExpected >= 0 && Number.isFinite(typicalExpected)))
-    throw new RangeError(`typicalExpectedPurchases must be ≥ 0, got ${typicalExpected}`);
+    throw new InvalidInputError(`typicalExpectedPurchases must be ≥ 0, got ${typicalExpected}`);
 
   const strengths = Object.fromEntries(
     AT_RISK_SIGNALS.map((signal) => [signal, new Float64Array(count)]),
@@ -250,10 +251,10 @@ export function rescaleAtRiskWeights(
   for (const signal of AT_RISK_SIGNALS) {
     const weight = weights[signal];
     if (!(Number.isFinite(weight) && weight >= 0))
-      throw new RangeError(`weight ${signal} must be ≥ 0, got ${weight}`);
+      throw new InvalidInputError(`weight ${signal} must be ≥ 0, got ${weight}`);
     if (supplied[signal]) total += weight;
   }
-  if (!(total > 0)) throw new RangeError('The weights of the supplied signals add up to 0');
+  if (!(total > 0)) throw new InvalidInputError('The weights of the supplied signals add up to 0');
   return Object.fromEntries(
     AT_RISK_SIGNALS.map((signal) => [signal, supplied[signal] ? (weights[signal] * 100) / total : 0]),
   ) as unknown as AtRiskWeights;

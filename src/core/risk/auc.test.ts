@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../input-error.js';
 import { auc, calibration } from './auc.js';
 
 /** The definition, O(n²): share of (positive, negative) pairs ranked right, ties counting half. */
@@ -75,6 +76,6 @@ describe('calibration', () => {
     // 0.05 → bin 0, 0.95 → bin 9 of 10.
     expect(calibration([0.05, 0.95], [0, 1]).map((bin) => bin.binStart)).toEqual([0, 0.9]);
     expect(() => calibration([1.2], [1])).toThrow(RangeError);
-    expect(() => calibration([0.2], [1], 0)).toThrow(RangeError);
+    expect(() => calibration([0.2], [1], 0)).toThrow(InvalidInputError);
   });
 });

@@ -11,6 +11,7 @@
  * @example
  * auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) // 0.75
  */
+import { InvalidInputError } from '../input-error.js';
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number | null {
   const length = scores.length;
   if (labels.length !== length)
@@ -78,7 +79,7 @@ export function calibration(
   if (labels.length !== length)
     throw new RangeError(`scores has ${length} values but labels has ${labels.length}`);
   if (!(Number.isInteger(bins) && bins >= 1))
-    throw new RangeError(`bins must be a positive integer, got ${bins}`);
+    throw new InvalidInputError(`bins must be a positive integer, got ${bins}`);
   const sums = new Float64Array(bins);
   const positives = new Float64Array(bins);
   const counts = new Float64Array(bins);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../input-error.js';
 import { seededRandom } from '../math/random.js';
 import { auc } from './auc.js';
 import { crossValidate, stratifiedFolds } from './cross-validate.js';
@@ -41,7 +42,7 @@ describe('stratifiedFolds', () => {
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     expect([...stratifiedFolds(labels, 5, 42)]).toEqual([...folds]);
     expect([...stratifiedFolds(labels, 5, 43)]).not.toEqual([...folds]);
-    expect(() => stratifiedFolds(labels, 1)).toThrow(RangeError);
+    expect(() => stratifiedFolds(labels, 1)).toThrow(InvalidInputError);
   });
 });
 

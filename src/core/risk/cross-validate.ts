@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { seededRandom } from '../math/random.js';
 import { fail, ok, type Result } from '../result.js';
 import { auc } from './auc.js';
@@ -41,7 +42,7 @@ export interface CrossValidateOptions {
  */
 export function stratifiedFolds(labels: ArrayLike<number | boolean>, folds: number, seed = 1): Int32Array {
   if (!(Number.isInteger(folds) && folds >= 2))
-    throw new RangeError(`folds must be an integer ≥ 2, got ${folds}`);
+    throw new InvalidInputError(`folds must be an integer ≥ 2, got ${folds}`);
   const random = seededRandom(seed);
   const assignment = new Int32Array(labels.length);
   const classes: number[][] = [[], []];

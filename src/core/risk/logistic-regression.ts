@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 import { type Design, encodeColumns, type FeatureTable, type RawColumn } from './feature-table.js';
 
@@ -115,7 +116,8 @@ export function trainLogistic(
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-9;
   const { rows, width, values } = design;
-  if (!(l2 >= 0 && Number.isFinite(l2))) throw new RangeError(`l2 must be a finite number ≥ 0, got ${l2}`);
+  if (!(l2 >= 0 && Number.isFinite(l2)))
+    throw new InvalidInputError(`l2 must be a finite number ≥ 0, got ${l2}`);
   if (labels.length !== rows)
     throw new RangeError(`The design has ${rows} rows but there are ${labels.length} labels`);
   if (values.length !== rows * width)

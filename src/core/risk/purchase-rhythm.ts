@@ -1,4 +1,5 @@
 import { groupRowsByCustomer, type OrderTable } from '../data/order-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { LocalDayMapper } from '../time/periods.js';
 
 /** Each customer's purchase rhythm as of an instant (columns aligned with `customerIds`). */
@@ -33,7 +34,7 @@ export function purchaseRhythm(
   options: { readonly asOf: number; readonly timeZone?: string },
 ): PurchaseRhythm {
   const { asOf } = options;
-  if (!Number.isFinite(asOf)) throw new RangeError(`asOf must be a finite instant, got ${asOf}`);
+  if (!Number.isFinite(asOf)) throw new InvalidInputError(`asOf must be a finite instant, got ${asOf}`);
   const days = new LocalDayMapper(options.timeZone ?? 'UTC');
   const asOfDay = days.dayNumber(asOf);
   const customerCount = orders.customerIds.length;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { subscriptionTableFromRecords } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 import {
   kaplanMeier,
   kaplanMeierBy,
@@ -128,10 +129,10 @@ describe('kaplanMeier — edge cases', () => {
   });
 
   it('rejects invalid input', () => {
-    expect(() => kaplanMeier([1, -1], [1, 1])).toThrow(RangeError);
-    expect(() => kaplanMeier([1, Number.NaN], [1, 1])).toThrow(RangeError);
+    expect(() => kaplanMeier([1, -1], [1, 1])).toThrow(InvalidInputError);
+    expect(() => kaplanMeier([1, Number.NaN], [1, 1])).toThrow(InvalidInputError);
     expect(() => kaplanMeier([1], [1, 0])).toThrow(RangeError);
-    expect(() => kaplanMeier([1], [1], { confidence: 1 })).toThrow(RangeError);
+    expect(() => kaplanMeier([1], [1], { confidence: 1 })).toThrow(InvalidInputError);
   });
 
   it('narrows the interval for a lower confidence level', () => {
@@ -289,9 +290,9 @@ describe('survivalFromSubscriptions', () => {
 
   it('rejects an unknown attribute or unit', () => {
     expect(() => survivalFromSubscriptions(table, { asOf, unit: 'day', groupBy: 'country' })).toThrow(
-      RangeError,
+      InvalidInputError,
     );
     // @ts-expect-error: testing a bad unit at runtime
-    expect(() => survivalFromSubscriptions(table, { asOf, unit: 'week' })).toThrow(RangeError);
+    expect(() => survivalFromSubscriptions(table, { asOf, unit: 'week' })).toThrow(InvalidInputError);
   });
 });

@@ -1,4 +1,5 @@
 import type { SubscriptionTable } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 
 /**
  * The Kaplan–Meier product-limit estimate of a survival curve (Kaplan & Meier 1958), with
@@ -77,14 +78,14 @@ export function kaplanMeier(
   }
   const confidence = options.confidence ?? 0.95;
   if (!(confidence > 0 && confidence < 1))
-    throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+    throw new InvalidInputError(`confidence must be in (0, 1), got ${confidence}`);
   const z = standardNormalQuantile(1 - (1 - confidence) / 2);
 
   const order = new Int32Array(length);
   for (let i = 0; i < length; i++) {
     const duration = durations[i]!;
     if (!(Number.isFinite(duration) && duration >= 0)) {
-      throw new RangeError(`duration ${i} must be a finite number ≥ 0, got ${duration}`);
+      throw new InvalidInputError(`duration ${i} must be a finite number ≥ 0, got ${duration}`);
     }
     order[i] = i;
   }
@@ -282,13 +283,14 @@ export function survivalFromSubscriptions(
   options: { readonly asOf: number; readonly unit: SurvivalUnit; readonly groupBy?: string },
 ): SubscriptionLifetimes {
   const { asOf, unit } = options;
-  if (!Number.isFinite(asOf)) throw new RangeError(`asOf must be a finite instant, got ${asOf}`);
+  if (!Number.isFinite(asOf)) throw new InvalidInputError(`asOf must be a finite instant, got ${asOf}`);
   const unitMs = unit === 'day' ? MS_PER_DAY : unit === 'month' ? MS_PER_DAY * DAYS_PER_MONTH : Number.NaN;
-  if (Number.isNaN(unitMs)) throw new RangeError(`Unknown unit "${String(unit)}": use "day" or "month"`);
+  if (Number.isNaN(unitMs))
+    throw new InvalidInputError(`Unknown unit "${String(unit)}": use "day" or "month"`);
   const groupColumn =
     options.groupBy === undefined ? undefined : subscriptions.attributes.get(options.groupBy);
   if (options.groupBy !== undefined && groupColumn === undefined) {
-    throw new RangeError(`The subscriptions have no attribute "${options.groupBy}"`);
+    throw new InvalidInputError(`The subscriptions have no attribute "${options.groupBy}"`);
   }
 
   const customerCount = subscriptions.customerIds.length;
@@ -340,7 +342,7 @@ export function survivalFromSubscriptions(
  */
 export function standardNormalQuantile(probability: number): number {
   if (!(probability > 0 && probability < 1))
-    throw new RangeError(`probability must be in (0, 1), got ${probability}`);
+    throw new InvalidInputError(`probability must be in (0, 1), got ${probability}`);
   const lowTail = 0.02425;
   if (probability < lowTail) {
     const q = Math.sqrt(-2 * Math.log(probability));

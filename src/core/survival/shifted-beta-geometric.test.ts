@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../input-error.js';
 import { ShiftedBetaGeometric, shiftedBetaGeometricLogLikelihood } from './shifted-beta-geometric.js';
 
 // Fader & Hardie 2007, "How to Project Customer Retention", Table 1: customers (of 1,000) still
@@ -61,7 +62,7 @@ describe('sBG formulas', () => {
     expect(uniform.retentionRate(3)).toBeCloseTo(3 / 4, 12);
     expect(uniform.churnProbability(2)).toBeCloseTo(1 / 6, 12);
     expect(uniform.churnProbability(0)).toBe(0);
-    expect(() => uniform.retentionRate(0)).toThrow(RangeError);
+    expect(() => uniform.retentionRate(0)).toThrow(InvalidInputError);
   });
 
   it('project gives initial × S(t): [1000, 500, 333.3…, 250] in the uniform case', () => {

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../input-error.js';
 import { checkIdentified } from '../math/identified.js';
 import { minimize } from '../math/optimize.js';
 import { digamma, logBeta } from '../math/special.js';
@@ -128,7 +129,7 @@ export class ShiftedBetaGeometric {
   static fromParams(params: ShiftedBetaGeometricParams): ShiftedBetaGeometric {
     for (const [name, value] of Object.entries(params)) {
       if (!(Number.isFinite(value) && value > 0))
-        throw new RangeError(`sBG ${name} must be > 0, got ${value}.`);
+        throw new InvalidInputError(`sBG ${name} must be > 0, got ${value}.`);
     }
     return new ShiftedBetaGeometric({ alpha: params.alpha, beta: params.beta }, Number.NaN, 1);
   }
@@ -201,7 +202,7 @@ export class ShiftedBetaGeometric {
    * @example fromParams({ alpha: 1, beta: 1 }).retentionRate(1) // 1/2; retentionRate(3) = 3/4
    */
   retentionRate(t: number): number {
-    if (!(t >= 1)) throw new RangeError(`The retention rate is defined for periods t ≥ 1, got ${t}.`);
+    if (!(t >= 1)) throw new InvalidInputError(`The retention rate is defined for periods t ≥ 1, got ${t}.`);
     const { alpha, beta } = this.params;
     return (beta + t - 1) / (alpha + beta + t - 1);
   }
@@ -241,7 +242,7 @@ export class ShiftedBetaGeometric {
    */
   project(periods: number, initialCustomers: number = this.cohortSize): Float64Array {
     if (!(Number.isInteger(periods) && periods >= 0)) {
-      throw new RangeError(`project needs a whole number of periods ≥ 0, got ${periods}.`);
+      throw new InvalidInputError(`project needs a whole number of periods ≥ 0, got ${periods}.`);
     }
     const expected = new Float64Array(periods + 1);
     expected[0] = initialCustomers;

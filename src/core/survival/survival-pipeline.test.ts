@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type SubscriptionRecord, subscriptionTableFromRecords } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { kaplanMeier } from './kaplan-meier.js';
 import { analyzeSurvival, shiftedBetaGeometricOnCurve } from './survival-pipeline.js';
 
@@ -70,7 +71,7 @@ describe('analyzeSurvival', () => {
     expect(none.ok ? null : none.error.code).toBe('no-subscriptions');
     const early = analyzeSurvival(table, { asOf: Date.UTC(2023, 11, 1) });
     expect(early.ok ? null : early.error.message).toBe('no subscription started by 2023-12-01');
-    expect(() => analyzeSurvival(table, { projectMonths: 0 })).toThrow(RangeError);
+    expect(() => analyzeSurvival(table, { projectMonths: 0 })).toThrow(InvalidInputError);
   });
 });
 

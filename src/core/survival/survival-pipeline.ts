@@ -3,6 +3,7 @@
  * table to a typed, JSON-ready result, so the API and the dashboard can serve the same numbers.
  */
 import type { SubscriptionTable } from '../data/subscription-table.js';
+import { InvalidInputError } from '../input-error.js';
 import { fail, ok, type Result } from '../result.js';
 import { instantFromLocal, LocalDayMapper } from '../time/periods.js';
 import {
@@ -141,7 +142,7 @@ export function analyzeSurvival(
   const unit = options.unit ?? 'month';
   const projectMonths = options.projectMonths ?? 24;
   if (!(Number.isInteger(projectMonths) && projectMonths >= 1))
-    throw new RangeError(`projectMonths must be a positive whole number, got ${projectMonths}`);
+    throw new InvalidInputError(`projectMonths must be a positive whole number, got ${projectMonths}`);
   if (table.length === 0) return fail({ code: 'no-subscriptions', message: 'no paid subscriptions' });
   const days = new LocalDayMapper(timeZone);
   let lastDay: number;

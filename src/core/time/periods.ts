@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { InvalidInputError } from '../input-error.js';
 
 /**
  * Calendar arithmetic for Retain's periods. Every period is half-open `[start, end)` in an IANA
@@ -38,7 +39,7 @@ export function isTimeZone(name: string): boolean {
 /** Throws a `RangeError` naming the zone when it is not a valid IANA time zone. */
 export function assertTimeZone(timeZone: string): void {
   if (!isTimeZone(timeZone)) {
-    throw new RangeError(
+    throw new InvalidInputError(
       `Unknown time zone "${timeZone}": use an IANA name such as "UTC" or "Europe/Paris".`,
     );
   }
@@ -47,7 +48,7 @@ export function assertTimeZone(timeZone: string): void {
 function zoned(instant: number, timeZone: string): DateTime {
   const dateTime = DateTime.fromMillis(instant, { zone: timeZone });
   if (!dateTime.isValid) {
-    throw new RangeError(
+    throw new InvalidInputError(
       `Cannot place instant ${instant} in time zone "${timeZone}": ${dateTime.invalidReason}`,
     );
   }
@@ -153,7 +154,7 @@ export class PeriodGrid {
     options: CalendarOptions = {},
   ): PeriodGrid {
     if (!(to > from))
-      throw new RangeError(
+      throw new InvalidInputError(
         `Empty time range: ${new Date(from).toISOString()} is not before ${new Date(to).toISOString()}`,
       );
     const timeZone = options.timeZone ?? 'UTC';
@@ -277,7 +278,7 @@ export function instantFromLocal(
 ): number {
   const local = DateTime.fromObject(fields, { zone: timeZone });
   if (!local.isValid)
-    throw new RangeError(
+    throw new InvalidInputError(
       `Invalid local date-time in ${timeZone}: ${local.invalidExplanation ?? local.invalidReason}`,
     );
   return local.toMillis();
