@@ -10,11 +10,12 @@ import {
   atRiskCustomer,
   BgNbd,
   customerLifetimeValue,
+  DAYS_PER_MONTH,
   GammaGamma,
-  isInvalidInputError,
   type Granularity,
   historicalValue,
   instantFromLocal,
+  isInvalidInputError,
   type OrderReportPart,
   type OrderReportParts,
   type OrderTable,
@@ -431,7 +432,7 @@ export async function clvReport(db: Kysely<Database>, workspaceId: string, query
     pageRows.map((index) => summary.ids[index]!),
   );
   const model = transactions.ok ? transactions.value : null;
-  const horizonWeeks = (horizonMonths * 365.25) / 12 / 7;
+  const horizonWeeks = (horizonMonths * DAYS_PER_MONTH) / 7;
   return {
     asOf: new Date(analysis.dataEndExclusive - 1).toISOString(),
     timeUnit: 'week' as const,

@@ -56,9 +56,9 @@ describe('retain survival', () => {
     expect(output.groups.map((group: { group: string }) => group.group)).toEqual(['basic', 'pro']);
     const [basic, pro] = output.groups;
     // basic: d churns (S = 1/2), e censored → median = d's lifetime, 30 days in months.
-    expect(basic.medianLifetime).toBeCloseTo(30 / (365.2425 / 12), 12);
+    expect(basic.medianLifetime).toBeCloseTo(30 / (365.25 / 12), 12);
     // pro: a (S = 2/3), c censored, b (S = 0) → median = b's 20 days.
-    expect(pro.medianLifetime).toBeCloseTo(20 / (365.2425 / 12), 12);
+    expect(pro.medianLifetime).toBeCloseTo(20 / (365.25 / 12), 12);
     // basic was observed for 61 days = 2.004 months → fitted on months 0…2, projected 24 months.
     expect(basic.sbg.fittedMonths).toBe(2);
     expect(basic.sbg.projection).toHaveLength(24);

@@ -1,5 +1,11 @@
 /** The work of `retain survival` (described in `survival.ts`), loaded only when the command runs. */
-import { analyzeSurvival, isInvalidInputError, type SurvivalAnalysis, survivalAt } from '../../core/index.js';
+import {
+  analyzeSurvival,
+  DAYS_PER_MONTH,
+  isInvalidInputError,
+  type SurvivalAnalysis,
+  survivalAt,
+} from '../../core/index.js';
 import { formatCsvIssue, readSubscriptionsCsv } from '../../csv/index.js';
 import { CliError } from '../cli-error.js';
 import { parseChoice, parseLocalDate, parsePositiveInteger, parseTimeZone } from '../options.js';
@@ -7,7 +13,6 @@ import { formatFixed, formatShare, formatSignificant, heading, numberTable } fro
 import type { SurvivalFlags } from './survival.js';
 
 /** The mean Gregorian month `survivalFromSubscriptions` uses for `unit: 'month'`. */
-const DAYS_PER_MONTH = 365.2425 / 12;
 /** Months at which the tables read the curves. */
 const TABLE_MONTHS = [1, 3, 6, 12, 24];
 

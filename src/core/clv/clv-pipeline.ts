@@ -7,6 +7,7 @@ import type { OrderTable } from '../data/order-table.js';
 import { InvalidInputError } from '../input-error.js';
 import { type CoreIssue, fail, ok, type Result } from '../result.js';
 import { LocalDayMapper } from '../time/periods.js';
+import { DAYS_PER_MONTH } from '../time/units.js';
 import { BgNbd } from './bg-nbd.js';
 import { GammaGamma } from './gamma-gamma.js';
 import {
@@ -16,7 +17,7 @@ import {
   selectModel,
   type TransactionModelName,
 } from './holdout.js';
-import { customerLifetimeValue, DAYS_PER_MONTH } from './lifetime-value.js';
+import { customerLifetimeValue } from './lifetime-value.js';
 import { MbgNbd } from './mbg-nbd.js';
 import { ParetoNbd } from './pareto-nbd.js';
 import { type CustomerSummaryColumns, summarizeColumns } from './summarize.js';

@@ -44,7 +44,6 @@ export {
 export {
   type CustomerLifetimeValueOptions,
   customerLifetimeValue,
-  DAYS_PER_MONTH,
   type PurchasePredictor,
 } from './lifetime-value.js';
 export { MbgNbd, type MbgNbdParams } from './mbg-nbd.js';

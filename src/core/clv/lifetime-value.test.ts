@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCdnowSummary } from '../../../test/support/fixtures.js';
 import { InvalidInputError } from '../input-error.js';
+import { DAYS_PER_MONTH } from '../time/units.js';
 import { BgNbd } from './bg-nbd.js';
 import { GammaGamma } from './gamma-gamma.js';
-import { customerLifetimeValue, DAYS_PER_MONTH, type PurchasePredictor } from './lifetime-value.js';
+import { customerLifetimeValue, type PurchasePredictor } from './lifetime-value.js';
 
 // Spend model at hand-checkable parameters: for x = 2, m = 30, E[M] = 6 × (15 + 60)/(12 + 4 − 1) = 30.
 const spend = GammaGamma.fromParams({ p: 6, q: 4, gamma: 15 });

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../input-error.js';
+import { DAYS_PER_MONTH } from '../time/units.js';
 import type { SpendModel } from './gamma-gamma.js';
 import { type SummaryInput, toSummaryColumns } from './summary-columns.js';
 
@@ -7,9 +8,6 @@ import { type SummaryInput, toSummaryColumns } from './summary-columns.js';
  * Pareto/NBD) gives the expected number of future purchases, a spend model (Gamma-Gamma) the
  * expected value of each, and the month-by-month product is discounted.
  */
-
-/** Days in Retain's CLV month: a twelfth of a 365.25-day (Julian) year, 30.4375 days. */
-export const DAYS_PER_MONTH = 365.25 / 12;
 
 /**
  * What CLV needs from a transaction model: E[X(t) | x, t_x, T], the expected purchases in the next

@@ -13,6 +13,7 @@ import type { OrderTable } from '../data/order-table.js';
 import { InvalidInputError } from '../input-error.js';
 import { fail, ok, type Result } from '../result.js';
 import { instantFromLocal, LocalDayMapper } from '../time/periods.js';
+import { MS_PER_DAY } from '../time/units.js';
 import {
   AT_RISK_SIGNALS,
   type AtRiskInputs,
@@ -28,7 +29,6 @@ import { learnAtRiskWeights, withLearnedWeights } from './at-risk-weights.js';
 import { auc } from './auc.js';
 import { purchaseRhythm } from './purchase-rhythm.js';
 
-const MS_PER_DAY = 86_400_000;
 const DAYS_PER_WEEK = 7;
 /** Default horizon of the expected-purchases signal, and the length of the learning window. */
 export const DEFAULT_AT_RISK_HORIZON_DAYS = 90;

@@ -273,10 +273,10 @@ describe('survivalFromSubscriptions', () => {
     expect(survivalFromSubscriptions(table, { asOf, unit: 'day' }).groups).toBeUndefined();
   });
 
-  it('expresses months as mean Gregorian months (30.436875 days)', () => {
+  it('expresses months as Retain months, 365.25 / 12 = 30.4375 days, like the CLV horizon', () => {
     const lives = survivalFromSubscriptions(table, { asOf, unit: 'month' });
-    expect(lives.durations[1]).toBeCloseTo(151 / 30.436875, 12);
-    expect(lives.durations[1]! * 30.436875 * day).toBeCloseTo(151 * day, 3);
+    expect(lives.durations[1]).toBeCloseTo(151 / 30.4375, 12);
+    expect(lives.durations[1]! * 30.4375 * day).toBeCloseTo(151 * day, 3);
   });
 
   it('feeds kaplanMeierBy', () => {

@@ -1,5 +1,6 @@
 import type { SubscriptionTable } from '../data/subscription-table.js';
 import { InvalidInputError } from '../input-error.js';
+import { DAYS_PER_MONTH, MS_PER_DAY } from '../time/units.js';
 
 /**
  * The Kaplan–Meier product-limit estimate of a survival curve (Kaplan & Meier 1958), with
@@ -253,10 +254,6 @@ export interface SubscriptionLifetimes {
   /** Value of the `groupBy` attribute on each customer's first subscription (when asked). */
   readonly groups?: string[];
 }
-
-const MS_PER_DAY = 86_400_000;
-/** The mean Gregorian month, 365.2425 / 12 days. */
-const DAYS_PER_MONTH = 365.2425 / 12;
 
 /**
  * Customer lifetimes from paid subscriptions, as of an instant, for survival curves by plan.

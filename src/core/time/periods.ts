@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { InvalidInputError } from '../input-error.js';
+import { MS_PER_DAY } from './units.js';
 
 /**
  * Calendar arithmetic for Retain's periods. Every period is half-open `[start, end)` in an IANA
@@ -24,8 +25,6 @@ export interface CalendarOptions {
   /** Default `monday`. */
   readonly weekStartsOn?: WeekStart;
 }
-
-const MS_PER_DAY = 86_400_000;
 
 /**
  * True when `name` is a time zone periods can be cut in: an IANA name the runtime knows
