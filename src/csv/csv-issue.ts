@@ -3,6 +3,8 @@
  * the 1-based physical line in the file (the header is line 1; a quoted field spanning lines
  * counts every line), `column` the header name (or the logical field) concerned, if any.
  */
+import type { CsvStreamOutcome } from './csv-stream.js';
+
 export interface CsvIssue {
   readonly file: string;
   /** 1-based physical line; 0 when the issue is about the file as a whole or the options. */
@@ -79,5 +81,26 @@ export class IssueCollector {
         message: issue.message,
       }))
       .sort((a, b) => a.line - b.line);
+  }
+}
+
+/** The single issue for a file that could not be read at all. */
+export function fileReadIssue(
+  file: string,
+  outcome: Exclude<CsvStreamOutcome, { status: 'read' }>,
+): CsvIssue {
+  switch (outcome.status) {
+    case 'not-found':
+      return { file, line: 0, column: null, code: 'file-not-found', message: 'no such file' };
+    case 'empty':
+      return { file, line: 1, column: null, code: 'empty-file', message: 'the file is empty' };
+    case 'unreadable':
+      return {
+        file,
+        line: 0,
+        column: null,
+        code: 'file-unreadable',
+        message: `cannot read the file: ${outcome.reason}`,
+      };
   }
 }

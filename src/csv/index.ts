@@ -9,7 +9,7 @@
  */
 export { type AmountProblem, amountProblem, parseAmountCents } from './amount.js';
 export { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
-export { type CsvIssue, formatCsvIssue, IssueCollector } from './csv-issue.js';
+export { type CsvIssue, fileReadIssue, formatCsvIssue, IssueCollector } from './csv-issue.js';
 export { type CsvStreamOutcome, recordLines, streamCsv } from './csv-stream.js';
 export { type DateProblem, dateProblem, InstantParser } from './instant-parser.js';
 export {

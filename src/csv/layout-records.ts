@@ -1,8 +1,7 @@
 import { fail, ok, type Result } from '../core/index.js';
 import type { ResolvedColumns } from './columns.js';
-import type { CsvIssue, IssueCollector } from './csv-issue.js';
+import { type CsvIssue, fileReadIssue, type IssueCollector } from './csv-issue.js';
 import { recordLines } from './csv-stream.js';
-import { streamFailure } from './reader-support.js';
 import { type ReadRowGroupsOptions, type RowGroupLayout, readRowGroups } from './row-groups.js';
 import type { RowReader } from './row-reader.js';
 
@@ -64,7 +63,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
     },
     shouldContinue: () => !issues.full,
   });
-  if (result.status === 'unreadable') return fail([streamFailure(path, result.outcome)]);
+  if (result.status === 'unreadable') return fail([fileReadIssue(path, result.outcome)]);
   if (result.status === 'header-invalid') {
     const header = await recordLines(path, [0]);
     return fail(result.issues.resolve(path, () => header.get(0) ?? 1));

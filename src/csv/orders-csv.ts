@@ -7,7 +7,7 @@ import {
   type Result,
 } from '../core/index.js';
 import { detach, type ResolvedColumns, resolveColumns } from './columns.js';
-import { type CsvIssue, IssueCollector } from './csv-issue.js';
+import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { type CsvHeader, readCsvHeader } from './csv-stream.js';
 import { scanGenericOrders } from './generic-orders.js';
 import { InstantParser } from './instant-parser.js';
@@ -16,13 +16,7 @@ import { detectOrderLayout, ORDER_LAYOUTS } from './layouts/detect-layout.js';
 import { GENERIC_ORDER_FIELDS, genericOrders, SCANNED_ORDER_FIELDS } from './layouts/generic-orders.js';
 import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/order-layout.js';
 import type { GenericOrderLayout } from './order-scanner.js';
-import {
-  CurrencyCheck,
-  CustomerInterner,
-  optionIssue,
-  SkipCounter,
-  streamFailure,
-} from './reader-support.js';
+import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 
 export interface ReadOrdersOptions {
   /** IANA zone for date-times written without an offset; default `UTC`. */
@@ -112,7 +106,7 @@ export async function readOrdersCsv(
   }
 
   const head = await readCsvHeader(path);
-  if (head.status !== 'header') return fail([streamFailure(path, head)]);
+  if (head.status !== 'header') return fail([fileReadIssue(path, head)]);
   const layout = requested === 'auto' ? detectOrderLayout(head.names) : ORDER_LAYOUTS[requested];
   if (layout === genericOrders) {
     const columns = resolveColumns(head.names, GENERIC_ORDER_FIELDS, options.map, options.attributes, issues);
@@ -168,7 +162,7 @@ async function scanOrders(
     threads: options.threads ?? 2,
     ...(options.parallelMinBytes === undefined ? {} : { parallelMinBytes: options.parallelMinBytes }),
   });
-  if (read.status !== 'read') return fail([streamFailure(path, read)]);
+  if (read.status !== 'read') return fail([fileReadIssue(path, read)]);
   const { scanned, issues: rowIssues } = read;
   if (rowIssues.count === 0 && scanned.length === 0) {
     rowIssues.add(0, null, 'no-rows', 'the file has a header but no rows');

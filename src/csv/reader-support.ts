@@ -1,7 +1,6 @@
 import type { OrderTableBuilder } from '../core/index.js';
 import { detach } from './columns.js';
 import type { CsvIssue, IssueCollector } from './csv-issue.js';
-import type { CsvStreamOutcome } from './csv-stream.js';
 
 /**
  * Interns customer ids: a Map lookup per row, and for a new id a detached copy (see `detach`)
@@ -94,25 +93,4 @@ export class SkipCounter {
 /** An issue about the options rather than a line of the file (line 0). */
 export function optionIssue(file: string, code: string, message: string): CsvIssue {
   return { file, line: 0, column: null, code, message };
-}
-
-/** The single issue for a file that could not be read at all. */
-export function streamFailure(
-  file: string,
-  outcome: Exclude<CsvStreamOutcome, { status: 'read' }>,
-): CsvIssue {
-  switch (outcome.status) {
-    case 'not-found':
-      return { file, line: 0, column: null, code: 'file-not-found', message: 'no such file' };
-    case 'empty':
-      return { file, line: 1, column: null, code: 'empty-file', message: 'the file is empty' };
-    case 'unreadable':
-      return {
-        file,
-        line: 0,
-        column: null,
-        code: 'file-unreadable',
-        message: `cannot read the file: ${outcome.reason}`,
-      };
-  }
 }

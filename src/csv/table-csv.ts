@@ -4,7 +4,7 @@
  * numbers or strings, blanks as `null`, with located issues instead of exceptions.
  */
 import { fail, ok, type Result } from '../core/index.js';
-import { type CsvIssue, IssueCollector } from './csv-issue.js';
+import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { recordLines, streamCsv } from './csv-stream.js';
 
 /** How a column's values were read: every non-blank value a number, or text. */
@@ -116,7 +116,7 @@ export async function readTableCsv(
     },
     options.onProgress,
   );
-  if (outcome.status !== 'read') return fail([streamIssue(path, outcome)]);
+  if (outcome.status !== 'read') return fail([fileReadIssue(path, outcome)]);
 
   const columns: Record<string, (number | string | null)[]> = {};
   const kinds: Record<string, TableColumnKind> = {};
@@ -152,24 +152,4 @@ export async function readTableCsv(
     return fail(issues.resolve(path, (record) => lines.get(record) ?? 0));
   }
   return ok({ names, columns, kinds, blanks, rows });
-}
-
-function streamIssue(
-  file: string,
-  outcome: Exclude<Awaited<ReturnType<typeof streamCsv>>, { status: 'read' }>,
-): CsvIssue {
-  switch (outcome.status) {
-    case 'not-found':
-      return { file, line: 0, column: null, code: 'file-not-found', message: 'no such file' };
-    case 'empty':
-      return { file, line: 1, column: null, code: 'empty-file', message: 'the file is empty' };
-    case 'unreadable':
-      return {
-        file,
-        line: 0,
-        column: null,
-        code: 'file-unreadable',
-        message: `cannot read the file: ${outcome.reason}`,
-      };
-  }
 }
