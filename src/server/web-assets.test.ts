@@ -13,7 +13,8 @@ import { buildApp } from './app.js';
 const root = mkdtempSync(join(tmpdir(), 'retain-web-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 mkdirSync(join(root, 'assets'));
-const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-AbC123.js"></script></head></html>';
+const INDEX =
+  '<!doctype html><html><head><script type="module" src="/assets/index-AbC123.js"></script></head></html>';
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});`;
 writeFileSync(join(root, 'index.html'), INDEX);
 writeFileSync(join(root, 'assets', 'index-AbC123.js'), SCRIPT);
@@ -48,7 +49,9 @@ describe('the dashboard served at /', () => {
     const gzipped = await app.request('/assets/index-AbC123.js', { headers: { 'Accept-Encoding': 'gzip' } });
     expect(gzipped.headers.get('content-encoding')).toBe('gzip');
     expect(gunzipSync(Buffer.from(await gzipped.arrayBuffer())).toString()).toBe(SCRIPT);
-    const brotli = await app.request('/assets/index-AbC123.js', { headers: { 'Accept-Encoding': 'gzip, br' } });
+    const brotli = await app.request('/assets/index-AbC123.js', {
+      headers: { 'Accept-Encoding': 'gzip, br' },
+    });
     expect(brotli.headers.get('content-encoding')).toBe('br');
     expect((await app.request('/favicon.svg')).headers.get('content-type')).toBe('image/svg+xml');
   });
