@@ -4,7 +4,7 @@
  * `null` when undefined) — a contract tests outside the project rely on. Its name is a button that
  * shows the explanation (and, for CRR, S, E and N) on hover and on keyboard focus; Escape hides it.
  */
-import { type ReactNode, useId, useState } from 'react';
+import { type ReactNode, useId, useRef, useState } from 'react';
 
 export type Tone = 'good' | 'bad' | 'neutral';
 
@@ -40,9 +40,18 @@ function InfoIcon() {
 
 export function KpiCard({ field, value, label, formatted, change, noChange, explanation }: KpiCardProps) {
   const tooltipId = useId();
-  const [open, setOpen] = useState(false);
+  const card = useRef<HTMLLIElement>(null);
+  const [open, setOpenState] = useState(false);
+  const [alignEnd, setAlignEnd] = useState(false);
+  const setOpen = (next: boolean | ((shown: boolean) => boolean)) => {
+    // Near the window's right edge the explanation opens leftwards, so it stays on screen.
+    const box = card.current?.getBoundingClientRect();
+    if (box) setAlignEnd(box.left + 20 * 16 > window.innerWidth);
+    setOpenState(next);
+  };
   return (
     <li
+      ref={card}
       className="kpi"
       data-kpi={field}
       data-value={value === null ? 'null' : String(value)}
@@ -74,7 +83,13 @@ export function KpiCard({ field, value, label, formatted, change, noChange, expl
       ) : (
         <p className="kpi-change">{noChange}</p>
       )}
-      <div className="tooltip" role="tooltip" id={tooltipId} hidden={!open}>
+      <div
+        className="tooltip"
+        role="tooltip"
+        id={tooltipId}
+        hidden={!open}
+        data-align={alignEnd ? 'end' : 'start'}
+      >
         {explanation}
       </div>
     </li>

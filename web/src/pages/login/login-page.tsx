@@ -53,10 +53,10 @@ export default function LoginPage() {
 
   return (
     <div className="login">
-      <div className="login-tools">
+      <header className="login-tools">
         <LanguageSelect />
         <ThemeSelect />
-      </div>
+      </header>
       <main className="login-card">
         <div className="brand">
           <Logo />
