@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/auth/index.js';
@@ -196,6 +197,11 @@ describe('the dashboard in Chromium', () => {
   it('logs in with the printed demo login and shows the API’s numbers for the last complete month', async () => {
     light = await open('light');
     const { page } = light;
+    const scripts = new Map<string, number>();
+    page.on('response', async (response) => {
+      if (response.request().resourceType() !== 'script') return;
+      scripts.set(new URL(response.url()).pathname, gzipSync(await response.body()).length);
+    });
     await page.goto(`${server.url}/`);
     await page.locator('input[name="password"]').waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
@@ -214,6 +220,14 @@ describe('the dashboard in Chromium', () => {
     expect(await untranslated(page)).toEqual([]);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'overview-light');
+    // Issue 11's budget: at most 350 KB of JavaScript (gzipped) for the first page, charts included;
+    // the entry chunk alone stays small because the pages and ECharts load on demand.
+    const sizes = [...scripts.entries()];
+    const total = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
+    expect(total, JSON.stringify(sizes)).toBeLessThanOrEqual(350 * 1024);
+    const entry = sizes.find(([path]) => /\/assets\/index-[\w-]+\.js$/.test(path));
+    expect(entry?.[1], JSON.stringify(sizes)).toBeLessThanOrEqual(120 * 1024);
+    expect(sizes.some(([path]) => path.includes('echarts'))).toBe(true);
     expect(light.problems).toEqual([]);
   }, 120_000);
 

@@ -35,8 +35,8 @@ if (stale) {
       '--logLevel',
       'warn',
     ],
-    {
-      stdio: 'inherit',
-    },
+    // A production build even when started by a test runner: Vitest sets NODE_ENV=test, which would
+    // bundle React's development build.
+    { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
   );
 }
