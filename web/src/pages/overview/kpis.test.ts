@@ -1,6 +1,7 @@
 /** The change shown on a KPI card: points for rates, relative for counts and money, and its tone. */
 import { describe, expect, it } from 'vitest';
-import { KPIS, kpiChange } from './kpis';
+import type { Overview } from '../../api';
+import { applicableKpis, KPIS, kpiChange } from './kpis';
 
 const kpi = (field: string) => KPIS.find((definition) => definition.field === field)!;
 
@@ -31,5 +32,26 @@ describe('kpiChange', () => {
     const fields = KPIS.map((definition) => definition.field);
     expect(new Set(fields).size).toBe(fields.length);
     expect(fields).toHaveLength(14);
+  });
+});
+
+describe('applicableKpis', () => {
+  const fields = (hasOrders: boolean, hasSubscriptions: boolean) =>
+    applicableKpis({ hasOrders, hasSubscriptions } as Overview).map((kpi) => kpi.field);
+
+  it('shows order figures with orders and MRR, NRR and GRR with subscriptions only', () => {
+    expect(fields(true, false)).toHaveLength(11);
+    expect(fields(true, false)).not.toContain('mrr');
+    expect(fields(true, true)).toHaveLength(14);
+    expect(fields(false, true)).toEqual([
+      'crr',
+      'retentionRate',
+      'churnRate',
+      'activeCustomers',
+      'newCustomers',
+      'mrr',
+      'nrr',
+      'grr',
+    ]);
   });
 });
