@@ -69,7 +69,9 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
       await loadDemoOnFirstRun(connection.db, log);
       worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
       worker.start();
-      log(`Retain is listening on ${server.url} — open it for the dashboard (API docs: ${server.url}/api/docs)`);
+      log(
+        `Retain is listening on ${server.url} — open it for the dashboard (API docs: ${server.url}/api/docs)`,
+      );
       const signal = await stopSignal;
       log(`${typeof signal === 'string' ? signal : 'Stop'} received: shutting down…`);
     } finally {
