@@ -19,3 +19,5 @@ export {
   rfmReport,
   seriesReport,
 } from './analytics.service.js';
+export { overviewRoutes } from './overview.routes.js';
+export { type OverviewQuery, type OverviewReport, overviewReport } from './overview.service.js';

@@ -15,6 +15,7 @@ import { mountApiDocs } from './docs.js';
 import { handleError, handleNotFound } from './errors.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { mountRoutes } from './routes.js';
+import { mountWebAssets } from './web-assets.js';
 
 export interface AppOptions {
   /** Largest accepted request body for the JSON API, in bytes (default 1 MiB). */
@@ -31,6 +32,8 @@ export interface AppOptions {
   readonly trackingRateLimit?: RateLimitOptions | false;
   /** Wrong-password limits on login, per account and per address (auth/login-throttle.ts); `false` off. */
   readonly loginThrottle?: LoginThrottleOptions | false;
+  /** Directory of the built dashboard served at `/` (default `dist/web/`, server/web-assets.ts); `false`: none. */
+  readonly webRoot?: string | false;
 }
 
 /** Default per-write-key limit of `/v1/*`: 100 requests a second sustained, bursts of 1,000. */
@@ -134,5 +137,6 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
     security: [{ apiKey: [] }, { session: [] }],
   });
   mountApiDocs(app as never);
+  if (options.webRoot !== false) mountWebAssets(app, options.webRoot); // last: it answers every other GET
   return app;
 }

@@ -3,7 +3,7 @@
  * with `createRouter()` from src/http) and is mounted here, in this order.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { analyticsRoutes } from '../analytics/index.js';
+import { analyticsRoutes, overviewRoutes } from '../analytics/index.js';
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
@@ -22,5 +22,6 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { auth?: AuthRout
   app.route('/api/v1', importRoutes());
   app.route('/api/v1', privacyRoutes());
   app.route('/api/v1', analyticsRoutes());
+  app.route('/api/v1', overviewRoutes());
   app.route('/', trackingRoutes());
 }

@@ -28,7 +28,7 @@ async function loadDemoOnFirstRun(db: Kysely<Database>, log: Log): Promise<void>
   log(
     demo.adminPassword === undefined
       ? `Demo login: ${demo.adminEmail} (its password was printed on first run; to add your own: retain user create --workspace ${DEMO_WORKSPACE_SLUG} --email you@example.com --role owner)`
-      : `Demo login: ${demo.adminEmail} / ${demo.adminPassword}`,
+      : `Demo login: ${demo.adminEmail} / ${demo.adminPassword} (workspace ${DEMO_WORKSPACE_SLUG})`,
   );
 }
 
@@ -69,7 +69,9 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
       await loadDemoOnFirstRun(connection.db, log);
       worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
       worker.start();
-      log(`Retain is listening on ${server.url} (API docs: ${server.url}/api/docs)`);
+      log(
+        `Retain is listening on ${server.url} — open it for the dashboard (API docs: ${server.url}/api/docs)`,
+      );
       const signal = await stopSignal;
       log(`${typeof signal === 'string' ? signal : 'Stop'} received: shutting down…`);
     } finally {

@@ -1,0 +1,120 @@
+/**
+ * `GET /api/v1/analytics/overview` (roles owner, admin, analyst, marketer): thin HTTP over
+ * overview.service.ts. Unlike the report endpoints, its answer is described field by field in the
+ * OpenAPI document, so the dashboard's client types are derived from it (web/src/api/).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter, requireRole } from '../http/index.js';
+import { overviewReport } from './overview.service.js';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const OverviewQuerySchema = z.object({
+  period: z.enum(['month', 'quarter', 'year']).optional().openapi({
+    description: 'Size of the default period and of the trend lines’ periods (default month).',
+  }),
+  from: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+    description: 'First local date of the range (with `to`); default the last complete period.',
+  }),
+  to: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+    description: 'Last local date of the range, inclusive (with `from`).',
+  }),
+});
+
+const rate = z.number().nullable();
+
+const KpisSchema = z
+  .object({
+    crr: rate.openapi({ description: '(E − N) / S × 100; null when S = 0' }),
+    S: z.number().int().openapi({ description: 'Customers active at the range’s start' }),
+    E: z.number().int().openapi({ description: 'Customers active at the range’s end' }),
+    N: z.number().int().openapi({ description: 'Customers acquired in the range' }),
+    retentionRate: rate.openapi({ description: 'Retained / S × 100' }),
+    churnRate: rate.openapi({ description: 'Churned / S × 100' }),
+    activeCustomers: z.number().int().openapi({ description: 'E' }),
+    newCustomers: z.number().int().openapi({ description: 'N' }),
+    revenue: z.number().nullable().openapi({ description: 'Net revenue, currency units' }),
+    orders: z.number().int().nullable(),
+    averageOrderValue: z.number().nullable().openapi({ description: 'Gross revenue ÷ orders' }),
+    repeatPurchaseRate: rate.openapi({ description: 'Percent of buyers with 2+ orders in the range' }),
+    mrr: z.number().nullable().openapi({ description: 'MRR at the range’s end (subscriptions)' }),
+    nrr: rate.openapi({ description: 'Net revenue retention over one whole period (subscriptions)' }),
+    grr: rate.openapi({ description: 'Gross revenue retention over one whole period (subscriptions)' }),
+    averagePredictedClv: z.number().nullable().openapi({ description: 'Mean 12-month predicted CLV' }),
+    customersAtRisk: z.number().int().nullable().openapi({
+      description: 'Active customers whose at-risk score is at least `atRiskThreshold`',
+    }),
+    revenueAtRisk: z.number().nullable().openapi({
+      description: 'Their net revenue over the activity window before the range’s end',
+    }),
+  })
+  .openapi('OverviewKpis');
+
+const RangeSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    label: z.string().nullable(),
+    complete: z.boolean(),
+    kpis: KpisSchema,
+  })
+  .openapi('OverviewRange');
+
+const OverviewSchema = z
+  .object({
+    computedAt: z.string().openapi({ description: 'When these numbers were computed (ISO 8601)' }),
+    timeZone: z.string(),
+    currency: z.string(),
+    windowDays: z.number().int(),
+    period: z.enum(['month', 'quarter', 'year']),
+    mode: z.enum(['transactional', 'subscription']),
+    dataStart: z.string(),
+    dataEnd: z.string(),
+    hasOrders: z.boolean(),
+    hasSubscriptions: z.boolean(),
+    atRiskThreshold: z.number(),
+    current: RangeSchema,
+    previous: RangeSchema.nullable(),
+    trends: z.object({
+      retention: z.array(
+        z.object({
+          label: z.string(),
+          from: z.string(),
+          to: z.string(),
+          crr: rate,
+          retentionRate: rate,
+          churnRate: rate,
+          S: z.number().int(),
+          E: z.number().int(),
+          N: z.number().int(),
+        }),
+      ),
+      atRisk: z.array(
+        z.object({ label: z.string(), to: z.string(), customersAtRisk: z.number().int().nullable() }),
+      ),
+    }),
+    notes: z.array(z.string()),
+  })
+  .openapi('Overview');
+
+const overviewRoute = createRoute({
+  method: 'get',
+  path: '/analytics/overview',
+  tags: ['Analytics'],
+  summary: 'The dashboard overview: KPIs of a period and the one before, retention and at-risk trends',
+  middleware: [requireRole('analyst', 'marketer')] as const,
+  request: { query: OverviewQuerySchema },
+  responses: {
+    200: { description: 'The overview', content: { 'application/json': { schema: OverviewSchema } } },
+  },
+});
+
+/** The overview router, mounted under `/api/v1`. */
+export function overviewRoutes() {
+  const router = createRouter();
+  router.openapi(overviewRoute, async (c) => {
+    const { db, now } = c.get('services');
+    return c.json(await overviewReport(db, c.get('auth').workspaceId, c.req.valid('query'), now()), 200);
+  });
+  return router;
+}

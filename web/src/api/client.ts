@@ -1,0 +1,132 @@
+/**
+ * The typed HTTP client: the only code of the dashboard that calls `fetch`. Paths, query
+ * parameters, bodies and answers are typed by `openapi.gen.ts`, generated from the server's OpenAPI
+ * document. The session is the HttpOnly cookie the login sets; unsafe requests carry the CSRF token
+ * the login (or `GET /auth/me` after a reload) returned, as docs/api.md requires.
+ */
+import type { Paths } from './openapi.gen';
+
+type Method = 'get' | 'post';
+type PathsWith<M extends Method> = { [P in keyof Paths]: M extends keyof Paths[P] ? P : never }[keyof Paths];
+type Operation<P extends keyof Paths, M extends Method> = M extends keyof Paths[P] ? Paths[P][M] : never;
+export type QueryOf<P extends keyof Paths, M extends Method = 'get'> =
+  Operation<P, M> extends {
+    query: infer Query;
+  }
+    ? Query
+    : never;
+export type BodyOf<P extends keyof Paths, M extends Method = 'post'> =
+  Operation<P, M> extends {
+    body: infer Body;
+  }
+    ? Body
+    : never;
+export type ResponseOf<P extends keyof Paths, M extends Method = 'get'> =
+  Operation<P, M> extends {
+    response: infer Response;
+  }
+    ? Response
+    : never;
+
+/** An answer other than 2xx: the API's `{ error: { code, message, issues? } }`, or a network failure. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: readonly { path?: readonly (string | number)[]; message: string }[];
+  /** Seconds to wait before retrying (429, 503), when the server said. */
+  readonly retryAfter: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    issues: ApiError['issues'] = [],
+    retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+    this.retryAfter = retryAfter;
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** Remembers the session's CSRF token (kept in memory only, never in storage). */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+function url(path: string, query?: Readonly<Record<string, string | number | undefined>>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+async function request(method: 'GET' | 'POST', target: string, body?: unknown, signal?: AbortSignal) {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError(0, 'network', (error as Error).message);
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const error = (
+      parsed as { error?: { code?: string; message?: string; issues?: ApiError['issues'] } } | null
+    )?.error;
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'error',
+      error?.message ?? response.statusText,
+      error?.issues ?? [],
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    );
+  }
+  return parsed;
+}
+
+/** `GET path?query`, answered with the path's success type. */
+export async function apiGet<P extends PathsWith<'get'>>(
+  path: P,
+  query?: QueryOf<P>,
+  signal?: AbortSignal,
+): Promise<ResponseOf<P>> {
+  return (await request(
+    'GET',
+    url(path, query as Record<string, string>),
+    undefined,
+    signal,
+  )) as ResponseOf<P>;
+}
+
+/** `POST path` with a JSON body (and the CSRF token), answered with the path's success type. */
+export async function apiPost<P extends PathsWith<'post'>>(
+  path: P,
+  ...body: BodyOf<P> extends never ? [] : [BodyOf<P>]
+): Promise<ResponseOf<P, 'post'>> {
+  return (await request('POST', path, body[0])) as ResponseOf<P, 'post'>;
+}

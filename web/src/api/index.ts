@@ -1,0 +1,15 @@
+/** The dashboard's access to the API: the typed client and the query hooks. */
+export { ApiError } from './client';
+export {
+  createQueryClient,
+  type Overview,
+  type OverviewQuery,
+  type Role,
+  type Session,
+  useLogin,
+  useLogout,
+  useOverview,
+  useSession,
+  useWorkspace,
+  type Workspace,
+} from './queries';

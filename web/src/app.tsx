@@ -1,0 +1,90 @@
+/**
+ * The app: the session decides between the login page and the pages (each loaded on demand), and
+ * the path picks the page. Adding a page: a folder under pages/, an entry in `PAGES` and, if it has
+ * one, in the header's navigation (components/app-shell.tsx).
+ */
+import { Component, type ComponentType, lazy, type ReactNode, Suspense, useEffect } from 'react';
+import { type Session, useSession } from './api';
+import { AppShell } from './components/app-shell';
+import { ErrorMessage, Loading } from './components/status';
+import { useI18n } from './i18n/i18n';
+import { NoAccessPage, NotFoundPage } from './pages/not-found/not-found-page';
+import { type Capability, can } from './roles';
+import { navigate, useLocation } from './router';
+
+const LoginPage = lazy(() => import('./pages/login/login-page'));
+const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
+
+interface PageEntry {
+  readonly path: string;
+  readonly page: ComponentType;
+  readonly needs: Capability | null;
+}
+
+const PAGES: readonly PageEntry[] = [{ path: '/', page: OverviewPage, needs: 'analytics' }];
+
+/** A page that failed to render (or its code to load) shows an error instead of a blank screen. */
+class PageBoundary extends Component<{ children: ReactNode; path: string }, { error: unknown }> {
+  override state: { error: unknown } = { error: null };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  override componentDidUpdate(previous: { path: string }) {
+    if (previous.path !== this.props.path && this.state.error) this.setState({ error: null });
+  }
+
+  override render() {
+    if (this.state.error) return <PageError error={this.state.error} />;
+    return this.props.children;
+  }
+}
+
+function PageError({ error }: { readonly error: unknown }) {
+  return <ErrorMessage error={error} onRetry={() => window.location.reload()} />;
+}
+
+function Pages({ session }: { readonly session: Session }) {
+  const { path } = useLocation();
+  const entry = PAGES.find((page) => page.path === path);
+  let content: ReactNode;
+  if (!entry) content = <NotFoundPage />;
+  else if (entry.needs !== null && !can(session.role, entry.needs)) content = <NoAccessPage />;
+  else content = <entry.page />;
+  return (
+    <AppShell session={session}>
+      <PageBoundary path={path}>
+        <Suspense fallback={<Loading />}>{content}</Suspense>
+      </PageBoundary>
+    </AppShell>
+  );
+}
+
+export function App() {
+  const session = useSession();
+  const { path, search } = useLocation();
+  const { t } = useI18n();
+  const loggedIn = Boolean(session.data);
+  useEffect(() => {
+    // After logging in on /login, go where the user was headed (or the overview).
+    if (loggedIn && path === '/login') navigate(search.get('next') ?? '/', { replace: true });
+  }, [loggedIn, path, search]);
+
+  if (session.isPending) return <Loading label={t('status.starting')} />;
+  if (session.isError) {
+    return (
+      <main className="page">
+        <ErrorMessage error={session.error} onRetry={() => void session.refetch()} />
+      </main>
+    );
+  }
+  if (!session.data) {
+    return (
+      <Suspense fallback={<Loading />}>
+        <LoginPage />
+      </Suspense>
+    );
+  }
+  return <Pages session={session.data} />;
+}

@@ -1,0 +1,26 @@
+/** The dashboard hides what the API refuses: the roles of docs/api.md. */
+import { describe, expect, it } from 'vitest';
+import { can } from './roles';
+
+describe('can', () => {
+  it('lets owners and admins do everything, analysts and marketers see the analytics, agents not', () => {
+    for (const role of ['owner', 'admin'] as const) {
+      expect([can(role, 'analytics'), can(role, 'imports'), can(role, 'settings')]).toEqual([
+        true,
+        true,
+        true,
+      ]);
+    }
+    expect([can('analyst', 'analytics'), can('analyst', 'imports'), can('analyst', 'settings')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect([can('marketer', 'analytics'), can('marketer', 'imports')]).toEqual([true, false]);
+    expect([can('agent', 'analytics'), can('agent', 'imports'), can('agent', 'settings')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * What each role may see, mirroring the API's role checks (docs/api.md): owners and admins pass
+ * every check; the analytics need analyst or marketer; imports analyst. The dashboard hides what
+ * the API would refuse, and the API still enforces it.
+ */
+import type { Role } from './api';
+
+export type Capability = 'analytics' | 'imports' | 'settings';
+
+const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
+  analytics: ['analyst', 'marketer'],
+  imports: ['analyst'],
+  settings: [],
+};
+
+export function can(role: Role, capability: Capability): boolean {
+  return role === 'owner' || role === 'admin' || ALLOWED[capability].includes(role);
+}
