@@ -156,7 +156,9 @@ async function expectRangeAgrees(
     (customer) =>
       customer.score >= threshold &&
       customer.daysSinceLastOrder !== null &&
-      customer.daysSinceLastOrder <= 365,
+      // Active: a purchase day in the 365 local days before the range's end, i.e. at most 364 days
+      // before its last day, from which the at-risk endpoint counts (metrics.md §1).
+      customer.daysSinceLastOrder < 365,
   );
   expect(kpis.customersAtRisk).toBe(atRisk.length);
   expect(atRisk.length).toBeGreaterThan(0);

@@ -9,8 +9,8 @@ import type { Kysely } from 'kysely';
 import {
   addLocalDays,
   addPeriods,
+  analyzeAtRisk,
   analyzeSubscriptions,
-  atRiskScores,
   BgNbd,
   customerLifetimeValue,
   GammaGamma,
@@ -23,7 +23,6 @@ import {
   type PeriodRetention,
   periodLabel,
   periodStart,
-  purchaseRhythm,
   type SubscriptionTable,
   summarizeColumns,
   type WeekStart,
@@ -254,45 +253,26 @@ function averagePredictedClv(models: ReturnType<typeof fitModels>): number | nul
 }
 
 /**
- * The customers at risk at `end` and their net revenue over the activity window before it. The
- * scores are the at-risk endpoint's for `to` = the day before `end`: P(alive) from BG/NBD and the
- * purchase rhythm as of `end`, the core's default weights. O(rows) after the fit.
+ * The customers at risk at `end` and their net revenue over the activity window before it: the
+ * active customers (an order in the W local days before `end`, metrics.md §1) whose at-risk score
+ * is at least `AT_RISK_THRESHOLD` — the score the at-risk endpoint and `retain at-risk` give as of
+ * the day before `end` (the core's `analyzeAtRisk`, weights learned on the workspace's past).
+ * O(rows) plus the pipeline's model fits.
  */
 function atRisk(
   orders: OrderTable,
   end: number,
   calendar: Calendar,
-  models: ReturnType<typeof fitModels>,
 ): { customers: number; revenue: number } | null {
-  if (!models) return null;
-  const rhythm = purchaseRhythm(orders, { asOf: end, timeZone: calendar.timeZone });
-  const pAlive = new Float64Array(orders.customerIds.length).fill(Number.NaN);
-  if (models.transactions.ok) {
-    const model = models.transactions.value;
-    const indexOf = new Map(orders.customerIds.map((id, index) => [id, index]));
-    const { summary } = models;
-    for (let row = 0; row < summary.length; row++) {
-      pAlive[indexOf.get(summary.ids[row]!)!] = model.probabilityAlive(
-        summary.frequency[row]!,
-        summary.recency[row]!,
-        summary.T[row]!,
-      );
-    }
-  }
-  const scores = atRiskScores({
-    customerIds: orders.customerIds,
-    pAlive,
-    daysSinceLastOrder: rhythm.daysSinceLastOrder,
-    typicalGapDays: rhythm.typicalGapDays,
-  });
+  const analysis = analyzeAtRisk(orders, { asOf: end - 1, timeZone: calendar.timeZone });
+  if (!analysis.ok) return null;
+  const scored = analysis.value.customers;
   const flagged = new Uint8Array(orders.customerIds.length);
   let customers = 0;
-  for (let index = 0; index < flagged.length; index++) {
-    // Active at `end`: a purchase day within the W local days before it (metrics.md §1).
-    const active =
-      rhythm.purchaseDays[index]! > 0 && rhythm.daysSinceLastOrder[index]! <= calendar.windowDays;
-    if (active && scores.scores[index]! >= AT_RISK_THRESHOLD) {
-      flagged[index] = 1;
+  for (let row = 0; row < scored.length; row++) {
+    const active = scored.daysSinceLastOrder[row]! < calendar.windowDays;
+    if (active && scored.scores[row]! >= AT_RISK_THRESHOLD) {
+      flagged[scored.customerIndex[row]!] = 1;
       customers++;
     }
   }
@@ -337,7 +317,7 @@ function rangeKpis(
     ? orderReportParts(data.orders, { ...calendar, period, from: start, to: end }, ['orders']).orders!
     : null;
   const models = data.orders ? fitModels(data.orders, end, calendar.timeZone) : null;
-  const risk = data.orders ? atRisk(data.orders, end, calendar, models) : null;
+  const risk = data.orders ? atRisk(data.orders, end, calendar) : null;
   return {
     crr: retention.crr,
     S: retention.S,
@@ -480,7 +460,7 @@ async function computeOverview(
         const pointKey = `${version}|${at}`;
         let customersAtRisk = atRiskPoints.get(pointKey);
         if (customersAtRisk === undefined) {
-          const risk = atRisk(orders, at, calendar, fitModels(orders, at, timeZone));
+          const risk = atRisk(orders, at, calendar);
           customersAtRisk = risk?.customers ?? null;
           remember(atRiskPoints, pointKey, customersAtRisk, AT_RISK_POINTS_KEPT);
         }
