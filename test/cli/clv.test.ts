@@ -146,3 +146,26 @@ describe('retain clv on the CDNOW transaction log', () => {
     expect(missing.code).toBe(2);
   });
 });
+
+describe('retain clv on the bundled sample', () => {
+  it('works on samples/cdnow-orders.csv, leaving its one free repeat purchaser out of the spend fit', async () => {
+    // The full CDNOW log: one repeat customer's repeat purchases are all $0 (80 purchases are $0.00:
+    // samples/README.md), for which
+    // the Gamma-Gamma likelihood is undefined; the command used to exit 1 on it.
+    const run = await runRetain(
+      'clv',
+      'samples/cdnow-orders.csv',
+      '--calibration-end',
+      '1997-09-30',
+      '--json',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const output = JSON.parse(run.stdout);
+    expect(output.warnings).toContain(
+      '1 repeat customer whose repeat purchases were free was left out of the Gamma-Gamma fit (a mean spend of 0 says nothing about spend); its expected value comes from the fitted population.',
+    );
+    expect(output.customers).toHaveLength(23_570);
+    expect(output.gammaGamma.p).toBeGreaterThan(0);
+  });
+});

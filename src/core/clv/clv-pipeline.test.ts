@@ -3,6 +3,7 @@ import { dollarsToCents, loadCdnowSampleTransactions } from '../../../test/suppo
 import { orderTableFromRecords } from '../data/order-table.js';
 import { InvalidInputError } from '../input-error.js';
 import { analyzeClv, type ClvSummaries, clvSummaries } from './clv-pipeline.js';
+import { GammaGamma } from './gamma-gamma.js';
 import { evaluateHoldout } from './holdout.js';
 import { MbgNbd } from './mbg-nbd.js';
 
@@ -105,5 +106,35 @@ describe('analyzeClv on the CDNOW sample', () => {
     };
     const failed = analyzeClv(tiny, { timeUnit: 'week' });
     expect(failed.ok ? null : failed.error.fit).toBe('bgnbd');
+  });
+
+  it('leaves repeat customers whose repeat purchases were free out of the Gamma-Gamma fit, and says so', () => {
+    // The CDNOW sample's summaries with one repeat customer's mean repeat spend set to 0: the fit
+    // must equal the fit without that customer (the likelihood is undefined for a spend of 0), and
+    // that customer still gets a finite expected value from the fitted population.
+    const freeIndex = Array.from(summaries.frequency).findIndex((frequency) => frequency > 0);
+    const withFree: ClvSummaries = { ...summaries, monetary: Float64Array.from(summaries.monetary) };
+    withFree.monetary[freeIndex] = 0;
+    const result = analyzeClv(withFree, { timeUnit: 'week' });
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    expect(result.value.warnings[0]).toBe(
+      '1 repeat customer whose repeat purchases were free was left out of the Gamma-Gamma fit (a mean spend of 0 says nothing about spend); its expected value comes from the fitted population.',
+    );
+    const keep = Array.from({ length: summaries.length }, (_, index) => index).filter(
+      (index) => index !== freeIndex && summaries.frequency[index]! > 0,
+    );
+    const pick = (column: Float64Array) => Float64Array.from(keep, (index) => column[index]!);
+    const expected = GammaGamma.fit({
+      length: keep.length,
+      frequency: pick(summaries.frequency),
+      recency: pick(summaries.recency),
+      T: pick(summaries.T),
+      monetary: pick(summaries.monetary),
+    });
+    if (!expected.ok) throw new Error(expected.error.message);
+    expect(result.value.gammaGamma!.p).toBe(expected.value.params.p);
+    expect(result.value.gammaGamma!.q).toBe(expected.value.params.q);
+    expect(result.value.gammaGamma!.gamma).toBe(expected.value.params.gamma / 100);
+    expect(Number.isFinite(result.value.customers[freeIndex]!.expectedAverageValue)).toBe(true);
   });
 });

@@ -215,14 +215,16 @@ export function analyzeClv(
   // The spend model, when the data has spend.
   let gammaGamma: GammaGamma | null = null;
   const warnings: string[] = [];
-  let hasRepeatSpend = false;
-  for (let index = 0; index < summaries.length; index++) {
-    if (summaries.frequency[index]! > 0 && summaries.monetary[index]! > 0) hasRepeatSpend = true;
-  }
-  if (summaries.monetaryKnown && hasRepeatSpend) {
-    const fitted = GammaGamma.fit(summaries);
+  const spenders = repeatSpenders(summaries);
+  if (summaries.monetaryKnown && spenders.length > 0) {
+    const fitted = GammaGamma.fit(spenders);
     if (!fitted.ok) return fail({ fit: 'Gamma-Gamma', issue: fitted.error });
     gammaGamma = fitted.value;
+    if (spenders.freeRepeaters > 0) {
+      warnings.push(
+        `${spenders.freeRepeaters} repeat ${spenders.freeRepeaters === 1 ? 'customer whose repeat purchases were' : 'customers whose repeat purchases were all'} free ${spenders.freeRepeaters === 1 ? 'was' : 'were'} left out of the Gamma-Gamma fit (a mean spend of 0 says nothing about spend); ${spenders.freeRepeaters === 1 ? 'its' : 'their'} expected value comes from the fitted population.`,
+      );
+    }
     warnings.push(...gammaGamma.warnings.map((warning) => warning.message));
   } else {
     warnings.push(
@@ -287,4 +289,30 @@ export function analyzeClv(
     customers,
     holdoutByFrequency: holdout === null ? null : holdout.byFrequency,
   });
+}
+
+/**
+ * The repeat customers with a positive mean repeat spend — those the Gamma-Gamma likelihood is
+ * defined for (Fader, Hardie & Lee 2005, "RFM and CLV", §2: spend per transaction is Gamma, so
+ * positive) — and how many repeat customers were left out for spending nothing on repeat orders.
+ * O(n).
+ */
+function repeatSpenders(summaries: CustomerSummaryColumns) {
+  let length = 0;
+  let freeRepeaters = 0;
+  for (let index = 0; index < summaries.length; index++) {
+    if (!(summaries.frequency[index]! > 0)) continue;
+    if (summaries.monetary[index]! > 0) length++;
+    else freeRepeaters++;
+  }
+  const frequency = new Float64Array(length);
+  const monetary = new Float64Array(length);
+  for (let index = 0, next = 0; index < summaries.length; index++) {
+    if (!(summaries.frequency[index]! > 0 && summaries.monetary[index]! > 0)) continue;
+    frequency[next] = summaries.frequency[index]!;
+    monetary[next] = summaries.monetary[index]!;
+    next++;
+  }
+  // Gamma-Gamma reads only frequency and monetary; recency and T are not used.
+  return { length, frequency, recency: frequency, T: frequency, monetary, freeRepeaters };
 }
