@@ -91,7 +91,7 @@ function localDayExpression(column: 'ordered_at' | 'refunded_at', segments: read
  * First and last instant over the workspace's completed orders and its refunds (the data's range
  * as `retain analyze` sees it). Two index-only aggregates.
  */
-export async function dataBounds(db: Kysely<Database>, workspaceId: string): Promise<DataBounds | null> {
+export async function dataBounds(db: Kysely<Database>, workspaceId: number): Promise<DataBounds | null> {
   const orders = await db
     .selectFrom('customer_order')
     .select((eb) => [eb.fn.min<number>('ordered_at').as('first'), eb.fn.max<number>('ordered_at').as('last')])
@@ -141,7 +141,7 @@ const CUSTOMER_COLUMNS = ['country', 'language', 'time_zone'] as const;
  */
 export async function loadDayOrderTable(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   options: DayOrderTableOptions,
 ): Promise<OrderTable> {
   const segments = offsetSegments(options.bounds.first, options.bounds.last, options.timeZone);
@@ -187,8 +187,9 @@ export async function loadDayOrderTable(
       builder.setAttribute(builder.length - 1, attribute, attributeValues?.get(customerId) ?? '');
     }
   };
+  // The core's tables name customers by text: the store id in decimal.
   for (const row of orders) {
-    const customer = row.customer_id;
+    const customer = String(row.customer_id);
     const firstAt = Number(row.first_at);
     const lastAt = Number(row.last_at);
     const count = Number(row.order_count);
@@ -200,7 +201,7 @@ export async function loadDayOrderTable(
     }
   }
   for (const row of refunds) {
-    const customer = row.customer_id;
+    const customer = String(row.customer_id);
     const firstAt = Number(row.first_at);
     const lastAt = Number(row.last_at);
     const total = Number(row.amount_cents);
@@ -217,7 +218,7 @@ export async function loadDayOrderTable(
 /** Each customer's value of a customer column (`country`…) or `attributes` JSON key. */
 async function customerAttribute(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   attribute: string,
 ): Promise<Map<string, string>> {
   const column = (CUSTOMER_COLUMNS as readonly string[]).includes(attribute)
@@ -231,20 +232,23 @@ async function customerAttribute(
   const values = new Map<string, string>();
   for (const row of rows) {
     const value = column ? row[column] : (fromJson(row.attributes) as Record<string, unknown>)[attribute];
-    if (value !== null && value !== undefined) values.set(row.id, String(value));
+    if (value !== null && value !== undefined) values.set(String(row.id), String(value));
   }
   return values;
 }
 
-/** External id (else the store id) of each customer id, for the per-customer pages. */
+/**
+ * External id (else the store id) of each customer id — given and keyed in decimal, as the core's
+ * tables name customers — for the per-customer pages.
+ */
 export async function customerLabels(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   customerIds: readonly string[],
 ): Promise<Map<string, { externalId: string | null; email: string | null; name: string | null }>> {
   const labels = new Map<string, { externalId: string | null; email: string | null; name: string | null }>();
   for (let start = 0; start < customerIds.length; start += 500) {
-    const chunk = customerIds.slice(start, start + 500);
+    const chunk = customerIds.slice(start, start + 500).map(Number);
     const rows = await db
       .selectFrom('customer')
       .select(['id', 'external_id', 'email', 'name'])
@@ -252,7 +256,7 @@ export async function customerLabels(
       .where('id', 'in', chunk)
       .execute();
     for (const row of rows)
-      labels.set(row.id, { externalId: row.external_id, email: row.email, name: row.name });
+      labels.set(String(row.id), { externalId: row.external_id, email: row.email, name: row.name });
   }
   return labels;
 }

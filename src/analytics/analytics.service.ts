@@ -82,7 +82,7 @@ function localMidnight(value: string, field: string, timeZone: string, days = 0)
   );
 }
 
-async function resolve(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery): Promise<Analysis> {
+async function resolve(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery): Promise<Analysis> {
   const workspace = await getWorkspace(db, workspaceId);
   if (!workspace) throw new RetainError('not_found', 'Workspace not found');
   if (query.mode === 'subscription') {
@@ -146,7 +146,7 @@ type EndpointParts<Endpoint extends ReportEndpoint> = Required<
  */
 async function reportParts<Endpoint extends ReportEndpoint>(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
   endpoint: Endpoint,
 ) {
@@ -173,7 +173,7 @@ async function reportParts<Endpoint extends ReportEndpoint>(
  */
 async function dayTable(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   analysis: Analysis,
   { forRfm = false, attribute = false } = {},
 ) {
@@ -191,19 +191,19 @@ async function dayTable(
  * else the last complete period — the `retention` field of `retain analyze --json`.
  * O(customer-days) after two grouped SQL scans.
  */
-export async function retentionReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function retentionReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   const { header, notes, parts } = await reportParts(db, workspaceId, query, 'retention');
   return { ...header, retention: parts.retention.retention, notes };
 }
 
 /** Retention over every complete period of the range (the `series` of `retain analyze`). */
-export async function seriesReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function seriesReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   const { header, notes, parts } = await reportParts(db, workspaceId, query, 'series');
   return { ...header, series: parts.retention.series, notes };
 }
 
 /** The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`. */
-export async function cohortsReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function cohortsReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   const { header, notes, parts } = await reportParts(db, workspaceId, query, 'cohorts');
   return { ...header, cohorts: parts.cohorts, notes };
 }
@@ -215,7 +215,7 @@ export async function cohortsReport(db: Kysely<Database>, workspaceId: string, q
  */
 export async function rfmReport(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
   page: PageQuery,
 ) {
@@ -308,7 +308,7 @@ async function fitModels(table: OrderTable, analysis: Analysis) {
  * `GET /analytics/clv`: the fitted parameters, historical value, and a page of customers by
  * predicted CLV (highest first). A fit that fails is reported in `notes` with null predictions.
  */
-export async function clvReport(db: Kysely<Database>, workspaceId: string, query: ClvQuery, page: PageQuery) {
+export async function clvReport(db: Kysely<Database>, workspaceId: number, query: ClvQuery, page: PageQuery) {
   const analysis = await resolve(db, workspaceId, query);
   const table = await dayTable(db, workspaceId, analysis);
   const margin = analysis.options.margin ?? 1;
@@ -395,7 +395,7 @@ export async function clvReport(db: Kysely<Database>, workspaceId: string, query
  */
 export async function atRiskReport(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
   limit: number,
 ) {

@@ -21,7 +21,7 @@ export {
   toFlag,
   toJson,
 } from './dialect.js';
-export { newId, newIds } from './ids.js';
+export { newId, newIds, parseRowId } from './ids.js';
 export { migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations, TABLES_IN_DEPENDENCY_ORDER } from './migrations/index.js';
 export type * from './schema.js';

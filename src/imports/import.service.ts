@@ -20,7 +20,7 @@ import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { IssueCollector, recordLines } from '../csv/index.js';
-import { type Database, dialectOf } from '../db/index.js';
+import { type Database, dialectOf, parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
@@ -60,7 +60,7 @@ export interface ImportProgress {
 }
 
 export interface RunImportInput {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   /** The CSV file to read. */
   readonly path: string;
   readonly type: ImportType;
@@ -75,14 +75,14 @@ export interface RunImportInput {
   /** Records per transaction (default 5,000). */
   readonly batchSize?: number;
   /** Execute this existing run (a queued API import) instead of creating or resuming one. */
-  readonly importId?: string;
+  readonly importId?: number;
   readonly actor?: AuditActor;
   /** Clock, epoch ms (default `Date.now`). */
   readonly now?: () => number;
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Awaited after each committed batch (tests use it to crash at a known point). */
   readonly afterBatch?: (run: {
-    readonly id: string;
+    readonly id: number;
     readonly committedRecords: number;
   }) => Promise<void> | void;
 }
@@ -479,8 +479,13 @@ function toProblems(issues: IssueCollector, lines: ReadonlyMap<number, number>):
  * An import of the workspace, for `GET /imports/{id}`. Throws `not_found` for an unknown id or
  * another workspace's import. One query.
  */
-export async function getImport(db: Kysely<Database>, workspaceId: string, id: string): Promise<ImportRun> {
-  const run = await findImportRun(db, workspaceId, id);
+export async function getImport(
+  db: Kysely<Database>,
+  workspaceId: number,
+  idText: string,
+): Promise<ImportRun> {
+  const id = parseRowId(idText);
+  const run = id === undefined ? undefined : await findImportRun(db, workspaceId, id);
   if (run === undefined) throw notFound('Import');
   return run;
 }

@@ -20,7 +20,7 @@ import {
   upsertRefunds,
   upsertSubscriptions,
 } from '../customers/index.js';
-import type { Database, DialectName } from '../db/index.js';
+import type { Database, DialectName, RowId } from '../db/index.js';
 import type {
   CustomerRecord,
   CustomerReference,
@@ -39,13 +39,13 @@ export type Executor = Kysely<Database> | Transaction<Database>;
  * if a batch's transaction rolls back, the run fails and the directory is thrown away with it.
  */
 export class CustomerDirectory {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly dialect: DialectName;
-  readonly #ids = new Map<string, string>();
+  readonly #ids = new Map<string, RowId>();
   /** Customers created so far through this directory (not stored before). */
   created = 0;
 
-  constructor(workspaceId: string, dialect: DialectName) {
+  constructor(workspaceId: number, dialect: DialectName) {
     this.workspaceId = workspaceId;
     this.dialect = dialect;
   }
@@ -70,21 +70,21 @@ export class CustomerDirectory {
   }
 
   /** The id of a resolved customer. */
-  idOf(externalId: string): string {
+  idOf(externalId: string): RowId {
     const id = this.#ids.get(externalId);
     if (id === undefined) throw new Error(`Customer ${externalId} was not resolved`);
     return id;
   }
 
   /** The resolved customers, external id → id (a live view of the cache). */
-  get ids(): ReadonlyMap<string, string> {
+  get ids(): ReadonlyMap<string, RowId> {
     return this.#ids;
   }
 }
 
 /** Everything a batch writer needs besides the records. */
 export interface WriteContext {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly dialect: DialectName;
   readonly now: number;
   readonly customers: CustomerDirectory;
