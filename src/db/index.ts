@@ -5,7 +5,9 @@ export {
   DEFAULT_DATABASE_URL,
   type OpenDatabaseOptions,
   openDatabase,
+  type PostgresSession,
   parseDatabaseUrl,
+  withPostgresSession,
 } from './database.js';
 export {
   type DialectName,

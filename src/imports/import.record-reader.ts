@@ -236,7 +236,8 @@ export async function readRecords<R>(
   layout: RecordLayout<R>,
   options: LayoutOptions,
   handlers: RecordHandlers<R>,
-  onProgress?: (bytesRead: number, totalBytes: number) => void,
+  /** After each chunk read; a returned promise pauses the reading until it settles. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void | Promise<void>,
 ): Promise<ReadRecordsResult> {
   const headerIssues = new IssueCollector(100);
   const instants = new InstantParser(layout.timeZone ?? options.timeZone);

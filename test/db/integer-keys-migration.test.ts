@@ -389,7 +389,10 @@ for (const dialect of TEST_DIALECTS) {
       for (const table of TABLES_IN_DEPENDENCY_ORDER) {
         if (table === 'session') continue;
         const key = table === 'workspace' ? 'id' : 'workspace_id';
-        const rows = await (db as OldDb).selectFrom(table).select(['id', `${key} as owner`]).execute();
+        const rows = await (db as OldDb)
+          .selectFrom(table)
+          .select(['id', `${key} as owner`])
+          .execute();
         for (const row of rows) {
           expect(Number.isSafeInteger(row.id) && row.id > 0, `${table}.id ${row.id}`).toBe(true);
           expect(typeof row.owner, `${table}.${key}`).toBe('number');
