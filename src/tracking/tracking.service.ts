@@ -365,7 +365,7 @@ function invalidWriteKey(): RetainError {
 
 /**
  * The events of `messages`, in message order (row i is message i). A message without a messageId
- * gets a fresh UUIDv7 as its messageId, so it is never taken for a duplicate.
+ * gets a fresh UUIDv7 text as its messageId, so it is never taken for a duplicate.
  */
 function toEventInputs(
   messages: readonly TrackingMessage[],
