@@ -88,6 +88,8 @@ export async function readBatches(
   reading: BatchReading,
   emit: (event: BatchEvent) => void | Promise<void>,
   onBytes?: (bytesRead: number, totalBytes: number) => void,
+  /** True once the consumer gave up (a failed write): the reading stops at the next record. */
+  stopped: () => boolean = () => false,
 ): Promise<void> {
   const layout = layoutFor(reading.type, reading.format);
   if (layout === undefined) throw new Error(`No layout for ${reading.type} ${reading.format}`);
@@ -136,6 +138,7 @@ export async function readBatches(
       skipped: (_reason, first) => {
         pending.push({ kind: 'skipped', first });
       },
+      shouldContinue: () => !stopped(),
     },
     (read, total) => {
       bytes = { read, total };
@@ -226,6 +229,7 @@ export function readBatchesHere(
     reading,
     (event) => (queue.closed ? undefined : queue.push(event)),
     onBytes,
+    () => queue.closed,
   ).catch((error: unknown) => queue.fail(error));
   return {
     [Symbol.asyncIterator]: () => queue.drain(() => undefined),
