@@ -38,12 +38,12 @@ const SHOPIFY = fixturePath('exports/shopify-orders.csv');
 const STRIPE = fixturePath('exports/stripe-subscriptions.csv');
 
 /** The analytics router behind the real error mapping, as an analyst of `workspaceId`. */
-function appFor(db: Kysely<Database>, workspaceId: string): OpenAPIHono<AppEnv> {
+function appFor(db: Kysely<Database>, workspaceId: number): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(handleError);
   app.use('*', async (c, next) => {
     c.set('services', { db, dialect: 'sqlite', now: () => Date.UTC(2026, 0, 1) });
-    c.set('auth', { workspaceId, role: 'analyst', via: 'api_key', userId: null, apiKeyId: 'key' });
+    c.set('auth', { workspaceId, role: 'analyst', via: 'api_key', userId: null, apiKeyId: 1 });
     await next();
   });
   app.route('/api/v1', analyticsRoutes());
@@ -57,7 +57,7 @@ async function importedWorkspace(
   file: string,
   type: 'orders' | 'subscriptions',
   settings: Partial<WorkspaceSettings>,
-): Promise<string> {
+): Promise<number> {
   slugCounter += 1;
   const { workspace } = await createWorkspace(db, {
     name: 'Agreement test',
@@ -290,7 +290,7 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
       .select(['id', 'external_id'])
       .where('workspace_id', '=', workspaceId)
       .execute();
-    const externalId = new Map(stored.map((row) => [row.id, row.external_id ?? '']));
+    const externalId = new Map(stored.map((row) => [String(row.id), row.external_id ?? '']));
     expect(stored).toHaveLength(15); // every row is stored, paid or not
     const table = await loadSubscriptionTable(db, workspaceId);
     expect(paidRows(table, (id) => externalId.get(id)!)).toEqual(expectedPaid);

@@ -98,7 +98,7 @@ function localDayExpression(column: 'ordered_at' | 'refunded_at', segments: read
  * First and last instant over the workspace's completed orders and its refunds (the data's range
  * as `retain analyze` sees it). Two index-only aggregates.
  */
-export async function dataBounds(db: Kysely<Database>, workspaceId: string): Promise<DataBounds | null> {
+export async function dataBounds(db: Kysely<Database>, workspaceId: number): Promise<DataBounds | null> {
   const orders = await db
     .selectFrom('customer_order')
     .select((eb) => [eb.fn.min<number>('ordered_at').as('first'), eb.fn.max<number>('ordered_at').as('last')])
@@ -148,7 +148,7 @@ const CUSTOMER_COLUMNS = ['country', 'language', 'time_zone'] as const;
  */
 export async function loadDayOrderTable(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   options: DayOrderTableOptions,
 ): Promise<OrderTable> {
   const segments = offsetSegments(options.bounds.first, options.bounds.last, options.timeZone);
@@ -194,8 +194,9 @@ export async function loadDayOrderTable(
       builder.setAttribute(builder.length - 1, attribute, attributeValues?.get(customerId) ?? '');
     }
   };
+  // The core's tables name customers by text: the store id in decimal.
   for (const row of orders) {
-    const customer = row.customer_id;
+    const customer = String(row.customer_id);
     const firstAt = Number(row.first_at);
     const lastAt = Number(row.last_at);
     const count = Number(row.order_count);
@@ -207,7 +208,7 @@ export async function loadDayOrderTable(
     }
   }
   for (const row of refunds) {
-    const customer = row.customer_id;
+    const customer = String(row.customer_id);
     const firstAt = Number(row.first_at);
     const lastAt = Number(row.last_at);
     const total = Number(row.amount_cents);
@@ -236,7 +237,7 @@ const instantOrNull = (value: number | string | null): number | null =>
  */
 export async function loadSubscriptionTable(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   options: { readonly attribute?: string } = {},
 ): Promise<SubscriptionTable> {
   const rows = await db
@@ -275,8 +276,8 @@ export async function loadSubscriptionTable(
     });
     if (!coverage.paid) continue;
     records.push({
-      customerId: row.customer_id,
-      subscriptionId: row.id,
+      customerId: String(row.customer_id),
+      subscriptionId: String(row.id),
       startedAt: coverage.startedAt,
       endedAt: Number.isFinite(coverage.endedAt) ? coverage.endedAt : null,
       amountCents,
@@ -284,7 +285,7 @@ export async function loadSubscriptionTable(
       intervalCount: Number(row.interval_count),
       ...(attribute === undefined
         ? {}
-        : { attributes: { [attribute]: attributeValues?.get(row.customer_id) ?? '' } }),
+        : { attributes: { [attribute]: attributeValues?.get(String(row.customer_id)) ?? '' } }),
     });
   }
   return subscriptionTableFromRecords(records);
@@ -293,7 +294,7 @@ export async function loadSubscriptionTable(
 /** Each customer's value of a customer column (`country`…) or `attributes` JSON key. */
 async function customerAttribute(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   attribute: string,
 ): Promise<Map<string, string>> {
   const column = (CUSTOMER_COLUMNS as readonly string[]).includes(attribute)
@@ -314,20 +315,23 @@ async function customerAttribute(
       value = Object.hasOwn(attributes, attribute) ? attributes[attribute] : undefined;
     }
     if (value === null || value === undefined) continue;
-    values.set(row.id, typeof value === 'object' ? JSON.stringify(value) : String(value));
+    values.set(String(row.id), typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   return values;
 }
 
-/** External id (else the store id) of each customer id, for the per-customer pages. */
+/**
+ * External id (else the store id) of each customer id — given and keyed in decimal, as the core's
+ * tables name customers — for the per-customer pages.
+ */
 export async function customerLabels(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   customerIds: readonly string[],
 ): Promise<Map<string, { externalId: string | null; email: string | null; name: string | null }>> {
   const labels = new Map<string, { externalId: string | null; email: string | null; name: string | null }>();
   for (let start = 0; start < customerIds.length; start += 500) {
-    const chunk = customerIds.slice(start, start + 500);
+    const chunk = customerIds.slice(start, start + 500).map(Number);
     const rows = await db
       .selectFrom('customer')
       .select(['id', 'external_id', 'email', 'name'])
@@ -335,7 +339,7 @@ export async function customerLabels(
       .where('id', 'in', chunk)
       .execute();
     for (const row of rows)
-      labels.set(row.id, { externalId: row.external_id, email: row.email, name: row.name });
+      labels.set(String(row.id), { externalId: row.external_id, email: row.email, name: row.name });
   }
   return labels;
 }

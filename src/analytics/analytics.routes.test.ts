@@ -20,7 +20,7 @@ import {
   rfm,
 } from '../core/index.js';
 import { readOrdersCsv } from '../csv/index.js';
-import { type CustomerOrderTable, type Database, newId, type WorkspaceSettings } from '../db/index.js';
+import type { CustomerOrderTable, Database, WorkspaceSettings } from '../db/index.js';
 import { type AppEnv, createRouter } from '../http/index.js';
 import { handleError } from '../server/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
@@ -54,9 +54,12 @@ async function readTable(file: string, timeZone: string, attributes: string[] = 
  * one customer per id (the attribute, if any, as `country`), one completed order per row with
  * amount ≥ 0, and each negative row as a refund of that customer's first order.
  */
-async function storeTable(db: Kysely<Database>, workspaceId: string, table: OrderTable, country?: string) {
+async function storeTable(db: Kysely<Database>, workspaceId: number, table: OrderTable, country?: string) {
   const now = Date.UTC(2026, 0, 1);
-  const customerIds = table.customerIds.map(() => newId(now));
+  // Explicit integer ids, one range per workspace (nothing else allocates ids in these tables here).
+  const idBase = workspaceId * 10_000_000;
+  const customerIds = table.customerIds.map((_, index) => idBase + index + 1);
+  let nextId = idBase + 5_000_000;
   const countryColumn = country === undefined ? undefined : table.attributes.get(country);
   const countries = new Map<number, string>();
   for (let row = 0; row < table.length; row++) {
@@ -89,7 +92,7 @@ async function storeTable(db: Kysely<Database>, workspaceId: string, table: Orde
       .execute();
   }
   const orders: Insertable<CustomerOrderTable>[] = [];
-  const firstOrder = new Map<number, string>();
+  const firstOrder = new Map<number, number>();
   const refunds: { customer: number; at: number; amount: number }[] = [];
   for (let row = 0; row < table.length; row++) {
     const customer = table.customer[row]!;
@@ -98,7 +101,8 @@ async function storeTable(db: Kysely<Database>, workspaceId: string, table: Orde
       refunds.push({ customer, at: table.orderedAt[row]!, amount: -amount });
       continue;
     }
-    const id = newId(now);
+    nextId += 1;
+    const id = nextId;
     if (!firstOrder.has(customer)) firstOrder.set(customer, id);
     orders.push({
       workspace_id: workspaceId,
@@ -124,7 +128,6 @@ async function storeTable(db: Kysely<Database>, workspaceId: string, table: Orde
       .insertInto('refund')
       .values({
         workspace_id: workspaceId,
-        id: newId(now),
         external_id: null,
         order_id: firstOrder.get(refund.customer)!,
         customer_id: customerIds[refund.customer]!,
@@ -139,12 +142,12 @@ async function storeTable(db: Kysely<Database>, workspaceId: string, table: Orde
 }
 
 /** The analytics router behind the real error mapping, with a fixed caller. */
-function appFor(db: Kysely<Database>, workspaceId: string, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
+function appFor(db: Kysely<Database>, workspaceId: number, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(handleError);
   app.use('*', async (c, next) => {
     c.set('services', { db, dialect: 'sqlite', now: () => Date.UTC(2026, 0, 1) });
-    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 'key' });
+    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 1 });
     await next();
   });
   app.route('/api/v1', analyticsRoutes());
@@ -170,7 +173,7 @@ async function workspaceWith(
   file: string,
   settings: Partial<WorkspaceSettings>,
   attribute?: string,
-): Promise<string> {
+): Promise<number> {
   slugCounter += 1;
   const { workspace } = await createWorkspace(db, {
     name: 'Analytics test',

@@ -95,7 +95,7 @@ function localMidnight(value: string, field: string, timeZone: string, days = 0)
 /** The core's report options for `query` in the workspace's calendar (`from`, `to` validated). */
 async function reportOptions(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
 ): Promise<Analysis['options']> {
   const workspace = await getWorkspace(db, workspaceId);
@@ -124,7 +124,7 @@ async function reportOptions(
   };
 }
 
-async function resolve(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery): Promise<Analysis> {
+async function resolve(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery): Promise<Analysis> {
   if (query.mode === 'subscription') {
     throw new RetainError('invalid_input', 'The request is not valid.', [
       {
@@ -154,7 +154,7 @@ async function resolve(db: Kysely<Database>, workspaceId: string, query: Analyti
  */
 async function subscriptionReport(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
 ): Promise<RetentionReport> {
   const options = await reportOptions(db, workspaceId, query);
@@ -205,7 +205,7 @@ type EndpointParts<Endpoint extends ReportEndpoint> = Required<
  */
 async function reportParts<Endpoint extends ReportEndpoint>(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
   endpoint: Endpoint,
 ) {
@@ -234,7 +234,7 @@ async function reportParts<Endpoint extends ReportEndpoint>(
  */
 async function dayTable(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   analysis: Analysis,
   { forRfm = false, attribute = false } = {},
 ) {
@@ -253,7 +253,7 @@ async function dayTable(
  * `mode=subscription`, over the paid subscriptions (`--mode subscription`).
  * O(customer-days) after two grouped SQL scans.
  */
-export async function retentionReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function retentionReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   if (query.mode === 'subscription') {
     const report = await subscriptionReport(db, workspaceId, query);
     return { ...reportHeader(report), retention: report.retention, notes: report.notes };
@@ -263,7 +263,7 @@ export async function retentionReport(db: Kysely<Database>, workspaceId: string,
 }
 
 /** Retention over every complete period of the range (the `series` of `retain analyze`); `mode=subscription` too. */
-export async function seriesReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function seriesReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   if (query.mode === 'subscription') {
     const report = await subscriptionReport(db, workspaceId, query);
     return { ...reportHeader(report), series: report.series, notes: report.notes };
@@ -276,7 +276,7 @@ export async function seriesReport(db: Kysely<Database>, workspaceId: string, qu
  * The first-time classic cohort matrix with revenue (metrics.md §3), broken down by `by`; in
  * subscription mode the revenue cells hold the cohort's MRR.
  */
-export async function cohortsReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function cohortsReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   if (query.mode === 'subscription') {
     const report = await subscriptionReport(db, workspaceId, query);
     return { ...reportHeader(report), cohorts: report.cohorts, notes: report.notes };
@@ -289,7 +289,7 @@ export async function cohortsReport(db: Kysely<Database>, workspaceId: string, q
  * MRR at the data's end and its movements, NRR and GRR by complete month (metrics.md §4): the `mrr`
  * of `retain analyze --mode subscription`, over the stored subscriptions (always subscription mode).
  */
-export async function mrrReport(db: Kysely<Database>, workspaceId: string, query: AnalyticsQuery) {
+export async function mrrReport(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery) {
   if (query.mode === 'transactional') {
     throw new RetainError('invalid_input', 'The request is not valid.', [
       {
@@ -309,7 +309,7 @@ export async function mrrReport(db: Kysely<Database>, workspaceId: string, query
  */
 export async function rfmReport(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AnalyticsQuery,
   page: PageQuery,
 ) {
@@ -402,7 +402,7 @@ async function fitModels(table: OrderTable, analysis: Analysis) {
  * `GET /analytics/clv`: the fitted parameters, historical value, and a page of customers by
  * predicted CLV (highest first). A fit that fails is reported in `notes` with null predictions.
  */
-export async function clvReport(db: Kysely<Database>, workspaceId: string, query: ClvQuery, page: PageQuery) {
+export async function clvReport(db: Kysely<Database>, workspaceId: number, query: ClvQuery, page: PageQuery) {
   const analysis = await resolve(db, workspaceId, query);
   const table = await dayTable(db, workspaceId, analysis);
   const margin = analysis.options.margin ?? 1;
@@ -494,7 +494,7 @@ export interface AtRiskQuery extends AnalyticsQuery {
  */
 export async function atRiskReport(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: AtRiskQuery,
   limit: number,
 ) {

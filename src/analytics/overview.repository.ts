@@ -10,7 +10,7 @@ import type { Database } from '../db/index.js';
  * insert changes a count, an update moves `updated_at` (a refund is never updated in place, so its
  * count, latest `created_at` and total cover it). Settings are part of the cache key elsewhere.
  */
-export async function analyticsDataVersion(db: Kysely<Database>, workspaceId: string): Promise<string> {
+export async function analyticsDataVersion(db: Kysely<Database>, workspaceId: number): Promise<string> {
   const orders = await db
     .selectFrom('customer_order')
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max<number>('updated_at').as('latest')])

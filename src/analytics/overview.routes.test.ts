@@ -42,12 +42,12 @@ writeFileSync(
 );
 const STRIPE = fixturePath('exports/stripe-subscriptions.csv');
 
-function appFor(db: Kysely<Database>, workspaceId: string, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
+function appFor(db: Kysely<Database>, workspaceId: number, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(handleError);
   app.use('*', async (c, next) => {
     c.set('services', { db, dialect: 'sqlite', now: () => Date.now() });
-    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 'key' });
+    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 1 });
     await next();
   });
   app.route('/api/v1', analyticsRoutes());
@@ -67,7 +67,7 @@ async function importedWorkspace(
   file: string,
   type: 'orders' | 'subscriptions',
   settings: Partial<WorkspaceSettings> = {},
-): Promise<string> {
+): Promise<number> {
   slugs++;
   const { workspace } = await createWorkspace(db, {
     name: 'Overview test',
@@ -98,7 +98,7 @@ type Range = NonNullable<OverviewReport['previous']>;
  */
 async function expectRangeAgrees(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   app: OpenAPIHono<AppEnv>,
   table: OrderTable,
   range: Range,
@@ -175,7 +175,7 @@ async function expectRangeAgrees(
 }
 
 describeEachDatabase('GET /analytics/overview', (getDb) => {
-  let cdnow: string;
+  let cdnow: number;
   let table: OrderTable;
   beforeAll(async () => {
     cdnow = await importedWorkspace(getDb().db, CDNOW_CSV, 'orders');

@@ -175,7 +175,7 @@ function defaultRange(data: Data, period: OverviewPeriod, calendar: Calendar) {
   return { start: grid.start(index), end: grid.end(index) };
 }
 
-async function loadData(db: Kysely<Database>, workspaceId: string, timeZone: string): Promise<Data> {
+async function loadData(db: Kysely<Database>, workspaceId: number, timeZone: string): Promise<Data> {
   const bounds = await dataBounds(db, workspaceId);
   const subscriptions = await loadSubscriptionTable(db, workspaceId);
   if (!bounds && subscriptions.length === 0) {
@@ -404,7 +404,7 @@ function remember<Value>(cache: Map<string, Value>, key: string, value: Value, k
  */
 export async function overviewReport(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   query: OverviewQuery,
   now: number,
 ): Promise<OverviewReport> {
@@ -430,7 +430,7 @@ export async function overviewReport(
 
 async function computeOverview(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   settings: { timeZone: string; activityWindowDays: number; weekStart: WeekStart; currency: string },
   version: string,
   query: OverviewQuery,

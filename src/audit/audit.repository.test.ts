@@ -16,7 +16,7 @@ describeEachDatabase('audit log', (getDb) => {
     });
     await recordAudit(db, {
       workspaceId: mine.workspace.id,
-      actor: { type: 'user', id: 'u1' },
+      actor: { type: 'user', id: 1 },
       action: 'customer.erased',
       entity: 'customer',
       entityId: 'c1',
@@ -36,7 +36,7 @@ describeEachDatabase('audit log', (getDb) => {
     expect(entries.map((entry) => entry.action)).toEqual(['customer.erased', 'workspace.created']);
     expect(entries[0]).toMatchObject({
       actorType: 'user',
-      actorId: 'u1',
+      actorId: '1',
       entityId: 'c1',
       details: { fields: ['email', 'name'] },
       at: 2,

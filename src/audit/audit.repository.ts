@@ -3,26 +3,27 @@
  * in the same transaction as the change they describe, so a change is never left unrecorded.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { type AuditLogRow, type Database, fromJson, newId, toJson } from '../db/index.js';
+import { type AuditLogRow, type Database, fromJson, type RowId, toJson } from '../db/index.js';
 
 export type AuditActor =
-  | { readonly type: 'user'; readonly id: string }
-  | { readonly type: 'api_key'; readonly id: string }
+  | { readonly type: 'user'; readonly id: RowId }
+  | { readonly type: 'api_key'; readonly id: RowId }
   | { readonly type: 'system'; readonly id?: null };
 
 export interface AuditEntryInput {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly actor: AuditActor;
   /** What happened, `<entity>.<verb>`, e.g. `customer.erased`, `api_key.created`. */
   readonly action: string;
   readonly entity?: string;
-  readonly entityId?: string;
+  /** The entity's id (stored as text: entities of any kind share the column). */
+  readonly entityId?: RowId | string;
   readonly details?: Record<string, unknown>;
   readonly at: number;
 }
 
 export interface AuditEntry {
-  readonly id: string;
+  readonly id: RowId;
   readonly actorType: AuditActor['type'];
   readonly actorId: string | null;
   readonly action: string;
@@ -36,23 +37,22 @@ export interface AuditEntry {
 export async function recordAudit(
   db: Kysely<Database> | Transaction<Database>,
   entry: AuditEntryInput,
-): Promise<string> {
-  const id = newId();
-  await db
+): Promise<RowId> {
+  const row = await db
     .insertInto('audit_log')
     .values({
       workspace_id: entry.workspaceId,
-      id,
       actor_type: entry.actor.type,
-      actor_id: entry.actor.id ?? null,
+      actor_id: entry.actor.id == null ? null : String(entry.actor.id),
       action: entry.action,
       entity: entry.entity ?? null,
-      entity_id: entry.entityId ?? null,
+      entity_id: entry.entityId === undefined ? null : String(entry.entityId),
       details: toJson(entry.details ?? {}),
       at: entry.at,
     })
-    .execute();
-  return id;
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 function toEntry(row: AuditLogRow): AuditEntry {
@@ -71,12 +71,12 @@ function toEntry(row: AuditLogRow): AuditEntry {
 /** A workspace's entries, newest first, optionally for one entity. */
 export async function listAudit(
   db: Kysely<Database>,
-  workspaceId: string,
-  filter: { readonly entity?: string; readonly entityId?: string; readonly limit?: number } = {},
+  workspaceId: number,
+  filter: { readonly entity?: string; readonly entityId?: RowId | string; readonly limit?: number } = {},
 ): Promise<AuditEntry[]> {
   let query = db.selectFrom('audit_log').selectAll().where('workspace_id', '=', workspaceId);
   if (filter.entity !== undefined) query = query.where('entity', '=', filter.entity);
-  if (filter.entityId !== undefined) query = query.where('entity_id', '=', filter.entityId);
+  if (filter.entityId !== undefined) query = query.where('entity_id', '=', String(filter.entityId));
   const rows = await query
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')

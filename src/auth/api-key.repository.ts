@@ -27,13 +27,13 @@ export function roleOfScopes(scopes: readonly string[]): UserRole {
 
 /** An API key as lists show it. */
 export interface ApiKey {
-  readonly id: string;
-  readonly workspaceId: string;
+  readonly id: number;
+  readonly workspaceId: number;
   readonly name: string;
   /** `rk_<8 hex>`: the key's public beginning. */
   readonly prefix: string;
   readonly role: UserRole;
-  readonly createdBy: string | null;
+  readonly createdBy: number | null;
   readonly createdAt: number;
   readonly lastUsedAt: number | null;
   readonly revokedAt: number | null;
@@ -42,13 +42,12 @@ export interface ApiKey {
 export async function insertApiKey(
   db: Db,
   row: {
-    workspaceId: string;
-    id: string;
+    workspaceId: number;
     name: string;
     hash: string;
     prefix: string;
     role: UserRole;
-    createdBy: string | null;
+    createdBy: number | null;
     now: number;
   },
 ): Promise<ApiKey> {
@@ -56,7 +55,6 @@ export async function insertApiKey(
     .insertInto('api_key')
     .values({
       workspace_id: row.workspaceId,
-      id: row.id,
       name: row.name,
       key_hash: row.hash,
       key_prefix: row.prefix,
@@ -80,7 +78,7 @@ export async function findApiKeyByHash(db: Db, hash: string): Promise<ApiKey | u
   return row === undefined ? undefined : toApiKey(row);
 }
 
-export async function getApiKey(db: Db, workspaceId: string, id: string): Promise<ApiKey | undefined> {
+export async function getApiKey(db: Db, workspaceId: number, id: number): Promise<ApiKey | undefined> {
   const row = await db
     .selectFrom('api_key')
     .selectAll()
@@ -91,7 +89,7 @@ export async function getApiKey(db: Db, workspaceId: string, id: string): Promis
 }
 
 /** The workspace's keys, newest first, revoked ones included (they show when they were revoked). */
-export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKey[]> {
+export async function listApiKeys(db: Db, workspaceId: number): Promise<ApiKey[]> {
   const rows = await db
     .selectFrom('api_key')
     .selectAll()
@@ -103,7 +101,7 @@ export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKey[]
 }
 
 /** Marks the key revoked (if it is not already); true when this call revoked it. */
-export async function revokeApiKey(db: Db, workspaceId: string, id: string, now: number): Promise<boolean> {
+export async function revokeApiKey(db: Db, workspaceId: number, id: number, now: number): Promise<boolean> {
   const result = await db
     .updateTable('api_key')
     .set({ revoked_at: now })
@@ -114,7 +112,7 @@ export async function revokeApiKey(db: Db, workspaceId: string, id: string, now:
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function touchApiKey(db: Db, workspaceId: string, id: string, now: number): Promise<void> {
+export async function touchApiKey(db: Db, workspaceId: number, id: number, now: number): Promise<void> {
   await db
     .updateTable('api_key')
     .set({ last_used_at: now })

@@ -3,6 +3,8 @@
  * admins. Thin: the rules are in api-key.service.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { parseRowId } from '../db/index.js';
+import { notFound } from '../errors/index.js';
 import { createRouter, requireRole } from '../http/index.js';
 import { actorOf } from './actor.js';
 import type { ApiKey } from './api-key.repository.js';
@@ -26,11 +28,11 @@ const apiKeySchema = z
 
 function toBody(apiKey: ApiKey): z.infer<typeof apiKeySchema> {
   return {
-    id: apiKey.id,
+    id: String(apiKey.id),
     name: apiKey.name,
     prefix: apiKey.prefix,
     role: apiKey.role,
-    createdBy: apiKey.createdBy,
+    createdBy: apiKey.createdBy === null ? null : String(apiKey.createdBy),
     createdAt: apiKey.createdAt,
     lastUsedAt: apiKey.lastUsedAt,
     revokedAt: apiKey.revokedAt,
@@ -115,9 +117,11 @@ export function apiKeyRoutes() {
 
   router.openapi(revokeRoute, async (c) => {
     const auth = c.get('auth');
+    const id = parseRowId(c.req.valid('param').id);
+    if (id === undefined) throw notFound('API key');
     await revokeApiKey(c.get('services').db, {
       workspaceId: auth.workspaceId,
-      id: c.req.valid('param').id,
+      id,
       actor: actorOf(auth),
       now: c.get('services').now(),
     });

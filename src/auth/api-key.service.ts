@@ -3,7 +3,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { type Database, newId } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import {
   type ApiKey,
@@ -16,7 +16,7 @@ import { ROLES, type Role } from './roles.js';
 import { generateApiKey } from './secrets.js';
 
 export interface CreateApiKeyInput {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly name: string;
   readonly role: Role;
   /** The role of whoever asks (`null` for the command line, which is trusted like an owner). */
@@ -70,7 +70,6 @@ export async function issueApiKey(
   const generated = generateApiKey();
   const apiKey = await insertApiKey(transaction, {
     workspaceId: input.workspaceId,
-    id: newId(input.now),
     name,
     hash: generated.hash,
     prefix: generated.prefix,
@@ -91,7 +90,7 @@ export async function issueApiKey(
 }
 
 /** The workspace's keys, newest first (revoked ones included). */
-export async function listApiKeys(db: Kysely<Database>, workspaceId: string): Promise<ApiKey[]> {
+export async function listApiKeys(db: Kysely<Database>, workspaceId: number): Promise<ApiKey[]> {
   return listApiKeyRows(db, workspaceId);
 }
 
@@ -102,8 +101,8 @@ export async function listApiKeys(db: Kysely<Database>, workspaceId: string): Pr
 export async function revokeApiKey(
   db: Kysely<Database>,
   input: {
-    readonly workspaceId: string;
-    readonly id: string;
+    readonly workspaceId: number;
+    readonly id: number;
     readonly actor: AuditActor;
     readonly now: number;
   },

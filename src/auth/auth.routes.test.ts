@@ -79,8 +79,9 @@ describeEachDatabase('authentication', (getDb) => {
     const response = await logIn(app, { workspace: slug, email: email.toUpperCase(), password: PASSWORD });
     expect(response.status).toBe(200);
     const body = await bodyOf(response);
-    expect(body.user).toEqual({ id: user.id, email: email.toLowerCase(), name: null, role: 'owner' });
-    expect(body.workspace).toEqual({ id: workspace.id, name: 'Shop', slug });
+    // Ids travel as decimal strings.
+    expect(body.user).toEqual({ id: String(user.id), email: email.toLowerCase(), name: null, role: 'owner' });
+    expect(body.workspace).toEqual({ id: String(workspace.id), name: 'Shop', slug });
     expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const setCookie = response.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/HttpOnly/);
@@ -96,8 +97,8 @@ describeEachDatabase('authentication', (getDb) => {
     expect(await bodyOf(me)).toMatchObject({
       via: 'session',
       role: 'owner',
-      workspace: { id: workspace.id },
-      user: { id: user.id },
+      workspace: { id: String(workspace.id) },
+      user: { id: String(user.id) },
       apiKey: null,
       csrfToken: body.csrfToken,
     });
@@ -118,7 +119,7 @@ describeEachDatabase('authentication', (getDb) => {
     const { email, workspace } = await newWorkspace();
     const response = await logIn(
       app,
-      { workspace: workspace.id, email, password: PASSWORD },
+      { workspace: String(workspace.id), email, password: PASSWORD },
       'https://retain.example',
     );
     expect(response.status).toBe(200);
@@ -204,7 +205,7 @@ describeEachDatabase('authentication', (getDb) => {
     expect(await bodyOf(me)).toMatchObject({
       via: 'api_key',
       role: 'admin',
-      apiKey: { id: apiKeyId },
+      apiKey: { id: String(apiKeyId) },
       user: null,
     });
     const row = await db
@@ -240,8 +241,8 @@ describeEachDatabase('authentication', (getDb) => {
 
     const audit = await listAudit(db, workspace.id, { entity: 'api_key', entityId: supportListing.id });
     expect(audit.map((entry) => [entry.action, entry.actorType, entry.actorId])).toEqual([
-      ['api_key.revoked', 'api_key', apiKeyId],
-      ['api_key.created', 'api_key', apiKeyId],
+      ['api_key.revoked', 'api_key', String(apiKeyId)],
+      ['api_key.created', 'api_key', String(apiKeyId)],
     ]);
   });
 
@@ -261,7 +262,7 @@ describeEachDatabase('authentication', (getDb) => {
       headers: { Authorization: `Bearer ${first.apiKey}` },
     });
     const ids = (await bodyOf(list)).apiKeys.map((key: { id: string }) => key.id);
-    expect(ids).toEqual([first.apiKeyId]);
+    expect(ids).toEqual([String(first.apiKeyId)]);
     const revoke = await app.request(`/api/v1/api-keys/${other.apiKey.id}`, {
       method: 'DELETE',
       headers: { Authorization: `Bearer ${first.apiKey}` },
@@ -270,7 +271,7 @@ describeEachDatabase('authentication', (getDb) => {
     const workspace = await app.request('/api/v1/workspace', {
       headers: { Authorization: `Bearer ${first.apiKey}` },
     });
-    expect(await bodyOf(workspace)).toMatchObject({ id: first.workspace.id, slug: first.slug });
+    expect(await bodyOf(workspace)).toMatchObject({ id: String(first.workspace.id), slug: first.slug });
     // B's key still works: A's attempt changed nothing.
     const me = await app.request('/api/v1/auth/me', { headers: { Authorization: `Bearer ${other.key}` } });
     expect(me.status).toBe(200);

@@ -155,12 +155,16 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
     return c.json(
       {
         user: {
-          id: result.user.id,
+          id: String(result.user.id),
           email: result.user.email,
           name: result.user.name,
           role: result.user.role,
         },
-        workspace: { id: result.workspace.id, name: result.workspace.name, slug: result.workspace.slug },
+        workspace: {
+          id: String(result.workspace.id),
+          name: result.workspace.name,
+          slug: result.workspace.slug,
+        },
         csrfToken: result.csrfToken,
       },
       200,
@@ -188,10 +192,13 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
       {
         via: auth.via,
         role: auth.role,
-        workspace: { id: workspace.id, name: workspace.name, slug: workspace.slug },
+        workspace: { id: String(workspace.id), name: workspace.name, slug: workspace.slug },
         user:
-          user === undefined ? null : { id: user.id, email: user.email, name: user.name, role: user.role },
-        apiKey: apiKey === undefined ? null : { id: apiKey.id, name: apiKey.name, prefix: apiKey.prefix },
+          user === undefined
+            ? null
+            : { id: String(user.id), email: user.email, name: user.name, role: user.role },
+        apiKey:
+          apiKey === undefined ? null : { id: String(apiKey.id), name: apiKey.name, prefix: apiKey.prefix },
         csrfToken: auth.csrfToken ?? null,
       },
       200,

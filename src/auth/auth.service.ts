@@ -3,7 +3,7 @@
  * an `AuthContext`. The HTTP side (cookies, headers, CSRF) is in authenticate.ts and auth.routes.ts.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/index.js';
+import { type Database, parseRowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import type { AuthContext } from '../http/index.js';
 import { getWorkspace, getWorkspaceBySlug, type Workspace } from '../workspaces/workspace.repository.js';
@@ -55,7 +55,7 @@ export interface LoginResult {
  */
 export async function login(db: Kysely<Database>, input: LoginInput): Promise<LoginResult> {
   const workspace =
-    (await getWorkspaceBySlug(db, input.workspace)) ?? (await getWorkspace(db, input.workspace));
+    (await getWorkspaceBySlug(db, input.workspace)) ?? (await workspaceById(db, input.workspace));
   const found = workspace === undefined ? undefined : await findUserForLogin(db, workspace.id, input.email);
   const passwordMatches = await verifyPassword(found?.passwordHash ?? null, input.password);
   if (workspace === undefined || found === undefined || !passwordMatches || found.user.disabledAt !== null) {
@@ -79,7 +79,7 @@ export async function login(db: Kysely<Database>, input: LoginInput): Promise<Lo
 }
 
 /** Ends the session of `token` (a no-op for an unknown token). */
-export async function logout(db: Kysely<Database>, workspaceId: string, token: string): Promise<void> {
+export async function logout(db: Kysely<Database>, workspaceId: number, token: string): Promise<void> {
   await deleteSession(db, workspaceId, hashSecret(token));
 }
 
@@ -144,4 +144,10 @@ export async function authenticateApiKey(
     userId: null,
     apiKeyId: apiKey.id,
   };
+}
+
+/** The workspace named by its id in decimal, or `undefined` (also for text that is no id). */
+async function workspaceById(db: Kysely<Database>, text: string) {
+  const id = parseRowId(text);
+  return id === undefined ? undefined : getWorkspace(db, id);
 }

@@ -9,9 +9,9 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** A live session with what authentication needs of its user. */
 export interface SessionRecord {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly id: string;
-  readonly userId: string;
+  readonly userId: number;
   readonly role: UserRole;
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -22,9 +22,9 @@ export interface SessionRecord {
 export async function insertSession(
   db: Db,
   row: {
-    workspaceId: string;
+    workspaceId: number;
     id: string;
-    userId: string;
+    userId: number;
     now: number;
     expiresAt: number;
     ip: string | null;
@@ -86,7 +86,7 @@ export async function findSessionById(db: Db, id: string): Promise<SessionRecord
 /** Slides the expiry forward (and records the activity). */
 export async function extendSession(
   db: Db,
-  workspaceId: string,
+  workspaceId: number,
   id: string,
   now: number,
   expiresAt: number,
@@ -99,12 +99,12 @@ export async function extendSession(
     .execute();
 }
 
-export async function deleteSession(db: Db, workspaceId: string, id: string): Promise<void> {
+export async function deleteSession(db: Db, workspaceId: number, id: string): Promise<void> {
   await db.deleteFrom('session').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
 
 /** Removes a workspace's expired sessions; returns how many. */
-export async function deleteExpiredSessions(db: Db, workspaceId: string, now: number): Promise<number> {
+export async function deleteExpiredSessions(db: Db, workspaceId: number, now: number): Promise<number> {
   const result = await db
     .deleteFrom('session')
     .where('workspace_id', '=', workspaceId)

@@ -9,8 +9,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** A member as the application sees it (the password hash never leaves the auth folder). */
 export interface User {
-  readonly id: string;
-  readonly workspaceId: string;
+  readonly id: number;
+  readonly workspaceId: number;
   readonly email: string;
   readonly name: string | null;
   readonly role: UserRole;
@@ -27,8 +27,7 @@ export function normalizeEmail(email: string): string {
 export async function insertUser(
   db: Db,
   row: {
-    workspaceId: string;
-    id: string;
+    workspaceId: number;
     email: string;
     name: string | null;
     passwordHash: string | null;
@@ -40,7 +39,6 @@ export async function insertUser(
     .insertInto('app_user')
     .values({
       workspace_id: row.workspaceId,
-      id: row.id,
       email: normalizeEmail(row.email),
       name: row.name,
       password_hash: row.passwordHash,
@@ -58,7 +56,7 @@ export async function insertUser(
 /** The member with this e-mail in this workspace, with the password hash (for login only). */
 export async function findUserForLogin(
   db: Db,
-  workspaceId: string,
+  workspaceId: number,
   email: string,
 ): Promise<{ user: User; passwordHash: string | null } | undefined> {
   const row = await db
@@ -70,7 +68,7 @@ export async function findUserForLogin(
   return row === undefined ? undefined : { user: toUser(row), passwordHash: row.password_hash };
 }
 
-export async function getUser(db: Db, workspaceId: string, id: string): Promise<User | undefined> {
+export async function getUser(db: Db, workspaceId: number, id: number): Promise<User | undefined> {
   const row = await db
     .selectFrom('app_user')
     .selectAll()
@@ -81,7 +79,7 @@ export async function getUser(db: Db, workspaceId: string, id: string): Promise<
 }
 
 /** The workspace's members, oldest first. */
-export async function listUsers(db: Db, workspaceId: string): Promise<User[]> {
+export async function listUsers(db: Db, workspaceId: number): Promise<User[]> {
   const rows = await db
     .selectFrom('app_user')
     .selectAll()
@@ -92,7 +90,7 @@ export async function listUsers(db: Db, workspaceId: string): Promise<User[]> {
   return rows.map(toUser);
 }
 
-export async function recordLogin(db: Db, workspaceId: string, id: string, now: number): Promise<void> {
+export async function recordLogin(db: Db, workspaceId: number, id: number, now: number): Promise<void> {
   await db
     .updateTable('app_user')
     .set({ last_login_at: now })

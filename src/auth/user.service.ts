@@ -3,7 +3,7 @@
  */
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { type Database, isUniqueViolation, newId } from '../db/index.js';
+import { type Database, isUniqueViolation } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { hashPassword } from './password.js';
 import { ROLES, type Role } from './roles.js';
@@ -14,7 +14,7 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 const MAX_EMAIL_LENGTH = 320;
 
 export interface CreateUserInput {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly email: string;
   readonly role: Role;
   readonly name?: string | null;
@@ -47,7 +47,6 @@ export async function createUser(db: Kysely<Database>, input: CreateUserInput): 
     return await db.transaction().execute(async (transaction) => {
       const user = await insertUser(transaction, {
         workspaceId: input.workspaceId,
-        id: newId(input.now),
         email,
         name: input.name ?? null,
         passwordHash,

@@ -4,7 +4,7 @@
  * `--workspace` option means.
  */
 import type { Kysely } from 'kysely';
-import { type Database, migrateToLatest, openDatabase } from '../db/index.js';
+import { type Database, migrateToLatest, openDatabase, parseRowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { listWorkspaces } from '../workspaces/index.js';
 import { getWorkspace, getWorkspaceBySlug, type Workspace } from '../workspaces/workspace.repository.js';
@@ -43,7 +43,9 @@ export async function withStore<T>(work: (db: Kysely<Database>) => Promise<T>): 
  */
 export async function resolveWorkspace(db: Kysely<Database>, value: string | undefined): Promise<Workspace> {
   if (value !== undefined) {
-    const workspace = (await getWorkspace(db, value)) ?? (await getWorkspaceBySlug(db, value));
+    const id = parseRowId(value);
+    const workspace =
+      (id === undefined ? undefined : await getWorkspace(db, id)) ?? (await getWorkspaceBySlug(db, value));
     if (workspace === undefined) throw new CliError(`--workspace: no workspace "${value}"`);
     return workspace;
   }

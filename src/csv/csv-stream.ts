@@ -39,7 +39,7 @@ export type CsvStreamOutcome =
 export async function streamCsv(
   path: string,
   handlers: CsvStreamHandlers,
-  onProgress?: (bytesRead: number, totalBytes: number) => void,
+  onProgress?: (bytesRead: number, totalBytes: number) => void | Promise<void>,
 ): Promise<CsvStreamOutcome> {
   let stats: Stats;
   try {
@@ -81,7 +81,9 @@ export async function streamCsv(
         pendingHeader = '';
       }
       parser.chunk(text, parser.stringArrs, onRecord);
-      onProgress?.(stream.bytesRead, totalBytes);
+      // A promise returned by onProgress pauses the reading until it settles (backpressure).
+      const paused = onProgress?.(stream.bytesRead, totalBytes);
+      if (paused !== undefined) await paused;
       if (stopped) break;
     }
   } catch (error) {
@@ -94,14 +96,14 @@ export async function streamCsv(
     // End of file inside the header: the whole remaining text is the header, if anything.
     const split = splitHeader(pendingHeader, pendingHeader.length);
     if (split === null) return { status: 'empty' };
-    onProgress?.(totalBytes, totalBytes);
+    await onProgress?.(totalBytes, totalBytes);
     return handlers.header(split.names)
       ? { status: 'read', records: 0, stopped: false }
       : { status: 'read', records: 0, stopped: true };
   }
   if (!stopped) {
     parser.end();
-    onProgress?.(totalBytes, totalBytes);
+    await onProgress?.(totalBytes, totalBytes);
   }
   return { status: 'read', records, stopped };
 }

@@ -3,7 +3,7 @@
  * and the filtered, searchable, keyset-paginated list. Every query carries the workspace predicate.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import { type CustomerRow, dialectOf, newIds, toFlag, toJson } from '../db/index.js';
+import { type CustomerRow, dialectOf, type RowId, toFlag, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import {
   type Executor,
@@ -39,25 +39,24 @@ export interface UpsertResult {
   /** Rows inserted or changed (an identical re-write counts 0). */
   readonly written: number;
   /** The stored id of every natural key in the batch. */
-  readonly ids: Map<string, string>;
+  readonly ids: Map<string, RowId>;
 }
 
 const CUSTOMER_TARGET: UpsertTarget = {
   table: 'customer',
   conflictColumns: ['workspace_id', 'external_id'],
-  insertOnlyColumns: ['id', 'created_at'],
+  insertOnlyColumns: ['created_at'],
   touchColumn: 'updated_at',
 };
 /** Bare customers: nothing but the key is compared, so a collision does nothing. */
 const CUSTOMER_STUB_TARGET: UpsertTarget = {
   table: 'customer',
   conflictColumns: ['workspace_id', 'external_id'],
-  insertOnlyColumns: ['id', 'email', 'created_at', 'updated_at'],
+  insertOnlyColumns: ['email', 'created_at', 'updated_at'],
   insertOnly: true,
 };
 const CUSTOMER_COLUMNS = [
   'workspace_id',
-  'id',
   'external_id',
   'email',
   'name',
@@ -98,11 +97,11 @@ export interface UpsertOptions {
  *
  * O(rows) with ⌈rows / 5,000⌉ write statements plus as many id look-ups (none with `withIds: false`).
  * Example: `await upsertCustomers(db, ws, [{ externalId: 'c1', email: 'a@b.co' }])`
- * → `{ written: 1, ids: Map { 'c1' => '0190…' } }`; the same call again → `written: 0`.
+ * → `{ written: 1, ids: Map { 'c1' => 17 } }`; the same call again → `written: 0`.
  */
 export async function upsertCustomers(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rows: readonly CustomerInput[],
   options: UpsertOptions = {},
 ): Promise<UpsertResult> {
@@ -111,10 +110,8 @@ export async function upsertCustomers(
     requireExternalId(row.externalId, index, 'customer');
   });
   const unique = lastByKey(rows, (row) => row.externalId);
-  const ids = newIds(unique.length, now);
-  const values = unique.map((row, index) => [
+  const values = unique.map((row) => [
     workspaceId,
-    ids[index],
     row.externalId,
     row.email === undefined || row.email === null ? row.email : row.email.trim(),
     row.name,
@@ -154,10 +151,10 @@ export async function upsertCustomers(
  */
 export async function ensureCustomers(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   externalIds: readonly string[],
   options: EnsureCustomersOptions = {},
-): Promise<Map<string, string>> {
+): Promise<Map<string, RowId>> {
   return (await ensureCustomersCounted(db, workspaceId, externalIds, options)).ids;
 }
 
@@ -176,17 +173,15 @@ export interface EnsureCustomersOptions {
  */
 export async function ensureCustomersCounted(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   externalIds: readonly string[],
   options: EnsureCustomersOptions = {},
-): Promise<{ readonly ids: Map<string, string>; readonly created: number }> {
+): Promise<{ readonly ids: Map<string, RowId>; readonly created: number }> {
   const now = options.now ?? Date.now();
   const unique = [...new Set(externalIds)];
-  const ids = newIds(unique.length, now);
   const emails = options.emails;
-  const values = unique.map((externalId, index) => [
+  const values = unique.map((externalId) => [
     workspaceId,
-    ids[index],
     externalId,
     emails?.get(externalId) ?? null,
     now,
@@ -197,7 +192,7 @@ export async function ensureCustomersCounted(
     db,
     dialect,
     CUSTOMER_STUB_TARGET,
-    ['workspace_id', 'id', 'external_id', 'email', 'created_at', 'updated_at'],
+    ['workspace_id', 'external_id', 'email', 'created_at', 'updated_at'],
     values,
   );
   return { ids: await idsByExternalId(db, dialect, 'customer', workspaceId, unique), created: written };
@@ -206,17 +201,17 @@ export async function ensureCustomersCounted(
 /** External id → id for the stored customers among `externalIds` (unknown ones are absent). O(n). */
 export async function customerIdsByExternalId(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   externalIds: readonly string[],
-): Promise<Map<string, string>> {
+): Promise<Map<string, RowId>> {
   return idsByExternalId(db, dialectOf(db), 'customer', workspaceId, externalIds);
 }
 
 /** The customer with this id in this workspace, or `undefined` (also for another workspace's id). */
 export async function findCustomer(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerId: RowId,
 ): Promise<CustomerRow | undefined> {
   return db
     .selectFrom('customer')
@@ -229,7 +224,7 @@ export async function findCustomer(
 /** The customer with this external id in this workspace, or `undefined`. */
 export async function findCustomerByExternalId(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   externalId: string,
 ): Promise<CustomerRow | undefined> {
   return db
@@ -267,7 +262,7 @@ function likePattern(search: string): string {
 }
 
 /**
- * One page of a workspace's customers, newest first (by id: ids are UUIDv7, so creation order),
+ * One page of a workspace's customers, newest first (by id: ids are allocated in creation order),
  * after the customer `afterId` (keyset pagination: stable under concurrent inserts, O(log n + limit)
  * per page with the primary key). Fetches `limit + 1` rows so the caller knows whether more follow.
  *
@@ -275,9 +270,9 @@ function likePattern(search: string): string {
  */
 export async function listCustomers(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: CustomerFilter,
-  page: { readonly limit: number; readonly afterId?: string },
+  page: { readonly limit: number; readonly afterId?: RowId },
 ): Promise<CustomerRow[]> {
   let query = db.selectFrom('customer as c').selectAll('c').where('c.workspace_id', '=', workspaceId);
   if (filter.country !== undefined) query = query.where('c.country', '=', filter.country.toUpperCase());

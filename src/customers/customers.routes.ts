@@ -4,6 +4,7 @@
  * workspace's customer answers 404.
  */
 import { createRoute } from '@hono/zod-openapi';
+import { parseRowId } from '../db/index.js';
 import { type AppEnv, createRouter, requireRole } from '../http/index.js';
 import {
   CustomerSchema,
@@ -137,7 +138,7 @@ export function customerRoutes() {
       db,
       c.get('auth').workspaceId,
       defined({
-        customerId: query.customerId,
+        customerId: filterId(query.customerId),
         from: parseInstant(query.from),
         to: parseInstant(query.to),
         status: query.status,
@@ -153,7 +154,7 @@ export function customerRoutes() {
     const page = await listSubscriptionsPage(
       db,
       c.get('auth').workspaceId,
-      defined({ customerId: query.customerId, status: query.status, plan: query.plan }),
+      defined({ customerId: filterId(query.customerId), status: query.status, plan: query.plan }),
       defined({ limit: query.limit, cursor: query.cursor }),
     );
     return c.json(page, 200);
@@ -166,7 +167,7 @@ export function customerRoutes() {
       db,
       c.get('auth').workspaceId,
       defined({
-        customerId: query.customerId,
+        customerId: filterId(query.customerId),
         name: query.name,
         from: parseInstant(query.from),
         to: parseInstant(query.to),
@@ -180,3 +181,11 @@ export function customerRoutes() {
 }
 
 export type CustomerRoutesEnv = AppEnv;
+
+/**
+ * A `customerId` filter from the query string: the id, or 0 — an id no row has — for text that is
+ * no id, so the list is empty as for any unknown customer.
+ */
+function filterId(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : (parseRowId(text) ?? 0);
+}

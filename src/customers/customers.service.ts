@@ -8,9 +8,10 @@ import type {
   EventRow,
   OrderItemRow,
   RefundRow,
+  RowId,
   SubscriptionRow,
 } from '../db/index.js';
-import { fromFlag, fromJson } from '../db/index.js';
+import { fromFlag, fromJson, parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import { type CustomerFilter, findCustomer, listCustomers } from './customer.repository.js';
 import { type EventFilter, latestEventsOfCustomer, listEvents } from './event.repository.js';
@@ -136,7 +137,7 @@ export interface Page<T> {
 
 export function toCustomer(row: CustomerRow): Customer {
   return {
-    id: row.id,
+    id: String(row.id),
     externalId: row.external_id,
     email: row.email,
     name: row.name,
@@ -157,14 +158,9 @@ export function toCustomer(row: CustomerRow): Customer {
   };
 }
 
-function lineNumber(item: OrderItemRow): number {
-  const suffix = Number(item.id.slice(item.id.lastIndexOf(':') + 1));
-  return Number.isFinite(suffix) ? suffix : Number.MAX_SAFE_INTEGER;
-}
-
 export function toOrderItem(row: OrderItemRow): OrderItem {
   return {
-    id: row.id,
+    id: String(row.id),
     productId: row.product_id,
     productName: row.product_name,
     category: row.category,
@@ -175,9 +171,9 @@ export function toOrderItem(row: OrderItemRow): OrderItem {
 
 export function toRefund(row: RefundRow): Refund {
   return {
-    id: row.id,
+    id: String(row.id),
     externalId: row.external_id,
-    orderId: row.order_id,
+    orderId: String(row.order_id),
     refundedAt: isoOrNull(row.refunded_at) ?? '',
     amountCents: Number(row.amount_cents),
     currency: row.currency,
@@ -187,9 +183,9 @@ export function toRefund(row: RefundRow): Refund {
 
 export function toSubscription(row: SubscriptionRow): Subscription {
   return {
-    id: row.id,
+    id: String(row.id),
     externalId: row.external_id,
-    customerId: row.customer_id,
+    customerId: String(row.customer_id),
     plan: row.plan,
     interval: row.interval,
     intervalCount: Number(row.interval_count),
@@ -210,9 +206,9 @@ export function toSubscription(row: SubscriptionRow): Subscription {
 
 export function toTrackedEvent(row: EventRow): TrackedEvent {
   return {
-    id: row.id,
+    id: String(row.id),
     messageId: row.message_id,
-    customerId: row.customer_id,
+    customerId: row.customer_id === null ? null : String(row.customer_id),
     userId: row.user_id,
     anonymousId: row.anonymous_id,
     name: row.name,
@@ -228,36 +224,35 @@ export function toTrackedEvent(row: EventRow): TrackedEvent {
  */
 export async function withItemsAndRefunds(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   orders: readonly CustomerOrderRow[],
 ): Promise<Order[]> {
   const ids = orders.map((order) => order.id);
   const items = await listOrderItems(db, workspaceId, ids);
   const refunds = await listRefundsOfOrders(db, workspaceId, ids);
-  const itemsByOrder = new Map<string, OrderItemRow[]>();
+  // Lines come in (order, line) order (listOrderItems).
+  const itemsByOrder = new Map<RowId, OrderItemRow[]>();
   for (const item of items) {
     let list = itemsByOrder.get(item.order_id);
     if (list === undefined) itemsByOrder.set(item.order_id, (list = []));
     list.push(item);
   }
-  const refundsByOrder = new Map<string, Refund[]>();
+  const refundsByOrder = new Map<RowId, Refund[]>();
   for (const refund of refunds) {
     let list = refundsByOrder.get(refund.order_id);
     if (list === undefined) refundsByOrder.set(refund.order_id, (list = []));
     list.push(toRefund(refund));
   }
   return orders.map((row) => ({
-    id: row.id,
+    id: String(row.id),
     externalId: row.external_id,
-    customerId: row.customer_id,
+    customerId: String(row.customer_id),
     orderedAt: isoOrNull(row.ordered_at) ?? '',
     amountCents: Number(row.amount_cents),
     currency: row.currency,
     status: row.status,
     source: row.source,
-    items: (itemsByOrder.get(row.id) ?? [])
-      .sort((left, right) => lineNumber(left) - lineNumber(right))
-      .map(toOrderItem),
+    items: (itemsByOrder.get(row.id) ?? []).map(toOrderItem),
     refunds: refundsByOrder.get(row.id) ?? [],
     createdAt: isoOrNull(row.created_at) ?? '',
     updatedAt: isoOrNull(row.updated_at) ?? '',
@@ -265,7 +260,7 @@ export async function withItemsAndRefunds(
 }
 
 /** Encodes a keyset position as an opaque URL-safe cursor. */
-export function encodeCursor(position: { readonly id: string; readonly at?: number }): string {
+export function encodeCursor(position: { readonly id: RowId; readonly at?: number }): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }
 
@@ -277,8 +272,8 @@ function invalidCursor(): RetainError {
 
 /** Decodes a cursor made by `encodeCursor`; a tampered one is `invalid_input` (400). */
 export function decodeCursor(cursor: string, withInstant: true): InstantCursor;
-export function decodeCursor(cursor: string, withInstant: false): { id: string };
-export function decodeCursor(cursor: string, withInstant: boolean): { id: string; at?: number } {
+export function decodeCursor(cursor: string, withInstant: false): { id: RowId };
+export function decodeCursor(cursor: string, withInstant: boolean): { id: RowId; at?: number } {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -286,12 +281,11 @@ export function decodeCursor(cursor: string, withInstant: boolean): { id: string
     throw invalidCursor();
   }
   const position = value as { id?: unknown; at?: unknown } | null;
-  if (typeof position !== 'object' || position === null || typeof position.id !== 'string') {
-    throw invalidCursor();
-  }
-  if (!withInstant) return { id: position.id };
-  if (typeof position.at !== 'number' || !Number.isSafeInteger(position.at)) throw invalidCursor();
-  return { id: position.id, at: position.at };
+  const id = typeof position === 'object' && position !== null ? parseRowId(position.id) : undefined;
+  if (id === undefined) throw invalidCursor();
+  if (!withInstant) return { id };
+  if (typeof position?.at !== 'number' || !Number.isSafeInteger(position.at)) throw invalidCursor();
+  return { id, at: position.at };
 }
 
 /** Pagination arguments of every list. */
@@ -316,7 +310,7 @@ function splitPage<T>(rows: readonly T[], limit: number): { rows: T[]; more: boo
  */
 export async function listCustomersPage(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: CustomerFilter,
   request: PageRequest,
 ): Promise<Page<Customer>> {
@@ -336,7 +330,7 @@ export async function listCustomersPage(
 /** One page of orders (latest first), each with its lines and refunds. */
 export async function listOrdersPage(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: OrderFilter,
   request: PageRequest,
 ): Promise<Page<Order>> {
@@ -356,7 +350,7 @@ export async function listOrdersPage(
 /** One page of subscriptions (newest first). */
 export async function listSubscriptionsPage(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: SubscriptionFilter,
   request: PageRequest,
 ): Promise<Page<Subscription>> {
@@ -376,7 +370,7 @@ export async function listSubscriptionsPage(
 /** One page of events (latest first). */
 export async function listEventsPage(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: EventFilter,
   request: PageRequest,
 ): Promise<Page<TrackedEvent>> {
@@ -407,17 +401,18 @@ export interface CustomerView {
  */
 export async function getCustomerView(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerIdText: string,
 ): Promise<CustomerView> {
-  const row = await findCustomer(db, workspaceId, customerId);
+  const customerId = parseRowId(customerIdText);
+  const row = customerId === undefined ? undefined : await findCustomer(db, workspaceId, customerId);
   if (row === undefined) throw notFound('Customer');
-  const orders = await listOrdersOfCustomer(db, workspaceId, customerId);
+  const orders = await listOrdersOfCustomer(db, workspaceId, row.id);
   return {
     customer: toCustomer(row),
     orders: await withItemsAndRefunds(db, workspaceId, orders),
-    subscriptions: (await listSubscriptionsOfCustomer(db, workspaceId, customerId)).map(toSubscription),
-    latestEvents: (await latestEventsOfCustomer(db, workspaceId, customerId, CUSTOMER_VIEW_EVENTS)).map(
+    subscriptions: (await listSubscriptionsOfCustomer(db, workspaceId, row.id)).map(toSubscription),
+    latestEvents: (await latestEventsOfCustomer(db, workspaceId, row.id, CUSTOMER_VIEW_EVENTS)).map(
       toTrackedEvent,
     ),
   };

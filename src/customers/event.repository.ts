@@ -4,7 +4,7 @@
  * the workspace predicate.
  */
 
-import { dialectOf, type EventRow, newIds, toJson } from '../db/index.js';
+import { dialectOf, type EventRow, type RowId, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { customerIdsByExternalId } from './customer.repository.js';
 import type { InstantCursor } from './order.repository.js';
@@ -18,7 +18,7 @@ export interface EventInput {
   readonly userId?: string | null;
   readonly anonymousId?: string | null;
   /** The stored customer, when the caller already resolved it (wins over `userId`). */
-  readonly customerId?: string | null;
+  readonly customerId?: RowId | null;
   readonly name: string;
   readonly properties?: Readonly<Record<string, unknown>>;
   readonly occurredAt: number;
@@ -33,7 +33,6 @@ const EVENT_TARGET: UpsertTarget = {
 };
 const EVENT_COLUMNS = [
   'workspace_id',
-  'id',
   'message_id',
   'customer_id',
   'user_id',
@@ -64,18 +63,17 @@ export interface EventInsertResult {
  * is how the tracking endpoint applies an identify's traits exactly once.
  *
  * O(rows): one statement per 5,000 events, plus one customer look-up when some rows name a
- * `userId` without a `customerId`. `ids` (one per row, e.g. from `newIds`) saves making them here.
+ * `userId` without a `customerId`. Ids are allocated by the database.
  * Example: `await insertEvents(db, ws, [{ messageId: 'm1', userId: 'c1', name: 'Signed Up',
  * occurredAt, receivedAt }], { reportNew: true })` → `{ inserted: 1, newMessageIds: Set { 'm1' } }`;
  * again → `{ inserted: 0, newMessageIds: Set {} }`.
  */
 export async function insertEvents(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rows: readonly EventInput[],
-  options: { readonly now?: number; readonly reportNew?: boolean; readonly ids?: readonly string[] } = {},
+  options: { readonly now?: number; readonly reportNew?: boolean } = {},
 ): Promise<EventInsertResult> {
-  const now = options.now ?? Date.now();
   let unresolved: string[] | null = null;
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!;
@@ -88,9 +86,8 @@ export async function insertEvents(
   }
   const customers =
     unresolved === null
-      ? new Map<string, string>()
+      ? new Map<string, RowId>()
       : await customerIdsByExternalId(db, workspaceId, unresolved);
-  const ids = options.ids ?? newIds(rows.length, now);
   const seen = new Set<string>();
   const values: unknown[][] = [];
   for (let index = 0; index < rows.length; index++) {
@@ -102,7 +99,6 @@ export async function insertEvents(
     }
     values.push([
       workspaceId,
-      ids[index],
       messageId,
       row.customerId ?? (row.userId == null ? null : (customers.get(row.userId) ?? null)),
       row.userId ?? null,
@@ -134,7 +130,7 @@ export async function insertEvents(
  */
 export async function upsertEvents(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rows: readonly EventInput[],
   options: { readonly now?: number } = {},
 ): Promise<number> {
@@ -143,7 +139,7 @@ export async function upsertEvents(
 
 /** Filters of the event list; the range is half-open `[from, to)` on `occurred_at`. */
 export interface EventFilter {
-  readonly customerId?: string;
+  readonly customerId?: RowId;
   readonly name?: string;
   readonly from?: number;
   readonly to?: number;
@@ -155,7 +151,7 @@ export interface EventFilter {
  */
 export async function listEvents(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: EventFilter,
   page: { readonly limit: number; readonly after?: InstantCursor },
 ): Promise<EventRow[]> {
@@ -188,8 +184,8 @@ export async function listEvents(
  */
 export async function listEventsAboutCustomer(
   db: Executor,
-  workspaceId: string,
-  customer: { readonly id: string; readonly externalId: string | null },
+  workspaceId: number,
+  customer: { readonly id: RowId; readonly externalId: string | null },
 ): Promise<EventRow[]> {
   const direct = await db
     .selectFrom('event')
@@ -217,17 +213,15 @@ export async function listEventsAboutCustomer(
     for (const event of linked) byId.set(event.id, event);
   }
   return [...byId.values()].sort((left, right) =>
-    left.occurred_at === right.occurred_at
-      ? right.id.localeCompare(left.id)
-      : right.occurred_at - left.occurred_at,
+    left.occurred_at === right.occurred_at ? right.id - left.id : right.occurred_at - left.occurred_at,
   );
 }
 
 /** The latest `limit` events resolved to one customer. */
 export async function latestEventsOfCustomer(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerId: RowId,
   limit: number,
 ): Promise<EventRow[]> {
   return db
@@ -248,10 +242,10 @@ export async function latestEventsOfCustomer(
  */
 export async function rewriteEvents(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rewrites: readonly {
-    readonly id: string;
-    readonly customerId: string;
+    readonly id: RowId;
+    readonly customerId: RowId;
     readonly userId: string;
     readonly anonymousId: string | null;
     readonly properties: Record<string, unknown>;

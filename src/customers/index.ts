@@ -56,6 +56,13 @@ export {
   upsertOrders,
   upsertRefunds,
 } from './order.repository.js';
+export { type CopyInto, type OrderBatchResult, writeOrderBatch } from './order-batch.js';
+export {
+  type BatchEncoding,
+  type EncodedOrderBatch,
+  encodeOrderBatch,
+  type OrderBatchRecord,
+} from './order-batch-rows.js';
 export { type CustomerHoldings, type CustomerPrivacyStore, customerPrivacyStore } from './privacy-store.js';
 export {
   type SubscriptionFilter,

@@ -5,11 +5,10 @@
 import {
   type CustomerOrderRow,
   dialectOf,
-  newId,
-  newIds,
   type OrderItemRow,
   type OrderStatus,
   type RefundRow,
+  type RowId,
 } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { ensureCustomers, type UpsertOptions, type UpsertResult } from './customer.repository.js';
@@ -25,7 +24,7 @@ import {
   upsertSparseRows,
 } from './upsert-batch.js';
 
-/** One line of an order. Lines have no natural key of their own: their position identifies them. */
+/** One line of an order. Lines have no natural key of their own: their position (`line`) identifies them. */
 export interface OrderItemInput {
   readonly productId?: string | null;
   readonly productName?: string | null;
@@ -37,7 +36,7 @@ export interface OrderItemInput {
 
 /**
  * One order by natural key. The customer is named by *its* external id and created bare if not
- * stored yet. `items`, when given, replace the order's lines (line n keeps its id across re-imports);
+ * stored yet. `items`, when given, replace the order's lines (line n is updated in place on re-imports);
  * when omitted, stored lines are left alone.
  */
 export interface OrderInput {
@@ -67,12 +66,11 @@ export interface RefundInput {
 const ORDER_TARGET: UpsertTarget = {
   table: 'customer_order',
   conflictColumns: ['workspace_id', 'external_id'],
-  insertOnlyColumns: ['id', 'created_at'],
+  insertOnlyColumns: ['created_at'],
   touchColumn: 'updated_at',
 };
 const ORDER_COLUMNS = [
   'workspace_id',
-  'id',
   'external_id',
   'customer_id',
   'ordered_at',
@@ -85,13 +83,13 @@ const ORDER_COLUMNS = [
 ] as const;
 const ITEM_TARGET: UpsertTarget = {
   table: 'order_item',
-  conflictColumns: ['workspace_id', 'id'],
+  conflictColumns: ['workspace_id', 'order_id', 'line'],
   insertOnlyColumns: [],
 };
 const ITEM_COLUMNS = [
   'workspace_id',
-  'id',
   'order_id',
+  'line',
   'product_id',
   'product_name',
   'category',
@@ -101,13 +99,8 @@ const ITEM_COLUMNS = [
 const REFUND_TARGET: UpsertTarget = {
   table: 'refund',
   conflictColumns: ['workspace_id', 'external_id'],
-  insertOnlyColumns: ['id', 'created_at'],
+  insertOnlyColumns: ['created_at'],
 };
-
-/** The id of line `index` (0-based) of order `orderId`: stable, so re-imports update in place. */
-export function orderItemId(orderId: string, index: number): string {
-  return `${orderId}:${index + 1}`;
-}
 
 function requireKey(value: unknown, index: number, field: string): void {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -123,12 +116,12 @@ export interface OrderUpsertOptions extends UpsertOptions {
    * Customer external id → id, already resolved by the caller (an importer's cache across
    * batches): skips `ensureCustomers`. Must cover every `customerExternalId` of the batch.
    */
-  readonly customerIds?: ReadonlyMap<string, string>;
+  readonly customerIds?: ReadonlyMap<string, RowId>;
 }
 
 /**
  * Inserts or updates orders by `(workspace_id, external_id)`, creating missing customers bare,
- * then writes the given lines (line ids `<orderId>:<n>`; lines beyond the new count are deleted).
+ * then writes the given lines (line n upserted on `(order, n)`; lines beyond the new count are deleted).
  * 5,000 rows a statement; an identical re-write changes nothing. Rows naming the same external id
  * twice: the last wins. Use a transaction around it for atomicity.
  *
@@ -139,7 +132,7 @@ export interface OrderUpsertOptions extends UpsertOptions {
  */
 export async function upsertOrders(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rows: readonly OrderInput[],
   options: OrderUpsertOptions = {},
 ): Promise<UpsertResult> {
@@ -157,13 +150,11 @@ export async function upsertOrders(
       unique.map((row) => row.customerExternalId),
       { now },
     ));
-  const newOrderIds = newIds(unique.length, now);
-  const values = unique.map((row, index) => {
+  const values = unique.map((row) => {
     const customerId = customers.get(row.customerExternalId);
     if (customerId === undefined) throw new Error(`Customer ${row.customerExternalId} was not resolved`);
     return [
       workspaceId,
-      newOrderIds[index],
       row.externalId,
       customerId,
       row.orderedAt,
@@ -189,19 +180,16 @@ export async function upsertOrders(
 
   if (withItems.length > 0) {
     const itemRows: unknown[][] = [];
-    const keptIds: string[] = [];
-    const orderIds: string[] = [];
+    const lineCounts = new Map<RowId, number>();
     for (const row of withItems) {
       const orderId = ids.get(row.externalId);
       if (orderId === undefined) continue;
-      orderIds.push(orderId);
+      lineCounts.set(orderId, row.items?.length ?? 0);
       (row.items ?? []).forEach((item, index) => {
-        const id = orderItemId(orderId, index);
-        keptIds.push(id);
         itemRows.push([
           workspaceId,
-          id,
           orderId,
+          index + 1,
           item.productId ?? null,
           item.productName ?? null,
           item.category ?? null,
@@ -211,15 +199,16 @@ export async function upsertOrders(
       });
     }
     written += (await upsertRows(db, dialect, ITEM_TARGET, ITEM_COLUMNS, itemRows)).written;
-    const kept = new Set(keptIds);
-    for (const chunk of chunks(orderIds, 5_000)) {
+    for (const chunk of chunks([...lineCounts.keys()], 5_000)) {
       const stored = await db
         .selectFrom('order_item')
-        .select('id')
+        .select(['id', 'order_id', 'line'])
         .where('workspace_id', '=', workspaceId)
         .where('order_id', 'in', chunk)
         .execute();
-      const stale = stored.map((item) => item.id).filter((id) => !kept.has(id));
+      const stale = stored
+        .filter((item) => item.line > (lineCounts.get(item.order_id) ?? 0))
+        .map((item) => item.id);
       for (const staleChunk of chunks(stale, 5_000)) {
         const deleted = await db
           .deleteFrom('order_item')
@@ -243,7 +232,7 @@ export async function upsertOrders(
  */
 export async function upsertRefunds(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rows: readonly RefundInput[],
   options: { readonly now?: number } = {},
 ): Promise<UpsertResult> {
@@ -253,7 +242,7 @@ export async function upsertRefunds(
     requireKey(row.orderExternalId, index, 'orderExternalId');
   });
   const unique = lastByKey(rows, (row) => row.externalId);
-  const orders = new Map<string, { id: string; customerId: string }>();
+  const orders = new Map<string, { id: RowId; customerId: RowId }>();
   for (const chunk of chunks([...new Set(unique.map((row) => row.orderExternalId))], 5_000)) {
     const found = await db
       .selectFrom('customer_order')
@@ -276,7 +265,6 @@ export async function upsertRefunds(
     const order = orders.get(row.orderExternalId);
     return {
       workspace_id: workspaceId,
-      id: newId(now),
       external_id: row.externalId,
       order_id: order?.id,
       customer_id: order?.customerId,
@@ -290,7 +278,7 @@ export async function upsertRefunds(
   const dialect = dialectOf(db);
   let written = 0;
   for (const group of groupByShape(records)) written += await upsertShape(db, dialect, REFUND_TARGET, group);
-  const ids = new Map<string, string>();
+  const ids = new Map<string, RowId>();
   for (const chunk of chunks(
     unique.map((row) => row.externalId),
     5_000,
@@ -309,10 +297,10 @@ export async function upsertRefunds(
 /** External id → id of the stored orders among `externalIds`. O(n). */
 export async function orderIdsByExternalId(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   externalIds: readonly string[],
-): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
+): Promise<Map<string, RowId>> {
+  const ids = new Map<string, RowId>();
   for (const chunk of chunks([...new Set(externalIds)], 5_000)) {
     const found = await db
       .selectFrom('customer_order')
@@ -327,7 +315,7 @@ export async function orderIdsByExternalId(
 
 /** Filters of the order list; ranges are half-open `[from, to)` on `ordered_at`. */
 export interface OrderFilter {
-  readonly customerId?: string;
+  readonly customerId?: RowId;
   readonly from?: number;
   readonly to?: number;
   readonly status?: OrderStatus;
@@ -336,7 +324,7 @@ export interface OrderFilter {
 /** A position in a list sorted by (instant desc, id desc). */
 export interface InstantCursor {
   readonly at: number;
-  readonly id: string;
+  readonly id: RowId;
 }
 
 /**
@@ -346,7 +334,7 @@ export interface InstantCursor {
  */
 export async function listOrders(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: OrderFilter,
   page: { readonly limit: number; readonly after?: InstantCursor },
 ): Promise<CustomerOrderRow[]> {
@@ -371,11 +359,11 @@ export async function listOrders(
     .execute();
 }
 
-/** The lines of these orders (of this workspace), in line order. O(n). */
+/** The lines of these orders (of this workspace), by order then line. O(n). */
 export async function listOrderItems(
   db: Executor,
-  workspaceId: string,
-  orderIds: readonly string[],
+  workspaceId: number,
+  orderIds: readonly RowId[],
 ): Promise<OrderItemRow[]> {
   const items: OrderItemRow[] = [];
   for (const chunk of chunks([...new Set(orderIds)], 5_000)) {
@@ -385,6 +373,8 @@ export async function listOrderItems(
         .selectAll()
         .where('workspace_id', '=', workspaceId)
         .where('order_id', 'in', chunk)
+        .orderBy('order_id')
+        .orderBy('line')
         .execute()),
     );
   }
@@ -394,8 +384,8 @@ export async function listOrderItems(
 /** The refunds of these orders (of this workspace), oldest first. O(n). */
 export async function listRefundsOfOrders(
   db: Executor,
-  workspaceId: string,
-  orderIds: readonly string[],
+  workspaceId: number,
+  orderIds: readonly RowId[],
 ): Promise<RefundRow[]> {
   const refunds: RefundRow[] = [];
   for (const chunk of chunks([...new Set(orderIds)], 5_000)) {
@@ -416,8 +406,8 @@ export async function listRefundsOfOrders(
 /** Every order of one customer, latest first. */
 export async function listOrdersOfCustomer(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerId: RowId,
 ): Promise<CustomerOrderRow[]> {
   return db
     .selectFrom('customer_order')
@@ -432,8 +422,8 @@ export async function listOrdersOfCustomer(
 /** Every refund of one customer, oldest first. */
 export async function listRefundsOfCustomer(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerId: RowId,
 ): Promise<RefundRow[]> {
   return db
     .selectFrom('refund')
@@ -448,8 +438,8 @@ export async function listRefundsOfCustomer(
 /** Clears the free-text reason of a customer's refunds (erasure: it may quote the customer). */
 export async function clearRefundReasons(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerId: RowId,
 ): Promise<void> {
   await db
     .updateTable('refund')

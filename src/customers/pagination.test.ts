@@ -46,13 +46,14 @@ describeEachDatabase('keyset pagination (property)', (getDb) => {
           const orders = await walk((cursor) =>
             listOrdersPage(db, workspace.id, {}, { limit, ...(cursor === undefined ? {} : { cursor }) }),
           );
-          expect(orders.map((order) => order.id).sort()).toEqual([...ids.values()].sort());
+          // Ids travel as decimal strings.
+          expect(orders.map((order) => Number(order.id)).sort()).toEqual([...ids.values()].sort());
           for (let index = 1; index < orders.length; index += 1) {
             const [previous, current] = [orders[index - 1]!, orders[index]!];
             // (orderedAt desc, id desc): ISO strings of one format compare like the instants.
             const ordered =
               previous.orderedAt > current.orderedAt ||
-              (previous.orderedAt === current.orderedAt && previous.id > current.id);
+              (previous.orderedAt === current.orderedAt && Number(previous.id) > Number(current.id));
             expect(ordered).toBe(true);
           }
           const customers = await walk((cursor) =>

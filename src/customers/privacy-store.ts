@@ -2,7 +2,7 @@
  * The reads and writes privacy (export, erasure) needs on this capability's tables, kept here
  * because only `src/customers` queries them. Every statement names the workspace.
  */
-import { type CustomerRow, toJson } from '../db/index.js';
+import { type CustomerRow, type RowId, toJson } from '../db/index.js';
 import {
   type Customer,
   type Order,
@@ -30,7 +30,7 @@ export interface CustomerHoldings {
  * The privacy operations bound to one workspace and executor (pass the transaction of the
  * export or erasure). Example: `customerPrivacyStore(trx, ws).everythingAbout(row)`.
  */
-export function customerPrivacyStore(db: Executor, workspaceId: string) {
+export function customerPrivacyStore(db: Executor, workspaceId: number) {
   return {
     /** Profile, orders with lines and refunds, subscriptions, and every event about the customer. */
     async everythingAbout(row: CustomerRow): Promise<CustomerHoldings> {
@@ -50,13 +50,13 @@ export function customerPrivacyStore(db: Executor, workspaceId: string) {
       rewriteEvents(db, workspaceId, rewrites),
 
     /** Clears the free-text reasons of the customer's refunds. */
-    clearRefundReasons: (customerId: string) => clearRefundReasons(db, workspaceId, customerId),
+    clearRefundReasons: (customerId: RowId) => clearRefundReasons(db, workspaceId, customerId),
 
     /**
      * Removes the personal fields of the customer row (keeps id, country, sign-up instant and
      * timestamps) and marks it erased.
      */
-    async anonymiseCustomer(customerId: string, pseudonym: string, now: number): Promise<void> {
+    async anonymiseCustomer(customerId: RowId, pseudonym: string, now: number): Promise<void> {
       await db
         .updateTable('customer')
         .set({

@@ -4,7 +4,7 @@
  */
 import {
   dialectOf,
-  newId,
+  type RowId,
   type SubscriptionInterval,
   type SubscriptionRow,
   type SubscriptionStatus,
@@ -40,7 +40,7 @@ export interface SubscriptionInput {
 const SUBSCRIPTION_TARGET = {
   table: 'subscription',
   conflictColumns: ['workspace_id', 'external_id'],
-  insertOnlyColumns: ['id', 'created_at'],
+  insertOnlyColumns: ['created_at'],
   touchColumn: 'updated_at',
 } as const;
 
@@ -53,7 +53,7 @@ const SUBSCRIPTION_TARGET = {
  */
 export async function upsertSubscriptions(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   rows: readonly SubscriptionInput[],
   options: { readonly now?: number } = {},
 ): Promise<UpsertResult> {
@@ -77,7 +77,6 @@ export async function upsertSubscriptions(
   );
   const records = unique.map((row) => ({
     workspace_id: workspaceId,
-    id: newId(now),
     external_id: row.externalId,
     customer_id: customers.get(row.customerExternalId),
     plan: row.plan,
@@ -101,7 +100,7 @@ export async function upsertSubscriptions(
   for (const group of groupByShape(records)) {
     written += await upsertShape(db, dialect, SUBSCRIPTION_TARGET, group);
   }
-  const ids = new Map<string, string>();
+  const ids = new Map<string, RowId>();
   for (const chunk of chunks(
     unique.map((row) => row.externalId),
     5_000,
@@ -119,20 +118,20 @@ export async function upsertSubscriptions(
 
 /** Filters of the subscription list. */
 export interface SubscriptionFilter {
-  readonly customerId?: string;
+  readonly customerId?: RowId;
   readonly status?: SubscriptionStatus;
   readonly plan?: string;
 }
 
 /**
- * One page of subscriptions, newest first by id (UUIDv7: creation order), strictly after
+ * One page of subscriptions, newest first by id (ids are allocated in creation order), strictly after
  * `afterId` (keyset). Fetches `limit + 1` rows so the caller knows whether more follow.
  */
 export async function listSubscriptions(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   filter: SubscriptionFilter,
-  page: { readonly limit: number; readonly afterId?: string },
+  page: { readonly limit: number; readonly afterId?: RowId },
 ): Promise<SubscriptionRow[]> {
   let query = db.selectFrom('subscription').selectAll().where('workspace_id', '=', workspaceId);
   if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
@@ -148,8 +147,8 @@ export async function listSubscriptions(
 /** Every subscription of one customer, latest start first. */
 export async function listSubscriptionsOfCustomer(
   db: Executor,
-  workspaceId: string,
-  customerId: string,
+  workspaceId: number,
+  customerId: RowId,
 ): Promise<SubscriptionRow[]> {
   return db
     .selectFrom('subscription')

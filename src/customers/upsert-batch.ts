@@ -12,7 +12,7 @@
  * multi-row `VALUES (?, …)` statement cost ~3× more per row, mostly in preparing it each time.
  */
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { Database, DialectName } from '../db/index.js';
+import type { Database, DialectName, RowId } from '../db/index.js';
 
 /** A Kysely instance or a transaction from it. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -34,8 +34,8 @@ const JSONB = 'jsonb' as const;
 /** The PostgreSQL type of every column this engine writes (migration 001). */
 const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnType>> } = {
   customer: {
-    workspace_id: TEXT,
-    id: TEXT,
+    workspace_id: BIGINT,
+    id: BIGINT,
     external_id: TEXT,
     email: TEXT,
     name: TEXT,
@@ -53,10 +53,10 @@ const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnTy
     erased_at: BIGINT,
   },
   customer_order: {
-    workspace_id: TEXT,
-    id: TEXT,
+    workspace_id: BIGINT,
+    id: BIGINT,
     external_id: TEXT,
-    customer_id: TEXT,
+    customer_id: BIGINT,
     ordered_at: BIGINT,
     currency: TEXT,
     amount_cents: BIGINT,
@@ -66,9 +66,10 @@ const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnTy
     updated_at: BIGINT,
   },
   order_item: {
-    workspace_id: TEXT,
-    id: TEXT,
-    order_id: TEXT,
+    workspace_id: BIGINT,
+    id: BIGINT,
+    order_id: BIGINT,
+    line: INTEGER,
     product_id: TEXT,
     product_name: TEXT,
     category: TEXT,
@@ -76,11 +77,11 @@ const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnTy
     unit_price_cents: BIGINT,
   },
   refund: {
-    workspace_id: TEXT,
-    id: TEXT,
+    workspace_id: BIGINT,
+    id: BIGINT,
     external_id: TEXT,
-    order_id: TEXT,
-    customer_id: TEXT,
+    order_id: BIGINT,
+    customer_id: BIGINT,
     refunded_at: BIGINT,
     currency: TEXT,
     amount_cents: BIGINT,
@@ -88,10 +89,10 @@ const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnTy
     created_at: BIGINT,
   },
   subscription: {
-    workspace_id: TEXT,
-    id: TEXT,
+    workspace_id: BIGINT,
+    id: BIGINT,
     external_id: TEXT,
-    customer_id: TEXT,
+    customer_id: BIGINT,
     plan: TEXT,
     interval: TEXT,
     interval_count: INTEGER,
@@ -109,10 +110,10 @@ const COLUMN_TYPES: { readonly [table: string]: Readonly<Record<string, ColumnTy
     updated_at: BIGINT,
   },
   event: {
-    workspace_id: TEXT,
-    id: TEXT,
+    workspace_id: BIGINT,
+    id: BIGINT,
     message_id: TEXT,
-    customer_id: TEXT,
+    customer_id: BIGINT,
     user_id: TEXT,
     anonymous_id: TEXT,
     name: TEXT,
@@ -127,7 +128,7 @@ export interface UpsertTarget {
   readonly table: 'customer' | 'customer_order' | 'order_item' | 'refund' | 'subscription' | 'event';
   /** The columns of the unique constraint the rows collide on, e.g. `['workspace_id', 'external_id']`. */
   readonly conflictColumns: readonly string[];
-  /** Columns written when a row is inserted and never overwritten (`id`, `created_at`). */
+  /** Columns written when a row is inserted and never overwritten (`created_at`). */
   readonly insertOnlyColumns: readonly string[];
   /** Set from the incoming row only when another column changed (e.g. `updated_at`). */
   readonly touchColumn?: string;
@@ -252,7 +253,7 @@ export interface UpsertRowsResult {
  * inserted or changed (e.g. `message_id`: which events were new).
  *
  * O(rows · columns) values in ⌈rows / 5,000⌉ statements.
- * Example: `await upsertRows(db, 'sqlite', orderTarget, ['workspace_id', 'id', …], [[ws, id, …]])`
+ * Example: `await upsertRows(db, 'sqlite', orderTarget, ['workspace_id', 'external_id', …], [[ws, 'o1', …]])`
  * → `{ written: 1, returned: [] }`; the same call again → `{ written: 0, … }`.
  */
 export async function upsertRows(
@@ -303,7 +304,7 @@ function rowParameters(
  * Upserts `rows` (objects, all of one shape: the same defined columns, see `groupByShape`) into
  * `target.table` through `upsertRows`. Returns the number of rows inserted or changed.
  *
- * O(rows · columns). Example: `await upsertShape(db, 'sqlite', customerTarget, [{ workspace_id, id,
+ * O(rows · columns). Example: `await upsertShape(db, 'sqlite', customerTarget, [{ workspace_id,
  * external_id: 'c1', … }])` → 1; again → 0.
  */
 export async function upsertShape(
@@ -319,15 +320,23 @@ export async function upsertShape(
   return (await upsertRows(db, dialect, target, columns, values)).written;
 }
 
-/** `"column" in <the list carried by one parameter>`, for either dialect (parameter `$index` on PostgreSQL). */
-export function inListSql(dialect: DialectName, column: string, index: number): string {
+/**
+ * `"column" in <the list carried by one parameter>`, for either dialect (parameter `$index` on
+ * PostgreSQL, typed `type`: text for natural keys, bigint for row ids).
+ */
+export function inListSql(
+  dialect: DialectName,
+  column: string,
+  index: number,
+  type: 'text' | 'bigint' = 'text',
+): string {
   return dialect === 'postgres'
-    ? `${quote(column)} = any($${index}::text[])`
+    ? `${quote(column)} = any($${index}::${type}[])`
     : `${quote(column)} in (select value from json_each(?))`;
 }
 
 /** The parameter for `inListSql`: a JSON array (SQLite) or an array (PostgreSQL). */
-export function listParameter(dialect: DialectName, values: readonly string[]): unknown {
+export function listParameter(dialect: DialectName, values: readonly (string | number)[]): unknown {
   return dialect === 'postgres' ? values : JSON.stringify(values);
 }
 
@@ -338,8 +347,8 @@ export function listParameter(dialect: DialectName, values: readonly string[]): 
  * inserted or changed.
  *
  * O(rows · columns); one group (no copying of values) when every row gives the same columns,
- * which is the import case. Example: rows `[[ws, id, 'c1', undefined]]` over
- * `['workspace_id', 'id', 'external_id', 'email']` write the first three columns only.
+ * which is the import case. Example: rows `[[ws, 'c1', undefined]]` over
+ * `['workspace_id', 'external_id', 'email']` write the first two columns only.
  */
 export async function upsertSparseRows(
   db: Executor,
@@ -386,14 +395,14 @@ export async function idsByExternalId(
   db: Executor,
   dialect: DialectName,
   table: 'customer' | 'customer_order' | 'refund' | 'subscription',
-  workspaceId: string,
+  workspaceId: number,
   externalIds: readonly string[],
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
+): Promise<Map<string, RowId>> {
+  const found = new Map<string, RowId>();
   const distinct = [...new Set(externalIds)];
   for (let start = 0; start < distinct.length; start += ROWS_PER_STATEMENT) {
     const chunk = distinct.slice(start, start + ROWS_PER_STATEMENT);
-    const result = await db.executeQuery<{ external_id: string; id: string }>(
+    const result = await db.executeQuery<{ external_id: string; id: RowId }>(
       CompiledQuery.raw(
         `select "external_id", "id" from ${quote(table)} where "workspace_id" = ${
           dialect === 'postgres' ? '$1' : '?'

@@ -24,7 +24,7 @@ describeEachDatabase('customer data upserts', (getDb) => {
   const workspace = async () =>
     (await createWorkspace(getDb().db, { name: 'Shop', slug: `shop-${newId()}` })).workspace.id;
 
-  const allRows = async (workspaceId: string) => {
+  const allRows = async (workspaceId: number) => {
     const { db } = getDb();
     const tables = ['customer', 'customer_order', 'order_item', 'refund', 'subscription', 'event'] as const;
     const result: Record<string, unknown[]> = {};
@@ -67,7 +67,7 @@ describeEachDatabase('customer data upserts', (getDb) => {
     ],
   });
 
-  const writeAll = async (workspaceId: string, now: number) => {
+  const writeAll = async (workspaceId: number, now: number) => {
     const { db } = getDb();
     const { customers, orders } = batch();
     const written = [

@@ -4,9 +4,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -127,6 +130,7 @@ function openPostgres(
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  postgresPools.set(db, pool);
   return {
     db,
     dialect: 'postgres',
@@ -176,4 +180,60 @@ const postgresTypes: pg.CustomTypesConfig = {
 /** The URL with its password hidden, for error messages. */
 function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/** The pool behind each PostgreSQL `Kysely` that `openDatabase` made (for `withPostgresSession`). */
+const postgresPools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/** One PostgreSQL session held for a while: a `Kysely` bound to it, and COPY into its tables. */
+export interface PostgresSession {
+  /** Runs every query on this one session (transactions included). */
+  readonly db: Kysely<Database>;
+  /** Streams COPY text (`text` format) into `table`'s `columns`, on this session. */
+  copy(table: string, columns: readonly string[], text: string): Promise<void>;
+}
+
+/**
+ * Runs `work` on one pooled PostgreSQL connection held until it ends (temporary tables live as
+ * long as it; a transaction opened on `session.db` also holds COPY), then gives the connection
+ * back. `db` must come from `openDatabase` with a PostgreSQL URL.
+ *
+ * Example: `await withPostgresSession(db, (session) => session.db.transaction().execute(…))`.
+ */
+export async function withPostgresSession<T>(
+  db: Kysely<Database>,
+  work: (session: PostgresSession) => Promise<T>,
+): Promise<T> {
+  const pool = postgresPools.get(db);
+  if (pool === undefined)
+    throw new Error('withPostgresSession needs a PostgreSQL store opened by openDatabase');
+  const client = await pool.connect();
+  // Kysely releases a connection after each use: this one stays checked out until `work` ends.
+  const held = new Proxy(client, {
+    get(target, property) {
+      if (property === 'release') return () => undefined;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const sessionDb = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: { connect: async () => held, end: async () => undefined } }),
+  });
+  let failed = false;
+  try {
+    return await work({
+      db: sessionDb,
+      copy: async (table, columns, text) => {
+        const quoted = columns.map((column) => `"${column}"`).join(', ');
+        await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${quoted}) from stdin`)));
+      },
+    });
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    await sessionDb.destroy();
+    // A connection left in an unknown state (an error mid-COPY) is closed rather than reused.
+    client.release(failed ? true : undefined);
+  }
 }

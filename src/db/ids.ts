@@ -1,8 +1,11 @@
 /**
- * Row ids: UUID version 7 (RFC 9562 §5.7) as lower-case text — 48 bits of the epoch millisecond,
+ * Ids. Row ids are integers the database allocates (migration 003, `RowId`); on the HTTP API they
+ * travel as decimal strings, read back strictly with `parseRowId`.
+ *
+ * Unique names: UUID version 7 (RFC 9562 §5.7) as lower-case text — 48 bits of the epoch millisecond,
  * the version nibble 7, 12 random bits, the variant bits 10, 62 random bits. Ids created later sort
- * later (within a millisecond the order is random), which keeps B-tree inserts local on both
- * engines, and ids can be made by the application before the insert (idempotent imports, Citus).
+ * later (within a millisecond the order is random). Row ids were such text until migration 003;
+ * they remain the way to make a unique name (a slug, a job type in a test) without a round trip.
  *
  * Why a pool: `randomBytes(16)` per id plus hex slicing cost ~10 µs an id, a tenth of an import's
  * time and a millisecond per tracking batch of 100. Random bytes are drawn 64 KiB at a time
@@ -69,4 +72,23 @@ export function newIds(count: number, now: number = Date.now()): string[] {
   const ids = new Array<string>(count);
   for (let index = 0; index < count; index++) ids[index] = prefix + randomSuffix();
   return ids;
+}
+
+/** The largest row id a JS number holds exactly (2^53 − 1); PostgreSQL's pool refuses larger. */
+const MAX_ROW_ID = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A row id read from text (an HTTP path or body, a CLI option): decimal digits only, no sign, no
+ * leading zero, 1 ≤ id ≤ 2^53 − 1; `undefined` for anything else, so the caller answers as for
+ * an unknown id. Also accepts a number that is such an id (JSON bodies may carry either).
+ *
+ * O(length). Example: `parseRowId('42')` → `42`; `parseRowId('042')`, `parseRowId('4e2')`,
+ * `parseRowId('-1')`, `parseRowId('9007199254740992')` → `undefined`.
+ */
+export function parseRowId(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 16) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value)) return undefined;
+  const id = Number(value);
+  return id <= MAX_ROW_ID ? id : undefined;
 }

@@ -5,7 +5,9 @@ export {
   DEFAULT_DATABASE_URL,
   type OpenDatabaseOptions,
   openDatabase,
+  type PostgresSession,
   parseDatabaseUrl,
+  withPostgresSession,
 } from './database.js';
 export {
   type DialectName,
@@ -22,7 +24,7 @@ export {
   toFlag,
   toJson,
 } from './dialect.js';
-export { newId, newIds } from './ids.js';
+export { newId, newIds, parseRowId } from './ids.js';
 export { migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations, TABLES_IN_DEPENDENCY_ORDER } from './migrations/index.js';
 export type * from './schema.js';

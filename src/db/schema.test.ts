@@ -13,9 +13,19 @@ const T0 = 1_700_000_000_000;
 
 type ScopedTable = Exclude<keyof Database, 'workspace'>;
 
+/**
+ * Explicit row ids for the sample rows, far above what the database allocates in these tests
+ * (ids are integers the database allocates; a given id is stored as given).
+ */
+let lastSampleId = 1_000_000_000;
+function sampleId(): number {
+  lastSampleId += 1;
+  return lastSampleId;
+}
+
 /** One complete row for every workspace-scoped table, in foreign-key order, all ids fresh. */
-function sampleRows(workspaceId: string) {
-  const ids = { user: newId(), customer: newId(), order: newId() };
+function sampleRows(workspaceId: number) {
+  const ids = { user: sampleId(), customer: sampleId(), order: sampleId() };
   return {
     ids,
     rows: {
@@ -43,7 +53,7 @@ function sampleRows(workspaceId: string) {
       },
       api_key: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         name: 'CI import',
         key_hash: hashSecret(`key-${ids.user}`),
         key_prefix: 'rk_live_ab12',
@@ -87,8 +97,9 @@ function sampleRows(workspaceId: string) {
       },
       order_item: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         order_id: ids.order,
+        line: 1,
         product_id: 'sku-1',
         product_name: 'Coffee beans',
         category: 'coffee',
@@ -97,7 +108,7 @@ function sampleRows(workspaceId: string) {
       },
       refund: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         external_id: `re_${ids.order}`,
         order_id: ids.order,
         customer_id: ids.customer,
@@ -109,7 +120,7 @@ function sampleRows(workspaceId: string) {
       },
       subscription: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         external_id: `sub_${ids.customer}`,
         customer_id: ids.customer,
         plan: 'pro',
@@ -130,7 +141,7 @@ function sampleRows(workspaceId: string) {
       },
       event: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         message_id: `msg_${ids.customer}`,
         customer_id: ids.customer,
         user_id: `cus_${ids.customer}`,
@@ -142,7 +153,7 @@ function sampleRows(workspaceId: string) {
       },
       job: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         type: 'email.send',
         payload: toJson({ to: 'ana@example.com' }),
         status: 'queued',
@@ -159,12 +170,12 @@ function sampleRows(workspaceId: string) {
       },
       audit_log: {
         workspace_id: workspaceId,
-        id: newId(),
+        id: sampleId(),
         actor_type: 'user',
-        actor_id: ids.user,
+        actor_id: String(ids.user),
         action: 'customer.updated',
         entity: 'customer',
-        entity_id: ids.customer,
+        entity_id: String(ids.customer),
         details: toJson({ changed: ['email'] }),
         at: T0 + 300,
       },
@@ -207,7 +218,7 @@ async function insertAll(db: Kysely<Database>, rows: ReturnType<typeof sampleRow
 }
 
 describeEachDatabase('schema', (getDb) => {
-  async function newWorkspace(): Promise<string> {
+  async function newWorkspace(): Promise<number> {
     const { workspace } = await createWorkspace(getDb().db, { name: 'Schema', slug: `schema-${newId()}` });
     return workspace.id;
   }
@@ -239,7 +250,7 @@ describeEachDatabase('schema', (getDb) => {
     const workspaceId = await newWorkspace();
     const customer = await db
       .insertInto('customer')
-      .values({ workspace_id: workspaceId, id: newId(), created_at: T0, updated_at: T0 })
+      .values({ workspace_id: workspaceId, created_at: T0, updated_at: T0 })
       .returningAll()
       .executeTakeFirstOrThrow();
     expect(customer).toMatchObject({
@@ -252,7 +263,6 @@ describeEachDatabase('schema', (getDb) => {
       .insertInto('customer_order')
       .values({
         workspace_id: workspaceId,
-        id: newId(),
         customer_id: customer.id,
         ordered_at: T0,
         currency: 'USD',
@@ -265,7 +275,9 @@ describeEachDatabase('schema', (getDb) => {
     expect(order.status).toBe('completed');
   });
 
-  it('puts workspace_id first in every primary key', async () => {
+  it('keys every table the Citus way on PostgreSQL, and on its integer rowid on SQLite', async () => {
+    // PostgreSQL: (workspace_id, id) is every primary key (what Citus needs to distribute by
+    // workspace). SQLite: the integer id is the rowid (the session keeps its text token hash).
     const { db, dialect } = getDb();
     for (const table of SCOPED_TABLES) {
       let keyColumns: string[];
@@ -288,7 +300,46 @@ describeEachDatabase('schema', (getDb) => {
           order by k.position`.execute(db);
         keyColumns = info.rows.map((column) => column.name);
       }
-      expect(keyColumns, table).toEqual(['workspace_id', 'id']);
+      const expected = dialect === 'postgres' || table === 'session' ? ['workspace_id', 'id'] : ['id'];
+      expect(keyColumns, table).toEqual(expected);
+    }
+  });
+
+  it('leads every unique index and foreign key with workspace_id (both engines)', async () => {
+    const { db, dialect } = getDb();
+    for (const table of SCOPED_TABLES) {
+      let uniques: string[][];
+      let foreignKeys: string[][];
+      if (dialect === 'sqlite') {
+        const indexes = await sql<{ name: string }>`select name from pragma_index_list(${table})
+          where "unique" = 1 and origin <> 'pk'`.execute(db);
+        uniques = [];
+        for (const index of indexes.rows) {
+          const columns = await sql<{ name: string }>`select name from pragma_index_info(${index.name})
+            order by seqno`.execute(db);
+          uniques.push(columns.rows.map((column) => column.name));
+        }
+        const keys = await sql<{ id: number; from: string }>`select id, "from" from
+          pragma_foreign_key_list(${table}) order by id, seq`.execute(db);
+        const byKey = new Map<number, string[]>();
+        for (const key of keys.rows) byKey.set(key.id, [...(byKey.get(key.id) ?? []), key.from]);
+        foreignKeys = [...byKey.values()];
+      } else {
+        const constraints = await sql<{ type: string; columns: string[] }>`
+          select c.contype as type, array(select a.attname::text
+            from unnest(c.conkey) with ordinality as k(attnum, position)
+            join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
+            order by k.position) as columns
+          from pg_constraint c
+          where c.conrelid = (current_schema() || '.' || ${table})::regclass
+            and c.contype in ('u', 'f')`.execute(db);
+        uniques = constraints.rows.filter((row) => row.type === 'u').map((row) => row.columns);
+        foreignKeys = constraints.rows.filter((row) => row.type === 'f').map((row) => row.columns);
+      }
+      for (const columns of [...uniques, ...foreignKeys]) {
+        expect(columns[0], `${table} (${columns.join(', ')})`).toBe('workspace_id');
+      }
+      expect(foreignKeys.length, table).toBeGreaterThan(0);
     }
   });
 
@@ -313,7 +364,7 @@ describeEachDatabase('schema', (getDb) => {
       const row = a.rows[table] as unknown as Record<string, unknown>;
 
       // Same workspace, same value, new id: rejected.
-      const duplicate = { ...row, id: newId() };
+      const duplicate = { ...row, id: sampleId() };
       const error = await db
         .insertInto(table)
         .values(duplicate as never) // a copy of a row of this table
@@ -341,7 +392,7 @@ describeEachDatabase('schema', (getDb) => {
     await insertAll(db, a.rows);
     const error = await db
       .insertInto('customer_order')
-      .values({ ...a.rows.customer_order, workspace_id: second, id: newId(), external_id: null })
+      .values({ ...a.rows.customer_order, workspace_id: second, id: sampleId(), external_id: null })
       .execute()
       .catch((caught: unknown) => caught);
     expect(isForeignKeyViolation(error), String(error)).toBe(true);

@@ -6,13 +6,19 @@
  * Every table but `workspace` carries `workspace_id`, which leads its primary key, its unique
  * constraints and its foreign keys, so that the schema can be distributed by workspace (Citus).
  */
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { JsonText } from './dialect.js';
 
 /** A JSON column: written and read as `JsonText` (use `toJson` / `fromJson`). */
 type Json<T> = JsonText<T>;
 /** A column with a database default: optional on insert. */
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
+/**
+ * A row id: an integer the database allocates (SQLite's rowid, a PostgreSQL identity), optional
+ * on insert; never changed afterwards. Crosses the HTTP API as a decimal string.
+ */
+export type RowId = number;
+type Id = Generated<RowId>;
 
 /** Per-workspace settings kept in `workspace.settings` (missing keys take the documented defaults). */
 export interface WorkspaceSettings {
@@ -27,7 +33,7 @@ export interface WorkspaceSettings {
 }
 
 export interface WorkspaceTable {
-  id: string;
+  id: Id;
   name: string;
   /** Unique across the installation; used in URLs. */
   slug: string;
@@ -43,8 +49,8 @@ export interface WorkspaceTable {
 export type UserRole = 'owner' | 'admin' | 'analyst' | 'marketer' | 'agent';
 
 export interface AppUserTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   /** Stored lower-cased; unique per workspace. */
   email: string;
   name: string | null;
@@ -59,10 +65,10 @@ export interface AppUserTable {
 }
 
 export interface SessionTable {
-  workspace_id: string;
+  workspace_id: RowId;
   /** SHA-256 (hex) of the session token: the database never holds a usable token. */
   id: string;
-  user_id: string;
+  user_id: RowId;
   created_at: number;
   expires_at: number;
   last_seen_at: number;
@@ -71,8 +77,8 @@ export interface SessionTable {
 }
 
 export interface ApiKeyTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   name: string;
   /** SHA-256 (hex) of the secret key. */
   key_hash: string;
@@ -80,15 +86,15 @@ export interface ApiKeyTable {
   key_prefix: string;
   /** Granted scopes, e.g. `["customers:read"]`. */
   scopes: Json<string[]>;
-  created_by: string | null;
+  created_by: RowId | null;
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
 }
 
 export interface CustomerTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   /** The customer's id in the source system; unique per workspace when present. */
   external_id: string | null;
   email: string | null;
@@ -116,10 +122,10 @@ export interface CustomerTable {
 export type OrderStatus = 'pending' | 'completed' | 'cancelled';
 
 export interface CustomerOrderTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   external_id: string | null;
-  customer_id: string;
+  customer_id: RowId;
   ordered_at: number;
   /** ISO 4217. */
   currency: string;
@@ -133,9 +139,11 @@ export interface CustomerOrderTable {
 }
 
 export interface OrderItemTable {
-  workspace_id: string;
-  id: string;
-  order_id: string;
+  workspace_id: RowId;
+  id: Id;
+  order_id: RowId;
+  /** 1-based position of the line in its order; unique per order (a line's identity). */
+  line: number;
   product_id: string | null;
   product_name: string | null;
   category: string | null;
@@ -144,11 +152,11 @@ export interface OrderItemTable {
 }
 
 export interface RefundTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   external_id: string | null;
-  order_id: string;
-  customer_id: string;
+  order_id: RowId;
+  customer_id: RowId;
   refunded_at: number;
   currency: string;
   /** Positive amount refunded, in cents. */
@@ -161,10 +169,10 @@ export type SubscriptionInterval = 'day' | 'week' | 'month' | 'year';
 export type SubscriptionStatus = 'trialing' | 'active' | 'past_due' | 'paused' | 'cancelled' | 'ended';
 
 export interface SubscriptionTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   external_id: string | null;
-  customer_id: string;
+  customer_id: RowId;
   plan: string | null;
   interval: SubscriptionInterval;
   interval_count: Defaulted<number>;
@@ -188,12 +196,12 @@ export interface SubscriptionTable {
 }
 
 export interface EventTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   /** The sender's deduplication id; unique per workspace. */
   message_id: string | null;
   /** Resolved customer, when known. */
-  customer_id: string | null;
+  customer_id: RowId | null;
   /** The sender's user id (a customer's external id). */
   user_id: string | null;
   anonymous_id: string | null;
@@ -206,8 +214,8 @@ export interface EventTable {
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead';
 
 export interface JobTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   type: string;
   payload: Json<unknown>;
   status: Defaulted<JobStatus>;
@@ -229,9 +237,10 @@ export interface JobTable {
 export type AuditActorType = 'user' | 'api_key' | 'system';
 
 export interface AuditLogTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Id;
   actor_type: AuditActorType;
+  /** The user's or API key's id in decimal (text: the column names entities of several kinds). */
   actor_id: string | null;
   /** What happened, e.g. `customer.erased`. */
   action: string;

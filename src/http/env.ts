@@ -8,12 +8,12 @@ import type { Database, DialectName } from '../db/index.js';
 
 /** The authenticated caller. Every query a handler makes is scoped to `workspaceId`. */
 export interface AuthContext {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly role: Role;
   /** A person logged in with a session cookie, or a machine with an API key. */
   readonly via: 'session' | 'api_key';
-  readonly userId: string | null;
-  readonly apiKeyId: string | null;
+  readonly userId: number | null;
+  readonly apiKeyId: number | null;
   /** Session only: the CSRF token the caller must echo on unsafe methods. */
   readonly csrfToken?: string;
 }

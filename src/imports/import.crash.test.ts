@@ -38,7 +38,7 @@ function writeLargeFile(): string {
 }
 
 /** What the final state must agree on: every order by natural key, with its customer's. */
-async function snapshot(db: Kysely<Database>, workspaceId: string) {
+async function snapshot(db: Kysely<Database>, workspaceId: number) {
   const orders = await db
     .selectFrom('customer_order as o')
     .innerJoin('customer as c', (join) =>
@@ -72,7 +72,7 @@ describeEachDatabase('import crash safety', (getDb) => {
     const env = {
       CHILD_DATABASE_URL: url,
       CHILD_FILE: file,
-      CHILD_WORKSPACE_ID: crashed,
+      CHILD_WORKSPACE_ID: String(crashed),
       CHILD_BATCH_SIZE: String(BATCH),
     };
 
@@ -85,7 +85,7 @@ describeEachDatabase('import crash safety', (getDb) => {
     const partial = await snapshot(db, crashed);
     expect(partial.orders.length).toBe(BATCH);
     const run = await db
-      .withTables<{ import_run: { workspace_id: string; status: string; committed_records: number } }>()
+      .withTables<{ import_run: { workspace_id: number; status: string; committed_records: number } }>()
       .selectFrom('import_run')
       .select(['status', 'committed_records'])
       .where('workspace_id', '=', crashed)

@@ -20,7 +20,7 @@ export const IMPORT_JOB_TYPE = 'import.run';
 
 /** What the job carries: the run to execute and where its uploaded file was stored. */
 export interface ImportJobPayload {
-  readonly importId: string;
+  readonly importId: number;
   readonly path: string;
 }
 
@@ -30,19 +30,19 @@ export function uploadDirectory(): string {
 }
 
 /** Creates the upload directory if needed and returns a fresh path in it for `importId`. */
-export async function uploadPath(importId: string): Promise<string> {
+export async function uploadPath(importId: number): Promise<string> {
   await mkdir(uploadDirectory(), { recursive: true });
   return join(uploadDirectory(), `${importId}.csv`);
 }
 
 export interface StartImportInput {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly type: string;
   readonly format: string;
   readonly fileName: string;
   readonly skipInvalid: boolean;
   /** Stores the upload where the job will read it; called with the new run's id. */
-  readonly store: (importId: string) => Promise<string>;
+  readonly store: (importId: number) => Promise<string>;
   readonly actor?: AuditActor;
   readonly now: number;
 }
@@ -97,7 +97,7 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
  */
 export const importJobHandler: JobHandler<ImportJobPayload> = async (job, context) => {
   const { importId, path } = job.payload;
-  if (typeof importId !== 'string' || typeof path !== 'string')
+  if (typeof importId !== 'number' || typeof path !== 'string')
     throw new Error('Malformed import job payload');
   const run = await findImportRun(context.db, job.workspaceId, importId);
   if (run === undefined) return; // the workspace was deleted meanwhile

@@ -75,7 +75,8 @@ export async function readRecords<R>(
   layout: RecordLayout<R>,
   options: LayoutOptions,
   handlers: RecordHandlers<R>,
-  onProgress?: (bytesRead: number, totalBytes: number) => void,
+  /** After each chunk read; a returned promise pauses the reading until it settles. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void | Promise<void>,
 ): Promise<ReadRecordsResult> {
   let chosen = layout;
   const result = await readRowGroups(

@@ -3,8 +3,8 @@
  * workspace. The table is not in `db/schema.ts` (owned elsewhere), so it is typed here and added
  * with Kysely's `withTables`.
  */
-import type { Kysely, Transaction } from 'kysely';
-import { type Database, fromJson, type JsonText, newId, toFlag, toJson } from '../db/index.js';
+import type { Generated, Kysely, Selectable, Transaction } from 'kysely';
+import { type Database, fromJson, type JsonText, type RowId, toFlag, toJson } from '../db/index.js';
 import type { ImportFormat, ImportType } from './import.types.js';
 
 /** Lifecycle: queued (API, waiting for the worker) → running → succeeded | rejected | failed. */
@@ -19,8 +19,8 @@ export interface ImportProblem {
 }
 
 export interface ImportRunTable {
-  workspace_id: string;
-  id: string;
+  workspace_id: RowId;
+  id: Generated<RowId>;
   type: string;
   format: string;
   file_name: string;
@@ -33,8 +33,8 @@ export interface ImportRunTable {
   committed_records: number;
   problems: JsonText<ImportProblem[]>;
   error: string | null;
-  job_id: string | null;
-  created_by: string | null;
+  job_id: RowId | null;
+  created_by: RowId | null;
   created_at: number;
   started_at: number | null;
   updated_at: number;
@@ -46,8 +46,8 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 /** An import as services and the API see it. */
 export interface ImportRun {
-  readonly workspaceId: string;
-  readonly id: string;
+  readonly workspaceId: number;
+  readonly id: RowId;
   readonly type: ImportType;
   readonly format: ImportFormat;
   readonly fileName: string;
@@ -65,7 +65,7 @@ export interface ImportRun {
   /** The first 100 problems, by line. */
   readonly problems: readonly ImportProblem[];
   readonly error: string | null;
-  readonly jobId: string | null;
+  readonly jobId: RowId | null;
   readonly createdAt: number;
   readonly startedAt: number | null;
   readonly updatedAt: number;
@@ -76,7 +76,7 @@ function scoped(db: Executor): Kysely<ImportDatabase> {
   return (db as Kysely<Database>).withTables<{ import_run: ImportRunTable }>();
 }
 
-function toRun(row: ImportRunTable): ImportRun {
+function toRun(row: Selectable<ImportRunTable>): ImportRun {
   return {
     workspaceId: row.workspace_id,
     id: row.id,
@@ -101,14 +101,14 @@ function toRun(row: ImportRunTable): ImportRun {
 }
 
 export interface NewImportRun {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly type: ImportType;
   readonly format: ImportFormat;
   readonly fileName: string;
   readonly fingerprint: string | null;
   readonly skipInvalid: boolean;
   readonly status: 'queued' | 'running';
-  readonly createdBy?: string | null;
+  readonly createdBy?: RowId | null;
   readonly now: number;
 }
 
@@ -118,7 +118,6 @@ export async function insertImportRun(db: Executor, input: NewImportRun): Promis
     .insertInto('import_run')
     .values({
       workspace_id: input.workspaceId,
-      id: newId(input.now),
       type: input.type,
       format: input.format,
       file_name: input.fileName,
@@ -146,8 +145,8 @@ export async function insertImportRun(db: Executor, input: NewImportRun): Promis
 /** A run of the workspace, or undefined (also for another workspace's run). */
 export async function findImportRun(
   db: Executor,
-  workspaceId: string,
-  id: string,
+  workspaceId: number,
+  id: RowId,
 ): Promise<ImportRun | undefined> {
   const row = await scoped(db)
     .selectFrom('import_run')
@@ -164,7 +163,7 @@ export async function findImportRun(
  */
 export async function findUnfinishedRun(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   fingerprint: string,
   type: ImportType,
   format: ImportFormat,
@@ -185,7 +184,7 @@ export async function findUnfinishedRun(
 /** The latest succeeded run of a file (by fingerprint), if any. */
 export async function findSucceededRun(
   db: Executor,
-  workspaceId: string,
+  workspaceId: number,
   fingerprint: string,
 ): Promise<ImportRun | undefined> {
   const row = await scoped(db)
@@ -209,7 +208,7 @@ export interface ImportRunChanges {
   readonly committedRecords?: number;
   readonly problems?: readonly ImportProblem[];
   readonly error?: string | null;
-  readonly jobId?: string;
+  readonly jobId?: RowId;
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly now: number;
@@ -218,8 +217,8 @@ export interface ImportRunChanges {
 /** Updates a run of the workspace. One statement. */
 export async function updateImportRun(
   db: Executor,
-  workspaceId: string,
-  id: string,
+  workspaceId: number,
+  id: RowId,
   changes: ImportRunChanges,
 ): Promise<void> {
   await scoped(db)

@@ -48,7 +48,7 @@ const ErrorSchema = z.object({
 
 function toBody(run: ImportRun): z.infer<typeof ImportSchema> {
   return {
-    id: run.id,
+    id: String(run.id),
     type: run.type,
     format: run.format,
     fileName: run.fileName,

@@ -33,7 +33,7 @@ const ORDERS = [
 describeEachDatabase('imports', (getDb) => {
   const workspace = async () =>
     (await createWorkspace(getDb().db, { name: 'Shop', slug: `shop-${newId()}` })).workspace.id;
-  const orders = (workspaceId: string) =>
+  const orders = (workspaceId: number) =>
     getDb()
       .db.selectFrom('customer_order as o')
       .innerJoin('customer as c', (join) =>
@@ -370,8 +370,8 @@ describeEachDatabase('imports', (getDb) => {
     const theirs = await workspace();
     const outcome = await runImport(db, { workspaceId: mine, path: csvFile(ORDERS), type: 'orders' });
     expect(await orders(theirs)).toEqual([]);
-    await expect(getImport(db, theirs, outcome.run.id)).rejects.toMatchObject({ code: 'not_found' });
-    expect((await getImport(db, mine, outcome.run.id)).rowsWritten).toBe(3);
+    await expect(getImport(db, theirs, String(outcome.run.id))).rejects.toMatchObject({ code: 'not_found' });
+    expect((await getImport(db, mine, String(outcome.run.id))).rowsWritten).toBe(3);
   });
 
   it('refuses an unknown format for a type and a missing file with invalid_input', async () => {

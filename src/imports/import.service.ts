@@ -20,11 +20,25 @@ import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { IssueCollector, recordLines } from '../csv/index.js';
-import { type Database, dialectOf } from '../db/index.js';
+import { type CopyInto, writeOrderBatch } from '../customers/index.js';
+import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
-import { getWorkspace } from '../workspaces/workspace.repository.js';
+import { getWorkspace, type Workspace } from '../workspaces/workspace.repository.js';
+import {
+  type BatchEvent,
+  type BatchReading,
+  type BatchSource,
+  readBatchesHere,
+  readBatchesInWorker,
+} from './import.batches.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
-import { csvLine, type RecordLayout, type RecordProblem, readRecords } from './import.record-reader.js';
+import {
+  csvLine,
+  type LayoutOptions,
+  type RecordLayout,
+  type RecordProblem,
+  readRecords,
+} from './import.record-reader.js';
 import {
   findImportRun,
   findUnfinishedRun,
@@ -40,12 +54,15 @@ import {
   type WriteContext,
   writeCustomers,
   writeEvents,
-  writeOrders,
   writeSubscriptions,
 } from './import.writer.js';
 
-/** Records per transaction unless told otherwise. */
-export const DEFAULT_IMPORT_BATCH_SIZE = 5_000;
+/**
+ * Records per transaction unless told otherwise: each commit rewrites the index pages the batch
+ * touched into the WAL, so larger batches write less (docs/benchmarks.md); a crash loses at most
+ * one batch of work.
+ */
+export const DEFAULT_IMPORT_BATCH_SIZE = 50_000;
 /** Problems kept on a run (and listed to the user). */
 export const MAX_LISTED_PROBLEMS = 100;
 
@@ -60,7 +77,7 @@ export interface ImportProgress {
 }
 
 export interface RunImportInput {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   /** The CSV file to read. */
   readonly path: string;
   readonly type: ImportType;
@@ -75,14 +92,14 @@ export interface RunImportInput {
   /** Records per transaction (default 5,000). */
   readonly batchSize?: number;
   /** Execute this existing run (a queued API import) instead of creating or resuming one. */
-  readonly importId?: string;
+  readonly importId?: number;
   readonly actor?: AuditActor;
   /** Clock, epoch ms (default `Date.now`). */
   readonly now?: () => number;
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Awaited after each committed batch (tests use it to crash at a known point). */
   readonly afterBatch?: (run: {
-    readonly id: string;
+    readonly id: number;
     readonly committedRecords: number;
   }) => Promise<void> | void;
 }
@@ -126,15 +143,15 @@ export async function fileFingerprint(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The record writers of the types whose batches travel as records (orders travel encoded). */
 const WRITERS: {
-  readonly [T in ImportType]: (
+  readonly [T in Exclude<ImportType, 'orders'>]: (
     db: Executor,
     context: WriteContext,
     records: readonly RecordOf[T][],
   ) => Promise<void>;
 } = {
   customers: writeCustomers,
-  orders: writeOrders,
   subscriptions: writeSubscriptions,
   events: writeEvents,
 };
@@ -149,20 +166,83 @@ function describeProblems(problems: readonly RecordProblem[]): string {
 }
 
 /**
+ * Order files of at least this size read pass 2 in a worker thread, started with pass 1 so both
+ * cores parse; smaller files read it on this thread (a worker costs ~50 ms to start).
+ */
+export const WORKER_MIN_BYTES = 512 * 1024;
+
+/**
  * Runs an import to its end (see the file comment): creates the run, or resumes the unfinished run
  * of the same file, or executes `importId`. Resolves with the run whatever the verdict: a file
  * rejected for invalid rows is `status: 'rejected'` with its problems (not an exception).
  * Throws `RetainError` for bad options, an unknown workspace or a missing file.
  *
- * O(file size) time; memory: one batch (plus, with `skipInvalid`, the rejected record numbers).
+ * O(file size) time; memory: a few batches (plus, with `skipInvalid`, the rejected record numbers).
  * Example: `await runImport(db, { workspaceId, path: 'orders.csv', type: 'orders' })`
  * → `{ run: { status: 'succeeded', rowsWritten: 69_659, … }, … }`.
  */
 export async function runImport(db: Kysely<Database>, input: RunImportInput): Promise<ImportOutcome> {
+  const started = await startRun(db, input);
+  if ('finished' in started) return started.finished;
+  const { run, clock } = started;
+  const reading = pass2Reading(db, input, started);
+  const early = reading.worker ? readBatchesInWorker(reading.batches, reading.onBytes) : null;
+  try {
+    const verdict = await validate(
+      started.path,
+      started.layout,
+      started.layoutOptions,
+      started.skipInvalid,
+      (progress) => input.onProgress?.(progress),
+    );
+    if (verdict.kind === 'rejected') {
+      await early?.close();
+      return await rejectRun(db, started, verdict);
+    }
+    const source = early ?? readBatchesHere(reading.batches, reading.onBytes);
+    const written = await writeRecords(db, input, started, verdict, source, reading.bytes);
+    return await finishRun(db, input, started, verdict, written);
+  } catch (error) {
+    await early?.close();
+    await updateImportRun(db, started.workspace.id, run.id, {
+      status: 'failed',
+      error: error instanceof Error ? error.message : String(error),
+      now: clock(),
+    }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** An import under way: what every step after the first needs. */
+interface StartedRun {
+  readonly workspace: Workspace;
+  readonly type: ImportType;
+  readonly format: ImportFormat;
+  readonly layout: RecordLayout<unknown>;
+  readonly layoutOptions: LayoutOptions;
+  readonly path: string;
+  /** The file's size in bytes. */
+  readonly size: number;
+  readonly fileName: string;
+  readonly skipInvalid: boolean;
+  readonly run: ImportRun;
+  readonly resumed: boolean;
+  readonly clock: () => number;
+}
+
+/**
+ * Step 1: checks the options, the workspace and the file, fingerprints it, and creates the run —
+ * or takes the unfinished run of the same file (a resume), or the queued run `importId` (which
+ * may already have a verdict: then `finished`).
+ */
+async function startRun(
+  db: Kysely<Database>,
+  input: RunImportInput,
+): Promise<StartedRun | { readonly finished: ImportOutcome }> {
   const format = input.format ?? 'generic';
   assertImportKind(input.type, format);
   const type = input.type;
-  const layout = layoutFor(type, format)!;
+  const layout = layoutFor(type, format)! as RecordLayout<unknown>;
   const clock = input.now ?? Date.now;
   const workspace = await getWorkspace(db, input.workspaceId);
   if (workspace === undefined) throw notFound('Workspace');
@@ -175,6 +255,7 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
     ]);
   }
   const fingerprint = await fileFingerprint(input.path);
+  const size = (await stat(input.path)).size;
   const fileName = input.fileName ?? basename(input.path);
   const skipInvalid = input.skipInvalid ?? false;
 
@@ -184,7 +265,7 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
     run = await findImportRun(db, workspace.id, input.importId);
     if (run === undefined) throw notFound('Import');
     if (run.status === 'succeeded' || run.status === 'rejected') {
-      return { run, skipped: [], rejectsPath: null, customersCreated: 0, resumed: false };
+      return { finished: { run, skipped: [], rejectsPath: null, customersCreated: 0, resumed: false } };
     }
     resumed = run.committedRecords > 0;
   } else {
@@ -212,171 +293,251 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
       now: clock(),
     });
   }
-  const runId = run.id;
-  const checkpoint = run.committedRecords;
   const layoutOptions = {
     timeZone: workspace.settings.timeZone,
     defaultCurrency: workspace.settings.currency,
   };
+  return {
+    workspace,
+    type,
+    format,
+    layout,
+    layoutOptions,
+    path: input.path,
+    size,
+    fileName,
+    skipInvalid,
+    run,
+    resumed,
+    clock,
+  };
+}
 
+/** How pass 2 reads: its batches, on which thread, and where its progress goes. */
+function pass2Reading(db: Kysely<Database>, input: RunImportInput, started: StartedRun) {
+  const dialect = dialectOf(db);
+  const batches: BatchReading = {
+    path: started.path,
+    type: started.type,
+    format: started.format,
+    layoutOptions: started.layoutOptions,
+    checkpoint: started.run.committedRecords,
+    batchSize: Math.max(1, Math.floor(input.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE)),
+    // Orders travel encoded for their statements; other records as objects (this thread only).
+    encoding: started.type === 'orders' ? (dialect === 'postgres' ? 'copy' : 'json') : null,
+  };
+  const bytes = { read: 0, total: 0 };
+  return {
+    batches,
+    worker: started.type === 'orders' && started.size >= WORKER_MIN_BYTES,
+    bytes,
+    onBytes: (read: number, total: number): void => {
+      bytes.read = read;
+      bytes.total = total;
+    },
+  };
+}
+
+/** Step 2b: records a rejected file (nothing was written) and answers with it. */
+async function rejectRun(
+  db: Kysely<Database>,
+  started: StartedRun,
+  verdict: Extract<Verdict, { kind: 'rejected' }>,
+): Promise<ImportOutcome> {
+  const { workspace, run, clock } = started;
+  await updateImportRun(db, workspace.id, run.id, {
+    status: 'rejected',
+    rowsRead: verdict.rowsRead,
+    rowsRejected: verdict.rowsRejected,
+    problems: verdict.problems,
+    finishedAt: clock(),
+    now: clock(),
+  });
+  return {
+    run: (await findImportRun(db, workspace.id, run.id))!,
+    skipped: verdict.skipped,
+    rejectsPath: null,
+    customersCreated: 0,
+    resumed: started.resumed,
+  };
+}
+
+/** What pass 2 did. */
+interface Written {
+  readonly records: number;
+  readonly rowsWritten: number;
+  readonly customersCreated: number;
+  readonly rejectsPath: string | null;
+}
+
+/**
+ * Step 3 (pass 2): reads the valid records after the checkpoint — in a worker thread for large
+ * order files, so parsing overlaps writing — and writes them batch by batch, each batch one
+ * transaction with the run's checkpoint; invalid records go to the rejects file (`skipInvalid`).
+ * On PostgreSQL, orders go through one held session (COPY into its staging tables).
+ */
+async function writeRecords(
+  db: Kysely<Database>,
+  input: RunImportInput,
+  started: StartedRun,
+  verdict: Extract<Verdict, { kind: 'valid' }>,
+  source: BatchSource,
+  bytes: { readonly read: number; readonly total: number },
+): Promise<Written> {
+  if (started.type === 'orders' && dialectOf(db) === 'postgres') {
+    return withPostgresSession(db, (session) =>
+      writeBatches(session.db, input, started, verdict, source, bytes, (table, columns, text) =>
+        session.copy(table, columns, text),
+      ),
+    );
+  }
+  return writeBatches(db, input, started, verdict, source, bytes, undefined);
+}
+
+/** The writing loop of pass 2 (see `writeRecords`), on `db` (a held session on PostgreSQL). */
+async function writeBatches(
+  db: Kysely<Database>,
+  input: RunImportInput,
+  started: StartedRun,
+  verdict: Extract<Verdict, { kind: 'valid' }>,
+  source: BatchSource,
+  bytes: { readonly read: number; readonly total: number },
+  copy: CopyInto | undefined,
+): Promise<Written> {
+  const { workspace, run, clock, type } = started;
+  const dialect = dialectOf(db);
+  const rejectsPath = verdict.rejected.size > 0 ? (input.rejectsPath ?? `${input.path}.rejects.csv`) : null;
+  const rejectLines =
+    rejectsPath === null
+      ? new Map<number, number>()
+      : await recordLines(input.path, [...verdict.rejected.keys()]);
+  const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
+  if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
+  const context: WriteContext = {
+    workspaceId: workspace.id,
+    dialect,
+    now: clock(),
+    customers: new CustomerDirectory(workspace.id, dialect),
+  };
+  // Orders arrive encoded for writeOrderBatch; the other types as records for their writer.
+  const write =
+    type === 'orders'
+      ? null
+      : (WRITERS[type] as (
+          db: Executor,
+          context: WriteContext,
+          records: readonly unknown[],
+        ) => Promise<void>);
+  let written = run.rowsWritten;
+  let rowsRead = 0;
+  let customersCreated = 0;
+  let end: Extract<BatchEvent, { kind: 'end' }> | null = null;
   try {
-    const verdict = await validate(input.path, layout, layoutOptions, skipInvalid, (progress) =>
-      input.onProgress?.(progress),
-    );
-    if (verdict.kind === 'rejected') {
-      await updateImportRun(db, workspace.id, runId, {
-        status: 'rejected',
-        rowsRead: verdict.rowsRead,
-        rowsRejected: verdict.rowsRejected,
-        problems: verdict.problems,
-        finishedAt: clock(),
-        now: clock(),
-      });
-      return {
-        run: (await findImportRun(db, workspace.id, runId))!,
-        skipped: verdict.skipped,
-        rejectsPath: null,
-        customersCreated: 0,
-        resumed,
-      };
-    }
-
-    // Pass 2: write.
-    const rejectsPath = verdict.rejected.size > 0 ? (input.rejectsPath ?? `${input.path}.rejects.csv`) : null;
-    const rejectLines =
-      rejectsPath === null
-        ? new Map<number, number>()
-        : await recordLines(input.path, [...verdict.rejected.keys()]);
-    const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
-    const context: WriteContext = {
-      workspaceId: workspace.id,
-      dialect: dialectOf(db),
-      now: clock(),
-      customers: new CustomerDirectory(workspace.id, dialectOf(db)),
-    };
-    const batchSize = Math.max(1, Math.floor(input.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE));
-    const write = WRITERS[type] as (
-      db: Executor,
-      context: WriteContext,
-      records: readonly unknown[],
-    ) => Promise<void>;
-    let written = run.rowsWritten;
-    let rowsRead = 0;
-    let batch: unknown[] = [];
-    let failure: unknown = null;
-    let chain: Promise<void> = Promise.resolve();
-    let bytes = { read: 0, total: 0 };
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      const records = batch;
-      const lastRecord = rowsRead;
-      batch = [];
-      // Batches commit in file order, one after another; reading goes on meanwhile.
-      chain = chain.then(async () => {
-        if (failure !== null) return;
-        try {
-          await db.transaction().execute(async (trx) => {
-            await write(trx, { ...context, now: clock() }, records);
-            await updateImportRun(trx, workspace.id, runId, {
-              rowsRead: lastRecord,
-              rowsWritten: written + records.length,
-              rowsRejected: verdict.rowsRejected,
-              committedRecords: lastRecord,
-              now: clock(),
+    for await (const event of source) {
+      if (event.kind === 'end') end = event;
+      else if (event.kind === 'skipped') rowsRead = Math.max(rowsRead, event.first);
+      else if (event.kind === 'invalid') {
+        rowsRead = event.last;
+        if (rejects === null) continue;
+        const reason = describeProblems(event.problems);
+        event.lines.forEach((fields, index) => {
+          const line = rejectLines.get(event.first + index) ?? 0;
+          rejects.write(`${csvLine([line, reason, ...fields])}\n`);
+        });
+      } else {
+        // Batches commit in file order, each with the checkpoint that makes a crash resumable.
+        rowsRead = event.lastRecord;
+        const now = clock();
+        await db.transaction().execute(async (trx) => {
+          if (event.encoded !== null) {
+            const result = await writeOrderBatch(trx, workspace.id, event.encoded, {
+              now,
+              ...(copy ? { copy } : {}),
             });
-          });
-          written += records.length;
-          input.onProgress?.({
-            phase: 'writing',
-            bytesRead: bytes.read,
-            totalBytes: bytes.total,
-            rowsRead: lastRecord,
-            rowsWritten: written,
+            customersCreated += result.customersCreated;
+          } else if (write !== null) {
+            await write(trx, { ...context, now }, event.records ?? []);
+          }
+          await updateImportRun(trx, workspace.id, run.id, {
+            rowsRead: event.lastRecord,
+            rowsWritten: written + event.count,
             rowsRejected: verdict.rowsRejected,
+            committedRecords: event.lastRecord,
+            now: clock(),
           });
-          await input.afterBatch?.({ id: runId, committedRecords: lastRecord });
-        } catch (error) {
-          failure = error;
-        }
-      });
-    };
-
-    if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
-    const result = await readRecords(
-      input.path,
-      layout,
-      layoutOptions,
-      {
-        record: (record, _first, last) => {
-          rowsRead = last;
-          if (last <= checkpoint) return; // committed before a crash
-          batch.push(record);
-          if (batch.length >= batchSize) flush();
-        },
-        invalid: (problems, first, last, lines) => {
-          rowsRead = last;
-          if (rejects === null) return;
-          const reason = describeProblems(problems);
-          lines.forEach((fields, index) => {
-            const line = rejectLines.get(first + index) ?? 0;
-            rejects.write(`${csvLine([line, reason, ...fields])}\n`);
-          });
-        },
-        skipped: (_reason, first) => {
-          rowsRead = Math.max(rowsRead, first);
-        },
-        shouldContinue: () => failure === null,
-      },
-      (read, total) => {
-        bytes = { read, total };
-      },
-    );
-    flush();
-    await chain;
+        });
+        written += event.count;
+        input.onProgress?.({
+          phase: 'writing',
+          bytesRead: bytes.read,
+          totalBytes: bytes.total,
+          rowsRead,
+          rowsWritten: written,
+          rowsRejected: verdict.rowsRejected,
+        });
+        await input.afterBatch?.({ id: run.id, committedRecords: event.lastRecord });
+      }
+    }
+  } finally {
+    await source.close();
     if (rejects !== null) {
       rejects.end();
       await finished(rejects);
     }
-    if (failure !== null) throw failure;
-    if (result.status !== 'read') throw new Error('The file changed while it was being imported');
-
-    const finishedAt = clock();
-    await db.transaction().execute(async (trx) => {
-      await updateImportRun(trx, workspace.id, runId, {
-        status: 'succeeded',
-        rowsRead: result.records,
-        rowsWritten: written,
-        rowsRejected: verdict.rowsRejected,
-        committedRecords: result.records,
-        problems: verdict.problems,
-        finishedAt,
-        now: finishedAt,
-      });
-      await recordAudit(trx, {
-        workspaceId: workspace.id,
-        actor: input.actor ?? { type: 'system' },
-        action: 'import.completed',
-        entity: 'import_run',
-        entityId: runId,
-        details: { type, format, fileName, rowsWritten: written, rowsRejected: verdict.rowsRejected },
-        at: finishedAt,
-      });
-    });
-    return {
-      run: (await findImportRun(db, workspace.id, runId))!,
-      skipped: verdict.skipped,
-      rejectsPath,
-      customersCreated: context.customers.created,
-      resumed,
-    };
-  } catch (error) {
-    await updateImportRun(db, workspace.id, runId, {
-      status: 'failed',
-      error: error instanceof Error ? error.message : String(error),
-      now: clock(),
-    }).catch(() => undefined);
-    throw error;
   }
+  if (end === null || end.status !== 'read') throw new Error('The file changed while it was being imported');
+  return {
+    records: end.records,
+    rowsWritten: written,
+    customersCreated: customersCreated + context.customers.created,
+    rejectsPath,
+  };
+}
+
+/** Step 4: marks the run succeeded and records `import.completed`, in one transaction. */
+async function finishRun(
+  db: Kysely<Database>,
+  input: RunImportInput,
+  started: StartedRun,
+  verdict: Extract<Verdict, { kind: 'valid' }>,
+  written: Written,
+): Promise<ImportOutcome> {
+  const { workspace, run, clock, type, format, fileName } = started;
+  const finishedAt = clock();
+  await db.transaction().execute(async (trx) => {
+    await updateImportRun(trx, workspace.id, run.id, {
+      status: 'succeeded',
+      rowsRead: written.records,
+      rowsWritten: written.rowsWritten,
+      rowsRejected: verdict.rowsRejected,
+      committedRecords: written.records,
+      problems: verdict.problems,
+      finishedAt,
+      now: finishedAt,
+    });
+    await recordAudit(trx, {
+      workspaceId: workspace.id,
+      actor: input.actor ?? { type: 'system' },
+      action: 'import.completed',
+      entity: 'import_run',
+      entityId: run.id,
+      details: {
+        type,
+        format,
+        fileName,
+        rowsWritten: written.rowsWritten,
+        rowsRejected: verdict.rowsRejected,
+      },
+      at: finishedAt,
+    });
+  });
+  return {
+    run: (await findImportRun(db, workspace.id, run.id))!,
+    skipped: verdict.skipped,
+    rejectsPath: written.rejectsPath,
+    customersCreated: written.customersCreated,
+    resumed: started.resumed,
+  };
 }
 
 type Verdict =
@@ -389,6 +550,8 @@ type Verdict =
     }
   | {
       readonly kind: 'valid';
+      /** Data records in the file. */
+      readonly records: number;
       readonly header: readonly string[];
       readonly problems: ImportProblem[];
       /** Record number → reason, for the rejects file (`skipInvalid` only). */
@@ -466,7 +629,15 @@ async function validate<R>(
   if (valid === 0 && rowsRejected === 0) {
     return fileProblem(1, 'no-rows', 'no record is left to import: every row was skipped');
   }
-  return { kind: 'valid', header: result.header, problems, rejected, rowsRejected, skipped: skippedList };
+  return {
+    kind: 'valid',
+    records: result.records,
+    header: result.header,
+    problems,
+    rejected,
+    rowsRejected,
+    skipped: skippedList,
+  };
 }
 
 function toProblems(issues: IssueCollector, lines: ReadonlyMap<number, number>): ImportProblem[] {
@@ -479,8 +650,13 @@ function toProblems(issues: IssueCollector, lines: ReadonlyMap<number, number>):
  * An import of the workspace, for `GET /imports/{id}`. Throws `not_found` for an unknown id or
  * another workspace's import. One query.
  */
-export async function getImport(db: Kysely<Database>, workspaceId: string, id: string): Promise<ImportRun> {
-  const run = await findImportRun(db, workspaceId, id);
+export async function getImport(
+  db: Kysely<Database>,
+  workspaceId: number,
+  idText: string,
+): Promise<ImportRun> {
+  const id = parseRowId(idText);
+  const run = id === undefined ? undefined : await findImportRun(db, workspaceId, id);
   if (run === undefined) throw notFound('Import');
   return run;
 }

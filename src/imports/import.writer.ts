@@ -1,33 +1,24 @@
 /**
- * Writes batches of import records through the customers capability, which owns the customer,
- * order, refund, subscription and event tables and their one write engine (`upsert-batch.ts`:
+ * Writes batches of customer, subscription and event records through the customers capability,
+ * which owns those tables and their write engine (`upsert-batch.ts`:
  * `INSERT … SELECT` from one parameter, `ON CONFLICT (natural key) DO UPDATE … WHERE <a column
  * differs>`). Re-writing a batch that is already stored changes nothing (not even `updated_at`);
  * a changed row is updated in place. That is what makes an import idempotent, and a crashed import
  * finishable by simply running it again.
  *
  * What stays here is the import's own bookkeeping: the customer-id cache of a run, and the mapping
- * from records to the repositories' inputs.
+ * from records to the repositories' inputs. Orders take their own path (`writeOrderBatch`, batches
+ * encoded by the reading thread: see `import.batches.ts`).
  */
 import type { Kysely, Transaction } from 'kysely';
 import {
   ensureCustomersCounted,
   insertEvents,
-  type OrderInput,
-  type RefundInput,
   upsertCustomers,
-  upsertOrders,
-  upsertRefunds,
   upsertSubscriptions,
 } from '../customers/index.js';
-import type { Database, DialectName } from '../db/index.js';
-import type {
-  CustomerRecord,
-  CustomerReference,
-  EventRecord,
-  OrderRecord,
-  SubscriptionRecord,
-} from './import.types.js';
+import type { Database, DialectName, RowId } from '../db/index.js';
+import type { CustomerRecord, CustomerReference, EventRecord, SubscriptionRecord } from './import.types.js';
 
 /** A Kysely instance or a transaction from it. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -39,13 +30,13 @@ export type Executor = Kysely<Database> | Transaction<Database>;
  * if a batch's transaction rolls back, the run fails and the directory is thrown away with it.
  */
 export class CustomerDirectory {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly dialect: DialectName;
-  readonly #ids = new Map<string, string>();
+  readonly #ids = new Map<string, RowId>();
   /** Customers created so far through this directory (not stored before). */
   created = 0;
 
-  constructor(workspaceId: string, dialect: DialectName) {
+  constructor(workspaceId: number, dialect: DialectName) {
     this.workspaceId = workspaceId;
     this.dialect = dialect;
   }
@@ -70,21 +61,21 @@ export class CustomerDirectory {
   }
 
   /** The id of a resolved customer. */
-  idOf(externalId: string): string {
+  idOf(externalId: string): RowId {
     const id = this.#ids.get(externalId);
     if (id === undefined) throw new Error(`Customer ${externalId} was not resolved`);
     return id;
   }
 
   /** The resolved customers, external id → id (a live view of the cache). */
-  get ids(): ReadonlyMap<string, string> {
+  get ids(): ReadonlyMap<string, RowId> {
     return this.#ids;
   }
 }
 
 /** Everything a batch writer needs besides the records. */
 export interface WriteContext {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly dialect: DialectName;
   readonly now: number;
   readonly customers: CustomerDirectory;
@@ -114,52 +105,6 @@ export async function writeCustomers(
     })),
     { now: context.now, withIds: false },
   );
-}
-
-/**
- * Upserts orders on (workspace, external id) through `upsertOrders`, creating missing customers.
- * Line items: an order that has lines in the file has its stored lines replaced (ids
- * `<order id>:<n>`, so a re-import writes the same rows); an order without any (e.g. a generic
- * file without item columns) writes no `order_item` row and leaves stored lines alone. A refunded
- * amount is one refund row keyed `<order external id>:refund`.
- * O(records + items): one statement per 5,000 orders without lines or refunds (customers cached).
- */
-export async function writeOrders(
-  db: Executor,
-  context: WriteContext,
-  records: readonly OrderRecord[],
-): Promise<void> {
-  const { workspaceId, now, customers } = context;
-  await customers.resolve(
-    db,
-    records.map((order) => order.customer),
-    now,
-  );
-  const inputs: OrderInput[] = records.map((order) => ({
-    externalId: order.externalId,
-    customerExternalId: order.customer.externalId,
-    orderedAt: order.orderedAt,
-    currency: order.currency,
-    amountCents: order.amountCents,
-    status: order.status,
-    source: order.source,
-    ...(order.items.length > 0 ? { items: order.items } : {}),
-  }));
-  await upsertOrders(db, workspaceId, inputs, { now, customerIds: customers.ids, withIds: false });
-
-  const refunds: RefundInput[] = [];
-  for (const order of records) {
-    if (order.refundedCents <= 0) continue;
-    refunds.push({
-      externalId: `${order.externalId}:refund`,
-      orderExternalId: order.externalId,
-      refundedAt: order.refundedAt ?? order.orderedAt,
-      currency: order.currency,
-      amountCents: order.refundedCents,
-      reason: null,
-    });
-  }
-  if (refunds.length > 0) await upsertRefunds(db, workspaceId, refunds, { now });
 }
 
 /** Upserts subscriptions on (workspace, external id) through `upsertSubscriptions`. O(records). */

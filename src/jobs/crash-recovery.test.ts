@@ -10,10 +10,10 @@ import { enqueue, getJob } from './job-queue.js';
 const CHILD_SCRIPT = fileURLToPath(new URL('../../test/support/db/job-worker-child.ts', import.meta.url));
 
 describeEachDatabase('job crash recovery', (getDb) => {
-  type EffectTable = { workspace_id: string; job_id: string; attempt: number };
+  type EffectTable = { workspace_id: number; job_id: number; attempt: number };
 
   beforeAll(async () => {
-    await sql`create table test_effect (workspace_id text not null, job_id text not null, attempt integer not null,
+    await sql`create table test_effect (workspace_id bigint not null, job_id bigint not null, attempt integer not null,
       primary key (workspace_id, job_id))`.execute(getDb().db);
   });
 
@@ -25,8 +25,8 @@ describeEachDatabase('job crash recovery', (getDb) => {
     const env = {
       CHILD_DATABASE_URL: url,
       CHILD_JOB_TYPE: type,
-      CHILD_WORKSPACE_ID: workspace.id,
-      CHILD_JOB_ID: job.id,
+      CHILD_WORKSPACE_ID: String(workspace.id),
+      CHILD_JOB_ID: String(job.id),
       // Short, so the restarted worker can take the job over soon after the crash.
       CHILD_LOCK_MS: '1000',
     };

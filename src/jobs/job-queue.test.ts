@@ -31,16 +31,16 @@ describe('retryDelayMs', () => {
 });
 
 describeEachDatabase('job queue', (getDb) => {
-  type EffectTable = { workspace_id: string; job_id: string; note: string };
+  type EffectTable = { workspace_id: number; job_id: number; note: string };
   const effects = () => getDb().db.withTables<{ test_effect: EffectTable }>();
 
   beforeAll(async () => {
-    await sql`create table test_effect (workspace_id text not null, job_id text not null, note text not null,
+    await sql`create table test_effect (workspace_id bigint not null, job_id bigint not null, note text not null,
       primary key (workspace_id, job_id))`.execute(getDb().db);
   });
 
   /** A fresh workspace per test keeps the tests independent on the shared database. */
-  async function workspaceId(): Promise<string> {
+  async function workspaceId(): Promise<number> {
     const { workspace } = await createWorkspace(getDb().db, { name: 'Jobs', slug: `jobs-${newId()}` });
     return workspace.id;
   }

@@ -18,7 +18,7 @@ import {
   fromJson,
   type JobRow,
   type JobStatus,
-  newId,
+  type RowId,
   toJson,
 } from '../db/index.js';
 
@@ -27,8 +27,8 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** A job as the application sees it. */
 export interface Job<Payload = unknown> {
-  readonly workspaceId: string;
-  readonly id: string;
+  readonly workspaceId: number;
+  readonly id: RowId;
   readonly type: string;
   readonly payload: Payload;
   readonly status: JobStatus;
@@ -54,8 +54,8 @@ export interface ClaimedJob<Payload = unknown> extends Job<Payload> {
 
 /** What identifies one claim of a job (a `ClaimedJob` is one). */
 export interface JobLease {
-  readonly workspaceId: string;
-  readonly id: string;
+  readonly workspaceId: number;
+  readonly id: RowId;
   readonly lockedBy: string;
   readonly attempts: number;
 }
@@ -70,7 +70,7 @@ export class JobLeaseLostError extends Error {
 }
 
 export interface EnqueueInput<Payload> {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly type: string;
   /** Any JSON-serialisable value. */
   readonly payload: Payload;
@@ -105,7 +105,6 @@ export async function enqueue<Payload>(
     .insertInto('job')
     .values({
       workspace_id: input.workspaceId,
-      id: newId(now),
       type: input.type,
       payload: toJson(input.payload),
       max_attempts: maxAttempts,
@@ -367,8 +366,8 @@ export async function extendLease(
 /** One job of a workspace, or `undefined` (also for another workspace's job). */
 export async function getJob<Payload = unknown>(
   db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
+  workspaceId: number,
+  id: RowId,
 ): Promise<Job<Payload> | undefined> {
   const row = await db
     .selectFrom('job')
@@ -389,7 +388,7 @@ export interface ListJobsOptions {
 /** A workspace's jobs, newest first, optionally by status and type. */
 export async function listJobs(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   options: ListJobsOptions = {},
 ): Promise<Job[]> {
   const rows = await db
@@ -416,8 +415,8 @@ function whereLease<Query extends LeaseFilterable<Query>>(query: Query, lease: J
 }
 
 interface LeaseFilterable<Query> {
-  where(column: 'workspace_id' | 'id' | 'locked_by' | 'status', operator: '=', value: string): Query;
-  where(column: 'attempts', operator: '=', value: number): Query;
+  where(column: 'locked_by' | 'status', operator: '=', value: string): Query;
+  where(column: 'workspace_id' | 'id' | 'attempts', operator: '=', value: number): Query;
 }
 
 const MAX_ERROR_LENGTH = 4_000;

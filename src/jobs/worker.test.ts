@@ -6,7 +6,7 @@ import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { claim, enqueue, getJob, listJobs } from './job-queue.js';
 import { Worker } from './worker.js';
 
-type RunTable = { workspace_id: string; job_id: string; worker_id: string };
+type RunTable = { workspace_id: number; job_id: number; worker_id: string };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,12 +17,12 @@ describeEachDatabase('worker', (getDb) => {
 
   beforeAll(async () => {
     // No unique constraint on purpose: a job run twice would leave two rows.
-    await sql`create table test_run (workspace_id text not null, job_id text not null, worker_id text not null)`.execute(
+    await sql`create table test_run (workspace_id bigint not null, job_id bigint not null, worker_id text not null)`.execute(
       getDb().db,
     );
   });
 
-  async function workspaceId(): Promise<string> {
+  async function workspaceId(): Promise<number> {
     const { workspace } = await createWorkspace(getDb().db, { name: 'Worker', slug: `worker-${newId()}` });
     return workspace.id;
   }
@@ -120,7 +120,7 @@ describeEachDatabase('worker', (getDb) => {
     });
     const { job } = await enqueue(db, { workspaceId: workspace, type, payload: {} });
     const running = worker.runOnce();
-    const stolen: string[] = [];
+    const stolen: number[] = [];
     while (!finished) {
       const claimed = await claim(db, { workerId: 'thief', lockMs, types: [type] });
       stolen.push(...claimed.map((item) => item.id));

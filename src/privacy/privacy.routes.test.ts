@@ -160,11 +160,12 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
       ],
       { now: NOW },
     );
-    return { api, ws, ada: ids.get('cust-ada')!, bob: ids.get('cust-bob')! };
+    // Ids travel on the API as decimal strings.
+    return { api, ws, ada: String(ids.get('cust-ada')!), bob: String(ids.get('cust-bob')!) };
   };
 
   /** Every row of every table of the workspace, as one JSON text. */
-  const dump = async (ws: string) => {
+  const dump = async (ws: number) => {
     const { db } = getDb();
     const tables = [
       'customer',
@@ -189,7 +190,7 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
   };
 
   /** Net revenue per UTC month (orders − refunds, cents), computed in SQL on either engine. */
-  const revenueByMonth = async (ws: string) => {
+  const revenueByMonth = async (ws: number) => {
     const { db, dialect } = getDb();
     const month = (column: string) =>
       dialect === 'sqlite'

@@ -14,6 +14,8 @@ import {
   OrderSchema,
   SubscriptionSchema,
 } from '../customers/index.js';
+import { parseRowId } from '../db/index.js';
+import { notFound } from '../errors/index.js';
 import { createRouter, requireRole } from '../http/index.js';
 import { eraseCustomer, exportCustomer } from './privacy.service.js';
 
@@ -90,9 +92,11 @@ export function privacyRoutes() {
   router.openapi(exportRoute, async (c) => {
     const { db, now } = c.get('services');
     const auth = c.get('auth');
+    const customerId = parseRowId(c.req.valid('param').id);
+    if (customerId === undefined) throw notFound('Customer');
     const held = await exportCustomer(db, {
       workspaceId: auth.workspaceId,
-      customerId: c.req.valid('param').id,
+      customerId,
       actor: actorOf(auth),
       now: now(),
     });
@@ -103,9 +107,11 @@ export function privacyRoutes() {
   router.openapi(eraseRoute, async (c) => {
     const { db, now } = c.get('services');
     const auth = c.get('auth');
+    const customerId = parseRowId(c.req.valid('param').id);
+    if (customerId === undefined) throw notFound('Customer');
     const result = await eraseCustomer(db, {
       workspaceId: auth.workspaceId,
-      customerId: c.req.valid('param').id,
+      customerId,
       actor: actorOf(auth),
       now: now(),
     });

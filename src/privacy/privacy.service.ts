@@ -16,12 +16,13 @@ import {
   type Subscription,
   type TrackedEvent,
 } from '../customers/index.js';
-import { type Database, fromJson } from '../db/index.js';
+import { type Database, fromJson, type RowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 
 /** Everything held about one customer (`GET /api/v1/customers/{id}/export`). */
 export interface CustomerExport {
   readonly exportedAt: string;
+  /** Ids are decimal strings on the API (as every id). */
   readonly workspaceId: string;
   /** Profile, free attributes and consent. */
   readonly customer: Customer;
@@ -31,7 +32,7 @@ export interface CustomerExport {
   /** Every event about the customer (see `listEventsAboutCustomer`), latest first. */
   readonly events: TrackedEvent[];
   /** Audit entries about this customer, newest first (this export's own entry included). */
-  readonly auditEntries: (Omit<AuditEntry, 'at'> & { at: string })[];
+  readonly auditEntries: (Omit<AuditEntry, 'id' | 'at'> & { id: string; at: string })[];
 }
 
 /** Event property keys kept through erasure: commerce amounts, never about the person. */
@@ -49,7 +50,7 @@ export const ERASURE_KEPT_PROPERTIES: readonly string[] = [
 ];
 
 /** The pseudonymous id an erased customer's external, user and anonymous ids become. */
-export function pseudonymFor(customerId: string): string {
+export function pseudonymFor(customerId: RowId): string {
   return `erased:${customerId}`;
 }
 
@@ -81,8 +82,8 @@ export function scrubProperties(properties: Record<string, unknown>): Record<str
 export async function exportCustomer(
   db: Kysely<Database>,
   input: {
-    readonly workspaceId: string;
-    readonly customerId: string;
+    readonly workspaceId: number;
+    readonly customerId: RowId;
     readonly actor: AuditActor;
     readonly now: number;
   },
@@ -108,9 +109,13 @@ export async function exportCustomer(
     });
     return {
       exportedAt: new Date(input.now).toISOString(),
-      workspaceId,
+      workspaceId: String(workspaceId),
       ...held,
-      auditEntries: audit.map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })),
+      auditEntries: audit.map((entry) => ({
+        ...entry,
+        id: String(entry.id),
+        at: new Date(entry.at).toISOString(),
+      })),
     };
   });
 }
@@ -144,8 +149,8 @@ export interface ErasureResult {
 export async function eraseCustomer(
   db: Kysely<Database>,
   input: {
-    readonly workspaceId: string;
-    readonly customerId: string;
+    readonly workspaceId: number;
+    readonly customerId: RowId;
     readonly actor: AuditActor;
     readonly now: number;
   },
@@ -186,7 +191,7 @@ export async function eraseCustomer(
       });
     }
     return {
-      customerId,
+      customerId: String(customerId),
       erasedAt: new Date(erasedNow ? now : Number(row.erased_at)).toISOString(),
       erasedNow,
       eventsScrubbed: rewrites.length,
@@ -200,8 +205,8 @@ export async function eraseCustomer(
  */
 export async function customerIdForExternalId(
   db: Kysely<Database>,
-  workspaceId: string,
+  workspaceId: number,
   externalId: string,
-): Promise<string | undefined> {
+): Promise<RowId | undefined> {
   return (await customerIdsByExternalId(db, workspaceId, [externalId])).get(externalId);
 }

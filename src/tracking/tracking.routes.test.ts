@@ -28,7 +28,7 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const eventsOf = (workspaceId: string) =>
+  const eventsOf = (workspaceId: number) =>
     getDb()
       .db.selectFrom('event')
       .selectAll()
@@ -36,7 +36,7 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
       .orderBy('occurred_at')
       .orderBy('message_id')
       .execute();
-  const customersOf = (workspaceId: string) =>
+  const customersOf = (workspaceId: number) =>
     getDb().db.selectFrom('customer').selectAll().where('workspace_id', '=', workspaceId).execute();
 
   it('takes the write key as the Basic user name with an empty password, and answers { success: true }', async () => {

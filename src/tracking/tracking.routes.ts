@@ -92,7 +92,7 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
     if (service === undefined) servicesByDatabase.set(db, (service = new TrackingService(db, options)));
     return service;
   };
-  const workspaceOf = (c: Context<AppEnv>, bodyWriteKey: string | undefined): Promise<string> => {
+  const workspaceOf = (c: Context<AppEnv>, bodyWriteKey: string | undefined): Promise<number> => {
     const writeKey = writeKeyFromHeader(c.req.header('authorization')) ?? bodyWriteKey;
     if (writeKey === undefined) {
       throw new RetainError(

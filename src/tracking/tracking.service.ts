@@ -84,7 +84,7 @@ const MAX_ROWS_PER_GROUP = 5_000;
 
 /** A request's rows waiting for the group commit. */
 interface PendingWrite {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   readonly rows: readonly EventInput[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
@@ -124,9 +124,9 @@ class ExpiringMap<V> {
  */
 export class TrackingService {
   readonly #db: Kysely<Database>;
-  readonly #knownKeys: ExpiringMap<string>;
+  readonly #knownKeys: ExpiringMap<number>;
   readonly #unknownKeys: ExpiringMap<true>;
-  readonly #customers: ExpiringMap<string>;
+  readonly #customers: ExpiringMap<number>;
   readonly #pending: PendingWrite[] = [];
   readonly #maxWriters: number;
   #activeWriters = 0;
@@ -145,7 +145,7 @@ export class TrackingService {
    * The id of the workspace `writeKey` belongs to; throws `unauthenticated` for an unknown key.
    * Cached (see the TTL options), as it runs on every call. O(1) when cached, else one indexed query.
    */
-  async authenticate(writeKey: string, now: number): Promise<string> {
+  async authenticate(writeKey: string, now: number): Promise<number> {
     const cached = this.#knownKeys.get(writeKey, now);
     if (cached !== undefined) return cached;
     if (this.#unknownKeys.get(writeKey, now) === true) throw invalidWriteKey();
@@ -168,7 +168,7 @@ export class TrackingService {
    * O(messages) work; one INSERT per 500 events, plus customer queries for uncached userIds.
    * Example: `await service.ingest(workspaceId, [{ type: 'track', userId: 'u1', event: 'Signed Up' }], now)`.
    */
-  async ingest(workspaceId: string, messages: readonly TrackingMessage[], receivedAt: number): Promise<void> {
+  async ingest(workspaceId: number, messages: readonly TrackingMessage[], receivedAt: number): Promise<void> {
     if (messages.length === 0) return;
     try {
       await this.#ingestOnce(workspaceId, messages, receivedAt);
@@ -181,11 +181,11 @@ export class TrackingService {
   }
 
   async #ingestOnce(
-    workspaceId: string,
+    workspaceId: number,
     messages: readonly TrackingMessage[],
     receivedAt: number,
   ): Promise<void> {
-    const customerIds = new Map<string, string>();
+    const customerIds = new Map<string, number>();
     const unknownUserIds: string[] = [];
     let hasIdentify = false;
     for (const message of messages) {
@@ -232,7 +232,7 @@ export class TrackingService {
    * request still waits for its own rows to commit. If a group fails, its requests are retried one
    * by one, so one request's error (e.g. a customer deleted meanwhile) never fails another's.
    */
-  #writeGrouped(workspaceId: string, rows: readonly EventInput[]): Promise<void> {
+  #writeGrouped(workspaceId: number, rows: readonly EventInput[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ workspaceId, rows, resolve, reject });
       if (this.#activeWriters < this.#maxWriters && this.#pending.length === 1) {
@@ -259,7 +259,7 @@ export class TrackingService {
           if (group.length === 1) await insertEvents(this.#db, group[0]!.workspaceId, group[0]!.rows);
           else {
             // One statement per workspace in the group, all in one transaction.
-            const byWorkspace = new Map<string, EventInput[]>();
+            const byWorkspace = new Map<number, EventInput[]>();
             for (const write of group) {
               let rows = byWorkspace.get(write.workspaceId);
               if (rows === undefined) byWorkspace.set(write.workspaceId, (rows = []));
@@ -293,9 +293,9 @@ export class TrackingService {
   /** Finds or creates the customers of `userIds`, fills `into`, and caches the answers. */
   async #resolveCustomers(
     transaction: Executor,
-    workspaceId: string,
+    workspaceId: number,
     userIds: readonly string[],
-    into: Map<string, string>,
+    into: Map<string, number>,
     now: number,
   ): Promise<void> {
     // Sorted, so concurrent PostgreSQL transactions lock new customer rows in one order.
@@ -311,7 +311,7 @@ export class TrackingService {
 
 /** What one identify call changes on one customer. */
 interface TraitUpdate {
-  readonly customerId: string;
+  readonly customerId: number;
   readonly columns: CustomerProfileColumns;
   /** Merged key by key into the stored attributes (a key given here replaces the stored one). */
   readonly attributes: Readonly<Record<string, unknown>>;
@@ -325,11 +325,11 @@ interface TraitUpdate {
  */
 async function applyTraits(
   transaction: Executor,
-  workspaceId: string,
+  workspaceId: number,
   updates: readonly TraitUpdate[],
   now: number,
 ): Promise<void> {
-  const merged = new Map<string, { columns: CustomerProfileColumns; attributes: Record<string, unknown> }>();
+  const merged = new Map<number, { columns: CustomerProfileColumns; attributes: Record<string, unknown> }>();
   for (const update of updates) {
     const current = merged.get(update.customerId);
     if (current === undefined) {
@@ -355,7 +355,7 @@ async function applyTraits(
   if (inputs.length > 0) await upsertCustomers(transaction, workspaceId, inputs, { now });
 }
 
-function cacheKey(workspaceId: string, userId: string): string {
+function cacheKey(workspaceId: number, userId: string): string {
   return `${workspaceId}\u0000${userId}`;
 }
 
@@ -365,11 +365,11 @@ function invalidWriteKey(): RetainError {
 
 /**
  * The events of `messages`, in message order (row i is message i). A message without a messageId
- * gets a fresh UUIDv7 as its messageId, so it is never taken for a duplicate.
+ * gets a fresh UUIDv7 text as its messageId, so it is never taken for a duplicate.
  */
 function toEventInputs(
   messages: readonly TrackingMessage[],
-  customerIds: ReadonlyMap<string, string>,
+  customerIds: ReadonlyMap<string, number>,
   receivedAt: number,
 ): EventInput[] {
   const rows: EventInput[] = new Array(messages.length);

@@ -50,7 +50,7 @@ describeEachDatabase('workspace repository', (getDb) => {
     const second = await createWorkspace(db, { name: 'Second', slug: `second-${newId()}`, now: T0 - 1 });
     expect((await getWorkspace(db, first.workspace.id))?.name).toBe('First');
     expect((await getWorkspace(db, second.workspace.id))?.name).toBe('Second');
-    expect(await getWorkspace(db, newId())).toBeUndefined();
+    expect(await getWorkspace(db, 999_999_999)).toBeUndefined();
     const listed = (await listWorkspaces(db)).map((workspace) => workspace.id);
     expect(listed.indexOf(first.workspace.id)).toBeLessThan(listed.indexOf(second.workspace.id));
   });

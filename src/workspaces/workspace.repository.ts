@@ -10,7 +10,7 @@ import {
   type Database,
   fromJson,
   hashSecret,
-  newId,
+  type RowId,
   toJson,
   type WorkspaceRow,
   type WorkspaceSettings,
@@ -26,7 +26,7 @@ export const DEFAULT_WORKSPACE_SETTINGS: WorkspaceSettings = {
 
 /** A workspace as the application sees it (the write key's hash never leaves this file). */
 export interface Workspace {
-  readonly id: string;
+  readonly id: RowId;
   readonly name: string;
   readonly slug: string;
   readonly settings: WorkspaceSettings;
@@ -63,7 +63,6 @@ export async function createWorkspace(
   const row = await db
     .insertInto('workspace')
     .values({
-      id: newId(now),
       name: input.name,
       slug: input.slug,
       settings: toJson(input.settings ?? {}),
@@ -78,7 +77,7 @@ export async function createWorkspace(
 }
 
 /** The workspace with this id, or `undefined`. O(log n) by primary key. */
-export async function getWorkspace(db: Kysely<Database>, id: string): Promise<Workspace | undefined> {
+export async function getWorkspace(db: Kysely<Database>, id: RowId): Promise<Workspace | undefined> {
   const row = await db.selectFrom('workspace').selectAll().where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : toWorkspace(row);
 }

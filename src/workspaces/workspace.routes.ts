@@ -37,7 +37,7 @@ export function workspaceRoutes() {
     const workspace = await getWorkspace(c.get('services').db, c.get('auth').workspaceId);
     return c.json(
       {
-        id: workspace.id,
+        id: String(workspace.id),
         name: workspace.name,
         slug: workspace.slug,
         settings: { ...workspace.settings },

@@ -44,7 +44,7 @@ describeEachDatabase('workspaces', (getDb) => {
       createWorkspaceWithKeys(db, { name: '!!!', actor: { type: 'system' }, now: NOW }),
     ).rejects.toMatchObject({ code: 'invalid_input' });
     expect((await listWorkspaces(db)).length).toBe(before);
-    await expect(getWorkspace(db, 'no-such-id')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(getWorkspace(db, 999_999_999)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('keeps e-mails unique per workspace, case-insensitively, but not across workspaces', async () => {

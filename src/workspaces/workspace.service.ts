@@ -47,7 +47,7 @@ export interface CreatedWorkspace {
   readonly writeKey: string;
   /** An `admin` API key, in clear: shown once. */
   readonly apiKey: string;
-  readonly apiKeyId: string;
+  readonly apiKeyId: number;
 }
 
 /**
@@ -107,7 +107,7 @@ export async function listWorkspaces(db: Kysely<Database>): Promise<Workspace[]>
 }
 
 /** The workspace with this id; `not_found` otherwise. */
-export async function getWorkspace(db: Kysely<Database>, id: string): Promise<Workspace> {
+export async function getWorkspace(db: Kysely<Database>, id: number): Promise<Workspace> {
   const workspace = await getWorkspaceRow(db, id);
   if (workspace === undefined) throw notFound('Workspace');
   return workspace;

@@ -53,7 +53,8 @@ describeEachDatabase('retain workspace, user and key', (getDb) => {
     expect(Object.keys(printed).sort()).toEqual(['apiKey', 'id', 'writeKey']);
     expect(printed.writeKey).toMatch(/^wk_/);
     expect(printed.apiKey).toMatch(/^rk_[0-9a-f]{8}_/);
-    expect((await findWorkspaceByWriteKey(getDb().db, printed.writeKey))?.id).toBe(printed.id);
+    // Ids print as decimal strings.
+    expect(String((await findWorkspaceByWriteKey(getDb().db, printed.writeKey))?.id)).toBe(printed.id);
     const response = await me(printed.apiKey);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({

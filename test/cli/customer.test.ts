@@ -67,7 +67,8 @@ describeEachDatabase('retain customer export|erase', (getDb) => {
         receivedAt: JAN_5,
       },
     ]);
-    return { workspaceId: workspace.id, ada: ids.get('cust-ada')! };
+    // The CLI takes ids as text, and the JSON it prints carries them as decimal strings.
+    return { workspaceId: String(workspace.id), ada: String(ids.get('cust-ada')!) };
   };
 
   it('export prints the customer as JSON and records customer.exported', async () => {
@@ -81,7 +82,7 @@ describeEachDatabase('retain customer export|erase', (getDb) => {
     });
     expect(printed.orders).toEqual([expect.objectContaining({ externalId: 'o1', amountCents: 3000 })]);
     expect(printed.events).toHaveLength(1);
-    const audit = await listAudit(getDb().db, workspaceId, { entity: 'customer', entityId: ada });
+    const audit = await listAudit(getDb().db, Number(workspaceId), { entity: 'customer', entityId: ada });
     expect(audit.map((entry) => [entry.action, entry.actorType])).toEqual([['customer.exported', 'system']]);
   });
 
@@ -108,7 +109,7 @@ describeEachDatabase('retain customer export|erase', (getDb) => {
     stdout = '';
     expect(await retain('erase', `erased:${ada}`, '--workspace', workspaceId, '--yes')).toBe(0);
     expect(stdout).toContain('already erased');
-    const audit = await listAudit(getDb().db, workspaceId, { entity: 'customer', entityId: ada });
+    const audit = await listAudit(getDb().db, Number(workspaceId), { entity: 'customer', entityId: ada });
     expect(audit.filter((entry) => entry.action === 'customer.erased')).toHaveLength(1);
   });
 

@@ -49,7 +49,7 @@ describeEachDatabase('retain import', (getDb) => {
       await runImportCommand(file, {
         type: 'orders',
         format: 'generic',
-        workspace: workspace.id,
+        workspace: String(workspace.id),
         json: true,
       }),
     );
@@ -69,7 +69,7 @@ describeEachDatabase('retain import', (getDb) => {
     const failure = await runImportCommand(file, {
       type: 'orders',
       format: 'generic',
-      workspace: workspace.id,
+      workspace: String(workspace.id),
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CliError);
     expect((failure as CliError).exitCode).toBe(2);
@@ -81,7 +81,7 @@ describeEachDatabase('retain import', (getDb) => {
     const text = await runImportCommand(file, {
       type: 'orders',
       format: 'generic',
-      workspace: workspace.id,
+      workspace: String(workspace.id),
       skipInvalid: true,
     });
     expect(text).toContain('Imported 1 order from');

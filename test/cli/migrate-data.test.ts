@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { migrateData } from '../../src/cli/commands/migrate-data.run.js';
-import { fromJson, migrateToLatest, newId, openDatabase, toJson } from '../../src/db/index.js';
+import { fromJson, migrateToLatest, openDatabase, toJson } from '../../src/db/index.js';
 import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 import { createTestSchema, dropTestSchema, postgresUrlForSchema } from '../support/db/postgres-schema.js';
 
@@ -18,7 +18,7 @@ let directory: string;
 let sourceUrl: string;
 let schema: string;
 let targetUrl: string;
-const workspaceIds: string[] = [];
+const workspaceIds: number[] = [];
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'retain-migrate-'));
@@ -37,7 +37,6 @@ beforeAll(async () => {
     // 1 200 customers with one order each: more than two 500-row batches per table.
     const customers = Array.from({ length: 1200 }, (_, index) => ({
       workspace_id: workspace.id,
-      id: newId(NOW),
       external_id: `${slug}-${index}`,
       email: `${slug}-${index}@example.com`,
       name: null,
@@ -59,11 +58,16 @@ beforeAll(async () => {
         .values(customers.slice(start, start + 400))
         .execute();
     }
+    const stored = await source.db
+      .selectFrom('customer')
+      .select(['id', 'external_id'])
+      .where('workspace_id', '=', workspace.id)
+      .execute();
+    const idOf = new Map(stored.map((row) => [row.external_id, row.id]));
     const orders = customers.map((customer, index) => ({
       workspace_id: workspace.id,
-      id: newId(NOW),
       external_id: null,
-      customer_id: customer.id,
+      customer_id: idOf.get(customer.external_id)!,
       ordered_at: NOW - index * 3_600_000,
       currency: 'EUR',
       amount_cents: 1000 + index,
@@ -116,6 +120,23 @@ describe('retain migrate-data', () => {
       }
       const settings = await target.db.selectFrom('workspace').select('settings').executeTakeFirstOrThrow();
       expect(fromJson(settings.settings)).toEqual({ timeZone: 'Europe/Paris' });
+      // Ids allocated on the target after the copy follow the copied ones (identities advanced).
+      const added = await target.db
+        .insertInto('customer')
+        .values({
+          workspace_id: workspaceIds[0]!,
+          external_id: 'after-copy',
+          created_at: NOW,
+          updated_at: NOW,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const highest = await source.db
+        .selectFrom('customer')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirstOrThrow();
+      expect(added.id).toBeGreaterThan(Number(highest.id));
+      await target.db.deleteFrom('customer').where('external_id', '=', 'after-copy').execute();
     } finally {
       await source.close();
       await target.close();

@@ -11,7 +11,7 @@ import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 
 /** A workspace, its keys by role, and a request helper authenticated as one of them. */
 export interface ApiWorkspace {
-  readonly workspaceId: string;
+  readonly workspaceId: number;
   /** The app itself, for requests the helper does not cover (bodies, other headers). */
   readonly app: ReturnType<typeof buildApp>;
   readonly keys: Readonly<Record<Role, string>>;

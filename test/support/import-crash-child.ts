@@ -12,7 +12,7 @@ if (!CHILD_DATABASE_URL || !CHILD_FILE || !CHILD_WORKSPACE_ID) throw new Error('
 
 const connection = openDatabase(CHILD_DATABASE_URL);
 const outcome = await runImport(connection.db, {
-  workspaceId: CHILD_WORKSPACE_ID,
+  workspaceId: Number(CHILD_WORKSPACE_ID),
   path: CHILD_FILE,
   type: 'orders',
   batchSize: Number(CHILD_BATCH_SIZE ?? 1000),

@@ -7,7 +7,7 @@ import { CliError } from '../cli-error.js';
 import { resolveWorkspace, withStore } from '../store.js';
 import type { EraseFlags, ExportFlags } from './customer.js';
 
-async function customerId(db: Kysely<Database>, workspaceId: string, externalId: string): Promise<string> {
+async function customerId(db: Kysely<Database>, workspaceId: number, externalId: string): Promise<number> {
   const id = await customerIdForExternalId(db, workspaceId, externalId);
   if (id === undefined) throw new CliError(`No customer with external id "${externalId}" in this workspace`);
   return id;

@@ -83,7 +83,7 @@ function report(file: string, outcome: ImportOutcome, json: boolean): string {
   }
   if (json) {
     return `${JSON.stringify({
-      id: run.id,
+      id: String(run.id),
       status: run.status,
       type: run.type,
       format: run.format,

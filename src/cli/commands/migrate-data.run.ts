@@ -128,7 +128,18 @@ export async function migrateData(options: MigrateDataOptions): Promise<TableCou
         1,
       );
     }
-    if (target.dialect === 'postgres') await sql`analyze`.execute(targetDb);
+    if (target.dialect === 'postgres') {
+      // Rows were copied with their ids: each identity continues after the highest one.
+      for (const table of tables) {
+        const { rows } = await sql<{ sequence: string | null }>`select
+          pg_get_serial_sequence(${table}, 'id') as sequence`.execute(targetDb);
+        const sequence = rows[0]?.sequence;
+        if (sequence == null) continue; // no allocated id (the session's is its token hash)
+        await sql`select setval(${sequence}::regclass, max(id)) from ${sql.table(table)}
+          having max(id) is not null`.execute(targetDb);
+      }
+      await sql`analyze`.execute(targetDb);
+    }
     log('Copy verified: every table has the same number of rows.');
     return counts;
   } finally {

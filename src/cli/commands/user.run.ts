@@ -36,7 +36,7 @@ export async function runUserCreate(flags: CreateFlags, source: PasswordSource):
     return { user: created, workspaceId: workspace.id };
   });
   if (flags.json)
-    return `${JSON.stringify({ id: user.id, email: user.email, role: user.role, workspaceId })}\n`;
+    return `${JSON.stringify({ id: String(user.id), email: user.email, role: user.role, workspaceId: String(workspaceId) })}\n`;
   return `Created user ${user.email} (role ${user.role}, id ${user.id}).\n`;
 }
 

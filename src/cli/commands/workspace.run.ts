@@ -15,7 +15,7 @@ export async function runWorkspaceCreate(name: string, flags: CreateFlags): Prom
     }),
   );
   if (flags.json) {
-    return `${JSON.stringify({ id: created.workspace.id, writeKey: created.writeKey, apiKey: created.apiKey })}\n`;
+    return `${JSON.stringify({ id: String(created.workspace.id), writeKey: created.writeKey, apiKey: created.apiKey })}\n`;
   }
   return [
     `Created workspace "${created.workspace.name}" (slug ${created.workspace.slug}).`,
@@ -32,7 +32,7 @@ export async function runWorkspaceList(flags: ListFlags): Promise<string> {
   const workspaces = await withStore((db) => listWorkspaces(db));
   if (flags.json) {
     const rows = workspaces.map((workspace) => ({
-      id: workspace.id,
+      id: String(workspace.id),
       name: workspace.name,
       slug: workspace.slug,
       createdAt: workspace.createdAt,
@@ -43,7 +43,12 @@ export async function runWorkspaceList(flags: ListFlags): Promise<string> {
     return 'No workspaces yet: create one with `retain workspace create <name>`.\n';
   const table = new Table({ head: ['id', 'slug', 'name', 'created'], style: { head: [], border: [] } });
   for (const workspace of workspaces) {
-    table.push([workspace.id, workspace.slug, workspace.name, new Date(workspace.createdAt).toISOString()]);
+    table.push([
+      String(workspace.id),
+      workspace.slug,
+      workspace.name,
+      new Date(workspace.createdAt).toISOString(),
+    ]);
   }
   return `${table.toString()}\n`;
 }

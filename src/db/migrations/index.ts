@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { INITIAL_TABLES, initialMigration } from './001-initial.js';
 import { importsMigration } from './002-imports.js';
+import { integerKeysMigration } from './003-integer-keys.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -10,6 +11,7 @@ import { importsMigration } from './002-imports.js';
 export const migrations: Readonly<Record<string, Migration>> = {
   '001_initial': initialMigration,
   '002_imports': importsMigration,
+  '003_integer_keys': integerKeysMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */

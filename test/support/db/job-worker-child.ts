@@ -16,10 +16,10 @@ function required(name: string): string {
 }
 
 const mode = required('CHILD_MODE');
-const workspaceId = required('CHILD_WORKSPACE_ID');
-const jobId = required('CHILD_JOB_ID');
+const workspaceId = Number(required('CHILD_WORKSPACE_ID'));
+const jobId = Number(required('CHILD_JOB_ID'));
 const connection = openDatabase(required('CHILD_DATABASE_URL'));
-type EffectTable = { workspace_id: string; job_id: string; attempt: number };
+type EffectTable = { workspace_id: number; job_id: number; attempt: number };
 
 const worker = new Worker({
   db: connection.db,
