@@ -25,7 +25,7 @@ function sampleId(): number {
 
 /** One complete row for every workspace-scoped table, in foreign-key order, all ids fresh. */
 function sampleRows(workspaceId: number) {
-  const ids = { user: sampleId(), customer: sampleId(), order: sampleId() };
+  const ids = { user: sampleId(), customer: sampleId(), order: sampleId(), group: sampleId() };
   return {
     ids,
     rows: {
@@ -179,6 +179,36 @@ function sampleRows(workspaceId: number) {
         details: toJson({ changed: ['email'] }),
         at: T0 + 300,
       },
+      customer_group: {
+        workspace_id: workspaceId,
+        id: ids.group,
+        external_id: `acme-${ids.group}`,
+        name: 'Acme',
+        traits: toJson({ name: 'Acme', employees: 120 }),
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      customer_group_member: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        group_id: ids.group,
+        customer_id: ids.customer,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      customer_alias: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        alias: `anon-${ids.customer}`,
+        customer_id: ids.customer,
+        created_at: T0,
+      },
+      erased_identity: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        identity_hash: hashSecret(`erased-${ids.customer}`),
+        erased_at: T0 + 400,
+      },
     } as const,
   };
 }
@@ -195,9 +225,13 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'event',
   'job',
   'audit_log',
+  'customer_group',
+  'customer_group_member',
+  'customer_alias',
+  'erased_identity',
 ];
 
-const JSON_COLUMNS = ['scopes', 'attributes', 'properties', 'payload', 'details', 'settings'];
+const JSON_COLUMNS = ['scopes', 'attributes', 'properties', 'payload', 'details', 'settings', 'traits'];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
   return Object.fromEntries(
@@ -352,6 +386,9 @@ describeEachDatabase('schema', (getDb) => {
     ['subscription', 'external_id'],
     ['event', 'message_id'],
     ['job', 'idempotency_key'],
+    ['customer_group', 'external_id'],
+    ['customer_alias', 'alias'],
+    ['erased_identity', 'identity_hash'],
   ];
 
   it.each(uniquePerWorkspace)(

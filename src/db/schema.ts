@@ -30,6 +30,12 @@ export interface WorkspaceSettings {
   readonly weekStart: 'monday' | 'sunday';
   /** ISO 4217 code amounts are reported in (default `USD`). */
   readonly currency: string;
+  /**
+   * What tracking does with data sent later under the external id of an erased customer:
+   * `new_customer` (default) starts a new customer; `refuse` rejects those messages, for
+   * identities erased while this setting is on (their SHA-256 is kept in `erased_identity`).
+   */
+  readonly erasedIdentities: 'new_customer' | 'refuse';
 }
 
 export interface WorkspaceTable {
@@ -211,6 +217,48 @@ export interface EventTable {
   received_at: number;
 }
 
+/** A Segment group (an account or company), by its `groupId` (migration 004). */
+export interface CustomerGroupTable {
+  workspace_id: RowId;
+  id: Id;
+  /** The sender's `groupId`; unique per workspace. */
+  external_id: string;
+  /** `traits.name` when it is a string. */
+  name: string | null;
+  /** Every trait sent, merged key by key (a later call wins). */
+  traits: Defaulted<Json<Record<string, unknown>>>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A customer grouped with a group (`group` call with a userId). */
+export interface CustomerGroupMemberTable {
+  workspace_id: RowId;
+  id: Id;
+  group_id: RowId;
+  customer_id: RowId;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An identity merged into a customer by an `alias` call: its `previousId`. */
+export interface CustomerAliasTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace: one identity names one customer. */
+  alias: string;
+  customer_id: RowId;
+  created_at: number;
+}
+
+/** The SHA-256 of an erased external id (workspace setting `erasedIdentities: 'refuse'`). */
+export interface ErasedIdentityTable {
+  workspace_id: RowId;
+  id: Id;
+  identity_hash: string;
+  erased_at: number;
+}
+
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead';
 
 export interface JobTable {
@@ -265,6 +313,10 @@ export interface Database {
   event: EventTable;
   job: JobTable;
   audit_log: AuditLogTable;
+  customer_group: CustomerGroupTable;
+  customer_group_member: CustomerGroupMemberTable;
+  customer_alias: CustomerAliasTable;
+  erased_identity: ErasedIdentityTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -280,3 +332,4 @@ export type SubscriptionRow = Selectable<SubscriptionTable>;
 export type EventRow = Selectable<EventTable>;
 export type JobRow = Selectable<JobTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type CustomerGroupRow = Selectable<CustomerGroupTable>;

@@ -22,6 +22,7 @@ export const DEFAULT_WORKSPACE_SETTINGS: WorkspaceSettings = {
   activityWindowDays: 365,
   weekStart: 'monday',
   currency: 'USD',
+  erasedIdentities: 'new_customer',
 };
 
 /** A workspace as the application sees it (the write key's hash never leaves this file). */

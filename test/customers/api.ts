@@ -12,6 +12,8 @@ import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 /** A workspace, its keys by role, and a request helper authenticated as one of them. */
 export interface ApiWorkspace {
   readonly workspaceId: number;
+  /** The workspace's tracking write key (for `/v1/*`). */
+  readonly writeKey: string;
   /** The app itself, for requests the helper does not cover (bodies, other headers). */
   readonly app: ReturnType<typeof buildApp>;
   readonly keys: Readonly<Record<Role, string>>;
@@ -29,7 +31,7 @@ export async function apiWorkspace(
   now: number,
 ): Promise<ApiWorkspace> {
   const { db, dialect } = database;
-  const { workspace } = await createWorkspace(db, { name: 'Shop', slug: `shop-${newId()}`, now });
+  const { workspace, writeKey } = await createWorkspace(db, { name: 'Shop', slug: `shop-${newId()}`, now });
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) {
     const issued = await createApiKey(db, {
@@ -45,6 +47,7 @@ export async function apiWorkspace(
   const app = buildApp({ db, dialect, now: () => now });
   return {
     workspaceId: workspace.id,
+    writeKey,
     app,
     keys,
     async request(path, options = {}) {

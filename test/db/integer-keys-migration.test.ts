@@ -302,9 +302,15 @@ async function seedWorkspace(
   return { slug, writeKey, sessionToken, apiKey, email, ids };
 }
 
+/** The tables of a store at migration 002 (later migrations add their own, empty here). */
+const TABLES_AT_002 = TABLES_IN_DEPENDENCY_ORDER.slice(
+  0,
+  TABLES_IN_DEPENDENCY_ORDER.indexOf('import_run') + 1,
+);
+
 async function countRows(db: OldDb): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of TABLES_IN_DEPENDENCY_ORDER) {
+  for (const table of TABLES_AT_002) {
     const row = await db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -348,7 +354,7 @@ for (const dialect of TEST_DIALECTS) {
       seeded.push(await seedWorkspace(db, 'a', 10_000_000, passwordHash));
       seeded.push(await seedWorkspace(db, 'b', 0, passwordHash));
       before = await countRows(db);
-      expect(await migrateToLatest(connection.db)).toEqual(['003_integer_keys']);
+      expect((await migrateToLatest(connection.db))[0]).toBe('003_integer_keys');
     }, 60_000);
 
     afterAll(async () => {

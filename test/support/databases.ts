@@ -46,43 +46,53 @@ export interface TestDatabase {
  * PostgreSQL that cannot be reached fails the block (never skipped).
  */
 export function describeEachDatabase(name: string, body: (getDb: () => TestDatabase) => void): void {
-  for (const dialect of TEST_DIALECTS) {
-    describe(`${name} [${dialect}]`, () => {
-      let current: TestDatabase | undefined;
-      const opened: DatabaseConnection[] = [];
-      let cleanup: () => Promise<void> = async () => {};
+  for (const dialect of TEST_DIALECTS) describeOnDatabase(dialect, name, body);
+}
 
-      beforeAll(async () => {
-        let url: string;
-        if (dialect === 'sqlite') {
-          const directory = mkdtempSync(join(tmpdir(), 'retain-test-'));
-          url = `sqlite:${join(directory, 'retain.db')}`;
-          cleanup = async () => rmSync(directory, { recursive: true, force: true });
-        } else {
-          const schema = await createTestSchema();
-          url = postgresUrlForSchema(schema);
-          cleanup = () => dropTestSchema(schema);
-        }
-        const open = (): DatabaseConnection => {
-          const connection = openDatabase(url);
-          opened.push(connection);
-          return connection;
-        };
-        const main = open();
-        await migrateToLatest(main.db);
-        current = { dialect, db: main.db, url, open };
-      }, 60_000);
+/**
+ * `describeEachDatabase` for one engine: for behaviour that exists on that engine only (row locks
+ * and concurrent transactions are PostgreSQL's; SQLite has one writer at a time).
+ */
+export function describeOnDatabase(
+  dialect: DialectName,
+  name: string,
+  body: (getDb: () => TestDatabase) => void,
+): void {
+  describe(`${name} [${dialect}]`, () => {
+    let current: TestDatabase | undefined;
+    const opened: DatabaseConnection[] = [];
+    let cleanup: () => Promise<void> = async () => {};
 
-      afterAll(async () => {
-        for (const connection of opened.splice(0)) await connection.close();
-        current = undefined;
-        await cleanup();
-      }, 60_000);
+    beforeAll(async () => {
+      let url: string;
+      if (dialect === 'sqlite') {
+        const directory = mkdtempSync(join(tmpdir(), 'retain-test-'));
+        url = `sqlite:${join(directory, 'retain.db')}`;
+        cleanup = async () => rmSync(directory, { recursive: true, force: true });
+      } else {
+        const schema = await createTestSchema();
+        url = postgresUrlForSchema(schema);
+        cleanup = () => dropTestSchema(schema);
+      }
+      const open = (): DatabaseConnection => {
+        const connection = openDatabase(url);
+        opened.push(connection);
+        return connection;
+      };
+      const main = open();
+      await migrateToLatest(main.db);
+      current = { dialect, db: main.db, url, open };
+    }, 60_000);
 
-      body(() => {
-        if (current === undefined) throw new Error('getDb() called outside a test of describeEachDatabase');
-        return current;
-      });
+    afterAll(async () => {
+      for (const connection of opened.splice(0)) await connection.close();
+      current = undefined;
+      await cleanup();
+    }, 60_000);
+
+    body(() => {
+      if (current === undefined) throw new Error('getDb() called outside a test of describeEachDatabase');
+      return current;
     });
-  }
+  });
 }

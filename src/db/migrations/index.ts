@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { INITIAL_TABLES, initialMigration } from './001-initial.js';
 import { importsMigration } from './002-imports.js';
 import { integerKeysMigration } from './003-integer-keys.js';
+import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -12,6 +13,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '001_initial': initialMigration,
   '002_imports': importsMigration,
   '003_integer_keys': integerKeysMigration,
+  '004_identities': identitiesMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -23,4 +25,8 @@ export const migrationProvider: MigrationProvider = {
  * Every table, parents before children (foreign-key order): what a copy between stores
  * (`retain migrate-data`) follows. A migration that adds a table appends it here.
  */
-export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [...INITIAL_TABLES, 'import_run'];
+export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
+  ...INITIAL_TABLES,
+  'import_run',
+  ...IDENTITY_TABLES,
+];
