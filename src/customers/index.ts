@@ -47,6 +47,27 @@ export {
   upsertEvents,
 } from './event.repository.js';
 export {
+  applyGroupTraits,
+  type CustomerGroup,
+  type CustomerMembership,
+  findGroup,
+  type GroupTraitsUpdate,
+  linkGroupMembers,
+} from './group.repository.js';
+export {
+  customerIdsByAlias,
+  erasedExternalIds,
+  erasedIdentitiesAmong,
+  linkEventsOfIdentity,
+  liveCustomerIds,
+  lockCustomersForUpdate,
+  lockLiveCustomers,
+  type MergeResult,
+  mergeCustomers,
+  recordAlias,
+  renameCustomer,
+} from './identity.repository.js';
+export {
   type OrderFilter,
   type OrderInput,
   type OrderItemInput,

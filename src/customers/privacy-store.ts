@@ -14,6 +14,17 @@ import {
   withItemsAndRefunds,
 } from './customers.service.js';
 import { listEventsAboutCustomer, rewriteEvents } from './event.repository.js';
+import {
+  type CustomerMembership,
+  deleteMembershipsOfCustomer,
+  listGroupsOfCustomer,
+} from './group.repository.js';
+import {
+  deleteAliasesOfCustomer,
+  listAliasesOfCustomer,
+  lockCustomersForUpdate,
+  recordErasedIdentities,
+} from './identity.repository.js';
 import { clearRefundReasons, listOrdersOfCustomer } from './order.repository.js';
 import { listSubscriptionsOfCustomer } from './subscription.repository.js';
 import type { Executor } from './upsert-batch.js';
@@ -24,6 +35,10 @@ export interface CustomerHoldings {
   readonly orders: Order[];
   readonly subscriptions: Subscription[];
   readonly events: TrackedEvent[];
+  /** The groups (accounts) the customer was grouped with by tracking `group` calls. */
+  readonly groups: CustomerMembership[];
+  /** Former identities merged into the customer by tracking `alias` calls. */
+  readonly aliases: string[];
 }
 
 /**
@@ -42,8 +57,32 @@ export function customerPrivacyStore(db: Executor, workspaceId: number) {
         events: (
           await listEventsAboutCustomer(db, workspaceId, { id: row.id, externalId: row.external_id })
         ).map(toTrackedEvent),
+        groups: await listGroupsOfCustomer(db, workspaceId, row.id),
+        aliases: await listAliasesOfCustomer(db, workspaceId, row.id),
       };
     },
+
+    /**
+     * The customer row, locked until the transaction ends (`FOR UPDATE` on PostgreSQL): taken
+     * first by an erasure, so a tracking write that holds the row finishes before the erasure
+     * reads the events, and one that comes later sees the row erased (identity.repository.ts).
+     */
+    async lockCustomer(customerId: RowId): Promise<CustomerRow | undefined> {
+      return (await lockCustomersForUpdate(db, workspaceId, [customerId])).get(customerId);
+    },
+
+    /** The former identities merged into the customer. */
+    listAliases: (customerId: RowId) => listAliasesOfCustomer(db, workspaceId, customerId),
+
+    /** Forgets the former identities merged into the customer; returns how many. */
+    deleteAliases: (customerId: RowId) => deleteAliasesOfCustomer(db, workspaceId, customerId),
+
+    /** Removes the customer from every group; returns how many memberships went. */
+    deleteMemberships: (customerId: RowId) => deleteMembershipsOfCustomer(db, workspaceId, customerId),
+
+    /** Keeps the SHA-256 of erased external ids, for a workspace that refuses them later. */
+    recordErasedIdentities: (externalIds: readonly string[], now: number) =>
+      recordErasedIdentities(db, workspaceId, externalIds, now),
 
     /** Rewrites events' ids and properties (see `rewriteEvents`). */
     rewriteEvents: (rewrites: Parameters<typeof rewriteEvents>[2]) =>

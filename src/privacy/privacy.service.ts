@@ -18,6 +18,7 @@ import {
 } from '../customers/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
+import { getWorkspace } from '../workspaces/workspace.repository.js';
 
 /** Everything held about one customer (`GET /api/v1/customers/{id}/export`). */
 export interface CustomerExport {
@@ -131,6 +132,9 @@ export interface ErasureResult {
   readonly eventsScrubbed: number;
 }
 
+/** The pseudonym form; an external id of this shape is an erased customer's. */
+const PSEUDONYM = /^erased:\d+$/;
+
 /**
  * Erases one customer's personal data, in one transaction:
  * - customer: external id → `erased:<id>`; e-mail, name, phone, language, time zone → null;
@@ -157,9 +161,11 @@ export async function eraseCustomer(
 ): Promise<ErasureResult> {
   const { workspaceId, customerId, now } = input;
   return db.transaction().execute(async (transaction) => {
-    const row = await findCustomer(transaction, workspaceId, customerId);
-    if (row === undefined) throw notFound('Customer');
     const store = customerPrivacyStore(transaction, workspaceId);
+    // The row lock comes first: a tracking write holding the customer commits before the events
+    // are read below, and a later one finds the customer erased (customers/identity.repository.ts).
+    const row = await store.lockCustomer(customerId);
+    if (row === undefined) throw notFound('Customer');
     const pseudonym = pseudonymFor(customerId);
     const events = await listEventsAboutCustomer(transaction, workspaceId, {
       id: customerId,
@@ -177,6 +183,16 @@ export async function eraseCustomer(
     });
     await store.rewriteEvents(rewrites);
     await store.clearRefundReasons(customerId);
+    await store.deleteMemberships(customerId);
+    const aliases = await store.listAliases(customerId);
+    await store.deleteAliases(customerId);
+    const workspace = await getWorkspace(transaction, workspaceId);
+    if (workspace?.settings.erasedIdentities === 'refuse') {
+      const identities = [row.external_id, ...aliases].filter(
+        (identity): identity is string => identity !== null && !PSEUDONYM.test(identity),
+      );
+      await store.recordErasedIdentities(identities, now);
+    }
     const erasedNow = row.erased_at === null;
     if (erasedNow) {
       await store.anonymiseCustomer(customerId, pseudonym, now);

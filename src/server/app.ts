@@ -6,6 +6,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
 import type { LoginThrottleOptions } from '../auth/index.js';
@@ -76,8 +77,30 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   });
   const strictHeaders = secureHeaders({ contentSecurityPolicy: STRICT_CSP });
   const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
+  // Tracking answers browsers on any site (analytics.js): their resources may be read cross-origin.
+  const trackingHeaders = secureHeaders({
+    contentSecurityPolicy: STRICT_CSP,
+    crossOriginResourcePolicy: 'cross-origin',
+  });
   app.use('*', (c, next) =>
-    c.req.path.startsWith('/api/docs') ? docsHeaders(c, next) : strictHeaders(c, next),
+    c.req.path.startsWith('/api/docs')
+      ? docsHeaders(c, next)
+      : c.req.path.startsWith('/v1/')
+        ? trackingHeaders(c, next)
+        : strictHeaders(c, next),
+  );
+  // analytics.js posts from the customer's own site: any origin may call /v1/*, without cookies
+  // (the write key is the credential, and it is public in a web page anyway). Preflights are
+  // answered here, before the rate limit and authentication.
+  app.use(
+    '/v1/*',
+    cors({
+      origin: '*',
+      allowMethods: ['POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
+      exposeHeaders: ['Retry-After'],
+      maxAge: 86_400,
+    }),
   );
   // API answers carry keys and personal data: no cache (browser, proxy) may keep them.
   app.use('/api/v1/*', noStore);

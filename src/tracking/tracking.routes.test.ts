@@ -168,7 +168,7 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
     expect(events.map((event) => event.customer_id)).toEqual([customers[0]!.id, customers[0]!.id]);
   });
 
-  it('a batch mixes identify, track, page and screen; the envelope context and sentAt apply to each', async () => {
+  it('a batch mixes identify, track, page, screen and alias; the envelope context and sentAt apply to each', async () => {
     const { workspace, writeKey } = await newWorkspace();
     const response = await post(
       '/v1/batch',
@@ -190,7 +190,10 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
     const [customer] = await customersOf(workspace.id);
     expect(customer).toMatchObject({ external_id: 'u7', name: 'Grace', time_zone: 'America/New_York' });
     const byName = new Map((await eventsOf(workspace.id)).map((event) => [event.name, event]));
-    expect([...byName.keys()].sort()).toEqual(['$identify', '$page', '$screen', 'Clicked']);
+    expect([...byName.keys()].sort()).toEqual(['$alias', '$identify', '$page', '$screen', 'Clicked']);
+    // The alias made the anonymous screen view u7's.
+    expect(byName.get('$screen')).toMatchObject({ anonymous_id: 'a1', customer_id: customer!.id });
+    expect(fromJson(byName.get('$alias')!.properties)).toEqual({ previousId: 'a1' });
     // 11:59:51 on the client's clock + 5 s of skew = 11:59:56 on the server's.
     expect(byName.get('Clicked')!.occurred_at).toBe(Date.UTC(2024, 4, 1, 11, 59, 56));
     // No timestamp: the event happened when received.
@@ -211,16 +214,28 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
     const paths = body.error.issues.map((issue) => issue.path.join('.')).sort();
     expect(paths).toEqual(['json.event', 'json.messageId', 'json.timestamp', 'json.userId']);
 
+    // In a batch, bad messages are reported and dropped (200: Segment's clients drop a batch on 400).
     const batch = await post(
       '/v1/batch',
       { batch: [{ type: 'track', userId: 'u' }, { type: 'nope' }] },
       basic(writeKey),
     );
-    expect(batch.status).toBe(400);
-    const batchPaths = ((await batch.json()) as typeof body).error.issues.map((issue) =>
-      issue.path.join('.'),
+    expect(batch.status).toBe(200);
+    const { rejected } = (await batch.json()) as {
+      rejected: { index: number; issues: { path: unknown[] }[] }[];
+    };
+    expect(rejected.map((entry) => [entry.index, entry.issues.map((issue) => issue.path.join('.'))])).toEqual(
+      [
+        [0, ['json.batch.0.event']],
+        [1, ['json.batch.1.type']],
+      ],
     );
-    expect(batchPaths).toEqual(expect.arrayContaining(['json.batch.0.event', 'json.batch.1.type']));
+    // An envelope that is not one is the whole request's fault.
+    const notBatch = await post('/v1/batch', { batch: 'nope', sentAt: 'yesterday' }, basic(writeKey));
+    expect(notBatch.status).toBe(400);
+    expect(
+      ((await notBatch.json()) as typeof body).error.issues.map((issue) => issue.path.join('.')).sort(),
+    ).toEqual(['json.batch', 'json.sentAt']);
 
     expect((await post('/v1/identify', '{not json', basic(writeKey))).status).toBe(400);
   });
@@ -237,7 +252,7 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
     // The same message is fine under 32 KB: 30,000 bytes.
     const okTrack = { userId: 'u', event: 'E', properties: { padding: padding(30_000) } };
     expect((await post('/v1/track', okTrack, basic(writeKey))).status).toBe(200);
-    // A batch may hold it (one message over 32 KB is rejected, naming its index)…
+    // A batch may hold it (one message over 32 KB is dropped and reported by its index, the rest stored)…
     const oneTooBig = await post(
       '/v1/batch',
       {
@@ -248,8 +263,17 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
       },
       basic(writeKey),
     );
-    expect(oneTooBig.status).toBe(413);
-    expect(await oneTooBig.json()).toMatchObject({ error: { issues: [{ path: ['json', 'batch', 1] }] } });
+    expect(oneTooBig.status).toBe(200);
+    expect(await oneTooBig.json()).toEqual({
+      success: true,
+      rejected: [
+        {
+          index: 1,
+          messageId: null,
+          issues: [{ path: ['json', 'batch', 1], code: 'too_big', message: 'This message is over 32 KB.' }],
+        },
+      ],
+    });
     // …and 18 messages of 30,000 bytes make 540,000 > 500 × 1024 = 512,000.
     const manyMessages = Array.from({ length: 18 }, (_, index) => ({
       ...okTrack,
@@ -257,8 +281,8 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
       messageId: `m${index}`,
     }));
     expect((await post('/v1/batch', { batch: manyMessages }, basic(writeKey))).status).toBe(413);
-    // Only the one accepted track call was stored.
-    expect(await eventsOf(workspace.id)).toHaveLength(1);
+    // The accepted track call and the batch's accepted message were stored.
+    expect(await eventsOf(workspace.id)).toHaveLength(2);
   });
 
   it("never writes into another workspace: a write key only reaches its own workspace's rows", async () => {

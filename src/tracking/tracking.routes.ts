@@ -1,33 +1,45 @@
 /**
- * HTTP surface of tracking, Segment-compatible: `POST /v1/identify`, `/v1/track`, `/v1/batch`
- * (mount at the root). Authenticated by the workspace write key, given as the HTTP Basic user name
- * with an empty password (as Segment's API takes it), as `Authorization: Bearer <writeKey>`, or as
- * `writeKey` in the body. Limits as Segment's: 32 KB per call, 500 KB per batch and 32 KB per
- * message in it (over → 413). Accepted calls answer `200 { success: true }`.
+ * HTTP surface of tracking, Segment-compatible (mount at the root): `POST /v1/identify`, `/track`,
+ * `/page`, `/screen`, `/group`, `/alias`, `/batch` and `/import` (Segment's historical import: a
+ * batch), and the one-letter paths analytics.js posts to (`/v1/i`, `/t`, `/p`, `/s`, `/g`, `/a`,
+ * `/b`). Authenticated by the workspace write key, given as the HTTP Basic user name with an
+ * empty password (as Segment's API takes it), as `Authorization: Bearer <writeKey>`, or as
+ * `writeKey` in the body. Bodies are JSON labelled `application/json` or `text/plain`, optionally
+ * gzip-compressed (`tracking.body.ts`). Limits as Segment's: 32 KB per call, 500 KB per batch
+ * (both after decompression) and 32 KB per message in it.
+ *
+ * Answers: `200 { success: true }`. A single call whose message is not valid is a 400 naming
+ * each bad field. A batch stores its valid messages and answers 200 with the others listed in
+ * `rejected` (Segment's API drops bad events the same way; its clients would drop a whole batch
+ * answered 400).
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { RetainError } from '../errors/index.js';
+import { type InputIssue, RetainError } from '../errors/index.js';
 import { type AppEnv, createRouter } from '../http/index.js';
-import { BatchBody, IdentifyBody, TrackBody, TrackingAccepted } from './tracking.schemas.js';
-import { type TrackingMessage, TrackingService, type TrackingServiceOptions } from './tracking.service.js';
+import { readTrackingBody } from './tracking.body.js';
+import {
+  BatchDoc,
+  MAX_MESSAGE_BYTES,
+  MESSAGE_DOCS,
+  readEnvelope,
+  readMessage,
+  TrackingAccepted,
+} from './tracking.schemas.js';
+import {
+  type TrackingMessage,
+  type TrackingMessageType,
+  TrackingService,
+  type TrackingServiceOptions,
+} from './tracking.service.js';
 
-/** Largest identify/track body, and largest message inside a batch (Segment: 32 KB). */
-export const MAX_CALL_BYTES = 32 * 1024;
-/** Largest batch body (Segment: 500 KB). */
+/** Largest single call, and largest message inside a batch (Segment: 32 KB), decompressed. */
+export const MAX_CALL_BYTES = MAX_MESSAGE_BYTES;
+/** Largest batch body (Segment: 500 KB), decompressed. */
 export const MAX_BATCH_BYTES = 500 * 1024;
-
-const tooLarge = (limit: number) =>
-  bodyLimit({
-    maxSize: limit,
-    onError: () => {
-      throw new RetainError('payload_too_large', `The request body is over ${limit / 1024} KB.`);
-    },
-  });
 
 /**
  * The write key of the Authorization header: Basic (user name = key, password empty; a value
@@ -49,35 +61,25 @@ export function writeKeyFromHeader(header: string | undefined): string | undefin
   );
 }
 
+/** The single calls: path, analytics.js's one-letter path, type, summary. */
+const SINGLE_CALLS: readonly [string, string, TrackingMessageType, string][] = [
+  ['/v1/identify', '/v1/i', 'identify', 'Identify a user and record their traits'],
+  ['/v1/track', '/v1/t', 'track', 'Record an action a user performed'],
+  ['/v1/page', '/v1/p', 'page', 'Record a page view (stored as the event $page)'],
+  ['/v1/screen', '/v1/s', 'screen', 'Record a mobile screen view (stored as the event $screen)'],
+  ['/v1/group', '/v1/g', 'group', 'Associate a user with a group (an account) and record its traits'],
+  ['/v1/alias', '/v1/a', 'alias', 'Merge an identity (previousId) into a user (userId)'],
+];
+
 const errorResponses = {
-  400: { description: 'The body is not valid; every bad field is named.' },
+  400: { description: 'The body is not valid; every bad field is named (`error.issues[].path`).' },
   401: { description: 'No write key, or an unknown one.' },
-  413: { description: 'The body (or one message of a batch) is over the limit.' },
+  413: { description: 'The body is over the limit, compressed or decompressed.' },
+  415: { description: 'A content type other than JSON / text/plain, or an encoding other than gzip.' },
+  429: { description: 'Too many requests for this write key; retry after `Retry-After` seconds.' },
 };
 
 const security = [{ writeKeyBasic: [] }, { writeKeyBearer: [] }];
-
-function route<T extends typeof IdentifyBody | typeof TrackBody | typeof BatchBody>(
-  path: string,
-  summary: string,
-  schema: T,
-  limit: number,
-  authenticateHeader: MiddlewareHandler<AppEnv>,
-) {
-  return createRoute({
-    method: 'post',
-    path,
-    tags: ['Tracking'],
-    summary,
-    security,
-    middleware: [authenticateHeader, tooLarge(limit)] as const,
-    request: { body: { required: true, content: { 'application/json': { schema } } } },
-    responses: {
-      200: { description: 'Accepted.', content: { 'application/json': { schema: TrackingAccepted } } },
-      ...errorResponses,
-    },
-  });
-}
 
 /**
  * The tracking router; mount it at the root (`app.route('/', trackingRoutes())`). `options` tune
@@ -92,8 +94,15 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
     if (service === undefined) servicesByDatabase.set(db, (service = new TrackingService(db, options)));
     return service;
   };
-  const workspaceOf = (c: Context<AppEnv>, bodyWriteKey: string | undefined): Promise<number> => {
-    const writeKey = writeKeyFromHeader(c.req.header('authorization')) ?? bodyWriteKey;
+  /** The workspace of the header's key, else of the body's `writeKey`. */
+  const workspaceOf = (c: Context<AppEnv>, body: unknown): Promise<number> => {
+    const bodyKey =
+      typeof body === 'object' &&
+      body !== null &&
+      typeof (body as { writeKey?: unknown }).writeKey === 'string'
+        ? (body as { writeKey: string }).writeKey
+        : undefined;
+    const writeKey = writeKeyFromHeader(c.req.header('authorization')) ?? bodyKey;
     if (writeKey === undefined) {
       throw new RetainError(
         'unauthenticated',
@@ -103,8 +112,8 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
     return serviceOf(c).authenticate(writeKey, c.get('services').now());
   };
   // A key in the Authorization header is checked before the body is read, so a wrong key is a 401
-  // whatever the body; a key in the body is checked by the handler, after validation.
-  const authenticateHeader = createMiddleware<AppEnv>(async (c, next) => {
+  // whatever the body; a key in the body is checked once the body is read, before it is validated.
+  const authenticateHeader: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
     const writeKey = writeKeyFromHeader(c.req.header('authorization'));
     if (writeKey !== undefined) await serviceOf(c).authenticate(writeKey, c.get('services').now());
     await next();
@@ -121,108 +130,102 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
     scheme: 'bearer',
     description: 'The workspace write key as a Bearer token.',
   });
+  /** Documents a route (the handler reads its own body: gzip, text/plain, message by message). */
+  const document = (
+    path: string,
+    summary: string,
+    schema: typeof BatchDoc | (typeof MESSAGE_DOCS)[TrackingMessageType],
+  ) =>
+    router.openAPIRegistry.registerPath(
+      createRoute({
+        method: 'post',
+        path,
+        tags: ['Tracking'],
+        summary,
+        security,
+        request: {
+          body: {
+            required: true,
+            description:
+              'JSON, as application/json or text/plain; may be gzip-compressed (Content-Encoding: gzip).',
+            content: { 'application/json': { schema }, 'text/plain': { schema } },
+          },
+        },
+        responses: {
+          200: { description: 'Accepted.', content: { 'application/json': { schema: TrackingAccepted } } },
+          ...errorResponses,
+        },
+      }),
+    );
 
-  router.openapi(
-    route(
-      '/v1/identify',
-      'Identify a user and record their traits',
-      IdentifyBody,
-      MAX_CALL_BYTES,
-      authenticateHeader,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      const workspaceId = await workspaceOf(c, body.writeKey);
-      const now = c.get('services').now();
-      await serviceOf(c).ingest(
-        workspaceId,
-        [{ ...messageFields(body), type: 'identify', properties: body.traits }],
-        now,
-      );
-      return c.json({ success: true as const }, 200);
-    },
-  );
-
-  router.openapi(
-    route('/v1/track', 'Record an action a user performed', TrackBody, MAX_CALL_BYTES, authenticateHeader),
-    async (c) => {
-      const body = c.req.valid('json');
-      const workspaceId = await workspaceOf(c, body.writeKey);
-      const now = c.get('services').now();
-      await serviceOf(c).ingest(
-        workspaceId,
-        [{ ...messageFields(body), type: 'track', event: body.event, properties: body.properties }],
-        now,
-      );
-      return c.json({ success: true as const }, 200);
-    },
-  );
-
-  router.openapi(
-    route(
-      '/v1/batch',
-      'Send many identify, track, page and screen calls at once',
-      BatchBody,
-      MAX_BATCH_BYTES,
-      authenticateHeader,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      const workspaceId = await workspaceOf(c, body.writeKey);
-      if (Number(c.req.header('content-length') ?? MAX_BATCH_BYTES) > MAX_CALL_BYTES) {
-        await rejectLargeMessages(c);
+  for (const [path, shortPath, type, summary] of SINGLE_CALLS) {
+    document(path, summary, MESSAGE_DOCS[type]);
+    const handler = async (c: Context<AppEnv>) => {
+      const body = await readTrackingBody(c, MAX_CALL_BYTES);
+      const workspaceId = await workspaceOf(c, body);
+      const reading = readMessage(body, ['json'], { expectedType: type });
+      if (!reading.ok) throw new RetainError('invalid_input', 'The request is not valid.', reading.issues);
+      const { rejected } = await serviceOf(c).ingest(workspaceId, [reading.message], c.get('services').now());
+      if (rejected.length > 0) {
+        throw new RetainError(
+          'invalid_input',
+          'The message was not stored.',
+          rejected.flatMap((entry) => entry.issues.map((issue) => prefixed(issue, ['json']))),
+        );
       }
-      const messages: TrackingMessage[] = [];
-      for (const item of body.batch) {
-        if (item.type === 'group' || item.type === 'alias') continue; // accepted, not stored
-        const fields = messageFields({
-          ...item,
-          context: body.context === undefined ? item.context : { ...body.context, ...item.context },
-          sentAt: item.sentAt ?? body.sentAt,
-        });
-        if (item.type === 'identify') messages.push({ ...fields, type: 'identify', properties: item.traits });
-        else if (item.type === 'track') {
-          messages.push({ ...fields, type: 'track', event: item.event, properties: item.properties });
-        } else if (item.type === 'page' || item.type === 'screen') {
-          messages.push({ ...fields, type: item.type, event: item.name, properties: item.properties });
-        }
-      }
-      await serviceOf(c).ingest(workspaceId, messages, c.get('services').now());
       return c.json({ success: true as const }, 200);
-    },
-  );
+    };
+    router.post(path, authenticateHeader, handler);
+    router.post(shortPath, authenticateHeader, handler);
+  }
+
+  const batchHandler = async (c: Context<AppEnv>) => {
+    const body = await readTrackingBody(c, MAX_BATCH_BYTES);
+    const workspaceId = await workspaceOf(c, body);
+    const envelope = readEnvelope(body);
+    if (!envelope.ok) throw new RetainError('invalid_input', 'The request is not valid.', envelope.issues);
+    const messages: TrackingMessage[] = [];
+    const positions: number[] = [];
+    const rejected: { index: number; messageId: string | null; issues: InputIssue[] }[] = [];
+    const messageIdOf = (index: number): string | null => {
+      const raw = envelope.batch[index] as { messageId?: unknown } | null;
+      return typeof raw?.messageId === 'string' ? raw.messageId : null;
+    };
+    for (const [index, raw] of envelope.batch.entries()) {
+      const reading = readMessage(raw, ['json', 'batch', index], {
+        envelope: {
+          ...(envelope.context === undefined ? {} : { context: envelope.context }),
+          ...(envelope.sentAt === undefined ? {} : { sentAt: envelope.sentAt }),
+        },
+      });
+      if (reading.ok) {
+        messages.push(reading.message);
+        positions.push(index);
+      } else rejected.push({ index, messageId: messageIdOf(index), issues: reading.issues });
+    }
+    const result = await serviceOf(c).ingest(workspaceId, messages, c.get('services').now());
+    for (const entry of result.rejected) {
+      const index = positions[entry.index]!;
+      rejected.push({
+        index,
+        messageId: messageIdOf(index),
+        issues: entry.issues.map((issue) => prefixed(issue, ['json', 'batch', index])),
+      });
+    }
+    if (rejected.length === 0) return c.json({ success: true as const }, 200);
+    return c.json(
+      { success: true as const, rejected: rejected.sort((left, right) => left.index - right.index) },
+      200,
+    );
+  };
+  document('/v1/batch', 'Send many identify, track, page, screen, group and alias calls at once', BatchDoc);
+  document('/v1/import', 'Import historical calls (Segment’s import endpoint: a batch)', BatchDoc);
+  for (const path of ['/v1/batch', '/v1/b', '/v1/import'])
+    router.post(path, authenticateHeader, batchHandler);
 
   return router;
 }
 
-/** The fields every call shares. */
-function messageFields(body: {
-  userId?: string | undefined;
-  anonymousId?: string | undefined;
-  messageId?: string | undefined;
-  timestamp?: string | undefined;
-  sentAt?: string | undefined;
-  context?: Record<string, unknown> | undefined;
-}): Omit<TrackingMessage, 'type'> {
-  return {
-    userId: body.userId,
-    anonymousId: body.anonymousId,
-    messageId: body.messageId,
-    timestamp: body.timestamp,
-    sentAt: body.sentAt,
-    context: body.context,
-  };
-}
-
-/** 413 naming each message of the batch whose JSON is over 32 KB (as received, before validation). */
-async function rejectLargeMessages(c: Context<AppEnv>): Promise<void> {
-  const raw = (await c.req.json()) as { batch?: unknown[] };
-  const issues = (raw.batch ?? []).flatMap((item, index) =>
-    Buffer.byteLength(JSON.stringify(item) ?? '') > MAX_CALL_BYTES
-      ? [{ path: ['json', 'batch', index], message: `This message is over ${MAX_CALL_BYTES / 1024} KB.` }]
-      : [],
-  );
-  if (issues.length > 0) {
-    throw new RetainError('payload_too_large', 'A message of the batch is over 32 KB.', issues);
-  }
+function prefixed(issue: InputIssue, root: readonly (string | number)[]): InputIssue {
+  return { ...issue, path: [...root, ...issue.path] };
 }
