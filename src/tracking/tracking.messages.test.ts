@@ -8,7 +8,7 @@ import { apiWorkspace } from '../../test/customers/api.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { listAudit } from '../audit/index.js';
 import { upsertCustomers, upsertOrders } from '../customers/index.js';
-import { fromJson, hashSecret, toJson } from '../db/index.js';
+import { fromJson, hashSecret } from '../db/index.js';
 import { buildApp } from '../server/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
 
@@ -83,7 +83,7 @@ describeEachDatabase('tracking messages', (getDb) => {
         { type: 'track', userId: 'u1', event: 'Fine', messageId: 'ok-1' },
         { type: 'track', userId: 'u1', event: 'Nul', properties: { note: 'a\u0000b' }, messageId: 'bad-1' },
         { type: 'track', userId: 'u1', event: 'Lone \ud800 surrogate', messageId: 'bad-2' },
-        { type: 'identify', userId: 'u1', traits: { ['key\u0000']: 1 }, messageId: 'bad-3' },
+        { type: 'identify', userId: 'u1', traits: { 'key\u0000': 1 }, messageId: 'bad-3' },
         { type: 'track', userId: 'u1', event: 'Deep', properties: { deep: 'DEEP' }, messageId: 'bad-4' },
         { type: 'track', userId: 'u\u0000x', event: 'Id', messageId: 'bad-5' },
         { type: 'track', userId: 'u1', event: 'Also fine', messageId: 'ok-2' },
@@ -438,12 +438,15 @@ describeEachDatabase('tracking messages', (getDb) => {
     const database = getDb();
     const { db } = database;
     const api = await apiWorkspace(database, NOW);
-    await db
-      .updateTable('workspace')
-      .set({ settings: toJson({ erasedIdentities: 'refuse' }) })
-      .where('id', '=', api.workspaceId)
-      .execute();
-    const app = buildApp({ db, dialect: database.dialect, now: () => NOW }, { webRoot: false });
+    // The workspace's owner chooses to refuse data for erased identities (read by tracking within 30 s).
+    const changed = await api.app.request('/api/v1/workspace', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${api.keys.owner}` },
+      body: JSON.stringify({ settings: { erasedIdentities: 'refuse' } }),
+    });
+    expect(changed.status).toBe(200);
+    expect(await changed.json()).toMatchObject({ settings: { erasedIdentities: 'refuse', timeZone: 'UTC' } });
+    const app = api.app;
     const send = (path: string, body: unknown) =>
       app.request(path, {
         method: 'POST',

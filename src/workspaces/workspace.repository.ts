@@ -108,6 +108,30 @@ export async function findWorkspaceByWriteKey(
   return row === undefined ? undefined : toWorkspace(row);
 }
 
+/**
+ * Replaces the given settings of a workspace (the others keep their values) and returns it, or
+ * `undefined` for an unknown id. One read and one write; pass the transaction that audits it.
+ */
+export async function updateWorkspaceSettings(
+  db: Kysely<Database>,
+  id: RowId,
+  settings: Partial<WorkspaceSettings>,
+  now: number,
+): Promise<Workspace | undefined> {
+  const row = await db.selectFrom('workspace').select('settings').where('id', '=', id).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const updated = await db
+    .updateTable('workspace')
+    .set({
+      settings: toJson({ ...fromJson<Partial<WorkspaceSettings>>(row.settings), ...settings }),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkspace(updated);
+}
+
 function toWorkspace(row: WorkspaceRow): Workspace {
   return {
     id: row.id,

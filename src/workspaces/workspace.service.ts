@@ -5,12 +5,13 @@
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { issueApiKey } from '../auth/index.js';
-import { type Database, isUniqueViolation } from '../db/index.js';
+import { type Database, isUniqueViolation, type WorkspaceSettings } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import {
   getWorkspace as getWorkspaceRow,
   createWorkspace as insertWorkspace,
   listWorkspaces as listWorkspaceRows,
+  updateWorkspaceSettings as updateSettingsRow,
   type Workspace,
 } from './workspace.repository.js';
 
@@ -111,4 +112,34 @@ export async function getWorkspace(db: Kysely<Database>, id: number): Promise<Wo
   const workspace = await getWorkspaceRow(db, id);
   if (workspace === undefined) throw notFound('Workspace');
   return workspace;
+}
+
+/**
+ * Changes some settings of a workspace (validated by the caller's schema), recording
+ * `workspace.updated` with the new values in the same transaction. `not_found` for an unknown id.
+ * Example: `await updateWorkspaceSettings(db, { workspaceId, settings: { erasedIdentities: 'refuse' }, actor, now })`.
+ */
+export async function updateWorkspaceSettings(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: number;
+    readonly settings: Partial<WorkspaceSettings>;
+    readonly actor: AuditActor;
+    readonly now: number;
+  },
+): Promise<Workspace> {
+  return db.transaction().execute(async (transaction) => {
+    const workspace = await updateSettingsRow(transaction, input.workspaceId, input.settings, input.now);
+    if (workspace === undefined) throw notFound('Workspace');
+    await recordAudit(transaction, {
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: 'workspace.updated',
+      entity: 'workspace',
+      entityId: input.workspaceId,
+      details: { settings: input.settings },
+      at: input.now,
+    });
+    return workspace;
+  });
 }

@@ -143,6 +143,7 @@ export type Workspace = {
     readonly activityWindowDays: number;
     readonly weekStart: "monday" | "sunday";
     readonly currency: string;
+    readonly erasedIdentities: "new_customer" | "refuse";
   };
   readonly writeKeyPrefix: string;
   readonly createdAt: number;
