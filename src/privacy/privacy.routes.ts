@@ -30,6 +30,22 @@ const CustomerExportSchema = z
     orders: z.array(OrderSchema),
     subscriptions: z.array(SubscriptionSchema),
     events: z.array(EventSchema),
+    groups: z
+      .array(
+        z.object({
+          id: z.string(),
+          groupId: z.string(),
+          name: z.string().nullable(),
+          traits: json,
+          createdAt: instant,
+          updatedAt: instant,
+          joinedAt: instant,
+        }),
+      )
+      .openapi({ description: 'The groups (accounts) tracking `group` calls put the customer in.' }),
+    aliases: z
+      .array(z.string())
+      .openapi({ description: 'Former identities merged into the customer by tracking `alias` calls.' }),
     auditEntries: z.array(
       z.object({
         id: z.string(),

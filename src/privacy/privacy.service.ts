@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { type AuditActor, type AuditEntry, listAudit, recordAudit } from '../audit/index.js';
 import {
   type Customer,
+  type CustomerMembership,
   customerIdsByExternalId,
   customerPrivacyStore,
   findCustomer,
@@ -32,6 +33,10 @@ export interface CustomerExport {
   readonly subscriptions: Subscription[];
   /** Every event about the customer (see `listEventsAboutCustomer`), latest first. */
   readonly events: TrackedEvent[];
+  /** The groups (accounts) tracking `group` calls put the customer in. */
+  readonly groups: CustomerMembership[];
+  /** Former identities merged into the customer by tracking `alias` calls. */
+  readonly aliases: string[];
   /** Audit entries about this customer, newest first (this export's own entry included). */
   readonly auditEntries: (Omit<AuditEntry, 'id' | 'at'> & { id: string; at: string })[];
 }
@@ -144,8 +149,15 @@ const PSEUDONYM = /^erased:\d+$/;
  *   anonymous ids): user id and anonymous id → the pseudonym, linked to the customer row,
  *   properties reduced to `ERASURE_KEPT_PROPERTIES`;
  * - refunds: the free-text reason → null;
+ * - group memberships deleted (the groups, which describe accounts, stay); aliases (former
+ *   identities merged in) deleted; when the workspace refuses erased identities
+ *   (`erasedIdentities: 'refuse'`), the SHA-256 of the external id and of each alias is kept,
+ *   unlinked, so tracking can recognise and refuse them;
  * - orders, lines and subscriptions are kept as they are (no personal data; amounts and dates
  *   keep the aggregates).
+ * The customer row is locked first (`FOR UPDATE` on PostgreSQL): a tracking write holding it
+ * commits before the events are read (and is scrubbed), and a later one sees the erasure and
+ * resolves its userId anew (customers/identity.repository.ts, tracking.service.ts).
  * Recorded as `customer.erased` (details hold counts only, no personal data). Idempotent: a
  * repeated call re-scrubs what is linked to the customer, changes nothing else and records nothing.
  * A customer of another workspace is `not_found`. O(the customer's rows).

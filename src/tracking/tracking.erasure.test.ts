@@ -144,6 +144,45 @@ describeEachDatabase('tracking after erasure', (getDb) => {
     await expectNothingInClear(bob, 'bob-4');
   });
 
+  it('erasure takes the customer out of its groups and forgets its aliases; the groups stay', async () => {
+    const database = getDb();
+    const { api, send, erase, trackedBob } = await setUp(database);
+    const bob = await trackedBob('bob-7');
+    const grouped = await send({
+      batch: [
+        { type: 'group', userId: 'bob-7', groupId: 'bobs-shop', traits: { name: 'Bob’s Shop' } },
+        { type: 'alias', userId: 'bob-7', previousId: 'bob-anon-7' },
+      ],
+    });
+    expect(grouped.status).toBe(200);
+    const exported = await api.request(`/api/v1/customers/${bob}/export`, { role: 'owner' });
+    expect(exported.body.groups).toMatchObject([{ groupId: 'bobs-shop', name: 'Bob’s Shop' }]);
+    expect(exported.body.aliases).toEqual(['bob-anon-7']);
+
+    await erase(bob);
+    const after = await api.request(`/api/v1/customers/${bob}/export`, { role: 'owner' });
+    expect(after.body).toMatchObject({ groups: [], aliases: [] });
+    const { db } = database;
+    const count = async (table: 'customer_group' | 'customer_group_member' | 'customer_alias') =>
+      (await db.selectFrom(table).select('id').where('workspace_id', '=', api.workspaceId).execute()).length;
+    expect([
+      await count('customer_group'),
+      await count('customer_group_member'),
+      await count('customer_alias'),
+    ]).toEqual([1, 0, 0]);
+    // The former identity no longer leads to the erased customer: it starts a new one.
+    expect((await send({ batch: [{ type: 'track', userId: 'bob-anon-7', event: 'Later' }] })).status).toBe(
+      200,
+    );
+    const later = await db
+      .selectFrom('event')
+      .select('customer_id')
+      .where('workspace_id', '=', api.workspaceId)
+      .where('name', '=', 'Later')
+      .executeTakeFirstOrThrow();
+    expect(later.customer_id).not.toBe(bob);
+  });
+
   it('batches written while the erasure commits leave nothing in clear on the erased customer', async () => {
     const { send, erase, trackedBob, expectNothingInClear } = await setUp(getDb());
     for (let round = 0; round < 4; round++) {
