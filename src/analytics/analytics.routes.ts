@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { JSONValue } from 'hono/utils/types';
+import { isSupportedDate } from '../core/index.js';
 import { createRouter, requireRole } from '../http/index.js';
 import {
   atRiskReport,
@@ -16,16 +17,23 @@ import {
   seriesReport,
 } from './analytics.service.js';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * A local date query parameter: a calendar date `YYYY-MM-DD` from 1970-01-01 to 2100-12-31, the
+ * dates Retain accepts (core/limits.ts; the probe's `from=0001-01-01&to=9999-12-31` ran for minutes).
+ */
+export const localDateParameter = z
+  .string()
+  .refine(isSupportedDate, `Expected a calendar date YYYY-MM-DD from 1970-01-01 to 2100-12-31.`)
+  .openapi({ format: 'date', example: '2024-03-01' });
 
 const AnalyticsQuerySchema = z.object({
   period: z.enum(['day', 'week', 'month', 'quarter', 'year']).optional().openapi({
     description: 'Granularity of the periods and cohorts (default month).',
   }),
-  from: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
-    description: 'First local date of the analysed range (workspace time zone).',
+  from: localDateParameter.optional().openapi({
+    description: 'First local date of the analysed range (workspace time zone), 1970-01-01 to 2100-12-31.',
   }),
-  to: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+  to: localDateParameter.optional().openapi({
     description: 'Last local date of the analysed range, inclusive; default the last order.',
   }),
   mode: z.enum(['transactional', 'subscription']).optional().openapi({

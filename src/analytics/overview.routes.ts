@@ -5,18 +5,17 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, requireRole } from '../http/index.js';
+import { localDateParameter } from './analytics.routes.js';
 import { overviewReport } from './overview.service.js';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const OverviewQuerySchema = z.object({
   period: z.enum(['month', 'quarter', 'year']).optional().openapi({
     description: 'Size of the default period and of the trend lines’ periods (default month).',
   }),
-  from: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+  from: localDateParameter.optional().openapi({
     description: 'First local date of the range (with `to`); default the last complete period.',
   }),
-  to: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+  to: localDateParameter.optional().openapi({
     description: 'Last local date of the range, inclusive (with `from`).',
   }),
 });

@@ -15,6 +15,7 @@ import {
   customerLifetimeValue,
   GammaGamma,
   instantFromLocal,
+  isSupportedDate,
   localDayNumber,
   mrrMovements,
   type OrderTable,
@@ -128,8 +129,11 @@ function localMidnight(value: string, field: string, timeZone: string): number {
   const match = DATE.exec(value);
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
   const probe = new Date(Date.UTC(year, month - 1, day));
-  if (!match || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
-    throw invalid(field, `Expected a calendar date as YYYY-MM-DD, got "${value}".`);
+  if (!match || !isSupportedDate(value) || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
+    throw invalid(
+      field,
+      `Expected a calendar date YYYY-MM-DD from 1970-01-01 to 2100-12-31, got "${value}".`,
+    );
   }
   return instantFromLocal({ year, month, day }, timeZone);
 }
@@ -295,7 +299,11 @@ function subscriptionKpis(
 ) {
   if (subscriptions.length === 0) return { mrr: null, nrr: null, grr: null };
   const single = wholePeriods(start, end, period, calendar) === 1;
-  const grid = PeriodGrid.covering(start, end, single ? period : 'day', calendar);
+  // A day grid only to read MRR at `end`: linear in days, so any range of supported dates will do.
+  const grid = PeriodGrid.covering(start, end, single ? period : 'day', {
+    ...calendar,
+    maxPeriods: Number.POSITIVE_INFINITY,
+  });
   const movements = mrrMovements(subscriptions, grid);
   const last = movements[movements.length - 1]!;
   return {

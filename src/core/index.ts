@@ -9,6 +9,7 @@ export * from './data/index.js';
 export { InvalidInputError, isInvalidInputError } from './input-error.js';
 export {
   EARLIEST_INSTANT,
+  isSupportedDate,
   isSupportedInstant,
   LATEST_INSTANT,
   MAX_COHORT_CELLS,

@@ -10,6 +10,7 @@ import { orderTableFromRecords, subscriptionTableFromRecords } from './data/inde
 import { InvalidInputError, isInvalidInputError } from './input-error.js';
 import {
   EARLIEST_INSTANT,
+  isSupportedDate,
   isSupportedInstant,
   LATEST_INSTANT,
   MAX_COHORT_CELLS,
@@ -53,6 +54,13 @@ describe('supported instants', () => {
       '0000-01-01T00:00:00.000Z is before 1970-01-01, the first date Retain accepts (1970-01-01 to 2100-12-31 (UTC))',
     );
     expect(unsupportedInstantReason(Date.parse('9999-12-31T00:00:00Z'))).toContain('is after 2100-12-31');
+  });
+
+  it('name the calendar dates a caller may give: 1970-01-01 … 2100-12-31, real dates only', () => {
+    for (const date of ['1970-01-01', '2024-02-29', '2100-12-31']) expect(isSupportedDate(date), date).toBe(true);
+    for (const date of ['0000-01-01', '0001-01-01', '1969-12-31', '2101-01-01', '9999-12-31', '2023-02-29', '2024-1-01']) {
+      expect(isSupportedDate(date), date).toBe(false);
+    }
   });
 });
 

@@ -38,6 +38,25 @@ export function isSupportedInstant(instant: number): boolean {
 }
 
 /**
+ * True for a calendar date `YYYY-MM-DD` (a real date) from 1970-01-01 to 2100-12-31: the dates a
+ * caller may name (an analysis range's `from` and `to`, in any time zone). O(1).
+ * Example: `isSupportedDate('2024-02-29')` → `true`; `isSupportedDate('0001-01-01')` → `false`.
+ */
+export function isSupportedDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const instant = Date.UTC(year, month - 1, day);
+  const probe = new Date(instant);
+  return (
+    probe.getUTCFullYear() === year &&
+    probe.getUTCMonth() === month - 1 &&
+    probe.getUTCDate() === day &&
+    isSupportedInstant(instant)
+  );
+}
+
+/**
  * Why `instant` is not supported (`null` when it is), for messages: "0001-01-01T00:00:00.000Z is
  * before 1970-01-01, the first date Retain accepts (1970-01-01 to 2100-12-31 (UTC))".
  */
