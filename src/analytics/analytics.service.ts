@@ -53,6 +53,14 @@ export interface AnalyticsQuery {
   readonly by?: string | undefined;
   /** Gross margin (0–1) for value figures; default 1. */
   readonly margin?: number | undefined;
+  /** The server's limits on what one analysis computes (default the core's, core/limits.ts). */
+  readonly limits?: AnalyticsLimits | undefined;
+}
+
+/** The most periods and cohort cells one analysis may compute (docs/operations.md, "Limits"). */
+export interface AnalyticsLimits {
+  readonly maxPeriods?: number | undefined;
+  readonly maxCohortCells?: number | undefined;
 }
 
 export interface PageQuery {
@@ -125,6 +133,8 @@ async function reportOptions(
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     ...(query.by !== undefined ? { by: query.by } : {}),
+    ...(query.limits?.maxPeriods !== undefined ? { maxPeriods: query.limits.maxPeriods } : {}),
+    ...(query.limits?.maxCohortCells !== undefined ? { maxCohortCells: query.limits.maxCohortCells } : {}),
   };
 }
 
