@@ -112,6 +112,8 @@ export interface PoolStats {
   readonly workers: number;
   readonly running: number;
   readonly queued: number;
+  /** Tasks started in a worker so far (a shared task counts once). */
+  readonly started: number;
   /** Workers terminated to cancel a task (timed out or abandoned) and replaced. */
   readonly recycled: number;
 }
@@ -127,6 +129,7 @@ export class WorkerPool<Payload, Value> {
   readonly #runningKeys = new Set<string>();
   #nextId = 1;
   #recycled = 0;
+  #started = 0;
   #closed = false;
 
   constructor(options: WorkerPoolOptions) {
@@ -140,7 +143,13 @@ export class WorkerPool<Payload, Value> {
   get stats(): PoolStats {
     let running = 0;
     for (const slot of this.#slots) if (slot.task !== null) running++;
-    return { workers: this.#slots.size, running, queued: this.#queue.length, recycled: this.#recycled };
+    return {
+      workers: this.#slots.size,
+      running,
+      queued: this.#queue.length,
+      started: this.#started,
+      recycled: this.#recycled,
+    };
   }
 
   /**
@@ -269,6 +278,7 @@ export class WorkerPool<Payload, Value> {
       this.#settle(task, (caller) => caller.reject(error as Error));
       return;
     }
+    this.#started++;
     slot.worker.postMessage({ id: task.id, payload } satisfies TaskRequest<Payload>);
   }
 

@@ -72,21 +72,26 @@ const noStore = createMiddleware(async (c, next) => {
   c.header('Cache-Control', 'no-store');
 });
 
-/** What each app started and `closeApp` stops: its analytics workers. */
-const closers = new WeakMap<object, () => Promise<void>>();
+/** Each app's analytics runner: what `closeApp` stops. */
+const runners = new WeakMap<object, AnalyticsRunner>();
 
 /**
  * Stops what `buildApp` started for `app` — the analytics workers (their waiting requests answer
  * 503) — once the server no longer takes requests. Idempotent; a no-op for an app that started none.
  */
 export async function closeApp(app: object): Promise<void> {
-  await closers.get(app)?.();
+  await runners.get(app)?.close();
+}
+
+/** The runner computing `app`'s analytics (its mode, workers and counts), `undefined` for another object. */
+export function analyticsRunnerOf(app: object): AnalyticsRunner | undefined {
+  return runners.get(app);
 }
 
 export function buildApp(services: AppServices, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createRouter();
   const analytics = new AnalyticsRunner({ ...options.analytics, databaseUrl: services.databaseUrl });
-  closers.set(app, () => analytics.close());
+  runners.set(app, analytics);
   app.onError(handleError);
   app.notFound(handleNotFound);
 

@@ -4,6 +4,7 @@ import { type Database, DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } fr
 import { Worker } from '../../jobs/index.js';
 import {
   type AppOptions,
+  analyticsRunnerOf,
   appOptionsFromEnvironment,
   buildApp,
   closeApp,
@@ -81,6 +82,12 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
       await loadDemoOnFirstRun(connection.db, log);
       worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
       worker.start();
+      const analytics = analyticsRunnerOf(app);
+      if (analytics?.mode === 'pool') {
+        log(
+          `Analytics are computed in ${analytics.workers} worker thread${analytics.workers === 1 ? '' : 's'} (at most ${analytics.timeoutMs / 1000} s a request; RETAIN_ANALYTICS_WORKERS, RETAIN_ANALYTICS_TIMEOUT_SECONDS).`,
+        );
+      }
       log(
         `Retain is listening on ${server.url} — open it for the dashboard (API docs: ${server.url}/api/docs)`,
       );
