@@ -25,6 +25,7 @@ import { type Database, parseDatabaseUrl } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import {
   PoolClosedError,
+  type PoolStats,
   startWorkerModule,
   TaskAbortedError,
   TaskTimeoutError,
@@ -120,11 +121,9 @@ export class AnalyticsRunner {
   }
 
   /** Workers started, jobs running and queued (pool mode), and answers kept. */
-  get stats() {
-    return {
-      ...(this.#pool?.stats ?? { workers: 0, running: 0, queued: 0, recycled: 0 }),
-      kept: this.#kept.size,
-    };
+  get stats(): PoolStats & { readonly kept: number } {
+    const pool = this.#pool?.stats ?? { workers: 0, running: 0, queued: 0, started: 0, recycled: 0 };
+    return { ...pool, kept: this.#kept.size };
   }
 
   /**
