@@ -119,6 +119,7 @@ describeEachDatabase('analytics in the worker pool', (getDb) => {
     const runner = runnerOf({ timeoutMs: 100 });
     const response = await appOf(workspaceId, runner).request('/api/v1/analytics/at-risk');
     expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('30');
     expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
       'The analytics computation took longer than 0.1 s and was stopped: ask for a shorter range or a longer period, or try again when the server is less busy.',
     );
