@@ -9,7 +9,6 @@ import type { Kysely } from 'kysely';
 import { isInvalidInputError } from '../core/index.js';
 import { type Database, storageUnavailableReason } from '../db/index.js';
 import { type InputIssue, RetainError, type RetainErrorCode } from '../errors/index.js';
-import type { AuthContext } from '../http/index.js';
 import {
   type AnalyticsLimits,
   type AnalyticsQuery,
@@ -27,7 +26,8 @@ import {
 import { analyticsVersion, sqliteCommitCount } from './overview.repository.js';
 import { type OverviewQuery, overviewReport } from './overview.service.js';
 
-type WorkspaceId = AuthContext['workspaceId'];
+/** A workspace id as the services take it, passed through untouched. */
+type WorkspaceId = Parameters<typeof retentionReport>[1];
 
 /** What one analytics request asks for: the endpoint and its validated parameters. */
 export type AnalyticsJob = { readonly workspaceId: WorkspaceId } & (
@@ -80,8 +80,7 @@ export function jobKey(job: AnalyticsJob): string {
 
 /** The answer of `job`'s endpoint, as the route used to compute it on the main thread. */
 async function answerOf(db: Kysely<Database>, job: AnalyticsJob, version: string): Promise<object> {
-  // The services are typed with today's string ids; the job passes the caller's id through as is.
-  const workspaceId = job.workspaceId as string;
+  const workspaceId = job.workspaceId;
   switch (job.endpoint) {
     case 'retention':
       return retentionReport(db, workspaceId, job.query);
@@ -118,7 +117,7 @@ async function currentVersion(db: Kysely<Database>, workspaceId: WorkspaceId, re
     const known = versions?.get(key);
     if (known?.commits === commits) return known.version;
   }
-  const version = await analyticsVersion(db, workspaceId as string);
+  const version = await analyticsVersion(db, workspaceId);
   if (commits !== null) {
     if (!versions) knownVersions.set(db, (versions = new Map()));
     if (versions.size >= 1_000) versions.clear();

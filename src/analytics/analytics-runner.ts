@@ -94,8 +94,6 @@ export class AnalyticsRunner {
   readonly #pool: WorkerPool<AnalyticsTask, AnalyticsOutcome> | null;
   readonly #kept = new Map<string, Kept>();
   #keptCharacters = 0;
-  /** The answer whose version the running job of each key was sent. */
-  readonly #sent = new Map<string, Kept>();
 
   constructor(options: AnalyticsRunnerOptions = {}) {
     this.workers = options.workers ?? defaultAnalyticsWorkers();
@@ -141,11 +139,9 @@ export class AnalyticsRunner {
         this.#keep(key, { version: outcome.version, json: outcome.json });
         return outcome.json;
       }
-      // Unchanged: the answer the job was sent the version of (still kept, or at least sent).
-      const answer = [this.#kept.get(key), this.#sent.get(key)].find(
-        (candidate) => candidate?.version === outcome.version,
-      );
-      if (answer !== undefined) {
+      // Unchanged: the answer kept for that version.
+      const answer = this.#kept.get(key);
+      if (answer?.version === outcome.version) {
         this.#keep(key, answer);
         return answer.json;
       }
@@ -156,17 +152,12 @@ export class AnalyticsRunner {
   async #compute(key: string, job: AnalyticsJob, context: AnswerContext, useKept: boolean) {
     if (this.#pool === null) {
       const known = useKept ? this.#kept.get(key) : undefined;
-      if (known) this.#sent.set(key, known);
       return executeAnalyticsJob(context.db, job, { knownVersion: known?.version });
     }
     try {
       return await this.#pool.run(
-        () => {
-          const known = useKept ? this.#kept.get(key) : undefined;
-          if (known) this.#sent.set(key, known);
-          else this.#sent.delete(key);
-          return { job, knownVersion: known?.version };
-        },
+        // Read as the job starts: the answer the key's previous job has just kept counts.
+        () => ({ job, knownVersion: useKept ? this.#kept.get(key)?.version : undefined }),
         {
           key: useKept ? key : `${key}|recompute`,
           timeoutMs: this.timeoutMs,
