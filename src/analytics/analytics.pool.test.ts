@@ -14,6 +14,7 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import { loadCdnowSampleTransactions } from '../../test/support/fixtures.js';
 import { newId, toJson } from '../db/index.js';
 import { runImport } from '../imports/index.js';
+import { serveApp } from '../server/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { AnalyticsRunner } from './analytics-runner.js';
 
@@ -147,5 +148,25 @@ describeEachDatabase('analytics in the worker pool', (getDb) => {
     expect((await running).status).toBe(503);
     expect(runner.stats).toMatchObject({ started: 2, recycled: 1 });
     expect((await app.request(`${url}/retention`)).status).toBe(200);
+  });
+
+  it('stops the job when the HTTP client disconnects (the abort signal of @hono/node-server)', async () => {
+    const workspaceId = await cdnowWorkspace();
+    const runner = runnerOf();
+    const server = await serveApp(appOf(workspaceId, runner), { port: 0, hostname: '127.0.0.1' });
+    try {
+      const client = new AbortController();
+      const request = fetch(`http://127.0.0.1:${server.port}/api/v1/analytics/at-risk`, {
+        signal: client.signal,
+      });
+      while (runner.stats.running === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      client.abort();
+      await expect(request).rejects.toThrow();
+      // The server sees the socket close, the request's signal aborts, the worker is terminated.
+      while (runner.stats.recycled === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(runner.stats).toMatchObject({ running: 0, started: 1, recycled: 1 });
+    } finally {
+      await server.close();
+    }
   });
 });
