@@ -201,6 +201,7 @@ function messageFields(body: {
   anonymousId?: string | undefined;
   messageId?: string | undefined;
   timestamp?: string | undefined;
+  originalTimestamp?: string | undefined;
   sentAt?: string | undefined;
   context?: Record<string, unknown> | undefined;
 }): Omit<TrackingMessage, 'type'> {
@@ -208,7 +209,7 @@ function messageFields(body: {
     userId: body.userId,
     anonymousId: body.anonymousId,
     messageId: body.messageId,
-    timestamp: body.timestamp,
+    timestamp: body.timestamp ?? body.originalTimestamp,
     sentAt: body.sentAt,
     context: body.context,
   };

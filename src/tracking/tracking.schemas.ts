@@ -4,7 +4,8 @@
  * and ignored so that SDKs which send them keep working).
  *
  * Field names and meanings are Segment's: `userId` or `anonymousId` (at least one), `event`
- * (track), `properties`, `traits` (identify), `timestamp` (ISO 8601), `sentAt` (the client's clock
+ * (track), `properties`, `traits` (identify), `timestamp` (ISO 8601; `originalTimestamp`, the
+ * client's clock at the call, when there is no `timestamp`), `sentAt` (the client's clock
  * when it sent the call, used to correct clock skew), `messageId` (deduplication, at most 100
  * characters as Segment caps it), `context`, `integrations` (ignored), `writeKey` (an alternative
  * to the Authorization header).
@@ -29,6 +30,8 @@ const identity = {
   userId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH).optional(),
   anonymousId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH).optional(),
   timestamp: isoInstant.optional(),
+  /** Segment's name for the client's own clock at the call; read when `timestamp` is absent. */
+  originalTimestamp: isoInstant.optional(),
   sentAt: isoInstant.optional(),
   messageId: z.string().min(1).max(MAX_MESSAGE_ID_LENGTH).optional(),
   context: jsonObject.optional(),

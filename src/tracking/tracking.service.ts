@@ -7,6 +7,7 @@
  * userIds not seen in the last minute.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { isSupportedInstant } from '../core/index.js';
 import {
   type CustomerInput,
   type EventInput,
@@ -58,6 +59,11 @@ export interface TrackingServiceOptions {
  * the event happened `receivedAt − sentAt` later on the server's clock than the client's
  * `timestamp` says. Without `timestamp` the event happened when it was received.
  *
+ * A device with a wrong clock sends odd years (1970 after a reset, 2099…): an instant outside the
+ * supported dates (1970-01-01 … 2100-12-31 UTC, core/limits.ts) after the correction is replaced
+ * by `receivedAt`, so the call is kept — one bad clock does not fail a whole batch — and no stored
+ * event lies outside the range the analytics read.
+ *
  * O(1). Example: timestamp 10:00:00, sentAt 10:00:05, received 10:00:07 → 10:00:02.
  */
 export function occurredAt(
@@ -73,7 +79,8 @@ export function occurredAt(
     ]);
   }
   const sent = sentAt === undefined ? Number.NaN : Date.parse(sentAt);
-  return Number.isFinite(sent) ? occurred + (receivedAt - sent) : occurred;
+  const corrected = Number.isFinite(sent) ? occurred + (receivedAt - sent) : occurred;
+  return isSupportedInstant(corrected) ? corrected : receivedAt;
 }
 
 /** A Kysely instance or a transaction from it. */
