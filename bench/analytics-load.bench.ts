@@ -38,6 +38,20 @@ const ENDPOINTS = [
   '/api/v1/analytics/at-risk?limit=50',
 ];
 
+/**
+ * The load: `same` cycles through the six endpoints with the dashboard's queries (identical
+ * requests share a computation and a kept answer); `distinct` gives every request its own
+ * `windowDays`, so that none can be shared or kept and each one is computed.
+ */
+const SCENARIOS = ['same', 'distinct'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function pathOf(scenario: Scenario, request: number): string {
+  const endpoint = ENDPOINTS[request % ENDPOINTS.length]!;
+  if (scenario === 'same') return endpoint;
+  return `${endpoint}&windowDays=${30 + Math.floor(request / ENDPOINTS.length)}`;
+}
+
 if (process.argv[2] === '--serve') {
   await serveForBench(process.argv[3] ?? 'sqlite::memory:');
 } else {
@@ -62,8 +76,9 @@ async function serveForBench(url: string): Promise<void> {
     actor: { type: 'system' },
     now: Date.now(),
   });
+  // As `retain start` builds it: the analytics workers open the same store.
   const app = buildApp(
-    { db: connection.db, dialect: connection.dialect, now: () => Date.now() },
+    { db: connection.db, dialect: connection.dialect, now: () => Date.now(), databaseUrl: url },
     { rateLimit: false, trackingRateLimit: false },
   );
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
@@ -94,6 +109,48 @@ async function stopServer(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** One scenario's load with the probe running beside it; returns the probe's worse p99. */
+async function underLoad(
+  base: string,
+  writeKey: string,
+  apiKey: string,
+  seconds: number,
+  scenario: Scenario,
+  reference: number,
+): Promise<number> {
+  let loadRunning = true;
+  const probing = probe(base, writeKey, () => !loadRunning);
+  let request = 0;
+  const load = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 120,
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: `Bearer ${apiKey}` },
+        setupRequest: (next) => ({ ...next, path: pathOf(scenario, request++) }),
+      },
+    ],
+  });
+  loadRunning = false;
+  const loaded = await probing;
+  const analyticsPerSecond = load['2xx'] / (load.duration || 1);
+  process.stdout.write(
+    `under load (${scenario} queries): analytics ${analyticsPerSecond.toFixed(2)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx + load.errors + load.timeouts} failed\n`,
+  );
+  process.stdout.write(
+    `  ${describe('/api/health', loaded.health)}\n  ${describe('/v1/batch', loaded.batch)}\n`,
+  );
+  const worst = Math.max(percentile(loaded.health, 99), percentile(loaded.batch, 99));
+  process.stdout.write(
+    `  health and batch p99 ${worst.toFixed(1)} ms (${(worst / reference).toFixed(1)}× the no-load p99)` +
+      `${loaded.failed > 0 ? `; ${loaded.failed} probe requests failed` : ''}\n`,
+  );
+  return worst;
 }
 
 interface Latencies {
@@ -155,44 +212,20 @@ async function main(seconds: number): Promise<void> {
     process.stdout.write(
       `Demo workspace (69,659 orders, SQLite); ${CONNECTIONS} connections on ${ENDPOINTS.length} analytics endpoints for ${seconds} s\n`,
     );
-    let quietUntil = performance.now() + 5_000;
+    const quietUntil = performance.now() + 5_000;
     const quiet = await probe(base, writeKey, () => performance.now() > quietUntil);
     process.stdout.write('no load (reference):\n');
     process.stdout.write(
       `  ${describe('/api/health', quiet.health)}\n  ${describe('/v1/batch', quiet.batch)}\n`,
     );
 
-    let loadRunning = true;
-    const probing = probe(base, writeKey, () => !loadRunning);
-    let request = 0;
-    const load = await autocannon({
-      url: base,
-      connections: CONNECTIONS,
-      duration: seconds,
-      timeout: 120,
-      requests: [
-        {
-          method: 'GET',
-          headers: { authorization: `Bearer ${apiKey}` },
-          setupRequest: (next) => ({ ...next, path: ENDPOINTS[request++ % ENDPOINTS.length]! }),
-        },
-      ],
-    });
-    loadRunning = false;
-    quietUntil = 0;
-    const loaded = await probing;
-    const analyticsPerSecond = load['2xx'] / (load.duration || 1);
+    const reference = Math.max(percentile(quiet.health, 99), percentile(quiet.batch, 99));
+    let worst = 0;
+    for (const scenario of SCENARIOS) {
+      worst = Math.max(worst, await underLoad(base, writeKey, apiKey, seconds, scenario, reference));
+    }
     process.stdout.write(
-      `under load: analytics ${analyticsPerSecond.toFixed(2)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${load.non2xx + load.errors + load.timeouts} failed\n`,
-    );
-    process.stdout.write(
-      `  ${describe('/api/health', loaded.health)}\n  ${describe('/v1/batch', loaded.batch)}\n`,
-    );
-    const worst = Math.max(percentile(loaded.health, 99), percentile(loaded.batch, 99));
-    process.stdout.write(
-      `health and batch p99 under load ${worst.toFixed(1)} ms: ${worst < TARGET_P99_MS ? 'meets' : 'MISSES'} the < ${TARGET_P99_MS} ms target` +
-        ` (${(worst / Math.max(percentile(quiet.health, 99), percentile(quiet.batch, 99))).toFixed(1)}× the no-load p99)` +
-        `${loaded.failed + quiet.failed > 0 ? `; ${loaded.failed + quiet.failed} probe requests failed` : ''}\n`,
+      `health and batch p99 under load, worst of the scenarios: ${worst.toFixed(1)} ms — ${worst < TARGET_P99_MS ? 'meets' : 'MISSES'} the < ${TARGET_P99_MS} ms target\n`,
     );
   } finally {
     await stopServer(child);

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../test/support/databases.js';
+import { analyticsTestApp } from '../../test/support/analytics-app.js';
+import { describeEachDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { fixturePath } from '../../test/support/fixtures.js';
 import {
   analyzeOrders,
@@ -25,29 +26,19 @@ import {
 } from '../core/index.js';
 import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../csv/index.js';
 import type { Database, WorkspaceSettings } from '../db/index.js';
-import { type AppEnv, createRouter } from '../http/index.js';
+import type { AppEnv } from '../http/index.js';
 import { runImport } from '../imports/index.js';
-import { handleError } from '../server/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { loadSubscriptionTable } from './analytics.repository.js';
-import { analyticsRoutes } from './analytics.routes.js';
 
 const GENERIC = fixturePath('exports/generic-orders.csv');
 const GENERIC_ITEMS = fixturePath('exports/generic-orders-items.csv');
 const SHOPIFY = fixturePath('exports/shopify-orders.csv');
 const STRIPE = fixturePath('exports/stripe-subscriptions.csv');
 
-/** The analytics router behind the real error mapping, as an analyst of `workspaceId`. */
-function appFor(db: Kysely<Database>, workspaceId: number): OpenAPIHono<AppEnv> {
-  const app = createRouter();
-  app.onError(handleError);
-  app.use('*', async (c, next) => {
-    c.set('services', { db, dialect: 'sqlite', now: () => Date.UTC(2026, 0, 1) });
-    c.set('auth', { workspaceId, role: 'analyst', via: 'api_key', userId: null, apiKeyId: 1 });
-    await next();
-  });
-  app.route('/api/v1', analyticsRoutes());
-  return app;
+/** The analytics routes as an analyst of `workspaceId`, computed in the database's analytics worker. */
+function appFor(database: TestDatabase, workspaceId: number): OpenAPIHono<AppEnv> {
+  return analyticsTestApp(database, workspaceId);
 }
 
 let slugCounter = 0;
@@ -141,7 +132,7 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 describeEachDatabase('retain analyze and retain import + the analytics API agree', (getDb) => {
   it('on generic orders read by the byte scanner: a two-line order, a refund row, DST in the zone', async () => {
     const { db } = getDb();
-    const app = appFor(db, await importedWorkspace(db, GENERIC, 'orders', { timeZone: PARIS }));
+    const app = appFor(getDb(), await importedWorkspace(db, GENERIC, 'orders', { timeZone: PARIS }));
     const { file, report } = await analyzedOrders(GENERIC, {
       timeZone: PARIS,
       period: 'month',
@@ -169,7 +160,7 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
 
   it('on generic orders with statuses, refunds and line items (read by record)', async () => {
     const { db } = getDb();
-    const app = appFor(db, await importedWorkspace(db, GENERIC_ITEMS, 'orders', { timeZone: PARIS }));
+    const app = appFor(getDb(), await importedWorkspace(db, GENERIC_ITEMS, 'orders', { timeZone: PARIS }));
     const { file, report } = await analyzedOrders(GENERIC_ITEMS, { timeZone: PARIS, period: 'month' });
     // Hand-worked (docs/imports.md, "Generic columns"): A3 pending, A5 cancelled (its refund with
     // it) and A11 canceled do not count; A1's two lines are one order of 50.00. Counted: A1 50, A2 80
@@ -217,13 +208,13 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
     // Net 30 + 20 − 5 + 12 = 57.00 over a and b, on both paths.
     const { report } = await analyzedOrders(path, { timeZone: 'UTC', period: 'month' });
     expect(report.clv.historical).toMatchObject({ customers: 2, total: 57 });
-    await expectSameReport(appFor(db, workspaceId), 'period=month', report);
+    await expectSameReport(appFor(getDb(), workspaceId), 'period=month', report);
   });
 
   it('on a Shopify orders export: line items, refunds, pending, voided, expired and cancelled orders', async () => {
     const { db } = getDb();
     const settings = { timeZone: 'America/New_York' };
-    const app = appFor(db, await importedWorkspace(db, SHOPIFY, 'orders', settings));
+    const app = appFor(getDb(), await importedWorkspace(db, SHOPIFY, 'orders', settings));
     const { file, report } = await analyzedOrders(SHOPIFY, { ...settings, period: 'month', windowDays: 90 });
     expect(file.format).toBe('shopify');
     // Hand-worked from the fixture (docs/imports.md, "Shopify"): counted Subtotals 84.50 + 40 + 108
@@ -257,7 +248,7 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
   it('on a Stripe subscriptions export: the same paid coverage (unpaid, past-due grace, trials) and report', async () => {
     const { db } = getDb();
     const workspaceId = await importedWorkspace(db, STRIPE, 'subscriptions', { timeZone: PARIS });
-    const app = appFor(db, workspaceId);
+    const app = appFor(getDb(), workspaceId);
     const read = await readSubscriptionsCsv(STRIPE, { timeZone: PARIS });
     if (!read.ok) throw new Error(read.error.map(formatCsvIssue).join('\n'));
     expect(read.value.columns.started_at).toBe('Start Date (UTC)');

@@ -9,10 +9,18 @@
  * The local day is computed in SQL without time-zone functions: the zone's UTC offset is constant
  * between its transitions, so `(instant + offset) / 86 400 000` with the offset chosen by a `CASE`
  * over the few transitions in the data's range is the local day number, on both dialects.
+ *
+ * Only instants within the supported dates (1970-01-01 … 2100-12-31 UTC, core/limits.ts) are read:
+ * every entrance refuses others, and a row stored before that check (the probe imported orders
+ * dated 0000-01-01 and 9999-12-31) is left out rather than stretching the analysed range over
+ * millennia.
  */
 import { type Kysely, sql } from 'kysely';
 import { DateTime } from 'luxon';
 import {
+  EARLIEST_INSTANT,
+  isSupportedInstant,
+  LATEST_INSTANT,
   type OrderTable,
   OrderTableBuilder,
   paidCoverage,
@@ -104,6 +112,8 @@ export async function dataBounds(db: Kysely<Database>, workspaceId: number): Pro
     .select((eb) => [eb.fn.min<number>('ordered_at').as('first'), eb.fn.max<number>('ordered_at').as('last')])
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'completed')
+    .where('ordered_at', '>=', EARLIEST_INSTANT)
+    .where('ordered_at', '<=', LATEST_INSTANT)
     .executeTakeFirst();
   const refunds = await db
     .selectFrom('refund')
@@ -112,6 +122,8 @@ export async function dataBounds(db: Kysely<Database>, workspaceId: number): Pro
       eb.fn.max<number>('refunded_at').as('last'),
     ])
     .where('workspace_id', '=', workspaceId)
+    .where('refunded_at', '>=', EARLIEST_INSTANT)
+    .where('refunded_at', '<=', LATEST_INSTANT)
     .executeTakeFirst();
   const firsts = [orders?.first, refunds?.first].filter((value) => value !== null && value !== undefined);
   const lasts = [orders?.last, refunds?.last].filter((value) => value !== null && value !== undefined);
@@ -166,6 +178,8 @@ export async function loadDayOrderTable(
     ])
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'completed')
+    .where('ordered_at', '>=', EARLIEST_INSTANT)
+    .where('ordered_at', '<=', LATEST_INSTANT)
     .$if(options.before !== undefined, (query) => query.where('ordered_at', '<', options.before!))
     .groupBy(['customer_id', sql`local_day`])
     .execute();
@@ -179,6 +193,8 @@ export async function loadDayOrderTable(
       eb.fn.sum<number>('amount_cents').as('amount_cents'),
     ])
     .where('workspace_id', '=', workspaceId)
+    .where('refunded_at', '>=', EARLIEST_INSTANT)
+    .where('refunded_at', '<=', LATEST_INSTANT)
     .$if(options.before !== undefined, (query) => query.where('refunded_at', '<', options.before!))
     .groupBy(['customer_id', sql`local_day`])
     .execute();
@@ -265,15 +281,16 @@ export async function loadSubscriptionTable(
   const records: SubscriptionRecord[] = [];
   for (const row of rows) {
     const amountCents = Number(row.amount_cents);
-    const coverage = paidCoverage({
-      status: row.status,
-      amountCents,
+    const dates = {
       startedAt: instantOrNull(row.started_at),
       endedAt: instantOrNull(row.ended_at),
       pastDueSince: instantOrNull(row.past_due_since),
       currentPeriodEnd: instantOrNull(row.current_period_end),
       cancelledAt: instantOrNull(row.cancelled_at),
-    });
+    };
+    // Stored before dates were checked on the way in (see the file comment): left out.
+    if (Object.values(dates).some((date) => date !== null && !isSupportedInstant(date))) continue;
+    const coverage = paidCoverage({ status: row.status, amountCents, ...dates });
     if (!coverage.paid) continue;
     records.push({
       customerId: String(row.customer_id),

@@ -7,8 +7,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Insertable, Kysely } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
+import { analyticsTestApp } from '../../test/support/analytics-app.js';
 import { runRetain } from '../../test/support/cli.js';
-import { describeEachDatabase } from '../../test/support/databases.js';
+import { describeEachDatabase, type TestDatabase } from '../../test/support/databases.js';
 import type { Role } from '../auth/index.js';
 import type * as Core from '../core/index.js';
 import {
@@ -21,11 +22,10 @@ import {
 } from '../core/index.js';
 import { readOrdersCsv } from '../csv/index.js';
 import type { CustomerOrderTable, Database, WorkspaceSettings } from '../db/index.js';
-import { type AppEnv, createRouter } from '../http/index.js';
-import { handleError } from '../server/index.js';
+import type { AppEnv } from '../http/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { offsetSegments } from './analytics.repository.js';
-import { analyticsRoutes } from './analytics.routes.js';
+import { AnalyticsRunner } from './analytics-runner.js';
 
 // The core's two report entry points, wrapped in spies that call the real functions, so a test can
 // see which report parts each endpoint computes; every result stays the real one.
@@ -141,17 +141,21 @@ async function storeTable(db: Kysely<Database>, workspaceId: number, table: Orde
   }
 }
 
-/** The analytics router behind the real error mapping, with a fixed caller. */
-function appFor(db: Kysely<Database>, workspaceId: number, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
-  const app = createRouter();
-  app.onError(handleError);
-  app.use('*', async (c, next) => {
-    c.set('services', { db, dialect: 'sqlite', now: () => Date.UTC(2026, 0, 1) });
-    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 1 });
-    await next();
+/**
+ * The analytics routes for a fixed caller, computed as `retain start` computes them: in the
+ * database's analytics worker (pass `new AnalyticsRunner()` to compute on this thread instead).
+ */
+function appFor(
+  database: TestDatabase,
+  workspaceId: number,
+  role: Role = 'analyst',
+  runner?: AnalyticsRunner,
+): OpenAPIHono<AppEnv> {
+  return analyticsTestApp(database, workspaceId, {
+    role,
+    now: () => Date.UTC(2026, 0, 1),
+    ...(runner ? { runner } : {}),
   });
-  app.route('/api/v1', analyticsRoutes());
-  return app;
 }
 
 /**
@@ -237,7 +241,7 @@ describeEachDatabase('analytics endpoints', (getDb) => {
   it('match retain analyze on the CDNOW sample (quarters, W = 90, and a from/to range by month)', async () => {
     const { db } = getDb();
     const workspaceId = await workspaceWith(db, CDNOW, {});
-    const app = appFor(db, workspaceId);
+    const app = appFor(getDb(), workspaceId);
     const table = await readTable(CDNOW, 'UTC');
     // The report itself is the reference: these are the exact options `retain analyze
     // samples/cdnow-orders.csv --period quarter --window-days 90` passes to the core.
@@ -260,7 +264,7 @@ describeEachDatabase('analytics endpoints', (getDb) => {
   it('match retain analyze with refunds, several orders a day and a breakdown by country', async () => {
     const { db } = getDb();
     const workspaceId = await workspaceWith(db, BY_COUNTRY, {}, 'country');
-    const app = appFor(db, workspaceId);
+    const app = appFor(getDb(), workspaceId);
     const table = await readTable(BY_COUNTRY, 'UTC', ['country']);
     const expected = analyzeOrders(table, {
       period: 'month',
@@ -283,7 +287,7 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     const { db } = getDb();
     const settings = { timeZone: 'America/New_York', weekStart: 'sunday' as const };
     const workspaceId = await workspaceWith(db, NEW_YORK, settings);
-    const app = appFor(db, workspaceId);
+    const app = appFor(getDb(), workspaceId);
     const table = await readTable(NEW_YORK, settings.timeZone);
     for (const period of ['day', 'week'] as const) {
       const expected = analyzeOrders(table, {
@@ -299,7 +303,7 @@ describeEachDatabase('analytics endpoints', (getDb) => {
   it('serve RFM customers, CLV predictions and at-risk customers consistent with the core', async () => {
     const { db } = getDb();
     const workspaceId = await workspaceWith(db, CDNOW, {});
-    const app = appFor(db, workspaceId, 'marketer');
+    const app = appFor(getDb(), workspaceId, 'marketer');
     const table = await readTable(CDNOW, 'UTC');
     const scores = rfm(table, { asOf: Date.UTC(1998, 5, 30) }); // the sample's last order: 1998-06-30
     const rfmPage = await getJson(app, '/api/v1/analytics/rfm?limit=5&offset=0');
@@ -378,7 +382,8 @@ describeEachDatabase('analytics endpoints', (getDb) => {
   it('compute only the report parts each endpoint returns, never the whole report', async () => {
     const { db } = getDb();
     const workspaceId = await workspaceWith(db, BY_COUNTRY, {}, 'country');
-    const app = appFor(db, workspaceId);
+    // The spies see this thread's calls: compute here, not in the worker.
+    const app = appFor(getDb(), workspaceId, 'analyst', new AnalyticsRunner());
     /** Each `orderReportParts` call serving `endpoint`: the parts, and the attributes loaded. */
     const partsComputedBy = async (endpoint: string) => {
       vi.mocked(analyzeOrders).mockClear();
@@ -403,7 +408,7 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     const { db } = getDb();
     await workspaceWith(db, BY_COUNTRY, {});
     const { workspace: empty } = await createWorkspace(db, { name: 'Empty', slug: `empty-${Date.now()}` });
-    const response = await appFor(db, empty.id).request('/api/v1/analytics/retention');
+    const response = await appFor(getDb(), empty.id).request('/api/v1/analytics/retention');
     expect(response.status).toBe(404);
   });
 
@@ -414,7 +419,10 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     vi.mocked(orderReportParts).mockImplementationOnce(() => {
       throw new InvalidInputError('Unknown attribute "plan"', ['by']);
     });
-    const input = await getJson(appFor(db, workspaceId), '/api/v1/analytics/retention');
+    const input = await getJson(
+      appFor(getDb(), workspaceId, 'analyst', new AnalyticsRunner()),
+      '/api/v1/analytics/retention',
+    );
     expect(input.status).toBe(400);
     expect(input.body).toMatchObject({ error: { issues: [{ path: ['query', 'by'] }] } });
     // V8's RangeError for an impossible allocation is not the caller's mistake (the probe got a 400).
@@ -423,7 +431,10 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     });
     const errorLog = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const bug = await getJson(appFor(db, workspaceId), '/api/v1/analytics/retention');
+      const bug = await getJson(
+        appFor(getDb(), workspaceId, 'analyst', new AnalyticsRunner()),
+        '/api/v1/analytics/retention',
+      );
       expect(bug.status).toBe(500);
       expect(JSON.stringify(bug.body)).not.toContain('typed array');
     } finally {
@@ -435,20 +446,23 @@ describeEachDatabase('analytics endpoints', (getDb) => {
     const { db } = getDb();
     const workspaceId = await workspaceWith(db, BY_COUNTRY, {});
     const bad = await getJson(
-      appFor(db, workspaceId),
+      appFor(getDb(), workspaceId),
       '/api/v1/analytics/cohorts?period=fortnight&to=2024-02-30',
     );
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('period');
-    const badDate = await getJson(appFor(db, workspaceId), '/api/v1/analytics/cohorts?to=2024-02-30');
+    const badDate = await getJson(appFor(getDb(), workspaceId), '/api/v1/analytics/cohorts?to=2024-02-30');
     expect(badDate.status).toBe(400);
     expect(JSON.stringify(badDate.body)).toContain('to');
-    const unknownBy = await getJson(appFor(db, workspaceId), '/api/v1/analytics/cohorts?by=nothing');
+    const unknownBy = await getJson(appFor(getDb(), workspaceId), '/api/v1/analytics/cohorts?by=nothing');
     expect(unknownBy.status).toBe(200); // an attribute nobody has is one '' group, as in the core
     // Names of the object prototype are attributes nobody has too (the probe got
     // "function Object() { [native code] }" as a group for by=constructor).
     for (const inherited of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-      const response = await getJson(appFor(db, workspaceId), `/api/v1/analytics/cohorts?by=${inherited}`);
+      const response = await getJson(
+        appFor(getDb(), workspaceId),
+        `/api/v1/analytics/cohorts?by=${inherited}`,
+      );
       expect(response.status, inherited).toBe(200);
       const breakdownOf = (body: Record<string, unknown>) =>
         JSON.stringify((body.cohorts as { breakdown: unknown }).breakdown);
@@ -457,19 +471,19 @@ describeEachDatabase('analytics endpoints', (getDb) => {
       );
       expect(JSON.stringify(response.body), inherited).not.toContain('native code');
     }
-    const agent = await appFor(db, workspaceId, 'agent').request('/api/v1/analytics/rfm');
+    const agent = await appFor(getDb(), workspaceId, 'agent').request('/api/v1/analytics/rfm');
     expect(agent.status).toBe(403);
     // Subscription mode is served by retention, series, cohorts and mrr only; MRR is never
     // transactional; a workspace with orders but no subscriptions has nothing to report there.
     const rfmSubscriptions = await getJson(
-      appFor(db, workspaceId),
+      appFor(getDb(), workspaceId),
       '/api/v1/analytics/rfm?mode=subscription',
     );
     expect(rfmSubscriptions.status).toBe(400);
     expect(JSON.stringify(rfmSubscriptions.body)).toContain('mode');
-    const mrrOrders = await getJson(appFor(db, workspaceId), '/api/v1/analytics/mrr?mode=transactional');
+    const mrrOrders = await getJson(appFor(getDb(), workspaceId), '/api/v1/analytics/mrr?mode=transactional');
     expect(mrrOrders.status).toBe(400);
-    const noSubscriptions = await appFor(db, workspaceId).request('/api/v1/analytics/mrr');
+    const noSubscriptions = await appFor(getDb(), workspaceId).request('/api/v1/analytics/mrr');
     expect(noSubscriptions.status).toBe(404);
   });
 });

@@ -1,31 +1,34 @@
 /**
  * `GET /api/v1/analytics/{retention,series,cohorts,mrr,rfm,clv,at-risk}`: thin HTTP over
- * analytics.service.ts. Query parameters mirror `retain analyze` (docs/api.md, "Analytics").
+ * analytics.service.ts, computed by an AnalyticsRunner (analytics-runner.ts). Query parameters
+ * mirror `retain analyze` (docs/api.md, "Analytics").
  * Roles: owner, admin, analyst, marketer.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context, TypedResponse } from 'hono';
 import type { JSONValue } from 'hono/utils/types';
-import { createRouter, requireRole } from '../http/index.js';
-import {
-  atRiskReport,
-  clvReport,
-  cohortsReport,
-  mrrReport,
-  retentionReport,
-  rfmReport,
-  seriesReport,
-} from './analytics.service.js';
+import { isSupportedDate } from '../core/index.js';
+import { type AppEnv, createRouter, requireRole } from '../http/index.js';
+import type { AnalyticsJob } from './analytics-jobs.js';
+import { AnalyticsRunner } from './analytics-runner.js';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * A local date query parameter: a calendar date `YYYY-MM-DD` from 1970-01-01 to 2100-12-31, the
+ * dates Retain accepts (core/limits.ts; the probe's `from=0001-01-01&to=9999-12-31` ran for minutes).
+ */
+export const localDateParameter = z
+  .string()
+  .refine(isSupportedDate, `Expected a calendar date YYYY-MM-DD from 1970-01-01 to 2100-12-31.`)
+  .openapi({ format: 'date', example: '2024-03-01' });
 
 const AnalyticsQuerySchema = z.object({
   period: z.enum(['day', 'week', 'month', 'quarter', 'year']).optional().openapi({
     description: 'Granularity of the periods and cohorts (default month).',
   }),
-  from: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
-    description: 'First local date of the analysed range (workspace time zone).',
+  from: localDateParameter.optional().openapi({
+    description: 'First local date of the analysed range (workspace time zone), 1970-01-01 to 2100-12-31.',
   }),
-  to: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+  to: localDateParameter.optional().openapi({
     description: 'Last local date of the analysed range, inclusive; default the last order.',
   }),
   mode: z.enum(['transactional', 'subscription']).optional().openapi({
@@ -69,11 +72,6 @@ const ReportSchema = z.object({}).passthrough();
 
 const ROLES = ['analyst', 'marketer'] as const;
 
-/** The core's results use readonly arrays, which Hono's JSON typing does not accept as-is. */
-function plain(report: object): Record<string, JSONValue> {
-  return report as Record<string, JSONValue>;
-}
-
 function analyticsRoute<Query extends z.ZodObject>(path: string, summary: string, query: Query) {
   return createRoute({
     method: 'get',
@@ -88,9 +86,30 @@ function analyticsRoute<Query extends z.ZodObject>(path: string, summary: string
   });
 }
 
-/** The analytics router, mounted under `/api/v1`. */
-export function analyticsRoutes() {
+/**
+ * The JSON text of an answer, sent exactly as `c.json(answer)` sends the object (same body, same
+ * `Content-Type`), typed as the route's documented JSON answer.
+ */
+export function jsonText<Answer = Record<string, JSONValue>>(c: Context<AppEnv>, json: string) {
+  return c.body(json, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<
+    Answer,
+    200,
+    'json'
+  >;
+}
+
+/**
+ * The analytics router, mounted under `/api/v1`. Each handler validates and checks the role here,
+ * then has `runner` compute the answer (in its worker pool, off this thread: analytics-runner.ts)
+ * and sends the JSON text it gets back. Without a runner, answers are computed inline.
+ */
+export function analyticsRoutes(runner: AnalyticsRunner = new AnalyticsRunner()) {
   const router = createRouter();
+  const answer = (c: Context<AppEnv>, job: DistributiveOmit<AnalyticsJob, 'workspaceId'>) =>
+    runner.answer({ ...job, workspaceId: c.get('auth').workspaceId } as AnalyticsJob, {
+      db: c.get('services').db,
+      signal: c.req.raw.signal,
+    });
 
   router.openapi(
     analyticsRoute(
@@ -98,55 +117,43 @@ export function analyticsRoutes() {
       'Retention over the reported period (CRR and its decomposition)',
       AnalyticsQuerySchema,
     ),
-    async (c) => {
-      const { db } = c.get('services');
-      return c.json(plain(await retentionReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
-    },
+    async (c) => jsonText(c, await answer(c, { endpoint: 'retention', query: c.req.valid('query') })),
   );
   router.openapi(
     analyticsRoute('series', 'Retention for every complete period of the range', AnalyticsQuerySchema),
-    async (c) => {
-      const { db } = c.get('services');
-      return c.json(plain(await seriesReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
-    },
+    async (c) => jsonText(c, await answer(c, { endpoint: 'series', query: c.req.valid('query') })),
   );
   router.openapi(
     analyticsRoute('cohorts', 'Cohort retention matrix with revenue', AnalyticsQuerySchema),
-    async (c) => {
-      const { db } = c.get('services');
-      return c.json(plain(await cohortsReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
-    },
+    async (c) => jsonText(c, await answer(c, { endpoint: 'cohorts', query: c.req.valid('query') })),
   );
   router.openapi(
     analyticsRoute('mrr', 'MRR and its monthly movements, NRR and GRR (subscriptions)', AnalyticsQuerySchema),
-    async (c) => {
-      const { db } = c.get('services');
-      return c.json(plain(await mrrReport(db, c.get('auth').workspaceId, c.req.valid('query'))), 200);
-    },
+    async (c) => jsonText(c, await answer(c, { endpoint: 'mrr', query: c.req.valid('query') })),
   );
   router.openapi(
     analyticsRoute('rfm', 'RFM segments and a page of scored customers', RfmQuerySchema),
     async (c) => {
-      const { db } = c.get('services');
       const { limit, offset, ...query } = c.req.valid('query');
-      return c.json(plain(await rfmReport(db, c.get('auth').workspaceId, query, { limit, offset })), 200);
+      return jsonText(c, await answer(c, { endpoint: 'rfm', query, page: { limit, offset } }));
     },
   );
   router.openapi(
     analyticsRoute('clv', 'BG/NBD + Gamma-Gamma parameters and per-customer CLV', ClvQuerySchema),
     async (c) => {
-      const { db } = c.get('services');
       const { limit, offset, ...query } = c.req.valid('query');
-      return c.json(plain(await clvReport(db, c.get('auth').workspaceId, query, { limit, offset })), 200);
+      return jsonText(c, await answer(c, { endpoint: 'clv', query, page: { limit, offset } }));
     },
   );
   router.openapi(
     analyticsRoute('at-risk', 'Customers most at risk, with the reasons', AtRiskQuerySchema),
     async (c) => {
-      const { db } = c.get('services');
       const { limit, ...query } = c.req.valid('query');
-      return c.json(plain(await atRiskReport(db, c.get('auth').workspaceId, query, limit)), 200);
+      return jsonText(c, await answer(c, { endpoint: 'at-risk', query, limit }));
     },
   );
   return router;
 }
+
+/** `Omit` applied to each member of a union. */
+export type DistributiveOmit<Type, Key extends PropertyKey> = Type extends unknown ? Omit<Type, Key> : never;

@@ -16,6 +16,7 @@ import {
   historicalValue,
   instantFromLocal,
   isInvalidInputError,
+  isSupportedDate,
   type OrderReportPart,
   type OrderReportParts,
   type OrderTable,
@@ -52,6 +53,14 @@ export interface AnalyticsQuery {
   readonly by?: string | undefined;
   /** Gross margin (0–1) for value figures; default 1. */
   readonly margin?: number | undefined;
+  /** The server's limits on what one analysis computes (default the core's, core/limits.ts). */
+  readonly limits?: AnalyticsLimits | undefined;
+}
+
+/** The most periods and cohort cells one analysis may compute (docs/operations.md, "Limits"). */
+export interface AnalyticsLimits {
+  readonly maxPeriods?: number | undefined;
+  readonly maxCohortCells?: number | undefined;
 }
 
 export interface PageQuery {
@@ -80,9 +89,12 @@ function localMidnight(value: string, field: string, timeZone: string, days = 0)
   const match = DATE.exec(value);
   const invalid = () =>
     new RetainError('invalid_input', 'The request is not valid.', [
-      { path: ['query', field], message: `Expected a calendar date as YYYY-MM-DD, got "${value}".` },
+      {
+        path: ['query', field],
+        message: `Expected a calendar date YYYY-MM-DD from 1970-01-01 to 2100-12-31, got "${value}".`,
+      },
     ]);
-  if (!match) throw invalid();
+  if (!match || !isSupportedDate(value)) throw invalid();
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const probe = new Date(Date.UTC(year, month - 1, day + days));
   if (days === 0 && (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day)) throw invalid();
@@ -121,6 +133,8 @@ async function reportOptions(
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     ...(query.by !== undefined ? { by: query.by } : {}),
+    ...(query.limits?.maxPeriods !== undefined ? { maxPeriods: query.limits.maxPeriods } : {}),
+    ...(query.limits?.maxCohortCells !== undefined ? { maxCohortCells: query.limits.maxCohortCells } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ export {
 } from './analytics.repository.js';
 export { analyticsRoutes } from './analytics.routes.js';
 export {
+  type AnalyticsLimits,
   type AnalyticsQuery,
   type AtRiskQuery,
   atRiskReport,
@@ -19,5 +20,13 @@ export {
   rfmReport,
   seriesReport,
 } from './analytics.service.js';
+export { type AnalyticsEndpoint, type AnalyticsJob, executeAnalyticsJob, jobKey } from './analytics-jobs.js';
+export {
+  AnalyticsRunner,
+  type AnalyticsRunnerOptions,
+  type AnalyticsSettings,
+  DEFAULT_ANALYTICS_TIMEOUT_MS,
+  defaultAnalyticsWorkers,
+} from './analytics-runner.js';
 export { overviewRoutes } from './overview.routes.js';
 export { type OverviewQuery, type OverviewReport, overviewReport } from './overview.service.js';

@@ -11,19 +11,18 @@ import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../test/support/databases.js';
+import { analyticsTestApp } from '../../test/support/analytics-app.js';
+import { describeEachDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { fixturePath, loadCdnowSampleTransactions } from '../../test/support/fixtures.js';
 import type { Role } from '../auth/index.js';
 import { analyzeOrders, type OrderTable } from '../core/index.js';
 import { formatCsvIssue, readOrdersCsv } from '../csv/index.js';
 import type { Database, WorkspaceSettings } from '../db/index.js';
-import { type AppEnv, createRouter } from '../http/index.js';
+import type { AppEnv } from '../http/index.js';
 import { runImport } from '../imports/index.js';
-import { handleError } from '../server/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
-import { analyticsRoutes } from './analytics.routes.js';
 import { atRiskReport, clvReport } from './analytics.service.js';
-import { overviewRoutes } from './overview.routes.js';
+import type { AnalyticsRunner } from './analytics-runner.js';
 import type { OverviewReport } from './overview.service.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'retain-overview-'));
@@ -42,17 +41,17 @@ writeFileSync(
 );
 const STRIPE = fixturePath('exports/stripe-subscriptions.csv');
 
-function appFor(db: Kysely<Database>, workspaceId: number, role: Role = 'analyst'): OpenAPIHono<AppEnv> {
-  const app = createRouter();
-  app.onError(handleError);
-  app.use('*', async (c, next) => {
-    c.set('services', { db, dialect: 'sqlite', now: () => Date.now() });
-    c.set('auth', { workspaceId, role, via: 'api_key', userId: null, apiKeyId: 1 });
-    await next();
-  });
-  app.route('/api/v1', analyticsRoutes());
-  app.route('/api/v1', overviewRoutes());
-  return app;
+/**
+ * The analytics routes for a fixed caller, computed as `retain start` computes them: in the
+ * database's analytics worker (pass `new AnalyticsRunner()` to compute on this thread instead).
+ */
+function appFor(
+  database: TestDatabase,
+  workspaceId: number,
+  role: Role = 'analyst',
+  runner?: AnalyticsRunner,
+): OpenAPIHono<AppEnv> {
+  return analyticsTestApp(database, workspaceId, { role, now: Date.now, ...(runner ? { runner } : {}) });
 }
 
 async function getJson<Body>(app: OpenAPIHono<AppEnv>, path: string): Promise<Body> {
@@ -184,7 +183,7 @@ describeEachDatabase('GET /analytics/overview', (getDb) => {
 
   it('serves the last complete month and the month before with the other endpoints’ numbers', async () => {
     const { db } = getDb();
-    const app = appFor(db, cdnow);
+    const app = appFor(getDb(), cdnow);
     const overview = await getJson<OverviewReport>(app, '/api/v1/analytics/overview');
     // The sample's last order is on 1998-06-30 (its first instant), so June is not complete.
     expect(overview).toMatchObject({
@@ -223,7 +222,7 @@ describeEachDatabase('GET /analytics/overview', (getDb) => {
 
   it('takes a custom range, compares it with as many days just before, and a quarter with the quarter before', async () => {
     const { db } = getDb();
-    const app = appFor(db, cdnow);
+    const app = appFor(getDb(), cdnow);
     const custom = await getJson<OverviewReport>(
       app,
       '/api/v1/analytics/overview?from=1998-01-15&to=1998-02-20',
@@ -251,7 +250,7 @@ describeEachDatabase('GET /analytics/overview', (getDb) => {
 
   it('answers a repeated query from its cache until the data changes', async () => {
     const { db } = getDb();
-    const app = appFor(db, cdnow);
+    const app = appFor(getDb(), cdnow);
     const query = '/api/v1/analytics/overview?period=year';
     const first = await getJson<OverviewReport>(app, query);
     expect(first.current).toMatchObject({ from: '1997-01-01', to: '1997-12-31', label: '1997' });
@@ -270,7 +269,7 @@ describeEachDatabase('GET /analytics/overview', (getDb) => {
   it('adds MRR, NRR and GRR of the month from the subscriptions, as the mrr endpoint gives them', async () => {
     const { db } = getDb();
     const workspaceId = await importedWorkspace(db, STRIPE, 'subscriptions');
-    const app = appFor(db, workspaceId);
+    const app = appFor(getDb(), workspaceId);
     const { mrr } = await getJson<{
       mrr: { movements: { month: string; mrrEnd: number; nrr: number | null; grr: number | null }[] };
     }>(app, '/api/v1/analytics/mrr');
@@ -295,7 +294,7 @@ describeEachDatabase('GET /analytics/overview', (getDb) => {
 
   it('answers 400 naming the field, 403 to the agent role and 404 without data', async () => {
     const { db } = getDb();
-    const app = appFor(db, cdnow);
+    const app = appFor(getDb(), cdnow);
     for (const [query, field] of [
       ['from=1998-01-01', 'to'],
       ['to=1998-01-01', 'from'],
@@ -308,8 +307,8 @@ describeEachDatabase('GET /analytics/overview', (getDb) => {
       const body = (await response.json()) as { error: { issues: { path: string[] }[] } };
       expect(body.error.issues[0]!.path).toEqual(['query', field]);
     }
-    expect((await appFor(db, cdnow, 'agent').request('/api/v1/analytics/overview')).status).toBe(403);
+    expect((await appFor(getDb(), cdnow, 'agent').request('/api/v1/analytics/overview')).status).toBe(403);
     const { workspace } = await createWorkspace(db, { name: 'Empty', slug: `empty-${slugs++}-overview` });
-    expect((await appFor(db, workspace.id).request('/api/v1/analytics/overview')).status).toBe(404);
+    expect((await appFor(getDb(), workspace.id).request('/api/v1/analytics/overview')).status).toBe(404);
   });
 });

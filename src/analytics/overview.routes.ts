@@ -5,18 +5,17 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, requireRole } from '../http/index.js';
-import { overviewReport } from './overview.service.js';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { jsonText, localDateParameter } from './analytics.routes.js';
+import { AnalyticsRunner } from './analytics-runner.js';
 
 const OverviewQuerySchema = z.object({
   period: z.enum(['month', 'quarter', 'year']).optional().openapi({
     description: 'Size of the default period and of the trend lines’ periods (default month).',
   }),
-  from: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+  from: localDateParameter.optional().openapi({
     description: 'First local date of the range (with `to`); default the last complete period.',
   }),
-  to: z.string().regex(DATE, 'Expected YYYY-MM-DD').optional().openapi({
+  to: localDateParameter.optional().openapi({
     description: 'Last local date of the range, inclusive (with `from`).',
   }),
 });
@@ -109,12 +108,21 @@ const overviewRoute = createRoute({
   },
 });
 
-/** The overview router, mounted under `/api/v1`. */
-export function overviewRoutes() {
+/** The overview router, mounted under `/api/v1`; computed by `runner` as the other analytics are. */
+export function overviewRoutes(runner: AnalyticsRunner = new AnalyticsRunner()) {
   const router = createRouter();
   router.openapi(overviewRoute, async (c) => {
     const { db, now } = c.get('services');
-    return c.json(await overviewReport(db, c.get('auth').workspaceId, c.req.valid('query'), now()), 200);
+    const json = await runner.answer(
+      {
+        endpoint: 'overview',
+        workspaceId: c.get('auth').workspaceId,
+        query: c.req.valid('query'),
+        now: now(),
+      },
+      { db, signal: c.req.raw.signal },
+    );
+    return jsonText<z.infer<typeof OverviewSchema>>(c, json);
   });
   return router;
 }

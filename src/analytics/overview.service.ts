@@ -15,6 +15,7 @@ import {
   customerLifetimeValue,
   GammaGamma,
   instantFromLocal,
+  isSupportedDate,
   localDayNumber,
   mrrMovements,
   type OrderTable,
@@ -31,7 +32,7 @@ import type { Database } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { dataBounds, loadDayOrderTable, loadSubscriptionTable } from './analytics.repository.js';
-import { analyticsDataVersion } from './overview.repository.js';
+import { analyticsVersion } from './overview.repository.js';
 
 /** The period sizes the overview offers (a custom range is `from`–`to`). */
 export type OverviewPeriod = 'month' | 'quarter' | 'year';
@@ -128,8 +129,11 @@ function localMidnight(value: string, field: string, timeZone: string): number {
   const match = DATE.exec(value);
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
   const probe = new Date(Date.UTC(year, month - 1, day));
-  if (!match || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
-    throw invalid(field, `Expected a calendar date as YYYY-MM-DD, got "${value}".`);
+  if (!match || !isSupportedDate(value) || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
+    throw invalid(
+      field,
+      `Expected a calendar date YYYY-MM-DD from 1970-01-01 to 2100-12-31, got "${value}".`,
+    );
   }
   return instantFromLocal({ year, month, day }, timeZone);
 }
@@ -295,7 +299,11 @@ function subscriptionKpis(
 ) {
   if (subscriptions.length === 0) return { mrr: null, nrr: null, grr: null };
   const single = wholePeriods(start, end, period, calendar) === 1;
-  const grid = PeriodGrid.covering(start, end, single ? period : 'day', calendar);
+  // A day grid only to read MRR at `end`: linear in days, so any range of supported dates will do.
+  const grid = PeriodGrid.covering(start, end, single ? period : 'day', {
+    ...calendar,
+    maxPeriods: Number.POSITIVE_INFINITY,
+  });
   const movements = mrrMovements(subscriptions, grid);
   const last = movements[movements.length - 1]!;
   return {
@@ -374,15 +382,11 @@ function retentionTrend(data: Data, end: number, period: OverviewPeriod, calenda
 }
 
 /**
- * Answers computed for a version of a workspace's data and settings (`analyticsDataVersion`), the
- * latest first: the same query on the same data is answered from here, with its `computedAt`,
- * until an import, a tracked order or a settings change gives the data a new version. Per process;
- * a promise, so concurrent identical requests compute once.
+ * At-risk counts of the trend, by the data's version and instant: a point is shared by every query
+ * that shows it (each costs the at-risk pipeline's model fits). Per process — per analytics worker
+ * (analytics-worker.ts) when the pool computes; whole answers are kept by the AnalyticsRunner.
  */
-const answers = new Map<string, Promise<OverviewReport>>();
-/** At-risk counts of the trend, by version and instant: a point is shared by every query that shows it. */
 const atRiskPoints = new Map<string, number | null>();
-const ANSWERS_KEPT = 32;
 const AT_RISK_POINTS_KEPT = 512;
 
 /** Stores `value` as the most recent entry of `cache`, dropping the least recent beyond `kept`. */
@@ -396,36 +400,24 @@ function remember<Value>(cache: Map<string, Value>, key: string, value: Value, k
  * `GET /analytics/overview`: the KPIs of the range (`from`–`to`, else the last complete `period`),
  * of the range before it (as many whole periods, or days, just before; `null` when it ends before
  * the data starts), the retention trend by `period` up to the range's end and the at-risk count at
- * the end of each of its last periods. `computedAt` is when these numbers were computed: a repeated
- * query on unchanged data is answered from a per-process cache.
+ * the end of each of its last periods. `computedAt` is `now`, when these numbers were computed (the
+ * AnalyticsRunner answers a repeated query on unchanged data with the first answer, its
+ * `computedAt` included). `version` is the workspace's `analyticsVersion`, when the caller has it.
  *
- * Cost: three small aggregates for the data's version; on a miss two grouped SQL scans, then
- * O(rows) per figure, two model fits per range and one per at-risk trend point not seen before.
+ * Cost: two grouped SQL scans, then O(rows) per figure, two model fits per range and one per
+ * at-risk trend point not seen before (for this version).
  */
 export async function overviewReport(
   db: Kysely<Database>,
   workspaceId: number,
   query: OverviewQuery,
   now: number,
+  version?: string,
 ): Promise<OverviewReport> {
   const workspace = await getWorkspace(db, workspaceId);
   if (!workspace) throw new RetainError('not_found', 'Workspace not found');
-  const version = `${workspaceId}|${JSON.stringify(workspace.settings)}|${await analyticsDataVersion(db, workspaceId)}`;
-  const key = `${version}|${query.period ?? 'month'}|${query.from ?? ''}|${query.to ?? ''}`;
-  const cached = answers.get(key);
-  if (cached) {
-    remember(answers, key, cached, ANSWERS_KEPT);
-    return cached;
-  }
-  // A failed computation is not kept: the next request computes again.
-  const computing = computeOverview(db, workspaceId, workspace.settings, version, query, now).catch(
-    (error: unknown) => {
-      answers.delete(key);
-      throw error;
-    },
-  );
-  remember(answers, key, computing, ANSWERS_KEPT);
-  return computing;
+  const pointsVersion = `${workspaceId}|${version ?? (await analyticsVersion(db, workspaceId))}`;
+  return computeOverview(db, workspaceId, workspace.settings, pointsVersion, query, now);
 }
 
 async function computeOverview(

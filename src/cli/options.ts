@@ -2,7 +2,13 @@
  * Parsing of the option values the commands share: local dates, choices, zones, numbers and the
  * `--map` column mapping. Every failure is a `CliError` (exit code 2) naming the option.
  */
-import { assertTimeZone, instantFromLocal, localDayNumber } from '../core/index.js';
+import {
+  assertTimeZone,
+  instantFromLocal,
+  isSupportedDate,
+  localDayNumber,
+  SUPPORTED_DATES,
+} from '../core/index.js';
 import { CliError } from './cli-error.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -12,9 +18,13 @@ export function parseLocalDate(value: string, option: string, timeZone: string):
   const match = DATE.exec(value.trim());
   if (!match) throw new CliError(`${option}: expected a date as YYYY-MM-DD, got "${value}"`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const probe = new Date(Date.UTC(year, month - 1, day));
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0–99 as 1900–1999
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
     throw new CliError(`${option}: "${value}" is not a calendar date`);
+  }
+  if (!isSupportedDate(match[0])) {
+    throw new CliError(`${option}: "${value}" is outside the dates Retain accepts, ${SUPPORTED_DATES}`);
   }
   return instantFromLocal({ year, month, day }, timeZone);
 }

@@ -7,6 +7,16 @@ export * from './clv/index.js';
 export * from './cohorts/index.js';
 export * from './data/index.js';
 export { InvalidInputError, isInvalidInputError } from './input-error.js';
+export {
+  EARLIEST_INSTANT,
+  isSupportedDate,
+  isSupportedInstant,
+  LATEST_INSTANT,
+  MAX_COHORT_CELLS,
+  MAX_PERIODS,
+  SUPPORTED_DATES,
+  unsupportedInstantReason,
+} from './limits.js';
 export * from './math/index.js';
 export * from './orders/index.js';
 export * from './report/index.js';

@@ -44,6 +44,30 @@ describe('InstantParser', () => {
     expect(utc.parse(text)).toBeNaN();
   });
 
+  it('refuses the dates outside 1970-01-01 … 2100-12-31 (UTC) that the probe stored, and explains why', () => {
+    // 0000-01-01 and 9999-12-31 were imported before, after which one analytics request ran for
+    // minutes (issue 9): every form, string or bytes, is refused, with the supported range named.
+    for (const text of ['0000-01-01', '0001-01-01', '9999-12-31', '1969-12-31T23:59:59.999Z', '21010101']) {
+      expect(utc.parse(text), text).toBeNaN();
+      const bytes = new TextEncoder().encode(` ${text} `);
+      expect(utc.parseBytes(bytes, 1, bytes.length - 1), text).toBeNaN();
+      expect(utc.problem(text)).toEqual({
+        code: 'date-out-of-range',
+        message: `"${text}" is outside the dates Retain accepts, 1970-01-01 to 2100-12-31 (UTC)`,
+      });
+    }
+    expect(utc.parse('1970-01-01')).toBe(0);
+    expect(utc.parse('2100-12-31T23:59:59.999Z')).toBe(Date.UTC(2101, 0, 1) - 1);
+    // The range is of instants: local midnight of 1970-01-01 in Tokyo is still 1969 in UTC.
+    expect(new InstantParser('Asia/Tokyo').problem('1970-01-01').code).toBe('date-out-of-range');
+    expect(new InstantParser('America/New_York').parse('1970-01-01')).toBe(Date.UTC(1970, 0, 1, 5));
+    // An unreadable value keeps its own explanation.
+    expect(utc.problem('2024-02-30')).toEqual({
+      code: 'invalid-date',
+      message: 'cannot read "2024-02-30" as a date: 2024-02 has no day 30',
+    });
+  });
+
   it('explains an impossible day', () => {
     expect(dateProblem('2024-02-30').reason).toBe('2024-02 has no day 30');
     expect(dateProblem('2024-13-01').reason).toBe('there is no month 13');

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { assertTimeZone, instantFromLocal } from '../core/index.js';
+import { assertTimeZone, instantFromLocal, isSupportedInstant, SUPPORTED_DATES } from '../core/index.js';
 
 const MS_PER_DAY = 86_400_000;
 const DIGIT_0 = 48;
@@ -8,6 +8,13 @@ const DIGIT_0 = 48;
 export interface DateProblem {
   readonly code: 'invalid-date';
   readonly reason: string;
+}
+
+/** Why a value is not an accepted instant: unreadable, or a date outside the supported range. */
+export interface InstantProblem {
+  readonly code: 'invalid-date' | 'date-out-of-range';
+  /** The whole sentence, naming the value: `cannot read "x" as a date: …` or `"0000-01-01" is …`. */
+  readonly message: string;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil), exact arithmetic. */
@@ -59,9 +66,31 @@ export class InstantParser {
     this.isUtc = zone.isUniversal && zone.offset(0) === 0;
   }
 
-  /** The instant `text` denotes, or `NaN` when it is not one of the accepted forms or not a real date. */
+  /**
+   * The instant `text` denotes, or `NaN` when it is not one of the accepted forms, not a real date,
+   * or outside the supported dates (1970-01-01 to 2100-12-31 UTC, core/limits.ts).
+   */
   parse(text: string): number {
     return this.parseIn(text, 0, text.length);
+  }
+
+  /** Why `parse(text)` is NaN, as an issue's code and message (slow path). */
+  problem(text: string): InstantProblem {
+    const unbounded = this.parseUnbounded(text);
+    if (!Number.isNaN(unbounded) && !isSupportedInstant(unbounded)) {
+      return {
+        code: 'date-out-of-range',
+        message: `"${text}" is outside the dates Retain accepts, ${SUPPORTED_DATES}`,
+      };
+    }
+    return { code: 'invalid-date', message: `cannot read "${text}" as a date: ${dateProblem(text).reason}` };
+  }
+
+  /** `parse` without the range check. */
+  private parseUnbounded(text: string): number {
+    const bytes = new TextEncoder().encode(text);
+    for (const byte of bytes) if (byte > 127) return Number.NaN;
+    return this.readBytes(bytes, 0, bytes.length);
   }
 
   /**
@@ -84,10 +113,16 @@ export class InstantParser {
 
   /**
    * The instant the UTF-8 bytes `bytes[from, to)` denote, or `NaN` (the byte-level CSV scanner's
-   * hot path, and `parseIn`'s). A byte ≥ 0x80 never matches: no accepted form holds a non-ASCII
-   * character. O(to − from), no allocation.
+   * hot path, and `parseIn`'s), also for a date outside the supported range. A byte ≥ 0x80 never
+   * matches: no accepted form holds a non-ASCII character. O(to − from), no allocation.
    */
   parseBytes(bytes: Uint8Array, from: number, to: number): number {
+    const instant = this.readBytes(bytes, from, to);
+    return isSupportedInstant(instant) ? instant : Number.NaN;
+  }
+
+  /** The instant of the accepted forms in `bytes[from, to)`, whatever its year, or `NaN`. */
+  private readBytes(bytes: Uint8Array, from: number, to: number): number {
     let start = from;
     let end = to;
     while (start < end && bytes[start] === 32) start++;

@@ -1,7 +1,7 @@
 import { amountProblem, parseAmountCentsBytes } from './amount.js';
 import { ByteInterner, type ByteKeys, mergeReplacedDuplicates } from './byte-interner.js';
 import type { IssueCollector } from './csv-issue.js';
-import { dateProblem, type InstantParser } from './instant-parser.js';
+import type { InstantParser } from './instant-parser.js';
 import { decodeUtf8 } from './utf8.js';
 
 /**
@@ -472,13 +472,10 @@ export class OrderScanner {
   private dateIssue(line: number, text: string): void {
     const column = this.layout.names.orderedAt;
     if (text.trim() === '') this.issueAt(line, column, 'missing-value', 'the date is blank');
-    else
-      this.issueAt(
-        line,
-        column,
-        'invalid-date',
-        `cannot read "${text}" as a date: ${dateProblem(text).reason}`,
-      );
+    else {
+      const problem = this.instants.problem(text);
+      this.issueAt(line, column, problem.code, problem.message);
+    }
   }
 
   private amountIssue(line: number, text: string): void {

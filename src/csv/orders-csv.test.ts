@@ -164,6 +164,33 @@ describe('readOrdersCsv: bad input', () => {
     ]);
   });
 
+  it('refuses the probe’s dates 0000-01-01 and 9999-12-31 (outside 1970 … 2100) by line and column', async () => {
+    // As `retain analyze` reads them: the byte scanner for a generic file, the record reader with statuses.
+    const directory = mkdtempSync(join(tmpdir(), 'retain-dates-'));
+    try {
+      const plain = join(directory, 'plain.csv');
+      writeFileSync(
+        plain,
+        'customer_id,ordered_at,amount\nc1,2024-01-05,1\nc2,0000-01-01,1\nc3,9999-12-31,1\n',
+      );
+      expect((await readIssues(plain)).map(formatCsvIssue)).toEqual([
+        `${plain}:3: column "ordered_at": "0000-01-01" is outside the dates Retain accepts, 1970-01-01 to 2100-12-31 (UTC)`,
+        `${plain}:4: column "ordered_at": "9999-12-31" is outside the dates Retain accepts, 1970-01-01 to 2100-12-31 (UTC)`,
+      ]);
+      const withStatus = join(directory, 'status.csv');
+      writeFileSync(
+        withStatus,
+        'customer_id,ordered_at,amount,status\nc1,2024-01-05,1,completed\nc2,9999-12-31,1,completed\n',
+      );
+      const issues = await readIssues(withStatus);
+      expect(issues.map((issue) => [issue.line, issue.column, issue.code])).toEqual([
+        [3, 'ordered_at', 'date-out-of-range'],
+      ]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('reports a row with too few or too many fields on its own line, and reads the rows after it', async () => {
     // field-counts.csv: the header has 5 fields; line 12 has 3 (the amount and currency are missing),
     // line 14 has 6 (a quoted "Doe, Jane" is one field, then a trailing "extra").

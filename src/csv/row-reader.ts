@@ -1,6 +1,6 @@
 import { amountProblem, parseAmountCents } from './amount.js';
 import type { ResolvedColumns } from './columns.js';
-import { dateProblem, type InstantParser } from './instant-parser.js';
+import type { InstantParser } from './instant-parser.js';
 
 /** One problem with a record, before its physical line is known. */
 export interface RecordProblem {
@@ -109,7 +109,8 @@ export class RowReader {
     }
     const instant = this.binding.instants.parse(text);
     if (Number.isNaN(instant)) {
-      this.problem(field, 'invalid-date', `cannot read "${text}" as a date: ${dateProblem(text).reason}`);
+      const problem = this.binding.instants.problem(text);
+      this.problem(field, problem.code, problem.message);
     }
     return instant;
   }

@@ -279,6 +279,16 @@ describeEachDatabase('customer data API', (getDb) => {
     expect(tooMany.body.error.issues[0].path).toEqual(['query', 'limit']);
     expect((await api.request('/api/v1/customers?cursor=not-a-cursor')).status).toBe(400);
     expect((await api.request('/api/v1/orders?from=yesterday')).status).toBe(400);
+    // Instants outside the supported dates (1970-01-01 … 2100-12-31 UTC) are refused as filters too.
+    for (const query of [
+      'orders?from=0001-01-01',
+      'events?to=9999-12-31',
+      'customers?createdFrom=0000-01-01',
+    ]) {
+      const outside = await api.request(`/api/v1/${query}`);
+      expect(outside.status, query).toBe(400);
+      expect(JSON.stringify(outside.body), query).toContain('1970-01-01 to 2100-12-31');
+    }
   });
 
   it('documents the routes in the OpenAPI document', async () => {

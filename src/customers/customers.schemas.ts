@@ -3,6 +3,7 @@
  * `/api/openapi.json`). Instants are ISO 8601 strings, money integer cents plus an ISO 4217 code.
  */
 import { z } from '@hono/zod-openapi';
+import { isSupportedInstant, SUPPORTED_DATES } from '../core/index.js';
 import { RetainError } from '../errors/index.js';
 import { MAX_PAGE_SIZE } from './customers.service.js';
 
@@ -14,11 +15,21 @@ const json = z.record(z.string(), z.unknown());
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-/** A query parameter holding an instant: `YYYY-MM-DD` (UTC midnight) or an ISO date-time with offset. */
+/** The instant of an `instantParameter` value (a bare date is UTC midnight); NaN when not one. */
+const instantOf = (value: string): number => Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+
+/**
+ * A query parameter holding an instant: `YYYY-MM-DD` (UTC midnight) or an ISO date-time with offset,
+ * within the supported dates (1970-01-01 … 2100-12-31 UTC, core/limits.ts).
+ */
 export const instantParameter = z
   .string()
   .regex(ISO_INSTANT, 'Expected YYYY-MM-DD or an ISO 8601 date-time with Z or an offset')
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'Not a calendar date')
+  .refine((value) => !Number.isNaN(instantOf(value)), 'Not a calendar date')
+  .refine(
+    (value) => Number.isNaN(instantOf(value)) || isSupportedInstant(instantOf(value)),
+    `Expected an instant from ${SUPPORTED_DATES}`,
+  )
   .optional()
   .openapi({ example: '2024-01-01T00:00:00Z' });
 
@@ -28,7 +39,7 @@ const flagParameter = z.enum(['true', 'false']).optional();
 /** Parses an `instantParameter` value to epoch ms (`undefined` passes through). */
 export function parseInstant(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const instantMs = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  const instantMs = instantOf(value);
   if (Number.isNaN(instantMs)) {
     throw new RetainError('invalid_input', 'The request is not valid.', [
       { path: ['query'], message: `"${value}" is not an instant` },

@@ -24,6 +24,11 @@ export interface AppServices {
   readonly dialect: DialectName;
   /** The current instant (epoch ms); tests pass a fixed clock. */
   now(): number;
+  /**
+   * The store's URL, which the analytics workers open for their own connections (docs/architecture.md,
+   * "Where analytics run"). Absent, or an in-memory SQLite: analytics are computed on the main thread.
+   */
+  readonly databaseUrl?: string | undefined;
 }
 
 export type AppEnv = {

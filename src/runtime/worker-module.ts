@@ -10,13 +10,19 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * A worker running the module `name` (without extension) beside `callerUrl` — pass the caller's
- * `import.meta.url`. Example: `startWorkerModule('./report-worker', import.meta.url)`.
+ * `import.meta.url` — with `options.workerData` as its `workerData`.
+ * Example: `startWorkerModule('./report-worker', import.meta.url)`.
  */
-export function startWorkerModule(name: string, callerUrl: string): Worker {
+export function startWorkerModule(
+  name: string,
+  callerUrl: string,
+  options: { readonly workerData?: unknown } = {},
+): Worker {
   const fromSources = callerUrl.endsWith('.ts');
   const url = new URL(`${name}${fromSources ? '.ts' : '.js'}`, callerUrl);
-  if (!fromSources) return new Worker(url, { execArgv: [] });
+  const data = options.workerData === undefined ? {} : { workerData: options.workerData };
+  if (!fromSources) return new Worker(url, { execArgv: [], ...data });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, ...data });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { apiWorkspace } from '../../test/customers/api.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
-import { buildApp } from './app.js';
+import { analyticsRunnerOf, buildApp, closeApp } from './app.js';
 
 describeEachDatabase('the app skeleton', (getDb) => {
   const app = () => {
@@ -30,6 +31,32 @@ describeEachDatabase('the app skeleton', (getDb) => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toContain('javascript');
     expect((await app().request('/api/docs/../../package.json')).status).toBe(404);
+  });
+});
+
+describeEachDatabase('where the app computes analytics', (getDb) => {
+  it('in worker threads on its store’s URL (as retain start builds it), else on this thread', async () => {
+    const api = await apiWorkspace(getDb(), Date.UTC(2026, 0, 1));
+    const runner = analyticsRunnerOf(api.app)!;
+    expect(runner).toMatchObject({ mode: 'pool', timeoutMs: 60_000 });
+    expect(runner.workers).toBeGreaterThanOrEqual(1);
+    // No orders yet: the worker answers 404, through the pool.
+    expect((await api.request('/api/v1/analytics/retention')).status).toBe(404);
+    expect(runner.stats).toMatchObject({ workers: 1, started: 1 });
+    await closeApp(api.app);
+    const closed = await api.request('/api/v1/analytics/retention');
+    expect(closed).toMatchObject({ status: 503, body: { error: { code: 'unavailable' } } });
+
+    const { db, dialect } = getDb();
+    expect(analyticsRunnerOf(buildApp({ db, dialect, now: Date.now }))?.mode).toBe('inline');
+    const memory = buildApp({ db, dialect, now: Date.now, databaseUrl: 'sqlite::memory:' });
+    expect(analyticsRunnerOf(memory)?.mode).toBe('inline');
+    const configured = buildApp(
+      { db, dialect, now: Date.now, databaseUrl: getDb().url },
+      { analytics: { workers: 3, timeoutMs: 5_000 } },
+    );
+    expect(analyticsRunnerOf(configured)).toMatchObject({ mode: 'pool', workers: 3, timeoutMs: 5_000 });
+    await closeApp(configured);
   });
 });
 

@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
+import { AnalyticsRunner, type AnalyticsSettings } from '../analytics/index.js';
 import type { LoginThrottleOptions } from '../auth/index.js';
 import { RetainError } from '../errors/index.js';
 import { type AppEnv, type AppServices, createRouter, refuseHostileInput } from '../http/index.js';
@@ -35,6 +36,12 @@ export interface AppOptions {
   readonly loginThrottle?: LoginThrottleOptions | false;
   /** Directory of the built dashboard served at `/` (default `dist/web/`, server/web-assets.ts); `false`: none. */
   readonly webRoot?: string | false;
+  /**
+   * Where analytics are computed: a pool of `workers` worker threads opening `services.databaseUrl`
+   * (default one per core but one), each request waiting at most `timeoutMs` (default 60 s), with
+   * `limits` on the periods and cohort cells one request may ask for (docs/operations.md, "Limits").
+   */
+  readonly analytics?: AnalyticsSettings;
 }
 
 /** Default per-write-key limit of `/v1/*`: 100 requests a second sustained, bursts of 1,000. */
@@ -66,8 +73,26 @@ const noStore = createMiddleware(async (c, next) => {
   c.header('Cache-Control', 'no-store');
 });
 
+/** Each app's analytics runner: what `closeApp` stops. */
+const runners = new WeakMap<object, AnalyticsRunner>();
+
+/**
+ * Stops what `buildApp` started for `app` — the analytics workers (their waiting requests answer
+ * 503) — once the server no longer takes requests. Idempotent; a no-op for an app that started none.
+ */
+export async function closeApp(app: object): Promise<void> {
+  await runners.get(app)?.close();
+}
+
+/** The runner computing `app`'s analytics (its mode, workers and counts), `undefined` for another object. */
+export function analyticsRunnerOf(app: object): AnalyticsRunner | undefined {
+  return runners.get(app);
+}
+
 export function buildApp(services: AppServices, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createRouter();
+  const analytics = new AnalyticsRunner({ ...options.analytics, databaseUrl: services.databaseUrl });
+  runners.set(app, analytics);
   app.onError(handleError);
   app.notFound(handleNotFound);
 
@@ -136,6 +161,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       ...(options.loginThrottle === undefined ? {} : { loginThrottle: options.loginThrottle }),
       trustProxy: options.rateLimit ? (options.rateLimit.trustProxy ?? false) : false,
     },
+    analytics,
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

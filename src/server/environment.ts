@@ -13,6 +13,12 @@ export const LIMIT_VARIABLES = {
   RETAIN_MAX_BODY_BYTES: 'largest JSON request body, bytes',
   RETAIN_MAX_UPLOAD_BYTES: 'largest uploaded import file, bytes',
   RETAIN_TRUST_PROXY: '1 to count clients by the first X-Forwarded-For address (only behind your own proxy)',
+  RETAIN_ANALYTICS_WORKERS: 'worker threads computing analytics (default: one per core but one, at least 1)',
+  RETAIN_ANALYTICS_TIMEOUT_SECONDS: 'longest wait for an analytics answer, queue included, before a 503',
+  RETAIN_ANALYTICS_MAX_PERIODS:
+    'most periods (a series, a cohort matrix side) one analytics request computes',
+  RETAIN_ANALYTICS_MAX_COHORT_CELLS:
+    'most cohort matrix cells (periods², per breakdown value) one request computes',
 } as const;
 
 type Variable = keyof typeof LIMIT_VARIABLES;
@@ -45,6 +51,10 @@ export function appOptionsFromEnvironment(env: NodeJS.ProcessEnv): AppOptions {
   const addressFailuresPerHour = count(env, 'RETAIN_LOGIN_ADDRESS_FAILURES_PER_HOUR', 1);
   const maxBodyBytes = count(env, 'RETAIN_MAX_BODY_BYTES', 1_024);
   const maxUploadBytes = count(env, 'RETAIN_MAX_UPLOAD_BYTES', 1_024);
+  const workers = count(env, 'RETAIN_ANALYTICS_WORKERS', 1);
+  const timeoutSeconds = count(env, 'RETAIN_ANALYTICS_TIMEOUT_SECONDS', 1);
+  const maxPeriods = count(env, 'RETAIN_ANALYTICS_MAX_PERIODS', 1);
+  const maxCohortCells = count(env, 'RETAIN_ANALYTICS_MAX_COHORT_CELLS', 1);
   return {
     rateLimit:
       api === 0
@@ -59,5 +69,13 @@ export function appOptionsFromEnvironment(env: NodeJS.ProcessEnv): AppOptions {
     },
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
     ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
+    analytics: {
+      ...(workers === undefined ? {} : { workers }),
+      ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
+      limits: {
+        ...(maxPeriods === undefined ? {} : { maxPeriods }),
+        ...(maxCohortCells === undefined ? {} : { maxCohortCells }),
+      },
+    },
   };
 }

@@ -42,6 +42,8 @@ export function handleError(error: Error, c: Context): Response {
       },
     };
     if (error.code === 'unauthenticated') c.header('WWW-Authenticate', 'Bearer realm="retain"');
+    // A busy or stopping server (an analytics request past its timeout): clients may come back.
+    if (error.code === 'unavailable') c.header('Retry-After', '30');
     return c.json(body, statusOf(error.code));
   }
   if (error instanceof HTTPException) {

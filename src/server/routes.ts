@@ -3,7 +3,7 @@
  * with `createRouter()` from src/http) and is mounted here, in this order.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { analyticsRoutes, overviewRoutes } from '../analytics/index.js';
+import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analytics/index.js';
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
@@ -12,7 +12,10 @@ import { privacyRoutes } from '../privacy/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
 
-export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { auth?: AuthRoutesOptions } = {}): void {
+export function mountRoutes(
+  app: OpenAPIHono<AppEnv>,
+  options: { auth?: AuthRoutesOptions; analytics?: AnalyticsRunner } = {},
+): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
   app.use('/api/v1/*', authenticate());
   app.route('/api/v1', authRoutes(options.auth));
@@ -21,7 +24,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { auth?: AuthRout
   app.route('/api/v1', customerRoutes());
   app.route('/api/v1', importRoutes());
   app.route('/api/v1', privacyRoutes());
-  app.route('/api/v1', analyticsRoutes());
-  app.route('/api/v1', overviewRoutes());
+  app.route('/api/v1', analyticsRoutes(options.analytics));
+  app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/', trackingRoutes());
 }

@@ -168,6 +168,61 @@ describeEachDatabase('tracking API (Segment-compatible)', (getDb) => {
     expect(events.map((event) => event.customer_id)).toEqual([customers[0]!.id, customers[0]!.id]);
   });
 
+  it('stores a timestamp outside 1970 … 2100 (a wrong device clock) at the time received, keeping the batch', async () => {
+    // The probe's values: 0000-01-01, 0001-01-01 and 9999-12-31 as timestamp, originalTimestamp or
+    // sentAt. Refusing the message would fail its whole batch; storing the odd year would put an
+    // event 8,000 years away from the others. A skew correction that lands in range is kept.
+    const { workspace, writeKey } = await newWorkspace();
+    const response = await post(
+      '/v1/batch',
+      {
+        batch: [
+          { type: 'track', userId: 'u1', event: 'Zero', timestamp: '0000-01-01T00:00:00Z', messageId: 'm-0' },
+          {
+            type: 'track',
+            userId: 'u1',
+            event: 'One',
+            originalTimestamp: '0001-01-01T00:00:00Z',
+            messageId: 'm-1',
+          },
+          { type: 'track', userId: 'u1', event: 'Far', timestamp: '9999-12-31T23:59:59Z', messageId: 'm-9' },
+          // A clock reset to 1970: the call was made 5 s before it was sent, by that clock.
+          {
+            type: 'track',
+            userId: 'u1',
+            event: 'Reset',
+            timestamp: '1970-01-01T00:00:05Z',
+            sentAt: '1970-01-01T00:00:10Z',
+            messageId: 'm-r',
+          },
+          {
+            type: 'track',
+            userId: 'u1',
+            event: 'Fine',
+            originalTimestamp: '2024-04-30T08:00:00Z',
+            messageId: 'm-f',
+          },
+          // createdAt in year 9999 is no sign-up date: it stays an attribute.
+          { type: 'identify', userId: 'u1', traits: { createdAt: '9999-12-31T00:00:00Z' }, messageId: 'm-i' },
+        ],
+      },
+      basic(writeKey),
+    );
+    expect(response.status).toBe(200);
+    const occurred = new Map((await eventsOf(workspace.id)).map((event) => [event.name, event.occurred_at]));
+    expect(Object.fromEntries(occurred)).toEqual({
+      Zero: NOW,
+      One: NOW,
+      Far: NOW,
+      Reset: NOW - 5_000,
+      Fine: Date.UTC(2024, 3, 30, 8),
+      $identify: NOW,
+    });
+    const [customer] = await customersOf(workspace.id);
+    expect(customer!.signed_up_at).toBeNull();
+    expect(fromJson(customer!.attributes)).toEqual({ createdAt: '9999-12-31T00:00:00Z' });
+  });
+
   it('a batch mixes identify, track, page, screen and alias; the envelope context and sentAt apply to each', async () => {
     const { workspace, writeKey } = await newWorkspace();
     const response = await post(

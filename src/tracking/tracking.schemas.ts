@@ -7,8 +7,9 @@
  *   identification.
  * - **ids** (`userId`, `anonymousId`, `groupId`, `previousId`) are strings or integers, stored as
  *   strings (`42` → `"42"`); an empty string is absent.
- * - **instants** (`timestamp`, `sentAt`) are ISO 8601 with `Z`, `±hh:mm`, `±hhmm`, `±hh` or no
- *   offset (read as UTC), any number of fraction digits, or a calendar date; 1970–2099.
+ * - **instants** (`timestamp`, `originalTimestamp`, `sentAt`) are ISO 8601 with `Z`, `±hh:mm`,
+ *   `±hhmm`, `±hh` or no offset (read as UTC), any number of fraction digits, or a calendar date
+ *   (an odd year is kept here: `occurredAt` replaces an instant outside the supported dates).
  * - every problem is an issue with the path of the field, so one answer names them all.
  */
 import { z } from '@hono/zod-openapi';
@@ -20,9 +21,6 @@ import type { TrackingMessage, TrackingMessageType } from './tracking.service.js
 export const MAX_MESSAGE_ID_LENGTH = 100;
 /** Longest accepted id (userId, anonymousId, groupId, previousId), event, page name or category. */
 export const MAX_IDENTIFIER_LENGTH = 255;
-/** Earliest and latest instant accepted as a timestamp: [1970-01-01, 2100-01-01) UTC. */
-export const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
-export const LATEST_INSTANT = Date.UTC(2100, 0, 1);
 
 /** The message types, in the order Segment documents them. */
 export const MESSAGE_TYPES: readonly TrackingMessageType[] = [
@@ -92,10 +90,6 @@ const instant = z.string().transform((text, context) => {
     });
     return z.NEVER;
   }
-  if (parsed < EARLIEST_INSTANT || parsed >= LATEST_INSTANT) {
-    context.addIssue({ code: 'custom', message: 'Must fall in the years 1970 to 2099.' });
-    return z.NEVER;
-  }
   return parsed;
 });
 
@@ -126,6 +120,8 @@ const common = {
   anonymousId: identifier.optional(),
   messageId: z.string().min(1).max(MAX_MESSAGE_ID_LENGTH).optional(),
   timestamp: instant.optional(),
+  /** Segment's name for the client's own clock at the call; read when `timestamp` is absent. */
+  originalTimestamp: instant.optional(),
   sentAt: instant.optional(),
   context: jsonObject.optional(),
   integrations: jsonObject.optional(),
@@ -250,7 +246,7 @@ export function readMessage(
     userId: data.userId,
     anonymousId: data.anonymousId,
     messageId: data.messageId,
-    timestamp: data.timestamp,
+    timestamp: data.timestamp ?? data.originalTimestamp,
     sentAt: data.sentAt ?? options.envelope?.sentAt,
     context,
     ...(messageType === 'track' ? { event: data.event as string, properties: data.properties as never } : {}),
@@ -309,7 +305,8 @@ const docIdentifier = z
   .openapi({ description: 'A string or an integer (stored as a string); null or "" is absent.' });
 const docInstant = z.string().nullable().openapi({
   format: 'date-time',
-  description: 'ISO 8601 with Z, ±hh:mm, ±hhmm or no offset (UTC), or a date; 1970–2099.',
+  description:
+    'ISO 8601 with Z, ±hh:mm, ±hhmm or no offset (UTC), or a date; outside 1970–2100 the time received is stored.',
   example: '2024-05-01T12:00:00.000Z',
 });
 const docObject = jsonObject.nullable();
@@ -318,6 +315,7 @@ const docCommon = {
   anonymousId: docIdentifier.optional(),
   messageId: z.string().max(MAX_MESSAGE_ID_LENGTH).nullable().optional(),
   timestamp: docInstant.optional(),
+  originalTimestamp: docInstant.optional(),
   sentAt: docInstant.optional(),
   context: docObject.optional(),
   integrations: docObject.optional(),

@@ -19,6 +19,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../audit/index.js';
+import { isSupportedInstant } from '../core/index.js';
 import {
   applyGroupTraits,
   type CustomerInput,
@@ -107,6 +108,11 @@ export interface TrackingServiceOptions {
  * the event happened `receivedAt − sentAt` later on the server's clock than the client's
  * `timestamp` says. Without `timestamp` the event happened when it was received.
  *
+ * A device with a wrong clock sends odd years (1970 after a reset, 2099…): an instant outside the
+ * supported dates (1970-01-01 … 2100-12-31 UTC, core/limits.ts) after the correction is replaced
+ * by `receivedAt`, so the call is kept and no stored event lies outside the range the analytics
+ * read.
+ *
  * O(1). Example: timestamp 10:00:00, sentAt 10:00:05, received 10:00:07 → 10:00:02.
  */
 export function occurredAt(
@@ -115,7 +121,8 @@ export function occurredAt(
   receivedAt: number,
 ): number {
   if (timestamp === undefined) return receivedAt;
-  return sentAt === undefined ? timestamp : timestamp + (receivedAt - sentAt);
+  const corrected = sentAt === undefined ? timestamp : timestamp + (receivedAt - sentAt);
+  return isSupportedInstant(corrected) ? corrected : receivedAt;
 }
 
 /** A Kysely instance or a transaction from it. */

@@ -2,7 +2,7 @@
  * Maps Segment identify traits (Segment's "Identify" spec, reserved traits) onto the customer
  * table's columns; every other trait becomes a free attribute.
  */
-import { isTimeZone } from '../core/index.js';
+import { isSupportedInstant, isTimeZone } from '../core/index.js';
 import type { CustomerInput } from '../customers/index.js';
 
 /** The profile fields an identify call may set; an absent key leaves the stored value alone. */
@@ -76,7 +76,8 @@ export function mapTraits(
   else keep('phone');
 
   const createdAt = typeof traits.createdAt === 'string' ? Date.parse(traits.createdAt) : Number.NaN;
-  if (Number.isFinite(createdAt)) columns.signedUpAt = createdAt;
+  // A sign-up date outside the supported dates (core/limits.ts) stays a plain attribute.
+  if (isSupportedInstant(createdAt)) columns.signedUpAt = createdAt;
   else keep('createdAt');
 
   const language = typeof traits.language === 'string' ? traits.language : context.locale;

@@ -209,6 +209,11 @@ describe('retain analyze on bad input', () => {
     expect(await run(sample, '--tz', 'Mars/Olympus')).toBe(2);
     expect(await run(sample, '--from', '2024-02-30')).toBe(2);
     expect(stderr).toMatch(/--from: "2024-02-30" is not a calendar date/);
+    // The probe's years: refused at once, not a grid of 3.65 M days built for minutes.
+    expect(await run(sample, '--from', '0001-01-01', '--to', '9999-12-31', '--period', 'day')).toBe(2);
+    expect(stderr).toMatch(
+      /--from: "0001-01-01" is outside the dates Retain accepts, 1970-01-01 to 2100-12-31/,
+    );
     expect(stdout).toBe('');
   });
 });

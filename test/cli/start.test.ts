@@ -71,6 +71,8 @@ describe('retain start', () => {
     const [, url] = await waitFor(output, /listening on (http:\/\/localhost:\d+)/);
     expect(output()).toMatch(/Store migrated \(001_initial/);
     expect(output()).toMatch(/Demo login: demo@retain\.local \/ \S+/);
+    // The analytics of the served app run in worker threads opening this store (issue 9).
+    expect(output()).toMatch(/Analytics are computed in \d+ worker threads? \(at most 60 s a request/);
 
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);

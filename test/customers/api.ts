@@ -25,9 +25,12 @@ export interface ApiWorkspace {
   ): Promise<{ status: number; body: any }>;
 }
 
-/** Makes a workspace with one API key per role, and an app whose clock reads `now`. */
+/**
+ * Makes a workspace with one API key per role, and an app whose clock reads `now` — with the
+ * database's URL, when given, as `retain start` builds it (its analytics computed in workers).
+ */
 export async function apiWorkspace(
-  database: { readonly db: Kysely<Database>; readonly dialect: DialectName },
+  database: { readonly db: Kysely<Database>; readonly dialect: DialectName; readonly url?: string },
   now: number,
 ): Promise<ApiWorkspace> {
   const { db, dialect } = database;
@@ -44,7 +47,7 @@ export async function apiWorkspace(
     });
     keys[role] = issued.key;
   }
-  const app = buildApp({ db, dialect, now: () => now });
+  const app = buildApp({ db, dialect, now: () => now, databaseUrl: database.url });
   return {
     workspaceId: workspace.id,
     writeKey,

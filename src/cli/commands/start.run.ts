@@ -1,11 +1,13 @@
 /** The work of `retain start` (described in `start.ts`), loaded only when the command runs. */
 import type { Kysely } from 'kysely';
-import { type Database, migrateToLatest, openDatabase } from '../../db/index.js';
+import { type Database, DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
 import {
   type AppOptions,
+  analyticsRunnerOf,
   appOptionsFromEnvironment,
   buildApp,
+  closeApp,
   type RunningServer,
   serveApp,
 } from '../../server/index.js';
@@ -62,13 +64,30 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     log(applied.length > 0 ? `Store migrated (${applied.join(', ')}).` : 'Store schema is up to date.');
     // Bind the port before anything slow (the demo import) or lasting (the job worker), so a port
     // in use is one line and exit 1 at once, with nothing left running behind it.
-    const app = buildApp({ db: connection.db, dialect: connection.dialect, now: Date.now }, appOptions);
-    const server = await listenOn(app, port);
+    // The analytics workers open the same store for themselves (docs/architecture.md).
+    const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    const app = buildApp(
+      { db: connection.db, dialect: connection.dialect, now: Date.now, databaseUrl },
+      appOptions,
+    );
+    let server: RunningServer;
+    try {
+      server = await listenOn(app, port);
+    } catch (error) {
+      await closeApp(app);
+      throw error;
+    }
     let worker: Worker | undefined;
     try {
       await loadDemoOnFirstRun(connection.db, log);
       worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
       worker.start();
+      const analytics = analyticsRunnerOf(app);
+      if (analytics?.mode === 'pool') {
+        log(
+          `Analytics are computed in ${analytics.workers} worker thread${analytics.workers === 1 ? '' : 's'} (at most ${analytics.timeoutMs / 1000} s a request; RETAIN_ANALYTICS_WORKERS, RETAIN_ANALYTICS_TIMEOUT_SECONDS).`,
+        );
+      }
       log(
         `Retain is listening on ${server.url} — open it for the dashboard (API docs: ${server.url}/api/docs)`,
       );
@@ -76,6 +95,7 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
       log(`${typeof signal === 'string' ? signal : 'Stop'} received: shutting down…`);
     } finally {
       await server.close();
+      await closeApp(app);
       await worker?.stop();
     }
     log('Stopped.');

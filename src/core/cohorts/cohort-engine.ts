@@ -21,6 +21,7 @@ import type {
   CohortRow,
   ResolvedCohortOptions,
 } from './cohort-matrix.js';
+import { checkCohortCells } from './cohort-matrix.js';
 
 /** Acquisition period before the customer's first acquiring row has been read. */
 const NOT_ACQUIRED = -2;
@@ -462,15 +463,17 @@ const CELLS_PER_PASS = 8_000_000;
 export function breakdownMatrices(
   valueOfCustomer: Int32Array,
   labels: readonly string[],
-  periodCount: number,
+  options: ResolvedCohortOptions,
   run: (slotOfCustomer: Int32Array, slotCount: number) => { matrix: CohortMatrix; customers: number }[],
 ): { value: string; matrix: CohortMatrix }[] {
+  const periodCount = options.grid.count;
   const present = new Uint8Array(labels.length);
   for (const code of valueOfCustomer) if (code >= 0) present[code] = 1;
   const codes: number[] = [];
   present.forEach((flag, code) => {
     if (flag === 1) codes.push(code);
   });
+  checkCohortCells(options.grid, options.maxCells, codes.length);
   const perPass = Math.max(1, Math.floor(CELLS_PER_PASS / ((periodCount + 1) * (periodCount + 1))));
   const slotOfCode = new Int32Array(labels.length);
   const slotOfCustomer = new Int32Array(valueOfCustomer.length);

@@ -4,7 +4,8 @@
  */
 
 import { InvalidInputError } from '../input-error.js';
-import type { Granularity, PeriodGrid } from '../time/periods.js';
+import { checkLimit, MAX_COHORT_CELLS } from '../limits.js';
+import { type Granularity, groupDigits, type PeriodGrid } from '../time/periods.js';
 
 /** First-time cohorts put each customer in one cohort; recurring cohorts in every active period. */
 export type CohortKind = 'first-time' | 'recurring';
@@ -28,6 +29,12 @@ export interface CohortOptions {
   readonly kind?: CohortKind;
   /** Default `classic`. */
   readonly measure?: CohortMeasure;
+  /**
+   * Most cells (P × P for P periods, per matrix; a breakdown has one matrix per value) the call may
+   * compute, default `MAX_COHORT_CELLS` (core/limits.ts); more throws `InvalidInputError` before
+   * anything is allocated.
+   */
+  readonly maxCells?: number;
 }
 
 export interface CohortRow {
@@ -78,6 +85,7 @@ export interface ResolvedCohortOptions {
   readonly dataEnd: number;
   readonly kind: CohortKind;
   readonly measure: CohortMeasure;
+  readonly maxCells: number;
 }
 
 /** Defaults and checks; throws a `RangeError` naming the bad option. */
@@ -95,7 +103,30 @@ export function resolveCohortOptions(options: CohortOptions): ResolvedCohortOpti
       `dataEnd must be an instant in epoch milliseconds, got ${String(options.dataEnd)}.`,
     );
   }
-  return { grid: options.grid, dataEnd: options.dataEnd, kind, measure };
+  const maxCells = checkLimit(options.maxCells ?? MAX_COHORT_CELLS, 'maxCells');
+  checkCohortCells(options.grid, maxCells);
+  return { grid: options.grid, dataEnd: options.dataEnd, kind, measure, maxCells };
+}
+
+/**
+ * Throws `InvalidInputError` when the matrices asked for hold more than `maxCells` cells: P × P for
+ * a matrix of P periods (path `period`); a breakdown into `values` values counts its values'
+ * matrices and the overall one it is reported with (path `by`). O(1).
+ */
+export function checkCohortCells(grid: PeriodGrid, maxCells: number, values?: number): void {
+  const periods = grid.count;
+  const matrices = values === undefined ? 1 : values + 1;
+  const cells = matrices * periods * periods;
+  if (cells <= maxCells) return;
+  const size = `${groupDigits(periods)} ${grid.granularity} periods`;
+  const what =
+    values === undefined
+      ? `A cohort matrix of ${size} has ${groupDigits(cells)} cells`
+      : `Cohorts of ${size} broken down into ${groupDigits(values)} values have ${groupDigits(cells)} cells (${groupDigits(matrices)} matrices)`;
+  throw new InvalidInputError(
+    `${what}, more than the ${groupDigits(maxCells)} one analysis computes: choose a shorter range or a longer period${values === undefined ? '' : ', or break down by an attribute with fewer values'}.`,
+    [values === undefined ? 'period' : 'by'],
+  );
 }
 
 /** Throws a `RangeError` naming the attribute and listing the available ones. */

@@ -114,14 +114,9 @@ export function orderCohortsBy(
     if (valueOfCustomer[customer] !== -1 || orders.amountCents[row]! < 0) continue;
     if (orders.orderedAt[row]! <= resolved.dataEnd) valueOfCustomer[customer] = column.codes[row]!;
   }
-  return breakdownMatrices(
-    valueOfCustomer,
-    column.labels,
-    resolved.grid.count,
-    (slotOfCustomer, slotCount) => {
-      const engine = new CohortEngine(resolved, customers, slotOfCustomer, slotCount);
-      readOrders(orders, resolved, rowOrder, engine);
-      return engine.finish('transactional');
-    },
-  );
+  return breakdownMatrices(valueOfCustomer, column.labels, resolved, (slotOfCustomer, slotCount) => {
+    const engine = new CohortEngine(resolved, customers, slotOfCustomer, slotCount);
+    readOrders(orders, resolved, rowOrder, engine);
+    return engine.finish('transactional');
+  });
 }

@@ -116,14 +116,9 @@ export function subscriptionCohortsBy(
     if (valueOfCustomer[customer] !== -1 || subscriptions.startedAt[row]! > resolved.dataEnd) continue;
     valueOfCustomer[customer] = column.codes[row]!;
   }
-  return breakdownMatrices(
-    valueOfCustomer,
-    column.labels,
-    resolved.grid.count,
-    (slotOfCustomer, slotCount) => {
-      const engine = new CohortEngine(resolved, customers, slotOfCustomer, slotCount);
-      readSubscriptions(subscriptions, resolved, rowOrder, engine);
-      return engine.finish('subscription', MONTHS_PER_YEAR);
-    },
-  );
+  return breakdownMatrices(valueOfCustomer, column.labels, resolved, (slotOfCustomer, slotCount) => {
+    const engine = new CohortEngine(resolved, customers, slotOfCustomer, slotCount);
+    readSubscriptions(subscriptions, resolved, rowOrder, engine);
+    return engine.finish('subscription', MONTHS_PER_YEAR);
+  });
 }

@@ -41,6 +41,10 @@ export interface ReportOptions {
   readonly by?: string;
   /** Gross margin applied to value figures (0–1). Default 1. */
   readonly margin?: number;
+  /** Most periods of the report's grid (default `MAX_PERIODS`, core/limits.ts). */
+  readonly maxPeriods?: number;
+  /** Most cells of its cohort matrices, breakdown included (default `MAX_COHORT_CELLS`). */
+  readonly maxCohortCells?: number;
 }
 
 /** A cohort matrix in the report's JSON form. */
@@ -155,15 +159,22 @@ function withDates(retention: PeriodRetention): PeriodRetention & { from: string
 function reportPeriods(range: Range, options: ReportOptions) {
   const period = options.period ?? 'month';
   const calendar = { timeZone: options.timeZone ?? 'UTC', weekStartsOn: options.weekStartsOn ?? 'monday' };
-  const grid = PeriodGrid.covering(
-    range.rangeStart,
-    Math.max(range.dataEnd, range.rangeStart + 1),
-    period,
-    calendar,
-  );
+  const grid = PeriodGrid.covering(range.rangeStart, Math.max(range.dataEnd, range.rangeStart + 1), period, {
+    ...calendar,
+    ...(options.maxPeriods === undefined ? {} : { maxPeriods: options.maxPeriods }),
+  });
   let completeCount = 0;
   while (completeCount < grid.count && grid.isComplete(completeCount, range.dataEnd)) completeCount++;
   return { grid, completeCount, period, calendar };
+}
+
+/** The cohort options of a report: its grid, its end and its cell limit. */
+function cohortOptionsOf(grid: PeriodGrid, dataEnd: number, options: ReportOptions) {
+  return {
+    grid,
+    dataEnd,
+    ...(options.maxCohortCells === undefined ? {} : { maxCells: options.maxCohortCells }),
+  };
 }
 
 function cohortRows(matrix: CohortMatrix): ReportCohortRow[] {
@@ -301,7 +312,7 @@ export function orderReportParts(
     computed.retention = { retention, series };
   }
   if (wanted.has('cohorts')) {
-    const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
+    const cohortOptions = cohortOptionsOf(periods.grid, range.dataEnd, options);
     computed.cohorts = cohortReport(
       orderCohorts(orders, cohortOptions),
       options.by
@@ -437,7 +448,7 @@ export function analyzeSubscriptions(
     subscriptionPeriodRetention(subscriptions, { start, end, label }),
   );
 
-  const cohortOptions = { grid: periods.grid, dataEnd: range.dataEnd };
+  const cohortOptions = cohortOptionsOf(periods.grid, range.dataEnd, options);
   const matrix = subscriptionCohorts(subscriptions, cohortOptions);
   const cohorts = cohortReport(
     matrix,
@@ -452,6 +463,7 @@ export function analyzeSubscriptions(
     'month',
     {
       timeZone,
+      ...(options.maxPeriods === undefined ? {} : { maxPeriods: options.maxPeriods }),
     },
   );
   let completeMonths = 0;

@@ -5,6 +5,7 @@ export {
   type CalendarOptions,
   GRANULARITIES,
   type Granularity,
+  type GridOptions,
   instantFromLocal,
   isTimeZone,
   LocalDayMapper,

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { InvalidInputError } from '../input-error.js';
+import { checkLimit, MAX_PERIODS } from '../limits.js';
 import { MS_PER_DAY } from './units.js';
 
 /**
@@ -24,6 +25,27 @@ export interface CalendarOptions {
   readonly timeZone?: string;
   /** Default `monday`. */
   readonly weekStartsOn?: WeekStart;
+}
+
+/** A calendar and the largest grid a caller accepts. */
+export interface GridOptions extends CalendarOptions {
+  /** Most periods a grid may have (default `MAX_PERIODS`, core/limits.ts); more throws `InvalidInputError`. */
+  readonly maxPeriods?: number;
+}
+
+/** `12345` → `12,345`. */
+export function groupDigits(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The error of a grid over the limit: what was asked, the limit, and what to do. */
+function tooManyPeriods(from: number, to: number, granularity: Granularity, maxPeriods: number) {
+  const day = (instant: number) => new Date(instant).toISOString().slice(0, 10);
+  return new InvalidInputError(
+    `${day(from)} to ${day(to - 1)} holds more than ${groupDigits(maxPeriods)} ${granularity} periods, ` +
+      `the most one analysis computes: choose a shorter range or a longer period.`,
+    ['period'],
+  );
 }
 
 /**
@@ -145,24 +167,25 @@ export class PeriodGrid {
     this.weekStartsOn = weekStartsOn;
   }
 
-  /** Periods of `granularity` from the one containing `from` to the one containing `to − 1 ms`. */
-  static covering(
-    from: number,
-    to: number,
-    granularity: Granularity,
-    options: CalendarOptions = {},
-  ): PeriodGrid {
+  /**
+   * Periods of `granularity` from the one containing `from` to the one containing `to − 1 ms`.
+   * Throws `InvalidInputError` (path `period`) when that is more than `options.maxPeriods`
+   * (default `MAX_PERIODS`, core/limits.ts) periods, after computing at most that many boundaries.
+   */
+  static covering(from: number, to: number, granularity: Granularity, options: GridOptions = {}): PeriodGrid {
     if (!(to > from))
       throw new InvalidInputError(
         `Empty time range: ${new Date(from).toISOString()} is not before ${new Date(to).toISOString()}`,
       );
     const timeZone = options.timeZone ?? 'UTC';
     const weekStartsOn = options.weekStartsOn ?? 'monday';
+    const maxPeriods = checkLimit(options.maxPeriods ?? MAX_PERIODS, 'maxPeriods');
     assertTimeZone(timeZone);
     const first = startOf(zoned(from, timeZone), granularity, weekStartsOn);
     const boundaries: number[] = [first.toMillis()];
     // Always step from the first start, so month ends never drift (Jan 31 + 1 month issues).
     for (let index = 1; ; index++) {
+      if (index > maxPeriods) throw tooManyPeriods(from, to, granularity, maxPeriods);
       const next =
         granularity === 'quarter'
           ? first.plus({ months: 3 * index })
