@@ -148,10 +148,17 @@ class StaleCustomer extends Error {
   }
 }
 
-/** PostgreSQL chose this transaction as a deadlock victim (SQLSTATE 40P01) or failed it as a serialization conflict (40001). */
+/**
+ * Worth running the write again: a customer changed under it (`StaleCustomer`), PostgreSQL chose
+ * it as a deadlock victim (SQLSTATE 40P01) or failed a serialization check (40001), or SQLite
+ * found that another process wrote after this transaction's first read (SQLITE_BUSY_SNAPSHOT: a
+ * deferred transaction cannot upgrade a stale snapshot to write).
+ */
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof StaleCustomer || code === '40P01' || code === '40001';
+  return (
+    error instanceof StaleCustomer || code === '40P01' || code === '40001' || code === 'SQLITE_BUSY_SNAPSHOT'
+  );
 }
 
 /** A map whose entries expire all together after `ttlMs`, or when it grows past `maxEntries`. */
@@ -285,8 +292,8 @@ export class TrackingService {
           await this.#writeGrouped(workspaceId, grouped);
           done = true;
         } catch (error) {
-          if (!(error instanceof StaleCustomer)) throw error;
-          this.#forget(workspaceId, others);
+          if (!isTransient(error)) throw error;
+          this.#forget(workspaceId, others); // and write them on the resolving path below
         }
       }
       if (!done) {
