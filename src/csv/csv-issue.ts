@@ -102,5 +102,7 @@ export function fileReadIssue(
         code: 'file-unreadable',
         message: `cannot read the file: ${outcome.reason}`,
       };
+    case 'invalid':
+      return { file, ...outcome.problem };
   }
 }

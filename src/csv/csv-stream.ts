@@ -1,12 +1,16 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { initParser, type Parser, type Schema } from 'udsv';
+import { CSV_LIMITS, type CsvLimits, formatCount } from './csv-limits.js';
+import { type CsvSyntaxIssue, CsvTokenizer } from './csv-tokenizer.js';
+import { ChunkDecoder, type CsvEncoding, EncodingProblem, lineOfByte } from './text-decoding.js';
 
 /**
- * Streams a comma-separated file through uDSV (the fastest of the parsers measured in
- * bench/csv.bench.ts) one chunk at a time, so a file of any size is never held whole: the header
- * line is split here (quote-aware, BOM stripped, CRLF or LF), the records after it are handed to
- * `row` as string arrays, in order.
+ * Streams a CSV file one chunk at a time, so a file of any size is never held whole: its bytes are
+ * decoded strictly (`ChunkDecoder`: invalid UTF-8, or bytes that are not text in the encoding
+ * asked for, stop the read with the line named), tokenized strictly (`CsvTokenizer`: an unclosed
+ * quote, text after a closing quote, NUL, the `CSV_LIMITS`), the header (the first non-blank
+ * record) is handed to `header` and the records after it to `row`, in order, each with the problem
+ * that makes it unreadable, if any — a wrong number of fields included.
  */
 
 const CHUNK_BYTES = 1 << 20;
@@ -15,31 +19,68 @@ const COMMA = 44;
 const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
 
+/** How a file is read: its encoding, delimiter and bounds. */
+export interface CsvReadOptions {
+  /** `utf-8` (default; invalid bytes are refused), `latin1` (ISO-8859-1) or `windows-1252`. */
+  readonly encoding?: CsvEncoding | undefined;
+  /** The one character between fields (default `,`); see `CsvTokenizerOptions.delimiter`. */
+  readonly delimiter?: string | undefined;
+  /** Bounds (default `CSV_LIMITS`); tests lower them. */
+  readonly limits?: Partial<CsvLimits> | undefined;
+}
+
+/** What makes a data record unreadable, found while splitting it (before any layout reads it). */
+export interface CsvRecordIssue {
+  /** The header name of the field concerned, as written (`field 7` past the header's end), or null. */
+  readonly column: string | null;
+  /** `malformed-quotes`, `nul-character`, `field-too-long`, `too-many-fields`, `field-count`. */
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface CsvStreamHandlers {
-  /** The header's fields as written (BOM stripped, quotes removed). Return false to stop reading. */
-  header(names: string[]): boolean;
   /**
-   * One data record (`record` counts from 1; the header is record 0). The array belongs to the
-   * parser: read it, do not keep it. Return false to stop reading.
+   * The header's fields as written (BOM stripped, quotes removed) and its line. Return false to
+   * stop reading.
    */
-  row(fields: string[], record: number): boolean;
+  header(names: string[], line: number): boolean;
+  /**
+   * One data record (`record` counts from 1; the header is record 0), the physical line it starts
+   * on, and what makes it unreadable (null when nothing). The array is the handler's to keep.
+   * Return false to stop reading.
+   */
+  row(fields: string[], record: number, line: number, issue: CsvRecordIssue | null): boolean;
+}
+
+/** A problem that stops the reading of the whole file, with its line. */
+export interface CsvFileProblem {
+  /** 1-based physical line. */
+  readonly line: number;
+  readonly column: string | null;
+  /** `invalid-utf8`, `invalid-encoding`, `utf-16`, `wrong-encoding`, `unclosed-quote`, `record-too-large`, `too-many-columns`, `invalid-header`. */
+  readonly code: string;
+  readonly message: string;
 }
 
 export type CsvStreamOutcome =
   | { readonly status: 'read'; readonly records: number; readonly stopped: boolean }
   | { readonly status: 'empty' }
   | { readonly status: 'not-found' }
-  | { readonly status: 'unreadable'; readonly reason: string };
+  | { readonly status: 'unreadable'; readonly reason: string }
+  /** Records before `problem.line` were handed to `row`; the file must be refused. */
+  | { readonly status: 'invalid'; readonly problem: CsvFileProblem };
 
 /**
  * Reads `path`, calling `handlers.header` once and `handlers.row` per record; `onProgress` after
- * each chunk with the bytes read so far and the file's size. Blank lines are skipped (as uDSV
- * does). O(file size) time, O(chunk + header) memory beyond what the handlers keep.
+ * each chunk with the bytes read so far and the file's size (a returned promise pauses the reading
+ * until it settles: backpressure). Blank lines are skipped, and blank-only lines before the header.
+ * O(file size) time; memory: one chunk and one record beyond what the handlers keep.
  */
 export async function streamCsv(
   path: string,
   handlers: CsvStreamHandlers,
   onProgress?: (bytesRead: number, totalBytes: number) => void | Promise<void>,
+  options: CsvReadOptions = {},
 ): Promise<CsvStreamOutcome> {
   let stats: Stats;
   try {
@@ -50,79 +91,122 @@ export async function streamCsv(
   }
   if (!stats.isFile()) return { status: 'unreadable', reason: 'it is not a file' };
   const totalBytes = stats.size;
+  const limits = { ...CSV_LIMITS, ...options.limits };
 
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
-  let pendingHeader = '';
-  let parser: Parser | null = null;
+  let names: string[] | null = null;
   let records = 0;
   let stopped = false;
-  const onRecord = (fields: string[]): boolean => {
-    records++;
-    if (handlers.row(fields, records) === false) {
+  let headerProblem: CsvFileProblem | null = null;
+  const columnOf = (field: number): string | null =>
+    field === 0 || names === null ? null : (names[field - 1]?.trim() ?? `field ${field}`);
+  const tokenizer = new CsvTokenizer(
+    (fields, line, issue) => {
+      if (names === null) {
+        if (issue === null && fields.length === 1 && fields[0]!.trim() === '') return true; // blank
+        if (issue !== null) {
+          headerProblem = {
+            line,
+            column: null,
+            code: issue.code === 'too-many-fields' ? 'too-many-columns' : 'invalid-header',
+            message:
+              issue.code === 'too-many-fields'
+                ? `the header has more than ${formatCount(limits.maxFields)} columns, the limit`
+                : `the header cannot be read: ${issue.message}`,
+          };
+          return false;
+        }
+        names = fields;
+        if (handlers.header(fields, line)) return true;
+        stopped = true;
+        return false;
+      }
+      records++;
+      const recordIssue =
+        issue !== null
+          ? { column: columnOf(issue.field), code: issue.code, message: issue.message }
+          : fields.length !== names.length
+            ? {
+                column: null,
+                code: 'field-count',
+                message: `line ${line} has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${names.length}`,
+              }
+            : null;
+      if (handlers.row(fields, records, line, recordIssue)) return true;
       stopped = true;
       return false;
-    }
-    return true;
-  };
-
+    },
+    { ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }), limits },
+  );
+  const decoder = new ChunkDecoder(options.encoding ?? 'utf-8');
+  const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   try {
     for await (const chunk of stream) {
-      let text = chunk as string;
-      if (parser === null) {
-        pendingHeader += text;
-        if (pendingHeader.charCodeAt(0) === 0xfeff) pendingHeader = pendingHeader.slice(1);
-        const headerEnd = endOfFirstRecord(pendingHeader);
-        if (headerEnd === -1) continue; // the header line is not complete yet
-        const split = splitHeader(pendingHeader, headerEnd);
-        if (split === null) continue; // only blank lines so far
-        if (!handlers.header(split.names)) return { status: 'read', records: 0, stopped: true };
-        parser = initParser(schemaFor(split.names.length, split.rowDelimiter));
-        text = pendingHeader.slice(split.next);
-        pendingHeader = '';
-      }
-      parser.chunk(text, parser.stringArrs, onRecord);
-      // A promise returned by onProgress pauses the reading until it settles (backpressure).
+      if (!tokenizer.write(decoder.decode(chunk as Buffer))) break;
       const paused = onProgress?.(stream.bytesRead, totalBytes);
       if (paused !== undefined) await paused;
-      if (stopped) break;
+    }
+    if (!tokenizer.done) {
+      decoder.end();
+      tokenizer.end();
+      if (tokenizer.failure === null && !stopped) await onProgress?.(totalBytes, totalBytes);
     }
   } catch (error) {
+    if (error instanceof EncodingProblem) {
+      const line = await lineOfByte(path, error.byte);
+      return { status: 'invalid', problem: { line, column: null, code: error.code, message: error.message } };
+    }
     return { status: 'unreadable', reason: (error as Error).message };
   } finally {
     stream.destroy();
   }
-
-  if (parser === null) {
-    // End of file inside the header: the whole remaining text is the header, if anything.
-    const split = splitHeader(pendingHeader, pendingHeader.length);
-    if (split === null) return { status: 'empty' };
-    await onProgress?.(totalBytes, totalBytes);
-    return handlers.header(split.names)
-      ? { status: 'read', records: 0, stopped: false }
-      : { status: 'read', records: 0, stopped: true };
+  const failure = tokenizer.failure as CsvSyntaxIssue | null;
+  if (failure !== null) {
+    return {
+      status: 'invalid',
+      problem: {
+        line: failure.line,
+        column: columnOf(failure.field),
+        code: failure.code,
+        message: failure.message,
+      },
+    };
   }
-  if (!stopped) {
-    parser.end();
-    await onProgress?.(totalBytes, totalBytes);
-  }
+  if (headerProblem !== null) return { status: 'invalid', problem: headerProblem };
+  if (names === null) return { status: 'empty' };
   return { status: 'read', records, stopped };
 }
 
-function schemaFor(columnCount: number, rowDelimiter: string): Schema {
-  const schema = {
-    skip: 0,
-    col: ',',
-    row: rowDelimiter,
-    encl: '"',
-    esc: '"',
-    trim: false,
-    cols: Array.from({ length: columnCount }, (_, index) => ({
-      name: String(index),
-      type: 's' as const,
-      repl: { empty: '', null: undefined, NaN: undefined },
-    })),
-  };
-  return schema;
+/**
+ * Physical line (1-based) on which each of `records` starts: the header is record 0. A second pass
+ * over the file through `streamCsv` itself (same decoding, same tokenizer, so the same records),
+ * run only when there are issues to locate; it stops after the last record asked for.
+ * O(file size up to that record).
+ */
+export async function recordLines(
+  path: string,
+  records: readonly number[],
+  options: CsvReadOptions = {},
+): Promise<Map<number, number>> {
+  const wanted = new Set(records);
+  const lines = new Map<number, number>();
+  const last = Math.max(0, ...records);
+  await streamCsv(
+    path,
+    {
+      header: (_names, line) => {
+        lines.set(0, line);
+        return last > 0;
+      },
+      row: (_fields, record, line) => {
+        if (wanted.has(record)) lines.set(record, line);
+        return record < last;
+      },
+    },
+    undefined,
+    options,
+  );
+  if (!lines.has(0)) lines.set(0, 1);
+  return lines;
 }
 
 /**
@@ -204,75 +288,6 @@ function splitHeader(
     index = stop + 1;
   }
   return { names, rowDelimiter, next: end };
-}
-
-/**
- * Physical line (1-based) on which each of `records` starts: the header is record 0. A second,
- * char-by-char pass over the file, run only when there are issues to locate; it splits records as
- * the streaming pass does (quotes may span lines; blank lines are not records). O(file size up to
- * the last record asked for).
- */
-export async function recordLines(path: string, records: readonly number[]): Promise<Map<number, number>> {
-  const wanted = new Set(records);
-  const lines = new Map<number, number>();
-  const last = Math.max(0, ...records);
-  let line = 1;
-  let record = -1; // becomes 0 at the header's first character
-  let inQuotes = false;
-  let quoteAtChunkEnd = false; // a quote closing a chunk inside a quoted field: `""` or the end?
-  let fieldStart = true;
-  let atLineStart = true;
-  let inRecord = false;
-  let first = true;
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
-  try {
-    scan: for await (const chunk of stream) {
-      const text = chunk as string;
-      let index = 0;
-      if (first) {
-        first = false;
-        if (text.charCodeAt(0) === 0xfeff) index = 1;
-      }
-      if (quoteAtChunkEnd) {
-        quoteAtChunkEnd = false;
-        if (text.charCodeAt(index) === QUOTE) index++;
-        else inQuotes = false;
-      }
-      for (; index < text.length; index++) {
-        const code = text.charCodeAt(index);
-        if (inQuotes) {
-          if (code === QUOTE) {
-            if (index + 1 === text.length) quoteAtChunkEnd = true;
-            else if (text.charCodeAt(index + 1) === QUOTE) index++;
-            else inQuotes = false;
-          } else if (code === LINE_FEED) line++;
-          continue;
-        }
-        if (code === LINE_FEED) {
-          line++;
-          inRecord = false;
-          atLineStart = true;
-          fieldStart = true;
-          continue;
-        }
-        if (!inRecord) {
-          if (code === CARRIAGE_RETURN && atLineStart) continue; // a blank CRLF line
-          if (record === -1 && (code === 32 || code === 9)) continue; // blanks before the header
-          inRecord = true;
-          record++;
-          if (record > last) break scan;
-          if (wanted.has(record)) lines.set(record, line);
-        }
-        atLineStart = false;
-        if (code === QUOTE && fieldStart) inQuotes = true;
-        fieldStart = code === COMMA;
-      }
-    }
-  } finally {
-    stream.destroy();
-  }
-  if (!lines.has(0)) lines.set(0, 1);
-  return lines;
 }
 
 /** The header of a file and where its data starts, or why there is none. */

@@ -10,7 +10,21 @@
 export { type AmountProblem, amountProblem, parseAmountCents } from './amount.js';
 export { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
 export { type CsvIssue, fileReadIssue, formatCsvIssue, IssueCollector } from './csv-issue.js';
-export { type CsvStreamOutcome, recordLines, streamCsv } from './csv-stream.js';
+export { CSV_LIMITS, type CsvLimits, MAX_ID_CHARS } from './csv-limits.js';
+export {
+  type CsvFileProblem,
+  type CsvReadOptions,
+  type CsvRecordIssue,
+  type CsvStreamOutcome,
+  recordLines,
+  streamCsv,
+} from './csv-stream.js';
+export {
+  type CsvRecordSink,
+  type CsvSyntaxIssue,
+  CsvTokenizer,
+  type CsvTokenizerOptions,
+} from './csv-tokenizer.js';
 export { type DateProblem, dateProblem, InstantParser } from './instant-parser.js';
 export {
   detectOrderLayout,
@@ -56,3 +70,4 @@ export {
   type SubscriptionsFile,
 } from './subscriptions-csv.js';
 export { readTableCsv, type TableColumnKind, type TableFile } from './table-csv.js';
+export { CSV_ENCODINGS, type CsvEncoding, parseCsvEncoding } from './text-decoding.js';

@@ -48,7 +48,8 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
       handlers.header?.(layout, columns);
     },
     group: (lines, problems, firstRecord) => {
-      const value = handlers.read(chosen!, lines);
+      // A line that could not be split is not read: its fields would only add noise.
+      const value = problems.length > 0 ? null : handlers.read(chosen!, lines);
       if (problems.length > 0 || value === null) {
         if (problems.length === 0) issues.add(firstRecord, null, 'invalid-row', 'the row cannot be read');
         for (const problem of problems)
@@ -65,7 +66,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
   });
   if (result.status === 'unreadable') return fail([fileReadIssue(path, result.outcome)]);
   if (result.status === 'header-invalid') {
-    const header = await recordLines(path, [0]);
+    const header = await recordLines(path, [0], options.read);
     return fail(result.issues.resolve(path, () => header.get(0) ?? 1));
   }
   if (issues.count === 0) {
@@ -76,7 +77,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
     }
   }
   if (issues.count > 0) {
-    const lines = await recordLines(path, issues.records());
+    const lines = await recordLines(path, issues.records(), options.read);
     return fail(issues.resolve(path, (record) => lines.get(record) ?? 1));
   }
   return ok({ layout: result.layout, columns: result.columns, records: result.records });

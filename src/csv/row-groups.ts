@@ -1,6 +1,7 @@
 import { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
 import { IssueCollector } from './csv-issue.js';
-import { type CsvStreamOutcome, streamCsv } from './csv-stream.js';
+import { formatCount, isIdentifierField, MAX_ID_CHARS } from './csv-limits.js';
+import { type CsvReadOptions, type CsvStreamOutcome, streamCsv } from './csv-stream.js';
 import { InstantParser } from './instant-parser.js';
 import { type RecordProblem, type RowBinding, RowReader } from './row-reader.js';
 
@@ -23,6 +24,8 @@ export interface ReadRowGroupsOptions<L extends RowGroupLayout> {
   /** Extra columns to locate (`ResolvedColumns.attributes`). */
   readonly attributes?: readonly string[] | undefined;
   readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
+  /** Encoding, delimiter and bounds of the file (default UTF-8, `,`, `CSV_LIMITS`). */
+  readonly read?: CsvReadOptions | undefined;
 }
 
 export interface RowGroupHandlers<L extends RowGroupLayout> {
@@ -38,6 +41,8 @@ export interface RowGroupHandlers<L extends RowGroupLayout> {
     firstRecord: number,
     lastRecord: number,
   ): void;
+  // `problems` already holds the record's syntax problems (see `readRowGroups`) when a line could
+  // not be split or has an over-long id: then its fields mean nothing, and a reader should not read them.
   /** Return false to stop reading early. */
   shouldContinue?(): boolean;
 }
@@ -61,11 +66,14 @@ export type ReadRowGroupsResult<L extends RowGroupLayout> =
 /**
  * Streams `path` (through `streamCsv`), binds the header to the layout's fields (`resolveColumns`:
  * a missing column is a header issue naming the columns found), groups consecutive lines with the
- * same `groupKey`, and calls `handlers.group` once per record, in file order. This is the one
+ * same `groupKey`, and calls `handlers.group` once per record, in file order. A line that cannot
+ * be split (`CsvRecordIssue`: text after a closing quote, a NUL, a wrong number of fields, a field
+ * past the limits) or whose identifier or e-mail field is longer than `MAX_ID_CHARS` arrives with
+ * that problem already in `problems`. This is the one
  * reading engine of every layout read by record — the import's, and `retain analyze`'s Shopify,
  * Stripe and non-scanner generic files — so a layout's rules run identically on both paths.
  *
- * O(file size) time; memory: one record's lines (copied, as the parser reuses its arrays).
+ * O(file size) time; memory: one record's lines.
  * Example: `await readRowGroups('orders.csv', { layout: shopifyOrders, timeZone: 'UTC' }, { group })`.
  */
 export async function readRowGroups<L extends RowGroupLayout>(
@@ -80,11 +88,18 @@ export async function readRowGroups<L extends RowGroupLayout>(
   let group: RowReader[] = [];
   let groupKey = '';
 
+  // Identifier and e-mail columns, bounded by MAX_ID_CHARS: [column index, header name].
+  let idColumns: (readonly [number, string])[] = [];
+  // Each line's own problems (syntax, over-long ids), by position in `group`.
+  let groupProblems: (RecordProblem[] | null)[] = [];
   const finishGroup = (): void => {
     if (group.length === 0 || binding === null) return;
     const lines = group;
+    const problems = groupProblems;
     group = [];
+    groupProblems = [];
     binding.problems.length = 0;
+    for (const lineProblems of problems) if (lineProblems !== null) binding.problems.push(...lineProblems);
     handlers.group(lines, binding.problems, lines[0]!.record, lines[lines.length - 1]!.record);
   };
 
@@ -104,25 +119,49 @@ export async function readRowGroups<L extends RowGroupLayout>(
         });
         const instants = new InstantParser(chosen.timeZone ?? options.timeZone);
         binding = { columns, instants, problems: [], extraColumns };
+        idColumns = [];
+        for (const [field, index] of columns.index) {
+          if (index !== -1 && isIdentifierField(field))
+            idColumns.push([index, columns.headerName.get(field)!]);
+        }
         handlers.header?.(chosen, columns);
         return true;
       },
-      row: (fields, record) => {
-        const line = new RowReader(fields.slice(), record, binding!);
+      row: (fields, record, _line, issue) => {
+        const line = new RowReader(fields, record, binding!);
+        let lineProblems: RecordProblem[] | null = null;
+        if (issue !== null)
+          lineProblems = [{ column: issue.column, code: issue.code, message: issue.message }];
+        else {
+          for (const [index, name] of idColumns) {
+            const length = fields[index]!.length;
+            if (length > MAX_ID_CHARS) {
+              lineProblems ??= [];
+              lineProblems.push({
+                column: name,
+                code: 'value-too-long',
+                message: `the value has ${formatCount(length)} characters, more than the ${formatCount(MAX_ID_CHARS)} an identifier or e-mail may have`,
+              });
+            }
+          }
+        }
         const key = layout!.groupKey;
         if (key === undefined) {
           group.push(line);
+          groupProblems.push(lineProblems);
           finishGroup();
         } else {
           const lineKey = key(line);
           if (group.length > 0 && lineKey !== groupKey) finishGroup();
           groupKey = lineKey;
           group.push(line);
+          groupProblems.push(lineProblems);
         }
         return handlers.shouldContinue?.() ?? true;
       },
     },
     options.onProgress,
+    options.read,
   );
   finishGroup();
   if (outcome.status !== 'read') return { status: 'unreadable', outcome };

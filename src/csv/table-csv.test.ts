@@ -41,8 +41,12 @@ describe('readTableCsv', () => {
     expect(short.ok).toBe(false);
     if (short.ok) return;
     expect(short.error.map(formatCsvIssue)).toEqual([
-      `${join(directory, 'short.csv')}:4: the row has fewer fields than the header (or a line break inside a field)`,
+      `${join(directory, 'short.csv')}:4: line 4 has 2 fields, the header has 3`,
     ]);
+    // A row with more fields than the header is refused as well (the old reader kept the extra
+    // fields inside the last one, so this read succeeded with c = "3,9").
+    const long = await readTableCsv(file('long.csv', 'a,b,c\n1,2,3,9\n'));
+    expect(long.ok || long.error[0]).toMatchObject({ line: 2, code: 'field-count' });
     const forced = await readTableCsv(file('bad-number.csv', 'a,b\n1,x\n2,3\n'), { kinds: { b: 'numeric' } });
     expect(forced.ok).toBe(false);
     if (forced.ok) return;

@@ -46,10 +46,10 @@ function isBlankText(text: string): boolean {
  * a value that is not a number is an `invalid-number` issue). Blank fields are `null` and counted.
  *
  * Issues (each with its 1-based physical line): `file-not-found`, `empty-file`, `file-unreadable`,
- * `empty-header` / `duplicate-header` (line 1), `wrong-field-count` (a row with fewer fields than
- * the header: the shared streamer then joins the next line into its last field, so a field holding
- * a line break is reported; extra fields stay inside the last field and cannot be told from a
- * quoted comma), `invalid-number`, `unknown-column` (a `kinds` key not in the header).
+ * the file-wide problems of `streamCsv` (`invalid-utf8`, `unclosed-quote`…), `empty-header` /
+ * `duplicate-header` (line 1), `field-count` (a row with more or fewer fields than the header) and
+ * the other record problems of `streamCsv` (`malformed-quotes`…), `invalid-number`,
+ * `unknown-column` (a `kinds` key not in the header).
  *
  * Complexity: O(file size); memory one string per cell until the kinds are decided, then numbers
  * for numeric columns.
@@ -84,29 +84,13 @@ export async function readTableCsv(
         raw = names.map(() => []);
         return issues.count === 0;
       },
-      row(fields, record) {
-        if (fields.length !== names.length) {
-          issues.add(
-            record,
-            null,
-            'wrong-field-count',
-            `expected ${names.length} fields as in the header, found ${fields.length}`,
-          );
+      row(fields, record, _line, issue) {
+        if (issue !== null) {
+          issues.add(record, issue.column, issue.code, issue.message);
           return !issues.full;
         }
         for (let column = 0; column < names.length; column++) {
           const text = fields[column] ?? '';
-          // The streaming parser reads a fixed number of fields, so a short row swallows the next
-          // line into its last field: a line break inside a field is reported, not guessed at.
-          if (text.includes('\n')) {
-            issues.add(
-              record,
-              null,
-              'wrong-field-count',
-              'the row has fewer fields than the header (or a line break inside a field)',
-            );
-            return !issues.full;
-          }
           // Copy the text: the parser's strings may share one large chunk buffer.
           raw[column]!.push(isBlankText(text) ? null : (' ' + text.trim()).slice(1));
         }

@@ -9,6 +9,7 @@
  * holds `ahead` batches not yet written (backpressure: memory stays a few batches).
  */
 import type { Worker } from 'node:worker_threads';
+import type { CsvReadOptions } from '../csv/index.js';
 import {
   type BatchEncoding,
   type EncodedOrderBatch,
@@ -26,6 +27,8 @@ export interface BatchReading {
   readonly type: ImportType;
   readonly format: ImportFormat;
   readonly layoutOptions: LayoutOptions;
+  /** The file's encoding (as pass 1 read it). */
+  readonly read: CsvReadOptions;
   /** Records up to this number are committed already (a resumed run): not read again. */
   readonly checkpoint: number;
   readonly batchSize: number;
@@ -145,6 +148,7 @@ export async function readBatches(
       onBytes?.(read, total);
       return pending.length === 0 ? undefined : flush();
     },
+    reading.read,
   );
   closeBatch();
   await flush();

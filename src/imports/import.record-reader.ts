@@ -6,6 +6,7 @@
  * `csv/layouts/` (`order-records.ts`, `subscription-records.ts` adapt them to the store's records).
  */
 import {
+  type CsvReadOptions,
   type CsvStreamOutcome,
   type FieldSpec,
   type IssueCollector,
@@ -67,8 +68,10 @@ export type ReadRecordsResult =
   | { readonly status: 'unreadable'; readonly outcome: Exclude<CsvStreamOutcome, { status: 'read' }> };
 
 /**
- * Streams `path` and calls `handlers` once per record of `layout`, in file order.
- * O(file size) time; memory: one record's lines (copied, as the parser reuses its arrays).
+ * Streams `path` and calls `handlers` once per record of `layout`, in file order. A file that cannot
+ * be read as text or as CSV (invalid UTF-8, an unclosed quote, a record past the limits) ends the
+ * reading with `{ status: 'unreadable', outcome: { status: 'invalid', problem } }`.
+ * O(file size) time; memory: one record's lines.
  */
 export async function readRecords<R>(
   path: string,
@@ -77,17 +80,20 @@ export async function readRecords<R>(
   handlers: RecordHandlers<R>,
   /** After each chunk read; a returned promise pauses the reading until it settles. */
   onProgress?: (bytesRead: number, totalBytes: number) => void | Promise<void>,
+  /** The file's encoding, delimiter and bounds (default UTF-8, `,`, `CSV_LIMITS`). */
+  read: CsvReadOptions = {},
 ): Promise<ReadRecordsResult> {
   let chosen = layout;
   const result = await readRowGroups(
     path,
-    { layout: layout.detect ?? layout, timeZone: options.timeZone, onProgress },
+    { layout: layout.detect ?? layout, timeZone: options.timeZone, onProgress, read },
     {
       header: (picked) => {
         chosen = picked;
       },
       group: (lines, problems, first, last) => {
-        const result = chosen.read(lines, options);
+        // A line that could not be split is not read: its fields would only add noise.
+        const result = problems.length > 0 ? null : chosen.read(lines, options);
         const rawLines = lines.map((line) => line.fields);
         if (problems.length > 0 || result === null) {
           const listed =

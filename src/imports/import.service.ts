@@ -19,7 +19,7 @@ import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { IssueCollector, recordLines } from '../csv/index.js';
+import { type CsvEncoding, type CsvReadOptions, IssueCollector, recordLines } from '../csv/index.js';
 import { type CopyInto, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
@@ -83,6 +83,11 @@ export interface RunImportInput {
   readonly type: ImportType;
   /** Default `generic`. */
   readonly format?: ImportFormat;
+  /**
+   * The file's text encoding: `utf-8` (default; a byte that is not UTF-8 rejects the file, with its
+   * line), `latin1` or `windows-1252` (converted while reading).
+   */
+  readonly encoding?: CsvEncoding;
   /** The name shown for the run (default: the path's base name). */
   readonly fileName?: string;
   /** Write the valid records and list the others in a rejects file (default: reject the file). */
@@ -192,6 +197,7 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
       started.path,
       started.layout,
       started.layoutOptions,
+      started.read,
       started.skipInvalid,
       (progress) => input.onProgress?.(progress),
     );
@@ -220,6 +226,8 @@ interface StartedRun {
   readonly format: ImportFormat;
   readonly layout: RecordLayout<unknown>;
   readonly layoutOptions: LayoutOptions;
+  /** How the file's bytes become records: its encoding. */
+  readonly read: CsvReadOptions;
   readonly path: string;
   /** The file's size in bytes. */
   readonly size: number;
@@ -303,6 +311,7 @@ async function startRun(
     format,
     layout,
     layoutOptions,
+    read: { encoding: input.encoding ?? 'utf-8' },
     path: input.path,
     size,
     fileName,
@@ -321,6 +330,7 @@ function pass2Reading(db: Kysely<Database>, input: RunImportInput, started: Star
     type: started.type,
     format: started.format,
     layoutOptions: started.layoutOptions,
+    read: started.read,
     checkpoint: started.run.committedRecords,
     batchSize: Math.max(1, Math.floor(input.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE)),
     // Orders travel encoded for their statements; other records as objects (this thread only).
@@ -410,7 +420,7 @@ async function writeBatches(
   const rejectLines =
     rejectsPath === null
       ? new Map<number, number>()
-      : await recordLines(input.path, [...verdict.rejected.keys()]);
+      : await recordLines(input.path, [...verdict.rejected.keys()], started.read);
   const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
   if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
   const context: WriteContext = {
@@ -565,6 +575,7 @@ async function validate<R>(
   path: string,
   layout: RecordLayout<R>,
   options: { timeZone: string; defaultCurrency: string },
+  read: CsvReadOptions,
   skipInvalid: boolean,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<Verdict> {
@@ -596,6 +607,7 @@ async function validate<R>(
     },
     (bytesRead, totalBytes) =>
       onProgress({ phase: 'validating', bytesRead, totalBytes, rowsRead, rowsWritten: 0, rowsRejected }),
+    read,
   );
   const skippedList = [...skipped].map(([reason, count]) => ({ reason, count }));
   const fileProblem = (line: number, code: string, message: string): Verdict => ({
@@ -609,7 +621,19 @@ async function validate<R>(
     const outcome = result.outcome;
     if (outcome.status === 'empty') return fileProblem(1, 'empty-file', 'the file is empty');
     if (outcome.status === 'not-found') return fileProblem(0, 'file-not-found', 'no such file');
-    return fileProblem(0, 'file-unreadable', `cannot read the file: ${outcome.reason}`);
+    if (outcome.status === 'unreadable') {
+      return fileProblem(0, 'file-unreadable', `cannot read the file: ${outcome.reason}`);
+    }
+    // Not text in its encoding, or not CSV from some line on (an unclosed quote…): the file is
+    // refused whatever `skipInvalid` says, with the problems of the records read before it.
+    const before = issues.count > 0 ? await recordLines(path, issues.records(), read) : new Map();
+    return {
+      kind: 'rejected',
+      problems: [...toProblems(issues, before), { ...outcome.problem }].sort((a, b) => a.line - b.line),
+      rowsRead,
+      rowsRejected,
+      skipped: skippedList,
+    };
   }
   if (result.status === 'header-invalid') {
     return {
@@ -621,7 +645,8 @@ async function validate<R>(
     };
   }
   if (result.records === 0) return fileProblem(1, 'no-rows', 'the file has a header but no rows');
-  const lines = issues.count > 0 ? await recordLines(path, issues.records()) : new Map<number, number>();
+  const lines =
+    issues.count > 0 ? await recordLines(path, issues.records(), read) : new Map<number, number>();
   const problems = toProblems(issues, lines);
   if (rowsRejected > 0 && !skipInvalid) {
     return { kind: 'rejected', problems, rowsRead: result.records, rowsRejected, skipped: skippedList };
