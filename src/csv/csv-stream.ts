@@ -145,8 +145,7 @@ export async function streamCsv(
       const paused = onProgress?.(stream.bytesRead, totalBytes);
       if (paused !== undefined) await paused;
     }
-    if (!tokenizer.done) {
-      decoder.end();
+    if (!tokenizer.done && tokenizer.write(decoder.end())) {
       tokenizer.end();
       if (tokenizer.failure === null && !stopped) await onProgress?.(totalBytes, totalBytes);
     }

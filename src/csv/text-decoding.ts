@@ -58,65 +58,82 @@ const LATIN1_HINT =
  */
 export class ChunkDecoder {
   readonly encoding: CsvEncoding;
-  /** Bytes decoded so far (the offset in the file of the next chunk). */
+  /** Bytes given so far (the offset in the file of the next chunk). */
   private offset = 0;
-  /** The start of a UTF-8 character cut by the last chunk's end. */
-  private carry: Buffer = Buffer.alloc(0);
-  private readonly single: InstanceType<typeof TextDecoder> | null;
+  /** Bytes not decoded yet: the start of a UTF-8 character cut by the last chunk's end, or the file's first bytes until there are enough to check its byte-order mark. */
+  private carry: Buffer = EMPTY;
+  /** Whether the byte-order marks have been checked (on the file's first 3 bytes). */
+  private started = false;
 
   constructor(encoding: CsvEncoding = 'utf-8') {
     this.encoding = encoding;
-    this.single = encoding === 'windows-1252' ? new TextDecoder('windows-1252') : null;
   }
 
   /** The text of `chunk` (the next bytes of the file). */
   decode(chunk: Buffer): string {
-    const first = this.offset === 0;
+    return this.decodeBytes(chunk, false);
+  }
+
+  /** After the last chunk: the text still held back; throws if the file ends inside a UTF-8 character. */
+  end(): string {
+    return this.decodeBytes(EMPTY, true);
+  }
+
+  private decodeBytes(chunk: Buffer, final: boolean): string {
     const start = this.offset - this.carry.length;
     this.offset += chunk.length;
-    if (first) this.checkByteOrderMark(chunk);
-    if (this.encoding === 'utf-8') {
-      const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
-      const bom = first && hasUtf8Bom(bytes) ? 3 : 0;
-      if (isAscii(bytes)) {
-        this.carry = EMPTY;
-        return bytes.toString('latin1', bom);
+    const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = EMPTY;
+    let skip = 0;
+    if (!this.started) {
+      if (bytes.length < 3 && !final) {
+        this.carry = bytes;
+        return '';
       }
-      const end = completeUtf8End(bytes);
-      const complete = bytes.subarray(0, end);
-      if (!isUtf8(complete)) throw invalidUtf8(start, complete);
-      // A copy: the cut character is at most 3 bytes, and a view would keep the whole chunk alive.
-      this.carry = end === bytes.length ? EMPTY : Buffer.from(bytes.subarray(end));
-      return complete.toString('utf8', bom);
+      this.started = true;
+      skip = this.checkByteOrderMark(bytes);
     }
-    const text = this.single === null ? chunk.toString('latin1') : this.single.decode(chunk);
+    if (this.encoding !== 'utf-8') return this.decodeSingleByte(bytes, start);
+    if (isAscii(bytes)) return bytes.toString('latin1', skip);
+    const end = final ? bytes.length : completeUtf8End(bytes);
+    const complete = bytes.subarray(0, end);
+    if (!isUtf8(complete)) throw invalidUtf8(start, complete);
+    // A copy: the cut character is at most 3 bytes, and a view would keep the whole chunk alive.
+    if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end));
+    return complete.toString('utf8', skip);
+  }
+
+  /** latin1 is the bytes' code points; windows-1252 differs in 0x80–0x9F only (`WINDOWS_1252`). */
+  private decodeSingleByte(bytes: Buffer, start: number): string {
+    const text = bytes.toString('latin1');
     const control = C1_CONTROL.exec(text);
-    if (control !== null) throw this.controlCharacter(start + control.index, chunk[control.index]!);
-    return text;
+    if (control === null) return text;
+    if (this.encoding === 'latin1') throw this.controlCharacter(start + control.index, bytes[control.index]!);
+    return text.replace(C1_CONTROLS, (character, index: number) => {
+      const mapped = WINDOWS_1252.charAt(character.charCodeAt(0) - 0x80);
+      if (mapped === '\0') throw this.controlCharacter(start + index, character.charCodeAt(0));
+      return mapped;
+    });
   }
 
-  /** After the last chunk: throws if the file ends inside a UTF-8 character. */
-  end(): void {
-    if (this.carry.length > 0) {
-      throw invalidUtf8(this.offset - this.carry.length, this.carry);
-    }
-  }
-
-  private checkByteOrderMark(chunk: Buffer): void {
-    if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
+  /** Checks the file's first bytes; the length of a UTF-8 byte-order mark to drop (0 or 3). */
+  private checkByteOrderMark(bytes: Buffer): number {
+    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
       throw new EncodingProblem(
         0,
         'utf-16',
         'the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8 (CSV UTF-8 in Excel) and import it again',
       );
     }
-    if (this.encoding !== 'utf-8' && hasUtf8Bom(chunk)) {
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    if (bom && this.encoding !== 'utf-8') {
       throw new EncodingProblem(
         0,
         'wrong-encoding',
         `the file starts with a UTF-8 byte-order mark, so it is UTF-8, not ${this.encoding}: read it as utf-8 (the default)`,
       );
     }
+    return bom ? 3 : 0;
   }
 
   private controlCharacter(byte: number, value: number): EncodingProblem {
@@ -133,13 +150,17 @@ export class ChunkDecoder {
   }
 }
 
+/**
+ * windows-1252's characters for bytes 0x80–0x9F, NUL for the five it leaves undefined, from the
+ * WHATWG Encoding Standard's index-windows-1252 (written out: Node's own `TextDecoder` decodes
+ * this label as latin1 in some versions, 0x80 as U+0080 instead of €).
+ */
+const WINDOWS_1252 = '€\0‚ƒ„…†‡ˆ‰Š‹Œ\0Ž\0\0‘’“”•–—˜™š›œ\0žŸ';
+
 const EMPTY = Buffer.alloc(0);
 /** C1 control characters: what latin1 makes of 0x80–0x9F, and windows-1252 of its five undefined bytes. */
 const C1_CONTROL = /[\u0080-\u009f]/u;
-
-function hasUtf8Bom(bytes: Uint8Array): boolean {
-  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-}
+const C1_CONTROLS = /[\u0080-\u009f]/gu;
 
 /**
  * The length of `bytes` without a UTF-8 character cut at its end: backs up over at most 3
