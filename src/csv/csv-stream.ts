@@ -14,10 +14,7 @@ import { ChunkDecoder, type CsvEncoding, EncodingProblem, lineOfByte } from './t
  */
 
 const CHUNK_BYTES = 1 << 20;
-const QUOTE = 34;
-const COMMA = 44;
 const LINE_FEED = 10;
-const CARRIAGE_RETURN = 13;
 
 /** How a file is read: its encoding, delimiter and bounds. */
 export interface CsvReadOptions {
@@ -63,7 +60,13 @@ export interface CsvFileProblem {
 }
 
 export type CsvStreamOutcome =
-  | { readonly status: 'read'; readonly records: number; readonly stopped: boolean }
+  | {
+      readonly status: 'read';
+      readonly records: number;
+      readonly stopped: boolean;
+      /** The file's size. */
+      readonly totalBytes: number;
+    }
   | { readonly status: 'empty' }
   | { readonly status: 'not-found' }
   | { readonly status: 'unreadable'; readonly reason: string }
@@ -172,7 +175,7 @@ export async function streamCsv(
   }
   if (headerProblem !== null) return { status: 'invalid', problem: headerProblem };
   if (names === null) return { status: 'empty' };
-  return { status: 'read', records, stopped };
+  return { status: 'read', records, stopped, totalBytes };
 }
 
 /**
@@ -208,87 +211,6 @@ export async function recordLines(
   return lines;
 }
 
-/**
- * Index just past the first record's line break (quote-aware) skipping leading blank lines, or −1
- * when the text holds no complete record yet.
- */
-function endOfFirstRecord(text: string): number {
-  let inQuotes = false;
-  let fieldStart = true;
-  let nonBlank = false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inQuotes) {
-      if (code === QUOTE) {
-        if (text.charCodeAt(index + 1) === QUOTE) index++;
-        else inQuotes = false;
-      }
-      continue;
-    }
-    if (code === LINE_FEED) {
-      if (nonBlank) return index + 1;
-      fieldStart = true;
-      continue;
-    }
-    if (code !== CARRIAGE_RETURN) nonBlank = true;
-    if (code === QUOTE && fieldStart) inQuotes = true;
-    fieldStart = code === COMMA;
-  }
-  return -1;
-}
-
-/** The header fields in `text[0, end)` (blank lines before it skipped); null when there are none. */
-function splitHeader(
-  text: string,
-  end: number,
-): { names: string[]; rowDelimiter: string; next: number } | null {
-  let start = 0;
-  while (start < end) {
-    const code = text.charCodeAt(start);
-    if (code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== 32 && code !== 9) break;
-    start++;
-  }
-  if (start >= end) return null;
-  let lineEnd = end;
-  let rowDelimiter = '\n';
-  if (text.charCodeAt(lineEnd - 1) === LINE_FEED) {
-    lineEnd--;
-    if (text.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN) {
-      lineEnd--;
-      rowDelimiter = '\r\n';
-    }
-  }
-  const names: string[] = [];
-  let field = '';
-  let index = start;
-  while (index <= lineEnd) {
-    if (text.charCodeAt(index) === QUOTE) {
-      index++;
-      while (index < lineEnd) {
-        const code = text.charCodeAt(index);
-        if (code === QUOTE) {
-          if (text.charCodeAt(index + 1) === QUOTE) {
-            field += '"';
-            index += 2;
-            continue;
-          }
-          index++;
-          break;
-        }
-        field += text[index];
-        index++;
-      }
-    }
-    const comma = text.indexOf(',', index);
-    const stop = comma === -1 || comma > lineEnd ? lineEnd : comma;
-    field += text.slice(index, stop);
-    names.push(field);
-    field = '';
-    index = stop + 1;
-  }
-  return { names, rowDelimiter, next: end };
-}
-
 /** The header of a file and where its data starts, or why there is none. */
 export type CsvHeader =
   | {
@@ -301,52 +223,61 @@ export type CsvHeader =
       readonly headerLine: number;
       readonly totalBytes: number;
     }
-  | { readonly status: 'empty' }
-  | { readonly status: 'not-found' }
-  | { readonly status: 'unreadable'; readonly reason: string };
+  | Exclude<CsvStreamOutcome, { status: 'read' }>;
 
 /**
- * Reads only the header of `path` (BOM stripped, blank lines before it skipped, quotes honoured):
- * its fields and the byte offset and line where the data starts, so that the data can be read by
- * byte ranges. O(header size).
+ * Reads only the header of `path` — through `streamCsv`, so with the same decoding, blank-line
+ * rules, strictness and bounds as every other read — and where its data starts (the byte offset
+ * after the header's line break, and its line), so that the data can be read by byte ranges.
+ * O(header size + one chunk).
  */
-export async function readCsvHeader(path: string): Promise<CsvHeader> {
-  let stats: Stats;
-  try {
-    stats = await stat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-found' };
-    return { status: 'unreadable', reason: (error as Error).message };
-  }
-  if (!stats.isFile()) return { status: 'unreadable', reason: 'it is not a file' };
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
-  let text = '';
-  let headerEnd = -1;
+export async function readCsvHeader(path: string, encoding: CsvEncoding = 'utf-8'): Promise<CsvHeader> {
+  let names: string[] = [];
+  let headerLine = 0;
+  const outcome = await streamCsv(
+    path,
+    {
+      header: (fields, line) => {
+        names = fields;
+        headerLine = line;
+        return false;
+      },
+      row: () => false,
+    },
+    undefined,
+    { encoding },
+  );
+  if (outcome.status !== 'read') return outcome;
+  // The header's last line: line breaks inside its quoted names are lines of it too.
+  let lastLine = headerLine;
+  for (const name of names)
+    for (let at = name.indexOf('\n'); at !== -1; at = name.indexOf('\n', at + 1)) lastLine++;
+  const dataByte = await byteAfterLine(path, lastLine);
+  return {
+    status: 'header',
+    names,
+    dataByte: dataByte ?? outcome.totalBytes,
+    dataLine: lastLine + 1,
+    headerLine,
+    totalBytes: outcome.totalBytes,
+  };
+}
+
+/** The byte offset just after the line feed that ends line `line` of `path`, or null when there is none. O(that offset). */
+async function byteAfterLine(path: string, line: number): Promise<number | null> {
+  let seen = 0;
+  let offset = 0;
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
   try {
     for await (const chunk of stream) {
-      text += chunk as string;
-      headerEnd = endOfFirstRecord(text);
-      if (headerEnd !== -1) break;
+      const bytes = chunk as Buffer;
+      for (let at = bytes.indexOf(LINE_FEED); at !== -1; at = bytes.indexOf(LINE_FEED, at + 1)) {
+        if (++seen === line) return offset + at + 1;
+      }
+      offset += bytes.length;
     }
-  } catch (error) {
-    return { status: 'unreadable', reason: (error as Error).message };
   } finally {
     stream.destroy();
   }
-  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const end = headerEnd === -1 ? text.length : headerEnd;
-  const split = splitHeader(text.slice(bom), end - bom);
-  if (split === null) return { status: 'empty' };
-  const header = text.slice(0, end);
-  let first = bom;
-  while (first < end && /[\n\r \t]/u.test(header[first]!)) first++;
-  const linesBefore = (upTo: number): number => header.slice(0, upTo).split('\n').length - 1;
-  return {
-    status: 'header',
-    names: split.names,
-    dataByte: headerEnd === -1 ? stats.size : Buffer.byteLength(header, 'utf8'),
-    dataLine: 1 + linesBefore(end),
-    headerLine: 1 + linesBefore(first),
-    totalBytes: stats.size,
-  };
+  return null;
 }

@@ -93,7 +93,8 @@ async function threadsUsed(path: string): Promise<number> {
     maxIssues: 100,
     parallelMinBytes: 0,
   });
-  if (result.status !== 'read') throw new Error(result.reason);
+  if (result.status !== 'read')
+    throw new Error(result.status === 'unreadable' ? result.reason : result.message);
   return result.threads;
 }
 

@@ -39,7 +39,8 @@ export type ScanResult =
       /** Threads that read the file (1 when the two-thread read was not tried or was redone). */
       readonly threads: 1 | 2;
     }
-  | { readonly status: 'unreadable'; readonly reason: string };
+  | { readonly status: 'unreadable'; readonly reason: string }
+  | { readonly status: 'invalid-utf8'; readonly byte: number; readonly message: string };
 
 /**
  * Reads the data rows of a generic orders file into columns, on one thread or two.

@@ -1,12 +1,15 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { PendingIssue } from './csv-issue.js';
+import { CSV_LIMITS } from './csv-limits.js';
 import type { GenericOrderLayout, OrderScanner, ScannedOrders } from './order-scanner.js';
+import { firstInvalidUtf8, utf8Problem } from './text-decoding.js';
 
 /** Bytes read per chunk. */
 const CHUNK_BYTES = 1 << 20;
 /** A record longer than this (in characters) is taken for an unclosed quote rather than buffered further. */
-const MAX_RECORD_CHARS = 4 << 20;
+const MAX_RECORD_CHARS = CSV_LIMITS.maxRecordChars;
 
 /** How a byte range was read. */
 export type RangeOutcome =
@@ -15,14 +18,19 @@ export type RangeOutcome =
       /** Whether the range ended exactly at a record's end (not inside a quoted field). */
       readonly endsAtRecord: boolean;
     }
-  | { readonly status: 'unreadable'; readonly reason: string };
+  | { readonly status: 'unreadable'; readonly reason: string }
+  /** Bytes that are not UTF-8 at `byte` (offset in the file): the read must be refused. */
+  | { readonly status: 'invalid-utf8'; readonly byte: number; readonly message: string };
 
 /**
  * Streams bytes `[fromByte, toByte)` of `path` through `scanner` (as bytes: no decoding), carrying
  * each chunk's unfinished record over to the next. `fromByte` must be the start of a line.
  * With `last`, the range's end is the end of the file (a last record without a line feed counts);
  * without, the range is expected to end exactly after a line feed, and `endsAtRecord` says whether
- * it did outside quotes. `onBytes` gets the bytes read so far after each chunk.
+ * it did outside quotes. `onBytes` gets the bytes read so far after each chunk. The bytes scanned
+ * must be UTF-8 (`isUtf8`, per chunk of whole records): the first that is not ends the read as
+ * `invalid-utf8` (the scanner decodes ids leniently, and a Latin-1 "José" and "Josè" would
+ * otherwise both become "Jos\uFFFD", one customer).
  * O(range size) time, O(chunk) memory beyond the scanner's columns.
  */
 export async function scanRange(
@@ -41,10 +49,18 @@ export async function scanRange(
   });
   let rest: Buffer = EMPTY;
   let estimated = false;
+  let offset = fromByte; // of `bytes[0]` in the file
+  const notUtf8 = (bytes: Uint8Array): RangeOutcome => {
+    const problem = utf8Problem(offset, bytes);
+    return { status: 'invalid-utf8', byte: problem.byte, message: problem.message };
+  };
   try {
     for await (const chunk of stream) {
       const bytes = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
       const consumed = scanner.scan(bytes, false);
+      // Whole records end at a line feed, so they hold whole characters.
+      if (!isUtf8(bytes.subarray(0, consumed))) return notUtf8(bytes.subarray(0, consumed));
+      offset += consumed;
       // A copy, not a view: the rest is small, and a view would keep the whole chunk alive.
       rest = consumed === bytes.length ? EMPTY : Buffer.from(bytes.subarray(consumed));
       if (!estimated && scanner.rows > 0) {
@@ -56,6 +72,7 @@ export async function scanRange(
       if (scanner.stopped) break;
       // Bytes bound characters from above: decode (rarely) only to tell when the characters do.
       if (rest.length > MAX_RECORD_CHARS && rest.toString('utf8').length > MAX_RECORD_CHARS) {
+        if (firstInvalidUtf8(rest) < rest.length - 3) return notUtf8(rest);
         scanner.scan(rest, true); // reports the record (usually an unclosed quote) and ends
         return { status: 'read', endsAtRecord: false };
       }
@@ -67,7 +84,10 @@ export async function scanRange(
   }
   if (scanner.stopped) return { status: 'read', endsAtRecord: true };
   const endsAtRecord = rest.length === 0;
-  if (last && rest.length > 0) scanner.scan(rest, true);
+  if (last && rest.length > 0) {
+    if (!isUtf8(rest)) return notUtf8(rest);
+    scanner.scan(rest, true);
+  }
   return { status: 'read', endsAtRecord };
 }
 

@@ -17,6 +17,7 @@ import { GENERIC_ORDER_FIELDS, genericOrders, SCANNED_ORDER_FIELDS } from './lay
 import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/order-layout.js';
 import type { GenericOrderLayout } from './order-scanner.js';
 import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
+import { type CsvEncoding, lineOfByte } from './text-decoding.js';
 
 export interface ReadOrdersOptions {
   /** IANA zone for date-times written without an offset; default `UTC`. */
@@ -41,6 +42,12 @@ export interface ReadOrdersOptions {
   readonly threads?: 1 | 2;
   /** Smallest size of the rows (bytes) read on two threads; default 32 MB (tests lower it). */
   readonly parallelMinBytes?: number;
+  /**
+   * The file's text encoding: `utf-8` (default; a byte that is not UTF-8 is refused with its
+   * line), `latin1` or `windows-1252` (converted while reading; such files are read by record,
+   * not by the UTF-8 byte scanner).
+   */
+  readonly encoding?: CsvEncoding;
 }
 
 /** What `readOrdersCsv` returns: the table and what was learnt about the file. */
@@ -105,10 +112,11 @@ export async function readOrdersCsv(
     ]);
   }
 
-  const head = await readCsvHeader(path);
+  const encoding = options.encoding ?? 'utf-8';
+  const head = await readCsvHeader(path, encoding);
   if (head.status !== 'header') return fail([fileReadIssue(path, head)]);
   const layout = requested === 'auto' ? detectOrderLayout(head.names) : ORDER_LAYOUTS[requested];
-  if (layout === genericOrders) {
+  if (layout === genericOrders && encoding === 'utf-8') {
     const columns = resolveColumns(head.names, GENERIC_ORDER_FIELDS, options.map, options.attributes, issues);
     if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
     if (scannable(columns)) return scanOrders(path, head, columns, instants, issues, options);
@@ -162,6 +170,10 @@ async function scanOrders(
     threads: options.threads ?? 2,
     ...(options.parallelMinBytes === undefined ? {} : { parallelMinBytes: options.parallelMinBytes }),
   });
+  if (read.status === 'invalid-utf8') {
+    const line = await lineOfByte(path, read.byte);
+    return fail([{ file: path, line, column: null, code: 'invalid-utf8', message: read.message }]);
+  }
   if (read.status !== 'read') return fail([fileReadIssue(path, read)]);
   const { scanned, issues: rowIssues } = read;
   if (rowIssues.count === 0 && scanned.length === 0) {
@@ -223,6 +235,7 @@ async function readOrderRecords(
       map: options.map,
       attributes: options.attributes,
       onProgress: options.onProgress,
+      read: { encoding: options.encoding },
     },
     issues,
     {

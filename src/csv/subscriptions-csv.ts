@@ -15,6 +15,7 @@ import { detectSubscriptionLayout, SUBSCRIPTION_LAYOUTS } from './layouts/detect
 import type { ReadSubscription, SubscriptionsFormat } from './layouts/subscription-layout.js';
 import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 import type { RowReader } from './row-reader.js';
+import type { CsvEncoding } from './text-decoding.js';
 
 export interface ReadSubscriptionsOptions {
   /** IANA zone for date-times written without an offset in the generic layout; default `UTC`. */
@@ -28,6 +29,8 @@ export interface ReadSubscriptionsOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** At most this many issues are collected (default 100). */
   readonly maxIssues?: number;
+  /** The file's text encoding: `utf-8` (default; invalid bytes are refused), `latin1`, `windows-1252`. */
+  readonly encoding?: CsvEncoding;
 }
 
 /** What `readSubscriptionsCsv` returns. */
@@ -80,6 +83,7 @@ export async function readSubscriptionsCsv(
       map: options.map,
       attributes: options.attributes,
       onProgress: options.onProgress,
+      read: { encoding: options.encoding },
     },
     issues,
     {

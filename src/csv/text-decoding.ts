@@ -178,6 +178,10 @@ export function completeUtf8End(bytes: Uint8Array): number {
 }
 
 /** The problem of `bytes` (not valid UTF-8), whose first byte is at `start` in the file. */
+export function utf8Problem(start: number, bytes: Uint8Array): EncodingProblem {
+  return invalidUtf8(start, bytes);
+}
+
 function invalidUtf8(start: number, bytes: Uint8Array): EncodingProblem {
   const at = firstInvalidUtf8(bytes);
   const shown = Array.from(bytes.subarray(at, Math.min(bytes.length, at + 4)))

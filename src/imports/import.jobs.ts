@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { AuditActor } from '../audit/index.js';
+import { type CsvEncoding, parseCsvEncoding } from '../csv/index.js';
 import type { Database } from '../db/index.js';
 import { enqueue, type JobHandler } from '../jobs/index.js';
 import { findImportRun, type ImportRun, insertImportRun, updateImportRun } from './import.repository.js';
@@ -22,6 +23,8 @@ export const IMPORT_JOB_TYPE = 'import.run';
 export interface ImportJobPayload {
   readonly importId: number;
   readonly path: string;
+  /** The file's text encoding (absent in jobs queued before it existed: UTF-8). */
+  readonly encoding?: CsvEncoding;
 }
 
 /** Where uploaded files wait for their job (deleted once the import has a verdict). */
@@ -41,6 +44,8 @@ export interface StartImportInput {
   readonly format: string;
   readonly fileName: string;
   readonly skipInvalid: boolean;
+  /** The file's text encoding (default UTF-8). */
+  readonly encoding?: CsvEncoding;
   /** Stores the upload where the job will read it; called with the new run's id. */
   readonly store: (importId: number) => Promise<string>;
   readonly actor?: AuditActor;
@@ -81,7 +86,7 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
     const { job } = await enqueue<ImportJobPayload>(trx, {
       workspaceId: input.workspaceId,
       type: IMPORT_JOB_TYPE,
-      payload: { importId: run.id, path },
+      payload: { importId: run.id, path, ...(input.encoding ? { encoding: input.encoding } : {}) },
       idempotencyKey: `import:${run.id}`,
       now: input.now,
     });
@@ -97,7 +102,8 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
  */
 export const importJobHandler: JobHandler<ImportJobPayload> = async (job, context) => {
   const { importId, path } = job.payload;
-  if (typeof importId !== 'number' || typeof path !== 'string')
+  const encoding = parseCsvEncoding(job.payload.encoding ?? 'utf-8');
+  if (typeof importId !== 'number' || typeof path !== 'string' || encoding === null)
     throw new Error('Malformed import job payload');
   const run = await findImportRun(context.db, job.workspaceId, importId);
   if (run === undefined) return; // the workspace was deleted meanwhile
@@ -109,6 +115,7 @@ export const importJobHandler: JobHandler<ImportJobPayload> = async (job, contex
     format: run.format,
     fileName: run.fileName,
     skipInvalid: run.skipInvalid,
+    encoding,
     rejectsPath: `${path}.rejects.csv`,
   });
   await rm(path, { force: true });

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, z } from '@hono/zod-openapi';
+import { CSV_ENCODINGS } from '../csv/index.js';
 import { createRouter, requireRole } from '../http/index.js';
 import { startImport, uploadPath } from './import.jobs.js';
 import type { ImportRun } from './import.repository.js';
@@ -89,6 +90,10 @@ const createImport = createRoute({
               description:
                 'true: write the valid rows and leave out the invalid ones; false: reject the file',
             }),
+            encoding: z.enum(CSV_ENCODINGS).default('utf-8').openapi({
+              description:
+                "the file's text encoding: utf-8 (default; a byte that is not UTF-8 rejects the file, naming its line), latin1 (ISO-8859-1) or windows-1252, converted while reading",
+            }),
           }),
         },
       },
@@ -135,6 +140,7 @@ export function importRoutes() {
       format: form.format,
       fileName: form.file.name || 'upload.csv',
       skipInvalid: form.skipInvalid === 'true',
+      encoding: form.encoding,
       actor:
         auth.userId !== null
           ? { type: 'user', id: auth.userId }

@@ -11,6 +11,7 @@ import {
 import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../csv/index.js';
 import { analyzeOrdersOnThreads } from '../../runtime/index.js';
 import { CliError } from '../cli-error.js';
+import { parseEncodingOption } from '../encoding-option.js';
 import {
   parseChoice,
   parseColumnMap,
@@ -57,6 +58,7 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
   const progress = progressBar(file);
   const readOptions = {
     timeZone,
+    encoding: parseEncodingOption(flags.encoding ?? 'utf-8'),
     ...(map ? { map } : {}),
     attributes,
     ...(progress ? { onProgress: progress.update } : {}),

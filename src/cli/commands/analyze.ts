@@ -18,6 +18,7 @@ export interface AnalyzeFlags {
   by?: string;
   map?: string;
   format: string;
+  encoding?: string;
   weekStart: string;
   margin: string;
   json?: boolean;
@@ -40,6 +41,11 @@ export function registerAnalyze(program: Command): void {
     .option('--by <column>', 'break the cohort matrix down by this column (its value at acquisition)')
     .option('--map <pairs>', 'column mapping, e.g. customer_id=Email,ordered_at=Created at')
     .option('--format <format>', 'file layout: auto|generic|shopify|stripe', 'auto')
+    .option(
+      '--encoding <encoding>',
+      'text encoding of the file: utf-8|latin1|windows-1252 (a file with bytes that are not UTF-8 is refused, naming the line)',
+      'utf-8',
+    )
     .option('--week-start <day>', 'first day of a week: monday|sunday', 'monday')
     .option('--margin <fraction>', 'gross margin applied to customer value (0–1)', '1')
     .option('--json', 'print one JSON object instead of tables')

@@ -11,6 +11,7 @@ import {
   runImport,
 } from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
+import { parseEncodingOption } from '../encoding-option.js';
 import { parseChoice } from '../options.js';
 import { counted } from '../render/counted.js';
 import { resolveWorkspace, withStore } from '../store.js';
@@ -23,6 +24,7 @@ const PROGRESS_THRESHOLD_BYTES = 20 * 1024 * 1024;
 export async function runImportCommand(file: string, flags: ImportFlags): Promise<string> {
   const type = parseChoice(flags.type ?? '', '--type', IMPORT_TYPES) as ImportType;
   const format = parseChoice(flags.format, '--format', IMPORT_FORMATS) as ImportFormat;
+  const encoding = parseEncodingOption(flags.encoding ?? 'utf-8');
   let size = 0;
   try {
     size = statSync(file).size;
@@ -54,6 +56,7 @@ export async function runImportCommand(file: string, flags: ImportFlags): Promis
         path: file,
         type,
         format,
+        encoding,
         skipInvalid: flags.skipInvalid ?? false,
         onProgress,
       });
@@ -77,9 +80,13 @@ function report(file: string, outcome: ImportOutcome, json: boolean): string {
       run.rowsRejected > run.problems.length
         ? `\n(${run.rowsRejected} invalid rows in all; the first problems are listed)`
         : '';
-    throw new CliError(
-      `${file} was not imported (nothing was written): ${run.rowsRejected} invalid row(s). Fix them, or pass --skip-invalid.\n${listed}${more}`,
-    );
+    // No invalid row: the file as a whole cannot be read (not UTF-8, an unclosed quote…), and
+    // --skip-invalid would not help.
+    const why =
+      run.rowsRejected === 0
+        ? 'the file cannot be read as it is.'
+        : `${run.rowsRejected} invalid row(s). Fix them, or pass --skip-invalid.`;
+    throw new CliError(`${file} was not imported (nothing was written): ${why}\n${listed}${more}`);
   }
   if (json) {
     return `${JSON.stringify({

@@ -1,7 +1,7 @@
 /**
  * `retain import <file> --type customers|orders|subscriptions|events [--format auto|generic|shopify|stripe]
- * [--workspace <id>] [--skip-invalid] [--json]`: imports a CSV file into the store `DATABASE_URL`
- * names. A file with an invalid row is rejected whole (exit 2, every problem listed by line and
+ * [--encoding utf-8|latin1|windows-1252] [--workspace <id>] [--skip-invalid] [--json]`: imports a
+ * CSV file into the store `DATABASE_URL` names. A file with an invalid row is rejected whole (exit 2, every problem listed by line and
  * column, the first 100); `--skip-invalid` writes the valid rows and `<file>.rejects.csv`.
  * Re-running the same file changes nothing; re-running after a crash finishes the import.
  */
@@ -13,6 +13,7 @@ import { IMPORT_FORMATS, IMPORT_TYPES } from '../../imports/import.types.js';
 export interface ImportFlags {
   type?: string;
   format: string;
+  encoding?: string;
   workspace?: string;
   skipInvalid?: boolean;
   json?: boolean;
@@ -28,6 +29,11 @@ export function registerImport(program: Command): void {
       '--format <format>',
       `which tool wrote it: ${IMPORT_FORMATS.join('|')} (auto: recognised by its header, as retain analyze does)`,
       'auto',
+    )
+    .option(
+      '--encoding <encoding>',
+      'text encoding of the file: utf-8|latin1|windows-1252 (a file with bytes that are not UTF-8 is refused, naming the line)',
+      'utf-8',
     )
     .option('--workspace <id>', 'workspace id or slug (may be left out when there is only one)')
     .option('--skip-invalid', 'write the valid rows; list the invalid ones in <file>.rejects.csv')
