@@ -18,6 +18,51 @@ export const GENERIC_EVENT_FIELDS: readonly FieldSpec[] = [
   { field: 'properties', headers: ['properties'], required: false },
 ];
 
+/** Deepest nesting of a row's `properties` (a JSON object is depth 1), as the API's `MAX_JSON_DEPTH`. */
+export const MAX_PROPERTIES_DEPTH = 32;
+
+/**
+ * Why a parsed `properties` value cannot be stored, or null: a string or key holding NUL (which
+ * JSON can write as `\u0000`: PostgreSQL's jsonb refuses it) or a lone UTF-16 surrogate (`\ud800`:
+ * not Unicode text), or nesting deeper than `MAX_PROPERTIES_DEPTH` (re-serialising 5,000 levels
+ * overflows the stack). The raw CSV text cannot hold these: the reader refuses NUL bytes and decodes
+ * strictly. Iterative, so no value can overflow the stack here. O(size of the value).
+ */
+export function unstorableJson(value: unknown): { code: string; message: string } | null {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current === 'string') {
+      if (unstorableString(current)) return UNSTORABLE;
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > MAX_PROPERTIES_DEPTH) {
+      return {
+        code: 'too-deep',
+        message: `properties are nested deeper than ${MAX_PROPERTIES_DEPTH} levels`,
+      };
+    }
+    for (const [key, child] of Object.entries(current)) {
+      if (unstorableString(key)) return UNSTORABLE;
+      stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+const UNSTORABLE = {
+  code: 'unstorable-text',
+  message: 'properties hold a NUL character (\\u0000) or a lone UTF-16 surrogate, which cannot be stored',
+};
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unstorableString(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
 /**
  * A row without a message id gets `csv:<sha-256 of user, anonymous id, event, instant and
  * properties>`, so the same row imported twice is stored once (identical rows are one event).
@@ -36,13 +81,17 @@ export const genericEventLayout: RecordLayout<EventRecord> = {
     let properties: Record<string, unknown> = row.extraColumns();
     const json = row.text('properties');
     if (json !== '') {
+      let parsed: unknown;
       try {
-        const parsed: unknown = JSON.parse(json);
+        parsed = JSON.parse(json);
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error();
-        properties = { ...properties, ...(parsed as Record<string, unknown>) };
       } catch {
+        parsed = undefined;
         row.problem('properties', 'invalid-json', 'properties must be a JSON object, e.g. {"plan":"pro"}');
       }
+      const problem = parsed === undefined ? null : unstorableJson(parsed);
+      if (problem !== null) row.problem('properties', problem.code, problem.message);
+      else if (parsed !== undefined) properties = { ...properties, ...(parsed as Record<string, unknown>) };
     }
     if (row.failed) return null;
     const messageId =

@@ -147,6 +147,37 @@ describeEachDatabase('import reading', (getDb) => {
     expect(await stored(workspaceId)).toEqual([['n1', 'c1']]);
   });
 
+  it('refuses event properties no store can keep (an escaped NUL, a lone surrogate, 5,000 levels) per row', async () => {
+    // Before: PostgreSQL refused the NUL and surrogate (the whole import failed with its raw
+    // error), and JSON.stringify overflowed the stack on the deep value, even with --skip-invalid.
+    const workspaceId = await workspace();
+    const deep = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    const cell = (json: string) => `"${json.replaceAll('"', '""')}"`;
+    const path = csvFile(
+      [
+        'event,user_id,timestamp,properties',
+        `signed_up,u1,2024-01-01T00:00:00Z,${cell('{"plan":"pro"}')}`,
+        `clicked,u1,2024-01-02T00:00:00Z,${cell('{"label":"a\\u0000b"}')}`,
+        `clicked,u1,2024-01-03T00:00:00Z,${cell('{"label":"\\ud800"}')}`,
+        `clicked,u1,2024-01-04T00:00:00Z,${cell(deep)}`,
+        '',
+      ].join('\n'),
+    );
+    const outcome = await runImport(getDb().db, { workspaceId, path, type: 'events', skipInvalid: true });
+    expect(outcome.run).toMatchObject({ status: 'succeeded', rowsWritten: 1, rowsRejected: 3, error: null });
+    expect(outcome.run.problems.map((problem) => [problem.line, problem.column, problem.code])).toEqual([
+      [3, 'properties', 'unstorable-text'],
+      [4, 'properties', 'unstorable-text'],
+      [5, 'properties', 'too-deep'],
+    ]);
+    const events = await getDb()
+      .db.selectFrom('event')
+      .select('name')
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    expect(events.map((event) => event.name)).toEqual(['signed_up']);
+  });
+
   it('bounds ids, fields, columns and records, naming the line and column', async () => {
     const workspaceId = await workspace();
     const longId = 'x'.repeat(1_001);
