@@ -81,6 +81,17 @@ describeEachDatabase('imports API, strict reading', (getDb) => {
     expect(await stored()).toEqual([]);
   });
 
+  it('rejects a NUL with a problem on its line (was: five attempts, then failed with a raw database error)', async () => {
+    const { importFile, stored } = await setup();
+    const done = await importFile(`${HEADER}\nn1,c\u00001,2024-01-01,1\n`);
+    expect(done.body).toMatchObject({
+      status: 'rejected',
+      error: null,
+      problems: [{ line: 2, column: 'customer_id', code: 'nul-character' }],
+    });
+    expect(await stored()).toEqual([]);
+  });
+
   it('rejects Latin-1 bytes naming the line, and imports them with encoding=latin1', async () => {
     const { importFile, stored } = await setup();
     const latin1 = Buffer.concat([
