@@ -5,7 +5,8 @@
  *
  * 1. Generates (once) a seeded file of generic order rows under bench/.data/ per id kind.
  * 2. Unless `--no-parsers`: streams the first file with each installed parser in its quote-capable
- *    streaming mode (uDSV, Papa Parse, csv-parse), best of 2 runs, rows/s and ratio to the fastest.
+ *    streaming mode (uDSV, Papa Parse, csv-parse) and Retain's strict reader (what imports run), best
+ *    of 2 runs, rows/s and ratio to the fastest.
  * 3. Compiles the reader (src/csv → bench/.data/dist, as `npm run build` would) and runs
  *    `readOrdersCsv` (parse, exact amounts, dates, interning, table) in a child process per
  *    configuration (1 or 2 threads, with or without an attribute column), `--repeat` times (default
@@ -17,7 +18,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatedOrdersFile, ID_KINDS, type IdKind } from './csv/generate-orders.js';
-import { type ParserRun, runCsvParse, runPapa, runUdsv } from './csv/parsers.js';
+import { type ParserRun, runCsvParse, runPapa, runStrict, runUdsv } from './csv/parsers.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -47,6 +48,7 @@ if (!argv.includes('--no-parsers')) {
   process.stdout.write(`\nfile: ${path} (${rows.toLocaleString('en')} rows)\n`);
   const parsers: [string, () => Promise<ParserRun>][] = [
     ['udsv (chunk, stringArrs)', () => runUdsv(path)],
+    ['retain strict (tokenizer, UTF-8 check)', () => runStrict(path)],
     ['papaparse (stream, auto fastMode)', () => runPapa(path, undefined)],
     ['papaparse (stream, fastMode: false)', () => runPapa(path, false)],
     ['csv-parse (stream)', () => runCsvParse(path)],

@@ -7,6 +7,8 @@ import { createReadStream } from 'node:fs';
 import { parse as csvParse } from 'csv-parse';
 import Papa from 'papaparse';
 import { inferSchema, initParser, type Parser } from 'udsv';
+import { CsvTokenizer } from '../../src/csv/csv-tokenizer.js';
+import { ChunkDecoder } from '../../src/csv/text-decoding.js';
 
 export interface ParserRun {
   readonly rows: number;
@@ -31,6 +33,27 @@ export async function runUdsv(path: string): Promise<ParserRun> {
     parser.chunk(text, parser.stringArrs, onRow);
   }
   parser?.end();
+  return { rows, checksum };
+}
+
+/**
+ * Retain's own strict reader (`CsvTokenizer` over `ChunkDecoder`: what every import and every
+ * record-by-record read runs): bytes decoded with the UTF-8 check, records refused on any fault.
+ */
+export async function runStrict(path: string): Promise<ParserRun> {
+  let rows = -1;
+  let checksum = 0;
+  const decoder = new ChunkDecoder('utf-8');
+  const tokenizer = new CsvTokenizer((fields) => {
+    if (++rows > 0) checksum += fields[4]!.length;
+    return true;
+  });
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+    tokenizer.write(decoder.decode(chunk as Buffer));
+  }
+  tokenizer.write(decoder.end());
+  tokenizer.end();
+  if (tokenizer.failure !== null) throw new Error(tokenizer.failure.message);
   return { rows, checksum };
 }
 
