@@ -38,6 +38,8 @@ export type ScanResult =
       readonly issues: IssueCollector;
       /** Threads that read the file (1 when the two-thread read was not tried or was redone). */
       readonly threads: 1 | 2;
+      /** With `layout.importChecks`: the scan stopped at a record the import might refuse. */
+      readonly unsure: boolean;
     }
   | { readonly status: 'unreadable'; readonly reason: string }
   | { readonly status: 'invalid-utf8'; readonly byte: number; readonly message: string };
@@ -83,7 +85,13 @@ export async function scanGenericOrders(
   );
   if (outcome.status !== 'read') return outcome;
   options.onProgress?.(totalBytes, totalBytes);
-  return { status: 'read', scanned: distinctIds(scanner.finish()), issues, threads: 1 };
+  return {
+    status: 'read',
+    scanned: distinctIds(scanner.finish()),
+    issues,
+    threads: 1,
+    unsure: scanner.unsure,
+  };
 }
 
 /** The two-thread read; null when it must be redone on one thread. */
@@ -133,8 +141,16 @@ async function scanInTwo(
       report();
     });
     if (outcome.status !== 'read') return outcome;
-    if (scanner.stopped)
-      return { status: 'read', scanned: distinctIds(scanner.finish()), issues, threads: 2 }; // issues are full
+    if (scanner.stopped) {
+      // Issues are full, or (import checks) the scan gave up.
+      return {
+        status: 'read',
+        scanned: distinctIds(scanner.finish()),
+        issues,
+        threads: 2,
+        unsure: scanner.unsure,
+      };
+    }
     if (!outcome.endsAtRecord) return null;
 
     // The ids' strings are made while the worker may still be reading.
@@ -149,7 +165,7 @@ async function scanInTwo(
     const merged = mergeSecondHalf(scanner, first, second.scanned);
     addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
     options.onProgress?.(totalBytes, totalBytes);
-    return { status: 'read', scanned: distinctIds(merged), issues, threads: 2 };
+    return { status: 'read', scanned: distinctIds(merged), issues, threads: 2, unsure: second.unsure };
   } finally {
     void worker.terminate();
   }

@@ -55,6 +55,7 @@ export type {
   SubscriptionLayout,
   SubscriptionsFormat,
 } from './layouts/subscription-layout.js';
+export { type QuickCheck, type QuickCheckOptions, quickCheckGenericOrders } from './order-check.js';
 export { type OrdersFile, type ReadOrdersOptions, readOrdersCsv } from './orders-csv.js';
 export {
   type ReadRowGroupsOptions,

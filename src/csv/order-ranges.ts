@@ -60,6 +60,8 @@ export async function scanRange(
       const consumed = scanner.scan(bytes, false);
       // Whole records end at a line feed, so they hold whole characters.
       if (!isUtf8(bytes.subarray(0, consumed))) return notUtf8(bytes.subarray(0, consumed));
+      // The import refuses a NUL (no store keeps it): its record reader names the line.
+      if (scanner.importChecks && bytes.subarray(0, consumed).includes(0)) scanner.giveUp();
       offset += consumed;
       // A copy, not a view: the rest is small, and a view would keep the whole chunk alive.
       rest = consumed === bytes.length ? EMPTY : Buffer.from(bytes.subarray(consumed));
@@ -86,7 +88,8 @@ export async function scanRange(
   const endsAtRecord = rest.length === 0;
   if (last && rest.length > 0) {
     if (!isUtf8(rest)) return notUtf8(rest);
-    scanner.scan(rest, true);
+    if (scanner.importChecks && rest.includes(0)) scanner.giveUp();
+    else scanner.scan(rest, true);
   }
   return { status: 'read', endsAtRecord };
 }
@@ -140,4 +143,6 @@ export type OrdersRangeResponse =
       readonly scanned: ScannedOrders;
       /** Issues with `record` = line counted from the range's first line (1). */
       readonly issues: readonly PendingIssue[];
+      /** The scanner's `unsure` (import checks). */
+      readonly unsure: boolean;
     };

@@ -1,6 +1,7 @@
 import { amountProblem, parseAmountCentsBytes } from './amount.js';
 import { ByteInterner, type ByteKeys, mergeReplacedDuplicates } from './byte-interner.js';
 import type { IssueCollector } from './csv-issue.js';
+import { CSV_LIMITS, MAX_ID_CHARS } from './csv-limits.js';
 import type { InstantParser } from './instant-parser.js';
 import { decodeUtf8 } from './utf8.js';
 
@@ -41,6 +42,13 @@ export interface GenericOrderLayout {
   readonly amountColumn: number;
   readonly currencyColumn: number;
   readonly attributeColumns: readonly number[];
+  /**
+   * The import's quick validation (`quickCheckGenericOrders`): the scanner also notices what the
+   * import's record reader would refuse beyond the analysis — a blank order id, an id, a field or a
+   * record that may be past `CSV_LIMITS` (measured in bytes, which bound characters from above) —
+   * and then only sets `unsure` and stops: the record reader decides, with its own messages.
+   */
+  readonly importChecks?: boolean;
   /** Header names as written, for messages: customer, ordered_at, amount, currency. */
   readonly names: {
     readonly customer: string;
@@ -99,6 +107,8 @@ export class OrderScanner {
   line: number;
   /** Set when `issues` became full: the caller should stop reading. */
   stopped = false;
+  /** With `importChecks`: a record the import might refuse was seen (the scan stopped). */
+  unsure = false;
   private records = 0;
   private readonly layout: GenericOrderLayout;
   private readonly instants: InstantParser;
@@ -164,6 +174,11 @@ export class OrderScanner {
     this.fieldEnds = new Int32Array(layout.fieldCount);
   }
 
+  /** Whether the scanner runs the import's quick checks (`GenericOrderLayout.importChecks`). */
+  get importChecks(): boolean {
+    return this.layout.importChecks === true;
+  }
+
   /** The customer ids' interner (the main thread looks a worker's ids up in it when merging). */
   get customerInterner(): ByteInterner {
     return this.customers;
@@ -196,8 +211,10 @@ export class OrderScanner {
     const ends = this.fieldEnds;
     let position = 0;
     let consumed = 0;
+    const importChecks = this.layout.importChecks === true;
     records: while (position < length && !this.stopped) {
       const recordLine = this.line;
+      const recordStart = position;
       // Blank lines (LF or CRLF) are not records.
       let code = bytes[position]!;
       if (code === LINE_FEED) {
@@ -305,6 +322,7 @@ export class OrderScanner {
           starts[field] = start;
           ends[field] = end;
         }
+        if (importChecks && end - start > CSV_LIMITS.maxFieldChars) return this.giveUp();
         field++;
         position++; // past the comma or line feed (or the end of the text)
         if (code === LINE_FEED) break;
@@ -312,6 +330,7 @@ export class OrderScanner {
       this.line++;
       consumed = Math.min(position, length);
       this.records++;
+      if (importChecks && consumed - recordStart > CSV_LIMITS.maxRecordChars) return this.giveUp();
       if (malformed) {
         this.issueAt(
           recordLine,
@@ -363,8 +382,36 @@ export class OrderScanner {
     return false;
   }
 
+  /**
+   * With `importChecks`, whether the record's ids may be refused by the import: a blank order id
+   * (the import's natural key), or an id longer than `MAX_ID_CHARS` bytes.
+   */
+  private importMayRefuse(): boolean {
+    const { orderIdColumn, customerColumn } = this.layout;
+    if (orderIdColumn === -1) return true;
+    const ends = this.fieldEnds;
+    const starts = this.fieldStarts;
+    if (ends[customerColumn]! - starts[customerColumn]! > MAX_ID_CHARS) return true;
+    const orderIdLength = ends[orderIdColumn]! - starts[orderIdColumn]!;
+    return (
+      orderIdLength > MAX_ID_CHARS ||
+      isBlank(this.fieldBytes[orderIdColumn]!, starts[orderIdColumn]!, ends[orderIdColumn]!)
+    );
+  }
+
+  /** Stops the scan as `unsure` (see `GenericOrderLayout.importChecks`); 0 bytes consumed. */
+  giveUp(): number {
+    this.unsure = true;
+    this.stopped = true;
+    return 0;
+  }
+
   /** Reads one record whose fields are in `fieldBytes/Starts/Ends`; `chunk` is the bytes scanned. */
   private record(line: number, chunk: Uint8Array): void {
+    if (this.layout.importChecks === true && this.importMayRefuse()) {
+      this.giveUp();
+      return;
+    }
     if (this.continuesOrder()) return; // a further line of the same order: its values are on the first
     const layout = this.layout;
     const sources = this.fieldBytes;
@@ -392,6 +439,7 @@ export class OrderScanner {
     }
     if (layout.currencyColumn !== -1) this.checkCurrency(line);
     if (this.issues.count > 0) return; // the table will be discarded: stop building it
+    if (layout.importChecks === true) return; // a check only: no table, so memory stays flat
 
     const row = this.length;
     if (row === this.customerColumn.length) this.resize(row * 2);

@@ -24,7 +24,13 @@ port.once('message', async (request: OrdersRangeRequest) => {
     }
   });
   const scanned = scanner.finish(false);
-  const response: OrdersRangeResponse = { type: 'done', outcome, scanned, issues: issues.list() };
+  const response: OrdersRangeResponse = {
+    type: 'done',
+    outcome,
+    scanned,
+    issues: issues.list(),
+    unsure: scanner.unsure,
+  };
   // The columns' buffers are plain ArrayBuffers (never shared): transfer them instead of copying.
   const keys = scanned.customerKeys!;
   const buffers = [scanned.customer, scanned.orderedAt, scanned.amountCents, keys.starts]

@@ -19,7 +19,13 @@ import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { type CsvEncoding, type CsvReadOptions, IssueCollector, recordLines } from '../csv/index.js';
+import {
+  type CsvEncoding,
+  type CsvReadOptions,
+  IssueCollector,
+  quickCheckGenericOrders,
+  recordLines,
+} from '../csv/index.js';
 import { type CopyInto, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
@@ -193,14 +199,16 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
   const reading = pass2Reading(db, input, started);
   const early = reading.worker ? readBatchesInWorker(reading.batches, reading.onBytes) : null;
   try {
-    const verdict = await validate(
-      started.path,
-      started.layout,
-      started.layoutOptions,
-      started.read,
-      started.skipInvalid,
-      (progress) => input.onProgress?.(progress),
-    );
+    const verdict =
+      (await quickValidate(started, (progress) => input.onProgress?.(progress))) ??
+      (await validate(
+        started.path,
+        started.layout,
+        started.layoutOptions,
+        started.read,
+        started.skipInvalid,
+        (progress) => input.onProgress?.(progress),
+      ));
     if (verdict.kind === 'rejected') {
       await early?.close();
       return await rejectRun(db, started, verdict);
@@ -569,6 +577,42 @@ type Verdict =
       readonly rowsRejected: number;
       readonly skipped: { reason: string; count: number }[];
     };
+
+/**
+ * Pass 1's fast path for generic order files (`quickCheckGenericOrders`: the byte scanner with the
+ * import's checks, ~10× the record reader): the valid verdict when it is sure every record is
+ * valid, else null and `validate` reads the file by record (with its located problems).
+ */
+async function quickValidate(
+  started: StartedRun,
+  onProgress: (progress: ImportProgress) => void,
+): Promise<Verdict | null> {
+  if (started.type !== 'orders' || (started.format !== 'auto' && started.format !== 'generic')) return null;
+  const check = await quickCheckGenericOrders(started.path, {
+    timeZone: started.layoutOptions.timeZone,
+    format: started.format,
+    encoding: started.read.encoding ?? 'utf-8',
+    onProgress: (bytesRead, totalBytes) =>
+      onProgress({
+        phase: 'validating',
+        bytesRead,
+        totalBytes,
+        rowsRead: 0,
+        rowsWritten: 0,
+        rowsRejected: 0,
+      }),
+  });
+  if (check.verdict !== 'valid') return null;
+  return {
+    kind: 'valid',
+    records: check.records,
+    header: check.header,
+    problems: [],
+    rejected: new Map(),
+    rowsRejected: 0,
+    skipped: [],
+  };
+}
 
 /** Pass 1: reads every record, writes nothing. */
 async function validate<R>(
