@@ -8,7 +8,7 @@ import { notFound, RetainError } from '../errors/index.js';
 import { type AppEnv, clientAddress, createRouter } from '../http/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { getApiKey } from './api-key.repository.js';
-import { login, logout } from './auth.service.js';
+import { login, logout, switchableWorkspaces, switchWorkspace } from './auth.service.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { ROLES } from './roles.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
@@ -80,6 +80,55 @@ const logoutRoute = createRoute({
   responses: { 204: { description: 'Logged out (the cookie is cleared)' } },
 });
 
+const switchableSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    role: z.enum(ROLES as [string, ...string[]]),
+    current: z.boolean(),
+  })
+  .openapi('SwitchableWorkspace');
+
+const switchRoute = createRoute({
+  method: 'post',
+  path: '/auth/switch',
+  operationId: 'switchWorkspace',
+  tags: ['Authentication'],
+  summary: 'Move the session to another workspace of the same person, without a password',
+  description:
+    'Only into a workspace listed in `GET /auth/me` → `workspaces`: one where the login’s password opened an enabled account with the same e-mail. The session is replaced (new cookie, new CSRF token, returned here); it keeps the login’s 90-day limit.',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            workspace: z.string().min(1).max(200).openapi({ description: 'The workspace slug or id' }),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'Switched',
+      content: {
+        'application/json': {
+          schema: z.object({ user: userSchema, workspace: workspaceSummarySchema, csrfToken: z.string() }),
+        },
+      },
+    },
+    400: { description: 'No workspace named', content: { 'application/json': { schema: errorSchema } } },
+    401: { description: 'Not logged in', content: { 'application/json': { schema: errorSchema } } },
+    403: {
+      description:
+        'An API key, a missing CSRF token, or a workspace this login did not open (unknown, another person’s, or the account there is disabled)',
+      content: { 'application/json': { schema: errorSchema } },
+    },
+  },
+});
+
 const meRoute = createRoute({
   method: 'get',
   path: '/auth/me',
@@ -97,6 +146,10 @@ const meRoute = createRoute({
             user: userSchema.nullable(),
             apiKey: z.object({ id: z.string(), name: z.string(), prefix: z.string() }).nullable(),
             csrfToken: z.string().nullable(),
+            workspaces: z.array(switchableSchema).openapi({
+              description:
+                'The workspaces this session may switch to (`POST /auth/switch`), the current one included; empty for an API key',
+            }),
           }),
         },
       },
@@ -181,9 +234,47 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
     return c.body(null, 204);
   });
 
+  router.openapi(switchRoute, async (c) => {
+    const auth = c.get('auth');
+    const token = readSessionToken(c);
+    if (auth.via !== 'session' || token === undefined) {
+      throw new RetainError('forbidden', 'Only a logged-in person switches workspaces; an API key has one.');
+    }
+    const now = c.get('services').now();
+    const result = await switchWorkspace(c.get('services').db, {
+      token,
+      workspace: c.req.valid('json').workspace,
+      now,
+      ip: clientIp(c),
+      userAgent: c.req.header('User-Agent') ?? null,
+    });
+    // The old session's cookie renewal (set by the middleware) would name the ended token.
+    c.header('Set-Cookie', undefined);
+    setSessionCookie(c, result.token, result.expiresAt, now);
+    return c.json(
+      {
+        user: {
+          id: String(result.user.id),
+          email: result.user.email,
+          name: result.user.name,
+          role: result.user.role,
+        },
+        workspace: {
+          id: String(result.workspace.id),
+          name: result.workspace.name,
+          slug: result.workspace.slug,
+        },
+        csrfToken: result.csrfToken,
+      },
+      200,
+    );
+  });
+
   router.openapi(meRoute, async (c) => {
     const auth = c.get('auth');
     const { db } = c.get('services');
+    const token = auth.via === 'session' ? readSessionToken(c) : undefined;
+    const grants = token === undefined ? [] : await switchableWorkspaces(db, token, c.get('services').now());
     const workspace = await getWorkspace(db, auth.workspaceId);
     if (workspace === undefined) throw notFound('Workspace');
     const user = auth.userId === null ? undefined : await getUser(db, auth.workspaceId, auth.userId);
@@ -200,6 +291,25 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
         apiKey:
           apiKey === undefined ? null : { id: String(apiKey.id), name: apiKey.name, prefix: apiKey.prefix },
         csrfToken: auth.csrfToken ?? null,
+        // A session opened before migration 005 has no grants: it still lists its own workspace.
+        workspaces: (grants.some((grant) => grant.workspaceId === auth.workspaceId) || auth.via !== 'session'
+          ? grants
+          : [
+              {
+                workspaceId: workspace.id,
+                workspaceName: workspace.name,
+                workspaceSlug: workspace.slug,
+                role: auth.role,
+              },
+              ...grants,
+            ]
+        ).map((grant) => ({
+          id: String(grant.workspaceId),
+          name: grant.workspaceName,
+          slug: grant.workspaceSlug,
+          role: grant.role,
+          current: grant.workspaceId === auth.workspaceId,
+        })),
       },
       200,
     );

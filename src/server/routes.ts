@@ -4,7 +4,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analytics/index.js';
-import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
+import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
 import { importRoutes } from '../imports/index.js';
@@ -20,6 +20,7 @@ export function mountRoutes(
   app.use('/api/v1/*', authenticate());
   app.route('/api/v1', authRoutes(options.auth));
   app.route('/api/v1', apiKeyRoutes());
+  app.route('/api/v1', userRoutes());
   app.route('/api/v1', workspaceRoutes());
   app.route('/api/v1', customerRoutes());
   app.route('/api/v1', importRoutes());

@@ -40,6 +40,7 @@ export interface Paths {
           readonly prefix: string;
         } | null;
         readonly csrfToken: string | null;
+        readonly workspaces: SwitchableWorkspace[];
       };
     };
   };
@@ -125,6 +126,14 @@ export type OverviewRange = {
   readonly label: string | null;
   readonly complete: boolean;
   readonly kpis: OverviewKpis;
+};
+
+export type SwitchableWorkspace = {
+  readonly id: string;
+  readonly name: string;
+  readonly slug: string;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly current: boolean;
 };
 
 export type User = {
