@@ -15,3 +15,4 @@ export {
   runImport,
 } from './import.service.js';
 export { IMPORT_FORMATS, IMPORT_TYPES, type ImportFormat, type ImportType } from './import.types.js';
+export { importPreviewRoutes } from './import-preview.routes.js';

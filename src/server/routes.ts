@@ -7,7 +7,7 @@ import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analyt
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
-import { importRoutes } from '../imports/index.js';
+import { importPreviewRoutes, importRoutes } from '../imports/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
@@ -23,6 +23,7 @@ export function mountRoutes(
   app.route('/api/v1', userRoutes());
   app.route('/api/v1', workspaceRoutes());
   app.route('/api/v1', customerRoutes());
+  app.route('/api/v1', importPreviewRoutes());
   app.route('/api/v1', importRoutes());
   app.route('/api/v1', privacyRoutes());
   app.route('/api/v1', analyticsRoutes(options.analytics));
