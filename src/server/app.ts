@@ -182,7 +182,10 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       version: API_VERSION,
       description:
         'Customer retention analytics and the data behind them. Every route is scoped to the caller’s workspace.',
+      license: { name: 'MIT', url: 'https://spdx.org/licenses/MIT.html' },
     },
+    // Relative: the server that serves this document, whatever address it is reached at.
+    servers: [{ url: '/', description: 'This server' }],
     security: [{ apiKey: [] }, { session: [] }],
   });
   mountApiDocs(app as never);
