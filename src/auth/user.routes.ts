@@ -5,7 +5,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { parseRowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
-import { createRouter, requireRole } from '../http/index.js';
+import {
+  authenticatedErrors,
+  CSRF_REFUSED,
+  createRouter,
+  JSON_BODY_ERRORS,
+  requireRole,
+} from '../http/index.js';
 import { actorOf } from './actor.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 import { ROLES } from './roles.js';
@@ -30,23 +36,7 @@ const memberSchema = z
   })
   .openapi('Member');
 
-const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    issues: z
-      .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
-      .optional(),
-  }),
-});
-
-const errors = {
-  401: { description: 'Not logged in', content: { 'application/json': { schema: errorSchema } } },
-  403: {
-    description: 'Not an owner or admin, or an admin acting on an owner',
-    content: { 'application/json': { schema: errorSchema } },
-  },
-} as const;
+const NOT_OWNER_OR_ADMIN = 'The caller is not an owner or admin';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
 const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
@@ -77,7 +67,7 @@ const listRoute = createRoute({
       description: 'Members, oldest first',
       content: { 'application/json': { schema: z.object({ users: z.array(memberSchema) }) } },
     },
-    ...errors,
+    ...authenticatedErrors({ 403: `${NOT_OWNER_OR_ADMIN}.` }),
   },
 });
 
@@ -88,7 +78,7 @@ const createMemberRoute = createRoute({
   tags: ['Authentication'],
   summary: 'Add a member with a role and an initial password (audited `user.created`)',
   description:
-    'The person logs in with this e-mail and password at once; give them the password yourself. Adding the e-mail of a removed member restores that account (audited `user.restored`).',
+    'The person logs in with this e-mail and password at once; give them the password yourself. Adding the e-mail of a removed member restores that account (audited `user.restored`). An e-mail an active member already has: 409 `conflict`.',
   middleware: ownerOrAdmin,
   request: {
     body: {
@@ -107,15 +97,11 @@ const createMemberRoute = createRoute({
   },
   responses: {
     201: { description: 'The member', content: { 'application/json': { schema: memberSchema } } },
-    400: {
-      description: 'Not an e-mail, an unknown role, or a password outside 8–1024 characters',
-      content: { 'application/json': { schema: errorSchema } },
-    },
-    ...errors,
-    409: {
-      description: 'An active member already has this e-mail',
-      content: { 'application/json': { schema: errorSchema } },
-    },
+    ...authenticatedErrors({
+      400: 'Not an e-mail, an unknown role, or a password outside 8–1024 characters; `error.issues` names each.',
+      403: `${NOT_OWNER_OR_ADMIN}, an admin adds an owner, or ${CSRF_REFUSED}.`,
+      ...JSON_BODY_ERRORS,
+    }),
   },
 });
 
@@ -125,6 +111,8 @@ const updateRoute = createRoute({
   operationId: 'updateUser',
   tags: ['Authentication'],
   summary: 'Change a member’s role, name or password, or restore a removed member (audited)',
+  description:
+    'A change that would leave the workspace without an enabled owner: 409 `conflict`. A new password ends the member’s sessions.',
   middleware: ownerOrAdmin,
   request: {
     params: idParam,
@@ -148,16 +136,11 @@ const updateRoute = createRoute({
   },
   responses: {
     200: { description: 'The member', content: { 'application/json': { schema: memberSchema } } },
-    400: { description: 'A field is not valid', content: { 'application/json': { schema: errorSchema } } },
-    ...errors,
-    404: {
-      description: 'No such member in this workspace',
-      content: { 'application/json': { schema: errorSchema } },
-    },
-    409: {
-      description: 'The change would leave the workspace without an owner',
-      content: { 'application/json': { schema: errorSchema } },
-    },
+    ...authenticatedErrors({
+      403: `${NOT_OWNER_OR_ADMIN}, an admin changes an owner or makes one, or ${CSRF_REFUSED}.`,
+      404: 'No such member in the caller’s workspace.',
+      ...JSON_BODY_ERRORS,
+    }),
   },
 });
 
@@ -167,19 +150,15 @@ const removeRoute = createRoute({
   operationId: 'removeUser',
   tags: ['Authentication'],
   summary: 'Remove a member: they can no longer log in, their sessions end (audited `user.removed`)',
+  description: 'The workspace’s last enabled owner cannot be removed: 409 `conflict`.',
   middleware: ownerOrAdmin,
   request: { params: idParam },
   responses: {
     204: { description: 'Removed (also when already removed)' },
-    ...errors,
-    404: {
-      description: 'No such member in this workspace',
-      content: { 'application/json': { schema: errorSchema } },
-    },
-    409: {
-      description: 'The workspace’s last owner',
-      content: { 'application/json': { schema: errorSchema } },
-    },
+    ...authenticatedErrors({
+      403: `${NOT_OWNER_OR_ADMIN}, an admin removes an owner, or ${CSRF_REFUSED}.`,
+      404: 'No such member in the caller’s workspace.',
+    }),
   },
 });
 

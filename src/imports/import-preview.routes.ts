@@ -5,13 +5,9 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { RetainError } from '../errors/index.js';
-import { createRouter, requireRole } from '../http/index.js';
+import { authenticatedErrors, CSRF_REFUSED, createRouter, requireRole } from '../http/index.js';
 import { MAX_PREVIEW_BYTES, PREVIEW_ROWS, previewImport } from './import.preview.js';
 import { IMPORT_FORMATS, IMPORT_TYPES } from './import.types.js';
-
-const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.unknown()).optional() }),
-});
 
 const PreviewSchema = z
   .object({
@@ -94,13 +90,12 @@ const previewRoute = createRoute({
   },
   responses: {
     200: { description: 'The preview', content: { 'application/json': { schema: PreviewSchema } } },
-    400: {
-      description: 'Bad type, format or map, or a file with no header',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
-    401: { description: 'Not logged in', content: { 'application/json': { schema: ErrorSchema } } },
-    403: { description: 'Role not allowed', content: { 'application/json': { schema: ErrorSchema } } },
-    413: { description: 'More than 64 KiB sent', content: { 'application/json': { schema: ErrorSchema } } },
+    ...authenticatedErrors({
+      400: 'Bad type, format or map, or a file with no header; `error.issues` names each.',
+      403: `Only owners, admins and analysts import; or ${CSRF_REFUSED}.`,
+      413: 'More than 64 KiB of the file, or a body over the limit (`RETAIN_MAX_BODY_BYTES`, 1 MiB by default).',
+      415: 'A body that is not `multipart/form-data`.',
+    }),
   },
 });
 
