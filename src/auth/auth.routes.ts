@@ -107,7 +107,7 @@ const switchRoute = createRoute({
   tags: ['Authentication'],
   summary: 'Move the session to another workspace of the same person, without a password',
   description:
-    'Only into a workspace listed in `GET /auth/me` → `workspaces`: one where the login’s password opened an enabled account with the same e-mail. The session is replaced (new cookie, new CSRF token, returned here); it keeps the login’s 90-day limit.',
+    'Only into a workspace listed in `GET /auth/me` → `workspaces`: one where the login’s password opened an enabled account with the same e-mail. The session keeps its cookie and its login’s 90-day limit; its CSRF token changes (returned here), so a page holding the old one cannot write into the new workspace.',
   request: {
     body: {
       required: true,
@@ -257,7 +257,7 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
       ip: clientIp(c),
       userAgent: c.req.header('User-Agent') ?? null,
     });
-    // The old session's cookie renewal (set by the middleware) would name the ended token.
+    // The same token, with the expiry of the session in its new workspace.
     c.header('Set-Cookie', undefined);
     setSessionCookie(c, result.token, result.expiresAt, now);
     return c.json(

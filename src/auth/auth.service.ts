@@ -18,7 +18,6 @@ import {
   insertSession,
   insertSessionGrants,
   listSessionGrants,
-  moveSessionGrants,
   type SessionGrant,
 } from './session.repository.js';
 import { findAccountsByEmail, findUserForLogin, getUser, recordLogin, type User } from './user.repository.js';
@@ -103,7 +102,7 @@ export async function login(db: Kysely<Database>, input: LoginInput): Promise<Lo
     );
     await recordLogin(transaction, workspace.id, found.user.id, input.now);
   });
-  return { token, csrfToken: csrfTokenOf(token), expiresAt, user: found.user, workspace };
+  return { token, csrfToken: csrfTokenOf(token, workspace.id), expiresAt, user: found.user, workspace };
 }
 
 /** The enabled accounts of `user`'s e-mail in other workspaces that `password` opens. */
@@ -155,9 +154,10 @@ export interface SwitchInput {
 
 /**
  * Moves a session into another workspace its login proved the password for, as the account
- * there, without asking the password again. The session is replaced by one with a **new token**
- * (and so a new CSRF token): a page still holding the old CSRF token cannot write into the new
- * workspace unawares. The new session keeps the login's 90-day limit; its grants move with it.
+ * there, without asking the password again. The session keeps its token (so a request already on
+ * its way with the cookie is not refused, and the cookie is never cleared under a page's feet) and
+ * its login's 90-day limit; its CSRF token changes with the workspace (`csrfTokenOf`), so a page
+ * still holding the old one cannot write into the new workspace unawares.
  * Throws `forbidden` when the workspace is unknown, was not proven at login, or its account is
  * disabled or gone; `unauthenticated` when the session itself has ended.
  * Cost: two small reads and one transaction.
@@ -178,17 +178,16 @@ export async function switchWorkspace(db: Kysely<Database>, input: SwitchInput):
   if (grant === undefined || user === undefined || user.disabledAt !== null || workspace === undefined) {
     throw new RetainError('forbidden', 'This session cannot switch to that workspace; log in to it instead.');
   }
-  const token = generateToken();
-  const nextId = hashSecret(token);
   const expiresAt = Math.min(input.now + SESSION_IDLE_MS, session.createdAt + SESSION_MAX_AGE_MS);
   await db.transaction().execute(async (transaction) => {
-    // Deleting first makes two concurrent switches of one session end with one session, not two.
+    // The row moves (every table's key leads with its workspace): deleting first makes two
+    // concurrent switches of one session end with one row, not two.
     if (!(await deleteSession(transaction, session.workspaceId, sessionId))) {
       throw new RetainError('unauthenticated', 'The session has ended; log in again.');
     }
     await insertSession(transaction, {
       workspaceId: workspace.id,
-      id: nextId,
+      id: sessionId,
       userId: user.id,
       now: input.now,
       createdAt: session.createdAt,
@@ -196,9 +195,14 @@ export async function switchWorkspace(db: Kysely<Database>, input: SwitchInput):
       ip: input.ip ?? null,
       userAgent: input.userAgent?.slice(0, 512) ?? null,
     });
-    await moveSessionGrants(transaction, sessionId, nextId);
   });
-  return { token, csrfToken: csrfTokenOf(token), expiresAt, user, workspace };
+  return {
+    token: input.token,
+    csrfToken: csrfTokenOf(input.token, workspace.id),
+    expiresAt,
+    user,
+    workspace,
+  };
 }
 
 /** A resolved session: who, and the new expiry when this request slid it forward. */
@@ -233,7 +237,7 @@ export async function authenticateSession(
       via: 'session',
       userId: session.userId,
       apiKeyId: null,
-      csrfToken: csrfTokenOf(token),
+      csrfToken: csrfTokenOf(token, session.workspaceId),
     },
     sessionId,
     renewedExpiresAt,

@@ -206,15 +206,6 @@ export async function listSessionGrants(db: Db, sessionId: string, now: number):
   }));
 }
 
-/** Gives a session's grants to its successor (the session a switch opens with a new token). */
-export async function moveSessionGrants(db: Db, fromSessionId: string, toSessionId: string): Promise<void> {
-  await db
-    .updateTable('session_grant')
-    .set({ session_id: toSessionId })
-    .where('session_id', '=', fromSessionId)
-    .execute();
-}
-
 /** Removes a session's grants, in every workspace (logout). */
 export async function deleteSessionGrants(db: Db, sessionId: string): Promise<void> {
   await db.deleteFrom('session_grant').where('session_id', '=', sessionId).execute();

@@ -10,6 +10,7 @@ import { buildApp } from '../server/index.js';
 import { createWorkspaceWithKeys } from '../workspaces/index.js';
 import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS } from './auth.service.js';
 import type { Role } from './roles.js';
+import { hashSecret } from './secrets.js';
 import { createUser, updateUser } from './user.service.js';
 
 const START = Date.UTC(2026, 0, 1);
@@ -72,6 +73,10 @@ describeEachDatabase('switching workspaces', (getDb) => {
     return `retain_session=${token}`;
   }
 
+  function sessionIdOf(cookie: string): string {
+    return hashSecret(cookie.slice('retain_session='.length));
+  }
+
   function me(app: ReturnType<typeof setup>['app'], cookie: string) {
     return app.request('/api/v1/auth/me', { headers: { Cookie: cookie } });
   }
@@ -116,11 +121,21 @@ describeEachDatabase('switching workspaces', (getDb) => {
     const answer = await bodyOf(switched);
     expect(answer.workspace).toEqual({ id: String(agency.id), name: 'Agency', slug: agency.slug });
     expect(answer.user).toMatchObject({ id: String(inAgency.id), role: 'analyst' });
-    // A new session: new cookie, new CSRF token; the old cookie is dead.
+    // The same cookie (a request on its way is not refused), a new CSRF token: a page still
+    // holding the old one cannot write into Agency.
     const next = { cookie: cookieOf(switched), csrfToken: answer.csrfToken as string };
-    expect(next.cookie).not.toBe(session.cookie);
+    expect(next.cookie).toBe(session.cookie);
     expect(next.csrfToken).not.toBe(session.csrfToken);
-    expect((await me(app, session.cookie)).status).toBe(401);
+    const staleWrite = await app.request('/api/v1/api-keys', {
+      method: 'POST',
+      headers: {
+        Cookie: session.cookie,
+        'X-CSRF-Token': session.csrfToken,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'stale tab' }),
+    });
+    expect(staleWrite.status).toBe(403);
     const after = await bodyOf(await me(app, next.cookie));
     expect(after).toMatchObject({
       role: 'analyst',
@@ -142,13 +157,13 @@ describeEachDatabase('switching workspaces', (getDb) => {
     const home = { cookie: cookieOf(back), csrfToken: backBody.csrfToken as string };
     expect((await switchTo(app, home, stranger.slug)).status).toBe(403);
     expect((await switchTo(app, home, 'no-such-workspace')).status).toBe(403);
-    // One session row at a time.
+    // One session row at a time, in the workspace the session is in.
     const rows = await db
       .selectFrom('session')
       .select('workspace_id')
-      .where('user_id', 'in', [inAgency.id])
+      .where('id', '=', sessionIdOf(home.cookie))
       .execute();
-    expect(rows).toEqual([]);
+    expect(rows).toEqual([{ workspace_id: shop.id }]);
   });
 
   it('refuses a switch without the CSRF token, by an API key, or into a disabled account', async () => {

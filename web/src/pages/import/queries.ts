@@ -4,7 +4,7 @@
  * browser streams from disk — the file is never read into the page's memory) and following the run
  * (`GET /api/v1/imports/{id}`, polled until it has a verdict).
  */
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiGetAt, apiPostForm, type ResponseOf } from '../../api';
 import { type ImportFormat, type ImportType, isUnderWay, PREVIEW_BYTES } from './import-plan';
 
@@ -56,6 +56,7 @@ export interface StartRequest extends PreviewRequest {
 }
 
 export function useStartImport() {
+  const client = useQueryClient();
   return useMutation({
     mutationFn: ({ file, type, format, map, skipInvalid }: StartRequest) => {
       const form = new FormData();
@@ -66,6 +67,8 @@ export function useStartImport() {
       if (map && IMPORT_TAKES_MAP) form.set('map', JSON.stringify(map));
       return apiPostForm('/api/v1/imports', form);
     },
+    // The queued run the API answered is the first state shown, before the first poll.
+    onSuccess: (created) => client.setQueryData(['import-run', created.id], created),
   });
 }
 
