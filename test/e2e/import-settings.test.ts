@@ -23,7 +23,7 @@ import {
   prepareWeb,
   ROOT,
   type Server,
-  screenshot,
+  screenshot as screenshotOf,
   startServer,
   stopServer,
   type Tab,
@@ -70,6 +70,12 @@ afterAll(async () => {
   await browser?.close();
   await stopServer(server);
 }, 60_000);
+
+/** A full-page screenshot from the top (scrolled, the sticky header would be drawn mid-page). */
+async function screenshot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshotOf(page, name);
+}
 
 /** The page is fine for everyone: no serious axe finding, no untranslated key. */
 async function expectClean(page: Page) {

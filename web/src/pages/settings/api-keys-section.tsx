@@ -44,7 +44,7 @@ function KeyTable({ keys }: { readonly keys: readonly ApiKey[] }) {
   return (
     <>
       <ScrollRegion label={t('settings.keys.caption')}>
-        <table className="settings-table">
+        <table className="settings-table wide-table">
           <caption className="visually-hidden">{t('settings.keys.caption')}</caption>
           <thead>
             <tr>

@@ -68,7 +68,7 @@ function MemberTable({
   return (
     <>
       <ScrollRegion label={t('settings.members.caption')}>
-        <table className="settings-table">
+        <table className="settings-table wide-table">
           <caption className="visually-hidden">{t('settings.members.caption')}</caption>
           <thead>
             <tr>
@@ -83,10 +83,11 @@ function MemberTable({
           </thead>
           <tbody>
             {members.map((member) => {
-              // An admin cannot change an owner (the API would answer 403).
-              const locked = session.role !== 'owner' && member.role === 'owner';
               const removed = member.disabledAt !== null;
               const you = member.id === session.user?.id;
+              // An admin cannot change an owner (the API would answer 403); nobody is offered to
+              // demote or remove themselves, which would lock them out at once.
+              const locked = you || (session.role !== 'owner' && member.role === 'owner');
               return (
                 <tr key={member.id} data-member={member.email} data-removed={removed}>
                   <th scope="row">
