@@ -31,6 +31,7 @@ import {
   readBatchesHere,
   readBatchesInWorker,
 } from './import.batches.js';
+import { PRIVATE_FILE_MODE } from './import.files.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
 import { storedProblems } from './import.problems.js';
 import {
@@ -427,7 +428,11 @@ async function writeBatches(
     rejectsPath === null
       ? new Map<number, number>()
       : await recordLines(input.path, [...verdict.rejected.keys()]);
-  const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
+  // The rejected rows are personal data: readable by the owner only (import.files.ts).
+  const rejects =
+    rejectsPath === null
+      ? null
+      : createWriteStream(rejectsPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
   const context: WriteContext = {
     workspaceId: workspace.id,
