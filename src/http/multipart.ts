@@ -124,8 +124,7 @@ const HEADERS_END = Buffer.from('\r\n\r\n');
  * returns the sink its bytes go to. Resolves once the closing boundary was read (what follows it
  * is read and ignored). Rejects with `RetainError`: `payload_too_large` (413) past
  * `limits.maxBytes`, counted as the bytes arrive; `invalid_input` (400) for a malformed body or one
- * that ends before its closing boundary; and with the stream's own error when the client goes away
- * (nobody is left to answer). Memory: one chunk plus a boundary's length, whatever the body's size.
+ * that ends before its closing boundary or whose stream fails (the client went away). Memory: one chunk plus a boundary's length, whatever the body's size.
  */
 export async function readMultipart(
   body: ReadableStream<Uint8Array> | null,
@@ -219,7 +218,13 @@ export async function readMultipart(
   const reader = body.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        // The client went away mid-body (the socket's "aborted", ECONNRESET): nobody will read the
+        // answer, but it must not pass for a server fault (or a store outage) in the log.
+        throw new RetainError('invalid_input', 'The upload was interrupted before its end.', [
+          { path: ['body'], message: (error as Error).message || 'the body could not be read' },
+        ]);
+      });
       if (done) break;
       received += value.byteLength;
       if (received > limits.maxBytes) throw tooLargeError(limits.maxBytes, limits.limitName);

@@ -47,7 +47,7 @@ async function writeTo(stream: WriteStream, bytes: Uint8Array): Promise<void> {
  * Reads `body` (`multipart/form-data` as `contentType` says) into a `.part` file and the form
  * fields. Throws `RetainError`: `unsupported_media_type` for another content type, `invalid_input`
  * for a malformed body, a missing or second file, a field too long; `payload_too_large` past
- * `maxBytes`; the stream's error when the client disconnects. Leaves no file behind on any error.
+ * `maxBytes`; `invalid_input` too when the client disconnects mid-body. Leaves no file behind on any error.
  * Memory: one chunk of the body. Example:
  * `await receiveUpload(c.req.raw.body, c.req.header('Content-Type'), { dataDirectory, workspaceId, maxBytes, now })`
  * → `{ fields: { type: 'orders' }, file: { path: '…/imports/3/incoming-….part', name: 'orders.csv', bytes: 1234 } }`.
