@@ -83,7 +83,7 @@ async function setup(database: TestDatabase, options: { maxUploadBytes?: number 
   const app = buildApp({ db, dialect, now: () => NOW, dataDirectory }, options);
   const folder = join(dataDirectory, 'imports', String(workspace.id));
   const files = () => (existsSync(folder) ? readdirSync(folder).sort() : []);
-  const post = async (body: BodyInit, headers: Record<string, string> = {}) => {
+  const post = async (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => {
     const response = await app.request('/api/v1/imports', {
       method: 'POST',
       body,
