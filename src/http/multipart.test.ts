@@ -61,7 +61,7 @@ describe('readMultipart', () => {
     form.set('file', new File([fileText], 'orders é.csv', { type: 'text/csv' }));
     form.set('skipInvalid', 'true');
     const { bytes, contentType } = await encoded(form);
-    for (const size of [1, 2, 3, 5, 7, 13, 31, 64, 100, bytes.length]) {
+    for (let size = 1; size <= bytes.length; size++) {
       const parts = await readAll(chunked(bytes, size), contentType);
       expect(parts).toEqual([
         { name: 'type', fileName: null, contentType: null, text: 'orders' },

@@ -143,6 +143,7 @@ export async function readMultipart(
   let parts = 0;
   let received = 0;
   const closed = (): boolean => state === 'done';
+  const betweenDelimiters = (): boolean => state === 'body' || state === 'preamble';
 
   /** Consumes what `pending` allows; returns when it needs more bytes. */
   const advance = async (): Promise<void> => {
@@ -228,10 +229,19 @@ export async function readMultipart(
       if (done) break;
       received += value.byteLength;
       if (received > limits.maxBytes) throw tooLargeError(limits.maxBytes, limits.limitName);
-      pending =
-        pending.length === 0
-          ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-          : Buffer.concat([pending, value]);
+      const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      if (betweenDelimiters() && pending.length < delimiter.length && chunk.length >= delimiter.length) {
+        // The usual case inside a file: a short tail kept from the last chunk. Unless a delimiter
+        // starts in it (then it ends within the chunk's first bytes), the tail is data: hand it on
+        // and read the chunk in place rather than copying it behind the tail.
+        const window = Buffer.concat([pending, chunk.subarray(0, delimiter.length - 1)]);
+        if (window.indexOf(delimiter) === -1) {
+          const current = sink as MultipartSink | null; // set by advance(): null in the preamble
+          if (current !== null && pending.length > 0) await current.write(pending);
+          pending = Buffer.alloc(0);
+        }
+      }
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       await advance();
     }
     if (!closed()) throw malformed('the body ends before its closing boundary');

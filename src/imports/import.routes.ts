@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { dataDirectoryFor } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { createRouter, requireRole, tooLargeError } from '../http/index.js';
+import { createRouter, requireRole, tooLargeError, unstorableText } from '../http/index.js';
 import { uploadPathFor } from './import.files.js';
 import { startImport } from './import.jobs.js';
 import type { ImportRun } from './import.repository.js';
@@ -18,6 +18,8 @@ import { receiveUpload } from './import.upload.js';
 
 /** Largest upload unless configured: 256 MiB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+/** Longest file name kept on the run (the part's `filename`). */
+export const MAX_FILE_NAME_LENGTH = 255;
 /** The setting an operator changes it with (server/environment.ts). */
 const UPLOAD_LIMIT_NAME = 'RETAIN_MAX_UPLOAD_BYTES';
 
@@ -185,11 +187,20 @@ export function importRoutes(options: ImportRoutesOptions = {}) {
         );
       }
       const form = parsed.data;
+      const fileName = upload.file.name || 'upload.csv';
+      const nameProblem =
+        unstorableText(fileName) ??
+        (fileName.length > MAX_FILE_NAME_LENGTH ? `is longer than ${MAX_FILE_NAME_LENGTH} characters` : null);
+      if (nameProblem !== null) {
+        throw new RetainError('invalid_input', 'The request is not valid.', [
+          { path: ['form', 'file'], message: `The file name ${nameProblem}.`, code: 'unstorable_text' },
+        ]);
+      }
       const run = await startImport(db, {
         workspaceId: auth.workspaceId,
         type: form.type,
         format: form.format,
-        fileName: upload.file.name || 'upload.csv',
+        fileName,
         skipInvalid: form.skipInvalid === 'true',
         actor:
           auth.userId !== null
