@@ -9,4 +9,14 @@ export {
   readMultipart,
   tooLargeError,
 } from './multipart.js';
+export {
+  ApiErrorSchema,
+  AUTHENTICATED_ERRORS,
+  authenticatedErrors,
+  CSRF_REFUSED,
+  describeErrors,
+  type ErrorResponse,
+  type ErrorStatus,
+  JSON_BODY_ERRORS,
+} from './openapi.js';
 export { createRouter, requireRole } from './router.js';

@@ -8,7 +8,14 @@ import { dirname } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { dataDirectoryFor } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { createRouter, requireRole, tooLargeError, unstorableText } from '../http/index.js';
+import {
+  authenticatedErrors,
+  CSRF_REFUSED,
+  createRouter,
+  requireRole,
+  tooLargeError,
+  unstorableText,
+} from '../http/index.js';
 import { uploadPathFor } from './import.files.js';
 import { startImport } from './import.jobs.js';
 import type { ImportRun } from './import.repository.js';
@@ -59,10 +66,6 @@ const ImportSchema = z
   })
   .openapi('Import');
 
-const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.unknown()).optional() }),
-});
-
 function toBody(run: ImportRun): z.infer<typeof ImportSchema> {
   return {
     id: String(run.id),
@@ -101,6 +104,7 @@ const UploadFieldsSchema = z.object({
 const createImport = createRoute({
   method: 'post',
   path: '/imports',
+  operationId: 'createImport',
   tags: ['Imports'],
   summary: 'Upload a CSV file to import (runs in the background)',
   middleware: [requireRole('analyst')] as const,
@@ -123,34 +127,26 @@ const createImport = createRoute({
       description: 'Queued; poll GET /imports/{id}',
       content: { 'application/json': { schema: ImportSchema } },
     },
-    400: {
-      description: 'Bad type, format or file, or a malformed body',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
-    413: {
-      description: 'The upload is larger than the limit (RETAIN_MAX_UPLOAD_BYTES, default 256 MiB)',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
-    415: {
-      description: 'The body is not multipart/form-data',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
+    ...authenticatedErrors({
+      400: 'Bad type, format or file, or a malformed body (a file name with a NUL or over 255 characters, a field over 4 KiB, a body cut short); `error.issues` names each.',
+      403: `Only owners, admins and analysts import; or ${CSRF_REFUSED}.`,
+      413: 'The body is larger than the limit (`RETAIN_MAX_UPLOAD_BYTES`, 256 MiB by default), declared or counted while it streams; nothing is kept.',
+      415: 'A body that is not `multipart/form-data`.',
+    }),
   },
 });
 
 const readImport = createRoute({
   method: 'get',
   path: '/imports/{id}',
+  operationId: 'getImport',
   tags: ['Imports'],
   summary: 'Status and progress of an import: rows read, written, rejected, and the problems found',
   middleware: [requireRole('analyst', 'marketer', 'agent')] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
     200: { description: 'The import', content: { 'application/json': { schema: ImportSchema } } },
-    404: {
-      description: 'No such import in this workspace',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
+    ...authenticatedErrors({ 404: 'No such import in this workspace.' }),
   },
 });
 
