@@ -17,6 +17,7 @@ import {
   type AppEnv,
   type AppServices,
   createRouter,
+  multipartBoundary,
   refuseHostileInput,
   tooLargeError,
 } from '../http/index.js';
@@ -159,7 +160,13 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   });
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   app.use('*', async (c, next) => {
-    if (c.req.method !== 'POST' || c.req.path !== '/api/v1/imports') return bodyLimitDefault(c, next);
+    const upload =
+      c.req.method === 'POST' &&
+      c.req.path === '/api/v1/imports' &&
+      multipartBoundary(c.req.header('Content-Type')) !== null;
+    // Anything else keeps the small limit — a JSON body to the upload path included, which the
+    // hostile-input check would otherwise read whole before the route refuses it (415).
+    if (!upload) return bodyLimitDefault(c, next);
     // A declared size over the limit is refused before anything else is done.
     if (Number(c.req.header('Content-Length')) > maxUploadBytes) {
       throw tooLargeError(maxUploadBytes, 'RETAIN_MAX_UPLOAD_BYTES');
