@@ -172,7 +172,7 @@ describe('the Import and Settings pages in Chromium', () => {
     expect(await row.count()).toBe(1);
     expect(await row.getAttribute('data-line')).toBe('3');
     expect(await row.locator('td').nth(1).textContent()).toBe('amount');
-    expect(await row.locator('td').nth(2).textContent()).toMatch(/not a number/);
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/as an amount/);
     expect(await page.locator('.import-run [role="alert"]').textContent()).toMatch(
       /Nothing was imported from import-orders-bad\.csv: 1 rows have problems/,
     );
