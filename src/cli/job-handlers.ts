@@ -1,11 +1,12 @@
 /** The job handlers the server and the worker run. */
 import { importJobHandlers } from '../imports/index.js';
 import type { JobHandler } from '../jobs/index.js';
+import { segmentJobHandlers } from '../segments/index.js';
 
 /**
  * The job handlers of every capability that has some. Loaded by name so that a capability still
  * being written does not stop the server from starting.
  */
 export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  return { ...importJobHandlers };
+  return { ...importJobHandlers, ...segmentJobHandlers };
 }

@@ -23,6 +23,7 @@ import { IssueCollector, recordLines } from '../csv/index.js';
 import { type CopyInto, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
+import { requestRecomputeAfterChange } from '../segments/index.js';
 import { getWorkspace, type Workspace } from '../workspaces/workspace.repository.js';
 import {
   type BatchEvent,
@@ -551,6 +552,8 @@ async function finishRun(
       },
       at: finishedAt,
     });
+    // Segment memberships read what was imported: their recompute commits with the import.
+    await requestRecomputeAfterChange(trx, workspace.id, { reason: 'import', now: finishedAt });
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,

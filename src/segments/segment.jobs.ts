@@ -73,11 +73,25 @@ export async function requestSegmentRecompute(
   });
 }
 
+/**
+ * What a writer of customer data calls when it has changed some (an import, tracking): asks for a
+ * recompute (`requestSegmentRecompute`) when the workspace has segments, else does nothing — a
+ * workspace without segments gets no jobs. Pass the change's transaction. One count (+ the request).
+ */
+export async function requestRecomputeAfterChange(
+  db: Kysely<Database> | Transaction<Database>,
+  workspaceId: number,
+  request: SegmentRecomputeRequest,
+): Promise<Job<SegmentRecomputePayload> | null> {
+  if ((await countSegments(db, workspaceId)) === 0) return null;
+  return (await requestSegmentRecompute(db, workspaceId, request)).job;
+}
+
 /** When this process last asked, per store and workspace, for `requestSegmentRecomputeThrottled`. */
 const lastRequestedByStore = new WeakMap<Kysely<Database>, Map<number, number>>();
 
 /**
- * `requestSegmentRecompute` for hot paths (tracking): at most one look at the job table per
+ * `requestRecomputeAfterChange` for hot paths (tracking): at most one look at the job table per
  * workspace every `everyMs` (default 10 s) in this process; calls in between do nothing, as the job
  * asked for by the first one still waits (its delay is longer). Never throws: a failed request is
  * reported to `onError` (the schedule recomputes anyway).
@@ -97,7 +111,7 @@ export async function requestSegmentRecomputeThrottled(
   lastRequested.set(workspaceId, request.now);
   if (lastRequested.size > 10_000) lastRequested.clear();
   try {
-    await requestSegmentRecompute(db, workspaceId, request);
+    await requestRecomputeAfterChange(db, workspaceId, request);
   } catch (error) {
     lastRequested.delete(workspaceId);
     (request.onError ?? ((problem) => console.error('[segments] recompute request failed:', problem)))(error);

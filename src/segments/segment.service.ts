@@ -333,6 +333,28 @@ export function listWorkspaceSegments(db: Kysely<Database>, workspaceId: number)
   return listSegments(db, workspaceId);
 }
 
+/** Records in the audit log that a segment's members were exported (`segment.exported`). */
+export async function recordMembersExport(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: number;
+    readonly segment: Segment;
+    readonly personalData: boolean;
+    readonly actor: AuditActor;
+    readonly now: number;
+  },
+): Promise<void> {
+  await recordAudit(db, {
+    workspaceId: input.workspaceId,
+    actor: input.actor,
+    action: 'segment.exported',
+    entity: 'segment',
+    entityId: input.segment.id,
+    details: { members: input.segment.memberCount, personalData: input.personalData },
+    at: input.now,
+  });
+}
+
 /** A page of members: the segment's member count, the page, and the cursor of the next one. */
 export interface MembersPage {
   readonly total: number;

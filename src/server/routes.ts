@@ -9,6 +9,7 @@ import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
 import { privacyRoutes } from '../privacy/index.js';
+import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
 
@@ -28,5 +29,6 @@ export function mountRoutes(
   app.route('/api/v1', privacyRoutes());
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
+  app.route('/api/v1', segmentRoutes());
   app.route('/', trackingRoutes());
 }

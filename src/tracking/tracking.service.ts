@@ -42,6 +42,7 @@ import {
 } from '../customers/index.js';
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
+import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/index.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
 
@@ -309,6 +310,13 @@ export class TrackingService {
       );
       rejected.push(...refused);
     }
+    // Profiles, events and merges move segment memberships: a recompute a minute on, which the
+    // calls of that minute join (segments/segment.jobs.ts); never fails the tracking call.
+    await requestSegmentRecomputeThrottled(this.#db, workspaceId, {
+      reason: 'tracking',
+      now: receivedAt,
+      delayMs: TRACKING_RECOMPUTE_DELAY_MS,
+    });
     return { rejected: rejected.sort((left, right) => left.index - right.index) };
   }
 
