@@ -45,7 +45,7 @@ export const CreateSegmentBody = z.object({ name, rule: RuleSchema }).strict();
 export const UpdateSegmentBody = z
   .object({ name: name.optional(), rule: RuleSchema.optional() })
   .strict()
-  .refine((body) => body.name !== undefined || body.rule !== undefined, 'Give `name`, `rule` or both.');
+  .openapi({ description: 'What to change: `name`, `rule` or both (neither: the segment as it is).' });
 
 export const PreviewBody = z
   .object({

@@ -233,6 +233,9 @@ export async function updateSegment(
   db: Kysely<Database>,
   input: UpdateSegmentInput,
 ): Promise<SegmentWithRecompute> {
+  if (input.name === undefined && input.rule === undefined) {
+    return { segment: await getSegment(db, input.workspaceId, input.id), recompute: undefined };
+  }
   const name = input.name === undefined ? undefined : checkName(input.name);
   const rule = input.rule === undefined ? undefined : parseOrThrow(input.rule);
   let updated: Segment;

@@ -225,6 +225,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       { name: 'Imports', description: 'CSV files imported in the background.' },
       { name: 'Privacy', description: 'Export and erasure of one customer’s data.' },
       { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
+      { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
     ],
     security: [{ apiKey: [] }, { session: [] }],
