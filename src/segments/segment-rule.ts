@@ -391,11 +391,13 @@ class RuleParser {
       case 'event_count':
         return this.number(field, op, value, path);
       case 'segment': {
-        const ids = this.check(
-          z.union([segmentIdSchema.transform((id) => [id]), this.list(segmentIdSchema)]),
-          value,
-          path,
-        );
+        const ids = Array.isArray(value)
+          ? this.check(this.list(segmentIdSchema), value, path)
+          : this.check(
+              segmentIdSchema.transform((id) => [id]),
+              value,
+              path,
+            );
         return ids === undefined
           ? undefined
           : this.counted({ type: 'segments', ids: [...new Set(ids)] }, path);

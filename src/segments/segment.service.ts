@@ -417,6 +417,8 @@ export async function previewSegment(
     readonly rule: unknown;
     readonly sampleSize?: number;
     readonly now: number;
+    /** PostgreSQL's statement timeout for the preview (default `PREVIEW_TIMEOUT_MS`). */
+    readonly timeoutMs?: number;
   },
 ): Promise<SegmentPreview> {
   const rule = parseOrThrow(input.rule);
@@ -425,8 +427,9 @@ export async function previewSegment(
   const timeZone = (await getWorkspace(db, input.workspaceId))?.settings.timeZone ?? 'UTC';
   const context: CompileContext = { dialect: dialectOf(db), now: input.now, timeZone };
   const sampleSize = Math.min(Math.max(0, input.sampleSize ?? DEFAULT_PREVIEW_SAMPLE), MAX_PREVIEW_SAMPLE);
+  const timeoutMs = input.timeoutMs ?? PREVIEW_TIMEOUT_MS;
   try {
-    return await withStatementTimeout(db, PREVIEW_TIMEOUT_MS, async (bounded) => {
+    return await withStatementTimeout(db, timeoutMs, async (bounded) => {
       const predicate = (eb: Parameters<typeof rulePredicate>[0]) => rulePredicate(eb, rule, context);
       return {
         total: await countMatching(bounded, input.workspaceId, predicate),
@@ -438,7 +441,7 @@ export async function previewSegment(
     if (isStatementTimeout(error)) {
       throw new RetainError(
         'unavailable',
-        `The preview took longer than ${PREVIEW_TIMEOUT_MS / 1000} s and was stopped; narrow the rule (fewer conditions over events or order lines, or shorter windows) and try again.`,
+        `The preview took longer than ${timeoutMs / 1000} s and was stopped; narrow the rule (fewer conditions over events or order lines, or shorter windows) and try again.`,
       );
     }
     throw error;
