@@ -16,6 +16,7 @@ import {
   PRODUCTS,
   referenceMembers,
   seedPopulation,
+  seedScores,
 } from '../../test/segments/population.js';
 import { describeEachDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { seededRandom } from '../core/index.js';
@@ -126,6 +127,25 @@ const FAMILY_RULES: Record<string, unknown[]> = {
     { field: 'last_event_at', op: 'within_last', value: { days: 14 } },
     { field: 'last_event_at', op: 'is_not_set' },
   ],
+  predictions: [
+    { field: 'at_risk_score', op: '>=', value: 70 },
+    { field: 'at_risk_score', op: 'between', value: [20, 40.5] },
+    { field: 'at_risk_score', op: 'is_not_set' },
+    { field: 'p_alive', op: '<', value: 0.3 },
+    { field: 'p_alive', op: '!=', value: 0.5 },
+    { field: 'predicted_clv_cents', op: '>', value: 20_000 },
+    { field: 'predicted_clv_cents', op: 'is_set' },
+    { field: 'rfm_segment', op: '=', value: 'At risk' },
+    { field: 'rfm_segment', op: 'in', value: ['Champions', "Can't lose them"] },
+    { field: 'rfm_segment', op: 'not_in', value: ['Hibernating'] },
+    {
+      all: [
+        { field: 'at_risk_score', op: '>=', value: 50 },
+        { field: 'predicted_clv_cents', op: '>', value: 10_000 },
+        { field: 'consent_email_marketing', op: '=', value: true },
+      ],
+    },
+  ],
   subscription: [
     { field: 'subscription_status', op: '=', value: 'active' },
     { field: 'subscription_status', op: '=', value: 'cancelled' },
@@ -161,6 +181,7 @@ describeEachDatabase('segment rules compiled to SQL', (getDb) => {
     const { db } = getDb();
     const { workspace } = await createWorkspace(db, { name: 'Rules', slug: `rules-${newId()}` });
     population = await seedPopulation(db, workspace.id, { seed: 7, size: 90, now: NOW });
+    await seedScores(db, population, 8);
     return population;
   };
 
