@@ -5,7 +5,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { notFound, RetainError } from '../errors/index.js';
-import { type AppEnv, clientAddress, createRouter } from '../http/index.js';
+import {
+  type AppEnv,
+  AUTHENTICATED_ERRORS,
+  authenticatedErrors,
+  CSRF_REFUSED,
+  clientAddress,
+  createRouter,
+  describeErrors,
+  JSON_BODY_ERRORS,
+} from '../http/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { getApiKey } from './api-key.repository.js';
 import { login, logout } from './auth.service.js';
@@ -13,8 +22,6 @@ import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { ROLES } from './roles.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
 import { getUser } from './user.repository.js';
-
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi('Error');
 
 const userSchema = z
   .object({
@@ -32,6 +39,7 @@ const workspaceSummarySchema = z
 const loginRoute = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'login',
   tags: ['Authentication'],
   summary: 'Log in with an e-mail and a password',
   description:
@@ -60,29 +68,32 @@ const loginRoute = createRoute({
         },
       },
     },
-    401: {
-      description: 'Wrong workspace, e-mail or password',
-      content: { 'application/json': { schema: errorSchema } },
-    },
-    429: {
-      description:
-        'Too many wrong passwords for this account or from this address: retry after `Retry-After` seconds (docs/operations.md, limits).',
-      content: { 'application/json': { schema: errorSchema } },
-    },
+    ...describeErrors({
+      400: AUTHENTICATED_ERRORS[400],
+      401: 'Wrong workspace, e-mail or password.',
+      ...JSON_BODY_ERRORS,
+      429: 'Too many wrong passwords for this account or from this address, or too many requests from this address: retry after `Retry-After` seconds (docs/operations.md, "Limits").',
+      503: AUTHENTICATED_ERRORS[503],
+    }),
   },
 });
 
 const logoutRoute = createRoute({
   method: 'post',
   path: '/auth/logout',
+  operationId: 'logout',
   tags: ['Authentication'],
   summary: 'End the current session',
-  responses: { 204: { description: 'Logged out (the cookie is cleared)' } },
+  responses: {
+    204: { description: 'Logged out (the cookie is cleared)' },
+    ...authenticatedErrors({ 403: `Refused: ${CSRF_REFUSED}.` }),
+  },
 });
 
 const meRoute = createRoute({
   method: 'get',
   path: '/auth/me',
+  operationId: 'getCurrentCaller',
   tags: ['Authentication'],
   summary: 'Who is calling',
   responses: {
@@ -101,6 +112,7 @@ const meRoute = createRoute({
         },
       },
     },
+    ...authenticatedErrors(),
   },
 });
 

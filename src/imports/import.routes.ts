@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter, requireRole } from '../http/index.js';
+import { authenticatedErrors, CSRF_REFUSED, createRouter, requireRole } from '../http/index.js';
 import { startImport, uploadPath } from './import.jobs.js';
 import type { ImportRun } from './import.repository.js';
 import { getImport } from './import.service.js';
@@ -42,10 +42,6 @@ const ImportSchema = z
   })
   .openapi('Import');
 
-const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.unknown()).optional() }),
-});
-
 function toBody(run: ImportRun): z.infer<typeof ImportSchema> {
   return {
     id: String(run.id),
@@ -68,6 +64,7 @@ function toBody(run: ImportRun): z.infer<typeof ImportSchema> {
 const createImport = createRoute({
   method: 'post',
   path: '/imports',
+  operationId: 'createImport',
   tags: ['Imports'],
   summary: 'Upload a CSV file to import (runs in the background)',
   middleware: [requireRole('analyst')] as const,
@@ -99,26 +96,26 @@ const createImport = createRoute({
       description: 'Queued; poll GET /imports/{id}',
       content: { 'application/json': { schema: ImportSchema } },
     },
-    400: {
-      description: 'Bad type, format or file',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
+    ...authenticatedErrors({
+      400: 'Bad type, format or file; `error.issues` names each.',
+      403: `Only owners, admins and analysts import; or ${CSRF_REFUSED}.`,
+      413: 'The file is larger than the limit (`RETAIN_MAX_UPLOAD_BYTES`, 256 MiB by default).',
+      415: 'A body that is not `multipart/form-data`.',
+    }),
   },
 });
 
 const readImport = createRoute({
   method: 'get',
   path: '/imports/{id}',
+  operationId: 'getImport',
   tags: ['Imports'],
   summary: 'Status and progress of an import: rows read, written, rejected, and the problems found',
   middleware: [requireRole('analyst', 'marketer', 'agent')] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
     200: { description: 'The import', content: { 'application/json': { schema: ImportSchema } } },
-    404: {
-      description: 'No such import in this workspace',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
+    ...authenticatedErrors({ 404: 'No such import in this workspace.' }),
   },
 });
 

@@ -24,7 +24,13 @@ describeEachDatabase('the app skeleton', (getDb) => {
     expect(document.info.title).toBe('Retain API');
     const page = await app().request('/api/docs');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/docs/init.js');
+    const pageText = await page.text();
+    expect(pageText).toContain('/api/docs/init.js');
+    // With a trailing slash too (issue 10): the same page, whose assets are named by absolute path.
+    const slashed = await app().request('/api/docs/');
+    expect(slashed.status).toBe(200);
+    expect(slashed.headers.get('content-type')).toContain('text/html');
+    expect(await slashed.text()).toBe(pageText);
     const init = await app().request('/api/docs/init.js');
     expect(await init.text()).toContain('/api/openapi.json');
     const script = await app().request('/api/docs/swagger-ui-bundle.js');

@@ -182,7 +182,19 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       version: API_VERSION,
       description:
         'Customer retention analytics and the data behind them. Every route is scoped to the caller’s workspace.',
+      license: { name: 'MIT', url: 'https://spdx.org/licenses/MIT.html' },
     },
+    // Relative: the server that serves this document, whatever address it is reached at.
+    servers: [{ url: '/', description: 'This server' }],
+    tags: [
+      { name: 'Authentication', description: 'Sessions (people) and API keys (machines).' },
+      { name: 'Workspace', description: 'The caller’s workspace and its settings.' },
+      { name: 'Customers', description: 'Customers, orders, subscriptions and events, as stored.' },
+      { name: 'Imports', description: 'CSV files imported in the background.' },
+      { name: 'Privacy', description: 'Export and erasure of one customer’s data.' },
+      { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
+      { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
+    ],
     security: [{ apiKey: [] }, { session: [] }],
   });
   mountApiDocs(app as never);

@@ -2,7 +2,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../auth/index.js';
 import { isTimeZone } from '../core/index.js';
-import { createRouter, requireRole } from '../http/index.js';
+import {
+  authenticatedErrors,
+  CSRF_REFUSED,
+  createRouter,
+  JSON_BODY_ERRORS,
+  requireRole,
+} from '../http/index.js';
 import { getWorkspace, updateWorkspaceSettings, type Workspace } from './workspace.service.js';
 
 const settingsSchema = z.object({
@@ -51,24 +57,30 @@ const settingsUpdate = z
 const getRoute = createRoute({
   method: 'get',
   path: '/workspace',
+  operationId: 'getWorkspace',
   tags: ['Workspace'],
   summary: 'The caller’s workspace',
   responses: {
     200: { description: 'The workspace', content: { 'application/json': { schema: workspaceSchema } } },
+    ...authenticatedErrors(),
   },
 });
 
 const patchRoute = createRoute({
   method: 'patch',
   path: '/workspace',
+  operationId: 'updateWorkspace',
   tags: ['Workspace'],
   summary: 'Change settings of the caller’s workspace (owner/admin; audited as workspace.updated)',
   middleware: [requireRole()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: settingsUpdate } } } },
   responses: {
     200: { description: 'The workspace', content: { 'application/json': { schema: workspaceSchema } } },
-    400: { description: 'A setting is not valid; each is named.' },
-    403: { description: 'Only owners and admins change settings.' },
+    ...authenticatedErrors({
+      400: 'A setting is not valid, or the request holds input no store can keep; `error.issues` names each.',
+      403: `Only owners and admins change settings; or ${CSRF_REFUSED}.`,
+      ...JSON_BODY_ERRORS,
+    }),
   },
 });
 
