@@ -20,6 +20,12 @@ export const OPERATIONS = [
   ['get', '/api/v1/auth/me'],
   ['get', '/api/v1/workspace'],
   ['get', '/api/v1/analytics/overview'],
+  ['get', '/api/v1/analytics/cohorts'],
+  ['get', '/api/v1/analytics/cohorts/customers'],
+  ['get', '/api/v1/analytics/mrr'],
+  ['get', '/api/v1/analytics/clv'],
+  ['get', '/api/v1/analytics/clv/diagnostics'],
+  ['get', '/api/v1/analytics/survival'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));
