@@ -14,6 +14,9 @@ import { matchPath, navigate, type PathParams, useLocation } from './router';
 
 const LoginPage = lazy(() => import('./pages/login/login-page'));
 const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
+const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
+const ValuePage = lazy(() => import('./pages/value/value-page'));
+const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -27,7 +30,12 @@ interface PageEntry {
   readonly needs: Capability | null;
 }
 
-const PAGES: readonly PageEntry[] = [{ path: '/', page: OverviewPage, needs: 'analytics' }];
+const PAGES: readonly PageEntry[] = [
+  { path: '/', page: OverviewPage, needs: 'analytics' },
+  { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
+  { path: '/value', page: ValuePage, needs: 'analytics' },
+  { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },
+];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {
   for (const entry of PAGES) {

@@ -1,5 +1,5 @@
 /** The dashboard's access to the API: the typed client and the query hooks. */
-export { ApiError } from './client';
+export { ApiError, apiGet, apiPost, type BodyOf, type QueryOf, type ResponseOf } from './client';
 export {
   createQueryClient,
   type Overview,
