@@ -2,8 +2,9 @@
  * The cohort matrix as a heatmap that is a real table: a row per cohort, a column per age, each
  * cell's value as text and its colour by how large it is. Every cell carries `data-cohort`,
  * `data-age` and `data-value` (the raw number shown; an empty string for a cell whose period is not
- * complete yet), so a test can count the filled cells. An incomplete cell is empty and hatched —
- * never 0 — and a complete one is a button that lists its customers.
+ * complete yet — marked `data-incomplete` — or, as a percentage, of a cohort without customers),
+ * so a test can count the filled cells. An incomplete cell is empty and hatched — never 0 — and a
+ * complete one is a button that lists its customers.
  */
 import { useId } from 'react';
 import { formatCount, formatMoney, formatPercent } from '../../i18n/format';
@@ -87,7 +88,7 @@ export function CohortHeatmap(props: CohortHeatmapProps) {
                 {ageColumns.map((age) => {
                   if (age >= row.counts.length) return <td key={age} className="cohort-beyond" />;
                   const value = cellValue(row, age, show);
-                  if (value === null) {
+                  if (row.counts[age] === null) {
                     return (
                       <td
                         key={age}
@@ -98,6 +99,24 @@ export function CohortHeatmap(props: CohortHeatmapProps) {
                         data-incomplete="true"
                         aria-label={t('cohorts.cell.incomplete')}
                       />
+                    );
+                  }
+                  if (value === null) {
+                    // Complete, but no rate: a cohort without customers (0 of 0).
+                    return (
+                      <td
+                        key={age}
+                        className="cohort-cell"
+                        data-cohort={row.cohort}
+                        data-age={age}
+                        data-value=""
+                        data-count={0}
+                        aria-label={t('cohorts.cell.noRate')}
+                      >
+                        <span aria-hidden="true" className="cohort-no-rate">
+                          —
+                        </span>
+                      </td>
                     );
                   }
                   const formatted = formatCellValue(value, show, currency, locale);
