@@ -27,7 +27,7 @@ function useFormat(show: CohortShow, currency: string) {
   return useMemo(
     () => (value: number) =>
       show === 'percent'
-        ? formatPercent(value, locale, 0)
+        ? formatPercent(value, locale, 1)
         : show === 'counts'
           ? formatCount(value, locale)
           : formatMoney(value, currency, locale),

@@ -17,6 +17,7 @@ import {
   cellValue,
   heatLevel,
   largestRevenue,
+  shareScale,
   visibleWindow,
 } from './cohort-options';
 import type { CohortCell, CohortRow } from './queries';
@@ -48,6 +49,7 @@ export function CohortHeatmap(props: CohortHeatmapProps) {
   const { firstRow, ages } = visibleWindow(rows, HEATMAP_LIMIT);
   const shownRows = rows.slice(firstRow);
   const revenueScale = show === 'revenue' ? largestRevenue(shownRows) : 0;
+  const scale = shareScale(shownRows, show, revenueScale);
   const ageColumns = Array.from({ length: ages }, (_, age) => age);
   return (
     <>
@@ -130,7 +132,7 @@ export function CohortHeatmap(props: CohortHeatmapProps) {
                       data-age={age}
                       data-value={String(value)}
                       data-count={count}
-                      data-level={heatLevel(cellShare(row, age, show, revenueScale))}
+                      data-level={heatLevel(cellShare(row, age, show, revenueScale) / scale)}
                     >
                       <button
                         type="button"

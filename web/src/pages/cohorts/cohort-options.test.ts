@@ -6,6 +6,7 @@ import {
   cohortsQuery,
   heatLevel,
   parseCohortSelection,
+  shareScale,
   visibleWindow,
 } from './cohort-options';
 import type { CohortRow } from './queries';
@@ -77,6 +78,13 @@ describe('heatmap cells', () => {
     expect(cellShare(cohort, 1, 'counts', 0)).toBe(0.5);
     expect(cellShare(cohort, 1, 'revenue', 125)).toBe(0.5);
     expect(cellShare(cohort, 2, 'counts', 0)).toBe(0);
+  });
+
+  it('scale the colours to the largest cell after period 0 (first-time period 0 is always 100 %)', () => {
+    const rows = [row([10, 2, 1]), row([10, 3, null])];
+    expect(shareScale(rows, 'percent', 0)).toBeCloseTo(0.3, 12);
+    expect(shareScale([row([10])], 'percent', 0)).toBe(1);
+    expect(shareScale([row([0, 0], 0)], 'counts', 0)).toBe(1);
   });
 
   it('a large matrix shows its latest cohorts and first ages', () => {

@@ -104,9 +104,10 @@ export function cellValue(row: CohortRow, age: number, show: CohortShow): number
 export const HEAT_LEVELS = 6;
 
 /**
- * How dark a cell is, 0 … 6: its share of the largest value shown (a rate's share of 100 %, a
- * count's of its cohort's size, revenue's of the matrix's largest), in equal steps; any positive
- * share is at least 1, so a real small value never looks like an empty cell.
+ * How dark a cell is, 0 … 6, from its share of the scale (`shareScale`; a share is a rate's part of
+ * 100 %, a count's of its cohort's size, revenue's of the matrix's largest), in equal steps; at or
+ * above the scale, 6; any positive share is at least 1, so a real small value never looks like an
+ * empty cell.
  */
 export function heatLevel(share: number): number {
   if (!(share > 0)) return 0;
@@ -118,6 +119,24 @@ export function cellShare(row: CohortRow, age: number, show: CohortShow, largest
   if (show === 'percent') return (row.rates[age] ?? 0) / 100;
   if (show === 'counts') return row.size > 0 ? (row.counts[age] ?? 0) / row.size : 0;
   return largestRevenue > 0 ? (row.revenue[age] ?? 0) / largestRevenue : 0;
+}
+
+/**
+ * The share that gets the darkest colour: the largest share of any cell after the cohort's own
+ * period (whose first-time retention is always 100 % and would leave every later cell pale), or of
+ * any cell when there is none after it; 1 when nothing is positive.
+ */
+export function shareScale(rows: readonly CohortRow[], show: CohortShow, largestRevenueCell: number): number {
+  let later = 0;
+  let any = 0;
+  for (const row of rows) {
+    for (let age = 0; age < row.counts.length; age++) {
+      const share = cellShare(row, age, show, largestRevenueCell);
+      if (share > any) any = share;
+      if (age > 0 && share > later) later = share;
+    }
+  }
+  return later > 0 ? later : any > 0 ? any : 1;
 }
 
 /** The largest revenue cell of `rows` (0 when none is positive). */

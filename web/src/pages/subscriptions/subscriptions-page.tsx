@@ -12,6 +12,7 @@ import { LineChart, type LineSeries } from '../../components/line-chart';
 import { ErrorMessage, Loading } from '../../components/status';
 import {
   formatCount,
+  formatDate,
   formatDateTime,
   formatMoney,
   formatPercent,
@@ -232,7 +233,9 @@ function SurvivalChart({ survival }: { readonly survival: SurvivalAnswer }) {
   return (
     <div className="chart-card">
       <h2>{t('subscriptions.survival')}</h2>
-      <p className="chart-caption">{t('subscriptions.survival.caption', { asOf: survival.asOf })}</p>
+      <p className="chart-caption">
+        {t('subscriptions.survival.caption', { asOf: formatDate(survival.asOf, locale) })}
+      </p>
       {months >= 1 ? (
         <LineChart
           label={t('subscriptions.survival')}
