@@ -96,7 +96,8 @@ const CohortsQuerySchema = AnalyticsQuerySchema.extend(CohortOptionsSchema.shape
 
 const CohortCustomersQuerySchema = CohortsQuerySchema.extend({
   cohort: z.string().min(1).max(32).openapi({
-    description: 'The cohort, as a row of the matrix labels it (e.g. 1997-03, 1997-W05, 1997-Q1).',
+    description:
+      'The cohort, as a row of the matrix labels it: 1997-03 (month), 1997-Q1 (quarter), or the first day of a day or week, 1997-03-03.',
     example: '1997-01',
   }),
   age: z
