@@ -65,6 +65,10 @@ const ErasureSchema = z
     erasedAt: instant,
     erasedNow: z.boolean().openapi({ description: 'False when the customer had already been erased.' }),
     eventsScrubbed: z.number().int(),
+    importFilesDeleted: z.number().int().openapi({
+      description:
+        'Import files kept on the server (failed uploads, rejects files) deleted because they named the customer.',
+    }),
   })
   .openapi('CustomerErasure');
 
@@ -125,7 +129,7 @@ export function privacyRoutes() {
   });
 
   router.openapi(eraseRoute, async (c) => {
-    const { db, now } = c.get('services');
+    const { db, now, dataDirectory } = c.get('services');
     const auth = c.get('auth');
     const customerId = parseRowId(c.req.valid('param').id);
     if (customerId === undefined) throw notFound('Customer');
@@ -134,6 +138,7 @@ export function privacyRoutes() {
       customerId,
       actor: actorOf(auth),
       now: now(),
+      ...(dataDirectory === undefined ? {} : { dataDirectory }),
     });
     return c.json(result, 200);
   });

@@ -95,12 +95,15 @@ describe('errors', () => {
     const body = (bytes: number) => ({
       method: 'POST',
       body: 'x'.repeat(bytes),
-      headers: { 'Content-Length': String(bytes) },
+      headers: { 'Content-Length': String(bytes), 'Content-Type': 'multipart/form-data; boundary=b' },
     });
     // 2 KiB: over the JSON limit, under the upload limit → reaches authentication (401), not 413.
     expect((await small.request('/api/v1/imports', body(2048))).status).toBe(401);
     expect((await small.request('/api/v1/customers', body(2048))).status).toBe(413);
     expect((await small.request('/api/v1/imports', body(8192))).status).toBe(413);
+    // Only a multipart upload gets the larger limit: another body to the upload path keeps the small one.
+    const json = { ...body(2048), headers: { 'Content-Length': '2048', 'Content-Type': 'application/json' } };
+    expect((await small.request('/api/v1/imports', json)).status).toBe(413);
   });
 });
 
