@@ -44,6 +44,9 @@ export interface CsvDialect {
   readonly dateFormat: DateFormat;
 }
 
+/** Comma-separated, decimal point, ISO dates: what a reader assumes when given no dialect. */
+export const DEFAULT_DIALECT: CsvDialect = { delimiter: ',', decimal: '.', dateFormat: 'YYYY-MM-DD' };
+
 /** A dialect and why each part of it was chosen (one short clause each). */
 export interface DetectedDialect extends CsvDialect {
   readonly reasons: {
@@ -357,6 +360,10 @@ export async function readDialect(path: string, request: DialectRequest = {}): P
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      return { status: 'unreadable', reason: 'it is not a file' };
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-found' };
     return { status: 'unreadable', reason: (error as Error).message };

@@ -75,6 +75,8 @@ const goodRow = (row: number, currency = 'USD'): string => {
 /** The generated files' layout (see `generated`), for calling `scanGenericOrders` directly. */
 const GENERATED_LAYOUT: GenericOrderLayout = {
   fieldCount: 6,
+  delimiter: 44,
+  decimal: '.',
   customerColumn: 0,
   orderIdColumn: 1,
   orderedAtColumn: 2,

@@ -120,6 +120,7 @@ async function scanInTwo(
     toByte: totalBytes,
     layout,
     timeZone: instants.timeZone,
+    dateFormat: instants.dateFormat,
     maxIssues: options.maxIssues,
   };
   worker.postMessage(request);

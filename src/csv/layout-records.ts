@@ -65,7 +65,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
   });
   if (result.status === 'unreadable') return fail([fileReadIssue(path, result.outcome)]);
   if (result.status === 'header-invalid') {
-    const header = await recordLines(path, [0]);
+    const header = await recordLines(path, [0], options.dialect?.delimiter);
     return fail(result.issues.resolve(path, () => header.get(0) ?? 1));
   }
   if (issues.count === 0) {
@@ -76,7 +76,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
     }
   }
   if (issues.count > 0) {
-    const lines = await recordLines(path, issues.records());
+    const lines = await recordLines(path, issues.records(), options.dialect?.delimiter);
     return fail(issues.resolve(path, (record) => lines.get(record) ?? 1));
   }
   return ok({ layout: result.layout, columns: result.columns, records: result.records });

@@ -1,4 +1,4 @@
-import { amountProblem, parseAmountCentsBytes } from './amount.js';
+import { type AmountDecimal, amountProblem, parseAmountCentsBytes } from './amount.js';
 import { ByteInterner, type ByteKeys, mergeReplacedDuplicates } from './byte-interner.js';
 import type { IssueCollector } from './csv-issue.js';
 import type { InstantParser } from './instant-parser.js';
@@ -11,7 +11,8 @@ import { decodeUtf8 } from './utf8.js';
  * `InstantParser.parseBytes`), customer ids are interned as bytes in batches
  * (`ByteInterner.internBatch`), and the values go straight into typed columns. Only a quoted field
  * (rare in order exports) is copied, unescaped, into bytes of its own; strings are made for new ids
- * and messages. Every delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a character, so
+ * and messages. Fields are separated by the layout's `delimiter` byte (`,`, `;`, tab or `|`). Every
+ * delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a character, so
  * records and fields split exactly as in the decoded text.
  *
  * Issues are recorded against physical line numbers (the scanner counts line feeds, including those
@@ -19,7 +20,6 @@ import { decodeUtf8 } from './utf8.js';
  */
 
 const QUOTE = 34;
-const COMMA = 44;
 const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
 const EMPTY = new Uint8Array(0);
@@ -30,6 +30,10 @@ const BATCH = 1024;
 export interface GenericOrderLayout {
   /** Fields in the header: every record must have exactly this many. */
   readonly fieldCount: number;
+  /** The field separator's byte (44 for `,`). */
+  readonly delimiter: number;
+  /** The amounts' decimal separator (`parseAmountCents`). */
+  readonly decimal: AmountDecimal;
   readonly customerColumn: number;
   /**
    * The order id column, or −1: consecutive records with the same (non-blank) order id are one
@@ -190,6 +194,7 @@ export class OrderScanner {
    */
   scan(bytes: Uint8Array, final: boolean): number {
     const length = bytes.length;
+    const delimiter = this.layout.delimiter;
     const expected = this.layout.fieldCount;
     const sources = this.fieldBytes;
     const starts = this.fieldStarts;
@@ -267,12 +272,12 @@ export class OrderScanner {
             position++;
             code = LINE_FEED;
           }
-          if (code !== COMMA && code !== LINE_FEED) {
+          if (code !== delimiter && code !== LINE_FEED) {
             // Text after the closing quote: read on to the field's end, and report the record.
             malformed = true;
             while (position < length) {
               code = bytes[position]!;
-              if (code === COMMA || code === LINE_FEED) break;
+              if (code === delimiter || code === LINE_FEED) break;
               position++;
             }
             if (position === length) {
@@ -287,7 +292,7 @@ export class OrderScanner {
           code = LINE_FEED;
           while (position < length) {
             code = bytes[position]!;
-            if (code === COMMA || code === LINE_FEED) break;
+            if (code === delimiter || code === LINE_FEED) break;
             position++;
           }
           if (position === length) {
@@ -306,7 +311,7 @@ export class OrderScanner {
           ends[field] = end;
         }
         field++;
-        position++; // past the comma or line feed (or the end of the text)
+        position++; // past the delimiter or line feed (or the end of the text)
         if (code === LINE_FEED) break;
       }
       this.line++;
@@ -317,7 +322,7 @@ export class OrderScanner {
           recordLine,
           null,
           'malformed-quotes',
-          'a closing quote must be followed by a comma or the end of the line',
+          `a closing quote must be followed by ${this.layout.delimiter === 44 ? 'a comma' : 'the delimiter'} or the end of the line`,
         );
       } else if (field !== expected) {
         this.issueAt(
@@ -381,6 +386,7 @@ export class OrderScanner {
       sources[amountColumn]!,
       starts[amountColumn]!,
       ends[amountColumn]!,
+      layout.decimal,
     );
     const blankCustomer = isBlank(customerBytes, customerStart, customerEnd);
     if (blankCustomer || Number.isNaN(orderedAt) || Number.isNaN(amountCents)) {
@@ -484,7 +490,7 @@ export class OrderScanner {
       this.issueAt(line, column, 'missing-value', 'the amount is blank');
       return;
     }
-    const problem = amountProblem(text);
+    const problem = amountProblem(text, this.layout.decimal);
     this.issueAt(
       line,
       column,

@@ -152,7 +152,7 @@ describe('readOrdersCsv: bad input', () => {
       `${csv('bad-values.csv')}:4: column "amount": cannot read "12,3x" as an amount`,
       // Line 5–6 is one record (a quoted line break); line 7 is blank.
       `${csv('bad-values.csv')}:8: column "amount": cannot read "12.345" as an amount: more than 2 decimals`,
-      `${csv('bad-values.csv')}:9: column "amount": cannot read "12,30" as an amount: a "," is read only as a thousands separator (1,234.56), not as a decimal comma`,
+      `${csv('bad-values.csv')}:9: column "amount": cannot read "12,30" as an amount: a "," is read only as a thousands separator (1,234.56), not as a decimal comma: pass --decimal , (API: decimal) if the file writes 12,50`,
       `${csv('bad-values.csv')}:10: column "customer_id": the customer id is blank`,
     ]);
     expect(issues.map((issue) => issue.code)).toEqual([

@@ -9,6 +9,7 @@ import {
 import { detach, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { type CsvHeader, readCsvHeader } from './csv-stream.js';
+import { type DetectedDialect, type DialectRequest, readDialect } from './dialect.js';
 import { scanGenericOrders } from './generic-orders.js';
 import { InstantParser } from './instant-parser.js';
 import { readLayoutRecords } from './layout-records.js';
@@ -18,7 +19,7 @@ import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/orde
 import type { GenericOrderLayout } from './order-scanner.js';
 import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 
-export interface ReadOrdersOptions {
+export interface ReadOrdersOptions extends DialectRequest {
   /** IANA zone for date-times written without an offset; default `UTC`. */
   readonly timeZone?: string;
   /**
@@ -49,6 +50,8 @@ export interface OrdersFile {
   readonly format: OrdersFormat;
   /** The header each field was read from, as written (e.g. `{ amount: 'Subtotal', … }`). */
   readonly columns: Readonly<Record<string, string>>;
+  /** How the file was read: its delimiter, decimal separator and date format, and why. */
+  readonly dialect: DetectedDialect;
   /** The file's currency (ISO code, upper case) when it has a currency column, else null. */
   readonly currency: string | null;
   /** Rows in the table (orders, and refund rows with a negative amount). */
@@ -75,7 +78,8 @@ export interface OrdersFile {
  * Generic files that bind only `customer_id, order_id, ordered_at, amount, currency` (and
  * attribute columns) — the large exports — take the byte scanner (`scanGenericOrders`), which
  * implements the same rules for those fields (pinned by a property test); any other file is read
- * by record. Amounts become exact integer cents; dates are read in `timeZone` when they carry no
+ * by record. The delimiter, decimal separator and date format are detected from the file's start
+ * (`readDialect`) unless `options` force them. Amounts become exact integer cents; dates are read in `timeZone` when they carry no
  * offset (Stripe's: UTC). Any problem (missing column, unreadable value, several currencies, no
  * rows) makes the result `{ ok: false, error: issues }` — never a partial table.
  *
@@ -88,9 +92,8 @@ export async function readOrdersCsv(
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const issues = new IssueCollector(options.maxIssues ?? 100);
   const timeZone = options.timeZone ?? 'UTC';
-  let instants: InstantParser;
   try {
-    instants = new InstantParser(timeZone);
+    new InstantParser(timeZone);
   } catch (error) {
     return fail([optionIssue(path, 'invalid-time-zone', (error as Error).message)]);
   }
@@ -105,15 +108,21 @@ export async function readOrdersCsv(
     ]);
   }
 
-  const head = await readCsvHeader(path);
+  const sample = await readDialect(path, options);
+  if (sample.status !== 'read') return fail([fileReadIssue(path, sample)]);
+  const dialect = sample.dialect;
+  const head = await readCsvHeader(path, dialect.delimiter);
   if (head.status !== 'header') return fail([fileReadIssue(path, head)]);
   const layout = requested === 'auto' ? detectOrderLayout(head.names) : ORDER_LAYOUTS[requested];
   if (layout === genericOrders) {
     const columns = resolveColumns(head.names, GENERIC_ORDER_FIELDS, options.map, options.attributes, issues);
     if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
-    if (scannable(columns)) return scanOrders(path, head, columns, instants, issues, options);
+    if (scannable(columns)) {
+      const instants = new InstantParser(timeZone, dialect.dateFormat);
+      return scanOrders(path, head, columns, instants, issues, dialect, options);
+    }
   }
-  return readOrderRecords(path, layout, options, issues);
+  return readOrderRecords(path, layout, options, issues, dialect);
 }
 
 /** Whether the byte scanner implements every field the file binds (`SCANNED_ORDER_FIELDS`). */
@@ -136,12 +145,15 @@ async function scanOrders(
   columns: ResolvedColumns,
   instants: InstantParser,
   issues: IssueCollector,
+  dialect: DetectedDialect,
   options: ReadOrdersOptions,
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const at = (field: string): number => columns.index.get(field) ?? -1;
   const nameOf = (field: string): string => columns.headerName.get(field) ?? field;
   const layout: GenericOrderLayout = {
     fieldCount: head.names.length,
+    delimiter: dialect.delimiter.charCodeAt(0),
+    decimal: dialect.decimal,
     customerColumn: at('customer_id'),
     orderIdColumn: at('order_id'),
     orderedAtColumn: at('ordered_at'),
@@ -185,6 +197,7 @@ async function scanOrders(
     },
     format: 'generic',
     columns: columnNames(columns),
+    dialect,
     currency: scanned.currency?.value ?? null,
     rows: scanned.length,
     skipped: [],
@@ -204,6 +217,7 @@ async function readOrderRecords(
   layout: OrderLayout,
   options: ReadOrdersOptions,
   issues: IssueCollector,
+  dialect: DetectedDialect,
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const builder = new OrderTableBuilder(1 << 12);
   const customers = new CustomerInterner(builder);
@@ -220,6 +234,7 @@ async function readOrderRecords(
     {
       layout,
       timeZone: options.timeZone ?? 'UTC',
+      dialect,
       map: options.map,
       attributes: options.attributes,
       onProgress: options.onProgress,
@@ -265,6 +280,7 @@ async function readOrderRecords(
     table: builder.build(),
     format: read.value.layout.format,
     columns: columnNames(read.value.columns),
+    dialect,
     currency: currency.value,
     rows: builder.length,
     skipped: skipped.list(),

@@ -1,6 +1,7 @@
 import { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
 import { IssueCollector } from './csv-issue.js';
 import { type CsvStreamOutcome, streamCsv } from './csv-stream.js';
+import { type CsvDialect, DEFAULT_DIALECT } from './dialect.js';
 import { InstantParser } from './instant-parser.js';
 import { type RecordProblem, type RowBinding, RowReader } from './row-reader.js';
 
@@ -18,6 +19,8 @@ export interface ReadRowGroupsOptions<L extends RowGroupLayout> {
   readonly layout: L | ((names: readonly string[]) => L);
   /** IANA zone of dates without an offset, unless the layout fixes one. */
   readonly timeZone: string;
+  /** Delimiter, decimal separator and date format (`readDialect`); default comma, `.`, ISO. */
+  readonly dialect?: CsvDialect | undefined;
   /** Logical field → header name (replaces the layout's defaults for that field). */
   readonly map?: Readonly<Record<string, string>> | undefined;
   /** Extra columns to locate (`ResolvedColumns.attributes`). */
@@ -79,6 +82,7 @@ export async function readRowGroups<L extends RowGroupLayout>(
   let header: string[] = [];
   let group: RowReader[] = [];
   let groupKey = '';
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
 
   const finishGroup = (): void => {
     if (group.length === 0 || binding === null) return;
@@ -102,8 +106,8 @@ export async function readRowGroups<L extends RowGroupLayout>(
         names.forEach((name, index) => {
           if (!claimed.has(index) && normalizeHeader(name) !== '') extraColumns.push([index, name.trim()]);
         });
-        const instants = new InstantParser(chosen.timeZone ?? options.timeZone);
-        binding = { columns, instants, problems: [], extraColumns };
+        const instants = new InstantParser(chosen.timeZone ?? options.timeZone, dialect.dateFormat);
+        binding = { columns, instants, decimal: dialect.decimal, problems: [], extraColumns };
         handlers.header?.(chosen, columns);
         return true;
       },
@@ -123,6 +127,7 @@ export async function readRowGroups<L extends RowGroupLayout>(
       },
     },
     options.onProgress,
+    dialect.delimiter,
   );
   finishGroup();
   if (outcome.status !== 'read') return { status: 'unreadable', outcome };
