@@ -385,3 +385,19 @@ export async function readDialect(path: string, request: DialectRequest = {}): P
     await handle.close();
   }
 }
+
+/**
+ * One sentence saying how a file was read, when anything differs from a plain comma-separated file
+ * with decimal points and ISO dates (else null), e.g. `Read as ";"-separated (…); decimal comma
+ * (…); dates DD.MM.YYYY (…).` For the commands' output.
+ */
+export function describeDialect(dialect: DetectedDialect): string | null {
+  const { delimiter, decimal, dateFormat, reasons } = dialect;
+  if (delimiter === ',' && decimal === '.' && dateFormat === 'YYYY-MM-DD') return null;
+  const decimalWords =
+    decimal === ',' ? 'decimal comma' : decimal === '.' ? 'decimal point' : 'decimal separator';
+  return (
+    `Read as ${delimiterName(delimiter)}-separated (${reasons.delimiter}); ` +
+    `${decimalWords} (${reasons.decimal}); dates ${dateFormat} (${reasons.dateFormat}).`
+  );
+}

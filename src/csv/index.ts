@@ -11,6 +11,21 @@ export { type AmountProblem, amountProblem, parseAmountCents } from './amount.js
 export { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
 export { type CsvIssue, fileReadIssue, formatCsvIssue, IssueCollector } from './csv-issue.js';
 export { type CsvStreamOutcome, recordLines, streamCsv } from './csv-stream.js';
+export {
+  type CsvDialect,
+  DATE_FORMATS,
+  type DateFormat,
+  DECIMAL_SEPARATORS,
+  DEFAULT_DIALECT,
+  type DecimalSeparator,
+  type Delimiter,
+  type DetectedDialect,
+  type DialectRequest,
+  delimiterName,
+  describeDialect,
+  parseDelimiter,
+  readDialect,
+} from './dialect.js';
 export { type DateProblem, dateProblem, InstantParser } from './instant-parser.js';
 export {
   detectOrderLayout,

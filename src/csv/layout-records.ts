@@ -18,6 +18,8 @@ export interface LayoutRecordHandlers<L extends RowGroupLayout, R> {
   /** A valid record (`firstRecord`: its first data record, for issues). */
   record(value: R, lines: readonly RowReader[], firstRecord: number): void;
   skipped(reason: string): void;
+  /** After the last record (the file read whole): issues about the file as a whole (currencies). */
+  finish?(): void;
   /** After a read with no problem: the reason nothing is left to analyse, or null when rows are. */
   nothingLeft(): string | null;
 }
@@ -68,6 +70,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
     const header = await recordLines(path, [0], options.dialect?.delimiter);
     return fail(result.issues.resolve(path, () => header.get(0) ?? 1));
   }
+  handlers.finish?.();
   if (issues.count === 0) {
     if (result.records === 0) issues.add(0, null, 'no-rows', 'the file has a header but no rows');
     else {

@@ -2,6 +2,7 @@ import { type AmountDecimal, amountProblem, parseAmountCentsBytes } from './amou
 import { ByteInterner, type ByteKeys, mergeReplacedDuplicates } from './byte-interner.js';
 import type { IssueCollector } from './csv-issue.js';
 import type { InstantParser } from './instant-parser.js';
+import type { CurrencyCount } from './reader-support.js';
 import { decodeUtf8 } from './utf8.js';
 
 /**
@@ -70,10 +71,8 @@ export interface ScannedOrders {
   readonly attributes: { readonly labels: string[]; readonly codes: Int32Array }[];
   readonly firstOrderAt: number;
   readonly lastOrderAt: number;
-  /** The first non-blank currency (upper-cased) and its line, or null. */
-  readonly currency: { readonly value: string; readonly line: number } | null;
-  /** Whether the scanner itself reported a second currency. */
-  readonly currencyMismatch: boolean;
+  /** Each currency (upper-cased) with its orders and first line, in order of first appearance. */
+  readonly currencies: readonly CurrencyCount[];
   /**
    * The order ids of the first and the last record scanned (trimmed bytes; null without an order
    * id column or when blank): a second thread's first record must not continue the first's last.
@@ -89,8 +88,8 @@ export interface ScannedOrders {
  * outside quotes, a carriage return before it is dropped (CRLF files).
  *
  * Per record, exactly as the generic reader defines it: a wrong number of fields is a `field-count`
- * issue; a blank customer id, an unreadable date or amount are issues on their column; a second
- * currency is reported once. Once any issue is found no more rows are stored (the read will fail),
+ * issue; a blank customer id, an unreadable date or amount are issues on their column; each
+ * currency is counted (`currencies`: the reader refuses a file with several). Once any issue is found no more rows are stored (the read will fail),
  * and scanning stops when `issues` is full. The customer ids and labels of `finish` are decoded ids
  * whose byte forms differ only in invalid UTF-8 may repeat: `distinctIds` merges them.
  * O(bytes) time; ~20 bytes a row of columns.
@@ -116,11 +115,10 @@ export class OrderScanner {
   private attributeCodes: Int32Array[];
   private firstOrderAt = Number.POSITIVE_INFINITY;
   private lastOrderAt = Number.NEGATIVE_INFINITY;
-  // Currency: the raw bytes first seen (compared in place), its upper-cased value and line.
+  // Currencies: the raw bytes first seen (compared in place) and their count; every code's count.
   private currencyRaw: Uint8Array | null = null;
-  private currencyValue: string | null = null;
-  private currencyLine = 0;
-  private currencyMismatch = false;
+  private firstCurrency: { code: string; rows: number; first: number } | null = null;
+  private readonly currencies = new Map<string, { code: string; rows: number; first: number }>();
   // The previous record's order id (trimmed bytes; length −1 when blank or none) and the first's.
   private previousOrderId = new Uint8Array(64);
   private previousOrderIdLength = -1;
@@ -440,35 +438,36 @@ export class OrderScanner {
     this.batchBytes = EMPTY;
   }
 
-  /** The one-currency rule (see `CurrencyCheck`), comparing the field in place with the first one. */
+  /**
+   * Counts the order's currency (see `CurrencyTally`), comparing the field in place with the first
+   * one seen: only a file with other values decodes them.
+   */
   private checkCurrency(line: number): void {
-    if (this.currencyMismatch) return;
     const column = this.layout.currencyColumn;
     const bytes = this.fieldBytes[column]!;
     const start = this.fieldStarts[column]!;
     const end = this.fieldEnds[column]!;
     const raw = this.currencyRaw;
-    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw, raw.length)) return;
+    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw, raw.length)) {
+      this.firstCurrency!.rows++;
+      return;
+    }
     const code = decodeUtf8(bytes, start, end).trim().toUpperCase();
     if (code === '') return;
     if (!/^[A-Z]{3}$/u.test(code)) {
       this.issueAt(line, this.layout.names.currency, 'invalid-currency', `"${code}" is not a currency code`);
       return;
     }
-    if (this.currencyValue === null) {
-      this.currencyRaw = bytes.slice(start, end);
-      this.currencyValue = code;
-      this.currencyLine = line;
-      return;
+    let entry = this.currencies.get(code);
+    if (entry === undefined) {
+      entry = { code, rows: 0, first: line };
+      this.currencies.set(code, entry);
+      if (raw === null) {
+        this.currencyRaw = bytes.slice(start, end);
+        this.firstCurrency = entry;
+      }
     }
-    if (code === this.currencyValue) return;
-    this.currencyMismatch = true;
-    this.issueAt(
-      line,
-      this.layout.names.currency,
-      'mixed-currencies',
-      `currency "${code}" differs from "${this.currencyValue}" on the rows before: a file must hold one currency`,
-    );
+    entry.rows++;
   }
 
   private fieldValue(column: number): string {
@@ -551,8 +550,7 @@ export class OrderScanner {
       })),
       firstOrderAt: this.firstOrderAt,
       lastOrderAt: this.lastOrderAt,
-      currency: this.currencyValue === null ? null : { value: this.currencyValue, line: this.currencyLine },
-      currencyMismatch: this.currencyMismatch,
+      currencies: [...this.currencies.values()].map((entry) => ({ ...entry })),
       firstOrderId: this.firstOrderId,
       lastOrderId:
         this.previousOrderIdLength === -1 ? null : this.previousOrderId.slice(0, this.previousOrderIdLength),

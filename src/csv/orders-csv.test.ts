@@ -22,6 +22,16 @@ async function readIssues(path: string, options: Parameters<typeof readOrdersCsv
   return result.error;
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'retain-orders-csv-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let written = 0;
+/** Writes `text` to a new file and returns its path. */
+function write(text: string): string {
+  const path = join(scratch, `file-${++written}.csv`);
+  writeFileSync(path, text);
+  return path;
+}
+
 function rowsOf(file: OrdersFile) {
   const { table } = file;
   return Array.from({ length: table.length }, (_, row) => ({
@@ -289,16 +299,26 @@ describe('readOrdersCsv: bad input', () => {
     expect(formatCsvIssue(missing[0]!)).toBe(`${csv('does-not-exist.csv')}: no such file`);
   });
 
-  it('reports the first line with a second currency, once', async () => {
+  it('refuses a file mixing currencies once, listing each with its orders, on the first line of the second', async () => {
     const issues = await readIssues(csv('mixed-currencies.csv'));
     expect(issues).toEqual([
       {
         file: csv('mixed-currencies.csv'),
-        line: 4, // EUR, eur (the same), then USD on line 4
+        line: 4, // EUR, eur (the same), then USD on line 4, GBP on line 5
         column: 'currency',
         code: 'mixed-currencies',
-        message: 'currency "USD" differs from "EUR" on the rows before: a file must hold one currency',
+        message:
+          'the file mixes 3 currencies: EUR (2 orders), USD (1 order), GBP (1 order); amounts in different currencies are never added up: split the file by currency',
       },
+    ]);
+    // The same rule by record (a status column takes the file off the byte scanner).
+    const byRecord = await readIssues(
+      write(
+        'customer_id,ordered_at,amount,currency,status\nc1,2024-01-01,10,EUR,\nc2,2024-01-02,11,eur,\nc3,2024-01-03,12,USD,\n',
+      ),
+    );
+    expect(byRecord.map((issue) => [issue.line, issue.code, issue.message.split(';')[0]])).toEqual([
+      [4, 'mixed-currencies', 'the file mixes 2 currencies: EUR (2 orders), USD (1 order)'],
     ]);
   });
 

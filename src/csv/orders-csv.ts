@@ -17,7 +17,7 @@ import { detectOrderLayout, ORDER_LAYOUTS } from './layouts/detect-layout.js';
 import { GENERIC_ORDER_FIELDS, genericOrders, SCANNED_ORDER_FIELDS } from './layouts/generic-orders.js';
 import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/order-layout.js';
 import type { GenericOrderLayout } from './order-scanner.js';
-import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
+import { CurrencyTally, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 
 export interface ReadOrdersOptions extends DialectRequest {
   /** IANA zone for date-times written without an offset; default `UTC`. */
@@ -198,7 +198,7 @@ async function scanOrders(
     format: 'generic',
     columns: columnNames(columns),
     dialect,
-    currency: scanned.currency?.value ?? null,
+    currency: scanned.currencies[0]?.code ?? null,
     rows: scanned.length,
     skipped: [],
     firstOrderAt: scanned.firstOrderAt,
@@ -221,7 +221,7 @@ async function readOrderRecords(
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const builder = new OrderTableBuilder(1 << 12);
   const customers = new CustomerInterner(builder);
-  const currency = new CurrencyCheck(issues);
+  const currency = new CurrencyTally();
   const skipped = new SkipCounter();
   let currencyColumn = 'currency';
   let attributes: readonly { readonly name: string; readonly index: number }[] = [];
@@ -248,7 +248,7 @@ async function readOrderRecords(
       },
       read: (chosen, lines) => chosen.read(lines, 'analyze'),
       record: (order, lines, firstRecord) => {
-        if (order.currency !== null) currency.check(order.currency, firstRecord, currencyColumn);
+        if (order.currency !== null) currency.add(order.currency, firstRecord);
         if (issues.count > 0) return; // the table will be discarded: stop building it
         const rows = countedRows(order);
         if (rows.length === 0) {
@@ -272,6 +272,7 @@ async function readOrderRecords(
         }
       },
       skipped: (reason) => skipped.add(reason),
+      finish: () => currency.report(issues, currencyColumn, 'order'),
       nothingLeft: () => (builder.length === 0 ? `no order is left to read: ${skipped.describe()}` : null),
     },
   );

@@ -14,7 +14,7 @@ import { InstantParser } from './instant-parser.js';
 import { readLayoutRecords } from './layout-records.js';
 import { detectSubscriptionLayout, SUBSCRIPTION_LAYOUTS } from './layouts/detect-layout.js';
 import type { ReadSubscription, SubscriptionsFormat } from './layouts/subscription-layout.js';
-import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
+import { CurrencyTally, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 import type { RowReader } from './row-reader.js';
 
 export interface ReadSubscriptionsOptions extends DialectRequest {
@@ -73,7 +73,7 @@ export async function readSubscriptionsCsv(
   const dialect = sample.dialect;
   const issues = new IssueCollector(options.maxIssues ?? 100);
   const customers = new CustomerInterner();
-  const currency = new CurrencyCheck(issues);
+  const currency = new CurrencyTally();
   const skipped = new SkipCounter();
   let table = new SubscriptionColumns([]);
   let currencyColumn = 'currency';
@@ -101,12 +101,12 @@ export async function readSubscriptionsCsv(
           skipped.add(coverage.reason);
           return;
         }
-        if (subscription.currency !== null)
-          currency.check(subscription.currency, firstRecord, currencyColumn);
+        if (subscription.currency !== null) currency.add(subscription.currency, firstRecord);
         if (issues.count > 0) return; // the table will be discarded: stop building it
         table.add(customers.indexOf(subscription.customerId), subscription, coverage, lines[0]!);
       },
       skipped: (reason) => skipped.add(reason),
+      finish: () => currency.report(issues, currencyColumn, 'subscription'),
       nothingLeft: () =>
         table.length === 0 ? `no paid subscription is left to read: ${skipped.describe()}` : null,
     },
