@@ -73,11 +73,6 @@ export function parseNumberInRange(value: string, option: string, min: number, m
   return number;
 }
 
-/** Commander's collector for a repeatable option: each value appended to the previous ones. */
-export function collect(value: string, previous: readonly string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /**
  * Parses `--map` values — each `field=Column` pairs separated by commas, the option repeatable —
  * into `{ field: 'Column' }`. A column name may be quoted (`ordered_at="Created at"`, needed when

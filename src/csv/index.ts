@@ -58,6 +58,13 @@ export type {
 } from './layouts/subscription-layout.js';
 export { type OrdersFile, type ReadOrdersOptions, readOrdersCsv } from './orders-csv.js';
 export {
+  type CurrencyCount,
+  CurrencyTally,
+  mixedCurrenciesMessage,
+  reportMixedCurrencies,
+} from './reader-support.js';
+export {
+  type OtherKind,
   type ReadRowGroupsOptions,
   type ReadRowGroupsResult,
   type RowGroupHandlers,

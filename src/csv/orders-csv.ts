@@ -13,10 +13,18 @@ import { type DetectedDialect, type DialectRequest, readDialect } from './dialec
 import { scanGenericOrders } from './generic-orders.js';
 import { InstantParser } from './instant-parser.js';
 import { readLayoutRecords } from './layout-records.js';
-import { detectOrderLayout, ORDER_LAYOUTS } from './layouts/detect-layout.js';
+import { detectOrderLayout, looksLike, ORDER_LAYOUTS } from './layouts/detect-layout.js';
 import { GENERIC_ORDER_FIELDS, genericOrders, SCANNED_ORDER_FIELDS } from './layouts/generic-orders.js';
 import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/order-layout.js';
 import type { GenericOrderLayout } from './order-scanner.js';
+import type { OtherKind } from './row-groups.js';
+
+/** What a header error of an orders file says when the file looks like subscriptions. */
+const SUBSCRIPTIONS_MEANT: OtherKind = {
+  kind: 'subscriptions',
+  hint: 'this looks like a subscriptions file: did you mean --mode subscription?',
+};
+
 import { CurrencyTally, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 
 export interface ReadOrdersOptions extends DialectRequest {
@@ -115,7 +123,17 @@ export async function readOrdersCsv(
   if (head.status !== 'header') return fail([fileReadIssue(path, head)]);
   const layout = requested === 'auto' ? detectOrderLayout(head.names) : ORDER_LAYOUTS[requested];
   if (layout === genericOrders) {
-    const columns = resolveColumns(head.names, GENERIC_ORDER_FIELDS, options.map, options.attributes, issues);
+    const otherKind = looksLike('subscriptions', head.names) ? SUBSCRIPTIONS_MEANT.hint : null;
+    const columns = resolveColumns(
+      head.names,
+      GENERIC_ORDER_FIELDS,
+      options.map,
+      options.attributes,
+      issues,
+      {
+        otherKind,
+      },
+    );
     if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
     if (scannable(columns)) {
       const instants = new InstantParser(timeZone, dialect.dateFormat);
@@ -237,6 +255,7 @@ async function readOrderRecords(
       dialect,
       map: options.map,
       attributes: options.attributes,
+      otherKind: SUBSCRIPTIONS_MEANT,
       onProgress: options.onProgress,
     },
     issues,

@@ -3,7 +3,14 @@ import { IssueCollector } from './csv-issue.js';
 import { type CsvStreamOutcome, streamCsv } from './csv-stream.js';
 import { type CsvDialect, DEFAULT_DIALECT } from './dialect.js';
 import { InstantParser } from './instant-parser.js';
+import { looksLike } from './layouts/detect-layout.js';
 import { type RecordProblem, type RowBinding, RowReader } from './row-reader.js';
+
+/** Another kind of file than the one being read, and what to say when a header looks like it. */
+export interface OtherKind {
+  readonly kind: 'orders' | 'subscriptions';
+  readonly hint: string;
+}
 
 /** How the lines of a file become records: its fields, and which consecutive lines are one record. */
 export interface RowGroupLayout {
@@ -25,6 +32,12 @@ export interface ReadRowGroupsOptions<L extends RowGroupLayout> {
   readonly map?: Readonly<Record<string, string>> | undefined;
   /** Extra columns to locate (`ResolvedColumns.attributes`). */
   readonly attributes?: readonly string[] | undefined;
+  /**
+   * The other kind of file the reader's caller could have meant, and what to say when the header
+   * looks like one (`looksLike`) and misses a column, e.g. `{ kind: 'subscriptions', hint: 'this
+   * looks like a subscriptions file: did you mean --mode subscription?' }`.
+   */
+  readonly otherKind?: OtherKind | undefined;
   readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
 }
 
@@ -99,7 +112,10 @@ export async function readRowGroups<L extends RowGroupLayout>(
         header = [...names];
         const chosen = typeof options.layout === 'function' ? options.layout(names) : options.layout;
         layout = chosen;
-        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues);
+        const otherKind = options.otherKind;
+        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues, {
+          otherKind: otherKind !== undefined && looksLike(otherKind.kind, names) ? otherKind.hint : null,
+        });
         if (columns === null) return false;
         const claimed = new Set(columns.index.values());
         const extraColumns: [number, string][] = [];

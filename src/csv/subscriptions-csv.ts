@@ -85,6 +85,10 @@ export async function readSubscriptionsCsv(
       timeZone: options.timeZone ?? 'UTC',
       dialect,
       map: options.map,
+      otherKind: {
+        kind: 'orders',
+        hint: 'this looks like an orders file: did you mean --mode transactional (the default)?',
+      },
       attributes: options.attributes,
       onProgress: options.onProgress,
     },

@@ -13,15 +13,17 @@ import type { Database } from '../db/index.js';
 import { enqueue, type JobHandler } from '../jobs/index.js';
 import { findImportRun, type ImportRun, insertImportRun, updateImportRun } from './import.repository.js';
 import { assertImportKind, runImport } from './import.service.js';
-import type { ImportFormat, ImportType } from './import.types.js';
+import type { ImportFormat, ImportReadOptions, ImportType } from './import.types.js';
 
 /** The job type of an import. */
 export const IMPORT_JOB_TYPE = 'import.run';
 
-/** What the job carries: the run to execute and where its uploaded file was stored. */
+/** What the job carries: the run to execute, where its uploaded file was stored, how to read it. */
 export interface ImportJobPayload {
   readonly importId: number;
   readonly path: string;
+  /** The dialect and column mapping asked for (absent: detected, the layout's names). */
+  readonly read?: ImportReadOptions;
 }
 
 /** Where uploaded files wait for their job (deleted once the import has a verdict). */
@@ -41,6 +43,8 @@ export interface StartImportInput {
   readonly format: string;
   readonly fileName: string;
   readonly skipInvalid: boolean;
+  /** The dialect and column mapping asked for. */
+  readonly read?: ImportReadOptions;
   /** Stores the upload where the job will read it; called with the new run's id. */
   readonly store: (importId: number) => Promise<string>;
   readonly actor?: AuditActor;
@@ -81,7 +85,7 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
     const { job } = await enqueue<ImportJobPayload>(trx, {
       workspaceId: input.workspaceId,
       type: IMPORT_JOB_TYPE,
-      payload: { importId: run.id, path },
+      payload: { importId: run.id, path, ...(input.read === undefined ? {} : { read: input.read }) },
       idempotencyKey: `import:${run.id}`,
       now: input.now,
     });
@@ -96,7 +100,7 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
  * attempt, and the queue retries it with backoff.
  */
 export const importJobHandler: JobHandler<ImportJobPayload> = async (job, context) => {
-  const { importId, path } = job.payload;
+  const { importId, path, read } = job.payload;
   if (typeof importId !== 'number' || typeof path !== 'string')
     throw new Error('Malformed import job payload');
   const run = await findImportRun(context.db, job.workspaceId, importId);
@@ -109,6 +113,7 @@ export const importJobHandler: JobHandler<ImportJobPayload> = async (job, contex
     format: run.format,
     fileName: run.fileName,
     skipInvalid: run.skipInvalid,
+    ...(read === undefined ? {} : { read }),
     rejectsPath: `${path}.rejects.csv`,
   });
   await rm(path, { force: true });

@@ -7,11 +7,61 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, z } from '@hono/zod-openapi';
+import { DATE_FORMATS, DECIMAL_SEPARATORS, parseDelimiter } from '../csv/index.js';
+import { RetainError } from '../errors/index.js';
 import { createRouter, requireRole } from '../http/index.js';
 import { startImport, uploadPath } from './import.jobs.js';
 import type { ImportRun } from './import.repository.js';
 import { getImport } from './import.service.js';
-import { IMPORT_FORMATS, IMPORT_TYPES } from './import.types.js';
+import { IMPORT_FORMATS, IMPORT_TYPES, type ImportReadOptions } from './import.types.js';
+
+/** The most columns `map` may name, and the longest column name: a form field, bounded. */
+const MAX_MAPPED_FIELDS = 64;
+const MAX_COLUMN_NAME = 256;
+
+/**
+ * The form's `map` field: a JSON object of logical field → column name, e.g.
+ * `{"customer_id":"Email","ordered_at":"Created at"}`. Throws `invalid_input` naming `map`.
+ */
+function parseColumnMapField(text: string): Record<string, string> {
+  const refuse = (message: string) =>
+    new RetainError('invalid_input', `map: ${message}`, [{ path: ['map'], message }]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw refuse('expected a JSON object such as {"customer_id":"Email"}');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw refuse('expected a JSON object such as {"customer_id":"Email"}');
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_MAPPED_FIELDS) throw refuse(`at most ${MAX_MAPPED_FIELDS} fields`);
+  const map: Record<string, string> = {};
+  for (const [field, column] of entries) {
+    if (typeof column !== 'string' || column.trim() === '' || column.length > MAX_COLUMN_NAME) {
+      throw refuse(`"${field.slice(0, 64)}" must name a column (1 to ${MAX_COLUMN_NAME} characters)`);
+    }
+    map[field] = column;
+  }
+  return map;
+}
+
+/** The form's dialect fields and `map` as the import's read options. */
+function readOptions(form: {
+  delimiter?: string | undefined;
+  decimal?: string | undefined;
+  dateFormat?: string | undefined;
+  map?: string | undefined;
+}): ImportReadOptions {
+  const delimiter = form.delimiter === undefined ? undefined : parseDelimiter(form.delimiter);
+  return {
+    ...(delimiter ? { delimiter } : {}),
+    ...(form.decimal ? { decimal: form.decimal as ImportReadOptions['decimal'] } : {}),
+    ...(form.dateFormat ? { dateFormat: form.dateFormat as ImportReadOptions['dateFormat'] } : {}),
+    ...(form.map === undefined ? {} : { map: parseColumnMapField(form.map) }),
+  };
+}
 
 const ProblemSchema = z.object({
   line: z
@@ -89,6 +139,20 @@ const createImport = createRoute({
               description:
                 'true: write the valid rows and leave out the invalid ones; false: reject the file',
             }),
+            delimiter: z
+              .enum([',', ';', 'tab', '|'])
+              .optional()
+              .openapi({ description: 'field separator; default: detected from the header and first rows' }),
+            decimal: z.enum(DECIMAL_SEPARATORS).optional().openapi({
+              description: 'decimal separator of amounts (. or ,); default: detected from the first rows',
+            }),
+            dateFormat: z.enum(DATE_FORMATS).optional().openapi({
+              description: 'how dates are written; default: detected (ISO 8601 when nothing says)',
+            }),
+            map: z.string().max(16_384).optional().openapi({
+              description:
+                'JSON object naming the file\'s column for each field, e.g. {"customer_id":"Email","ordered_at":"Created at"}',
+            }),
           }),
         },
       },
@@ -135,6 +199,7 @@ export function importRoutes() {
       format: form.format,
       fileName: form.file.name || 'upload.csv',
       skipInvalid: form.skipInvalid === 'true',
+      read: readOptions(form),
       actor:
         auth.userId !== null
           ? { type: 'user', id: auth.userId }

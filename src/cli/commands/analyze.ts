@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Granularity } from '../../core/index.js';
-import { collect } from '../options.js';
+import { collect } from '../repeatable.js';
 
 export const PERIODS: readonly Granularity[] = ['day', 'week', 'month', 'quarter', 'year'];
 
