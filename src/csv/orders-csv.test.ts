@@ -252,7 +252,8 @@ describe('readOrdersCsv: bad input', () => {
         column: 'amount',
         code: 'missing-column',
         // "customer" and "total" are the usual names closest to the two fields (header-help.ts).
-        message: 'missing column "amount"; name the file\'s columns with --map customer_id=customer,amount=total',
+        message:
+          'missing column "amount"; name the file\'s columns with --map customer_id=customer,amount=total',
       },
       {
         file: csv('missing-columns.csv'),
