@@ -292,21 +292,20 @@ function decideDecimal(
   if (comma !== undefined && point === undefined) {
     return {
       decimal: ',',
-      reason: `decimal comma: ${rowWord(comma.count)} of the first rows such as "${comma.example}"`,
+      reason: `${rowWord(comma.count)} of the first rows such as "${comma.example}"`,
     };
   }
   if (point !== undefined && comma === undefined) {
     return {
       decimal: '.',
-      reason: `decimal point: ${rowWord(point.count)} of the first rows such as "${point.example}"`,
+      reason: `${rowWord(point.count)} of the first rows such as "${point.example}"`,
     };
   }
   const why =
     comma !== undefined && point !== undefined
       ? `the first rows show both ("${comma.example}", "${point.example}")`
       : 'no amount of the first rows shows its decimals';
-  if (delimiter === ',')
-    return { decimal: '.', reason: `decimal point, as in comma-separated files (${why})` };
+  if (delimiter === ',') return { decimal: '.', reason: `as in comma-separated files: ${why}` };
   return { decimal: null, reason: `undetermined: ${why}` };
 }
 
@@ -321,13 +320,13 @@ function decideDateFormat(evidence: ReadonlyMap<string, Evidence>): {
   if (dayFirst !== undefined && monthFirst === undefined) {
     return {
       dateFormat: 'DD/MM/YYYY',
-      reason: `day-first: "${dayFirst.example}" has no month ${dayFirst.example.split('/')[0]}`,
+      reason: `"${dayFirst.example}" has no month ${Number(dayFirst.example.split('/')[0])}`,
     };
   }
   if (monthFirst !== undefined && dayFirst === undefined) {
     return {
       dateFormat: 'MM/DD/YYYY',
-      reason: `month-first: "${monthFirst.example}" has no month ${monthFirst.example.split('/')[1]}`,
+      reason: `"${monthFirst.example}" has no month ${Number(monthFirst.example.split('/')[1])}`,
     };
   }
   if (dayFirst !== undefined || slashed !== undefined) {
@@ -336,14 +335,14 @@ function decideDateFormat(evidence: ReadonlyMap<string, Evidence>): {
       dateFormat: 'YYYY-MM-DD',
       reason:
         dayFirst !== undefined
-          ? `ISO; the first rows hold both day-first and month-first dates ("${dayFirst.example}", "${monthFirst!.example}")`
-          : `ISO; slashed dates such as "${example}" do not say whether the day or the month comes first`,
+          ? `the first rows hold both day-first and month-first dates ("${dayFirst.example}", "${monthFirst!.example}")`
+          : `slashed dates such as "${example}" do not say whether the day or the month comes first`,
     };
   }
   if (dotted !== undefined && evidence.get('dotted-month-first') === undefined) {
-    return { dateFormat: 'DD.MM.YYYY', reason: `day-first dotted dates such as "${dotted.example}"` };
+    return { dateFormat: 'DD.MM.YYYY', reason: `dotted dates such as "${dotted.example}" are day-first` };
   }
-  return { dateFormat: 'YYYY-MM-DD', reason: 'ISO 8601 (YYYY-MM-DD)' };
+  return { dateFormat: 'YYYY-MM-DD', reason: 'ISO 8601: no other date form in the first rows' };
 }
 
 /** Why the dialect of a file could not be read. */
