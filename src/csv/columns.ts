@@ -111,8 +111,9 @@ export function resolveColumns(
   const first = problems.findIndex((problem) => problem.code === 'missing-column');
   if (first !== -1) problems[first]!.message += `: the file has ${listColumns(names)}`;
   if (lastMissing !== -1) {
-    const taken = new Set([...index.values()].filter((column) => column !== -1));
-    const fix = help.otherKind ?? `name the file's columns with ${mapExample(missingFields, names, taken)}`;
+    // Columns bound to optional fields are offered too: one column may serve two fields (Email).
+    const fix =
+      help.otherKind ?? `name the file's columns with ${mapExample(missingFields, names, new Set())}`;
     problems[lastMissing]!.message += `; ${fix}`;
   }
   for (const problem of problems) issues.add(0, problem.column, problem.code, problem.message);
