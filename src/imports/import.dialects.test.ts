@@ -126,6 +126,31 @@ describeEachDatabase('imports in other dialects', (getDb) => {
     );
   });
 
+  it('reads a large ;-separated file in the reader thread with the same dialect (pass 2)', async () => {
+    const workspaceId = await workspace({ currency: 'EUR' });
+    // 20,000 rows (~0.7 MB, past the 512 KiB from which pass 2 runs in a worker thread): row k is
+    // order o<k> of customer c<k mod 500> for "<k mod 1000>,<k mod 100>" euros (decimal comma).
+    const lines = ['order_id;customer_id;ordered_at;amount;currency'];
+    let expectedCents = 0;
+    for (let row = 0; row < 20_000; row++) {
+      const cents = (row % 1_000) * 100 + (row % 100);
+      expectedCents += cents;
+      const day = String(1 + (row % 28)).padStart(2, '0');
+      lines.push(
+        `o${row};c${row % 500};${day}.01.2024;${row % 1_000},${String(row % 100).padStart(2, '0')};EUR`,
+      );
+    }
+    const path = file(`${lines.join('\n')}\n`);
+    const outcome = await importOrders(workspaceId, path);
+    expect(outcome.run).toMatchObject({ status: 'succeeded', rowsWritten: 20_000 });
+    const total = await getDb()
+      .db.selectFrom('customer_order')
+      .select((eb) => eb.fn.sum<number>('amount_cents').as('cents'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
+    expect(Number(total.cents)).toBe(expectedCents);
+  });
+
   it('imports a tab-separated file, commas inside values kept', async () => {
     const workspaceId = await workspace();
     const outcome = await importOrders(workspaceId, TABS);
