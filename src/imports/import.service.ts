@@ -137,6 +137,11 @@ export interface ImportOutcome {
   readonly dialect: DetectedDialect | null;
   /** The layout that read it, for people (e.g. `a Shopify orders export`); null if unknown. */
   readonly layout: string | null;
+  /**
+   * The header each field was read from, as written (e.g. `started_at: 'Start (UTC)'` for a Stripe
+   * export); null when the header was not read.
+   */
+  readonly columns: Readonly<Record<string, string>> | null;
 }
 
 /**
@@ -296,6 +301,7 @@ async function startRun(
           resumed: false,
           dialect: null,
           layout: null,
+          columns: null,
         },
       };
     }
@@ -396,6 +402,7 @@ async function rejectRun(
     resumed: started.resumed,
     dialect: started.layoutOptions.dialect,
     layout: verdict.layout,
+    columns: null,
   };
 }
 
@@ -576,6 +583,7 @@ async function finishRun(
     resumed: started.resumed,
     dialect: started.layoutOptions.dialect,
     layout: verdict.layout,
+    columns: verdict.kind === 'valid' ? verdict.columns : null,
   };
 }
 
@@ -592,6 +600,7 @@ type Verdict =
   | {
       readonly kind: 'valid';
       readonly layout: string | null;
+      readonly columns: Readonly<Record<string, string>>;
       /** Data records in the file. */
       readonly records: number;
       readonly header: readonly string[];
@@ -716,6 +725,7 @@ async function validate(
   return {
     kind: 'valid',
     layout: description,
+    columns: Object.fromEntries(result.columns.headerName),
     records: result.records,
     header: result.header,
     problems,

@@ -184,4 +184,27 @@ describeEachDatabase('retain import', (getDb) => {
     }).catch((error: unknown) => error)) as CliError;
     expect(wrongType.message).toContain('did you mean --type subscriptions?');
   });
+
+  it("says which column a Stripe export's subscription starts were read from", async () => {
+    const { workspace } = await createWorkspace(getDb().db, { name: 'H', slug: `h-${newId()}` });
+    const stripe = fixturePath('exports/stripe-subscriptions.csv');
+    const text = await runImportCommand(stripe, {
+      type: 'subscriptions',
+      format: 'auto',
+      workspace: workspace.slug,
+    });
+    expect(text).toContain(
+      'Read as a Stripe subscriptions export.\nSubscription starts read from "Start Date (UTC)".',
+    );
+    const renamed = csv(readFileSync(stripe, 'utf8').replace('Start Date (UTC)', 'Start (UTC)'));
+    const json = JSON.parse(
+      await runImportCommand(renamed, {
+        type: 'subscriptions',
+        format: 'auto',
+        workspace: workspace.slug,
+        json: true,
+      }),
+    );
+    expect(json.columns.started_at).toBe('Start (UTC)');
+  });
 });

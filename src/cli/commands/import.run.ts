@@ -102,6 +102,7 @@ function report(file: string, outcome: ImportOutcome, json: boolean, format: Imp
       rejectsFile: outcome.rejectsPath,
       resumed: outcome.resumed,
       layout: outcome.layout,
+      columns: outcome.columns,
       dialect: outcome.dialect,
       problems: run.problems,
     })}\n`;
@@ -110,6 +111,11 @@ function report(file: string, outcome: ImportOutcome, json: boolean, format: Imp
     `Imported ${counted(run.rowsWritten, run.type.slice(0, -1))} from ${file} (${counted(run.rowsRead, 'row')} read${outcome.resumed ? ', resumed after an interrupted run' : ''}).`,
   ];
   if (format === 'auto' && outcome.layout !== null) lines.push(`Read as ${outcome.layout}.`);
+  // Stripe's export names the start `Start Date (UTC)` or `Start (UTC)`: say which was read.
+  const startColumn = outcome.columns?.started_at;
+  if (outcome.layout === 'a Stripe subscriptions export' && startColumn !== undefined) {
+    lines.push(`Subscription starts read from "${startColumn}".`);
+  }
   const dialect = outcome.dialect === null ? null : describeDialect(outcome.dialect);
   if (dialect !== null) lines.push(dialect);
   if (outcome.customersCreated > 0) {
