@@ -1,5 +1,5 @@
 import type { IssueCollector } from './csv-issue.js';
-import { listColumns, mapExample } from './header-help.js';
+import { closestColumn, listColumns, mapExample } from './header-help.js';
 
 /** Header names are matched trimmed, case-insensitively, with runs of spaces collapsed. */
 export function normalizeHeader(name: string): string {
@@ -112,8 +112,12 @@ export function resolveColumns(
   if (first !== -1) problems[first]!.message += `: the file has ${listColumns(names)}`;
   if (lastMissing !== -1) {
     // Columns bound to optional fields are offered too: one column may serve two fields (Email).
-    const fix =
-      help.otherKind ?? `name the file's columns with ${mapExample(missingFields, names, new Set())}`;
+    // An unbound currency is named when a column looks like one: amounts must not take the
+    // workspace's currency while the file says another (`Währung`).
+    const currency = index.get('currency');
+    const unboundCurrency = currency === -1 && closestColumn('currency', names) !== null ? ['currency'] : [];
+    const fields = [...missingFields, ...unboundCurrency];
+    const fix = help.otherKind ?? `name the file's columns with ${mapExample(fields, names, new Set())}`;
     problems[lastMissing]!.message += `; ${fix}`;
   }
   for (const problem of problems) issues.add(0, problem.column, problem.code, problem.message);

@@ -137,9 +137,9 @@ export function closestColumn(field: string, candidates: readonly string[]): str
   return best;
 }
 
-/** `Created at` → `"Created at"`: a column name as `--map` needs it (quoted past letters, digits, `_`). */
+/** `Created at` → `"Created at"`: a column name as `--map` needs it (quoted past letters, digits, `_.-`). */
 function mapValue(column: string): string {
-  return /^[\w.-]+$/u.test(column) ? column : `"${column.replaceAll('"', '""')}"`;
+  return /^[\p{L}\p{N}_.-]+$/u.test(column) ? column : `"${column.replaceAll('"', '""')}"`;
 }
 
 /**

@@ -243,16 +243,26 @@ describeEachDatabase('imports in other dialects', (getDb) => {
       'missing column "customer_id": the file has "Bestellnummer", "Bestelldatum", "Kunden-E-Mail", "Artikel", "Nettobetrag", "Währung" … and 1 more',
       'missing column "order_id"',
       'missing column "ordered_at"',
-      'missing column "amount"; name the file\'s columns with --map customer_id=Kunden-E-Mail,order_id=Bestellnummer,ordered_at=Bestelldatum,amount=Nettobetrag',
+      // The file's currency column is named too: without it the orders would take the workspace's.
+      'missing column "amount"; name the file\'s columns with --map customer_id=Kunden-E-Mail,order_id=Bestellnummer,ordered_at=Bestelldatum,amount=Nettobetrag,currency=Währung',
     ]);
-    // The map the error suggests imports the file.
+    // The map the error suggests imports the file, its orders in the file's currency.
     const suggested = {
       customer_id: 'Kunden-E-Mail',
       order_id: 'Bestellnummer',
       ordered_at: 'Bestelldatum',
       amount: 'Nettobetrag',
+      currency: 'Währung',
     };
     expect((await importOrders(workspaceId, GERMAN, { map: suggested })).run.status).toBe('succeeded');
+    expect(new Set((await stored(workspaceId)).orders.map((order) => order.currency))).toEqual(
+      new Set(['EUR']),
+    );
+    // In a USD workspace the same map is refused: the file says EUR.
+    const dollars = await workspace({ currency: 'USD' });
+    expect((await importOrders(dollars, GERMAN, { map: suggested })).run.problems[0]!.code).toBe(
+      'currency-mismatch',
+    );
 
     // A subscriptions file imported as orders.
     const subscriptions = file(
