@@ -1,5 +1,5 @@
 import type { IssueCollector } from './csv-issue.js';
-import { closestColumn, listColumns, mapExample } from './header-help.js';
+import { closestColumn, listColumns, mapExample, mapValue } from './header-help.js';
 
 /** Header names are matched trimmed, case-insensitively, with runs of spaces collapsed. */
 export function normalizeHeader(name: string): string {
@@ -105,6 +105,18 @@ export function resolveColumns(
     } else {
       attributeColumns.push({ name, index: column });
     }
+  }
+
+  // A currency column the layout does not read (`Währung`, `Currency Code`) would leave every
+  // amount in the workspace's currency (or summed across currencies): refused, naming the --map.
+  const currencyColumn =
+    index.get('currency') === -1 && missingFields.length === 0 ? closestColumn('currency', names) : null;
+  if (currencyColumn !== null) {
+    problems.push({
+      column: currencyColumn,
+      code: 'unread-currency',
+      message: `the column "${currencyColumn}" looks like the currency, and no field reads it; name it with --map currency=${mapValue(currencyColumn)}`,
+    });
   }
 
   if (problems.length === 0) return { index, headerName, attributes: attributeColumns };

@@ -138,7 +138,7 @@ export function closestColumn(field: string, candidates: readonly string[]): str
 }
 
 /** `Created at` → `"Created at"`: a column name as `--map` needs it (quoted past letters, digits, `_.-`). */
-function mapValue(column: string): string {
+export function mapValue(column: string): string {
   return /^[\p{L}\p{N}_.-]+$/u.test(column) ? column : `"${column.replaceAll('"', '""')}"`;
 }
 

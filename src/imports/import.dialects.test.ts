@@ -264,6 +264,18 @@ describeEachDatabase('imports in other dialects', (getDb) => {
       'currency-mismatch',
     );
 
+    // A map that leaves the currency column unread is refused: the orders would take the workspace's.
+    const { currency: _currency, ...withoutCurrency } = suggested;
+    expect((await importOrders(workspaceId, GERMAN, { map: withoutCurrency })).run.problems).toEqual([
+      {
+        line: 1,
+        column: 'Währung',
+        code: 'unread-currency',
+        message:
+          'the column "Währung" looks like the currency, and no field reads it; name it with --map currency=Währung',
+      },
+    ]);
+
     // A subscriptions file imported as orders.
     const subscriptions = file(
       'subscription_id,customer_id,started_at,interval,amount\ns1,c1,2024-01-01,month,10\n',

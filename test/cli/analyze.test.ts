@@ -194,7 +194,12 @@ describe('retain analyze says which columns it read', () => {
 describe('retain analyze in other dialects', () => {
   const german = fixture('dialects/shop-orders-de.csv');
   /** The German columns named for the generic fields: twice, once in two --map options. */
-  const map = ['--map', 'customer_id=Kunden-E-Mail,ordered_at=Bestelldatum', '--map', 'amount="Nettobetrag"'];
+  const map = [
+    '--map',
+    'customer_id=Kunden-E-Mail,ordered_at=Bestelldatum',
+    '--map',
+    'amount="Nettobetrag",currency=Währung',
+  ];
 
   it('reads a ;-separated export with decimal commas and day-first dates, saying so, as the renamed file', async () => {
     expect(await run(german, '--tz', 'Europe/Berlin', ...map, '--json')).toBe(0);
@@ -208,7 +213,9 @@ describe('retain analyze in other dialects', () => {
     const renamed = join(mkdtempSync(join(tmpdir(), 'retain-analyze-')), 'renamed.csv');
     writeFileSync(
       renamed,
-      text.replace('Bestelldatum;Kunden-E-Mail', 'ordered_at;customer_id').replace('Nettobetrag', 'amount'),
+      text
+        .replace('Bestelldatum;Kunden-E-Mail', 'ordered_at;customer_id')
+        .replace('Nettobetrag;Währung', 'amount;currency'),
     );
     stdout = '';
     expect(await run(renamed, '--tz', 'Europe/Berlin', '--json')).toBe(0);

@@ -121,7 +121,7 @@ describeEachDatabase('retain import', (getDb) => {
       workspace: mapped.slug,
       map: [
         'customer_id=Kunden-E-Mail,order_id=Bestellnummer',
-        'ordered_at="Bestelldatum",amount=Nettobetrag',
+        'ordered_at="Bestelldatum",amount=Nettobetrag,currency=Währung',
       ],
       json: false,
     });
@@ -134,8 +134,8 @@ describeEachDatabase('retain import', (getDb) => {
 
     const renamed = csv(
       readFileSync(german, 'utf8').replace(
-        'Bestellnummer;Bestelldatum;Kunden-E-Mail;Artikel;Nettobetrag',
-        'order_id;ordered_at;customer_id;Artikel;amount',
+        'Bestellnummer;Bestelldatum;Kunden-E-Mail;Artikel;Nettobetrag;Währung',
+        'order_id;ordered_at;customer_id;Artikel;amount;currency',
       ),
     );
     const plain = (await createWorkspace(db, { name: 'E', slug: `e-${newId()}`, settings })).workspace;
