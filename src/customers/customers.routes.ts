@@ -48,6 +48,7 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?
 const listCustomersRoute = createRoute({
   method: 'get',
   path: '/customers',
+  operationId: 'listCustomers',
   tags: ['Customers'],
   summary: 'List customers (filters, search, cursor pagination; newest first)',
   middleware: [readers()] as const,
@@ -58,6 +59,7 @@ const listCustomersRoute = createRoute({
 const getCustomerRoute = createRoute({
   method: 'get',
   path: '/customers/{id}',
+  operationId: 'getCustomer',
   tags: ['Customers'],
   summary: 'A customer with orders (lines, refunds), subscriptions and latest events',
   middleware: [readers()] as const,
@@ -68,6 +70,7 @@ const getCustomerRoute = createRoute({
 const listOrdersRoute = createRoute({
   method: 'get',
   path: '/orders',
+  operationId: 'listOrders',
   tags: ['Customers'],
   summary: 'List orders with lines and refunds (latest first, cursor pagination)',
   middleware: [readers()] as const,
@@ -78,6 +81,7 @@ const listOrdersRoute = createRoute({
 const listSubscriptionsRoute = createRoute({
   method: 'get',
   path: '/subscriptions',
+  operationId: 'listSubscriptions',
   tags: ['Customers'],
   summary: 'List subscriptions (newest first, cursor pagination)',
   middleware: [readers()] as const,
@@ -91,6 +95,7 @@ const listSubscriptionsRoute = createRoute({
 const listEventsRoute = createRoute({
   method: 'get',
   path: '/events',
+  operationId: 'listEvents',
   tags: ['Customers'],
   summary: 'List behaviour events (latest first, cursor pagination)',
   middleware: [readers()] as const,

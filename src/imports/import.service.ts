@@ -38,7 +38,9 @@ import {
   readBatchesHere,
   readBatchesInWorker,
 } from './import.batches.js';
+import { PRIVATE_FILE_MODE } from './import.files.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
+import { storedProblems } from './import.problems.js';
 import {
   csvLine,
   type LayoutOptions,
@@ -125,6 +127,11 @@ export interface RunImportInput {
 /** What an import did. */
 export interface ImportOutcome {
   readonly run: ImportRun;
+  /**
+   * The problems found by this call as read, cell values included, for the terminal of the person
+   * importing their own file; `run.problems` keeps them without the values (import.problems.ts).
+   */
+  readonly problemsAsRead: readonly ImportProblem[];
   /** Records left out on purpose (e.g. Shopify orders without an e-mail), by reason. */
   readonly skipped: readonly { readonly reason: string; readonly count: number }[];
   /** The rejects file written (`skipInvalid` with invalid records), else null. */
@@ -295,6 +302,7 @@ async function startRun(
       return {
         finished: {
           run,
+          problemsAsRead: run.problems,
           skipped: [],
           rejectsPath: null,
           customersCreated: 0,
@@ -396,6 +404,7 @@ async function rejectRun(
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
+    problemsAsRead: verdict.problemsAsRead,
     skipped: verdict.skipped,
     rejectsPath: null,
     customersCreated: 0,
@@ -455,7 +464,11 @@ async function writeBatches(
     rejectsPath === null
       ? new Map<number, number>()
       : await recordLines(input.path, [...verdict.rejected.keys()], started.layoutOptions.dialect.delimiter);
-  const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
+  // The rejected rows are personal data: readable by the owner only (import.files.ts).
+  const rejects =
+    rejectsPath === null
+      ? null
+      : createWriteStream(rejectsPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
   const context: WriteContext = {
     workspaceId: workspace.id,
@@ -577,6 +590,7 @@ async function finishRun(
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
+    problemsAsRead: verdict.problemsAsRead,
     skipped: verdict.skipped,
     rejectsPath: written.rejectsPath,
     customersCreated: written.customersCreated,
@@ -590,7 +604,10 @@ async function finishRun(
 type Verdict =
   | {
       readonly kind: 'rejected';
+      /** Without cell values: what the run stores. */
       readonly problems: ImportProblem[];
+      /** With them: what this call's caller may show (see `ImportOutcome.problemsAsRead`). */
+      readonly problemsAsRead: ImportProblem[];
       readonly rowsRead: number;
       readonly rowsRejected: number;
       readonly skipped: { reason: string; count: number }[];
@@ -605,6 +622,7 @@ type Verdict =
       readonly records: number;
       readonly header: readonly string[];
       readonly problems: ImportProblem[];
+      readonly problemsAsRead: ImportProblem[];
       /** Record number → reason, for the rejects file (`skipInvalid` only). */
       readonly rejected: ReadonlyMap<number, string>;
       readonly rowsRejected: number;
@@ -623,6 +641,7 @@ async function validate(
 ): Promise<Verdict> {
   const { path, layout, layoutOptions, skipInvalid } = started;
   const issues = new IssueCollector(MAX_LISTED_PROBLEMS);
+  const issuesAsRead = new IssueCollector(MAX_LISTED_PROBLEMS);
   const rejected = new Map<number, string>();
   const skipped = new Map<string, number>();
   const currencies = new CurrencyTally();
@@ -643,10 +662,14 @@ async function validate(
         valid++;
         rowsRead = last;
       },
-      invalid: (problems, first, last) => {
+      invalid: (problems, first, last, lines) => {
         rowsRead = last;
         rowsRejected++;
-        for (const problem of problems) issues.add(first, problem.column, problem.code, problem.message);
+        for (const problem of storedProblems(problems, lines)) {
+          issues.add(first, problem.column, problem.code, problem.message);
+        }
+        for (const problem of problems)
+          issuesAsRead.add(first, problem.column, problem.code, problem.message);
         if (skipInvalid) {
           const reason = describeProblems(problems);
           for (let record = first; record <= last; record++) rejected.set(record, reason);
@@ -662,6 +685,7 @@ async function validate(
   const fileProblem = (line: number, code: string, message: string): Verdict => ({
     kind: 'rejected',
     problems: [{ line, column: null, code, message }],
+    problemsAsRead: [{ line, column: null, code, message }],
     rowsRead: 0,
     rowsRejected: 0,
     skipped: [],
@@ -674,9 +698,12 @@ async function validate(
     return fileProblem(0, 'file-unreadable', `cannot read the file: ${outcome.reason}`);
   }
   if (result.status === 'header-invalid') {
+    // The header's problems name columns, not anybody's data: stored as they are.
+    const headerProblems = toProblems(result.issues, new Map([[0, 1]]));
     return {
       kind: 'rejected',
-      problems: toProblems(result.issues, new Map([[0, 1]])),
+      problems: headerProblems,
+      problemsAsRead: headerProblems,
       rowsRead: 0,
       rowsRejected: 0,
       skipped: [],
@@ -700,19 +727,20 @@ async function validate(
       `the file is in ${only.code} (${only.rows.toLocaleString('en-US')} ${unit}${only.rows === 1 ? '' : 's'}) but the workspace's currency is ${workspaceCurrency}: amounts are never converted; import it into a workspace whose currency is ${only.code}`,
     );
   }
+  // The currency problems name currencies and counts, not anybody's data: stored as they are.
   const located = [...fileIssues.records(), ...issues.records()];
   const lines =
     located.length > 0
       ? await recordLines(path, located, layoutOptions.dialect.delimiter)
       : new Map<number, number>();
-  const problems = [...toProblems(fileIssues, lines), ...toProblems(issues, lines)].slice(
-    0,
-    MAX_LISTED_PROBLEMS,
-  );
+  const fileProblems = toProblems(fileIssues, lines);
+  const problems = [...fileProblems, ...toProblems(issues, lines)].slice(0, MAX_LISTED_PROBLEMS);
+  const problemsAsRead = [...fileProblems, ...toProblems(issuesAsRead, lines)].slice(0, MAX_LISTED_PROBLEMS);
   if ((rowsRejected > 0 && !skipInvalid) || second !== undefined || foreign) {
     return {
       kind: 'rejected',
       problems,
+      problemsAsRead,
       rowsRead: result.records,
       rowsRejected,
       skipped: skippedList,
@@ -729,6 +757,7 @@ async function validate(
     records: result.records,
     header: result.header,
     problems,
+    problemsAsRead,
     rejected,
     rowsRejected,
     skipped: skippedList,
