@@ -265,13 +265,14 @@ export function amountProblem(text: string, decimal: AmountDecimal = '.'): Amoun
       reason: 'more than 2 decimals after the decimal comma (the file is read with --decimal ,)',
     };
   }
-  if (decimal === '.' && number('\\d+,\\d{1,2}').test(trimmed)) {
+  // Readable with the other separator: say which option reads it ("1.234,56" in a file read with ".").
+  if (decimal === '.' && !Number.isNaN(parseAmountCents(text, ','))) {
     return {
       code: 'ambiguous-amount',
       reason: `a "," is read only as a thousands separator (1,234.56), not as a decimal comma: pass --decimal , ${flag} if the file writes 12,50`,
     };
   }
-  if (decimal === ',' && number('\\d+\\.\\d{1,2}').test(trimmed)) {
+  if (decimal === ',' && !Number.isNaN(parseAmountCents(text, '.'))) {
     return {
       code: 'ambiguous-amount',
       reason: `the file is read with decimal commas (1.234,56), and a "." only groups thousands: pass --decimal . ${flag} if it writes 12.50`,

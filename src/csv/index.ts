@@ -23,6 +23,7 @@ export {
   type DialectRequest,
   delimiterName,
   describeDialect,
+  detectDialect,
   parseDelimiter,
   readDialect,
 } from './dialect.js';
