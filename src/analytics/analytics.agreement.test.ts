@@ -169,7 +169,10 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
 
   it('on generic orders read by the byte scanner: a two-line order, a refund row, DST in the zone', async () => {
     const { db } = getDb();
-    const app = appFor(getDb(), await importedWorkspace(db, GENERIC, 'orders', { timeZone: PARIS }));
+    const app = appFor(
+      getDb(),
+      await importedWorkspace(db, GENERIC, 'orders', { timeZone: PARIS, currency: 'EUR' }),
+    );
     const { file, report } = await analyzedOrders(GENERIC, {
       timeZone: PARIS,
       period: 'month',
@@ -197,7 +200,10 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
 
   it('on generic orders with statuses, refunds and line items (read by record)', async () => {
     const { db } = getDb();
-    const app = appFor(getDb(), await importedWorkspace(db, GENERIC_ITEMS, 'orders', { timeZone: PARIS }));
+    const app = appFor(
+      getDb(),
+      await importedWorkspace(db, GENERIC_ITEMS, 'orders', { timeZone: PARIS, currency: 'EUR' }),
+    );
     const { file, report } = await analyzedOrders(GENERIC_ITEMS, { timeZone: PARIS, period: 'month' });
     // Hand-worked (docs/imports.md, "Generic columns"): A3 pending, A5 cancelled (its refund with
     // it) and A11 canceled do not count; A1's two lines are one order of 50.00. Counted: A1 50, A2 80

@@ -481,6 +481,16 @@ export type ImportPreview = {
     readonly message: string;
   })[];
   readonly truncated: boolean;
+  readonly dialect: {
+    readonly delimiter: string;
+    readonly decimal: "." | "," | null;
+    readonly dateFormat: "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY" | "DD.MM.YYYY";
+    readonly reasons: {
+      readonly delimiter: string;
+      readonly decimal: string;
+      readonly dateFormat: string;
+    };
+  };
 };
 
 export type Member = {
