@@ -33,6 +33,12 @@ export const OPERATIONS = [
   ['post', '/api/v1/imports'],
   ['post', '/api/v1/imports/preview'],
   ['get', '/api/v1/imports/{id}'],
+  ['get', '/api/v1/analytics/cohorts'],
+  ['get', '/api/v1/analytics/cohorts/customers'],
+  ['get', '/api/v1/analytics/mrr'],
+  ['get', '/api/v1/analytics/clv'],
+  ['get', '/api/v1/analytics/clv/diagnostics'],
+  ['get', '/api/v1/analytics/survival'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

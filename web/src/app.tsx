@@ -16,6 +16,9 @@ const LoginPage = lazy(() => import('./pages/login/login-page'));
 const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
 const ImportPage = lazy(() => import('./pages/import/import-page'));
 const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
+const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
+const ValuePage = lazy(() => import('./pages/value/value-page'));
+const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -33,6 +36,9 @@ const PAGES: readonly PageEntry[] = [
   { path: '/', page: OverviewPage, needs: 'analytics' },
   { path: '/import', page: ImportPage, needs: 'imports' },
   { path: '/settings', page: SettingsPage, needs: 'settings' },
+  { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
+  { path: '/value', page: ValuePage, needs: 'analytics' },
+  { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

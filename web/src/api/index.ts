@@ -7,6 +7,8 @@ export {
   apiPatch,
   apiPost,
   apiPostForm,
+  type BodyOf,
+  type QueryOf,
   type ResponseOf,
 } from './client';
 export {

@@ -22,7 +22,6 @@ import {
   progressOf,
 } from './import-plan';
 import {
-  IMPORT_TAKES_MAP,
   type ImportRun,
   type Preview,
   useImportRun,
@@ -270,7 +269,7 @@ function PreviewView({ preview, file, map, busy, locked, onMap }: PreviewViewPro
                   {field.required && <span className="required-mark">{t('import.required')}</span>}
                 </th>
                 <td>
-                  {IMPORT_TAKES_MAP && !locked ? (
+                  {!locked ? (
                     <select
                       className="select select-compact"
                       aria-label={t('import.columnOf', { field: field.field })}
