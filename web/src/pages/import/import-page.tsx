@@ -21,13 +21,7 @@ import {
   PREVIEW_BYTES,
   progressOf,
 } from './import-plan';
-import {
-  type ImportRun,
-  type Preview,
-  useImportRun,
-  usePreview,
-  useStartImport,
-} from './queries';
+import { type ImportRun, type Preview, useImportRun, usePreview, useStartImport } from './queries';
 
 const TYPE_NAMES: Readonly<Record<ImportType, MessageKey>> = {
   orders: 'import.type.orders',
