@@ -287,7 +287,9 @@ class RuleCompiler {
     if (op === '!=' || op === 'not_in') {
       return eb.not(this.nullable(value, op === '!=' ? '=' : 'in', operand));
     }
-    return eb.and([eb(value, 'is not', null), this.compare(value, op, operand)]);
+    // Unknown (the value is unset) becomes false. One COALESCE rather than `value IS NOT NULL AND
+    // …`, so a subquery value (last_order_at, an average) is computed once, not twice.
+    return sql<SqlBool>`coalesce(${this.compare(value, op, operand)}, false)`;
   }
 
   /** `value op operand` for a value that is set. */

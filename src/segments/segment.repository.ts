@@ -218,34 +218,38 @@ export interface MatchingCustomer {
 type Predicate = (eb: CustomerExpressionBuilder) => Expression<SqlBool>;
 
 /** The workspace's customers (not erased) matching `predicate`, as a query on `c`. */
-function matching(db: Executor, workspaceId: number, predicate: Predicate) {
+function matching(db: Executor, workspaceId: number, predicate: Predicate, range?: CustomerRange) {
   return db
     .selectFrom('customer as c')
     .where('c.workspace_id', '=', workspaceId)
+    .$if(range !== undefined, (query) => query.where('c.id', '>', range!.afterId))
+    .$if(range?.throughId != null, (query) => query.where('c.id', '<=', range!.throughId!))
     .where('c.erased_at', 'is', null)
     .where((eb) => predicate(eb as unknown as CustomerExpressionBuilder));
 }
 
-/** How many of the workspace's customers match. One scan of its customers. */
+/** How many of the workspace's customers (of `range`, when given) match. One scan of them. */
 export async function countMatching(
   db: Executor,
   workspaceId: number,
   predicate: Predicate,
+  range?: CustomerRange,
 ): Promise<number> {
-  const row = await matching(db, workspaceId, predicate)
+  const row = await matching(db, workspaceId, predicate, range)
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
-/** The first `limit` matching customers by id. */
+/** The first `limit` matching customers (of `range`, when given) by id. */
 export async function sampleMatching(
   db: Executor,
   workspaceId: number,
   predicate: Predicate,
   limit: number,
+  range?: CustomerRange,
 ): Promise<MatchingCustomer[]> {
-  const rows = await matching(db, workspaceId, predicate)
+  const rows = await matching(db, workspaceId, predicate, range)
     .select(['c.id', 'c.external_id', 'c.email', 'c.name', 'c.country'])
     .orderBy('c.id')
     .limit(limit)
@@ -528,7 +532,12 @@ async function inSegmentTransaction<T>(
   dialect: DialectName,
   work: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
-  if (dialect === 'postgres') return db.transaction().execute((trx) => work(trx));
+  if (dialect === 'postgres') {
+    return db.transaction().execute(async (trx) => {
+      await withoutJit(trx);
+      return work(trx);
+    });
+  }
   return db.connection().execute(async (connection) => {
     await sql`begin immediate`.execute(connection);
     try {
@@ -556,8 +565,18 @@ export async function withStatementTimeout<T>(
     await sql`select set_config('statement_timeout', ${String(Math.max(1, Math.round(timeoutMs)))}, true)`.execute(
       trx,
     );
+    await withoutJit(trx);
     return work(trx);
   });
+}
+
+/**
+ * Turns PostgreSQL's JIT compilation off for the transaction. A rule's predicate is many small
+ * correlated index lookups whose estimated cost is high, so the planner compiles it — which took
+ * half of a 100,000-customer recompute (0.6 of 1.25 s) and saves nothing on such plans.
+ */
+async function withoutJit(trx: Kysely<Database>): Promise<void> {
+  await sql`select set_config('jit', 'off', true)`.execute(trx);
 }
 
 /** True when `error` is PostgreSQL cancelling a statement (its statement timeout: SQLSTATE 57014). */

@@ -592,3 +592,32 @@ describeOnDatabase('postgres', 'the preview’s statement timeout', (getDb) => {
     expect(later.total).toBe(0);
   });
 });
+
+describeOnDatabase('sqlite', 'the preview’s time bound on SQLite', (getDb) => {
+  it('counts a range at a time (same answer at any range size), and stops past its time', async () => {
+    const { db } = getDb();
+    const api = await apiWorkspace({ db, dialect: 'sqlite' }, NOW);
+    const population = await seedPopulation(db, api.workspaceId, { seed: 25, size: 40, now: NOW });
+    const expected = referenceMembers(RULE, population);
+    for (const rangeSize of [1, 4, 1000]) {
+      const preview = await previewSegment(db, {
+        workspaceId: api.workspaceId,
+        rule: RULE,
+        sampleSize: 5,
+        now: NOW,
+        rangeSize,
+      });
+      expect(preview.total, `range size ${rangeSize}`).toBe(expected.length);
+      expect(preview.sample.map((customer) => customer.customerId)).toEqual(expected.slice(0, 5));
+    }
+    const error = await previewSegment(db, {
+      workspaceId: api.workspaceId,
+      rule: RULE,
+      now: NOW,
+      rangeSize: 4,
+      timeoutMs: 0,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RetainError);
+    expect((error as RetainError).code).toBe('unavailable');
+  });
+});

@@ -21,13 +21,19 @@ import {
   listSegments,
   lockSegmentDefinitions,
   type MatchingCustomer,
+  rangeEnd,
   type Segment,
   type SegmentMember,
   sampleMatching,
   updateSegmentRow,
   withStatementTimeout,
 } from './segment.repository.js';
-import { type RecomputeOutcome, recomputeSegment, referencesOf } from './segment-recompute.js';
+import {
+  RECOMPUTE_RANGE_SIZE,
+  type RecomputeOutcome,
+  recomputeSegment,
+  referencesOf,
+} from './segment-recompute.js';
 import { formatRulePath, type ParsedRule, parseSegmentRule, type RulePath } from './segment-rule.js';
 import { type CompileContext, rulePredicate } from './segment-sql.js';
 
@@ -406,9 +412,12 @@ export interface SegmentPreview {
 
 /**
  * Counts the customers a rule matches now and returns the first `sampleSize` by id, without
- * storing anything. Bounded: on PostgreSQL the statements run under a `PREVIEW_TIMEOUT_MS`
- * statement timeout (past it: `unavailable`, asking for a narrower rule); the sample holds at most
- * `MAX_PREVIEW_SAMPLE` customers. `invalid_input` as for a segment's rule.
+ * storing anything. Bounded in time and size: on PostgreSQL the statements run under a statement
+ * timeout of `timeoutMs` (default `PREVIEW_TIMEOUT_MS`); on SQLite, whose statements run on the
+ * event loop and cannot be interrupted, the customers are counted a range at a time with the loop
+ * turning between ranges, and the count stops once `timeoutMs` has passed. Past the bound:
+ * `unavailable`, asking for a narrower rule. The sample holds at most `MAX_PREVIEW_SAMPLE`
+ * customers. `invalid_input` as for a segment's rule.
  */
 export async function previewSegment(
   db: Kysely<Database>,
@@ -417,33 +426,55 @@ export async function previewSegment(
     readonly rule: unknown;
     readonly sampleSize?: number;
     readonly now: number;
-    /** PostgreSQL's statement timeout for the preview (default `PREVIEW_TIMEOUT_MS`). */
+    /** How long the preview may take (default `PREVIEW_TIMEOUT_MS`). */
     readonly timeoutMs?: number;
+    /** SQLite: customers per range (default `RECOMPUTE_RANGE_SIZE.sqlite`). */
+    readonly rangeSize?: number;
   },
 ): Promise<SegmentPreview> {
   const rule = parseOrThrow(input.rule);
   if (rule.segmentReferences.length > 0)
     checkReferences(rule, await listSegments(db, input.workspaceId), null);
   const timeZone = (await getWorkspace(db, input.workspaceId))?.settings.timeZone ?? 'UTC';
-  const context: CompileContext = { dialect: dialectOf(db), now: input.now, timeZone };
+  const dialect = dialectOf(db);
+  const context: CompileContext = { dialect, now: input.now, timeZone };
+  const predicate = (eb: Parameters<typeof rulePredicate>[0]) => rulePredicate(eb, rule, context);
   const sampleSize = Math.min(Math.max(0, input.sampleSize ?? DEFAULT_PREVIEW_SAMPLE), MAX_PREVIEW_SAMPLE);
   const timeoutMs = input.timeoutMs ?? PREVIEW_TIMEOUT_MS;
-  try {
-    return await withStatementTimeout(db, timeoutMs, async (bounded) => {
-      const predicate = (eb: Parameters<typeof rulePredicate>[0]) => rulePredicate(eb, rule, context);
-      return {
-        total: await countMatching(bounded, input.workspaceId, predicate),
-        sample:
-          sampleSize === 0 ? [] : await sampleMatching(bounded, input.workspaceId, predicate, sampleSize),
-      };
-    });
-  } catch (error) {
-    if (isStatementTimeout(error)) {
-      throw new RetainError(
-        'unavailable',
-        `The preview took longer than ${timeoutMs / 1000} s and was stopped; narrow the rule (fewer conditions over events or order lines, or shorter windows) and try again.`,
-      );
+  const tooLong = () =>
+    new RetainError(
+      'unavailable',
+      `The preview took longer than ${timeoutMs / 1000} s and was stopped; narrow the rule (fewer conditions over events or order lines, or shorter windows) and try again.`,
+    );
+
+  if (dialect === 'sqlite') {
+    const deadline = performance.now() + timeoutMs;
+    const rangeSize = input.rangeSize ?? RECOMPUTE_RANGE_SIZE.sqlite;
+    let total = 0;
+    const sample: MatchingCustomer[] = [];
+    let afterId = 0;
+    for (;;) {
+      const throughId = await rangeEnd(db, input.workspaceId, afterId, rangeSize);
+      const range = { afterId, throughId };
+      total += await countMatching(db, input.workspaceId, predicate, range);
+      if (sample.length < sampleSize) {
+        sample.push(
+          ...(await sampleMatching(db, input.workspaceId, predicate, sampleSize - sample.length, range)),
+        );
+      }
+      if (throughId === null) return { total, sample };
+      if (performance.now() > deadline) throw tooLong();
+      afterId = throughId;
+      await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+  try {
+    return await withStatementTimeout(db, timeoutMs, async (bounded) => ({
+      total: await countMatching(bounded, input.workspaceId, predicate),
+      sample: sampleSize === 0 ? [] : await sampleMatching(bounded, input.workspaceId, predicate, sampleSize),
+    }));
+  } catch (error) {
+    if (isStatementTimeout(error)) throw tooLong();
     throw error;
   }
 }
