@@ -7,7 +7,14 @@
  * membership write the `entered` and `exited` events and the membership change — nothing is
  * compared row by row in JavaScript, and a range where nothing changed writes nothing.
  */
-import { type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  sql,
+  type Transaction,
+} from 'kysely';
 import {
   type Database,
   type DialectName,
@@ -487,7 +494,9 @@ export async function diffMembershipRange(db: Kysely<Database>, input: DiffInput
 /**
  * Records that the membership now reflects `version` as of `now` — only when that is news (a
  * first computation of the version, or a recompute that changed the membership), so a recompute
- * with no change writes nothing.
+ * with no change writes nothing — and sets `member_count` to the rows there are when it differs:
+ * a customer row deleted by a merge takes its membership with it (cascade), which no step counted.
+ * One update; the count is an index range of the segment's members.
  */
 export async function markComputed(
   db: Executor,
@@ -497,14 +506,38 @@ export async function markComputed(
   now: number,
   changed: boolean,
 ): Promise<void> {
+  const members = (eb: ExpressionBuilder<Database, 'segment'>) =>
+    eb
+      .selectFrom('segment_membership as m')
+      .select((inner) => inner.fn.countAll<number>().as('count'))
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.segment_id', '=', segmentId);
   await db
     .updateTable('segment')
-    .set({ computed_version: version, computed_at: now })
+    .set((eb) => ({
+      computed_version: version,
+      // Unchanged: only a first computation of the version moves the instant, not a count fix.
+      computed_at: changed
+        ? now
+        : eb
+            .case()
+            .when(eb.or([eb('computed_version', 'is', null), eb('computed_version', '<>', version)]))
+            .then(now)
+            .else(eb.ref('computed_at'))
+            .end(),
+      member_count: members(eb),
+    }))
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', segmentId)
     .where('version', '=', version)
     .$if(!changed, (query) =>
-      query.where((eb) => eb.or([eb('computed_version', 'is', null), eb('computed_version', '<>', version)])),
+      query.where((eb) =>
+        eb.or([
+          eb('computed_version', 'is', null),
+          eb('computed_version', '<>', version),
+          eb('member_count', '<>', members(eb)),
+        ]),
+      ),
     )
     .execute();
 }

@@ -209,6 +209,38 @@ describeEachDatabase('segment membership', (getDb) => {
     expect(membership.segment?.member_count).toBe(after.length);
   });
 
+  it('keeps the member count true when a member’s customer row goes (a merge), writing nothing else', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace(db);
+    const population = await seedPopulation(db, workspaceId, { seed: 18, size: 20, now: NOW });
+    const { segment } = await createSegment(db, {
+      workspaceId,
+      name: 'All',
+      rule: { all: [] },
+      createdBy: null,
+      actor: SYSTEM,
+      now: NOW,
+    });
+    const members = referenceMembers({ all: [] }, population);
+    expect(segment.memberCount).toBe(members.length);
+    // An alias merge deletes the merged-away customer row; its membership goes with it (cascade).
+    await db
+      .deleteFrom('customer')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', members[0]!)
+      .execute();
+    const before = await snapshot(db, workspaceId, segment.id);
+    expect(before.membership).toHaveLength(members.length - 1);
+    expect(await recomputeSegment(db, { workspaceId, now: NOW + 1 }, segment.id)).toMatchObject({
+      entered: 0,
+      exited: 0,
+      members: members.length - 1,
+    });
+    const after = await snapshot(db, workspaceId, segment.id);
+    expect(after.events).toEqual(before.events);
+    expect(after.segment).toEqual({ ...before.segment, member_count: members.length - 1 });
+  });
+
   it('recomputes range by range exactly as in one step, and any range size', async () => {
     const { db } = getDb();
     const workspaceId = await newWorkspace(db);
