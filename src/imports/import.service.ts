@@ -30,7 +30,7 @@ import {
 import { type CopyInto, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
-import { requestRecomputeAfterChange } from '../segments/index.js';
+import { requestRecomputeAfterChange } from '../segments/segment.jobs.js';
 import { getWorkspace, type Workspace } from '../workspaces/workspace.repository.js';
 import {
   type BatchEvent,
