@@ -395,6 +395,9 @@ describeEachDatabase('the segments API', (getDb) => {
       '?',
       '*/ SELECT 1; /*',
       '%_\\%',
+      // As attribute keys: looked up as the key itself, never through Object.prototype.
+      '__proto__',
+      'constructor',
     ] as const;
     // One customer per string, holding it in every place a rule can read; one plain customer.
     const ids: number[] = [];
@@ -407,7 +410,12 @@ describeEachDatabase('the segments API', (getDb) => {
           email: text,
           language: text,
           time_zone: text,
-          attributes: toJson({ [text]: text, note: text }),
+          attributes: toJson(
+            Object.fromEntries([
+              [text, text],
+              ['note', text],
+            ]),
+          ),
           created_at: NOW,
           updated_at: NOW,
         })
