@@ -69,7 +69,7 @@ export interface PageQuery {
 }
 
 /** The resolved analysis: the workspace's calendar plus the query, as the core's options. */
-interface Analysis {
+export interface Analysis {
   readonly options: ReportOptions & {
     readonly period: Granularity;
     readonly timeZone: string;
@@ -138,7 +138,11 @@ async function reportOptions(
   };
 }
 
-async function resolve(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery): Promise<Analysis> {
+export async function resolve(
+  db: Kysely<Database>,
+  workspaceId: number,
+  query: AnalyticsQuery,
+): Promise<Analysis> {
   if (query.mode === 'subscription') {
     throw new RetainError('invalid_input', 'The request is not valid.', [
       {
@@ -246,7 +250,7 @@ async function reportParts<Endpoint extends ReportEndpoint>(
  * analysis instant; `attribute`: with `by`'s value on every row, which only the cohort matrix reads
  * (loading it scans every customer).
  */
-async function dayTable(
+export async function dayTable(
   db: Kysely<Database>,
   workspaceId: number,
   analysis: Analysis,
@@ -386,7 +390,7 @@ const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ?
  * over the horizon. The summary is the core's `summarizeColumns` over the day-aggregated orders,
  * which is exact because purchase periods are local days.
  */
-async function fitModels(table: OrderTable, analysis: Analysis) {
+export async function fitModels(table: OrderTable, analysis: Analysis) {
   const summary = summarizeColumns(table, {
     calibrationEnd: analysis.dataEndExclusive - 1,
     timeUnit: 'week',

@@ -1,4 +1,5 @@
 /** The job handlers the server and the worker run. */
+import { scoreJobHandlers } from '../analytics/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import type { JobHandler } from '../jobs/index.js';
 
@@ -7,5 +8,5 @@ import type { JobHandler } from '../jobs/index.js';
  * being written does not stop the server from starting.
  */
 export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  return { ...importJobHandlers };
+  return { ...importJobHandlers, ...scoreJobHandlers };
 }

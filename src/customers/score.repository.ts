@@ -288,7 +288,8 @@ export async function writeCustomerScores(
     dialect === 'sqlite'
       ? `${target} select ?, ?, ?, ${columns.map((_, index) => `source.value ->> ${index}`).join(', ')}
          from json_each(?) as source
-         join customer c on c.workspace_id = ? and c.id = (source.value ->> 0) and c.erased_at is null
+         -- CROSS JOIN: SQLite keeps the rows outside, each finding its customer by id.
+         cross join customer c on c.workspace_id = ? and c.id = (source.value ->> 0) and c.erased_at is null
          where true ${conflict}`
       : `${target} select $1, $2, $3, source.customer_id, ${SCORE_COLUMNS.map((column) =>
           column === 'reasons' ? 'source.reasons::jsonb' : `source.${column}`,

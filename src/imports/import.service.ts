@@ -20,7 +20,7 @@ import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { IssueCollector, recordLines } from '../csv/index.js';
-import { type CopyInto, writeOrderBatch } from '../customers/index.js';
+import { type CopyInto, requestScoreRefresh, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import { getWorkspace, type Workspace } from '../workspaces/workspace.repository.js';
@@ -530,6 +530,8 @@ async function finishRun(
       },
       at: finishedAt,
     });
+    // The stored scores are computed from the orders: a refresh commits with the import.
+    await requestScoreRefresh(trx, workspace.id, { reason: 'import', now: finishedAt });
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
