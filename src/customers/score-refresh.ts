@@ -57,8 +57,8 @@ export async function requestScoreRefresh(
   });
 }
 
-/** Requests already made per workspace by this process, for `requestScoreRefreshThrottled`. */
-const lastRequested = new Map<string, number>();
+/** When this process last asked, per store and workspace, for `requestScoreRefreshThrottled`. */
+const lastRequestedByStore = new WeakMap<Kysely<Database>, Map<string, number>>();
 
 /**
  * `requestScoreRefresh` for hot paths (tracking): at most one look at the job table per workspace
@@ -72,6 +72,8 @@ export async function requestScoreRefreshThrottled(
   request: ScoreRefreshRequest & { readonly everyMs?: number; readonly onError?: (error: unknown) => void },
 ): Promise<void> {
   const key = String(workspaceId);
+  let lastRequested = lastRequestedByStore.get(db);
+  if (lastRequested === undefined) lastRequestedByStore.set(db, (lastRequested = new Map()));
   const last = lastRequested.get(key);
   if (last !== undefined && request.now - last < (request.everyMs ?? 10_000) && request.now >= last) return;
   lastRequested.set(key, request.now);
