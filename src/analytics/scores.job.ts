@@ -1,57 +1,91 @@
 /**
  * The worker's handler for `scores.refresh` (customers/score-refresh.ts asks for it): computes every
- * customer's scores (`computeCustomerScores`) and stores them as one run of `customer_score` — the
- * computed rows, then an empty row for every other live customer — recording the run (started,
- * succeeded or failed, as of which day, how many). Writes go in transactions of 5,000 rows, so
- * tracking and imports interleave with a long run; a run that fails midway leaves rows of two runs,
- * each one whole, and the queue retries it.
+ * customer's scores and stores them as one run of `customer_score` (scores.service.ts), recording
+ * the run — started, succeeded or failed, as of which day, how many. Given the store's URL, the
+ * run goes in a thread of its own with its own connection (scores.worker.ts), so a long run never
+ * holds the server's event loop; without one (an in-memory SQLite) it runs here. Writes go in
+ * transactions of 5,000 rows, so tracking and imports interleave with a long run; a run that fails
+ * midway leaves rows of two runs, each one whole, and the queue retries it.
  */
-import {
-  fillUnscoredCustomers,
-  finishScoreRun,
-  SCORE_REFRESH_JOB,
-  startScoreRun,
-  writeCustomerScores,
-} from '../customers/index.js';
+import { finishScoreRun, SCORE_REFRESH_JOB, startScoreRun } from '../customers/index.js';
+import { parseDatabaseUrl } from '../db/index.js';
 import type { JobHandler } from '../jobs/index.js';
-import { computeCustomerScores } from './scores.service.js';
+import { startWorkerModule, WorkerPool } from '../runtime/index.js';
+import { type RefreshedScores, refreshCustomerScores } from './scores.service.js';
+import type { ScoreRefreshTask, ScoreWorkerData } from './scores.worker.js';
 
-/** The handler, with a clock (tests pass a fixed one). */
-export function scoresRefreshHandler(now: () => number = Date.now): JobHandler {
+/** The longest a run may take before it is stopped (and retried by the queue): 2 hours. */
+const RUN_TIMEOUT_MS = 2 * 60 * 60 * 1000;
+
+export interface ScoreJobOptions {
+  /** The store's URL, which the run's thread opens; absent or in-memory: the run stays here. */
+  readonly databaseUrl?: string | undefined;
+  /** The clock (tests pass a fixed one); also the rows' `computed_at` when given. */
+  readonly now?: () => number;
+}
+
+/** A URL a second connection can open (not an in-memory SQLite), else `undefined`. */
+function shareable(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const location = parseDatabaseUrl(url);
+  return location.dialect === 'sqlite' && location.path === ':memory:' ? undefined : url;
+}
+
+/** Runs one refresh in a thread of its own, which ends with it. */
+async function refreshInThread(databaseUrl: string, task: ScoreRefreshTask): Promise<RefreshedScores> {
+  const pool = new WorkerPool<ScoreRefreshTask, RefreshedScores>({
+    size: 1,
+    start: () =>
+      startWorkerModule('./scores.worker', import.meta.url, {
+        workerData: { databaseUrl } satisfies ScoreWorkerData,
+      }),
+  });
+  try {
+    return await pool.run(() => task, { timeoutMs: RUN_TIMEOUT_MS });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The handler of `scores.refresh`. */
+export function scoresRefreshHandler(options: ScoreJobOptions = {}): JobHandler {
+  const clock = options.now ?? Date.now;
+  const databaseUrl = shareable(options.databaseUrl);
   return async (job, context) => {
     const { db } = context;
     const workspaceId = job.workspaceId;
-    const runId = await startScoreRun(db, workspaceId, { jobId: job.id, now: now() });
+    const runId = await startScoreRun(db, workspaceId, { jobId: job.id, now: clock() });
     try {
-      const computed = await computeCustomerScores(db, workspaceId);
-      const computedAt = now();
-      const written = await writeCustomerScores(db, workspaceId, runId, computed.rows, computedAt);
-      const filled = await fillUnscoredCustomers(db, workspaceId, runId, computedAt);
+      const fixedNow = options.now === undefined ? null : clock();
+      const refreshed =
+        databaseUrl === undefined
+          ? await refreshCustomerScores(db, workspaceId, runId, fixedNow ?? undefined)
+          : await refreshInThread(databaseUrl, { workspaceId, runId, now: fixedNow });
       await finishScoreRun(db, workspaceId, runId, {
         status: 'succeeded',
-        asOf: computed.asOf,
-        customers: written + filled,
-        scored: computed.scored,
+        asOf: refreshed.asOf,
+        customers: refreshed.customers,
+        scored: refreshed.scored,
         details: {
-          model: computed.model,
-          ...(computed.weights === null ? {} : { weights: computed.weights }),
-          ...(computed.horizonDays === null ? {} : { horizonDays: computed.horizonDays }),
-          notes: computed.notes,
+          model: refreshed.model,
+          ...(refreshed.weights === null ? {} : { weights: refreshed.weights }),
+          ...(refreshed.horizonDays === null ? {} : { horizonDays: refreshed.horizonDays }),
+          notes: refreshed.notes,
         },
-        now: now(),
+        now: clock(),
       });
     } catch (error) {
       await finishScoreRun(db, workspaceId, runId, {
         status: 'failed',
         error: error instanceof Error ? error.message : String(error),
-        now: now(),
+        now: clock(),
       }).catch(() => undefined);
       throw error;
     }
   };
 }
 
-/** Handlers to give the server's `Worker`. */
-export const scoreJobHandlers: Readonly<Record<string, JobHandler>> = {
-  [SCORE_REFRESH_JOB]: scoresRefreshHandler(),
-};
+/** The score job's handlers, to give a `Worker` (the run in its own thread when `databaseUrl` is given). */
+export function scoreJobHandlers(options: ScoreJobOptions = {}): Readonly<Record<string, JobHandler>> {
+  return { [SCORE_REFRESH_JOB]: scoresRefreshHandler(options) };
+}

@@ -15,8 +15,13 @@ import {
   RFM_SEGMENT_NAMES,
   rfm,
 } from '../core/index.js';
-import { type CustomerScoreInput, rfmSegmentCode } from '../customers/index.js';
-import type { Database } from '../db/index.js';
+import {
+  type CustomerScoreInput,
+  fillUnscoredCustomers,
+  rfmSegmentCode,
+  writeCustomerScores,
+} from '../customers/index.js';
+import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { dayTable, fitModels, resolve } from './analytics.service.js';
 
@@ -194,4 +199,35 @@ export async function computeCustomerScores(
     horizonDays: risk?.horizonDays ?? null,
     notes,
   };
+}
+
+/** What one refresh stored: the run's counts and how the scores were made. */
+export interface RefreshedScores {
+  readonly asOf: string | null;
+  /** Rows written: scored customers and the empty rows of the others. */
+  readonly customers: number;
+  readonly scored: number;
+  readonly model: string | null;
+  readonly weights: 'learned' | 'default' | null;
+  readonly horizonDays: number | null;
+  readonly notes: string[];
+}
+
+/**
+ * Computes every customer's scores and stores them as run `runId`: the computed rows, then an
+ * empty row for every other live customer (`fillUnscoredCustomers`). `now`: the rows'
+ * `computed_at` (default the clock once the computation is done).
+ */
+export async function refreshCustomerScores(
+  db: Kysely<Database>,
+  workspaceId: number,
+  runId: RowId,
+  now?: number,
+): Promise<RefreshedScores> {
+  const computed = await computeCustomerScores(db, workspaceId);
+  const computedAt = now ?? Date.now();
+  const written = await writeCustomerScores(db, workspaceId, runId, computed.rows, computedAt);
+  const filled = await fillUnscoredCustomers(db, workspaceId, runId, computedAt);
+  const { rows: _rows, ...made } = computed;
+  return { ...made, customers: written + filled };
 }

@@ -80,9 +80,10 @@ async function cdnowWorkspace(db: Kysely<Database>) {
   };
 }
 
-/** Runs the due score jobs with the real worker (a fixed clock). */
-async function drainScoreJobs(db: Kysely<Database>): Promise<number> {
-  return new Worker({ db, handlers: scoreJobHandlers, now: () => NOW, onError: () => undefined }).drain();
+/** Runs the due score jobs with the real worker (a fixed clock), the runs in their own thread. */
+async function drainScoreJobs(db: Kysely<Database>, databaseUrl: string): Promise<number> {
+  const handlers = scoreJobHandlers({ databaseUrl, now: () => NOW });
+  return new Worker({ db, handlers, now: () => NOW, onError: () => undefined }).drain();
 }
 
 describeEachDatabase('stored customer scores', (getDb) => {
@@ -90,7 +91,7 @@ describeEachDatabase('stored customer scores', (getDb) => {
     const { db } = getDb();
     const { workspaceId, customers, ids } = await cdnowWorkspace(db);
     await requestScoreRefresh(db, workspaceId, { reason: 'on_demand', now: NOW });
-    expect(await drainScoreJobs(db)).toBe(1);
+    expect(await drainScoreJobs(db, getDb().url)).toBe(1);
 
     const run = await latestScoreRun(db, workspaceId);
     expect(run).toMatchObject({
@@ -163,7 +164,7 @@ describeEachDatabase('stored customer scores', (getDb) => {
     expect(second).toMatchObject({ created: false, job: { id: first.job.id } });
     for (const answer of concurrent) expect(answer.job.id).toBe(first.job.id);
     expect(await listJobs(db, workspaceId, { type: 'scores.refresh' })).toHaveLength(1);
-    expect(await drainScoreJobs(db)).toBe(1);
+    expect(await drainScoreJobs(db, getDb().url)).toBe(1);
     // Once it ran, the next change asks for a new one — one, however many ask at once (on
     // PostgreSQL these race on separate connections and meet at the idempotency key).
     const racing = await Promise.all(
@@ -177,7 +178,7 @@ describeEachDatabase('stored customer scores', (getDb) => {
     expect(await findCustomerScore(db, workspaceId, customerId)).toBeDefined();
     await eraseCustomer(db, { workspaceId, customerId, actor: { type: 'system' }, now: NOW });
     expect(await findCustomerScore(db, workspaceId, customerId)).toBeUndefined();
-    expect(await drainScoreJobs(db)).toBe(1);
+    expect(await drainScoreJobs(db, getDb().url)).toBe(1);
     expect(await findCustomerScore(db, workspaceId, customerId)).toBeUndefined();
     expect((await latestScoreRun(db, workspaceId))?.customers).toBe(2357 + 1);
   }, 180_000);

@@ -5,8 +5,11 @@ import type { JobHandler } from '../jobs/index.js';
 
 /**
  * The job handlers of every capability that has some. Loaded by name so that a capability still
- * being written does not stop the server from starting.
+ * being written does not stop the server from starting. `databaseUrl`: the store, which the score
+ * refresh opens again in a thread of its own.
  */
-export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  return { ...importJobHandlers, ...scoreJobHandlers };
+export async function loadJobHandlers(
+  options: { readonly databaseUrl?: string } = {},
+): Promise<Record<string, JobHandler>> {
+  return { ...importJobHandlers, ...scoreJobHandlers({ databaseUrl: options.databaseUrl }) };
 }

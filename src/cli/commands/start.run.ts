@@ -80,7 +80,7 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     let worker: Worker | undefined;
     try {
       await loadDemoOnFirstRun(connection.db, log);
-      worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
+      worker = new Worker({ db: connection.db, handlers: await loadJobHandlers({ databaseUrl }) });
       worker.start();
       const analytics = analyticsRunnerOf(app);
       if (analytics?.mode === 'pool') {

@@ -1,5 +1,5 @@
 /** The work of `retain worker` (described in `worker.ts`), loaded only when the command runs. */
-import { migrateToLatest, openDatabase } from '../../db/index.js';
+import { DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
 import { CliError } from '../cli-error.js';
 import { loadJobHandlers } from '../job-handlers.js';
@@ -23,7 +23,9 @@ export async function runWorker(options: WorkerRunOptions = {}): Promise<void> {
   }
   try {
     await migrateToLatest(connection.db);
-    const handlers = await loadJobHandlers();
+    const handlers = await loadJobHandlers({
+      databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    });
     const worker = new Worker({ db: connection.db, handlers });
     worker.start();
     log(`Worker ${worker.workerId} is running (job types: ${Object.keys(handlers).join(', ') || 'none'}).`);
