@@ -29,8 +29,11 @@ import {
 import { latestScoreRun, type RfmSegmentCode, type RiskBand, riskBand } from './score.repository.js';
 import type { Executor } from './upsert-batch.js';
 
-/** The list counts matches up to this many; beyond, `total` is this and `totalCapped` true. */
-export const MAX_COUNTED_CUSTOMERS = 100_000;
+/**
+ * The list counts matches up to this many; beyond, `total` is this and `totalCapped` true — so a
+ * count costs at most this many index entries of its filter, whatever the workspace's size.
+ */
+export const MAX_COUNTED_CUSTOMERS = 10_000;
 
 /** A customer's stored scores as the API shows them (money in cents of the workspace currency). */
 export interface CustomerScoreSummary {
@@ -73,7 +76,10 @@ export interface ScoresAsOf {
 export interface CustomerListPage {
   readonly data: ListedCustomer[];
   readonly nextCursor: string | null;
-  /** Matching customers, counted on the first page only (null with a cursor). */
+  /**
+   * Matching customers, on the first page only (null with a cursor); null too for a substring
+   * search with more than one page (counting would scan again).
+   */
   readonly total: number | null;
   /** True when more than `MAX_COUNTED_CUSTOMERS` match (`total` is then that bound). */
   readonly totalCapped: boolean;
@@ -215,10 +221,17 @@ export async function listCustomersPage(
   );
   const { rows, more } = splitPage(listed.rows, limit);
   const last = rows.length - 1;
+  // A first page that is also the last counts itself; a substring search is not counted (it
+  // scans, and the page already did); anything else counts up to the cap.
+  const substring = filter.match !== 'prefix' && (filter.search?.trim() ?? '') !== '';
   const counted =
-    request.cursor === undefined
-      ? await countCustomerRows(db, workspaceId, filter, sort, MAX_COUNTED_CUSTOMERS)
-      : null;
+    request.cursor !== undefined
+      ? null
+      : !more && rows.length <= MAX_COUNTED_CUSTOMERS
+        ? { total: rows.length, capped: false }
+        : substring
+          ? null
+          : await countCustomerRows(db, workspaceId, filter, sort, MAX_COUNTED_CUSTOMERS);
   return {
     data: rows.map(toListedCustomer),
     nextCursor:

@@ -319,6 +319,13 @@ describeEachDatabase('customer list, at-risk list, export, Customer 360 and note
     expect(await found(`q=${encodeURIComponent('ada_1')}&match=prefix`)).toEqual(['c00']);
     expect(await found(`q=${encodeURIComponent('ada%')}&match=prefix`)).toEqual([]);
     expect(await found('q=c1&match=prefix')).toEqual(['c10', 'c11']);
+    // A substring search is not counted when it runs over more than one page (the page scanned);
+    // a prefix search is, and a one-page answer counts itself.
+    expect((await api.request('/api/v1/customers?q=example&limit=2')).body).toMatchObject({ total: null });
+    expect((await api.request('/api/v1/customers?q=example&limit=200')).body).toMatchObject({ total: 12 });
+    expect((await api.request('/api/v1/customers?q=c&match=prefix&limit=2')).body).toMatchObject({
+      total: 12,
+    });
     // Search with a sort and a filter.
     expect(await found('q=example.com&sort=risk&risk=high')).toEqual(['c00', 'c01', 'c05']);
   });

@@ -8,10 +8,10 @@
  * the row comparison `(coalesce(key, -1), customer_id) < (k, id)` — one index range, whatever the
  * page's depth. The default order (newest first) walks the customer's `(workspace_id, id)` key.
  * The search by prefix reads the lower-cased expression indexes of e-mail, name and external id;
- * the search by substring (the default, as before) has no index and scans the workspace's
- * customers until the page is full — bounded by the workspace's size (docs/benchmarks.md).
+ * the search by substring (the default, as before) has no index: it scans, and only the newest
+ * `CONTAINS_SEARCH_SCOPE` customers, so no search costs more than that scan (docs/benchmarks.md).
  */
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { type CustomerRow, dialectOf, type RowId, toFlag } from '../db/index.js';
 import { type CustomerFilter, LIVE_SUBSCRIPTION_STATUSES } from './customer.repository.js';
 import { withScoreTables } from './customer-tables.js';
@@ -31,6 +31,12 @@ const SORT_COLUMNS = {
   risk: 'risk_score',
   clv: 'predicted_clv_cents',
 } as const satisfies Record<Exclude<CustomerSort, 'newest'>, string>;
+
+/**
+ * The newest customers a substring search looks at: it has no index, so it scans, and the scan
+ * stops there (a prefix search covers every customer through its indexes).
+ */
+export const CONTAINS_SEARCH_SCOPE = 100_000;
 
 /** The list's filters: the profile ones of `CustomerFilter` and those over the stored scores. */
 export interface CustomerListFilter extends CustomerFilter {
@@ -84,6 +90,21 @@ function filtersScores(filter: CustomerListFilter): boolean {
   );
 }
 
+/** True when the filter reads `customer` (or the tables hanging off it). */
+function filtersCustomers(filter: CustomerListFilter): boolean {
+  return (
+    filter.country !== undefined ||
+    filter.createdFrom !== undefined ||
+    filter.createdTo !== undefined ||
+    filter.lastOrderFrom !== undefined ||
+    filter.lastOrderTo !== undefined ||
+    filter.hasSubscription !== undefined ||
+    filter.consentEmailMarketing !== undefined ||
+    filter.consentSmsMarketing !== undefined ||
+    (filter.search !== undefined && filter.search.trim() !== '')
+  );
+}
+
 /** `%`, `_` and the escape character itself are literal in a substring search. */
 export function likePattern(search: string): string {
   return `%${search.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
@@ -119,98 +140,147 @@ function lowerAsStore(text: string, dialect: 'sqlite' | 'postgres'): string {
     : text.toLowerCase();
 }
 
-/** The filtered rows of the list (no order, no page): the join and every `where`. */
+type Term = RawBuilder<SqlBool>;
+
+/** The filter terms an index may serve: which of them SQLite may seek (see `whereTerms`). */
+type IndexedTerm = 'country' | 'segment' | 'risk' | 'spent' | 'clv';
+
+/** The term a stored sort key's own range filter is. */
+const SORT_TERMS: Partial<Record<CustomerSort, IndexedTerm>> = { risk: 'risk', spent: 'spent', clv: 'clv' };
+
+/**
+ * What a page in `sort` order lets SQLite seek: its sort key's range (and one segment, whose index
+ * is in the risk order); a newest-first page, the country (its index is in id order). Null: a
+ * count, which seeks the equality terms when there are some (a country, one segment: usually
+ * narrower than a score range — a risk band holds a third of the customers), else every term.
+ */
+function seekable(sort: CustomerSort | null, filter: CustomerListFilter): ReadonlySet<IndexedTerm> | null {
+  if (sort === null) {
+    const equality = filter.country !== undefined || filter.segments?.length === 1;
+    return equality ? new Set<IndexedTerm>(['country', 'segment']) : null;
+  }
+  if (sort === 'newest') return new Set<IndexedTerm>(['country']);
+  if (sort === 'risk') return new Set<IndexedTerm>(['risk', 'segment']);
+  const own = SORT_TERMS[sort];
+  return new Set<IndexedTerm>(own === undefined ? [] : [own]);
+}
+
+/**
+ * The `where` terms of `filter`, over `c` (customer) and `s` (customer_score), for a page in
+ * `sort` order (null: a count). On SQLite, whose planner has no statistics to weigh a range against
+ * an order, a term that should not pick an index is written `+term` — SQLite's documented way to
+ * keep a term from using an index — so a sorted page walks its sort key's index and filters,
+ * instead of collecting every match of a wide range and sorting them (`seekable`).
+ */
+function whereTerms(
+  dialect: 'sqlite' | 'postgres',
+  workspaceId: number,
+  filter: CustomerListFilter,
+  sort: CustomerSort | null,
+): { customer: Term[]; score: Term[] } {
+  const seek = dialect === 'sqlite' ? seekable(sort, filter) : null;
+  const term = (name: IndexedTerm, expression: RawBuilder<unknown>) =>
+    seek === null || seek.has(name) ? expression : sql`+${expression}`;
+
+  const customer: Term[] = [];
+  if (filter.country !== undefined) {
+    customer.push(sql<SqlBool>`${term('country', sql`c.country`)} = ${filter.country.toUpperCase()}`);
+  }
+  const created = sql`coalesce(c.signed_up_at, c.created_at)`;
+  if (filter.createdFrom !== undefined) customer.push(sql<SqlBool>`${created} >= ${filter.createdFrom}`);
+  if (filter.createdTo !== undefined) customer.push(sql<SqlBool>`${created} < ${filter.createdTo}`);
+  if (filter.lastOrderFrom !== undefined || filter.lastOrderTo !== undefined) {
+    // Correlated on the outer row's workspace and id: served by customer_order_customer_idx.
+    const lastOrder = sql`(select max(o.ordered_at) from customer_order o
+      where o.workspace_id = c.workspace_id and o.customer_id = c.id and o.status <> 'cancelled')`;
+    if (filter.lastOrderFrom !== undefined)
+      customer.push(sql<SqlBool>`${lastOrder} >= ${filter.lastOrderFrom}`);
+    if (filter.lastOrderTo !== undefined) customer.push(sql<SqlBool>`${lastOrder} < ${filter.lastOrderTo}`);
+  }
+  if (filter.hasSubscription !== undefined) {
+    const live = sql<SqlBool>`exists (select 1 from subscription sub where sub.workspace_id = ${workspaceId}
+      and sub.customer_id = c.id and sub.status in (${sql.join([...LIVE_SUBSCRIPTION_STATUSES])}))`;
+    customer.push(filter.hasSubscription ? live : sql<SqlBool>`not ${live}`);
+  }
+  if (filter.consentEmailMarketing !== undefined) {
+    customer.push(sql<SqlBool>`c.consent_email_marketing = ${toFlag(filter.consentEmailMarketing)}`);
+  }
+  if (filter.consentSmsMarketing !== undefined) {
+    customer.push(sql<SqlBool>`c.consent_sms_marketing = ${toFlag(filter.consentSmsMarketing)}`);
+  }
+  const search = filter.search?.trim() ?? '';
+  if (search !== '' && filter.match === 'prefix') {
+    // Each field's matches read from its lower-cased index; their ids drive the page.
+    const low = lowerAsStore(search, dialect);
+    const high = prefixUpperBound(low);
+    const byteOrder = dialect === 'postgres' ? sql` collate "C"` : sql``;
+    const matches = (column: 'email' | 'name' | 'external_id') => {
+      const lowered = sql`lower(${sql.ref(column)})${byteOrder}`;
+      return sql`select id from customer where workspace_id = ${workspaceId} and ${lowered} >= ${low}
+        ${high === null ? sql`` : sql`and ${lowered} < ${high}`}`;
+    };
+    customer.push(
+      sql<SqlBool>`c.id in (${matches('email')} union ${matches('name')} union ${matches('external_id')})`,
+    );
+  } else if (search !== '') {
+    // A substring has no index: the scan is bounded to the newest customers (see the file comment).
+    customer.push(
+      sql<SqlBool>`c.id >= coalesce((select id from customer where workspace_id = ${workspaceId}
+        order by id desc limit 1 offset ${CONTAINS_SEARCH_SCOPE - 1}), 0)`,
+    );
+    const pattern = likePattern(search);
+    // lower() on both sides: SQLite's LIKE folds ASCII only and PostgreSQL's not at all.
+    const contains = (column: 'email' | 'name' | 'external_id') =>
+      sql`lower(${sql.ref(`c.${column}`)}) like ${pattern} escape '\\'`;
+    customer.push(sql<SqlBool>`(${contains('email')} or ${contains('name')} or ${contains('external_id')})`);
+  }
+
+  const score: Term[] = [];
+  if (filter.segments !== undefined && filter.segments.length > 0) {
+    // The (segment, risk) index serves one segment in the risk order.
+    const segment =
+      filter.segments.length === 1 || seek === null || sort === null
+        ? term('segment', sql`s.rfm_segment`)
+        : sql`+s.rfm_segment`;
+    score.push(sql<SqlBool>`${segment} in (${sql.join([...filter.segments])})`);
+  }
+  const risk = term('risk', sql`coalesce(s.risk_score, -1)`);
+  if (filter.riskFrom !== undefined) score.push(sql<SqlBool>`${risk} >= ${filter.riskFrom}`);
+  if (filter.riskTo !== undefined) score.push(sql<SqlBool>`${risk} < ${filter.riskTo}`);
+  if (filter.minValueCents !== undefined || filter.maxValueCents !== undefined) {
+    const clv = filter.valueBy === 'clv';
+    const column = clv ? 'predicted_clv_cents' : 'value_cents';
+    const value = term(clv ? 'clv' : 'spent', sql`coalesce(${sql.ref(`s.${column}`)}, -1)`);
+    score.push(sql<SqlBool>`${sql.ref(`s.${column}`)} is not null`);
+    if (filter.minValueCents !== undefined) score.push(sql<SqlBool>`${value} >= ${filter.minValueCents}`);
+    if (filter.maxValueCents !== undefined) score.push(sql<SqlBool>`${value} <= ${filter.maxValueCents}`);
+  }
+  return { customer, score };
+}
+
+const all = (terms: readonly Term[]) =>
+  terms.length === 0 ? sql<SqlBool>`true` : sql<SqlBool>`${sql.join(terms, sql` and `)}`;
+
+/** The filtered rows of a page (no order, no page yet): the join and every `where`. */
 function filteredQuery(db: Executor, workspaceId: number, filter: CustomerListFilter, sort: CustomerSort) {
   const dialect = dialectOf(db);
   const scoredOnly = sort !== 'newest' || filtersScores(filter);
-  const scoped = withScoreTables(db);
-  const from = scoped.selectFrom('customer as c');
+  const terms = whereTerms(dialect, workspaceId, filter, sort);
+  const from = withScoreTables(db).selectFrom('customer as c');
   // Sorting or filtering by a stored score: only customers with a row (an inner join, which lets
   // the planner walk customer_score's index); otherwise every customer, scores when present.
-  let query = (
-    scoredOnly
-      ? from
-          .innerJoin('customer_score as s', (join) =>
-            join.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
-          )
-          .where('s.workspace_id', '=', workspaceId)
-      : (from.leftJoin('customer_score as s', (join) =>
+  const joined = scoredOnly
+    ? from
+        .innerJoin('customer_score as s', (join) =>
           join.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
-        ) as unknown as ReturnType<
-          typeof from.innerJoin<'customer_score as s', 's.workspace_id', 'c.workspace_id'>
-        >)
-  ).where('c.workspace_id', '=', workspaceId);
-
-  if (filter.country !== undefined) query = query.where('c.country', '=', filter.country.toUpperCase());
-  const created = sql<number>`coalesce(c.signed_up_at, c.created_at)`;
-  if (filter.createdFrom !== undefined) query = query.where(created, '>=', filter.createdFrom);
-  if (filter.createdTo !== undefined) query = query.where(created, '<', filter.createdTo);
-  if (filter.lastOrderFrom !== undefined || filter.lastOrderTo !== undefined) {
-    // Correlated on the outer row's workspace and id: served by customer_order_customer_idx.
-    const lastOrder = sql<number>`(select max(o.ordered_at) from customer_order o
-      where o.workspace_id = c.workspace_id and o.customer_id = c.id and o.status <> 'cancelled')`;
-    if (filter.lastOrderFrom !== undefined) query = query.where(lastOrder, '>=', filter.lastOrderFrom);
-    if (filter.lastOrderTo !== undefined) query = query.where(lastOrder, '<', filter.lastOrderTo);
-  }
-  if (filter.hasSubscription !== undefined) {
-    const wanted = filter.hasSubscription;
-    query = query.where((eb) => {
-      const live = eb.exists(
-        eb
-          .selectFrom('subscription as sub')
-          .select('sub.id')
-          .where('sub.workspace_id', '=', workspaceId)
-          .whereRef('sub.customer_id', '=', 'c.id')
-          .where('sub.status', 'in', [...LIVE_SUBSCRIPTION_STATUSES]),
-      );
-      return wanted ? live : eb.not(live);
-    });
-  }
-  if (filter.consentEmailMarketing !== undefined) {
-    query = query.where('c.consent_email_marketing', '=', toFlag(filter.consentEmailMarketing));
-  }
-  if (filter.consentSmsMarketing !== undefined) {
-    query = query.where('c.consent_sms_marketing', '=', toFlag(filter.consentSmsMarketing));
-  }
-  const search = filter.search?.trim() ?? '';
-  if (search !== '') {
-    if (filter.match === 'prefix') {
-      const low = lowerAsStore(search, dialect);
-      const high = prefixUpperBound(low);
-      const byteOrder = dialect === 'postgres' ? sql` collate "C"` : sql``;
-      const startsWith = (column: 'c.email' | 'c.name' | 'c.external_id'): Expression<SqlBool> => {
-        const lowered = sql`lower(${sql.ref(column)})${byteOrder}`;
-        return high === null
-          ? sql<SqlBool>`${lowered} >= ${low}`
-          : sql<SqlBool>`(${lowered} >= ${low} and ${lowered} < ${high})`;
-      };
-      query = query.where((eb) =>
-        eb.or([startsWith('c.email'), startsWith('c.name'), startsWith('c.external_id')]),
-      );
-    } else {
-      const pattern = likePattern(search);
-      // lower() on both sides: SQLite's LIKE folds ASCII only and PostgreSQL's not at all.
-      const contains = (column: 'c.email' | 'c.name' | 'c.external_id'): Expression<SqlBool> =>
-        sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-      query = query.where((eb) =>
-        eb.or([contains('c.email'), contains('c.name'), contains('c.external_id')]),
-      );
-    }
-  }
-  if (filter.segments !== undefined && filter.segments.length > 0) {
-    query = query.where('s.rfm_segment', 'in', [...filter.segments]);
-  }
-  const risk = sql<number>`coalesce(s.risk_score, -1)`;
-  if (filter.riskFrom !== undefined) query = query.where(risk, '>=', filter.riskFrom);
-  if (filter.riskTo !== undefined) query = query.where(risk, '<', filter.riskTo);
-  if (filter.minValueCents !== undefined || filter.maxValueCents !== undefined) {
-    const column = filter.valueBy === 'clv' ? 'predicted_clv_cents' : 'value_cents';
-    const value = sql<number>`coalesce(${sql.ref(`s.${column}`)}, -1)`;
-    query = query.where(`s.${column}`, 'is not', null);
-    if (filter.minValueCents !== undefined) query = query.where(value, '>=', filter.minValueCents);
-    if (filter.maxValueCents !== undefined) query = query.where(value, '<=', filter.maxValueCents);
-  }
-  return query;
+        )
+        .where('s.workspace_id', '=', workspaceId)
+    : (from.leftJoin('customer_score as s', (join) =>
+        join.onRef('s.workspace_id', '=', 'c.workspace_id').onRef('s.customer_id', '=', 'c.id'),
+      ) as unknown as ReturnType<
+        typeof from.innerJoin<'customer_score as s', 's.workspace_id', 'c.workspace_id'>
+      >);
+  return joined.where('c.workspace_id', '=', workspaceId).where(all([...terms.customer, ...terms.score]));
 }
 
 /** The coalesced sort key of `sort` (see the file comment), as SQL. */
@@ -249,11 +319,17 @@ export async function listCustomerRows(
       .execute();
     return { rows: rows as unknown as ListedCustomerRow[], keys: rows.map((row) => Number(row.id)) };
   }
-  const key = sortKeyOf(sort);
+  // A prefix search yields few rows: on SQLite they drive the page (read from the search indexes,
+  // then sorted) — the key written `+key` so that walking the whole sort index is not preferred.
+  const searchDriven =
+    dialectOf(db) === 'sqlite' && filter.match === 'prefix' && (filter.search?.trim() ?? '') !== '';
+  const key = searchDriven ? sql<number>`+${sortKeyOf(sort)}` : sortKeyOf(sort);
   if (page.after !== undefined) {
-    query = query.where(
-      sql<SqlBool>`(${key}, s.customer_id) ${comparison} (${page.after.key}, ${page.after.id})`,
-    );
+    // The row comparison is exact; the bound on the key alone is what lets SQLite seek the index.
+    const bound = direction === 'desc' ? sql.raw('<=') : sql.raw('>=');
+    query = query
+      .where(sql<SqlBool>`${key} ${bound} ${page.after.key}`)
+      .where(sql<SqlBool>`(${key}, s.customer_id) ${comparison} (${page.after.key}, ${page.after.id})`);
   }
   const rows = await query
     .select(key.as('sort_key'))
@@ -269,8 +345,9 @@ export async function listCustomerRows(
 
 /**
  * How many customers match, counted up to `cap` (then `capped`): a count stops at the cap, so it
- * costs at most `cap` index entries however large the workspace. O(min(matches, cap)) plus what
- * the filters examine.
+ * costs at most `cap` index entries however large the workspace. It reads only the tables its
+ * filters need: `customer_score` alone for score filters, `customer` alone for profile filters.
+ * O(min(matches, cap)) plus what the filters examine.
  */
 export async function countCustomerRows(
   db: Executor,
@@ -279,13 +356,21 @@ export async function countCustomerRows(
   sort: CustomerSort,
   cap: number,
 ): Promise<{ total: number; capped: boolean }> {
-  const limited = filteredQuery(db, workspaceId, filter, sort)
-    .select(sql<number>`1`.as('one'))
-    .limit(cap + 1);
-  const row = await withScoreTables(db)
-    .selectFrom(limited.as('matching'))
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  const total = Number(row.total);
+  const dialect = dialectOf(db);
+  const terms = whereTerms(dialect, workspaceId, filter, null);
+  const scores = sort !== 'newest' || filtersScores(filter);
+  const customers = filtersCustomers(filter);
+  const source =
+    scores && !customers
+      ? sql`customer_score s where s.workspace_id = ${workspaceId}`
+      : !scores
+        ? sql`customer c where c.workspace_id = ${workspaceId}`
+        : sql`customer c join customer_score s on s.workspace_id = c.workspace_id and s.customer_id = c.id
+            where c.workspace_id = ${workspaceId} and s.workspace_id = ${workspaceId}`;
+  const where =
+    scores && !customers ? terms.score : !scores ? terms.customer : [...terms.customer, ...terms.score];
+  const result = await sql<{ total: number | string }>`select count(*) as total from
+    (select 1 as one from ${source} and ${all(where)} limit ${cap + 1}) as matching`.execute(db);
+  const total = Number(result.rows[0]?.total ?? 0);
   return total > cap ? { total: cap, capped: true } : { total, capped: false };
 }

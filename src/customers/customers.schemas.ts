@@ -105,7 +105,7 @@ export const customerListQuery = z.object({
   consentSms: flagParameter.openapi({ description: 'Consented to SMS marketing.' }),
   match: z.enum(['contains', 'prefix']).optional().openapi({
     description:
-      '`contains` (default): `q` anywhere in the field, a scan of the workspace; `prefix`: the start of the field, served by an index.',
+      '`contains` (default): `q` anywhere in the field — a scan, of the newest 100,000 customers only; `prefix`: the start of the field, over every customer through an index.',
   }),
   segment: z
     .string()
