@@ -344,6 +344,19 @@ export async function listCustomerRows(
 }
 
 /**
+ * The join of a count that reads both tables. SQLite: CROSS JOIN fixes the order — from the
+ * customers of a country or of a prefix search (their indexes) when there is one, else from the
+ * scores; PostgreSQL plans it.
+ */
+function joinOrder(dialect: 'sqlite' | 'postgres', filter: CustomerListFilter) {
+  if (dialect === 'postgres') return sql`customer c join customer_score s`;
+  const prefixSearch = filter.match === 'prefix' && (filter.search?.trim() ?? '') !== '';
+  return filter.country !== undefined || prefixSearch
+    ? sql`customer c cross join customer_score s`
+    : sql`customer_score s cross join customer c`;
+}
+
+/**
  * How many customers match, counted up to `cap` (then `capped`): a count stops at the cap, so it
  * costs at most `cap` index entries however large the workspace. It reads only the tables its
  * filters need: `customer_score` alone for score filters, `customer` alone for profile filters.
@@ -365,7 +378,7 @@ export async function countCustomerRows(
       ? sql`customer_score s where s.workspace_id = ${workspaceId}`
       : !scores
         ? sql`customer c where c.workspace_id = ${workspaceId}`
-        : sql`customer c join customer_score s on s.workspace_id = c.workspace_id and s.customer_id = c.id
+        : sql`${joinOrder(dialect, filter)} on s.workspace_id = c.workspace_id and s.customer_id = c.id
             where c.workspace_id = ${workspaceId} and s.workspace_id = ${workspaceId}`;
   const where =
     scores && !customers ? terms.score : !scores ? terms.customer : [...terms.customer, ...terms.score];
