@@ -5,7 +5,7 @@
  * million of issue 11 (docs/benchmarks.md has both). Each query is the service the route calls,
  * answer serialised to JSON, repeated; printed: median and p95, and the p95 as a ratio to the
  * reference measured in the same run — one scan of the workspace's customers, which is what every
- * page would cost without the indexes of migration 005.
+ * page would cost without the indexes of migration 006.
  *
  * The workspace is generated in SQL (a recursive CTE), deterministic: customers with e-mails,
  * names and 20 countries; a stored score row each (risk 0–100, RFM segments, orders, value,

@@ -1,7 +1,7 @@
 /**
  * The customer list's query: filters (profile, orders, subscriptions, consent, search, and the
  * stored scores: RFM segment, risk, value), a sort (newest, or one of the stored sort keys), keyset
- * pages and a bounded count — over `customer` joined to `customer_score` (migration 005).
+ * pages and a bounded count — over `customer` joined to `customer_score` (migration 006).
  *
  * Why it stays fast at a million customers: every sort key is a column of `customer_score` with an
  * index `(workspace_id, coalesce(key, -1), customer_id)`, and a page continues from its cursor with

@@ -1,5 +1,5 @@
 /**
- * The row types of the tables migration 005 added to this capability — `customer_score_run`,
+ * The row types of the tables migration 006 added to this capability — `customer_score_run`,
  * `customer_score`, `customer_note` — kept here rather than in `db/schema.ts` because only
  * `src/customers` queries them (as `imports/` does for `import_run`); `withScoreTables` adds them
  * to a Kysely instance's table map.

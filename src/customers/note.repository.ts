@@ -1,5 +1,5 @@
 /**
- * `customer_note` (migration 005): what agents write about a customer. The only code that queries
+ * `customer_note` (migration 006): what agents write about a customer. The only code that queries
  * the table; every statement names the workspace.
  */
 import type { RowId } from '../db/index.js';

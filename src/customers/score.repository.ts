@@ -1,5 +1,5 @@
 /**
- * `customer_score` and `customer_score_run` (migration 005): the only code that writes or reads
+ * `customer_score` and `customer_score_run` (migration 006): the only code that writes or reads
  * them. A run of the `scores.refresh` job records itself (`startScoreRun` … `finishScoreRun`),
  * writes the rows it computed (`writeCustomerScores`), then gives every other live customer an
  * empty row (`fillUnscoredCustomers`), so the list's sorted views cover every customer. Every

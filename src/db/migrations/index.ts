@@ -3,7 +3,7 @@ import { INITIAL_TABLES, initialMigration } from './001-initial.js';
 import { importsMigration } from './002-imports.js';
 import { integerKeysMigration } from './003-integer-keys.js';
 import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
-import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './005-customer-scores.js';
+import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './006-customer-scores.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -15,7 +15,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '002_imports': importsMigration,
   '003_integer_keys': integerKeysMigration,
   '004_identities': identitiesMigration,
-  '005_customer_scores': customerScoresMigration,
+  '006_customer_scores': customerScoresMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */

@@ -1,5 +1,5 @@
 /**
- * Migration 005: what the customer list sorts and filters on at a million customers, and the notes
+ * Migration 006: what the customer list sorts and filters on at a million customers, and the notes
  * agents keep about a customer.
  *
  * - `customer_score_run`: one run of the `scores.refresh` job — when it ran, the last data day it
