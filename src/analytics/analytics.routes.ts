@@ -8,7 +8,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONValue } from 'hono/utils/types';
 import { isSupportedDate } from '../core/index.js';
-import { type AppEnv, createRouter, requireRole } from '../http/index.js';
+import {
+  type AppEnv,
+  AUTHENTICATED_ERRORS,
+  authenticatedErrors,
+  createRouter,
+  requireRole,
+} from '../http/index.js';
 import type { AnalyticsJob } from './analytics-jobs.js';
 import { AnalyticsRunner } from './analytics-runner.js';
 
@@ -72,16 +78,30 @@ const ReportSchema = z.object({}).passthrough();
 
 const ROLES = ['analyst', 'marketer'] as const;
 
-function analyticsRoute<Query extends z.ZodObject>(path: string, summary: string, query: Query) {
+/** The error responses of every analytics route (the overview's included). */
+export const ANALYTICS_ERRORS = authenticatedErrors({
+  403: 'Only owners, admins, analysts and marketers read analytics.',
+  404: 'The workspace has no orders (with `mode=subscription`: no paid subscriptions) to analyse yet.',
+  503: `${AUTHENTICATED_ERRORS[503]} Also when the answer took longer than \`RETAIN_ANALYTICS_TIMEOUT_SECONDS\` (60 s by default), queue included.`,
+});
+
+function analyticsRoute<Query extends z.ZodObject>(
+  path: string,
+  operationId: string,
+  summary: string,
+  query: Query,
+) {
   return createRoute({
     method: 'get',
     path: `/analytics/${path}`,
+    operationId,
     tags: ['Analytics'],
     summary,
     middleware: [requireRole(...ROLES)] as const,
     request: { query },
     responses: {
       200: { description: summary, content: { 'application/json': { schema: ReportSchema } } },
+      ...ANALYTICS_ERRORS,
     },
   });
 }
@@ -114,39 +134,50 @@ export function analyticsRoutes(runner: AnalyticsRunner = new AnalyticsRunner())
   router.openapi(
     analyticsRoute(
       'retention',
+      'getRetention',
       'Retention over the reported period (CRR and its decomposition)',
       AnalyticsQuerySchema,
     ),
     async (c) => jsonText(c, await answer(c, { endpoint: 'retention', query: c.req.valid('query') })),
   );
   router.openapi(
-    analyticsRoute('series', 'Retention for every complete period of the range', AnalyticsQuerySchema),
+    analyticsRoute(
+      'series',
+      'getRetentionSeries',
+      'Retention for every complete period of the range',
+      AnalyticsQuerySchema,
+    ),
     async (c) => jsonText(c, await answer(c, { endpoint: 'series', query: c.req.valid('query') })),
   );
   router.openapi(
-    analyticsRoute('cohorts', 'Cohort retention matrix with revenue', AnalyticsQuerySchema),
+    analyticsRoute('cohorts', 'getCohorts', 'Cohort retention matrix with revenue', AnalyticsQuerySchema),
     async (c) => jsonText(c, await answer(c, { endpoint: 'cohorts', query: c.req.valid('query') })),
   );
   router.openapi(
-    analyticsRoute('mrr', 'MRR and its monthly movements, NRR and GRR (subscriptions)', AnalyticsQuerySchema),
+    analyticsRoute(
+      'mrr',
+      'getMrr',
+      'MRR and its monthly movements, NRR and GRR (subscriptions)',
+      AnalyticsQuerySchema,
+    ),
     async (c) => jsonText(c, await answer(c, { endpoint: 'mrr', query: c.req.valid('query') })),
   );
   router.openapi(
-    analyticsRoute('rfm', 'RFM segments and a page of scored customers', RfmQuerySchema),
+    analyticsRoute('rfm', 'getRfm', 'RFM segments and a page of scored customers', RfmQuerySchema),
     async (c) => {
       const { limit, offset, ...query } = c.req.valid('query');
       return jsonText(c, await answer(c, { endpoint: 'rfm', query, page: { limit, offset } }));
     },
   );
   router.openapi(
-    analyticsRoute('clv', 'BG/NBD + Gamma-Gamma parameters and per-customer CLV', ClvQuerySchema),
+    analyticsRoute('clv', 'getClv', 'BG/NBD + Gamma-Gamma parameters and per-customer CLV', ClvQuerySchema),
     async (c) => {
       const { limit, offset, ...query } = c.req.valid('query');
       return jsonText(c, await answer(c, { endpoint: 'clv', query, page: { limit, offset } }));
     },
   );
   router.openapi(
-    analyticsRoute('at-risk', 'Customers most at risk, with the reasons', AtRiskQuerySchema),
+    analyticsRoute('at-risk', 'getAtRisk', 'Customers most at risk, with the reasons', AtRiskQuerySchema),
     async (c) => {
       const { limit, ...query } = c.req.valid('query');
       return jsonText(c, await answer(c, { endpoint: 'at-risk', query, limit }));

@@ -107,7 +107,7 @@ export function toScoreSummary(score: StoredCustomerScore): CustomerScoreSummary
 }
 
 /** The customer of `customerIdText` in the workspace, or `not_found`. */
-async function customerOf(db: Executor, workspaceId: number, customerIdText: string) {
+export async function customerOf(db: Executor, workspaceId: number, customerIdText: string) {
   const customerId = parseRowId(customerIdText);
   const row = customerId === undefined ? undefined : await findCustomer(db, workspaceId, customerId);
   if (row === undefined) throw notFound('Customer');
@@ -242,8 +242,8 @@ function actorOf(caller: NoteCaller) {
 
 /**
  * Adds a note by the logged-in user (its author): `forbidden` for an API key (a note has a person
- * as author), `not_found` for an unknown customer, `conflict` for an erased one (whose personal
- * data is gone and stays gone). Text trimmed; its length was bounded by the route. Recorded as
+ * as author), `not_found` for an unknown customer, `invalid_input` for an erased one (whose
+ * personal data is gone and stays gone). Text trimmed; its length was bounded by the route. Recorded as
  * `customer.note_added` (the note's id and length, not its text) in the same transaction.
  */
 export async function addCustomerNote(
@@ -262,7 +262,9 @@ export async function addCustomerNote(
   return db.transaction().execute(async (trx) => {
     const row = await customerOf(trx, workspaceId, customerIdText);
     if (row.erased_at !== null) {
-      throw new RetainError('conflict', 'This customer was erased: no notes can be added.');
+      throw new RetainError('invalid_input', 'This customer was erased: no notes can be added.', [
+        { path: ['param', 'id'], message: 'The customer was erased.' },
+      ]);
     }
     const id = await insertNote(trx, workspaceId, { customerId: row.id, authorId, text: trimmed, now });
     await recordAudit(trx, {

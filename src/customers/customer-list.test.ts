@@ -603,6 +603,6 @@ describeEachDatabase('customer list, at-risk list, export, Customer 360 and note
     expect((await as('ann', 'GET', notes)).body.data).toEqual([]);
     expect(await deleteNotesOfCustomer(db, ws, Number(idOf('c00')))).toBe(0);
     expect(await findCustomerScore(db, ws, Number(idOf('c00')))).toBeUndefined();
-    expect((await as('ann', 'POST', notes, { text: 'after erasure' })).status).toBe(409);
+    expect((await as('ann', 'POST', notes, { text: 'after erasure' })).status).toBe(400);
   });
 });

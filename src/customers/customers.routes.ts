@@ -5,13 +5,23 @@
  * answers 404.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
 import { recordAudit } from '../audit/index.js';
 import { parseRowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { type AppEnv, type AuthContext, createRouter, requireRole } from '../http/index.js';
+import {
+  type AppEnv,
+  type AuthContext,
+  authenticatedErrors,
+  CSRF_REFUSED,
+  createRouter,
+  JSON_BODY_ERRORS,
+  requireRole,
+} from '../http/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import {
   addCustomerNote,
+  customerOf,
   deleteCustomerNote,
   getCustomerOverview,
   listCustomerNotes,
@@ -53,6 +63,20 @@ import {
 } from './customers.service.js';
 import { type RfmSegmentCode, RISK_BANDS } from './score.repository.js';
 import { requestScoreRefresh, scoreStatus } from './score-refresh.js';
+
+/**
+ * 404 for a customer id the workspace does not hold, before the JSON body is validated — so an
+ * unknown customer is not found whatever the body says. A body of another type is left to the
+ * validator's 415.
+ */
+const knownCustomer = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const type = c.req.header('Content-Type');
+    if (type === undefined || /^application\/json\b/i.test(type)) {
+      await customerOf(c.get('services').db, c.get('auth').workspaceId, c.req.param('id') ?? '');
+    }
+    await next();
+  });
 
 /** Every role reads customer data (owners and admins always pass `requireRole`). */
 const readers = () => requireRole('analyst', 'marketer', 'agent');
@@ -106,7 +130,7 @@ const exportRoute = createRoute({
   request: { query: customerListQuery.omit({ limit: true, cursor: true }) },
   responses: {
     200: { description: 'The CSV (UTF-8, RFC 4180)', content: { 'text/csv': { schema: z.string() } } },
-    ...errorResponses,
+    ...authenticatedErrors({ 403: 'Agents do not export customer lists.' }),
   },
 });
 
@@ -138,7 +162,9 @@ const refreshScoresRoute = createRoute({
         },
       },
     },
-    ...errorResponses,
+    ...authenticatedErrors({
+      403: `Only owners, admins and analysts ask for a refresh; or ${CSRF_REFUSED}.`,
+    }),
   },
 });
 
@@ -151,7 +177,10 @@ const overviewRoute = createRoute({
     'Customer 360: profile, value to date, predictions with reasons, RFM, latest orders with refunds, events, notes',
   middleware: [readers()] as const,
   request: { params: customerIdParams },
-  responses: { ...json(CustomerOverviewSchema, 'The customer'), ...errorResponses, ...notFoundResponse },
+  responses: {
+    ...json(CustomerOverviewSchema, 'The customer'),
+    ...authenticatedErrors({ 404: 'No such customer in the caller’s workspace.' }),
+  },
 });
 
 const listNotesRoute = createRoute({
@@ -164,8 +193,7 @@ const listNotesRoute = createRoute({
   request: { params: customerIdParams, query: notesQuery },
   responses: {
     ...json(pageOf(NoteSchema, 'CustomerNotePage'), 'A page of notes'),
-    ...errorResponses,
-    ...notFoundResponse,
+    ...authenticatedErrors({ 404: 'No such customer in the caller’s workspace.' }),
   },
 });
 
@@ -174,17 +202,19 @@ const addNoteRoute = createRoute({
   path: '/customers/{id}/notes',
   operationId: 'addCustomerNote',
   tags: ['Customers'],
-  summary: 'Add a note (the logged-in user is its author; audited)',
-  middleware: [readers()] as const,
+  summary: 'Add a note (the logged-in user is its author; audited; 400 for an erased customer)',
+  middleware: [readers(), knownCustomer()] as const,
   request: {
     params: customerIdParams,
     body: { content: { 'application/json': { schema: NoteInputSchema } }, required: true },
   },
   responses: {
     201: { description: 'The note', content: { 'application/json': { schema: NoteSchema } } },
-    ...errorResponses,
-    ...notFoundResponse,
-    409: { description: 'The customer was erased', content: { 'application/json': { schema: z.unknown() } } },
+    ...authenticatedErrors({
+      403: `A note is written by a logged-in person, never an API key; or ${CSRF_REFUSED}.`,
+      404: 'No such customer in the caller’s workspace.',
+      ...JSON_BODY_ERRORS,
+    }),
   },
 });
 
@@ -196,12 +226,19 @@ const deleteNoteRoute = createRoute({
   summary: 'Delete a note (its author, an owner or an admin; audited)',
   middleware: [readers()] as const,
   request: { params: noteParams },
-  responses: { 204: { description: 'Deleted' }, ...errorResponses, ...notFoundResponse },
+  responses: {
+    204: { description: 'Deleted' },
+    ...authenticatedErrors({
+      403: `Only the note’s author, an owner or an admin deletes it; or ${CSRF_REFUSED}.`,
+      404: 'No such customer or note in the caller’s workspace.',
+    }),
+  },
 });
 
 const getCustomerRoute = createRoute({
   method: 'get',
   path: '/customers/{id}',
+  operationId: 'getCustomer',
   tags: ['Customers'],
   summary: 'A customer with orders (lines, refunds), subscriptions and latest events',
   middleware: [readers()] as const,
@@ -212,6 +249,7 @@ const getCustomerRoute = createRoute({
 const listOrdersRoute = createRoute({
   method: 'get',
   path: '/orders',
+  operationId: 'listOrders',
   tags: ['Customers'],
   summary: 'List orders with lines and refunds (latest first, cursor pagination)',
   middleware: [readers()] as const,
@@ -222,6 +260,7 @@ const listOrdersRoute = createRoute({
 const listSubscriptionsRoute = createRoute({
   method: 'get',
   path: '/subscriptions',
+  operationId: 'listSubscriptions',
   tags: ['Customers'],
   summary: 'List subscriptions (newest first, cursor pagination)',
   middleware: [readers()] as const,
@@ -235,6 +274,7 @@ const listSubscriptionsRoute = createRoute({
 const listEventsRoute = createRoute({
   method: 'get',
   path: '/events',
+  operationId: 'listEvents',
   tags: ['Customers'],
   summary: 'List behaviour events (latest first, cursor pagination)',
   middleware: [readers()] as const,

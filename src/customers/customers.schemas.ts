@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { isSupportedInstant, SUPPORTED_DATES } from '../core/index.js';
 import { RetainError } from '../errors/index.js';
+import { ApiErrorSchema, authenticatedErrors, describeErrors } from '../http/index.js';
 import { CUSTOMER_SORTS } from './customer-list.js';
 import { MAX_PAGE_SIZE } from './customers.service.js';
 import { RFM_SEGMENT_CODES, RISK_BANDS } from './score.repository.js';
@@ -301,31 +302,16 @@ export const CustomerViewSchema = z
   })
   .openapi('CustomerView');
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      issues: z
-        .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
-        .optional(),
-    }),
-  })
-  .openapi('ApiError');
+/** The error body of every route (src/http/openapi.ts), under the name this folder has exported. */
+export const ErrorSchema = ApiErrorSchema;
 
-/** The error responses every authenticated route can give. */
-export const errorResponses = {
-  400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'Not authenticated', content: { 'application/json': { schema: ErrorSchema } } },
-  403: { description: 'Role not allowed', content: { 'application/json': { schema: ErrorSchema } } },
-} as const;
+/**
+ * The error responses every authenticated route gives (400, 401, 429, 503); a route adds its own
+ * (403 for a role check or an unsafe method, 404…) with `authenticatedErrors` from src/http.
+ */
+export const errorResponses = authenticatedErrors();
 
-export const notFoundResponse = {
-  404: {
-    description: 'No such object in the caller’s workspace',
-    content: { 'application/json': { schema: ErrorSchema } },
-  },
-} as const;
+export const notFoundResponse = describeErrors({ 404: 'No such object in the caller’s workspace.' });
 
 /** One reason of an at-risk score as data: the dashboard words it in the reader's language. */
 export const AtRiskReasonSchema = z

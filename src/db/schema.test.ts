@@ -51,6 +51,14 @@ function sampleRows(workspaceId: number) {
         ip: '203.0.113.7',
         user_agent: 'vitest',
       },
+      session_grant: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        session_id: hashSecret(`token-${ids.user}`),
+        user_id: ids.user,
+        created_at: T0,
+        expires_at: T0 + 90 * 86_400_000,
+      },
       api_key: {
         workspace_id: workspaceId,
         id: sampleId(),
@@ -216,6 +224,7 @@ function sampleRows(workspaceId: number) {
 const SCOPED_TABLES: readonly ScopedTable[] = [
   'app_user',
   'session',
+  'session_grant',
   'api_key',
   'customer',
   'customer_order',
@@ -379,6 +388,7 @@ describeEachDatabase('schema', (getDb) => {
 
   const uniquePerWorkspace: readonly [ScopedTable, string][] = [
     ['app_user', 'email'],
+    ['session_grant', 'session_id'],
     ['api_key', 'key_hash'],
     ['customer', 'external_id'],
     ['customer_order', 'external_id'],

@@ -82,6 +82,20 @@ export interface SessionTable {
   user_agent: string | null;
 }
 
+/**
+ * A workspace the login of a session proved the password for (migration 005): the session may
+ * switch into it without asking again, as `user_id`, while that account is enabled.
+ */
+export interface SessionGrantTable {
+  workspace_id: RowId;
+  id: Id;
+  /** The session's id (SHA-256 of its token), whichever workspace the session is in now. */
+  session_id: string;
+  user_id: RowId;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ApiKeyTable {
   workspace_id: RowId;
   id: Id;
@@ -304,6 +318,7 @@ export interface Database {
   workspace: WorkspaceTable;
   app_user: AppUserTable;
   session: SessionTable;
+  session_grant: SessionGrantTable;
   api_key: ApiKeyTable;
   customer: CustomerTable;
   customer_order: CustomerOrderTable;

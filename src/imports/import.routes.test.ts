@@ -3,7 +3,10 @@
  * is queued as a job, the worker runs it, and GET reports the outcome; a bad file's problems are
  * reported by line and column; another workspace's import is a 404; roles are checked.
  */
-import { expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { createApiKey } from '../auth/index.js';
 import type { Role } from '../auth/roles.js';
@@ -14,6 +17,10 @@ import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { importJobHandlers } from './import.jobs.js';
 
 const NOW = Date.UTC(2024, 6, 1);
+const directories: string[] = [];
+afterAll(() => {
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
 
 describeEachDatabase('imports API', (getDb) => {
   const setup = async () => {
@@ -30,7 +37,9 @@ describeEachDatabase('imports API', (getDb) => {
           now: NOW,
         })
       ).key;
-    const app = buildApp({ db, dialect, now: () => NOW });
+    const dataDirectory = mkdtempSync(join(tmpdir(), 'retain-import-routes-'));
+    directories.push(dataDirectory);
+    const app = buildApp({ db, dialect, now: () => NOW, dataDirectory });
     const upload = async (apiKey: string, csv: string, fields: Record<string, string>) => {
       const form = new FormData();
       form.set('file', new File([csv], 'orders.csv', { type: 'text/csv' }));
@@ -50,7 +59,7 @@ describeEachDatabase('imports API', (getDb) => {
       // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted shape by shape.
       return { status: response.status, body: (await response.json()) as any };
     };
-    const worker = new Worker({ db, handlers: importJobHandlers });
+    const worker = new Worker({ db, handlers: importJobHandlers, now: () => NOW });
     return { workspaceId: workspace.id, key, upload, read, worker };
   };
 

@@ -31,7 +31,9 @@ import {
   readBatchesHere,
   readBatchesInWorker,
 } from './import.batches.js';
+import { PRIVATE_FILE_MODE } from './import.files.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
+import { storedProblems } from './import.problems.js';
 import {
   csvLine,
   type LayoutOptions,
@@ -107,6 +109,11 @@ export interface RunImportInput {
 /** What an import did. */
 export interface ImportOutcome {
   readonly run: ImportRun;
+  /**
+   * The problems found by this call as read, cell values included, for the terminal of the person
+   * importing their own file; `run.problems` keeps them without the values (import.problems.ts).
+   */
+  readonly problemsAsRead: readonly ImportProblem[];
   /** Records left out on purpose (e.g. Shopify orders without an e-mail), by reason. */
   readonly skipped: readonly { readonly reason: string; readonly count: number }[];
   /** The rejects file written (`skipInvalid` with invalid records), else null. */
@@ -265,7 +272,16 @@ async function startRun(
     run = await findImportRun(db, workspace.id, input.importId);
     if (run === undefined) throw notFound('Import');
     if (run.status === 'succeeded' || run.status === 'rejected') {
-      return { finished: { run, skipped: [], rejectsPath: null, customersCreated: 0, resumed: false } };
+      return {
+        finished: {
+          run,
+          problemsAsRead: run.problems,
+          skipped: [],
+          rejectsPath: null,
+          customersCreated: 0,
+          resumed: false,
+        },
+      };
     }
     resumed = run.committedRecords > 0;
   } else {
@@ -355,6 +371,7 @@ async function rejectRun(
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
+    problemsAsRead: verdict.problemsAsRead,
     skipped: verdict.skipped,
     rejectsPath: null,
     customersCreated: 0,
@@ -411,7 +428,11 @@ async function writeBatches(
     rejectsPath === null
       ? new Map<number, number>()
       : await recordLines(input.path, [...verdict.rejected.keys()]);
-  const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
+  // The rejected rows are personal data: readable by the owner only (import.files.ts).
+  const rejects =
+    rejectsPath === null
+      ? null
+      : createWriteStream(rejectsPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
   const context: WriteContext = {
     workspaceId: workspace.id,
@@ -535,6 +556,7 @@ async function finishRun(
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
+    problemsAsRead: verdict.problemsAsRead,
     skipped: verdict.skipped,
     rejectsPath: written.rejectsPath,
     customersCreated: written.customersCreated,
@@ -545,7 +567,10 @@ async function finishRun(
 type Verdict =
   | {
       readonly kind: 'rejected';
+      /** Without cell values: what the run stores. */
       readonly problems: ImportProblem[];
+      /** With them: what this call's caller may show (see `ImportOutcome.problemsAsRead`). */
+      readonly problemsAsRead: ImportProblem[];
       readonly rowsRead: number;
       readonly rowsRejected: number;
       readonly skipped: { reason: string; count: number }[];
@@ -556,6 +581,7 @@ type Verdict =
       readonly records: number;
       readonly header: readonly string[];
       readonly problems: ImportProblem[];
+      readonly problemsAsRead: ImportProblem[];
       /** Record number → reason, for the rejects file (`skipInvalid` only). */
       readonly rejected: ReadonlyMap<number, string>;
       readonly rowsRejected: number;
@@ -571,6 +597,7 @@ async function validate<R>(
   onProgress: (progress: ImportProgress) => void,
 ): Promise<Verdict> {
   const issues = new IssueCollector(MAX_LISTED_PROBLEMS);
+  const issuesAsRead = new IssueCollector(MAX_LISTED_PROBLEMS);
   const rejected = new Map<number, string>();
   const skipped = new Map<string, number>();
   let rowsRejected = 0;
@@ -585,10 +612,14 @@ async function validate<R>(
         valid++;
         rowsRead = last;
       },
-      invalid: (problems, first, last) => {
+      invalid: (problems, first, last, lines) => {
         rowsRead = last;
         rowsRejected++;
-        for (const problem of problems) issues.add(first, problem.column, problem.code, problem.message);
+        for (const problem of storedProblems(problems, lines)) {
+          issues.add(first, problem.column, problem.code, problem.message);
+        }
+        for (const problem of problems)
+          issuesAsRead.add(first, problem.column, problem.code, problem.message);
         if (skipInvalid) {
           const reason = describeProblems(problems);
           for (let record = first; record <= last; record++) rejected.set(record, reason);
@@ -603,6 +634,7 @@ async function validate<R>(
   const fileProblem = (line: number, code: string, message: string): Verdict => ({
     kind: 'rejected',
     problems: [{ line, column: null, code, message }],
+    problemsAsRead: [{ line, column: null, code, message }],
     rowsRead: 0,
     rowsRejected: 0,
     skipped: [],
@@ -614,9 +646,12 @@ async function validate<R>(
     return fileProblem(0, 'file-unreadable', `cannot read the file: ${outcome.reason}`);
   }
   if (result.status === 'header-invalid') {
+    // The header's problems name columns, not anybody's data: stored as they are.
+    const headerProblems = toProblems(result.issues, new Map([[0, 1]]));
     return {
       kind: 'rejected',
-      problems: toProblems(result.issues, new Map([[0, 1]])),
+      problems: headerProblems,
+      problemsAsRead: headerProblems,
       rowsRead: 0,
       rowsRejected: 0,
       skipped: [],
@@ -625,8 +660,16 @@ async function validate<R>(
   if (result.records === 0) return fileProblem(1, 'no-rows', 'the file has a header but no rows');
   const lines = issues.count > 0 ? await recordLines(path, issues.records()) : new Map<number, number>();
   const problems = toProblems(issues, lines);
+  const problemsAsRead = toProblems(issuesAsRead, lines);
   if (rowsRejected > 0 && !skipInvalid) {
-    return { kind: 'rejected', problems, rowsRead: result.records, rowsRejected, skipped: skippedList };
+    return {
+      kind: 'rejected',
+      problems,
+      problemsAsRead,
+      rowsRead: result.records,
+      rowsRejected,
+      skipped: skippedList,
+    };
   }
   if (valid === 0 && rowsRejected === 0) {
     return fileProblem(1, 'no-rows', 'no record is left to import: every row was skipped');
@@ -636,6 +679,7 @@ async function validate<R>(
     records: result.records,
     header: result.header,
     problems,
+    problemsAsRead,
     rejected,
     rowsRejected,
     skipped: skippedList,

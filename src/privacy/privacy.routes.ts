@@ -10,14 +10,12 @@ import {
   CustomerScoreSchema,
   customerIdParams,
   EventSchema,
-  errorResponses,
-  notFoundResponse,
   OrderSchema,
   SubscriptionSchema,
 } from '../customers/index.js';
 import { parseRowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
-import { createRouter, requireRole } from '../http/index.js';
+import { authenticatedErrors, CSRF_REFUSED, createRouter, requireRole } from '../http/index.js';
 import { eraseCustomer, exportCustomer } from './privacy.service.js';
 
 const instant = z.string().openapi({ format: 'date-time' });
@@ -74,26 +72,34 @@ const ErasureSchema = z
     erasedAt: instant,
     erasedNow: z.boolean().openapi({ description: 'False when the customer had already been erased.' }),
     eventsScrubbed: z.number().int(),
+    importFilesDeleted: z.number().int().openapi({
+      description:
+        'Import files kept on the server (failed uploads, rejects files) deleted because they named the customer.',
+    }),
   })
   .openapi('CustomerErasure');
 
 const exportRoute = createRoute({
   method: 'get',
   path: '/customers/{id}/export',
+  operationId: 'exportCustomer',
   tags: ['Privacy'],
   summary: 'Everything held about one customer, as JSON (audited as customer.exported)',
   middleware: [requireRole('agent')] as const,
   request: { params: customerIdParams },
   responses: {
     200: { description: 'The export', content: { 'application/json': { schema: CustomerExportSchema } } },
-    ...errorResponses,
-    ...notFoundResponse,
+    ...authenticatedErrors({
+      403: 'Only owners, admins and agents export a customer’s data.',
+      404: 'No such customer in the caller’s workspace.',
+    }),
   },
 });
 
 const eraseRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/erase',
+  operationId: 'eraseCustomer',
   tags: ['Privacy'],
   summary: 'Erase a customer’s personal data, keeping aggregates (owner/admin; idempotent; audited)',
   middleware: [requireRole()] as const,
@@ -103,8 +109,10 @@ const eraseRoute = createRoute({
       description: 'Erased (or already erased)',
       content: { 'application/json': { schema: ErasureSchema } },
     },
-    ...errorResponses,
-    ...notFoundResponse,
+    ...authenticatedErrors({
+      403: `Only owners and admins erase a customer; or ${CSRF_REFUSED}.`,
+      404: 'No such customer in the caller’s workspace.',
+    }),
   },
 });
 
@@ -128,7 +136,7 @@ export function privacyRoutes() {
   });
 
   router.openapi(eraseRoute, async (c) => {
-    const { db, now } = c.get('services');
+    const { db, now, dataDirectory } = c.get('services');
     const auth = c.get('auth');
     const customerId = parseRowId(c.req.valid('param').id);
     if (customerId === undefined) throw notFound('Customer');
@@ -137,6 +145,7 @@ export function privacyRoutes() {
       customerId,
       actor: actorOf(auth),
       now: now(),
+      ...(dataDirectory === undefined ? {} : { dataDirectory }),
     });
     return c.json(result, 200);
   });

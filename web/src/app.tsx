@@ -14,6 +14,8 @@ import { matchPath, navigate, type PathParams, useLocation } from './router';
 
 const LoginPage = lazy(() => import('./pages/login/login-page'));
 const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
+const ImportPage = lazy(() => import('./pages/import/import-page'));
+const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -27,7 +29,11 @@ interface PageEntry {
   readonly needs: Capability | null;
 }
 
-const PAGES: readonly PageEntry[] = [{ path: '/', page: OverviewPage, needs: 'analytics' }];
+const PAGES: readonly PageEntry[] = [
+  { path: '/', page: OverviewPage, needs: 'analytics' },
+  { path: '/import', page: ImportPage, needs: 'imports' },
+  { path: '/settings', page: SettingsPage, needs: 'settings' },
+];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {
   for (const entry of PAGES) {

@@ -67,14 +67,16 @@ export async function runImportCommand(file: string, flags: ImportFlags): Promis
 function report(file: string, outcome: ImportOutcome, json: boolean): string {
   const { run } = outcome;
   if (run.status === 'rejected') {
-    const listed = run.problems
+    // The user's own file on their own terminal: the problems with the values read (the stored
+    // run keeps them without: imports/import.problems.ts).
+    const listed = outcome.problemsAsRead
       .map(
         (problem) =>
           `${file}${problem.line > 0 ? `:${problem.line}` : ''}:${problem.column === null ? '' : ` column "${problem.column}":`} ${problem.message}`,
       )
       .join('\n');
     const more =
-      run.rowsRejected > run.problems.length
+      run.rowsRejected > outcome.problemsAsRead.length
         ? `\n(${run.rowsRejected} invalid rows in all; the first problems are listed)`
         : '';
     throw new CliError(
@@ -94,7 +96,7 @@ function report(file: string, outcome: ImportOutcome, json: boolean): string {
       skipped: outcome.skipped,
       rejectsFile: outcome.rejectsPath,
       resumed: outcome.resumed,
-      problems: run.problems,
+      problems: outcome.problemsAsRead,
     })}\n`;
   }
   const lines = [

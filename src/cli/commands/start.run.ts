@@ -1,6 +1,12 @@
 /** The work of `retain start` (described in `start.ts`), loaded only when the command runs. */
 import type { Kysely } from 'kysely';
-import { type Database, DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } from '../../db/index.js';
+import {
+  type Database,
+  DEFAULT_DATABASE_URL,
+  dataDirectoryFor,
+  migrateToLatest,
+  openDatabase,
+} from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
 import {
   type AppOptions,
@@ -66,8 +72,10 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     // in use is one line and exit 1 at once, with nothing left running behind it.
     // The analytics workers open the same store for themselves (docs/architecture.md).
     const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    // Import uploads and rejects files are kept there (docs/operations.md, "Import files").
+    const dataDirectory = dataDirectoryFor(process.env, databaseUrl);
     const app = buildApp(
-      { db: connection.db, dialect: connection.dialect, now: Date.now, databaseUrl },
+      { db: connection.db, dialect: connection.dialect, now: Date.now, databaseUrl, dataDirectory },
       appOptions,
     );
     let server: RunningServer;

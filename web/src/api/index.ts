@@ -1,5 +1,14 @@
 /** The dashboard's access to the API: the typed client and the query hooks. */
-export { ApiError } from './client';
+export {
+  ApiError,
+  apiDelete,
+  apiGet,
+  apiGetAt,
+  apiPatch,
+  apiPost,
+  apiPostForm,
+  type ResponseOf,
+} from './client';
 export {
   createQueryClient,
   type Overview,
@@ -10,6 +19,7 @@ export {
   useLogout,
   useOverview,
   useSession,
+  useSwitchWorkspace,
   useWorkspace,
   type Workspace,
 } from './queries';

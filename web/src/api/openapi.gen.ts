@@ -40,6 +40,7 @@ export interface Paths {
           readonly prefix: string;
         } | null;
         readonly csrfToken: string | null;
+        readonly workspaces: SwitchableWorkspace[];
       };
     };
   };
@@ -47,6 +48,11 @@ export interface Paths {
     get: {
       query: never;
       body: never;
+      response: Workspace;
+    };
+    patch: {
+      query: never;
+      body: WorkspaceUpdate;
       response: Workspace;
     };
   };
@@ -61,7 +67,181 @@ export interface Paths {
       response: Overview;
     };
   };
+  "/api/v1/auth/switch": {
+    post: {
+      query: never;
+      body: {
+        readonly workspace: string;
+      };
+      response: {
+        readonly user: User;
+        readonly workspace: WorkspaceSummary;
+        readonly csrfToken: string;
+      };
+    };
+  };
+  "/api/v1/workspace/write-key": {
+    post: {
+      query: never;
+      body: never;
+      response: {
+        readonly writeKey: string;
+        readonly workspace: Workspace;
+      };
+    };
+  };
+  "/api/v1/users": {
+    get: {
+      query: never;
+      body: never;
+      response: {
+        readonly users: Member[];
+      };
+    };
+    post: {
+      query: never;
+      body: {
+        readonly email: string;
+        readonly name?: string | null;
+        readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+        readonly password: string;
+      };
+      response: Member;
+    };
+  };
+  "/api/v1/users/{id}": {
+    patch: {
+      query: never;
+      body: {
+        readonly role?: "owner" | "admin" | "analyst" | "marketer" | "agent";
+        readonly name?: string | null;
+        readonly password?: string;
+        readonly disabled?: boolean;
+      };
+      response: Member;
+    };
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/api-keys": {
+    get: {
+      query: never;
+      body: never;
+      response: {
+        readonly apiKeys: ApiKey[];
+      };
+    };
+    post: {
+      query: never;
+      body: {
+        readonly name: string;
+        readonly role?: "owner" | "admin" | "analyst" | "marketer" | "agent";
+      };
+      response: {
+        readonly apiKey: ApiKey;
+        readonly key: string;
+      };
+    };
+  };
+  "/api/v1/api-keys/{id}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/imports": {
+    post: {
+      query: never;
+      body: never;
+      response: Import;
+    };
+  };
+  "/api/v1/imports/preview": {
+    post: {
+      query: never;
+      body: never;
+      response: ImportPreview;
+    };
+  };
+  "/api/v1/imports/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: Import;
+    };
+  };
 }
+
+export type ApiKey = {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly createdBy: string | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+};
+
+export type Import = {
+  readonly id: string;
+  readonly type: "customers" | "orders" | "subscriptions" | "events";
+  readonly format: "auto" | "generic" | "shopify" | "stripe";
+  readonly fileName: string;
+  readonly skipInvalid: boolean;
+  readonly status: "queued" | "running" | "succeeded" | "rejected" | "failed";
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  readonly problems: ({
+    readonly line: number;
+    readonly column: string | null;
+    readonly code: string;
+    readonly message: string;
+  })[];
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+};
+
+export type ImportPreview = {
+  readonly type: "customers" | "orders" | "subscriptions" | "events";
+  readonly layout: "generic" | "shopify" | "stripe";
+  readonly detectedBy: "header" | "format";
+  readonly columns: string[];
+  readonly rows: string[][];
+  readonly fields: ({
+    readonly field: string;
+    readonly required: boolean;
+    readonly column: string | null;
+  })[];
+  readonly mapping: {
+    readonly [key: string]: string;
+  };
+  readonly missing: string[];
+  readonly problems: ({
+    readonly line: number;
+    readonly column: string | null;
+    readonly code: string;
+    readonly message: string;
+  })[];
+  readonly truncated: boolean;
+};
+
+export type Member = {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly createdAt: number;
+  readonly lastLoginAt: number | null;
+  readonly disabledAt: number | null;
+};
 
 export type Overview = {
   readonly computedAt: string;
@@ -127,6 +307,14 @@ export type OverviewRange = {
   readonly kpis: OverviewKpis;
 };
 
+export type SwitchableWorkspace = {
+  readonly id: string;
+  readonly name: string;
+  readonly slug: string;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly current: boolean;
+};
+
 export type User = {
   readonly id: string;
   readonly email: string;
@@ -154,4 +342,14 @@ export type WorkspaceSummary = {
   readonly id: string;
   readonly name: string;
   readonly slug: string;
+};
+
+export type WorkspaceUpdate = {
+  readonly settings: {
+    readonly timeZone?: string;
+    readonly activityWindowDays?: number;
+    readonly weekStart?: "monday" | "sunday";
+    readonly currency?: string;
+    readonly erasedIdentities?: "new_customer" | "refuse";
+  };
 };

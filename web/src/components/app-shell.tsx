@@ -10,6 +10,7 @@ import { type Capability, can } from '../roles';
 import { Link, useLocation } from '../router';
 import { Logo } from './logo';
 import { LanguageSelect, ThemeSelect } from './preference-controls';
+import { WorkspaceSwitcher } from './workspace-switcher';
 
 interface NavigationEntry {
   readonly href: string;
@@ -19,6 +20,8 @@ interface NavigationEntry {
 
 export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/', label: 'nav.overview', needs: 'analytics' },
+  { href: '/import', label: 'import.nav', needs: 'imports' },
+  { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];
 
 const ROLE_NAMES: Readonly<Record<Session['role'], MessageKey>> = {
@@ -43,10 +46,7 @@ export function AppShell({ session, children }: { readonly session: Session; rea
         <div className="brand">
           <Logo />
           <span className="brand-name">{t('app.name')}</span>
-          <span className="workspace-name" title={session.workspace.slug}>
-            <span className="visually-hidden">{t('header.workspace')} </span>
-            {session.workspace.name}
-          </span>
+          <WorkspaceSwitcher session={session} />
         </div>
         {entries.length > 0 && (
           <nav className="main-nav" aria-label={t('nav.label')}>
