@@ -371,7 +371,7 @@ export const CustomerScoreSchema = z
   .openapi('CustomerScore');
 
 export const ListedCustomerSchema = CustomerSchema.extend({
-  score: CustomerScoreSchema.nullable().openapi({ description: 'Null until the first score run.' }),
+  score: CustomerScoreSchema.or(z.null()).openapi({ description: 'Null until the first score run.' }),
 }).openapi('ListedCustomer');
 
 const ScoresAsOfSchema = z
@@ -397,7 +397,7 @@ export const CustomerListPageSchema = z
       .boolean()
       .openapi({ description: 'True when more than 100,000 match (`total` is 100,000).' }),
     currency,
-    scores: ScoresAsOfSchema.nullable(),
+    scores: ScoresAsOfSchema.or(z.null()),
   })
   .openapi('CustomerListPage');
 
@@ -467,8 +467,8 @@ export const CustomerOverviewSchema = z
         lastOrderAt: nullableInstant,
       })
       .openapi({ description: 'Computed from the stored orders at the request.' }),
-    score: CustomerScoreSchema.nullable(),
-    scores: ScoresAsOfSchema.nullable(),
+    score: CustomerScoreSchema.or(z.null()),
+    scores: ScoresAsOfSchema.or(z.null()),
     orders: z.array(OrderSchema).openapi({ description: 'The latest 100 orders, with lines and refunds.' }),
     ordersTotal: z.number().int(),
     subscriptions: z.array(SubscriptionSchema),

@@ -48,7 +48,7 @@ const CustomerExportSchema = z
     notes: z
       .array(z.object({ id: z.string(), text: z.string(), authorId: z.string(), createdAt: instant }))
       .openapi({ description: 'The notes agents wrote about the customer, newest first.' }),
-    score: CustomerScoreSchema.nullable().openapi({
+    score: CustomerScoreSchema.or(z.null()).openapi({
       description: 'The stored scores: at-risk score and reasons, predictions, RFM segment.',
     }),
     auditEntries: z.array(

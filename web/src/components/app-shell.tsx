@@ -20,6 +20,7 @@ interface NavigationEntry {
 
 export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/', label: 'nav.overview', needs: 'analytics' },
+  { href: '/customers', label: 'customers.nav', needs: 'customers' },
   { href: '/import', label: 'import.nav', needs: 'imports' },
   { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];
