@@ -54,7 +54,14 @@ export function AppShell({ session, children }: { readonly session: Session; rea
             <ul>
               {entries.map((entry) => (
                 <li key={entry.href}>
-                  <Link href={entry.href} aria-current={path === entry.href ? 'page' : undefined}>
+                  <Link
+                    href={entry.href}
+                    aria-current={
+                      path === entry.href || (entry.href !== '/' && path.startsWith(`${entry.href}/`))
+                        ? 'page'
+                        : undefined
+                    }
+                  >
                     {t(entry.label)}
                   </Link>
                 </li>
