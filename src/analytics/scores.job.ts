@@ -4,7 +4,7 @@
  * the run — started, succeeded or failed, as of which day, how many. Given the store's URL, the
  * run goes in a thread of its own with its own connection (scores.worker.ts), so a long run never
  * holds the server's event loop; without one (an in-memory SQLite) it runs here. Writes go in
- * transactions of 5,000 rows, so tracking and imports interleave with a long run; a run that fails
+ * transactions of 1,000 rows, so tracking and imports interleave with a long run; a run that fails
  * midway leaves rows of two runs, each one whole, and the queue retries it.
  */
 import { finishScoreRun, SCORE_REFRESH_JOB, startScoreRun } from '../customers/index.js';

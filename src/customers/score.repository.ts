@@ -256,8 +256,13 @@ function rowValues(row: CustomerScoreInput): unknown[] {
 
 const finiteOrNull = (value: number | null) => (value === null || !Number.isFinite(value) ? null : value);
 
-/** Rows per statement and transaction: short write locks, so tracking and imports go on meanwhile. */
-export const SCORE_ROWS_PER_STATEMENT = 5_000;
+/**
+ * Rows per statement and transaction. Small, because SQLite has one writer: each statement holds
+ * the write lock, and a tracking write (better-sqlite3 waits for the lock on the server's thread)
+ * waits for it — 1,000 rows hold it for tens of milliseconds (measured: 2–7 k rows/s with the six
+ * sort indexes, docs/benchmarks.md).
+ */
+export const SCORE_ROWS_PER_STATEMENT = 1_000;
 
 /**
  * Writes `rows` (one per customer, ids unique) as run `runId`'s, `SCORE_ROWS_PER_STATEMENT` a
@@ -313,7 +318,7 @@ export async function writeCustomerScores(
 
 /**
  * Gives every live customer without a row of run `runId` an empty one (no score, no orders), in
- * slices of 10,000 customers, and deletes the rows of erased customers. Called after the run's
+ * slices of 2,000 customers (short write locks), and deletes the rows of erased customers. Called after the run's
  * `writeCustomerScores`, so that each customer has exactly one row of the latest run. Returns the
  * rows written.
  */
@@ -323,7 +328,7 @@ export async function fillUnscoredCustomers(
   runId: RowId,
   now: number,
 ): Promise<number> {
-  const slice = 10_000;
+  const slice = 2_000;
   let written = 0;
   let after = 0;
   for (;;) {
