@@ -2,14 +2,16 @@
  * Every customer's scores, as the customer list stores them (`customer_score`): computed by the
  * same functions, on the same day-aggregated orders and with the same options as the analytics
  * endpoints — the at-risk score, its reasons, P(alive) and the expected purchases of
- * `GET /analytics/at-risk` (`analyzeAtRisk`), the predicted CLV of `GET /analytics/clv` (BG/NBD and
- * Gamma-Gamma, 12 months, 1 % a month), the RFM segment of `GET /analytics/rfm` — so a customer's
+ * `GET /analytics/at-risk` (`analyzeAtRisk`), the predicted CLV of `GET /analytics/clv` (`analyzeClv`:
+ * BG/NBD and Gamma-Gamma, 12 months, 1 % a month), the RFM segment of `GET /analytics/rfm` — so a customer's
  * row says what those endpoints say about them (the tests compare them customer by customer).
  */
 import { type Kysely, sql } from 'kysely';
 import {
   analyzeAtRisk,
-  customerLifetimeValue,
+  analyzeClv,
+  clvSummaries,
+  DAYS_PER_MONTH,
   EARLIEST_INSTANT,
   LATEST_INSTANT,
   RFM_SEGMENT_NAMES,
@@ -23,10 +25,18 @@ import {
 } from '../customers/index.js';
 import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { dayTable, fitModels, resolve } from './analytics.service.js';
+import { dayTable, fitName, resolve } from './analytics.service.js';
 
-/** The CLV options of the stored predictions: `GET /analytics/clv`'s defaults. */
-const CLV_OPTIONS = { horizonMonths: 12, monthlyDiscountRate: 0.01, margin: 1, timeUnit: 'week' } as const;
+/** The CLV options of the stored predictions: `GET /analytics/clv`'s defaults (12 months, 1 %/month). */
+const CLV_HORIZON_MONTHS = 12;
+const CLV_OPTIONS = {
+  model: 'bgnbd',
+  timeUnit: 'week',
+  predictT: (CLV_HORIZON_MONTHS * DAYS_PER_MONTH) / 7,
+  horizonMonths: CLV_HORIZON_MONTHS,
+  monthlyDiscountRate: 0.01,
+  margin: 1,
+} as const;
 
 /** The scores of a workspace, ready to store, and how they were made. */
 export interface ComputedScores {
@@ -104,7 +114,7 @@ const finiteOrNull = (value: number | undefined): number | null =>
 /**
  * Computes every customer's scores (see the file comment). A workspace without orders gets no rows
  * (and a note); a model that cannot be fitted leaves its predictions null (and says why in
- * `notes`). O(orders) SQL and core passes plus the model fits (analyzeAtRisk's, and the CLV's
+ * `notes`). O(orders) SQL and core passes plus the model fits (analyzeAtRisk's, and analyzeClv's
  * BG/NBD and Gamma-Gamma).
  */
 export async function computeCustomerScores(
@@ -142,16 +152,17 @@ export async function computeCustomerScores(
   const riskRow = new Map<string, number>();
   if (risk !== null) for (const [row, id] of risk.customers.ids.entries()) riskRow.set(id, row);
 
-  // Predicted CLV, exactly as GET /analytics/clv computes it with its defaults.
-  const { summary, transactions, spend } = await fitModels(table, analysis);
-  if (!transactions.ok) notes.push(`BG/NBD: ${transactions.error.message}`);
-  if (!spend.ok) notes.push(`Gamma-Gamma: ${spend.error.message}`);
-  const values =
-    transactions.ok && spend.ok
-      ? customerLifetimeValue(transactions.value, spend.value, summary, CLV_OPTIONS)
-      : null;
+  // Predicted CLV, exactly as GET /analytics/clv computes it with its defaults (analyzeClv).
+  const { summaries } = clvSummaries(table, {
+    calibrationEnd: analysis.dataEndExclusive - 1,
+    timeUnit: 'week',
+    timeZone: analysis.options.timeZone,
+  });
+  const clv = analyzeClv(summaries, CLV_OPTIONS);
+  if (!clv.ok) notes.push(`${fitName(clv.error.fit)}: ${clv.error.issue.message}`);
+  const clvCustomers = clv.ok && clv.value.gammaGamma ? clv.value.customers : null;
   const clvIndex = new Map<string, number>();
-  for (const [index, id] of summary.ids.entries()) clvIndex.set(id, index);
+  for (const [index, id] of summaries.ids.entries()) clvIndex.set(id, index);
 
   // RFM, exactly as GET /analytics/rfm: one row per order, before the analysis instant.
   const rfmTable = await dayTable(db, workspaceId, analysis, { forRfm: true });
@@ -178,7 +189,11 @@ export async function computeCustomerScores(
       reasons: row === undefined || columns === undefined ? [] : [...columns.reasonData[row]!],
       pAlive: row === undefined ? null : finiteOrNull(columns?.pAlive[row]),
       expectedPurchases: row === undefined ? null : finiteOrNull(columns?.expectedPurchases[row]),
-      predictedClvCents: values === null || index === undefined ? null : finiteOrNull(values[index]),
+      // analyzeClv's CLV is in currency units (the amounts' cents / 100).
+      predictedClvCents:
+        clvCustomers === null || index === undefined
+          ? null
+          : finiteOrNull((clvCustomers[index]?.clv ?? Number.NaN) * 100),
       rfmSegment:
         position === undefined ? null : rfmSegmentCode(RFM_SEGMENT_NAMES[rfmScores.segment[position]!]!),
       rfmR: position === undefined ? null : rfmScores.r[position]!,

@@ -1,9 +1,10 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { initParser, type Parser, type Schema } from 'udsv';
+import type { Delimiter } from './dialect.js';
 
 /**
- * Streams a comma-separated file through uDSV (the fastest of the parsers measured in
+ * Streams a comma-separated (or `delimiter`-separated) file through uDSV (the fastest of the parsers measured in
  * bench/csv.bench.ts) one chunk at a time, so a file of any size is never held whole: the header
  * line is split here (quote-aware, BOM stripped, CRLF or LF), the records after it are handed to
  * `row` as string arrays, in order.
@@ -11,7 +12,6 @@ import { initParser, type Parser, type Schema } from 'udsv';
 
 const CHUNK_BYTES = 1 << 20;
 const QUOTE = 34;
-const COMMA = 44;
 const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
 
@@ -33,13 +33,15 @@ export type CsvStreamOutcome =
 
 /**
  * Reads `path`, calling `handlers.header` once and `handlers.row` per record; `onProgress` after
- * each chunk with the bytes read so far and the file's size. Blank lines are skipped (as uDSV
- * does). O(file size) time, O(chunk + header) memory beyond what the handlers keep.
+ * each chunk with the bytes read so far and the file's size; fields are separated by `delimiter`
+ * (default comma). Blank lines are skipped (as uDSV does). O(file size) time, O(chunk + header)
+ * memory beyond what the handlers keep.
  */
 export async function streamCsv(
   path: string,
   handlers: CsvStreamHandlers,
   onProgress?: (bytesRead: number, totalBytes: number) => void | Promise<void>,
+  delimiter: Delimiter = ',',
 ): Promise<CsvStreamOutcome> {
   let stats: Stats;
   try {
@@ -71,12 +73,12 @@ export async function streamCsv(
       if (parser === null) {
         pendingHeader += text;
         if (pendingHeader.charCodeAt(0) === 0xfeff) pendingHeader = pendingHeader.slice(1);
-        const headerEnd = endOfFirstRecord(pendingHeader);
+        const headerEnd = endOfFirstRecord(pendingHeader, delimiter);
         if (headerEnd === -1) continue; // the header line is not complete yet
-        const split = splitHeader(pendingHeader, headerEnd);
+        const split = splitHeader(pendingHeader, headerEnd, delimiter);
         if (split === null) continue; // only blank lines so far
         if (!handlers.header(split.names)) return { status: 'read', records: 0, stopped: true };
-        parser = initParser(schemaFor(split.names.length, split.rowDelimiter));
+        parser = initParser(schemaFor(split.names.length, split.rowDelimiter, delimiter));
         text = pendingHeader.slice(split.next);
         pendingHeader = '';
       }
@@ -94,7 +96,7 @@ export async function streamCsv(
 
   if (parser === null) {
     // End of file inside the header: the whole remaining text is the header, if anything.
-    const split = splitHeader(pendingHeader, pendingHeader.length);
+    const split = splitHeader(pendingHeader, pendingHeader.length, delimiter);
     if (split === null) return { status: 'empty' };
     await onProgress?.(totalBytes, totalBytes);
     return handlers.header(split.names)
@@ -108,10 +110,10 @@ export async function streamCsv(
   return { status: 'read', records, stopped };
 }
 
-function schemaFor(columnCount: number, rowDelimiter: string): Schema {
+function schemaFor(columnCount: number, rowDelimiter: string, delimiter: Delimiter): Schema {
   const schema = {
     skip: 0,
-    col: ',',
+    col: delimiter,
     row: rowDelimiter,
     encl: '"',
     esc: '"',
@@ -129,7 +131,8 @@ function schemaFor(columnCount: number, rowDelimiter: string): Schema {
  * Index just past the first record's line break (quote-aware) skipping leading blank lines, or −1
  * when the text holds no complete record yet.
  */
-function endOfFirstRecord(text: string): number {
+function endOfFirstRecord(text: string, delimiter: Delimiter): number {
+  const delimiterCode = delimiter.charCodeAt(0);
   let inQuotes = false;
   let fieldStart = true;
   let nonBlank = false;
@@ -149,7 +152,7 @@ function endOfFirstRecord(text: string): number {
     }
     if (code !== CARRIAGE_RETURN) nonBlank = true;
     if (code === QUOTE && fieldStart) inQuotes = true;
-    fieldStart = code === COMMA;
+    fieldStart = code === delimiterCode;
   }
   return -1;
 }
@@ -158,11 +161,14 @@ function endOfFirstRecord(text: string): number {
 function splitHeader(
   text: string,
   end: number,
+  delimiter: Delimiter,
 ): { names: string[]; rowDelimiter: string; next: number } | null {
   let start = 0;
   while (start < end) {
     const code = text.charCodeAt(start);
-    if (code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== 32 && code !== 9) break;
+    if (code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== 32 && (code !== 9 || delimiter === '\t')) {
+      break;
+    }
     start++;
   }
   if (start >= end) return null;
@@ -196,7 +202,7 @@ function splitHeader(
         index++;
       }
     }
-    const comma = text.indexOf(',', index);
+    const comma = text.indexOf(delimiter, index);
     const stop = comma === -1 || comma > lineEnd ? lineEnd : comma;
     field += text.slice(index, stop);
     names.push(field);
@@ -212,7 +218,12 @@ function splitHeader(
  * the streaming pass does (quotes may span lines; blank lines are not records). O(file size up to
  * the last record asked for).
  */
-export async function recordLines(path: string, records: readonly number[]): Promise<Map<number, number>> {
+export async function recordLines(
+  path: string,
+  records: readonly number[],
+  delimiter: Delimiter = ',',
+): Promise<Map<number, number>> {
+  const delimiterCode = delimiter.charCodeAt(0);
   const wanted = new Set(records);
   const lines = new Map<number, number>();
   const last = Math.max(0, ...records);
@@ -265,7 +276,7 @@ export async function recordLines(path: string, records: readonly number[]): Pro
         }
         atLineStart = false;
         if (code === QUOTE && fieldStart) inQuotes = true;
-        fieldStart = code === COMMA;
+        fieldStart = code === delimiterCode;
       }
     }
   } finally {
@@ -296,7 +307,7 @@ export type CsvHeader =
  * its fields and the byte offset and line where the data starts, so that the data can be read by
  * byte ranges. O(header size).
  */
-export async function readCsvHeader(path: string): Promise<CsvHeader> {
+export async function readCsvHeader(path: string, delimiter: Delimiter = ','): Promise<CsvHeader> {
   let stats: Stats;
   try {
     stats = await stat(path);
@@ -311,7 +322,7 @@ export async function readCsvHeader(path: string): Promise<CsvHeader> {
   try {
     for await (const chunk of stream) {
       text += chunk as string;
-      headerEnd = endOfFirstRecord(text);
+      headerEnd = endOfFirstRecord(text, delimiter);
       if (headerEnd !== -1) break;
     }
   } catch (error) {
@@ -321,7 +332,7 @@ export async function readCsvHeader(path: string): Promise<CsvHeader> {
   }
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const end = headerEnd === -1 ? text.length : headerEnd;
-  const split = splitHeader(text.slice(bom), end - bom);
+  const split = splitHeader(text.slice(bom), end - bom, delimiter);
   if (split === null) return { status: 'empty' };
   const header = text.slice(0, end);
   let first = bom;

@@ -11,6 +11,22 @@ export { type AmountProblem, amountProblem, parseAmountCents } from './amount.js
 export { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
 export { type CsvIssue, fileReadIssue, formatCsvIssue, IssueCollector } from './csv-issue.js';
 export { type CsvStreamOutcome, recordLines, streamCsv } from './csv-stream.js';
+export {
+  type CsvDialect,
+  DATE_FORMATS,
+  type DateFormat,
+  DECIMAL_SEPARATORS,
+  DEFAULT_DIALECT,
+  type DecimalSeparator,
+  type Delimiter,
+  type DetectedDialect,
+  type DialectRequest,
+  delimiterName,
+  describeDialect,
+  detectDialect,
+  parseDelimiter,
+  readDialect,
+} from './dialect.js';
 export { type DateProblem, dateProblem, InstantParser } from './instant-parser.js';
 export {
   detectOrderLayout,
@@ -43,6 +59,13 @@ export type {
 } from './layouts/subscription-layout.js';
 export { type OrdersFile, type ReadOrdersOptions, readOrdersCsv } from './orders-csv.js';
 export {
+  type CurrencyCount,
+  CurrencyTally,
+  mixedCurrenciesMessage,
+  reportMixedCurrencies,
+} from './reader-support.js';
+export {
+  type OtherKind,
   type ReadRowGroupsOptions,
   type ReadRowGroupsResult,
   type RowGroupHandlers,

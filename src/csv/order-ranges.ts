@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { PendingIssue } from './csv-issue.js';
+import type { DateFormat } from './dialect.js';
 import type { GenericOrderLayout, OrderScanner, ScannedOrders } from './order-scanner.js';
 
 /** Bytes read per chunk. */
@@ -108,6 +109,7 @@ export interface OrdersRangeRequest {
   readonly toByte: number;
   readonly layout: GenericOrderLayout;
   readonly timeZone: string;
+  readonly dateFormat: DateFormat;
   readonly maxIssues: number;
 }
 

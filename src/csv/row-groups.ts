@@ -1,8 +1,16 @@
 import { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns } from './columns.js';
 import { IssueCollector } from './csv-issue.js';
 import { type CsvStreamOutcome, streamCsv } from './csv-stream.js';
+import { type CsvDialect, DEFAULT_DIALECT } from './dialect.js';
 import { InstantParser } from './instant-parser.js';
+import { looksLike } from './layouts/detect-layout.js';
 import { type RecordProblem, type RowBinding, RowReader } from './row-reader.js';
+
+/** Another kind of file than the one being read, and what to say when a header looks like it. */
+export interface OtherKind {
+  readonly kind: 'orders' | 'subscriptions';
+  readonly hint: string;
+}
 
 /** How the lines of a file become records: its fields, and which consecutive lines are one record. */
 export interface RowGroupLayout {
@@ -18,10 +26,18 @@ export interface ReadRowGroupsOptions<L extends RowGroupLayout> {
   readonly layout: L | ((names: readonly string[]) => L);
   /** IANA zone of dates without an offset, unless the layout fixes one. */
   readonly timeZone: string;
+  /** Delimiter, decimal separator and date format (`readDialect`); default comma, `.`, ISO. */
+  readonly dialect?: CsvDialect | undefined;
   /** Logical field → header name (replaces the layout's defaults for that field). */
   readonly map?: Readonly<Record<string, string>> | undefined;
   /** Extra columns to locate (`ResolvedColumns.attributes`). */
   readonly attributes?: readonly string[] | undefined;
+  /**
+   * The other kind of file the reader's caller could have meant, and what to say when the header
+   * looks like one (`looksLike`) and misses a column, e.g. `{ kind: 'subscriptions', hint: 'this
+   * looks like a subscriptions file: did you mean --mode subscription?' }`.
+   */
+  readonly otherKind?: OtherKind | undefined;
   readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
 }
 
@@ -79,6 +95,7 @@ export async function readRowGroups<L extends RowGroupLayout>(
   let header: string[] = [];
   let group: RowReader[] = [];
   let groupKey = '';
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
 
   const finishGroup = (): void => {
     if (group.length === 0 || binding === null) return;
@@ -95,15 +112,18 @@ export async function readRowGroups<L extends RowGroupLayout>(
         header = [...names];
         const chosen = typeof options.layout === 'function' ? options.layout(names) : options.layout;
         layout = chosen;
-        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues);
+        const otherKind = options.otherKind;
+        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues, {
+          otherKind: otherKind !== undefined && looksLike(otherKind.kind, names) ? otherKind.hint : null,
+        });
         if (columns === null) return false;
         const claimed = new Set(columns.index.values());
         const extraColumns: [number, string][] = [];
         names.forEach((name, index) => {
           if (!claimed.has(index) && normalizeHeader(name) !== '') extraColumns.push([index, name.trim()]);
         });
-        const instants = new InstantParser(chosen.timeZone ?? options.timeZone);
-        binding = { columns, instants, problems: [], extraColumns };
+        const instants = new InstantParser(chosen.timeZone ?? options.timeZone, dialect.dateFormat);
+        binding = { columns, instants, decimal: dialect.decimal, problems: [], extraColumns };
         handlers.header?.(chosen, columns);
         return true;
       },
@@ -123,6 +143,7 @@ export async function readRowGroups<L extends RowGroupLayout>(
       },
     },
     options.onProgress,
+    dialect.delimiter,
   );
   finishGroup();
   if (outcome.status !== 'read') return { status: 'unreadable', outcome };

@@ -191,6 +191,41 @@ describeEachDatabase('import preview API', (getDb) => {
     ).toBe(413);
   });
 
+  it('reads a ;-separated file with decimal commas as the import would, and takes the dialect fields', async () => {
+    const { preview } = await setup();
+    const german = readFileSync(join(FIXTURES, '..', 'dialects', 'shop-orders-de.csv'));
+    const map = JSON.stringify({
+      order_id: 'Bestellnummer',
+      customer_id: 'Kunden-E-Mail',
+      ordered_at: 'Bestelldatum',
+      amount: 'Nettobetrag',
+      currency: 'Währung',
+    });
+    const read = await preview(german, { type: 'orders', map });
+    expect(read.status).toBe(200);
+    expect(read.body.columns).toHaveLength(7);
+    expect(read.body.dialect).toMatchObject({ delimiter: ';', decimal: ',', dateFormat: 'DD.MM.YYYY' });
+    expect(read.body.rows[1]).toEqual([
+      '10002',
+      '05.01.2024 18:40',
+      'jonas.weber@example.de',
+      'Tee; grün, 100 g',
+      '12,50',
+      'EUR',
+      'DE',
+    ]);
+    // The workspace is USD: the rows themselves read, so only the import's file-level check refuses.
+    expect(read.body.problems).toEqual([]);
+    // Forced to a decimal point, "12,50" is refused as the import would refuse it.
+    const forced = await preview(german, { type: 'orders', map, decimal: '.' });
+    expect(forced.body.dialect.reasons.decimal).toBe('as asked');
+    expect(forced.body.problems[0]).toMatchObject({
+      line: 2,
+      column: 'Nettobetrag',
+      code: 'ambiguous-amount',
+    });
+  });
+
   it('checks the role and the options', async () => {
     const { preview } = await setup();
     const csv = fixture('generic-orders.csv');

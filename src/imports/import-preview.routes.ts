@@ -4,6 +4,7 @@
  * uploaded. Thin: the rules live in import.preview.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { DATE_FORMATS, DECIMAL_SEPARATORS, parseDelimiter } from '../csv/index.js';
 import { RetainError } from '../errors/index.js';
 import { authenticatedErrors, CSRF_REFUSED, createRouter, requireRole } from '../http/index.js';
 import { MAX_PREVIEW_BYTES, PREVIEW_ROWS, previewImport } from './import.preview.js';
@@ -36,6 +37,17 @@ const PreviewSchema = z
       }),
     ),
     truncated: z.boolean(),
+    dialect: z
+      .object({
+        delimiter: z.string(),
+        decimal: z.enum(DECIMAL_SEPARATORS).nullable(),
+        dateFormat: z.enum(DATE_FORMATS),
+        reasons: z.object({ delimiter: z.string(), decimal: z.string(), dateFormat: z.string() }),
+      })
+      .openapi({
+        description:
+          'How the import would read the file: its delimiter, decimal separator (null: undetermined) and date format, each detected from these bytes unless given, with the reason',
+      }),
   })
   .openapi('ImportPreview');
 
@@ -78,6 +90,9 @@ const previewRoute = createRoute({
             type: z.enum(IMPORT_TYPES as [string, ...string[]]),
             format: z.enum(IMPORT_FORMATS as [string, ...string[]]).default('auto'),
             truncated: z.enum(['true', 'false']).default('false'),
+            delimiter: z.enum([',', ';', 'tab', '|']).optional(),
+            decimal: z.enum(DECIMAL_SEPARATORS).optional(),
+            dateFormat: z.enum(DATE_FORMATS).optional(),
             map: mapSchema.optional().openapi({
               type: 'string',
               description:
@@ -117,6 +132,11 @@ export function importPreviewRoutes() {
       bytes: new Uint8Array(await form.file.arrayBuffer()),
       truncated: form.truncated === 'true',
       ...(form.map === undefined ? {} : { map: form.map }),
+      dialect: {
+        ...(form.delimiter === undefined ? {} : { delimiter: parseDelimiter(form.delimiter) ?? ',' }),
+        ...(form.decimal === undefined ? {} : { decimal: form.decimal }),
+        ...(form.dateFormat === undefined ? {} : { dateFormat: form.dateFormat }),
+      },
     });
     return c.json(
       {

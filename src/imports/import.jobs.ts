@@ -18,7 +18,7 @@ import {
 } from './import.files.js';
 import { findImportRun, type ImportRun, insertImportRun, updateImportRun } from './import.repository.js';
 import { assertImportKind, runImport } from './import.service.js';
-import type { ImportFormat, ImportType } from './import.types.js';
+import type { ImportFormat, ImportReadOptions, ImportType } from './import.types.js';
 
 /** The job type of an import. */
 export const IMPORT_JOB_TYPE = 'import.run';
@@ -27,6 +27,8 @@ export const IMPORT_JOB_TYPE = 'import.run';
 export interface ImportJobPayload {
   readonly importId: number;
   readonly path: string;
+  /** The dialect and column mapping asked for (absent: detected, the layout's names). */
+  readonly read?: ImportReadOptions;
 }
 
 export interface StartImportInput {
@@ -35,6 +37,8 @@ export interface StartImportInput {
   readonly format: string;
   readonly fileName: string;
   readonly skipInvalid: boolean;
+  /** The dialect and column mapping asked for. */
+  readonly read?: ImportReadOptions;
   /**
    * Stores the upload where the job will read it (in the data directory: import.files.ts); called
    * with the new run's id. Returns the path.
@@ -84,7 +88,7 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
       const { job } = await enqueue<ImportJobPayload>(trx, {
         workspaceId: input.workspaceId,
         type: IMPORT_JOB_TYPE,
-        payload: { importId: run.id, path },
+        payload: { importId: run.id, path, ...(input.read === undefined ? {} : { read: input.read }) },
         idempotencyKey: `import:${run.id}`,
         now: input.now,
       });
@@ -119,7 +123,7 @@ export async function startImport(db: Kysely<Database>, input: StartImportInput)
  * of a run that fails for good, and every rejects file, are deleted by the expiry job.
  */
 export const importJobHandler: JobHandler<ImportJobPayload> = async (job, context) => {
-  const { importId, path } = job.payload;
+  const { importId, path, read } = job.payload;
   if (typeof importId !== 'number' || typeof path !== 'string')
     throw new Error('Malformed import job payload');
   const run = await findImportRun(context.db, job.workspaceId, importId);
@@ -132,6 +136,7 @@ export const importJobHandler: JobHandler<ImportJobPayload> = async (job, contex
     format: run.format,
     fileName: run.fileName,
     skipInvalid: run.skipInvalid,
+    ...(read === undefined ? {} : { read }),
     rejectsPath: rejectsPathFor(path),
     now: context.now,
   });

@@ -10,6 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import {
+  type CsvDialect,
+  type Delimiter,
+  type DetectedDialect,
+  detectDialect,
   type FieldSpec,
   IssueCollector,
   normalizeHeader,
@@ -24,7 +28,7 @@ import { formatsOf, layoutFor } from './import.layouts.js';
 import type { RecordLayout } from './import.record-reader.js';
 import type { ImportProblem } from './import.repository.js';
 import { assertImportKind } from './import.service.js';
-import type { ImportFormat, ImportType } from './import.types.js';
+import type { ImportFormat, ImportReadOptions, ImportType } from './import.types.js';
 
 /** The most bytes of a file a preview reads: the browser sends the file's first 64 KiB. */
 export const MAX_PREVIEW_BYTES = 64 * 1024;
@@ -60,6 +64,8 @@ export interface ImportPreview {
   readonly problems: readonly ImportProblem[];
   /** Whether the bytes given end before the file does (the rows shown are the file's first). */
   readonly truncated: boolean;
+  /** The delimiter, decimal separator and date format the import would read (detected or asked). */
+  readonly dialect: DetectedDialect;
 }
 
 export interface PreviewInput {
@@ -72,6 +78,8 @@ export interface PreviewInput {
   readonly truncated: boolean;
   /** Field → header name, replacing the layout's default header for that field. */
   readonly map?: Readonly<Record<string, string>>;
+  /** The dialect asked for (each part left out is detected from the bytes, as the import does). */
+  readonly dialect?: Omit<ImportReadOptions, 'map'>;
 }
 
 /**
@@ -99,11 +107,12 @@ export async function previewImport(db: Kysely<Database>, input: PreviewInput): 
   const options = { timeZone: workspace.settings.timeZone, defaultCurrency: workspace.settings.currency };
 
   const bytes = input.truncated ? completeLines(input.bytes) : input.bytes;
+  const dialect = detectDialect(Buffer.from(bytes).toString('utf8'), !input.truncated, input.dialect ?? {});
   const directory = await mkdtemp(join(tmpdir(), 'retain-preview-'));
   const path = join(directory, 'head.csv');
   try {
     await writeFile(path, bytes);
-    const head = await readHead(path);
+    const head = await readHead(path, dialect.delimiter);
     if (head === null) {
       throw new RetainError(
         'invalid_input',
@@ -123,9 +132,11 @@ export async function previewImport(db: Kysely<Database>, input: PreviewInput): 
     mapProblems(chosen.fields, map, head.columns, problems);
     if (head.rows.length === 0) problems.add(0, null, 'no-rows', 'the file has a header but no rows');
     else if (missing.length === 0 && problems.count === 0)
-      await checkRows(path, chosen, options, map, problems);
+      await checkRows(path, chosen, options, map, dialect, problems);
     const lines =
-      problems.count > 0 ? await recordLines(path, problems.records()) : new Map<number, number>();
+      problems.count > 0
+        ? await recordLines(path, problems.records(), dialect.delimiter)
+        : new Map<number, number>();
     return {
       type,
       layout,
@@ -146,6 +157,7 @@ export async function previewImport(db: Kysely<Database>, input: PreviewInput): 
           message: issue.message,
         })),
       truncated: input.truncated,
+      dialect,
     };
   } finally {
     await rm(directory, { recursive: true, force: true });
@@ -171,19 +183,27 @@ function completeLines(bytes: Uint8Array): Uint8Array {
 }
 
 /** The header and the first rows as written, or null for a file with no header. */
-async function readHead(path: string): Promise<{ columns: string[]; rows: string[][] } | null> {
+async function readHead(
+  path: string,
+  delimiter: Delimiter,
+): Promise<{ columns: string[]; rows: string[][] } | null> {
   let columns: string[] | null = null;
   const rows: string[][] = [];
-  const outcome = await streamCsv(path, {
-    header: (names) => {
-      columns = names.map((name) => name.trim());
-      return true;
+  const outcome = await streamCsv(
+    path,
+    {
+      header: (names) => {
+        columns = names.map((name) => name.trim());
+        return true;
+      },
+      row: (fields) => {
+        rows.push([...fields]);
+        return rows.length < PREVIEW_ROWS;
+      },
     },
-    row: (fields) => {
-      rows.push([...fields]);
-      return rows.length < PREVIEW_ROWS;
-    },
-  });
+    undefined,
+    delimiter,
+  );
   if (outcome.status === 'unreadable') {
     throw new RetainError('invalid_input', `The file cannot be read as CSV: ${outcome.reason}.`, [
       { path: ['file'], message: outcome.reason },
@@ -242,12 +262,13 @@ async function checkRows(
   layout: RecordLayout<unknown>,
   options: { timeZone: string; defaultCurrency: string },
   map: Readonly<Record<string, string>> | undefined,
+  dialect: CsvDialect,
   problems: IssueCollector,
 ): Promise<void> {
   let records = 0;
   await readRowGroups(
     path,
-    { layout, timeZone: options.timeZone, map },
+    { layout, timeZone: options.timeZone, map, dialect },
     {
       group: (lines, found, first) => {
         records = lines[lines.length - 1]!.record;

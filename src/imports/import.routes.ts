@@ -6,6 +6,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
+import { DATE_FORMATS, DECIMAL_SEPARATORS, parseDelimiter } from '../csv/index.js';
 import { dataDirectoryFor } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import {
@@ -20,8 +21,8 @@ import { uploadPathFor } from './import.files.js';
 import { startImport } from './import.jobs.js';
 import type { ImportRun } from './import.repository.js';
 import { getImport } from './import.service.js';
-import { IMPORT_FORMATS, IMPORT_TYPES } from './import.types.js';
-import { receiveUpload } from './import.upload.js';
+import { IMPORT_FORMATS, IMPORT_TYPES, type ImportReadOptions } from './import.types.js';
+import { MAX_FIELD_BYTES, receiveUpload } from './import.upload.js';
 
 /** Largest upload unless configured: 256 MiB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
@@ -85,6 +86,54 @@ function toBody(run: ImportRun): z.infer<typeof ImportSchema> {
   };
 }
 
+/** The most fields `map` may name, and the longest column name. */
+const MAX_MAPPED_FIELDS = 64;
+const MAX_COLUMN_NAME = 256;
+
+/**
+ * The form's `map` field: a JSON object of logical field → column name, e.g.
+ * `{"customer_id":"Email","ordered_at":"Created at"}`. Throws `invalid_input` naming `map`.
+ */
+function parseColumnMapField(text: string): Record<string, string> {
+  const refuse = (message: string) =>
+    new RetainError('invalid_input', `map: ${message}`, [{ path: ['form', 'map'], message }]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw refuse('expected a JSON object such as {"customer_id":"Email"}');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw refuse('expected a JSON object such as {"customer_id":"Email"}');
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_MAPPED_FIELDS) throw refuse(`at most ${MAX_MAPPED_FIELDS} fields`);
+  const map: Record<string, string> = {};
+  for (const [field, column] of entries) {
+    if (typeof column !== 'string' || column.trim() === '' || column.length > MAX_COLUMN_NAME) {
+      throw refuse(`"${field.slice(0, 64)}" must name a column (1 to ${MAX_COLUMN_NAME} characters)`);
+    }
+    map[field] = column;
+  }
+  return map;
+}
+
+/** The form's dialect fields and `map` as the import's read options. */
+function readOptions(form: {
+  delimiter?: string | undefined;
+  decimal?: string | undefined;
+  dateFormat?: string | undefined;
+  map?: string | undefined;
+}): ImportReadOptions {
+  const delimiter = form.delimiter === undefined ? undefined : parseDelimiter(form.delimiter);
+  return {
+    ...(delimiter ? { delimiter } : {}),
+    ...(form.decimal ? { decimal: form.decimal as ImportReadOptions['decimal'] } : {}),
+    ...(form.dateFormat ? { dateFormat: form.dateFormat as ImportReadOptions['dateFormat'] } : {}),
+    ...(form.map === undefined ? {} : { map: parseColumnMapField(form.map) }),
+  };
+}
+
 /** The form fields beside the file. */
 const UploadFieldsSchema = z.object({
   type: z.enum(IMPORT_TYPES as [string, ...string[]]),
@@ -94,6 +143,22 @@ const UploadFieldsSchema = z.object({
     .openapi({ description: 'auto (default): recognised by its header, as retain analyze does' }),
   skipInvalid: z.enum(['true', 'false']).default('false').openapi({
     description: 'true: write the valid rows and leave out the invalid ones; false: reject the file',
+  }),
+  delimiter: z
+    .enum([',', ';', 'tab', '|'])
+    .optional()
+    .openapi({ description: 'field separator; default: detected from the header and first rows' }),
+  decimal: z
+    .enum(DECIMAL_SEPARATORS)
+    .optional()
+    .openapi({ description: 'decimal separator of amounts (. or ,); default: detected from the first rows' }),
+  dateFormat: z
+    .enum(DATE_FORMATS)
+    .optional()
+    .openapi({ description: 'how dates are written; default: detected (ISO 8601 when nothing says)' }),
+  map: z.string().max(MAX_FIELD_BYTES).optional().openapi({
+    description:
+      'JSON object naming the file\'s column for each field, e.g. {"customer_id":"Email","ordered_at":"Created at"}',
   }),
 });
 
@@ -198,6 +263,7 @@ export function importRoutes(options: ImportRoutesOptions = {}) {
         format: form.format,
         fileName,
         skipInvalid: form.skipInvalid === 'true',
+        read: readOptions(form),
         actor:
           auth.userId !== null
             ? { type: 'user', id: auth.userId }

@@ -19,7 +19,14 @@ import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import { IssueCollector, recordLines } from '../csv/index.js';
+import {
+  CurrencyTally,
+  type DetectedDialect,
+  IssueCollector,
+  type OtherKind,
+  readDialect,
+  recordLines,
+} from '../csv/index.js';
 import { type CopyInto, requestScoreRefresh, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
@@ -49,7 +56,7 @@ import {
   insertImportRun,
   updateImportRun,
 } from './import.repository.js';
-import type { ImportFormat, ImportType, RecordOf } from './import.types.js';
+import type { ImportFormat, ImportReadOptions, ImportType, RecordOf } from './import.types.js';
 import {
   CustomerDirectory,
   type Executor,
@@ -65,6 +72,15 @@ import {
  * one batch of work.
  */
 export const DEFAULT_IMPORT_BATCH_SIZE = 50_000;
+/** What a header error says when the file looks like the other kind of file. */
+const OTHER_KIND: Partial<Record<ImportType, OtherKind>> = {
+  orders: {
+    kind: 'subscriptions',
+    hint: 'this looks like a subscriptions file: did you mean --type subscriptions?',
+  },
+  subscriptions: { kind: 'orders', hint: 'this looks like an orders file: did you mean --type orders?' },
+};
+
 /** Problems kept on a run (and listed to the user). */
 export const MAX_LISTED_PROBLEMS = 100;
 
@@ -89,6 +105,8 @@ export interface RunImportInput {
   readonly fileName?: string;
   /** Write the valid records and list the others in a rejects file (default: reject the file). */
   readonly skipInvalid?: boolean;
+  /** The file's delimiter, decimal separator, date format (else detected) and column mapping. */
+  readonly read?: ImportReadOptions;
   /** Default `<path>.rejects.csv`. */
   readonly rejectsPath?: string;
   /** Records per transaction (default 5,000). */
@@ -122,6 +140,15 @@ export interface ImportOutcome {
   readonly customersCreated: number;
   /** True when this call resumed a crashed run of the same file. */
   readonly resumed: boolean;
+  /** How the file was read (delimiter, decimal separator, date format, and why); null if it was not. */
+  readonly dialect: DetectedDialect | null;
+  /** The layout that read it, for people (e.g. `a Shopify orders export`); null if unknown. */
+  readonly layout: string | null;
+  /**
+   * The header each field was read from, as written (e.g. `started_at: 'Start (UTC)'` for a Stripe
+   * export); null when the header was not read.
+   */
+  readonly columns: Readonly<Record<string, string>> | null;
 }
 
 /**
@@ -195,13 +222,7 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
   const reading = pass2Reading(db, input, started);
   const early = reading.worker ? readBatchesInWorker(reading.batches, reading.onBytes) : null;
   try {
-    const verdict = await validate(
-      started.path,
-      started.layout,
-      started.layoutOptions,
-      started.skipInvalid,
-      (progress) => input.onProgress?.(progress),
-    );
+    const verdict = await validate(started, (progress) => input.onProgress?.(progress));
     if (verdict.kind === 'rejected') {
       await early?.close();
       return await rejectRun(db, started, verdict);
@@ -226,7 +247,7 @@ interface StartedRun {
   readonly type: ImportType;
   readonly format: ImportFormat;
   readonly layout: RecordLayout<unknown>;
-  readonly layoutOptions: LayoutOptions;
+  readonly layoutOptions: LayoutOptions & { readonly dialect: DetectedDialect };
   readonly path: string;
   /** The file's size in bytes. */
   readonly size: number;
@@ -261,6 +282,12 @@ async function startRun(
       { path: ['file'], message: 'no such file' },
     ]);
   }
+  const sample = await readDialect(input.path, input.read ?? {});
+  if (sample.status !== 'read') {
+    throw new RetainError('invalid_input', `Cannot read the file ${input.fileName ?? input.path}.`, [
+      { path: ['file'], message: sample.status === 'not-found' ? 'no such file' : sample.reason },
+    ]);
+  }
   const fingerprint = await fileFingerprint(input.path);
   const size = (await stat(input.path)).size;
   const fileName = input.fileName ?? basename(input.path);
@@ -280,6 +307,9 @@ async function startRun(
           rejectsPath: null,
           customersCreated: 0,
           resumed: false,
+          dialect: null,
+          layout: null,
+          columns: null,
         },
       };
     }
@@ -312,6 +342,9 @@ async function startRun(
   const layoutOptions = {
     timeZone: workspace.settings.timeZone,
     defaultCurrency: workspace.settings.currency,
+    dialect: sample.dialect,
+    ...(input.read?.map === undefined ? {} : { map: input.read.map }),
+    ...(OTHER_KIND[type] === undefined ? {} : { otherKind: OTHER_KIND[type] }),
   };
   return {
     workspace,
@@ -376,6 +409,9 @@ async function rejectRun(
     rejectsPath: null,
     customersCreated: 0,
     resumed: started.resumed,
+    dialect: started.layoutOptions.dialect,
+    layout: verdict.layout,
+    columns: null,
   };
 }
 
@@ -427,7 +463,7 @@ async function writeBatches(
   const rejectLines =
     rejectsPath === null
       ? new Map<number, number>()
-      : await recordLines(input.path, [...verdict.rejected.keys()]);
+      : await recordLines(input.path, [...verdict.rejected.keys()], started.layoutOptions.dialect.delimiter);
   // The rejected rows are personal data: readable by the owner only (import.files.ts).
   const rejects =
     rejectsPath === null
@@ -561,6 +597,9 @@ async function finishRun(
     rejectsPath: written.rejectsPath,
     customersCreated: written.customersCreated,
     resumed: started.resumed,
+    dialect: started.layoutOptions.dialect,
+    layout: verdict.layout,
+    columns: verdict.kind === 'valid' ? verdict.columns : null,
   };
 }
 
@@ -574,9 +613,13 @@ type Verdict =
       readonly rowsRead: number;
       readonly rowsRejected: number;
       readonly skipped: { reason: string; count: number }[];
+      /** The layout that read the file (`RecordLayout.description`), when known. */
+      readonly layout: string | null;
     }
   | {
       readonly kind: 'valid';
+      readonly layout: string | null;
+      readonly columns: Readonly<Record<string, string>>;
       /** Data records in the file. */
       readonly records: number;
       readonly header: readonly string[];
@@ -588,25 +631,34 @@ type Verdict =
       readonly skipped: { reason: string; count: number }[];
     };
 
-/** Pass 1: reads every record, writes nothing. */
-async function validate<R>(
-  path: string,
-  layout: RecordLayout<R>,
-  options: { timeZone: string; defaultCurrency: string },
-  skipInvalid: boolean,
+/**
+ * Pass 1: reads every record, writes nothing. Besides each record's problems, the currencies of
+ * orders and subscriptions are counted: a file mixing currencies is rejected with one problem
+ * listing them, and so is a file in another currency than the workspace's — amounts are never
+ * converted nor added across currencies. (Blank currencies take the workspace's.)
+ */
+async function validate(
+  started: StartedRun,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<Verdict> {
+  const { path, layout, layoutOptions, skipInvalid } = started;
   const issues = new IssueCollector(MAX_LISTED_PROBLEMS);
   const issuesAsRead = new IssueCollector(MAX_LISTED_PROBLEMS);
   const rejected = new Map<number, string>();
   const skipped = new Map<string, number>();
+  const currencies = new CurrencyTally();
   let rowsRejected = 0;
   let valid = 0;
   let rowsRead = 0;
   const result = await readRecords(
     path,
     layout,
-    options,
+    {
+      ...layoutOptions,
+      onCurrency: (currency, record) => {
+        if (currency !== null) currencies.add(currency, record);
+      },
+    },
     {
       record: (_record, _first, last) => {
         valid++;
@@ -631,6 +683,7 @@ async function validate<R>(
       onProgress({ phase: 'validating', bytesRead, totalBytes, rowsRead, rowsWritten: 0, rowsRejected }),
   );
   const skippedList = [...skipped].map(([reason, count]) => ({ reason, count }));
+  const description = result.status === 'unreadable' ? null : result.description;
   const fileProblem = (line: number, code: string, message: string): Verdict => ({
     kind: 'rejected',
     problems: [{ line, column: null, code, message }],
@@ -638,6 +691,7 @@ async function validate<R>(
     rowsRead: 0,
     rowsRejected: 0,
     skipped: [],
+    layout: description,
   });
   if (result.status === 'unreadable') {
     const outcome = result.outcome;
@@ -655,13 +709,36 @@ async function validate<R>(
       rowsRead: 0,
       rowsRejected: 0,
       skipped: [],
+      layout: description,
     };
   }
   if (result.records === 0) return fileProblem(1, 'no-rows', 'the file has a header but no rows');
-  const lines = issues.count > 0 ? await recordLines(path, issues.records()) : new Map<number, number>();
-  const problems = toProblems(issues, lines);
-  const problemsAsRead = toProblems(issuesAsRead, lines);
-  if (rowsRejected > 0 && !skipInvalid) {
+  const currencyColumn = result.columns.headerName.get('currency') ?? 'currency';
+  const unit = started.type.slice(0, -1); // order, subscription
+  // Listed first, even when the row problems filled the list: they decide alone.
+  const fileIssues = new IssueCollector(1);
+  currencies.report(fileIssues, currencyColumn, unit);
+  const [only, second] = currencies.list();
+  const workspaceCurrency = layoutOptions.defaultCurrency;
+  const foreign = only !== undefined && second === undefined && only.code !== workspaceCurrency;
+  if (foreign) {
+    fileIssues.add(
+      only.first,
+      currencyColumn,
+      'currency-mismatch',
+      `the file is in ${only.code} (${only.rows.toLocaleString('en-US')} ${unit}${only.rows === 1 ? '' : 's'}) but the workspace's currency is ${workspaceCurrency}: amounts are never converted; import it into a workspace whose currency is ${only.code}`,
+    );
+  }
+  // The currency problems name currencies and counts, not anybody's data: stored as they are.
+  const located = [...fileIssues.records(), ...issues.records()];
+  const lines =
+    located.length > 0
+      ? await recordLines(path, located, layoutOptions.dialect.delimiter)
+      : new Map<number, number>();
+  const fileProblems = toProblems(fileIssues, lines);
+  const problems = [...fileProblems, ...toProblems(issues, lines)].slice(0, MAX_LISTED_PROBLEMS);
+  const problemsAsRead = [...fileProblems, ...toProblems(issuesAsRead, lines)].slice(0, MAX_LISTED_PROBLEMS);
+  if ((rowsRejected > 0 && !skipInvalid) || second !== undefined || foreign) {
     return {
       kind: 'rejected',
       problems,
@@ -669,6 +746,7 @@ async function validate<R>(
       rowsRead: result.records,
       rowsRejected,
       skipped: skippedList,
+      layout: description,
     };
   }
   if (valid === 0 && rowsRejected === 0) {
@@ -676,6 +754,8 @@ async function validate<R>(
   }
   return {
     kind: 'valid',
+    layout: description,
+    columns: Object.fromEntries(result.columns.headerName),
     records: result.records,
     header: result.header,
     problems,

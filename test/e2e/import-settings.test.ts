@@ -33,6 +33,7 @@ import {
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'e2e');
 const GOOD_FILE = join(FIXTURES, 'import-orders.csv');
 const BAD_FILE = join(FIXTURES, 'import-orders-bad.csv');
+const RENAMED_FILE = join(FIXTURES, 'import-orders-renamed.csv');
 const SECOND = { name: 'Second Shop', slug: 'second-shop' };
 
 let server: Server;
@@ -125,7 +126,7 @@ describe('the Import and Settings pages in Chromium', () => {
     expect(await section.locator('.detected').textContent()).toBe(
       'Recognised from its header: Generic CSV (Orders).',
     );
-    expect(await section.locator('tr[data-field="amount"] td').textContent()).toBe('amount');
+    expect(await section.locator('tr[data-field="amount"] select').inputValue()).toBe('amount');
     expect(await section.locator('.rows-table tbody tr').count()).toBe(5);
     expect(await section.locator('.rows-table tbody tr').first().locator('td').first().textContent()).toBe(
       'e2e-ann',
@@ -154,6 +155,29 @@ describe('the Import and Settings pages in Chromium', () => {
       ['e2e-o3', 3550, 'completed'],
       ['e2e-o4', 12000, 'completed'],
       ['e2e-o5', 725, 'completed'],
+    ]);
+    expect(light.problems).toEqual([]);
+  }, 180_000);
+
+  it('maps the columns the header does not name and imports with that mapping', async () => {
+    const { page } = light;
+    await goTo(page, 'Import', 'Import');
+    await preview(page, RENAMED_FILE);
+    const section = page.locator('.import-preview');
+    await section.getByLabel('Column for customer_id').selectOption('Client');
+    await page.locator('.import-preview[aria-busy="false"]').waitFor({ timeout: 30_000 });
+    await section.getByLabel('Column for amount').selectOption('Total');
+    await page.locator('.import-preview[aria-busy="false"]').waitFor({ timeout: 30_000 });
+    expect(await section.locator('tr[data-field="amount"] select').inputValue()).toBe('Total');
+    await page.getByRole('button', { name: 'Start the import' }).click();
+    await page.locator('.import-run[data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    const { data } = await apiJson<{ data: Order[] }>(
+      page,
+      '/api/v1/orders?from=2032-04-01&to=2032-06-01&limit=100',
+    );
+    expect(data.map((order) => [order.externalId, order.amountCents]).sort()).toEqual([
+      ['e2e-m1', 1100],
+      ['e2e-m2', 2250],
     ]);
     expect(light.problems).toEqual([]);
   }, 180_000);

@@ -40,6 +40,12 @@ export const OPERATIONS = [
   ['get', '/api/v1/customers/{id}/notes'],
   ['post', '/api/v1/customers/{id}/notes'],
   ['delete', '/api/v1/customers/{id}/notes/{noteId}'],
+  ['get', '/api/v1/analytics/cohorts'],
+  ['get', '/api/v1/analytics/cohorts/customers'],
+  ['get', '/api/v1/analytics/mrr'],
+  ['get', '/api/v1/analytics/clv'],
+  ['get', '/api/v1/analytics/clv/diagnostics'],
+  ['get', '/api/v1/analytics/survival'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

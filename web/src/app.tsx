@@ -18,6 +18,9 @@ const ImportPage = lazy(() => import('./pages/import/import-page'));
 const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
 const CustomersPage = lazy(() => import('./pages/customers/customers-page'));
 const CustomerPage = lazy(() => import('./pages/customers/customer-page'));
+const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
+const ValuePage = lazy(() => import('./pages/value/value-page'));
+const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -38,6 +41,9 @@ const PAGES: readonly PageEntry[] = [
   { path: '/customers', page: CustomersPage, needs: 'customers' },
   { path: '/customers/at-risk', page: CustomersPage, needs: 'customers' },
   { path: '/customers/:id', page: CustomerPage, needs: 'customers' },
+  { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
+  { path: '/value', page: ValuePage, needs: 'analytics' },
+  { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

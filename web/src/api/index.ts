@@ -8,6 +8,8 @@ export {
   apiPost,
   apiPostAt,
   apiPostForm,
+  type BodyOf,
+  type QueryOf,
   type ResponseOf,
 } from './client';
 export {

@@ -262,6 +262,101 @@ export interface Paths {
       response: null;
     };
   };
+  "/api/v1/analytics/cohorts": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+        readonly kind?: "first-time" | "recurring";
+        readonly measure?: "classic" | "rolling";
+      };
+      body: never;
+      response: Cohorts;
+    };
+  };
+  "/api/v1/analytics/cohorts/customers": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+        readonly kind?: "first-time" | "recurring";
+        readonly measure?: "classic" | "rolling";
+        readonly cohort: string;
+        readonly age: string;
+        readonly value?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: CohortCustomers;
+    };
+  };
+  "/api/v1/analytics/mrr": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+      };
+      body: never;
+      response: Mrr;
+    };
+  };
+  "/api/v1/analytics/clv": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+        readonly limit?: number;
+        readonly offset?: number | null;
+        readonly horizonMonths?: number | null;
+        readonly monthlyDiscountRate?: number | null;
+      };
+      body: never;
+      response: Clv;
+    };
+  };
+  "/api/v1/analytics/clv/diagnostics": {
+    get: {
+      query: {
+        readonly calibrationEnd?: string;
+        readonly observationEnd?: string;
+        readonly model?: "bgnbd" | "mbgnbd" | "paretonbd" | "auto";
+      };
+      body: never;
+      response: ClvDiagnostics;
+    };
+  };
+  "/api/v1/analytics/survival": {
+    get: {
+      query: {
+        readonly to?: string;
+        readonly unit?: "day" | "month";
+        readonly by?: string;
+      };
+      body: never;
+      response: Survival;
+    };
+  };
 }
 
 export type ApiKey = {
@@ -306,6 +401,161 @@ export type AtRiskReason = {
   readonly code: "engagement_decline";
   readonly points: number;
   readonly percent: number;
+};
+
+export type Clv = {
+  readonly computedAt: string;
+  readonly asOf: string;
+  readonly timeUnit: "week";
+  readonly horizonMonths: number;
+  readonly monthlyDiscountRate: number;
+  readonly margin: number;
+  readonly historical: {
+    readonly customers: number;
+    readonly total: number;
+    readonly mean: number | null;
+    readonly median: number | null;
+  };
+  readonly bgNbd: {
+    readonly params: {
+      readonly [key: string]: number;
+    };
+    readonly logLikelihood: number | null;
+  } | null;
+  readonly gammaGamma: {
+    readonly params: {
+      readonly p: number;
+      readonly q: number;
+      readonly gamma: number;
+    };
+    readonly repeatCustomers: number;
+    readonly frequencyMonetaryCorrelation: number | null;
+  } | null;
+  readonly distribution: {
+    readonly bins: ({
+      readonly from: number;
+      readonly to: number | null;
+      readonly count: number;
+    })[];
+    readonly total: number;
+  };
+  readonly customers: {
+    readonly total: number;
+    readonly offset: number;
+    readonly limit: number;
+    readonly items: ({
+      readonly customerId: string;
+      readonly externalId: string | null;
+      readonly frequency: number;
+      readonly recencyWeeks: number;
+      readonly ageWeeks: number;
+      readonly monetary: number;
+      readonly probabilityAlive: number | null;
+      readonly expectedPurchases: number | null;
+      readonly clv: number | null;
+    })[];
+  };
+  readonly notes: string[];
+};
+
+export type ClvDiagnostics = {
+  readonly computedAt: string;
+  readonly timeZone: string;
+  readonly timeUnit: "week";
+  readonly calibrationEnd: string;
+  readonly observationEnd: string;
+  readonly holdoutWeeks: number;
+  readonly customers: number;
+  readonly model: "bgnbd" | "mbgnbd" | "paretonbd" | null;
+  readonly params: {
+    readonly [key: string]: number;
+  } | null;
+  readonly logLikelihood: number | null;
+  readonly gammaGamma: {
+    readonly p: number;
+    readonly q: number;
+    readonly gamma: number;
+    readonly repeatCustomers: number;
+    readonly frequencyMonetaryCorrelation: number | null;
+  } | null;
+  readonly holdout: {
+    readonly customers: number;
+    readonly actual: number;
+    readonly predicted: number;
+    readonly mae: number;
+    readonly rmse: number;
+  } | null;
+  readonly byFrequency: ({
+    readonly frequency: number | "7+";
+    readonly customers: number;
+    readonly actualMean: number | null;
+    readonly predictedMean: number | null;
+  })[];
+  readonly selection: ({
+    readonly model: "bgnbd" | "mbgnbd" | "paretonbd";
+    readonly mae: number | null;
+    readonly error?: string;
+  })[] | null;
+  readonly notes: string[];
+};
+
+export type CohortCustomers = {
+  readonly computedAt: string;
+  readonly mode: "transactional" | "subscription";
+  readonly period: "day" | "week" | "month" | "quarter" | "year";
+  readonly kind: "first-time" | "recurring";
+  readonly measure: "classic" | "rolling";
+  readonly by: string | null;
+  readonly value: string | null;
+  readonly cohort: string;
+  readonly age: number;
+  readonly count: number;
+  readonly limit: number;
+  readonly customers: ({
+    readonly customerId: string;
+    readonly externalId: string | null;
+    readonly email: string | null;
+    readonly name: string | null;
+  })[];
+  readonly nextCursor: string | null;
+};
+
+export type CohortRow = {
+  readonly cohort: string;
+  readonly size: number;
+  readonly counts: (number | null)[];
+  readonly rates: (number | null)[];
+  readonly revenue: (number | null)[];
+};
+
+export type Cohorts = {
+  readonly computedAt: string;
+  readonly mode: "transactional" | "subscription";
+  readonly timeZone: string;
+  readonly period: "day" | "week" | "month" | "quarter" | "year";
+  readonly dataStart: string;
+  readonly dataEnd: string;
+  readonly cohorts: {
+    readonly granularity: "day" | "week" | "month" | "quarter" | "year";
+    readonly mode: "transactional" | "subscription";
+    readonly kind: "first-time" | "recurring";
+    readonly measure: "classic" | "rolling";
+    readonly rows: CohortRow[];
+    readonly average: {
+      readonly rates: (number | null)[];
+      readonly sizes: number[];
+    };
+    readonly breakdown?: ({
+      readonly attribute: string;
+      readonly value: string;
+      readonly rows: CohortRow[];
+      readonly average: {
+        readonly rates: (number | null)[];
+        readonly sizes: number[];
+      };
+    })[];
+  };
+  readonly notes: string[];
 };
 
 export type Customer = {
@@ -460,6 +710,16 @@ export type ImportPreview = {
     readonly message: string;
   })[];
   readonly truncated: boolean;
+  readonly dialect: {
+    readonly delimiter: string;
+    readonly decimal: "." | "," | null;
+    readonly dateFormat: "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY" | "DD.MM.YYYY";
+    readonly reasons: {
+      readonly delimiter: string;
+      readonly decimal: string;
+      readonly dateFormat: string;
+    };
+  };
 };
 
 export type ListedCustomer = (Customer) & ({
@@ -474,6 +734,31 @@ export type Member = {
   readonly createdAt: number;
   readonly lastLoginAt: number | null;
   readonly disabledAt: number | null;
+};
+
+export type Mrr = {
+  readonly computedAt: string;
+  readonly mode: "transactional" | "subscription";
+  readonly timeZone: string;
+  readonly period: "day" | "week" | "month" | "quarter" | "year";
+  readonly dataStart: string;
+  readonly dataEnd: string;
+  readonly mrr: {
+    readonly current: number;
+    readonly movements: ({
+      readonly month: string;
+      readonly mrrStart: number;
+      readonly mrrEnd: number;
+      readonly new: number;
+      readonly expansion: number;
+      readonly contraction: number;
+      readonly churn: number;
+      readonly reactivation: number;
+      readonly nrr: number | null;
+      readonly grr: number | null;
+    })[];
+  } | null;
+  readonly notes: string[];
 };
 
 export type Order = {
@@ -617,6 +902,45 @@ export type Subscription = {
   readonly pastDueSince: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+};
+
+export type Survival = {
+  readonly computedAt: string;
+  readonly asOf: string;
+  readonly unit: "day" | "month";
+  readonly by: string | null;
+  readonly groups: ({
+    readonly group: string;
+    readonly customers: number;
+    readonly churned: number;
+    readonly censored: number;
+    readonly medianLifetime: number | null;
+    readonly medianLower: number | null;
+    readonly medianUpper: number | null;
+    readonly curve: {
+      readonly time: number;
+      readonly atRisk: number;
+      readonly events: number;
+      readonly censored: number;
+      readonly survival: number;
+      readonly lower: number;
+      readonly upper: number;
+    }[];
+    readonly sbg: {
+      readonly alpha: number;
+      readonly beta: number;
+      readonly logLikelihood: number;
+      readonly fittedMonths: number;
+      readonly expectedLifetimeMonths: number | null;
+      readonly projection: {
+        readonly month: number;
+        readonly survival: number;
+        readonly retentionRate: number;
+      }[];
+    } | {
+      readonly error: string;
+    };
+  })[];
 };
 
 export type SwitchableWorkspace = {

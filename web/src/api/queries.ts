@@ -144,11 +144,15 @@ export function useWorkspace(enabled = true) {
   });
 }
 
-/** The overview of a period; the previous answer stays on screen while another period loads. */
-export function useOverview(query: OverviewQuery) {
+/**
+ * The overview of a period; the previous answer stays on screen while another period loads.
+ * `enabled` false: not asked (a role without analytics).
+ */
+export function useOverview(query: OverviewQuery, enabled = true) {
   return useQuery({
     queryKey: ['overview', query],
     queryFn: ({ signal }) => apiGet('/api/v1/analytics/overview', query, signal),
     placeholderData: keepPreviousData,
+    enabled,
   });
 }

@@ -21,14 +21,7 @@ import {
   PREVIEW_BYTES,
   progressOf,
 } from './import-plan';
-import {
-  IMPORT_TAKES_MAP,
-  type ImportRun,
-  type Preview,
-  useImportRun,
-  usePreview,
-  useStartImport,
-} from './queries';
+import { type ImportRun, type Preview, useImportRun, usePreview, useStartImport } from './queries';
 
 const TYPE_NAMES: Readonly<Record<ImportType, MessageKey>> = {
   orders: 'import.type.orders',
@@ -270,7 +263,7 @@ function PreviewView({ preview, file, map, busy, locked, onMap }: PreviewViewPro
                   {field.required && <span className="required-mark">{t('import.required')}</span>}
                 </th>
                 <td>
-                  {IMPORT_TAKES_MAP && !locked ? (
+                  {!locked ? (
                     <select
                       className="select select-compact"
                       aria-label={t('import.columnOf', { field: field.field })}

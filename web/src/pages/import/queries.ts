@@ -11,13 +11,6 @@ import { type ImportFormat, type ImportType, isUnderWay, PREVIEW_BYTES } from '.
 export type Preview = ResponseOf<'/api/v1/imports/preview', 'post'>;
 export type ImportRun = ResponseOf<'/api/v1/imports/{id}'>;
 
-/**
- * Whether `POST /api/v1/imports` takes a `map` (field → column). The preview does; until the import
- * does too, the page shows the columns it found and does not offer to change them (an ignored
- * `map` would import other columns than the ones shown).
- */
-export const IMPORT_TAKES_MAP = false;
-
 export interface PreviewRequest {
   readonly file: File;
   readonly type: ImportType;
@@ -64,7 +57,7 @@ export function useStartImport() {
       form.set('type', type);
       form.set('format', format);
       form.set('skipInvalid', String(skipInvalid));
-      if (map && IMPORT_TAKES_MAP) form.set('map', JSON.stringify(map));
+      if (map) form.set('map', JSON.stringify(map));
       return apiPostForm('/api/v1/imports', form);
     },
     // The queued run the API answered is the first state shown, before the first poll.
