@@ -36,8 +36,10 @@ async function refreshInThread(databaseUrl: string, task: ScoreRefreshTask): Pro
   const pool = new WorkerPool<ScoreRefreshTask, RefreshedScores>({
     size: 1,
     start: () =>
+      // At the lowest CPU priority: requests (the analytics' workers among them) come first.
       startWorkerModule('./scores.worker', import.meta.url, {
         workerData: { databaseUrl } satisfies ScoreWorkerData,
+        background: true,
       }),
   });
   try {
