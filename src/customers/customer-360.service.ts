@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/index.js';
 import type { Role } from '../auth/roles.js';
-import type { Database, RowId } from '../db/index.js';
+import type { CustomerRow, Database, RowId } from '../db/index.js';
 import { parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
@@ -107,7 +107,7 @@ export function toScoreSummary(score: StoredCustomerScore): CustomerScoreSummary
 }
 
 /** The customer of `customerIdText` in the workspace, or `not_found`. */
-export async function customerOf(db: Executor, workspaceId: number, customerIdText: string) {
+export async function customerOf(db: Executor, workspaceId: number, customerIdText: string): Promise<CustomerRow> {
   const customerId = parseRowId(customerIdText);
   const row = customerId === undefined ? undefined : await findCustomer(db, workspaceId, customerId);
   if (row === undefined) throw notFound('Customer');
