@@ -107,7 +107,11 @@ export function toScoreSummary(score: StoredCustomerScore): CustomerScoreSummary
 }
 
 /** The customer of `customerIdText` in the workspace, or `not_found`. */
-export async function customerOf(db: Executor, workspaceId: number, customerIdText: string): Promise<CustomerRow> {
+export async function customerOf(
+  db: Executor,
+  workspaceId: number,
+  customerIdText: string,
+): Promise<CustomerRow> {
   const customerId = parseRowId(customerIdText);
   const row = customerId === undefined ? undefined : await findCustomer(db, workspaceId, customerId);
   if (row === undefined) throw notFound('Customer');
