@@ -11,6 +11,7 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import { listAudit } from '../audit/index.js';
 import { createUser } from '../auth/index.js';
 import type { AtRiskReason } from '../core/index.js';
+import { updateWorkspaceSettings } from '../workspaces/workspace.repository.js';
 import { csvCell, customersCsvStream } from './customer-export.js';
 import {
   type CustomerScoreInput,
@@ -300,6 +301,17 @@ describeEachDatabase('customer list, at-risk list, export, Customer 360 and note
       score: { riskScore: 80, reasons: [{ code: 'overdue', points: 10, daysOverdue: 80 }] },
     });
     expect(body.total).toBe(2);
+  });
+
+  it('lists only customers still active at the scores’ as-of day, unless lapsed=include', async () => {
+    const { api } = await seeded();
+    // Window 150 days before 2024-06-30 (inclusive): the last order on 2024-02-02 or later — day 32
+    // after 2024-01-01 — keeps a customer active (c04, c05, c06, c07, c08).
+    await updateWorkspaceSettings(getDb().db, api.workspaceId, { activityWindowDays: 150 }, NOW);
+    const active = await walk(api, '/api/v1/customers/at-risk?limit=2');
+    expect(active.seen).toEqual(['c05', 'c07', 'c06', 'c04', 'c08']);
+    const all = await walk(api, '/api/v1/customers/at-risk?limit=2&lapsed=include');
+    expect(all.seen).toEqual(['c01', 'c00', 'c05', 'c03', 'c02', 'c07', 'c06', 'c04', 'c08']);
   });
 
   it('searches by substring with % and _ taken literally, and by prefix through the index', async () => {

@@ -46,6 +46,11 @@ export interface CustomerListFilter extends CustomerFilter {
   readonly segments?: readonly RfmSegmentCode[];
   /** At-risk score in [riskFrom, riskTo). */
   readonly riskFrom?: number;
+  /**
+   * The last order *as scored* (customer_score.last_order_at, as of the score run) at or after:
+   * the at-risk list's "still active" bound, read from the same run as the score it ranks by.
+   */
+  readonly scoredLastOrderFrom?: number;
   readonly riskTo?: number;
   /** What `minValueCents` / `maxValueCents` bound: value to date (default) or predicted CLV. */
   readonly valueBy?: 'spent' | 'clv';
@@ -247,6 +252,11 @@ function whereTerms(
   const risk = term('risk', sql`coalesce(s.risk_score, -1)`);
   if (filter.riskFrom !== undefined) score.push(sql<SqlBool>`${risk} >= ${filter.riskFrom}`);
   if (filter.riskTo !== undefined) score.push(sql<SqlBool>`${risk} < ${filter.riskTo}`);
+  if (filter.scoredLastOrderFrom !== undefined) {
+    // Never the index to walk (SQLite's `+`): the risk order is, and most customers pass this.
+    const lastOrder = dialect === 'sqlite' ? sql`+s.last_order_at` : sql`s.last_order_at`;
+    score.push(sql<SqlBool>`${lastOrder} >= ${filter.scoredLastOrderFrom}`);
+  }
   if (filter.minValueCents !== undefined || filter.maxValueCents !== undefined) {
     const clv = filter.valueBy === 'clv';
     const column = clv ? 'predicted_clv_cents' : 'value_cents';

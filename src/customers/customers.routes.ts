@@ -7,6 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { recordAudit } from '../audit/index.js';
+import { addLocalDays, instantFromLocal } from '../core/index.js';
 import { parseRowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import {
@@ -61,7 +62,7 @@ import {
   listOrdersPage,
   listSubscriptionsPage,
 } from './customers.service.js';
-import { type RfmSegmentCode, RISK_BANDS } from './score.repository.js';
+import { latestScoreRun, type RfmSegmentCode, RISK_BANDS } from './score.repository.js';
 import { requestScoreRefresh, scoreStatus } from './score-refresh.js';
 
 /**
@@ -106,6 +107,10 @@ const listCustomersRoute = createRoute({
 const atRiskQuery = customerFilterQuery.extend({
   limit: customerListQuery.shape.limit,
   cursor: customerListQuery.shape.cursor,
+  lapsed: z.enum(['exclude', 'include']).optional().openapi({
+    description:
+      'Whether customers whose last order is older than the activity window at the scores’ as-of date are listed (default `exclude`: they are lost, not at risk — the Overview’s count of customers at risk leaves them out too). `lastOrderFrom`, when given, replaces this bound.',
+  }),
 });
 
 const listAtRiskRoute = createRoute({
@@ -301,12 +306,23 @@ export function customerRoutes() {
   router.openapi(listAtRiskRoute, async (c) => {
     const { db } = c.get('services');
     const query = c.req.valid('query');
+    const workspaceId = c.get('auth').workspaceId;
     const filter = listFilterOf(query);
+    // At risk means still active: an order within the activity window before the scores' as-of
+    // day (the Overview's definition); a customer lapsed longer is lost, listed only on request.
+    const activeFrom =
+      query.lapsed === 'include' || filter.lastOrderFrom !== undefined
+        ? undefined
+        : await activeSince(db, workspaceId);
     // Scored customers only: an unscored one has risk −1 in the sort key.
     const page = await listCustomersPage(
       db,
-      c.get('auth').workspaceId,
-      { ...filter, riskFrom: Math.max(0, filter.riskFrom ?? 0) },
+      workspaceId,
+      {
+        ...filter,
+        riskFrom: Math.max(0, filter.riskFrom ?? 0),
+        ...(activeFrom === undefined ? {} : { scoredLastOrderFrom: activeFrom }),
+      },
       defined({
         limit: query.limit,
         cursor: query.cursor,
@@ -543,4 +559,20 @@ function auditActor(auth: AuthContext) {
   if (auth.via === 'session' && auth.userId !== null) return { type: 'user' as const, id: auth.userId };
   if (auth.apiKeyId !== null) return { type: 'api_key' as const, id: auth.apiKeyId };
   return { type: 'system' as const };
+}
+
+/**
+ * The first instant of the activity window that ends with the latest score run's as-of day (in the
+ * workspace's time zone): a customer with an order since then is active. Undefined before any run.
+ */
+async function activeSince(db: Parameters<typeof latestScoreRun>[0], workspaceId: number) {
+  const [run, workspace] = await Promise.all([
+    latestScoreRun(db, workspaceId),
+    getWorkspace(db, workspaceId),
+  ]);
+  if (!run?.asOf || !workspace) return undefined;
+  const { timeZone, activityWindowDays } = workspace.settings;
+  const [year, month, day] = run.asOf.split('-').map(Number) as [number, number, number];
+  const dayAfter = addLocalDays(instantFromLocal({ year, month, day }, timeZone), 1, timeZone);
+  return addLocalDays(dayAfter, -activityWindowDays, timeZone);
 }
