@@ -273,7 +273,7 @@ export interface ErasedIdentityTable {
   erased_at: number;
 }
 
-/** A saved rule tree (migration 006; the rule language: docs/api.md, "Segments"). */
+/** A saved rule tree (migration 007; the rule language: docs/api.md, "Segments"). */
 export interface SegmentTable {
   workspace_id: RowId;
   id: Id;

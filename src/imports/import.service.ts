@@ -27,7 +27,7 @@ import {
   readDialect,
   recordLines,
 } from '../csv/index.js';
-import { type CopyInto, writeOrderBatch } from '../customers/index.js';
+import { type CopyInto, requestScoreRefresh, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import { requestRecomputeAfterChange } from '../segments/segment.jobs.js';
@@ -588,6 +588,8 @@ async function finishRun(
       },
       at: finishedAt,
     });
+    // The stored scores are computed from the orders: a refresh commits with the import.
+    await requestScoreRefresh(trx, workspace.id, { reason: 'import', now: finishedAt });
     // Segment memberships read what was imported: their recompute commits with the import.
     await requestRecomputeAfterChange(trx, workspace.id, { reason: 'import', now: finishedAt });
   });

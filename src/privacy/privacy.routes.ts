@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../auth/index.js';
 import {
   CustomerSchema,
+  CustomerScoreSchema,
   customerIdParams,
   EventSchema,
   OrderSchema,
@@ -44,6 +45,12 @@ const CustomerExportSchema = z
     aliases: z
       .array(z.string())
       .openapi({ description: 'Former identities merged into the customer by tracking `alias` calls.' }),
+    notes: z
+      .array(z.object({ id: z.string(), text: z.string(), authorId: z.string(), createdAt: instant }))
+      .openapi({ description: 'The notes agents wrote about the customer, newest first.' }),
+    score: CustomerScoreSchema.or(z.null()).openapi({
+      description: 'The stored scores: at-risk score and reasons, predictions, RFM segment.',
+    }),
     auditEntries: z.array(
       z.object({
         id: z.string(),

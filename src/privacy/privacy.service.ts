@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { type AuditActor, type AuditEntry, listAudit, recordAudit } from '../audit/index.js';
 import {
   type Customer,
+  type CustomerHoldings,
   type CustomerMembership,
   customerIdsByExternalId,
   customerPrivacyStore,
@@ -38,6 +39,10 @@ export interface CustomerExport {
   readonly groups: CustomerMembership[];
   /** Former identities merged into the customer by tracking `alias` calls. */
   readonly aliases: string[];
+  /** The notes agents wrote about the customer, newest first. */
+  readonly notes: CustomerHoldings['notes'];
+  /** The stored scores (at-risk score and reasons, predictions, RFM), or null. */
+  readonly score: CustomerHoldings['score'];
   /** Audit entries about this customer, newest first (this export's own entry included). */
   readonly auditEntries: (Omit<AuditEntry, 'id' | 'at'> & { id: string; at: string })[];
 }
@@ -152,6 +157,8 @@ const PSEUDONYM = /^erased:\d+$/;
  *   anonymous ids): user id and anonymous id → the pseudonym, linked to the customer row,
  *   properties reduced to `ERASURE_KEPT_PROPERTIES`;
  * - refunds: the free-text reason → null;
+ * - notes about the customer and the stored scores (at-risk score, predictions, RFM) deleted; the
+ *   score job writes no row for an erased customer afterwards;
  * - group memberships deleted (the groups, which describe accounts, stay); aliases (former
  *   identities merged in) deleted; when the workspace refuses erased identities
  *   (`erasedIdentities: 'refuse'`), the SHA-256 of the external id and of each alias is kept,
@@ -214,6 +221,9 @@ export async function eraseCustomer(
     await store.rewriteEvents(rewrites);
     await store.clearRefundReasons(customerId);
     await store.deleteMemberships(customerId);
+    // Notes are about the person; scores profile them: neither outlives the erasure.
+    const notesDeleted = await store.deleteNotes(customerId);
+    await store.deleteScores(customerId);
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);
@@ -232,7 +242,7 @@ export async function eraseCustomer(
         action: 'customer.erased',
         entity: 'customer',
         entityId: customerId,
-        details: { eventsScrubbed: rewrites.length },
+        details: { eventsScrubbed: rewrites.length, notesDeleted },
         at: now,
       });
     }

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
-import { DAY } from '../../test/segments/population.js';
+import { DAY, seedPopulation } from '../../test/segments/population.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
+import { scoreJobHandlers } from '../analytics/index.js';
+import { requestScoreRefresh } from '../customers/index.js';
 import { type Database, newId } from '../db/index.js';
 import { runImport } from '../imports/index.js';
 import { listJobs, Worker } from '../jobs/index.js';
@@ -151,6 +153,29 @@ describeEachDatabase('segment recompute jobs', (getDb) => {
     const worker = new Worker({ db, handlers: segmentJobHandlers, now: () => NOW + 20 });
     await worker.drain();
     expect((await getSegment(db, workspace.id, segment.id)).memberCount).toBe(1);
+  });
+
+  it('is asked for by a score refresh that succeeded (predictions moved)', async () => {
+    const { db } = getDb();
+    const { workspace } = await newWorkspace(db);
+    await seedPopulation(db, workspace.id, { seed: 31, size: 30, now: NOW });
+    const { segment } = await createSegment(db, {
+      workspaceId: workspace.id,
+      name: 'At risk',
+      rule: { all: [{ field: 'at_risk_score', op: 'is_set' }] },
+      createdBy: null,
+      actor: SYSTEM,
+      now: NOW,
+    });
+    expect(segment.memberCount).toBe(0); // nobody scored yet
+    await requestScoreRefresh(db, workspace.id, { reason: 'on_demand', now: NOW });
+    // Scores run inline (no URL to open in a thread), at the test's clock.
+    await new Worker({ db, handlers: scoreJobHandlers({ now: () => NOW + 5 }), now: () => NOW + 5 }).drain();
+    expect((await recomputeJobs(db, workspace.id)).map((job) => [job.status, job.runAt])).toEqual([
+      ['queued', NOW + 5],
+    ]);
+    await new Worker({ db, handlers: segmentJobHandlers, now: () => NOW + 6 }).drain();
+    expect((await getSegment(db, workspace.id, segment.id)).memberCount).toBeGreaterThan(0);
   });
 
   it('is asked for by tracking, a minute on, for workspaces with segments only', async () => {

@@ -1,5 +1,5 @@
 /**
- * The segment tables (migration 006): `segment`, `segment_membership`, `segment_event` — the only
+ * The segment tables (migration 007): `segment`, `segment_membership`, `segment_event` — the only
  * code that queries them. Every statement carries the workspace.
  *
  * The recompute (`diffMembershipRange`) is set-based SQL: the rule's predicate selects the matching

@@ -33,6 +33,13 @@ export const OPERATIONS = [
   ['post', '/api/v1/imports'],
   ['post', '/api/v1/imports/preview'],
   ['get', '/api/v1/imports/{id}'],
+  ['get', '/api/v1/customers'],
+  ['get', '/api/v1/customers/at-risk'],
+  ['get', '/api/v1/customers/scores'],
+  ['get', '/api/v1/customers/{id}/overview'],
+  ['get', '/api/v1/customers/{id}/notes'],
+  ['post', '/api/v1/customers/{id}/notes'],
+  ['delete', '/api/v1/customers/{id}/notes/{noteId}'],
   ['get', '/api/v1/analytics/cohorts'],
   ['get', '/api/v1/analytics/cohorts/customers'],
   ['get', '/api/v1/analytics/mrr'],
@@ -92,6 +99,7 @@ function typeOf(schema: Schema, used: Set<string>): string {
   if (union) return union.map((part) => typeOf(part, used)).join(' | ');
   if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
   const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.length === 1 && types[0] === 'null') return 'null'; // the null of `S.or(z.null())`
   const nullable = types.includes('null') || schema.nullable === true;
   const base = types.filter((type) => type !== 'null');
   const rendered = base.map((type) => {

@@ -16,6 +16,8 @@ const LoginPage = lazy(() => import('./pages/login/login-page'));
 const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
 const ImportPage = lazy(() => import('./pages/import/import-page'));
 const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
+const CustomersPage = lazy(() => import('./pages/customers/customers-page'));
+const CustomerPage = lazy(() => import('./pages/customers/customer-page'));
 const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
 const ValuePage = lazy(() => import('./pages/value/value-page'));
 const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
@@ -36,6 +38,9 @@ const PAGES: readonly PageEntry[] = [
   { path: '/', page: OverviewPage, needs: 'analytics' },
   { path: '/import', page: ImportPage, needs: 'imports' },
   { path: '/settings', page: SettingsPage, needs: 'settings' },
+  { path: '/customers', page: CustomersPage, needs: 'customers' },
+  { path: '/customers/at-risk', page: CustomersPage, needs: 'customers' },
+  { path: '/customers/:id', page: CustomerPage, needs: 'customers' },
   { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
   { path: '/value', page: ValuePage, needs: 'analytics' },
   { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },

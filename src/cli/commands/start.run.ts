@@ -7,7 +7,7 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../../db/index.js';
-import { Worker } from '../../jobs/index.js';
+import type { Worker } from '../../jobs/index.js';
 import {
   type AppOptions,
   analyticsRunnerOf,
@@ -20,7 +20,7 @@ import {
 import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../workspaces/index.js';
 import { getWorkspaceBySlug, listWorkspaces } from '../../workspaces/workspace.repository.js';
 import { CliError } from '../cli-error.js';
-import { loadJobHandlers } from '../job-handlers.js';
+import { loadJobHandlers, startJobWorkers, stopJobWorkers } from '../job-handlers.js';
 import { defaultLog, type Log, parsePort, waitForShutdownSignal } from '../process.js';
 
 /**
@@ -85,11 +85,10 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
       await closeApp(app);
       throw error;
     }
-    let worker: Worker | undefined;
+    let workers: Worker[] = [];
     try {
       await loadDemoOnFirstRun(connection.db, log);
-      worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
-      worker.start();
+      workers = startJobWorkers(connection.db, await loadJobHandlers({ databaseUrl }));
       const analytics = analyticsRunnerOf(app);
       if (analytics?.mode === 'pool') {
         log(
@@ -104,7 +103,7 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     } finally {
       await server.close();
       await closeApp(app);
-      await worker?.stop();
+      await stopJobWorkers(workers);
     }
     log('Stopped.');
   } finally {

@@ -4,7 +4,8 @@ import { importsMigration } from './002-imports.js';
 import { integerKeysMigration } from './003-integer-keys.js';
 import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
 import { SESSION_GRANT_TABLES, sessionGrantsMigration } from './005-session-grants.js';
-import { SEGMENT_TABLES, segmentsMigration } from './006-segments.js';
+import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './006-customer-scores.js';
+import { SEGMENT_TABLES, segmentsMigration } from './007-segments.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -17,7 +18,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '003_integer_keys': integerKeysMigration,
   '004_identities': identitiesMigration,
   '005_session_grants': sessionGrantsMigration,
-  '006_segments': segmentsMigration,
+  '006_customer_scores': customerScoresMigration,
+  '007_segments': segmentsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -34,5 +36,6 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   'import_run',
   ...IDENTITY_TABLES,
   ...SESSION_GRANT_TABLES,
+  ...CUSTOMER_SCORE_TABLES,
   ...SEGMENT_TABLES,
 ];

@@ -152,6 +152,15 @@ export async function apiPost<P extends PathsWith<'post'>>(
   return (await request('POST', path, body[0])) as ResponseOf<P, 'post'>;
 }
 
+/** `POST path` (its `{name}`s filled from `params`) with a JSON body and the CSRF token. */
+export async function apiPostAt<P extends PathsWith<'post'>>(
+  path: P,
+  params: Readonly<Record<string, string>>,
+  body: BodyOf<P>,
+): Promise<ResponseOf<P, 'post'>> {
+  return (await request('POST', fillPath(path, params), body)) as ResponseOf<P, 'post'>;
+}
+
 /** `PATCH path` (its `{name}`s filled from `params`) with a JSON body and the CSRF token. */
 export async function apiPatch<P extends PathsWith<'patch'>>(
   path: P,

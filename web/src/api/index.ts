@@ -6,6 +6,7 @@ export {
   apiGetAt,
   apiPatch,
   apiPost,
+  apiPostAt,
   apiPostForm,
   type BodyOf,
   type QueryOf,

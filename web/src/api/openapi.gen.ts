@@ -174,6 +174,94 @@ export interface Paths {
       response: Import;
     };
   };
+  "/api/v1/customers": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+        readonly q?: string;
+        readonly country?: string;
+        readonly createdFrom?: string;
+        readonly createdTo?: string;
+        readonly lastOrderFrom?: string;
+        readonly lastOrderTo?: string;
+        readonly hasSubscription?: "true" | "false";
+        readonly consentEmail?: "true" | "false";
+        readonly consentSms?: "true" | "false";
+        readonly match?: "contains" | "prefix";
+        readonly segment?: string;
+        readonly risk?: string;
+        readonly minValue?: string;
+        readonly maxValue?: string;
+        readonly valueBy?: "spent" | "clv";
+        readonly sort?: "newest" | "lastOrder" | "orders" | "spent" | "risk" | "clv";
+        readonly direction?: "asc" | "desc";
+      };
+      body: never;
+      response: CustomerListPage;
+    };
+  };
+  "/api/v1/customers/at-risk": {
+    get: {
+      query: {
+        readonly q?: string;
+        readonly country?: string;
+        readonly createdFrom?: string;
+        readonly createdTo?: string;
+        readonly lastOrderFrom?: string;
+        readonly lastOrderTo?: string;
+        readonly hasSubscription?: "true" | "false";
+        readonly consentEmail?: "true" | "false";
+        readonly consentSms?: "true" | "false";
+        readonly match?: "contains" | "prefix";
+        readonly segment?: string;
+        readonly risk?: string;
+        readonly minValue?: string;
+        readonly maxValue?: string;
+        readonly valueBy?: "spent" | "clv";
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: CustomerListPage;
+    };
+  };
+  "/api/v1/customers/scores": {
+    get: {
+      query: never;
+      body: never;
+      response: ScoreStatus;
+    };
+  };
+  "/api/v1/customers/{id}/overview": {
+    get: {
+      query: never;
+      body: never;
+      response: CustomerOverview;
+    };
+  };
+  "/api/v1/customers/{id}/notes": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: CustomerNotePage;
+    };
+    post: {
+      query: never;
+      body: CustomerNoteInput;
+      response: CustomerNote;
+    };
+  };
+  "/api/v1/customers/{id}/notes/{noteId}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
   "/api/v1/analytics/cohorts": {
     get: {
       query: {
@@ -280,6 +368,39 @@ export type ApiKey = {
   readonly createdAt: number;
   readonly lastUsedAt: number | null;
   readonly revokedAt: number | null;
+};
+
+export type AtRiskReason = {
+  readonly code: "expected_purchases";
+  readonly points: number;
+  readonly expected: number;
+  readonly typical: number;
+  readonly horizonDays: number;
+} | {
+  readonly code: "overdue";
+  readonly points: number;
+  readonly daysOverdue: number;
+  readonly usualGapDays: number;
+} | {
+  readonly code: "single_purchase";
+  readonly points: number;
+  readonly daysSince: number;
+} | {
+  readonly code: "low_value";
+  readonly points: number;
+  readonly valueCents: number;
+  readonly typicalValueCents: number;
+} | {
+  readonly code: "negative_feedback";
+  readonly points: number;
+} | {
+  readonly code: "breached_tickets";
+  readonly points: number;
+  readonly tickets: number;
+} | {
+  readonly code: "engagement_decline";
+  readonly points: number;
+  readonly percent: number;
 };
 
 export type Clv = {
@@ -437,6 +558,114 @@ export type Cohorts = {
   readonly notes: string[];
 };
 
+export type Customer = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly email: string | null;
+  readonly name: string | null;
+  readonly phone: string | null;
+  readonly language: string | null;
+  readonly country: string | null;
+  readonly timeZone: string | null;
+  readonly attributes: {
+    readonly [key: string]: unknown;
+  };
+  readonly consent: {
+    readonly emailMarketing: boolean;
+    readonly smsMarketing: boolean;
+    readonly updatedAt: string | null;
+  };
+  readonly signedUpAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly erasedAt: string | null;
+};
+
+export type CustomerListPage = {
+  readonly data: ListedCustomer[];
+  readonly nextCursor: string | null;
+  readonly total: number | null;
+  readonly totalCapped: boolean;
+  readonly currency: string;
+  readonly scores: ScoresAsOf | null;
+};
+
+export type CustomerNote = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly text: string;
+  readonly author: {
+    readonly id: string;
+    readonly name: string | null;
+    readonly email: string | null;
+  };
+  readonly createdAt: string;
+  readonly deletable: boolean;
+};
+
+export type CustomerNoteInput = {
+  readonly text: string;
+};
+
+export type CustomerNotePage = {
+  readonly data: CustomerNote[];
+  readonly nextCursor: string | null;
+};
+
+export type CustomerOverview = {
+  readonly customer: Customer;
+  readonly currency: string;
+  readonly totals: {
+    readonly orders: number;
+    readonly valueCents: number;
+    readonly refundedCents: number;
+    readonly firstOrderAt: string | null;
+    readonly lastOrderAt: string | null;
+  };
+  readonly score: CustomerScore | null;
+  readonly scores: ScoresAsOf | null;
+  readonly orders: Order[];
+  readonly ordersTotal: number;
+  readonly subscriptions: Subscription[];
+  readonly events: Event[];
+  readonly notes: CustomerNote[];
+  readonly notesCursor: string | null;
+};
+
+export type CustomerScore = {
+  readonly riskScore: number | null;
+  readonly riskBand: "low" | "medium" | "high" | null;
+  readonly reasons: AtRiskReason[];
+  readonly pAlive: number | null;
+  readonly expectedPurchases: number | null;
+  readonly predictedClvCents: number | null;
+  readonly rfm: {
+    readonly segment: "champions" | "loyal_customers" | "potential_loyalists" | "new_customers" | "promising" | "need_attention" | "about_to_sleep" | "at_risk" | "cant_lose_them" | "hibernating";
+    readonly r: number;
+    readonly f: number;
+    readonly m: number;
+  } | null;
+  readonly ordersCount: number;
+  readonly valueCents: number;
+  readonly firstOrderAt: string | null;
+  readonly lastOrderAt: string | null;
+  readonly computedAt: string;
+};
+
+export type Event = {
+  readonly id: string;
+  readonly messageId: string | null;
+  readonly customerId: string | null;
+  readonly userId: string | null;
+  readonly anonymousId: string | null;
+  readonly name: string;
+  readonly properties: {
+    readonly [key: string]: unknown;
+  };
+  readonly occurredAt: string;
+  readonly receivedAt: string;
+};
+
 export type Import = {
   readonly id: string;
   readonly type: "customers" | "orders" | "subscriptions" | "events";
@@ -493,6 +722,10 @@ export type ImportPreview = {
   };
 };
 
+export type ListedCustomer = (Customer) & ({
+  readonly score: CustomerScore | null;
+});
+
 export type Member = {
   readonly id: string;
   readonly email: string;
@@ -526,6 +759,30 @@ export type Mrr = {
     })[];
   } | null;
   readonly notes: string[];
+};
+
+export type Order = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly customerId: string;
+  readonly orderedAt: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly status: "pending" | "completed" | "cancelled";
+  readonly source: string | null;
+  readonly items: OrderItem[];
+  readonly refunds: Refund[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type OrderItem = {
+  readonly id: string;
+  readonly productId: string | null;
+  readonly productName: string | null;
+  readonly category: string | null;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
 };
 
 export type Overview = {
@@ -590,6 +847,61 @@ export type OverviewRange = {
   readonly label: string | null;
   readonly complete: boolean;
   readonly kpis: OverviewKpis;
+};
+
+export type Refund = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly orderId: string;
+  readonly refundedAt: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly reason: string | null;
+};
+
+export type ScoreStatus = {
+  readonly latest: {
+    readonly id: string;
+    readonly asOf: string | null;
+    readonly customers: number;
+    readonly scored: number;
+    readonly model: string | null;
+    readonly weights: "learned" | "default" | null;
+    readonly notes: string[];
+    readonly startedAt: string;
+    readonly finishedAt: string | null;
+  } | null;
+  readonly pending: {
+    readonly jobId: string;
+    readonly status: "queued" | "running";
+    readonly runAt: string;
+  } | null;
+};
+
+export type ScoresAsOf = {
+  readonly asOf: string | null;
+  readonly computedAt: string;
+};
+
+export type Subscription = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly customerId: string;
+  readonly plan: string | null;
+  readonly interval: "day" | "week" | "month" | "year";
+  readonly intervalCount: number;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly status: "trialing" | "active" | "past_due" | "paused" | "cancelled" | "ended";
+  readonly trialStart: string | null;
+  readonly trialEnd: string | null;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly cancelledAt: string | null;
+  readonly currentPeriodEnd: string | null;
+  readonly pastDueSince: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 };
 
 export type Survival = {

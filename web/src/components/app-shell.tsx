@@ -22,6 +22,7 @@ interface NavigationEntry {
 
 export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/', label: 'nav.overview', needs: 'analytics' },
+  { href: '/customers', label: 'customers.nav', needs: 'customers' },
   { href: '/cohorts', label: 'cohorts.nav', needs: 'analytics' },
   { href: '/value', label: 'value.nav', needs: 'analytics' },
   { href: '/subscriptions', label: 'subscriptions.nav', needs: 'analytics', onlyWithSubscriptions: true },
@@ -68,7 +69,14 @@ export function AppShell({ session, children }: { readonly session: Session; rea
             <ul>
               {entries.map((entry) => (
                 <li key={entry.href}>
-                  <Link href={entry.href} aria-current={path === entry.href ? 'page' : undefined}>
+                  <Link
+                    href={entry.href}
+                    aria-current={
+                      path === entry.href || (entry.href !== '/' && path.startsWith(`${entry.href}/`))
+                        ? 'page'
+                        : undefined
+                    }
+                  >
                     {t(entry.label)}
                   </Link>
                 </li>

@@ -1,5 +1,5 @@
 /**
- * Migration 006: segments (src/segments).
+ * Migration 007: segments (src/segments).
  *
  * - `segment`: a saved rule tree (JSON, the rule language of docs/api.md) with its name, a
  *   `version` bumped on every rule change, and what the stored membership reflects: the version it
@@ -10,7 +10,7 @@
  *   per customer and change — that flows trigger on (`segment.entered` / `segment.exited`),
  *   reading it in id order.
  *
- * Same layout as migrations 003–005 on each engine: SQLite `id INTEGER PRIMARY KEY AUTOINCREMENT`
+ * Same layout as migrations 003–006 on each engine: SQLite `id INTEGER PRIMARY KEY AUTOINCREMENT`
  * (plus a unique `(workspace_id, id)` where a foreign key points), PostgreSQL `bigint` identity
  * with primary key `(workspace_id, id)`; foreign keys `(workspace_id, x) → parent (workspace_id,
  * id)`. The membership has no id of its own: its key is (workspace, segment, customer), and on
