@@ -47,7 +47,7 @@ export const DEFAULT_MEMBERS_PAGE = 100;
 /** Customers a preview shows at most, and by default. */
 export const MAX_PREVIEW_SAMPLE = 50;
 export const DEFAULT_PREVIEW_SAMPLE = 10;
-/** How long a preview may run on PostgreSQL (its statement timeout). */
+/** How long a preview may run (PostgreSQL: its statement timeout; SQLite: its deadline between ranges). */
 export const PREVIEW_TIMEOUT_MS = 10_000;
 
 /** Where a rule sits in a request body (issue paths start there). */
