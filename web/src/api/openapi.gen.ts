@@ -221,6 +221,7 @@ export interface Paths {
         readonly valueBy?: "spent" | "clv";
         readonly limit?: number;
         readonly cursor?: string;
+        readonly lapsed?: "exclude" | "include";
       };
       body: never;
       response: CustomerListPage;
