@@ -23,20 +23,32 @@ import {
   rfmReport,
   seriesReport,
 } from './analytics.service.js';
+import { type ClvDiagnosticsQuery, clvDiagnosticsReport } from './clv-diagnostics.service.js';
+import { type CohortCellQuery, type CursorPage, cohortCustomersReport } from './cohort-customers.service.js';
 import { analyticsVersion, sqliteCommitCount } from './overview.repository.js';
 import { type OverviewQuery, overviewReport } from './overview.service.js';
+import { type SurvivalQuery, survivalReport } from './survival.service.js';
 
 /** A workspace id as the services take it, passed through untouched. */
 type WorkspaceId = Parameters<typeof retentionReport>[1];
 
-/** What one analytics request asks for: the endpoint and its validated parameters. */
-export type AnalyticsJob = { readonly workspaceId: WorkspaceId } & (
+/**
+ * What one analytics request asks for: the endpoint and its validated parameters. `now`: the
+ * request's instant, the answer's `computedAt` (not part of the key; default when the job runs).
+ */
+export type AnalyticsJob = { readonly workspaceId: WorkspaceId; readonly now?: number } & (
   | { readonly endpoint: 'retention' | 'series' | 'cohorts' | 'mrr'; readonly query: AnalyticsQuery }
   | { readonly endpoint: 'rfm'; readonly query: AnalyticsQuery; readonly page: PageQuery }
   | { readonly endpoint: 'clv'; readonly query: ClvQuery; readonly page: PageQuery }
   | { readonly endpoint: 'at-risk'; readonly query: AtRiskQuery; readonly limit: number }
-  /** `now`: the request's instant, the answer's `computedAt` (not part of the key). */
   | { readonly endpoint: 'overview'; readonly query: OverviewQuery; readonly now: number }
+  | {
+      readonly endpoint: 'cohort-customers';
+      readonly query: CohortCellQuery;
+      readonly page: CursorPage;
+    }
+  | { readonly endpoint: 'clv-diagnostics'; readonly query: ClvDiagnosticsQuery }
+  | { readonly endpoint: 'survival'; readonly query: SurvivalQuery }
 );
 
 export type AnalyticsEndpoint = AnalyticsJob['endpoint'];
@@ -78,8 +90,17 @@ export function jobKey(job: AnalyticsJob): string {
   return `${String(workspaceId)}|${endpoint}|${canonical(kept)}`;
 }
 
-/** The answer of `job`'s endpoint, as the route used to compute it on the main thread. */
+/**
+ * The answer of `job`'s endpoint, as the route used to compute it on the main thread, led by
+ * `computedAt` (the overview places its own), so every page can say "as of" (issue 11, Freshness).
+ */
 async function answerOf(db: Kysely<Database>, job: AnalyticsJob, version: string): Promise<object> {
+  if (job.endpoint === 'overview') return overviewReport(db, job.workspaceId, job.query, job.now, version);
+  const computedAt = new Date(job.now ?? Date.now()).toISOString();
+  return { computedAt, ...(await reportOf(db, job)) };
+}
+
+async function reportOf(db: Kysely<Database>, job: Exclude<AnalyticsJob, { endpoint: 'overview' }>) {
   const workspaceId = job.workspaceId;
   switch (job.endpoint) {
     case 'retention':
@@ -96,8 +117,12 @@ async function answerOf(db: Kysely<Database>, job: AnalyticsJob, version: string
       return clvReport(db, workspaceId, job.query, job.page);
     case 'at-risk':
       return atRiskReport(db, workspaceId, job.query, job.limit);
-    case 'overview':
-      return overviewReport(db, workspaceId, job.query, job.now, version);
+    case 'cohort-customers':
+      return cohortCustomersReport(db, workspaceId, job.query, job.page);
+    case 'clv-diagnostics':
+      return clvDiagnosticsReport(db, workspaceId, job.query);
+    case 'survival':
+      return survivalReport(db, workspaceId, job.query);
   }
 }
 

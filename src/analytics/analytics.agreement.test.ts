@@ -20,6 +20,7 @@ import { fixturePath } from '../../test/support/fixtures.js';
 import {
   analyzeOrders,
   analyzeSubscriptions,
+  analyzeSurvival,
   type ReportOptions,
   type RetentionReport,
   type SubscriptionTable,
@@ -61,13 +62,18 @@ async function importedWorkspace(
   return workspace.id;
 }
 
-/** The response to `path` is `expected` serialized: same values and same key order. */
+/**
+ * The response to `path` is `expected` serialized, after the `computedAt` every analytics answer
+ * starts with: same values and same key order.
+ */
 async function expectBody(app: OpenAPIHono<AppEnv>, path: string, expected: object) {
   const response = await app.request(path);
   expect(response.status).toBe(200);
   const text = await response.text();
-  expect(JSON.parse(text)).toEqual(expected); // the readable diff when a value differs
-  expect(text).toBe(JSON.stringify(expected));
+  const { computedAt, ...rest } = JSON.parse(text) as { computedAt: string };
+  expect(new Date(computedAt).toISOString()).toBe(computedAt);
+  expect(rest).toEqual(expected); // the readable diff when a value differs
+  expect(text).toBe(JSON.stringify({ computedAt, ...expected }));
 }
 
 function header(report: RetentionReport) {
@@ -129,10 +135,44 @@ const PARIS = 'Europe/Paris';
 const directory = mkdtempSync(join(tmpdir(), 'retain-agreement-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
+const SUBSCRIPTIONS_SAMPLE = 'samples/subscriptions.csv';
+
 describeEachDatabase('retain analyze and retain import + the analytics API agree', (getDb) => {
+  it('on the bundled subscriptions sample: retention, cohorts, MRR and its movements, and survival', async () => {
+    const { db } = getDb();
+    const workspaceId = await importedWorkspace(db, SUBSCRIPTIONS_SAMPLE, 'subscriptions', {});
+    const app = appFor(getDb(), workspaceId);
+    const read = await readSubscriptionsCsv(SUBSCRIPTIONS_SAMPLE, { timeZone: 'UTC' });
+    if (!read.ok) throw new Error(read.error.map(formatCsvIssue).join('\n'));
+    // samples/README.md: 2,000 customers, one monthly subscription each ($29 basic, $99 pro).
+    expect(read.value.table.length).toBe(2000);
+    // `retain analyze samples/subscriptions.csv --mode subscription` (UTC, months, Monday weeks).
+    const options = { timeZone: 'UTC', weekStartsOn: 'monday' as const, margin: 1, windowDays: 365 };
+    const expected = analyzeSubscriptions(read.value.table, { ...options, period: 'month' });
+    // MRR by hand from the file: Σ monthly prices of the subscriptions open at the data's end.
+    const dataEnd = Date.parse(expected.dataEnd);
+    let openCents = 0;
+    for (let row = 0; row < read.value.table.length; row++) {
+      if (read.value.table.startedAt[row]! <= dataEnd && read.value.table.endedAt[row]! > dataEnd)
+        openCents += read.value.table.annualCents[row]! / 12;
+    }
+    expect(expected.mrr?.current).toBeCloseTo(openCents / 100, 6);
+    expect(expected.mrr?.movements.length).toBeGreaterThan(24);
+    await expectSameReport(app, 'mode=subscription&period=month', expected);
+    // `retain survival samples/subscriptions.csv --json`, and the same by day.
+    for (const unit of ['month', 'day'] as const) {
+      const survival = analyzeSurvival(read.value.table, { timeZone: 'UTC', unit });
+      if (!survival.ok) throw new Error(survival.error.message);
+      await expectBody(app, `/api/v1/analytics/survival?unit=${unit}`, survival.value);
+    }
+  }, 120_000);
+
   it('on generic orders read by the byte scanner: a two-line order, a refund row, DST in the zone', async () => {
     const { db } = getDb();
-    const app = appFor(getDb(), await importedWorkspace(db, GENERIC, 'orders', { timeZone: PARIS }));
+    const app = appFor(
+      getDb(),
+      await importedWorkspace(db, GENERIC, 'orders', { timeZone: PARIS, currency: 'EUR' }),
+    );
     const { file, report } = await analyzedOrders(GENERIC, {
       timeZone: PARIS,
       period: 'month',
@@ -160,7 +200,10 @@ describeEachDatabase('retain analyze and retain import + the analytics API agree
 
   it('on generic orders with statuses, refunds and line items (read by record)', async () => {
     const { db } = getDb();
-    const app = appFor(getDb(), await importedWorkspace(db, GENERIC_ITEMS, 'orders', { timeZone: PARIS }));
+    const app = appFor(
+      getDb(),
+      await importedWorkspace(db, GENERIC_ITEMS, 'orders', { timeZone: PARIS, currency: 'EUR' }),
+    );
     const { file, report } = await analyzedOrders(GENERIC_ITEMS, { timeZone: PARIS, period: 'month' });
     // Hand-worked (docs/imports.md, "Generic columns"): A3 pending, A5 cancelled (its refund with
     // it) and A11 canceled do not count; A1's two lines are one order of 50.00. Counted: A1 50, A2 80

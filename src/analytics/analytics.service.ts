@@ -6,27 +6,27 @@
 import type { Kysely } from 'kysely';
 import {
   analyzeAtRisk,
+  analyzeClv,
   analyzeSubscriptions,
   atRiskCustomer,
-  BgNbd,
-  customerLifetimeValue,
+  type CohortKind,
+  type CohortMeasure,
+  clvSummaries,
   DAYS_PER_MONTH,
-  GammaGamma,
   type Granularity,
+  histogram,
   historicalValue,
   instantFromLocal,
   isInvalidInputError,
   isSupportedDate,
   type OrderReportPart,
   type OrderReportParts,
-  type OrderTable,
   orderReportHeader,
   orderReportParts,
   type ReportOptions,
   type RetentionReport,
   RFM_SEGMENT_NAMES,
   rfm,
-  summarizeColumns,
 } from '../core/index.js';
 import type { Database } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
@@ -51,6 +51,10 @@ export interface AnalyticsQuery {
   readonly windowDays?: number | undefined;
   /** Customer column (`country`, `language`, `time_zone`) or attribute key to break cohorts down by. */
   readonly by?: string | undefined;
+  /** Cohorts: first-time (default) or recurring (metrics.md §3); read by the cohort endpoints. */
+  readonly kind?: CohortKind | undefined;
+  /** Cohort cells: classic (default) or rolling (metrics.md §3); read by the cohort endpoints. */
+  readonly measure?: CohortMeasure | undefined;
   /** Gross margin (0–1) for value figures; default 1. */
   readonly margin?: number | undefined;
   /** The server's limits on what one analysis computes (default the core's, core/limits.ts). */
@@ -69,7 +73,7 @@ export interface PageQuery {
 }
 
 /** The resolved analysis: the workspace's calendar plus the query, as the core's options. */
-interface Analysis {
+export interface Analysis {
   readonly options: ReportOptions & {
     readonly period: Granularity;
     readonly timeZone: string;
@@ -85,7 +89,7 @@ interface Analysis {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Midnight starting local date `value` in `timeZone` (`days` later when given). */
-function localMidnight(value: string, field: string, timeZone: string, days = 0): number {
+export function localMidnight(value: string, field: string, timeZone: string, days = 0): number {
   const match = DATE.exec(value);
   const invalid = () =>
     new RetainError('invalid_input', 'The request is not valid.', [
@@ -105,7 +109,7 @@ function localMidnight(value: string, field: string, timeZone: string, days = 0)
 }
 
 /** The core's report options for `query` in the workspace's calendar (`from`, `to` validated). */
-async function reportOptions(
+export async function reportOptions(
   db: Kysely<Database>,
   workspaceId: number,
   query: AnalyticsQuery,
@@ -133,12 +137,19 @@ async function reportOptions(
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     ...(query.by !== undefined ? { by: query.by } : {}),
+    ...(query.kind !== undefined ? { cohortKind: query.kind } : {}),
+    ...(query.measure !== undefined ? { cohortMeasure: query.measure } : {}),
     ...(query.limits?.maxPeriods !== undefined ? { maxPeriods: query.limits.maxPeriods } : {}),
     ...(query.limits?.maxCohortCells !== undefined ? { maxCohortCells: query.limits.maxCohortCells } : {}),
   };
 }
 
-async function resolve(db: Kysely<Database>, workspaceId: number, query: AnalyticsQuery): Promise<Analysis> {
+/** The transactional analysis of `query`: options, data bounds and end; 404 without orders. */
+export async function resolve(
+  db: Kysely<Database>,
+  workspaceId: number,
+  query: AnalyticsQuery,
+): Promise<Analysis> {
   if (query.mode === 'subscription') {
     throw new RetainError('invalid_input', 'The request is not valid.', [
       {
@@ -246,7 +257,7 @@ async function reportParts<Endpoint extends ReportEndpoint>(
  * analysis instant; `attribute`: with `by`'s value on every row, which only the cohort matrix reads
  * (loading it scans every customer).
  */
-async function dayTable(
+export async function dayTable(
   db: Kysely<Database>,
   workspaceId: number,
   analysis: Analysis,
@@ -381,40 +392,12 @@ export interface ClvQuery extends AnalyticsQuery {
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 /**
- * Fits BG/NBD and Gamma-Gamma to the per-customer summaries (metrics.md §5; weeks, calibration
- * ending on the data's last local day) and predicts each customer's purchases, P(alive) and CLV
- * over the horizon. The summary is the core's `summarizeColumns` over the day-aggregated orders,
- * which is exact because purchase periods are local days.
- */
-async function fitModels(table: OrderTable, analysis: Analysis) {
-  const summary = summarizeColumns(table, {
-    calibrationEnd: analysis.dataEndExclusive - 1,
-    timeUnit: 'week',
-    timeZone: analysis.options.timeZone,
-  });
-  const transactions = BgNbd.fit(summary);
-  // Repeat customers whose repeat orders are all free (mean spend 0) carry no information on
-  // spend and the Gamma-Gamma likelihood is undefined for them: fit on the repeat customers with a
-  // positive mean spend, then predict for everyone.
-  let spenders = 0;
-  for (let index = 0; index < summary.length; index++) {
-    if (summary.frequency[index]! > 0 && summary.monetary[index]! > 0) spenders++;
-  }
-  const frequency = new Float64Array(spenders);
-  const monetary = new Float64Array(spenders);
-  for (let index = 0, next = 0; index < summary.length; index++) {
-    if (!(summary.frequency[index]! > 0 && summary.monetary[index]! > 0)) continue;
-    frequency[next] = summary.frequency[index]!;
-    monetary[next] = summary.monetary[index]!;
-    next++;
-  }
-  const spend = GammaGamma.fit({ length: spenders, frequency, recency: frequency, T: frequency, monetary });
-  return { summary, transactions, spend };
-}
-
-/**
- * `GET /analytics/clv`: the fitted parameters, historical value, and a page of customers by
- * predicted CLV (highest first). A fit that fails is reported in `notes` with null predictions.
+ * `GET /analytics/clv`: the core's CLV analysis (`analyzeClv`, what `retain clv` computes) with
+ * BG/NBD and Gamma-Gamma over the per-customer summaries (metrics.md §5; weeks, calibration ending
+ * on the data's last local day, so no holdout), then historical value, the distribution of
+ * predicted CLV and a page of customers by predicted CLV (highest first). The summaries come from
+ * the day-aggregated orders, which is exact because purchase periods are local days. A fit that
+ * fails is reported in `notes` with null predictions.
  */
 export async function clvReport(db: Kysely<Database>, workspaceId: number, query: ClvQuery, page: PageQuery) {
   const analysis = await resolve(db, workspaceId, query);
@@ -423,30 +406,35 @@ export async function clvReport(db: Kysely<Database>, workspaceId: number, query
   const horizonMonths = query.horizonMonths ?? 12;
   const monthlyDiscountRate = query.monthlyDiscountRate ?? 0.01;
   const historical = historicalValue(table, { margin, asOf: analysis.dataEndExclusive });
-  const { summary, transactions, spend } = await fitModels(table, analysis);
+  const { summaries } = clvSummaries(table, {
+    calibrationEnd: analysis.dataEndExclusive - 1,
+    timeUnit: 'week',
+    timeZone: analysis.options.timeZone,
+  });
+  const analyzed = analyzeClv(summaries, {
+    model: 'bgnbd',
+    timeUnit: 'week',
+    predictT: (horizonMonths * DAYS_PER_MONTH) / 7,
+    horizonMonths,
+    monthlyDiscountRate,
+    margin,
+  });
   const notes: string[] = [];
-  if (!transactions.ok) notes.push(`BG/NBD: ${transactions.error.message}`);
-  if (!spend.ok) notes.push(`Gamma-Gamma: ${spend.error.message}`);
-  else for (const warning of spend.value.warnings) notes.push(`Gamma-Gamma: ${warning.message}`);
-  const values =
-    transactions.ok && spend.ok
-      ? customerLifetimeValue(transactions.value, spend.value, summary, {
-          horizonMonths,
-          monthlyDiscountRate,
-          margin,
-          timeUnit: 'week',
-        })
-      : null;
-  const order = Array.from({ length: summary.length }, (_, index) => index);
-  if (values) order.sort((left, right) => values[right]! - values[left]! || left - right);
+  const result = analyzed.ok ? analyzed.value : null;
+  if (!analyzed.ok) notes.push(`${fitName(analyzed.error.fit)}: ${analyzed.error.issue.message}`);
+  else for (const warning of analyzed.value.warnings) notes.push(`Gamma-Gamma: ${warning}`);
+  const order = Array.from({ length: summaries.length }, (_, index) => index);
+  const customers = result?.customers;
+  if (customers && result.gammaGamma) {
+    order.sort((left, right) => customers[right]!.clv! - customers[left]!.clv! || left - right);
+  }
   const pageRows = order.slice(page.offset, page.offset + page.limit);
   const labels = await customerLabels(
     db,
     workspaceId,
-    pageRows.map((index) => summary.ids[index]!),
+    pageRows.map((index) => summaries.ids[index]!),
   );
-  const model = transactions.ok ? transactions.value : null;
-  const horizonWeeks = (horizonMonths * DAYS_PER_MONTH) / 7;
+  const clvValues = customers && result.gammaGamma ? customers.map((customer) => customer.clv!) : [];
   return {
     asOf: new Date(analysis.dataEndExclusive - 1).toISOString(),
     timeUnit: 'week' as const,
@@ -459,40 +447,44 @@ export async function clvReport(db: Kysely<Database>, workspaceId: number, query
       mean: historical.meanCents === null ? null : historical.meanCents / 100,
       median: historical.medianCents === null ? null : historical.medianCents / 100,
     },
-    bgNbd: model ? { params: model.params, logLikelihood: finiteOrNull(model.logLikelihood) } : null,
-    gammaGamma: spend.ok
+    bgNbd: result ? { params: result.params, logLikelihood: finiteOrNull(result.logLikelihood) } : null,
+    gammaGamma: result?.gammaGamma
       ? {
-          params: spend.value.params,
-          repeatCustomers: spend.value.repeatCustomers,
-          frequencyMonetaryCorrelation: spend.value.frequencyMonetaryCorrelation,
+          params: { p: result.gammaGamma.p, q: result.gammaGamma.q, gamma: result.gammaGamma.gamma },
+          repeatCustomers: result.gammaGamma.repeatCustomers,
+          frequencyMonetaryCorrelation: result.gammaGamma.frequencyMonetaryCorrelation,
         }
       : null,
+    // Cents: a bar narrower than a cent says nothing about money.
+    distribution: histogram(clvValues, { bins: 20, minWidth: 0.01 }),
     customers: {
-      total: summary.length,
+      total: summaries.length,
       offset: page.offset,
       limit: page.limit,
       items: pageRows.map((index) => {
-        const customerId = summary.ids[index]!;
-        const frequency = summary.frequency[index]!;
-        const recency = summary.recency[index]!;
-        const T = summary.T[index]!;
+        const customerId = summaries.ids[index]!;
+        const customer = customers?.[index];
         return {
           customerId,
           externalId: labels.get(customerId)?.externalId ?? null,
-          frequency,
-          recencyWeeks: recency,
-          ageWeeks: T,
-          monetary: summary.monetary[index]! / 100,
-          probabilityAlive: model ? finiteOrNull(model.probabilityAlive(frequency, recency, T)) : null,
-          expectedPurchases: model
-            ? finiteOrNull(model.conditionalExpectedPurchases(horizonWeeks, frequency, recency, T))
-            : null,
-          clv: values ? finiteOrNull(values[index]! / 100) : null,
+          frequency: summaries.frequency[index]!,
+          recencyWeeks: summaries.recency[index]!,
+          ageWeeks: summaries.T[index]!,
+          monetary: summaries.monetary[index]! / 100,
+          probabilityAlive: customer ? finiteOrNull(customer.pAlive) : null,
+          expectedPurchases: customer ? finiteOrNull(customer.expectedPurchases) : null,
+          clv: customer && customer.clv !== null ? finiteOrNull(customer.clv) : null,
         };
       }),
     },
     notes,
   };
+}
+
+/** A fit's name as the notes spell it (`bgnbd` → `BG/NBD`). */
+export function fitName(fit: string): string {
+  const names: Record<string, string> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', paretonbd: 'Pareto/NBD' };
+  return names[fit] ?? fit;
 }
 
 export interface AtRiskQuery extends AnalyticsQuery {

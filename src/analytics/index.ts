@@ -30,3 +30,10 @@ export {
 } from './analytics-runner.js';
 export { overviewRoutes } from './overview.routes.js';
 export { type OverviewQuery, type OverviewReport, overviewReport } from './overview.service.js';
+export { type ScoreJobOptions, scoreJobHandlers, scoresRefreshHandler } from './scores.job.js';
+export {
+  type ComputedScores,
+  computeCustomerScores,
+  type RefreshedScores,
+  refreshCustomerScores,
+} from './scores.service.js';

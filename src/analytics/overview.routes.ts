@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, requireRole } from '../http/index.js';
-import { jsonText, localDateParameter } from './analytics.routes.js';
+import { ANALYTICS_ERRORS, jsonText, localDateParameter } from './analytics.routes.js';
 import { AnalyticsRunner } from './analytics-runner.js';
 
 const OverviewQuerySchema = z.object({
@@ -99,12 +99,14 @@ const OverviewSchema = z
 const overviewRoute = createRoute({
   method: 'get',
   path: '/analytics/overview',
+  operationId: 'getOverview',
   tags: ['Analytics'],
   summary: 'The dashboard overview: KPIs of a period and the one before, retention and at-risk trends',
   middleware: [requireRole('analyst', 'marketer')] as const,
   request: { query: OverviewQuerySchema },
   responses: {
     200: { description: 'The overview', content: { 'application/json': { schema: OverviewSchema } } },
+    ...ANALYTICS_ERRORS,
   },
 });
 

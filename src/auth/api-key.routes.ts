@@ -5,7 +5,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { parseRowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
-import { createRouter, requireRole } from '../http/index.js';
+import {
+  authenticatedErrors,
+  CSRF_REFUSED,
+  createRouter,
+  JSON_BODY_ERRORS,
+  requireRole,
+} from '../http/index.js';
 import { actorOf } from './actor.js';
 import type { ApiKey } from './api-key.repository.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service.js';
@@ -40,10 +46,12 @@ function toBody(apiKey: ApiKey): z.infer<typeof apiKeySchema> {
 }
 
 const ownerOrAdmin = requireRole();
+const NOT_OWNER_OR_ADMIN = 'The caller is not an owner or admin';
 
 const listRoute = createRoute({
   method: 'get',
   path: '/api-keys',
+  operationId: 'listApiKeys',
   tags: ['Authentication'],
   summary: 'List the workspace’s API keys',
   middleware: ownerOrAdmin,
@@ -52,12 +60,14 @@ const listRoute = createRoute({
       description: 'Keys, newest first (revoked ones included)',
       content: { 'application/json': { schema: z.object({ apiKeys: z.array(apiKeySchema) }) } },
     },
+    ...authenticatedErrors({ 403: `${NOT_OWNER_OR_ADMIN}.` }),
   },
 });
 
 const createKeyRoute = createRoute({
   method: 'post',
   path: '/api-keys',
+  operationId: 'createApiKey',
   tags: ['Authentication'],
   summary: 'Create an API key (returned once)',
   middleware: ownerOrAdmin,
@@ -79,17 +89,28 @@ const createKeyRoute = createRoute({
       description: 'The key; `key` is shown this once and cannot be retrieved later',
       content: { 'application/json': { schema: z.object({ apiKey: apiKeySchema, key: z.string() }) } },
     },
+    ...authenticatedErrors({
+      403: `${NOT_OWNER_OR_ADMIN}, an admin asks for an owner key, or ${CSRF_REFUSED}.`,
+      ...JSON_BODY_ERRORS,
+    }),
   },
 });
 
 const revokeRoute = createRoute({
   method: 'delete',
   path: '/api-keys/{id}',
+  operationId: 'revokeApiKey',
   tags: ['Authentication'],
   summary: 'Revoke an API key',
   middleware: ownerOrAdmin,
   request: { params: z.object({ id: z.string().min(1).max(100) }) },
-  responses: { 204: { description: 'Revoked (also when it already was)' } },
+  responses: {
+    204: { description: 'Revoked (also when it already was)' },
+    ...authenticatedErrors({
+      403: `${NOT_OWNER_OR_ADMIN}, or ${CSRF_REFUSED}.`,
+      404: 'No such API key in the caller’s workspace.',
+    }),
+  },
 });
 
 /** The API key routes; mount under `/api/v1`. */

@@ -5,16 +5,23 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { notFound, RetainError } from '../errors/index.js';
-import { type AppEnv, clientAddress, createRouter } from '../http/index.js';
+import {
+  type AppEnv,
+  AUTHENTICATED_ERRORS,
+  authenticatedErrors,
+  CSRF_REFUSED,
+  clientAddress,
+  createRouter,
+  describeErrors,
+  JSON_BODY_ERRORS,
+} from '../http/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import { getApiKey } from './api-key.repository.js';
-import { login, logout } from './auth.service.js';
+import { login, logout, switchableWorkspaces, switchWorkspace } from './auth.service.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { ROLES } from './roles.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
 import { getUser } from './user.repository.js';
-
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi('Error');
 
 const userSchema = z
   .object({
@@ -32,6 +39,7 @@ const workspaceSummarySchema = z
 const loginRoute = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'login',
   tags: ['Authentication'],
   summary: 'Log in with an e-mail and a password',
   description:
@@ -60,29 +68,78 @@ const loginRoute = createRoute({
         },
       },
     },
-    401: {
-      description: 'Wrong workspace, e-mail or password',
-      content: { 'application/json': { schema: errorSchema } },
-    },
-    429: {
-      description:
-        'Too many wrong passwords for this account or from this address: retry after `Retry-After` seconds (docs/operations.md, limits).',
-      content: { 'application/json': { schema: errorSchema } },
-    },
+    ...describeErrors({
+      400: AUTHENTICATED_ERRORS[400],
+      401: 'Wrong workspace, e-mail or password.',
+      ...JSON_BODY_ERRORS,
+      429: 'Too many wrong passwords for this account or from this address, or too many requests from this address: retry after `Retry-After` seconds (docs/operations.md, "Limits").',
+      503: AUTHENTICATED_ERRORS[503],
+    }),
   },
 });
 
 const logoutRoute = createRoute({
   method: 'post',
   path: '/auth/logout',
+  operationId: 'logout',
   tags: ['Authentication'],
   summary: 'End the current session',
-  responses: { 204: { description: 'Logged out (the cookie is cleared)' } },
+  responses: {
+    204: { description: 'Logged out (the cookie is cleared)' },
+    ...authenticatedErrors({ 403: `Refused: ${CSRF_REFUSED}.` }),
+  },
+});
+
+const switchableSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    role: z.enum(ROLES as [string, ...string[]]),
+    current: z.boolean(),
+  })
+  .openapi('SwitchableWorkspace');
+
+const switchRoute = createRoute({
+  method: 'post',
+  path: '/auth/switch',
+  operationId: 'switchWorkspace',
+  tags: ['Authentication'],
+  summary: 'Move the session to another workspace of the same person, without a password',
+  description:
+    'Only into a workspace listed in `GET /auth/me` → `workspaces`: one where the login’s password opened an enabled account with the same e-mail. The session keeps its cookie and its login’s 90-day limit; its CSRF token changes (returned here), so a page holding the old one cannot write into the new workspace.',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            workspace: z.string().min(1).max(200).openapi({ description: 'The workspace slug or id' }),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'Switched',
+      content: {
+        'application/json': {
+          schema: z.object({ user: userSchema, workspace: workspaceSummarySchema, csrfToken: z.string() }),
+        },
+      },
+    },
+    ...authenticatedErrors({
+      403: `An API key (it has one workspace), a workspace this login did not open (unknown, another person’s, or the account there is removed), or ${CSRF_REFUSED}.`,
+      ...JSON_BODY_ERRORS,
+    }),
+  },
 });
 
 const meRoute = createRoute({
   method: 'get',
   path: '/auth/me',
+  operationId: 'getCurrentCaller',
   tags: ['Authentication'],
   summary: 'Who is calling',
   responses: {
@@ -97,10 +154,15 @@ const meRoute = createRoute({
             user: userSchema.nullable(),
             apiKey: z.object({ id: z.string(), name: z.string(), prefix: z.string() }).nullable(),
             csrfToken: z.string().nullable(),
+            workspaces: z.array(switchableSchema).openapi({
+              description:
+                'The workspaces this session may switch to (`POST /auth/switch`), the current one included; empty for an API key',
+            }),
           }),
         },
       },
     },
+    ...authenticatedErrors(),
   },
 });
 
@@ -181,9 +243,47 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
     return c.body(null, 204);
   });
 
+  router.openapi(switchRoute, async (c) => {
+    const auth = c.get('auth');
+    const token = readSessionToken(c);
+    if (auth.via !== 'session' || token === undefined) {
+      throw new RetainError('forbidden', 'Only a logged-in person switches workspaces; an API key has one.');
+    }
+    const now = c.get('services').now();
+    const result = await switchWorkspace(c.get('services').db, {
+      token,
+      workspace: c.req.valid('json').workspace,
+      now,
+      ip: clientIp(c),
+      userAgent: c.req.header('User-Agent') ?? null,
+    });
+    // The same token, with the expiry of the session in its new workspace.
+    c.header('Set-Cookie', undefined);
+    setSessionCookie(c, result.token, result.expiresAt, now);
+    return c.json(
+      {
+        user: {
+          id: String(result.user.id),
+          email: result.user.email,
+          name: result.user.name,
+          role: result.user.role,
+        },
+        workspace: {
+          id: String(result.workspace.id),
+          name: result.workspace.name,
+          slug: result.workspace.slug,
+        },
+        csrfToken: result.csrfToken,
+      },
+      200,
+    );
+  });
+
   router.openapi(meRoute, async (c) => {
     const auth = c.get('auth');
     const { db } = c.get('services');
+    const token = auth.via === 'session' ? readSessionToken(c) : undefined;
+    const grants = token === undefined ? [] : await switchableWorkspaces(db, token, c.get('services').now());
     const workspace = await getWorkspace(db, auth.workspaceId);
     if (workspace === undefined) throw notFound('Workspace');
     const user = auth.userId === null ? undefined : await getUser(db, auth.workspaceId, auth.userId);
@@ -200,6 +300,25 @@ export function authRoutes(options: AuthRoutesOptions = {}) {
         apiKey:
           apiKey === undefined ? null : { id: String(apiKey.id), name: apiKey.name, prefix: apiKey.prefix },
         csrfToken: auth.csrfToken ?? null,
+        // A session opened before migration 005 has no grants: it still lists its own workspace.
+        workspaces: (grants.some((grant) => grant.workspaceId === auth.workspaceId) || auth.via !== 'session'
+          ? grants
+          : [
+              {
+                workspaceId: workspace.id,
+                workspaceName: workspace.name,
+                workspaceSlug: workspace.slug,
+                role: auth.role,
+              },
+              ...grants,
+            ]
+        ).map((grant) => ({
+          id: String(grant.workspaceId),
+          name: grant.workspaceName,
+          slug: grant.workspaceSlug,
+          role: grant.role,
+          current: grant.workspaceId === auth.workspaceId,
+        })),
       },
       200,
     );

@@ -24,8 +24,12 @@ export {
   type LoginResult,
   login,
   logout,
+  MAX_SWITCH_WORKSPACES,
   SESSION_IDLE_MS,
   SESSION_MAX_AGE_MS,
+  type SwitchInput,
+  switchableWorkspaces,
+  switchWorkspace,
 } from './auth.service.js';
 export { type AuthenticateOptions, authenticate, CSRF_HEADER, PUBLIC_PATHS } from './authenticate.js';
 export { DEFAULT_LOGIN_THROTTLE, type LoginThrottleOptions } from './login-throttle.js';
@@ -33,4 +37,11 @@ export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 export { ROLES, type Role } from './roles.js';
 export { SESSION_COOKIE } from './session-cookie.js';
 export { listUsers, normalizeEmail, type User } from './user.repository.js';
-export { type CreateUserInput, createUser } from './user.service.js';
+export { userRoutes } from './user.routes.js';
+export {
+  type CreateUserInput,
+  createUser,
+  removeUser,
+  type UpdateUserInput,
+  updateUser,
+} from './user.service.js';

@@ -29,10 +29,12 @@ describe('API keys', () => {
 describe('session secrets', () => {
   it('derive a CSRF token that differs from the stored session id', () => {
     const token = 'a'.repeat(43);
-    expect(csrfTokenOf(token)).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(csrfTokenOf(token)).toBe(csrfTokenOf(token));
-    expect(csrfTokenOf(token)).not.toBe(csrfTokenOf('b'.repeat(43)));
-    expect(Buffer.from(csrfTokenOf(token), 'base64url').toString('hex')).not.toBe(hashSecret(token));
+    expect(csrfTokenOf(token, 1)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(csrfTokenOf(token, 1)).toBe(csrfTokenOf(token, 1));
+    expect(csrfTokenOf(token, 1)).not.toBe(csrfTokenOf('b'.repeat(43), 1));
+    // Another workspace (after a switch), another token.
+    expect(csrfTokenOf(token, 1)).not.toBe(csrfTokenOf(token, 2));
+    expect(Buffer.from(csrfTokenOf(token, 1), 'base64url').toString('hex')).not.toBe(hashSecret(token));
   });
 
   it('compare equal strings as equal and any two different strings as different (property)', () => {

@@ -19,13 +19,15 @@ export function generateToken(): string {
 }
 
 /**
- * The CSRF token of a session: derived from the session token (SHA-256 over a domain-separated
- * input), so it needs no storage, is bound to that one session, and cannot be computed from what
- * the database holds (the session's id is SHA-256 of the token alone).
- * Example: `csrfTokenOf(token)` → 43 base64url characters.
+ * The CSRF token of a session in a workspace: derived from the session token and the workspace
+ * the session is in (SHA-256 over a domain-separated input), so it needs no storage, is bound to
+ * that one session, cannot be computed from what the database holds (the session's id is SHA-256
+ * of the token alone), and changes when the session switches workspace — a page still showing
+ * the old workspace cannot write into the new one unawares.
+ * Example: `csrfTokenOf(token, 7)` → 43 base64url characters.
  */
-export function csrfTokenOf(sessionToken: string): string {
-  return createHash('sha256').update(`retain-csrf:${sessionToken}`).digest('base64url');
+export function csrfTokenOf(sessionToken: string, workspaceId: number): string {
+  return createHash('sha256').update(`retain-csrf:${workspaceId}:${sessionToken}`).digest('base64url');
 }
 
 /**

@@ -3,7 +3,7 @@
  * that queries it; every query names the workspace.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { AppUserRow, Database, UserRole } from '../db/index.js';
+import { type AppUserRow, type Database, dialectOf, type UserRole } from '../db/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -97,6 +97,76 @@ export async function recordLogin(db: Db, workspaceId: number, id: number, now: 
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .execute();
+}
+
+/** What `updateUserRow` may change; a field left out stays as it is. */
+export interface UserChanges {
+  readonly role?: UserRole;
+  readonly name?: string | null;
+  readonly passwordHash?: string;
+  readonly disabledAt?: number | null;
+}
+
+/** Changes a member of the workspace; returns the new row, or `undefined` for an unknown id. */
+export async function updateUserRow(
+  db: Db,
+  workspaceId: number,
+  id: number,
+  changes: UserChanges,
+  now: number,
+): Promise<User | undefined> {
+  const row = await db
+    .updateTable('app_user')
+    .set({
+      ...(changes.role === undefined ? {} : { role: changes.role }),
+      ...(changes.name === undefined ? {} : { name: changes.name }),
+      ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
+      ...(changes.disabledAt === undefined ? {} : { disabled_at: changes.disabledAt }),
+      updated_at: now,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
+}
+
+/**
+ * The ids of the workspace's enabled owners. On PostgreSQL the rows are locked (`FOR UPDATE`)
+ * until the transaction ends, so two owners demoting or removing each other at once cannot both
+ * pass the "not the last owner" check; SQLite runs one write transaction at a time.
+ */
+export async function lockEnabledOwners(db: Transaction<Database>, workspaceId: number): Promise<number[]> {
+  let query = db
+    .selectFrom('app_user')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('role', '=', 'owner')
+    .where('disabled_at', 'is', null);
+  if (dialectOf(db) === 'postgres') query = query.forUpdate();
+  const rows = await query.execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Every account with this e-mail, in every workspace, with its password hash (for a login that
+ * proves the password for each; see auth.service.ts). A credential lookup: no workspace is known
+ * yet. At most `limit` rows, oldest first.
+ */
+export async function findAccountsByEmail(
+  db: Db,
+  email: string,
+  limit: number,
+): Promise<{ user: User; passwordHash: string | null }[]> {
+  const rows = await db
+    .selectFrom('app_user')
+    .selectAll()
+    .where('email', '=', normalizeEmail(email))
+    .orderBy('created_at')
+    .orderBy('workspace_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ user: toUser(row), passwordHash: row.password_hash }));
 }
 
 function toUser(row: AppUserRow): User {

@@ -1,11 +1,41 @@
 /** The job handlers the server and the worker run. */
+
+import type { Kysely } from 'kysely';
+import { scoreJobHandlers } from '../analytics/index.js';
+import type { Database } from '../db/index.js';
 import { importJobHandlers } from '../imports/index.js';
-import type { JobHandler } from '../jobs/index.js';
+import { type JobHandler, Worker } from '../jobs/index.js';
+import { segmentJobHandlers } from '../segments/index.js';
 
 /**
  * The job handlers of every capability that has some. Loaded by name so that a capability still
- * being written does not stop the server from starting.
+ * being written does not stop the server from starting. `databaseUrl`: the store, which the score
+ * refresh opens again in a thread of its own.
  */
-export async function loadJobHandlers(): Promise<Record<string, JobHandler>> {
-  return { ...importJobHandlers };
+export async function loadJobHandlers(
+  options: { readonly databaseUrl?: string } = {},
+): Promise<Record<string, JobHandler>> {
+  return {
+    ...importJobHandlers,
+    ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
+    ...segmentJobHandlers,
+  };
+}
+
+/**
+ * Starts one worker loop per job type, so that jobs of one type never wait behind another's: an
+ * upload is imported at once even while a score refresh of a million customers runs (each loop
+ * runs its jobs one at a time). Stop them all with `stopJobWorkers`.
+ */
+export function startJobWorkers(db: Kysely<Database>, handlers: Record<string, JobHandler>): Worker[] {
+  return Object.entries(handlers).map(([type, handler]) => {
+    const worker = new Worker({ db, handlers: { [type]: handler } });
+    worker.start();
+    return worker;
+  });
+}
+
+/** Stops the loops of `startJobWorkers`, each after its job in progress. */
+export async function stopJobWorkers(workers: readonly Worker[]): Promise<void> {
+  await Promise.all(workers.map((worker) => worker.stop()));
 }

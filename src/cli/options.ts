@@ -73,17 +73,52 @@ export function parseNumberInRange(value: string, option: string, min: number, m
   return number;
 }
 
-/** Parses `--map customer_id=Email,ordered_at=Created at` into `{ customer_id: 'Email', … }`. */
-export function parseColumnMap(value: string): Record<string, string> {
+/**
+ * Parses `--map` values — each `field=Column` pairs separated by commas, the option repeatable —
+ * into `{ field: 'Column' }`. A column name may be quoted (`ordered_at="Created at"`, needed when
+ * it holds a comma: `amount="Total, net"`; `""` is a quote). Throws `CliError` for a pair without
+ * `=`, a blank side, or a field mapped twice. Example: `['customer_id=Email,ordered_at="Created at"']`
+ * → `{ customer_id: 'Email', ordered_at: 'Created at' }`.
+ */
+export function parseColumnMap(values: string | readonly string[]): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const pair of value.split(',')) {
-    const separator = pair.indexOf('=');
-    const field = pair.slice(0, separator).trim();
-    const column = pair.slice(separator + 1).trim();
-    if (separator <= 0 || field === '' || column === '') {
-      throw new CliError(`--map: expected field=Column pairs separated by commas, got "${pair}"`);
+  for (const value of typeof values === 'string' ? [values] : values) {
+    for (const pair of splitPairs(value)) {
+      const separator = pair.indexOf('=');
+      const field = pair.slice(0, separator).trim();
+      const column = unquote(pair.slice(separator + 1).trim());
+      if (separator <= 0 || field === '' || column === '') {
+        throw new CliError(
+          `--map: expected field=Column pairs separated by commas (e.g. customer_id=Email,ordered_at="Created at"), got "${pair}"`,
+        );
+      }
+      if (field in map) throw new CliError(`--map: ${field} is mapped twice`);
+      map[field] = column;
     }
-    map[field] = column;
   }
   return map;
+}
+
+/** The comma-separated pairs of one `--map` value, commas inside double quotes kept. */
+function splitPairs(value: string): string[] {
+  const pairs: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of value) {
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      pairs.push(current);
+      current = '';
+    } else current += char;
+  }
+  pairs.push(current);
+  return pairs.filter((pair) => pair.trim() !== '');
+}
+
+/** `"Created at"` → `Created at` (`""` inside is a quote); anything else as is. */
+function unquote(text: string): string {
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+    return text.slice(1, -1).replaceAll('""', '"');
+  }
+  return text;
 }

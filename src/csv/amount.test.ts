@@ -156,3 +156,61 @@ describe('parseAmountCents', () => {
     );
   });
 });
+
+describe('parseAmountCents with a decimal comma or an undetermined separator', () => {
+  it.each([
+    ['12,50', ',', 1250],
+    ['1.234,56', ',', 123456],
+    ['1 234,5', ',', 123450],
+    ['1\u00a0234,56 €', ',', 123456], // French: a no-break space groups thousands
+    ['1\u202f234,56', ',', 123456], // … or a narrow no-break space
+    ['-€12,30', ',', -1230],
+    ['1.234', ',', 123400], // in a decimal-comma file "." only groups thousands
+    ['7', ',', 700],
+    ['12,50', null, 1250],
+    ['12.50', null, 1250],
+    ['1.234,56', null, 123456],
+    ['1,234.56', null, 123456],
+    ['1.234.567', null, 123456700],
+    ['1,234,567', null, 123456700],
+    ['42', null, 4200],
+  ] as const)('reads %j with decimal %j as %d cents', (text, decimal, cents) => {
+    expect(parseAmountCents(text, decimal)).toBe(cents);
+    expect(parseAmountCentsBytes(Buffer.from(`;${text};`), 1, 1 + Buffer.byteLength(text), decimal)).toBe(
+      cents,
+    );
+  });
+
+  it.each([
+    ['1,234', ',', 'amount-precision'], // three decimals: never 1234 in a decimal-comma file
+    ['12.50', ',', 'ambiguous-amount'],
+    ['1.23.456,7', ',', 'invalid-amount'],
+    ['1,234', null, 'ambiguous-amount'], // 1234 or 1.234: the file must say
+    ['1.234', null, 'ambiguous-amount'],
+    ['-$1.234', null, 'ambiguous-amount'],
+    ['12,50', '.', 'ambiguous-amount'],
+  ] as const)('refuses %j with decimal %j (%s), naming the flag that decides', (text, decimal, code) => {
+    expect(parseAmountCents(text, decimal)).toBeNaN();
+    const problem = amountProblem(text, decimal);
+    expect(problem?.code).toBe(code);
+    if (code === 'ambiguous-amount') expect(problem?.reason).toContain('--decimal');
+  });
+
+  it('reads every grouped decimal-comma amount back exactly (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+        fc.constantFrom('', '.', ' '),
+        (cents, group) => {
+          const magnitude = Math.abs(cents);
+          const whole = String(Math.floor(magnitude / 100)).replace(/\B(?=(\d{3})+(?!\d))/gu, group);
+          const text = `${cents < 0 ? '-' : ''}${whole},${String(magnitude % 100).padStart(2, '0')}`;
+          expect(parseAmountCents(text, ',')).toBe(cents === 0 ? 0 : cents);
+          // Undetermined: the two decimals after "," say it is the decimal separator.
+          if (group !== ' ') expect(parseAmountCents(text, null)).toBe(cents === 0 ? 0 : cents);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import type { IssueCollector } from './csv-issue.js';
+import { closestColumn, listColumns, mapExample, mapValue } from './header-help.js';
 
 /** Header names are matched trimmed, case-insensitively, with runs of spaces collapsed. */
 export function normalizeHeader(name: string): string {
@@ -22,16 +23,24 @@ export interface ResolvedColumns {
   readonly attributes: readonly { readonly name: string; readonly index: number }[];
 }
 
-function listColumns(names: readonly string[]): string {
-  return names.map((name) => `"${name}"`).join(', ');
+/** What a header error adds to help fix it (see `resolveColumns`). */
+export interface HeaderHelp {
+  /**
+   * Said instead of a `--map` example when the header looks like another kind of file, e.g.
+   * `this looks like a subscriptions file: did you mean --mode subscription?`; null when it does not.
+   */
+  readonly otherKind?: string | null | undefined;
 }
 
 /**
  * Finds each field's column in `names` (the header as written), honouring `map` (logical field →
  * header name, which replaces the defaults for that field) and the requested attribute columns.
  * Problems are added to `issues` on the header (record 0): an unknown field in `map`, a missing
- * required or mapped column, a missing attribute column; each message lists the columns found.
- * Returns null when there was a problem. O(fields × columns).
+ * required or mapped column, a missing attribute column. The first names a few of the columns the
+ * file has (`listColumns`: never a whole 79-column header), the last missing field says how to fix
+ * it — the `--map` naming the file's closest columns (`mapExample`), or `help.otherKind` when the
+ * header looks like another kind of file. Returns null when there was a problem.
+ * O(fields × columns).
  */
 export function resolveColumns(
   names: readonly string[],
@@ -39,21 +48,22 @@ export function resolveColumns(
   map: Readonly<Record<string, string>> | undefined,
   attributes: readonly string[] | undefined,
   issues: IssueCollector,
+  help: HeaderHelp = {},
 ): ResolvedColumns | null {
   const normalized = names.map(normalizeHeader);
-  const before = issues.count;
-  const found = `the file has ${listColumns(names)}`;
   const index = new Map<string, number>();
   const headerName = new Map<string, string>();
+  const problems: { column: string | null; code: string; message: string }[] = [];
+  const missingFields: string[] = [];
+  let lastMissing = -1;
 
   for (const field of Object.keys(map ?? {})) {
     if (!specs.some((spec) => spec.field === field)) {
-      issues.add(
-        0,
-        null,
-        'unknown-field',
-        `cannot map "${field}": the fields are ${specs.map((spec) => spec.field).join(', ')}`,
-      );
+      problems.push({
+        column: null,
+        code: 'unknown-field',
+        message: `cannot map "${field}": the fields are ${specs.map((spec) => spec.field).join(', ')}`,
+      });
     }
   }
 
@@ -75,7 +85,13 @@ export function resolveColumns(
               .join(', ')})`
           : '';
       const how = mapped === undefined ? '' : ` (mapped from ${spec.field})`;
-      issues.add(0, wanted, 'missing-column', `missing column "${wanted}"${alternatives}${how}: ${found}`);
+      missingFields.push(spec.field);
+      lastMissing = problems.length;
+      problems.push({
+        column: wanted,
+        code: 'missing-column',
+        message: `missing column "${wanted}"${alternatives}${how}`,
+      });
     }
     index.set(spec.field, column);
     if (column !== -1) headerName.set(spec.field, names[column]!.trim());
@@ -85,14 +101,39 @@ export function resolveColumns(
   for (const name of attributes ?? []) {
     const column = normalized.indexOf(normalizeHeader(name));
     if (column === -1) {
-      issues.add(0, name, 'missing-column', `missing attribute column "${name}": ${found}`);
+      problems.push({ column: name, code: 'missing-column', message: `missing attribute column "${name}"` });
     } else {
       attributeColumns.push({ name, index: column });
     }
   }
 
-  if (issues.count > before) return null;
-  return { index, headerName, attributes: attributeColumns };
+  // A currency column the layout does not read (`Währung`, `Currency Code`) would leave every
+  // amount in the workspace's currency (or summed across currencies): refused, naming the --map.
+  const currencyColumn =
+    index.get('currency') === -1 && missingFields.length === 0 ? closestColumn('currency', names) : null;
+  if (currencyColumn !== null) {
+    problems.push({
+      column: currencyColumn,
+      code: 'unread-currency',
+      message: `the column "${currencyColumn}" looks like the currency, and no field reads it; name it with --map currency=${mapValue(currencyColumn)}`,
+    });
+  }
+
+  if (problems.length === 0) return { index, headerName, attributes: attributeColumns };
+  const first = problems.findIndex((problem) => problem.code === 'missing-column');
+  if (first !== -1) problems[first]!.message += `: the file has ${listColumns(names)}`;
+  if (lastMissing !== -1) {
+    // Columns bound to optional fields are offered too: one column may serve two fields (Email).
+    // An unbound currency is named when a column looks like one: amounts must not take the
+    // workspace's currency while the file says another (`Währung`).
+    const currency = index.get('currency');
+    const unboundCurrency = currency === -1 && closestColumn('currency', names) !== null ? ['currency'] : [];
+    const fields = [...missingFields, ...unboundCurrency];
+    const fix = help.otherKind ?? `name the file's columns with ${mapExample(fields, names, new Set())}`;
+    problems[lastMissing]!.message += `; ${fix}`;
+  }
+  for (const problem of problems) issues.add(0, problem.column, problem.code, problem.message);
+  return null;
 }
 
 /** Whether every one of `required` (normalised names) is among the header's columns. */

@@ -2,6 +2,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { CSV_LIMITS, type CsvLimits, formatCount } from './csv-limits.js';
 import { type CsvSyntaxIssue, CsvTokenizer } from './csv-tokenizer.js';
+import type { Delimiter } from './dialect.js';
 import { ChunkDecoder, type CsvEncoding, EncodingProblem, lineOfByte } from './text-decoding.js';
 
 /**
@@ -20,8 +21,8 @@ const LINE_FEED = 10;
 export interface CsvReadOptions {
   /** `utf-8` (default; invalid bytes are refused), `latin1` (ISO-8859-1) or `windows-1252`. */
   readonly encoding?: CsvEncoding | undefined;
-  /** The one character between fields (default `,`); see `CsvTokenizerOptions.delimiter`. */
-  readonly delimiter?: string | undefined;
+  /** The one character between fields (default `,`; `--delimiter`, or detected by `readDialect`). */
+  readonly delimiter?: Delimiter | undefined;
   /** Bounds (default `CSV_LIMITS`); tests lower them. */
   readonly limits?: Partial<CsvLimits> | undefined;
 }
@@ -231,7 +232,7 @@ export type CsvHeader =
  * after the header's line break, and its line), so that the data can be read by byte ranges.
  * O(header size + one chunk).
  */
-export async function readCsvHeader(path: string, encoding: CsvEncoding = 'utf-8'): Promise<CsvHeader> {
+export async function readCsvHeader(path: string, options: CsvReadOptions = {}): Promise<CsvHeader> {
   let names: string[] = [];
   let headerLine = 0;
   const outcome = await streamCsv(
@@ -245,7 +246,7 @@ export async function readCsvHeader(path: string, encoding: CsvEncoding = 'utf-8
       row: () => false,
     },
     undefined,
-    { encoding },
+    options,
   );
   if (outcome.status !== 'read') return outcome;
   // The header's last line: line breaks inside its quoted names are lines of it too.

@@ -10,6 +10,7 @@ import {
   scanRange,
 } from './order-ranges.js';
 import { distinctIds, type GenericOrderLayout, OrderScanner, type ScannedOrders } from './order-scanner.js';
+import { type CurrencyCount, reportMixedCurrencies } from './reader-support.js';
 
 /** Where the data of a file lies (from `readCsvHeader`). */
 export interface DataExtent {
@@ -85,13 +86,9 @@ export async function scanGenericOrders(
   );
   if (outcome.status !== 'read') return outcome;
   options.onProgress?.(totalBytes, totalBytes);
-  return {
-    status: 'read',
-    scanned: distinctIds(scanner.finish()),
-    issues,
-    threads: 1,
-    unsure: scanner.unsure,
-  };
+  const scanned = scanner.finish();
+  reportMixedCurrencies(issues, scanned.currencies, layout.names.currency, 'order');
+  return { status: 'read', scanned: distinctIds(scanned), issues, threads: 1, unsure: scanner.unsure };
 }
 
 /** The two-thread read; null when it must be redone on one thread. */
@@ -129,6 +126,7 @@ async function scanInTwo(
     toByte: totalBytes,
     layout,
     timeZone: instants.timeZone,
+    dateFormat: instants.dateFormat,
     maxIssues: options.maxIssues,
   };
   worker.postMessage(request);
@@ -162,8 +160,9 @@ async function scanInTwo(
     // The second half must start a new order, not continue the first half's last one.
     const [last, next] = [first.lastOrderId, second.scanned.firstOrderId];
     if (last !== null && next !== null && Buffer.compare(last, next) === 0) return null;
-    const merged = mergeSecondHalf(scanner, first, second.scanned);
-    addSecondHalfIssues(issues, first, second, splitLine - 1, layout.names.currency);
+    const merged = mergeSecondHalf(scanner, first, second.scanned, splitLine - 1);
+    addSecondHalfIssues(issues, second, splitLine - 1);
+    reportMixedCurrencies(issues, merged.currencies, layout.names.currency, 'order');
     options.onProgress?.(totalBytes, totalBytes);
     return { status: 'read', scanned: distinctIds(merged), issues, threads: 2, unsure: second.unsure };
   } finally {
@@ -178,7 +177,12 @@ async function scanInTwo(
  * The merged columns are allocated on SharedArrayBuffers: a table this large is then analysed on
  * two threads (`analyzeOrdersOnThreads`), which shares such columns instead of copying them.
  */
-function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: ScannedOrders): ScannedOrders {
+function mergeSecondHalf(
+  scanner: OrderScanner,
+  first: ScannedOrders,
+  second: ScannedOrders,
+  lineShift: number,
+): ScannedOrders {
   const length = first.length + second.length;
   const customerMap =
     second.customerKeys === null
@@ -218,8 +222,7 @@ function mergeSecondHalf(scanner: OrderScanner, first: ScannedOrders, second: Sc
     attributes,
     firstOrderAt: Math.min(first.firstOrderAt, second.firstOrderAt),
     lastOrderAt: Math.max(first.lastOrderAt, second.lastOrderAt),
-    currency: first.currency ?? second.currency,
-    currencyMismatch: first.currencyMismatch || second.currencyMismatch,
+    currencies: mergeCurrencies(first.currencies, second.currencies, lineShift),
     firstOrderId: first.firstOrderId,
     lastOrderId: second.lastOrderId,
   };
@@ -231,36 +234,32 @@ function globalIndexes(localIds: readonly string[], indexOf: (id: string) => num
   return map;
 }
 
+/** The currencies of both halves: counts added, the second half's lines shifted by `lineShift`. */
+function mergeCurrencies(
+  first: readonly CurrencyCount[],
+  second: readonly CurrencyCount[],
+  lineShift: number,
+): CurrencyCount[] {
+  const merged = new Map(first.map((currency) => [currency.code, { ...currency }]));
+  for (const currency of second) {
+    const known = merged.get(currency.code);
+    if (known === undefined) merged.set(currency.code, { ...currency, first: currency.first + lineShift });
+    else known.rows += currency.rows;
+  }
+  return [...merged.values()];
+}
+
 /**
  * Adds the worker's issues (lines shifted by `lineShift`) after the first half's, as one thread
- * would have found them: in line order, up to the limit. The one-currency rule spans both halves: a
- * second half whose first currency differs from the first half's is reported on that line (once,
- * replacing any mismatch the worker found later against its own first currency).
+ * would have found them: in line order, up to the limit.
  */
 function addSecondHalfIssues(
   issues: IssueCollector,
-  first: ScannedOrders,
   second: Extract<OrdersRangeResponse, { type: 'done' }>,
   lineShift: number,
-  currencyColumn: string,
 ): void {
   const candidates = [];
-  let dropSecondMismatch = first.currencyMismatch;
-  const firstCurrency = first.currency;
-  const secondCurrency = second.scanned.currency;
-  if (!first.currencyMismatch && firstCurrency !== null && secondCurrency !== null) {
-    if (secondCurrency.value !== firstCurrency.value) {
-      dropSecondMismatch = true;
-      candidates.push({
-        record: secondCurrency.line + lineShift,
-        column: currencyColumn,
-        code: 'mixed-currencies',
-        message: `currency "${secondCurrency.value}" differs from "${firstCurrency.value}" on the rows before: a file must hold one currency`,
-      });
-    }
-  }
   for (const issue of second.issues) {
-    if (dropSecondMismatch && issue.code === 'mixed-currencies') continue;
     const line = issue.record + lineShift;
     // A field-count message names its line ("line 12 has 3 fields…"): the worker's local one.
     const message =

@@ -25,6 +25,22 @@ export {
   CsvTokenizer,
   type CsvTokenizerOptions,
 } from './csv-tokenizer.js';
+export {
+  type CsvDialect,
+  DATE_FORMATS,
+  type DateFormat,
+  DECIMAL_SEPARATORS,
+  DEFAULT_DIALECT,
+  type DecimalSeparator,
+  type Delimiter,
+  type DetectedDialect,
+  type DialectRequest,
+  delimiterName,
+  describeDialect,
+  detectDialect,
+  parseDelimiter,
+  readDialect,
+} from './dialect.js';
 export { type DateProblem, dateProblem, InstantParser } from './instant-parser.js';
 export {
   detectOrderLayout,
@@ -58,6 +74,13 @@ export type {
 export { type QuickCheck, type QuickCheckOptions, quickCheckGenericOrders } from './order-check.js';
 export { type OrdersFile, type ReadOrdersOptions, readOrdersCsv } from './orders-csv.js';
 export {
+  type CurrencyCount,
+  CurrencyTally,
+  mixedCurrenciesMessage,
+  reportMixedCurrencies,
+} from './reader-support.js';
+export {
+  type OtherKind,
   type ReadRowGroupsOptions,
   type ReadRowGroupsResult,
   type RowGroupHandlers,

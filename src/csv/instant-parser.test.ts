@@ -212,3 +212,68 @@ describe('InstantParser', () => {
     );
   });
 });
+
+describe('InstantParser with a day-first or month-first date format', () => {
+  it.each([
+    ['DD/MM/YYYY', '05/03/2024', Date.UTC(2024, 2, 5)],
+    ['DD/MM/YYYY', '5/3/2024', Date.UTC(2024, 2, 5)],
+    ['DD/MM/YYYY', '25/03/2024 14:05', Date.UTC(2024, 2, 25, 14, 5)],
+    ['DD/MM/YYYY', '25/03/2024 14:05:09.5 +01:00', Date.UTC(2024, 2, 25, 13, 5, 9, 500)],
+    ['MM/DD/YYYY', '03/05/2024', Date.UTC(2024, 2, 5)],
+    ['MM/DD/YYYY', '3/25/2024 9:15 PM', Date.UTC(2024, 2, 25, 21, 15)],
+    ['MM/DD/YYYY', '3/25/2024 12:00 am', Date.UTC(2024, 2, 25, 0, 0)],
+    ['MM/DD/YYYY', '3/25/2024 12:30PM', Date.UTC(2024, 2, 25, 12, 30)],
+    ['DD.MM.YYYY', '05.03.2024', Date.UTC(2024, 2, 5)],
+    ['DD.MM.YYYY', '29.02.2024 23:59:59', Date.UTC(2024, 1, 29, 23, 59, 59)],
+    ['DD.MM.YYYY', '2024-03-05', Date.UTC(2024, 2, 5)], // ISO is read whatever the format
+  ] as const)('reads %s %j', (format, text, instant) => {
+    const parser = new InstantParser('UTC', format);
+    expect(parser.parse(text)).toBe(instant);
+    const bytes = new TextEncoder().encode(`;${text};`);
+    expect(parser.parseBytes(bytes, 1, bytes.length - 1)).toBe(instant);
+  });
+
+  it('reads wall times in the zone', () => {
+    // 10 March 2024 is the day New York moves to EDT (UTC−4) at 02:00.
+    expect(new InstantParser('America/New_York', 'MM/DD/YYYY').parse('3/10/2024 12:00')).toBe(
+      Date.UTC(2024, 2, 10, 16),
+    );
+  });
+
+  it.each([
+    ['DD/MM/YYYY', '25/13/2024'],
+    ['DD/MM/YYYY', '30/02/2024'],
+    ['DD/MM/YYYY', '05.03.2024'],
+    ['DD/MM/YYYY', '05/03/24'],
+    ['DD/MM/YYYY', '005/03/2024'],
+    ['DD/MM/YYYY', '05/03/2024 25:00'],
+    ['MM/DD/YYYY', '3/25/2024 13:00 PM'],
+    ['MM/DD/YYYY', '3/25/2024 0:30 AM'],
+    ['DD.MM.YYYY', '05/03/2024'],
+    ['DD.MM.YYYY', '05.03.2024 12'],
+  ] as const)('refuses %s %j', (format, text) => {
+    expect(new InstantParser('UTC', format).parse(text)).toBeNaN();
+  });
+
+  it('refuses slashed dates without a format, telling which --date-format to pass', () => {
+    const iso = new InstantParser('UTC');
+    expect(iso.parse('05/03/2024')).toBeNaN();
+    expect(iso.problem('05/03/2024')).toEqual({
+      code: 'ambiguous-date',
+      message:
+        'cannot read "05/03/2024" as a date: day-first or month-first? Nothing in the file\'s first rows says; pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY (API: dateFormat)',
+    });
+    expect(iso.problem('25/03/2024').message).toBe(
+      'cannot read "25/03/2024" as a date in YYYY-MM-DD: it reads as DD/MM/YYYY; pass --date-format DD/MM/YYYY (API: dateFormat)',
+    );
+    expect(new InstantParser('UTC', 'DD/MM/YYYY').problem('03/25/2024').message).toContain(
+      'pass --date-format MM/DD/YYYY',
+    );
+    expect(iso.problem('05.03.2024').message).toContain('pass --date-format DD.MM.YYYY');
+    // A date the format fits but the calendar does not is simply invalid.
+    expect(new InstantParser('UTC', 'DD/MM/YYYY').problem('31/04/2024')).toEqual({
+      code: 'invalid-date',
+      message: 'cannot read "31/04/2024" as a date: 2024-04 has no day 31',
+    });
+  });
+});

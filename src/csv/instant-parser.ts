@@ -1,8 +1,11 @@
 import { DateTime } from 'luxon';
 import { assertTimeZone, instantFromLocal, isSupportedInstant, SUPPORTED_DATES } from '../core/index.js';
+import type { DateFormat } from './dialect.js';
 
 const MS_PER_DAY = 86_400_000;
 const DIGIT_0 = 48;
+const SLASH = 47;
+const PERIOD = 46;
 
 /** Why a date could not be read (the slow path, for messages). */
 export interface DateProblem {
@@ -12,7 +15,7 @@ export interface DateProblem {
 
 /** Why a value is not an accepted instant: unreadable, or a date outside the supported range. */
 export interface InstantProblem {
-  readonly code: 'invalid-date' | 'date-out-of-range';
+  readonly code: 'invalid-date' | 'date-out-of-range' | 'ambiguous-date';
   /** The whole sentence, naming the value: `cannot read "x" as a date: …` or `"0000-01-01" is …`. */
   readonly message: string;
 }
@@ -38,6 +41,12 @@ function daysInMonth(year: number, month: number): number {
  * an optional space) by `Z`, `±HH:MM`, `±HHMM`, `±HH` or `UTC`. A value without an offset is a
  * wall-clock time in the parser's time zone; a bare date is that day's local midnight.
  *
+ * With a `dateFormat` other than `YYYY-MM-DD`, day-first or month-first dates are read too:
+ * `D/M/YYYY` (`DD/MM/YYYY`), `M/D/YYYY` (`MM/DD/YYYY`) or `D.M.YYYY` (`DD.MM.YYYY`), day and month of
+ * one or two digits, optionally followed by a space (or `T`) and `H:MM[:SS[.fraction]]`, an
+ * optional `AM`/`PM` (hour 1–12) and an optional offset as above. ISO values are read whatever the
+ * format; a slashed date without its format is refused, `problem` naming `--date-format`.
+ *
  * Values are read byte by byte (`parseBytes`; strings through `parseIn`), with no regex and no
  * allocation. Zone conversion never uses a hand-made
  * rule: the zone's UTC offset is asked of Luxon once per local calendar day and cached; a day on
@@ -50,7 +59,11 @@ function daysInMonth(year: number, month: number): number {
  */
 export class InstantParser {
   readonly timeZone: string;
+  readonly dateFormat: DateFormat;
   private readonly isUtc: boolean;
+  /** The separator byte of `dateFormat` (`/` or `.`), 0 for ISO only. */
+  private readonly separator: number;
+  private readonly dayFirst: boolean;
   /** Offset in minutes of each local day seen (key: days since epoch); NaN on transition days. */
   private readonly offsetByLocalDay = new Map<number, number>();
   private lastLocalDay = Number.NaN;
@@ -59,9 +72,12 @@ export class InstantParser {
   private scratch = new Uint8Array(64);
 
   /** Throws the core's `InvalidInputError` for an unknown zone (the readers check the zone first). */
-  constructor(timeZone = 'UTC') {
+  constructor(timeZone = 'UTC', dateFormat: DateFormat = 'YYYY-MM-DD') {
     assertTimeZone(timeZone);
     this.timeZone = timeZone;
+    this.dateFormat = dateFormat;
+    this.separator = dateFormat === 'YYYY-MM-DD' ? 0 : dateFormat === 'DD.MM.YYYY' ? PERIOD : SLASH;
+    this.dayFirst = dateFormat !== 'MM/DD/YYYY';
     const zone = DateTime.fromMillis(0, { zone: timeZone }).zone;
     this.isUtc = zone.isUniversal && zone.offset(0) === 0;
   }
@@ -83,6 +99,8 @@ export class InstantParser {
         message: `"${text}" is outside the dates Retain accepts, ${SUPPORTED_DATES}`,
       };
     }
+    const separated = separatedDateProblem(text, this.dateFormat);
+    if (separated !== null) return separated;
     return { code: 'invalid-date', message: `cannot read "${text}" as a date: ${dateProblem(text).reason}` };
   }
 
@@ -127,6 +145,12 @@ export class InstantParser {
     let end = to;
     while (start < end && bytes[start] === 32) start++;
     while (end > start && bytes[end - 1] === 32) end--;
+    if (this.separator !== 0) {
+      const separator = this.separator;
+      if (bytes[start + 1] === separator || bytes[start + 2] === separator) {
+        return this.readSeparated(bytes, start, end);
+      }
+    }
     if (end - start < 8) return Number.NaN;
 
     const year = digits(bytes, start, 4);
@@ -188,6 +212,86 @@ export class InstantParser {
     return this.instant(year, month, day, hour, minute, second, millisecond, offsetMinutes);
   }
 
+  /**
+   * A day-first or month-first date (`dateFormat`) in `bytes[start, end)` (trimmed), with its
+   * optional time, AM/PM and offset; NaN when it is not one.
+   */
+  private readSeparated(bytes: Uint8Array, start: number, end: number): number {
+    const separator = this.separator;
+    let position = start;
+    const firstLength = shortNumberLength(bytes, position, end);
+    const first = digits(bytes, position, firstLength);
+    position += firstLength;
+    if (firstLength === 0 || bytes[position] !== separator) return Number.NaN;
+    position++;
+    const secondLength = shortNumberLength(bytes, position, end);
+    const second = digits(bytes, position, secondLength);
+    position += secondLength;
+    if (secondLength === 0 || bytes[position] !== separator || end - position < 5) return Number.NaN;
+    const year = digits(bytes, position + 1, 4);
+    position += 5;
+    const day = this.dayFirst ? first : second;
+    const month = this.dayFirst ? second : first;
+    if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) {
+      return Number.NaN;
+    }
+    let hour = 0;
+    let minute = 0;
+    let seconds = 0;
+    let millisecond = 0;
+    let offsetMinutes = Number.NaN;
+    if (position < end) {
+      const mark = bytes[position];
+      if (mark !== 32 && mark !== 84 && mark !== 116) return Number.NaN;
+      position++;
+      if (end - position < 4) return Number.NaN; // H:MM at least
+      const hourDigits = bytes[position + 1] === 58 ? 1 : 2;
+      hour = digits(bytes, position, hourDigits);
+      position += hourDigits;
+      if (bytes[position] !== 58 || end - position < 3) return Number.NaN;
+      minute = digits(bytes, position + 1, 2);
+      position += 3;
+      if (end - position >= 3 && bytes[position] === 58) {
+        seconds = digits(bytes, position + 1, 2);
+        position += 3;
+        if (position < end && bytes[position] === 46) {
+          position++;
+          let fractionDigits = 0;
+          while (position < end) {
+            const digit = bytes[position]! - DIGIT_0;
+            if (digit < 0 || digit > 9) break;
+            if (fractionDigits < 3) millisecond = millisecond * 10 + digit;
+            fractionDigits++;
+            position++;
+          }
+          if (fractionDigits === 0) return Number.NaN;
+          if (fractionDigits === 1) millisecond *= 100;
+          else if (fractionDigits === 2) millisecond *= 10;
+        }
+      }
+      // AM / PM (either case, after an optional space): hours 1–12.
+      let meridiem = position;
+      if (bytes[meridiem] === 32) meridiem++;
+      const letter = (bytes[meridiem] ?? 0) | 32;
+      if (
+        meridiem + 1 < end &&
+        (letter === 97 || letter === 112) &&
+        ((bytes[meridiem + 1] ?? 0) | 32) === 109
+      ) {
+        if (!(hour >= 1 && hour <= 12)) return Number.NaN;
+        hour = (hour % 12) + (letter === 112 ? 12 : 0);
+        position = meridiem + 2;
+      }
+      if (!(hour <= 23 && minute <= 59 && seconds <= 59)) return Number.NaN;
+      if (position < end) {
+        if (bytes[position] === 32) position++;
+        offsetMinutes = readOffset(bytes, position, end);
+        if (Number.isNaN(offsetMinutes)) return Number.NaN;
+      }
+    }
+    return this.instant(year, month, day, hour, minute, seconds, millisecond, offsetMinutes);
+  }
+
   /** The instant of a valid local date-time, at `offsetMinutes` east of UTC or (NaN) in the zone. */
   private instant(
     year: number,
@@ -243,6 +347,13 @@ function digits(bytes: Uint8Array, from: number, count: number): number {
   return value;
 }
 
+/** How many digits (0, 1 or 2) start at `from`, before `end`. */
+function shortNumberLength(bytes: Uint8Array, from: number, end: number): number {
+  const isDigit = (position: number) =>
+    position < end && bytes[position]! >= DIGIT_0 && bytes[position]! <= DIGIT_0 + 9;
+  return isDigit(from) ? (isDigit(from + 1) ? 2 : 1) : 0;
+}
+
 /** `Z`, `UTC`, `GMT` (either case), `±HH`, `±HHMM` or `±HH:MM` filling `[from, end)`, in minutes east of UTC; else NaN. */
 function readOffset(bytes: Uint8Array, from: number, end: number): number {
   const length = end - from;
@@ -266,6 +377,57 @@ function readOffset(bytes: Uint8Array, from: number, end: number): number {
   else return Number.NaN;
   if (!(hours <= 18 && minutes <= 59)) return Number.NaN;
   return sign * (hours * 60 + minutes);
+}
+
+const SEPARATED_DATE = /^\s*(\d{1,2})([/.])(\d{1,2})\2(\d{4})\b/u;
+
+/**
+ * Why a day-first or month-first date cannot be read in `dateFormat` — its format is not given (a
+ * slashed date without `--date-format`), or another format fits it — or null when the value is not
+ * such a date (slow path, for messages).
+ */
+function separatedDateProblem(text: string, dateFormat: DateFormat): InstantProblem | null {
+  const match = SEPARATED_DATE.exec(text);
+  if (match === null) return null;
+  const first = Number(match[1]);
+  const second = Number(match[3]);
+  const dotted = match[2] === '.';
+  const flag = '(API: dateFormat)';
+  const formats: DateFormat[] = dotted
+    ? ['DD.MM.YYYY']
+    : first > 12 && second <= 12
+      ? ['DD/MM/YYYY']
+      : second > 12 && first <= 12
+        ? ['MM/DD/YYYY']
+        : first <= 12 && second <= 12
+          ? ['DD/MM/YYYY', 'MM/DD/YYYY']
+          : [];
+  const fitting = formats.filter((format) => format !== dateFormat);
+  const fits = formats.includes(dateFormat);
+  if (fits || fitting.length === 0) {
+    if (dateFormat === 'YYYY-MM-DD') return null;
+    // The format fits: the calendar date, or what follows it, is wrong.
+    const year = Number(match[4]);
+    const [day, month] = dateFormat === 'MM/DD/YYYY' ? [second, first] : [first, second];
+    const reason =
+      month < 1 || month > 12
+        ? `there is no month ${month}`
+        : day < 1 || day > daysInMonth(year, month)
+          ? `${match[4]}-${String(month).padStart(2, '0')} has no day ${day}`
+          : `expected ${dateFormat} with an optional H:MM[:SS] time, AM/PM and offset`;
+    return { code: 'invalid-date', message: `cannot read "${text}" as a date: ${reason}` };
+  }
+  const pass = fitting.map((format) => `--date-format ${format}`).join(' or ');
+  if (dateFormat === 'YYYY-MM-DD' && fitting.length === 2) {
+    return {
+      code: 'ambiguous-date',
+      message: `cannot read "${text}" as a date: day-first or month-first? Nothing in the file's first rows says; pass ${pass} ${flag}`,
+    };
+  }
+  return {
+    code: 'invalid-date',
+    message: `cannot read "${text}" as a date in ${dateFormat}: it reads as ${fitting.join(' or ')}; pass ${pass} ${flag}`,
+  };
 }
 
 /** Why `parser.parse(text)` is NaN, for the issue message (slow path). */

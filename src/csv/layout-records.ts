@@ -2,7 +2,12 @@ import { fail, ok, type Result } from '../core/index.js';
 import type { ResolvedColumns } from './columns.js';
 import { type CsvIssue, fileReadIssue, type IssueCollector } from './csv-issue.js';
 import { recordLines } from './csv-stream.js';
-import { type ReadRowGroupsOptions, type RowGroupLayout, readRowGroups } from './row-groups.js';
+import {
+  type ReadRowGroupsOptions,
+  type RowGroupLayout,
+  readRowGroups,
+  rowGroupReadOptions,
+} from './row-groups.js';
 import type { RowReader } from './row-reader.js';
 
 /** A record a layout leaves out on purpose, by reason. */
@@ -18,6 +23,8 @@ export interface LayoutRecordHandlers<L extends RowGroupLayout, R> {
   /** A valid record (`firstRecord`: its first data record, for issues). */
   record(value: R, lines: readonly RowReader[], firstRecord: number): void;
   skipped(reason: string): void;
+  /** After the last record (the file read whole): issues about the file as a whole (currencies). */
+  finish?(): void;
   /** After a read with no problem: the reason nothing is left to analyse, or null when rows are. */
   nothingLeft(): string | null;
 }
@@ -66,9 +73,10 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
   });
   if (result.status === 'unreadable') return fail([fileReadIssue(path, result.outcome)]);
   if (result.status === 'header-invalid') {
-    const header = await recordLines(path, [0], options.read);
+    const header = await recordLines(path, [0], rowGroupReadOptions(options));
     return fail(result.issues.resolve(path, () => header.get(0) ?? 1));
   }
+  handlers.finish?.();
   if (issues.count === 0) {
     if (result.records === 0) issues.add(0, null, 'no-rows', 'the file has a header but no rows');
     else {
@@ -77,7 +85,7 @@ export async function readLayoutRecords<L extends RowGroupLayout, R>(
     }
   }
   if (issues.count > 0) {
-    const lines = await recordLines(path, issues.records(), options.read);
+    const lines = await recordLines(path, issues.records(), rowGroupReadOptions(options));
     return fail(issues.resolve(path, (record) => lines.get(record) ?? 1));
   }
   return ok({ layout: result.layout, columns: result.columns, records: result.records });

@@ -1,6 +1,7 @@
 import { resolveColumns } from './columns.js';
 import { IssueCollector } from './csv-issue.js';
 import { readCsvHeader } from './csv-stream.js';
+import { type CsvDialect, DEFAULT_DIALECT } from './dialect.js';
 import { scanGenericOrders } from './generic-orders.js';
 import { InstantParser } from './instant-parser.js';
 import { detectOrderLayout } from './layouts/detect-layout.js';
@@ -19,12 +20,24 @@ export interface QuickCheckOptions {
   /** `generic`, or `auto` (then the header must not be a Shopify or Stripe export's). */
   readonly format: 'auto' | 'generic';
   readonly encoding: CsvEncoding;
+  /** Delimiter, decimal separator and date format (`readDialect`); default comma, `.`, ISO. */
+  readonly dialect?: CsvDialect | undefined;
+  /** Logical field → header name (`--map`). */
+  readonly map?: Readonly<Record<string, string>> | undefined;
   readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
 }
 
 /** `valid`: every record passes the import's checks; `unsure`: the record reader must decide. */
 export type QuickCheck =
-  | { readonly verdict: 'valid'; readonly records: number; readonly header: readonly string[] }
+  | {
+      readonly verdict: 'valid';
+      readonly records: number;
+      readonly header: readonly string[];
+      /** Each field's column, as written. */
+      readonly columns: Readonly<Record<string, string>>;
+      /** The currencies written (upper-cased; blank cells not counted): the caller checks them. */
+      readonly currencies: readonly string[];
+    }
   | { readonly verdict: 'unsure' };
 
 /**
@@ -45,13 +58,14 @@ export type QuickCheck =
 export async function quickCheckGenericOrders(path: string, options: QuickCheckOptions): Promise<QuickCheck> {
   const unsure: QuickCheck = { verdict: 'unsure' };
   if (options.encoding !== 'utf-8') return unsure;
-  const head = await readCsvHeader(path);
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
+  const head = await readCsvHeader(path, { encoding: options.encoding, delimiter: dialect.delimiter });
   if (head.status !== 'header') return unsure;
   if (options.format === 'auto' && detectOrderLayout(head.names) !== genericOrders) return unsure;
   const columns = resolveColumns(
     head.names,
     GENERIC_ORDER_IMPORT_FIELDS,
-    undefined,
+    options.map,
     undefined,
     new IssueCollector(1),
   );
@@ -62,6 +76,8 @@ export async function quickCheckGenericOrders(path: string, options: QuickCheckO
   const at = (field: string): number => columns.index.get(field) ?? -1;
   const layout: GenericOrderLayout = {
     fieldCount: head.names.length,
+    delimiter: dialect.delimiter.charCodeAt(0),
+    decimal: dialect.decimal,
     customerColumn: at('customer_id'),
     orderIdColumn: at('order_id'),
     orderedAtColumn: at('ordered_at'),
@@ -73,7 +89,7 @@ export async function quickCheckGenericOrders(path: string, options: QuickCheckO
   };
   let instants: InstantParser;
   try {
-    instants = new InstantParser(options.timeZone);
+    instants = new InstantParser(options.timeZone, dialect.dateFormat);
   } catch {
     return unsure;
   }
@@ -84,5 +100,11 @@ export async function quickCheckGenericOrders(path: string, options: QuickCheckO
   });
   if (read.status !== 'read' || read.unsure || read.issues.count > 0 || read.scanned.records === 0)
     return unsure;
-  return { verdict: 'valid', records: read.scanned.records, header: head.names };
+  return {
+    verdict: 'valid',
+    records: read.scanned.records,
+    header: head.names,
+    columns: Object.fromEntries(columns.headerName),
+    currencies: read.scanned.currencies.map((currency) => currency.code),
+  };
 }

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { PendingIssue } from './csv-issue.js';
 import { CSV_LIMITS } from './csv-limits.js';
+import type { DateFormat } from './dialect.js';
 import type { GenericOrderLayout, OrderScanner, ScannedOrders } from './order-scanner.js';
 import { firstInvalidUtf8, utf8Problem } from './text-decoding.js';
 
@@ -131,6 +132,7 @@ export interface OrdersRangeRequest {
   readonly toByte: number;
   readonly layout: GenericOrderLayout;
   readonly timeZone: string;
+  readonly dateFormat: DateFormat;
   readonly maxIssues: number;
 }
 

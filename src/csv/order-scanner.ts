@@ -1,8 +1,9 @@
-import { amountProblem, parseAmountCentsBytes } from './amount.js';
+import { type AmountDecimal, amountProblem, parseAmountCentsBytes } from './amount.js';
 import { ByteInterner, type ByteKeys, mergeReplacedDuplicates } from './byte-interner.js';
 import type { IssueCollector } from './csv-issue.js';
 import { CSV_LIMITS, MAX_ID_CHARS } from './csv-limits.js';
 import type { InstantParser } from './instant-parser.js';
+import type { CurrencyCount } from './reader-support.js';
 import { decodeUtf8 } from './utf8.js';
 
 /**
@@ -12,7 +13,8 @@ import { decodeUtf8 } from './utf8.js';
  * `InstantParser.parseBytes`), customer ids are interned as bytes in batches
  * (`ByteInterner.internBatch`), and the values go straight into typed columns. Only a quoted field
  * (rare in order exports) is copied, unescaped, into bytes of its own; strings are made for new ids
- * and messages. Every delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a character, so
+ * and messages. Fields are separated by the layout's `delimiter` byte (`,`, `;`, tab or `|`). Every
+ * delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a character, so
  * records and fields split exactly as in the decoded text.
  *
  * Issues are recorded against physical line numbers (the scanner counts line feeds, including those
@@ -20,7 +22,6 @@ import { decodeUtf8 } from './utf8.js';
  */
 
 const QUOTE = 34;
-const COMMA = 44;
 const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
 const EMPTY = new Uint8Array(0);
@@ -31,6 +32,10 @@ const BATCH = 1024;
 export interface GenericOrderLayout {
   /** Fields in the header: every record must have exactly this many. */
   readonly fieldCount: number;
+  /** The field separator's byte (44 for `,`). */
+  readonly delimiter: number;
+  /** The amounts' decimal separator (`parseAmountCents`). */
+  readonly decimal: AmountDecimal;
   readonly customerColumn: number;
   /**
    * The order id column, or −1: consecutive records with the same (non-blank) order id are one
@@ -74,10 +79,8 @@ export interface ScannedOrders {
   readonly attributes: { readonly labels: string[]; readonly codes: Int32Array }[];
   readonly firstOrderAt: number;
   readonly lastOrderAt: number;
-  /** The first non-blank currency (upper-cased) and its line, or null. */
-  readonly currency: { readonly value: string; readonly line: number } | null;
-  /** Whether the scanner itself reported a second currency. */
-  readonly currencyMismatch: boolean;
+  /** Each currency (upper-cased) with its orders and first line, in order of first appearance. */
+  readonly currencies: readonly CurrencyCount[];
   /**
    * The order ids of the first and the last record scanned (trimmed bytes; null without an order
    * id column or when blank): a second thread's first record must not continue the first's last.
@@ -93,8 +96,8 @@ export interface ScannedOrders {
  * outside quotes, a carriage return before it is dropped (CRLF files).
  *
  * Per record, exactly as the generic reader defines it: a wrong number of fields is a `field-count`
- * issue; a blank customer id, an unreadable date or amount are issues on their column; a second
- * currency is reported once. Once any issue is found no more rows are stored (the read will fail),
+ * issue; a blank customer id, an unreadable date or amount are issues on their column; each
+ * currency is counted (`currencies`: the reader refuses a file with several). Once any issue is found no more rows are stored (the read will fail),
  * and scanning stops when `issues` is full. The customer ids and labels of `finish` are decoded ids
  * whose byte forms differ only in invalid UTF-8 may repeat: `distinctIds` merges them.
  * O(bytes) time; ~20 bytes a row of columns.
@@ -122,11 +125,10 @@ export class OrderScanner {
   private attributeCodes: Int32Array[];
   private firstOrderAt = Number.POSITIVE_INFINITY;
   private lastOrderAt = Number.NEGATIVE_INFINITY;
-  // Currency: the raw bytes first seen (compared in place), its upper-cased value and line.
+  // Currencies: the raw bytes first seen (compared in place) and their count; every code's count.
   private currencyRaw: Uint8Array | null = null;
-  private currencyValue: string | null = null;
-  private currencyLine = 0;
-  private currencyMismatch = false;
+  private firstCurrency: { code: string; rows: number; first: number } | null = null;
+  private readonly currencies = new Map<string, { code: string; rows: number; first: number }>();
   // The previous record's order id (trimmed bytes; length −1 when blank or none) and the first's.
   private previousOrderId = new Uint8Array(64);
   private previousOrderIdLength = -1;
@@ -205,6 +207,7 @@ export class OrderScanner {
    */
   scan(bytes: Uint8Array, final: boolean): number {
     const length = bytes.length;
+    const delimiter = this.layout.delimiter;
     const expected = this.layout.fieldCount;
     const sources = this.fieldBytes;
     const starts = this.fieldStarts;
@@ -284,12 +287,12 @@ export class OrderScanner {
             position++;
             code = LINE_FEED;
           }
-          if (code !== COMMA && code !== LINE_FEED) {
+          if (code !== delimiter && code !== LINE_FEED) {
             // Text after the closing quote: read on to the field's end, and report the record.
             malformed = true;
             while (position < length) {
               code = bytes[position]!;
-              if (code === COMMA || code === LINE_FEED) break;
+              if (code === delimiter || code === LINE_FEED) break;
               position++;
             }
             if (position === length) {
@@ -304,7 +307,7 @@ export class OrderScanner {
           code = LINE_FEED;
           while (position < length) {
             code = bytes[position]!;
-            if (code === COMMA || code === LINE_FEED) break;
+            if (code === delimiter || code === LINE_FEED) break;
             position++;
           }
           if (position === length) {
@@ -324,7 +327,7 @@ export class OrderScanner {
         }
         if (importChecks && end - start > CSV_LIMITS.maxFieldChars) return this.giveUp();
         field++;
-        position++; // past the comma or line feed (or the end of the text)
+        position++; // past the delimiter or line feed (or the end of the text)
         if (code === LINE_FEED) break;
       }
       this.line++;
@@ -336,7 +339,7 @@ export class OrderScanner {
           recordLine,
           null,
           'malformed-quotes',
-          'a closing quote must be followed by a comma or the end of the line',
+          `a closing quote must be followed by ${this.layout.delimiter === 44 ? 'a comma' : 'the delimiter'} or the end of the line`,
         );
       } else if (field !== expected) {
         this.issueAt(
@@ -428,6 +431,7 @@ export class OrderScanner {
       sources[amountColumn]!,
       starts[amountColumn]!,
       ends[amountColumn]!,
+      layout.decimal,
     );
     const blankCustomer = isBlank(customerBytes, customerStart, customerEnd);
     if (blankCustomer || Number.isNaN(orderedAt) || Number.isNaN(amountCents)) {
@@ -482,35 +486,36 @@ export class OrderScanner {
     this.batchBytes = EMPTY;
   }
 
-  /** The one-currency rule (see `CurrencyCheck`), comparing the field in place with the first one. */
+  /**
+   * Counts the order's currency (see `CurrencyTally`), comparing the field in place with the first
+   * one seen: only a file with other values decodes them.
+   */
   private checkCurrency(line: number): void {
-    if (this.currencyMismatch) return;
     const column = this.layout.currencyColumn;
     const bytes = this.fieldBytes[column]!;
     const start = this.fieldStarts[column]!;
     const end = this.fieldEnds[column]!;
     const raw = this.currencyRaw;
-    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw, raw.length)) return;
+    if (raw !== null && raw.length === end - start && startsWith(bytes, start, raw, raw.length)) {
+      this.firstCurrency!.rows++;
+      return;
+    }
     const code = decodeUtf8(bytes, start, end).trim().toUpperCase();
     if (code === '') return;
     if (!/^[A-Z]{3}$/u.test(code)) {
       this.issueAt(line, this.layout.names.currency, 'invalid-currency', `"${code}" is not a currency code`);
       return;
     }
-    if (this.currencyValue === null) {
-      this.currencyRaw = bytes.slice(start, end);
-      this.currencyValue = code;
-      this.currencyLine = line;
-      return;
+    let entry = this.currencies.get(code);
+    if (entry === undefined) {
+      entry = { code, rows: 0, first: line };
+      this.currencies.set(code, entry);
+      if (raw === null) {
+        this.currencyRaw = bytes.slice(start, end);
+        this.firstCurrency = entry;
+      }
     }
-    if (code === this.currencyValue) return;
-    this.currencyMismatch = true;
-    this.issueAt(
-      line,
-      this.layout.names.currency,
-      'mixed-currencies',
-      `currency "${code}" differs from "${this.currencyValue}" on the rows before: a file must hold one currency`,
-    );
+    entry.rows++;
   }
 
   private fieldValue(column: number): string {
@@ -532,7 +537,7 @@ export class OrderScanner {
       this.issueAt(line, column, 'missing-value', 'the amount is blank');
       return;
     }
-    const problem = amountProblem(text);
+    const problem = amountProblem(text, this.layout.decimal);
     this.issueAt(
       line,
       column,
@@ -593,8 +598,7 @@ export class OrderScanner {
       })),
       firstOrderAt: this.firstOrderAt,
       lastOrderAt: this.lastOrderAt,
-      currency: this.currencyValue === null ? null : { value: this.currencyValue, line: this.currencyLine },
-      currencyMismatch: this.currencyMismatch,
+      currencies: [...this.currencies.values()].map((entry) => ({ ...entry })),
       firstOrderId: this.firstOrderId,
       lastOrderId:
         this.previousOrderIdLength === -1 ? null : this.previousOrderId.slice(0, this.previousOrderIdLength),

@@ -22,6 +22,16 @@ async function readIssues(path: string, options: Parameters<typeof readOrdersCsv
   return result.error;
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'retain-orders-csv-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let written = 0;
+/** Writes `text` to a new file and returns its path. */
+function write(text: string): string {
+  const path = join(scratch, `file-${++written}.csv`);
+  writeFileSync(path, text);
+  return path;
+}
+
 function rowsOf(file: OrdersFile) {
   const { table } = file;
   return Array.from({ length: table.length }, (_, row) => ({
@@ -152,7 +162,7 @@ describe('readOrdersCsv: bad input', () => {
       `${csv('bad-values.csv')}:4: column "amount": cannot read "12,3x" as an amount`,
       // Line 5–6 is one record (a quoted line break); line 7 is blank.
       `${csv('bad-values.csv')}:8: column "amount": cannot read "12.345" as an amount: more than 2 decimals`,
-      `${csv('bad-values.csv')}:9: column "amount": cannot read "12,30" as an amount: a "," is read only as a thousands separator (1,234.56), not as a decimal comma`,
+      `${csv('bad-values.csv')}:9: column "amount": cannot read "12,30" as an amount: a "," is read only as a thousands separator (1,234.56), not as a decimal comma: pass --decimal , (API: decimal) if the file writes 12,50`,
       `${csv('bad-values.csv')}:10: column "customer_id": the customer id is blank`,
     ]);
     expect(issues.map((issue) => issue.code)).toEqual([
@@ -226,7 +236,7 @@ describe('readOrdersCsv: bad input', () => {
     expect(issues.map((issue) => issue.line)).toEqual([3, 4]);
   });
 
-  it('names each missing column and lists the columns found', async () => {
+  it('names each missing column, lists the columns found once and says which --map fixes it', async () => {
     const issues = await readIssues(csv('missing-columns.csv'), { attributes: ['country'] });
     expect(issues).toEqual([
       {
@@ -241,14 +251,16 @@ describe('readOrdersCsv: bad input', () => {
         line: 1,
         column: 'amount',
         code: 'missing-column',
-        message: 'missing column "amount": the file has "customer", "ordered_at", "total"',
+        // "customer" and "total" are the usual names closest to the two fields (header-help.ts).
+        message:
+          'missing column "amount"; name the file\'s columns with --map customer_id=customer,amount=total',
       },
       {
         file: csv('missing-columns.csv'),
         line: 1,
         column: 'country',
         code: 'missing-column',
-        message: 'missing attribute column "country": the file has "customer", "ordered_at", "total"',
+        message: 'missing attribute column "country"',
       },
     ]);
   });
@@ -266,7 +278,7 @@ describe('readOrdersCsv: bad input', () => {
       [
         'missing-column',
         'Email',
-        'missing column "Email" (mapped from customer_id): the file has "customer", "ordered_at", "total"',
+        'missing column "Email" (mapped from customer_id): the file has "customer", "ordered_at", "total"; name the file\'s columns with --map customer_id=customer',
       ],
     ]);
   });
@@ -289,16 +301,26 @@ describe('readOrdersCsv: bad input', () => {
     expect(formatCsvIssue(missing[0]!)).toBe(`${csv('does-not-exist.csv')}: no such file`);
   });
 
-  it('reports the first line with a second currency, once', async () => {
+  it('refuses a file mixing currencies once, listing each with its orders, on the first line of the second', async () => {
     const issues = await readIssues(csv('mixed-currencies.csv'));
     expect(issues).toEqual([
       {
         file: csv('mixed-currencies.csv'),
-        line: 4, // EUR, eur (the same), then USD on line 4
+        line: 4, // EUR, eur (the same), then USD on line 4, GBP on line 5
         column: 'currency',
         code: 'mixed-currencies',
-        message: 'currency "USD" differs from "EUR" on the rows before: a file must hold one currency',
+        message:
+          'the file mixes 3 currencies: EUR (2 orders), USD (1 order), GBP (1 order); amounts in different currencies are never added up: split the file by currency',
       },
+    ]);
+    // The same rule by record (a status column takes the file off the byte scanner).
+    const byRecord = await readIssues(
+      write(
+        'customer_id,ordered_at,amount,currency,status\nc1,2024-01-01,10,EUR,\nc2,2024-01-02,11,eur,\nc3,2024-01-03,12,USD,\n',
+      ),
+    );
+    expect(byRecord.map((issue) => [issue.line, issue.code, issue.message.split(';')[0]])).toEqual([
+      [4, 'mixed-currencies', 'the file mixes 2 currencies: EUR (2 orders), USD (1 order)'],
     ]);
   });
 

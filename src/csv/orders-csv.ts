@@ -9,17 +9,25 @@ import {
 import { detach, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { type CsvHeader, readCsvHeader } from './csv-stream.js';
+import { type DetectedDialect, type DialectRequest, readDialect } from './dialect.js';
 import { scanGenericOrders } from './generic-orders.js';
 import { InstantParser } from './instant-parser.js';
 import { readLayoutRecords } from './layout-records.js';
-import { detectOrderLayout, ORDER_LAYOUTS } from './layouts/detect-layout.js';
+import { detectOrderLayout, looksLike, ORDER_LAYOUTS } from './layouts/detect-layout.js';
 import { GENERIC_ORDER_FIELDS, genericOrders, SCANNED_ORDER_FIELDS } from './layouts/generic-orders.js';
 import { countedRows, type OrderLayout, type OrdersFormat } from './layouts/order-layout.js';
 import type { GenericOrderLayout } from './order-scanner.js';
-import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
+import { CurrencyTally, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
+import type { OtherKind } from './row-groups.js';
 import { type CsvEncoding, lineOfByte } from './text-decoding.js';
 
-export interface ReadOrdersOptions {
+/** What a header error of an orders file says when the file looks like subscriptions. */
+const SUBSCRIPTIONS_MEANT: OtherKind = {
+  kind: 'subscriptions',
+  hint: 'this looks like a subscriptions file: did you mean --mode subscription?',
+};
+
+export interface ReadOrdersOptions extends DialectRequest {
   /** IANA zone for date-times written without an offset; default `UTC`. */
   readonly timeZone?: string;
   /**
@@ -56,6 +64,8 @@ export interface OrdersFile {
   readonly format: OrdersFormat;
   /** The header each field was read from, as written (e.g. `{ amount: 'Subtotal', … }`). */
   readonly columns: Readonly<Record<string, string>>;
+  /** How the file was read: its delimiter, decimal separator and date format, and why. */
+  readonly dialect: DetectedDialect;
   /** The file's currency (ISO code, upper case) when it has a currency column, else null. */
   readonly currency: string | null;
   /** Rows in the table (orders, and refund rows with a negative amount). */
@@ -82,7 +92,8 @@ export interface OrdersFile {
  * Generic files that bind only `customer_id, order_id, ordered_at, amount, currency` (and
  * attribute columns) — the large exports — take the byte scanner (`scanGenericOrders`), which
  * implements the same rules for those fields (pinned by a property test); any other file is read
- * by record. Amounts become exact integer cents; dates are read in `timeZone` when they carry no
+ * by record. The delimiter, decimal separator and date format are detected from the file's start
+ * (`readDialect`) unless `options` force them. Amounts become exact integer cents; dates are read in `timeZone` when they carry no
  * offset (Stripe's: UTC). Any problem (missing column, unreadable value, several currencies, no
  * rows) makes the result `{ ok: false, error: issues }` — never a partial table.
  *
@@ -95,9 +106,8 @@ export async function readOrdersCsv(
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const issues = new IssueCollector(options.maxIssues ?? 100);
   const timeZone = options.timeZone ?? 'UTC';
-  let instants: InstantParser;
   try {
-    instants = new InstantParser(timeZone);
+    new InstantParser(timeZone);
   } catch (error) {
     return fail([optionIssue(path, 'invalid-time-zone', (error as Error).message)]);
   }
@@ -112,16 +122,33 @@ export async function readOrdersCsv(
     ]);
   }
 
+  const sample = await readDialect(path, options);
+  if (sample.status !== 'read') return fail([fileReadIssue(path, sample)]);
+  const dialect = sample.dialect;
+  // The byte scanner reads UTF-8 only: other encodings are read by record (converted strictly).
   const encoding = options.encoding ?? 'utf-8';
-  const head = await readCsvHeader(path, encoding);
+  const head = await readCsvHeader(path, { encoding, delimiter: dialect.delimiter });
   if (head.status !== 'header') return fail([fileReadIssue(path, head)]);
   const layout = requested === 'auto' ? detectOrderLayout(head.names) : ORDER_LAYOUTS[requested];
   if (layout === genericOrders && encoding === 'utf-8') {
-    const columns = resolveColumns(head.names, GENERIC_ORDER_FIELDS, options.map, options.attributes, issues);
+    const otherKind = looksLike('subscriptions', head.names) ? SUBSCRIPTIONS_MEANT.hint : null;
+    const columns = resolveColumns(
+      head.names,
+      GENERIC_ORDER_FIELDS,
+      options.map,
+      options.attributes,
+      issues,
+      {
+        otherKind,
+      },
+    );
     if (columns === null) return fail(issues.resolve(path, () => head.headerLine));
-    if (scannable(columns)) return scanOrders(path, head, columns, instants, issues, options);
+    if (scannable(columns)) {
+      const instants = new InstantParser(timeZone, dialect.dateFormat);
+      return scanOrders(path, head, columns, instants, issues, dialect, options);
+    }
   }
-  return readOrderRecords(path, layout, options, issues);
+  return readOrderRecords(path, layout, options, issues, dialect);
 }
 
 /** Whether the byte scanner implements every field the file binds (`SCANNED_ORDER_FIELDS`). */
@@ -144,12 +171,15 @@ async function scanOrders(
   columns: ResolvedColumns,
   instants: InstantParser,
   issues: IssueCollector,
+  dialect: DetectedDialect,
   options: ReadOrdersOptions,
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const at = (field: string): number => columns.index.get(field) ?? -1;
   const nameOf = (field: string): string => columns.headerName.get(field) ?? field;
   const layout: GenericOrderLayout = {
     fieldCount: head.names.length,
+    delimiter: dialect.delimiter.charCodeAt(0),
+    decimal: dialect.decimal,
     customerColumn: at('customer_id'),
     orderIdColumn: at('order_id'),
     orderedAtColumn: at('ordered_at'),
@@ -197,7 +227,8 @@ async function scanOrders(
     },
     format: 'generic',
     columns: columnNames(columns),
-    currency: scanned.currency?.value ?? null,
+    dialect,
+    currency: scanned.currencies[0]?.code ?? null,
     rows: scanned.length,
     skipped: [],
     firstOrderAt: scanned.firstOrderAt,
@@ -216,10 +247,11 @@ async function readOrderRecords(
   layout: OrderLayout,
   options: ReadOrdersOptions,
   issues: IssueCollector,
+  dialect: DetectedDialect,
 ): Promise<Result<OrdersFile, CsvIssue[]>> {
   const builder = new OrderTableBuilder(1 << 12);
   const customers = new CustomerInterner(builder);
-  const currency = new CurrencyCheck(issues);
+  const currency = new CurrencyTally();
   const skipped = new SkipCounter();
   let currencyColumn = 'currency';
   let attributes: readonly { readonly name: string; readonly index: number }[] = [];
@@ -232,8 +264,10 @@ async function readOrderRecords(
     {
       layout,
       timeZone: options.timeZone ?? 'UTC',
+      dialect,
       map: options.map,
       attributes: options.attributes,
+      otherKind: SUBSCRIPTIONS_MEANT,
       onProgress: options.onProgress,
       read: { encoding: options.encoding },
     },
@@ -246,7 +280,7 @@ async function readOrderRecords(
       },
       read: (chosen, lines) => chosen.read(lines, 'analyze'),
       record: (order, lines, firstRecord) => {
-        if (order.currency !== null) currency.check(order.currency, firstRecord, currencyColumn);
+        if (order.currency !== null) currency.add(order.currency, firstRecord);
         if (issues.count > 0) return; // the table will be discarded: stop building it
         const rows = countedRows(order);
         if (rows.length === 0) {
@@ -270,6 +304,7 @@ async function readOrderRecords(
         }
       },
       skipped: (reason) => skipped.add(reason),
+      finish: () => currency.report(issues, currencyColumn, 'order'),
       nothingLeft: () => (builder.length === 0 ? `no order is left to read: ${skipped.describe()}` : null),
     },
   );
@@ -278,6 +313,7 @@ async function readOrderRecords(
     table: builder.build(),
     format: read.value.layout.format,
     columns: columnNames(read.value.columns),
+    dialect,
     currency: currency.value,
     rows: builder.length,
     skipped: skipped.list(),

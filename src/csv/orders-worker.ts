@@ -15,7 +15,13 @@ if (port === null) throw new Error('orders-worker.ts runs as a worker thread');
 
 port.once('message', async (request: OrdersRangeRequest) => {
   const issues = new IssueCollector(request.maxIssues);
-  const scanner = new OrderScanner(request.layout, new InstantParser(request.timeZone), issues, 1, 1 << 16);
+  const scanner = new OrderScanner(
+    request.layout,
+    new InstantParser(request.timeZone, request.dateFormat),
+    issues,
+    1,
+    1 << 16,
+  );
   let lastPosted = 0;
   const outcome = await scanRange(request.path, request.fromByte, request.toByte, scanner, true, (bytes) => {
     if (bytes - lastPosted >= 8 << 20) {

@@ -37,38 +37,84 @@ export class CustomerInterner {
   }
 }
 
+/** One currency of a file: its code, how many records have it, and the first of them. */
+export interface CurrencyCount {
+  readonly code: string;
+  readonly rows: number;
+  /** The first record (or physical line, for the byte scanner) with this currency. */
+  readonly first: number;
+}
+
 /**
- * Checks that a file holds one currency: the first non-blank value sets it (upper-cased); the first
- * row with another one gets a `mixed-currencies` issue, once.
+ * Counts the records of each currency of a file (blank values are not counted: they take the
+ * workspace's currency on import). A file with more than one is refused by `report` with one issue
+ * listing every currency and its count, since Retain never adds amounts of different currencies.
+ * O(1) a record (the previous value is compared first).
  */
-export class CurrencyCheck {
-  private raw: string | null = null;
-  value: string | null = null;
-  private reported = false;
-  private readonly issues: IssueCollector;
+export class CurrencyTally {
+  private readonly counts = new Map<string, { code: string; rows: number; first: number }>();
+  private lastText: string | null = null;
+  private last: { rows: number } | null = null;
 
-  constructor(issues: IssueCollector) {
-    this.issues = issues;
-  }
-
-  check(text: string, record: number, column: string): void {
-    if (text === this.raw || this.reported) return;
-    const code = text.trim().toUpperCase();
-    if (code === '') return;
-    if (this.value === null) {
-      this.raw = text;
-      this.value = code;
+  /** Counts `text` (a currency code as written) for record `at`. */
+  add(text: string, at: number): void {
+    if (text === this.lastText && this.last !== null) {
+      this.last.rows++;
       return;
     }
-    if (code === this.value) return;
-    this.reported = true;
-    this.issues.add(
-      record,
-      column,
-      'mixed-currencies',
-      `currency "${code}" differs from "${this.value}" on the rows before: a file must hold one currency`,
-    );
+    const code = text.trim().toUpperCase();
+    if (code === '') return;
+    let entry = this.counts.get(code);
+    if (entry === undefined) {
+      entry = { code, rows: 0, first: at };
+      this.counts.set(code, entry);
+    }
+    entry.rows++;
+    this.lastText = text;
+    this.last = entry;
   }
+
+  /** The first currency counted (the file's, when it has one), or null. */
+  get value(): string | null {
+    return this.counts.values().next().value?.code ?? null;
+  }
+
+  /** The currencies in order of first appearance. */
+  list(): CurrencyCount[] {
+    return [...this.counts.values()].map((entry) => ({ ...entry }));
+  }
+
+  /** Adds the `mixed-currencies` issue (see `reportMixedCurrencies`) when there is more than one. */
+  report(issues: IssueCollector, column: string, unit: string): void {
+    reportMixedCurrencies(issues, this.list(), column, unit);
+  }
+}
+
+/**
+ * When `currencies` holds more than one: one `mixed-currencies` issue, on the first record of the
+ * second currency, listing each currency with its count (`unit`: what is counted, e.g. `order`).
+ * Example: `the file mixes 2 currencies: EUR (3 orders), USD (1 order); amounts in different
+ * currencies are never added up: split the file by currency`.
+ */
+export function reportMixedCurrencies(
+  issues: IssueCollector,
+  currencies: readonly CurrencyCount[],
+  column: string,
+  unit: string,
+): void {
+  if (currencies.length < 2) return;
+  issues.add(currencies[1]!.first, column, 'mixed-currencies', mixedCurrenciesMessage(currencies, unit));
+}
+
+/** The sentence of a `mixed-currencies` issue (at most 10 currencies named). */
+export function mixedCurrenciesMessage(currencies: readonly CurrencyCount[], unit: string): string {
+  const counted = (rows: number) => `${rows.toLocaleString('en-US')} ${unit}${rows === 1 ? '' : 's'}`;
+  const listed = currencies
+    .slice(0, 10)
+    .map((currency) => `${currency.code} (${counted(currency.rows)})`)
+    .join(', ');
+  const more = currencies.length > 10 ? ` and ${currencies.length - 10} more` : '';
+  return `the file mixes ${currencies.length} currencies: ${listed}${more}; amounts in different currencies are never added up: split the file by currency`;
 }
 
 /** Counts rows or orders left out on purpose, by reason, in order of first appearance. */

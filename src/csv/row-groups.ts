@@ -2,8 +2,16 @@ import { type FieldSpec, normalizeHeader, type ResolvedColumns, resolveColumns }
 import { IssueCollector } from './csv-issue.js';
 import { formatCount, isIdentifierField, MAX_ID_CHARS } from './csv-limits.js';
 import { type CsvReadOptions, type CsvStreamOutcome, streamCsv } from './csv-stream.js';
+import { type CsvDialect, DEFAULT_DIALECT } from './dialect.js';
 import { InstantParser } from './instant-parser.js';
+import { looksLike } from './layouts/detect-layout.js';
 import { type RecordProblem, type RowBinding, RowReader } from './row-reader.js';
+
+/** Another kind of file than the one being read, and what to say when a header looks like it. */
+export interface OtherKind {
+  readonly kind: 'orders' | 'subscriptions';
+  readonly hint: string;
+}
 
 /** How the lines of a file become records: its fields, and which consecutive lines are one record. */
 export interface RowGroupLayout {
@@ -19,13 +27,29 @@ export interface ReadRowGroupsOptions<L extends RowGroupLayout> {
   readonly layout: L | ((names: readonly string[]) => L);
   /** IANA zone of dates without an offset, unless the layout fixes one. */
   readonly timeZone: string;
+  /** Delimiter, decimal separator and date format (`readDialect`); default comma, `.`, ISO. */
+  readonly dialect?: CsvDialect | undefined;
   /** Logical field → header name (replaces the layout's defaults for that field). */
   readonly map?: Readonly<Record<string, string>> | undefined;
   /** Extra columns to locate (`ResolvedColumns.attributes`). */
   readonly attributes?: readonly string[] | undefined;
+  /**
+   * The other kind of file the reader's caller could have meant, and what to say when the header
+   * looks like one (`looksLike`) and misses a column, e.g. `{ kind: 'subscriptions', hint: 'this
+   * looks like a subscriptions file: did you mean --mode subscription?' }`.
+   */
+  readonly otherKind?: OtherKind | undefined;
   readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
-  /** Encoding, delimiter and bounds of the file (default UTF-8, `,`, `CSV_LIMITS`). */
+  /** Encoding and bounds of the file (default UTF-8, `CSV_LIMITS`); the delimiter is `dialect`'s. */
   readonly read?: CsvReadOptions | undefined;
+}
+
+/** How `readRowGroups` streams the file: `read`'s encoding and bounds, `dialect`'s delimiter. */
+export function rowGroupReadOptions(options: {
+  readonly dialect?: CsvDialect | undefined;
+  readonly read?: CsvReadOptions | undefined;
+}): CsvReadOptions {
+  return { ...options.read, delimiter: options.dialect?.delimiter ?? options.read?.delimiter ?? ',' };
 }
 
 export interface RowGroupHandlers<L extends RowGroupLayout> {
@@ -87,6 +111,7 @@ export async function readRowGroups<L extends RowGroupLayout>(
   let header: string[] = [];
   let group: RowReader[] = [];
   let groupKey = '';
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
 
   // Identifier and e-mail columns, bounded by MAX_ID_CHARS: [column index, header name].
   let idColumns: (readonly [number, string])[] = [];
@@ -110,15 +135,18 @@ export async function readRowGroups<L extends RowGroupLayout>(
         header = [...names];
         const chosen = typeof options.layout === 'function' ? options.layout(names) : options.layout;
         layout = chosen;
-        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues);
+        const otherKind = options.otherKind;
+        const columns = resolveColumns(names, chosen.fields, options.map, options.attributes, headerIssues, {
+          otherKind: otherKind !== undefined && looksLike(otherKind.kind, names) ? otherKind.hint : null,
+        });
         if (columns === null) return false;
         const claimed = new Set(columns.index.values());
         const extraColumns: [number, string][] = [];
         names.forEach((name, index) => {
           if (!claimed.has(index) && normalizeHeader(name) !== '') extraColumns.push([index, name.trim()]);
         });
-        const instants = new InstantParser(chosen.timeZone ?? options.timeZone);
-        binding = { columns, instants, problems: [], extraColumns };
+        const instants = new InstantParser(chosen.timeZone ?? options.timeZone, dialect.dateFormat);
+        binding = { columns, instants, decimal: dialect.decimal, problems: [], extraColumns };
         idColumns = [];
         for (const [field, index] of columns.index) {
           if (index !== -1 && isIdentifierField(field))
@@ -161,7 +189,7 @@ export async function readRowGroups<L extends RowGroupLayout>(
       },
     },
     options.onProgress,
-    options.read,
+    rowGroupReadOptions(options),
   );
   finishGroup();
   if (outcome.status !== 'read') return { status: 'unreadable', outcome };

@@ -1,4 +1,4 @@
-import { amountProblem, parseAmountCents } from './amount.js';
+import { type AmountDecimal, amountProblem, parseAmountCents } from './amount.js';
 import type { ResolvedColumns } from './columns.js';
 import type { InstantParser } from './instant-parser.js';
 
@@ -13,6 +13,8 @@ export interface RecordProblem {
 export interface RowBinding {
   readonly columns: ResolvedColumns;
   readonly instants: InstantParser;
+  /** The amounts' decimal separator (`parseAmountCents`). */
+  readonly decimal: AmountDecimal;
   /** The problems of the record being read (emptied before each record). */
   readonly problems: RecordProblem[];
   /** Column index → header name, for columns no field claimed. */
@@ -85,9 +87,9 @@ export class RowReader {
       }
       return null;
     }
-    const cents = parseAmountCents(text);
+    const cents = parseAmountCents(text, this.binding.decimal);
     if (Number.isNaN(cents)) {
-      const problem = amountProblem(text);
+      const problem = amountProblem(text, this.binding.decimal);
       this.problem(
         field,
         problem?.code ?? 'invalid-amount',

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../../test/support/fixtures.js';
 import { formatCsvIssue } from './csv-issue.js';
@@ -136,5 +139,33 @@ describe('readSubscriptionsCsv: generic layout', () => {
       ]);
       expect(result.error.every((issue) => issue.line === 1)).toBe(true);
     }
+  });
+
+  it('asks whether an orders file was meant for transactional mode instead of suggesting a --map', async () => {
+    const result = await readSubscriptionsCsv(csv('generic-orders.csv'));
+    expect(!result.ok && result.error.at(-1)!.message).toBe(
+      'missing column "interval"; this looks like an orders file: did you mean --mode transactional (the default)?',
+    );
+  });
+
+  it('refuses a file mixing currencies, listing each with its paid subscriptions', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'retain-subscriptions-')), 'mixed.csv');
+    writeFileSync(
+      path,
+      [
+        'customer_id,subscription_id,started_at,amount,interval,currency',
+        'c1,s1,2024-01-01,10,month,EUR',
+        'c2,s2,2024-01-02,10,month,GBP',
+        'c3,s3,2024-01-03,10,month,EUR',
+      ].join('\n'),
+    );
+    const result = await readSubscriptionsCsv(path);
+    expect(!result.ok && result.error.map((issue) => [issue.line, issue.code, issue.message])).toEqual([
+      [
+        3,
+        'mixed-currencies',
+        'the file mixes 2 currencies: EUR (2 subscriptions), GBP (1 subscription); amounts in different currencies are never added up: split the file by currency',
+      ],
+    ]);
   });
 });

@@ -8,16 +8,17 @@ import {
   type SubscriptionTable,
 } from '../core/index.js';
 import { detach, type ResolvedColumns } from './columns.js';
-import { type CsvIssue, IssueCollector } from './csv-issue.js';
+import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
+import { type DetectedDialect, type DialectRequest, readDialect } from './dialect.js';
 import { InstantParser } from './instant-parser.js';
 import { readLayoutRecords } from './layout-records.js';
 import { detectSubscriptionLayout, SUBSCRIPTION_LAYOUTS } from './layouts/detect-layout.js';
 import type { ReadSubscription, SubscriptionsFormat } from './layouts/subscription-layout.js';
-import { CurrencyCheck, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
+import { CurrencyTally, CustomerInterner, optionIssue, SkipCounter } from './reader-support.js';
 import type { RowReader } from './row-reader.js';
 import type { CsvEncoding } from './text-decoding.js';
 
-export interface ReadSubscriptionsOptions {
+export interface ReadSubscriptionsOptions extends DialectRequest {
   /** IANA zone for date-times written without an offset in the generic layout; default `UTC`. */
   readonly timeZone?: string;
   /** `auto` (default) recognises a Stripe subscriptions export by its header (`detectSubscriptionLayout`). */
@@ -39,6 +40,8 @@ export interface SubscriptionsFile {
   readonly format: SubscriptionsFormat;
   /** The header each field was read from, as written (e.g. `{ started_at: 'Start (UTC)', … }`). */
   readonly columns: Readonly<Record<string, string>>;
+  /** How the file was read: its delimiter, decimal separator and date format, and why. */
+  readonly dialect: DetectedDialect;
   /** The file's currency (upper case) when it has a currency column, else null. */
   readonly currency: string | null;
   /** Paid subscriptions in the table. */
@@ -68,9 +71,12 @@ export async function readSubscriptionsCsv(
   const problem = optionProblem(path, options);
   if (problem !== null) return fail([problem]);
   const requested = options.format ?? 'auto';
+  const sample = await readDialect(path, options);
+  if (sample.status !== 'read') return fail([fileReadIssue(path, sample)]);
+  const dialect = sample.dialect;
   const issues = new IssueCollector(options.maxIssues ?? 100);
   const customers = new CustomerInterner();
-  const currency = new CurrencyCheck(issues);
+  const currency = new CurrencyTally();
   const skipped = new SkipCounter();
   let table = new SubscriptionColumns([]);
   let currencyColumn = 'currency';
@@ -80,7 +86,12 @@ export async function readSubscriptionsCsv(
     {
       layout: requested === 'auto' ? detectSubscriptionLayout : SUBSCRIPTION_LAYOUTS[requested],
       timeZone: options.timeZone ?? 'UTC',
+      dialect,
       map: options.map,
+      otherKind: {
+        kind: 'orders',
+        hint: 'this looks like an orders file: did you mean --mode transactional (the default)?',
+      },
       attributes: options.attributes,
       onProgress: options.onProgress,
       read: { encoding: options.encoding },
@@ -98,12 +109,12 @@ export async function readSubscriptionsCsv(
           skipped.add(coverage.reason);
           return;
         }
-        if (subscription.currency !== null)
-          currency.check(subscription.currency, firstRecord, currencyColumn);
+        if (subscription.currency !== null) currency.add(subscription.currency, firstRecord);
         if (issues.count > 0) return; // the table will be discarded: stop building it
         table.add(customers.indexOf(subscription.customerId), subscription, coverage, lines[0]!);
       },
       skipped: (reason) => skipped.add(reason),
+      finish: () => currency.report(issues, currencyColumn, 'subscription'),
       nothingLeft: () =>
         table.length === 0 ? `no paid subscription is left to read: ${skipped.describe()}` : null,
     },
@@ -113,6 +124,7 @@ export async function readSubscriptionsCsv(
     table: table.build(customers.customerIds),
     format: read.value.layout.format,
     columns: Object.fromEntries(read.value.columns.headerName),
+    dialect,
     currency: currency.value,
     rows: table.length,
     skipped: skipped.list(),

@@ -1,8 +1,7 @@
 /**
- * The `customer` table: batch upserts by natural key (external id, unique per workspace), look-ups
- * and the filtered, searchable, keyset-paginated list. Every query carries the workspace predicate.
+ * The `customer` table: batch upserts by natural key (external id, unique per workspace) and
+ * look-ups (the list's query is customer-list.ts). Every query carries the workspace predicate.
  */
-import { type Expression, type SqlBool, sql } from 'kysely';
 import { type CustomerRow, dialectOf, type RowId, toFlag, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import {
@@ -255,69 +254,3 @@ export interface CustomerFilter {
 
 /** Subscription statuses that count as "has a subscription" in the list filter. */
 export const LIVE_SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused'] as const;
-
-/** `%`, `_` and the escape character itself are literal in a search. */
-function likePattern(search: string): string {
-  return `%${search.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-}
-
-/**
- * One page of a workspace's customers, newest first (by id: ids are allocated in creation order),
- * after the customer `afterId` (keyset pagination: stable under concurrent inserts, O(log n + limit)
- * per page with the primary key). Fetches `limit + 1` rows so the caller knows whether more follow.
- *
- * Example: `await listCustomers(db, ws, { country: 'FR' }, { limit: 50 })` → up to 51 rows.
- */
-export async function listCustomers(
-  db: Executor,
-  workspaceId: number,
-  filter: CustomerFilter,
-  page: { readonly limit: number; readonly afterId?: RowId },
-): Promise<CustomerRow[]> {
-  let query = db.selectFrom('customer as c').selectAll('c').where('c.workspace_id', '=', workspaceId);
-  if (filter.country !== undefined) query = query.where('c.country', '=', filter.country.toUpperCase());
-  const created = sql<number>`coalesce(c.signed_up_at, c.created_at)`;
-  if (filter.createdFrom !== undefined) query = query.where(created, '>=', filter.createdFrom);
-  if (filter.createdTo !== undefined) query = query.where(created, '<', filter.createdTo);
-  if (filter.lastOrderFrom !== undefined || filter.lastOrderTo !== undefined) {
-    // Correlated on the outer row's workspace and id: served by customer_order_customer_idx.
-    const lastOrder = sql<number>`(select max(o.ordered_at) from customer_order o
-      where o.workspace_id = c.workspace_id and o.customer_id = c.id and o.status <> 'cancelled')`;
-    const from = filter.lastOrderFrom;
-    const to = filter.lastOrderTo;
-    if (from !== undefined) query = query.where(lastOrder, '>=', from);
-    if (to !== undefined) query = query.where(lastOrder, '<', to);
-  }
-  if (filter.hasSubscription !== undefined) {
-    const wanted = filter.hasSubscription;
-    query = query.where((eb) => {
-      const live = eb.exists(
-        eb
-          .selectFrom('subscription as s')
-          .select('s.id')
-          .where('s.workspace_id', '=', workspaceId)
-          .whereRef('s.customer_id', '=', 'c.id')
-          .where('s.status', 'in', [...LIVE_SUBSCRIPTION_STATUSES]),
-      );
-      return wanted ? live : eb.not(live);
-    });
-  }
-  if (filter.consentEmailMarketing !== undefined) {
-    query = query.where('c.consent_email_marketing', '=', toFlag(filter.consentEmailMarketing));
-  }
-  if (filter.consentSmsMarketing !== undefined) {
-    query = query.where('c.consent_sms_marketing', '=', toFlag(filter.consentSmsMarketing));
-  }
-  if (filter.search !== undefined && filter.search.trim() !== '') {
-    const pattern = likePattern(filter.search.trim());
-    // lower() on both sides: SQLite's LIKE folds ASCII only and PostgreSQL's not at all.
-    const matches = (column: 'c.email' | 'c.name' | 'c.external_id'): Expression<SqlBool> =>
-      sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-    query = query.where((eb) => eb.or([matches('c.email'), matches('c.name'), matches('c.external_id')]));
-  }
-  if (page.afterId !== undefined) query = query.where('c.id', '<', page.afterId);
-  return query
-    .orderBy('c.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
-}

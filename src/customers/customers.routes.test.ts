@@ -259,9 +259,15 @@ describeEachDatabase('customer data API', (getDb) => {
     const response = await other.request(`/api/v1/customers/${ids.get('c00')}`);
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('not_found');
-    for (const path of ['/api/v1/customers', '/api/v1/orders', '/api/v1/subscriptions', '/api/v1/events']) {
+    for (const path of ['/api/v1/orders', '/api/v1/subscriptions', '/api/v1/events']) {
       expect((await other.request(path)).body).toEqual({ data: [], nextCursor: null });
     }
+    expect((await other.request('/api/v1/customers')).body).toMatchObject({
+      data: [],
+      nextCursor: null,
+      total: 0,
+      totalCapped: false,
+    });
     expect((await other.request(`/api/v1/orders?customerId=${ids.get('c00')}`)).body.data).toEqual([]);
   });
 

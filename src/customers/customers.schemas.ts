@@ -5,7 +5,10 @@
 import { z } from '@hono/zod-openapi';
 import { isSupportedInstant, SUPPORTED_DATES } from '../core/index.js';
 import { RetainError } from '../errors/index.js';
+import { ApiErrorSchema, authenticatedErrors, describeErrors } from '../http/index.js';
+import { CUSTOMER_SORTS } from './customer-list.js';
 import { MAX_PAGE_SIZE } from './customers.service.js';
+import { RFM_SEGMENT_CODES, RISK_BANDS } from './score.repository.js';
 
 const instant = z.string().openapi({ format: 'date-time', example: '2024-03-01T12:00:00.000Z' });
 const nullableInstant = instant.nullable();
@@ -32,6 +35,21 @@ export const instantParameter = z
   )
   .optional()
   .openapi({ example: '2024-01-01T00:00:00Z' });
+
+/** An amount in currency units (up to two decimals). */
+const moneyParameter = z
+  .string()
+  .regex(/^-?\d{1,13}(\.\d{1,2})?$/, 'Expected an amount in currency units, e.g. 120 or 99.50')
+  .optional();
+
+/** Cents of a `moneyParameter` value (`undefined` passes through). Example: `'99.5'` → 9950. */
+export function parseMoney(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const negative = value.startsWith('-');
+  const [units = '0', fraction = ''] = (negative ? value.slice(1) : value).split('.');
+  const cents = Number(units) * 100 + Number(fraction.padEnd(2, '0'));
+  return negative ? -cents : cents;
+}
 
 /** A `true` / `false` query parameter. */
 const flagParameter = z.enum(['true', 'false']).optional();
@@ -86,6 +104,53 @@ export const customerListQuery = z.object({
   }),
   consentEmail: flagParameter.openapi({ description: 'Consented to e-mail marketing.' }),
   consentSms: flagParameter.openapi({ description: 'Consented to SMS marketing.' }),
+  match: z.enum(['contains', 'prefix']).optional().openapi({
+    description:
+      '`contains` (default): `q` anywhere in the field — a scan, of the newest 100,000 customers only; `prefix`: the start of the field, over every customer through an index.',
+  }),
+  segment: z
+    .string()
+    .max(300)
+    .refine(
+      (value) => value.split(',').every((code) => (RFM_SEGMENT_CODES as readonly string[]).includes(code)),
+      `Expected RFM segment codes separated by commas: ${RFM_SEGMENT_CODES.join(', ')}`,
+    )
+    .optional()
+    .openapi({
+      description: 'RFM segment code(s), comma-separated: any of them matches.',
+      example: 'at_risk',
+    }),
+  risk: z
+    .string()
+    .refine(
+      (value) =>
+        value in RISK_BANDS || (/^\d+(\.\d+)?$/.test(value) && Number(value) >= 0 && Number(value) <= 100),
+      'Expected a band (low, medium, high) or a minimum score from 0 to 100',
+    )
+    .optional()
+    .openapi({
+      description:
+        'A risk band — `low` [0, 40), `medium` [40, 70), `high` [70, 100] — or the least at-risk score (0–100).',
+      example: 'high',
+    }),
+  minValue: moneyParameter.openapi({ description: 'Least value (`valueBy`), in currency units.' }),
+  maxValue: moneyParameter.openapi({ description: 'Greatest value (`valueBy`), in currency units.' }),
+  valueBy: z.enum(['spent', 'clv']).optional().openapi({
+    description: 'What `minValue` / `maxValue` bound: `spent` (value to date, default) or `clv` (predicted).',
+  }),
+  sort: z.enum(CUSTOMER_SORTS).optional().openapi({
+    description:
+      '`newest` (default), `lastOrder`, `orders`, `spent`, `risk`, `clv`. The last five read the stored scores and list only customers scored by the latest run.',
+  }),
+  direction: z.enum(['asc', 'desc']).optional().openapi({ description: 'Default `desc`.' }),
+});
+
+/** The list's filters without its order and page, for the at-risk list and the export. */
+export const customerFilterQuery = customerListQuery.omit({
+  sort: true,
+  direction: true,
+  limit: true,
+  cursor: true,
 });
 
 export const orderListQuery = z.object({
@@ -237,28 +302,181 @@ export const CustomerViewSchema = z
   })
   .openapi('CustomerView');
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      issues: z
-        .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
-        .optional(),
+/** The error body of every route (src/http/openapi.ts), under the name this folder has exported. */
+export const ErrorSchema = ApiErrorSchema;
+
+/**
+ * The error responses every authenticated route gives (400, 401, 429, 503); a route adds its own
+ * (403 for a role check or an unsafe method, 404…) with `authenticatedErrors` from src/http.
+ */
+export const errorResponses = authenticatedErrors();
+
+export const notFoundResponse = describeErrors({ 404: 'No such object in the caller’s workspace.' });
+
+/** One reason of an at-risk score as data: the dashboard words it in the reader's language. */
+export const AtRiskReasonSchema = z
+  .discriminatedUnion('code', [
+    z.object({
+      code: z.literal('expected_purchases'),
+      points: z.number(),
+      expected: z.number().openapi({ description: 'Expected purchases over the horizon.' }),
+      typical: z.number().openapi({ description: 'A typical customer’s expected purchases.' }),
+      horizonDays: z.number().int(),
     }),
+    z.object({
+      code: z.literal('overdue'),
+      points: z.number(),
+      daysOverdue: z.number().int().openapi({ description: 'Whole days past the usual gap.' }),
+      usualGapDays: z.number().int(),
+    }),
+    z.object({
+      code: z.literal('single_purchase'),
+      points: z.number(),
+      daysSince: z.number().int(),
+    }),
+    z.object({
+      code: z.literal('low_value'),
+      points: z.number(),
+      valueCents: z.number(),
+      typicalValueCents: z.number(),
+    }),
+    z.object({ code: z.literal('negative_feedback'), points: z.number() }),
+    z.object({ code: z.literal('breached_tickets'), points: z.number(), tickets: z.number().int() }),
+    z.object({ code: z.literal('engagement_decline'), points: z.number(), percent: z.number().int() }),
+  ])
+  .openapi('AtRiskReason');
+
+export const CustomerScoreSchema = z
+  .object({
+    riskScore: z.number().nullable().openapi({ description: '0–100, higher = more at risk.' }),
+    riskBand: z.enum(['low', 'medium', 'high']).nullable(),
+    reasons: z.array(AtRiskReasonSchema),
+    pAlive: z.number().nullable(),
+    expectedPurchases: z.number().nullable(),
+    predictedClvCents: z.number().nullable(),
+    rfm: z
+      .object({
+        segment: z.enum(RFM_SEGMENT_CODES),
+        r: z.number().int(),
+        f: z.number().int(),
+        m: z.number().int(),
+      })
+      .nullable(),
+    ordersCount: z.number().int().openapi({ description: 'Completed orders.' }),
+    valueCents: cents.openapi({ description: 'Completed orders minus refunds (value to date).' }),
+    firstOrderAt: nullableInstant,
+    lastOrderAt: nullableInstant,
+    computedAt: instant,
   })
-  .openapi('ApiError');
+  .openapi('CustomerScore');
 
-/** The error responses every authenticated route can give. */
-export const errorResponses = {
-  400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'Not authenticated', content: { 'application/json': { schema: ErrorSchema } } },
-  403: { description: 'Role not allowed', content: { 'application/json': { schema: ErrorSchema } } },
-} as const;
+export const ListedCustomerSchema = CustomerSchema.extend({
+  score: CustomerScoreSchema.or(z.null()).openapi({ description: 'Null until the first score run.' }),
+}).openapi('ListedCustomer');
 
-export const notFoundResponse = {
-  404: {
-    description: 'No such object in the caller’s workspace',
-    content: { 'application/json': { schema: ErrorSchema } },
-  },
-} as const;
+const ScoresAsOfSchema = z
+  .object({
+    asOf: z.string().nullable().openapi({ description: 'The last local day of data scored (YYYY-MM-DD).' }),
+    computedAt: instant,
+  })
+  .openapi('ScoresAsOf');
+
+export const CustomerListPageSchema = z
+  .object({
+    data: z.array(ListedCustomerSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as `cursor` (with the same sort) for the next page; null at the end.' }),
+    total: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Matching customers, on the first page (no cursor) only.' }),
+    totalCapped: z
+      .boolean()
+      .openapi({ description: 'True when more than 100,000 match (`total` is 100,000).' }),
+    currency,
+    scores: ScoresAsOfSchema.or(z.null()),
+  })
+  .openapi('CustomerListPage');
+
+export const ScoreStatusSchema = z
+  .object({
+    latest: z
+      .object({
+        id: z.string(),
+        asOf: z.string().nullable(),
+        customers: z.number().int(),
+        scored: z.number().int(),
+        model: z.string().nullable(),
+        weights: z.enum(['learned', 'default']).nullable(),
+        notes: z.array(z.string()),
+        startedAt: instant,
+        finishedAt: nullableInstant,
+      })
+      .nullable(),
+    pending: z
+      .object({ jobId: z.string(), status: z.enum(['queued', 'running']), runAt: instant })
+      .nullable(),
+  })
+  .openapi('ScoreStatus');
+
+export const NoteSchema = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    text: z.string(),
+    author: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() }),
+    createdAt: instant,
+    deletable: z
+      .boolean()
+      .openapi({ description: 'Whether the caller may delete it (author, owner, admin).' }),
+  })
+  .openapi('CustomerNote');
+
+/** The most characters a note may hold. */
+export const MAX_NOTE_LENGTH = 4_000;
+
+export const NoteInputSchema = z
+  .object({
+    text: z
+      .string()
+      .max(MAX_NOTE_LENGTH, `At most ${MAX_NOTE_LENGTH} characters`)
+      .refine((text) => text.trim() !== '', 'Write something: the note is empty'),
+  })
+  .openapi('CustomerNoteInput');
+
+export const noteParams = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'The customer id.' }),
+  noteId: z.string().openapi({ param: { name: 'noteId', in: 'path' }, description: 'The note id.' }),
+});
+
+export const notesQuery = z.object(pageQuery);
+
+export const CustomerOverviewSchema = z
+  .object({
+    customer: CustomerSchema,
+    currency,
+    totals: z
+      .object({
+        orders: z.number().int().openapi({ description: 'Completed orders, now.' }),
+        valueCents: cents.openapi({ description: 'Completed orders minus refunds, now.' }),
+        refundedCents: cents,
+        firstOrderAt: nullableInstant,
+        lastOrderAt: nullableInstant,
+      })
+      .openapi({ description: 'Computed from the stored orders at the request.' }),
+    score: CustomerScoreSchema.or(z.null()),
+    scores: ScoresAsOfSchema.or(z.null()),
+    orders: z.array(OrderSchema).openapi({ description: 'The latest 100 orders, with lines and refunds.' }),
+    ordersTotal: z.number().int(),
+    subscriptions: z.array(SubscriptionSchema),
+    events: z.array(EventSchema).openapi({ description: 'The latest 50 events.' }),
+    notes: z.array(NoteSchema).openapi({ description: 'The latest 20 notes.' }),
+    notesCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Continues the notes at /customers/{id}/notes.' }),
+  })
+  .openapi('CustomerOverview');

@@ -13,7 +13,7 @@ import type {
 } from '../db/index.js';
 import { fromFlag, fromJson, parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
-import { type CustomerFilter, findCustomer, listCustomers } from './customer.repository.js';
+import { findCustomer } from './customer.repository.js';
 import { type EventFilter, latestEventsOfCustomer, listEvents } from './event.repository.js';
 import {
   type InstantCursor,
@@ -294,37 +294,13 @@ export interface PageRequest {
   readonly cursor?: string;
 }
 
-function pageSize(request: PageRequest): number {
+export function pageSize(request: PageRequest): number {
   return Math.min(MAX_PAGE_SIZE, Math.max(1, request.limit ?? DEFAULT_PAGE_SIZE));
 }
 
 /** Splits the `limit + 1` rows a repository returned into the page and whether more follow. */
-function splitPage<T>(rows: readonly T[], limit: number): { rows: T[]; more: boolean } {
+export function splitPage<T>(rows: readonly T[], limit: number): { rows: T[]; more: boolean } {
   return { rows: rows.slice(0, limit), more: rows.length > limit };
-}
-
-/**
- * One page of customers (newest first) matching `filter`. Walking `nextCursor` until it is
- * `null` visits every matching customer exactly once. O(log n + limit) per page (plus the
- * filters' subqueries).
- */
-export async function listCustomersPage(
-  db: Executor,
-  workspaceId: number,
-  filter: CustomerFilter,
-  request: PageRequest,
-): Promise<Page<Customer>> {
-  const limit = pageSize(request);
-  const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, false).id;
-  const { rows, more } = splitPage(
-    await listCustomers(db, workspaceId, filter, {
-      limit,
-      ...(after === undefined ? {} : { afterId: after }),
-    }),
-    limit,
-  );
-  const last = rows.at(-1);
-  return { data: rows.map(toCustomer), nextCursor: more && last ? encodeCursor({ id: last.id }) : null };
 }
 
 /** One page of orders (latest first), each with its lines and refunds. */

@@ -16,9 +16,19 @@ export {
   type UpsertResult,
   upsertCustomers,
 } from './customer.repository.js';
+export {
+  addCustomerNote,
+  type CustomerNote,
+  type CustomerOverview,
+  deleteCustomerNote,
+  getCustomerOverview,
+} from './customer-360.service.js';
+export { CUSTOMER_SORTS, type CustomerListFilter, type CustomerSort } from './customer-list.js';
+export { type CustomerListPage, listCustomersPage } from './customer-list.service.js';
 export { customerRoutes } from './customers.routes.js';
 export {
   CustomerSchema,
+  CustomerScoreSchema,
   customerIdParams,
   ErrorSchema,
   EventSchema,
@@ -85,6 +95,31 @@ export {
   type OrderBatchRecord,
 } from './order-batch-rows.js';
 export { type CustomerHoldings, type CustomerPrivacyStore, customerPrivacyStore } from './privacy-store.js';
+export {
+  type CustomerScoreInput,
+  fillUnscoredCustomers,
+  findCustomerScore,
+  finishScoreRun,
+  latestScoreRun,
+  RFM_SEGMENT_CODES,
+  type RfmSegmentCode,
+  RISK_BANDS,
+  type RiskBand,
+  rfmSegmentCode,
+  riskBand,
+  type ScoreRun,
+  type StoredCustomerScore,
+  startScoreRun,
+  writeCustomerScores,
+} from './score.repository.js';
+export {
+  requestScoreRefresh,
+  requestScoreRefreshThrottled,
+  SCORE_REFRESH_JOB,
+  type ScoreRefreshPayload,
+  type ScoreStatus,
+  scoreStatus,
+} from './score-refresh.js';
 export {
   type SubscriptionFilter,
   type SubscriptionInput,

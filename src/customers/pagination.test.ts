@@ -7,7 +7,8 @@ import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { newId } from '../db/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
-import { listCustomersPage, listOrdersPage, type Page } from './customers.service.js';
+import { listCustomersPage } from './customer-list.service.js';
+import { listOrdersPage, type Page } from './customers.service.js';
 import { upsertOrders } from './index.js';
 
 async function walk<T extends { id: string }>(fetch: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {

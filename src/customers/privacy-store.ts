@@ -3,6 +3,8 @@
  * because only `src/customers` queries them. Every statement names the workspace.
  */
 import { type CustomerRow, type RowId, toJson } from '../db/index.js';
+import { toScoreSummary } from './customer-360.service.js';
+import type { CustomerScoreSummary } from './customer-list.service.js';
 import {
   type Customer,
   type Order,
@@ -25,7 +27,9 @@ import {
   lockCustomersForUpdate,
   recordErasedIdentities,
 } from './identity.repository.js';
+import { deleteNotesOfCustomer, listNotes } from './note.repository.js';
 import { clearRefundReasons, listOrdersOfCustomer } from './order.repository.js';
+import { deleteScoresOfCustomer, findCustomerScore } from './score.repository.js';
 import { listSubscriptionsOfCustomer } from './subscription.repository.js';
 import type { Executor } from './upsert-batch.js';
 
@@ -39,6 +43,10 @@ export interface CustomerHoldings {
   readonly groups: CustomerMembership[];
   /** Former identities merged into the customer by tracking `alias` calls. */
   readonly aliases: string[];
+  /** The notes agents wrote about the customer, newest first (author by user id). */
+  readonly notes: { id: string; text: string; authorId: string; createdAt: string }[];
+  /** The stored scores (at-risk score and reasons, predictions, RFM), or null. */
+  readonly score: CustomerScoreSummary | null;
 }
 
 /**
@@ -59,6 +67,15 @@ export function customerPrivacyStore(db: Executor, workspaceId: number) {
         ).map(toTrackedEvent),
         groups: await listGroupsOfCustomer(db, workspaceId, row.id),
         aliases: await listAliasesOfCustomer(db, workspaceId, row.id),
+        notes: (await listNotes(db, workspaceId, row.id, { limit: 1_000_000 })).map((note) => ({
+          id: String(note.id),
+          text: note.text,
+          authorId: String(note.authorId),
+          createdAt: new Date(note.createdAt).toISOString(),
+        })),
+        score: await findCustomerScore(db, workspaceId, row.id).then((score) =>
+          score === undefined ? null : toScoreSummary(score),
+        ),
       };
     },
 
@@ -87,6 +104,12 @@ export function customerPrivacyStore(db: Executor, workspaceId: number) {
     /** Rewrites events' ids and properties (see `rewriteEvents`). */
     rewriteEvents: (rewrites: Parameters<typeof rewriteEvents>[2]) =>
       rewriteEvents(db, workspaceId, rewrites),
+
+    /** Deletes the notes about the customer; returns how many. */
+    deleteNotes: (customerId: RowId) => deleteNotesOfCustomer(db, workspaceId, customerId),
+
+    /** Deletes the customer's stored scores; returns how many rows. */
+    deleteScores: (customerId: RowId) => deleteScoresOfCustomer(db, workspaceId, customerId),
 
     /** Clears the free-text reasons of the customer's refunds. */
     clearRefundReasons: (customerId: RowId) => clearRefundReasons(db, workspaceId, customerId),

@@ -1,4 +1,5 @@
 /** The storage layer: connection, schema types, migrations, dialect helpers, ids and secret hashes. */
+export { DATA_DIRECTORY_VARIABLE, dataDirectoryFor } from './data-directory.js';
 export {
   type DatabaseConnection,
   type DatabaseLocation,

@@ -11,7 +11,11 @@ import { hashSecret } from './secret-hash.js';
 
 const T0 = 1_700_000_000_000;
 
-type ScopedTable = Exclude<keyof Database, 'workspace'>;
+/**
+ * The workspace-scoped tables with an allocated id. `segment_membership` is keyed by its segment
+ * and customer instead (its keys and cascades are tested in src/segments).
+ */
+type ScopedTable = Exclude<keyof Database, 'workspace' | 'segment_membership'>;
 
 /**
  * Explicit row ids for the sample rows, far above what the database allocates in these tests
@@ -25,7 +29,13 @@ function sampleId(): number {
 
 /** One complete row for every workspace-scoped table, in foreign-key order, all ids fresh. */
 function sampleRows(workspaceId: number) {
-  const ids = { user: sampleId(), customer: sampleId(), order: sampleId(), group: sampleId() };
+  const ids = {
+    user: sampleId(),
+    customer: sampleId(),
+    order: sampleId(),
+    group: sampleId(),
+    segment: sampleId(),
+  };
   return {
     ids,
     rows: {
@@ -50,6 +60,14 @@ function sampleRows(workspaceId: number) {
         last_seen_at: T0 + 5,
         ip: '203.0.113.7',
         user_agent: 'vitest',
+      },
+      session_grant: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        session_id: hashSecret(`token-${ids.user}`),
+        user_id: ids.user,
+        created_at: T0,
+        expires_at: T0 + 90 * 86_400_000,
       },
       api_key: {
         workspace_id: workspaceId,
@@ -209,6 +227,27 @@ function sampleRows(workspaceId: number) {
         identity_hash: hashSecret(`erased-${ids.customer}`),
         erased_at: T0 + 400,
       },
+      segment: {
+        workspace_id: workspaceId,
+        id: ids.segment,
+        name: `Segment ${ids.segment}`,
+        rule: toJson({ all: [{ field: 'country', op: '=', value: 'FR' }] }),
+        version: 2,
+        computed_version: 1,
+        computed_at: T0 + 500,
+        member_count: 1,
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      segment_event: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        segment_id: ids.segment,
+        customer_id: ids.customer,
+        kind: 'entered',
+        at: T0 + 500,
+      },
     } as const,
   };
 }
@@ -216,6 +255,7 @@ function sampleRows(workspaceId: number) {
 const SCOPED_TABLES: readonly ScopedTable[] = [
   'app_user',
   'session',
+  'session_grant',
   'api_key',
   'customer',
   'customer_order',
@@ -229,9 +269,20 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'customer_group_member',
   'customer_alias',
   'erased_identity',
+  'segment',
+  'segment_event',
 ];
 
-const JSON_COLUMNS = ['scopes', 'attributes', 'properties', 'payload', 'details', 'settings', 'traits'];
+const JSON_COLUMNS = [
+  'scopes',
+  'attributes',
+  'properties',
+  'payload',
+  'details',
+  'settings',
+  'traits',
+  'rule',
+];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
   return Object.fromEntries(
@@ -379,6 +430,7 @@ describeEachDatabase('schema', (getDb) => {
 
   const uniquePerWorkspace: readonly [ScopedTable, string][] = [
     ['app_user', 'email'],
+    ['session_grant', 'session_id'],
     ['api_key', 'key_hash'],
     ['customer', 'external_id'],
     ['customer_order', 'external_id'],
@@ -389,6 +441,7 @@ describeEachDatabase('schema', (getDb) => {
     ['customer_group', 'external_id'],
     ['customer_alias', 'alias'],
     ['erased_identity', 'identity_hash'],
+    ['segment', 'name'],
   ];
 
   it.each(uniquePerWorkspace)(

@@ -82,6 +82,20 @@ export interface SessionTable {
   user_agent: string | null;
 }
 
+/**
+ * A workspace the login of a session proved the password for (migration 005): the session may
+ * switch into it without asking again, as `user_id`, while that account is enabled.
+ */
+export interface SessionGrantTable {
+  workspace_id: RowId;
+  id: Id;
+  /** The session's id (SHA-256 of its token), whichever workspace the session is in now. */
+  session_id: string;
+  user_id: RowId;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ApiKeyTable {
   workspace_id: RowId;
   id: Id;
@@ -259,6 +273,47 @@ export interface ErasedIdentityTable {
   erased_at: number;
 }
 
+/** A saved rule tree (migration 007; the rule language: docs/api.md, "Segments"). */
+export interface SegmentTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace. */
+  name: string;
+  /** The rule tree as given (validated by segments/segment-rule.ts before it is stored). */
+  rule: Json<unknown>;
+  /** Bumped on every rule change: a recompute started for an older version stops. */
+  version: Defaulted<number>;
+  /** The version the stored membership was last fully computed for; null before the first. */
+  computed_version: number | null;
+  computed_at: number | null;
+  /** Rows of `segment_membership` of this segment (kept exact by every recompute step). */
+  member_count: Defaulted<number>;
+  /** The member who created it (not a foreign key: members may go). */
+  created_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Who is in a segment now, since when (written only by the recompute). */
+export interface SegmentMembershipTable {
+  workspace_id: RowId;
+  segment_id: RowId;
+  customer_id: RowId;
+  entered_at: number;
+}
+
+export type SegmentEventKind = 'entered' | 'exited';
+
+/** Append-only: one row per customer entering or leaving a segment, read by flows in id order. */
+export interface SegmentEventTable {
+  workspace_id: RowId;
+  id: Id;
+  segment_id: RowId;
+  customer_id: RowId;
+  kind: SegmentEventKind;
+  at: number;
+}
+
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead';
 
 export interface JobTable {
@@ -304,6 +359,7 @@ export interface Database {
   workspace: WorkspaceTable;
   app_user: AppUserTable;
   session: SessionTable;
+  session_grant: SessionGrantTable;
   api_key: ApiKeyTable;
   customer: CustomerTable;
   customer_order: CustomerOrderTable;
@@ -317,6 +373,9 @@ export interface Database {
   customer_group_member: CustomerGroupMemberTable;
   customer_alias: CustomerAliasTable;
   erased_identity: ErasedIdentityTable;
+  segment: SegmentTable;
+  segment_membership: SegmentMembershipTable;
+  segment_event: SegmentEventTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -333,3 +392,5 @@ export type EventRow = Selectable<EventTable>;
 export type JobRow = Selectable<JobTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type CustomerGroupRow = Selectable<CustomerGroupTable>;
+export type SegmentRow = Selectable<SegmentTable>;
+export type SegmentEventRow = Selectable<SegmentEventTable>;

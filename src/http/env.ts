@@ -29,6 +29,12 @@ export interface AppServices {
    * "Where analytics run"). Absent, or an in-memory SQLite: analytics are computed on the main thread.
    */
   readonly databaseUrl?: string | undefined;
+  /**
+   * The data directory, where import uploads and rejects files are kept (imports/import.files.ts,
+   * docs/operations.md "Import files"). `buildApp` fills it when absent: `RETAIN_DATA_DIR`, else
+   * the SQLite file's directory, else `./data` (db/data-directory.ts).
+   */
+  readonly dataDirectory?: string | undefined;
 }
 
 export type AppEnv = {

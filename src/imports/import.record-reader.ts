@@ -6,11 +6,14 @@
  * `csv/layouts/` (`order-records.ts`, `subscription-records.ts` adapt them to the store's records).
  */
 import {
+  type CsvDialect,
   type CsvReadOptions,
   type CsvStreamOutcome,
   type FieldSpec,
   type IssueCollector,
+  type OtherKind,
   type RecordProblem,
+  type ResolvedColumns,
   type RowReader,
   readRowGroups,
 } from '../csv/index.js';
@@ -23,6 +26,17 @@ export interface LayoutOptions {
   readonly timeZone: string;
   /** Currency of files without a currency column (the workspace's, default USD). */
   readonly defaultCurrency: string;
+  /** The file's delimiter, decimal separator and date format (default comma, `.`, ISO). */
+  readonly dialect?: CsvDialect | undefined;
+  /** What a header error says when the file looks like another kind (`--type`). */
+  readonly otherKind?: OtherKind | undefined;
+  /** Logical field → the file's column for it (`--map`), replacing the layout's names. */
+  readonly map?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Called with each valid record's currency as the file writes it (null when blank) and its
+   * first data record: the validation pass counts them. Not given to the reader thread.
+   */
+  readonly onCurrency?: ((currency: string | null, record: number) => void) | undefined;
 }
 
 /**
@@ -43,6 +57,8 @@ export interface RecordLayout<R> {
   readonly timeZone?: string;
   /** The layout of a file with this header (`--format auto`); this layout's own fields are unused then. */
   readonly detect?: (names: readonly string[]) => RecordLayout<R>;
+  /** The layout's name for people (e.g. `Shopify orders export`), said once a file is read. */
+  readonly description?: string;
 }
 
 /** What `readRecords` reports for each record. */
@@ -63,8 +79,20 @@ export interface RecordHandlers<R> {
 }
 
 export type ReadRecordsResult =
-  | { readonly status: 'read'; readonly records: number; readonly header: readonly string[] }
-  | { readonly status: 'header-invalid'; readonly issues: IssueCollector; readonly header: readonly string[] }
+  | {
+      readonly status: 'read';
+      readonly records: number;
+      readonly header: readonly string[];
+      /** The layout that read it (the one `detect` chose), and where its fields were found. */
+      readonly description: string | null;
+      readonly columns: ResolvedColumns;
+    }
+  | {
+      readonly status: 'header-invalid';
+      readonly issues: IssueCollector;
+      readonly header: readonly string[];
+      readonly description: string | null;
+    }
   | { readonly status: 'unreadable'; readonly outcome: Exclude<CsvStreamOutcome, { status: 'read' }> };
 
 /**
@@ -86,7 +114,15 @@ export async function readRecords<R>(
   let chosen = layout;
   const result = await readRowGroups(
     path,
-    { layout: layout.detect ?? layout, timeZone: options.timeZone, onProgress, read },
+    {
+      layout: layout.detect ?? layout,
+      timeZone: options.timeZone,
+      dialect: options.dialect,
+      map: options.map,
+      otherKind: options.otherKind,
+      onProgress,
+      read,
+    },
     {
       header: (picked) => {
         chosen = picked;
@@ -114,9 +150,16 @@ export async function readRecords<R>(
   );
   if (result.status === 'unreadable') return result;
   if (result.status === 'header-invalid') {
-    return { status: 'header-invalid', issues: result.issues, header: result.header };
+    const description = result.layout?.description ?? null;
+    return { status: 'header-invalid', issues: result.issues, header: result.header, description };
   }
-  return { status: 'read', records: result.records, header: result.header };
+  return {
+    status: 'read',
+    records: result.records,
+    header: result.header,
+    description: result.layout.description ?? null,
+    columns: result.columns,
+  };
 }
 
 /** Encodes fields as one CSV line (RFC 4180 quoting), for the rejects file. O(length). */

@@ -31,8 +31,10 @@ const ORDERS = [
 ].join('\n');
 
 describeEachDatabase('imports', (getDb) => {
-  const workspace = async () =>
-    (await createWorkspace(getDb().db, { name: 'Shop', slug: `shop-${newId()}` })).workspace.id;
+  /** A new workspace (USD unless told: ORDERS are in EUR, and a file must be in its workspace's currency). */
+  const workspace = async (currency = 'USD') =>
+    (await createWorkspace(getDb().db, { name: 'Shop', slug: `shop-${newId()}`, settings: { currency } }))
+      .workspace.id;
   const orders = (workspaceId: number) =>
     getDb()
       .db.selectFrom('customer_order as o')
@@ -54,7 +56,7 @@ describeEachDatabase('imports', (getDb) => {
 
   it('imports generic orders, creating the customers they reference, and a re-import changes nothing', async () => {
     const { db } = getDb();
-    const workspaceId = await workspace();
+    const workspaceId = await workspace('EUR');
     const path = csvFile(ORDERS);
     const first = await runImport(db, { workspaceId, path, type: 'orders', now: () => 1_000 });
     expect(first.run).toMatchObject({ status: 'succeeded', rowsRead: 3, rowsWritten: 3, rowsRejected: 0 });
@@ -366,8 +368,8 @@ describeEachDatabase('imports', (getDb) => {
 
   it('keeps workspaces apart: another workspace sees neither the rows nor the import', async () => {
     const { db } = getDb();
-    const mine = await workspace();
-    const theirs = await workspace();
+    const mine = await workspace('EUR');
+    const theirs = await workspace('EUR');
     const outcome = await runImport(db, { workspaceId: mine, path: csvFile(ORDERS), type: 'orders' });
     expect(await orders(theirs)).toEqual([]);
     await expect(getImport(db, theirs, String(outcome.run.id))).rejects.toMatchObject({ code: 'not_found' });

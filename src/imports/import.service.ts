@@ -22,13 +22,18 @@ import { type AuditActor, recordAudit } from '../audit/index.js';
 import {
   type CsvEncoding,
   type CsvReadOptions,
+  CurrencyTally,
+  type DetectedDialect,
   IssueCollector,
+  type OtherKind,
   quickCheckGenericOrders,
+  readDialect,
   recordLines,
 } from '../csv/index.js';
-import { type CopyInto, writeOrderBatch } from '../customers/index.js';
+import { type CopyInto, requestScoreRefresh, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
+import { requestRecomputeAfterChange } from '../segments/segment.jobs.js';
 import { getWorkspace, type Workspace } from '../workspaces/workspace.repository.js';
 import {
   type BatchEvent,
@@ -37,7 +42,9 @@ import {
   readBatchesHere,
   readBatchesInWorker,
 } from './import.batches.js';
+import { PRIVATE_FILE_MODE } from './import.files.js';
 import { formatsOf, layoutFor } from './import.layouts.js';
+import { storedProblems } from './import.problems.js';
 import {
   csvLine,
   type LayoutOptions,
@@ -53,7 +60,7 @@ import {
   insertImportRun,
   updateImportRun,
 } from './import.repository.js';
-import type { ImportFormat, ImportType, RecordOf } from './import.types.js';
+import type { ImportFormat, ImportReadOptions, ImportType, RecordOf } from './import.types.js';
 import {
   CustomerDirectory,
   type Executor,
@@ -69,6 +76,15 @@ import {
  * one batch of work.
  */
 export const DEFAULT_IMPORT_BATCH_SIZE = 50_000;
+/** What a header error says when the file looks like the other kind of file. */
+const OTHER_KIND: Partial<Record<ImportType, OtherKind>> = {
+  orders: {
+    kind: 'subscriptions',
+    hint: 'this looks like a subscriptions file: did you mean --type subscriptions?',
+  },
+  subscriptions: { kind: 'orders', hint: 'this looks like an orders file: did you mean --type orders?' },
+};
+
 /** Problems kept on a run (and listed to the user). */
 export const MAX_LISTED_PROBLEMS = 100;
 
@@ -98,6 +114,8 @@ export interface RunImportInput {
   readonly fileName?: string;
   /** Write the valid records and list the others in a rejects file (default: reject the file). */
   readonly skipInvalid?: boolean;
+  /** The file's delimiter, decimal separator, date format (else detected) and column mapping. */
+  readonly read?: ImportReadOptions;
   /** Default `<path>.rejects.csv`. */
   readonly rejectsPath?: string;
   /** Records per transaction (default 5,000). */
@@ -118,6 +136,11 @@ export interface RunImportInput {
 /** What an import did. */
 export interface ImportOutcome {
   readonly run: ImportRun;
+  /**
+   * The problems found by this call as read, cell values included, for the terminal of the person
+   * importing their own file; `run.problems` keeps them without the values (import.problems.ts).
+   */
+  readonly problemsAsRead: readonly ImportProblem[];
   /** Records left out on purpose (e.g. Shopify orders without an e-mail), by reason. */
   readonly skipped: readonly { readonly reason: string; readonly count: number }[];
   /** The rejects file written (`skipInvalid` with invalid records), else null. */
@@ -126,6 +149,15 @@ export interface ImportOutcome {
   readonly customersCreated: number;
   /** True when this call resumed a crashed run of the same file. */
   readonly resumed: boolean;
+  /** How the file was read (delimiter, decimal separator, date format, and why); null if it was not. */
+  readonly dialect: DetectedDialect | null;
+  /** The layout that read it, for people (e.g. `a Shopify orders export`); null if unknown. */
+  readonly layout: string | null;
+  /**
+   * The header each field was read from, as written (e.g. `started_at: 'Start (UTC)'` for a Stripe
+   * export); null when the header was not read.
+   */
+  readonly columns: Readonly<Record<string, string>> | null;
 }
 
 /**
@@ -201,14 +233,7 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
   try {
     const verdict =
       (await quickValidate(started, (progress) => input.onProgress?.(progress))) ??
-      (await validate(
-        started.path,
-        started.layout,
-        started.layoutOptions,
-        started.read,
-        started.skipInvalid,
-        (progress) => input.onProgress?.(progress),
-      ));
+      (await validate(started, (progress) => input.onProgress?.(progress)));
     if (verdict.kind === 'rejected') {
       await early?.close();
       return await rejectRun(db, started, verdict);
@@ -233,8 +258,8 @@ interface StartedRun {
   readonly type: ImportType;
   readonly format: ImportFormat;
   readonly layout: RecordLayout<unknown>;
-  readonly layoutOptions: LayoutOptions;
-  /** How the file's bytes become records: its encoding. */
+  readonly layoutOptions: LayoutOptions & { readonly dialect: DetectedDialect };
+  /** How the file's bytes become records: its encoding and (the dialect's) delimiter. */
   readonly read: CsvReadOptions;
   readonly path: string;
   /** The file's size in bytes. */
@@ -270,6 +295,12 @@ async function startRun(
       { path: ['file'], message: 'no such file' },
     ]);
   }
+  const sample = await readDialect(input.path, input.read ?? {});
+  if (sample.status !== 'read') {
+    throw new RetainError('invalid_input', `Cannot read the file ${input.fileName ?? input.path}.`, [
+      { path: ['file'], message: sample.status === 'not-found' ? 'no such file' : sample.reason },
+    ]);
+  }
   const fingerprint = await fileFingerprint(input.path);
   const size = (await stat(input.path)).size;
   const fileName = input.fileName ?? basename(input.path);
@@ -281,7 +312,19 @@ async function startRun(
     run = await findImportRun(db, workspace.id, input.importId);
     if (run === undefined) throw notFound('Import');
     if (run.status === 'succeeded' || run.status === 'rejected') {
-      return { finished: { run, skipped: [], rejectsPath: null, customersCreated: 0, resumed: false } };
+      return {
+        finished: {
+          run,
+          problemsAsRead: run.problems,
+          skipped: [],
+          rejectsPath: null,
+          customersCreated: 0,
+          resumed: false,
+          dialect: null,
+          layout: null,
+          columns: null,
+        },
+      };
     }
     resumed = run.committedRecords > 0;
   } else {
@@ -312,6 +355,9 @@ async function startRun(
   const layoutOptions = {
     timeZone: workspace.settings.timeZone,
     defaultCurrency: workspace.settings.currency,
+    dialect: sample.dialect,
+    ...(input.read?.map === undefined ? {} : { map: input.read.map }),
+    ...(OTHER_KIND[type] === undefined ? {} : { otherKind: OTHER_KIND[type] }),
   };
   return {
     workspace,
@@ -319,7 +365,7 @@ async function startRun(
     format,
     layout,
     layoutOptions,
-    read: { encoding: input.encoding ?? 'utf-8' },
+    read: { encoding: input.encoding ?? 'utf-8', delimiter: sample.dialect.delimiter },
     path: input.path,
     size,
     fileName,
@@ -373,10 +419,14 @@ async function rejectRun(
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
+    problemsAsRead: verdict.problemsAsRead,
     skipped: verdict.skipped,
     rejectsPath: null,
     customersCreated: 0,
     resumed: started.resumed,
+    dialect: started.layoutOptions.dialect,
+    layout: verdict.layout,
+    columns: null,
   };
 }
 
@@ -429,7 +479,11 @@ async function writeBatches(
     rejectsPath === null
       ? new Map<number, number>()
       : await recordLines(input.path, [...verdict.rejected.keys()], started.read);
-  const rejects = rejectsPath === null ? null : createWriteStream(rejectsPath, { encoding: 'utf8' });
+  // The rejected rows are personal data: readable by the owner only (import.files.ts).
+  const rejects =
+    rejectsPath === null
+      ? null
+      : createWriteStream(rejectsPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
   if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
   const context: WriteContext = {
     workspaceId: workspace.id,
@@ -548,36 +602,53 @@ async function finishRun(
       },
       at: finishedAt,
     });
+    // The stored scores are computed from the orders: a refresh commits with the import.
+    await requestScoreRefresh(trx, workspace.id, { reason: 'import', now: finishedAt });
+    // Segment memberships read what was imported: their recompute commits with the import.
+    await requestRecomputeAfterChange(trx, workspace.id, { reason: 'import', now: finishedAt });
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,
+    problemsAsRead: verdict.problemsAsRead,
     skipped: verdict.skipped,
     rejectsPath: written.rejectsPath,
     customersCreated: written.customersCreated,
     resumed: started.resumed,
+    dialect: started.layoutOptions.dialect,
+    layout: verdict.layout,
+    columns: verdict.kind === 'valid' ? verdict.columns : null,
   };
 }
 
 type Verdict =
   | {
       readonly kind: 'rejected';
+      /** Without cell values: what the run stores. */
       readonly problems: ImportProblem[];
+      /** With them: what this call's caller may show (see `ImportOutcome.problemsAsRead`). */
+      readonly problemsAsRead: ImportProblem[];
       readonly rowsRead: number;
       readonly rowsRejected: number;
       readonly skipped: { reason: string; count: number }[];
+      /** The layout that read the file (`RecordLayout.description`), when known. */
+      readonly layout: string | null;
     }
   | {
       readonly kind: 'valid';
+      readonly layout: string | null;
+      readonly columns: Readonly<Record<string, string>>;
       /** Data records in the file. */
       readonly records: number;
       readonly header: readonly string[];
       readonly problems: ImportProblem[];
+      readonly problemsAsRead: ImportProblem[];
       /** Record number → reason, for the rejects file (`skipInvalid` only). */
       readonly rejected: ReadonlyMap<number, string>;
       readonly rowsRejected: number;
       readonly skipped: { reason: string; count: number }[];
     };
 
+/**
 /**
  * Pass 1's fast path for generic order files (`quickCheckGenericOrders`: the byte scanner with the
  * import's checks, ~10× the record reader): the valid verdict when it is sure every record is
@@ -588,10 +659,13 @@ async function quickValidate(
   onProgress: (progress: ImportProgress) => void,
 ): Promise<Verdict | null> {
   if (started.type !== 'orders' || (started.format !== 'auto' && started.format !== 'generic')) return null;
+  const { layoutOptions } = started;
   const check = await quickCheckGenericOrders(started.path, {
-    timeZone: started.layoutOptions.timeZone,
+    timeZone: layoutOptions.timeZone,
     format: started.format,
     encoding: started.read.encoding ?? 'utf-8',
+    dialect: layoutOptions.dialect,
+    map: layoutOptions.map,
     onProgress: (bytesRead, totalBytes) =>
       onProgress({
         phase: 'validating',
@@ -603,45 +677,63 @@ async function quickValidate(
       }),
   });
   if (check.verdict !== 'valid') return null;
+  // One currency, the workspace's (blank cells take it), or `validate` says what is wrong.
+  if (check.currencies.some((currency) => currency !== layoutOptions.defaultCurrency)) return null;
   return {
     kind: 'valid',
+    layout: started.layout.description ?? null,
+    columns: check.columns,
     records: check.records,
     header: check.header,
     problems: [],
+    problemsAsRead: [],
     rejected: new Map(),
     rowsRejected: 0,
     skipped: [],
   };
 }
 
-/** Pass 1: reads every record, writes nothing. */
-async function validate<R>(
-  path: string,
-  layout: RecordLayout<R>,
-  options: { timeZone: string; defaultCurrency: string },
-  read: CsvReadOptions,
-  skipInvalid: boolean,
+/**
+ * Pass 1: reads every record, writes nothing. Besides each record's problems, the currencies of
+ * orders and subscriptions are counted: a file mixing currencies is rejected with one problem
+ * listing them, and so is a file in another currency than the workspace's — amounts are never
+ * converted nor added across currencies. (Blank currencies take the workspace's.)
+ */
+async function validate(
+  started: StartedRun,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<Verdict> {
+  const { path, layout, layoutOptions, skipInvalid } = started;
   const issues = new IssueCollector(MAX_LISTED_PROBLEMS);
+  const issuesAsRead = new IssueCollector(MAX_LISTED_PROBLEMS);
   const rejected = new Map<number, string>();
   const skipped = new Map<string, number>();
+  const currencies = new CurrencyTally();
   let rowsRejected = 0;
   let valid = 0;
   let rowsRead = 0;
   const result = await readRecords(
     path,
     layout,
-    options,
+    {
+      ...layoutOptions,
+      onCurrency: (currency, record) => {
+        if (currency !== null) currencies.add(currency, record);
+      },
+    },
     {
       record: (_record, _first, last) => {
         valid++;
         rowsRead = last;
       },
-      invalid: (problems, first, last) => {
+      invalid: (problems, first, last, lines) => {
         rowsRead = last;
         rowsRejected++;
-        for (const problem of problems) issues.add(first, problem.column, problem.code, problem.message);
+        for (const problem of storedProblems(problems, lines)) {
+          issues.add(first, problem.column, problem.code, problem.message);
+        }
+        for (const problem of problems)
+          issuesAsRead.add(first, problem.column, problem.code, problem.message);
         if (skipInvalid) {
           const reason = describeProblems(problems);
           for (let record = first; record <= last; record++) rejected.set(record, reason);
@@ -651,15 +743,18 @@ async function validate<R>(
     },
     (bytesRead, totalBytes) =>
       onProgress({ phase: 'validating', bytesRead, totalBytes, rowsRead, rowsWritten: 0, rowsRejected }),
-    read,
+    started.read,
   );
   const skippedList = [...skipped].map(([reason, count]) => ({ reason, count }));
+  const description = result.status === 'unreadable' ? null : result.description;
   const fileProblem = (line: number, code: string, message: string): Verdict => ({
     kind: 'rejected',
     problems: [{ line, column: null, code, message }],
+    problemsAsRead: [{ line, column: null, code, message }],
     rowsRead: 0,
     rowsRejected: 0,
     skipped: [],
+    layout: description,
   });
   if (result.status === 'unreadable') {
     const outcome = result.outcome;
@@ -670,39 +765,78 @@ async function validate<R>(
     }
     // Not text in its encoding, or not CSV from some line on (an unclosed quote…): the file is
     // refused whatever `skipInvalid` says, with the problems of the records read before it.
-    const before = issues.count > 0 ? await recordLines(path, issues.records(), read) : new Map();
+    const located = [...new Set([...issues.records(), ...issuesAsRead.records()])];
+    const before = located.length > 0 ? await recordLines(path, located, started.read) : new Map();
+    const byLine = (a: ImportProblem, b: ImportProblem) => a.line - b.line;
     return {
       kind: 'rejected',
-      problems: [...toProblems(issues, before), { ...outcome.problem }].sort((a, b) => a.line - b.line),
+      problems: [...toProblems(issues, before), { ...outcome.problem }].sort(byLine),
+      problemsAsRead: [...toProblems(issuesAsRead, before), { ...outcome.problem }].sort(byLine),
       rowsRead,
       rowsRejected,
       skipped: skippedList,
+      layout: description,
     };
   }
   if (result.status === 'header-invalid') {
+    // The header's problems name columns, not anybody's data: stored as they are.
+    const headerProblems = toProblems(result.issues, new Map([[0, 1]]));
     return {
       kind: 'rejected',
-      problems: toProblems(result.issues, new Map([[0, 1]])),
+      problems: headerProblems,
+      problemsAsRead: headerProblems,
       rowsRead: 0,
       rowsRejected: 0,
       skipped: [],
+      layout: description,
     };
   }
   if (result.records === 0) return fileProblem(1, 'no-rows', 'the file has a header but no rows');
+  const currencyColumn = result.columns.headerName.get('currency') ?? 'currency';
+  const unit = started.type.slice(0, -1); // order, subscription
+  // Listed first, even when the row problems filled the list: they decide alone.
+  const fileIssues = new IssueCollector(1);
+  currencies.report(fileIssues, currencyColumn, unit);
+  const [only, second] = currencies.list();
+  const workspaceCurrency = layoutOptions.defaultCurrency;
+  const foreign = only !== undefined && second === undefined && only.code !== workspaceCurrency;
+  if (foreign) {
+    fileIssues.add(
+      only.first,
+      currencyColumn,
+      'currency-mismatch',
+      `the file is in ${only.code} (${only.rows.toLocaleString('en-US')} ${unit}${only.rows === 1 ? '' : 's'}) but the workspace's currency is ${workspaceCurrency}: amounts are never converted; import it into a workspace whose currency is ${only.code}`,
+    );
+  }
+  // The currency problems name currencies and counts, not anybody's data: stored as they are.
+  const located = [...fileIssues.records(), ...issues.records()];
   const lines =
-    issues.count > 0 ? await recordLines(path, issues.records(), read) : new Map<number, number>();
-  const problems = toProblems(issues, lines);
-  if (rowsRejected > 0 && !skipInvalid) {
-    return { kind: 'rejected', problems, rowsRead: result.records, rowsRejected, skipped: skippedList };
+    located.length > 0 ? await recordLines(path, located, started.read) : new Map<number, number>();
+  const fileProblems = toProblems(fileIssues, lines);
+  const problems = [...fileProblems, ...toProblems(issues, lines)].slice(0, MAX_LISTED_PROBLEMS);
+  const problemsAsRead = [...fileProblems, ...toProblems(issuesAsRead, lines)].slice(0, MAX_LISTED_PROBLEMS);
+  if ((rowsRejected > 0 && !skipInvalid) || second !== undefined || foreign) {
+    return {
+      kind: 'rejected',
+      problems,
+      problemsAsRead,
+      rowsRead: result.records,
+      rowsRejected,
+      skipped: skippedList,
+      layout: description,
+    };
   }
   if (valid === 0 && rowsRejected === 0) {
     return fileProblem(1, 'no-rows', 'no record is left to import: every row was skipped');
   }
   return {
     kind: 'valid',
+    layout: description,
+    columns: Object.fromEntries(result.columns.headerName),
     records: result.records,
     header: result.header,
     problems,
+    problemsAsRead,
     rejected,
     rowsRejected,
     skipped: skippedList,

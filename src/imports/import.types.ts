@@ -3,6 +3,7 @@
  * the store keeps (the columnar readers of `orders-csv.ts` keep only what analytics needs). Money is
  * integer cents, instants epoch milliseconds, `null` means "not given".
  */
+import type { DateFormat, DecimalSeparator, Delimiter } from '../csv/index.js';
 import type { OrderStatus, SubscriptionInterval, SubscriptionStatus } from '../db/index.js';
 
 /** What a file holds. */
@@ -15,6 +16,19 @@ export type ImportFormat = 'auto' | 'generic' | 'shopify' | 'stripe';
 
 export const IMPORT_TYPES: readonly ImportType[] = ['customers', 'orders', 'subscriptions', 'events'];
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['auto', 'generic', 'shopify', 'stripe'];
+
+/**
+ * How to read a file whose dialect or columns differ from the layout's (`retain import --delimiter
+ * --decimal --date-format --map`, the API's `delimiter`, `decimal`, `dateFormat`, `map`). Each
+ * dialect part left out is detected from the file's start (`readDialect`).
+ */
+export interface ImportReadOptions {
+  readonly delimiter?: Delimiter | undefined;
+  readonly decimal?: DecimalSeparator | undefined;
+  readonly dateFormat?: DateFormat | undefined;
+  /** Logical field → the file's column for it (e.g. `{ customer_id: 'Email' }`). */
+  readonly map?: Readonly<Record<string, string>> | undefined;
+}
 
 /** A customer referenced by another record: created when missing (external id = id or e-mail). */
 export interface CustomerReference {

@@ -34,15 +34,24 @@ function toOrderRecord(order: ReadOrder, options: LayoutOptions): OrderRecord {
   };
 }
 
+/** How each orders layout is named to people. */
+const DESCRIPTIONS: Readonly<Record<OrderLayout['format'], string>> = {
+  generic: 'generic orders',
+  shopify: 'a Shopify orders export',
+  stripe: 'a Stripe invoices export',
+};
+
 /** The import's reading of an orders layout (with its import fields: the natural key required). */
 function importLayout(layout: OrderLayout, fields = layout.fields): RecordLayout<OrderRecord> {
   return {
     fields,
+    description: DESCRIPTIONS[layout.format],
     ...(layout.groupKey ? { groupKey: layout.groupKey } : {}),
     ...(layout.timeZone ? { timeZone: layout.timeZone } : {}),
     read(lines, options) {
       const order = layout.read(lines, 'import');
       if (order === null || 'skip' in order) return order;
+      options.onCurrency?.(order.currency, lines[0]!.record);
       return toOrderRecord(order, options);
     },
   };

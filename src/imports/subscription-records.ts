@@ -40,10 +40,12 @@ function toSubscriptionRecord(subscription: ReadSubscription, options: LayoutOpt
 function importLayout(layout: SubscriptionLayout): RecordLayout<SubscriptionRecord> {
   return {
     fields: layout.fields,
+    description: layout.format === 'stripe' ? 'a Stripe subscriptions export' : 'generic subscriptions',
     ...(layout.timeZone ? { timeZone: layout.timeZone } : {}),
     read(lines, options) {
       const subscription = layout.read(lines);
       if (subscription === null || 'skip' in subscription) return subscription;
+      options.onCurrency?.(subscription.currency, lines[0]!.record);
       return toSubscriptionRecord(subscription, options);
     },
   };

@@ -363,6 +363,32 @@ export async function extendLease(
   return result.numUpdatedRows === 0n ? null : lockedUntil;
 }
 
+/**
+ * Brings a queued job forward: its `run_at` becomes `runAt` when that is earlier (a debounced job
+ * asked for again by a change that should not wait as long). Returns `true` while the job is still
+ * queued — moved, or already due by `runAt` — and `false` once it was claimed or finished, when a
+ * caller that needs a run after its change must enqueue another. One update (+ one select when
+ * nothing moved). Example: `await expediteJob(db, ws, job.id, now)` → `true`.
+ */
+export async function expediteJob(
+  db: Kysely<Database>,
+  workspaceId: number,
+  id: RowId,
+  runAt: number,
+  options: LeaseOptions = {},
+): Promise<boolean> {
+  const moved = await db
+    .updateTable('job')
+    .set({ run_at: runAt, updated_at: options.now ?? Date.now() })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .where('run_at', '>', runAt)
+    .executeTakeFirst();
+  if (moved.numUpdatedRows > 0n) return true;
+  return (await getJob(db, workspaceId, id))?.status === 'queued';
+}
+
 /** One job of a workspace, or `undefined` (also for another workspace's job). */
 export async function getJob<Payload = unknown>(
   db: Kysely<Database>,

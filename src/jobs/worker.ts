@@ -22,6 +22,8 @@ export interface JobContext {
   readonly db: Kysely<Database>;
   /** Aborted when the worker is asked to stop: a long handler may finish early at a safe point. */
   readonly signal: AbortSignal;
+  /** The worker's clock, epoch ms (tests drive time-based handlers with a fake one). */
+  now(): number;
   /**
    * Runs `effect` in one transaction with the job's completion (see `completeWith` in
    * job-queue.ts): the way to make a database effect happen exactly once. Call it at most once,
@@ -185,6 +187,7 @@ export class Worker {
     const context: JobContext = {
       db: this.#db,
       signal: this.#abort.signal,
+      now: this.#now,
       completeWith: async (effect) => {
         inTransaction = true;
         try {

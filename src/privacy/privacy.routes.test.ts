@@ -266,6 +266,7 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
       erasedAt: new Date(NOW).toISOString(),
       erasedNow: true,
       eventsScrubbed: 3,
+      importFilesDeleted: 0,
     });
 
     const after = await dump(ws);
@@ -316,6 +317,7 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
       erasedAt: new Date(NOW).toISOString(),
       erasedNow: false,
       eventsScrubbed: 0,
+      importFilesDeleted: 0,
     });
     // (api_key rows only record when each key was last used.)
     expect({ ...(await dump(ws)), api_key: [] }).toEqual({ ...after, api_key: [] });

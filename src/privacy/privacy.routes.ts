@@ -7,16 +7,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../auth/index.js';
 import {
   CustomerSchema,
+  CustomerScoreSchema,
   customerIdParams,
   EventSchema,
-  errorResponses,
-  notFoundResponse,
   OrderSchema,
   SubscriptionSchema,
 } from '../customers/index.js';
 import { parseRowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
-import { createRouter, requireRole } from '../http/index.js';
+import { authenticatedErrors, CSRF_REFUSED, createRouter, requireRole } from '../http/index.js';
 import { eraseCustomer, exportCustomer } from './privacy.service.js';
 
 const instant = z.string().openapi({ format: 'date-time' });
@@ -46,6 +45,12 @@ const CustomerExportSchema = z
     aliases: z
       .array(z.string())
       .openapi({ description: 'Former identities merged into the customer by tracking `alias` calls.' }),
+    notes: z
+      .array(z.object({ id: z.string(), text: z.string(), authorId: z.string(), createdAt: instant }))
+      .openapi({ description: 'The notes agents wrote about the customer, newest first.' }),
+    score: CustomerScoreSchema.or(z.null()).openapi({
+      description: 'The stored scores: at-risk score and reasons, predictions, RFM segment.',
+    }),
     auditEntries: z.array(
       z.object({
         id: z.string(),
@@ -67,26 +72,34 @@ const ErasureSchema = z
     erasedAt: instant,
     erasedNow: z.boolean().openapi({ description: 'False when the customer had already been erased.' }),
     eventsScrubbed: z.number().int(),
+    importFilesDeleted: z.number().int().openapi({
+      description:
+        'Import files kept on the server (failed uploads, rejects files) deleted because they named the customer.',
+    }),
   })
   .openapi('CustomerErasure');
 
 const exportRoute = createRoute({
   method: 'get',
   path: '/customers/{id}/export',
+  operationId: 'exportCustomer',
   tags: ['Privacy'],
   summary: 'Everything held about one customer, as JSON (audited as customer.exported)',
   middleware: [requireRole('agent')] as const,
   request: { params: customerIdParams },
   responses: {
     200: { description: 'The export', content: { 'application/json': { schema: CustomerExportSchema } } },
-    ...errorResponses,
-    ...notFoundResponse,
+    ...authenticatedErrors({
+      403: 'Only owners, admins and agents export a customer’s data.',
+      404: 'No such customer in the caller’s workspace.',
+    }),
   },
 });
 
 const eraseRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/erase',
+  operationId: 'eraseCustomer',
   tags: ['Privacy'],
   summary: 'Erase a customer’s personal data, keeping aggregates (owner/admin; idempotent; audited)',
   middleware: [requireRole()] as const,
@@ -96,8 +109,10 @@ const eraseRoute = createRoute({
       description: 'Erased (or already erased)',
       content: { 'application/json': { schema: ErasureSchema } },
     },
-    ...errorResponses,
-    ...notFoundResponse,
+    ...authenticatedErrors({
+      403: `Only owners and admins erase a customer; or ${CSRF_REFUSED}.`,
+      404: 'No such customer in the caller’s workspace.',
+    }),
   },
 });
 
@@ -121,7 +136,7 @@ export function privacyRoutes() {
   });
 
   router.openapi(eraseRoute, async (c) => {
-    const { db, now } = c.get('services');
+    const { db, now, dataDirectory } = c.get('services');
     const auth = c.get('auth');
     const customerId = parseRowId(c.req.valid('param').id);
     if (customerId === undefined) throw notFound('Customer');
@@ -130,6 +145,7 @@ export function privacyRoutes() {
       customerId,
       actor: actorOf(auth),
       now: now(),
+      ...(dataDirectory === undefined ? {} : { dataDirectory }),
     });
     return c.json(result, 200);
   });

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { type AuditActor, type AuditEntry, listAudit, recordAudit } from '../audit/index.js';
 import {
   type Customer,
+  type CustomerHoldings,
   type CustomerMembership,
   customerIdsByExternalId,
   customerPrivacyStore,
@@ -19,6 +20,7 @@ import {
 } from '../customers/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
+import { eraseFromImportFiles } from '../imports/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 
 /** Everything held about one customer (`GET /api/v1/customers/{id}/export`). */
@@ -37,6 +39,10 @@ export interface CustomerExport {
   readonly groups: CustomerMembership[];
   /** Former identities merged into the customer by tracking `alias` calls. */
   readonly aliases: string[];
+  /** The notes agents wrote about the customer, newest first. */
+  readonly notes: CustomerHoldings['notes'];
+  /** The stored scores (at-risk score and reasons, predictions, RFM), or null. */
+  readonly score: CustomerHoldings['score'];
   /** Audit entries about this customer, newest first (this export's own entry included). */
   readonly auditEntries: (Omit<AuditEntry, 'id' | 'at'> & { id: string; at: string })[];
 }
@@ -135,6 +141,8 @@ export interface ErasureResult {
   readonly erasedNow: boolean;
   /** Events rewritten (ids pseudonymised, properties scrubbed). */
   readonly eventsScrubbed: number;
+  /** Kept import files (failed uploads, rejects files) deleted because they named the customer. */
+  readonly importFilesDeleted: number;
 }
 
 /** The pseudonym form; an external id of this shape is an erased customer's. */
@@ -149,12 +157,17 @@ const PSEUDONYM = /^erased:\d+$/;
  *   anonymous ids): user id and anonymous id → the pseudonym, linked to the customer row,
  *   properties reduced to `ERASURE_KEPT_PROPERTIES`;
  * - refunds: the free-text reason → null;
+ * - notes about the customer and the stored scores (at-risk score, predictions, RFM) deleted; the
+ *   score job writes no row for an erased customer afterwards;
  * - group memberships deleted (the groups, which describe accounts, stay); aliases (former
  *   identities merged in) deleted; when the workspace refuses erased identities
  *   (`erasedIdentities: 'refuse'`), the SHA-256 of the external id and of each alias is kept,
  *   unlinked, so tracking can recognise and refuse them;
  * - orders, lines and subscriptions are kept as they are (no personal data; amounts and dates
- *   keep the aggregates).
+ *   keep the aggregates);
+ * - with `dataDirectory`, first: the import files the server keeps (uploads of failed imports,
+ *   rejects files) that hold the customer's external id, e-mail or a former id are deleted whole
+ *   (`eraseFromImportFiles`; files of an import still in progress are left to it).
  * The customer row is locked first (`FOR UPDATE` on PostgreSQL): a tracking write holding it
  * commits before the events are read (and is scrubbed), and a later one sees the erasure and
  * resolves its userId anew (customers/identity.repository.ts, tracking.service.ts).
@@ -169,9 +182,21 @@ export async function eraseCustomer(
     readonly customerId: RowId;
     readonly actor: AuditActor;
     readonly now: number;
+    /** The data directory whose import files are searched (docs/operations.md, "Import files"). */
+    readonly dataDirectory?: string;
   },
 ): Promise<ErasureResult> {
   const { workspaceId, customerId, now } = input;
+  // Files are outside the transaction: deleted before it, so that should one fail, nothing is
+  // erased yet and the call can be repeated (after it, the identities would be gone).
+  const importFilesDeleted =
+    input.dataDirectory === undefined
+      ? 0
+      : await eraseFromImportFiles(db, {
+          dataDirectory: input.dataDirectory,
+          workspaceId,
+          identities: await identitiesOf(db, workspaceId, customerId),
+        });
   return db.transaction().execute(async (transaction) => {
     const store = customerPrivacyStore(transaction, workspaceId);
     // The row lock comes first: a tracking write holding the customer commits before the events
@@ -196,6 +221,9 @@ export async function eraseCustomer(
     await store.rewriteEvents(rewrites);
     await store.clearRefundReasons(customerId);
     await store.deleteMemberships(customerId);
+    // Notes are about the person; scores profile them: neither outlives the erasure.
+    const notesDeleted = await store.deleteNotes(customerId);
+    await store.deleteScores(customerId);
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);
@@ -214,7 +242,7 @@ export async function eraseCustomer(
         action: 'customer.erased',
         entity: 'customer',
         entityId: customerId,
-        details: { eventsScrubbed: rewrites.length },
+        details: { eventsScrubbed: rewrites.length, notesDeleted },
         at: now,
       });
     }
@@ -223,8 +251,19 @@ export async function eraseCustomer(
       erasedAt: new Date(erasedNow ? now : Number(row.erased_at)).toISOString(),
       erasedNow,
       eventsScrubbed: rewrites.length,
+      importFilesDeleted,
     };
   });
+}
+
+/** What may name a customer in an import file: external id, e-mail, former ids (not pseudonyms). */
+async function identitiesOf(db: Kysely<Database>, workspaceId: number, customerId: RowId): Promise<string[]> {
+  const row = await findCustomer(db, workspaceId, customerId);
+  if (row === undefined) return [];
+  const aliases = await customerPrivacyStore(db, workspaceId).listAliases(customerId);
+  return [row.external_id, row.email, ...aliases].filter(
+    (identity): identity is string => identity !== null && !PSEUDONYM.test(identity),
+  );
 }
 
 /**

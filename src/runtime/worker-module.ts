@@ -10,19 +10,29 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * A worker running the module `name` (without extension) beside `callerUrl` — pass the caller's
- * `import.meta.url` — with `options.workerData` as its `workerData`.
+ * `import.meta.url` — with `options.workerData` as its `workerData`; `background`: at the lowest
+ * CPU priority (for jobs no request waits for).
  * Example: `startWorkerModule('./report-worker', import.meta.url)`.
  */
 export function startWorkerModule(
   name: string,
   callerUrl: string,
-  options: { readonly workerData?: unknown } = {},
+  options: { readonly workerData?: unknown; readonly background?: boolean } = {},
 ): Worker {
   const fromSources = callerUrl.endsWith('.ts');
   const url = new URL(`${name}${fromSources ? '.ts' : '.js'}`, callerUrl);
   const data = options.workerData === undefined ? {} : { workerData: options.workerData };
-  if (!fromSources) return new Worker(url, { execArgv: [], ...data });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true, ...data });
+  if (!fromSources && !options.background) return new Worker(url, { execArgv: [], ...data });
+  // Background work yields the cores to the server and its analytics: on Linux the nice value
+  // is per thread, and setPriority(19) called in the thread lowers that thread only (a no-op
+  // where it cannot be set). It is set before the module is loaded, so the compilation of the
+  // sources (tsx) runs at that priority too.
+  const nice = options.background
+    ? `await import('node:os').then((os) => { try { os.setPriority(19); } catch {} });`
+    : '';
+  const load = fromSources
+    ? `const api = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); api.register();`
+    : '';
+  const code = `(async () => { ${nice} ${load} await import(${JSON.stringify(url.href)}); })();`;
+  return new Worker(code, { eval: true, ...(fromSources ? {} : { execArgv: [] }), ...data });
 }

@@ -11,8 +11,17 @@ import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
 import { AnalyticsRunner, type AnalyticsSettings } from '../analytics/index.js';
 import type { LoginThrottleOptions } from '../auth/index.js';
+import { dataDirectoryFor } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { type AppEnv, type AppServices, createRouter, refuseHostileInput } from '../http/index.js';
+import {
+  type AppEnv,
+  type AppServices,
+  createRouter,
+  multipartBoundary,
+  refuseHostileInput,
+  tooLargeError,
+} from '../http/index.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../imports/index.js';
 import { mountApiDocs } from './docs.js';
 import { handleError, handleNotFound } from './errors.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
@@ -22,8 +31,13 @@ import { mountWebAssets } from './web-assets.js';
 export interface AppOptions {
   /** Largest accepted request body for the JSON API, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number;
-  /** Largest accepted file upload (`POST /api/v1/imports`), in bytes (default 256 MiB). */
+  /**
+   * Largest accepted file upload (`POST /api/v1/imports`), in bytes (default 256 MiB), counted while
+   * the upload streams to disk (imports/import.upload.ts).
+   */
   readonly maxUploadBytes?: number;
+  /** How long an import's kept files outlive it, ms (default 7 days; imports/import.files.ts). */
+  readonly importFilesRetentionMs?: number;
   /** Per-caller request rate limit on `/api/v1` (default 600/min, per process); `false` turns it off. */
   readonly rateLimit?: RateLimitOptions | false;
   /**
@@ -96,8 +110,12 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   app.onError(handleError);
   app.notFound(handleNotFound);
 
+  const withDefaults: AppServices = {
+    ...services,
+    dataDirectory: services.dataDirectory ?? dataDirectoryFor(process.env, services.databaseUrl),
+  };
   app.use('*', async (c, next) => {
-    c.set('services', services);
+    c.set('services', withDefaults);
     await next();
   });
   const strictHeaders = secureHeaders({ contentSecurityPolicy: STRICT_CSP });
@@ -133,20 +151,28 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   const tooLarge = (what: string) => () => {
     throw new RetainError('payload_too_large', `The ${what} is too large.`);
   };
-  // File uploads (imports) have their own, larger limit; every other body stays small.
-  const uploadLimit = bodyLimit({
-    maxSize: options.maxUploadBytes ?? 256 * 1024 * 1024,
-    onError: tooLarge('uploaded file'),
-  });
+  // File uploads (imports) stream to disk under their own, larger limit, counted as they arrive
+  // (import.routes.ts): Hono's bodyLimit would hold a body without Content-Length in memory. Every
+  // other body stays small.
   const bodyLimitDefault = bodyLimit({
     maxSize: options.maxBodyBytes ?? 1024 * 1024,
     onError: tooLarge('request body'),
   });
-  app.use('*', (c, next) =>
-    c.req.method === 'POST' && c.req.path === '/api/v1/imports'
-      ? uploadLimit(c, next)
-      : bodyLimitDefault(c, next),
-  );
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  app.use('*', async (c, next) => {
+    const upload =
+      c.req.method === 'POST' &&
+      c.req.path === '/api/v1/imports' &&
+      multipartBoundary(c.req.header('Content-Type')) !== null;
+    // Anything else keeps the small limit — a JSON body to the upload path included, which the
+    // hostile-input check would otherwise read whole before the route refuses it (415).
+    if (!upload) return bodyLimitDefault(c, next);
+    // A declared size over the limit is refused before anything else is done.
+    if (Number(c.req.header('Content-Length')) > maxUploadBytes) {
+      throw tooLargeError(maxUploadBytes, 'RETAIN_MAX_UPLOAD_BYTES');
+    }
+    await next();
+  });
 
   if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
   app.use('/api/v1/*', refuseHostileInput());
@@ -162,6 +188,12 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       trustProxy: options.rateLimit ? (options.rateLimit.trustProxy ?? false) : false,
     },
     analytics,
+    imports: {
+      maxUploadBytes,
+      ...(options.importFilesRetentionMs === undefined
+        ? {}
+        : { filesRetentionMs: options.importFilesRetentionMs }),
+    },
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -182,7 +214,20 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       version: API_VERSION,
       description:
         'Customer retention analytics and the data behind them. Every route is scoped to the caller’s workspace.',
+      license: { name: 'MIT', url: 'https://spdx.org/licenses/MIT.html' },
     },
+    // Relative: the server that serves this document, whatever address it is reached at.
+    servers: [{ url: '/', description: 'This server' }],
+    tags: [
+      { name: 'Authentication', description: 'Sessions (people) and API keys (machines).' },
+      { name: 'Workspace', description: 'The caller’s workspace and its settings.' },
+      { name: 'Customers', description: 'Customers, orders, subscriptions and events, as stored.' },
+      { name: 'Imports', description: 'CSV files imported in the background.' },
+      { name: 'Privacy', description: 'Export and erasure of one customer’s data.' },
+      { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
+      { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
+      { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
+    ],
     security: [{ apiKey: [] }, { session: [] }],
   });
   mountApiDocs(app as never);

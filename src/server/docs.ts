@@ -29,7 +29,9 @@ const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom
 export function mountApiDocs(app: Hono<never>): void {
   const directory = swaggerUi.getAbsoluteFSPath();
   const cache = new Map<string, string>();
+  // With or without the trailing slash: the page names its assets by absolute path, so both work.
   app.get('/api/docs', (c) => c.html(PAGE));
+  app.get('/api/docs/', (c) => c.html(PAGE));
   app.get('/api/docs/init.js', (c) =>
     c.body(INIT_SCRIPT, 200, {
       'Content-Type': 'text/javascript; charset=utf-8',

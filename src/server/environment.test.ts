@@ -19,6 +19,7 @@ describe('appOptionsFromEnvironment', () => {
         RETAIN_LOGIN_ADDRESS_FAILURES_PER_HOUR: '50',
         RETAIN_MAX_BODY_BYTES: '2048',
         RETAIN_MAX_UPLOAD_BYTES: '1048576',
+        RETAIN_IMPORT_FILES_DAYS: '2',
         RETAIN_TRUST_PROXY: '1',
         RETAIN_ANALYTICS_WORKERS: '3',
         RETAIN_ANALYTICS_TIMEOUT_SECONDS: '90',
@@ -31,6 +32,7 @@ describe('appOptionsFromEnvironment', () => {
       loginThrottle: { freeFailures: 3, addressFailuresPerHour: 50 },
       maxBodyBytes: 2048,
       maxUploadBytes: 1048576,
+      importFilesRetentionMs: 2 * 86_400_000,
       analytics: { workers: 3, timeoutMs: 90_000, limits: { maxPeriods: 20_000, maxCohortCells: 5_000_000 } },
     });
     expect(appOptionsFromEnvironment({ RETAIN_API_RATE_LIMIT: '0' }).rateLimit).toBe(false);
@@ -42,6 +44,9 @@ describe('appOptionsFromEnvironment', () => {
     );
     expect(() => appOptionsFromEnvironment({ RETAIN_MAX_BODY_BYTES: '10' })).toThrow(/RETAIN_MAX_BODY_BYTES/);
     expect(() => appOptionsFromEnvironment({ RETAIN_TRUST_PROXY: 'yes' })).toThrow(/RETAIN_TRUST_PROXY/);
+    expect(() => appOptionsFromEnvironment({ RETAIN_IMPORT_FILES_DAYS: '-1' })).toThrow(
+      /RETAIN_IMPORT_FILES_DAYS: expected a whole number ≥ 0/,
+    );
     expect(() => appOptionsFromEnvironment({ RETAIN_ANALYTICS_WORKERS: '0' })).toThrow(
       'RETAIN_ANALYTICS_WORKERS: expected a whole number ≥ 1 (worker threads computing analytics (default: one per core but one, at least 1)), got "0"',
     );

@@ -1,6 +1,7 @@
 /**
  * The server's limits as an operator sets them: environment variables read by `retain start`,
- * each checked with an error that names the variable (docs/operations.md, "Limits").
+ * each checked with an error that names the variable (docs/operations.md, "Limits"). Where files
+ * are kept, `RETAIN_DATA_DIR`, is read with the store's URL (db/data-directory.ts).
  */
 import type { AppOptions } from './app.js';
 
@@ -12,6 +13,8 @@ export const LIMIT_VARIABLES = {
   RETAIN_LOGIN_ADDRESS_FAILURES_PER_HOUR: 'wrong passwords an hour from one address, across accounts',
   RETAIN_MAX_BODY_BYTES: 'largest JSON request body, bytes',
   RETAIN_MAX_UPLOAD_BYTES: 'largest uploaded import file, bytes',
+  RETAIN_IMPORT_FILES_DAYS:
+    "days an import's kept files (failed uploads, rejects files) outlive the import (0: deleted at once)",
   RETAIN_TRUST_PROXY: '1 to count clients by the first X-Forwarded-For address (only behind your own proxy)',
   RETAIN_ANALYTICS_WORKERS: 'worker threads computing analytics (default: one per core but one, at least 1)',
   RETAIN_ANALYTICS_TIMEOUT_SECONDS: 'longest wait for an analytics answer, queue included, before a 503',
@@ -51,6 +54,7 @@ export function appOptionsFromEnvironment(env: NodeJS.ProcessEnv): AppOptions {
   const addressFailuresPerHour = count(env, 'RETAIN_LOGIN_ADDRESS_FAILURES_PER_HOUR', 1);
   const maxBodyBytes = count(env, 'RETAIN_MAX_BODY_BYTES', 1_024);
   const maxUploadBytes = count(env, 'RETAIN_MAX_UPLOAD_BYTES', 1_024);
+  const importFilesDays = count(env, 'RETAIN_IMPORT_FILES_DAYS', 0);
   const workers = count(env, 'RETAIN_ANALYTICS_WORKERS', 1);
   const timeoutSeconds = count(env, 'RETAIN_ANALYTICS_TIMEOUT_SECONDS', 1);
   const maxPeriods = count(env, 'RETAIN_ANALYTICS_MAX_PERIODS', 1);
@@ -69,6 +73,7 @@ export function appOptionsFromEnvironment(env: NodeJS.ProcessEnv): AppOptions {
     },
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
     ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
+    ...(importFilesDays === undefined ? {} : { importFilesRetentionMs: importFilesDays * 86_400_000 }),
     analytics: {
       ...(workers === undefined ? {} : { workers }),
       ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),

@@ -4,27 +4,31 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analytics/index.js';
-import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes } from '../auth/index.js';
+import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
-import { importRoutes } from '../imports/index.js';
+import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
 import { privacyRoutes } from '../privacy/index.js';
+import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
 import { workspaceRoutes } from '../workspaces/index.js';
 
 export function mountRoutes(
   app: OpenAPIHono<AppEnv>,
-  options: { auth?: AuthRoutesOptions; analytics?: AnalyticsRunner } = {},
+  options: { auth?: AuthRoutesOptions; analytics?: AnalyticsRunner; imports?: ImportRoutesOptions } = {},
 ): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
   app.use('/api/v1/*', authenticate());
   app.route('/api/v1', authRoutes(options.auth));
   app.route('/api/v1', apiKeyRoutes());
+  app.route('/api/v1', userRoutes());
   app.route('/api/v1', workspaceRoutes());
   app.route('/api/v1', customerRoutes());
-  app.route('/api/v1', importRoutes());
+  app.route('/api/v1', importPreviewRoutes());
+  app.route('/api/v1', importRoutes(options.imports));
   app.route('/api/v1', privacyRoutes());
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
+  app.route('/api/v1', segmentRoutes());
   app.route('/', trackingRoutes());
 }

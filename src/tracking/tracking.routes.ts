@@ -19,7 +19,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
-import { type AppEnv, createRouter } from '../http/index.js';
+import { type AppEnv, createRouter, describeErrors } from '../http/index.js';
 import { readTrackingBody } from './tracking.body.js';
 import {
   BatchDoc,
@@ -71,13 +71,14 @@ const SINGLE_CALLS: readonly [string, string, TrackingMessageType, string][] = [
   ['/v1/alias', '/v1/a', 'alias', 'Merge an identity (previousId) into a user (userId)'],
 ];
 
-const errorResponses = {
-  400: { description: 'The body is not valid; every bad field is named (`error.issues[].path`).' },
-  401: { description: 'No write key, or an unknown one.' },
-  413: { description: 'The body is over the limit, compressed or decompressed.' },
-  415: { description: 'A content type other than JSON / text/plain, or an encoding other than gzip.' },
-  429: { description: 'Too many requests for this write key; retry after `Retry-After` seconds.' },
-};
+const errorResponses = describeErrors({
+  400: 'The body is not valid; every bad field is named (`error.issues[].path`).',
+  401: 'No write key, or an unknown one.',
+  413: 'The body is over the limit, compressed or decompressed.',
+  415: 'A content type other than JSON / text/plain, or an encoding other than gzip.',
+  429: 'Too many requests for this write key; retry after `Retry-After` seconds.',
+  503: 'The store cannot be reached or is full: nothing was stored; retry after `Retry-After` seconds.',
+});
 
 const security = [{ writeKeyBasic: [] }, { writeKeyBearer: [] }];
 
@@ -133,6 +134,7 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
   /** Documents a route (the handler reads its own body: gzip, text/plain, message by message). */
   const document = (
     path: string,
+    operationId: string,
     summary: string,
     schema: typeof BatchDoc | (typeof MESSAGE_DOCS)[TrackingMessageType],
   ) =>
@@ -140,6 +142,7 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
       createRoute({
         method: 'post',
         path,
+        operationId,
         tags: ['Tracking'],
         summary,
         security,
@@ -159,7 +162,7 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
     );
 
   for (const [path, shortPath, type, summary] of SINGLE_CALLS) {
-    document(path, summary, MESSAGE_DOCS[type]);
+    document(path, `tracking${type[0]!.toUpperCase()}${type.slice(1)}`, summary, MESSAGE_DOCS[type]);
     const handler = async (c: Context<AppEnv>) => {
       const body = await readTrackingBody(c, MAX_CALL_BYTES);
       const workspaceId = await workspaceOf(c, body);
@@ -218,8 +221,18 @@ export function trackingRoutes(options: TrackingServiceOptions = {}) {
       200,
     );
   };
-  document('/v1/batch', 'Send many identify, track, page, screen, group and alias calls at once', BatchDoc);
-  document('/v1/import', 'Import historical calls (Segment’s import endpoint: a batch)', BatchDoc);
+  document(
+    '/v1/batch',
+    'trackingBatch',
+    'Send many identify, track, page, screen, group and alias calls at once',
+    BatchDoc,
+  );
+  document(
+    '/v1/import',
+    'trackingImport',
+    'Import historical calls (Segment’s import endpoint: a batch)',
+    BatchDoc,
+  );
   for (const path of ['/v1/batch', '/v1/b', '/v1/import'])
     router.post(path, authenticateHeader, batchHandler);
 

@@ -38,12 +38,33 @@ import {
   mergeCustomers,
   recordAlias,
   renameCustomer,
+  requestScoreRefreshThrottled,
   upsertCustomers,
 } from '../customers/index.js';
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
+import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/segment.jobs.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
+
+/**
+ * Segment's e-commerce order events (its "Ecommerce Events" spec): calls that say a customer's
+ * orders changed, so the stored scores should be computed again.
+ */
+export const ORDER_EVENTS: ReadonlySet<string> = new Set([
+  'Order Completed',
+  'Order Updated',
+  'Order Refunded',
+  'Order Cancelled',
+]);
+
+/** How long a score refresh asked for by tracking waits, gathering the calls of that time. */
+const SCORE_REFRESH_DELAY_MS = 60_000;
+
+/** Whether a call changes what the stored scores are computed from (an order event, a merge). */
+function changesScores(message: TrackingMessage): boolean {
+  return message.type === 'alias' || (message.type === 'track' && ORDER_EVENTS.has(message.event ?? ''));
+}
 
 /** The Segment call types. */
 export type TrackingMessageType = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
@@ -309,6 +330,22 @@ export class TrackingService {
       );
       rejected.push(...refused);
     }
+    if (messages.some(changesScores)) {
+      // Orders and merges move the stored scores: ask for a refresh a minute on, which the calls
+      // of that minute join (customers/score-refresh.ts); never fails the tracking call.
+      await requestScoreRefreshThrottled(this.#db, workspaceId, {
+        reason: 'tracking',
+        now: receivedAt,
+        delayMs: SCORE_REFRESH_DELAY_MS,
+      });
+    }
+    // Profiles, events and merges move segment memberships: a recompute a minute on, which the
+    // calls of that minute join (segments/segment.jobs.ts); never fails the tracking call.
+    await requestSegmentRecomputeThrottled(this.#db, workspaceId, {
+      reason: 'tracking',
+      now: receivedAt,
+      delayMs: TRACKING_RECOMPUTE_DELAY_MS,
+    });
     return { rejected: rejected.sort((left, right) => left.index - right.index) };
   }
 

@@ -132,6 +132,29 @@ export async function updateWorkspaceSettings(
   return toWorkspace(updated);
 }
 
+/**
+ * Gives the workspace a new tracking write key (the old one stops matching) and returns it in
+ * clear: the only time it is available. `undefined` for an unknown id. One write.
+ */
+export async function replaceWriteKey(
+  db: Kysely<Database>,
+  id: RowId,
+  now: number,
+): Promise<{ workspace: Workspace; writeKey: string } | undefined> {
+  const writeKey = `wk_${randomBytes(24).toString('base64url')}`;
+  const row = await db
+    .updateTable('workspace')
+    .set({
+      write_key_hash: hashSecret(writeKey),
+      write_key_prefix: writeKey.slice(0, WRITE_KEY_PREFIX_LENGTH),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : { workspace: toWorkspace(row), writeKey };
+}
+
 function toWorkspace(row: WorkspaceRow): Workspace {
   return {
     id: row.id,

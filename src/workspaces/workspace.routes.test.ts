@@ -55,4 +55,39 @@ describeEachDatabase('workspace settings over the API', (getDb) => {
       'json.settings.timeZone',
     ]);
   });
+
+  it('replaces the write key (owner/admin, audited): the new key tracks, the old one is refused', async () => {
+    const api = await apiWorkspace(getDb(), NOW);
+    const replace = (role: 'admin' | 'analyst') =>
+      api.app.request('/api/v1/workspace/write-key', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${api.keys[role]}` },
+      });
+    expect((await replace('analyst')).status).toBe(403);
+    const replaced = await replace('admin');
+    expect(replaced.status).toBe(201);
+    const { writeKey, workspace } = (await replaced.json()) as {
+      writeKey: string;
+      workspace: { writeKeyPrefix: string };
+    };
+    expect(writeKey).toMatch(/^wk_[A-Za-z0-9_-]{32}$/);
+    expect(writeKey).not.toBe(api.writeKey);
+    expect(writeKey.startsWith(workspace.writeKeyPrefix)).toBe(true);
+    expect((await api.request('/api/v1/workspace')).body.writeKeyPrefix).toBe(workspace.writeKeyPrefix);
+
+    const track = (key: string) =>
+      api.app.request('/v1/track', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
+        body: JSON.stringify({ userId: 'cust-1', event: 'Signed Up' }),
+      });
+    expect((await track(api.writeKey)).status).toBe(401);
+    expect((await track(writeKey)).status).toBe(200);
+
+    const [entry] = (await listAudit(getDb().db, api.workspaceId)).filter(
+      (e) => e.action === 'workspace.write_key_replaced',
+    );
+    expect(entry).toMatchObject({ actorType: 'api_key', details: { to: workspace.writeKeyPrefix } });
+    expect(JSON.stringify(entry)).not.toContain(writeKey);
+  });
 });

@@ -1,9 +1,23 @@
-/** `GET /workspace` and `PATCH /workspace` (under `/api/v1`): the caller's own workspace. */
+/**
+ * `GET /workspace`, `PATCH /workspace` and `POST /workspace/write-key` (under `/api/v1`): the
+ * caller's own workspace.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../auth/index.js';
 import { isTimeZone } from '../core/index.js';
-import { createRouter, requireRole } from '../http/index.js';
-import { getWorkspace, updateWorkspaceSettings, type Workspace } from './workspace.service.js';
+import {
+  authenticatedErrors,
+  CSRF_REFUSED,
+  createRouter,
+  JSON_BODY_ERRORS,
+  requireRole,
+} from '../http/index.js';
+import {
+  getWorkspace,
+  rotateWriteKey,
+  updateWorkspaceSettings,
+  type Workspace,
+} from './workspace.service.js';
 
 const settingsSchema = z.object({
   timeZone: z.string().openapi({ description: 'IANA time zone in which periods are cut.' }),
@@ -51,24 +65,54 @@ const settingsUpdate = z
 const getRoute = createRoute({
   method: 'get',
   path: '/workspace',
+  operationId: 'getWorkspace',
   tags: ['Workspace'],
   summary: 'The caller’s workspace',
   responses: {
     200: { description: 'The workspace', content: { 'application/json': { schema: workspaceSchema } } },
+    ...authenticatedErrors(),
   },
 });
 
 const patchRoute = createRoute({
   method: 'patch',
   path: '/workspace',
+  operationId: 'updateWorkspace',
   tags: ['Workspace'],
   summary: 'Change settings of the caller’s workspace (owner/admin; audited as workspace.updated)',
   middleware: [requireRole()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: settingsUpdate } } } },
   responses: {
     200: { description: 'The workspace', content: { 'application/json': { schema: workspaceSchema } } },
-    400: { description: 'A setting is not valid; each is named.' },
-    403: { description: 'Only owners and admins change settings.' },
+    ...authenticatedErrors({
+      400: 'A setting is not valid, or the request holds input no store can keep; `error.issues` names each.',
+      403: `Only owners and admins change settings; or ${CSRF_REFUSED}.`,
+      ...JSON_BODY_ERRORS,
+    }),
+  },
+});
+
+const writeKeyRoute = createRoute({
+  method: 'post',
+  path: '/workspace/write-key',
+  operationId: 'replaceWriteKey',
+  tags: ['Workspace'],
+  summary: 'Replace the tracking write key (owner/admin; audited as workspace.write_key_replaced)',
+  description:
+    'The key is kept only as a hash, so it cannot be shown again: this makes a new one and returns it once. Clients sending the old key are refused from then on (within 30 seconds on a running server).',
+  middleware: [requireRole()] as const,
+  responses: {
+    201: {
+      description: 'The new key, shown this once',
+      content: {
+        'application/json': {
+          schema: z.object({ writeKey: z.string(), workspace: workspaceSchema }),
+        },
+      },
+    },
+    ...authenticatedErrors({
+      403: `Only owners and admins replace the write key; or ${CSRF_REFUSED}.`,
+    }),
   },
 });
 
@@ -102,6 +146,15 @@ export function workspaceRoutes() {
       now: now(),
     });
     return c.json(toBody(workspace), 200);
+  });
+  router.openapi(writeKeyRoute, async (c) => {
+    const auth = c.get('auth');
+    const { workspace, writeKey } = await rotateWriteKey(c.get('services').db, {
+      workspaceId: auth.workspaceId,
+      actor: actorOf(auth),
+      now: c.get('services').now(),
+    });
+    return c.json({ writeKey, workspace: toBody(workspace) }, 201);
   });
   return router;
 }

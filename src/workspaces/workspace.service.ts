@@ -11,6 +11,7 @@ import {
   getWorkspace as getWorkspaceRow,
   createWorkspace as insertWorkspace,
   listWorkspaces as listWorkspaceRows,
+  replaceWriteKey,
   updateWorkspaceSettings as updateSettingsRow,
   type Workspace,
 } from './workspace.repository.js';
@@ -141,5 +142,33 @@ export async function updateWorkspaceSettings(
       at: input.now,
     });
     return workspace;
+  });
+}
+
+/**
+ * Replaces the workspace's tracking write key and records `workspace.write_key_replaced` (with the
+ * old and new prefixes, never a key) in the same transaction. Returns the new key in clear: shown
+ * once. Clients still sending the old key are refused from then on (after at most the tracking
+ * cache's 30 seconds in a running server). `not_found` for an unknown id.
+ * Example: `const { writeKey } = await rotateWriteKey(db, { workspaceId, actor, now })`.
+ */
+export async function rotateWriteKey(
+  db: Kysely<Database>,
+  input: { readonly workspaceId: number; readonly actor: AuditActor; readonly now: number },
+): Promise<{ workspace: Workspace; writeKey: string }> {
+  return db.transaction().execute(async (transaction) => {
+    const before = await getWorkspaceRow(transaction, input.workspaceId);
+    const replaced = await replaceWriteKey(transaction, input.workspaceId, input.now);
+    if (before === undefined || replaced === undefined) throw notFound('Workspace');
+    await recordAudit(transaction, {
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: 'workspace.write_key_replaced',
+      entity: 'workspace',
+      entityId: input.workspaceId,
+      details: { from: before.writeKeyPrefix, to: replaced.workspace.writeKeyPrefix },
+      at: input.now,
+    });
+    return replaced;
   });
 }

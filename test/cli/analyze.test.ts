@@ -3,6 +3,9 @@
  * Expected numbers are hand-worked in comments, or cross-checked on the bundled CDNOW sample with an
  * independent awk computation (the command is quoted beside each assertion).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runRetain } from '../support/cli.js';
@@ -188,6 +191,80 @@ describe('retain analyze says which columns it read', () => {
   });
 });
 
+describe('retain analyze in other dialects', () => {
+  const german = fixture('dialects/shop-orders-de.csv');
+  /** The German columns named for the generic fields: twice, once in two --map options. */
+  const map = [
+    '--map',
+    'customer_id=Kunden-E-Mail,ordered_at=Bestelldatum',
+    '--map',
+    'amount="Nettobetrag",currency=Währung',
+  ];
+
+  it('reads a ;-separated export with decimal commas and day-first dates, saying so, as the renamed file', async () => {
+    expect(await run(german, '--tz', 'Europe/Berlin', ...map, '--json')).toBe(0);
+    const mapped = JSON.parse(stdout);
+    expect(mapped.input.dialect).toMatchObject({ delimiter: ';', decimal: ',', dateFormat: 'DD.MM.YYYY' });
+    expect(mapped.input.columns).toMatchObject({ customer_id: 'Kunden-E-Mail', amount: 'Nettobetrag' });
+    // test/fixtures/dialects: 9 orders of 6 customers, 1,602.45 in all, and one refund row.
+    expect(mapped.orders).toMatchObject({ customers: 6, orders: 9, refunds: 1, revenue: 1_512.55 });
+
+    const text = readFileSync(german, 'utf8');
+    const renamed = join(mkdtempSync(join(tmpdir(), 'retain-analyze-')), 'renamed.csv');
+    writeFileSync(
+      renamed,
+      text
+        .replace('Bestelldatum;Kunden-E-Mail', 'ordered_at;customer_id')
+        .replace('Nettobetrag;Währung', 'amount;currency'),
+    );
+    stdout = '';
+    expect(await run(renamed, '--tz', 'Europe/Berlin', '--json')).toBe(0);
+    const plain = JSON.parse(stdout);
+    const { input: _mappedInput, ...mappedReport } = mapped;
+    const { input: _plainInput, ...plainReport } = plain;
+    expect(plainReport).toEqual(mappedReport);
+
+    stdout = '';
+    expect(await run(german, '--tz', 'Europe/Berlin', ...map)).toBe(0);
+    expect(stdout).toContain('Read as ";"-separated');
+    expect(stdout).toContain('decimal comma (10 values of the first rows such as "1.234,56")');
+  });
+
+  it('takes --delimiter, --decimal and --date-format, and names them when a file needs them', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'retain-analyze-'));
+    const path = join(directory, 'slashed.csv');
+    // 05/03 and 06/03: day-first or month-first, nothing says.
+    writeFileSync(path, 'customer_id;ordered_at;amount\nc1;05/03/2024;1.234\nc2;06/03/2024;7\n');
+    expect(await run(path)).toBe(2);
+    expect(stderr).toContain('pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY');
+    expect(stderr).toContain(
+      'cannot read "1.234" as an amount: "." may group thousands or separate decimals',
+    );
+    stderr = '';
+    expect(
+      await run(path, '--date-format', 'MM/DD/YYYY', '--decimal', ',', '--delimiter', ';', '--json'),
+    ).toBe(0);
+    const { input, orders, dataStart } = JSON.parse(stdout);
+    expect(input.dialect.reasons).toEqual({
+      delimiter: 'as asked',
+      decimal: 'as asked',
+      dateFormat: 'as asked',
+    });
+    expect(dataStart).toBe('2024-05-03T00:00:00.000Z'); // month-first: 3 May
+    expect(orders.revenue).toBe(1_241); // "1.234" with a decimal comma is 1,234.00; + 7
+    expect(await run(path, '--delimiter', ':')).toBe(2);
+    expect(stderr).toContain('--delimiter: expected one of , ; | or tab');
+  });
+
+  it('reads a tab-separated file', async () => {
+    expect(await run(fixture('dialects/orders.tsv'), '--json')).toBe(0);
+    const { input, orders } = JSON.parse(stdout);
+    expect(input.dialect.delimiter).toBe('\t');
+    // 19.99 + 1,250.00 + 7.50 + 42.00 + 120.00 − 19.99 (a refund row) = 1,419.50.
+    expect(orders).toMatchObject({ customers: 4, orders: 5, revenue: 1_419.5 });
+  });
+});
+
 describe('retain analyze on bad input', () => {
   it('names the file, line and column, exits 2 and prints no result', async () => {
     expect(await run(fixture('csv/bad-values.csv'))).toBe(2);
@@ -199,6 +276,22 @@ describe('retain analyze on bad input', () => {
     expect(await run(fixture('csv/missing-columns.csv'))).toBe(2);
     expect(stderr).toMatch(/missing-columns\.csv:1: .*customer_id/);
     expect(stdout).toBe('');
+  });
+
+  it('asks whether a subscriptions file was meant for --mode subscription', async () => {
+    expect(await run(fixture('cli/subscriptions.csv'))).toBe(2);
+    expect(stderr).toContain('this looks like a subscriptions file: did you mean --mode subscription?');
+  });
+
+  it("keeps a 79-column header's errors short, with the --map that fixes them", async () => {
+    // The Shopify export forced to the generic layout: none of its 79 names is a generic one.
+    expect(await run(fixture('exports/shopify-orders.csv'), '--format', 'generic')).toBe(2);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(3); // customer_id, ordered_at, amount
+    expect(stderr.length).toBeLessThan(700);
+    expect(stderr).toContain('… and 73 more');
+    expect(stderr).not.toContain('Payment References'); // the 79th column
+    expect(lines[2]).toContain('--map customer_id=Email,ordered_at="Created at",amount=Subtotal');
   });
 
   it('rejects an empty file, a missing file and bad options with exit code 2', async () => {

@@ -1,7 +1,9 @@
 /**
  * `retain import` against a real store (DATABASE_URL), on both databases: a clean import and its
  * summary, --json, a rejected file (exit 2, problems by line and column), --skip-invalid with its
- * rejects file, and the workspace rules (left out when there is one, required when there are two).
+ * rejects file, and the workspace rules (left out when there is one, required when there are two);
+ * the layout and dialect said, --map and the dialect flags, header errors kept short with the
+ * --map that fixes them.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { runImportCommand } from '../../src/cli/commands/import.run.js';
 import { newId } from '../../src/db/index.js';
 import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { fixturePath } from '../support/fixtures.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'retain-cli-import-'));
 let counter = 0;
@@ -105,5 +108,103 @@ describeEachDatabase('retain import', (getDb) => {
     await expect(
       runImportCommand(join(directory, 'missing.csv'), { type: 'orders', format: 'generic' }),
     ).rejects.toThrow(/no such file/);
+  });
+
+  it('says the layout and dialect it detected, and takes --map as a renamed file would', async () => {
+    const db = getDb().db;
+    const settings = { currency: 'EUR', timeZone: 'Europe/Berlin' };
+    const mapped = (await createWorkspace(db, { name: 'D', slug: `d-${newId()}`, settings })).workspace;
+    const german = fixturePath('dialects/shop-orders-de.csv');
+    const text = await runImportCommand(german, {
+      type: 'orders',
+      format: 'auto',
+      workspace: mapped.slug,
+      map: [
+        'customer_id=Kunden-E-Mail,order_id=Bestellnummer',
+        'ordered_at="Bestelldatum",amount=Nettobetrag,currency=Währung',
+      ],
+      json: false,
+    });
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe(`Imported 10 orders from ${german} (10 rows read).`);
+    expect(lines[1]).toBe('Read as generic orders.');
+    expect(lines[2]).toMatch(
+      /^Read as ";"-separated \(.*\); decimal comma \(.*\); dates DD\.MM\.YYYY \(.*\)\.$/,
+    );
+
+    const renamed = csv(
+      readFileSync(german, 'utf8').replace(
+        'Bestellnummer;Bestelldatum;Kunden-E-Mail;Artikel;Nettobetrag;Währung',
+        'order_id;ordered_at;customer_id;Artikel;amount;currency',
+      ),
+    );
+    const plain = (await createWorkspace(db, { name: 'E', slug: `e-${newId()}`, settings })).workspace;
+    const json = JSON.parse(
+      await runImportCommand(renamed, { type: 'orders', format: 'auto', workspace: plain.slug, json: true }),
+    );
+    expect(json).toMatchObject({ status: 'succeeded', rowsWritten: 10, layout: 'generic orders' });
+    expect(json.dialect).toMatchObject({ delimiter: ';', decimal: ',', dateFormat: 'DD.MM.YYYY' });
+    const stored = (workspaceId: number) =>
+      db
+        .selectFrom('customer_order')
+        .select(['external_id', 'ordered_at', 'amount_cents', 'currency', 'status'])
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('external_id')
+        .execute();
+    expect(await stored(plain.id)).toEqual(await stored(mapped.id));
+    expect(await stored(plain.id)).toHaveLength(10);
+  });
+
+  it("keeps a 79-column header's errors short: a few names, the --map that fixes it, or the --type meant", async () => {
+    const { workspace } = await createWorkspace(getDb().db, { name: 'F', slug: `f-${newId()}` });
+    // Shopify's orders export forced to the generic layout.
+    const shopify = fixturePath('exports/shopify-orders.csv');
+    const failure = (await runImportCommand(shopify, {
+      type: 'orders',
+      format: 'generic',
+      workspace: workspace.slug,
+    }).catch((error: unknown) => error)) as CliError;
+    expect(failure).toBeInstanceOf(CliError);
+    expect(failure.exitCode).toBe(2);
+    const lines = failure.message.split('\n');
+    expect(lines[0]).toBe(`${shopify} was not imported (nothing was written):`);
+    expect(lines).toHaveLength(5); // customer_id, order_id, ordered_at, amount
+    expect(failure.message.length).toBeLessThan(900);
+    expect(failure.message).not.toContain('Payment References'); // the 79th column, never listed
+    expect(failure.message.match(/Financial Status/gu)).toHaveLength(1); // the header named once
+    expect(lines.at(-1)).toContain(
+      '--map customer_id=Email,order_id=Name,ordered_at="Created at",amount=Subtotal',
+    );
+
+    const subscriptions = fixturePath('cli/subscriptions.csv');
+    const wrongType = (await runImportCommand(subscriptions, {
+      type: 'orders',
+      format: 'auto',
+      workspace: workspace.slug,
+    }).catch((error: unknown) => error)) as CliError;
+    expect(wrongType.message).toContain('did you mean --type subscriptions?');
+  });
+
+  it("says which column a Stripe export's subscription starts were read from", async () => {
+    const { workspace } = await createWorkspace(getDb().db, { name: 'H', slug: `h-${newId()}` });
+    const stripe = fixturePath('exports/stripe-subscriptions.csv');
+    const text = await runImportCommand(stripe, {
+      type: 'subscriptions',
+      format: 'auto',
+      workspace: workspace.slug,
+    });
+    expect(text).toContain(
+      'Read as a Stripe subscriptions export.\nSubscription starts read from "Start Date (UTC)".',
+    );
+    const renamed = csv(readFileSync(stripe, 'utf8').replace('Start Date (UTC)', 'Start (UTC)'));
+    const json = JSON.parse(
+      await runImportCommand(renamed, {
+        type: 'subscriptions',
+        format: 'auto',
+        workspace: workspace.slug,
+        json: true,
+      }),
+    );
+    expect(json.columns.started_at).toBe('Start (UTC)');
   });
 });

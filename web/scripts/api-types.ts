@@ -20,6 +20,32 @@ export const OPERATIONS = [
   ['get', '/api/v1/auth/me'],
   ['get', '/api/v1/workspace'],
   ['get', '/api/v1/analytics/overview'],
+  ['post', '/api/v1/auth/switch'],
+  ['patch', '/api/v1/workspace'],
+  ['post', '/api/v1/workspace/write-key'],
+  ['get', '/api/v1/users'],
+  ['post', '/api/v1/users'],
+  ['patch', '/api/v1/users/{id}'],
+  ['delete', '/api/v1/users/{id}'],
+  ['get', '/api/v1/api-keys'],
+  ['post', '/api/v1/api-keys'],
+  ['delete', '/api/v1/api-keys/{id}'],
+  ['post', '/api/v1/imports'],
+  ['post', '/api/v1/imports/preview'],
+  ['get', '/api/v1/imports/{id}'],
+  ['get', '/api/v1/customers'],
+  ['get', '/api/v1/customers/at-risk'],
+  ['get', '/api/v1/customers/scores'],
+  ['get', '/api/v1/customers/{id}/overview'],
+  ['get', '/api/v1/customers/{id}/notes'],
+  ['post', '/api/v1/customers/{id}/notes'],
+  ['delete', '/api/v1/customers/{id}/notes/{noteId}'],
+  ['get', '/api/v1/analytics/cohorts'],
+  ['get', '/api/v1/analytics/cohorts/customers'],
+  ['get', '/api/v1/analytics/mrr'],
+  ['get', '/api/v1/analytics/clv'],
+  ['get', '/api/v1/analytics/clv/diagnostics'],
+  ['get', '/api/v1/analytics/survival'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));
@@ -73,6 +99,7 @@ function typeOf(schema: Schema, used: Set<string>): string {
   if (union) return union.map((part) => typeOf(part, used)).join(' | ');
   if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
   const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.length === 1 && types[0] === 'null') return 'null'; // the null of `S.or(z.null())`
   const nullable = types.includes('null') || schema.nullable === true;
   const base = types.filter((type) => type !== 'null');
   const rendered = base.map((type) => {
@@ -116,7 +143,8 @@ function objectType(schema: Schema, used: Set<string>): string {
 /** The generated module for `document`. */
 export function generate(document: Document): string {
   const used = new Set<string>();
-  const operations: string[] = [];
+  // One entry per path, with each of its methods the dashboard calls.
+  const operations = new Map<string, string[]>();
   for (const [method, path] of OPERATIONS) {
     const operation = document.paths[path]?.[method];
     if (!operation) throw new Error(`The OpenAPI document has no ${method.toUpperCase()} ${path}`);
@@ -133,13 +161,15 @@ export function generate(document: Document): string {
     const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
     const success = Object.entries(operation.responses).find(([status]) => /^2\d\d$/.test(status));
     const responseSchema = success?.[1].content?.['application/json']?.schema;
-    operations.push(
-      `  ${JSON.stringify(path)}: {\n    ${method}: {\n` +
+    const methods = operations.get(path) ?? [];
+    methods.push(
+      `    ${method}: {\n` +
         `      query: ${indent(queryType, 3)};\n` +
         `      body: ${bodySchema ? indent(typeOf(bodySchema, used), 3) : 'never'};\n` +
         `      response: ${responseSchema ? indent(typeOf(responseSchema, used), 3) : 'null'};\n` +
-        `    };\n  };`,
+        `    };`,
     );
+    operations.set(path, methods);
   }
   // Components referenced by other components, until none is new.
   const components: string[] = [];
@@ -157,7 +187,7 @@ export function generate(document: Document): string {
 
 /** The operations the dashboard calls, by path and method: query, JSON body and success response. */
 export interface Paths {
-${operations.join('\n')}
+${[...operations].map(([path, methods]) => `  ${JSON.stringify(path)}: {\n${methods.join('\n')}\n  };`).join('\n')}
 }
 
 ${components.sort().join('\n\n')}

@@ -10,18 +10,49 @@ import { ErrorMessage, Loading } from './components/status';
 import { useI18n } from './i18n/i18n';
 import { NoAccessPage, NotFoundPage } from './pages/not-found/not-found-page';
 import { type Capability, can } from './roles';
-import { navigate, useLocation } from './router';
+import { matchPath, navigate, type PathParams, useLocation } from './router';
 
 const LoginPage = lazy(() => import('./pages/login/login-page'));
 const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
+const ImportPage = lazy(() => import('./pages/import/import-page'));
+const SettingsPage = lazy(() => import('./pages/settings/settings-page'));
+const CustomersPage = lazy(() => import('./pages/customers/customers-page'));
+const CustomerPage = lazy(() => import('./pages/customers/customer-page'));
+const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
+const ValuePage = lazy(() => import('./pages/value/value-page'));
+const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
+
+/** What a page receives: the values of its path's `:name` segments. */
+export interface PageProps {
+  readonly params: PathParams;
+}
 
 interface PageEntry {
+  /** A path pattern (router.ts `matchPath`), e.g. `/customers/:id`. */
   readonly path: string;
-  readonly page: ComponentType;
+  readonly page: ComponentType<PageProps>;
   readonly needs: Capability | null;
 }
 
-const PAGES: readonly PageEntry[] = [{ path: '/', page: OverviewPage, needs: 'analytics' }];
+const PAGES: readonly PageEntry[] = [
+  { path: '/', page: OverviewPage, needs: 'analytics' },
+  { path: '/import', page: ImportPage, needs: 'imports' },
+  { path: '/settings', page: SettingsPage, needs: 'settings' },
+  { path: '/customers', page: CustomersPage, needs: 'customers' },
+  { path: '/customers/at-risk', page: CustomersPage, needs: 'customers' },
+  { path: '/customers/:id', page: CustomerPage, needs: 'customers' },
+  { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
+  { path: '/value', page: ValuePage, needs: 'analytics' },
+  { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },
+];
+
+function findPage(path: string): { entry: PageEntry; params: PathParams } | null {
+  for (const entry of PAGES) {
+    const params = matchPath(entry.path, path);
+    if (params) return { entry, params };
+  }
+  return null;
+}
 
 /** A page that failed to render (or its code to load) shows an error instead of a blank screen. */
 class PageBoundary extends Component<{ children: ReactNode; path: string }, { error: unknown }> {
@@ -47,11 +78,11 @@ function PageError({ error }: { readonly error: unknown }) {
 
 function Pages({ session }: { readonly session: Session }) {
   const { path } = useLocation();
-  const entry = PAGES.find((page) => page.path === path);
+  const found = findPage(path);
   let content: ReactNode;
-  if (!entry) content = <NotFoundPage />;
-  else if (entry.needs !== null && !can(session.role, entry.needs)) content = <NoAccessPage />;
-  else content = <entry.page />;
+  if (!found) content = <NotFoundPage />;
+  else if (found.entry.needs !== null && !can(session.role, found.entry.needs)) content = <NoAccessPage />;
+  else content = <found.entry.page params={found.params} />;
   return (
     <AppShell session={session}>
       <PageBoundary path={path}>

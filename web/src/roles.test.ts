@@ -23,4 +23,11 @@ describe('can', () => {
       false,
     ]);
   });
+
+  it('lets every role read customers, and all but agents export lists', () => {
+    for (const role of ['owner', 'admin', 'analyst', 'marketer', 'agent'] as const) {
+      expect(can(role, 'customers')).toBe(true);
+      expect(can(role, 'exportCustomers')).toBe(role !== 'agent');
+    }
+  });
 });

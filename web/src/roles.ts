@@ -5,12 +5,15 @@
  */
 import type { Role } from './api';
 
-export type Capability = 'analytics' | 'imports' | 'settings';
+export type Capability = 'analytics' | 'imports' | 'settings' | 'customers' | 'exportCustomers';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
   imports: ['analyst'],
   settings: [],
+  // Every role reads customers; agents do not export lists (customers/customer-export.ts).
+  customers: ['analyst', 'marketer', 'agent'],
+  exportCustomers: ['analyst', 'marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

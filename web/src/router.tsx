@@ -43,3 +43,30 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
   };
   return <a href={href} onClick={follow} {...rest} />;
 }
+
+/** The values of a pattern's `:name` segments, decoded. */
+export type PathParams = Readonly<Record<string, string>>;
+
+/**
+ * Matches `path` against `pattern` (segments, `:name` for a parameter, e.g. `/customers/:id`):
+ * the parameters when it matches, else null. A trailing slash is ignored; an undecodable segment
+ * does not match.
+ */
+export function matchPath(pattern: string, path: string): PathParams | null {
+  const wanted = pattern.split('/').filter(Boolean);
+  const given = path.split('/').filter(Boolean);
+  if (wanted.length !== given.length) return null;
+  const params: Record<string, string> = {};
+  for (let index = 0; index < wanted.length; index++) {
+    const part = wanted[index]!;
+    const value = given[index]!;
+    if (part.startsWith(':')) {
+      try {
+        params[part.slice(1)] = decodeURIComponent(value);
+      } catch {
+        return null;
+      }
+    } else if (part !== value) return null;
+  }
+  return params;
+}

@@ -8,9 +8,15 @@ import {
   isInvalidInputError,
   type RetentionReport,
 } from '../../core/index.js';
-import { formatCsvIssue, readOrdersCsv, readSubscriptionsCsv } from '../../csv/index.js';
+import {
+  type DetectedDialect,
+  formatCsvIssue,
+  readOrdersCsv,
+  readSubscriptionsCsv,
+} from '../../csv/index.js';
 import { analyzeOrdersOnThreads } from '../../runtime/index.js';
 import { CliError } from '../cli-error.js';
+import { parseDialectFlags } from '../dialect-options.js';
 import { parseEncodingOption } from '../encoding-option.js';
 import {
   parseChoice,
@@ -35,6 +41,8 @@ export interface AnalyzedInput {
   readonly file: string;
   readonly format: string;
   readonly columns: Readonly<Record<string, string>>;
+  /** The delimiter, decimal separator and date format the file was read with, and why. */
+  readonly dialect: DetectedDialect;
   readonly rows: number;
   readonly skipped: readonly { readonly reason: string; readonly count: number }[];
 }
@@ -54,11 +62,13 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
   }
   const map = flags.map === undefined ? undefined : parseColumnMap(flags.map);
   const attributes = flags.by === undefined ? [] : [flags.by];
+  const dialect = parseDialectFlags(flags);
 
   const progress = progressBar(file);
   const readOptions = {
     timeZone,
     encoding: parseEncodingOption(flags.encoding ?? 'utf-8'),
+    ...dialect,
     ...(map ? { map } : {}),
     attributes,
     ...(progress ? { onProgress: progress.update } : {}),
@@ -86,6 +96,7 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
         file: basename(file),
         format: read.value.format,
         columns: read.value.columns,
+        dialect: read.value.dialect,
         rows: read.value.rows,
         skipped: read.value.skipped,
       };
@@ -99,6 +110,7 @@ export async function runAnalyze(file: string, flags: AnalyzeFlags): Promise<str
         file: basename(file),
         format: read.value.format,
         columns: read.value.columns,
+        dialect: read.value.dialect,
         rows: read.value.rows,
         skipped: read.value.skipped,
       };

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Granularity } from '../../core/index.js';
+import { collect } from '../repeatable.js';
 
 export const PERIODS: readonly Granularity[] = ['day', 'week', 'month', 'quarter', 'year'];
 
@@ -16,9 +17,12 @@ export interface AnalyzeFlags {
   windowDays: string;
   tz: string;
   by?: string;
-  map?: string;
+  map?: string[];
   format: string;
   encoding?: string;
+  delimiter?: string;
+  decimal?: string;
+  dateFormat?: string;
   weekStart: string;
   margin: string;
   json?: boolean;
@@ -39,13 +43,20 @@ export function registerAnalyze(program: Command): void {
     .option('--window-days <n>', 'activity window W in days: active = an order in the last W days', '365')
     .option('--tz <zone>', 'IANA time zone of periods and of dates without an offset', 'UTC')
     .option('--by <column>', 'break the cohort matrix down by this column (its value at acquisition)')
-    .option('--map <pairs>', 'column mapping, e.g. customer_id=Email,ordered_at=Created at')
+    .option(
+      '--map <pairs>',
+      'name the columns of the fields, e.g. customer_id=Email,ordered_at="Created at" (repeatable)',
+      collect,
+    )
     .option('--format <format>', 'file layout: auto|generic|shopify|stripe', 'auto')
     .option(
       '--encoding <encoding>',
       'text encoding of the file: utf-8|latin1|windows-1252 (a file with bytes that are not UTF-8 is refused, naming the line)',
       'utf-8',
     )
+    .option('--delimiter <char>', 'field separator: , ; | or tab (default: detected from the header)')
+    .option('--decimal <char>', 'decimal separator of amounts: . or , (default: detected from the rows)')
+    .option('--date-format <format>', 'YYYY-MM-DD|DD/MM/YYYY|MM/DD/YYYY|DD.MM.YYYY (default: detected)')
     .option('--week-start <day>', 'first day of a week: monday|sunday', 'monday')
     .option('--margin <fraction>', 'gross margin applied to customer value (0–1)', '1')
     .option('--json', 'print one JSON object instead of tables')

@@ -1,7 +1,7 @@
 /** The work of `retain customer` (described in `customer.ts`), loaded only when the command runs. */
 import { createInterface } from 'node:readline/promises';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/index.js';
+import { type Database, dataDirectoryFor } from '../../db/index.js';
 import { customerIdForExternalId, eraseCustomer, exportCustomer } from '../../privacy/index.js';
 import { CliError } from '../cli-error.js';
 import { resolveWorkspace, withStore } from '../store.js';
@@ -56,11 +56,13 @@ export async function runCustomerErase(externalId: string, flags: EraseFlags): P
       customerId: await customerId(db, workspace.id, externalId),
       actor: { type: 'system' },
       now: Date.now(),
+      // The server's kept import files (docs/operations.md, "Import files").
+      dataDirectory: dataDirectoryFor(process.env),
     });
   });
   if (!result.erasedNow) return `Customer ${result.customerId} was already erased at ${result.erasedAt}.\n`;
   return (
     `Erased customer ${result.customerId} at ${result.erasedAt} ` +
-    `(${result.eventsScrubbed} events scrubbed); it is now "erased:${result.customerId}".\n`
+    `(${result.eventsScrubbed} events scrubbed${result.importFilesDeleted > 0 ? `, ${result.importFilesDeleted} kept import files deleted` : ''}); it is now "erased:${result.customerId}".\n`
   );
 }

@@ -1,6 +1,7 @@
 /** The work of `retain import` (described in `import.ts`), loaded only when the command runs. */
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
+import { describeDialect } from '../../csv/index.js';
 import {
   IMPORT_FORMATS,
   IMPORT_TYPES,
@@ -11,8 +12,9 @@ import {
   runImport,
 } from '../../imports/index.js';
 import { CliError } from '../cli-error.js';
+import { parseDialectFlags } from '../dialect-options.js';
 import { parseEncodingOption } from '../encoding-option.js';
-import { parseChoice } from '../options.js';
+import { parseChoice, parseColumnMap } from '../options.js';
 import { counted } from '../render/counted.js';
 import { resolveWorkspace, withStore } from '../store.js';
 import type { ImportFlags } from './import.js';
@@ -25,6 +27,10 @@ export async function runImportCommand(file: string, flags: ImportFlags): Promis
   const type = parseChoice(flags.type ?? '', '--type', IMPORT_TYPES) as ImportType;
   const format = parseChoice(flags.format, '--format', IMPORT_FORMATS) as ImportFormat;
   const encoding = parseEncodingOption(flags.encoding ?? 'utf-8');
+  const read = {
+    ...parseDialectFlags(flags),
+    ...(flags.map === undefined ? {} : { map: parseColumnMap(flags.map) }),
+  };
   let size = 0;
   try {
     size = statSync(file).size;
@@ -58,35 +64,43 @@ export async function runImportCommand(file: string, flags: ImportFlags): Promis
         format,
         encoding,
         skipInvalid: flags.skipInvalid ?? false,
+        read,
         onProgress,
       });
     } finally {
       bar?.stop();
     }
   });
-  return report(file, outcome, flags.json ?? false);
+  return report(file, outcome, flags.json ?? false, format);
 }
 
-function report(file: string, outcome: ImportOutcome, json: boolean): string {
+function report(file: string, outcome: ImportOutcome, json: boolean, format: ImportFormat): string {
   const { run } = outcome;
   if (run.status === 'rejected') {
-    const listed = run.problems
+    // The user's own file on their own terminal: the problems with the values read (the stored
+    // run keeps them without: imports/import.problems.ts).
+    const listed = outcome.problemsAsRead
       .map(
         (problem) =>
           `${file}${problem.line > 0 ? `:${problem.line}` : ''}:${problem.column === null ? '' : ` column "${problem.column}":`} ${problem.message}`,
       )
       .join('\n');
     const more =
-      run.rowsRejected > run.problems.length
+      run.rowsRejected > outcome.problemsAsRead.length
         ? `\n(${run.rowsRejected} invalid rows in all; the first problems are listed)`
         : '';
-    // No invalid row: the file as a whole cannot be read (not UTF-8, an unclosed quote…), and
-    // --skip-invalid would not help.
+    // No invalid row: the currencies decide (their problem says why), or the file as a whole
+    // cannot be read (not UTF-8, an unclosed quote…) — --skip-invalid would not help either way.
+    const currencyProblem = outcome.problemsAsRead.some(
+      (problem) => problem.code === 'mixed-currencies' || problem.code === 'currency-mismatch',
+    );
     const why =
-      run.rowsRejected === 0
-        ? 'the file cannot be read as it is.'
-        : `${run.rowsRejected} invalid row(s). Fix them, or pass --skip-invalid.`;
-    throw new CliError(`${file} was not imported (nothing was written): ${why}\n${listed}${more}`);
+      run.rowsRejected > 0
+        ? ` ${run.rowsRejected} invalid row(s). Fix them, or pass --skip-invalid.`
+        : currencyProblem
+          ? ''
+          : ' the file cannot be read as it is.';
+    throw new CliError(`${file} was not imported (nothing was written):${why}\n${listed}${more}`);
   }
   if (json) {
     return `${JSON.stringify({
@@ -101,12 +115,23 @@ function report(file: string, outcome: ImportOutcome, json: boolean): string {
       skipped: outcome.skipped,
       rejectsFile: outcome.rejectsPath,
       resumed: outcome.resumed,
-      problems: run.problems,
+      layout: outcome.layout,
+      columns: outcome.columns,
+      dialect: outcome.dialect,
+      problems: outcome.problemsAsRead,
     })}\n`;
   }
   const lines = [
     `Imported ${counted(run.rowsWritten, run.type.slice(0, -1))} from ${file} (${counted(run.rowsRead, 'row')} read${outcome.resumed ? ', resumed after an interrupted run' : ''}).`,
   ];
+  if (format === 'auto' && outcome.layout !== null) lines.push(`Read as ${outcome.layout}.`);
+  // Stripe's export names the start `Start Date (UTC)` or `Start (UTC)`: say which was read.
+  const startColumn = outcome.columns?.started_at;
+  if (outcome.layout === 'a Stripe subscriptions export' && startColumn !== undefined) {
+    lines.push(`Subscription starts read from "${startColumn}".`);
+  }
+  const dialect = outcome.dialect === null ? null : describeDialect(outcome.dialect);
+  if (dialect !== null) lines.push(dialect);
   if (outcome.customersCreated > 0) {
     lines.push(
       `${counted(outcome.customersCreated, 'customer was', 'customers were')} created for the records that referenced them.`,

@@ -131,6 +131,8 @@ export async function migrateData(options: MigrateDataOptions): Promise<TableCou
     if (target.dialect === 'postgres') {
       // Rows were copied with their ids: each identity continues after the highest one.
       for (const table of tables) {
+        // A table keyed otherwise (a segment's membership: segment and customer) has no id column.
+        if (!(await columnsOf(targetDb, table)).includes('id')) continue;
         const { rows } = await sql<{ sequence: string | null }>`select
           pg_get_serial_sequence(${table}, 'id') as sequence`.execute(targetDb);
         const sequence = rows[0]?.sequence;

@@ -1,7 +1,13 @@
 /** The work of `retain start` (described in `start.ts`), loaded only when the command runs. */
 import type { Kysely } from 'kysely';
-import { type Database, DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } from '../../db/index.js';
-import { Worker } from '../../jobs/index.js';
+import {
+  type Database,
+  DEFAULT_DATABASE_URL,
+  dataDirectoryFor,
+  migrateToLatest,
+  openDatabase,
+} from '../../db/index.js';
+import type { Worker } from '../../jobs/index.js';
 import {
   type AppOptions,
   analyticsRunnerOf,
@@ -14,7 +20,7 @@ import {
 import { DEMO_WORKSPACE_SLUG, loadDemoWorkspace } from '../../workspaces/index.js';
 import { getWorkspaceBySlug, listWorkspaces } from '../../workspaces/workspace.repository.js';
 import { CliError } from '../cli-error.js';
-import { loadJobHandlers } from '../job-handlers.js';
+import { loadJobHandlers, startJobWorkers, stopJobWorkers } from '../job-handlers.js';
 import { defaultLog, type Log, parsePort, waitForShutdownSignal } from '../process.js';
 
 /**
@@ -66,8 +72,10 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     // in use is one line and exit 1 at once, with nothing left running behind it.
     // The analytics workers open the same store for themselves (docs/architecture.md).
     const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    // Import uploads and rejects files are kept there (docs/operations.md, "Import files").
+    const dataDirectory = dataDirectoryFor(process.env, databaseUrl);
     const app = buildApp(
-      { db: connection.db, dialect: connection.dialect, now: Date.now, databaseUrl },
+      { db: connection.db, dialect: connection.dialect, now: Date.now, databaseUrl, dataDirectory },
       appOptions,
     );
     let server: RunningServer;
@@ -77,11 +85,10 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
       await closeApp(app);
       throw error;
     }
-    let worker: Worker | undefined;
+    let workers: Worker[] = [];
     try {
       await loadDemoOnFirstRun(connection.db, log);
-      worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
-      worker.start();
+      workers = startJobWorkers(connection.db, await loadJobHandlers({ databaseUrl }));
       const analytics = analyticsRunnerOf(app);
       if (analytics?.mode === 'pool') {
         log(
@@ -96,7 +103,7 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     } finally {
       await server.close();
       await closeApp(app);
-      await worker?.stop();
+      await stopJobWorkers(workers);
     }
     log('Stopped.');
   } finally {

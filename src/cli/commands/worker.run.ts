@@ -1,8 +1,7 @@
 /** The work of `retain worker` (described in `worker.ts`), loaded only when the command runs. */
-import { migrateToLatest, openDatabase } from '../../db/index.js';
-import { Worker } from '../../jobs/index.js';
+import { DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } from '../../db/index.js';
 import { CliError } from '../cli-error.js';
-import { loadJobHandlers } from '../job-handlers.js';
+import { loadJobHandlers, startJobWorkers, stopJobWorkers } from '../job-handlers.js';
 import { defaultLog, type Log, waitForShutdownSignal } from '../process.js';
 
 export interface WorkerRunOptions {
@@ -23,13 +22,16 @@ export async function runWorker(options: WorkerRunOptions = {}): Promise<void> {
   }
   try {
     await migrateToLatest(connection.db);
-    const handlers = await loadJobHandlers();
-    const worker = new Worker({ db: connection.db, handlers });
-    worker.start();
-    log(`Worker ${worker.workerId} is running (job types: ${Object.keys(handlers).join(', ') || 'none'}).`);
+    const handlers = await loadJobHandlers({
+      databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    });
+    const workers = startJobWorkers(connection.db, handlers);
+    log(
+      `Worker ${workers[0]?.workerId ?? '(none)'} is running (job types: ${Object.keys(handlers).join(', ') || 'none'}; one loop each).`,
+    );
     await stopSignal;
     log('Stopping: finishing the current job…');
-    await worker.stop();
+    await stopJobWorkers(workers);
     log('Stopped.');
   } finally {
     await connection.close();

@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import colors from 'picocolors';
 import type { ReportCohortRow, RetentionReport } from '../../core/index.js';
+import { type DetectedDialect, describeDialect } from '../../csv/index.js';
 
 const MAX_COHORT_ROWS = 36;
 const MAX_COHORT_COLUMNS = 24;
@@ -90,6 +91,7 @@ export function renderReport(
     file: string;
     format: string;
     columns?: Readonly<Record<string, string>>;
+    dialect?: DetectedDialect;
     rows: number;
     skipped: readonly { reason: string; count: number }[];
   },
@@ -102,6 +104,8 @@ export function renderReport(
   // Stripe's export names the start `Start Date (UTC)` or `Start (UTC)`: say which was read.
   const startColumn = source.format === 'stripe' ? source.columns?.started_at : undefined;
   if (startColumn !== undefined) out.push(`Subscription starts read from "${startColumn}".`);
+  const dialect = source.dialect === undefined ? null : describeDialect(source.dialect);
+  if (dialect !== null) out.push(dialect);
   if (source.skipped.length > 0) {
     const reasons = source.skipped.map((skip) => `${formatInteger(skip.count)} ${skip.reason}`).join('; ');
     out.push(`Left out on purpose: ${reasons}.`);

@@ -50,8 +50,17 @@ export interface ClvAnalysis {
   readonly logLikelihood: number;
   readonly timeUnit: 'day' | 'week';
   readonly predictT: number;
-  /** γ in currency units (the fit runs in cents). */
-  readonly gammaGamma: { readonly p: number; readonly q: number; readonly gamma: number } | null;
+  /**
+   * γ in currency units (the fit runs in cents); the repeat customers it was fitted on and the
+   * correlation of their frequency and mean spend (the model assumes none; metrics.md §5).
+   */
+  readonly gammaGamma: {
+    readonly p: number;
+    readonly q: number;
+    readonly gamma: number;
+    readonly repeatCustomers: number;
+    readonly frequencyMonetaryCorrelation: number | null;
+  } | null;
   readonly warnings: string[];
   readonly holdout: {
     readonly length: number;
@@ -271,7 +280,13 @@ export function analyzeClv(
     predictT,
     // γ is a scale in the money unit: the fit ran in cents, so γ / 100 is in currency units.
     gammaGamma: gammaGamma
-      ? { p: gammaGamma.params.p, q: gammaGamma.params.q, gamma: gammaGamma.params.gamma / 100 }
+      ? {
+          p: gammaGamma.params.p,
+          q: gammaGamma.params.q,
+          gamma: gammaGamma.params.gamma / 100,
+          repeatCustomers: gammaGamma.repeatCustomers,
+          frequencyMonetaryCorrelation: gammaGamma.frequencyMonetaryCorrelation,
+        }
       : null,
     warnings,
     holdout:

@@ -7,5 +7,6 @@ export type {
   CohortOptions,
   CohortRow,
 } from './cohort-matrix.js';
+export { type CohortCell, orderCohortMembers, subscriptionCohortMembers } from './cohort-members.js';
 export { orderCohorts, orderCohortsBy } from './order-cohorts.js';
 export { subscriptionCohorts, subscriptionCohortsBy } from './subscription-cohorts.js';

@@ -17,7 +17,7 @@ import {
 const MONTHS_PER_YEAR = 12;
 
 /** The last grid period with start < `endedAt` (the last one `[…, endedAt)` touches), −1 if none. */
-function lastPeriodBefore(grid: PeriodGrid, endedAt: number): number {
+export function lastPeriodBefore(grid: PeriodGrid, endedAt: number): number {
   const index = grid.indexOf(endedAt);
   if (index < 0) return -1;
   if (index >= grid.count) return grid.count - 1;

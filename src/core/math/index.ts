@@ -1,5 +1,6 @@
 /** Numerics the models are built on: the optimiser, special functions, quadrature, seeded random numbers. */
 
+export { type Histogram, type HistogramBin, type HistogramOptions, histogram } from './histogram.js';
 export { checkIdentified, IDENTIFIED_PARAMETER_RANGE } from './identified.js';
 export { type MinimizeOptions, type Minimum, minimize, type Objective } from './optimize.js';
 export { integrate } from './quadrature.js';

@@ -6,9 +6,11 @@ export {
   type OrderReportHeader,
   type OrderReportPart,
   type OrderReportParts,
+  orderCohortCellCustomers,
   orderReportHeader,
   orderReportParts,
   type ReportClv,
+  type ReportCohortCell,
   type ReportCohortRow,
   type ReportCohorts,
   type ReportMrr,
@@ -16,4 +18,5 @@ export {
   type ReportOrders,
   type ReportRfm,
   type RetentionReport,
+  subscriptionCohortCellCustomers,
 } from './retention-report.js';

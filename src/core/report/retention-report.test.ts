@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type OrderRecord, orderTableFromRecords } from '../data/order-table.js';
+import { subscriptionTableFromRecords } from '../data/subscription-table.js';
 import type { Granularity } from '../time/periods.js';
 import {
   analyzeOrders,
@@ -13,8 +14,10 @@ import {
   ORDER_REPORT_PARTS,
   type OrderReportPart,
   type OrderReportParts,
+  orderCohortCellCustomers,
   orderReportParts,
   type ReportOptions,
+  subscriptionCohortCellCustomers,
 } from './retention-report.js';
 
 const DATA_FROM = Date.parse('2023-01-01T00:00:00Z');
@@ -81,5 +84,94 @@ describe('orderReportParts + assembleOrderReport', () => {
     ]);
     const parts = orderReportParts(table, {}, ['retention', 'cohorts', 'orders']);
     expect(() => assembleOrderReport(table, {}, parts)).toThrow(/missing its rfm, clv part/);
+  });
+});
+
+describe("the report's cohort options and cell customers", () => {
+  const kindArbitrary = fc.record({
+    cohortKind: fc.constantFrom('first-time' as const, 'recurring' as const),
+    cohortMeasure: fc.constantFrom('classic' as const, 'rolling' as const),
+  });
+
+  it('every complete cell of the report (overall and by country, any kind and measure) lists as many customers as it counts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(orderArbitrary, { minLength: 1, maxLength: 40 }),
+        optionsArbitrary,
+        kindArbitrary,
+        (records, options, kinds) => {
+          fc.pre(records.some((record) => record.amountCents >= 0));
+          const table = orderTableFromRecords(records);
+          // Months and quarters: a weekly grid's thousands of cells, one call each, take minutes.
+          const period = options.period === 'week' ? 'month' : options.period;
+          const reportOptions = { ...options, ...kinds, ...(period ? { period } : {}) };
+          const cohorts = analyzeOrders(table, reportOptions).cohorts;
+          expect([cohorts.kind, cohorts.measure]).toEqual([kinds.cohortKind, kinds.cohortMeasure]);
+          const matrices = [
+            { value: undefined, rows: cohorts.rows },
+            ...(cohorts.breakdown ?? []).map((part) => ({ value: part.value, rows: part.rows })),
+          ];
+          const mismatches: string[] = [];
+          for (const { value, rows } of matrices) {
+            for (const row of rows) {
+              row.counts.forEach((count, age) => {
+                if (count === null) return;
+                const cell = { cohort: row.cohort, age, ...(value === undefined ? {} : { value }) };
+                const customers = orderCohortCellCustomers(table, reportOptions, cell);
+                if (customers.length !== count) mismatches.push(`${value} ${row.cohort}+${age}`);
+              });
+            }
+          }
+          expect(mismatches).toEqual([]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('names an unknown cohort, an incomplete cell and a value without by', () => {
+    const table = orderTableFromRecords([
+      { customerId: 'a', orderedAt: '2024-01-05T10:00:00Z', amountCents: 1_000 },
+      { customerId: 'a', orderedAt: '2024-03-05T10:00:00Z', amountCents: 2_000 },
+    ]);
+    // The data ends on 5 March: January and February are complete, March is not.
+    expect(orderCohortCellCustomers(table, {}, { cohort: '2024-01', age: 0 })).toEqual(['a']);
+    expect(() => orderCohortCellCustomers(table, {}, { cohort: '2023-12', age: 0 })).toThrow(
+      /Unknown cohort "2023-12": the matrix's cohorts are 2024-01 … 2024-03/,
+    );
+    expect(() => orderCohortCellCustomers(table, {}, { cohort: '2024-01', age: 2 })).toThrow(/not complete/);
+    expect(() => orderCohortCellCustomers(table, {}, { cohort: '2024-01', age: 0, value: 'FR' })).toThrow(
+      /needs the attribute/,
+    );
+  });
+
+  it('subscription cells too', () => {
+    const table = subscriptionTableFromRecords([
+      {
+        customerId: 'a',
+        subscriptionId: 's1',
+        startedAt: '2024-01-10T00:00:00Z',
+        amountCents: 1_000,
+        interval: 'month',
+      },
+      {
+        customerId: 'b',
+        subscriptionId: 's2',
+        startedAt: '2024-01-20T00:00:00Z',
+        endedAt: '2024-02-20T00:00:00Z',
+        amountCents: 1_000,
+        interval: 'month',
+      },
+      {
+        customerId: 'c',
+        subscriptionId: 's3',
+        startedAt: '2024-04-02T00:00:00Z',
+        amountCents: 1_000,
+        interval: 'month',
+      },
+    ]);
+    // January's cohort {a, b}: both active in February (b until the 20th), only a in March.
+    expect(subscriptionCohortCellCustomers(table, {}, { cohort: '2024-01', age: 1 })).toEqual(['a', 'b']);
+    expect(subscriptionCohortCellCustomers(table, {}, { cohort: '2024-01', age: 2 })).toEqual(['a']);
   });
 });

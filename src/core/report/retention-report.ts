@@ -5,9 +5,13 @@
  */
 import { historicalValue } from '../clv/historical-value.js';
 import {
+  type CohortKind,
   type CohortMatrix,
+  type CohortMeasure,
+  orderCohortMembers,
   orderCohorts,
   orderCohortsBy,
+  subscriptionCohortMembers,
   subscriptionCohorts,
   subscriptionCohortsBy,
 } from '../cohorts/index.js';
@@ -39,6 +43,10 @@ export interface ReportOptions {
   readonly windowDays?: number;
   /** A customer attribute to break the cohort matrix down by (its value at acquisition). */
   readonly by?: string;
+  /** Cohorts: `first-time` (default) or `recurring` (metrics.md §3). */
+  readonly cohortKind?: CohortKind;
+  /** Cohort cells: `classic` (default) or `rolling` (metrics.md §3). */
+  readonly cohortMeasure?: CohortMeasure;
   /** Gross margin applied to value figures (0–1). Default 1. */
   readonly margin?: number;
   /** Most periods of the report's grid (default `MAX_PERIODS`, core/limits.ts). */
@@ -168,11 +176,13 @@ function reportPeriods(range: Range, options: ReportOptions) {
   return { grid, completeCount, period, calendar };
 }
 
-/** The cohort options of a report: its grid, its end and its cell limit. */
+/** The cohort options of a report: its grid, its end, kind, measure and cell limit. */
 function cohortOptionsOf(grid: PeriodGrid, dataEnd: number, options: ReportOptions) {
   return {
     grid,
     dataEnd,
+    ...(options.cohortKind === undefined ? {} : { kind: options.cohortKind }),
+    ...(options.cohortMeasure === undefined ? {} : { measure: options.cohortMeasure }),
     ...(options.maxCohortCells === undefined ? {} : { maxCells: options.maxCohortCells }),
   };
 }
@@ -422,11 +432,8 @@ function nextInstant(dataEnd: number, options: ReportOptions): number {
   return options.to === undefined ? dataEnd + 1 : dataEnd;
 }
 
-/** The full report for a table of paid subscriptions (subscription mode). */
-export function analyzeSubscriptions(
-  subscriptions: SubscriptionTable,
-  options: ReportOptions = {},
-): RetentionReport {
+/** What the subscription report needs first: the data's range (starts and ends) and the periods. */
+function subscriptionReportFrame(subscriptions: SubscriptionTable, options: ReportOptions) {
   if (subscriptions.length === 0) throw new InvalidInputError('There are no paid subscriptions to analyse.');
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -438,8 +445,82 @@ export function analyzeSubscriptions(
     if (Number.isFinite(ended) && ended > last) last = ended;
   }
   const range = dataRange(first, last, options);
-  const periods = reportPeriods(range, options);
-  const timeZone = options.timeZone ?? 'UTC';
+  return { range, periods: reportPeriods(range, options), timeZone: options.timeZone ?? 'UTC' };
+}
+
+/** A cell of the report's cohort matrix, as the report labels it. */
+export interface ReportCohortCell {
+  /** The cohort's label, e.g. `1997-03` (a row's `cohort`). */
+  readonly cohort: string;
+  /** k: the cell's period is the cohort's + k (an index of the row's `counts`). */
+  readonly age: number;
+  /** With the report's `by`: the breakdown value whose matrix the cell is in; absent, the overall one. */
+  readonly value?: string;
+}
+
+/** The cell's grid indexes and breakdown; throws `InvalidInputError` for an unknown cohort label. */
+function reportCell(grid: PeriodGrid, options: ReportOptions, cell: ReportCohortCell) {
+  const labels = grid.labels();
+  const cohort = labels.indexOf(cell.cohort);
+  if (cohort < 0) {
+    throw new InvalidInputError(
+      `Unknown cohort "${cell.cohort}": the matrix's cohorts are ${labels[0]} … ${labels[labels.length - 1]}.`,
+      ['cohort'],
+    );
+  }
+  if (cell.value !== undefined && options.by === undefined) {
+    throw new InvalidInputError('A breakdown value needs the attribute it is a value of (by).', ['value']);
+  }
+  return {
+    cohort,
+    age: cell.age,
+    ...(cell.value === undefined ? {} : { breakdown: { attribute: options.by!, value: cell.value } }),
+  };
+}
+
+/**
+ * The customers counted in one cell of the report's cohort matrix (`cohorts` of `analyzeOrders`
+ * with the same options): their ids, in the table's customer order. As many as the cell's count.
+ * Throws `InvalidInputError` for an unknown cohort, a cell outside the row or not complete (a
+ * `null` count), and a value without `by`. O(rows) (see `orderCohortMembers`).
+ *
+ * Example: `orderCohortCellCustomers(table, { period: 'month' }, { cohort: '1997-01', age: 1 })`.
+ */
+export function orderCohortCellCustomers(
+  orders: OrderTable,
+  options: ReportOptions,
+  cell: ReportCohortCell,
+): string[] {
+  const { range, periods } = orderReportFrame(orders, options);
+  const members = orderCohortMembers(
+    orders,
+    cohortOptionsOf(periods.grid, range.dataEnd, options),
+    reportCell(periods.grid, options, cell),
+  );
+  return Array.from(members, (customer) => orders.customerIds[customer]!);
+}
+
+/** `orderCohortCellCustomers` for the cohorts of `analyzeSubscriptions` (subscription mode). */
+export function subscriptionCohortCellCustomers(
+  subscriptions: SubscriptionTable,
+  options: ReportOptions,
+  cell: ReportCohortCell,
+): string[] {
+  const { range, periods } = subscriptionReportFrame(subscriptions, options);
+  const members = subscriptionCohortMembers(
+    subscriptions,
+    cohortOptionsOf(periods.grid, range.dataEnd, options),
+    reportCell(periods.grid, options, cell),
+  );
+  return Array.from(members, (customer) => subscriptions.customerIds[customer]!);
+}
+
+/** The full report for a table of paid subscriptions (subscription mode). */
+export function analyzeSubscriptions(
+  subscriptions: SubscriptionTable,
+  options: ReportOptions = {},
+): RetentionReport {
+  const { range, periods, timeZone } = subscriptionReportFrame(subscriptions, options);
 
   const series = subscriptionRetentionSeries(subscriptions, { grid: periods.grid })
     .slice(0, periods.completeCount)

@@ -17,6 +17,7 @@ import { MS_PER_DAY } from '../time/units.js';
 import {
   AT_RISK_SIGNALS,
   type AtRiskInputs,
+  type AtRiskReason,
   type AtRiskReference,
   type AtRiskSignal,
   type AtRiskWeights,
@@ -132,6 +133,8 @@ export interface AtRiskCustomerColumns {
   readonly scores: Float64Array;
   readonly points: Readonly<Record<AtRiskSignal, Float64Array>>;
   readonly reasons: readonly string[][];
+  /** The same reasons as data (codes and numbers), in the same order. */
+  readonly reasonData: readonly (readonly AtRiskReason[])[];
   /** Expected purchases in the next `horizonDays`; NaN without a model. */
   readonly expectedPurchases: Float64Array;
   /** P(alive) under the model; NaN without one. */
@@ -559,6 +562,7 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
       scores: scored.scores,
       points: scored.points,
       reasons: scored.reasons,
+      reasonData: scored.reasonData,
       expectedPurchases,
       pAlive,
       daysSinceLastOrder: current.daysSinceLastOrder,

@@ -6,6 +6,7 @@ import {
   atRiskScores,
   atRiskSignals,
   DEFAULT_AT_RISK_WEIGHTS,
+  describeAtRiskReason,
   evaluateAtRisk,
   rescaleAtRiskWeights,
 } from './at-risk-score.js';
@@ -81,6 +82,36 @@ describe('atRiskScores', () => {
       'spent 0.00 to date, against 20.00 for a typical customer',
       'one purchase, 100 days ago',
     ]);
+  });
+
+  it('gives the same reasons as data: codes, points and the numbers the words show (hand-worked above)', () => {
+    const [a, b, c, d] = result.reasonData;
+    expect(a!.map((reason) => reason.code)).toEqual([
+      'expected_purchases',
+      'overdue',
+      'low_value',
+      'negative_feedback',
+      'breached_tickets',
+      'engagement_decline',
+    ]);
+    expect(a![0]).toMatchObject({ code: 'expected_purchases', expected: 0.1, horizonDays: 90 });
+    expect((a![0] as { typical: number }).typical).toBeCloseTo(0.3, 12);
+    expect(a![0]!.points).toBeCloseTo(37.5, 10);
+    expect(a![1]).toMatchObject({ code: 'overdue', daysOverdue: 60, usualGapDays: 20 });
+    expect(a![1]!.points).toBeCloseTo(11.25, 10);
+    expect(a![2]).toMatchObject({ code: 'low_value', valueCents: 800, typicalValueCents: 2000 });
+    expect(a![4]).toMatchObject({ code: 'breached_tickets', tickets: 2, points: 5 });
+    expect(a![5]).toMatchObject({ code: 'engagement_decline', percent: 40 });
+    expect(b!.map((reason) => reason.code)).toEqual(['overdue', 'breached_tickets']);
+    expect(b![0]).toMatchObject({ daysOverdue: 5, usualGapDays: 20 });
+    expect(b![0]!.points).toBeCloseTo(3, 10);
+    expect(c).toEqual([]);
+    expect(d![2]).toMatchObject({ code: 'single_purchase', daysSince: 100 });
+    expect(d![2]!.points).toBeCloseTo(12, 10);
+    // The words are the data's, reason by reason.
+    for (let customer = 0; customer < 4; customer++) {
+      expect(result.reasonData[customer]!.map(describeAtRiskReason)).toEqual(result.reasons[customer]);
+    }
   });
 
   it('rescales the supplied weights to 100 when support and engagement data are absent', () => {

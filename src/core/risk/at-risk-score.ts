@@ -103,6 +103,48 @@ export interface AtRiskScoreOptions extends AtRiskReferenceOptions {
   readonly minimumReasonPoints?: number;
 }
 
+/**
+ * One reason of an at-risk score as data: what it is (`code`), the points it added, and the numbers
+ * its words show — so a dashboard can word it in any language (`describeAtRiskReason` is the
+ * English wording, the `reasons` of `atRiskScores`). Numbers are as the words round them: whole
+ * days, cents, a whole percentage; expected purchases unrounded.
+ */
+export type AtRiskReason =
+  | {
+      readonly code: 'expected_purchases';
+      readonly points: number;
+      /** The customer's expected purchases over the horizon. */
+      readonly expected: number;
+      /** A typical customer's. */
+      readonly typical: number;
+      readonly horizonDays: number;
+    }
+  | {
+      readonly code: 'overdue';
+      readonly points: number;
+      /** Whole days past the usual gap. */
+      readonly daysOverdue: number;
+      /** The customer's usual gap between purchase days, whole days. */
+      readonly usualGapDays: number;
+    }
+  | {
+      readonly code: 'single_purchase';
+      readonly points: number;
+      /** Days since the one purchase day. */
+      readonly daysSince: number;
+    }
+  | {
+      readonly code: 'low_value';
+      readonly points: number;
+      readonly valueCents: number;
+      readonly typicalValueCents: number;
+    }
+  | { readonly code: 'negative_feedback'; readonly points: number }
+  | { readonly code: 'breached_tickets'; readonly points: number; readonly tickets: number }
+  | { readonly code: 'engagement_decline'; readonly points: number; readonly percent: number };
+
+export type AtRiskReasonCode = AtRiskReason['code'];
+
 export interface AtRiskScores {
   readonly customerIds: readonly string[];
   /** 0–100, higher = more at risk. */
@@ -111,6 +153,8 @@ export interface AtRiskScores {
   readonly points: Readonly<Record<AtRiskSignal, Float64Array>>;
   /** Per customer, the reasons that added points, largest first, in words. */
   readonly reasons: string[][];
+  /** The same reasons as data, in the same order (`reasons[i][k]` words `reasonData[i][k]`). */
+  readonly reasonData: AtRiskReason[][];
   /** The weights used, rescaled to add up to 100 over the signals supplied (0 for the others). */
   readonly weights: AtRiskWeights;
   readonly reference: AtRiskReference;
@@ -314,6 +358,7 @@ export function atRiskScores(
   ) as Record<AtRiskSignal, Float64Array>;
   const scores = new Float64Array(count);
   const reasons: string[][] = new Array(count);
+  const reasonData: AtRiskReason[][] = new Array(count);
   const signalCount = AT_RISK_SIGNALS.length;
   const customerPoints = new Float64Array(signalCount);
   const listed: number[] = [];
@@ -333,51 +378,97 @@ export function atRiskScores(
     }
     listed.sort((a, b) => customerPoints[b]! - customerPoints[a]! || a - b);
     const texts: string[] = [];
+    const data: AtRiskReason[] = [];
     for (const s of listed) {
-      const text = reasonFor(AT_RISK_SIGNALS[s]!, i);
-      if (text !== null) texts.push(text);
+      const reason = reasonFor(AT_RISK_SIGNALS[s]!, i, customerPoints[s]!);
+      if (reason === null) continue;
+      data.push(reason);
+      texts.push(describeAtRiskReason(reason));
     }
     reasons[i] = texts;
+    reasonData[i] = data;
   }
   return {
     customerIds: inputs.customerIds,
     scores,
     points,
     reasons,
+    reasonData,
     weights: used,
     reference: signals.reference,
   };
 
   /** The reason for `signal`, or null when the customer is not worse than the reference on it. */
-  function reasonFor(signal: AtRiskSignal, i: number): string | null {
+  function reasonFor(signal: AtRiskSignal, i: number, added: number): AtRiskReason | null {
     switch (signal) {
       case 'expectedPurchases': {
         const expected = inputs.expectedPurchases[i]!;
         if (!(expected < typicalExpectedPurchases!)) return null;
-        return `expected to buy ${formatExpected(expected)} times in the next ${horizonDays} days, against ${formatExpected(typicalExpectedPurchases!)} for a typical customer`;
+        return {
+          code: 'expected_purchases',
+          points: added,
+          expected,
+          typical: typicalExpectedPurchases!,
+          horizonDays,
+        };
       }
       case 'overdue': {
         const daysSince = inputs.daysSinceLastOrder[i]!;
         const ownGap = inputs.typicalGapDays[i]!;
         if (Number.isFinite(ownGap) && ownGap > 0) {
-          return `${plural(Math.round(daysSince - ownGap), 'day', 'days')} past their usual ${Math.round(ownGap)}-day rhythm`;
+          return {
+            code: 'overdue',
+            points: added,
+            daysOverdue: Math.round(daysSince - ownGap),
+            usualGapDays: Math.round(ownGap),
+          };
         }
-        return `one purchase, ${plural(daysSince, 'day', 'days')} ago`;
+        return { code: 'single_purchase', points: added, daysSince };
       }
       case 'lowValue': {
         const value = inputs.valueCents[i]!;
         if (!(value < typicalValueCents!)) return null;
-        return `spent ${formatMoney(value)} to date, against ${formatMoney(typicalValueCents!)} for a typical customer`;
+        return { code: 'low_value', points: added, valueCents: value, typicalValueCents: typicalValueCents! };
       }
       case 'negativeFeedback':
-        return 'gave negative feedback';
-      case 'breachedTickets': {
-        const tickets = inputs.breachedTickets![i]!;
-        return `${plural(tickets, 'open ticket', 'open tickets')} breaching ${tickets === 1 ? 'its' : 'their'} SLA`;
-      }
+        return { code: 'negative_feedback', points: added };
+      case 'breachedTickets':
+        return { code: 'breached_tickets', points: added, tickets: inputs.breachedTickets![i]! };
       case 'engagementDecline':
-        return `engagement down ${Math.round(clampUnit(-inputs.engagementTrend![i]!) * 100)} %`;
+        return {
+          code: 'engagement_decline',
+          points: added,
+          percent: Math.round(clampUnit(-inputs.engagementTrend![i]!) * 100),
+        };
     }
+  }
+}
+
+/**
+ * An at-risk reason in English words — the text `atRiskScores` lists in `reasons`:
+ * "expected to buy 0.02 times in the next 90 days, against 0.27 for a typical customer",
+ * "42 days past their usual 20-day rhythm", "one purchase, 180 days ago",
+ * "spent 12.00 to date, against 35.96 for a typical customer", "gave negative feedback",
+ * "2 open tickets breaching their SLA", "engagement down 40 %". O(1).
+ *
+ * @example describeAtRiskReason({ code: 'single_purchase', points: 12, daysSince: 180 }) // "one purchase, 180 days ago"
+ */
+export function describeAtRiskReason(reason: AtRiskReason): string {
+  switch (reason.code) {
+    case 'expected_purchases':
+      return `expected to buy ${formatExpected(reason.expected)} times in the next ${reason.horizonDays} days, against ${formatExpected(reason.typical)} for a typical customer`;
+    case 'overdue':
+      return `${plural(reason.daysOverdue, 'day', 'days')} past their usual ${reason.usualGapDays}-day rhythm`;
+    case 'single_purchase':
+      return `one purchase, ${plural(reason.daysSince, 'day', 'days')} ago`;
+    case 'low_value':
+      return `spent ${formatMoney(reason.valueCents)} to date, against ${formatMoney(reason.typicalValueCents)} for a typical customer`;
+    case 'negative_feedback':
+      return 'gave negative feedback';
+    case 'breached_tickets':
+      return `${plural(reason.tickets, 'open ticket', 'open tickets')} breaching ${reason.tickets === 1 ? 'its' : 'their'} SLA`;
+    case 'engagement_decline':
+      return `engagement down ${reason.percent} %`;
   }
 }
 

@@ -23,6 +23,8 @@ export {
 export {
   AT_RISK_SIGNALS,
   type AtRiskInputs,
+  type AtRiskReason,
+  type AtRiskReasonCode,
   type AtRiskReference,
   type AtRiskReferenceOptions,
   type AtRiskScoreOptions,
@@ -34,6 +36,7 @@ export {
   atRiskSignals,
   BREACHED_TICKETS_SATURATION,
   DEFAULT_AT_RISK_WEIGHTS,
+  describeAtRiskReason,
   evaluateAtRisk,
   ORDER_HISTORY_SIGNALS,
   type OrderHistorySignal,

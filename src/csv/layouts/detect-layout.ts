@@ -40,3 +40,24 @@ export function detectOrderLayout(names: readonly string[]): OrderLayout {
 export function detectSubscriptionLayout(names: readonly string[]): SubscriptionLayout {
   return hasColumns(names, stripeSubscriptions.signature) ? stripeSubscriptions : genericSubscriptions;
 }
+
+/**
+ * Whether a header looks like a file of `kind` — a vendor export's signature, or the generic
+ * layout's telling columns (`started_at` with `interval`, `subscription_id`; `ordered_at`,
+ * `order_id`) — so that a header error can ask whether the other kind was meant. O(columns).
+ */
+export function looksLike(kind: 'orders' | 'subscriptions', names: readonly string[]): boolean {
+  if (kind === 'subscriptions') {
+    return (
+      hasColumns(names, stripeSubscriptions.signature) ||
+      hasColumns(names, ['started_at', 'interval']) ||
+      hasColumns(names, ['subscription_id'])
+    );
+  }
+  return (
+    hasColumns(names, shopifyOrders.signature) ||
+    hasColumns(names, stripeInvoices.signature) ||
+    hasColumns(names, ['ordered_at']) ||
+    hasColumns(names, ['order_id'])
+  );
+}

@@ -60,7 +60,7 @@ describe('Stripe subscriptions', () => {
     if (!onlyCreated.ok) {
       expect(onlyCreated.error.map((issue) => [issue.line, issue.code])).toEqual([[1, 'missing-column']]);
       expect(onlyCreated.error[0]!.message).toMatch(
-        /^missing column "start date \(utc\)" \(or "start \(utc\)"\): the file has "id", .*"Created \(UTC\)"/,
+        /^missing column "start date \(utc\)" \(or "start \(utc\)"\): the file has "id", "Customer ID", .* … and 11 more; name the file's columns with --map started_at=<column>$/,
       );
     }
   });

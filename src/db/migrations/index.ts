@@ -3,6 +3,9 @@ import { INITIAL_TABLES, initialMigration } from './001-initial.js';
 import { importsMigration } from './002-imports.js';
 import { integerKeysMigration } from './003-integer-keys.js';
 import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
+import { SESSION_GRANT_TABLES, sessionGrantsMigration } from './005-session-grants.js';
+import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './006-customer-scores.js';
+import { SEGMENT_TABLES, segmentsMigration } from './007-segments.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -14,6 +17,9 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '002_imports': importsMigration,
   '003_integer_keys': integerKeysMigration,
   '004_identities': identitiesMigration,
+  '005_session_grants': sessionGrantsMigration,
+  '006_customer_scores': customerScoresMigration,
+  '007_segments': segmentsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -29,4 +35,7 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...INITIAL_TABLES,
   'import_run',
   ...IDENTITY_TABLES,
+  ...SESSION_GRANT_TABLES,
+  ...CUSTOMER_SCORE_TABLES,
+  ...SEGMENT_TABLES,
 ];

@@ -6,7 +6,7 @@
  */
 import type { Paths } from './openapi.gen';
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 type PathsWith<M extends Method> = { [P in keyof Paths]: M extends keyof Paths[P] ? P : never }[keyof Paths];
 type Operation<P extends keyof Paths, M extends Method> = M extends keyof Paths[P] ? Paths[P][M] : never;
 export type QueryOf<P extends keyof Paths, M extends Method = 'get'> =
@@ -59,6 +59,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** `path` with each `{name}` replaced by `params[name]`, encoded: `/users/{id}` → `/users/42`. */
+export function fillPath(path: string, params: Readonly<Record<string, string>>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
 function url(path: string, query?: Readonly<Record<string, string | number | undefined>>): string {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(query ?? {})) {
@@ -68,9 +73,16 @@ function url(path: string, query?: Readonly<Record<string, string | number | und
   return text === '' ? path : `${path}?${text}`;
 }
 
-async function request(method: 'GET' | 'POST', target: string, body?: unknown, signal?: AbortSignal) {
+async function request(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  target: string,
+  body?: unknown,
+  signal?: AbortSignal,
+) {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A FormData body is sent as multipart by the browser, files streamed from disk.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
   let response: Response;
   try {
@@ -78,7 +90,7 @@ async function request(method: 'GET' | 'POST', target: string, body?: unknown, s
       method,
       headers,
       credentials: 'same-origin',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
@@ -123,10 +135,54 @@ export async function apiGet<P extends PathsWith<'get'>>(
   )) as ResponseOf<P>;
 }
 
+/** `GET path` with its `{name}`s filled from `params`: `apiGetAt('/api/v1/imports/{id}', { id })`. */
+export async function apiGetAt<P extends PathsWith<'get'>>(
+  path: P,
+  params: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<ResponseOf<P>> {
+  return (await request('GET', fillPath(path, params), undefined, signal)) as ResponseOf<P>;
+}
+
 /** `POST path` with a JSON body (and the CSRF token), answered with the path's success type. */
 export async function apiPost<P extends PathsWith<'post'>>(
   path: P,
   ...body: BodyOf<P> extends never ? [] : [BodyOf<P>]
 ): Promise<ResponseOf<P, 'post'>> {
   return (await request('POST', path, body[0])) as ResponseOf<P, 'post'>;
+}
+
+/** `POST path` (its `{name}`s filled from `params`) with a JSON body and the CSRF token. */
+export async function apiPostAt<P extends PathsWith<'post'>>(
+  path: P,
+  params: Readonly<Record<string, string>>,
+  body: BodyOf<P>,
+): Promise<ResponseOf<P, 'post'>> {
+  return (await request('POST', fillPath(path, params), body)) as ResponseOf<P, 'post'>;
+}
+
+/** `PATCH path` (its `{name}`s filled from `params`) with a JSON body and the CSRF token. */
+export async function apiPatch<P extends PathsWith<'patch'>>(
+  path: P,
+  params: Readonly<Record<string, string>>,
+  body: BodyOf<P, 'patch'>,
+): Promise<ResponseOf<P, 'patch'>> {
+  return (await request('PATCH', fillPath(path, params), body)) as ResponseOf<P, 'patch'>;
+}
+
+/** `DELETE path` (its `{name}`s filled from `params`) with the CSRF token. */
+export async function apiDelete<P extends PathsWith<'delete'>>(
+  path: P,
+  params: Readonly<Record<string, string>>,
+): Promise<ResponseOf<P, 'delete'>> {
+  return (await request('DELETE', fillPath(path, params))) as ResponseOf<P, 'delete'>;
+}
+
+/** `POST path` with a multipart body (files streamed by the browser, not read into memory). */
+export async function apiPostForm<P extends PathsWith<'post'>>(
+  path: P,
+  form: FormData,
+  signal?: AbortSignal,
+): Promise<ResponseOf<P, 'post'>> {
+  return (await request('POST', path, form, signal)) as ResponseOf<P, 'post'>;
 }

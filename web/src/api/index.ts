@@ -1,5 +1,17 @@
 /** The dashboard's access to the API: the typed client and the query hooks. */
-export { ApiError } from './client';
+export {
+  ApiError,
+  apiDelete,
+  apiGet,
+  apiGetAt,
+  apiPatch,
+  apiPost,
+  apiPostAt,
+  apiPostForm,
+  type BodyOf,
+  type QueryOf,
+  type ResponseOf,
+} from './client';
 export {
   createQueryClient,
   type Overview,
@@ -10,6 +22,7 @@ export {
   useLogout,
   useOverview,
   useSession,
+  useSwitchWorkspace,
   useWorkspace,
   type Workspace,
 } from './queries';

@@ -40,6 +40,7 @@ export interface Paths {
           readonly prefix: string;
         } | null;
         readonly csrfToken: string | null;
+        readonly workspaces: SwitchableWorkspace[];
       };
     };
   };
@@ -47,6 +48,11 @@ export interface Paths {
     get: {
       query: never;
       body: never;
+      response: Workspace;
+    };
+    patch: {
+      query: never;
+      body: WorkspaceUpdate;
       response: Workspace;
     };
   };
@@ -61,7 +67,724 @@ export interface Paths {
       response: Overview;
     };
   };
+  "/api/v1/auth/switch": {
+    post: {
+      query: never;
+      body: {
+        readonly workspace: string;
+      };
+      response: {
+        readonly user: User;
+        readonly workspace: WorkspaceSummary;
+        readonly csrfToken: string;
+      };
+    };
+  };
+  "/api/v1/workspace/write-key": {
+    post: {
+      query: never;
+      body: never;
+      response: {
+        readonly writeKey: string;
+        readonly workspace: Workspace;
+      };
+    };
+  };
+  "/api/v1/users": {
+    get: {
+      query: never;
+      body: never;
+      response: {
+        readonly users: Member[];
+      };
+    };
+    post: {
+      query: never;
+      body: {
+        readonly email: string;
+        readonly name?: string | null;
+        readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+        readonly password: string;
+      };
+      response: Member;
+    };
+  };
+  "/api/v1/users/{id}": {
+    patch: {
+      query: never;
+      body: {
+        readonly role?: "owner" | "admin" | "analyst" | "marketer" | "agent";
+        readonly name?: string | null;
+        readonly password?: string;
+        readonly disabled?: boolean;
+      };
+      response: Member;
+    };
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/api-keys": {
+    get: {
+      query: never;
+      body: never;
+      response: {
+        readonly apiKeys: ApiKey[];
+      };
+    };
+    post: {
+      query: never;
+      body: {
+        readonly name: string;
+        readonly role?: "owner" | "admin" | "analyst" | "marketer" | "agent";
+      };
+      response: {
+        readonly apiKey: ApiKey;
+        readonly key: string;
+      };
+    };
+  };
+  "/api/v1/api-keys/{id}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/imports": {
+    post: {
+      query: never;
+      body: never;
+      response: Import;
+    };
+  };
+  "/api/v1/imports/preview": {
+    post: {
+      query: never;
+      body: never;
+      response: ImportPreview;
+    };
+  };
+  "/api/v1/imports/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: Import;
+    };
+  };
+  "/api/v1/customers": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+        readonly q?: string;
+        readonly country?: string;
+        readonly createdFrom?: string;
+        readonly createdTo?: string;
+        readonly lastOrderFrom?: string;
+        readonly lastOrderTo?: string;
+        readonly hasSubscription?: "true" | "false";
+        readonly consentEmail?: "true" | "false";
+        readonly consentSms?: "true" | "false";
+        readonly match?: "contains" | "prefix";
+        readonly segment?: string;
+        readonly risk?: string;
+        readonly minValue?: string;
+        readonly maxValue?: string;
+        readonly valueBy?: "spent" | "clv";
+        readonly sort?: "newest" | "lastOrder" | "orders" | "spent" | "risk" | "clv";
+        readonly direction?: "asc" | "desc";
+      };
+      body: never;
+      response: CustomerListPage;
+    };
+  };
+  "/api/v1/customers/at-risk": {
+    get: {
+      query: {
+        readonly q?: string;
+        readonly country?: string;
+        readonly createdFrom?: string;
+        readonly createdTo?: string;
+        readonly lastOrderFrom?: string;
+        readonly lastOrderTo?: string;
+        readonly hasSubscription?: "true" | "false";
+        readonly consentEmail?: "true" | "false";
+        readonly consentSms?: "true" | "false";
+        readonly match?: "contains" | "prefix";
+        readonly segment?: string;
+        readonly risk?: string;
+        readonly minValue?: string;
+        readonly maxValue?: string;
+        readonly valueBy?: "spent" | "clv";
+        readonly limit?: number;
+        readonly cursor?: string;
+        readonly lapsed?: "exclude" | "include";
+      };
+      body: never;
+      response: CustomerListPage;
+    };
+  };
+  "/api/v1/customers/scores": {
+    get: {
+      query: never;
+      body: never;
+      response: ScoreStatus;
+    };
+  };
+  "/api/v1/customers/{id}/overview": {
+    get: {
+      query: never;
+      body: never;
+      response: CustomerOverview;
+    };
+  };
+  "/api/v1/customers/{id}/notes": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: CustomerNotePage;
+    };
+    post: {
+      query: never;
+      body: CustomerNoteInput;
+      response: CustomerNote;
+    };
+  };
+  "/api/v1/customers/{id}/notes/{noteId}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/analytics/cohorts": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+        readonly kind?: "first-time" | "recurring";
+        readonly measure?: "classic" | "rolling";
+      };
+      body: never;
+      response: Cohorts;
+    };
+  };
+  "/api/v1/analytics/cohorts/customers": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+        readonly kind?: "first-time" | "recurring";
+        readonly measure?: "classic" | "rolling";
+        readonly cohort: string;
+        readonly age: string;
+        readonly value?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: CohortCustomers;
+    };
+  };
+  "/api/v1/analytics/mrr": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+      };
+      body: never;
+      response: Mrr;
+    };
+  };
+  "/api/v1/analytics/clv": {
+    get: {
+      query: {
+        readonly period?: "day" | "week" | "month" | "quarter" | "year";
+        readonly from?: string;
+        readonly to?: string;
+        readonly mode?: "transactional" | "subscription";
+        readonly windowDays?: number;
+        readonly by?: string;
+        readonly margin?: number | null;
+        readonly limit?: number;
+        readonly offset?: number | null;
+        readonly horizonMonths?: number | null;
+        readonly monthlyDiscountRate?: number | null;
+      };
+      body: never;
+      response: Clv;
+    };
+  };
+  "/api/v1/analytics/clv/diagnostics": {
+    get: {
+      query: {
+        readonly calibrationEnd?: string;
+        readonly observationEnd?: string;
+        readonly model?: "bgnbd" | "mbgnbd" | "paretonbd" | "auto";
+      };
+      body: never;
+      response: ClvDiagnostics;
+    };
+  };
+  "/api/v1/analytics/survival": {
+    get: {
+      query: {
+        readonly to?: string;
+        readonly unit?: "day" | "month";
+        readonly by?: string;
+      };
+      body: never;
+      response: Survival;
+    };
+  };
 }
+
+export type ApiKey = {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly createdBy: string | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+};
+
+export type AtRiskReason = {
+  readonly code: "expected_purchases";
+  readonly points: number;
+  readonly expected: number;
+  readonly typical: number;
+  readonly horizonDays: number;
+} | {
+  readonly code: "overdue";
+  readonly points: number;
+  readonly daysOverdue: number;
+  readonly usualGapDays: number;
+} | {
+  readonly code: "single_purchase";
+  readonly points: number;
+  readonly daysSince: number;
+} | {
+  readonly code: "low_value";
+  readonly points: number;
+  readonly valueCents: number;
+  readonly typicalValueCents: number;
+} | {
+  readonly code: "negative_feedback";
+  readonly points: number;
+} | {
+  readonly code: "breached_tickets";
+  readonly points: number;
+  readonly tickets: number;
+} | {
+  readonly code: "engagement_decline";
+  readonly points: number;
+  readonly percent: number;
+};
+
+export type Clv = {
+  readonly computedAt: string;
+  readonly asOf: string;
+  readonly timeUnit: "week";
+  readonly horizonMonths: number;
+  readonly monthlyDiscountRate: number;
+  readonly margin: number;
+  readonly historical: {
+    readonly customers: number;
+    readonly total: number;
+    readonly mean: number | null;
+    readonly median: number | null;
+  };
+  readonly bgNbd: {
+    readonly params: {
+      readonly [key: string]: number;
+    };
+    readonly logLikelihood: number | null;
+  } | null;
+  readonly gammaGamma: {
+    readonly params: {
+      readonly p: number;
+      readonly q: number;
+      readonly gamma: number;
+    };
+    readonly repeatCustomers: number;
+    readonly frequencyMonetaryCorrelation: number | null;
+  } | null;
+  readonly distribution: {
+    readonly bins: ({
+      readonly from: number;
+      readonly to: number | null;
+      readonly count: number;
+    })[];
+    readonly total: number;
+  };
+  readonly customers: {
+    readonly total: number;
+    readonly offset: number;
+    readonly limit: number;
+    readonly items: ({
+      readonly customerId: string;
+      readonly externalId: string | null;
+      readonly frequency: number;
+      readonly recencyWeeks: number;
+      readonly ageWeeks: number;
+      readonly monetary: number;
+      readonly probabilityAlive: number | null;
+      readonly expectedPurchases: number | null;
+      readonly clv: number | null;
+    })[];
+  };
+  readonly notes: string[];
+};
+
+export type ClvDiagnostics = {
+  readonly computedAt: string;
+  readonly timeZone: string;
+  readonly timeUnit: "week";
+  readonly calibrationEnd: string;
+  readonly observationEnd: string;
+  readonly holdoutWeeks: number;
+  readonly customers: number;
+  readonly model: "bgnbd" | "mbgnbd" | "paretonbd" | null;
+  readonly params: {
+    readonly [key: string]: number;
+  } | null;
+  readonly logLikelihood: number | null;
+  readonly gammaGamma: {
+    readonly p: number;
+    readonly q: number;
+    readonly gamma: number;
+    readonly repeatCustomers: number;
+    readonly frequencyMonetaryCorrelation: number | null;
+  } | null;
+  readonly holdout: {
+    readonly customers: number;
+    readonly actual: number;
+    readonly predicted: number;
+    readonly mae: number;
+    readonly rmse: number;
+  } | null;
+  readonly byFrequency: ({
+    readonly frequency: number | "7+";
+    readonly customers: number;
+    readonly actualMean: number | null;
+    readonly predictedMean: number | null;
+  })[];
+  readonly selection: ({
+    readonly model: "bgnbd" | "mbgnbd" | "paretonbd";
+    readonly mae: number | null;
+    readonly error?: string;
+  })[] | null;
+  readonly notes: string[];
+};
+
+export type CohortCustomers = {
+  readonly computedAt: string;
+  readonly mode: "transactional" | "subscription";
+  readonly period: "day" | "week" | "month" | "quarter" | "year";
+  readonly kind: "first-time" | "recurring";
+  readonly measure: "classic" | "rolling";
+  readonly by: string | null;
+  readonly value: string | null;
+  readonly cohort: string;
+  readonly age: number;
+  readonly count: number;
+  readonly limit: number;
+  readonly customers: ({
+    readonly customerId: string;
+    readonly externalId: string | null;
+    readonly email: string | null;
+    readonly name: string | null;
+  })[];
+  readonly nextCursor: string | null;
+};
+
+export type CohortRow = {
+  readonly cohort: string;
+  readonly size: number;
+  readonly counts: (number | null)[];
+  readonly rates: (number | null)[];
+  readonly revenue: (number | null)[];
+};
+
+export type Cohorts = {
+  readonly computedAt: string;
+  readonly mode: "transactional" | "subscription";
+  readonly timeZone: string;
+  readonly period: "day" | "week" | "month" | "quarter" | "year";
+  readonly dataStart: string;
+  readonly dataEnd: string;
+  readonly cohorts: {
+    readonly granularity: "day" | "week" | "month" | "quarter" | "year";
+    readonly mode: "transactional" | "subscription";
+    readonly kind: "first-time" | "recurring";
+    readonly measure: "classic" | "rolling";
+    readonly rows: CohortRow[];
+    readonly average: {
+      readonly rates: (number | null)[];
+      readonly sizes: number[];
+    };
+    readonly breakdown?: ({
+      readonly attribute: string;
+      readonly value: string;
+      readonly rows: CohortRow[];
+      readonly average: {
+        readonly rates: (number | null)[];
+        readonly sizes: number[];
+      };
+    })[];
+  };
+  readonly notes: string[];
+};
+
+export type Customer = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly email: string | null;
+  readonly name: string | null;
+  readonly phone: string | null;
+  readonly language: string | null;
+  readonly country: string | null;
+  readonly timeZone: string | null;
+  readonly attributes: {
+    readonly [key: string]: unknown;
+  };
+  readonly consent: {
+    readonly emailMarketing: boolean;
+    readonly smsMarketing: boolean;
+    readonly updatedAt: string | null;
+  };
+  readonly signedUpAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly erasedAt: string | null;
+};
+
+export type CustomerListPage = {
+  readonly data: ListedCustomer[];
+  readonly nextCursor: string | null;
+  readonly total: number | null;
+  readonly totalCapped: boolean;
+  readonly currency: string;
+  readonly scores: ScoresAsOf | null;
+};
+
+export type CustomerNote = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly text: string;
+  readonly author: {
+    readonly id: string;
+    readonly name: string | null;
+    readonly email: string | null;
+  };
+  readonly createdAt: string;
+  readonly deletable: boolean;
+};
+
+export type CustomerNoteInput = {
+  readonly text: string;
+};
+
+export type CustomerNotePage = {
+  readonly data: CustomerNote[];
+  readonly nextCursor: string | null;
+};
+
+export type CustomerOverview = {
+  readonly customer: Customer;
+  readonly currency: string;
+  readonly totals: {
+    readonly orders: number;
+    readonly valueCents: number;
+    readonly refundedCents: number;
+    readonly firstOrderAt: string | null;
+    readonly lastOrderAt: string | null;
+  };
+  readonly score: CustomerScore | null;
+  readonly scores: ScoresAsOf | null;
+  readonly orders: Order[];
+  readonly ordersTotal: number;
+  readonly subscriptions: Subscription[];
+  readonly events: Event[];
+  readonly notes: CustomerNote[];
+  readonly notesCursor: string | null;
+};
+
+export type CustomerScore = {
+  readonly riskScore: number | null;
+  readonly riskBand: "low" | "medium" | "high" | null;
+  readonly reasons: AtRiskReason[];
+  readonly pAlive: number | null;
+  readonly expectedPurchases: number | null;
+  readonly predictedClvCents: number | null;
+  readonly rfm: {
+    readonly segment: "champions" | "loyal_customers" | "potential_loyalists" | "new_customers" | "promising" | "need_attention" | "about_to_sleep" | "at_risk" | "cant_lose_them" | "hibernating";
+    readonly r: number;
+    readonly f: number;
+    readonly m: number;
+  } | null;
+  readonly ordersCount: number;
+  readonly valueCents: number;
+  readonly firstOrderAt: string | null;
+  readonly lastOrderAt: string | null;
+  readonly computedAt: string;
+};
+
+export type Event = {
+  readonly id: string;
+  readonly messageId: string | null;
+  readonly customerId: string | null;
+  readonly userId: string | null;
+  readonly anonymousId: string | null;
+  readonly name: string;
+  readonly properties: {
+    readonly [key: string]: unknown;
+  };
+  readonly occurredAt: string;
+  readonly receivedAt: string;
+};
+
+export type Import = {
+  readonly id: string;
+  readonly type: "customers" | "orders" | "subscriptions" | "events";
+  readonly format: "auto" | "generic" | "shopify" | "stripe";
+  readonly fileName: string;
+  readonly skipInvalid: boolean;
+  readonly status: "queued" | "running" | "succeeded" | "rejected" | "failed";
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  readonly problems: ({
+    readonly line: number;
+    readonly column: string | null;
+    readonly code: string;
+    readonly message: string;
+  })[];
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+};
+
+export type ImportPreview = {
+  readonly type: "customers" | "orders" | "subscriptions" | "events";
+  readonly layout: "generic" | "shopify" | "stripe";
+  readonly detectedBy: "header" | "format";
+  readonly columns: string[];
+  readonly rows: string[][];
+  readonly fields: ({
+    readonly field: string;
+    readonly required: boolean;
+    readonly column: string | null;
+  })[];
+  readonly mapping: {
+    readonly [key: string]: string;
+  };
+  readonly missing: string[];
+  readonly problems: ({
+    readonly line: number;
+    readonly column: string | null;
+    readonly code: string;
+    readonly message: string;
+  })[];
+  readonly truncated: boolean;
+  readonly dialect: {
+    readonly delimiter: string;
+    readonly decimal: "." | "," | null;
+    readonly dateFormat: "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY" | "DD.MM.YYYY";
+    readonly reasons: {
+      readonly delimiter: string;
+      readonly decimal: string;
+      readonly dateFormat: string;
+    };
+  };
+};
+
+export type ListedCustomer = (Customer) & ({
+  readonly score: CustomerScore | null;
+});
+
+export type Member = {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly createdAt: number;
+  readonly lastLoginAt: number | null;
+  readonly disabledAt: number | null;
+};
+
+export type Mrr = {
+  readonly computedAt: string;
+  readonly mode: "transactional" | "subscription";
+  readonly timeZone: string;
+  readonly period: "day" | "week" | "month" | "quarter" | "year";
+  readonly dataStart: string;
+  readonly dataEnd: string;
+  readonly mrr: {
+    readonly current: number;
+    readonly movements: ({
+      readonly month: string;
+      readonly mrrStart: number;
+      readonly mrrEnd: number;
+      readonly new: number;
+      readonly expansion: number;
+      readonly contraction: number;
+      readonly churn: number;
+      readonly reactivation: number;
+      readonly nrr: number | null;
+      readonly grr: number | null;
+    })[];
+  } | null;
+  readonly notes: string[];
+};
+
+export type Order = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly customerId: string;
+  readonly orderedAt: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly status: "pending" | "completed" | "cancelled";
+  readonly source: string | null;
+  readonly items: OrderItem[];
+  readonly refunds: Refund[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type OrderItem = {
+  readonly id: string;
+  readonly productId: string | null;
+  readonly productName: string | null;
+  readonly category: string | null;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+};
 
 export type Overview = {
   readonly computedAt: string;
@@ -127,6 +850,108 @@ export type OverviewRange = {
   readonly kpis: OverviewKpis;
 };
 
+export type Refund = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly orderId: string;
+  readonly refundedAt: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly reason: string | null;
+};
+
+export type ScoreStatus = {
+  readonly latest: {
+    readonly id: string;
+    readonly asOf: string | null;
+    readonly customers: number;
+    readonly scored: number;
+    readonly model: string | null;
+    readonly weights: "learned" | "default" | null;
+    readonly notes: string[];
+    readonly startedAt: string;
+    readonly finishedAt: string | null;
+  } | null;
+  readonly pending: {
+    readonly jobId: string;
+    readonly status: "queued" | "running";
+    readonly runAt: string;
+  } | null;
+};
+
+export type ScoresAsOf = {
+  readonly asOf: string | null;
+  readonly computedAt: string;
+};
+
+export type Subscription = {
+  readonly id: string;
+  readonly externalId: string | null;
+  readonly customerId: string;
+  readonly plan: string | null;
+  readonly interval: "day" | "week" | "month" | "year";
+  readonly intervalCount: number;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly status: "trialing" | "active" | "past_due" | "paused" | "cancelled" | "ended";
+  readonly trialStart: string | null;
+  readonly trialEnd: string | null;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly cancelledAt: string | null;
+  readonly currentPeriodEnd: string | null;
+  readonly pastDueSince: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type Survival = {
+  readonly computedAt: string;
+  readonly asOf: string;
+  readonly unit: "day" | "month";
+  readonly by: string | null;
+  readonly groups: ({
+    readonly group: string;
+    readonly customers: number;
+    readonly churned: number;
+    readonly censored: number;
+    readonly medianLifetime: number | null;
+    readonly medianLower: number | null;
+    readonly medianUpper: number | null;
+    readonly curve: {
+      readonly time: number;
+      readonly atRisk: number;
+      readonly events: number;
+      readonly censored: number;
+      readonly survival: number;
+      readonly lower: number;
+      readonly upper: number;
+    }[];
+    readonly sbg: {
+      readonly alpha: number;
+      readonly beta: number;
+      readonly logLikelihood: number;
+      readonly fittedMonths: number;
+      readonly expectedLifetimeMonths: number | null;
+      readonly projection: {
+        readonly month: number;
+        readonly survival: number;
+        readonly retentionRate: number;
+      }[];
+    } | {
+      readonly error: string;
+    };
+  })[];
+};
+
+export type SwitchableWorkspace = {
+  readonly id: string;
+  readonly name: string;
+  readonly slug: string;
+  readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
+  readonly current: boolean;
+};
+
 export type User = {
   readonly id: string;
   readonly email: string;
@@ -154,4 +979,14 @@ export type WorkspaceSummary = {
   readonly id: string;
   readonly name: string;
   readonly slug: string;
+};
+
+export type WorkspaceUpdate = {
+  readonly settings: {
+    readonly timeZone?: string;
+    readonly activityWindowDays?: number;
+    readonly weekStart?: "monday" | "sunday";
+    readonly currency?: string;
+    readonly erasedIdentities?: "new_customer" | "refuse";
+  };
 };

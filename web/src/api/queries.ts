@@ -119,6 +119,23 @@ export function useLogout() {
   });
 }
 
+/**
+ * Moves the session to another of the person's workspaces (`POST /auth/switch`, no password): the
+ * answer carries the new session's CSRF token, and every cached answer of the old workspace is
+ * dropped before the session is read again.
+ */
+export function useSwitchWorkspace() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (workspace: string) => apiPost('/api/v1/auth/switch', { workspace }),
+    onSuccess: async (answer) => {
+      setCsrfToken(answer.csrfToken);
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
+      await client.invalidateQueries({ queryKey: SESSION_KEY });
+    },
+  });
+}
+
 export function useWorkspace(enabled = true) {
   return useQuery({
     queryKey: ['workspace'],
@@ -127,11 +144,15 @@ export function useWorkspace(enabled = true) {
   });
 }
 
-/** The overview of a period; the previous answer stays on screen while another period loads. */
-export function useOverview(query: OverviewQuery) {
+/**
+ * The overview of a period; the previous answer stays on screen while another period loads.
+ * `enabled` false: not asked (a role without analytics).
+ */
+export function useOverview(query: OverviewQuery, enabled = true) {
   return useQuery({
     queryKey: ['overview', query],
     queryFn: ({ signal }) => apiGet('/api/v1/analytics/overview', query, signal),
     placeholderData: keepPreviousData,
+    enabled,
   });
 }

@@ -4,22 +4,34 @@
  * `NAVIGATION`; a workspace switcher takes the workspace name's place when a user has several.
  */
 import type { ReactNode } from 'react';
-import { type Session, useLogout } from '../api';
+import { type Session, useLogout, useOverview } from '../api';
 import { type MessageKey, useI18n } from '../i18n/i18n';
 import { type Capability, can } from '../roles';
 import { Link, useLocation } from '../router';
 import { Logo } from './logo';
 import { LanguageSelect, ThemeSelect } from './preference-controls';
+import { WorkspaceSwitcher } from './workspace-switcher';
 
 interface NavigationEntry {
   readonly href: string;
   readonly label: MessageKey;
   readonly needs: Capability | null;
+  /** Shown only when the workspace has subscriptions (the overview's `hasSubscriptions`). */
+  readonly onlyWithSubscriptions?: boolean;
 }
 
 export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/', label: 'nav.overview', needs: 'analytics' },
+  { href: '/customers', label: 'customers.nav', needs: 'customers' },
+  { href: '/cohorts', label: 'cohorts.nav', needs: 'analytics' },
+  { href: '/value', label: 'value.nav', needs: 'analytics' },
+  { href: '/subscriptions', label: 'subscriptions.nav', needs: 'analytics', onlyWithSubscriptions: true },
+  { href: '/import', label: 'import.nav', needs: 'imports' },
+  { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];
+
+/** The overview's default query (the Overview page asks the same, so one answer serves both). */
+const DEFAULT_OVERVIEW = { period: 'month' } as const;
 
 const ROLE_NAMES: Readonly<Record<Session['role'], MessageKey>> = {
   owner: 'role.owner',
@@ -33,7 +45,14 @@ export function AppShell({ session, children }: { readonly session: Session; rea
   const { t } = useI18n();
   const { path } = useLocation();
   const logout = useLogout();
-  const entries = NAVIGATION.filter((entry) => entry.needs === null || can(session.role, entry.needs));
+  const analytics = can(session.role, 'analytics');
+  const overview = useOverview(DEFAULT_OVERVIEW, analytics);
+  const hasSubscriptions = overview.data?.hasSubscriptions === true;
+  const entries = NAVIGATION.filter(
+    (entry) =>
+      (entry.needs === null || can(session.role, entry.needs)) &&
+      (!entry.onlyWithSubscriptions || hasSubscriptions),
+  );
   return (
     <>
       <a className="skip-link" href="#main">
@@ -43,17 +62,21 @@ export function AppShell({ session, children }: { readonly session: Session; rea
         <div className="brand">
           <Logo />
           <span className="brand-name">{t('app.name')}</span>
-          <span className="workspace-name" title={session.workspace.slug}>
-            <span className="visually-hidden">{t('header.workspace')} </span>
-            {session.workspace.name}
-          </span>
+          <WorkspaceSwitcher session={session} />
         </div>
         {entries.length > 0 && (
           <nav className="main-nav" aria-label={t('nav.label')}>
             <ul>
               {entries.map((entry) => (
                 <li key={entry.href}>
-                  <Link href={entry.href} aria-current={path === entry.href ? 'page' : undefined}>
+                  <Link
+                    href={entry.href}
+                    aria-current={
+                      path === entry.href || (entry.href !== '/' && path.startsWith(`${entry.href}/`))
+                        ? 'page'
+                        : undefined
+                    }
+                  >
                     {t(entry.label)}
                   </Link>
                 </li>

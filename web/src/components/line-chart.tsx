@@ -1,5 +1,5 @@
 /**
- * A line chart (ECharts, loaded on first use) with its legend in HTML and its numbers in a data
+ * A line chart (ECharts, loaded on first use; a series may be drawn as bars instead) with its legend in HTML and its numbers in a data
  * table under a disclosure, so the figures are readable without the canvas (screen readers, copy).
  * Colours come from the theme's CSS variables and follow theme changes.
  */
@@ -10,7 +10,13 @@ import { useTheme } from '../theme';
 export interface LineSeries {
   readonly name: string;
   readonly values: readonly (number | null)[];
+  /** Drawn as bars instead of a line (default line); bars of one `stack` pile up. */
+  readonly type?: 'line' | 'bar';
+  readonly stack?: string;
 }
+
+/** Series colours: the theme's `--chart-1` … `--chart-6`, in order. */
+const SERIES_COLOURS = 6;
 
 export interface LineChartProps {
   /** Accessible name of the chart (the canvas is an image of the data table). */
@@ -66,7 +72,9 @@ export function LineChart({ label, categories, series, format, categoryHeading }
       (charts) => {
         if (disposed || !container.current) return;
         chart = charts.init(container.current, null, { renderer: 'canvas' });
-        const colors = [cssVariable('--chart-1'), cssVariable('--chart-2')];
+        const colors = Array.from({ length: SERIES_COLOURS }, (_, index) =>
+          cssVariable(`--chart-${index + 1}`),
+        );
         const text = cssVariable('--text-muted');
         const grid = cssVariable('--chart-grid');
         chart.setOption({
@@ -101,19 +109,24 @@ export function LineChart({ label, categories, series, format, categoryHeading }
           },
           yAxis: {
             type: 'value',
-            scale: true,
+            // Bars are read by their length, so they start at 0; lines may zoom to their range.
+            scale: !series.some((line) => line.type === 'bar'),
             axisLabel: { color: text, formatter: (value: number) => format(value) },
             splitLine: { lineStyle: { color: grid } },
           },
-          series: series.map((line) => ({
-            type: 'line',
-            name: line.name,
-            data: [...line.values],
-            showSymbol: categories.length <= 24,
-            symbolSize: 5,
-            lineStyle: { width: 2.5 },
-            connectNulls: false,
-          })),
+          series: series.map((line) =>
+            line.type === 'bar'
+              ? { type: 'bar', name: line.name, data: [...line.values], stack: line.stack, barMaxWidth: 28 }
+              : {
+                  type: 'line',
+                  name: line.name,
+                  data: [...line.values],
+                  showSymbol: categories.length <= 24,
+                  symbolSize: 5,
+                  lineStyle: { width: 2.5 },
+                  connectNulls: false,
+                },
+          ),
         });
         observer = new ResizeObserver(() => chart?.resize());
         observer.observe(container.current);
@@ -132,7 +145,7 @@ export function LineChart({ label, categories, series, format, categoryHeading }
       <ul className="legend">
         {series.map((line, index) => (
           <li key={line.name}>
-            <span className="legend-swatch" data-series={index} aria-hidden="true" />
+            <span className="legend-swatch" data-series={index % SERIES_COLOURS} aria-hidden="true" />
             {line.name}
           </li>
         ))}

@@ -1,20 +1,20 @@
 /**
- * The dashboard's one translation layer: every visible string is a key of `en.json`, translated in
- * `zh-CN.json` (the compiler checks that every English key has a Chinese text; i18n.test.ts checks
- * the reverse and that both use the same `{placeholders}`). The language is the one chosen in the
+ * The dashboard's one translation layer: every visible string is a key of the English table
+ * (messages.ts: the shell's en.json and each page's messages/en.json), translated in the Chinese one
+ * (the compiler checks that every English key has a Chinese text; i18n.test.ts checks the reverse
+ * and that both use the same `{placeholders}`). The language is the one chosen in the
  * header (kept in localStorage), else the browser's first supported language, else English.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import en from './en.json';
-import zhCN from './zh-CN.json';
+import { en, type MessageKey, zhCN } from './messages';
 
-export type MessageKey = keyof typeof en;
+export type { MessageKey };
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
 
 const MESSAGES: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = {
   en,
-  'zh-CN': zhCN satisfies Record<MessageKey, string>,
+  'zh-CN': zhCN,
 };
 
 const STORAGE_KEY = 'retain.locale';
