@@ -124,6 +124,14 @@ describe('quickCheckGenericOrders', () => {
       verdict: 'valid',
       records: 3,
       header: ['order_id', 'customer_id', 'ordered_at', 'amount', 'currency'],
+      columns: {
+        order_id: 'order_id',
+        customer_id: 'customer_id',
+        ordered_at: 'ordered_at',
+        amount: 'amount',
+        currency: 'currency',
+      },
+      currencies: ['EUR'],
     });
     const faults = [
       `${header}o1,c1,2024-01-05,10.00,EUR\n,c2,2024-01-05,1,EUR\n`, // a blank order id (the import's key)

@@ -74,6 +74,18 @@ export async function runImportCommand(file: string, flags: ImportFlags): Promis
   return report(file, outcome, flags.json ?? false, format);
 }
 
+/** The codes of `CsvFileProblem` (csv/csv-stream.ts): the file cannot be split into rows. */
+const UNREADABLE_FILE_CODES = new Set([
+  'invalid-utf8',
+  'invalid-encoding',
+  'utf-16',
+  'wrong-encoding',
+  'unclosed-quote',
+  'record-too-large',
+  'too-many-columns',
+  'invalid-header',
+]);
+
 function report(file: string, outcome: ImportOutcome, json: boolean, format: ImportFormat): string {
   const { run } = outcome;
   if (run.status === 'rejected') {
@@ -89,17 +101,15 @@ function report(file: string, outcome: ImportOutcome, json: boolean, format: Imp
       run.rowsRejected > outcome.problemsAsRead.length
         ? `\n(${run.rowsRejected} invalid rows in all; the first problems are listed)`
         : '';
-    // No invalid row: the currencies decide (their problem says why), or the file as a whole
-    // cannot be read (not UTF-8, an unclosed quote…) — --skip-invalid would not help either way.
-    const currencyProblem = outcome.problemsAsRead.some(
-      (problem) => problem.code === 'mixed-currencies' || problem.code === 'currency-mismatch',
-    );
+    // No invalid row and a problem of the file as a whole (not text in its encoding, an unclosed
+    // quote…): --skip-invalid would not help. A header or currency problem says its own fix.
+    const unreadable = outcome.problemsAsRead.some((problem) => UNREADABLE_FILE_CODES.has(problem.code));
     const why =
       run.rowsRejected > 0
         ? ` ${run.rowsRejected} invalid row(s). Fix them, or pass --skip-invalid.`
-        : currencyProblem
-          ? ''
-          : ' the file cannot be read as it is.';
+        : unreadable
+          ? ' the file cannot be read as it is.'
+          : '';
     throw new CliError(`${file} was not imported (nothing was written):${why}\n${listed}${more}`);
   }
   if (json) {
