@@ -226,6 +226,43 @@ describeEachDatabase('import preview API', (getDb) => {
     });
   });
 
+  it('reads with the strict reader in the file’s dialect and encoding: latin1 converted, a bad quote named', async () => {
+    const { preview } = await setup();
+    const latin1 = Buffer.from(
+      'order_id;customer_id;ordered_at;amount\no1;M\u00fcller;2024-01-05;12,50\n',
+      'latin1',
+    );
+    // Not UTF-8: refused by default, naming the line and --encoding; read with encoding latin1.
+    // (the decoder refuses the chunk before any record is handed on, so the header too: a 400)
+    const refused = await preview(latin1, { type: 'orders' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.issues).toEqual([
+      expect.objectContaining({
+        path: ['file'],
+        message: expect.stringMatching(/^line 2: .*not UTF-8.*latin1/u),
+      }),
+    ]);
+    const read = await preview(latin1, { type: 'orders', encoding: 'latin1' });
+    expect(read.body.dialect).toMatchObject({ delimiter: ';', decimal: ',' });
+    expect(read.body.rows).toEqual([['o1', 'M\u00fcller', '2024-01-05', '12,50']]);
+    expect(read.body.problems).toEqual([]);
+    // Text after a closing quote, with ';' as the delimiter: that row's problem, by line.
+    const junk = await preview(
+      'order_id;customer_id;ordered_at;amount\no1;c1;2024-01-05;1\n"o2"x;c2;2024-01-06;2\n',
+      {
+        type: 'orders',
+      },
+    );
+    expect(junk.body.problems).toEqual([
+      {
+        line: 3,
+        column: 'order_id',
+        code: 'malformed-quotes',
+        message: 'a closing quote must be followed by ";" or the end of the line',
+      },
+    ]);
+  });
+
   it('checks the role and the options', async () => {
     const { preview } = await setup();
     const csv = fixture('generic-orders.csv');

@@ -117,6 +117,22 @@ describe('quickCheckGenericOrders', () => {
     expect(sure).toBeGreaterThan(30);
   });
 
+  it('reads the dialect and map it is given, as the record reader does', async () => {
+    const path = file('Nr;Kunde;Datum;Betrag\no1;c1;05.01.2024;1.234,50\no2;c2;06.01.2024;12,5\n');
+    const dialect = { delimiter: ';', decimal: ',', dateFormat: 'DD.MM.YYYY' } as const;
+    const map = { order_id: 'Nr', customer_id: 'Kunde', ordered_at: 'Datum', amount: 'Betrag' };
+    const check = await quickCheckGenericOrders(path, {
+      timeZone: 'UTC',
+      format: 'auto',
+      encoding: 'utf-8',
+      dialect,
+      map,
+    });
+    expect(check).toMatchObject({ verdict: 'valid', records: 2, currencies: [] });
+    // Read with the default dialect the same file is one column: not sure.
+    expect(await quick(path)).toEqual({ verdict: 'unsure' });
+  });
+
   it('takes the fast path for a plain valid file, and gives way on each fault the import refuses', async () => {
     const header = 'order_id,customer_id,ordered_at,amount,currency\n';
     const valid = `${header}o1,c1,2024-01-05,10.00,EUR\no1,c1,2024-01-05,10.00,EUR\no2,Zoë,2024-01-06,-5,EUR\n`;

@@ -245,4 +245,57 @@ describeEachDatabase('import reading', (getDb) => {
       { line: 3, column: null, code: 'field-count', message: 'line 3 has 3 fields, the header has 4' },
     ]);
   });
+
+  it('reads strictly in the detected dialect: a ;-separated latin1 file with decimal commas, and its faults on their lines', async () => {
+    const workspaceId = (
+      await createWorkspace(getDb().db, {
+        name: 'Shop',
+        slug: `shop-${newId()}`,
+        settings: { currency: 'EUR', timeZone: 'UTC' },
+      })
+    ).workspace.id;
+    const header = 'Bestellnummer;Kunde;Datum;Betrag';
+    const map = { order_id: 'Bestellnummer', customer_id: 'Kunde', ordered_at: 'Datum', amount: 'Betrag' };
+    const latin1 = csvFile(
+      Buffer.from(
+        `${header}\nb-1;M\u00fcller;05.01.2024;1.234,50\n"b-2";"Tee; gr\u00fcn";06.01.2024;12,5\n`,
+        'latin1',
+      ),
+    );
+    const refused = await runImport(getDb().db, { workspaceId, path: latin1, type: 'orders', read: { map } });
+    expect(refused.run.problems).toEqual([expect.objectContaining({ line: 2, code: 'invalid-utf8' })]);
+    const outcome = await runImport(getDb().db, {
+      workspaceId,
+      path: latin1,
+      type: 'orders',
+      encoding: 'latin1',
+      read: { map },
+    });
+    expect(outcome.dialect).toMatchObject({ delimiter: ';', decimal: ',', dateFormat: 'DD.MM.YYYY' });
+    expect(outcome.run).toMatchObject({ status: 'succeeded', rowsWritten: 2 });
+    expect(await stored(workspaceId)).toEqual([
+      ['b-1', 'M\u00fcller'],
+      ['b-2', 'Tee; gr\u00fcn'],
+    ]);
+    const amounts = await getDb()
+      .db.selectFrom('customer_order')
+      .select(['external_id', 'amount_cents'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('external_id')
+      .execute();
+    expect(amounts.map((row) => [row.external_id, Number(row.amount_cents)])).toEqual([
+      ['b-1', 123_450],
+      ['b-2', 1_250],
+    ]);
+
+    // The tokenizer splits at ';': a quote left open is the file's fault, on its line.
+    const unclosed = await runImport(getDb().db, {
+      workspaceId,
+      path: csvFile(`${header}\nb-3;c3;07.01.2024;1,00\n"b-4;c4;08.01.2024;2,00\nb-5;c5;09.01.2024;3,00\n`),
+      type: 'orders',
+      read: { map },
+    });
+    expect(unclosed.run).toMatchObject({ status: 'rejected', rowsWritten: 0 });
+    expect(unclosed.run.problems).toEqual([expect.objectContaining({ line: 3, code: 'unclosed-quote' })]);
+  });
 });
