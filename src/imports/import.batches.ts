@@ -27,7 +27,7 @@ export interface BatchReading {
   readonly type: ImportType;
   readonly format: ImportFormat;
   readonly layoutOptions: LayoutOptions;
-  /** The file's encoding (as pass 1 read it). */
+  /** The file's encoding and delimiter (as pass 1 read it; the dialect is `layoutOptions.dialect`). */
   readonly read: CsvReadOptions;
   /** Records up to this number are committed already (a resumed run): not read again. */
   readonly checkpoint: number;
