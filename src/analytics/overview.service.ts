@@ -13,6 +13,7 @@ import {
   analyzeSubscriptions,
   BgNbd,
   customerLifetimeValue,
+  fitSampleOf,
   GammaGamma,
   instantFromLocal,
   isSupportedDate,
@@ -216,21 +217,26 @@ function rangeRetention(
   return retention!;
 }
 
-/** BG/NBD and Gamma-Gamma fitted as the clv endpoint fits them, calibration ending just before `end`. */
+/**
+ * BG/NBD and Gamma-Gamma fitted as the clv endpoint fits them, calibration ending just before
+ * `end`, on the deterministic sample of at most `DEFAULT_FIT_SAMPLE_CUSTOMERS` customers
+ * (`fitSampleOf`; all of them below it), to predict every customer.
+ */
 function fitModels(orders: OrderTable, end: number, timeZone: string) {
   const summary = summarizeColumns(orders, { calibrationEnd: end - 1, timeUnit: 'week', timeZone });
   if (summary.length === 0) return null;
-  const transactions = BgNbd.fit(summary);
+  const { fitted } = fitSampleOf(summary);
+  const transactions = BgNbd.fit(fitted);
   let spenders = 0;
-  for (let index = 0; index < summary.length; index++) {
-    if (summary.frequency[index]! > 0 && summary.monetary[index]! > 0) spenders++;
+  for (let index = 0; index < fitted.length; index++) {
+    if (fitted.frequency[index]! > 0 && fitted.monetary[index]! > 0) spenders++;
   }
   const frequency = new Float64Array(spenders);
   const monetary = new Float64Array(spenders);
-  for (let index = 0, next = 0; index < summary.length; index++) {
-    if (!(summary.frequency[index]! > 0 && summary.monetary[index]! > 0)) continue;
-    frequency[next] = summary.frequency[index]!;
-    monetary[next] = summary.monetary[index]!;
+  for (let index = 0, next = 0; index < fitted.length; index++) {
+    if (!(fitted.frequency[index]! > 0 && fitted.monetary[index]! > 0)) continue;
+    frequency[next] = fitted.frequency[index]!;
+    monetary[next] = fitted.monetary[index]!;
     next++;
   }
   const spend = GammaGamma.fit({ length: spenders, frequency, recency: frequency, T: frequency, monetary });

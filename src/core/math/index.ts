@@ -3,5 +3,5 @@
 export { checkIdentified, IDENTIFIED_PARAMETER_RANGE } from './identified.js';
 export { type MinimizeOptions, type Minimum, minimize, type Objective } from './optimize.js';
 export { integrate } from './quadrature.js';
-export { seededRandom, shuffled } from './random.js';
+export { seededHash, seededRandom, shuffled } from './random.js';
 export { digamma, logBeta, logGamma, logSumExp, trigamma } from './special.js';
