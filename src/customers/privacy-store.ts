@@ -13,6 +13,7 @@ import {
   toTrackedEvent,
   withItemsAndRefunds,
 } from './customers.service.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import { listEventsAboutCustomer, rewriteEvents } from './event.repository.js';
 import {
   type CustomerMembership,
@@ -115,6 +116,7 @@ export function customerPrivacyStore(db: Executor, workspaceId: number) {
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', customerId)
         .execute();
+      await bumpDataVersion(db, workspaceId);
     },
   };
 }

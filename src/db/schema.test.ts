@@ -11,7 +11,8 @@ import { hashSecret } from './secret-hash.js';
 
 const T0 = 1_700_000_000_000;
 
-type ScopedTable = Exclude<keyof Database, 'workspace'>;
+/** The workspace-scoped tables with an allocated row id (the keyed counters and caches of migration 006 have none). */
+type ScopedTable = Exclude<keyof Database, 'workspace' | 'data_version' | 'analytics_answer'>;
 
 /**
  * Explicit row ids for the sample rows, far above what the database allocates in these tests

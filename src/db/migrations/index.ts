@@ -3,6 +3,7 @@ import { INITIAL_TABLES, initialMigration } from './001-initial.js';
 import { importsMigration } from './002-imports.js';
 import { integerKeysMigration } from './003-integer-keys.js';
 import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
+import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './006-analytics-versions.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -14,6 +15,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '002_imports': importsMigration,
   '003_integer_keys': integerKeysMigration,
   '004_identities': identitiesMigration,
+  '006_analytics_versions': analyticsVersionsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -29,4 +31,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...INITIAL_TABLES,
   'import_run',
   ...IDENTITY_TABLES,
+  ...ANALYTICS_VERSION_TABLES,
 ];
