@@ -157,10 +157,15 @@ export class AnalyticsRunner {
           });
   }
 
-  /** Workers started, jobs running and queued (pool mode), and answers kept. */
-  get stats(): PoolStats & { readonly kept: number } {
+  /** Workers started, jobs running and queued (pool mode), answers kept and background recomputations under way. */
+  get stats(): PoolStats & { readonly kept: number; readonly refreshing: number } {
     const pool = this.#pool?.stats ?? { workers: 0, running: 0, queued: 0, started: 0, recycled: 0 };
-    return { ...pool, kept: this.#kept.size };
+    return { ...pool, kept: this.#kept.size, refreshing: this.#refreshing.size };
+  }
+
+  /** Resolves when the background recomputations under way (`refresh`) have finished, whatever their outcome. */
+  async whenRefreshed(): Promise<void> {
+    while (this.#refreshing.size > 0) await Promise.allSettled([...this.#refreshing.values()]);
   }
 
   /**

@@ -80,9 +80,11 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     let worker: Worker | undefined;
     try {
       await loadDemoOnFirstRun(connection.db, log);
-      worker = new Worker({ db: connection.db, handlers: await loadJobHandlers() });
-      worker.start();
       const analytics = analyticsRunnerOf(app);
+      // The jobs' analytics (analytics.refresh) use the app's runner: its answers are the routes'.
+      const handlers = await loadJobHandlers({ analytics: analytics! });
+      worker = new Worker({ db: connection.db, handlers });
+      worker.start();
       if (analytics?.mode === 'pool') {
         log(
           `Analytics are computed in ${analytics.workers} worker thread${analytics.workers === 1 ? '' : 's'} (at most ${analytics.timeoutMs / 1000} s a request; RETAIN_ANALYTICS_WORKERS, RETAIN_ANALYTICS_TIMEOUT_SECONDS).`,

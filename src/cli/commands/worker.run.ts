@@ -1,6 +1,8 @@
 /** The work of `retain worker` (described in `worker.ts`), loaded only when the command runs. */
-import { migrateToLatest, openDatabase } from '../../db/index.js';
+import { AnalyticsRunner } from '../../analytics/index.js';
+import { DEFAULT_DATABASE_URL, migrateToLatest, openDatabase } from '../../db/index.js';
 import { Worker } from '../../jobs/index.js';
+import { appOptionsFromEnvironment } from '../../server/index.js';
 import { CliError } from '../cli-error.js';
 import { loadJobHandlers } from '../job-handlers.js';
 import { defaultLog, type Log, waitForShutdownSignal } from '../process.js';
@@ -15,15 +17,27 @@ export interface WorkerRunOptions {
 export async function runWorker(options: WorkerRunOptions = {}): Promise<void> {
   const log = options.log ?? defaultLog;
   const stopSignal = options.stopSignal ?? waitForShutdownSignal();
+  let settings: ReturnType<typeof appOptionsFromEnvironment>['analytics'];
+  try {
+    settings = appOptionsFromEnvironment(process.env).analytics;
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   let connection: ReturnType<typeof openDatabase>;
   try {
     connection = openDatabase(options.databaseUrl);
   } catch (error) {
     throw new CliError(`DATABASE_URL: ${(error as Error).message}`);
   }
+  // Analytics jobs compute in this process's own worker threads, with the server's settings (the
+  // same limits make the same keys), and store their answers where the server finds them.
+  const analytics = new AnalyticsRunner({
+    ...settings,
+    databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+  });
   try {
     await migrateToLatest(connection.db);
-    const handlers = await loadJobHandlers();
+    const handlers = await loadJobHandlers({ analytics });
     const worker = new Worker({ db: connection.db, handlers });
     worker.start();
     log(`Worker ${worker.workerId} is running (job types: ${Object.keys(handlers).join(', ') || 'none'}).`);
@@ -32,6 +46,7 @@ export async function runWorker(options: WorkerRunOptions = {}): Promise<void> {
     await worker.stop();
     log('Stopped.');
   } finally {
+    await analytics.close();
     await connection.close();
   }
 }
