@@ -109,7 +109,9 @@ describeEachDatabase('the data version', (getDb) => {
     expect(await moves(() => upsertSubscriptions(db, ws, [subscription], { now: NOW }))).toBe(true);
     expect(await moves(() => upsertSubscriptions(db, ws, [subscription], { now: NOW }))).toBe(false);
     expect(
-      await moves(() => upsertSubscriptions(db, ws, [{ ...subscription, status: 'cancelled' }], { now: NOW })),
+      await moves(() =>
+        upsertSubscriptions(db, ws, [{ ...subscription, status: 'cancelled' }], { now: NOW }),
+      ),
     ).toBe(true);
   });
 
