@@ -68,8 +68,15 @@ function url(path: string, query?: Readonly<Record<string, string | number | und
   return text === '' ? path : `${path}?${text}`;
 }
 
-async function request(method: 'GET' | 'POST', target: string, body?: unknown, signal?: AbortSignal) {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+async function request(
+  method: 'GET' | 'POST',
+  target: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  extraHeaders: Readonly<Record<string, string>> = {},
+  received?: (headers: Headers) => void,
+) {
+  const headers: Record<string, string> = { ...extraHeaders, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
   let response: Response;
@@ -85,6 +92,7 @@ async function request(method: 'GET' | 'POST', target: string, body?: unknown, s
     if (signal?.aborted) throw error;
     throw new ApiError(0, 'network', (error as Error).message);
   }
+  received?.(response.headers);
   if (response.status === 204) return null;
   const text = await response.text();
   let parsed: unknown = null;
@@ -121,6 +129,29 @@ export async function apiGet<P extends PathsWith<'get'>>(
     undefined,
     signal,
   )) as ResponseOf<P>;
+}
+
+/**
+ * `GET path?query` with request `headers`, answered with the path's success type and the response's
+ * headers (e.g. `Cache-Control: max-stale` asked, `Retain-Stale` read back).
+ */
+export async function apiGetWithHeaders<P extends PathsWith<'get'>>(
+  path: P,
+  query: QueryOf<P> | undefined,
+  options: { readonly headers: Readonly<Record<string, string>>; readonly signal?: AbortSignal },
+): Promise<{ readonly body: ResponseOf<P>; readonly headers: Headers }> {
+  let headers = new Headers();
+  const body = (await request(
+    'GET',
+    url(path, query as Record<string, string>),
+    undefined,
+    options.signal,
+    options.headers,
+    (received) => {
+      headers = received;
+    },
+  )) as ResponseOf<P>;
+  return { body, headers };
 }
 
 /** `POST path` with a JSON body (and the CSRF token), answered with the path's success type. */
