@@ -7,6 +7,7 @@ export {
   openDatabase,
   type PostgresSession,
   parseDatabaseUrl,
+  sqliteRows,
   withPostgresSession,
 } from './database.js';
 export {

@@ -4,6 +4,7 @@ import { importsMigration } from './002-imports.js';
 import { integerKeysMigration } from './003-integer-keys.js';
 import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
 import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './006-analytics-versions.js';
+import { orderDaysIndexMigration } from './007-order-days-index.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '003_integer_keys': integerKeysMigration,
   '004_identities': identitiesMigration,
   '006_analytics_versions': analyticsVersionsMigration,
+  '007_order_days_index': orderDaysIndexMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
