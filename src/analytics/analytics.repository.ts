@@ -147,14 +147,17 @@ export interface DayOrderTableOptions {
 
 const CUSTOMER_COLUMNS = ['country', 'language', 'time_zone'] as const;
 
-/** One customer's completed orders of one local day: first and last instant, count and total. */
-interface OrderDay {
-  readonly customerId: number;
-  readonly firstAt: number;
-  readonly lastAt: number;
-  readonly count: number;
-  readonly amountCents: number;
-}
+/**
+ * Receives one customer's completed orders of one local day: the customer's store id, the first
+ * and last instant, how many orders and their total.
+ */
+type OrderDayVisitor = (
+  customerId: number,
+  firstAt: number,
+  lastAt: number,
+  count: number,
+  cents: number,
+) => void;
 
 /**
  * The local day number of an instant from the zone's offset segments: the same day
@@ -207,7 +210,7 @@ async function eachOrderDay(
   workspaceId: number,
   options: DayOrderTableOptions,
   segments: readonly OffsetSegment[],
-  take: (day: OrderDay) => void,
+  take: OrderDayVisitor,
 ): Promise<void> {
   const before = options.before;
   if (dialectOf(db) === 'postgres') {
@@ -229,62 +232,94 @@ async function eachOrderDay(
       .groupBy(['customer_id', sql`local_day`])
       .execute();
     for (const row of rows) {
-      take({
-        customerId: Number(row.customer_id),
-        firstAt: Number(row.first_at),
-        lastAt: Number(row.last_at),
-        count: Number(row.order_count),
-        amountCents: Number(row.amount_cents),
-      });
+      take(
+        Number(row.customer_id),
+        Number(row.first_at),
+        Number(row.last_at),
+        Number(row.order_count),
+        Number(row.amount_cents),
+      );
     }
     return;
   }
   const dayOf = dayOfInstant(segments);
   const rows = sqliteRows(db, ordersByCustomerAndTime(db, workspaceId, before).compile());
   if (rows === undefined) throw new Error('A SQLite Kysely not opened by openDatabase');
-  // One customer's days, in time order; merged by day in the rare case a zone moved its clocks
-  // back across midnight, so a later instant fell on an earlier local day.
+  // One customer's days, in time order, in scratch columns (no object per day); merged by day in
+  // the rare case a zone moved its clocks back across midnight, so a later instant fell on an
+  // earlier local day.
   let customer = Number.NaN;
-  let days: { day: number; firstAt: number; lastAt: number; count: number; amountCents: number }[] = [];
+  let capacity = 1024;
+  let dayOfGroup = new Float64Array(capacity);
+  let firstAt = new Float64Array(capacity);
+  let lastAt = new Float64Array(capacity);
+  let counts = new Float64Array(capacity);
+  let cents = new Float64Array(capacity);
+  let groups = 0;
   let ordered = true;
   const flush = () => {
-    if (!ordered) {
-      days.sort((left, right) => left.day - right.day || left.firstAt - right.firstAt);
-      const merged: typeof days = [];
-      for (const day of days) {
-        const last = merged[merged.length - 1];
-        if (last?.day === day.day) {
-          last.firstAt = Math.min(last.firstAt, day.firstAt);
-          last.lastAt = Math.max(last.lastAt, day.lastAt);
-          last.count += day.count;
-          last.amountCents += day.amountCents;
-        } else merged.push(day);
+    if (ordered) {
+      for (let group = 0; group < groups; group++) {
+        take(customer, firstAt[group]!, lastAt[group]!, counts[group]!, cents[group]!);
       }
-      days = merged;
+    } else {
+      const byDay = Array.from({ length: groups }, (_, group) => group).sort(
+        (left, right) => dayOfGroup[left]! - dayOfGroup[right]! || firstAt[left]! - firstAt[right]!,
+      );
+      for (let index = 0; index < byDay.length; ) {
+        const first = byDay[index]!;
+        let [from, to, count, total] = [firstAt[first]!, lastAt[first]!, counts[first]!, cents[first]!];
+        for (index++; index < byDay.length && dayOfGroup[byDay[index]!] === dayOfGroup[first]; index++) {
+          const next = byDay[index]!;
+          from = Math.min(from, firstAt[next]!);
+          to = Math.max(to, lastAt[next]!);
+          count += counts[next]!;
+          total += cents[next]!;
+        }
+        take(customer, from, to, count, total);
+      }
     }
-    for (const day of days) take({ customerId: customer, ...day });
-    days = [];
+    groups = 0;
     ordered = true;
+  };
+  const grow = () => {
+    capacity *= 2;
+    const larger = (column: Float64Array<ArrayBuffer>) => {
+      const copy = new Float64Array(capacity);
+      copy.set(column);
+      return copy;
+    };
+    dayOfGroup = larger(dayOfGroup);
+    firstAt = larger(firstAt);
+    lastAt = larger(lastAt);
+    counts = larger(counts);
+    cents = larger(cents);
   };
   for (const [customerId, orderedAt, amount] of rows) {
     const at = Number(orderedAt);
     const id = Number(customerId);
     if (id !== customer) {
-      flush();
+      if (groups > 0) flush();
       customer = id;
     }
     const day = dayOf(at);
-    const current = days[days.length - 1];
-    if (current?.day === day) {
-      current.lastAt = at;
-      current.count++;
-      current.amountCents += Number(amount);
+    const current = groups - 1;
+    if (groups > 0 && dayOfGroup[current] === day) {
+      lastAt[current] = at;
+      counts[current]!++;
+      cents[current]! += Number(amount);
       continue;
     }
-    if (current !== undefined && day < current.day) ordered = false;
-    days.push({ day, firstAt: at, lastAt: at, count: 1, amountCents: Number(amount) });
+    if (groups > 0 && day < dayOfGroup[current]!) ordered = false;
+    if (groups === capacity) grow();
+    dayOfGroup[groups] = day;
+    firstAt[groups] = at;
+    lastAt[groups] = at;
+    counts[groups] = 1;
+    cents[groups] = Number(amount);
+    groups++;
   }
-  if (!Number.isNaN(customer)) flush();
+  if (groups > 0) flush();
 }
 
 /**
@@ -327,25 +362,32 @@ export async function loadDayOrderTable(
   const attributeValues =
     attribute === undefined ? undefined : await customerAttribute(db, workspaceId, attribute);
   if (attribute !== undefined) builder.addAttribute(attribute);
+  // The core's tables name customers by text: the store id in decimal. `lastId`: the customer of
+  // the previous row (orders arrive customer by customer), whose index is reused.
+  let lastId = '';
+  let lastIndex = -1;
   const add = (customerId: string, at: number, amountCents: number) => {
-    builder.addIndexed(builder.customerOf(customerId), at, amountCents);
+    if (customerId !== lastId) {
+      lastId = customerId;
+      lastIndex = builder.customerOf(customerId);
+    }
+    builder.addIndexed(lastIndex, at, amountCents);
     if (attribute !== undefined) {
       builder.setAttribute(builder.length - 1, attribute, attributeValues?.get(customerId) ?? '');
     }
   };
-  // The core's tables name customers by text: the store id in decimal (converted once a customer).
-  let lastId = Number.NaN;
-  let lastCustomer = '';
-  await eachOrderDay(db, workspaceId, options, segments, (day) => {
-    if (day.customerId !== lastId) {
-      lastId = day.customerId;
-      lastCustomer = String(day.customerId);
+  let lastNumber = Number.NaN;
+  let lastText = '';
+  await eachOrderDay(db, workspaceId, options, segments, (customerId, firstAt, lastAt, count, cents) => {
+    if (customerId !== lastNumber) {
+      lastNumber = customerId;
+      lastText = String(customerId);
     }
-    add(lastCustomer, day.firstAt, day.amountCents);
+    add(lastText, firstAt, cents);
     if (options.expandOrderCounts) {
-      for (let extra = 1; extra < day.count; extra++) add(lastCustomer, day.lastAt, 0);
-    } else if (day.lastAt !== day.firstAt) {
-      add(lastCustomer, day.lastAt, 0);
+      for (let extra = 1; extra < count; extra++) add(lastText, lastAt, 0);
+    } else if (lastAt !== firstAt) {
+      add(lastText, lastAt, 0);
     }
   });
   for (const row of refunds) {
