@@ -74,6 +74,13 @@ export interface AtRiskAnalysisOptions {
   readonly horizonDays?: number;
   readonly extraSignals?: AtRiskExtraSignals;
   /**
+   * `full` (default): the scores with their reasons, the ranking and, when the orders go on after
+   * as-of, the evaluation. `scores`: the scores alone — every customer's `reasons` empty, `ranking`
+   * empty, `evaluation` null — for callers that count who is at risk (the overview's trend), at
+   * about half the cost on a million customers.
+   */
+  readonly detail?: 'full' | 'scores';
+  /**
    * The models are fitted, and the weights learned, on at most this many customers (a
    * deterministic sample, `fitSampleRows`); every customer is scored. Default
    * `DEFAULT_FIT_SAMPLE_CUSTOMERS` (50,000).
@@ -170,10 +177,11 @@ export interface AtRiskAnalysis {
   readonly model: AtRiskModel | null;
   readonly weights: AtRiskWeightChoice;
   readonly reference: AtRiskReference;
+  /** Null without orders after as-of, and with `detail: 'scores'`. */
   readonly evaluation: AtRiskEvaluation | null;
   readonly notes: readonly string[];
   readonly customers: AtRiskCustomerColumns;
-  /** Rows of `customers`, most at risk first (equal scores: id ascending). */
+  /** Rows of `customers`, most at risk first (equal scores: id ascending); empty with `detail: 'scores'`. */
   readonly ranking: Int32Array;
 }
 
@@ -560,11 +568,12 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     defaultReason = 'the weights were learned with expected purchases, which are missing as of the as-of day';
   }
   const weights = learned ?? DEFAULT_AT_RISK_WEIGHTS;
-  const scored = atRiskScores(inputs, weights, { horizonDays });
+  const full = (options.detail ?? 'full') === 'full';
+  const scored = atRiskScores(inputs, weights, { horizonDays, reasons: full });
 
   // 3. The evaluation, when the orders go on after as-of.
   let evaluation: AtRiskEvaluation | null = null;
-  if (current.didNotBuy) {
+  if (full && current.didNotBuy) {
     let churned = 0;
     for (const label of current.didNotBuy) churned += label;
     evaluation = {
@@ -576,9 +585,12 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
   }
 
   const ids = current.summary.ids;
-  const ranking = Int32Array.from({ length: count }, (_, row) => row).sort(
-    (a, b) => scored.scores[b]! - scored.scores[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
-  );
+  const ranking = full
+    ? Int32Array.from({ length: count }, (_, row) => row).sort(
+        (a, b) =>
+          scored.scores[b]! - scored.scores[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
+      )
+    : new Int32Array(0);
   return ok({
     asOf: isoDay(asOfDay),
     timeZone,

@@ -101,6 +101,12 @@ export interface AtRiskScoreOptions extends AtRiskReferenceOptions {
   readonly horizonDays?: number;
   /** A reason is listed only when it adds at least this many points. Default 1. */
   readonly minimumReasonPoints?: number;
+  /**
+   * Write the reasons (default true). False when only the scores are wanted (counting who is at
+   * risk): every customer's reasons are then the empty list, and writing them — a quarter of the
+   * cost on a million customers — is skipped.
+   */
+  readonly reasons?: boolean;
 }
 
 export interface AtRiskScores {
@@ -269,6 +275,9 @@ function formatExpected(value: number): string {
   return String(Number(value.toPrecision(2)));
 }
 
+/** The reasons of every customer when they are not written (`reasons: false`): shared, frozen. */
+const NO_REASONS = Object.freeze([]) as unknown as string[];
+
 /** Cents as "1,234.56" (by hand: `toLocaleString` would cost more than the whole score). */
 function formatMoney(cents: number): string {
   const rounded = Math.round(Math.abs(cents));
@@ -307,6 +316,7 @@ export function atRiskScores(
   const used = rescaleAtRiskWeights(weights, signals.supplied);
   const horizonDays = options.horizonDays ?? 90;
   const minimumReasonPoints = options.minimumReasonPoints ?? 1;
+  const withReasons = options.reasons ?? true;
   const { typicalExpectedPurchases, typicalValueCents } = signals.reference;
   const count = inputs.customerIds.length;
   const points = Object.fromEntries(
@@ -327,6 +337,10 @@ export function atRiskScores(
       score += added;
     }
     scores[i] = Math.min(100, score);
+    if (!withReasons) {
+      reasons[i] = NO_REASONS;
+      continue;
+    }
     listed.length = 0;
     for (let s = 0; s < signalCount; s++) {
       if (customerPoints[s]! > 0 && customerPoints[s]! >= minimumReasonPoints) listed.push(s);
