@@ -6,7 +6,7 @@ import { seededHash, seededRandom, shuffled } from '../math/random.js';
 import { analyzeAtRisk } from '../risk/at-risk-pipeline.js';
 import { BgNbd } from './bg-nbd.js';
 import { analyzeClv, clvSummaries } from './clv-pipeline.js';
-import { fitSampleOf, fitSampleRows, sampleSummary } from './fit-sample.js';
+import { fitSampleOf, fitSampleRows, fitSampleRowsOfCustomers, sampleSummary } from './fit-sample.js';
 import { GammaGamma } from './gamma-gamma.js';
 
 const orders = orderTableFromRecords(
@@ -67,6 +67,19 @@ describe('fitSampleRows', () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it("draws the same rows from a table's customers by index (their hashes computed once)", () => {
+    const customerIds = ids(500);
+    // Summary rows naming every other customer, in reverse.
+    const customerIndex = Int32Array.from({ length: 250 }, (_, row) => 498 - 2 * row);
+    const byIndex = fitSampleRowsOfCustomers(customerIds, customerIndex, 40)!;
+    const rowIds = Array.from(customerIndex, (customer) => customerIds[customer]!);
+    expect(Array.from(byIndex)).toEqual(Array.from(fitSampleRows(rowIds, 40)!));
+    expect(Array.from(fitSampleRowsOfCustomers(customerIds, customerIndex, 40)!)).toEqual(
+      Array.from(byIndex),
+    );
+    expect(fitSampleRowsOfCustomers(customerIds, customerIndex, 250)).toBeNull();
   });
 
   it('refuses a cap that is not a whole number ≥ 1', () => {

@@ -47,17 +47,57 @@ export function fitSampleRows(
   maxCustomers: number = DEFAULT_FIT_SAMPLE_CUSTOMERS,
   seed: number = FIT_SAMPLE_SEED,
 ): Int32Array | null {
-  if (!(Number.isSafeInteger(maxCustomers) && maxCustomers >= 1))
-    throw new RangeError(`maxCustomers must be a whole number ≥ 1, got ${maxCustomers}`);
+  checkCap(maxCustomers);
   const count = ids.length;
   if (count <= maxCustomers) return null;
   const hashes = new Uint32Array(count);
   for (let row = 0; row < count; row++) hashes[row] = seededHash(ids[row]!, seed);
-  const cut = hashes.slice().sort()[maxCustomers - 1]!;
+  return bottomRows(hashes, maxCustomers);
+}
+
+/** Hashes of a table's customer ids (`FIT_SAMPLE_SEED`), by the table's id list: computed once. */
+const tableHashes = new WeakMap<readonly string[], Uint32Array>();
+
+/**
+ * `fitSampleRows` of summary rows naming customers of an order table by index — row r is customer
+ * `customerIds[customerIndex[r]]` — with the table's hashes computed once and reused by every
+ * sample drawn from it (the at-risk pipeline draws two per analysis, the overview's trend a dozen
+ * analyses). The same rows as `fitSampleRows` of the rows' ids. O(n log n).
+ */
+export function fitSampleRowsOfCustomers(
+  customerIds: readonly string[],
+  customerIndex: Int32Array,
+  maxCustomers: number = DEFAULT_FIT_SAMPLE_CUSTOMERS,
+): Int32Array | null {
+  checkCap(maxCustomers);
+  const count = customerIndex.length;
+  if (count <= maxCustomers) return null;
+  let byCustomer = tableHashes.get(customerIds);
+  if (byCustomer === undefined || byCustomer.length !== customerIds.length) {
+    byCustomer = new Uint32Array(customerIds.length);
+    for (let customer = 0; customer < customerIds.length; customer++) {
+      byCustomer[customer] = seededHash(customerIds[customer]!, FIT_SAMPLE_SEED);
+    }
+    tableHashes.set(customerIds, byCustomer);
+  }
+  const hashes = new Uint32Array(count);
+  for (let row = 0; row < count; row++) hashes[row] = byCustomer[customerIndex[row]!]!;
+  return bottomRows(hashes, maxCustomers);
+}
+
+function checkCap(maxCustomers: number): void {
+  if (!(Number.isSafeInteger(maxCustomers) && maxCustomers >= 1))
+    throw new RangeError(`maxCustomers must be a whole number ≥ 1, got ${maxCustomers}`);
+}
+
+/** The rows of the `keep` smallest hashes, ascending; ties at the cut by row order. */
+function bottomRows(hashes: Uint32Array, keep: number): Int32Array {
+  const count = hashes.length;
+  const cut = hashes.slice().sort()[keep - 1]!;
   let below = 0;
   for (let row = 0; row < count; row++) if (hashes[row]! < cut) below++;
-  let ties = maxCustomers - below;
-  const rows = new Int32Array(maxCustomers);
+  let ties = keep - below;
+  const rows = new Int32Array(keep);
   let next = 0;
   for (let row = 0; row < count; row++) {
     const hash = hashes[row]!;

@@ -22,6 +22,7 @@ export {
   type FitSample,
   fitSampleOf,
   fitSampleRows,
+  fitSampleRowsOfCustomers,
   sampleSummary,
 } from './fit-sample.js';
 export {

@@ -6,7 +6,7 @@ import { BgNbd } from '../clv/bg-nbd.js';
 import {
   DEFAULT_FIT_SAMPLE_CUSTOMERS,
   type FitSample,
-  fitSampleRows,
+  fitSampleRowsOfCustomers,
   sampleSummary,
 } from '../clv/fit-sample.js';
 import { historicalValue } from '../clv/historical-value.js';
@@ -439,7 +439,10 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     let wholeDidNotBuy = 0;
     for (const label of whole.didNotBuy!) wholeDidNotBuy += label;
     // Fitted, compared and learned on the sample; described by the whole split.
-    const history = sampleHistory(whole, fitSampleRows(whole.summary.ids, maxFitCustomers));
+    const history = sampleHistory(
+      whole,
+      fitSampleRowsOfCustomers(orders.customerIds, whole.customerIndex, maxFitCustomers),
+    );
     const didNotBuy = history.didNotBuy!;
     let didNotBuyCount = 0;
     for (const label of didNotBuy) didNotBuyCount += label;
@@ -513,7 +516,10 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     readonly expected: Float64Array;
   } | null = null;
   // Fitted on the sample, then every customer's expected purchases from the fitted parameters.
-  const fitSummary = sampleSummary(current.summary, fitSampleRows(current.summary.ids, maxFitCustomers));
+  const fitSummary = sampleSummary(
+    current.summary,
+    fitSampleRowsOfCustomers(orders.customerIds, current.customerIndex, maxFitCustomers),
+  );
   const fitAtAsOf = (name: TransactionModelName, start?: Readonly<Record<string, number>>) => {
     const fitted = fitCandidate(name, fitSummary, start);
     if (!fitted.ok) return fitted;
