@@ -89,6 +89,13 @@ export interface AnswerOptions {
   readonly maxStaleMs?: number | undefined;
   /** The current instant, epoch ms, for the age of an answer (default `Date.now()`). */
   readonly now?: number | undefined;
+  /**
+   * Let the computation finish when the request stops waiting (its timeout, its client gone): it
+   * runs as a `refresh`, whose answer the next request gets — for answers that take longer than a
+   * request may wait on a large workspace (the overview), which a cancelled computation would
+   * never produce.
+   */
+  readonly finishInBackground?: boolean | undefined;
 }
 
 /** An answer with when it was computed and whether it still holds. */
@@ -99,6 +106,9 @@ export interface Answer {
   /** True when the data or settings changed since: served under `maxStaleMs` while recomputed. */
   readonly stale: boolean;
 }
+
+/** What a refresh ends with: the answer kept, or an expected failure. */
+type Refreshed = Kept | Extract<AnalyticsOutcome, { kind: 'failed' }>;
 
 /** An answer kept for its key, with the version it was computed for. */
 interface Kept {
@@ -128,7 +138,7 @@ export class AnalyticsRunner {
   readonly #pool: WorkerPool<AnalyticsTask, AnalyticsOutcome> | null;
   readonly #kept = new Map<string, Kept>();
   /** Background recomputations under way, by key. */
-  readonly #refreshing = new Map<string, Promise<void>>();
+  readonly #refreshing = new Map<string, Promise<Refreshed>>();
   #keptCharacters = 0;
 
   constructor(options: AnalyticsRunnerOptions = {}) {
@@ -202,6 +212,7 @@ export class AnalyticsRunner {
       this.refresh(job, context.db).catch(() => {});
       return { json: last.json, computedAt: last.computedAt, stale: true };
     }
+    if (options.finishInBackground) return this.#awaitRefresh(job, context);
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#compute(key, limited, context, attempt === 0);
       if (outcome.kind === 'failed') throw new RetainError(outcome.code, outcome.message, outcome.issues);
@@ -227,25 +238,70 @@ export class AnalyticsRunner {
    * One at a time per key (a second call joins the first). Resolves when done; an expected failure
    * (no data yet, a bad parameter) is not an error of the refresh.
    */
-  refresh(job: AnalyticsJob, db: Kysely<Database>): Promise<void> {
+  async refresh(job: AnalyticsJob, db: Kysely<Database>): Promise<void> {
+    await this.#refreshed(job, db);
+  }
+
+  /** `refresh`, resolving with the answer kept, or the expected failure. */
+  #refreshed(job: AnalyticsJob, db: Kysely<Database>): Promise<Refreshed> {
     const limited = this.#limited(job);
     const key = jobKey(limited);
     const running = this.#refreshing.get(key);
     if (running !== undefined) return running;
-    const refreshing = (async () => {
+    const refreshing = (async (): Promise<Refreshed> => {
       const version = await analyticsVersion(db, Number(limited.workspaceId));
       const last = await this.#last(key, limited, db, version);
       if (last?.version === version) {
         this.#keep(key, last);
-        return;
+        return last;
       }
-      const outcome = await this.#compute(key, limited, { db }, false, 'refresh');
-      if (outcome.kind === 'answer') {
-        this.#keep(key, { version: outcome.version, json: outcome.json, computedAt: outcome.computedAt });
+      for (let attempt = 0; ; attempt++) {
+        const outcome = await this.#compute(key, limited, { db }, attempt === 0, 'refresh');
+        if (outcome.kind === 'failed') return outcome;
+        if (outcome.kind === 'answer') {
+          const kept = { version: outcome.version, json: outcome.json, computedAt: outcome.computedAt };
+          this.#keep(key, kept);
+          return kept;
+        }
+        const answer = this.#kept.get(key);
+        if (answer?.version === outcome.version) return answer;
       }
     })().finally(() => this.#refreshing.delete(key));
     this.#refreshing.set(key, refreshing);
     return refreshing;
+  }
+
+  /**
+   * The answer of a request that lets its computation finish without it (`finishInBackground`):
+   * it waits for the key's refresh at most `timeoutMs`, or until its client goes away, and then
+   * answers 503 while the refresh runs on, for the next request.
+   */
+  async #awaitRefresh(job: AnalyticsJob, context: AnswerContext): Promise<Answer> {
+    const refreshed = this.#refreshed(job, context.db);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const gaveUp = new Promise<'timeout' | 'aborted'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+      onAbort = () => resolve('aborted');
+      if (context.signal?.aborted) resolve('aborted');
+      context.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const result = await Promise.race([refreshed, gaveUp]);
+      if (result === 'timeout') {
+        throw new RetainError(
+          'unavailable',
+          `The answer takes longer than ${formatSeconds(this.timeoutMs)} to compute at this size: it is still being computed and will be ready shortly; ask again in a minute.`,
+        );
+      }
+      if (result === 'aborted')
+        throw new RetainError('unavailable', 'The request was cancelled by its client.');
+      if ('kind' in result) throw new RetainError(result.code, result.message, result.issues);
+      return { json: result.json, computedAt: result.computedAt, stale: false };
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) context.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   #limited(job: AnalyticsJob): AnalyticsJob {

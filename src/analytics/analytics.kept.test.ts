@@ -137,6 +137,23 @@ describeEachDatabase('analytics answers kept, stored and refreshed', (getDb) => 
     expect(runner.stats.started).toBe(4);
   });
 
+  it('finishes an overview that outlasts its request in the background, for the next request', async () => {
+    const workspaceId = await cdnowWorkspace();
+    const runner = new AnalyticsRunner({ databaseUrl: getDb().url, workers: 1, timeoutMs: 50 });
+    runners.push(runner);
+    const app = appOf(workspaceId, runner);
+    const first = await app.request('/api/v1/analytics/overview?period=year');
+    expect(first.status).toBe(503);
+    expect(((await first.json()) as { error: { message: string } }).error.message).toMatch(
+      /still being computed and will be ready shortly/,
+    );
+    expect(runner.stats.refreshing).toBe(1);
+    await runner.whenRefreshed();
+    const next = await app.request('/api/v1/analytics/overview?period=year');
+    expect(next.status).toBe(200);
+    expect(runner.stats).toMatchObject({ started: 1, recycled: 0 });
+  });
+
   it('the analytics.refresh job an import enqueues computes the default answers before the first visit', async () => {
     const { db } = getDb();
     const workspaceId = await cdnowWorkspace();

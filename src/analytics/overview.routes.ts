@@ -156,7 +156,9 @@ export function overviewRoutes(runner: AnalyticsRunner = new AnalyticsRunner()) 
         now: instant,
       },
       { db, signal: c.req.raw.signal },
-      { maxStaleMs: maxStaleMs(c.req.header('cache-control')), now: instant },
+      // At 10 M orders a first overview takes longer than a request may wait: it is finished and
+      // kept for the next request rather than cancelled (docs/benchmarks.md, "Overview at size").
+      { maxStaleMs: maxStaleMs(c.req.header('cache-control')), now: instant, finishInBackground: true },
     );
     if (answer.stale) {
       c.header('Retain-Stale', 'true');
