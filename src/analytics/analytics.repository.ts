@@ -28,7 +28,7 @@ import {
   type SubscriptionTable,
   subscriptionTableFromRecords,
 } from '../core/index.js';
-import { type Database, dialectOf, fromJson, sqliteRows } from '../db/index.js';
+import { type Database, dialectOf, eachPostgresRow, fromJson, sqliteRows } from '../db/index.js';
 
 const DAY_MS = 86_400_000;
 /** Added before the integer division so that instants before 1970 still floor (not truncate). */
@@ -214,15 +214,15 @@ async function eachOrderDay(
 ): Promise<void> {
   const before = options.before;
   if (dialectOf(db) === 'postgres') {
-    const rows = await db
+    const grouped = db
       .selectFrom('customer_order')
       .select((eb) => [
         'customer_id',
-        localDayExpression('ordered_at', segments).as('local_day'),
         eb.fn.min<number>('ordered_at').as('first_at'),
         eb.fn.max<number>('ordered_at').as('last_at'),
         eb.fn.countAll<number>().as('order_count'),
         eb.fn.sum<number>('amount_cents').as('amount_cents'),
+        localDayExpression('ordered_at', segments).as('local_day'),
       ])
       .where('workspace_id', '=', workspaceId)
       .where('status', '=', 'completed')
@@ -230,16 +230,12 @@ async function eachOrderDay(
       .where('ordered_at', '<=', LATEST_INSTANT)
       .$if(before !== undefined, (query) => query.where('ordered_at', '<', before!))
       .groupBy(['customer_id', sql`local_day`])
-      .execute();
-    for (const row of rows) {
-      take(
-        Number(row.customer_id),
-        Number(row.first_at),
-        Number(row.last_at),
-        Number(row.order_count),
-        Number(row.amount_cents),
-      );
-    }
+      .compile();
+    // Through a cursor, as arrays: ten million groups never held at once as objects.
+    const read = await eachPostgresRow(db, grouped, ([customerId, first, last, count, cents]) => {
+      take(Number(customerId), Number(first), Number(last), Number(count), Number(cents));
+    });
+    if (!read) throw new Error('A PostgreSQL Kysely not opened by openDatabase');
     return;
   }
   const dayOf = dayOfInstant(segments);

@@ -209,6 +209,49 @@ export function sqliteRows(
 /** The pool behind each PostgreSQL `Kysely` that `openDatabase` made (for `withPostgresSession`). */
 const postgresPools = new WeakMap<Kysely<Database>, pg.Pool>();
 
+/**
+ * Gives `visit` the rows of a compiled SELECT on a PostgreSQL store, as arrays of column values in
+ * select order (the pool's type parsers applied), `chunkRows` at a time through a cursor in a
+ * read-only transaction of one session: for results of millions of rows, which `execute` would
+ * hold at once as objects (gigabytes). `false` when `db` is not a PostgreSQL store from
+ * `openDatabase`. Example: `await eachPostgresRow(db, query.compile(), ([id, at]) => …)`.
+ */
+export async function eachPostgresRow(
+  db: Kysely<Database>,
+  query: CompiledQuery,
+  visit: (row: readonly unknown[]) => void,
+  chunkRows = 50_000,
+): Promise<boolean> {
+  const pool = postgresPools.get(db);
+  if (pool === undefined) return false;
+  if (!(Number.isSafeInteger(chunkRows) && chunkRows > 0)) throw new RangeError(`chunkRows: ${chunkRows}`);
+  const client = await pool.connect();
+  try {
+    await client.query('begin read only');
+    // Planned for the whole result (as `execute` would be), not for its first rows.
+    await client.query('set local cursor_tuple_fraction = 1');
+    await client.query({
+      text: `declare retain_rows no scroll cursor for ${query.sql}`,
+      values: [...query.parameters],
+    });
+    for (;;) {
+      const chunk = await client.query<unknown[]>({
+        text: `fetch ${chunkRows} from retain_rows`,
+        rowMode: 'array',
+      });
+      for (const row of chunk.rows) visit(row);
+      if (chunk.rows.length < chunkRows) break;
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return true;
+}
+
 /** One PostgreSQL session held for a while: a `Kysely` bound to it, and COPY into its tables. */
 export interface PostgresSession {
   /** Runs every query on this one session (transactions included). */

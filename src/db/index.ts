@@ -3,6 +3,7 @@ export {
   type DatabaseConnection,
   type DatabaseLocation,
   DEFAULT_DATABASE_URL,
+  eachPostgresRow,
   type OpenDatabaseOptions,
   openDatabase,
   type PostgresSession,
