@@ -23,9 +23,10 @@ import {
   rfmReport,
   seriesReport,
 } from './analytics.service.js';
+import { storeAnswer } from './analytics-answer.repository.js';
 import { type ClvDiagnosticsQuery, clvDiagnosticsReport } from './clv-diagnostics.service.js';
 import { type CohortCellQuery, type CursorPage, cohortCustomersReport } from './cohort-customers.service.js';
-import { analyticsVersion, sqliteCommitCount } from './overview.repository.js';
+import { analyticsVersion } from './overview.repository.js';
 import { type OverviewQuery, overviewReport } from './overview.service.js';
 import { type SurvivalQuery, survivalReport } from './survival.service.js';
 
@@ -55,8 +56,8 @@ export type AnalyticsEndpoint = AnalyticsJob['endpoint'];
 
 /** A worker's answer to a job. */
 export type AnalyticsOutcome =
-  /** The answer's JSON text, computed for the data at `version`. */
-  | { readonly kind: 'answer'; readonly version: string; readonly json: string }
+  /** The answer's JSON text, computed at `computedAt` (epoch ms) for the data at `version`. */
+  | { readonly kind: 'answer'; readonly version: string; readonly json: string; readonly computedAt: number }
   /** The data is still at `version`, the one the caller already has an answer for. */
   | { readonly kind: 'unchanged'; readonly version: string }
   /** An expected failure (a 4xx or 503): the `RetainError` to answer with. */
@@ -85,9 +86,19 @@ function canonical(value: unknown): string {
  * `"w1|series|{"query":{"period":"day"}}"`.
  */
 export function jobKey(job: AnalyticsJob): string {
-  const { workspaceId, endpoint, ...parameters } = job;
+  return `${String(job.workspaceId)}|${queryKey(job)}`;
+}
+
+/**
+ * `jobKey` without the workspace: the key of the query within its workspace, under which its
+ * answer is stored (analytics-answer.repository.ts).
+ * Example: `queryKey({ workspaceId: 'w1', endpoint: 'series', query: { period: 'day' } })` →
+ * `"series|{"query":{"period":"day"}}"`.
+ */
+export function queryKey(job: AnalyticsJob): string {
+  const { workspaceId: _workspaceId, endpoint, ...parameters } = job;
   const { now: _now, ...kept } = parameters as typeof parameters & { now?: number };
-  return `${String(workspaceId)}|${endpoint}|${canonical(kept)}`;
+  return `${endpoint}|${canonical(kept)}`;
 }
 
 /**
@@ -126,36 +137,11 @@ async function reportOf(db: Kysely<Database>, job: Exclude<AnalyticsJob, { endpo
   }
 }
 
-/** Versions a read-only connection has computed, with SQLite's commit count at the time. */
-const knownVersions = new WeakMap<Kysely<Database>, Map<string, { commits: number; version: string }>>();
-
-/**
- * The workspace's `analyticsVersion`. On a connection that never writes (`readOnly`, an analytics
- * worker's), SQLite's commit count tells in O(1) whether anyone committed since the last time: if
- * not, the version is the one computed then, without its four scans.
- */
-async function currentVersion(db: Kysely<Database>, workspaceId: WorkspaceId, readOnly: boolean) {
-  const commits = readOnly ? await sqliteCommitCount(db) : null;
-  const key = String(workspaceId);
-  let versions = knownVersions.get(db);
-  if (commits !== null) {
-    const known = versions?.get(key);
-    if (known?.commits === commits) return known.version;
-  }
-  const version = await analyticsVersion(db, workspaceId);
-  if (commits !== null) {
-    if (!versions) knownVersions.set(db, (versions = new Map()));
-    if (versions.size >= 1_000) versions.clear();
-    versions.set(key, { commits, version });
-  }
-  return version;
-}
-
 export interface ExecuteOptions {
   /** The version of the answer the caller already holds: an unchanged version answers `unchanged`. */
   readonly knownVersion?: string | undefined;
-  /** The connection never writes (an analytics worker's), so SQLite's commit count may be trusted. */
-  readonly readOnly?: boolean;
+  /** Also store the answer in `analytics_answer`, for the other processes and the next start. */
+  readonly store?: boolean;
 }
 
 /**
@@ -171,12 +157,18 @@ export async function executeAnalyticsJob(
   options: ExecuteOptions = {},
 ): Promise<AnalyticsOutcome> {
   try {
-    const version = await currentVersion(db, job.workspaceId, options.readOnly ?? false);
+    // Read before the data, so the answer is never labelled newer than what it was computed from.
+    const version = await analyticsVersion(db, job.workspaceId);
     if (options.knownVersion !== undefined && version === options.knownVersion) {
       return { kind: 'unchanged', version };
     }
-    const answer = await answerOf(db, job, version);
-    return { kind: 'answer', version, json: JSON.stringify(answer) };
+    const computedAt = job.endpoint === 'overview' ? job.now : Date.now();
+    const json = JSON.stringify(await answerOf(db, job, version));
+    if (options.store && version !== '') {
+      // A cache write must not cost the answer: a busy or full store only means it is not shared.
+      await storeAnswer(db, job.workspaceId, queryKey(job), { version, computedAt, json }).catch(() => {});
+    }
+    return { kind: 'answer', version, json, computedAt };
   } catch (error) {
     if (error instanceof RetainError) {
       return { kind: 'failed', code: error.code, message: error.message, issues: error.issues };

@@ -4,17 +4,22 @@
  * queries are synchronous) nor the core's computation runs on the server's event loop; the route
  * keeps authentication, validation and the role check, and sends the JSON text the worker made.
  *
- * - **Sharing**: requests with the same key (workspace, endpoint, normalized parameters: `jobKey`)
- *   that arrive while their job waits for a worker share it; a key's jobs run one at a time.
- * - **Keeping answers**: the last answer of each key is kept with the version of the data it was
- *   computed for (`analyticsVersion`: the workspace's settings and its orders, refunds,
- *   subscriptions and customers). The next job of the key carries that version; the worker checks
- *   it first (four aggregates, or O(1) on SQLite while no one committed) and answers `unchanged`
- *   instead of computing, so a repeated query on unchanged data costs a version check — and gets
- *   the same bytes, the overview's `computedAt` included.
+ * - **Keeping answers**: the last answer of each key (workspace, endpoint, normalized parameters:
+ *   `jobKey`) is kept with the version of what it was computed from (`analyticsVersion`: the
+ *   workspace's settings and its data version, two primary-key reads). A request reads the version
+ *   first, on the caller's thread, and gets the kept answer — in memory, else the one stored in
+ *   `analytics_answer` by any process of the installation — when it still holds: no queue, no
+ *   worker, the same bytes (the overview's `computedAt` included).
+ * - **Stale answers, on request**: a caller that accepts them (`maxStaleMs`, from the request's
+ *   `Cache-Control: max-stale`) gets the last answer at once even when the data has changed since,
+ *   marked stale, while a recomputation runs in the background (`refresh`); others get fresh numbers.
+ * - **Sharing**: requests with the same key that arrive while their job waits for a worker share
+ *   it; a key's jobs run one at a time.
  * - **Timeout and cancellation**: a request waits at most `timeoutMs` (queue included), then gets a
  *   503; a request whose client went away (its abort signal) stops waiting. A job nobody waits for
- *   any more is dropped from the queue, or its worker is terminated and replaced.
+ *   any more is dropped from the queue, or its worker is terminated and replaced. A `refresh` (the
+ *   background recomputation, the `analytics.refresh` job) is nobody's request: it runs to its end,
+ *   bounded by `refreshTimeoutMs`, and a request joining its key does not cancel it.
  *
  * Without a database URL a worker can open (none given, or an in-memory SQLite), jobs run inline,
  * on the caller's thread, with the same keeping of answers.
@@ -31,17 +36,22 @@ import {
   TaskTimeoutError,
   WorkerPool,
 } from '../runtime/index.js';
+import { findStoredAnswer } from './analytics-answer.repository.js';
 import {
   type AnalyticsJob,
   type AnalyticsLimits,
   type AnalyticsOutcome,
   executeAnalyticsJob,
   jobKey,
+  queryKey,
 } from './analytics-jobs.js';
 import type { AnalyticsTask, AnalyticsWorkerData } from './analytics-worker.js';
+import { analyticsVersion } from './overview.repository.js';
 
 /** How long a request may wait for its analytics answer by default, queue included: 60 s. */
 export const DEFAULT_ANALYTICS_TIMEOUT_MS = 60_000;
+/** How long a background recomputation (`refresh`) may run by default: 30 minutes. */
+export const DEFAULT_REFRESH_TIMEOUT_MS = 30 * 60_000;
 
 /** The default pool size: one worker per core but one (left to the server), at least one. */
 export function defaultAnalyticsWorkers(): number {
@@ -55,6 +65,8 @@ export interface AnalyticsSettings {
   readonly timeoutMs?: number | undefined;
   /** Most periods and cohort cells one request may ask for (default the core's). */
   readonly limits?: AnalyticsLimits | undefined;
+  /** Longest run of a background recomputation, ms (default 30 minutes). */
+  readonly refreshTimeoutMs?: number | undefined;
 }
 
 export interface AnalyticsRunnerOptions extends AnalyticsSettings {
@@ -62,16 +74,47 @@ export interface AnalyticsRunnerOptions extends AnalyticsSettings {
   readonly databaseUrl?: string | undefined;
 }
 
-/** The request a job answers: its connection (for inline computing) and its abort signal. */
+/** The request a job answers: its connection (versions, stored answers, inline computing) and its abort signal. */
 export interface AnswerContext {
   readonly db: Kysely<Database>;
   readonly signal?: AbortSignal | undefined;
 }
 
-/** An answer kept for its key, with the data version it was computed for. */
+/** What a caller accepts besides a fresh answer. */
+export interface AnswerOptions {
+  /**
+   * Accept the last answer even if the data changed since, when computed at most this many ms
+   * before `now` (`Infinity`: any age); a fresh one is then computed in the background.
+   */
+  readonly maxStaleMs?: number | undefined;
+  /** The current instant, epoch ms, for the age of an answer (default `Date.now()`). */
+  readonly now?: number | undefined;
+  /**
+   * Let the computation finish when the request stops waiting (its timeout, its client gone): it
+   * runs as a `refresh`, whose answer the next request gets — for answers that take longer than a
+   * request may wait on a large workspace (the overview), which a cancelled computation would
+   * never produce.
+   */
+  readonly finishInBackground?: boolean | undefined;
+}
+
+/** An answer with when it was computed and whether it still holds. */
+export interface Answer {
+  readonly json: string;
+  /** When it was computed, epoch ms (the overview's `computedAt`). */
+  readonly computedAt: number;
+  /** True when the data or settings changed since: served under `maxStaleMs` while recomputed. */
+  readonly stale: boolean;
+}
+
+/** What a refresh ends with: the answer kept, or an expected failure. */
+type Refreshed = Kept | Extract<AnalyticsOutcome, { kind: 'failed' }>;
+
+/** An answer kept for its key, with the version it was computed for. */
 interface Kept {
   readonly version: string;
   readonly json: string;
+  readonly computedAt: number;
 }
 
 /** Answers kept: at most this many keys, and this many characters of JSON in all. */
@@ -90,20 +133,26 @@ export class AnalyticsRunner {
   readonly mode: 'pool' | 'inline';
   readonly workers: number;
   readonly timeoutMs: number;
+  readonly refreshTimeoutMs: number;
   readonly #limits: AnalyticsLimits;
   readonly #pool: WorkerPool<AnalyticsTask, AnalyticsOutcome> | null;
   readonly #kept = new Map<string, Kept>();
+  /** Background recomputations under way, by key. */
+  readonly #refreshing = new Map<string, Promise<Refreshed>>();
   #keptCharacters = 0;
 
   constructor(options: AnalyticsRunnerOptions = {}) {
     this.workers = options.workers ?? defaultAnalyticsWorkers();
     this.timeoutMs = options.timeoutMs ?? DEFAULT_ANALYTICS_TIMEOUT_MS;
+    this.refreshTimeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS;
     this.#limits = options.limits ?? {};
     if (!(Number.isSafeInteger(this.workers) && this.workers >= 1)) {
       throw new RangeError(`Analytics workers: expected a whole number ≥ 1, got ${this.workers}`);
     }
     if (!(this.timeoutMs > 0))
       throw new RangeError(`Analytics timeout: expected ms > 0, got ${this.timeoutMs}`);
+    if (!(this.refreshTimeoutMs > 0))
+      throw new RangeError(`Analytics refresh timeout: expected ms > 0, got ${this.refreshTimeoutMs}`);
     const databaseUrl = shareableUrl(options.databaseUrl);
     this.mode = databaseUrl === undefined ? 'inline' : 'pool';
     this.#pool =
@@ -118,51 +167,183 @@ export class AnalyticsRunner {
           });
   }
 
-  /** Workers started, jobs running and queued (pool mode), and answers kept. */
-  get stats(): PoolStats & { readonly kept: number } {
+  /** Workers started, jobs running and queued (pool mode), answers kept and background recomputations under way. */
+  get stats(): PoolStats & { readonly kept: number; readonly refreshing: number } {
     const pool = this.#pool?.stats ?? { workers: 0, running: 0, queued: 0, started: 0, recycled: 0 };
-    return { ...pool, kept: this.#kept.size };
+    return { ...pool, kept: this.#kept.size, refreshing: this.#refreshing.size };
+  }
+
+  /** Resolves when the background recomputations under way (`refresh`) have finished, whatever their outcome. */
+  async whenRefreshed(): Promise<void> {
+    while (this.#refreshing.size > 0) await Promise.allSettled([...this.#refreshing.values()]);
   }
 
   /**
-   * The JSON text answering `job`: computed in a worker (or inline), or the kept answer when the
-   * data has not changed since. Throws the job's `RetainError` (4xx), `unavailable` (503) past the
-   * timeout or when closed, and any unexpected error (500).
+   * The JSON text answering `job`: the kept answer when it still holds, else computed in a worker
+   * (or inline). Throws the job's `RetainError` (4xx), `unavailable` (503) past the timeout or when
+   * closed, and any unexpected error (500).
    */
   async answer(job: AnalyticsJob, context: AnswerContext): Promise<string> {
-    const limited = { ...job, query: { ...job.query, limits: this.#limits } } as AnalyticsJob;
+    return (await this.answerWith(job, context)).json;
+  }
+
+  /**
+   * `answer`, with when the answer was computed, and — when `options.maxStaleMs` accepts it — the
+   * last answer at once although the data changed since (`stale`), a fresh one being computed in
+   * the background for the next request. O(1) reads when an answer is kept; the computation's cost
+   * otherwise.
+   */
+  async answerWith(job: AnalyticsJob, context: AnswerContext, options: AnswerOptions = {}): Promise<Answer> {
+    const limited = this.#limited(job);
     const key = jobKey(limited);
+    const version = await analyticsVersion(context.db, Number(limited.workspaceId));
+    const last = await this.#last(key, limited, context.db, version);
+    if (last?.version === version) {
+      this.#keep(key, last);
+      return { json: last.json, computedAt: last.computedAt, stale: false };
+    }
+    const maxStaleMs = options.maxStaleMs;
+    if (
+      last !== undefined &&
+      maxStaleMs !== undefined &&
+      (options.now ?? Date.now()) - last.computedAt <= maxStaleMs
+    ) {
+      // Served as it is; the next request finds the recomputed one.
+      this.refresh(job, context.db).catch(() => {});
+      return { json: last.json, computedAt: last.computedAt, stale: true };
+    }
+    if (options.finishInBackground) return this.#awaitRefresh(job, context);
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#compute(key, limited, context, attempt === 0);
       if (outcome.kind === 'failed') throw new RetainError(outcome.code, outcome.message, outcome.issues);
       if (outcome.kind === 'answer') {
-        this.#keep(key, { version: outcome.version, json: outcome.json });
-        return outcome.json;
+        const kept = { version: outcome.version, json: outcome.json, computedAt: outcome.computedAt };
+        this.#keep(key, kept);
+        return { json: kept.json, computedAt: kept.computedAt, stale: false };
       }
       // Unchanged: the answer kept for that version.
       const answer = this.#kept.get(key);
       if (answer?.version === outcome.version) {
         this.#keep(key, answer);
-        return answer.json;
+        return { json: answer.json, computedAt: answer.computedAt, stale: false };
       }
       // Dropped from the kept answers while the job ran (rare): compute it without a known version.
     }
   }
 
-  async #compute(key: string, job: AnalyticsJob, context: AnswerContext, useKept: boolean) {
+  /**
+   * Computes `job`'s answer in the background unless the kept one still holds, and keeps (and, in
+   * a worker, stores) it: the recomputation a stale answer triggers, and the `analytics.refresh`
+   * job's work. Nobody's request: no request timeout or abort applies, only `refreshTimeoutMs`.
+   * One at a time per key (a second call joins the first). Resolves when done; an expected failure
+   * (no data yet, a bad parameter) is not an error of the refresh.
+   */
+  async refresh(job: AnalyticsJob, db: Kysely<Database>): Promise<void> {
+    await this.#refreshed(job, db);
+  }
+
+  /** `refresh`, resolving with the answer kept, or the expected failure. */
+  #refreshed(job: AnalyticsJob, db: Kysely<Database>): Promise<Refreshed> {
+    const limited = this.#limited(job);
+    const key = jobKey(limited);
+    const running = this.#refreshing.get(key);
+    if (running !== undefined) return running;
+    const refreshing = (async (): Promise<Refreshed> => {
+      const version = await analyticsVersion(db, Number(limited.workspaceId));
+      const last = await this.#last(key, limited, db, version);
+      if (last?.version === version) {
+        this.#keep(key, last);
+        return last;
+      }
+      for (let attempt = 0; ; attempt++) {
+        const outcome = await this.#compute(key, limited, { db }, attempt === 0, 'refresh');
+        if (outcome.kind === 'failed') return outcome;
+        if (outcome.kind === 'answer') {
+          const kept = { version: outcome.version, json: outcome.json, computedAt: outcome.computedAt };
+          this.#keep(key, kept);
+          return kept;
+        }
+        const answer = this.#kept.get(key);
+        if (answer?.version === outcome.version) return answer;
+      }
+    })().finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, refreshing);
+    return refreshing;
+  }
+
+  /**
+   * The answer of a request that lets its computation finish without it (`finishInBackground`):
+   * it waits for the key's refresh at most `timeoutMs`, or until its client goes away, and then
+   * answers 503 while the refresh runs on, for the next request.
+   */
+  async #awaitRefresh(job: AnalyticsJob, context: AnswerContext): Promise<Answer> {
+    const refreshed = this.#refreshed(job, context.db);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const gaveUp = new Promise<'timeout' | 'aborted'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+      onAbort = () => resolve('aborted');
+      if (context.signal?.aborted) resolve('aborted');
+      context.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const result = await Promise.race([refreshed, gaveUp]);
+      if (result === 'timeout') {
+        throw new RetainError(
+          'unavailable',
+          `The answer takes longer than ${formatSeconds(this.timeoutMs)} to compute at this size: it is still being computed and will be ready shortly; ask again in a minute.`,
+        );
+      }
+      if (result === 'aborted')
+        throw new RetainError('unavailable', 'The request was cancelled by its client.');
+      if ('kind' in result) throw new RetainError(result.code, result.message, result.issues);
+      return { json: result.json, computedAt: result.computedAt, stale: false };
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) context.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #limited(job: AnalyticsJob): AnalyticsJob {
+    return { ...job, query: { ...job.query, limits: this.#limits } } as AnalyticsJob;
+  }
+
+  /**
+   * The most recent answer of `key` known to this process or stored by any: the kept one when it
+   * holds for `version` (no read), else the newer of it and the stored one (one primary-key read).
+   */
+  async #last(
+    key: string,
+    job: AnalyticsJob,
+    db: Kysely<Database>,
+    version: string,
+  ): Promise<Kept | undefined> {
+    const kept = this.#kept.get(key);
+    if (kept?.version === version) return kept;
+    const stored = await findStoredAnswer(db, Number(job.workspaceId), queryKey(job)).catch(() => undefined);
+    if (stored === undefined) return kept;
+    return kept === undefined || stored.computedAt >= kept.computedAt ? stored : kept;
+  }
+
+  async #compute(
+    key: string,
+    job: AnalyticsJob,
+    context: AnswerContext,
+    useKept: boolean,
+    purpose: 'request' | 'refresh' = 'request',
+  ): Promise<AnalyticsOutcome> {
     if (this.#pool === null) {
       const known = useKept ? this.#kept.get(key) : undefined;
-      return executeAnalyticsJob(context.db, job, { knownVersion: known?.version });
+      return executeAnalyticsJob(context.db, job, { knownVersion: known?.version, store: true });
     }
+    const refresh = purpose === 'refresh';
     try {
       return await this.#pool.run(
         // Read as the job starts: the answer the key's previous job has just kept counts.
-        () => ({ job, knownVersion: useKept ? this.#kept.get(key)?.version : undefined }),
+        () => ({ job, knownVersion: useKept || refresh ? this.#kept.get(key)?.version : undefined }),
         {
-          key: useKept ? key : `${key}|recompute`,
-          timeoutMs: this.timeoutMs,
-          // A key with a kept answer is likely unchanged, a version check: let it pass the queue.
-          priority: useKept && this.#kept.has(key),
+          key: useKept || refresh ? key : `${key}|recompute`,
+          timeoutMs: refresh ? this.refreshTimeoutMs : this.timeoutMs,
           ...(context.signal === undefined ? {} : { signal: context.signal }),
         },
       );
@@ -170,7 +351,7 @@ export class AnalyticsRunner {
       if (error instanceof TaskTimeoutError) {
         throw new RetainError(
           'unavailable',
-          `The analytics computation took longer than ${formatSeconds(this.timeoutMs)} and was stopped: ask for a shorter range or a longer period, or try again when the server is less busy.`,
+          `The analytics computation took longer than ${formatSeconds(error.timeoutMs)} and was stopped: ask for a shorter range or a longer period, or try again when the server is less busy.`,
         );
       }
       if (error instanceof TaskAbortedError) {

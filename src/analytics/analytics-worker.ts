@@ -3,6 +3,8 @@
  * by `workerData.databaseUrl` — on SQLite a second connection to the same WAL file, whose reads
  * never block the server's writes; on PostgreSQL a small pool — and computes each job it is sent
  * there, SQL aggregation and core computation alike, so neither blocks the server's event loop.
+ * Each answer it computes is also stored (`analytics_answer`), for the server's next start and the
+ * other processes of the installation.
  */
 import { workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/index.js';
@@ -20,11 +22,11 @@ export interface AnalyticsWorkerData {
 }
 
 const { databaseUrl } = workerData as AnalyticsWorkerData;
-// Two connections: a job's queries run one after the other; the second serves the next job's
-// version check while a long query finishes.
+// Two connections (PostgreSQL): a job's queries run one after the other; the second serves the
+// next job's version check while a long query finishes.
 const connection = openDatabase(databaseUrl, { maxConnections: 2 });
 
 serveTasks(
   (task: AnalyticsTask): Promise<AnalyticsOutcome> =>
-    executeAnalyticsJob(connection.db, task.job, { knownVersion: task.knownVersion, readOnly: true }),
+    executeAnalyticsJob(connection.db, task.job, { knownVersion: task.knownVersion, store: true }),
 );

@@ -28,7 +28,7 @@ import {
   type SubscriptionTable,
   subscriptionTableFromRecords,
 } from '../core/index.js';
-import { type Database, fromJson } from '../db/index.js';
+import { type Database, dialectOf, eachPostgresRow, fromJson, sqliteRows } from '../db/index.js';
 
 const DAY_MS = 86_400_000;
 /** Added before the integer division so that instants before 1970 still floor (not truncate). */
@@ -148,6 +148,177 @@ export interface DayOrderTableOptions {
 const CUSTOMER_COLUMNS = ['country', 'language', 'time_zone'] as const;
 
 /**
+ * Receives one customer's completed orders of one local day: the customer's store id, the first
+ * and last instant, how many orders and their total.
+ */
+type OrderDayVisitor = (
+  customerId: number,
+  firstAt: number,
+  lastAt: number,
+  count: number,
+  cents: number,
+) => void;
+
+/**
+ * The local day number of an instant from the zone's offset segments: the same day
+ * `localDayExpression` computes in SQL. O(log segments).
+ */
+function dayOfInstant(segments: readonly OffsetSegment[]): (instant: number) => number {
+  return (instant) => {
+    let low = 0;
+    let high = segments.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (instant >= segments[middle]!.from) low = middle;
+      else high = middle - 1;
+    }
+    return Math.floor((instant + segments[low]!.offsetMs) / DAY_MS);
+  };
+}
+
+/**
+ * The workspace's completed orders (before `before`) by customer and time: on SQLite served by the
+ * covering `customer_order_customer_idx` in its order — no table visit, no sort (a test checks the
+ * plan).
+ */
+export function ordersByCustomerAndTime(db: Kysely<Database>, workspaceId: number, before?: number) {
+  return db
+    .selectFrom('customer_order')
+    .select(['customer_id', 'ordered_at', 'amount_cents'])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'completed')
+    .where('ordered_at', '>=', EARLIEST_INSTANT)
+    .where('ordered_at', '<=', LATEST_INSTANT)
+    .$if(before !== undefined, (builder) => builder.where('ordered_at', '<', before!))
+    .orderBy('customer_id')
+    .orderBy('ordered_at');
+}
+
+/**
+ * The workspace's completed orders as `OrderDay`s, given one by one to `take`, customer by
+ * customer (ascending id) and within a customer by day.
+ *
+ * PostgreSQL: one `GROUP BY customer_id, local_day` (hash-aggregated over a sequential scan).
+ * SQLite: the orders streamed in (customer, time) order from `customer_order_customer_idx`, which
+ * carries every column read (migration 007), and grouped here — the same groups as the SQL
+ * `GROUP BY`. The grouping in SQL visited the table once per order in customer order (random pages)
+ * and sorted through a temporary B-tree: 309 s for 10 M orders, against an ordered index scan here
+ * (docs/benchmarks.md, "Overview at size").
+ */
+async function eachOrderDay(
+  db: Kysely<Database>,
+  workspaceId: number,
+  options: DayOrderTableOptions,
+  segments: readonly OffsetSegment[],
+  take: OrderDayVisitor,
+): Promise<void> {
+  const before = options.before;
+  if (dialectOf(db) === 'postgres') {
+    const grouped = db
+      .selectFrom('customer_order')
+      .select((eb) => [
+        'customer_id',
+        eb.fn.min<number>('ordered_at').as('first_at'),
+        eb.fn.max<number>('ordered_at').as('last_at'),
+        eb.fn.countAll<number>().as('order_count'),
+        eb.fn.sum<number>('amount_cents').as('amount_cents'),
+        localDayExpression('ordered_at', segments).as('local_day'),
+      ])
+      .where('workspace_id', '=', workspaceId)
+      .where('status', '=', 'completed')
+      .where('ordered_at', '>=', EARLIEST_INSTANT)
+      .where('ordered_at', '<=', LATEST_INSTANT)
+      .$if(before !== undefined, (query) => query.where('ordered_at', '<', before!))
+      .groupBy(['customer_id', sql`local_day`])
+      .compile();
+    // Through a cursor, as arrays: ten million groups never held at once as objects.
+    const read = await eachPostgresRow(db, grouped, ([customerId, first, last, count, cents]) => {
+      take(Number(customerId), Number(first), Number(last), Number(count), Number(cents));
+    });
+    if (!read) throw new Error('A PostgreSQL Kysely not opened by openDatabase');
+    return;
+  }
+  const dayOf = dayOfInstant(segments);
+  const rows = sqliteRows(db, ordersByCustomerAndTime(db, workspaceId, before).compile());
+  if (rows === undefined) throw new Error('A SQLite Kysely not opened by openDatabase');
+  // One customer's days, in time order, in scratch columns (no object per day); merged by day in
+  // the rare case a zone moved its clocks back across midnight, so a later instant fell on an
+  // earlier local day.
+  let customer = Number.NaN;
+  let capacity = 1024;
+  let dayOfGroup = new Float64Array(capacity);
+  let firstAt = new Float64Array(capacity);
+  let lastAt = new Float64Array(capacity);
+  let counts = new Float64Array(capacity);
+  let cents = new Float64Array(capacity);
+  let groups = 0;
+  let ordered = true;
+  const flush = () => {
+    if (ordered) {
+      for (let group = 0; group < groups; group++) {
+        take(customer, firstAt[group]!, lastAt[group]!, counts[group]!, cents[group]!);
+      }
+    } else {
+      const byDay = Array.from({ length: groups }, (_, group) => group).sort(
+        (left, right) => dayOfGroup[left]! - dayOfGroup[right]! || firstAt[left]! - firstAt[right]!,
+      );
+      for (let index = 0; index < byDay.length; ) {
+        const first = byDay[index]!;
+        let [from, to, count, total] = [firstAt[first]!, lastAt[first]!, counts[first]!, cents[first]!];
+        for (index++; index < byDay.length && dayOfGroup[byDay[index]!] === dayOfGroup[first]; index++) {
+          const next = byDay[index]!;
+          from = Math.min(from, firstAt[next]!);
+          to = Math.max(to, lastAt[next]!);
+          count += counts[next]!;
+          total += cents[next]!;
+        }
+        take(customer, from, to, count, total);
+      }
+    }
+    groups = 0;
+    ordered = true;
+  };
+  const grow = () => {
+    capacity *= 2;
+    const larger = (column: Float64Array<ArrayBuffer>) => {
+      const copy = new Float64Array(capacity);
+      copy.set(column);
+      return copy;
+    };
+    dayOfGroup = larger(dayOfGroup);
+    firstAt = larger(firstAt);
+    lastAt = larger(lastAt);
+    counts = larger(counts);
+    cents = larger(cents);
+  };
+  for (const [customerId, orderedAt, amount] of rows) {
+    const at = Number(orderedAt);
+    const id = Number(customerId);
+    if (id !== customer) {
+      if (groups > 0) flush();
+      customer = id;
+    }
+    const day = dayOf(at);
+    const current = groups - 1;
+    if (groups > 0 && dayOfGroup[current] === day) {
+      lastAt[current] = at;
+      counts[current]!++;
+      cents[current]! += Number(amount);
+      continue;
+    }
+    if (groups > 0 && day < dayOfGroup[current]!) ordered = false;
+    if (groups === capacity) grow();
+    dayOfGroup[groups] = day;
+    firstAt[groups] = at;
+    lastAt[groups] = at;
+    counts[groups] = 1;
+    cents[groups] = Number(amount);
+    groups++;
+  }
+  if (groups > 0) flush();
+}
+
+/**
  * Loads the workspace's orders as an `OrderTable` with, per (customer, local day):
  * - an order row at the day's first order instant carrying the day's order total, and, when the
  *   day has a later order, a zero-amount row at the last instant (so the data's last instant is
@@ -156,7 +327,8 @@ const CUSTOMER_COLUMNS = ['country', 'language', 'time_zone'] as const;
  *   last instants so both rows stay refunds).
  * `customerIds` are the store's customer ids. Only `completed` orders count; all refunds do.
  *
- * Two `GROUP BY customer_id, local_day` queries; O(customer-days) rows cross the wire.
+ * The orders by `eachOrderDay` (one ordered index scan on SQLite, a `GROUP BY` on PostgreSQL), the
+ * refunds by one `GROUP BY customer_id, local_day`; O(orders) work, O(customer-days) rows kept.
  */
 export async function loadDayOrderTable(
   db: Kysely<Database>,
@@ -164,25 +336,7 @@ export async function loadDayOrderTable(
   options: DayOrderTableOptions,
 ): Promise<OrderTable> {
   const segments = offsetSegments(options.bounds.first, options.bounds.last, options.timeZone);
-  const orderDay = localDayExpression('ordered_at', segments);
   const refundDay = localDayExpression('refunded_at', segments);
-  const orders = await db
-    .selectFrom('customer_order')
-    .select((eb) => [
-      'customer_id',
-      orderDay.as('local_day'),
-      eb.fn.min<number>('ordered_at').as('first_at'),
-      eb.fn.max<number>('ordered_at').as('last_at'),
-      eb.fn.countAll<number>().as('order_count'),
-      eb.fn.sum<number>('amount_cents').as('amount_cents'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .where('status', '=', 'completed')
-    .where('ordered_at', '>=', EARLIEST_INSTANT)
-    .where('ordered_at', '<=', LATEST_INSTANT)
-    .$if(options.before !== undefined, (query) => query.where('ordered_at', '<', options.before!))
-    .groupBy(['customer_id', sql`local_day`])
-    .execute();
   const refunds = await db
     .selectFrom('refund')
     .select((eb) => [
@@ -199,30 +353,39 @@ export async function loadDayOrderTable(
     .groupBy(['customer_id', sql`local_day`])
     .execute();
 
-  const builder = new OrderTableBuilder(orders.length * 2 + refunds.length);
+  const builder = new OrderTableBuilder(1 << 16);
   const attribute = options.attribute;
   const attributeValues =
     attribute === undefined ? undefined : await customerAttribute(db, workspaceId, attribute);
   if (attribute !== undefined) builder.addAttribute(attribute);
+  // The core's tables name customers by text: the store id in decimal. `lastId`: the customer of
+  // the previous row (orders arrive customer by customer), whose index is reused.
+  let lastId = '';
+  let lastIndex = -1;
   const add = (customerId: string, at: number, amountCents: number) => {
-    builder.addIndexed(builder.customerOf(customerId), at, amountCents);
+    if (customerId !== lastId) {
+      lastId = customerId;
+      lastIndex = builder.customerOf(customerId);
+    }
+    builder.addIndexed(lastIndex, at, amountCents);
     if (attribute !== undefined) {
       builder.setAttribute(builder.length - 1, attribute, attributeValues?.get(customerId) ?? '');
     }
   };
-  // The core's tables name customers by text: the store id in decimal.
-  for (const row of orders) {
-    const customer = String(row.customer_id);
-    const firstAt = Number(row.first_at);
-    const lastAt = Number(row.last_at);
-    const count = Number(row.order_count);
-    add(customer, firstAt, Number(row.amount_cents));
-    if (options.expandOrderCounts) {
-      for (let extra = 1; extra < count; extra++) add(customer, lastAt, 0);
-    } else if (lastAt !== firstAt) {
-      add(customer, lastAt, 0);
+  let lastNumber = Number.NaN;
+  let lastText = '';
+  await eachOrderDay(db, workspaceId, options, segments, (customerId, firstAt, lastAt, count, cents) => {
+    if (customerId !== lastNumber) {
+      lastNumber = customerId;
+      lastText = String(customerId);
     }
-  }
+    add(lastText, firstAt, cents);
+    if (options.expandOrderCounts) {
+      for (let extra = 1; extra < count; extra++) add(lastText, lastAt, 0);
+    } else if (lastAt !== firstAt) {
+      add(lastText, lastAt, 0);
+    }
+  });
   for (const row of refunds) {
     const customer = String(row.customer_id);
     const firstAt = Number(row.first_at);

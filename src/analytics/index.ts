@@ -22,9 +22,17 @@ export {
 } from './analytics.service.js';
 export { type AnalyticsEndpoint, type AnalyticsJob, executeAnalyticsJob, jobKey } from './analytics-jobs.js';
 export {
+  ANALYTICS_REFRESH_JOB_TYPE,
+  analyticsJobHandlers,
+  REFRESHED_OVERVIEW_PERIODS,
+  requestAnalyticsRefresh,
+} from './analytics-refresh.js';
+export {
   AnalyticsRunner,
   type AnalyticsRunnerOptions,
   type AnalyticsSettings,
+  type Answer,
+  type AnswerOptions,
   DEFAULT_ANALYTICS_TIMEOUT_MS,
   defaultAnalyticsWorkers,
 } from './analytics-runner.js';

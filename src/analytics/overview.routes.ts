@@ -102,29 +102,69 @@ const overviewRoute = createRoute({
   operationId: 'getOverview',
   tags: ['Analytics'],
   summary: 'The dashboard overview: KPIs of a period and the one before, retention and at-risk trends',
+  description:
+    'Answered from the last computation while the workspace’s data and settings are unchanged. With `Cache-Control: max-stale` (or `max-stale=<seconds>`: computed at most that long ago) the last answer is sent at once even when the data changed since, with `Retain-Stale: true` and `Age`, while a fresh one is computed for the next request; without it the numbers are always fresh.',
   middleware: [requireRole('analyst', 'marketer')] as const,
   request: { query: OverviewQuerySchema },
   responses: {
-    200: { description: 'The overview', content: { 'application/json': { schema: OverviewSchema } } },
+    200: {
+      description: 'The overview',
+      headers: z.object({
+        'Retain-Stale': z.literal('true').optional().openapi({
+          description: 'Present when the answer was computed before the data’s latest change (max-stale).',
+        }),
+        Age: z.string().optional().openapi({
+          description: 'With Retain-Stale: seconds since the answer was computed (its `computedAt`).',
+        }),
+      }),
+      content: { 'application/json': { schema: OverviewSchema } },
+    },
     ...ANALYTICS_ERRORS,
   },
 });
+
+/**
+ * The staleness a request accepts, ms, from its `Cache-Control` header (RFC 9111 §5.2.1.2):
+ * `max-stale` alone accepts any age (`Infinity`), `max-stale=N` answers computed at most N seconds
+ * ago; absent or malformed, none (`undefined`).
+ * Example: `maxStaleMs('no-cache, max-stale=600')` → 600000.
+ */
+export function maxStaleMs(cacheControl: string | undefined): number | undefined {
+  for (const directive of (cacheControl ?? '').split(',')) {
+    const [name, value] = directive.trim().split('=', 2) as [string, string | undefined];
+    if (name.toLowerCase() !== 'max-stale') continue;
+    if (value === undefined) return Number.POSITIVE_INFINITY;
+    const seconds = value.replace(/^"(.*)"$/, '$1');
+    return /^\d{1,10}$/.test(seconds) ? Number(seconds) * 1000 : undefined;
+  }
+  return undefined;
+}
 
 /** The overview router, mounted under `/api/v1`; computed by `runner` as the other analytics are. */
 export function overviewRoutes(runner: AnalyticsRunner = new AnalyticsRunner()) {
   const router = createRouter();
   router.openapi(overviewRoute, async (c) => {
     const { db, now } = c.get('services');
-    const json = await runner.answer(
+    const query = c.req.valid('query');
+    const instant = now();
+    const answer = await runner.answerWith(
       {
         endpoint: 'overview',
         workspaceId: c.get('auth').workspaceId,
-        query: c.req.valid('query'),
-        now: now(),
+        // The default period spelled out: one key (and one kept answer) with or without it.
+        query: { ...query, period: query.period ?? 'month' },
+        now: instant,
       },
       { db, signal: c.req.raw.signal },
+      // At 10 M orders a first overview takes longer than a request may wait: it is finished and
+      // kept for the next request rather than cancelled (docs/benchmarks.md, "Overview at size").
+      { maxStaleMs: maxStaleMs(c.req.header('cache-control')), now: instant, finishInBackground: true },
     );
-    return jsonText<z.infer<typeof OverviewSchema>>(c, json);
+    if (answer.stale) {
+      c.header('Retain-Stale', 'true');
+      c.header('Age', String(Math.max(0, Math.floor((instant - answer.computedAt) / 1000))));
+    }
+    return jsonText<z.infer<typeof OverviewSchema>>(c, answer.json);
   });
   return router;
 }

@@ -13,6 +13,7 @@ import {
   analyzeSubscriptions,
   BgNbd,
   customerLifetimeValue,
+  fitSampleOf,
   GammaGamma,
   instantFromLocal,
   isSupportedDate,
@@ -179,6 +180,41 @@ function defaultRange(data: Data, period: OverviewPeriod, calendar: Calendar) {
   return { start: grid.start(index), end: grid.end(index) };
 }
 
+/** How long the last data loaded is kept for the next overview of the same version. */
+const DATA_KEPT_MS = 120_000;
+/** The last data loaded: one entry (a large workspace's table is hundreds of MB), by version. */
+let lastData: { readonly version: string; readonly data: Promise<Data>; timer: NodeJS.Timeout } | null = null;
+
+/**
+ * `loadData`, shared with the overviews of the same data version that follow within
+ * `DATA_KEPT_MS` — the refresh job's month, quarter and year, a dashboard switching periods — so
+ * the workspace's orders are read once for them (25 s for 10 M orders on SQLite). `version`
+ * covers the settings, the time zone included.
+ */
+function sharedData(db: Kysely<Database>, workspaceId: number, timeZone: string, version: string) {
+  if (lastData?.version === version) {
+    lastData.timer.refresh();
+    return lastData.data;
+  }
+  if (lastData !== null) clearTimeout(lastData.timer);
+  const data = loadData(db, workspaceId, timeZone);
+  const entry = {
+    version,
+    data,
+    timer: setTimeout(() => {
+      if (lastData === entry) lastData = null;
+    }, DATA_KEPT_MS).unref(),
+  };
+  lastData = entry;
+  data.catch(() => {
+    if (lastData === entry) {
+      clearTimeout(entry.timer);
+      lastData = null;
+    }
+  });
+  return data;
+}
+
 async function loadData(db: Kysely<Database>, workspaceId: number, timeZone: string): Promise<Data> {
   const bounds = await dataBounds(db, workspaceId);
   const subscriptions = await loadSubscriptionTable(db, workspaceId);
@@ -216,21 +252,26 @@ function rangeRetention(
   return retention!;
 }
 
-/** BG/NBD and Gamma-Gamma fitted as the clv endpoint fits them, calibration ending just before `end`. */
+/**
+ * BG/NBD and Gamma-Gamma fitted as the clv endpoint fits them, calibration ending just before
+ * `end`, on the deterministic sample of at most `DEFAULT_FIT_SAMPLE_CUSTOMERS` customers
+ * (`fitSampleOf`; all of them below it), to predict every customer.
+ */
 function fitModels(orders: OrderTable, end: number, timeZone: string) {
   const summary = summarizeColumns(orders, { calibrationEnd: end - 1, timeUnit: 'week', timeZone });
   if (summary.length === 0) return null;
-  const transactions = BgNbd.fit(summary);
+  const { fitted } = fitSampleOf(summary);
+  const transactions = BgNbd.fit(fitted);
   let spenders = 0;
-  for (let index = 0; index < summary.length; index++) {
-    if (summary.frequency[index]! > 0 && summary.monetary[index]! > 0) spenders++;
+  for (let index = 0; index < fitted.length; index++) {
+    if (fitted.frequency[index]! > 0 && fitted.monetary[index]! > 0) spenders++;
   }
   const frequency = new Float64Array(spenders);
   const monetary = new Float64Array(spenders);
-  for (let index = 0, next = 0; index < summary.length; index++) {
-    if (!(summary.frequency[index]! > 0 && summary.monetary[index]! > 0)) continue;
-    frequency[next] = summary.frequency[index]!;
-    monetary[next] = summary.monetary[index]!;
+  for (let index = 0, next = 0; index < fitted.length; index++) {
+    if (!(fitted.frequency[index]! > 0 && fitted.monetary[index]! > 0)) continue;
+    frequency[next] = fitted.frequency[index]!;
+    monetary[next] = fitted.monetary[index]!;
     next++;
   }
   const spend = GammaGamma.fit({ length: spenders, frequency, recency: frequency, T: frequency, monetary });
@@ -268,7 +309,8 @@ function atRisk(
   end: number,
   calendar: Calendar,
 ): { customers: number; revenue: number } | null {
-  const analysis = analyzeAtRisk(orders, { asOf: end - 1, timeZone: calendar.timeZone });
+  // Scores only: the count needs neither the reasons in words nor the ranking nor the evaluation.
+  const analysis = analyzeAtRisk(orders, { asOf: end - 1, timeZone: calendar.timeZone, detail: 'scores' });
   if (!analysis.ok) return null;
   const scored = analysis.value.customers;
   const flagged = new Uint8Array(orders.customerIds.length);
@@ -313,19 +355,27 @@ function subscriptionKpis(
   };
 }
 
+/** The model-based figures at an instant, computed once per data version (see `pointsOf`). */
+interface Points {
+  /** Customers at risk at `end` and their revenue (`atRisk`). */
+  readonly riskAt: (end: number) => { customers: number; revenue: number } | null;
+  /** Mean predicted CLV as of `end` (`averagePredictedClv`). */
+  readonly clvAt: (end: number) => number | null;
+}
+
 function rangeKpis(
   data: Data,
   start: number,
   end: number,
   period: OverviewPeriod,
   calendar: Calendar,
+  points: Points,
 ): OverviewKpis {
   const retention = rangeRetention(data, start, end, period, calendar);
   const orders = data.orders
     ? orderReportParts(data.orders, { ...calendar, period, from: start, to: end }, ['orders']).orders!
     : null;
-  const models = data.orders ? fitModels(data.orders, end, calendar.timeZone) : null;
-  const risk = data.orders ? atRisk(data.orders, end, calendar) : null;
+  const risk = data.orders ? points.riskAt(end) : null;
   return {
     crr: retention.crr,
     S: retention.S,
@@ -340,7 +390,7 @@ function rangeKpis(
     averageOrderValue: orders?.averageOrderValue ?? null,
     repeatPurchaseRate: orders?.repeatPurchaseRate ?? null,
     ...subscriptionKpis(data.subscriptions, start, end, period, calendar),
-    averagePredictedClv: averagePredictedClv(models),
+    averagePredictedClv: data.orders ? points.clvAt(end) : null,
     customersAtRisk: risk?.customers ?? null,
     revenueAtRisk: risk?.revenue ?? null,
   };
@@ -352,13 +402,14 @@ function describeRange(
   end: number,
   period: OverviewPeriod,
   calendar: Calendar,
+  points: Points,
 ): OverviewRange {
   return {
     from: localDate(start, calendar.timeZone),
     to: lastDate(end, calendar.timeZone),
     label: wholePeriods(start, end, period, calendar) === 1 ? periodLabel(start, period, calendar) : null,
     complete: end <= data.last,
-    kpis: rangeKpis(data, start, end, period, calendar),
+    kpis: rangeKpis(data, start, end, period, calendar, points),
   };
 }
 
@@ -382,12 +433,46 @@ function retentionTrend(data: Data, end: number, period: OverviewPeriod, calenda
 }
 
 /**
- * At-risk counts of the trend, by the data's version and instant: a point is shared by every query
- * that shows it (each costs the at-risk pipeline's model fits). Per process — per analytics worker
- * (analytics-worker.ts) when the pool computes; whole answers are kept by the AnalyticsRunner.
+ * The at-risk figures and the mean predicted CLV at an instant, by the data's version and instant:
+ * a point is computed once and shared by every figure and query that shows it — the range's end is
+ * also the trend's last point, the month's end also a quarter's, and the refresh job computes
+ * the three periods in a row — each costing the model fits of the at-risk pipeline or the CLV.
+ * Per process — per analytics worker (analytics-worker.ts) when the pool computes; whole answers
+ * are kept by the AnalyticsRunner.
  */
-const atRiskPoints = new Map<string, number | null>();
+const atRiskPoints = new Map<string, { customers: number; revenue: number } | null>();
+const clvPoints = new Map<string, number | null>();
 const AT_RISK_POINTS_KEPT = 512;
+
+/** The `Points` of one version of `orders`, through the caches above. */
+function pointsOf(orders: OrderTable | null, version: string, calendar: Calendar): Points {
+  const cached = <Value>(cache: Map<string, Value>, at: number, compute: () => Value): Value => {
+    const key = `${version}|${at}`;
+    if (cache.has(key)) return cache.get(key) as Value;
+    const value = compute();
+    remember(cache, key, value, AT_RISK_POINTS_KEPT);
+    return value;
+  };
+  return {
+    riskAt: (end) => (orders ? cached(atRiskPoints, end, () => atRisk(orders, end, calendar)) : null),
+    clvAt: (end) =>
+      orders
+        ? cached(clvPoints, end, () => averagePredictedClv(fitModels(orders, end, calendar.timeZone)))
+        : null,
+  };
+}
+
+/** A number per store connection, distinguishing the caches' entries of different stores. */
+const storeTokens = new WeakMap<Kysely<Database>, number>();
+let nextStoreToken = 1;
+function storeToken(db: Kysely<Database>): number {
+  let token = storeTokens.get(db);
+  if (token === undefined) {
+    token = nextStoreToken++;
+    storeTokens.set(db, token);
+  }
+  return token;
+}
 
 /** Stores `value` as the most recent entry of `cache`, dropping the least recent beyond `kept`. */
 function remember<Value>(cache: Map<string, Value>, key: string, value: Value, kept: number): void {
@@ -416,7 +501,8 @@ export async function overviewReport(
 ): Promise<OverviewReport> {
   const workspace = await getWorkspace(db, workspaceId);
   if (!workspace) throw new RetainError('not_found', 'Workspace not found');
-  const pointsVersion = `${workspaceId}|${version ?? (await analyticsVersion(db, workspaceId))}`;
+  // The store too: two stores in one process (tests) may hold a workspace of one id at one version.
+  const pointsVersion = `${storeToken(db)}|${workspaceId}|${version ?? (await analyticsVersion(db, workspaceId))}`;
   return computeOverview(db, workspaceId, workspace.settings, pointsVersion, query, now);
 }
 
@@ -441,22 +527,15 @@ async function computeOverview(
     if (!(end > start)) throw invalid('to', `to (${query.to}) must not be before from (${query.from}).`);
     explicit = { start, end };
   }
-  const data = await loadData(db, workspaceId, timeZone);
+  const data = await sharedData(db, workspaceId, timeZone, version);
   const { start, end } = explicit ?? defaultRange(data, period, calendar);
   const before = previousRange(start, end, period, calendar);
   const trend = retentionTrend(data, end, period, calendar);
-  const orders = data.orders;
-  const atRiskTrend = orders
+  const points = pointsOf(data.orders, version, calendar);
+  const atRiskTrend = data.orders
     ? trend.slice(-AT_RISK_TREND_PERIODS).map((entry) => {
         const at = addLocalDays(localMidnight(entry.to, 'to', timeZone), 1, timeZone);
-        const pointKey = `${version}|${at}`;
-        let customersAtRisk = atRiskPoints.get(pointKey);
-        if (customersAtRisk === undefined) {
-          const risk = atRisk(orders, at, calendar);
-          customersAtRisk = risk?.customers ?? null;
-          remember(atRiskPoints, pointKey, customersAtRisk, AT_RISK_POINTS_KEPT);
-        }
-        return { label: entry.label, to: entry.to, customersAtRisk };
+        return { label: entry.label, to: entry.to, customersAtRisk: points.riskAt(at)?.customers ?? null };
       })
     : [];
   const notes: string[] = [];
@@ -473,9 +552,11 @@ async function computeOverview(
     hasOrders: data.orders !== null,
     hasSubscriptions: data.subscriptions.length > 0,
     atRiskThreshold: AT_RISK_THRESHOLD,
-    current: describeRange(data, start, end, period, calendar),
+    current: describeRange(data, start, end, period, calendar, points),
     previous:
-      before.end > data.first ? describeRange(data, before.start, before.end, period, calendar) : null,
+      before.end > data.first
+        ? describeRange(data, before.start, before.end, period, calendar, points)
+        : null,
     trends: { retention: trend, atRisk: atRiskTrend },
     notes,
   };

@@ -1,7 +1,7 @@
 /** The job handlers the server and the worker run. */
 
 import type { Kysely } from 'kysely';
-import { scoreJobHandlers } from '../analytics/index.js';
+import { type AnalyticsRunner, analyticsJobHandlers, scoreJobHandlers } from '../analytics/index.js';
 import type { Database } from '../db/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
@@ -10,15 +10,18 @@ import { segmentJobHandlers } from '../segments/index.js';
 /**
  * The job handlers of every capability that has some. Loaded by name so that a capability still
  * being written does not stop the server from starting. `databaseUrl`: the store, which the score
- * refresh opens again in a thread of its own.
+ * refresh opens again in a thread of its own; `analytics`: the runner the `analytics.refresh` job
+ * computes with (the server's own, or the worker process's).
  */
-export async function loadJobHandlers(
-  options: { readonly databaseUrl?: string } = {},
-): Promise<Record<string, JobHandler>> {
+export async function loadJobHandlers(options: {
+  readonly databaseUrl?: string | undefined;
+  readonly analytics: AnalyticsRunner;
+}): Promise<Record<string, JobHandler>> {
   return {
     ...importJobHandlers,
     ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
     ...segmentJobHandlers,
+    ...analyticsJobHandlers(options.analytics),
   };
 }
 

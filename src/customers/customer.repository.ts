@@ -4,6 +4,7 @@
  */
 import { type CustomerRow, dialectOf, type RowId, toFlag, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import {
   type Executor,
   idsByExternalId,
@@ -128,6 +129,7 @@ export async function upsertCustomers(
   ]);
   const dialect = dialectOf(db);
   const written = await upsertSparseRows(db, dialect, CUSTOMER_TARGET, CUSTOMER_COLUMNS, values);
+  if (written > 0) await bumpDataVersion(db, workspaceId);
   if (options.withIds === false) return { written, ids: new Map() };
   const stored = await idsByExternalId(
     db,
@@ -194,6 +196,7 @@ export async function ensureCustomersCounted(
     ['workspace_id', 'external_id', 'email', 'created_at', 'updated_at'],
     values,
   );
+  if (written > 0) await bumpDataVersion(db, workspaceId);
   return { ids: await idsByExternalId(db, dialect, 'customer', workspaceId, unique), created: written };
 }
 

@@ -12,6 +12,7 @@
  * links to a customer erased meanwhile, and an erasure sees every event written before it.
  */
 import { type CustomerRow, dialectOf, fromJson, hashSecret, type RowId, toJson } from '../db/index.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import { chunks, type Executor } from './upsert-batch.js';
 
 /** Ids per `IN (…)` list (far below either engine's parameter limit). */
@@ -250,6 +251,7 @@ export async function renameCustomer(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', customerId)
     .execute();
+  await bumpDataVersion(db, workspaceId);
 }
 
 /**
@@ -367,5 +369,6 @@ export async function mergeCustomers(
     .execute();
   // Deleting `from` deletes its memberships (copied above) by cascade.
   await db.deleteFrom('customer').where('workspace_id', '=', workspaceId).where('id', '=', from.id).execute();
+  await bumpDataVersion(db, workspaceId);
   return { orders, refunds, subscriptions, events, groups: memberships.length, aliases };
 }

@@ -48,6 +48,7 @@ export {
   type Subscription,
   type TrackedEvent,
 } from './customers.service.js';
+export { bumpDataVersion, DATA_VERSION_SLOTS, dataVersion } from './data-version.repository.js';
 export {
   type EventFilter,
   type EventInput,

@@ -18,6 +18,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import { dialectOf } from '../db/index.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import type { EncodedOrderBatch } from './order-batch-rows.js';
 import type { Executor } from './upsert-batch.js';
 
@@ -214,10 +215,14 @@ export async function writeOrderBatch(
     if (batch.encoding !== 'json') throw new Error('SQLite takes JSON-encoded batches');
     const created =
       batch.customerCount === 0 ? 0 : await run(SQLITE.customers, [workspaceId, now, now, batch.customers]);
-    if (batch.orderCount > 0) await run(SQLITE.orders, [workspaceId, now, now, batch.orders, workspaceId]);
+    let changed = created;
+    if (batch.orderCount > 0)
+      changed += await run(SQLITE.orders, [workspaceId, now, now, batch.orders, workspaceId]);
     if (batch.itemCount > 0) await run(SQLITE.items, [workspaceId, batch.items, workspaceId]);
     if (batch.itemCount > 0) await run(SQLITE.staleLines, [batch.lineCounts, workspaceId]);
-    if (batch.refundCount > 0) await run(SQLITE.refunds, [workspaceId, now, batch.refunds, workspaceId]);
+    if (batch.refundCount > 0)
+      changed += await run(SQLITE.refunds, [workspaceId, now, batch.refunds, workspaceId]);
+    if (changed > 0) await bumpDataVersion(db, workspaceId);
     return { customersCreated: created };
   }
   const copy = options.copy;
@@ -240,13 +245,15 @@ export async function writeOrderBatch(
     await run(`analyze ${into.table}`, []);
   };
   let created = 0;
+  let changed = 0;
   if (batch.customerCount > 0) {
     await stage(STAGES.customers, batch.customers);
     created = await run(POSTGRES.customers, [workspaceId, now]);
+    changed += created;
   }
   if (batch.orderCount > 0) {
     await stage(STAGES.orders, batch.orders);
-    await run(POSTGRES.orders, [workspaceId, now]);
+    changed += await run(POSTGRES.orders, [workspaceId, now]);
   }
   if (batch.itemCount > 0) {
     await stage(STAGES.items, batch.items);
@@ -256,7 +263,9 @@ export async function writeOrderBatch(
   }
   if (batch.refundCount > 0) {
     await stage(STAGES.refunds, batch.refunds);
-    await run(POSTGRES.refunds, [workspaceId, now]);
+    changed += await run(POSTGRES.refunds, [workspaceId, now]);
   }
+  // One count for the batch, in the import's transaction (customers/data-version.repository.ts).
+  if (changed > 0) await bumpDataVersion(db, workspaceId);
   return { customersCreated: created };
 }

@@ -12,6 +12,7 @@ import {
 } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { ensureCustomers, type UpsertOptions, type UpsertResult } from './customer.repository.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import {
   chunks,
   type Executor,
@@ -168,6 +169,8 @@ export async function upsertOrders(
   });
   const dialect = dialectOf(db);
   let written = await upsertSparseRows(db, dialect, ORDER_TARGET, ORDER_COLUMNS, values);
+  // Lines are not analysed: only the orders count as a change of the data's version.
+  if (written > 0) await bumpDataVersion(db, workspaceId);
   const withItems = unique.filter((row) => row.items !== undefined);
   if (withItems.length === 0 && options.withIds === false) return { written, ids: new Map() };
   const ids = await idsByExternalId(
@@ -278,6 +281,7 @@ export async function upsertRefunds(
   const dialect = dialectOf(db);
   let written = 0;
   for (const group of groupByShape(records)) written += await upsertShape(db, dialect, REFUND_TARGET, group);
+  if (written > 0) await bumpDataVersion(db, workspaceId);
   const ids = new Map<string, RowId>();
   for (const chunk of chunks(
     unique.map((row) => row.externalId),

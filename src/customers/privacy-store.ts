@@ -15,6 +15,7 @@ import {
   toTrackedEvent,
   withItemsAndRefunds,
 } from './customers.service.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import { listEventsAboutCustomer, rewriteEvents } from './event.repository.js';
 import {
   type CustomerMembership,
@@ -138,6 +139,7 @@ export function customerPrivacyStore(db: Executor, workspaceId: number) {
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', customerId)
         .execute();
+      await bumpDataVersion(db, workspaceId);
     },
   };
 }

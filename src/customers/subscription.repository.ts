@@ -11,6 +11,7 @@ import {
 } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { ensureCustomers, type UpsertResult } from './customer.repository.js';
+import { bumpDataVersion } from './data-version.repository.js';
 import { chunks, type Executor, groupByShape, lastByKey, upsertShape } from './upsert-batch.js';
 
 /**
@@ -100,6 +101,7 @@ export async function upsertSubscriptions(
   for (const group of groupByShape(records)) {
     written += await upsertShape(db, dialect, SUBSCRIPTION_TARGET, group);
   }
+  if (written > 0) await bumpDataVersion(db, workspaceId);
   const ids = new Map<string, RowId>();
   for (const chunk of chunks(
     unique.map((row) => row.externalId),

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DialectName } from './dialect.js';
@@ -104,6 +104,7 @@ function openSqlite(path: string): DatabaseConnection {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  sqliteHandles.set(db, sqlite);
   return {
     db,
     dialect: 'sqlite',
@@ -182,8 +183,74 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/** The better-sqlite3 handle behind each SQLite `Kysely` that `openDatabase` made (for `sqliteRows`). */
+const sqliteHandles = new WeakMap<Kysely<Database>, SqliteDatabase.Database>();
+
+/**
+ * The rows of a compiled SELECT on a SQLite store, as arrays of column values in select order,
+ * read one by one (better-sqlite3's raw `iterate`): for scans of millions of rows, which Kysely
+ * would either hold all at once (`execute`) or hand over one awaited object at a time (`stream`,
+ * twice as slow). Synchronous: the caller's thread reads until it stops iterating (analytics
+ * workers have their own thread). `undefined` when `db` is not a SQLite store from `openDatabase`.
+ * Example: `for (const [id, at] of sqliteRows(db, query.compile())!) …`.
+ */
+export function sqliteRows(
+  db: Kysely<Database>,
+  query: CompiledQuery,
+): IterableIterator<readonly unknown[]> | undefined {
+  const sqlite = sqliteHandles.get(db);
+  if (sqlite === undefined) return undefined;
+  return sqlite
+    .prepare(query.sql)
+    .raw(true)
+    .iterate(...(query.parameters as unknown[])) as IterableIterator<readonly unknown[]>;
+}
+
 /** The pool behind each PostgreSQL `Kysely` that `openDatabase` made (for `withPostgresSession`). */
 const postgresPools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/**
+ * Gives `visit` the rows of a compiled SELECT on a PostgreSQL store, as arrays of column values in
+ * select order (the pool's type parsers applied), `chunkRows` at a time through a cursor in a
+ * read-only transaction of one session: for results of millions of rows, which `execute` would
+ * hold at once as objects (gigabytes). `false` when `db` is not a PostgreSQL store from
+ * `openDatabase`. Example: `await eachPostgresRow(db, query.compile(), ([id, at]) => …)`.
+ */
+export async function eachPostgresRow(
+  db: Kysely<Database>,
+  query: CompiledQuery,
+  visit: (row: readonly unknown[]) => void,
+  chunkRows = 50_000,
+): Promise<boolean> {
+  const pool = postgresPools.get(db);
+  if (pool === undefined) return false;
+  if (!(Number.isSafeInteger(chunkRows) && chunkRows > 0)) throw new RangeError(`chunkRows: ${chunkRows}`);
+  const client = await pool.connect();
+  try {
+    await client.query('begin read only');
+    // Planned for the whole result (as `execute` would be), not for its first rows.
+    await client.query('set local cursor_tuple_fraction = 1');
+    await client.query({
+      text: `declare retain_rows no scroll cursor for ${query.sql}`,
+      values: [...query.parameters],
+    });
+    for (;;) {
+      const chunk = await client.query<unknown[]>({
+        text: `fetch ${chunkRows} from retain_rows`,
+        rowMode: 'array',
+      });
+      for (const row of chunk.rows) visit(row);
+      if (chunk.rows.length < chunkRows) break;
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return true;
+}
 
 /** One PostgreSQL session held for a while: a `Kysely` bound to it, and COPY into its tables. */
 export interface PostgresSession {

@@ -4,10 +4,12 @@ export {
   type DatabaseConnection,
   type DatabaseLocation,
   DEFAULT_DATABASE_URL,
+  eachPostgresRow,
   type OpenDatabaseOptions,
   openDatabase,
   type PostgresSession,
   parseDatabaseUrl,
+  sqliteRows,
   withPostgresSession,
 } from './database.js';
 export {

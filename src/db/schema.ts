@@ -314,6 +314,27 @@ export interface SegmentEventTable {
   at: number;
 }
 
+/** One of a workspace's change counters (migration 006; customers/data-version.repository.ts). */
+export interface DataVersionTable {
+  workspace_id: RowId;
+  /** 0 … DATA_VERSION_SLOTS − 1. */
+  slot: number;
+  /** Changes counted on this slot; the workspace's data version is the sum over its slots. */
+  changes: number;
+}
+
+/** The last computed answer of one analytics query (migration 006; analytics/analytics-runner.ts). */
+export interface AnalyticsAnswerTable {
+  workspace_id: RowId;
+  /** The runner's key of the query, without the workspace: endpoint and normalized parameters. */
+  answer_key: string;
+  /** The version of the workspace's settings and data the answer was computed for. */
+  version: string;
+  computed_at: number;
+  /** The answer's JSON text, sent as is. */
+  answer: string;
+}
+
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead';
 
 export interface JobTable {
@@ -376,6 +397,8 @@ export interface Database {
   segment: SegmentTable;
   segment_membership: SegmentMembershipTable;
   segment_event: SegmentEventTable;
+  data_version: DataVersionTable;
+  analytics_answer: AnalyticsAnswerTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;

@@ -12,12 +12,14 @@
  *    a re-run writes the same final state; after a crash (even `kill -9`) a re-run of the same file
  *    (same SHA-256) resumes the unfinished run after its last committed batch.
  */
+
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
+import { requestAnalyticsRefresh } from '../analytics/index.js';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import {
   type CsvEncoding,
@@ -606,6 +608,8 @@ async function finishRun(
     await requestScoreRefresh(trx, workspace.id, { reason: 'import', now: finishedAt });
     // Segment memberships read what was imported: their recompute commits with the import.
     await requestRecomputeAfterChange(trx, workspace.id, { reason: 'import', now: finishedAt });
+    // The dashboard's default answers, recomputed for the new data before anyone asks.
+    await requestAnalyticsRefresh(trx, workspace.id, { now: finishedAt });
   });
   return {
     run: (await findImportRun(db, workspace.id, run.id))!,

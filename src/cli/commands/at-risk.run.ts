@@ -141,6 +141,13 @@ function renderAtRisk(output: AtRiskOutput): string {
       'expected purchases from',
       `${model.name} (${model.chosenBy === 'training-split-auc' ? 'ranked the learning split best' : 'highest log-likelihood'})`,
     ]);
+    // Only above the cap (docs/models.md, "Fitting on a sample"): small data prints as before.
+    if (model.fitSample.customers < model.fitSample.of) {
+      weightRows.push([
+        'fitted on a sample of',
+        `${model.fitSample.customers.toLocaleString('en-US')} of ${model.fitSample.of.toLocaleString('en-US')} customers`,
+      ]);
+    }
   }
   parts.push(heading(`Weights (${weights.source}, points out of 100)`), keyValueTable(weightRows));
   if (weights.defaultReason !== null) parts.push(`note: default weights, because ${weights.defaultReason}.`);

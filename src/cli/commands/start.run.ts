@@ -88,8 +88,9 @@ export async function runStart(options: StartOptions = {}): Promise<void> {
     let workers: Worker[] = [];
     try {
       await loadDemoOnFirstRun(connection.db, log);
-      workers = startJobWorkers(connection.db, await loadJobHandlers({ databaseUrl }));
       const analytics = analyticsRunnerOf(app);
+      // The jobs' analytics (analytics.refresh) use the app's runner: its answers are the routes'.
+      workers = startJobWorkers(connection.db, await loadJobHandlers({ databaseUrl, analytics: analytics! }));
       if (analytics?.mode === 'pool') {
         log(
           `Analytics are computed in ${analytics.workers} worker thread${analytics.workers === 1 ? '' : 's'} (at most ${analytics.timeoutMs / 1000} s a request; RETAIN_ANALYTICS_WORKERS, RETAIN_ANALYTICS_TIMEOUT_SECONDS).`,

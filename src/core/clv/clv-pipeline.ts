@@ -9,6 +9,7 @@ import { type CoreIssue, fail, ok, type Result } from '../result.js';
 import { LocalDayMapper } from '../time/periods.js';
 import { DAYS_PER_MONTH } from '../time/units.js';
 import { BgNbd } from './bg-nbd.js';
+import { DEFAULT_FIT_SAMPLE_CUSTOMERS, type FitSample, fitSampleRows, sampleSummary } from './fit-sample.js';
 import { GammaGamma } from './gamma-gamma.js';
 import {
   evaluateHoldout,
@@ -77,6 +78,8 @@ export interface ClvAnalysis {
     readonly error?: string;
   }[];
   readonly customers: ClvCustomer[];
+  /** The customers the models were fitted on (all of them up to `maxFitCustomers`). */
+  readonly fitSample: FitSample;
   /** Actual and predicted holdout purchases by calibration frequency (FHL 2005 Figure 4); null without a holdout. */
   readonly holdoutByFrequency: readonly FrequencyBucket[] | null;
 }
@@ -96,6 +99,12 @@ export interface ClvAnalysisOptions {
   readonly margin?: number;
   /** L2 penalty of the transaction-model fits (default 0). */
   readonly penalizer?: number;
+  /**
+   * The models are fitted (and, with `auto`, compared) on at most this many customers, a
+   * deterministic sample (`fitSampleRows`); every customer is predicted. Default
+   * `DEFAULT_FIT_SAMPLE_CUSTOMERS` (50,000).
+   */
+  readonly maxFitCustomers?: number;
 }
 
 /** A fit that failed: which one (`bgnbd`, `every candidate model`, `Gamma-Gamma`…) and why. */
@@ -163,7 +172,11 @@ export function clvSummaries(
  * Expected failures (`ClvFitFailure`): a fit that does not converge or is degenerate. Throws a
  * RangeError for `auto` without a holdout.
  *
- * Complexity: the fits (milliseconds on compressed summaries) plus O(c) predictions.
+ * The fits (and `auto`'s comparison) use at most `maxFitCustomers` customers, the deterministic
+ * sample of `fitSampleRows` (all of them below the cap); `fitSample` says how many.
+ *
+ * Complexity: the fits (milliseconds on compressed summaries, on at most `maxFitCustomers`
+ * customers) plus O(c) predictions.
  *
  * @example analyzeClv(summaries, { timeUnit: 'week', holdoutLength: 39, model: 'auto' }) // ok: { model: 'paretonbd', … } on CDNOW
  */
@@ -182,6 +195,11 @@ export function analyzeClv(
   const predictT = options.predictT ?? holdoutLength ?? (12 * DAYS_PER_MONTH) / daysPerUnit;
   const fitOptions =
     options.penalizer !== undefined && options.penalizer > 0 ? { penalizer: options.penalizer } : {};
+  const maxFitCustomers = options.maxFitCustomers ?? DEFAULT_FIT_SAMPLE_CUSTOMERS;
+  if (!(Number.isSafeInteger(maxFitCustomers) && maxFitCustomers >= 1))
+    throw new InvalidInputError(`maxFitCustomers must be a whole number ≥ 1, got ${maxFitCustomers}`);
+  // The fits read the sample; predictions, the holdout evaluation and warnings cover everyone.
+  const fitted = sampleSummary(summaries, fitSampleRows(summaries.ids, maxFitCustomers));
 
   // The transaction model.
   let model: TransactionModel;
@@ -194,14 +212,21 @@ export function analyzeClv(
       mbgnbd: (data: SummaryColumns) => MbgNbd.fit(data, fitOptions),
       paretonbd: (data: SummaryColumns) => ParetoNbd.fit(data, fitOptions),
     };
-    const holdoutColumns = { ...summaries, holdoutFrequency: summaries.holdoutFrequency! };
+    const holdoutColumns = { ...fitted, holdoutFrequency: fitted.holdoutFrequency! };
     const selected = selectModel(holdoutColumns, holdoutLength!, ['bgnbd', 'mbgnbd', 'paretonbd'], {
       fitters: fitters as never,
     });
     if (!selected.ok) return fail({ fit: 'every candidate model', issue: selected.error });
     model = selected.value.best.model;
     modelName = selected.value.best.name;
-    holdout = selected.value.best.evaluation;
+    holdout =
+      fitted === summaries
+        ? selected.value.best.evaluation
+        : evaluateHoldout(
+            model,
+            { ...summaries, holdoutFrequency: summaries.holdoutFrequency! },
+            holdoutLength!,
+          );
     selection = selected.value.candidates.map((candidate) =>
       candidate.ok
         ? { model: candidate.name, mae: candidate.evaluation.mae }
@@ -209,9 +234,9 @@ export function analyzeClv(
     );
   } else {
     modelName = modelChoice;
-    const fitted = fitModel(modelChoice, summaries, fitOptions);
-    if (!fitted.ok) return fail({ fit: modelChoice, issue: fitted.error });
-    model = fitted.value;
+    const fit = fitModel(modelChoice, fitted, fitOptions);
+    if (!fit.ok) return fail({ fit: modelChoice, issue: fit.error });
+    model = fit.value;
     if (holdoutLength !== null) {
       holdout = evaluateHoldout(
         model,
@@ -225,10 +250,11 @@ export function analyzeClv(
   let gammaGamma: GammaGamma | null = null;
   const warnings: string[] = [];
   const spenders = repeatSpenders(summaries);
-  if (summaries.monetaryKnown && spenders.length > 0) {
-    const fitted = GammaGamma.fit(spenders);
-    if (!fitted.ok) return fail({ fit: 'Gamma-Gamma', issue: fitted.error });
-    gammaGamma = fitted.value;
+  const fittedSpenders = fitted === summaries ? spenders : repeatSpenders(fitted);
+  if (summaries.monetaryKnown && fittedSpenders.length > 0) {
+    const spendFit = GammaGamma.fit(fittedSpenders);
+    if (!spendFit.ok) return fail({ fit: 'Gamma-Gamma', issue: spendFit.error });
+    gammaGamma = spendFit.value;
     if (spenders.freeRepeaters > 0) {
       warnings.push(
         `${spenders.freeRepeaters} repeat ${spenders.freeRepeaters === 1 ? 'customer whose repeat purchases were' : 'customers whose repeat purchases were all'} free ${spenders.freeRepeaters === 1 ? 'was' : 'were'} left out of the Gamma-Gamma fit (a mean spend of 0 says nothing about spend); ${spenders.freeRepeaters === 1 ? 'its' : 'their'} expected value comes from the fitted population.`,
@@ -302,6 +328,7 @@ export function analyzeClv(
           },
     ...(selection ? { selection } : {}),
     customers,
+    fitSample: { customers: fitted.length, of: summaries.length },
     holdoutByFrequency: holdout === null ? null : holdout.byFrequency,
   });
 }

@@ -17,6 +17,15 @@ export {
   clvSummaries,
 } from './clv-pipeline.js';
 export {
+  DEFAULT_FIT_SAMPLE_CUSTOMERS,
+  FIT_SAMPLE_SEED,
+  type FitSample,
+  fitSampleOf,
+  fitSampleRows,
+  fitSampleRowsOfCustomers,
+  sampleSummary,
+} from './fit-sample.js';
+export {
   FREQUENCY_MONETARY_CORRELATION_LIMIT,
   GammaGamma,
   type GammaGammaFitOptions,

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { BgNbd } from './bg-nbd.js';
 import { MbgNbd } from './mbg-nbd.js';
 import { ParetoNbd } from './pareto-nbd.js';
-import { aliveHistory, compressSummaries, type TransactionModel } from './transaction-model.js';
+import {
+  aliveHistory,
+  compressSummaries,
+  fitByMaximumLikelihood,
+  type LogLikelihoodKernel,
+  type TransactionModel,
+} from './transaction-model.js';
 
 /** The published CDNOW maximum-likelihood parameters (test/fixtures/README.md). */
 const models: TransactionModel[] = [
@@ -161,5 +167,30 @@ describe('aliveHistory', () => {
       [2, 10, 12],
     ]);
     expect(Array.from(history.probabilities)).toEqual([1, 0.5, 1 / 3, 1 / 3]);
+  });
+});
+
+describe('fitByMaximumLikelihood on data that do not identify the model', () => {
+  it('stops where BFGS left the identified range (degenerate-fit), without a Nelder–Mead search after it', () => {
+    // ln L = Σw (ln r − (ln α)²) rises without bound as r → ∞: the supremum is at the edge, as
+    // for BG/NBD on purchases without dropout (r, α → ∞, a → 0).
+    let calls = 0;
+    const kernel: LogLikelihoodKernel = (params, data, gradient) => {
+      calls++;
+      const weight = data.totalWeight;
+      const logAlpha = Math.log(params[1]!);
+      if (gradient) {
+        gradient[0] = weight / params[0]!;
+        gradient[1] = (-2 * weight * logAlpha) / params[1]!;
+      }
+      return weight * (Math.log(params[0]!) - logAlpha * logAlpha);
+    };
+    const fitted = fitByMaximumLikelihood(['r', 'alpha'], kernel, [{ frequency: 1, recency: 1, T: 2 }]);
+    expect(fitted.ok).toBe(false);
+    if (fitted.ok) return;
+    expect(fitted.error.code).toBe('degenerate-fit');
+    expect(fitted.error.path).toEqual(['params', 'r']);
+    // BFGS's own evaluations (175 here); the Nelder–Mead search it used to hand over to added 118.
+    expect(calls).toBeLessThan(200);
   });
 });

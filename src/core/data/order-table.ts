@@ -207,7 +207,45 @@ export interface RowsByCustomer {
   readonly rows: Int32Array;
 }
 
+/**
+ * Groupings already computed, by customer column and then time column: a table's columns are not
+ * changed once built, and one analysis groups the same table many times (the at-risk pipeline's
+ * summaries, purchase rhythms and values at two days, for each point of the overview's trend: a
+ * quarter of its time on 10 M orders). Held as long as the table is.
+ */
+const groupings = new WeakMap<
+  Int32Array,
+  WeakMap<Float64Array, RowsByCustomer & { readonly length: number }>
+>();
+
+/**
+ * The rows of `table` grouped by customer, each group ordered by `timeColumn`. Computed once per
+ * table and time column (the columns must not change afterwards), then shared: the result is
+ * read-only.
+ */
 export function groupRowsByCustomer(
+  table: {
+    readonly length: number;
+    readonly customer: Int32Array;
+    readonly customerIds: readonly string[];
+  },
+  timeColumn: Float64Array,
+): RowsByCustomer {
+  let byTime = groupings.get(table.customer);
+  const known = byTime?.get(timeColumn);
+  if (
+    known !== undefined &&
+    known.length === table.length &&
+    known.offsets.length === table.customerIds.length + 1
+  )
+    return known;
+  const grouped = groupRows(table, timeColumn);
+  if (byTime === undefined) groupings.set(table.customer, (byTime = new WeakMap()));
+  byTime.set(timeColumn, { ...grouped, length: table.length });
+  return grouped;
+}
+
+function groupRows(
   table: {
     readonly length: number;
     readonly customer: Int32Array;

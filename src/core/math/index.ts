@@ -4,5 +4,5 @@ export { type Histogram, type HistogramBin, type HistogramOptions, histogram } f
 export { checkIdentified, IDENTIFIED_PARAMETER_RANGE } from './identified.js';
 export { type MinimizeOptions, type Minimum, minimize, type Objective } from './optimize.js';
 export { integrate } from './quadrature.js';
-export { seededRandom, shuffled } from './random.js';
+export { seededHash, seededRandom, shuffled } from './random.js';
 export { digamma, logBeta, logGamma, logSumExp, trigamma } from './special.js';

@@ -124,3 +124,39 @@ describe('minimize', () => {
     expect(result.error.details?.iterations).toBe(3);
   });
 });
+
+describe('minimize: abandon', () => {
+  // f = −x₀ + x₁²: unbounded below along x₀, a ridge BFGS runs out on until its line search collapses.
+  const ridge =
+    (counter: { calls: number }): Objective =>
+    (x, gradient) => {
+      counter.calls++;
+      if (gradient) {
+        gradient[0] = -1;
+        gradient[1] = 2 * x[1]!;
+      }
+      return -x[0]! + x[1]! * x[1]!;
+    };
+
+  it('fails where BFGS failed, without Nelder–Mead, when the point is hopeless', () => {
+    const plain = { calls: 0 };
+    const fallback = minimize(ridge(plain), [0, 1]);
+    // Without the option Nelder–Mead takes over from BFGS's last point (and "converges" far out).
+    expect(fallback.ok && fallback.value.method).toBe('nelder-mead');
+
+    const abandoning = { calls: 0 };
+    const abandoned = minimize(ridge(abandoning), [0, 1], { abandon: (x) => x[0]! > 100 });
+    expect(abandoned.ok).toBe(false);
+    if (abandoned.ok) return;
+    expect(abandoned.error.code).toBe('not-converged');
+    expect(abandoned.error.message).not.toContain('Nelder');
+    expect((abandoned.error.details!.x as number[])[0]).toBeGreaterThan(100);
+    expect(abandoning.calls).toBeLessThan(plain.calls);
+  });
+
+  it('still falls back to Nelder–Mead when the point is not hopeless', () => {
+    const counter = { calls: 0 };
+    const result = minimize(ridge(counter), [0, 1], { abandon: () => false });
+    expect(result.ok && result.value.method).toBe('nelder-mead');
+  });
+});

@@ -21,6 +21,12 @@ export interface MinimizeOptions {
    * a step lowers f by less than this × max(1, |f|); Nelder–Mead when the simplex's values agree to it.
    */
   functionTolerance?: number;
+  /**
+   * With 'auto': when BFGS fails at a point this says is hopeless (e.g. parameters already run off
+   * to the edge of the model), fail there instead of trying Nelder–Mead from it — which would
+   * spend its whole iteration cap drifting further along the same ridge.
+   */
+  abandon?: (x: Float64Array) => boolean;
 }
 
 export interface Minimum {
@@ -93,7 +99,8 @@ export function minimize(
   } else {
     attempt = bfgs(counted, x0, settings);
     used = 'bfgs';
-    if (!attempt.converged && method === 'auto') {
+    const hopeless = !attempt.converged && Number.isFinite(attempt.value) && options.abandon?.(attempt.x);
+    if (!attempt.converged && method === 'auto' && !hopeless) {
       iterations += attempt.iterations;
       // Restart from the best point BFGS reached when it is usable, else from the start.
       const from = Number.isFinite(attempt.value) ? attempt.x : x0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, shuffled } from './random.js';
+import { seededHash, seededRandom, shuffled } from './random.js';
 
 describe('seededRandom (Mulberry32)', () => {
   it('draws the reference sequence of Mulberry32', () => {
@@ -57,5 +57,45 @@ describe('shuffled', () => {
     expect(items[0]).toBe(0);
     expect(shuffled(items, seededRandom(3))).toEqual(once);
     expect(once).not.toEqual(items);
+  });
+});
+
+describe('seededHash', () => {
+  it('is FNV-1a over UTF-16 code units from a seeded state, then fmix32', () => {
+    // Reference re-done with BigInt (independent of Math.imul): FNV-1a's prime 16777619 and
+    // offset basis 2166136261, the seed mixed in by × 0x85ebca6b, MurmurHash3's fmix32.
+    const mask = (1n << 32n) - 1n;
+    const multiply = (a: bigint, b: bigint) => (a * b) & mask;
+    const reference = (text: string, seed: number) => {
+      let hash = multiply(BigInt(seed >>> 0) ^ 0x9e3779b9n, 0x85ebca6bn) ^ 2166136261n;
+      for (const unit of Array.from({ length: text.length }, (_, index) => text.charCodeAt(index))) {
+        hash = multiply(hash ^ BigInt(unit), 16777619n);
+      }
+      hash ^= hash >> 16n;
+      hash = multiply(hash, 0x85ebca6bn);
+      hash ^= hash >> 13n;
+      hash = multiply(hash, 0xc2b2ae35n);
+      hash ^= hash >> 16n;
+      return Number(hash);
+    };
+    for (const text of ['', 'c1', 'c2', '12345', 'Zoë 🚀', 'a'.repeat(100)]) {
+      for (const seed of [0, 1, 20_050_101, 4_294_967_295]) {
+        expect(seededHash(text, seed)).toBe(reference(text, seed));
+      }
+    }
+    expect(seededHash('c1', 1)).not.toBe(seededHash('c1', 2));
+    expect(seededHash('c1', 1)).not.toBe(seededHash('c2', 1));
+  });
+
+  it('spreads consecutive ids evenly over the 32-bit range', () => {
+    // 10,000 ids `c1…` into 10 equal buckets: each expects 1,000; a χ² of 9 degrees of freedom
+    // above 27.9 has probability 0.001.
+    const buckets = new Array<number>(10).fill(0);
+    for (let index = 1; index <= 10_000; index++) {
+      const bucket = Math.floor((seededHash(`c${index}`, 20_050_101) / 4_294_967_296) * 10);
+      buckets[bucket]!++;
+    }
+    const chiSquare = buckets.reduce((sum, count) => sum + (count - 1_000) ** 2 / 1_000, 0);
+    expect(chiSquare).toBeLessThan(27.9);
   });
 });

@@ -33,3 +33,23 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return copy;
 }
+
+/**
+ * A seeded 32-bit hash of a string: FNV-1a over its UTF-16 code units, started from a state mixed
+ * with `seed`, then MurmurHash3's `fmix32` finaliser (Appleby, 2011) so that nearby strings
+ * (`c1`, `c2`) land far apart. Deterministic across platforms and runs; not for secrets.
+ *
+ * O(length). Example: `seededHash('c1', 1) === seededHash('c1', 1)`; `seededHash('c1', 2)` differs.
+ */
+export function seededHash(text: string, seed: number): number {
+  let hash = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ 2166136261;
+  for (let index = 0; index < text.length; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 16777619);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}

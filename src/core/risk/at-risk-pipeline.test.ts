@@ -256,3 +256,19 @@ describe('analyzeAtRisk fallbacks', () => {
     expect(() => analyzeAtRisk(sample, { asOf, horizonDays: 1.5 })).toThrow(InvalidInputError);
   });
 });
+
+describe("analyzeAtRisk's detail: 'scores'", () => {
+  it('gives the same scores, model and weights without reasons, ranking or evaluation', () => {
+    const full = analyzeAtRisk(sample, { asOf });
+    const scores = analyzeAtRisk(sample, { asOf, detail: 'scores' });
+    if (!full.ok || !scores.ok) throw new Error('analysis failed');
+    expect(Array.from(scores.value.customers.scores)).toEqual(Array.from(full.value.customers.scores));
+    expect(scores.value.model).toEqual(full.value.model);
+    expect(scores.value.weights).toEqual(full.value.weights);
+    expect(full.value.evaluation).not.toBeNull();
+    expect(scores.value.evaluation).toBeNull();
+    expect(scores.value.ranking.length).toBe(0);
+    expect(full.value.customers.reasons.some((reasons) => reasons.length > 0)).toBe(true);
+    expect(scores.value.customers.reasons.every((reasons) => reasons.length === 0)).toBe(true);
+  });
+});

@@ -3,6 +3,12 @@
  * `GET /api/v1/analytics/at-risk` serves, from the same function so both give the same scores.
  */
 import { BgNbd } from '../clv/bg-nbd.js';
+import {
+  DEFAULT_FIT_SAMPLE_CUSTOMERS,
+  type FitSample,
+  fitSampleRowsOfCustomers,
+  sampleSummary,
+} from '../clv/fit-sample.js';
 import { historicalValue } from '../clv/historical-value.js';
 import type { TransactionModelName } from '../clv/holdout.js';
 import { MbgNbd } from '../clv/mbg-nbd.js';
@@ -68,6 +74,19 @@ export interface AtRiskAnalysisOptions {
    */
   readonly horizonDays?: number;
   readonly extraSignals?: AtRiskExtraSignals;
+  /**
+   * `full` (default): the scores with their reasons, the ranking and, when the orders go on after
+   * as-of, the evaluation. `scores`: the scores alone — every customer's `reasons` empty, `ranking`
+   * empty, `evaluation` null — for callers that count who is at risk (the overview's trend), at
+   * about half the cost on a million customers.
+   */
+  readonly detail?: 'full' | 'scores';
+  /**
+   * The models are fitted, and the weights learned, on at most this many customers (a
+   * deterministic sample, `fitSampleRows`); every customer is scored. Default
+   * `DEFAULT_FIT_SAMPLE_CUSTOMERS` (50,000).
+   */
+  readonly maxFitCustomers?: number;
 }
 
 /** One candidate transaction model and how it did. */
@@ -90,6 +109,8 @@ export interface AtRiskModel {
   /** `training-split-auc`: the candidate that ranked the learning split best; `log-likelihood` without a split. */
   readonly chosenBy: 'training-split-auc' | 'log-likelihood';
   readonly candidates: readonly AtRiskModelCandidate[];
+  /** The customers the model was fitted on as of the as-of day (all of them up to the cap). */
+  readonly fitSample: FitSample;
 }
 
 /** The learning split: features as of `cutoff`, label = no purchase in `from` … `to`. */
@@ -104,6 +125,8 @@ export interface AtRiskTrainingSplit {
   readonly learnedAuc: number | null;
   /** AUC of the default weights on the same split. */
   readonly defaultAuc: number | null;
+  /** The customers the candidates were fitted and the weights learned on (all up to the cap). */
+  readonly fitSample: FitSample;
 }
 
 export interface AtRiskWeightChoice {
@@ -157,10 +180,11 @@ export interface AtRiskAnalysis {
   readonly model: AtRiskModel | null;
   readonly weights: AtRiskWeightChoice;
   readonly reference: AtRiskReference;
+  /** Null without orders after as-of, and with `detail: 'scores'`. */
   readonly evaluation: AtRiskEvaluation | null;
   readonly notes: readonly string[];
   readonly customers: AtRiskCustomerColumns;
-  /** Rows of `customers`, most at risk first (equal scores: id ascending). */
+  /** Rows of `customers`, most at risk first (equal scores: id ascending); empty with `detail: 'scores'`. */
   readonly ranking: Int32Array;
 }
 
@@ -247,6 +271,25 @@ function historyAt(
   return { summary, customerIndex, daysSinceLastOrder, typicalGapDays, purchaseDays, valueCents, didNotBuy };
 }
 
+/** `history` restricted to `rows` (ascending, from `fitSampleRows`); itself when `rows` is null. O(rows). */
+function sampleHistory(history: HistoryAt, rows: Int32Array | null): HistoryAt {
+  if (rows === null) return history;
+  const pick = <Column extends Float64Array | Int32Array | Uint8Array>(column: Column): Column => {
+    const picked = new (column.constructor as new (length: number) => Column)(rows.length);
+    for (let index = 0; index < rows.length; index++) picked[index] = column[rows[index]!]!;
+    return picked;
+  };
+  return {
+    summary: sampleSummary(history.summary, rows),
+    customerIndex: pick(history.customerIndex),
+    daysSinceLastOrder: pick(history.daysSinceLastOrder),
+    typicalGapDays: pick(history.typicalGapDays),
+    purchaseDays: pick(history.purchaseDays),
+    valueCents: pick(history.valueCents),
+    didNotBuy: history.didNotBuy === null ? null : pick(history.didNotBuy),
+  };
+}
+
 function expectedPurchasesOf(model: TransactionModel, summary: CustomerSummaryColumns, horizonWeeks: number) {
   const expected = new Float64Array(summary.length);
   for (let row = 0; row < summary.length; row++) {
@@ -323,11 +366,17 @@ function linearScores(signals: ReturnType<typeof atRiskSignals>, weights: AtRisk
  * 3. When `orders` go on after as-of, the evaluation: the AUC of the scores for "no purchase after
  *    as-of through the last order day".
  *
+ * Bounded fitting: every fit, AUC of step 1 and the learning of the weights use at most
+ * `maxFitCustomers` customers of their day (the deterministic sample of `fitSampleRows`; all of
+ * them below the cap, so small data is unaffected); the scores of step 2 cover every customer.
+ * `model.fitSample` and `trainingSplit.fitSample` say how many were used.
+ *
  * Purchase days are local days in `timeZone`; a model is fitted in weeks. Expected failure:
  * `no-customers` when nobody has an order by as-of. Throws a RangeError for a bad option.
  *
  * Complexity: O(n) passes over the rows (summaries, rhythm, value at two days) plus up to four
- * model fits (milliseconds each on compressed summaries) and O(c log c) for the ranking.
+ * model fits on at most `maxFitCustomers` customers each (milliseconds on compressed summaries,
+ * about a second at 50,000 distinct ones), O(c) predictions and O(c log c) for the ranking.
  *
  * @example
  * const analysis = analyzeAtRisk(orders, { asOf: Date.UTC(1997, 8, 30) });
@@ -349,6 +398,9 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
         `${name} has ${column.length} values but the orders have ${orders.customerIds.length} customers`,
       );
   }
+  const maxFitCustomers = options.maxFitCustomers ?? DEFAULT_FIT_SAMPLE_CUSTOMERS;
+  if (!(Number.isSafeInteger(maxFitCustomers) && maxFitCustomers >= 1))
+    throw new InvalidInputError(`maxFitCustomers must be a whole number ≥ 1, got ${maxFitCustomers}`);
   const days = new LocalDayMapper(timeZone);
   const asOfDay = days.dayNumber(options.asOf);
   const horizonWeeks = horizonDays / DAYS_PER_WEEK;
@@ -386,7 +438,14 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
   if (!(firstDay <= cutoffDay - horizonDays)) {
     defaultReason = `less than ${horizonDays} days of orders before the learning cutoff ${isoDay(cutoffDay)} (as-of day − ${horizonDays})`;
   } else {
-    const history = historyAt(orders, cutoffDay, asOfDay, timeZone);
+    const whole = historyAt(orders, cutoffDay, asOfDay, timeZone);
+    let wholeDidNotBuy = 0;
+    for (const label of whole.didNotBuy!) wholeDidNotBuy += label;
+    // Fitted, compared and learned on the sample; described by the whole split.
+    const history = sampleHistory(
+      whole,
+      fitSampleRowsOfCustomers(orders.customerIds, whole.customerIndex, maxFitCustomers),
+    );
     const didNotBuy = history.didNotBuy!;
     let didNotBuyCount = 0;
     for (const label of didNotBuy) didNotBuyCount += label;
@@ -440,10 +499,11 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
           cutoff: isoDay(cutoffDay),
           from: isoDay(cutoffDay + 1),
           to: isoDay(asOfDay),
-          customers: history.summary.length,
-          didNotBuy: didNotBuyCount,
+          customers: whole.summary.length,
+          didNotBuy: wholeDidNotBuy,
           learnedAuc,
           defaultAuc,
+          fitSample: { customers: history.summary.length, of: whole.summary.length },
         };
       }
     }
@@ -458,8 +518,13 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     readonly model: TransactionModel;
     readonly expected: Float64Array;
   } | null = null;
+  // Fitted on the sample, then every customer's expected purchases from the fitted parameters.
+  const fitSummary = sampleSummary(
+    current.summary,
+    fitSampleRowsOfCustomers(orders.customerIds, current.customerIndex, maxFitCustomers),
+  );
   const fitAtAsOf = (name: TransactionModelName, start?: Readonly<Record<string, number>>) => {
-    const fitted = fitCandidate(name, current.summary, start);
+    const fitted = fitCandidate(name, fitSummary, start);
     if (!fitted.ok) return fitted;
     const expected = expectedPurchasesOf(fitted.model, current.summary, horizonWeeks);
     if (!expected.every(Number.isFinite))
@@ -512,11 +577,12 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     defaultReason = 'the weights were learned with expected purchases, which are missing as of the as-of day';
   }
   const weights = learned ?? DEFAULT_AT_RISK_WEIGHTS;
-  const scored = atRiskScores(inputs, weights, { horizonDays });
+  const full = (options.detail ?? 'full') === 'full';
+  const scored = atRiskScores(inputs, weights, { horizonDays, reasons: full });
 
   // 3. The evaluation, when the orders go on after as-of.
   let evaluation: AtRiskEvaluation | null = null;
-  if (current.didNotBuy) {
+  if (full && current.didNotBuy) {
     let churned = 0;
     for (const label of current.didNotBuy) churned += label;
     evaluation = {
@@ -528,9 +594,12 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
   }
 
   const ids = current.summary.ids;
-  const ranking = Int32Array.from({ length: count }, (_, row) => row).sort(
-    (a, b) => scored.scores[b]! - scored.scores[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
-  );
+  const ranking = full
+    ? Int32Array.from({ length: count }, (_, row) => row).sort(
+        (a, b) =>
+          scored.scores[b]! - scored.scores[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
+      )
+    : new Int32Array(0);
   return ok({
     asOf: isoDay(asOfDay),
     timeZone,
@@ -545,6 +614,7 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
             timeUnit: 'week',
             chosenBy,
             candidates,
+            fitSample: { customers: fitSummary.length, of: count },
           },
     weights: {
       source: learned === null ? 'default' : 'learned',

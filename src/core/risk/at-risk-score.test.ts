@@ -293,3 +293,26 @@ describe('evaluateAtRisk', () => {
     expect(evaluateAtRisk(Float64Array.of(90), Uint8Array.of(1))).toBeNull();
   });
 });
+
+describe('the reference value: a median by selection', () => {
+  it('equals the middle of the sorted values (the mean of the two middle ones for an even count)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 60 }), (cents) => {
+        const valueCents = Float64Array.from(cents, (value) => value * 100);
+        const sorted = [...valueCents].sort((a, b) => a - b);
+        const middle = sorted.length >> 1;
+        const median =
+          sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+        const { reference } = atRiskSignals({
+          customerIds: cents.map((_, index) => `c${index}`),
+          expectedPurchases: new Float64Array(cents.length).fill(Number.NaN),
+          daysSinceLastOrder: new Float64Array(cents.length),
+          typicalGapDays: new Float64Array(cents.length).fill(Number.NaN),
+          valueCents,
+        });
+        expect(reference.typicalValueCents).toBe(median);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

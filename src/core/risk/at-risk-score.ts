@@ -101,6 +101,12 @@ export interface AtRiskScoreOptions extends AtRiskReferenceOptions {
   readonly horizonDays?: number;
   /** A reason is listed only when it adds at least this many points. Default 1. */
   readonly minimumReasonPoints?: number;
+  /**
+   * Write the reasons (default true). False when only the scores are wanted (counting who is at
+   * risk): every customer's reasons are then the empty list, and writing them — a quarter of the
+   * cost on a million customers — is skipped.
+   */
+  readonly reasons?: boolean;
 }
 
 /**
@@ -166,10 +172,46 @@ function clampUnit(value: number): number {
 
 /** Median of the finite values passing `keep`; null when there is none. O(n log n). */
 function medianOf(values: Float64Array, keep: (value: number) => boolean): number | null {
-  const known = values.filter((value) => Number.isFinite(value) && keep(value)).sort();
+  const known = values.filter((value) => Number.isFinite(value) && keep(value));
   if (known.length === 0) return null;
+  // Selection, not a sort: O(n) where sorting a million scores cost a fifth of the at-risk score.
   const middle = known.length >> 1;
-  return known.length % 2 === 1 ? known[middle]! : (known[middle - 1]! + known[middle]!) / 2;
+  const upper = selectInPlace(known, middle);
+  if (known.length % 2 === 1) return upper;
+  let lower = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < middle; index++) if (known[index]! > lower) lower = known[index]!;
+  return (lower + upper) / 2;
+}
+
+/**
+ * The k-th smallest of `values` (0-based), moving the k smaller ones before index k (Hoare's
+ * quickselect with a median-of-three pivot). O(n) expected.
+ */
+function selectInPlace(values: Float64Array, k: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    const [a, b, c] = [values[low]!, values[middle]!, values[high]!];
+    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    let left = low;
+    let right = high;
+    while (left <= right) {
+      while (values[left]! < pivot) left++;
+      while (values[right]! > pivot) right--;
+      if (left <= right) {
+        const swap = values[left]!;
+        values[left] = values[right]!;
+        values[right] = swap;
+        left++;
+        right--;
+      }
+    }
+    if (k <= right) high = right;
+    else if (k >= left) low = left;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 function meanOfFinite(values: Float64Array): number | null {
@@ -313,6 +355,9 @@ function formatExpected(value: number): string {
   return String(Number(value.toPrecision(2)));
 }
 
+/** The reasons of every customer when they are not written (`reasons: false`): shared, frozen. */
+const NO_REASONS = Object.freeze([]) as unknown as string[];
+
 /** Cents as "1,234.56" (by hand: `toLocaleString` would cost more than the whole score). */
 function formatMoney(cents: number): string {
   const rounded = Math.round(Math.abs(cents));
@@ -351,6 +396,7 @@ export function atRiskScores(
   const used = rescaleAtRiskWeights(weights, signals.supplied);
   const horizonDays = options.horizonDays ?? 90;
   const minimumReasonPoints = options.minimumReasonPoints ?? 1;
+  const withReasons = options.reasons ?? true;
   const { typicalExpectedPurchases, typicalValueCents } = signals.reference;
   const count = inputs.customerIds.length;
   const points = Object.fromEntries(
@@ -372,6 +418,10 @@ export function atRiskScores(
       score += added;
     }
     scores[i] = Math.min(100, score);
+    if (!withReasons) {
+      reasons[i] = NO_REASONS;
+      continue;
+    }
     listed.length = 0;
     for (let s = 0; s < signalCount; s++) {
       if (customerPoints[s]! > 0 && customerPoints[s]! >= minimumReasonPoints) listed.push(s);

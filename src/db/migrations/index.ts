@@ -6,6 +6,8 @@ import { IDENTITY_TABLES, identitiesMigration } from './004-identities.js';
 import { SESSION_GRANT_TABLES, sessionGrantsMigration } from './005-session-grants.js';
 import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './006-customer-scores.js';
 import { SEGMENT_TABLES, segmentsMigration } from './007-segments.js';
+import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './008-analytics-versions.js';
+import { orderDaysIndexMigration } from './009-order-days-index.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -20,6 +22,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '005_session_grants': sessionGrantsMigration,
   '006_customer_scores': customerScoresMigration,
   '007_segments': segmentsMigration,
+  '008_analytics_versions': analyticsVersionsMigration,
+  '009_order_days_index': orderDaysIndexMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -38,4 +42,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...SESSION_GRANT_TABLES,
   ...CUSTOMER_SCORE_TABLES,
   ...SEGMENT_TABLES,
+  ...ANALYTICS_VERSION_TABLES,
 ];

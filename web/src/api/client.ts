@@ -78,8 +78,10 @@ async function request(
   target: string,
   body?: unknown,
   signal?: AbortSignal,
+  extraHeaders: Readonly<Record<string, string>> = {},
+  received?: (headers: Headers) => void,
 ) {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { ...extraHeaders, Accept: 'application/json' };
   // A FormData body is sent as multipart by the browser, files streamed from disk.
   const form = body instanceof FormData;
   if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
@@ -97,6 +99,7 @@ async function request(
     if (signal?.aborted) throw error;
     throw new ApiError(0, 'network', (error as Error).message);
   }
+  received?.(response.headers);
   if (response.status === 204) return null;
   const text = await response.text();
   let parsed: unknown = null;
@@ -142,6 +145,29 @@ export async function apiGetAt<P extends PathsWith<'get'>>(
   signal?: AbortSignal,
 ): Promise<ResponseOf<P>> {
   return (await request('GET', fillPath(path, params), undefined, signal)) as ResponseOf<P>;
+}
+
+/**
+ * `GET path?query` with request `headers`, answered with the path's success type and the response's
+ * headers (e.g. `Cache-Control: max-stale` asked, `Retain-Stale` read back).
+ */
+export async function apiGetWithHeaders<P extends PathsWith<'get'>>(
+  path: P,
+  query: QueryOf<P> | undefined,
+  options: { readonly headers: Readonly<Record<string, string>>; readonly signal?: AbortSignal },
+): Promise<{ readonly body: ResponseOf<P>; readonly headers: Headers }> {
+  let headers = new Headers();
+  const body = (await request(
+    'GET',
+    url(path, query as Record<string, string>),
+    undefined,
+    options.signal,
+    options.headers,
+    (received) => {
+      headers = received;
+    },
+  )) as ResponseOf<P>;
+  return { body, headers };
 }
 
 /** `POST path` with a JSON body (and the CSRF token), answered with the path's success type. */

@@ -11,7 +11,15 @@ import {
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
-import { ApiError, apiGet, apiPost, type QueryOf, type ResponseOf, setCsrfToken } from './client';
+import {
+  ApiError,
+  apiGet,
+  apiGetWithHeaders,
+  apiPost,
+  type QueryOf,
+  type ResponseOf,
+  setCsrfToken,
+} from './client';
 
 export type Session = ResponseOf<'/api/v1/auth/me'>;
 export type Role = Session['role'];
@@ -144,15 +152,29 @@ export function useWorkspace(enabled = true) {
   });
 }
 
+/** How soon to ask again for an overview the server answered stale (it is recomputing it). */
+const STALE_OVERVIEW_REFETCH_MS = 10_000;
+
 /**
- * The overview of a period; the previous answer stays on screen while another period loads.
+ * The overview of a period; the previous answer stays on screen while another period loads. It
+ * accepts the server's last answer even when the data changed since (`Cache-Control: max-stale`:
+ * at once, with its "as of", rather than waiting for a recomputation), and asks again every few
+ * seconds while the server says it is stale (`Retain-Stale`), until the fresh one is ready.
  * `enabled` false: not asked (a role without analytics).
  */
 export function useOverview(query: OverviewQuery, enabled = true) {
   return useQuery({
     queryKey: ['overview', query],
-    queryFn: ({ signal }) => apiGet('/api/v1/analytics/overview', query, signal),
+    queryFn: async ({ signal }) => {
+      const { body, headers } = await apiGetWithHeaders('/api/v1/analytics/overview', query, {
+        headers: { 'Cache-Control': 'max-stale' },
+        signal,
+      });
+      return { overview: body, stale: headers.get('Retain-Stale') === 'true' };
+    },
+    select: (answer) => answer.overview,
     placeholderData: keepPreviousData,
     enabled,
+    refetchInterval: (current) => (current.state.data?.stale ? STALE_OVERVIEW_REFETCH_MS : false),
   });
 }
