@@ -85,7 +85,7 @@ function orderLine(index: number): string {
   const month = String(1 + (index % 12)).padStart(2, '0');
   const cents = (index % 9_973) + 100;
   const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-  return `order-${index},customer-${customer},customer-${customer}@example.com,2024-${month}-${day}T10:${String(index % 60).padStart(2, '0')}:00Z,${amount},EUR,completed,Product ${index % 500},1,${amount}`;
+  return `order-${index},customer-${customer},customer-${customer}@example.com,2024-${month}-${day}T10:${String(index % 60).padStart(2, '0')}:00Z,${amount},USD,completed,Product ${index % 500},1,${amount}`;
 }
 
 function runChild(url: string, path: string): ChildReport {
