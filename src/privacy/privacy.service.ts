@@ -20,6 +20,7 @@ import {
 } from '../customers/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
+import { eraseEmailDataOfCustomer } from '../email/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 
@@ -224,6 +225,8 @@ export async function eraseCustomer(
     // Notes are about the person; scores profile them: neither outlives the erasure.
     const notesDeleted = await store.deleteNotes(customerId);
     await store.deleteScores(customerId);
+    // Messages lose their address and contents; the suppression list (address hashes) stays.
+    await eraseEmailDataOfCustomer(transaction, { workspaceId, customerId, now });
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);
