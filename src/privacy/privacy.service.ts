@@ -19,8 +19,8 @@ import {
   type TrackedEvent,
 } from '../customers/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
-import { notFound } from '../errors/index.js';
 import { eraseEmailDataOfCustomer } from '../email/index.js';
+import { notFound } from '../errors/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 
