@@ -14,11 +14,12 @@ const T0 = 1_700_000_000_000;
 /**
  * The workspace-scoped tables with an allocated id. `segment_membership` is keyed by its segment
  * and customer instead (its keys and cascades are tested in src/segments); the keyed counters and
- * caches of migration 008 (`data_version`, `analytics_answer`) have none either.
+ * caches of migration 008 (`data_version`, `analytics_answer`) have none either, nor
+ * `email_settings` (one row per workspace, keyed by it).
  */
 type ScopedTable = Exclude<
   keyof Database,
-  'workspace' | 'segment_membership' | 'data_version' | 'analytics_answer'
+  'workspace' | 'segment_membership' | 'data_version' | 'analytics_answer' | 'email_settings'
 >;
 
 /**
@@ -39,6 +40,7 @@ function sampleRows(workspaceId: number) {
     order: sampleId(),
     group: sampleId(),
     segment: sampleId(),
+    message: sampleId(),
   };
   return {
     ids,
@@ -252,6 +254,53 @@ function sampleRows(workspaceId: number) {
         kind: 'entered',
         at: T0 + 500,
       },
+      email_message: {
+        workspace_id: workspaceId,
+        id: ids.message,
+        customer_id: ids.customer,
+        dedupe_key: `flow:run-${ids.message}:step-1`,
+        category: 'marketing',
+        origin_kind: 'flow',
+        origin_flow_id: '17',
+        origin: toJson({ kind: 'flow', flowId: '17', runId: 'run', stepId: 'step-1' }),
+        status: 'sent',
+        skip_reason: null,
+        to_address: 'ada@example.com',
+        from_address: 'shop@example.com',
+        subject: 'We miss you',
+        html: '<p>Hi Ada</p>',
+        text_body: 'Hi Ada',
+        send_after: T0 + 600,
+        attempts: 1,
+        sending_until: null,
+        sent_at: T0 + 601,
+        smtp_message_id: `<${ids.message}.${workspaceId}.retain@example.com>`,
+        smtp_response: '250 OK',
+        last_error: null,
+        opened_at: T0 + 700,
+        clicked_at: T0 + 701,
+        unsubscribed_at: null,
+        created_at: T0 + 600,
+        updated_at: T0 + 701,
+      },
+      email_suppression: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        address_hash: hashSecret(`suppressed-${ids.customer}`),
+        reason: 'hard_bounce',
+        source: 'smtp',
+        created_at: T0 + 800,
+      },
+      email_consent: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        granted: 0,
+        source: 'one_click',
+        message_id: ids.message,
+        detail: null,
+        at: T0 + 900,
+      },
     } as const,
   };
 }
@@ -275,6 +324,9 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'erased_identity',
   'segment',
   'segment_event',
+  'email_message',
+  'email_suppression',
+  'email_consent',
 ];
 
 const JSON_COLUMNS = [
@@ -286,6 +338,7 @@ const JSON_COLUMNS = [
   'settings',
   'traits',
   'rule',
+  'origin',
 ];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
@@ -446,6 +499,8 @@ describeEachDatabase('schema', (getDb) => {
     ['customer_alias', 'alias'],
     ['erased_identity', 'identity_hash'],
     ['segment', 'name'],
+    ['email_message', 'dedupe_key'],
+    ['email_suppression', 'address_hash'],
   ];
 
   it.each(uniquePerWorkspace)(
