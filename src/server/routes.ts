@@ -9,6 +9,7 @@ import { customerRoutes } from '../customers/index.js';
 import { emailPublicRoutes, emailRoutes } from '../email/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
+import { loyaltyRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -32,6 +33,7 @@ export function mountRoutes(
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
   app.route('/api/v1', emailRoutes());
+  app.route('/api/v1', loyaltyRoutes());
   app.route('/', trackingRoutes());
   // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.
   app.route('/', emailPublicRoutes());
