@@ -276,6 +276,9 @@ describe('the Segments pages in Chromium', () => {
     const row = page.locator(`tr[data-segment="${saved.id}"]`);
     await row.waitFor();
     expect(await row.locator('th').textContent()).toBe(`${NAME} (Q3)`);
+    expect(await row.locator('.rule-words').textContent()).toBe(
+      `At-risk score at least ${MIN_SCORE} and Predicted CLV more than $${MIN_CLV_DOLLARS}`,
+    );
     expect(await row.locator('[data-members]').getAttribute('data-members')).toBe(String(saved.memberCount));
 
     // A second segment, built from the first ("member of"), then deleted.

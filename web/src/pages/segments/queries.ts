@@ -25,10 +25,15 @@ export const MEMBERS_PAGE_SIZE = 25;
 /** Customers the live count lists beside the count. */
 export const SAMPLE_SIZE = 10;
 
+/** While a membership is being computed, the answer is asked again this often. */
+const PENDING_POLL_MS = 3_000;
+
 export function useSegments() {
   return useQuery({
     queryKey: ['segments'],
     queryFn: ({ signal }) => apiGet('/api/v1/segments', undefined, signal),
+    refetchInterval: (query) =>
+      query.state.data?.items.some((segment) => segment.status === 'pending') ? PENDING_POLL_MS : false,
   });
 }
 
@@ -37,6 +42,7 @@ export function useSegment(id: string | null) {
     queryKey: ['segment', id],
     queryFn: ({ signal }) => apiGetAt('/api/v1/segments/{id}', { id: id! }, signal),
     enabled: id !== null,
+    refetchInterval: (query) => (query.state.data?.status === 'pending' ? PENDING_POLL_MS : false),
   });
 }
 

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { fieldListBody } from '../../../../src/segments/segment.schemas';
 import { parseSegmentRule } from '../../../../src/segments/segment-rule';
+import { translate } from '../../i18n/i18n';
+import { fieldKey } from './names';
 import {
   type ConditionDraft,
   EMPTY_VALUE,
@@ -20,6 +22,7 @@ import {
   updateNode,
   withField,
 } from './rule-model';
+import { describeRule } from './rule-words';
 
 const catalogue = fieldListBody() as FieldCatalogue;
 
@@ -189,5 +192,45 @@ describe('the segment builder’s rule model', () => {
         ],
       }),
     ]).toEqual(['3', '4', '9']);
+  });
+});
+
+describe('a rule in words', () => {
+  const words = (rule: unknown, locale: 'en' | 'zh-CN' = 'en') =>
+    describeRule(rule, {
+      catalogue,
+      locale,
+      currency: 'USD',
+      t: (key, values) => translate(locale, key, values),
+      field: (name) => {
+        const key = fieldKey(name);
+        return key ? translate(locale, key) : name;
+      },
+      value: (_field, value) => value,
+      segmentName: (id) => (id === '7' ? 'VIP' : `#${id}`),
+    });
+
+  it('says what the builder shows, amounts in currency units and windows in words', () => {
+    expect(
+      words({
+        all: [
+          { field: 'at_risk_score', op: '>=', value: 60 },
+          { field: 'predicted_clv_cents', op: '>', value: 2000 },
+          {
+            any: [
+              { field: 'last_order_at', op: 'more_than_ago', value: { days: 90 } },
+              { field: 'orders_count', op: '<', value: 2, window: { last: { weeks: 52 } } },
+            ],
+          },
+          { not: { any: [{ field: 'segment', op: 'in', value: ['7'] }] } },
+        ],
+      }),
+    ).toBe(
+      'At-risk score at least 60 and Predicted CLV more than $20 and (Last order more than 90 days ago or Number of orders less than 2 (in the last 52 weeks)) and not (Member of segment is any of “VIP”)',
+    );
+    expect(words({ field: 'p_alive', op: 'between', value: [0.1, 0.355] }, 'zh-CN')).toBe(
+      '仍活跃的概率 介于 10% 至 35.5%',
+    );
+    expect(words({ all: [] })).toBe('every customer');
   });
 });

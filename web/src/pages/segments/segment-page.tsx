@@ -131,6 +131,8 @@ function SegmentEditor({
     return flash;
   });
   const nameRef = useRef<HTMLInputElement>(null);
+  // Unsaved edits: leaving or reloading the page asks first.
+  const [touched, setTouched] = useState(false);
 
   // The server's refusals, at the conditions they name: the preview's (for the rule on screen) and
   // the last save's.
@@ -153,6 +155,7 @@ function SegmentEditor({
   const change = useCallback((nodeId: string, next: (node: NodeDraft) => NodeDraft | null) => {
     setRoot((current) => updateNode(current, nodeId, next));
     setSaved(null);
+    setTouched(true);
   }, []);
   const context: BuilderContext = {
     catalogue,
@@ -171,6 +174,13 @@ function SegmentEditor({
   const nameTaken = all.some((other) => other.id !== segment?.id && other.name === trimmedName);
   const dirty = segment === null || trimmedName !== segment.name || ruleText !== savedRuleText;
   const saving = create.isPending || update.isPending;
+  const unsaved = touched && dirty;
+  useEffect(() => {
+    if (!unsaved) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [unsaved]);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -191,6 +201,7 @@ function SegmentEditor({
     try {
       if (segment === null) {
         const created = await create.mutateAsync({ name: trimmedName, rule });
+        setTouched(false);
         lastSaved = {
           id: created.id,
           members: created.memberCount,
@@ -204,6 +215,7 @@ function SegmentEditor({
           ...(ruleText === savedRuleText ? {} : { rule }),
         });
         setSavedRuleText(ruleText);
+        setTouched(false);
         setSaved({
           id: updated.id,
           members: updated.memberCount,
@@ -262,6 +274,7 @@ function SegmentEditor({
               onChange={(event) => {
                 setName(event.target.value);
                 setSaved(null);
+                setTouched(true);
               }}
             />
             {nameTaken && (
@@ -341,39 +354,52 @@ function PreviewPanel({
   else if (waiting) status = t('segments.preview.counting');
   const current = !incomplete && !error && !waiting;
   return (
-    <aside className="preview-panel" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`} className="section-title">
-        {t('segments.preview.title')}
-      </h2>
-      <div aria-live="polite">
-        {data && (
-          <p className="preview-count" data-total={data.total} data-current={current ? 'true' : 'false'}>
-            <span className="preview-number">{formatCount(data.total, locale)}</span>{' '}
-            <span>{t('segments.preview.customers')}</span>
-          </p>
+    <>
+      {/* At phone width the panel is below a long rule: this bar keeps the count in sight (the
+          panel announces it, so the bar is not read twice). */}
+      <p className="preview-bar" aria-hidden="true" data-current={current ? 'true' : 'false'}>
+        {data && !incomplete && !error ? (
+          <>
+            <strong>{formatCount(data.total, locale)}</strong> {t('segments.preview.customers')}
+          </>
+        ) : (
+          status
         )}
-        {status !== null && <p className="preview-status">{status}</p>}
-      </div>
-      {error !== null && !(error instanceof ApiError && [400, 503].includes(error.status)) && (
-        <ErrorMessage error={error} onRetry={onRetry} />
-      )}
-      {data && data.sample.length > 0 && (
-        <>
-          <h3 className="preview-sample-title">{t('segments.preview.sample')}</h3>
-          <ul className="preview-sample" aria-busy={!current}>
-            {data.sample.map((customer) => (
-              <li key={customer.customerId}>
-                <Link href={`/customers/${customer.customerId}`}>
-                  {customer.name ?? customer.email ?? customer.externalId ?? `#${customer.customerId}`}
-                </Link>
-                {customer.country && <span className="muted"> · {customer.country}</span>}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {data && data.total === 0 && current && <p className="muted">{t('segments.preview.none')}</p>}
-    </aside>
+      </p>
+      <aside className="preview-panel" aria-labelledby={`${id}-title`}>
+        <h2 id={`${id}-title`} className="section-title">
+          {t('segments.preview.title')}
+        </h2>
+        <div aria-live="polite">
+          {data && (
+            <p className="preview-count" data-total={data.total} data-current={current ? 'true' : 'false'}>
+              <span className="preview-number">{formatCount(data.total, locale)}</span>{' '}
+              <span>{t('segments.preview.customers')}</span>
+            </p>
+          )}
+          {status !== null && <p className="preview-status">{status}</p>}
+        </div>
+        {error !== null && !(error instanceof ApiError && [400, 503].includes(error.status)) && (
+          <ErrorMessage error={error} onRetry={onRetry} />
+        )}
+        {data && data.sample.length > 0 && (
+          <>
+            <h3 className="preview-sample-title">{t('segments.preview.sample')}</h3>
+            <ul className="preview-sample" aria-busy={!current}>
+              {data.sample.map((customer) => (
+                <li key={customer.customerId}>
+                  <Link href={`/customers/${customer.customerId}`}>
+                    {customer.name ?? customer.email ?? customer.externalId ?? `#${customer.customerId}`}
+                  </Link>
+                  {customer.country && <span className="muted"> · {customer.country}</span>}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {data && data.total === 0 && current && <p className="muted">{t('segments.preview.none')}</p>}
+      </aside>
+    </>
   );
 }
 

@@ -3,17 +3,36 @@
  * is up to date, and the way to a new one (the builder, segment-page.tsx).
  */
 import type { ReactNode } from 'react';
+import { useWorkspace } from '../../api';
 import { ScrollRegion } from '../../components/scroll-region';
 import { ErrorMessage, Loading } from '../../components/status';
 import { formatCount, formatDateTime } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { Link } from '../../router';
-import { useSegments } from './queries';
+import { useRuleWords } from './names';
+import { useSegmentFields, useSegments } from './queries';
+import { describeRule } from './rule-words';
 import './segments.css';
 
 export default function SegmentsPage() {
   const { t, locale } = useI18n();
   const segments = useSegments();
+  const fields = useSegmentFields();
+  const workspace = useWorkspace();
+  const words = useRuleWords();
+  const names = new Map((segments.data?.items ?? []).map((segment) => [segment.id, segment.name]));
+  const ruleWords = (rule: unknown) =>
+    fields.data
+      ? describeRule(rule, {
+          catalogue: fields.data,
+          locale,
+          currency: workspace.data?.settings.currency ?? 'USD',
+          t,
+          field: words.field,
+          value: words.value,
+          segmentName: (id) => names.get(id) ?? `#${id}`,
+        })
+      : '';
   let body: ReactNode;
   if (segments.isError)
     body = <ErrorMessage error={segments.error} onRetry={() => void segments.refetch()} />;
@@ -35,6 +54,7 @@ export default function SegmentsPage() {
           <thead>
             <tr>
               <th scope="col">{t('segments.column.name')}</th>
+              <th scope="col">{t('segments.column.rule')}</th>
               <th scope="col" className="numeric">
                 {t('segments.column.members')}
               </th>
@@ -48,6 +68,7 @@ export default function SegmentsPage() {
                 <th scope="row">
                   <Link href={`/segments/${segment.id}`}>{segment.name}</Link>
                 </th>
+                <td className="rule-words">{ruleWords(segment.rule)}</td>
                 <td className="numeric" data-members={segment.memberCount}>
                   <Link href={`/segments/${segment.id}/members`}>
                     {formatCount(segment.memberCount, locale)}

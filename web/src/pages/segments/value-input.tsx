@@ -29,6 +29,10 @@ interface InputProps {
   readonly describedBy: string | undefined;
 }
 
+function formatNumber(value: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+}
+
 /** The currency's symbol as the locale writes it (`$`, `US$`, `€`). */
 function currencySymbol(currency: string, locale: string): string {
   try {
@@ -86,6 +90,11 @@ function NumberInput({
           min={bounds.min}
           max={bounds.max}
           value={value}
+          placeholder={
+            bounds.min !== undefined && bounds.max !== undefined && bounds.max - bounds.min <= 1000
+              ? `${formatNumber(bounds.min, locale)}–${formatNumber(bounds.max, locale)}`
+              : undefined
+          }
           aria-invalid={invalid || undefined}
           aria-describedby={describedBy}
           onChange={(event) => onChange(event.target.value)}
