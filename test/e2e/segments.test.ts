@@ -316,6 +316,58 @@ describe('the Segments pages in Chromium', () => {
     await light.context.close();
   }, 180_000);
 
+  it('nests an “any of” group: the count is the API’s for the nested rule', async () => {
+    const tab = await open('light');
+    const { page } = tab;
+    await logIn(page);
+    await page.goto(`${server.url}/segments/new`);
+    const first = conditions(page).nth(0);
+    await first.getByLabel('Field').selectOption('at_risk_score');
+    await first.getByLabel('Operator').selectOption('>=');
+    await first.getByLabel('Value').fill('40');
+    await page.getByRole('button', { name: '+ Group' }).click();
+    const group = page.locator('.rule-group[data-depth="2"]');
+    await group.waitFor();
+    // A new group reads "any of" inside an "all of" rule, and brings its first condition.
+    expect(await group.locator('.rule-match select').inputValue()).toBe('any');
+    const inner = group.locator('fieldset.condition');
+    await inner.nth(0).getByLabel('Field').selectOption('orders_count');
+    await inner.nth(0).getByLabel('Operator').selectOption('>=');
+    await inner.nth(0).getByLabel('Value').fill('3');
+    await group.getByRole('button', { name: '+ Condition' }).click();
+    await inner.nth(1).getByLabel('Field').selectOption('last_order_at');
+    await inner.nth(1).getByLabel('Operator').selectOption('within_last');
+    await inner.nth(1).getByLabel('Amount').fill('26');
+    await inner.nth(1).getByLabel('Unit').selectOption('weeks');
+    const rule = {
+      all: [
+        { field: 'at_risk_score', op: '>=', value: 40 },
+        {
+          any: [
+            { field: 'orders_count', op: '>=', value: 3 },
+            { field: 'last_order_at', op: 'within_last', value: { weeks: 26 } },
+          ],
+        },
+      ],
+    };
+    const api = await apiPost<Preview>(page, '/api/v1/segments/preview', { rule, sampleSize: 10 });
+    await expect.poll(() => currentCount(page), { timeout: 60_000 }).toBe(api.total);
+    // "none of" negates the group: the count is the API's for `not any`.
+    await group.locator('.rule-match select').selectOption('none');
+    const negated = {
+      all: [rule.all[0], { not: rule.all[1] }],
+    };
+    const apiNegated = await apiPost<Preview>(page, '/api/v1/segments/preview', {
+      rule: negated,
+      sampleSize: 10,
+    });
+    await expect.poll(() => currentCount(page), { timeout: 60_000 }).toBe(apiNegated.total);
+    await expectClean(page);
+    await screenshot(page, 'segment-builder-nested-light');
+    expect(tab.problems).toEqual([]);
+    await tab.context.close();
+  }, 120_000);
+
   for (const look of ['dark', 'phone', 'zh-CN'] as const) {
     it(`shows the list, the builder and the members in the ${look} look`, async () => {
       const tab = await open(look);

@@ -88,6 +88,11 @@ export function RuleGroup({
     context.added(node.id);
   };
   const label = depth === 1 ? t('segments.group.root') : t('segments.group.nested', { position });
+  // "Customers who match [all] of these conditions": the sentence around the picker, in the
+  // language's own order.
+  const [sentenceBefore = '', sentenceAfter = ''] = t(
+    depth === 1 ? 'segments.group.rootSentence' : 'segments.group.nestedSentence',
+  ).split('{match}');
   return (
     <section className="rule-group" data-depth={depth} aria-labelledby={`${id}-label`} data-node={group.id}>
       <div className="rule-group-head">
@@ -95,7 +100,7 @@ export function RuleGroup({
           {label}
         </h3>
         <label className="rule-match" htmlFor={`${id}-match`}>
-          <span>{depth === 1 ? t('segments.group.customersMatch') : t('segments.group.match')}</span>
+          {sentenceBefore !== '' && <span>{sentenceBefore}</span>}
           <select
             id={`${id}-match`}
             className="select select-compact"
@@ -113,7 +118,7 @@ export function RuleGroup({
               </option>
             ))}
           </select>
-          <span>{t('segments.group.theseConditions')}</span>
+          {sentenceAfter !== '' && <span>{sentenceAfter}</span>}
         </label>
         {onRemove && (
           <button type="button" className="button button-quiet button-small" onClick={onRemove}>

@@ -625,6 +625,7 @@ export function problemsByNode(
     // The server starts its message with the path ("rule.all[0].value: …"); the page shows where.
     const message = issue.message.replace(/^[\w.[\]]+: /, '');
     const list = found.get(best.id) ?? [];
+    if (list.some((problem) => problem.part === part && problem.message === message)) continue;
     list.push({ part, code: 'server', message });
     found.set(best.id, list);
   }
