@@ -394,8 +394,15 @@ for (const dialect of TEST_DIALECTS) {
       ]);
       for (const table of TABLES_IN_DEPENDENCY_ORDER) {
         // The session's id is its token's hash; a segment membership is keyed by its segment and
-        // customer; the data-version slots and stored answers by their workspace and key.
-        if (['session', 'segment_membership', 'data_version', 'analytics_answer'].includes(table)) continue;
+        // customer; the data-version slots and stored answers by their workspace and key; the
+        // e-mail settings by their workspace.
+        if (
+          ['session', 'segment_membership', 'data_version', 'analytics_answer', 'email_settings'].includes(
+            table,
+          )
+        ) {
+          continue;
+        }
         const key = table === 'workspace' ? 'id' : 'workspace_id';
         const rows = await (db as OldDb)
           .selectFrom(table)
