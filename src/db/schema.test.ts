@@ -24,6 +24,7 @@ type ScopedTable = Exclude<
   | 'data_version'
   | 'analytics_answer'
   | 'email_settings'
+  | 'help_settings'
   // Loyalty's keyed rows (migration 012): per workspace, per customer, per request, per order.
   | 'loyalty_programme'
   | 'loyalty_account'
@@ -55,6 +56,9 @@ function sampleRows(workspaceId: number) {
     reward: sampleId(),
     promotion: sampleId(),
     coupon: sampleId(),
+    helpCategory: sampleId(),
+    helpSection: sampleId(),
+    helpArticle: sampleId(),
   };
   return {
     ids,
@@ -416,6 +420,80 @@ function sampleRows(workspaceId: number) {
         order_amount_cents: 2500,
         created_at: T0,
       },
+      help_category: {
+        workspace_id: workspaceId,
+        id: ids.helpCategory,
+        slug: `billing-${ids.helpCategory}`,
+        position: 1,
+        translations: toJson({ en: { title: 'Billing' }, 'zh-CN': { title: '账单', description: '付款' } }),
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      help_section: {
+        workspace_id: workspaceId,
+        id: ids.helpSection,
+        category_id: ids.helpCategory,
+        slug: `refunds-${ids.helpSection}`,
+        position: 2,
+        translations: toJson({ en: { title: 'Refunds' } }),
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      help_article: {
+        workspace_id: workspaceId,
+        id: ids.helpArticle,
+        section_id: ids.helpSection,
+        group_key: `group-${ids.helpArticle}`,
+        locale: 'en',
+        slug: 'how-refunds-work',
+        title: 'How refunds work',
+        body: '**Refunds** take 5 days.',
+        body_text: 'Refunds take 5 days.',
+        status: 'published',
+        position: 3,
+        version: 2,
+        published_at: T0 + 2,
+        created_by: ids.user,
+        updated_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      help_article_revision: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        article_id: ids.helpArticle,
+        version: 1,
+        locale: 'en',
+        title: 'Refunds',
+        body: 'Refunds take a week.',
+        status: 'draft',
+        created_by: ids.user,
+        created_at: T0,
+      },
+      help_search: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        query: 'refund',
+        locale: 'en',
+        result_count: 1,
+        at: T0 + 600,
+      },
+      help_article_vote: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        article_id: ids.helpArticle,
+        voter_key: 'voter-hash',
+        helpful: 1,
+        at: T0 + 700,
+      },
+      help_deflection: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        article_id: ids.helpArticle,
+        source: 'request_form',
+        query: 'where is my refund',
+        at: T0 + 800,
+      },
     } as const,
   };
 }
@@ -451,6 +529,13 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'loyalty_promotion',
   'loyalty_coupon',
   'loyalty_coupon_redemption',
+  'help_category',
+  'help_section',
+  'help_article',
+  'help_article_revision',
+  'help_search',
+  'help_article_vote',
+  'help_deflection',
 ];
 
 const JSON_COLUMNS = [
@@ -465,14 +550,18 @@ const JSON_COLUMNS = [
   'origin',
   'discount',
   'tiers',
+  'translations',
 ];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(row).map(([column, value]) => [
-      column,
-      JSON_COLUMNS.includes(column) && typeof value === 'string' ? fromJson(value) : value,
-    ]),
+    Object.entries(row)
+      // PostgreSQL's generated full-text column of help_article (migration 013): derived, not stored as given.
+      .filter(([column]) => column !== 'search_vector')
+      .map(([column, value]) => [
+        column,
+        JSON_COLUMNS.includes(column) && typeof value === 'string' ? fromJson(value) : value,
+      ]),
   );
 }
 

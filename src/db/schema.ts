@@ -468,7 +468,6 @@ export interface EmailConsentTable {
   at: number;
 }
 
-/** The table map handed to `Kysely<Database>`. */
 /** The kinds of ledger entry (migration 012). */
 export type LoyaltyEntryKind = 'earn' | 'redeem' | 'expire' | 'adjust' | 'reverse';
 
@@ -664,6 +663,116 @@ export interface LoyaltyCouponCustomerTable {
   uses: number;
 }
 
+/** Per language: what a help category or section is called there (migration 013). */
+export type HelpTranslations = Readonly<
+  Record<string, { readonly title: string; readonly description?: string }>
+>;
+
+/** A workspace's help centre settings (migration 013; src/help). */
+export interface HelpSettingsTable {
+  workspace_id: RowId;
+  /** The language pages and search fall back to (a HELP_LOCALES tag). */
+  default_locale: string;
+  /** Random key (base64url) signing the public "Was this helpful?" forms and keying voter hashes. */
+  form_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HelpCategoryTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace; in public URLs. */
+  slug: string;
+  position: Defaulted<number>;
+  translations: Json<HelpTranslations>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HelpSectionTable {
+  workspace_id: RowId;
+  id: Id;
+  category_id: RowId;
+  slug: string;
+  position: Defaulted<number>;
+  translations: Json<HelpTranslations>;
+  created_at: number;
+  updated_at: number;
+}
+
+export type HelpArticleStatus = 'draft' | 'published';
+
+/** One article in one language; translations share `group_key`. */
+export interface HelpArticleTable {
+  workspace_id: RowId;
+  id: Id;
+  section_id: RowId | null;
+  group_key: string;
+  locale: string;
+  slug: string;
+  title: string;
+  /** Markdown as written. */
+  body: string;
+  /** The body as plain text: what search indexes and snippets quote. */
+  body_text: string;
+  status: HelpArticleStatus;
+  position: Defaulted<number>;
+  version: Defaulted<number>;
+  published_at: number | null;
+  created_by: RowId | null;
+  updated_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HelpArticleRevisionTable {
+  workspace_id: RowId;
+  id: Id;
+  article_id: RowId;
+  version: number;
+  locale: string;
+  title: string;
+  body: string;
+  status: HelpArticleStatus;
+  created_by: RowId | null;
+  created_at: number;
+}
+
+/** A public search: the report's top searches and searches with no result. */
+export interface HelpSearchTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Trimmed, spaces collapsed, lower-cased; at most 200 characters. */
+  query: string;
+  locale: string;
+  result_count: number;
+  at: number;
+}
+
+export interface HelpArticleVoteTable {
+  workspace_id: RowId;
+  id: Id;
+  article_id: RowId;
+  /** HMAC of the voter's address and browser under the workspace's form key: no address is kept. */
+  voter_key: string;
+  /** 1 helpful, 0 not. */
+  helpful: number;
+  at: number;
+}
+
+export type HelpDeflectionSource = 'help_centre' | 'request_form' | 'chat';
+
+export interface HelpDeflectionTable {
+  workspace_id: RowId;
+  id: Id;
+  article_id: RowId;
+  source: HelpDeflectionSource;
+  query: string | null;
+  at: number;
+}
+
+/** The table map handed to `Kysely<Database>`. */
 export interface Database {
   workspace: WorkspaceTable;
   app_user: AppUserTable;
@@ -705,6 +814,14 @@ export interface Database {
   loyalty_coupon: LoyaltyCouponTable;
   loyalty_coupon_redemption: LoyaltyCouponRedemptionTable;
   loyalty_coupon_customer: LoyaltyCouponCustomerTable;
+  help_settings: HelpSettingsTable;
+  help_category: HelpCategoryTable;
+  help_section: HelpSectionTable;
+  help_article: HelpArticleTable;
+  help_article_revision: HelpArticleRevisionTable;
+  help_search: HelpSearchTable;
+  help_article_vote: HelpArticleVoteTable;
+  help_deflection: HelpDeflectionTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;

@@ -10,6 +10,7 @@ import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './008-anal
 import { orderDaysIndexMigration } from './009-order-days-index.js';
 import { EMAIL_TABLES, emailMigration } from './010-email.js';
 import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
+import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -28,6 +29,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '009_order_days_index': orderDaysIndexMigration,
   '010_email': emailMigration,
   '012_loyalty': loyaltyMigration,
+  '013_help_centre': helpCentreMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -49,4 +51,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...ANALYTICS_VERSION_TABLES,
   ...EMAIL_TABLES,
   ...LOYALTY_TABLES,
+  ...HELP_TABLES,
 ];
