@@ -118,30 +118,38 @@ export const GOING_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sen
 
 /**
  * Marketing messages of the customer going or gone whose send instant (sent, else planned) lies in
- * `(from, to)`, this one (`exceptId`) left out. One indexed count.
+ * each of `windows` (`[from, to)` open at both ends), this one (`exceptId`) left out. One indexed
+ * query whatever the number of windows (at most a few).
  */
-export async function countMarketingBetween(
+export async function countMarketingInWindows(
   db: Executor,
   workspaceId: number,
   customerId: RowId,
-  from: number,
-  to: number,
+  windows: readonly { readonly from: number; readonly to: number }[],
   exceptId: RowId | null,
-): Promise<number> {
+): Promise<number[]> {
+  if (windows.length === 0) return [];
   const at = sql<number>`coalesce(sent_at, send_after)`;
+  const earliest = Math.min(...windows.map((window) => window.from));
   const row = await db
     .selectFrom('email_message')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .select(
+      windows.map((window, index) =>
+        sql<number>`coalesce(sum(case when ${at} > ${window.from} and ${at} < ${window.to} then 1 else 0 end), 0)`.as(
+          `w${index}`,
+        ),
+      ),
+    )
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', '=', customerId)
     .where('category', '=', 'marketing')
     .where('status', 'in', GOING_STATUSES)
-    .where('created_at', '>', from - 31 * 86_400_000) // the index's range; older rows cannot count
-    .where(at, '>', from)
-    .where(at, '<', to)
+    .where('created_at', '>', earliest - 31 * 86_400_000) // the index's range; older rows cannot count
+    .where(at, '>', earliest)
     .$if(exceptId !== null, (query) => query.where('id', '<>', exceptId ?? 0))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+    .executeTakeFirst();
+  const values = (row ?? {}) as Record<string, unknown>;
+  return windows.map((_, index) => Number(values[`w${index}`] ?? 0));
 }
 
 /** Filters of the message list. */

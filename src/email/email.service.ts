@@ -12,7 +12,7 @@ import { RetainError } from '../errors/index.js';
 import { enqueue } from '../jobs/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import {
-  countMarketingBetween,
+  countMarketingInWindows,
   countMessagesByStatus,
   type Executor,
   findMessageByDedupeKey,
@@ -105,24 +105,23 @@ export async function skipReasonFor(
   if (await isSuppressed(db, workspaceId, addressHash(input.toAddress))) return 'suppressed';
   if (input.category === 'transactional') return null;
   if (customer.consent_email_marketing !== 1) return 'no_consent';
-  const caps: [number, number][] = [
+  const caps: [windowMs: number, cap: number][] = [
     [DAY_MS, input.settings.maxPerDay],
     [WEEK_MS, input.settings.maxPerWeek],
   ];
-  for (const [windowMs, cap] of caps) {
-    // A rolling window: no span of `windowMs` holds more than `cap` messages. Queued messages
-    // have planned instants on both sides of this one; at send time only the past counts.
-    const to = input.sending ? input.plannedAt + 1 : input.plannedAt + windowMs;
-    const count = await countMarketingBetween(
-      db,
-      workspaceId,
-      customer.id,
-      input.plannedAt - windowMs,
-      to,
-      input.messageId,
-    );
-    if (count >= cap) return 'frequency_cap';
-  }
+  // A rolling window: no span of `windowMs` holds more than `cap` messages. Queued messages have
+  // planned instants on both sides of this one; at send time only the past counts.
+  const counts = await countMarketingInWindows(
+    db,
+    workspaceId,
+    customer.id,
+    caps.map(([windowMs]) => ({
+      from: input.plannedAt - windowMs,
+      to: input.sending ? input.plannedAt + 1 : input.plannedAt + windowMs,
+    })),
+    input.messageId,
+  );
+  if (caps.some(([, cap], index) => (counts[index] ?? 0) >= cap)) return 'frequency_cap';
   return null;
 }
 
@@ -300,8 +299,6 @@ export async function queueEmail(
       { path: ['dedupeKey'], message: 'Expected 1–500 characters' },
     ]);
   }
-  const existing = await findMessageByDedupeKey(db, workspaceId, email.dedupeKey);
-  if (existing !== undefined) return { status: 'duplicate', messageId: String(existing.id) };
   const customer = await findCustomer(db, workspaceId, email.customerId);
   if (customer === undefined) throw new RetainError('not_found', 'Customer not found');
   const settings = await getEmailSettings(db, workspaceId, now);
