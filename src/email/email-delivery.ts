@@ -123,7 +123,18 @@ export async function deliverMessage(
     return { status: 'skipped' };
   }
 
-  const smtpUrl = smtpUrlFor(settings, environment);
+  let smtpUrl: string | null;
+  try {
+    smtpUrl = smtpUrlFor(settings, environment);
+  } catch (error) {
+    // The workspace's SMTP URL no longer opens with RETAIN_SECRET_KEY: no retry can send it.
+    await updateMessage(db, workspaceId, messageId, ['queued'], {
+      status: 'failed',
+      last_error: errorText(error),
+      updated_at: now,
+    });
+    return { status: 'failed' };
+  }
   if (smtpUrl === null) {
     const moved = await updateMessage(db, workspaceId, messageId, ['queued'], {
       status: 'outbox',

@@ -136,4 +136,28 @@ describeEachDatabase('e-mail outbox', (getDb) => {
     expect(html).not.toContain('/e/c/');
     expect(html).toContain('/e/u/'); // the unsubscribe link stays
   });
+
+  it('fails a message whose workspace SMTP URL the install key no longer opens, instead of leaving it queued', async () => {
+    const { db } = getDb();
+    const workspaceId = await emailWorkspace(db, NOW);
+    const customerId = await addCustomer(db, workspaceId, { now: NOW });
+    await updateEmailSettings(db, workspaceId, { smtpUrl: 'smtp://u:p@127.0.0.1:1' }, OUTBOX, NOW);
+    const queued = await queueEmail(
+      db,
+      {
+        workspaceId,
+        customerId,
+        dedupeKey: 'rekeyed',
+        category: 'transactional',
+        subject: 'S',
+        html: '<p>B</p>',
+      },
+      { now: NOW, environment: OUTBOX },
+    );
+    const rekeyed = { ...OUTBOX, secretKey: 'another install key' };
+    await new Worker({ db, handlers: emailJobHandlers(rekeyed), now: () => NOW }).drain();
+    const message = await findMessage(db, workspaceId, Number(queued.messageId));
+    expect(message).toMatchObject({ status: 'failed' });
+    expect(message?.last_error).toContain('RETAIN_SECRET_KEY');
+  });
 });
