@@ -14,11 +14,12 @@ const T0 = 1_700_000_000_000;
 /**
  * The workspace-scoped tables with an allocated id. `segment_membership` is keyed by its segment
  * and customer instead (its keys and cascades are tested in src/segments); the keyed counters and
- * caches of migration 008 (`data_version`, `analytics_answer`) have none either.
+ * caches of migration 008 (`data_version`, `analytics_answer`) have none either, nor does a flow
+ * run's step record (`flow_run_step`, keyed by its run and step; tested in src/flows).
  */
 type ScopedTable = Exclude<
   keyof Database,
-  'workspace' | 'segment_membership' | 'data_version' | 'analytics_answer'
+  'workspace' | 'segment_membership' | 'data_version' | 'analytics_answer' | 'flow_run_step'
 >;
 
 /**
@@ -39,6 +40,7 @@ function sampleRows(workspaceId: number) {
     order: sampleId(),
     group: sampleId(),
     segment: sampleId(),
+    flow: sampleId(),
   };
   return {
     ids,
@@ -252,6 +254,50 @@ function sampleRows(workspaceId: number) {
         kind: 'entered',
         at: T0 + 500,
       },
+      flow: {
+        workspace_id: workspaceId,
+        id: ids.flow,
+        name: `Flow ${ids.flow}`,
+        status: 'active',
+        definition: toJson({ trigger: { type: 'event', event: 'Signed Up' }, steps: [] }),
+        version: 1,
+        trigger_type: 'event',
+        trigger_event: 'Signed Up',
+        trigger_segment_id: null,
+        holdout_percent: 12.5,
+        horizon_days: 30,
+        cursor: 7,
+        last_fired_on: '2023-11-14',
+        fired_at: T0 + 600,
+        activated_at: T0 + 1,
+        deactivated_at: null,
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      flow_trigger: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        name: 'Signed Up',
+        message_id: `message-${ids.flow}`,
+        occurred_at: T0 + 700,
+      },
+      flow_run: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        flow_id: ids.flow,
+        customer_id: ids.customer,
+        arm: 'treatment',
+        status: 'active',
+        current_step: 'step-1',
+        wake_at: T0 + 800,
+        entry_key: 'event:1',
+        entered_at: T0 + 700,
+        finished_at: null,
+        exit_reason: null,
+        updated_at: T0 + 700,
+      },
     } as const,
   };
 }
@@ -275,6 +321,9 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'erased_identity',
   'segment',
   'segment_event',
+  'flow',
+  'flow_trigger',
+  'flow_run',
 ];
 
 const JSON_COLUMNS = [
@@ -286,6 +335,7 @@ const JSON_COLUMNS = [
   'settings',
   'traits',
   'rule',
+  'definition',
 ];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
