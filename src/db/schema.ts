@@ -433,7 +433,7 @@ export interface FlowRunTable {
   current_step: string | null;
   /** When the run is due to be advanced; null once finished. */
   wake_at: number | null;
-  /** What started the run (`event:<flow_trigger id>`, `segment:<segment_event id>`, `date:<day>`, `schedule`); unique per flow. */
+  /** What started the run (`event:<flow_trigger id>`, `segment:<segment_event id>`, `date:<day>:<customer id>`, `schedule:<customer id>`); unique per flow. */
   entry_key: string;
   entered_at: number;
   finished_at: number | null;

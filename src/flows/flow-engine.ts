@@ -55,11 +55,16 @@ export const ADVANCE_BATCH = 200;
 const MAX_STEPS_PER_PASS = 120;
 /** How long trigger occurrences are kept once read. */
 const TRIGGER_RETENTION_MS = 7 * MS_PER_DAY;
+/**
+ * Where a run waits when its last step is a wait: no step has this id (ids have no `$`), so the
+ * run completes when it wakes.
+ */
+export const END_STEP = '$end';
 
 /** A customer to enter into a flow, and the occurrence that makes them enter. */
 export interface Entry {
   readonly customerId: RowId;
-  /** Unique per flow per occurrence: `event:<id>`, `segment:<id>`, `date:<day>`, `schedule`. */
+  /** Unique per flow per occurrence: `event:<id>`, `segment:<id>`, `date:<day>:<customer>`, `schedule:<customer>`. */
   readonly entryKey: string;
 }
 
@@ -214,7 +219,7 @@ async function readFlowTrigger(
           const outcome = await enterCustomers(
             trx,
             flow,
-            batch.map((customerId) => ({ customerId, entryKey: `date:${today}` })),
+            batch.map((customerId) => ({ customerId, entryKey: `date:${today}:${customerId}` })),
             now,
           );
           if (done) await setFlowState(trx, flow.workspaceId, flow.id, { lastFiredOn: today, now });
@@ -244,7 +249,10 @@ async function readFlowTrigger(
           const outcome = await enterCustomers(
             trx,
             flow,
-            page.items.map((member) => ({ customerId: member.customerId, entryKey: 'schedule' })),
+            page.items.map((member) => ({
+              customerId: member.customerId,
+              entryKey: `schedule:${member.customerId}`,
+            })),
             now,
           );
           await setFlowState(trx, flow.workspaceId, flow.id, {
@@ -390,7 +398,7 @@ const EXECUTORS: Record<
       step.duration !== undefined
         ? afterDuration(context.now, step.duration)
         : nextLocalTime(context.now, step.untilTimeOfDay, await customerZone(context), context.timeZone);
-    return { outcome: { until }, move: { toStep: nextOf(context, step.id), wakeAt: until } };
+    return { outcome: { until }, move: { toStep: nextOf(context, step.id) ?? END_STEP, wakeAt: until } };
   },
   branch: async (step: Extract<FlowStep, { type: 'branch' }>, context) => {
     const matching = await customersMatchingRule(context.db, {
@@ -516,7 +524,7 @@ async function replayMove(step: FlowStep, context: StepContext, recorded: unknow
   const outcome = recorded as StepOutcome;
   switch (step.type) {
     case 'wait':
-      return { move: { toStep: nextOf(context, step.id), wakeAt: Number(outcome.until) } };
+      return { move: { toStep: nextOf(context, step.id) ?? END_STEP, wakeAt: Number(outcome.until) } };
     case 'branch':
       return {
         move: { toStep: branchTarget(context.program, step, outcome.matched === true), wakeAt: context.now },
