@@ -21,7 +21,7 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import { isInHoldout } from '../core/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
 import { createSegment, recomputeSegment } from '../segments/index.js';
-import { TrackingService } from '../tracking/tracking.service.js';
+import { TrackingService } from '../tracking/index.js';
 import { listRuns } from './flow.repository.js';
 import { activateFlow, createFlow, deactivateFlow, getFlowReport } from './flow.service.js';
 import type { FlowEffects } from './flow-effects.js';
@@ -300,7 +300,7 @@ describeEachDatabase('the flow engine', (getDb) => {
       actor: ACTOR,
       now: T0,
     });
-    const flow = await newFlow(db, workspaceId, {
+    await newFlow(db, workspaceId, {
       trigger: { type: 'segment_entered', segmentId: String(segment.id) },
       steps: [{ type: 'send_email', subject: 'Welcome to buyers', html: 'w' }],
     });

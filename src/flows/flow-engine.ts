@@ -34,7 +34,6 @@ import {
   pruneTriggers,
   recordStep,
   setFlowState,
-  stepRecord,
   triggersAfter,
 } from './flow.repository.js';
 import {
@@ -488,18 +487,13 @@ async function advanceRun(
     }
     const context: StepContext = { db, flow, program, run: current, now, effects, timeZone };
     const step = planned.step;
-    // A step recorded but not moved past (a crash between an e-mail's record and the move cannot
-    // happen — they commit together — but an e-mail queued and not recorded can): re-executing an
-    // e-mail step asks e-mail again with the same dedupe key, answered `duplicate`.
-    const previous = await stepRecord(db, flow.workspaceId, current.id, step.id);
+    // Its record and the move past it commit together, so a step reached here has not run — save an
+    // e-mail queued by an attempt that died before recording it, which e-mail answers `duplicate`.
     const execute = EXECUTORS[step.type] as (
       step: FlowStep,
       context: StepContext,
     ) => ReturnType<(typeof EXECUTORS)['exit']>;
-    const { outcome, move, effect } =
-      previous === undefined
-        ? await execute(step, context)
-        : { outcome: previous as StepOutcome, ...(await replayMove(step, context, previous)) };
+    const { outcome, move, effect } = await execute(step, context);
     const moved = await db.transaction().execute(async (trx) => {
       const change =
         'finish' in move
@@ -517,23 +511,6 @@ async function advanceRun(
     if (move.wakeAt > now) return executed;
   }
   return MAX_STEPS_PER_PASS;
-}
-
-/** Where a step already recorded sends the run, from its recorded outcome (no effect again). */
-async function replayMove(step: FlowStep, context: StepContext, recorded: unknown): Promise<{ move: Move }> {
-  const outcome = recorded as StepOutcome;
-  switch (step.type) {
-    case 'wait':
-      return { move: { toStep: nextOf(context, step.id) ?? END_STEP, wakeAt: Number(outcome.until) } };
-    case 'branch':
-      return {
-        move: { toStep: branchTarget(context.program, step, outcome.matched === true), wakeAt: context.now },
-      };
-    case 'exit':
-      return { move: { finish: 'exited', reason: 'exit_step' } };
-    default:
-      return { move: { toStep: nextOf(context, step.id), wakeAt: context.now } };
-  }
 }
 
 /** What one tick did. */

@@ -503,23 +503,6 @@ export async function endActiveRuns(
   return Number(result.numUpdatedRows);
 }
 
-/** Whether the run already executed `stepId` (its record exists). */
-export async function stepRecord(
-  db: Executor,
-  workspaceId: number,
-  runId: RowId,
-  stepId: string,
-): Promise<unknown | undefined> {
-  const row = await db
-    .selectFrom('flow_run_step')
-    .select('outcome')
-    .where('workspace_id', '=', workspaceId)
-    .where('run_id', '=', runId)
-    .where('step_id', '=', stepId)
-    .executeTakeFirst();
-  return row === undefined ? undefined : fromJson(row.outcome);
-}
-
 /** Records that the run executed `stepId`; false when it already had (the record exists). */
 export async function recordStep(
   db: Executor,

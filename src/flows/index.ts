@@ -13,6 +13,7 @@ export {
   requestFlowTickThrottled,
 } from './flow.jobs.js';
 export type { Flow, FlowRun } from './flow.repository.js';
+export { type FlowRoutesOptions, flowRoutes } from './flow.routes.js';
 export {
   activateFlow,
   createFlow,
@@ -35,6 +36,7 @@ export {
 } from './flow-definition.js';
 export type { FlowEffects, FlowEmail, FlowEmailCounts, FlowEmailOutcome } from './flow-effects.js';
 export { enterCustomers, runFlowTick, type TickOutcome } from './flow-engine.js';
+export { productionFlowEffects, productionTemplateCheck } from './flow-production.js';
 export {
   flowTriggerNames,
   forgetFlowTriggerNames,
