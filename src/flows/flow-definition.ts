@@ -280,7 +280,7 @@ export function parseFlowDefinition(input: unknown, root: Path = ['json']): Flow
         continue;
       }
       if (type === 'branch') {
-        if (depth >= MAX_BRANCH_DEPTH) {
+        if (depth > MAX_BRANCH_DEPTH) {
           issues.push({
             path: [...at, 'type'],
             message: `${formatPath(at)}: branches nest at most ${MAX_BRANCH_DEPTH} deep.`,

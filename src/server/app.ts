@@ -226,6 +226,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       { name: 'Privacy', description: 'Export and erasure of one customer’s data.' },
       { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
       { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
+      {
+        name: 'Flows',
+        description:
+          'Automated journeys with a holdout: triggers, steps, runs, and the report with its uplift.',
+      },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
     ],
     security: [{ apiKey: [] }, { session: [] }],
