@@ -513,11 +513,48 @@ async function advanceRun(
   return MAX_STEPS_PER_PASS;
 }
 
+/** How long a run whose step failed for a passing reason waits before it is tried again. */
+export const RETRY_FAILED_RUN_MS = 300_000;
+
+/**
+ * A run whose step threw: one run's problem never stops the others. A failure that will not pass
+ * (an input the step refuses, a customer gone: `invalid_input`, `not_found`) ends the run
+ * (`exited`, reason `error:<code>`); any other (the store, the network) retries it later.
+ */
+async function postponeFailedRun(
+  db: Kysely<Database>,
+  run: FlowRun,
+  error: unknown,
+  now: number,
+): Promise<void> {
+  console.error(`[flows] run ${run.id} of flow ${run.flowId} failed at ${run.currentStep}:`, error);
+  const current = await db
+    .selectFrom('flow_run')
+    .select(['current_step', 'status'])
+    .where('workspace_id', '=', run.workspaceId)
+    .where('id', '=', run.id)
+    .executeTakeFirst();
+  if (current === undefined || current.status !== 'active') return;
+  const final =
+    error instanceof RetainError && (error.code === 'invalid_input' || error.code === 'not_found');
+  await moveRun(
+    db,
+    run.workspaceId,
+    run.id,
+    current.current_step,
+    final
+      ? { finish: 'exited', reason: `error:${error.code}`, now }
+      : { toStep: current.current_step ?? END_STEP, wakeAt: now + RETRY_FAILED_RUN_MS, now },
+  );
+}
+
 /** What one tick did. */
 export interface TickOutcome {
   readonly entered: number;
   readonly stepsExecuted: number;
   readonly exited: number;
+  /** Runs whose step failed: postponed (`RETRY_FAILED_RUN_MS`), or ended when the failure is final. */
+  readonly failed: number;
   /** When the workspace's next run is due (null: none active). */
   readonly nextWakeAt: number | null;
 }
@@ -554,6 +591,7 @@ export async function runFlowTick(
   let taken = 0;
   let stepsExecuted = 0;
   let exited = 0;
+  let failed = 0;
   while (taken < maxRuns) {
     const due = await dueRuns(db, workspaceId, now, Math.min(ADVANCE_BATCH, maxRuns - taken));
     if (due.length === 0) break;
@@ -587,9 +625,14 @@ export async function runFlowTick(
             exited++;
           continue;
         }
-        stepsExecuted += await advanceRun(db, flow, program, run, now, effects, timeZone);
+        try {
+          stepsExecuted += await advanceRun(db, flow, program, run, now, effects, timeZone);
+        } catch (error) {
+          failed++;
+          await postponeFailedRun(db, run, error, now);
+        }
       }
     }
   }
-  return { entered, stepsExecuted, exited, nextWakeAt: await nextWake(db, workspaceId) };
+  return { entered, stepsExecuted, exited, failed, nextWakeAt: await nextWake(db, workspaceId) };
 }

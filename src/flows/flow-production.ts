@@ -1,43 +1,26 @@
 /**
- * The effects and template check flows use in production: e-mail's `queueEmail`,
- * `flowEmailCounts` and `checkTemplate` (src/email).
+ * The effects and template check flows use in production: e-mail's `queueEmail` (the step's
+ * e-mail, with its dedupe key), `flowEmailCounts` (the report's sent, delivered, bounced, opened,
+ * clicked, unsubscribed, skipped) and `checkTemplate` (templates refused at save time).
  */
-import type { Kysely } from 'kysely';
-import { type Database, fromJson, type RowId } from '../db/index.js';
-import { RetainError } from '../errors/index.js';
+import { checkTemplate, flowEmailCounts, queueEmail } from '../email/index.js';
 import type { TemplateCheck } from './flow.service.js';
-import type { FlowEffects, FlowEmailCounts } from './flow-effects.js';
-
-/** Counts of a flow's e-mails from its runs' step records (until e-mail's counts are wired). */
-async function countsFromSteps(
-  db: Kysely<Database>,
-  workspaceId: number,
-  flowId: RowId,
-): Promise<FlowEmailCounts> {
-  const rows = await db
-    .selectFrom('flow_run_step as s')
-    .innerJoin('flow_run as r', (join) =>
-      join.onRef('r.workspace_id', '=', 's.workspace_id').onRef('r.id', '=', 's.run_id'),
-    )
-    .select('s.outcome')
-    .where('s.workspace_id', '=', workspaceId)
-    .where('r.flow_id', '=', flowId)
-    .execute();
-  let sent = 0;
-  let skipped = 0;
-  for (const row of rows) {
-    const status = fromJson<{ status?: unknown }>(row.outcome).status;
-    if (status === 'queued' || status === 'duplicate') sent++;
-    else if (status === 'skipped') skipped++;
-  }
-  return { sent, delivered: 0, bounced: 0, opened: 0, clicked: 0, unsubscribed: 0, skipped };
-}
+import type { FlowEffects } from './flow-effects.js';
 
 export const productionFlowEffects: FlowEffects = {
-  async sendEmail() {
-    throw new RetainError('unavailable', 'E-mail delivery is not available in this build.');
+  sendEmail: (db, email, options) => queueEmail(db, email, { now: options.now }),
+  async emailCounts(db, workspaceId, flowId) {
+    const counts = await flowEmailCounts(db, workspaceId, String(flowId));
+    return {
+      sent: counts.sent,
+      delivered: counts.delivered,
+      bounced: counts.bounced,
+      opened: counts.opened,
+      clicked: counts.clicked,
+      unsubscribed: counts.unsubscribed,
+      skipped: counts.skipped,
+    };
   },
-  emailCounts: countsFromSteps,
 };
 
-export const productionTemplateCheck: TemplateCheck = () => ({ ok: true });
+export const productionTemplateCheck: TemplateCheck = checkTemplate;

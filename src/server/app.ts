@@ -231,6 +231,10 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
         description:
           'Automated journeys with a holdout: triggers, steps, runs, and the report with its uplift.',
       },
+      {
+        name: 'Loyalty',
+        description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
+      },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
     ],
     security: [{ apiKey: [] }, { session: [] }],
