@@ -227,6 +227,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
       { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
       {
+        name: 'Flows',
+        description:
+          'Automated journeys with a holdout: triggers, steps, runs, and the report with its uplift.',
+      },
+      {
         name: 'Loyalty',
         description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
       },

@@ -7,6 +7,7 @@ import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analyt
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { emailPublicRoutes, emailRoutes } from '../email/index.js';
+import { flowRoutes } from '../flows/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
 import { loyaltyRoutes } from '../loyalty/index.js';
@@ -33,6 +34,7 @@ export function mountRoutes(
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
   app.route('/api/v1', emailRoutes());
+  app.route('/api/v1', flowRoutes());
   app.route('/api/v1', loyaltyRoutes());
   app.route('/', trackingRoutes());
   // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.

@@ -43,6 +43,7 @@ import {
 } from '../customers/index.js';
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
+import { isCachedTriggerName, recordFlowTriggers, requestFlowTickThrottled } from '../flows/index.js';
 import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/segment.jobs.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
@@ -339,6 +340,14 @@ export class TrackingService {
         delayMs: SCORE_REFRESH_DELAY_MS,
       });
     }
+    if (
+      messages.some(
+        (message) => message.type === 'track' && isCachedTriggerName(this.#db, workspaceId, message.event),
+      )
+    ) {
+      // A flow triggers on one of these events: its tick reads the occurrences a second on.
+      await requestFlowTickThrottled(this.#db, workspaceId, receivedAt);
+    }
     // Profiles, events and merges move segment memberships: a recompute a minute on, which the
     // calls of that minute join (segments/segment.jobs.ts); never fails the tracking call.
     await requestSegmentRecomputeThrottled(this.#db, workspaceId, {
@@ -425,6 +434,7 @@ export class TrackingService {
         now: receivedAt,
         reportNew: applies,
       });
+      await recordFlowTriggers(this.#db, transaction, workspaceId, rows, receivedAt);
       if (!applies) return rejected;
       const fresh = new Set(newMessageIds);
       const traitUpdates: TraitUpdate[] = [];
@@ -678,6 +688,7 @@ export class TrackingService {
           if (customerIds.some((customerId) => !live.has(customerId))) throw new StaleCustomer();
         }
         await insertEvents(transaction, workspaceId, rows);
+        await recordFlowTriggers(this.#db, transaction, workspaceId, rows, Date.now());
       }
     });
   }
