@@ -2,6 +2,7 @@
  * Loyalty: the points ledger (earn, redeem, expire, adjust, reverse) with its cached balance that
  * never goes below zero, idempotent API writes, earning on orders, tiers, and coupons; the API.
  */
+export { couponRoutes } from './coupon.routes.js';
 export { loyaltyRoutes } from './loyalty.routes.js';
 export {
   adjustPoints,
