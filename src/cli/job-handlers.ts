@@ -5,6 +5,7 @@ import { type AnalyticsRunner, analyticsJobHandlers, scoreJobHandlers } from '..
 import type { Database } from '../db/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
+import { loyaltyJobHandlers } from '../loyalty/index.js';
 import { segmentJobHandlers } from '../segments/index.js';
 
 /**
@@ -21,6 +22,7 @@ export async function loadJobHandlers(options: {
     ...importJobHandlers,
     ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
     ...segmentJobHandlers,
+    ...loyaltyJobHandlers,
     ...analyticsJobHandlers(options.analytics),
   };
 }

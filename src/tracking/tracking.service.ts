@@ -43,6 +43,7 @@ import {
 } from '../customers/index.js';
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
+import { requestLoyaltyProcessingThrottled } from '../loyalty/index.js';
 import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/segment.jobs.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
@@ -338,6 +339,8 @@ export class TrackingService {
         now: receivedAt,
         delayMs: SCORE_REFRESH_DELAY_MS,
       });
+      // Orders earn points in the loyalty job a minute on (when the workspace has a programme).
+      await requestLoyaltyProcessingThrottled(this.#db, workspaceId, receivedAt);
     }
     // Profiles, events and merges move segment memberships: a recompute a minute on, which the
     // calls of that minute join (segments/segment.jobs.ts); never fails the tracking call.
