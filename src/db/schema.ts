@@ -375,7 +375,99 @@ export interface AuditLogTable {
   at: number;
 }
 
-/** The table map handed to `Kysely<Database>`. */
+/** Per-workspace e-mail settings (migration 010; null columns take the documented defaults). */
+export interface EmailSettingsTable {
+  workspace_id: RowId;
+  from_address: string | null;
+  from_name: string | null;
+  reply_to: string | null;
+  /** The SMTP URL overriding `SMTP_URL`, AES-256-GCM under the install key (email/email-crypto.ts). */
+  smtp_url_encrypted: string | null;
+  max_per_day: number | null;
+  max_per_week: number | null;
+  /** `HH:MM` in the customer's time zone; both null: the defaults, both `''`: no quiet hours. */
+  quiet_start: string | null;
+  quiet_end: string | null;
+  track_opens: Defaulted<0 | 1>;
+  track_clicks: Defaulted<0 | 1>;
+  /** 256 random bits (base64url) signing the workspace's unsubscribe, open and click links. */
+  signing_secret: string;
+  updated_at: number;
+}
+
+export type EmailCategory = 'marketing' | 'transactional';
+export type EmailStatus =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'outbox'
+  | 'bounced'
+  | 'failed'
+  | 'skipped'
+  | 'unknown';
+
+/** One e-mail Retain was asked to send (migration 010; the life cycle: src/email/index.ts). */
+export interface EmailMessageTable {
+  workspace_id: RowId;
+  id: Id;
+  customer_id: RowId;
+  /** Unique per workspace: the same key is never queued twice (e.g. `flow:<run>:<step>`). */
+  dedupe_key: string;
+  category: EmailCategory;
+  origin_kind: string | null;
+  /** The flow of a flow step (for the flow report's counts). */
+  origin_flow_id: string | null;
+  origin: Json<Record<string, unknown>> | null;
+  status: EmailStatus;
+  skip_reason: string | null;
+  /** Null once the customer is erased (as are the contents). */
+  to_address: string | null;
+  from_address: string | null;
+  subject: string | null;
+  html: string | null;
+  text_body: string | null;
+  /** Not sent before this instant (`notBefore`, quiet hours). */
+  send_after: number;
+  attempts: Defaulted<number>;
+  /** While `sending`: the end of the sender's lease; past it the outcome is unknown. */
+  sending_until: number | null;
+  sent_at: number | null;
+  smtp_message_id: string | null;
+  smtp_response: string | null;
+  last_error: string | null;
+  opened_at: number | null;
+  clicked_at: number | null;
+  unsubscribed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type SuppressionReason = 'unsubscribe' | 'hard_bounce' | 'complaint' | 'manual';
+
+/** An address never to be mailed again, by the SHA-256 of its normalised form (outlives erasure). */
+export interface EmailSuppressionTable {
+  workspace_id: RowId;
+  id: Id;
+  address_hash: string;
+  reason: SuppressionReason;
+  /** How it came: `one_click`, `unsubscribe_page`, `smtp`, `api`. */
+  source: string;
+  created_at: number;
+}
+
+/** One change of a customer's e-mail marketing consent: when, which way, how. */
+export interface EmailConsentTable {
+  workspace_id: RowId;
+  id: Id;
+  customer_id: RowId;
+  granted: 0 | 1;
+  /** `api`, `import`, `unsubscribe_link`, `one_click`, `erasure`. */
+  source: string;
+  message_id: RowId | null;
+  detail: string | null;
+  at: number;
+}
+
 /** The kinds of ledger entry (migration 012). */
 export type LoyaltyEntryKind = 'earn' | 'redeem' | 'expire' | 'adjust' | 'reverse';
 
@@ -571,6 +663,116 @@ export interface LoyaltyCouponCustomerTable {
   uses: number;
 }
 
+/** Per language: what a help category or section is called there (migration 013). */
+export type HelpTranslations = Readonly<
+  Record<string, { readonly title: string; readonly description?: string }>
+>;
+
+/** A workspace's help centre settings (migration 013; src/help). */
+export interface HelpSettingsTable {
+  workspace_id: RowId;
+  /** The language pages and search fall back to (a HELP_LOCALES tag). */
+  default_locale: string;
+  /** Random key (base64url) signing the public "Was this helpful?" forms and keying voter hashes. */
+  form_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HelpCategoryTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace; in public URLs. */
+  slug: string;
+  position: Defaulted<number>;
+  translations: Json<HelpTranslations>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HelpSectionTable {
+  workspace_id: RowId;
+  id: Id;
+  category_id: RowId;
+  slug: string;
+  position: Defaulted<number>;
+  translations: Json<HelpTranslations>;
+  created_at: number;
+  updated_at: number;
+}
+
+export type HelpArticleStatus = 'draft' | 'published';
+
+/** One article in one language; translations share `group_key`. */
+export interface HelpArticleTable {
+  workspace_id: RowId;
+  id: Id;
+  section_id: RowId | null;
+  group_key: string;
+  locale: string;
+  slug: string;
+  title: string;
+  /** Markdown as written. */
+  body: string;
+  /** The body as plain text: what search indexes and snippets quote. */
+  body_text: string;
+  status: HelpArticleStatus;
+  position: Defaulted<number>;
+  version: Defaulted<number>;
+  published_at: number | null;
+  created_by: RowId | null;
+  updated_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HelpArticleRevisionTable {
+  workspace_id: RowId;
+  id: Id;
+  article_id: RowId;
+  version: number;
+  locale: string;
+  title: string;
+  body: string;
+  status: HelpArticleStatus;
+  created_by: RowId | null;
+  created_at: number;
+}
+
+/** A public search: the report's top searches and searches with no result. */
+export interface HelpSearchTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Trimmed, spaces collapsed, lower-cased; at most 200 characters. */
+  query: string;
+  locale: string;
+  result_count: number;
+  at: number;
+}
+
+export interface HelpArticleVoteTable {
+  workspace_id: RowId;
+  id: Id;
+  article_id: RowId;
+  /** HMAC of the voter's address and browser under the workspace's form key: no address is kept. */
+  voter_key: string;
+  /** 1 helpful, 0 not. */
+  helpful: number;
+  at: number;
+}
+
+export type HelpDeflectionSource = 'help_centre' | 'request_form' | 'chat';
+
+export interface HelpDeflectionTable {
+  workspace_id: RowId;
+  id: Id;
+  article_id: RowId;
+  source: HelpDeflectionSource;
+  query: string | null;
+  at: number;
+}
+
+/** The table map handed to `Kysely<Database>`. */
 export interface Database {
   workspace: WorkspaceTable;
   app_user: AppUserTable;
@@ -594,6 +796,10 @@ export interface Database {
   segment_event: SegmentEventTable;
   data_version: DataVersionTable;
   analytics_answer: AnalyticsAnswerTable;
+  email_settings: EmailSettingsTable;
+  email_message: EmailMessageTable;
+  email_suppression: EmailSuppressionTable;
+  email_consent: EmailConsentTable;
   loyalty_programme: LoyaltyProgrammeTable;
   loyalty_account: LoyaltyAccountTable;
   loyalty_entry: LoyaltyEntryTable;
@@ -608,6 +814,14 @@ export interface Database {
   loyalty_coupon: LoyaltyCouponTable;
   loyalty_coupon_redemption: LoyaltyCouponRedemptionTable;
   loyalty_coupon_customer: LoyaltyCouponCustomerTable;
+  help_settings: HelpSettingsTable;
+  help_category: HelpCategoryTable;
+  help_section: HelpSectionTable;
+  help_article: HelpArticleTable;
+  help_article_revision: HelpArticleRevisionTable;
+  help_search: HelpSearchTable;
+  help_article_vote: HelpArticleVoteTable;
+  help_deflection: HelpDeflectionTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -626,3 +840,5 @@ export type AuditLogRow = Selectable<AuditLogTable>;
 export type CustomerGroupRow = Selectable<CustomerGroupTable>;
 export type SegmentRow = Selectable<SegmentTable>;
 export type SegmentEventRow = Selectable<SegmentEventTable>;
+export type EmailMessageRow = Selectable<EmailMessageTable>;
+export type EmailSettingsRow = Selectable<EmailSettingsTable>;
