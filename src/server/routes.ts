@@ -10,7 +10,7 @@ import { emailPublicRoutes, emailRoutes } from '../email/index.js';
 import { flowRoutes } from '../flows/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
-import { loyaltyRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -36,6 +36,7 @@ export function mountRoutes(
   app.route('/api/v1', emailRoutes());
   app.route('/api/v1', flowRoutes());
   app.route('/api/v1', loyaltyRoutes());
+  app.route('/api/v1', couponRoutes());
   app.route('/', trackingRoutes());
   // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.
   app.route('/', emailPublicRoutes());

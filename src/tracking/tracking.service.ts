@@ -44,6 +44,7 @@ import {
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
 import { isCachedTriggerName, recordFlowTriggers, requestFlowTickThrottled } from '../flows/index.js';
+import { requestLoyaltyProcessingThrottled } from '../loyalty/index.js';
 import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/segment.jobs.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
@@ -339,6 +340,8 @@ export class TrackingService {
         now: receivedAt,
         delayMs: SCORE_REFRESH_DELAY_MS,
       });
+      // Orders earn points in the loyalty job a minute on (when the workspace has a programme).
+      await requestLoyaltyProcessingThrottled(this.#db, workspaceId, receivedAt);
     }
     if (
       messages.some(
