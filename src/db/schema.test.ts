@@ -14,11 +14,23 @@ const T0 = 1_700_000_000_000;
 /**
  * The workspace-scoped tables with an allocated id. `segment_membership` is keyed by its segment
  * and customer instead (its keys and cascades are tested in src/segments); the keyed counters and
- * caches of migration 008 (`data_version`, `analytics_answer`) have none either.
+ * caches of migration 008 (`data_version`, `analytics_answer`) have none either, nor
+ * `email_settings` (one row per workspace, keyed by it).
  */
 type ScopedTable = Exclude<
   keyof Database,
-  'workspace' | 'segment_membership' | 'data_version' | 'analytics_answer' | 'help_settings'
+  | 'workspace'
+  | 'segment_membership'
+  | 'data_version'
+  | 'analytics_answer'
+  | 'email_settings'
+  | 'help_settings'
+  // Loyalty's keyed rows (migration 012): per workspace, per customer, per request, per order.
+  | 'loyalty_programme'
+  | 'loyalty_account'
+  | 'loyalty_request'
+  | 'loyalty_order'
+  | 'loyalty_coupon_customer'
 >;
 
 /**
@@ -39,6 +51,11 @@ function sampleRows(workspaceId: number) {
     order: sampleId(),
     group: sampleId(),
     segment: sampleId(),
+    message: sampleId(),
+    entry: sampleId(),
+    reward: sampleId(),
+    promotion: sampleId(),
+    coupon: sampleId(),
     helpCategory: sampleId(),
     helpSection: sampleId(),
     helpArticle: sampleId(),
@@ -255,6 +272,154 @@ function sampleRows(workspaceId: number) {
         kind: 'entered',
         at: T0 + 500,
       },
+      email_message: {
+        workspace_id: workspaceId,
+        id: ids.message,
+        customer_id: ids.customer,
+        dedupe_key: `flow:run-${ids.message}:step-1`,
+        category: 'marketing',
+        origin_kind: 'flow',
+        origin_flow_id: '17',
+        origin: toJson({ kind: 'flow', flowId: '17', runId: 'run', stepId: 'step-1' }),
+        status: 'sent',
+        skip_reason: null,
+        to_address: 'ada@example.com',
+        from_address: 'shop@example.com',
+        subject: 'We miss you',
+        html: '<p>Hi Ada</p>',
+        text_body: 'Hi Ada',
+        send_after: T0 + 600,
+        attempts: 1,
+        sending_until: null,
+        sent_at: T0 + 601,
+        smtp_message_id: `<${ids.message}.${workspaceId}.retain@example.com>`,
+        smtp_response: '250 OK',
+        last_error: null,
+        opened_at: T0 + 700,
+        clicked_at: T0 + 701,
+        unsubscribed_at: null,
+        created_at: T0 + 600,
+        updated_at: T0 + 701,
+      },
+      email_suppression: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        address_hash: hashSecret(`suppressed-${ids.customer}`),
+        reason: 'hard_bounce',
+        source: 'smtp',
+        created_at: T0 + 800,
+      },
+      email_consent: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        granted: 0,
+        source: 'one_click',
+        message_id: ids.message,
+        detail: null,
+        at: T0 + 900,
+      },
+      loyalty_entry: {
+        workspace_id: workspaceId,
+        id: ids.entry,
+        customer_id: ids.customer,
+        kind: 'earn',
+        points: 120,
+        pending: 1,
+        available_at: T0 + 30 * 86_400_000,
+        reason: 'Order 1001',
+        source: 'order',
+        source_ref: '1001',
+        order_id: ids.order,
+        idempotency_key: `order:${ids.order}`,
+        created_at: T0,
+      },
+      loyalty_tier_change: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        from_tier: null,
+        to_tier: 'Gold',
+        reason: 'threshold',
+        at: T0,
+      },
+      loyalty_notice: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        kind: 'points_expiring',
+        points: 40,
+        due_at: T0 + 86_400_000,
+        created_at: T0,
+      },
+      loyalty_reward: {
+        workspace_id: workspaceId,
+        id: ids.reward,
+        name: '5 off',
+        kind: 'fixed_discount',
+        cost_points: 500,
+        details: toJson({ amountCents: 500 }),
+        tiers: toJson(['Gold']),
+        stock: 10,
+        claimed: 1,
+        starts_at: T0,
+        ends_at: T0 + 1000,
+        active: 1,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      loyalty_reward_claim: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        reward_id: ids.reward,
+        customer_id: ids.customer,
+        entry_id: ids.entry,
+        coupon_code: 'ABCD-EFGH',
+        created_at: T0,
+      },
+      loyalty_referral: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        referrer_id: ids.customer,
+        referred_id: ids.customer,
+        status: 'pending',
+        order_id: ids.order,
+        created_at: T0,
+        rewarded_at: null,
+      },
+      loyalty_promotion: {
+        workspace_id: workspaceId,
+        id: ids.promotion,
+        name: `Spring ${ids.promotion}`,
+        discount: toJson({ kind: 'percent', percent: 10 }),
+        total_limit: 100,
+        per_customer_limit: 1,
+        uses: 1,
+        minimum_order_cents: 2000,
+        starts_at: T0,
+        ends_at: T0 + 1000,
+        created_at: T0,
+      },
+      loyalty_coupon: {
+        workspace_id: workspaceId,
+        id: ids.coupon,
+        promotion_id: ids.promotion,
+        customer_id: ids.customer,
+        code: `CODE-${ids.coupon}`,
+        max_uses: 1,
+        uses: 1,
+        expires_at: T0 + 1000,
+        created_at: T0,
+      },
+      loyalty_coupon_redemption: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        coupon_id: ids.coupon,
+        customer_id: ids.customer,
+        order_ref: '1001',
+        order_amount_cents: 2500,
+        created_at: T0,
+      },
       help_category: {
         workspace_id: workspaceId,
         id: ids.helpCategory,
@@ -352,6 +517,18 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'erased_identity',
   'segment',
   'segment_event',
+  'email_message',
+  'email_suppression',
+  'email_consent',
+  'loyalty_entry',
+  'loyalty_tier_change',
+  'loyalty_notice',
+  'loyalty_reward',
+  'loyalty_reward_claim',
+  'loyalty_referral',
+  'loyalty_promotion',
+  'loyalty_coupon',
+  'loyalty_coupon_redemption',
   'help_category',
   'help_section',
   'help_article',
@@ -370,6 +547,9 @@ const JSON_COLUMNS = [
   'settings',
   'traits',
   'rule',
+  'origin',
+  'discount',
+  'tiers',
   'translations',
 ];
 
@@ -534,6 +714,8 @@ describeEachDatabase('schema', (getDb) => {
     ['customer_alias', 'alias'],
     ['erased_identity', 'identity_hash'],
     ['segment', 'name'],
+    ['email_message', 'dedupe_key'],
+    ['email_suppression', 'address_hash'],
   ];
 
   it.each(uniquePerWorkspace)(

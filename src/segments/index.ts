@@ -14,7 +14,13 @@ export {
   segmentJobHandlers,
   TRACKING_RECOMPUTE_DELAY_MS,
 } from './segment.jobs.js';
-export { listSegmentEvents, type Segment, type SegmentEvent } from './segment.repository.js';
+export {
+  type CustomerSegmentMembership,
+  listSegmentEvents,
+  type Segment,
+  type SegmentEvent,
+  segmentsOfCustomer,
+} from './segment.repository.js';
 export { segmentRoutes } from './segment.routes.js';
 export {
   createSegment,

@@ -9,6 +9,7 @@ import { customerRoutes } from '../customers/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
+import { loyaltyRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -37,6 +38,7 @@ export function mountRoutes(
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
+  app.route('/api/v1', loyaltyRoutes());
   app.route('/api/v1', helpRoutes({ publicUrl: options.publicUrl }));
   app.route('/', trackingRoutes());
   // Public, no account: the help centre's pages and its search, suggestions and deflections.
