@@ -665,7 +665,7 @@ export interface LoyaltyCouponCustomerTable {
 
 /** Per language: what a help category or section is called there (migration 013). */
 export type HelpTranslations = Readonly<
-  Record<string, { readonly title: string; readonly description?: string }>
+  Record<string, { readonly title: string; readonly description?: string | undefined }>
 >;
 
 /** A workspace's help centre settings (migration 013; src/help). */

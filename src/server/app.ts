@@ -56,6 +56,13 @@ export interface AppOptions {
    * `limits` on the periods and cohort cells one request may ask for (docs/operations.md, "Limits").
    */
   readonly analytics?: AnalyticsSettings;
+  /** The origin the public help centre is reached at (`RETAIN_PUBLIC_URL`; default: each request's). */
+  readonly publicUrl?: string;
+  /**
+   * Per-address limit of the public help centre's POSTs (votes, deflections), on top of the API's
+   * limit that `/help/*` shares (default 30 a minute, bursts of 10, per process); `false` off.
+   */
+  readonly helpPostRateLimit?: RateLimitOptions | false;
 }
 
 /** Default per-write-key limit of `/v1/*`: 100 requests a second sustained, bursts of 1,000. */
@@ -79,6 +86,8 @@ const STRICT_CSP = {
   styleSrc: ["'self'"],
 };
 const DOCS_CSP = { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] };
+/** The public help centre: articles may show images from any HTTPS address. */
+const HELP_CSP = { ...STRICT_CSP, imgSrc: ["'self'", 'data:', 'https:'] };
 
 export const API_VERSION = '0.1.0';
 
@@ -120,6 +129,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   });
   const strictHeaders = secureHeaders({ contentSecurityPolicy: STRICT_CSP });
   const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
+  // The help centre's JSON is read by widgets on the shops' own sites (CORS), as tracking is.
+  const helpHeaders = secureHeaders({
+    contentSecurityPolicy: HELP_CSP,
+    crossOriginResourcePolicy: 'cross-origin',
+  });
   // Tracking answers browsers on any site (analytics.js): their resources may be read cross-origin.
   const trackingHeaders = secureHeaders({
     contentSecurityPolicy: STRICT_CSP,
@@ -130,7 +144,9 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       ? docsHeaders(c, next)
       : c.req.path.startsWith('/v1/') || c.req.path.startsWith('/e/o/')
         ? trackingHeaders(c, next)
-        : strictHeaders(c, next),
+        : c.req.path.startsWith('/help/')
+          ? helpHeaders(c, next)
+          : strictHeaders(c, next),
   );
   // analytics.js posts from the customer's own site: any origin may call /v1/*, without cookies
   // (the write key is the credential, and it is public in a web page anyway). Preflights are
@@ -174,8 +190,23 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
     await next();
   });
 
-  if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
+  if (options.rateLimit !== false) {
+    // One bucket per caller across the API and the public help centre.
+    const perCaller = rateLimit(options.rateLimit);
+    app.use('/api/v1/*', perCaller);
+    app.use('/help/*', perCaller);
+    if (options.helpPostRateLimit !== false) {
+      const posts = rateLimit({
+        requestsPerMinute: 30,
+        burst: 10,
+        trustProxy: options.rateLimit?.trustProxy ?? false,
+        ...options.helpPostRateLimit,
+      });
+      app.post('/help/*', posts);
+    }
+  }
   app.use('/api/v1/*', refuseHostileInput());
+  app.use('/help/*', refuseHostileInput());
   // Tracking requests carry the write key in Authorization, so each key has its own bucket.
   if (options.trackingRateLimit !== false) {
     app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));
@@ -188,6 +219,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       trustProxy: options.rateLimit ? (options.rateLimit.trustProxy ?? false) : false,
     },
     analytics,
+    publicUrl: options.publicUrl,
     imports: {
       maxUploadBytes,
       ...(options.importFilesRetentionMs === undefined
@@ -239,6 +271,14 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       {
         name: 'E-mail',
         description: 'The outbox, templates, test sends, settings, suppressions and consent.',
+      },
+      {
+        name: 'Help centre',
+        description: 'Articles, categories, sections and the report of the help centre.',
+      },
+      {
+        name: 'Help centre (public)',
+        description: 'The public help centre’s search, suggestions and deflections: no account needed.',
       },
     ],
     security: [{ apiKey: [] }, { session: [] }],
