@@ -6,6 +6,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analytics/index.js';
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
+import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
 import { privacyRoutes } from '../privacy/index.js';
@@ -15,7 +16,12 @@ import { workspaceRoutes } from '../workspaces/index.js';
 
 export function mountRoutes(
   app: OpenAPIHono<AppEnv>,
-  options: { auth?: AuthRoutesOptions; analytics?: AnalyticsRunner; imports?: ImportRoutesOptions } = {},
+  options: {
+    auth?: AuthRoutesOptions;
+    analytics?: AnalyticsRunner;
+    imports?: ImportRoutesOptions;
+    feedback?: FeedbackRoutesOptions;
+  } = {},
 ): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
   app.use('/api/v1/*', authenticate());
@@ -30,5 +36,8 @@ export function mountRoutes(
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
+  app.route('/api/v1', feedbackRoutes(options.feedback));
   app.route('/', trackingRoutes());
+  // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
+  app.route('/', surveyPageRoutes());
 }

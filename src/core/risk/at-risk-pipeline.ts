@@ -30,6 +30,7 @@ import {
   atRiskScores,
   atRiskSignals,
   DEFAULT_AT_RISK_WEIGHTS,
+  type NegativeFeedbackDetail,
   rescaleAtRiskWeights,
 } from './at-risk-score.js';
 import { learnAtRiskWeights, withLearnedWeights } from './at-risk-weights.js';
@@ -59,6 +60,8 @@ export const AT_RISK_LEARNING_MINIMUMS = Object.freeze({ customers: 200, perClas
 /** Signals other capabilities will supply, aligned with the order table's `customerIds`. */
 export interface AtRiskExtraSignals {
   readonly negativeFeedback?: Uint8Array;
+  /** The negative answer behind `negativeFeedback`, by customer id (see `AtRiskInputs`). */
+  readonly negativeFeedbackDetails?: ReadonlyMap<string, NegativeFeedbackDetail>;
   readonly breachedTickets?: Uint8Array;
   readonly engagementTrend?: Float64Array;
 }
@@ -653,6 +656,7 @@ function alignedExtras(extras: AtRiskExtraSignals, customerIndex: Int32Array) {
   };
   return {
     ...(extras.negativeFeedback ? { negativeFeedback: pick(extras.negativeFeedback) } : {}),
+    ...(extras.negativeFeedbackDetails ? { negativeFeedbackDetails: extras.negativeFeedbackDetails } : {}),
     ...(extras.breachedTickets ? { breachedTickets: pick(extras.breachedTickets) } : {}),
     ...(extras.engagementTrend ? { engagementTrend: pick(extras.engagementTrend) } : {}),
   };

@@ -8,6 +8,7 @@ import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './006-customer-s
 import { SEGMENT_TABLES, segmentsMigration } from './007-segments.js';
 import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './008-analytics-versions.js';
 import { orderDaysIndexMigration } from './009-order-days-index.js';
+import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -24,6 +25,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '007_segments': segmentsMigration,
   '008_analytics_versions': analyticsVersionsMigration,
   '009_order_days_index': orderDaysIndexMigration,
+  '014_feedback': feedbackMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -43,4 +45,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...CUSTOMER_SCORE_TABLES,
   ...SEGMENT_TABLES,
   ...ANALYTICS_VERSION_TABLES,
+  ...FEEDBACK_TABLES,
 ];
