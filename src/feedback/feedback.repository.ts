@@ -7,6 +7,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { SurveyDefinition, SurveyKind } from '../core/index.js';
 import {
   type Database,
+  dialectOf,
   fromJson,
   type RowId,
   type SurveyResponseRow,
@@ -256,7 +257,8 @@ export async function findResponseOfSend(
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('send_id', '=', sendId)
-    .$if(options.forUpdate === true, (query) => query.forUpdate())
+    // SQLite has one writer at a time (and no FOR UPDATE); PostgreSQL locks the row.
+    .$if(options.forUpdate === true && dialectOf(db) === 'postgres', (query) => query.forUpdate())
     .executeTakeFirst();
   return row === undefined ? undefined : toResponse(row);
 }
@@ -494,7 +496,7 @@ export async function sendGroups(
     readonly to: number;
   },
 ): Promise<SendGroup[]> {
-  const bucket = sql<number>`(t.sent_at - (t.sent_at % ${REPORT_BUCKET_MS}))`;
+  const bucket = sql<number>`(t.sent_at - (t.sent_at % ${sql.lit(REPORT_BUCKET_MS)}))`;
   const rows = await db
     .selectFrom('survey_send as t')
     .leftJoin('survey_response as r', (join) =>
