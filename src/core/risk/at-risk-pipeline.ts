@@ -396,6 +396,8 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     throw new InvalidInputError(`asOf must be a finite instant, got ${options.asOf}`);
   const extras = options.extraSignals ?? {};
   for (const [name, column] of Object.entries(extras)) {
+    // The details are keyed by customer id, not aligned with the table.
+    if (name === 'negativeFeedbackDetails') continue;
     if (column !== undefined && column.length !== orders.customerIds.length)
       throw new RangeError(
         `${name} has ${column.length} values but the orders have ${orders.customerIds.length} customers`,
