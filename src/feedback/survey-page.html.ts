@@ -48,6 +48,7 @@ function layout(locale: SurveyPageLocale, title: string, body: string): string {
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/s/survey.css">
 </head>
 <body>
@@ -89,7 +90,7 @@ function ratingChoices(
 ): string {
   const items = values
     .map(({ value, text, label }, index) => {
-      const id = `${name}-${value}`;
+      const id = `${name.replace(/\./g, '-')}-${value}`;
       return `<li><input type="radio" name="${name}" id="${id}" value="${value}"${chosen === value ? ' checked' : ''}${
         required && index === 0 ? ' required' : ''
       }${invalidAttributes(issue)}><label for="${id}"${label === undefined ? '' : ` aria-label="${escapeHtml(label)}"`}>${escapeHtml(text)}</label></li>`;
@@ -217,6 +218,23 @@ ${errorText(issue)}</fieldset>`;
   }
 }
 
+/** What a problem's path names, in words (the question it is about), for the error summary. */
+function fieldName(
+  input: SurveyPageInput,
+  messages: SurveyPageMessages,
+  path: readonly (string | number)[],
+): string | null {
+  const definition = input.survey.definition;
+  if (path[0] === 'answers' && definition.kind === 'form')
+    return definition.questions.find((question) => question.id === path[1])?.label ?? null;
+  if (path[0] === 'comment')
+    return definition.kind === 'nps' ? (definition.followUp ?? messages.npsFollowUp) : messages.comment;
+  if (path[0] === 'reason') return messages.reasonLegend;
+  if (path[0] === 'rating' && definition.kind !== 'form')
+    return definition.question ?? (definition.kind === 'csat' ? messages.csatQuestion : messages.npsQuestion);
+  return null;
+}
+
 /** The survey page of a valid link. */
 export function renderSurveyPage(input: SurveyPageInput): string {
   const messages = SURVEY_PAGE_MESSAGES[input.locale];
@@ -236,7 +254,12 @@ export function renderSurveyPage(input: SurveyPageInput): string {
       ? ''
       : `<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
 <h2 id="error-summary-title">${escapeHtml(messages.errorsTitle)}</h2>
-<ul>${input.issues.map((issue) => `<li><a href="#${issueId(issue.path)}">${escapeHtml(issue.message)}</a></li>`).join('')}</ul>
+<ul>${input.issues
+          .map((issue) => {
+            const about = fieldName(input, messages, issue.path);
+            return `<li><a href="#${issueId(issue.path)}">${escapeHtml(about === null ? issue.message : `${about}: ${issue.message}`)}</a></li>`;
+          })
+          .join('')}</ul>
 </div>`;
   const definition = input.survey.definition;
   const fields =

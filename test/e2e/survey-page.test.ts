@@ -140,7 +140,7 @@ describe('the survey page in Chromium', () => {
       const page = tab.page;
       const chinese = name === 'zh-CN';
       expect(await page.getAttribute('html', 'lang')).toBe(chinese ? 'zh-CN' : 'en');
-      expect(await page.locator('[role="status"]').innerText()).toContain(
+      expect(await page.locator('[role="status"]').textContent()).toContain(
         chinese ? '您的评分已记录' : 'Your rating is recorded',
       );
       expect(await page.locator(`input[name="rating"][value="${chinese ? 9 : 8}"]`).isChecked()).toBe(true);
@@ -166,7 +166,7 @@ describe('the survey page in Chromium', () => {
     await page.locator('textarea#comment').fill('The vase arrived cracked.');
     await page.locator('button[type="submit"]').click();
     await page.waitForURL(/saved=1/);
-    expect(await page.locator('[role="status"]').innerText()).toContain('Your answer is saved');
+    expect(await page.locator('[role="status"]').textContent()).toContain('Your answer is saved');
     await page.screenshot({ path: join(RESULTS, 'survey-csat-saved-light.png'), fullPage: true });
     await context.close();
     const answers = await listResponses(connection.db, workspaceId, { q: 'cracked' });
@@ -189,7 +189,7 @@ describe('the survey page in Chromium', () => {
     await page.locator('label', { hasText: 'Sage' }).click();
     await page.locator('button[type="submit"]').click();
     await page.waitForLoadState();
-    expect(await page.locator('[role="alert"]').innerText()).toContain('This question needs an answer.');
+    expect(await page.locator('[role="alert"]').textContent()).toContain('This question needs an answer.');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(RESULTS, 'survey-form-error-phone.png'), fullPage: true });
     await page.locator('label[for="q-fit-4"]').click();
@@ -203,7 +203,7 @@ describe('the survey page in Chromium', () => {
       colour: 'Sage',
       fit: 4,
     });
-  });
+  }, 120_000);
 
   it('answers a tampered link with a page that says so, in the customer’s language', async () => {
     const tampered = links.nps.replace(
@@ -214,7 +214,7 @@ describe('the survey page in Chromium', () => {
     const page = await context.newPage();
     const response = await page.goto(tampered);
     expect(response?.status()).toBe(403);
-    expect(await page.locator('h1').innerText()).toBe('此调查链接无效');
+    expect(await page.locator('h1').textContent()).toBe('此调查链接无效');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await context.close();
   });
