@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import { type AnalyticsRunner, analyticsJobHandlers, scoreJobHandlers } from '../analytics/index.js';
 import type { Database } from '../db/index.js';
+import { emailJobHandlers } from '../email/index.js';
 import { feedbackJobHandlers } from '../feedback/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
@@ -23,6 +24,7 @@ export async function loadJobHandlers(options: {
     ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
     ...segmentJobHandlers,
     ...analyticsJobHandlers(options.analytics),
+    ...emailJobHandlers(),
     ...feedbackJobHandlers(),
   };
 }

@@ -97,6 +97,11 @@ export {
 } from './order-batch-rows.js';
 export { type CustomerHoldings, type CustomerPrivacyStore, customerPrivacyStore } from './privacy-store.js';
 export {
+  productsBoughtTogether,
+  type RecommendedProduct,
+  setEmailMarketingConsent,
+} from './product-affinity.repository.js';
+export {
   type CustomerScoreInput,
   fillUnscoredCustomers,
   findCustomerScore,

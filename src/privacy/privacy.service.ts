@@ -19,6 +19,7 @@ import {
   type TrackedEvent,
 } from '../customers/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
+import { eraseEmailDataOfCustomer } from '../email/index.js';
 import { notFound } from '../errors/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
 import { requestRecomputeAfterChange, segmentsOfCustomer } from '../segments/index.js';
@@ -236,6 +237,8 @@ export async function eraseCustomer(
     // Notes are about the person; scores profile them: neither outlives the erasure.
     const notesDeleted = await store.deleteNotes(customerId);
     await store.deleteScores(customerId);
+    // Messages lose their address and contents; the suppression list (address hashes) stays.
+    await eraseEmailDataOfCustomer(transaction, { workspaceId, customerId, now });
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);

@@ -242,6 +242,10 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       { name: 'Privacy', description: 'Export and erasure of one customer’s data.' },
       { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
       { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
+      {
+        name: 'Loyalty',
+        description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
+      },
       { name: 'Feedback', description: 'CSAT, NPS and custom-form surveys, their answers and the report.' },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
     ],

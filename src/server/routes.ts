@@ -9,6 +9,7 @@ import { customerRoutes } from '../customers/index.js';
 import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
+import { loyaltyRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -36,6 +37,7 @@ export function mountRoutes(
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
+  app.route('/api/v1', loyaltyRoutes());
   app.route('/api/v1', feedbackRoutes(options.feedback));
   app.route('/', trackingRoutes());
   // The public survey page: the signed token in its path is the credential (no /api/v1 auth).

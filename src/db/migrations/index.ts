@@ -8,6 +8,9 @@ import { CUSTOMER_SCORE_TABLES, customerScoresMigration } from './006-customer-s
 import { SEGMENT_TABLES, segmentsMigration } from './007-segments.js';
 import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './008-analytics-versions.js';
 import { orderDaysIndexMigration } from './009-order-days-index.js';
+import { EMAIL_TABLES, emailMigration } from './010-email.js';
+import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
+import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
 
 /**
@@ -25,6 +28,9 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '007_segments': segmentsMigration,
   '008_analytics_versions': analyticsVersionsMigration,
   '009_order_days_index': orderDaysIndexMigration,
+  '010_email': emailMigration,
+  '012_loyalty': loyaltyMigration,
+  '013_help_centre': helpCentreMigration,
   '014_feedback': feedbackMigration,
 };
 
@@ -45,5 +51,8 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...CUSTOMER_SCORE_TABLES,
   ...SEGMENT_TABLES,
   ...ANALYTICS_VERSION_TABLES,
+  ...EMAIL_TABLES,
+  ...LOYALTY_TABLES,
+  ...HELP_TABLES,
   ...FEEDBACK_TABLES,
 ];
