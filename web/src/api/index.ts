@@ -14,6 +14,7 @@ export {
 } from './client';
 export {
   createQueryClient,
+  invalidateCustomerData,
   type Overview,
   type OverviewQuery,
   type Role,
