@@ -14,11 +14,25 @@ const T0 = 1_700_000_000_000;
 /**
  * The workspace-scoped tables with an allocated id. `segment_membership` is keyed by its segment
  * and customer instead (its keys and cascades are tested in src/segments); the keyed counters and
- * caches of migration 008 (`data_version`, `analytics_answer`) have none either.
+ * caches of migration 008 (`data_version`, `analytics_answer`) have none either, nor
+ * `email_settings` (one row per workspace, keyed by it).
  */
 type ScopedTable = Exclude<
   keyof Database,
-  'workspace' | 'segment_membership' | 'data_version' | 'analytics_answer'
+  | 'workspace'
+  | 'segment_membership'
+  | 'data_version'
+  | 'analytics_answer'
+  | 'email_settings'
+  | 'help_settings'
+  // Loyalty's keyed rows (migration 012): per workspace, per customer, per request, per order.
+  | 'loyalty_programme'
+  | 'loyalty_account'
+  | 'loyalty_request'
+  | 'loyalty_order'
+  | 'loyalty_coupon_customer'
+  // A flow run's step record (migration 011): keyed by its run and step (tested in src/flows).
+  | 'flow_run_step'
 >;
 
 /**
@@ -39,6 +53,15 @@ function sampleRows(workspaceId: number) {
     order: sampleId(),
     group: sampleId(),
     segment: sampleId(),
+    flow: sampleId(),
+    message: sampleId(),
+    entry: sampleId(),
+    reward: sampleId(),
+    promotion: sampleId(),
+    coupon: sampleId(),
+    helpCategory: sampleId(),
+    helpSection: sampleId(),
+    helpArticle: sampleId(),
   };
   return {
     ids,
@@ -252,6 +275,272 @@ function sampleRows(workspaceId: number) {
         kind: 'entered',
         at: T0 + 500,
       },
+      email_message: {
+        workspace_id: workspaceId,
+        id: ids.message,
+        customer_id: ids.customer,
+        dedupe_key: `flow:run-${ids.message}:step-1`,
+        category: 'marketing',
+        origin_kind: 'flow',
+        origin_flow_id: '17',
+        origin: toJson({ kind: 'flow', flowId: '17', runId: 'run', stepId: 'step-1' }),
+        status: 'sent',
+        skip_reason: null,
+        to_address: 'ada@example.com',
+        from_address: 'shop@example.com',
+        subject: 'We miss you',
+        html: '<p>Hi Ada</p>',
+        text_body: 'Hi Ada',
+        send_after: T0 + 600,
+        attempts: 1,
+        sending_until: null,
+        sent_at: T0 + 601,
+        smtp_message_id: `<${ids.message}.${workspaceId}.retain@example.com>`,
+        smtp_response: '250 OK',
+        last_error: null,
+        opened_at: T0 + 700,
+        clicked_at: T0 + 701,
+        unsubscribed_at: null,
+        created_at: T0 + 600,
+        updated_at: T0 + 701,
+      },
+      email_suppression: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        address_hash: hashSecret(`suppressed-${ids.customer}`),
+        reason: 'hard_bounce',
+        source: 'smtp',
+        created_at: T0 + 800,
+      },
+      email_consent: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        granted: 0,
+        source: 'one_click',
+        message_id: ids.message,
+        detail: null,
+        at: T0 + 900,
+      },
+      loyalty_entry: {
+        workspace_id: workspaceId,
+        id: ids.entry,
+        customer_id: ids.customer,
+        kind: 'earn',
+        points: 120,
+        pending: 1,
+        available_at: T0 + 30 * 86_400_000,
+        reason: 'Order 1001',
+        source: 'order',
+        source_ref: '1001',
+        order_id: ids.order,
+        idempotency_key: `order:${ids.order}`,
+        created_at: T0,
+      },
+      loyalty_tier_change: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        from_tier: null,
+        to_tier: 'Gold',
+        reason: 'threshold',
+        at: T0,
+      },
+      loyalty_notice: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        kind: 'points_expiring',
+        points: 40,
+        due_at: T0 + 86_400_000,
+        created_at: T0,
+      },
+      loyalty_reward: {
+        workspace_id: workspaceId,
+        id: ids.reward,
+        name: '5 off',
+        kind: 'fixed_discount',
+        cost_points: 500,
+        details: toJson({ amountCents: 500 }),
+        tiers: toJson(['Gold']),
+        stock: 10,
+        claimed: 1,
+        starts_at: T0,
+        ends_at: T0 + 1000,
+        active: 1,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      loyalty_reward_claim: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        reward_id: ids.reward,
+        customer_id: ids.customer,
+        entry_id: ids.entry,
+        coupon_code: 'ABCD-EFGH',
+        created_at: T0,
+      },
+      loyalty_referral: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        referrer_id: ids.customer,
+        referred_id: ids.customer,
+        status: 'pending',
+        order_id: ids.order,
+        created_at: T0,
+        rewarded_at: null,
+      },
+      loyalty_promotion: {
+        workspace_id: workspaceId,
+        id: ids.promotion,
+        name: `Spring ${ids.promotion}`,
+        discount: toJson({ kind: 'percent', percent: 10 }),
+        total_limit: 100,
+        per_customer_limit: 1,
+        uses: 1,
+        minimum_order_cents: 2000,
+        starts_at: T0,
+        ends_at: T0 + 1000,
+        created_at: T0,
+      },
+      loyalty_coupon: {
+        workspace_id: workspaceId,
+        id: ids.coupon,
+        promotion_id: ids.promotion,
+        customer_id: ids.customer,
+        code: `CODE-${ids.coupon}`,
+        max_uses: 1,
+        uses: 1,
+        expires_at: T0 + 1000,
+        created_at: T0,
+      },
+      loyalty_coupon_redemption: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        coupon_id: ids.coupon,
+        customer_id: ids.customer,
+        order_ref: '1001',
+        order_amount_cents: 2500,
+        created_at: T0,
+      },
+      help_category: {
+        workspace_id: workspaceId,
+        id: ids.helpCategory,
+        slug: `billing-${ids.helpCategory}`,
+        position: 1,
+        translations: toJson({ en: { title: 'Billing' }, 'zh-CN': { title: '账单', description: '付款' } }),
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      help_section: {
+        workspace_id: workspaceId,
+        id: ids.helpSection,
+        category_id: ids.helpCategory,
+        slug: `refunds-${ids.helpSection}`,
+        position: 2,
+        translations: toJson({ en: { title: 'Refunds' } }),
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      help_article: {
+        workspace_id: workspaceId,
+        id: ids.helpArticle,
+        section_id: ids.helpSection,
+        group_key: `group-${ids.helpArticle}`,
+        locale: 'en',
+        slug: 'how-refunds-work',
+        title: 'How refunds work',
+        body: '**Refunds** take 5 days.',
+        body_text: 'Refunds take 5 days.',
+        status: 'published',
+        position: 3,
+        version: 2,
+        published_at: T0 + 2,
+        created_by: ids.user,
+        updated_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      help_article_revision: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        article_id: ids.helpArticle,
+        version: 1,
+        locale: 'en',
+        title: 'Refunds',
+        body: 'Refunds take a week.',
+        status: 'draft',
+        created_by: ids.user,
+        created_at: T0,
+      },
+      help_search: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        query: 'refund',
+        locale: 'en',
+        result_count: 1,
+        at: T0 + 600,
+      },
+      help_article_vote: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        article_id: ids.helpArticle,
+        voter_key: 'voter-hash',
+        helpful: 1,
+        at: T0 + 700,
+      },
+      help_deflection: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        article_id: ids.helpArticle,
+        source: 'request_form',
+        query: 'where is my refund',
+        at: T0 + 800,
+      },
+      flow: {
+        workspace_id: workspaceId,
+        id: ids.flow,
+        name: `Flow ${ids.flow}`,
+        status: 'active',
+        definition: toJson({ trigger: { type: 'event', event: 'Signed Up' }, steps: [] }),
+        version: 1,
+        trigger_type: 'event',
+        trigger_event: 'Signed Up',
+        trigger_segment_id: null,
+        holdout_percent: 12.5,
+        horizon_days: 30,
+        cursor: 7,
+        last_fired_on: '2023-11-14',
+        fired_at: T0 + 600,
+        activated_at: T0 + 1,
+        deactivated_at: null,
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      flow_trigger: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        name: 'Signed Up',
+        message_id: `message-${ids.flow}`,
+        occurred_at: T0 + 700,
+      },
+      flow_run: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        flow_id: ids.flow,
+        customer_id: ids.customer,
+        arm: 'treatment',
+        status: 'active',
+        current_step: 'step-1',
+        wake_at: T0 + 800,
+        entry_key: 'event:1',
+        entered_at: T0 + 700,
+        finished_at: null,
+        exit_reason: null,
+        updated_at: T0 + 700,
+      },
     } as const,
   };
 }
@@ -275,6 +564,28 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'erased_identity',
   'segment',
   'segment_event',
+  'email_message',
+  'email_suppression',
+  'email_consent',
+  'loyalty_entry',
+  'loyalty_tier_change',
+  'loyalty_notice',
+  'loyalty_reward',
+  'loyalty_reward_claim',
+  'loyalty_referral',
+  'loyalty_promotion',
+  'loyalty_coupon',
+  'loyalty_coupon_redemption',
+  'help_category',
+  'help_section',
+  'help_article',
+  'help_article_revision',
+  'help_search',
+  'help_article_vote',
+  'help_deflection',
+  'flow',
+  'flow_trigger',
+  'flow_run',
 ];
 
 const JSON_COLUMNS = [
@@ -286,14 +597,22 @@ const JSON_COLUMNS = [
   'settings',
   'traits',
   'rule',
+  'origin',
+  'discount',
+  'tiers',
+  'translations',
+  'definition',
 ];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(row).map(([column, value]) => [
-      column,
-      JSON_COLUMNS.includes(column) && typeof value === 'string' ? fromJson(value) : value,
-    ]),
+    Object.entries(row)
+      // PostgreSQL's generated full-text column of help_article (migration 013): derived, not stored as given.
+      .filter(([column]) => column !== 'search_vector')
+      .map(([column, value]) => [
+        column,
+        JSON_COLUMNS.includes(column) && typeof value === 'string' ? fromJson(value) : value,
+      ]),
   );
 }
 
@@ -446,6 +765,8 @@ describeEachDatabase('schema', (getDb) => {
     ['customer_alias', 'alias'],
     ['erased_identity', 'identity_hash'],
     ['segment', 'name'],
+    ['email_message', 'dedupe_key'],
+    ['email_suppression', 'address_hash'],
   ];
 
   it.each(uniquePerWorkspace)(

@@ -128,7 +128,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   app.use('*', (c, next) =>
     c.req.path.startsWith('/api/docs')
       ? docsHeaders(c, next)
-      : c.req.path.startsWith('/v1/')
+      : c.req.path.startsWith('/v1/') || c.req.path.startsWith('/e/o/')
         ? trackingHeaders(c, next)
         : strictHeaders(c, next),
   );
@@ -226,7 +226,20 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       { name: 'Privacy', description: 'Export and erasure of one customer’s data.' },
       { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
       { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
+      {
+        name: 'Flows',
+        description:
+          'Automated journeys with a holdout: triggers, steps, runs, and the report with its uplift.',
+      },
+      {
+        name: 'Loyalty',
+        description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
+      },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
+      {
+        name: 'E-mail',
+        description: 'The outbox, templates, test sends, settings, suppressions and consent.',
+      },
     ],
     security: [{ apiKey: [] }, { session: [] }],
   });

@@ -6,8 +6,11 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analytics/index.js';
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
+import { emailPublicRoutes, emailRoutes } from '../email/index.js';
+import { flowRoutes } from '../flows/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
+import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -30,5 +33,11 @@ export function mountRoutes(
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
+  app.route('/api/v1', emailRoutes());
+  app.route('/api/v1', flowRoutes());
+  app.route('/api/v1', loyaltyRoutes());
+  app.route('/api/v1', couponRoutes());
   app.route('/', trackingRoutes());
+  // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.
+  app.route('/', emailPublicRoutes());
 }

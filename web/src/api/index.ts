@@ -7,6 +7,7 @@ export {
   apiPatch,
   apiPost,
   apiPostAt,
+  apiPostCancellable,
   apiPostForm,
   type BodyOf,
   type QueryOf,
