@@ -194,7 +194,7 @@ export interface BatchSource extends AsyncIterable<BatchEvent> {
  * MB of garbage on a 250 MB file, since nothing urged it to collect (docs/benchmarks.md, import
  * memory); what it holds live is a batch of records, its encoded text and the customers seen.
  */
-const READER_HEAP_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 };
+const READER_HEAP_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 };
 
 /** Batches waiting for the consumer before the reader pauses. */
 const AHEAD = 3;
