@@ -12,6 +12,7 @@ export {
   findCustomer,
   findCustomerByExternalId,
   LIVE_SUBSCRIPTION_STATUSES,
+  setCustomerAttribute,
   type UpsertOptions,
   type UpsertResult,
   upsertCustomers,
@@ -96,6 +97,11 @@ export {
   type OrderBatchRecord,
 } from './order-batch-rows.js';
 export { type CustomerHoldings, type CustomerPrivacyStore, customerPrivacyStore } from './privacy-store.js';
+export {
+  productsBoughtTogether,
+  type RecommendedProduct,
+  setEmailMarketingConsent,
+} from './product-affinity.repository.js';
 export {
   type CustomerScoreInput,
   fillUnscoredCustomers,

@@ -110,8 +110,22 @@ export async function ownTables(db: Kysely<any>): Promise<{ name: string; column
   if (dialectOf(db) === 'postgres') {
     schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
   }
+  // SQLite's full-text indexes (virtual tables and their shadow tables) are derived from a table
+  // by triggers: not tables of their own to list or copy.
+  const virtual: string[] = [];
+  if (dialectOf(db) === 'sqlite') {
+    const rows = await sql<{ name: string }>`select name from sqlite_master
+      where type = 'table' and sql like 'CREATE VIRTUAL TABLE%'`.execute(db);
+    virtual.push(...rows.rows.map((row) => row.name));
+  }
+  const derived = (name: string) => virtual.some((table) => name === table || name.startsWith(`${table}_`));
   return (await db.introspection.getTables())
-    .filter((table) => (schema === undefined || table.schema === schema) && !table.name.startsWith('kysely_'))
+    .filter(
+      (table) =>
+        (schema === undefined || table.schema === schema) &&
+        !table.name.startsWith('kysely_') &&
+        !derived(table.name),
+    )
     .map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name) }));
 }
 

@@ -23,6 +23,9 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
+    // Capabilities are built side by side, each migration creating its own tables: a store that
+    // ran a later-numbered one first (say 012 before 011 landed) must still take 011 when it comes.
+    allowUnorderedMigrations: true,
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
   const { error, results } = await migrator.migrateToLatest();

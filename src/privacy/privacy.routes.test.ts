@@ -16,6 +16,14 @@ import {
   upsertRefunds,
   upsertSubscriptions,
 } from '../customers/index.js';
+import { listJobs } from '../jobs/index.js';
+import {
+  createSegment,
+  listSegmentEvents,
+  recomputeWorkspaceSegments,
+  SEGMENT_RECOMPUTE_JOB,
+  segmentsOfCustomer,
+} from '../segments/index.js';
 
 const NOW = Date.UTC(2024, 6, 1);
 const JAN_5 = Date.UTC(2024, 0, 5);
@@ -321,6 +329,42 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
     });
     // (api_key rows only record when each key was last used.)
     expect({ ...(await dump(ws)), api_key: [] }).toEqual({ ...after, api_key: [] });
+  });
+
+  it('exports the segments the customer is in, and erasure moves them out of every segment', async () => {
+    const { db } = getDb();
+    const { api, ws, ada, bob } = await seeded();
+    const { segment } = await createSegment(db, {
+      workspaceId: ws,
+      name: 'Has e-mail',
+      rule: { all: [{ field: 'email', op: 'is_set' }] },
+      createdBy: null,
+      actor: { type: 'system' },
+      now: NOW,
+    });
+    expect(segment.memberCount).toBe(2);
+    const exported = await api.request(`/api/v1/customers/${ada}/export`, { role: 'agent' });
+    expect(exported.body.segments).toEqual([
+      { segmentId: String(segment.id), name: 'Has e-mail', enteredAt: new Date(NOW).toISOString() },
+    ]);
+
+    const later = NOW + 60_000;
+    expect(
+      (await api.request(`/api/v1/customers/${ada}/erase`, { method: 'POST', role: 'owner' })).status,
+    ).toBe(200);
+    // The erasure asked for a recompute due now, committed with it (the waiting scheduled one,
+    // an hour away, is brought forward) …
+    const [job] = await listJobs(db, ws, { type: SEGMENT_RECOMPUTE_JOB, limit: 1 });
+    expect(job).toMatchObject({ status: 'queued' });
+    expect(job!.runAt).toBeLessThanOrEqual(NOW);
+    // … whose run takes Ada out with an `exited` event, and leaves Bob in.
+    await recomputeWorkspaceSegments(db, { workspaceId: ws, now: later });
+    expect(await segmentsOfCustomer(db, ws, Number(ada))).toEqual([]);
+    expect((await segmentsOfCustomer(db, ws, Number(bob))).map((row) => row.segmentId)).toEqual([segment.id]);
+    const events = await listSegmentEvents(db, ws, { limit: 10 });
+    expect(
+      events.filter((event) => event.kind === 'exited').map((event) => String(event.customerId)),
+    ).toEqual([ada]);
   });
 
   it('lets only owners and admins erase, and owners, admins and agents export', async () => {

@@ -45,6 +45,9 @@ const CustomerExportSchema = z
     aliases: z
       .array(z.string())
       .openapi({ description: 'Former identities merged into the customer by tracking `alias` calls.' }),
+    segments: z
+      .array(z.object({ segmentId: z.string(), name: z.string(), enteredAt: instant }))
+      .openapi({ description: 'The segments the customer is in now, with when they entered each.' }),
     notes: z
       .array(z.object({ id: z.string(), text: z.string(), authorId: z.string(), createdAt: instant }))
       .openapi({ description: 'The notes agents wrote about the customer, newest first.' }),

@@ -19,8 +19,10 @@ import {
   type TrackedEvent,
 } from '../customers/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
+import { eraseEmailDataOfCustomer } from '../email/index.js';
 import { notFound } from '../errors/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
+import { requestRecomputeAfterChange, segmentsOfCustomer } from '../segments/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 
 /** Everything held about one customer (`GET /api/v1/customers/{id}/export`). */
@@ -39,6 +41,8 @@ export interface CustomerExport {
   readonly groups: CustomerMembership[];
   /** Former identities merged into the customer by tracking `alias` calls. */
   readonly aliases: string[];
+  /** The segments the customer is in now (a profile built from their data), with when they entered. */
+  readonly segments: { readonly segmentId: string; readonly name: string; readonly enteredAt: string }[];
   /** The notes agents wrote about the customer, newest first. */
   readonly notes: CustomerHoldings['notes'];
   /** The stored scores (at-risk score and reasons, predictions, RFM), or null. */
@@ -114,6 +118,7 @@ export async function exportCustomer(
     });
     const store = customerPrivacyStore(transaction, workspaceId);
     const held = await store.everythingAbout(row);
+    const segments = await segmentsOfCustomer(transaction, workspaceId, customerId);
     const audit = await listAudit(transaction, workspaceId, {
       entity: 'customer',
       entityId: customerId,
@@ -123,6 +128,11 @@ export async function exportCustomer(
       exportedAt: new Date(input.now).toISOString(),
       workspaceId: String(workspaceId),
       ...held,
+      segments: segments.map((membership) => ({
+        segmentId: String(membership.segmentId),
+        name: membership.name,
+        enteredAt: new Date(membership.enteredAt).toISOString(),
+      })),
       auditEntries: audit.map((entry) => ({
         ...entry,
         id: String(entry.id),
@@ -159,6 +169,9 @@ const PSEUDONYM = /^erased:\d+$/;
  * - refunds: the free-text reason → null;
  * - notes about the customer and the stored scores (at-risk score, predictions, RFM) deleted; the
  *   score job writes no row for an erased customer afterwards;
+ * - segment memberships: a recompute of the workspace's segments is asked for at once (with the
+ *   erasure's commit), which moves the erased customer out of every segment with `exited` events
+ *   (the recompute alone writes memberships; segments never hold erased customers);
  * - group memberships deleted (the groups, which describe accounts, stay); aliases (former
  *   identities merged in) deleted; when the workspace refuses erased identities
  *   (`erasedIdentities: 'refuse'`), the SHA-256 of the external id and of each alias is kept,
@@ -224,6 +237,8 @@ export async function eraseCustomer(
     // Notes are about the person; scores profile them: neither outlives the erasure.
     const notesDeleted = await store.deleteNotes(customerId);
     await store.deleteScores(customerId);
+    // Messages lose their address and contents; the suppression list (address hashes) stays.
+    await eraseEmailDataOfCustomer(transaction, { workspaceId, customerId, now });
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);
@@ -236,6 +251,7 @@ export async function eraseCustomer(
     const erasedNow = row.erased_at === null;
     if (erasedNow) {
       await store.anonymiseCustomer(customerId, pseudonym, now);
+      await requestRecomputeAfterChange(transaction, workspaceId, { reason: 'erasure', now });
       await recordAudit(transaction, {
         workspaceId,
         actor: input.actor,

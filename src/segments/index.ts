@@ -14,7 +14,13 @@ export {
   segmentJobHandlers,
   TRACKING_RECOMPUTE_DELAY_MS,
 } from './segment.jobs.js';
-export { listSegmentEvents, type Segment, type SegmentEvent } from './segment.repository.js';
+export {
+  type CustomerSegmentMembership,
+  listSegmentEvents,
+  type Segment,
+  type SegmentEvent,
+  segmentsOfCustomer,
+} from './segment.repository.js';
 export { segmentRoutes } from './segment.routes.js';
 export {
   createSegment,
@@ -25,5 +31,6 @@ export {
   updateSegment,
 } from './segment.service.js';
 export { type FieldDefinition, listFields, OPERATORS, type Operator } from './segment-fields.js';
+export { customersMatchingRule, MAX_MATCH_CUSTOMERS } from './segment-match.js';
 export { type RecomputeOutcome, recomputeSegment, recomputeWorkspaceSegments } from './segment-recompute.js';
 export { formatRulePath, type ParsedRule, parseSegmentRule } from './segment-rule.js';

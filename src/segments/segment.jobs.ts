@@ -24,7 +24,7 @@ export const TRACKING_RECOMPUTE_DELAY_MS = 60_000;
 
 /** Why a recompute was asked for (shown in the job list; the handler needs nothing else). */
 export interface SegmentRecomputePayload {
-  readonly reason: 'import' | 'tracking' | 'segment_changed' | 'schedule' | 'scores';
+  readonly reason: 'import' | 'tracking' | 'segment_changed' | 'schedule' | 'scores' | 'erasure';
 }
 
 export interface SegmentRecomputeRequest extends SegmentRecomputePayload {

@@ -213,6 +213,32 @@ export async function listMembers(
   }));
 }
 
+/** One segment a customer is in now, as a privacy export lists it. */
+export interface CustomerSegmentMembership {
+  readonly segmentId: RowId;
+  readonly name: string;
+  readonly enteredAt: number;
+}
+
+/** The segments the customer is a member of now, by segment id. One indexed read per segment. */
+export async function segmentsOfCustomer(
+  db: Executor,
+  workspaceId: number,
+  customerId: RowId,
+): Promise<CustomerSegmentMembership[]> {
+  const rows = await db
+    .selectFrom('segment_membership as m')
+    .innerJoin('segment as s', (join) =>
+      join.onRef('s.workspace_id', '=', 'm.workspace_id').onRef('s.id', '=', 'm.segment_id'),
+    )
+    .select(['m.segment_id', 's.name', 'm.entered_at'])
+    .where('m.workspace_id', '=', workspaceId)
+    .where('m.customer_id', '=', customerId)
+    .orderBy('m.segment_id')
+    .execute();
+  return rows.map((row) => ({ segmentId: row.segment_id, name: row.name, enteredAt: row.entered_at }));
+}
+
 /** A customer a preview shows. */
 export interface MatchingCustomer {
   readonly customerId: RowId;

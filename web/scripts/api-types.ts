@@ -46,6 +46,14 @@ export const OPERATIONS = [
   ['get', '/api/v1/analytics/clv'],
   ['get', '/api/v1/analytics/clv/diagnostics'],
   ['get', '/api/v1/analytics/survival'],
+  ['get', '/api/v1/segments'],
+  ['post', '/api/v1/segments'],
+  ['get', '/api/v1/segments/fields'],
+  ['post', '/api/v1/segments/preview'],
+  ['get', '/api/v1/segments/{id}'],
+  ['patch', '/api/v1/segments/{id}'],
+  ['delete', '/api/v1/segments/{id}'],
+  ['get', '/api/v1/segments/{id}/members'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

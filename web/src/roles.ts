@@ -5,7 +5,7 @@
  */
 import type { Role } from './api';
 
-export type Capability = 'analytics' | 'imports' | 'settings' | 'customers' | 'exportCustomers';
+export type Capability = 'analytics' | 'imports' | 'settings' | 'customers' | 'exportCustomers' | 'segments';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -14,6 +14,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   // Every role reads customers; agents do not export lists (customers/customer-export.ts).
   customers: ['analyst', 'marketer', 'agent'],
   exportCustomers: ['analyst', 'marketer'],
+  // Segments are for campaigns and analysis; agents work one customer at a time (segment.routes.ts).
+  segments: ['analyst', 'marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -10,6 +10,8 @@ import customersEn from '../pages/customers/messages/en.json' with { type: 'json
 import customersZh from '../pages/customers/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
+import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
+import segmentsZh from '../pages/segments/messages/zh-CN.json' with { type: 'json' };
 import settingsEn from '../pages/settings/messages/en.json' with { type: 'json' };
 import settingsZh from '../pages/settings/messages/zh-CN.json' with { type: 'json' };
 import subscriptionsEn from '../pages/subscriptions/messages/en.json' with { type: 'json' };
@@ -21,8 +23,8 @@ import shellZh from './zh-CN.json' with { type: 'json' };
 
 /** The files per language, in one order; the test checks that no key appears in two of them. */
 export const MESSAGE_FILES = {
-  en: [shellEn, cohortsEn, customersEn, importEn, settingsEn, subscriptionsEn, valueEn],
-  'zh-CN': [shellZh, cohortsZh, customersZh, importZh, settingsZh, subscriptionsZh, valueZh],
+  en: [shellEn, cohortsEn, customersEn, importEn, segmentsEn, settingsEn, subscriptionsEn, valueEn],
+  'zh-CN': [shellZh, cohortsZh, customersZh, importZh, segmentsZh, settingsZh, subscriptionsZh, valueZh],
 } as const;
 
 export const en = {
@@ -30,6 +32,7 @@ export const en = {
   ...cohortsEn,
   ...customersEn,
   ...importEn,
+  ...segmentsEn,
   ...settingsEn,
   ...subscriptionsEn,
   ...valueEn,
@@ -42,6 +45,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...cohortsZh,
   ...customersZh,
   ...importZh,
+  ...segmentsZh,
   ...settingsZh,
   ...subscriptionsZh,
   ...valueZh,

@@ -1,0 +1,33 @@
+/**
+ * The `email.send` job: one delivery attempt of one message (email-delivery.ts). A retry after a
+ * 4xx, or a message held by quiet hours, is a new job due later (its idempotency key names the
+ * instant), enqueued in the same transaction that completes this one. A message another worker
+ * is sending right now (`busy`) fails this attempt, to be tried after the job queue's backoff.
+ */
+import type { JobHandler } from '../jobs/index.js';
+import { EMAIL_SEND_JOB, type EmailSendPayload } from './email.service.js';
+import { deliverMessage, enqueueDelivery } from './email-delivery.js';
+import { type EmailEnvironment, emailEnvironment } from './email-environment.js';
+
+/** The handler of `email.send`, reading SMTP_URL and friends from `environment` (default the process's). */
+export function emailSendHandler(environment?: EmailEnvironment): JobHandler<EmailSendPayload> {
+  return async (job, context) => {
+    const messageId = Number((job.payload as Partial<EmailSendPayload> | null)?.messageId);
+    if (!Number.isSafeInteger(messageId)) throw new Error('email.send: the payload names no message');
+    const now = context.now();
+    const outcome = await deliverMessage(context.db, job.workspaceId, messageId, {
+      now,
+      environment: environment ?? emailEnvironment(),
+    });
+    if (outcome.status === 'busy') throw new Error(`Message ${messageId} is being sent by another worker`);
+    if (outcome.status === 'retry' || outcome.status === 'held') {
+      const runAt = outcome.runAt;
+      await context.completeWith((trx) => enqueueDelivery(trx, job.workspaceId, messageId, runAt, now));
+    }
+  };
+}
+
+/** The e-mail job handlers, for src/cli/job-handlers.ts. */
+export function emailJobHandlers(environment?: EmailEnvironment): Record<string, JobHandler> {
+  return { [EMAIL_SEND_JOB]: emailSendHandler(environment) };
+}

@@ -1,0 +1,348 @@
+/**
+ * The e-mail tables (migration 010): the only code that queries them. Every statement names the
+ * workspace.
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type {
+  Database,
+  EmailCategory,
+  EmailMessageRow,
+  EmailStatus,
+  JsonText,
+  RowId,
+  SuppressionReason,
+} from '../db/index.js';
+
+/** A connection or a transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The columns of a new message. */
+export interface NewMessage {
+  readonly workspaceId: number;
+  readonly customerId: RowId;
+  readonly dedupeKey: string;
+  readonly category: EmailCategory;
+  readonly originKind: string | null;
+  readonly originFlowId: string | null;
+  readonly origin: JsonText<Record<string, unknown>> | null;
+  readonly status: EmailStatus;
+  readonly skipReason: string | null;
+  readonly toAddress: string | null;
+  readonly sendAfter: number;
+  readonly now: number;
+}
+
+/**
+ * Inserts a message unless the workspace already has its dedupe key: returns the new id, or
+ * `undefined` on a duplicate (the unique key decides, so racing callers insert one row).
+ */
+export async function insertMessage(db: Executor, message: NewMessage): Promise<RowId | undefined> {
+  const row = await db
+    .insertInto('email_message')
+    .values({
+      workspace_id: message.workspaceId,
+      customer_id: message.customerId,
+      dedupe_key: message.dedupeKey,
+      category: message.category,
+      origin_kind: message.originKind,
+      origin_flow_id: message.originFlowId,
+      origin: message.origin,
+      status: message.status,
+      skip_reason: message.skipReason,
+      to_address: message.toAddress,
+      send_after: message.sendAfter,
+      created_at: message.now,
+      updated_at: message.now,
+    })
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'dedupe_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The message with this dedupe key. */
+export async function findMessageByDedupeKey(
+  db: Executor,
+  workspaceId: number,
+  dedupeKey: string,
+): Promise<EmailMessageRow | undefined> {
+  return db
+    .selectFrom('email_message')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('dedupe_key', '=', dedupeKey)
+    .executeTakeFirst();
+}
+
+export async function findMessage(
+  db: Executor,
+  workspaceId: number,
+  id: RowId,
+): Promise<EmailMessageRow | undefined> {
+  return db
+    .selectFrom('email_message')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Column changes of a message. */
+export type MessageChanges = Partial<
+  Omit<EmailMessageRow, 'workspace_id' | 'id' | 'customer_id' | 'dedupe_key'>
+>;
+
+/**
+ * Updates a message while it is in one of `fromStatuses` (a compare-and-set: two workers cannot
+ * both move it); returns whether it moved.
+ */
+export async function updateMessage(
+  db: Executor,
+  workspaceId: number,
+  id: RowId,
+  fromStatuses: readonly EmailStatus[],
+  changes: MessageChanges,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('email_message')
+    .set(changes)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('status', 'in', fromStatuses)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Statuses of a message that went, or is going, to the recipient (what frequency caps count). */
+export const GOING_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sent', 'outbox', 'unknown'];
+
+/**
+ * Marketing messages of the customer going or gone whose send instant (sent, else planned) lies in
+ * `(from, to)`, this one (`exceptId`) left out. One indexed count.
+ */
+export async function countMarketingBetween(
+  db: Executor,
+  workspaceId: number,
+  customerId: RowId,
+  from: number,
+  to: number,
+  exceptId: RowId | null,
+): Promise<number> {
+  const at = sql<number>`coalesce(sent_at, send_after)`;
+  const row = await db
+    .selectFrom('email_message')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where('category', '=', 'marketing')
+    .where('status', 'in', GOING_STATUSES)
+    .where('created_at', '>', from - 31 * 86_400_000) // the index's range; older rows cannot count
+    .where(at, '>', from)
+    .where(at, '<', to)
+    .$if(exceptId !== null, (query) => query.where('id', '<>', exceptId ?? 0))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Filters of the message list. */
+export interface MessageFilter {
+  readonly status?: EmailStatus;
+  readonly customerId?: RowId;
+  readonly flowId?: string;
+  readonly originKind?: string;
+}
+
+/** A page of messages, newest first, after the cursor id (exclusive). */
+export async function listMessages(
+  db: Executor,
+  workspaceId: number,
+  filter: MessageFilter,
+  page: { readonly limit: number; readonly beforeId?: RowId },
+): Promise<EmailMessageRow[]> {
+  return db
+    .selectFrom('email_message')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .$if(filter.status !== undefined, (query) => query.where('status', '=', filter.status ?? 'queued'))
+    .$if(filter.customerId !== undefined, (query) => query.where('customer_id', '=', filter.customerId ?? 0))
+    .$if(filter.flowId !== undefined, (query) => query.where('origin_flow_id', '=', filter.flowId ?? ''))
+    .$if(filter.originKind !== undefined, (query) => query.where('origin_kind', '=', filter.originKind ?? ''))
+    .$if(page.beforeId !== undefined, (query) => query.where('id', '<', page.beforeId ?? 0))
+    .orderBy('id', 'desc')
+    .limit(page.limit)
+    .execute();
+}
+
+/** Messages by status (all of the workspace, or one flow's). */
+export async function countMessagesByStatus(
+  db: Executor,
+  workspaceId: number,
+  flowId: string | null,
+): Promise<{
+  byStatus: Partial<Record<EmailStatus, number>>;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+}> {
+  const rows = await db
+    .selectFrom('email_message')
+    .select([
+      'status',
+      (eb) => eb.fn.countAll<number>().as('count'),
+      (eb) => eb.fn.count<number>('opened_at').as('opened'),
+      (eb) => eb.fn.count<number>('clicked_at').as('clicked'),
+      (eb) => eb.fn.count<number>('unsubscribed_at').as('unsubscribed'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .$if(flowId !== null, (query) => query.where('origin_flow_id', '=', flowId ?? ''))
+    .groupBy('status')
+    .execute();
+  const byStatus: Partial<Record<EmailStatus, number>> = {};
+  let opened = 0;
+  let clicked = 0;
+  let unsubscribed = 0;
+  for (const row of rows) {
+    byStatus[row.status] = Number(row.count);
+    opened += Number(row.opened);
+    clicked += Number(row.clicked);
+    unsubscribed += Number(row.unsubscribed);
+  }
+  return { byStatus, opened, clicked, unsubscribed };
+}
+
+/** Whether the address hash is suppressed in the workspace. */
+export async function isSuppressed(db: Executor, workspaceId: number, hash: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('email_suppression')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('address_hash', '=', hash)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Adds a suppression (the first reason stays); returns whether it is new. */
+export async function insertSuppression(
+  db: Executor,
+  workspaceId: number,
+  suppression: {
+    readonly hash: string;
+    readonly reason: SuppressionReason;
+    readonly source: string;
+    readonly now: number;
+  },
+): Promise<boolean> {
+  const row = await db
+    .insertInto('email_suppression')
+    .values({
+      workspace_id: workspaceId,
+      address_hash: suppression.hash,
+      reason: suppression.reason,
+      source: suppression.source,
+      created_at: suppression.now,
+    })
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'address_hash']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Removes a suppression; returns whether there was one. */
+export async function deleteSuppression(db: Executor, workspaceId: number, hash: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('email_suppression')
+    .where('workspace_id', '=', workspaceId)
+    .where('address_hash', '=', hash)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** A page of suppressions, newest first. */
+export async function listSuppressions(
+  db: Executor,
+  workspaceId: number,
+  page: { readonly limit: number; readonly beforeId?: RowId; readonly hash?: string },
+) {
+  return db
+    .selectFrom('email_suppression')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .$if(page.hash !== undefined, (query) => query.where('address_hash', '=', page.hash ?? ''))
+    .$if(page.beforeId !== undefined, (query) => query.where('id', '<', page.beforeId ?? 0))
+    .orderBy('id', 'desc')
+    .limit(page.limit)
+    .execute();
+}
+
+/** Appends a consent record. */
+export async function insertConsent(
+  db: Executor,
+  workspaceId: number,
+  record: {
+    readonly customerId: RowId;
+    readonly granted: boolean;
+    readonly source: string;
+    readonly messageId: RowId | null;
+    readonly detail: string | null;
+    readonly at: number;
+  },
+): Promise<void> {
+  await db
+    .insertInto('email_consent')
+    .values({
+      workspace_id: workspaceId,
+      customer_id: record.customerId,
+      granted: record.granted ? 1 : 0,
+      source: record.source,
+      message_id: record.messageId,
+      detail: record.detail,
+      at: record.at,
+    })
+    .execute();
+}
+
+/** The customer's consent records, newest first (at most 1,000). */
+export async function listConsents(db: Executor, workspaceId: number, customerId: RowId) {
+  return db
+    .selectFrom('email_consent')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .orderBy('id', 'desc')
+    .limit(1_000)
+    .execute();
+}
+
+/**
+ * Erasure: removes the customer's address and every message's contents (they hold the person's
+ * name, address, purchases), keeping statuses and counts; consent records keep no personal data
+ * beyond the link to the (anonymised) customer, and stay as proof. Returns messages scrubbed.
+ */
+export async function scrubMessagesOfCustomer(
+  db: Executor,
+  workspaceId: number,
+  customerId: RowId,
+  now: number,
+): Promise<number> {
+  const result = await db
+    .updateTable('email_message')
+    .set({
+      to_address: null,
+      subject: null,
+      html: null,
+      text_body: null,
+      smtp_response: null,
+      last_error: null,
+      updated_at: now,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  await db
+    .updateTable('email_consent')
+    .set({ detail: null })
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .execute();
+  return Number(result.numUpdatedRows);
+}
