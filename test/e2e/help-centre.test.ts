@@ -4,13 +4,23 @@
  * customer's side in Debian's Chromium — home, category, article and search pages in each look
  * (light, dark, phone at 390 px, zh-CN): no serious or critical axe-core finding, no console error
  * or CSP violation, no script on the page, nothing wider than the screen; "Was this helpful?"
- * answered with the browser's own form post (no JavaScript); screenshots in test-results/.
+ * answered with the browser's own form post (no JavaScript); the dashboard's Help centre page
+ * (articles, the editor's preview, categories, the report) in each look, an article written
+ * through it; screenshots in test-results/.
  */
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import { open as openIn, RESULTS, type Server, screenshot, startServer, stopServer } from './harness.js';
+import {
+  logIn,
+  open as openIn,
+  prepareWeb,
+  type Server,
+  screenshot,
+  startServer,
+  stopServer,
+  untranslated,
+} from './harness.js';
 
 let server: Server;
 let browser: Browser;
@@ -68,7 +78,7 @@ const REFUND_ZH = `大多数订单可在收货后 **30 天**内退货。
 | PayPal | 1 个工作日 |`;
 
 beforeAll(async () => {
-  mkdirSync(RESULTS, { recursive: true });
+  prepareWeb();
   [server, browser] = await Promise.all([startServer(), launchChromium()]);
   const call = await apiSession();
   const category = await call('POST', '/api/v1/help/categories', {
@@ -244,4 +254,50 @@ describe('the public help centre', () => {
       await context.close();
     }
   }, 60_000);
+});
+
+describe('the dashboard’s Help centre page', () => {
+  for (const look of LOOK_NAMES) {
+    it(`lists the articles, categories and report, translated and accessible, in the ${look} look`, async () => {
+      const { context, page, problems } = await openIn(browser, look);
+      try {
+        await logIn(page, server);
+        await page.goto(`${server.url}/help-centre`);
+        await page.locator(`tr[data-article="${ids.refund}"]`).waitFor({ timeout: 30_000 });
+        await page.locator('.help-figures').waitFor();
+        expect(await untranslated(page)).toEqual([]);
+        expect(await seriousAccessibilityViolations(page), look).toEqual([]);
+        expect(problems).toEqual([]);
+        await screenshot(page, `help-dashboard-${look}`);
+      } finally {
+        await context.close();
+      }
+    }, 120_000);
+  }
+
+  it('writes an article with the editor, its preview rendered by the server', async () => {
+    const { context, page, problems } = await openIn(browser, 'light');
+    try {
+      await logIn(page, server);
+      await page.goto(`${server.url}/help-centre`);
+      await page.getByRole('button', { name: 'New article' }).click();
+      await page.getByLabel('Title', { exact: true }).fill('Store pickup');
+      await page
+        .getByLabel('Text (Markdown)')
+        .fill('Collect your order **in store** within 7 days.\n\n<script>x</script>');
+      await page.locator('.help-preview strong').waitFor({ timeout: 15_000 });
+      expect(await page.locator('.help-preview script').count()).toBe(0);
+      await page.getByLabel('Status').selectOption('published');
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
+      await screenshot(page, 'help-dashboard-editor-light');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('rowheader', { name: 'Store pickup' }).waitFor({ timeout: 15_000 });
+      const found = await fetch(`${server.url}/help/${server.workspace}/search.json?q=pickup`);
+      const { results } = (await found.json()) as { results: { title: string }[] };
+      expect(results.map((result) => result.title)).toEqual(['Store pickup']);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -21,6 +21,7 @@ const CustomerPage = lazy(() => import('./pages/customers/customer-page'));
 const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
 const ValuePage = lazy(() => import('./pages/value/value-page'));
 const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
+const HelpPage = lazy(() => import('./pages/help/help-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -44,6 +45,8 @@ const PAGES: readonly PageEntry[] = [
   { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
   { path: '/value', page: ValuePage, needs: 'analytics' },
   { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },
+  // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
+  { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

@@ -5,7 +5,13 @@
  */
 import type { Role } from './api';
 
-export type Capability = 'analytics' | 'imports' | 'settings' | 'customers' | 'exportCustomers';
+export type Capability =
+  | 'analytics'
+  | 'imports'
+  | 'settings'
+  | 'customers'
+  | 'exportCustomers'
+  | 'helpCentre';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -14,6 +20,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   // Every role reads customers; agents do not export lists (customers/customer-export.ts).
   customers: ['analyst', 'marketer', 'agent'],
   exportCustomers: ['analyst', 'marketer'],
+  // Marketers and agents write the help centre; analysts read it and its report (help.routes.ts).
+  helpCentre: ['analyst', 'marketer', 'agent'],
 };
 
 export function can(role: Role, capability: Capability): boolean {
