@@ -80,6 +80,11 @@ export interface FieldDefinition {
   /** For text: a pattern the value must match (country codes), and whether it is upper-cased. */
   readonly pattern?: RegExp;
   readonly upperCase?: boolean;
+  /**
+   * What a number measures, so an editor can show it in people's terms: `cents` (an amount of the
+   * workspace's currency, shown in units) or `probability` (0–1, shown as a percentage).
+   */
+  readonly unit?: 'cents' | 'probability';
   /** One sentence for people (the API document and the builder page show it). */
   readonly description: string;
 }
@@ -221,6 +226,7 @@ const FIELD_LIST: readonly FieldDefinition[] = [
   },
   {
     name: 'total_spent_cents',
+    unit: 'cents',
     family: 'purchases',
     kind: 'money',
     operators: COMPARISONS,
@@ -233,6 +239,7 @@ const FIELD_LIST: readonly FieldDefinition[] = [
   },
   {
     name: 'average_order_value_cents',
+    unit: 'cents',
     family: 'purchases',
     kind: 'number',
     operators: NUMBER_OPERATORS,
@@ -326,6 +333,7 @@ const FIELD_LIST: readonly FieldDefinition[] = [
   },
   {
     name: 'p_alive',
+    unit: 'probability',
     family: 'predictions',
     kind: 'number',
     operators: NUMBER_OPERATORS,
@@ -336,6 +344,7 @@ const FIELD_LIST: readonly FieldDefinition[] = [
   },
   {
     name: 'predicted_clv_cents',
+    unit: 'cents',
     family: 'predictions',
     kind: 'number',
     operators: NUMBER_OPERATORS,

@@ -139,6 +139,16 @@ describeEachDatabase('the segments API', (getDb) => {
         operators: ['=', '!=', '<', '<=', '>', '>=', 'between'],
       },
     );
+    // The units and patterns an editor shows values in (amounts in currency units, P(alive) in %).
+    const byName = new Map(
+      fields.body.fields.map((field: { name: string }) => [field.name, field] as const),
+    ) as Map<string, { unit?: string; pattern?: string; minimum?: number; maximum?: number }>;
+    expect(byName.get('predicted_clv_cents')?.unit).toBe('cents');
+    expect(byName.get('total_spent_cents')?.unit).toBe('cents');
+    expect(byName.get('p_alive')).toMatchObject({ unit: 'probability', minimum: 0, maximum: 1 });
+    expect(byName.get('at_risk_score')?.unit).toBeUndefined();
+    expect(new RegExp(byName.get('country')!.pattern!).test('FR')).toBe(true);
+    expect(new RegExp(byName.get('country')!.pattern!).test('FRA')).toBe(false);
 
     expect((await call(api, 'DELETE', `/api/v1/segments/${id}`)).status).toBe(204);
     expect((await call(api, 'GET', `/api/v1/segments/${id}`)).status).toBe(404);

@@ -207,6 +207,14 @@ export const FieldListSchema = z
         minimum: z.number().optional(),
         maximum: z.number().optional(),
         integer: z.boolean().optional(),
+        unit: z.enum(['cents', 'probability']).optional().openapi({
+          description:
+            '`cents`: an amount in cents of the workspace’s currency; `probability`: a number 0–1.',
+        }),
+        pattern: z
+          .string()
+          .optional()
+          .openapi({ description: 'A regular expression (JavaScript syntax) a text value must match.' }),
         description: z.string(),
       }),
     ),
@@ -224,6 +232,8 @@ function toFieldBody(field: FieldDefinition) {
     ...(field.minimum === undefined ? {} : { minimum: field.minimum }),
     ...(field.maximum === undefined ? {} : { maximum: field.maximum }),
     ...(field.integer === undefined ? {} : { integer: field.integer }),
+    ...(field.unit === undefined ? {} : { unit: field.unit }),
+    ...(field.pattern === undefined ? {} : { pattern: field.pattern.source }),
     description: field.description,
   };
 }

@@ -23,7 +23,6 @@ import {
   migrationProvider,
   newId,
   openDatabase,
-  ownTables,
   TABLES_IN_DEPENDENCY_ORDER,
   toJson,
 } from '../../src/db/index.js';
@@ -393,16 +392,16 @@ for (const dialect of TEST_DIALECTS) {
         'c2-a',
         'c3-a',
       ]);
-      // Tables keyed without an allocated id (a segment membership by its segment and customer,
-      // data-version slots, stored answers, per-workspace settings, loyalty's keyed rows…) and the
-      // session (its id is its token's hash) have no integer id to check.
-      const withIds = new Set(
-        (await ownTables(db))
-          .filter((table) => table.columns.includes('id') && table.name !== 'session')
+      // Tables keyed without an `id` (the session by its token's hash, segment memberships by
+      // segment and customer, data-version slots, stored answers, settings and balances by their
+      // workspace or customer) have no surrogate key to check.
+      const withId = new Set(
+        (await db.introspection.getTables())
+          .filter((table) => table.columns.some((column) => column.name === 'id'))
           .map((table) => table.name),
       );
       for (const table of TABLES_IN_DEPENDENCY_ORDER) {
-        if (!withIds.has(table)) continue;
+        if (table === 'session' || !withId.has(table)) continue;
         const key = table === 'workspace' ? 'id' : 'workspace_id';
         const rows = await (db as OldDb)
           .selectFrom(table)

@@ -21,6 +21,9 @@ const CustomerPage = lazy(() => import('./pages/customers/customer-page'));
 const CohortsPage = lazy(() => import('./pages/cohorts/cohorts-page'));
 const ValuePage = lazy(() => import('./pages/value/value-page'));
 const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions-page'));
+const SegmentsPage = lazy(() => import('./pages/segments/segments-page'));
+const SegmentPage = lazy(() => import('./pages/segments/segment-page'));
+const SegmentMembersPage = lazy(() => import('./pages/segments/members-page'));
 const HelpPage = lazy(() => import('./pages/help/help-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
@@ -45,6 +48,10 @@ const PAGES: readonly PageEntry[] = [
   { path: '/cohorts', page: CohortsPage, needs: 'analytics' },
   { path: '/value', page: ValuePage, needs: 'analytics' },
   { path: '/subscriptions', page: SubscriptionsPage, needs: 'analytics' },
+  { path: '/segments', page: SegmentsPage, needs: 'segments' },
+  { path: '/segments/new', page: SegmentPage, needs: 'segments' },
+  { path: '/segments/:id', page: SegmentPage, needs: 'segments' },
+  { path: '/segments/:id/members', page: SegmentMembersPage, needs: 'segments' },
   // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
   { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
 ];

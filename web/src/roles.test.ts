@@ -30,4 +30,10 @@ describe('can', () => {
       expect(can(role, 'exportCustomers')).toBe(role !== 'agent');
     }
   });
+
+  it('lets every role but agents build segments, as the segments API does', () => {
+    for (const role of ['owner', 'admin', 'analyst', 'marketer', 'agent'] as const) {
+      expect(can(role, 'segments')).toBe(role !== 'agent');
+    }
+  });
 });

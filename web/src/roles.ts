@@ -11,6 +11,7 @@ export type Capability =
   | 'settings'
   | 'customers'
   | 'exportCustomers'
+  | 'segments'
   | 'helpCentre';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
@@ -20,6 +21,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   // Every role reads customers; agents do not export lists (customers/customer-export.ts).
   customers: ['analyst', 'marketer', 'agent'],
   exportCustomers: ['analyst', 'marketer'],
+  // Segments are for campaigns and analysis; agents work one customer at a time (segment.routes.ts).
+  segments: ['analyst', 'marketer'],
   // Marketers and agents write the help centre; analysts read it and its report (help.routes.ts).
   helpCentre: ['analyst', 'marketer', 'agent'],
 };

@@ -138,13 +138,22 @@ export async function apiGet<P extends PathsWith<'get'>>(
   )) as ResponseOf<P>;
 }
 
-/** `GET path` with its `{name}`s filled from `params`: `apiGetAt('/api/v1/imports/{id}', { id })`. */
+/**
+ * `GET path?query` with its `{name}`s filled from `params`:
+ * `apiGetAt('/api/v1/imports/{id}', { id })`.
+ */
 export async function apiGetAt<P extends PathsWith<'get'>>(
   path: P,
   params: Readonly<Record<string, string>>,
   signal?: AbortSignal,
+  query?: QueryOf<P>,
 ): Promise<ResponseOf<P>> {
-  return (await request('GET', fillPath(path, params), undefined, signal)) as ResponseOf<P>;
+  return (await request(
+    'GET',
+    url(fillPath(path, params), query as Record<string, string>),
+    undefined,
+    signal,
+  )) as ResponseOf<P>;
 }
 
 /**
@@ -176,6 +185,18 @@ export async function apiPost<P extends PathsWith<'post'>>(
   ...body: BodyOf<P> extends never ? [] : [BodyOf<P>]
 ): Promise<ResponseOf<P, 'post'>> {
   return (await request('POST', path, body[0])) as ResponseOf<P, 'post'>;
+}
+
+/**
+ * `POST path` with a JSON body that `signal` may abort (a newer request replaces it: the segment
+ * editor's live count).
+ */
+export async function apiPostCancellable<P extends PathsWith<'post'>>(
+  path: P,
+  body: BodyOf<P>,
+  signal?: AbortSignal,
+): Promise<ResponseOf<P, 'post'>> {
+  return (await request('POST', path, body, signal)) as ResponseOf<P, 'post'>;
 }
 
 /** `POST path` (its `{name}`s filled from `params`) with a JSON body and the CSRF token. */

@@ -7,6 +7,7 @@ export {
   apiPatch,
   apiPost,
   apiPostAt,
+  apiPostCancellable,
   apiPostForm,
   type BodyOf,
   type QueryOf,
@@ -14,6 +15,7 @@ export {
 } from './client';
 export {
   createQueryClient,
+  invalidateCustomerData,
   type Overview,
   type OverviewQuery,
   type Role,

@@ -358,6 +358,68 @@ export interface Paths {
       response: Survival;
     };
   };
+  "/api/v1/segments": {
+    get: {
+      query: never;
+      body: never;
+      response: SegmentList;
+    };
+    post: {
+      query: never;
+      body: {
+        readonly name: string;
+        readonly rule: SegmentRule;
+      };
+      response: Segment;
+    };
+  };
+  "/api/v1/segments/fields": {
+    get: {
+      query: never;
+      body: never;
+      response: SegmentFieldList;
+    };
+  };
+  "/api/v1/segments/preview": {
+    post: {
+      query: never;
+      body: {
+        readonly rule: SegmentRule;
+        readonly sampleSize?: number;
+      };
+      response: SegmentPreview;
+    };
+  };
+  "/api/v1/segments/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: Segment;
+    };
+    patch: {
+      query: never;
+      body: {
+        readonly name?: string;
+        readonly rule?: SegmentRule;
+      };
+      response: Segment;
+    };
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/segments/{id}/members": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: SegmentMemberPage;
+    };
+  };
   "/api/v1/help/settings": {
     get: {
       query: never;
@@ -496,6 +558,14 @@ export type AtRiskReason = {
 } | {
   readonly code: "negative_feedback";
   readonly points: number;
+  readonly feedback?: {
+    readonly kind: "csat";
+    readonly scale: "binary" | "five_point";
+    readonly rating: number;
+  } | {
+    readonly kind: "nps";
+    readonly rating: number;
+  };
 } | {
   readonly code: "breached_tickets";
   readonly points: number;
@@ -1148,6 +1218,75 @@ export type ScoreStatus = {
 export type ScoresAsOf = {
   readonly asOf: string | null;
   readonly computedAt: string;
+};
+
+export type Segment = {
+  readonly id: string;
+  readonly name: string;
+  readonly rule: SegmentRule;
+  readonly memberCount: number;
+  readonly status: "ready" | "pending";
+  readonly computedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly recompute?: {
+    readonly entered: number;
+    readonly exited: number;
+  };
+};
+
+export type SegmentFieldList = {
+  readonly operators: ("=" | "!=" | "<" | "<=" | ">" | ">=" | "between" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "is_set" | "is_not_set" | "before" | "after" | "within_last" | "more_than_ago" | "done" | "not_done")[];
+  readonly fields: ({
+    readonly name: string;
+    readonly family: string;
+    readonly kind: string;
+    readonly operators: ("=" | "!=" | "<" | "<=" | ">" | ">=" | "between" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "is_set" | "is_not_set" | "before" | "after" | "within_last" | "more_than_ago" | "done" | "not_done")[];
+    readonly window: boolean;
+    readonly values?: string[];
+    readonly minimum?: number;
+    readonly maximum?: number;
+    readonly integer?: boolean;
+    readonly unit?: "cents" | "probability";
+    readonly pattern?: string;
+    readonly description: string;
+  })[];
+};
+
+export type SegmentList = {
+  readonly items: Segment[];
+};
+
+export type SegmentMember = {
+  readonly customerId: string;
+  readonly externalId: string | null;
+  readonly email?: string | null;
+  readonly name?: string | null;
+  readonly country: string | null;
+  readonly enteredAt: string;
+};
+
+export type SegmentMemberPage = {
+  readonly total: number;
+  readonly items: SegmentMember[];
+  readonly nextCursor: string | null;
+};
+
+export type SegmentPreview = {
+  readonly total: number;
+  readonly sample: SegmentPreviewCustomer[];
+};
+
+export type SegmentPreviewCustomer = {
+  readonly customerId: string;
+  readonly externalId: string | null;
+  readonly email?: string | null;
+  readonly name?: string | null;
+  readonly country: string | null;
+};
+
+export type SegmentRule = {
+  readonly [key: string]: unknown;
 };
 
 export type Subscription = {

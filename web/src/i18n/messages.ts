@@ -12,6 +12,8 @@ import helpEn from '../pages/help/messages/en.json' with { type: 'json' };
 import helpZh from '../pages/help/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
+import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
+import segmentsZh from '../pages/segments/messages/zh-CN.json' with { type: 'json' };
 import settingsEn from '../pages/settings/messages/en.json' with { type: 'json' };
 import settingsZh from '../pages/settings/messages/zh-CN.json' with { type: 'json' };
 import subscriptionsEn from '../pages/subscriptions/messages/en.json' with { type: 'json' };
@@ -23,8 +25,18 @@ import shellZh from './zh-CN.json' with { type: 'json' };
 
 /** The files per language, in one order; the test checks that no key appears in two of them. */
 export const MESSAGE_FILES = {
-  en: [shellEn, cohortsEn, customersEn, helpEn, importEn, settingsEn, subscriptionsEn, valueEn],
-  'zh-CN': [shellZh, cohortsZh, customersZh, helpZh, importZh, settingsZh, subscriptionsZh, valueZh],
+  en: [shellEn, cohortsEn, customersEn, helpEn, importEn, segmentsEn, settingsEn, subscriptionsEn, valueEn],
+  'zh-CN': [
+    shellZh,
+    cohortsZh,
+    customersZh,
+    helpZh,
+    importZh,
+    segmentsZh,
+    settingsZh,
+    subscriptionsZh,
+    valueZh,
+  ],
 } as const;
 
 export const en = {
@@ -33,6 +45,7 @@ export const en = {
   ...customersEn,
   ...helpEn,
   ...importEn,
+  ...segmentsEn,
   ...settingsEn,
   ...subscriptionsEn,
   ...valueEn,
@@ -46,6 +59,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...customersZh,
   ...helpZh,
   ...importZh,
+  ...segmentsZh,
   ...settingsZh,
   ...subscriptionsZh,
   ...valueZh,
