@@ -392,6 +392,26 @@ describeEachDatabase('help centre routes', (getDb) => {
     });
     const { id } = (await created.json()) as { id: string };
     expect((await call(`/api/v1/help/articles/${id}`)).status).toBe(404);
+    expect((await call(`/api/v1/help/articles/${id}`, { method: 'DELETE' })).status).toBe(404);
+    // Another workspace's category and section: unknown here, as parents and as targets.
+    const category = await other.app.request('/api/v1/help/categories', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${other.keys.owner}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ translations: { en: { title: 'Theirs' } } }),
+    });
+    const theirs = (await category.json()) as { id: string };
+    expect((await call(`/api/v1/help/categories/${theirs.id}`, { method: 'DELETE' })).status).toBe(404);
+    const section = await call('/api/v1/help/sections', {
+      method: 'POST',
+      body: { categoryId: theirs.id, translations: { en: { title: 'Mine in theirs' } } },
+    });
+    expect(section.status).toBe(400);
+    expect(section.body.error.issues[0].path).toEqual(['json', 'categoryId']);
+    const translation = await call('/api/v1/help/articles', {
+      method: 'POST',
+      body: { title: 'x', body: 'x', locale: 'zh-CN', status: 'draft', translationOf: id },
+    });
+    expect(translation.status).toBe(400);
     const response = await api.app.request(`/help/${slug}/search.json?q=zanzibar`);
     expect(((await response.json()) as { results: unknown[] }).results).toEqual([]);
     expect((await api.app.request(`/help/${slug}/en/articles/${id}-zanzibar-shipping`)).status).toBe(404);
