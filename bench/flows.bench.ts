@@ -188,6 +188,7 @@ async function benchStore(
   const ratio = sum(withFlows) / sum(without);
   const format = (values: number[]) =>
     values.map((value) => Math.round(value).toLocaleString('en')).join(', ');
+  const rounds = withFlows.map((value, index) => (value / without[index]!).toFixed(2)).join(', ');
   process.stdout.write(
     `${label.padEnd(9)} without flows ${format(without)} events/s | with 10 flows ${format(withFlows)} events/s` +
       ` | ratio ${ratio.toFixed(3)} (rounds ${rounds}) ${ratio >= 0.8 ? 'meets' : 'BELOW'} the 0.80 target | trigger rows per stored event ${triggersPerEvent.toFixed(2)}\n`,
