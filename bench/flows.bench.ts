@@ -86,7 +86,11 @@ async function serveForBench(url: string, flows: number): Promise<void> {
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
     process.stdout.write(`${JSON.stringify({ port: info.port, writeKey })}\n`);
   });
+  const cpuAtStart = process.cpuUsage();
   process.on('SIGTERM', () => {
+    // The server process's CPU time over the run (SQLite's work included: it runs in this process).
+    const cpu = process.cpuUsage(cpuAtStart);
+    process.stdout.write(`${JSON.stringify({ cpuMicroseconds: cpu.user + cpu.system })}\n`);
     server.close(() => {
       void connection.close().then(() => process.exit(0));
     });
@@ -111,36 +115,52 @@ function batchBody(sequence: number): string {
   return `{"batch":[${batch.join(',')}]}`;
 }
 
-async function startServer(
-  url: string,
-  flows: number,
-): Promise<{ child: ChildProcess; port: number; writeKey: string }> {
+interface BenchServer {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly writeKey: string;
+  /** The next line the server prints (after SIGTERM: its CPU time). */
+  readonly nextLine: () => Promise<string | undefined>;
+}
+
+async function startServer(url: string, flows: number): Promise<BenchServer> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', url, String(flows)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines)
-    return { child, ...(JSON.parse(line) as { port: number; writeKey: string }) };
-  throw new Error('The bench server exited before listening');
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const next = await lines.next();
+    return next.done === true ? undefined : String(next.value);
+  };
+  const first = await nextLine();
+  if (first === undefined) throw new Error('The bench server exited before listening');
+  return { child, nextLine, ...(JSON.parse(first) as { port: number; writeKey: string }) };
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+/** Stops the server; resolves its CPU time over the run, µs. */
+async function stopServer(server: BenchServer): Promise<number> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  const line = await server.nextLine();
   await exited;
+  return line === undefined ? Number.NaN : (JSON.parse(line) as { cpuMicroseconds: number }).cpuMicroseconds;
 }
 
-/** Events/s of one run on a fresh store; `triggers` counts the trigger rows it wrote. */
-async function run(url: string, flows: number, seconds: number): Promise<number> {
-  const { child, port, writeKey } = await startServer(url, flows);
+/** Events/s of one run on a fresh store, and the server's CPU time (µs). */
+async function run(
+  url: string,
+  flows: number,
+  seconds: number,
+): Promise<{ eventsPerSecond: number; cpu: number }> {
+  const server = await startServer(url, flows);
+  let eventsPerSecond = 0;
+  let cpu = Number.NaN;
   try {
     let sequence = 0;
     const result = await autocannon({
-      url: `http://127.0.0.1:${port}`,
+      url: `http://127.0.0.1:${server.port}`,
       connections: CONNECTIONS,
       duration: seconds,
       requests: [
@@ -149,7 +169,7 @@ async function run(url: string, flows: number, seconds: number): Promise<number>
           path: '/v1/batch',
           headers: {
             'content-type': 'application/json',
-            authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+            authorization: `Basic ${Buffer.from(`${server.writeKey}:`).toString('base64')}`,
           },
           setupRequest: (request) => ({ ...request, body: batchBody(sequence++) }),
         },
@@ -157,41 +177,56 @@ async function run(url: string, flows: number, seconds: number): Promise<number>
     });
     const failed = result.non2xx + result.errors + result.timeouts;
     if (failed > 0) process.stdout.write(`  (${failed} requests failed)\n`);
-    return (result['2xx'] / (result.duration || 1)) * EVENTS_PER_BATCH;
+    eventsPerSecond = (result['2xx'] / (result.duration || 1)) * EVENTS_PER_BATCH;
   } finally {
-    await stopServer(child);
+    cpu = await stopServer(server);
   }
+  return { eventsPerSecond, cpu };
 }
 
-/** Without and with flows, alternating twice, each run on a fresh store from `freshUrl`. */
-async function benchStore(
-  label: string,
-  freshUrl: () => Promise<{ url: string; count: () => Promise<number>; drop: () => Promise<void> }>,
-  seconds: number,
-) {
-  const without: number[] = [];
-  const withFlows: number[] = [];
+interface Store {
+  readonly url: string;
+  readonly counts: () => Promise<{ events: number; triggers: number }>;
+  readonly drop: () => Promise<void>;
+}
+
+/**
+ * Without and with flows, alternating `ROUNDS` times, each run on a fresh store. Prints events/s
+ * and their ratio, and the server's CPU time per stored event (less sensitive than throughput to
+ * what else the machine runs; on SQLite it includes the store's work, on PostgreSQL not the
+ * database server's).
+ */
+async function benchStore(label: string, freshStore: () => Promise<Store>, seconds: number) {
+  const rate = { without: [] as number[], with: [] as number[] };
+  const cpuPerEvent = { without: [] as number[], with: [] as number[] };
   let triggersPerEvent = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const flows of [0, 10]) {
-      const store = await freshUrl();
+      const store = await freshStore();
       try {
-        const eventsPerSecond = await run(store.url, flows, seconds);
-        (flows === 0 ? without : withFlows).push(eventsPerSecond);
-        if (flows > 0) triggersPerEvent = await store.count();
+        const measured = await run(store.url, flows, seconds);
+        const { events, triggers } = await store.counts();
+        const arm = flows === 0 ? 'without' : 'with';
+        rate[arm].push(measured.eventsPerSecond);
+        cpuPerEvent[arm].push(measured.cpu / Math.max(1, events));
+        if (flows > 0) triggersPerEvent = triggers / Math.max(1, events);
       } finally {
         await store.drop();
       }
     }
   }
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-  const ratio = sum(withFlows) / sum(without);
+  const ratio = sum(rate.with) / sum(rate.without);
+  const cpuRatio = sum(cpuPerEvent.without) / sum(cpuPerEvent.with);
   const format = (values: number[]) =>
     values.map((value) => Math.round(value).toLocaleString('en')).join(', ');
-  const rounds = withFlows.map((value, index) => (value / without[index]!).toFixed(2)).join(', ');
+  const rounds = rate.with.map((value, index) => (value / rate.without[index]!).toFixed(2)).join(', ');
   process.stdout.write(
-    `${label.padEnd(9)} without flows ${format(without)} events/s | with 10 flows ${format(withFlows)} events/s` +
-      ` | ratio ${ratio.toFixed(3)} (rounds ${rounds}) ${ratio >= 0.8 ? 'meets' : 'BELOW'} the 0.80 target | trigger rows per stored event ${triggersPerEvent.toFixed(2)}\n`,
+    `${label.padEnd(9)} without flows ${format(rate.without)} events/s | with 10 flows ${format(rate.with)} events/s` +
+      ` | ratio ${ratio.toFixed(3)} (rounds ${rounds}) ${ratio >= 0.8 ? 'meets' : 'BELOW'} the 0.80 target\n` +
+      `${''.padEnd(9)} server CPU per event: without ${cpuPerEvent.without.map((value) => value.toFixed(0)).join(', ')} µs,` +
+      ` with ${cpuPerEvent.with.map((value) => value.toFixed(0)).join(', ')} µs | capacity ratio (CPU without / with) ${cpuRatio.toFixed(3)}` +
+      ` | trigger rows per stored event ${triggersPerEvent.toFixed(2)}\n`,
   );
 }
 
@@ -208,7 +243,7 @@ async function main(seconds: number): Promise<void> {
         const url = `sqlite:${join(directory, `retain-${file++}.db`)}`;
         return {
           url,
-          count: async () => {
+          counts: async () => {
             const connection = openDatabase(url);
             const events = await connection.db
               .selectFrom('event')
@@ -219,7 +254,7 @@ async function main(seconds: number): Promise<void> {
               .select((eb) => eb.fn.countAll<number>().as('n'))
               .executeTakeFirstOrThrow();
             await connection.close();
-            return Number(triggers.n) / Math.max(1, Number(events.n));
+            return { events: Number(events.n), triggers: Number(triggers.n) };
           },
           drop: async () => {},
         };
@@ -251,12 +286,12 @@ async function main(seconds: number): Promise<void> {
         url.searchParams.set('schema', schema);
         return {
           url: url.toString(),
-          count: async () => {
+          counts: async () => {
             const events = await admin.query<{ n: string }>(`select count(*) as n from "${schema}".event`);
             const triggers = await admin.query<{ n: string }>(
               `select count(*) as n from "${schema}".flow_trigger`,
             );
-            return Number(triggers.rows[0]?.n ?? 0) / Math.max(1, Number(events.rows[0]?.n ?? 0));
+            return { events: Number(events.rows[0]?.n ?? 0), triggers: Number(triggers.rows[0]?.n ?? 0) };
           },
           drop: async () => {
             await admin.query(`drop schema if exists "${schema}" cascade`);
