@@ -46,6 +46,11 @@ export interface AppOptions {
    * `Retry-After` and send again.
    */
   readonly trackingRateLimit?: RateLimitOptions | false;
+  /**
+   * Per-address rate limit on the public survey pages `/s/*` (default 120 requests a minute with
+   * bursts of 60, per process); `false` turns it off.
+   */
+  readonly surveyRateLimit?: RateLimitOptions | false;
   /** Wrong-password limits on login, per account and per address (auth/login-throttle.ts); `false` off. */
   readonly loginThrottle?: LoginThrottleOptions | false;
   /** Directory of the built dashboard served at `/` (default `dist/web/`, server/web-assets.ts); `false`: none. */
@@ -64,6 +69,12 @@ export interface AppOptions {
    */
   readonly helpPostRateLimit?: RateLimitOptions | false;
 }
+
+/** Default per-address limit of the public survey pages `/s/*`: 2 a second sustained, bursts of 60. */
+export const DEFAULT_SURVEY_RATE_LIMIT: RateLimitOptions = Object.freeze({
+  requestsPerMinute: 120,
+  burst: 60,
+});
 
 /** Default per-write-key limit of `/v1/*`: 100 requests a second sustained, bursts of 1,000. */
 export const DEFAULT_TRACKING_RATE_LIMIT: RateLimitOptions = Object.freeze({
@@ -212,6 +223,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
     app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));
   }
 
+  // Survey pages are public (the signed token is the credential): each address has its own bucket.
+  if (options.surveyRateLimit !== false) {
+    app.use('/s/*', rateLimit({ ...DEFAULT_SURVEY_RATE_LIMIT, ...options.surveyRateLimit }));
+  }
+
   app.get('/api/health', (c) => c.json({ ok: true }));
   mountRoutes(app, {
     auth: {
@@ -267,6 +283,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
         name: 'Loyalty',
         description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
       },
+      { name: 'Feedback', description: 'CSAT, NPS and custom-form surveys, their answers and the report.' },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
       {
         name: 'E-mail',

@@ -7,6 +7,7 @@ import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analyt
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { emailPublicRoutes, emailRoutes } from '../email/index.js';
+import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
 import { flowRoutes } from '../flows/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
@@ -25,6 +26,7 @@ export function mountRoutes(
     imports?: ImportRoutesOptions;
     /** `RETAIN_PUBLIC_URL`: the origin of the public help centre's links (default: each request's). */
     publicUrl?: string | undefined;
+    feedback?: FeedbackRoutesOptions;
   } = {},
 ): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
@@ -45,6 +47,7 @@ export function mountRoutes(
   app.route('/api/v1', loyaltyRoutes());
   app.route('/api/v1', couponRoutes());
   app.route('/api/v1', helpRoutes({ publicUrl: options.publicUrl }));
+  app.route('/api/v1', feedbackRoutes(options.feedback));
   app.route('/', trackingRoutes());
   // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.
   app.route('/', emailPublicRoutes());
@@ -53,4 +56,6 @@ export function mountRoutes(
     '/',
     helpPublicRoutes({ publicUrl: options.publicUrl, trustProxy: options.auth?.trustProxy ?? false }),
   );
+  // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
+  app.route('/', surveyPageRoutes());
 }
