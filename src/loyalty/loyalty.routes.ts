@@ -4,7 +4,7 @@
  * the programme. Customers are named by their id in Retain (`{customerId}`, the `id` of
  * `/api/v1/customers`), so another workspace's customer answers 404.
  */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { type InputIssue, RetainError } from '../errors/index.js';
 import {
@@ -21,6 +21,7 @@ import {
   ensureProgramme,
   findProgramme,
   inLedgerTransaction,
+  rotateStorefrontSecret,
   writeProgrammeSettings,
 } from './loyalty.repository.js';
 import {
@@ -182,6 +183,39 @@ const putProgrammeRoute = createRoute({
   },
 });
 
+const StorefrontSecretSchema = z
+  .object({
+    workspaceId: z.string().openapi({ description: 'The workspace id the token names.' }),
+    secret: z.string().openapi({ description: 'The HMAC-SHA256 key storefront tokens are signed with.' }),
+  })
+  .openapi('LoyaltyStorefrontSecret');
+
+const getSecretRoute = createRoute({
+  method: 'get',
+  path: '/loyalty/programme/storefront-secret',
+  operationId: 'getLoyaltyStorefrontSecret',
+  tags: TAGS,
+  summary: 'The storefront secret your shop’s server signs customer tokens with (owners and admins)',
+  middleware: [requireRole()] as const,
+  responses: {
+    200: json(StorefrontSecretSchema, 'The secret'),
+    ...authenticatedErrors({ 403: 'A role other than owner or admin.' }),
+  },
+});
+
+const rotateSecretRoute = createRoute({
+  method: 'post',
+  path: '/loyalty/programme/storefront-secret',
+  operationId: 'rotateLoyaltyStorefrontSecret',
+  tags: TAGS,
+  summary: 'Replace the storefront secret (tokens signed with the old one stop working at once)',
+  middleware: [requireRole()] as const,
+  responses: {
+    200: json(StorefrontSecretSchema, 'The new secret'),
+    ...authenticatedErrors({ 403: `A role other than owner or admin, or ${CSRF_REFUSED}` }),
+  },
+});
+
 /**
  * The body of a ledger write's answer; a stored error answer (409) is thrown as the RetainError it
  * was, so the one error map answers it with the same body.
@@ -287,6 +321,22 @@ export function loyaltyRoutes() {
       await requestLoyaltyProcessing(trx, workspaceId, { reason: 'api', now: at });
     });
     return c.json({ settings: (await findProgramme(db, workspaceId))!.settings }, 200);
+  });
+
+  router.openapi(getSecretRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const workspaceId = c.get('auth').workspaceId;
+    const programme = await ensureProgramme(db, workspaceId, now());
+    return c.json({ workspaceId: String(workspaceId), secret: programme.storefrontSecret }, 200);
+  });
+
+  router.openapi(rotateSecretRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const workspaceId = c.get('auth').workspaceId;
+    const at = now();
+    await ensureProgramme(db, workspaceId, at);
+    const secret = await rotateStorefrontSecret(db, workspaceId, at);
+    return c.json({ workspaceId: String(workspaceId), secret }, 200);
   });
 
   return router;

@@ -8,7 +8,7 @@ import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRou
 import { customerRoutes } from '../customers/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
-import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes, storefrontRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -34,4 +34,6 @@ export function mountRoutes(
   app.route('/api/v1', loyaltyRoutes());
   app.route('/api/v1', couponRoutes());
   app.route('/', trackingRoutes());
+  // Customer-facing, authenticated by a storefront token (not an API key): outside /api/v1.
+  app.route('/', storefrontRoutes());
 }
