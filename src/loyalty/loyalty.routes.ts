@@ -46,6 +46,7 @@ import {
   loyaltyCustomer,
   redeemPoints,
 } from './loyalty.service.js';
+import { loyaltyReport } from './loyalty-report.js';
 import { LoyaltySettingsSchema } from './loyalty-settings.js';
 import { nextTierOf } from './loyalty-tiers.js';
 
@@ -180,6 +181,79 @@ const putProgrammeRoute = createRoute({
       403: `A role other than owner or admin, or ${CSRF_REFUSED}`,
       ...JSON_BODY_ERRORS,
     }),
+  },
+});
+
+const GroupSchema = z.object({
+  buyers: z.number(),
+  repeatBuyers: z.number(),
+  repeatRate: z
+    .number()
+    .nullable()
+    .openapi({ description: 'Buyers with 2+ orders in the window ÷ buyers (null: none).' }),
+  previousBuyers: z.number(),
+  retained: z.number(),
+  retention: z
+    .number()
+    .nullable()
+    .openapi({ description: 'Buyers of the previous window who bought again in this one ÷ them.' }),
+});
+
+const ReportSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    members: z.number().openapi({ description: 'Customers with a points account.' }),
+    points: z.object({
+      issued: z.number(),
+      redeemed: z.number(),
+      expired: z.number(),
+      reversed: z.number(),
+      adjustedDown: z.number(),
+    }),
+    outstanding: z.object({ balance: z.number(), pending: z.number() }),
+    currency: z.string(),
+    pointValueCents: z.number(),
+    liability: z.object({
+      spendable: z
+        .string()
+        .openapi({ description: 'Outstanding spendable points × point value, in the currency.' }),
+      includingPending: z.string(),
+    }),
+    redemptionRate: z
+      .number()
+      .nullable()
+      .openapi({ description: 'Points redeemed ÷ points issued in the window.' }),
+    membersGroup: GroupSchema,
+    nonMembersGroup: GroupSchema,
+    caveat: z.string(),
+  })
+  .openapi('LoyaltyReport');
+
+const ReportQuery = z.object({
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: 'from', in: 'query' }, description: 'Default: a year before `to`.' }),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: 'to', in: 'query' }, description: 'Default: now.' }),
+});
+
+const reportRoute = createRoute({
+  method: 'get',
+  path: '/loyalty/report',
+  operationId: 'getLoyaltyReport',
+  tags: TAGS,
+  summary: 'The programme report: members, points flows, liability, redemption rate, members vs non-members',
+  description:
+    'Points issued / redeemed / expired / reversed in [from, to); outstanding points and their liability as of now; repeat rate and retention of members against non-members (docs/metrics.md, "Loyalty"), with the self-selection caveat.',
+  middleware: [readers()] as const,
+  request: { query: ReportQuery },
+  responses: {
+    200: json(ReportSchema, 'The report'),
+    ...authenticatedErrors(),
   },
 });
 
@@ -321,6 +395,19 @@ export function loyaltyRoutes() {
       await requestLoyaltyProcessing(trx, workspaceId, { reason: 'api', now: at });
     });
     return c.json({ settings: (await findProgramme(db, workspaceId))!.settings }, 200);
+  });
+
+  router.openapi(reportRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const query = c.req.valid('query');
+    const to = query.to === undefined ? now() : Date.parse(query.to);
+    const from = query.from === undefined ? to - 365 * 86_400_000 : Date.parse(query.from);
+    if (!(from < to) || to - from > 10 * 366 * 86_400_000) {
+      throw new RetainError('invalid_input', 'The request is not valid.', [
+        { path: ['query', 'from'], message: '`from` must be before `to`, at most 10 years apart.' },
+      ]);
+    }
+    return c.json(await loyaltyReport(db, c.get('auth').workspaceId, from, to), 200);
   });
 
   router.openapi(getSecretRoute, async (c) => {
