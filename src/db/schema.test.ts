@@ -31,6 +31,8 @@ type ScopedTable = Exclude<
   | 'loyalty_request'
   | 'loyalty_order'
   | 'loyalty_coupon_customer'
+  // A flow run's step record (migration 011): keyed by its run and step (tested in src/flows).
+  | 'flow_run_step'
 >;
 
 /**
@@ -51,6 +53,7 @@ function sampleRows(workspaceId: number) {
     order: sampleId(),
     group: sampleId(),
     segment: sampleId(),
+    flow: sampleId(),
     message: sampleId(),
     entry: sampleId(),
     reward: sampleId(),
@@ -59,6 +62,9 @@ function sampleRows(workspaceId: number) {
     helpCategory: sampleId(),
     helpSection: sampleId(),
     helpArticle: sampleId(),
+    survey: sampleId(),
+    send: sampleId(),
+    response: sampleId(),
   };
   return {
     ids,
@@ -494,6 +500,108 @@ function sampleRows(workspaceId: number) {
         query: 'where is my refund',
         at: T0 + 800,
       },
+      flow: {
+        workspace_id: workspaceId,
+        id: ids.flow,
+        name: `Flow ${ids.flow}`,
+        status: 'active',
+        definition: toJson({ trigger: { type: 'event', event: 'Signed Up' }, steps: [] }),
+        version: 1,
+        trigger_type: 'event',
+        trigger_event: 'Signed Up',
+        trigger_segment_id: null,
+        holdout_percent: 12.5,
+        horizon_days: 30,
+        cursor: 7,
+        last_fired_on: '2023-11-14',
+        fired_at: T0 + 600,
+        activated_at: T0 + 1,
+        deactivated_at: null,
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      flow_trigger: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        name: 'Signed Up',
+        message_id: `message-${ids.flow}`,
+        occurred_at: T0 + 700,
+      },
+      flow_run: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        flow_id: ids.flow,
+        customer_id: ids.customer,
+        arm: 'treatment',
+        status: 'active',
+        current_step: 'step-1',
+        wake_at: T0 + 800,
+        entry_key: 'event:1',
+        entered_at: T0 + 700,
+        finished_at: null,
+        exit_reason: null,
+        updated_at: T0 + 700,
+      },
+      survey: {
+        workspace_id: workspaceId,
+        id: ids.survey,
+        name: `Survey ${ids.survey}`,
+        kind: 'csat',
+        definition: toJson({ kind: 'csat', scale: 'five_point' }),
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      feedback_signing_key: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        secret: `secret-${ids.survey}`,
+        created_at: T0,
+      },
+      survey_send: {
+        workspace_id: workspaceId,
+        id: ids.send,
+        survey_id: ids.survey,
+        customer_id: ids.customer,
+        dedupe_key: `flow:${ids.send}`,
+        origin: toJson({ kind: 'flow', flowId: '3' }),
+        segment_id: ids.segment,
+        delivery: 'queued',
+        delivery_reason: null,
+        message_id: `message-${ids.send}`,
+        sent_at: T0 + 600,
+      },
+      survey_response: {
+        workspace_id: workspaceId,
+        id: ids.response,
+        send_id: ids.send,
+        survey_id: ids.survey,
+        customer_id: ids.customer,
+        rating: 2,
+        negative: 1,
+        comment: 'Slow delivery',
+        reason: 'Delivery',
+        answers: toJson({}),
+        source: 'page',
+        revision: 2,
+        answered_at: T0 + 700,
+        updated_at: T0 + 800,
+      },
+      survey_response_history: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        response_id: ids.response,
+        revision: 1,
+        rating: 4,
+        comment: null,
+        reason: null,
+        answers: toJson({}),
+        source: 'link',
+        answered_at: T0 + 700,
+        replaced_at: T0 + 800,
+      },
     } as const,
   };
 }
@@ -536,6 +644,14 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'help_search',
   'help_article_vote',
   'help_deflection',
+  'flow',
+  'flow_trigger',
+  'flow_run',
+  'survey',
+  'feedback_signing_key',
+  'survey_send',
+  'survey_response',
+  'survey_response_history',
 ];
 
 const JSON_COLUMNS = [
@@ -551,6 +667,10 @@ const JSON_COLUMNS = [
   'discount',
   'tiers',
   'translations',
+  'definition',
+  'definition',
+  'origin',
+  'answers',
 ];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
@@ -716,6 +836,8 @@ describeEachDatabase('schema', (getDb) => {
     ['segment', 'name'],
     ['email_message', 'dedupe_key'],
     ['email_suppression', 'address_hash'],
+    ['survey', 'name'],
+    ['survey_send', 'dedupe_key'],
   ];
 
   it.each(uniquePerWorkspace)(

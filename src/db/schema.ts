@@ -314,6 +314,95 @@ export interface SegmentEventTable {
   at: number;
 }
 
+export type SurveyKindColumn = 'csat' | 'nps' | 'form';
+export type SurveySendDelivery = 'link' | 'queued' | 'duplicate' | 'skipped';
+export type SurveyResponseSource = 'link' | 'page' | 'api';
+
+/** A CSAT, NPS or custom-form survey (migration 014; src/feedback). */
+export interface SurveyTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace. */
+  name: string;
+  kind: SurveyKindColumn;
+  /** The definition as validated by feedback/feedback.schemas.ts (core `SurveyDefinition`). */
+  definition: Json<unknown>;
+  /** The member who created it (not a foreign key: members may go). */
+  created_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The workspace's key for signed survey links (one per workspace, made on first use). */
+export interface FeedbackSigningKeyTable {
+  workspace_id: RowId;
+  id: Id;
+  /** 256 random bits, base64url: the HMAC-SHA256 key. */
+  secret: string;
+  created_at: number;
+}
+
+/** One survey sent to one customer. */
+export interface SurveySendTable {
+  workspace_id: RowId;
+  id: Id;
+  survey_id: RowId;
+  customer_id: RowId;
+  /** Unique per workspace when set: a retried send with the same key is the same send. */
+  dedupe_key: string | null;
+  /** Where the send came from: `{ kind: 'api' | 'segment' | 'flow' | …, … }`. */
+  origin: Json<Record<string, unknown>>;
+  /** The segment of a segment send (not a foreign key: the segment may go). */
+  segment_id: RowId | null;
+  /** `link`: no e-mail (the link is handed out); else what the e-mail module answered. */
+  delivery: SurveySendDelivery;
+  delivery_reason: string | null;
+  /** The e-mail's message id, when one was queued. */
+  message_id: string | null;
+  sent_at: number;
+}
+
+/** The current answer of a send (at most one per send). */
+export interface SurveyResponseTable {
+  workspace_id: RowId;
+  id: Id;
+  send_id: RowId;
+  survey_id: RowId;
+  customer_id: RowId;
+  /** CSAT 0–1 or 1–5, NPS 0–10; null for a form or an unrated answer. */
+  rating: number | null;
+  /** 1 for CSAT not satisfied or NPS 0–6: what raises the at-risk score. */
+  negative: Defaulted<0 | 1>;
+  comment: string | null;
+  reason: string | null;
+  /** A form's answers by question id. */
+  answers: Json<Record<string, unknown>>;
+  source: SurveyResponseSource;
+  /** 1 for the first answer, +1 for each change. */
+  revision: Defaulted<number>;
+  /** When the first version was given. */
+  answered_at: number;
+  /** When the current version was given. */
+  updated_at: number;
+}
+
+/** An earlier version of an answer, kept when the customer changed it (append-only). */
+export interface SurveyResponseHistoryTable {
+  workspace_id: RowId;
+  id: Id;
+  response_id: RowId;
+  revision: number;
+  rating: number | null;
+  comment: string | null;
+  reason: string | null;
+  answers: Json<Record<string, unknown>>;
+  source: SurveyResponseSource;
+  /** When this version was given. */
+  answered_at: number;
+  /** When a later version replaced it. */
+  replaced_at: number;
+}
+
 /** One of a workspace's change counters (migration 006; customers/data-version.repository.ts). */
 export interface DataVersionTable {
   workspace_id: RowId;
@@ -665,7 +754,7 @@ export interface LoyaltyCouponCustomerTable {
 
 /** Per language: what a help category or section is called there (migration 013). */
 export type HelpTranslations = Readonly<
-  Record<string, { readonly title: string; readonly description?: string }>
+  Record<string, { readonly title: string; readonly description?: string | undefined }>
 >;
 
 /** A workspace's help centre settings (migration 013; src/help). */
@@ -772,6 +861,81 @@ export interface HelpDeflectionTable {
   at: number;
 }
 
+export type FlowStatus = 'draft' | 'active' | 'inactive';
+
+/** An automated flow (migration 011; the definition's language: docs/api.md, "Flows"). */
+export interface FlowTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace. */
+  name: string;
+  status: Defaulted<FlowStatus>;
+  /** Trigger, steps (with their ids), re-entry, exit conditions, as validated by flows/flow-definition.ts. */
+  definition: Json<unknown>;
+  /** Bumped on every change of the definition (only drafts change). */
+  version: Defaulted<number>;
+  /** The trigger's `type`, and what it is looked up by. */
+  trigger_type: string;
+  trigger_event: string | null;
+  trigger_segment_id: RowId | null;
+  holdout_percent: number;
+  horizon_days: number;
+  /** The last `flow_trigger` (event trigger) or `segment_event` (segment trigger) id consumed. */
+  cursor: Defaulted<number>;
+  /** Date triggers: the local date (YYYY-MM-DD) the trigger last ran for. */
+  last_fired_on: string | null;
+  /** Schedule triggers: when the campaign ran. */
+  fired_at: number | null;
+  activated_at: number | null;
+  deactivated_at: number | null;
+  created_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A tracked event some active flow triggers on, written with the event (migration 011). */
+export interface FlowTriggerTable {
+  workspace_id: RowId;
+  id: Id;
+  customer_id: RowId;
+  name: string;
+  /** The event's messageId; unique per workspace. */
+  message_id: string;
+  occurred_at: number;
+}
+
+export type FlowArm = 'treatment' | 'holdout';
+export type FlowRunStatus = 'active' | 'completed' | 'exited';
+
+/** One customer's pass through a flow (migration 011). */
+export interface FlowRunTable {
+  workspace_id: RowId;
+  id: Id;
+  flow_id: RowId;
+  customer_id: RowId;
+  arm: FlowArm;
+  status: FlowRunStatus;
+  /** The step to execute next; null once finished. */
+  current_step: string | null;
+  /** When the run is due to be advanced; null once finished. */
+  wake_at: number | null;
+  /** What started the run (`event:<flow_trigger id>`, `segment:<segment_event id>`, `date:<day>:<customer id>`, `schedule:<customer id>`); unique per flow. */
+  entry_key: string;
+  entered_at: number;
+  finished_at: number | null;
+  exit_reason: string | null;
+  updated_at: number;
+}
+
+/** A step a run executed (migration 011): keyed by (run, step), so no step runs twice. */
+export interface FlowRunStepTable {
+  workspace_id: RowId;
+  run_id: RowId;
+  step_id: string;
+  outcome: Json<unknown>;
+  executed_at: number;
+}
+
 /** The table map handed to `Kysely<Database>`. */
 export interface Database {
   workspace: WorkspaceTable;
@@ -822,6 +986,15 @@ export interface Database {
   help_search: HelpSearchTable;
   help_article_vote: HelpArticleVoteTable;
   help_deflection: HelpDeflectionTable;
+  flow: FlowTable;
+  flow_trigger: FlowTriggerTable;
+  flow_run: FlowRunTable;
+  flow_run_step: FlowRunStepTable;
+  survey: SurveyTable;
+  feedback_signing_key: FeedbackSigningKeyTable;
+  survey_send: SurveySendTable;
+  survey_response: SurveyResponseTable;
+  survey_response_history: SurveyResponseHistoryTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -842,3 +1015,9 @@ export type SegmentRow = Selectable<SegmentTable>;
 export type SegmentEventRow = Selectable<SegmentEventTable>;
 export type EmailMessageRow = Selectable<EmailMessageTable>;
 export type EmailSettingsRow = Selectable<EmailSettingsTable>;
+export type SurveyRow = Selectable<SurveyTable>;
+export type SurveySendRow = Selectable<SurveySendTable>;
+export type SurveyResponseRow = Selectable<SurveyResponseTable>;
+export type SurveyResponseHistoryRow = Selectable<SurveyResponseHistoryTable>;
+export type FlowRow = Selectable<FlowTable>;
+export type FlowRunRow = Selectable<FlowRunTable>;
