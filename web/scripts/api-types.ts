@@ -54,6 +54,13 @@ export const OPERATIONS = [
   ['patch', '/api/v1/segments/{id}'],
   ['delete', '/api/v1/segments/{id}'],
   ['get', '/api/v1/segments/{id}/members'],
+  ['get', '/api/v1/flows'],
+  ['post', '/api/v1/flows'],
+  ['get', '/api/v1/flows/{id}'],
+  ['patch', '/api/v1/flows/{id}'],
+  ['post', '/api/v1/flows/{id}/activate'],
+  ['post', '/api/v1/flows/{id}/deactivate'],
+  ['get', '/api/v1/flows/{id}/report'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

@@ -24,6 +24,9 @@ const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions
 const SegmentsPage = lazy(() => import('./pages/segments/segments-page'));
 const SegmentPage = lazy(() => import('./pages/segments/segment-page'));
 const SegmentMembersPage = lazy(() => import('./pages/segments/members-page'));
+const FlowsPage = lazy(() => import('./pages/flows/flows-page'));
+const FlowPage = lazy(() => import('./pages/flows/flow-page'));
+const FlowReportPage = lazy(() => import('./pages/flows/report-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -51,6 +54,10 @@ const PAGES: readonly PageEntry[] = [
   { path: '/segments/new', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id/members', page: SegmentMembersPage, needs: 'segments' },
+  { path: '/flows', page: FlowsPage, needs: 'flows' },
+  { path: '/flows/new', page: FlowPage, needs: 'writeFlows' },
+  { path: '/flows/:id', page: FlowPage, needs: 'flows' },
+  { path: '/flows/:id/report', page: FlowReportPage, needs: 'flows' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

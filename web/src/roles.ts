@@ -5,7 +5,15 @@
  */
 import type { Role } from './api';
 
-export type Capability = 'analytics' | 'imports' | 'settings' | 'customers' | 'exportCustomers' | 'segments';
+export type Capability =
+  | 'analytics'
+  | 'imports'
+  | 'settings'
+  | 'customers'
+  | 'exportCustomers'
+  | 'segments'
+  | 'flows'
+  | 'writeFlows';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -16,6 +24,9 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   exportCustomers: ['analyst', 'marketer'],
   // Segments are for campaigns and analysis; agents work one customer at a time (segment.routes.ts).
   segments: ['analyst', 'marketer'],
+  // Analysts read flows and their reports; marketers (and owners, admins) change them (flow.routes.ts).
+  flows: ['analyst', 'marketer'],
+  writeFlows: ['marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -420,6 +420,75 @@ export interface Paths {
       response: SegmentMemberPage;
     };
   };
+  "/api/v1/flows": {
+    get: {
+      query: never;
+      body: never;
+      response: FlowList;
+    };
+    post: {
+      query: never;
+      body: {
+        readonly name: string;
+        readonly trigger: FlowTrigger;
+        readonly steps: FlowStep[];
+        readonly holdoutPercent?: number;
+        readonly reentry?: {
+          readonly [key: string]: unknown;
+        };
+        readonly exitWhen?: {
+          readonly [key: string]: unknown;
+        };
+        readonly horizonDays?: number;
+      };
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: Flow;
+    };
+    patch: {
+      query: never;
+      body: {
+        readonly name?: string;
+        readonly trigger?: FlowTrigger;
+        readonly steps?: FlowStep[];
+        readonly holdoutPercent?: number;
+        readonly reentry?: {
+          readonly [key: string]: unknown;
+        };
+        readonly exitWhen?: {
+          readonly [key: string]: unknown;
+        } | null;
+        readonly horizonDays?: number;
+      };
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}/activate": {
+    post: {
+      query: never;
+      body: never;
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}/deactivate": {
+    post: {
+      query: never;
+      body: never;
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}/report": {
+    get: {
+      query: never;
+      body: never;
+      response: FlowReport;
+    };
+  };
 }
 
 export type ApiKey = {
@@ -727,6 +796,85 @@ export type Event = {
   };
   readonly occurredAt: string;
   readonly receivedAt: string;
+};
+
+export type Flow = {
+  readonly id: string;
+  readonly name: string;
+  readonly status: "draft" | "active" | "inactive";
+  readonly trigger: FlowTrigger;
+  readonly steps: FlowStep[];
+  readonly holdoutPercent: number;
+  readonly reentry: {
+    readonly [key: string]: unknown;
+  };
+  readonly exitWhen: {
+    readonly [key: string]: unknown;
+  } | null;
+  readonly horizonDays: number;
+  readonly version: number;
+  readonly activatedAt: string | null;
+  readonly deactivatedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type FlowList = {
+  readonly items: Flow[];
+};
+
+export type FlowReport = {
+  readonly entered: number;
+  readonly holdout: number;
+  readonly treatment: number;
+  readonly active: number;
+  readonly completed: number;
+  readonly exited: number;
+  readonly sent: number;
+  readonly delivered: number;
+  readonly bounced: number;
+  readonly opened: number;
+  readonly clicked: number;
+  readonly unsubscribed: number;
+  readonly skipped: number;
+  readonly converted: number;
+  readonly convertedByArm: {
+    readonly treatment: number;
+    readonly holdout: number;
+  };
+  readonly horizonDays: number;
+  readonly uplift: {
+    readonly retention: {
+      readonly difference: number | null;
+      readonly low: number | null;
+      readonly high: number | null;
+      readonly treatment: number | null;
+      readonly holdout: number | null;
+      readonly reason: "not_enough_data" | null;
+    };
+    readonly revenuePerCustomerCents: {
+      readonly difference: number | null;
+      readonly low: number | null;
+      readonly high: number | null;
+      readonly treatment: number | null;
+      readonly holdout: number | null;
+      readonly reason: "not_enough_data" | null;
+    };
+    readonly measured: {
+      readonly treatment: number;
+      readonly holdout: number;
+    };
+    readonly minimumPerArm: number;
+  };
+  readonly asOf: string;
+};
+
+export type FlowStep = {
+  readonly [key: string]: unknown;
+};
+
+export type FlowTrigger = {
+  readonly [key: string]: unknown;
 };
 
 export type Import = {
