@@ -46,6 +46,13 @@ export const TRIGGER_NAMES: Readonly<Record<TriggerType, MessageKey>> = {
   schedule: 'flows.trigger.schedule',
 };
 
+/** One minute, hour or day (English says "1 day", not "1 days"). */
+const UNIT_NAMES_ONE: Readonly<Record<WaitUnit, MessageKey>> = {
+  minutes: 'flows.unit.minute',
+  hours: 'flows.unit.hour',
+  days: 'flows.unit.day',
+};
+
 const UNIT_NAMES: Readonly<Record<WaitUnit, MessageKey>> = {
   minutes: 'flows.unit.minutes',
   hours: 'flows.unit.hours',
@@ -430,7 +437,10 @@ function stepSentence(
     case 'wait':
       return step.mode === 'time'
         ? t('flows.describe.waitUntil', { time: step.time })
-        : t('flows.describe.wait', { amount: step.amount, unit: t(UNIT_NAMES[step.unit]) });
+        : t('flows.describe.wait', {
+            amount: step.amount,
+            unit: t((Number(step.amount) === 1 ? UNIT_NAMES_ONE : UNIT_NAMES)[step.unit]),
+          });
     case 'send_email':
       return (
         <>
