@@ -61,6 +61,9 @@ export const OPERATIONS = [
   ['post', '/api/v1/flows/{id}/activate'],
   ['post', '/api/v1/flows/{id}/deactivate'],
   ['get', '/api/v1/flows/{id}/report'],
+  ['get', '/api/v1/email/messages'],
+  ['get', '/api/v1/email/messages/{id}'],
+  ['post', '/api/v1/email/preview'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

@@ -27,6 +27,8 @@ const SegmentMembersPage = lazy(() => import('./pages/segments/members-page'));
 const FlowsPage = lazy(() => import('./pages/flows/flows-page'));
 const FlowPage = lazy(() => import('./pages/flows/flow-page'));
 const FlowReportPage = lazy(() => import('./pages/flows/report-page'));
+const OutboxPage = lazy(() => import('./pages/outbox/outbox-page'));
+const MessagePage = lazy(() => import('./pages/outbox/message-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -58,6 +60,8 @@ const PAGES: readonly PageEntry[] = [
   { path: '/flows/new', page: FlowPage, needs: 'writeFlows' },
   { path: '/flows/:id', page: FlowPage, needs: 'flows' },
   { path: '/flows/:id/report', page: FlowReportPage, needs: 'flows' },
+  { path: '/outbox', page: OutboxPage, needs: 'email' },
+  { path: '/outbox/:id', page: MessagePage, needs: 'email' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

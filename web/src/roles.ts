@@ -13,7 +13,8 @@ export type Capability =
   | 'exportCustomers'
   | 'segments'
   | 'flows'
-  | 'writeFlows';
+  | 'writeFlows'
+  | 'email';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -27,6 +28,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   // Analysts read flows and their reports; marketers (and owners, admins) change them (flow.routes.ts).
   flows: ['analyst', 'marketer'],
   writeFlows: ['marketer'],
+  // The outbox and template previews: marketers (and owners, admins), as email.routes.ts.
+  email: ['marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

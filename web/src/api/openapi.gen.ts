@@ -489,6 +489,42 @@ export interface Paths {
       response: FlowReport;
     };
   };
+  "/api/v1/email/messages": {
+    get: {
+      query: {
+        readonly status?: "queued" | "sending" | "sent" | "outbox" | "bounced" | "failed" | "skipped" | "unknown";
+        readonly customerId?: string;
+        readonly flowId?: string;
+        readonly origin?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: EmailMessagePage;
+    };
+  };
+  "/api/v1/email/messages/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: EmailMessage;
+    };
+  };
+  "/api/v1/email/preview": {
+    post: {
+      query: never;
+      body: {
+        readonly customerId: string;
+        readonly subject: string;
+        readonly html: string;
+        readonly category?: "marketing" | "transactional";
+        readonly variables?: {
+          readonly [key: string]: unknown;
+        };
+      };
+      response: RenderedEmail;
+    };
+  };
 }
 
 export type ApiKey = {
@@ -792,6 +828,43 @@ export type CustomerScore = {
   readonly computedAt: string;
 };
 
+export type EmailMessage = (EmailMessageSummary) & ({
+  readonly from: string | null;
+  readonly messageIdHeader: string | null;
+  readonly html: string | null;
+  readonly text: string | null;
+  readonly smtpResponse: string | null;
+});
+
+export type EmailMessagePage = {
+  readonly delivery: "smtp" | "outbox";
+  readonly items: EmailMessageSummary[];
+  readonly nextCursor: string | null;
+};
+
+export type EmailMessageSummary = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly to: string | null;
+  readonly subject: string | null;
+  readonly category: "marketing" | "transactional";
+  readonly status: "queued" | "sending" | "sent" | "outbox" | "bounced" | "failed" | "skipped" | "unknown";
+  readonly notSent: boolean;
+  readonly skipReason: string | null;
+  readonly dedupeKey: string;
+  readonly origin: {
+    readonly [key: string]: unknown;
+  } | null;
+  readonly attempts: number;
+  readonly sendAfter: string;
+  readonly sentAt: string | null;
+  readonly openedAt: string | null;
+  readonly clickedAt: string | null;
+  readonly unsubscribedAt: string | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+};
+
 export type Event = {
   readonly id: string;
   readonly messageId: string | null;
@@ -1076,6 +1149,12 @@ export type Refund = {
   readonly amountCents: number;
   readonly currency: string;
   readonly reason: string | null;
+};
+
+export type RenderedEmail = {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
 };
 
 export type ScoreStatus = {

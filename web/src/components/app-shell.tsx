@@ -28,6 +28,7 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/subscriptions', label: 'subscriptions.nav', needs: 'analytics', onlyWithSubscriptions: true },
   { href: '/segments', label: 'segments.nav', needs: 'segments' },
   { href: '/flows', label: 'flows.nav', needs: 'flows' },
+  { href: '/outbox', label: 'outbox.nav', needs: 'email' },
   { href: '/import', label: 'import.nav', needs: 'imports' },
   { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];

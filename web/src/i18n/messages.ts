@@ -12,6 +12,8 @@ import flowsEn from '../pages/flows/messages/en.json' with { type: 'json' };
 import flowsZh from '../pages/flows/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
+import outboxEn from '../pages/outbox/messages/en.json' with { type: 'json' };
+import outboxZh from '../pages/outbox/messages/zh-CN.json' with { type: 'json' };
 import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
 import segmentsZh from '../pages/segments/messages/zh-CN.json' with { type: 'json' };
 import settingsEn from '../pages/settings/messages/en.json' with { type: 'json' };
@@ -25,7 +27,18 @@ import shellZh from './zh-CN.json' with { type: 'json' };
 
 /** The files per language, in one order; the test checks that no key appears in two of them. */
 export const MESSAGE_FILES = {
-  en: [shellEn, cohortsEn, customersEn, flowsEn, importEn, segmentsEn, settingsEn, subscriptionsEn, valueEn],
+  en: [
+    shellEn,
+    cohortsEn,
+    customersEn,
+    flowsEn,
+    importEn,
+    outboxEn,
+    segmentsEn,
+    settingsEn,
+    subscriptionsEn,
+    valueEn,
+  ],
   'zh-CN': [
     shellZh,
     cohortsZh,
@@ -45,6 +58,7 @@ export const en = {
   ...customersEn,
   ...flowsEn,
   ...importEn,
+  ...outboxEn,
   ...segmentsEn,
   ...settingsEn,
   ...subscriptionsEn,
@@ -59,6 +73,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...customersZh,
   ...flowsZh,
   ...importZh,
+  ...outboxZh,
   ...segmentsZh,
   ...settingsZh,
   ...subscriptionsZh,

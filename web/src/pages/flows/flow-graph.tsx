@@ -22,6 +22,7 @@ import {
   WAIT_UNITS,
   type WaitUnit,
 } from './flow-model';
+import { TemplatePreview } from './template-preview';
 
 export const STEP_NAMES: Readonly<Record<StepType, MessageKey>> = {
   wait: 'flows.step.wait',
@@ -76,6 +77,8 @@ export interface GraphContext {
   readonly problems: ReadonlyMap<string, readonly FlowProblem[]>;
   readonly ruleProblems: ReadonlyMap<string, readonly Problem[]>;
   readonly mayAdd: boolean;
+  /** Whether the caller may render templates as a customer (the e-mail API's roles). */
+  readonly mayPreview: boolean;
   changeStep(key: string, change: (step: StepDraft) => StepDraft | null): void;
   moveStep(key: string, offset: -1 | 1): void;
   addStep(list: { readonly branch: string | null; readonly lane: 'yes' | 'no' | null }, type: StepType): void;
@@ -329,9 +332,11 @@ function WaitForm({
 function EmailForm({
   step,
   set,
+  mayPreview,
 }: {
   readonly step: StepDraft & { type: 'send_email' };
   readonly set: (change: Partial<StepDraft>) => void;
+  readonly mayPreview: boolean;
 }) {
   const { t } = useI18n();
   const id = useId();
@@ -373,6 +378,12 @@ function EmailForm({
           {t('flows.email.help')}
         </p>
       </div>
+      {mayPreview && (
+        <details className="flow-preview">
+          <summary>{t('flows.preview.title')}</summary>
+          <TemplatePreview subject={step.subject} html={step.html} category={step.category} />
+        </details>
+      )}
     </div>
   );
 }
@@ -561,7 +572,7 @@ export function StepList({
               ) : step.type === 'wait' ? (
                 <WaitForm step={step} set={set} />
               ) : step.type === 'send_email' ? (
-                <EmailForm step={step} set={set} />
+                <EmailForm step={step} set={set} mayPreview={context.mayPreview} />
               ) : step.type === 'update_attribute' ? (
                 <AttributeForm step={step} set={set} />
               ) : null}

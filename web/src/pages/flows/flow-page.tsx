@@ -150,6 +150,7 @@ function FlowEditor({
     problems,
     ruleProblems,
     mayAdd: countSteps(draft.steps) < MAX_STEPS,
+    mayPreview: session.data ? can(session.data.role, 'email') : false,
     changeStep: (key, next) =>
       change((current) => ({ ...current, steps: updateStep(current.steps, key, next) })),
     moveStep: (key, offset) =>
