@@ -64,6 +64,20 @@ export const OPERATIONS = [
   ['get', '/api/v1/email/messages'],
   ['get', '/api/v1/email/messages/{id}'],
   ['post', '/api/v1/email/preview'],
+  ['get', '/api/v1/help/settings'],
+  ['get', '/api/v1/help/articles'],
+  ['post', '/api/v1/help/articles'],
+  ['get', '/api/v1/help/articles/{id}'],
+  ['patch', '/api/v1/help/articles/{id}'],
+  ['delete', '/api/v1/help/articles/{id}'],
+  ['post', '/api/v1/help/preview'],
+  ['get', '/api/v1/help/categories'],
+  ['post', '/api/v1/help/categories'],
+  ['delete', '/api/v1/help/categories/{id}'],
+  ['get', '/api/v1/help/sections'],
+  ['post', '/api/v1/help/sections'],
+  ['delete', '/api/v1/help/sections/{id}'],
+  ['get', '/api/v1/help/report'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

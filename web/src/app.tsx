@@ -29,6 +29,7 @@ const FlowPage = lazy(() => import('./pages/flows/flow-page'));
 const FlowReportPage = lazy(() => import('./pages/flows/report-page'));
 const OutboxPage = lazy(() => import('./pages/outbox/outbox-page'));
 const MessagePage = lazy(() => import('./pages/outbox/message-page'));
+const HelpPage = lazy(() => import('./pages/help/help-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -62,6 +63,8 @@ const PAGES: readonly PageEntry[] = [
   { path: '/flows/:id/report', page: FlowReportPage, needs: 'flows' },
   { path: '/outbox', page: OutboxPage, needs: 'email' },
   { path: '/outbox/:id', page: MessagePage, needs: 'email' },
+  // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
+  { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

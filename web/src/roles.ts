@@ -14,7 +14,8 @@ export type Capability =
   | 'segments'
   | 'flows'
   | 'writeFlows'
-  | 'email';
+  | 'email'
+  | 'helpCentre';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -30,6 +31,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   writeFlows: ['marketer'],
   // The outbox and template previews: marketers (and owners, admins), as email.routes.ts.
   email: ['marketer'],
+  // Marketers and agents write the help centre; analysts read it and its report (help.routes.ts).
+  helpCentre: ['analyst', 'marketer', 'agent'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -10,6 +10,8 @@ import customersEn from '../pages/customers/messages/en.json' with { type: 'json
 import customersZh from '../pages/customers/messages/zh-CN.json' with { type: 'json' };
 import flowsEn from '../pages/flows/messages/en.json' with { type: 'json' };
 import flowsZh from '../pages/flows/messages/zh-CN.json' with { type: 'json' };
+import helpEn from '../pages/help/messages/en.json' with { type: 'json' };
+import helpZh from '../pages/help/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
 import outboxEn from '../pages/outbox/messages/en.json' with { type: 'json' };
@@ -32,6 +34,7 @@ export const MESSAGE_FILES = {
     cohortsEn,
     customersEn,
     flowsEn,
+    helpEn,
     importEn,
     outboxEn,
     segmentsEn,
@@ -44,7 +47,9 @@ export const MESSAGE_FILES = {
     cohortsZh,
     customersZh,
     flowsZh,
+    helpZh,
     importZh,
+    outboxZh,
     segmentsZh,
     settingsZh,
     subscriptionsZh,
@@ -57,6 +62,7 @@ export const en = {
   ...cohortsEn,
   ...customersEn,
   ...flowsEn,
+  ...helpEn,
   ...importEn,
   ...outboxEn,
   ...segmentsEn,
@@ -72,6 +78,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...cohortsZh,
   ...customersZh,
   ...flowsZh,
+  ...helpZh,
   ...importZh,
   ...outboxZh,
   ...segmentsZh,
