@@ -165,7 +165,14 @@ describe('the Segments pages in Chromium', () => {
     await expect
       .poll(() => second.getByLabel('Field').evaluate((element) => element === document.activeElement))
       .toBe(true);
-    await page.keyboard.press('Tab'); // leaves the select: a keyboard reaches every control
+    // The keyboard goes on to the row's next control, and the focus is drawn (3 px outline).
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement;
+      const style = getComputedStyle(element);
+      return { text: element.textContent, outline: `${style.outlineStyle} ${style.outlineWidth}` };
+    });
+    expect(focused).toEqual({ text: '×Remove Condition 2', outline: 'solid 3px' });
     await second.getByLabel('Field').selectOption('predicted_clv_cents');
     await second.getByLabel('Operator').selectOption('>');
     // Typed in dollars (the workspace's currency), sent in cents.

@@ -24,6 +24,11 @@ const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions
 const SegmentsPage = lazy(() => import('./pages/segments/segments-page'));
 const SegmentPage = lazy(() => import('./pages/segments/segment-page'));
 const SegmentMembersPage = lazy(() => import('./pages/segments/members-page'));
+const FlowsPage = lazy(() => import('./pages/flows/flows-page'));
+const FlowPage = lazy(() => import('./pages/flows/flow-page'));
+const FlowReportPage = lazy(() => import('./pages/flows/report-page'));
+const OutboxPage = lazy(() => import('./pages/outbox/outbox-page'));
+const MessagePage = lazy(() => import('./pages/outbox/message-page'));
 const HelpPage = lazy(() => import('./pages/help/help-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
@@ -52,6 +57,12 @@ const PAGES: readonly PageEntry[] = [
   { path: '/segments/new', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id/members', page: SegmentMembersPage, needs: 'segments' },
+  { path: '/flows', page: FlowsPage, needs: 'flows' },
+  { path: '/flows/new', page: FlowPage, needs: 'writeFlows' },
+  { path: '/flows/:id', page: FlowPage, needs: 'flows' },
+  { path: '/flows/:id/report', page: FlowReportPage, needs: 'flows' },
+  { path: '/outbox', page: OutboxPage, needs: 'email' },
+  { path: '/outbox/:id', page: MessagePage, needs: 'email' },
   // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
   { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
 ];

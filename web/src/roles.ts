@@ -12,6 +12,9 @@ export type Capability =
   | 'customers'
   | 'exportCustomers'
   | 'segments'
+  | 'flows'
+  | 'writeFlows'
+  | 'email'
   | 'helpCentre';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
@@ -23,6 +26,11 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   exportCustomers: ['analyst', 'marketer'],
   // Segments are for campaigns and analysis; agents work one customer at a time (segment.routes.ts).
   segments: ['analyst', 'marketer'],
+  // Analysts read flows and their reports; marketers (and owners, admins) change them (flow.routes.ts).
+  flows: ['analyst', 'marketer'],
+  writeFlows: ['marketer'],
+  // The outbox and template previews: marketers (and owners, admins), as email.routes.ts.
+  email: ['marketer'],
   // Marketers and agents write the help centre; analysts read it and its report (help.routes.ts).
   helpCentre: ['analyst', 'marketer', 'agent'],
 };

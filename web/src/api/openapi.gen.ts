@@ -420,6 +420,111 @@ export interface Paths {
       response: SegmentMemberPage;
     };
   };
+  "/api/v1/flows": {
+    get: {
+      query: never;
+      body: never;
+      response: FlowList;
+    };
+    post: {
+      query: never;
+      body: {
+        readonly name: string;
+        readonly trigger: FlowTrigger;
+        readonly steps: FlowStep[];
+        readonly holdoutPercent?: number;
+        readonly reentry?: {
+          readonly [key: string]: unknown;
+        };
+        readonly exitWhen?: {
+          readonly [key: string]: unknown;
+        };
+        readonly horizonDays?: number;
+      };
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: Flow;
+    };
+    patch: {
+      query: never;
+      body: {
+        readonly name?: string;
+        readonly trigger?: FlowTrigger;
+        readonly steps?: FlowStep[];
+        readonly holdoutPercent?: number;
+        readonly reentry?: {
+          readonly [key: string]: unknown;
+        };
+        readonly exitWhen?: {
+          readonly [key: string]: unknown;
+        } | null;
+        readonly horizonDays?: number;
+      };
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}/activate": {
+    post: {
+      query: never;
+      body: never;
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}/deactivate": {
+    post: {
+      query: never;
+      body: never;
+      response: Flow;
+    };
+  };
+  "/api/v1/flows/{id}/report": {
+    get: {
+      query: never;
+      body: never;
+      response: FlowReport;
+    };
+  };
+  "/api/v1/email/messages": {
+    get: {
+      query: {
+        readonly status?: "queued" | "sending" | "sent" | "outbox" | "bounced" | "failed" | "skipped" | "unknown";
+        readonly customerId?: string;
+        readonly flowId?: string;
+        readonly origin?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: EmailMessagePage;
+    };
+  };
+  "/api/v1/email/messages/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: EmailMessage;
+    };
+  };
+  "/api/v1/email/preview": {
+    post: {
+      query: never;
+      body: {
+        readonly customerId: string;
+        readonly subject: string;
+        readonly html: string;
+        readonly category?: "marketing" | "transactional";
+        readonly variables?: {
+          readonly [key: string]: unknown;
+        };
+      };
+      response: RenderedEmail;
+    };
+  };
   "/api/v1/help/settings": {
     get: {
       query: never;
@@ -825,6 +930,43 @@ export type CustomerScore = {
   readonly computedAt: string;
 };
 
+export type EmailMessage = (EmailMessageSummary) & ({
+  readonly from: string | null;
+  readonly messageIdHeader: string | null;
+  readonly html: string | null;
+  readonly text: string | null;
+  readonly smtpResponse: string | null;
+});
+
+export type EmailMessagePage = {
+  readonly delivery: "smtp" | "outbox";
+  readonly items: EmailMessageSummary[];
+  readonly nextCursor: string | null;
+};
+
+export type EmailMessageSummary = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly to: string | null;
+  readonly subject: string | null;
+  readonly category: "marketing" | "transactional";
+  readonly status: "queued" | "sending" | "sent" | "outbox" | "bounced" | "failed" | "skipped" | "unknown";
+  readonly notSent: boolean;
+  readonly skipReason: string | null;
+  readonly dedupeKey: string;
+  readonly origin: {
+    readonly [key: string]: unknown;
+  } | null;
+  readonly attempts: number;
+  readonly sendAfter: string;
+  readonly sentAt: string | null;
+  readonly openedAt: string | null;
+  readonly clickedAt: string | null;
+  readonly unsubscribedAt: string | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+};
+
 export type Event = {
   readonly id: string;
   readonly messageId: string | null;
@@ -837,6 +979,85 @@ export type Event = {
   };
   readonly occurredAt: string;
   readonly receivedAt: string;
+};
+
+export type Flow = {
+  readonly id: string;
+  readonly name: string;
+  readonly status: "draft" | "active" | "inactive";
+  readonly trigger: FlowTrigger;
+  readonly steps: FlowStep[];
+  readonly holdoutPercent: number;
+  readonly reentry: {
+    readonly [key: string]: unknown;
+  };
+  readonly exitWhen: {
+    readonly [key: string]: unknown;
+  } | null;
+  readonly horizonDays: number;
+  readonly version: number;
+  readonly activatedAt: string | null;
+  readonly deactivatedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type FlowList = {
+  readonly items: Flow[];
+};
+
+export type FlowReport = {
+  readonly entered: number;
+  readonly holdout: number;
+  readonly treatment: number;
+  readonly active: number;
+  readonly completed: number;
+  readonly exited: number;
+  readonly sent: number;
+  readonly delivered: number;
+  readonly bounced: number;
+  readonly opened: number;
+  readonly clicked: number;
+  readonly unsubscribed: number;
+  readonly skipped: number;
+  readonly converted: number;
+  readonly convertedByArm: {
+    readonly treatment: number;
+    readonly holdout: number;
+  };
+  readonly horizonDays: number;
+  readonly uplift: {
+    readonly retention: {
+      readonly difference: number | null;
+      readonly low: number | null;
+      readonly high: number | null;
+      readonly treatment: number | null;
+      readonly holdout: number | null;
+      readonly reason: "not_enough_data" | null;
+    };
+    readonly revenuePerCustomerCents: {
+      readonly difference: number | null;
+      readonly low: number | null;
+      readonly high: number | null;
+      readonly treatment: number | null;
+      readonly holdout: number | null;
+      readonly reason: "not_enough_data" | null;
+    };
+    readonly measured: {
+      readonly treatment: number;
+      readonly holdout: number;
+    };
+    readonly minimumPerArm: number;
+  };
+  readonly asOf: string;
+};
+
+export type FlowStep = {
+  readonly [key: string]: unknown;
+};
+
+export type FlowTrigger = {
+  readonly [key: string]: unknown;
 };
 
 export type HelpArticle = {
@@ -1194,6 +1415,12 @@ export type Refund = {
   readonly amountCents: number;
   readonly currency: string;
   readonly reason: string | null;
+};
+
+export type RenderedEmail = {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
 };
 
 export type ScoreStatus = {

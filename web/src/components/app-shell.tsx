@@ -27,6 +27,8 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/value', label: 'value.nav', needs: 'analytics' },
   { href: '/subscriptions', label: 'subscriptions.nav', needs: 'analytics', onlyWithSubscriptions: true },
   { href: '/segments', label: 'segments.nav', needs: 'segments' },
+  { href: '/flows', label: 'flows.nav', needs: 'flows' },
+  { href: '/outbox', label: 'outbox.nav', needs: 'email' },
   { href: '/help-centre', label: 'help.nav', needs: 'helpCentre' },
   { href: '/import', label: 'import.nav', needs: 'imports' },
   { href: '/settings', label: 'settings.nav', needs: 'settings' },

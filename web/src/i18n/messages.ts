@@ -8,10 +8,14 @@ import cohortsEn from '../pages/cohorts/messages/en.json' with { type: 'json' };
 import cohortsZh from '../pages/cohorts/messages/zh-CN.json' with { type: 'json' };
 import customersEn from '../pages/customers/messages/en.json' with { type: 'json' };
 import customersZh from '../pages/customers/messages/zh-CN.json' with { type: 'json' };
+import flowsEn from '../pages/flows/messages/en.json' with { type: 'json' };
+import flowsZh from '../pages/flows/messages/zh-CN.json' with { type: 'json' };
 import helpEn from '../pages/help/messages/en.json' with { type: 'json' };
 import helpZh from '../pages/help/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
+import outboxEn from '../pages/outbox/messages/en.json' with { type: 'json' };
+import outboxZh from '../pages/outbox/messages/zh-CN.json' with { type: 'json' };
 import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
 import segmentsZh from '../pages/segments/messages/zh-CN.json' with { type: 'json' };
 import settingsEn from '../pages/settings/messages/en.json' with { type: 'json' };
@@ -25,13 +29,27 @@ import shellZh from './zh-CN.json' with { type: 'json' };
 
 /** The files per language, in one order; the test checks that no key appears in two of them. */
 export const MESSAGE_FILES = {
-  en: [shellEn, cohortsEn, customersEn, helpEn, importEn, segmentsEn, settingsEn, subscriptionsEn, valueEn],
+  en: [
+    shellEn,
+    cohortsEn,
+    customersEn,
+    flowsEn,
+    helpEn,
+    importEn,
+    outboxEn,
+    segmentsEn,
+    settingsEn,
+    subscriptionsEn,
+    valueEn,
+  ],
   'zh-CN': [
     shellZh,
     cohortsZh,
     customersZh,
+    flowsZh,
     helpZh,
     importZh,
+    outboxZh,
     segmentsZh,
     settingsZh,
     subscriptionsZh,
@@ -43,8 +61,10 @@ export const en = {
   ...shellEn,
   ...cohortsEn,
   ...customersEn,
+  ...flowsEn,
   ...helpEn,
   ...importEn,
+  ...outboxEn,
   ...segmentsEn,
   ...settingsEn,
   ...subscriptionsEn,
@@ -57,8 +77,10 @@ export const zhCN: Record<MessageKey, string> = {
   ...shellZh,
   ...cohortsZh,
   ...customersZh,
+  ...flowsZh,
   ...helpZh,
   ...importZh,
+  ...outboxZh,
   ...segmentsZh,
   ...settingsZh,
   ...subscriptionsZh,

@@ -62,6 +62,13 @@ export const MATCH_NAMES: Readonly<Record<GroupMatch, MessageKey>> = {
   notAll: 'segments.match.notAll',
 };
 
+/** One day, week or hour (English says "1 day", not "1 days"). */
+export const UNIT_NAMES_ONE: Readonly<Record<DurationUnit, MessageKey>> = {
+  days: 'segments.unit.day',
+  weeks: 'segments.unit.week',
+  hours: 'segments.unit.hour',
+};
+
 export const UNIT_NAMES: Readonly<Record<DurationUnit, MessageKey>> = {
   days: 'segments.unit.days',
   weeks: 'segments.unit.weeks',

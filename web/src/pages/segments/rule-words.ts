@@ -5,9 +5,10 @@
  */
 import { formatDate } from '../../i18n/format';
 import type { Locale, MessageKey, Values } from '../../i18n/i18n';
-import { OPERATOR_NAMES, UNIT_NAMES } from './names';
+import { OPERATOR_NAMES, UNIT_NAMES, UNIT_NAMES_ONE } from './names';
 import {
   type ConditionDraft,
+  type DurationUnit,
   type FieldCatalogue,
   fieldOf,
   fromRule,
@@ -44,6 +45,11 @@ function number(text: string, condition: ConditionDraft, context: RuleWordsConte
     );
   }
   return new Intl.NumberFormat(context.locale, { maximumFractionDigits: 4 }).format(value);
+}
+
+/** "90 days", "1 day". */
+function duration(amount: string, unit: DurationUnit, t: RuleWordsContext['t']): string {
+  return `${amount} ${t((Number(amount) === 1 ? UNIT_NAMES_ONE : UNIT_NAMES)[unit])}`;
 }
 
 const date = (text: string, context: RuleWordsContext) =>
@@ -87,7 +93,7 @@ function conditionWords(condition: ConditionDraft, context: RuleWordsContext): s
       value = t('segments.describe.range', { from: date(v.low, context), to: date(v.high, context) });
       break;
     case 'duration':
-      value = `${v.amount} ${t(UNIT_NAMES[v.unit])}`;
+      value = duration(v.amount, v.unit, t);
       break;
     case 'number':
       value = number(v.text, condition, context);
@@ -115,7 +121,7 @@ function conditionWords(condition: ConditionDraft, context: RuleWordsContext): s
   }
   const window = condition.window;
   if (field.window && window.mode === 'last') {
-    words += ` (${t('segments.describe.last', { duration: `${window.amount} ${t(UNIT_NAMES[window.unit])}` })})`;
+    words += ` (${t('segments.describe.last', { duration: duration(window.amount, window.unit, t) })})`;
   } else if (field.window && window.mode === 'range') {
     words += ` (${t('segments.describe.period', { from: window.from ? date(window.from, context) : '…', to: window.to ? date(window.to, context) : '…' })})`;
   }
