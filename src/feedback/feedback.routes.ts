@@ -180,7 +180,7 @@ async function surveyFilter(
 const seesPersonalData = (role: Role) => role === 'owner' || role === 'admin' || role === 'marketer';
 
 export interface FeedbackRoutesOptions {
-  /** Delivers survey e-mails (default: none — sends are links only until the e-mail module is wired). */
+  /** Delivers survey e-mails (default the e-mail module: `SMTP_URL`, else the built-in outbox). */
   readonly mailer?: SurveyMailer | undefined;
   /** Base of the signed links (default `RETAIN_PUBLIC_URL`, else the request's origin). */
   readonly baseUrl?: string | undefined;
@@ -237,6 +237,7 @@ export function feedbackRoutes(options: FeedbackRoutesOptions = {}) {
         workspaceId: auth.workspaceId,
         surveyId: survey.id,
         segmentId: Number(input.segmentId),
+        channel: input.channel,
         now: now(),
       });
       return c.json({ jobId: String(job.id), status: job.status, segmentId: input.segmentId }, 202);
@@ -250,7 +251,7 @@ export function feedbackRoutes(options: FeedbackRoutesOptions = {}) {
       now: now(),
       baseUrl:
         options.baseUrl ?? process.env.RETAIN_PUBLIC_URL?.replace(/\/+$/, '') ?? new URL(c.req.url).origin,
-      mailer: options.mailer,
+      mailer: input.channel === 'link' ? null : options.mailer,
     });
     return c.json(toSendBody(sent.send, sent.links.url, sent.created), 201);
   });

@@ -177,6 +177,10 @@ export const SendSurveyBody = z
   .object({
     customerId: decimalId('Send to this customer now.').optional(),
     segmentId: decimalId('Send to every member of this segment (in the background).').optional(),
+    channel: z.enum(['email', 'link']).default('email').openapi({
+      description:
+        '`email` (default): the survey e-mail with its one-click rating links (SMTP, or the built-in outbox); `link`: no e-mail — hand out the returned `url` yourself.',
+    }),
     dedupeKey: z.string().min(1).max(200).optional().openapi({
       description: 'With `customerId`: a retry with the same key is the same send (nothing is sent twice).',
     }),

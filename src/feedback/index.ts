@@ -33,4 +33,5 @@ export {
   sendSurvey,
   surveyReport,
 } from './feedback.service.js';
+export { surveyEmailMailer } from './survey-email.js';
 export { surveyPageRoutes } from './survey-page.routes.js';
