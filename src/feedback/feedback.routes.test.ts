@@ -12,6 +12,7 @@ import { call, insertCustomers, pathOf, postForm } from '../../test/feedback/sup
 import { seedPopulation } from '../../test/segments/population.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { listJobs } from '../jobs/index.js';
+import { eraseCustomer } from '../privacy/index.js';
 import { createSegment } from '../segments/index.js';
 import { runSegmentSend } from './feedback.jobs.js';
 import { recordAnswer, sendSurvey } from './feedback.service.js';
@@ -523,5 +524,46 @@ describeEachDatabase('the feedback API', (getDb) => {
       ).status,
     ).toBe(409);
     expect((await api.app.request(pathOf(first.body.url))).status).toBe(404);
+  });
+});
+
+describeEachDatabase('feedback and erasure', (getDb) => {
+  it('an erased customer’s comments and form texts go, their ratings stay counted', async () => {
+    const { db, dialect } = getDb();
+    const api = await apiWorkspace({ db, dialect }, NOW);
+    const [ann] = await insertCustomers(db, api.workspaceId, [{ email: 'ann@example.com' }], NOW);
+    const survey = Number(await newSurvey(api, { name: 'NPS', kind: 'nps' }));
+    const { links } = await sendSurvey(db, {
+      workspaceId: api.workspaceId,
+      surveyId: survey,
+      customerId: ann!,
+      now: NOW,
+      mailer: null,
+    });
+    await recordAnswer(db, {
+      token: links.token,
+      answer: { rating: 2, comment: 'Call me on 555-0101' },
+      source: 'page',
+      now: NOW,
+    });
+    await recordAnswer(db, {
+      token: links.token,
+      answer: { rating: 3, comment: 'My address is 1 Main St' },
+      source: 'page',
+      now: NOW + 1,
+    });
+    await eraseCustomer(db, {
+      workspaceId: api.workspaceId,
+      customerId: ann!,
+      actor: { type: 'system' },
+      now: NOW + 2,
+    });
+    const listed = await responsesOf(api);
+    expect(listed.items).toHaveLength(1);
+    expect(listed.items[0]).toMatchObject({ rating: 3, comment: null });
+    expect(listed.items[0].history).toMatchObject([{ rating: 2, comment: null }]);
+    const report = await call(api, 'GET', `/api/v1/feedback/report?surveyId=${survey}`, { role: 'analyst' });
+    // One detractor (3) of one answer: NPS −100, still counted.
+    expect(report.body).toMatchObject({ nps: -100, responses: 1, sent: 1 });
   });
 });
