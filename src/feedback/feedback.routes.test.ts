@@ -14,6 +14,7 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import { listJobs } from '../jobs/index.js';
 import { eraseCustomer } from '../privacy/index.js';
 import { createSegment } from '../segments/index.js';
+import { buildApp } from '../server/index.js';
 import { runSegmentSend } from './feedback.jobs.js';
 import { recordAnswer, sendSurvey } from './feedback.service.js';
 
@@ -565,5 +566,21 @@ describeEachDatabase('feedback and erasure', (getDb) => {
     const report = await call(api, 'GET', `/api/v1/feedback/report?surveyId=${survey}`, { role: 'analyst' });
     // One detractor (3) of one answer: NPS −100, still counted.
     expect(report.body).toMatchObject({ nps: -100, responses: 1, sent: 1 });
+  });
+});
+
+describeEachDatabase('the public survey routes’ rate limit', (getDb) => {
+  it('refuses an address past its budget with 429 and Retry-After, before reading the link', async () => {
+    const { db, dialect } = getDb();
+    const app = buildApp(
+      { db, dialect, now: () => NOW },
+      { webRoot: false, surveyRateLimit: { requestsPerMinute: 2, burst: 2 } },
+    );
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) statuses.push((await app.request('/s/1.1.1.guess')).status);
+    // Two guesses answered (not a link: 404), the third refused.
+    expect(statuses).toEqual([404, 404, 429]);
+    const refused = await app.request('/s/1.1.1.guess');
+    expect(refused.headers.get('Retry-After')).toMatch(/^\d+$/);
   });
 });
