@@ -24,6 +24,7 @@ const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions
 const SegmentsPage = lazy(() => import('./pages/segments/segments-page'));
 const SegmentPage = lazy(() => import('./pages/segments/segment-page'));
 const SegmentMembersPage = lazy(() => import('./pages/segments/members-page'));
+const FeedbackPage = lazy(() => import('./pages/feedback/feedback-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -51,6 +52,7 @@ const PAGES: readonly PageEntry[] = [
   { path: '/segments/new', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id/members', page: SegmentMembersPage, needs: 'segments' },
+  { path: '/feedback', page: FeedbackPage, needs: 'feedback' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

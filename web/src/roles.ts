@@ -5,7 +5,14 @@
  */
 import type { Role } from './api';
 
-export type Capability = 'analytics' | 'imports' | 'settings' | 'customers' | 'exportCustomers' | 'segments';
+export type Capability =
+  | 'analytics'
+  | 'imports'
+  | 'settings'
+  | 'customers'
+  | 'exportCustomers'
+  | 'segments'
+  | 'feedback';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -16,6 +23,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   exportCustomers: ['analyst', 'marketer'],
   // Segments are for campaigns and analysis; agents work one customer at a time (segment.routes.ts).
   segments: ['analyst', 'marketer'],
+  // Surveys, their answers and the report (feedback.routes.ts): agents are refused.
+  feedback: ['analyst', 'marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -8,6 +8,8 @@ import cohortsEn from '../pages/cohorts/messages/en.json' with { type: 'json' };
 import cohortsZh from '../pages/cohorts/messages/zh-CN.json' with { type: 'json' };
 import customersEn from '../pages/customers/messages/en.json' with { type: 'json' };
 import customersZh from '../pages/customers/messages/zh-CN.json' with { type: 'json' };
+import feedbackEn from '../pages/feedback/messages/en.json' with { type: 'json' };
+import feedbackZh from '../pages/feedback/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
 import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
@@ -23,14 +25,35 @@ import shellZh from './zh-CN.json' with { type: 'json' };
 
 /** The files per language, in one order; the test checks that no key appears in two of them. */
 export const MESSAGE_FILES = {
-  en: [shellEn, cohortsEn, customersEn, importEn, segmentsEn, settingsEn, subscriptionsEn, valueEn],
-  'zh-CN': [shellZh, cohortsZh, customersZh, importZh, segmentsZh, settingsZh, subscriptionsZh, valueZh],
+  en: [
+    shellEn,
+    cohortsEn,
+    customersEn,
+    feedbackEn,
+    importEn,
+    segmentsEn,
+    settingsEn,
+    subscriptionsEn,
+    valueEn,
+  ],
+  'zh-CN': [
+    shellZh,
+    cohortsZh,
+    customersZh,
+    feedbackZh,
+    importZh,
+    segmentsZh,
+    settingsZh,
+    subscriptionsZh,
+    valueZh,
+  ],
 } as const;
 
 export const en = {
   ...shellEn,
   ...cohortsEn,
   ...customersEn,
+  ...feedbackEn,
   ...importEn,
   ...segmentsEn,
   ...settingsEn,
@@ -44,6 +67,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...shellZh,
   ...cohortsZh,
   ...customersZh,
+  ...feedbackZh,
   ...importZh,
   ...segmentsZh,
   ...settingsZh,
