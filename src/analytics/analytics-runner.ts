@@ -19,7 +19,11 @@
  *   503; a request whose client went away (its abort signal) stops waiting. A job nobody waits for
  *   any more is dropped from the queue, or its worker is terminated and replaced. A `refresh` (the
  *   background recomputation, the `analytics.refresh` job) is nobody's request: it runs to its end,
- *   bounded by `refreshTimeoutMs`, and a request joining its key does not cancel it.
+ *   bounded by `refreshTimeoutMs`, and a request joining its key does not cancel it. A caller
+ *   joins a recomputation only if it read the data's version no earlier than the caller did; one
+ *   that began before a change (an import committing while the previous data was being computed)
+ *   is followed by another, and its answer is served — marked stale — only to a caller accepting
+ *   stale answers, never as fresh.
  *
  * Without a database URL a worker can open (none given, or an in-memory SQLite), jobs run inline,
  * on the caller's thread, with the same keeping of answers.
@@ -110,6 +114,25 @@ export interface Answer {
 /** What a refresh ends with: the answer kept, or an expected failure. */
 type Refreshed = Kept | Extract<AnalyticsOutcome, { kind: 'failed' }>;
 
+/**
+ * What a caller needs of a background recomputation before it may take its answer as fresh: one
+ * that read the data's version no earlier than the caller did — it started after the caller's
+ * `ticket` was taken, or it saw the caller's `version` (a version only grows, and the worker reads
+ * it again before computing). A recomputation that began before a change would answer for the data
+ * before it: the page that asks after an import would be told, as fresh, what the import changed.
+ */
+interface Wanted {
+  readonly ticket: number;
+  readonly version: string;
+}
+
+/** A background recomputation under way: its ticket (taken as it began) and the version it read first. */
+interface Refreshing {
+  readonly promise: Promise<Refreshed>;
+  readonly ticket: number;
+  version: string | undefined;
+}
+
 /** An answer kept for its key, with the version it was computed for. */
 interface Kept {
   readonly version: string;
@@ -138,7 +161,9 @@ export class AnalyticsRunner {
   readonly #pool: WorkerPool<AnalyticsTask, AnalyticsOutcome> | null;
   readonly #kept = new Map<string, Kept>();
   /** Background recomputations under way, by key. */
-  readonly #refreshing = new Map<string, Promise<Refreshed>>();
+  readonly #refreshing = new Map<string, Refreshing>();
+  /** Increases with every caller and recomputation: which began first (`Wanted`). */
+  #tickets = 0;
   #keptCharacters = 0;
 
   constructor(options: AnalyticsRunnerOptions = {}) {
@@ -175,7 +200,9 @@ export class AnalyticsRunner {
 
   /** Resolves when the background recomputations under way (`refresh`) have finished, whatever their outcome. */
   async whenRefreshed(): Promise<void> {
-    while (this.#refreshing.size > 0) await Promise.allSettled([...this.#refreshing.values()]);
+    while (this.#refreshing.size > 0) {
+      await Promise.allSettled([...this.#refreshing.values()].map((refreshing) => refreshing.promise));
+    }
   }
 
   /**
@@ -196,23 +223,20 @@ export class AnalyticsRunner {
   async answerWith(job: AnalyticsJob, context: AnswerContext, options: AnswerOptions = {}): Promise<Answer> {
     const limited = this.#limited(job);
     const key = jobKey(limited);
+    const ticket = ++this.#tickets;
     const version = await analyticsVersion(context.db, Number(limited.workspaceId));
+    const wanted: Wanted = { ticket, version };
     const last = await this.#last(key, limited, context.db, version);
     if (last?.version === version) {
       this.#keep(key, last);
       return { json: last.json, computedAt: last.computedAt, stale: false };
     }
-    const maxStaleMs = options.maxStaleMs;
-    if (
-      last !== undefined &&
-      maxStaleMs !== undefined &&
-      (options.now ?? Date.now()) - last.computedAt <= maxStaleMs
-    ) {
+    if (last !== undefined && this.#acceptsStale(last, options)) {
       // Served as it is; the next request finds the recomputed one.
-      this.refresh(job, context.db).catch(() => {});
+      this.#refreshed(job, context.db, wanted).catch(() => {});
       return { json: last.json, computedAt: last.computedAt, stale: true };
     }
-    if (options.finishInBackground) return this.#awaitRefresh(job, context);
+    if (options.finishInBackground) return this.#awaitRefresh(job, context, wanted, options);
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#compute(key, limited, context, attempt === 0);
       if (outcome.kind === 'failed') throw new RetainError(outcome.code, outcome.message, outcome.issues);
@@ -239,17 +263,42 @@ export class AnalyticsRunner {
    * (no data yet, a bad parameter) is not an error of the refresh.
    */
   async refresh(job: AnalyticsJob, db: Kysely<Database>): Promise<void> {
-    await this.#refreshed(job, db);
+    const ticket = ++this.#tickets;
+    const version = await analyticsVersion(db, Number(job.workspaceId));
+    await this.#refreshed(job, db, { ticket, version });
   }
 
-  /** `refresh`, resolving with the answer kept, or the expected failure. */
-  #refreshed(job: AnalyticsJob, db: Kysely<Database>): Promise<Refreshed> {
+  /** Whether the recomputation under way may answer a caller that needs `wanted`. */
+  #newEnough(refreshing: Refreshing, wanted: Wanted): boolean {
+    return refreshing.ticket > wanted.ticket || refreshing.version === wanted.version;
+  }
+
+  /** Whether `last` (for other data) may be served as it is under `options.maxStaleMs`. */
+  #acceptsStale(last: Kept, options: AnswerOptions): boolean {
+    const maxStaleMs = options.maxStaleMs;
+    return maxStaleMs !== undefined && (options.now ?? Date.now()) - last.computedAt <= maxStaleMs;
+  }
+
+  /**
+   * `refresh`, resolving with the answer kept, or the expected failure: joins the key's
+   * recomputation under way when it is new enough for `wanted`, else starts the next one when that
+   * one ends (however many callers wait, one next recomputation serves them all).
+   */
+  #refreshed(job: AnalyticsJob, db: Kysely<Database>, wanted: Wanted): Promise<Refreshed> {
     const limited = this.#limited(job);
     const key = jobKey(limited);
     const running = this.#refreshing.get(key);
-    if (running !== undefined) return running;
-    const refreshing = (async (): Promise<Refreshed> => {
+    if (running !== undefined) {
+      if (this.#newEnough(running, wanted)) return running.promise;
+      return running.promise.then(
+        () => this.#refreshed(job, db, wanted),
+        () => this.#refreshed(job, db, wanted),
+      );
+    }
+    const started = { ticket: ++this.#tickets, version: undefined as string | undefined };
+    const promise = (async (): Promise<Refreshed> => {
       const version = await analyticsVersion(db, Number(limited.workspaceId));
+      started.version = version;
       const last = await this.#last(key, limited, db, version);
       if (last?.version === version) {
         this.#keep(key, last);
@@ -267,17 +316,36 @@ export class AnalyticsRunner {
         if (answer?.version === outcome.version) return answer;
       }
     })().finally(() => this.#refreshing.delete(key));
-    this.#refreshing.set(key, refreshing);
-    return refreshing;
+    // The same object: the version it read shows once read (a caller checks it with #newEnough).
+    const entry: Refreshing = Object.assign(started, { promise });
+    this.#refreshing.set(key, entry);
+    return entry.promise;
   }
 
   /**
    * The answer of a request that lets its computation finish without it (`finishInBackground`):
-   * it waits for the key's refresh at most `timeoutMs`, or until its client goes away, and then
-   * answers 503 while the refresh runs on, for the next request.
+   * it waits for the key's refresh — one new enough for `wanted` — at most `timeoutMs`, or until its
+   * client goes away, and then answers 503 while the refresh runs on, for the next request. When
+   * the refresh under way began before the data changed and the caller accepts stale answers, its
+   * answer is served marked stale as soon as it is ready, the next one following in the background.
    */
-  async #awaitRefresh(job: AnalyticsJob, context: AnswerContext): Promise<Answer> {
-    const refreshed = this.#refreshed(job, context.db);
+  async #awaitRefresh(
+    job: AnalyticsJob,
+    context: AnswerContext,
+    wanted: Wanted,
+    options: AnswerOptions,
+  ): Promise<Answer> {
+    const running = this.#refreshing.get(jobKey(this.#limited(job)));
+    const older =
+      running !== undefined && !this.#newEnough(running, wanted) && options.maxStaleMs !== undefined
+        ? running.promise.then(
+            (result): Refreshed | 'newer' =>
+              !('kind' in result) && this.#acceptsStale(result, options) ? result : 'newer',
+            (): 'newer' => 'newer',
+          )
+        : undefined;
+    const refreshed = this.#refreshed(job, context.db, wanted);
+    refreshed.catch(() => {}); // awaited below, unless the older answer or the client's leaving comes first
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const gaveUp = new Promise<'timeout' | 'aborted'>((resolve) => {
@@ -287,7 +355,13 @@ export class AnalyticsRunner {
       context.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const result = await Promise.race([refreshed, gaveUp]);
+      let result = await Promise.race([older ?? refreshed, gaveUp]);
+      let stale = false;
+      if (result === 'newer') result = await Promise.race([refreshed, gaveUp]);
+      else if (older !== undefined && typeof result === 'object' && !('kind' in result)) {
+        // From the recomputation that began before the change: stale unless it read the data after it.
+        stale = result.version !== wanted.version;
+      }
       if (result === 'timeout') {
         throw new RetainError(
           'unavailable',
@@ -297,7 +371,7 @@ export class AnalyticsRunner {
       if (result === 'aborted')
         throw new RetainError('unavailable', 'The request was cancelled by its client.');
       if ('kind' in result) throw new RetainError(result.code, result.message, result.issues);
-      return { json: result.json, computedAt: result.computedAt, stale: false };
+      return { json: result.json, computedAt: result.computedAt, stale };
     } finally {
       clearTimeout(timer);
       if (onAbort) context.signal?.removeEventListener('abort', onAbort);

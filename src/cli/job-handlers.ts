@@ -5,8 +5,10 @@ import { type AnalyticsRunner, analyticsJobHandlers, scoreJobHandlers } from '..
 import type { Database } from '../db/index.js';
 import { emailJobHandlers } from '../email/index.js';
 import { feedbackJobHandlers } from '../feedback/index.js';
+import { FLOW_TICK_JOB, flowTickJobHandler, productionFlowEffects } from '../flows/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
+import { loyaltyJobHandlers } from '../loyalty/index.js';
 import { segmentJobHandlers } from '../segments/index.js';
 
 /**
@@ -23,8 +25,10 @@ export async function loadJobHandlers(options: {
     ...importJobHandlers,
     ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
     ...segmentJobHandlers,
+    ...loyaltyJobHandlers,
     ...analyticsJobHandlers(options.analytics),
     ...emailJobHandlers(),
+    [FLOW_TICK_JOB]: flowTickJobHandler(productionFlowEffects),
     ...feedbackJobHandlers(),
   };
 }

@@ -28,3 +28,4 @@ export * from './rfm/index.js';
 export * from './risk/index.js';
 export * from './survival/index.js';
 export * from './time/index.js';
+export * from './uplift/index.js';

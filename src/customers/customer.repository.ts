@@ -2,7 +2,7 @@
  * The `customer` table: batch upserts by natural key (external id, unique per workspace) and
  * look-ups (the list's query is customer-list.ts). Every query carries the workspace predicate.
  */
-import { type CustomerRow, dialectOf, type RowId, toFlag, toJson } from '../db/index.js';
+import { type CustomerRow, dialectOf, fromJson, type RowId, toFlag, toJson } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import { bumpDataVersion } from './data-version.repository.js';
 import {
@@ -257,3 +257,37 @@ export interface CustomerFilter {
 
 /** Subscription statuses that count as "has a subscription" in the list filter. */
 export const LIVE_SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused'] as const;
+
+/**
+ * Sets one key of a live customer's attributes (`null` removes it), keeping the others — what a
+ * flow's `update_attribute` step does. Locks the row (PostgreSQL `FOR UPDATE`) for the
+ * read-merge-write, so pass the transaction that records the step. Returns `false` when there is
+ * no such live customer (erased or gone). Two statements, plus the data version bump.
+ */
+export async function setCustomerAttribute(
+  db: Executor,
+  workspaceId: number,
+  customerId: RowId,
+  change: { readonly key: string; readonly value: unknown; readonly now: number },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('customer')
+    .select('attributes')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .where('erased_at', 'is', null)
+    .$if(dialectOf(db) === 'postgres', (query) => query.forUpdate())
+    .executeTakeFirst();
+  if (row === undefined) return false;
+  const attributes: Record<string, unknown> = { ...fromJson<Record<string, unknown>>(row.attributes) };
+  if (change.value === null) delete attributes[change.key];
+  else attributes[change.key] = change.value;
+  await db
+    .updateTable('customer')
+    .set({ attributes: toJson(attributes), updated_at: change.now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .execute();
+  await bumpDataVersion(db, workspaceId);
+  return true;
+}

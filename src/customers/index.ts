@@ -12,6 +12,7 @@ export {
   findCustomer,
   findCustomerByExternalId,
   LIVE_SUBSCRIPTION_STATUSES,
+  setCustomerAttribute,
   type UpsertOptions,
   type UpsertResult,
   upsertCustomers,

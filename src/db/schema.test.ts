@@ -31,6 +31,8 @@ type ScopedTable = Exclude<
   | 'loyalty_request'
   | 'loyalty_order'
   | 'loyalty_coupon_customer'
+  // A flow run's step record (migration 011): keyed by its run and step (tested in src/flows).
+  | 'flow_run_step'
 >;
 
 /**
@@ -51,6 +53,7 @@ function sampleRows(workspaceId: number) {
     order: sampleId(),
     group: sampleId(),
     segment: sampleId(),
+    flow: sampleId(),
     message: sampleId(),
     entry: sampleId(),
     reward: sampleId(),
@@ -497,6 +500,50 @@ function sampleRows(workspaceId: number) {
         query: 'where is my refund',
         at: T0 + 800,
       },
+      flow: {
+        workspace_id: workspaceId,
+        id: ids.flow,
+        name: `Flow ${ids.flow}`,
+        status: 'active',
+        definition: toJson({ trigger: { type: 'event', event: 'Signed Up' }, steps: [] }),
+        version: 1,
+        trigger_type: 'event',
+        trigger_event: 'Signed Up',
+        trigger_segment_id: null,
+        holdout_percent: 12.5,
+        horizon_days: 30,
+        cursor: 7,
+        last_fired_on: '2023-11-14',
+        fired_at: T0 + 600,
+        activated_at: T0 + 1,
+        deactivated_at: null,
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      flow_trigger: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        customer_id: ids.customer,
+        name: 'Signed Up',
+        message_id: `message-${ids.flow}`,
+        occurred_at: T0 + 700,
+      },
+      flow_run: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        flow_id: ids.flow,
+        customer_id: ids.customer,
+        arm: 'treatment',
+        status: 'active',
+        current_step: 'step-1',
+        wake_at: T0 + 800,
+        entry_key: 'event:1',
+        entered_at: T0 + 700,
+        finished_at: null,
+        exit_reason: null,
+        updated_at: T0 + 700,
+      },
       survey: {
         workspace_id: workspaceId,
         id: ids.survey,
@@ -597,6 +644,9 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'help_search',
   'help_article_vote',
   'help_deflection',
+  'flow',
+  'flow_trigger',
+  'flow_run',
   'survey',
   'feedback_signing_key',
   'survey_send',
@@ -617,6 +667,7 @@ const JSON_COLUMNS = [
   'discount',
   'tiers',
   'translations',
+  'definition',
   'definition',
   'origin',
   'answers',

@@ -754,7 +754,7 @@ export interface LoyaltyCouponCustomerTable {
 
 /** Per language: what a help category or section is called there (migration 013). */
 export type HelpTranslations = Readonly<
-  Record<string, { readonly title: string; readonly description?: string }>
+  Record<string, { readonly title: string; readonly description?: string | undefined }>
 >;
 
 /** A workspace's help centre settings (migration 013; src/help). */
@@ -861,6 +861,81 @@ export interface HelpDeflectionTable {
   at: number;
 }
 
+export type FlowStatus = 'draft' | 'active' | 'inactive';
+
+/** An automated flow (migration 011; the definition's language: docs/api.md, "Flows"). */
+export interface FlowTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace. */
+  name: string;
+  status: Defaulted<FlowStatus>;
+  /** Trigger, steps (with their ids), re-entry, exit conditions, as validated by flows/flow-definition.ts. */
+  definition: Json<unknown>;
+  /** Bumped on every change of the definition (only drafts change). */
+  version: Defaulted<number>;
+  /** The trigger's `type`, and what it is looked up by. */
+  trigger_type: string;
+  trigger_event: string | null;
+  trigger_segment_id: RowId | null;
+  holdout_percent: number;
+  horizon_days: number;
+  /** The last `flow_trigger` (event trigger) or `segment_event` (segment trigger) id consumed. */
+  cursor: Defaulted<number>;
+  /** Date triggers: the local date (YYYY-MM-DD) the trigger last ran for. */
+  last_fired_on: string | null;
+  /** Schedule triggers: when the campaign ran. */
+  fired_at: number | null;
+  activated_at: number | null;
+  deactivated_at: number | null;
+  created_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A tracked event some active flow triggers on, written with the event (migration 011). */
+export interface FlowTriggerTable {
+  workspace_id: RowId;
+  id: Id;
+  customer_id: RowId;
+  name: string;
+  /** The event's messageId; unique per workspace. */
+  message_id: string;
+  occurred_at: number;
+}
+
+export type FlowArm = 'treatment' | 'holdout';
+export type FlowRunStatus = 'active' | 'completed' | 'exited';
+
+/** One customer's pass through a flow (migration 011). */
+export interface FlowRunTable {
+  workspace_id: RowId;
+  id: Id;
+  flow_id: RowId;
+  customer_id: RowId;
+  arm: FlowArm;
+  status: FlowRunStatus;
+  /** The step to execute next; null once finished. */
+  current_step: string | null;
+  /** When the run is due to be advanced; null once finished. */
+  wake_at: number | null;
+  /** What started the run (`event:<flow_trigger id>`, `segment:<segment_event id>`, `date:<day>:<customer id>`, `schedule:<customer id>`); unique per flow. */
+  entry_key: string;
+  entered_at: number;
+  finished_at: number | null;
+  exit_reason: string | null;
+  updated_at: number;
+}
+
+/** A step a run executed (migration 011): keyed by (run, step), so no step runs twice. */
+export interface FlowRunStepTable {
+  workspace_id: RowId;
+  run_id: RowId;
+  step_id: string;
+  outcome: Json<unknown>;
+  executed_at: number;
+}
+
 /** The table map handed to `Kysely<Database>`. */
 export interface Database {
   workspace: WorkspaceTable;
@@ -911,6 +986,10 @@ export interface Database {
   help_search: HelpSearchTable;
   help_article_vote: HelpArticleVoteTable;
   help_deflection: HelpDeflectionTable;
+  flow: FlowTable;
+  flow_trigger: FlowTriggerTable;
+  flow_run: FlowRunTable;
+  flow_run_step: FlowRunStepTable;
   survey: SurveyTable;
   feedback_signing_key: FeedbackSigningKeyTable;
   survey_send: SurveySendTable;
@@ -940,3 +1019,5 @@ export type SurveyRow = Selectable<SurveyTable>;
 export type SurveySendRow = Selectable<SurveySendTable>;
 export type SurveyResponseRow = Selectable<SurveyResponseTable>;
 export type SurveyResponseHistoryRow = Selectable<SurveyResponseHistoryTable>;
+export type FlowRow = Selectable<FlowTable>;
+export type FlowRunRow = Selectable<FlowRunTable>;

@@ -28,7 +28,7 @@ import { EMAIL_SEND_JOB, type EmailSendPayload, linkUrl, skipReasonFor } from '.
 import { addressHash, signLink } from './email-crypto.js';
 import type { EmailEnvironment } from './email-environment.js';
 import { endOfQuietHours } from './email-schedule.js';
-import { getEmailSettings, smtpUrlFor } from './email-settings.js';
+import { type EmailSettings, getEmailSettings, smtpUrlFor } from './email-settings.js';
 import { SMTP_TIMEOUT_MS, transportFor } from './email-transport.js';
 
 /** SMTP attempts a message gets before it is `failed`. */
@@ -143,7 +143,7 @@ export async function deliverMessage(
 
   let info: { response?: string | undefined };
   try {
-    info = await transportFor(smtpUrl).sendMail(mailOf(message, settings.signingSecret, environment));
+    info = await transportFor(smtpUrl).sendMail(mailOf(message, settings, environment));
   } catch (error) {
     return recordFailure(db, message, attempt, error, now);
   }
@@ -160,11 +160,11 @@ export async function deliverMessage(
 }
 
 /** The nodemailer message of a row: its stable Message-ID and, for marketing, RFC 8058 headers. */
-function mailOf(message: EmailMessageRow, secret: string, environment: EmailEnvironment) {
+function mailOf(message: EmailMessageRow, settings: EmailSettings, environment: EmailEnvironment) {
   const unsubscribe = linkUrl(
     environment,
     'u',
-    signLink({ kind: 'u', workspaceId: message.workspace_id, messageId: message.id }, secret),
+    signLink({ kind: 'u', workspaceId: message.workspace_id, messageId: message.id }, settings.signingSecret),
   );
   const headers: Record<string, string> = {};
   if (message.category === 'marketing') {
@@ -177,6 +177,7 @@ function mailOf(message: EmailMessageRow, secret: string, environment: EmailEnvi
     subject: message.subject ?? '',
     html: message.html ?? '',
     text: message.text_body ?? '',
+    ...(settings.replyTo === null ? {} : { replyTo: settings.replyTo }),
     ...(message.smtp_message_id === null ? {} : { messageId: message.smtp_message_id }),
     headers,
   };

@@ -12,6 +12,7 @@
  * customer's erasure.
  */
 export { emailJobHandlers, emailSendHandler } from './email.jobs.js';
+export { emailPublicRoutes, emailRoutes } from './email.routes.js';
 export {
   EMAIL_SEND_JOB,
   type EmailSendPayload,

@@ -35,6 +35,7 @@ import {
 import { type CopyInto, requestScoreRefresh, writeOrderBatch } from '../customers/index.js';
 import { type Database, dialectOf, parseRowId, withPostgresSession } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
+import { requestLoyaltyProcessing } from '../loyalty/index.js';
 import { requestRecomputeAfterChange } from '../segments/segment.jobs.js';
 import { getWorkspace, type Workspace } from '../workspaces/workspace.repository.js';
 import {
@@ -608,6 +609,9 @@ async function finishRun(
     await requestScoreRefresh(trx, workspace.id, { reason: 'import', now: finishedAt });
     // Segment memberships read what was imported: their recompute commits with the import.
     await requestRecomputeAfterChange(trx, workspace.id, { reason: 'import', now: finishedAt });
+    // Imported orders and refunds earn and reverse points in a job over the new rows (when the
+    // workspace has a loyalty programme), not row by row here.
+    await requestLoyaltyProcessing(trx, workspace.id, { reason: 'import', now: finishedAt });
     // The dashboard's default answers, recomputed for the new data before anyone asks.
     await requestAnalyticsRefresh(trx, workspace.id, { now: finishedAt });
   });

@@ -2,6 +2,15 @@
  * Loyalty: the points ledger (earn, redeem, expire, adjust, reverse) with its cached balance that
  * never goes below zero, idempotent API writes, earning on orders, tiers, and coupons; the API.
  */
+export { couponRoutes } from './coupon.routes.js';
+export {
+  LOYALTY_PROCESS_JOB,
+  type LoyaltyProcessPayload,
+  loyaltyJobHandlers,
+  processLoyalty,
+  requestLoyaltyProcessing,
+  requestLoyaltyProcessingThrottled,
+} from './loyalty.jobs.js';
 export { loyaltyRoutes } from './loyalty.routes.js';
 export {
   adjustPoints,
@@ -11,4 +20,5 @@ export {
   reverseOnRefund,
   settleDuePoints,
 } from './loyalty.service.js';
+export { type EarningOutcome, earnFromNewOrders } from './loyalty-earning.js';
 export { type LoyaltySettings, LoyaltySettingsSchema } from './loyalty-settings.js';

@@ -53,12 +53,21 @@ export async function inLedgerTransaction<T>(
   });
 }
 
+/**
+ * Where the settings document keeps the earning job's cursor over tracked order events (the
+ * highest `event.id` read). Migration 012 has columns for the order and refund cursors only; this
+ * one lives beside the rules, is never shown (the settings schema drops it) and is kept when the
+ * rules are replaced.
+ */
+const EVENTS_CURSOR_KEY = '$eventsReadThrough';
+
 /** The programme of a workspace as the services see it. */
 export interface Programme {
   readonly settings: LoyaltySettings;
   readonly storefrontSecret: string;
   readonly ordersReadThrough: number;
   readonly refundsReadThrough: number;
+  readonly eventsReadThrough: number;
 }
 
 /** A new storefront secret: 32 random bytes, base64url. */
@@ -84,11 +93,16 @@ export async function ensureProgramme(db: Executor, workspaceId: number, now: nu
     .select((eb) => eb.fn.max<number>('id').as('id'))
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirst();
+  const latestEvent = await db
+    .selectFrom('event')
+    .select((eb) => eb.fn.max<number>('id').as('id'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   await db
     .insertInto('loyalty_programme')
     .values({
       workspace_id: workspaceId,
-      settings: toJson({}),
+      settings: toJson({ [EVENTS_CURSOR_KEY]: Number(latestEvent?.id ?? 0) }),
       storefront_secret: newStorefrontSecret(),
       orders_read_through: Number(latestOrder?.id ?? 0),
       refunds_read_through: Number(latestRefund?.id ?? 0),
@@ -109,24 +123,49 @@ export async function findProgramme(db: Executor, workspaceId: number): Promise<
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirst();
   if (row === undefined) return undefined;
+  const stored = fromJson<Record<string, unknown>>(row.settings);
   return {
-    settings: readSettings(fromJson(row.settings)),
+    settings: readSettings(stored),
     storefrontSecret: row.storefront_secret,
     ordersReadThrough: Number(row.orders_read_through),
     refundsReadThrough: Number(row.refunds_read_through),
+    eventsReadThrough: Number(stored[EVENTS_CURSOR_KEY] ?? 0),
   };
 }
 
-/** Replaces the stored settings (as given: defaults are filled when read). */
+/**
+ * Replaces the stored rules (as given: defaults are filled when read), keeping the events cursor.
+ * Run it in a ledger transaction (the cursor is read, then written back).
+ */
 export async function writeProgrammeSettings(
   db: Executor,
   workspaceId: number,
   settings: Record<string, unknown>,
   now: number,
 ): Promise<void> {
+  const current = await findProgramme(db, workspaceId);
   await db
     .updateTable('loyalty_programme')
-    .set({ settings: toJson(settings), updated_at: now })
+    .set({
+      settings: toJson({ ...settings, [EVENTS_CURSOR_KEY]: current?.eventsReadThrough ?? 0 }),
+      updated_at: now,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+}
+
+/** Moves the events cursor (inside the ledger transaction that earned the events read). */
+export async function advanceEventsCursor(db: Executor, workspaceId: number, eventId: number): Promise<void> {
+  const row = await db
+    .selectFrom('loyalty_programme')
+    .select('settings')
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  if (row === undefined) return;
+  const stored = fromJson<Record<string, unknown>>(row.settings);
+  await db
+    .updateTable('loyalty_programme')
+    .set({ settings: toJson({ ...stored, [EVENTS_CURSOR_KEY]: eventId }) })
     .where('workspace_id', '=', workspaceId)
     .execute();
 }

@@ -16,7 +16,13 @@ import {
   requireRole,
 } from '../http/index.js';
 import { getWorkspace } from '../workspaces/index.js';
-import { ensureProgramme, findProgramme, writeProgrammeSettings } from './loyalty.repository.js';
+import { requestLoyaltyProcessing } from './loyalty.jobs.js';
+import {
+  ensureProgramme,
+  findProgramme,
+  inLedgerTransaction,
+  writeProgrammeSettings,
+} from './loyalty.repository.js';
 import {
   AdjustBody,
   CustomerPointsSchema,
@@ -271,8 +277,12 @@ export function loyaltyRoutes() {
     const workspaceId = c.get('auth').workspaceId;
     const settings = c.req.valid('json');
     const at = now();
-    await ensureProgramme(db, workspaceId, at);
-    await writeProgrammeSettings(db, workspaceId, settings as unknown as Record<string, unknown>, at);
+    await inLedgerTransaction(db, async (trx) => {
+      await ensureProgramme(trx, workspaceId, at);
+      await writeProgrammeSettings(trx, workspaceId, settings as unknown as Record<string, unknown>, at);
+      // Starts the programme's schedule (earning, settling, expiry) if it has none waiting.
+      await requestLoyaltyProcessing(trx, workspaceId, { reason: 'api', now: at });
+    });
     return c.json({ settings: (await findProgramme(db, workspaceId))!.settings }, 200);
   });
 

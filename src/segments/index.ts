@@ -31,5 +31,6 @@ export {
   updateSegment,
 } from './segment.service.js';
 export { type FieldDefinition, listFields, OPERATORS, type Operator } from './segment-fields.js';
+export { customersMatchingRule, MAX_MATCH_CUSTOMERS } from './segment-match.js';
 export { type RecomputeOutcome, recomputeSegment, recomputeWorkspaceSegments } from './segment-recompute.js';
 export { formatRulePath, type ParsedRule, parseSegmentRule } from './segment-rule.js';

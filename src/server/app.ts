@@ -61,6 +61,13 @@ export interface AppOptions {
    * `limits` on the periods and cohort cells one request may ask for (docs/operations.md, "Limits").
    */
   readonly analytics?: AnalyticsSettings;
+  /** The origin the public help centre is reached at (`RETAIN_PUBLIC_URL`; default: each request's). */
+  readonly publicUrl?: string;
+  /**
+   * Per-address limit of the public help centre's POSTs (votes, deflections), on top of the API's
+   * limit that `/help/*` shares (default 30 a minute, bursts of 10, per process); `false` off.
+   */
+  readonly helpPostRateLimit?: RateLimitOptions | false;
 }
 
 /** Default per-address limit of the public survey pages `/s/*`: 2 a second sustained, bursts of 60. */
@@ -90,6 +97,8 @@ const STRICT_CSP = {
   styleSrc: ["'self'"],
 };
 const DOCS_CSP = { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] };
+/** The public help centre: articles may show images from any HTTPS address. */
+const HELP_CSP = { ...STRICT_CSP, imgSrc: ["'self'", 'data:', 'https:'] };
 
 export const API_VERSION = '0.1.0';
 
@@ -131,6 +140,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   });
   const strictHeaders = secureHeaders({ contentSecurityPolicy: STRICT_CSP });
   const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
+  // The help centre's JSON is read by widgets on the shops' own sites (CORS), as tracking is.
+  const helpHeaders = secureHeaders({
+    contentSecurityPolicy: HELP_CSP,
+    crossOriginResourcePolicy: 'cross-origin',
+  });
   // Tracking answers browsers on any site (analytics.js): their resources may be read cross-origin.
   const trackingHeaders = secureHeaders({
     contentSecurityPolicy: STRICT_CSP,
@@ -139,9 +153,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   app.use('*', (c, next) =>
     c.req.path.startsWith('/api/docs')
       ? docsHeaders(c, next)
-      : c.req.path.startsWith('/v1/')
+      : c.req.path.startsWith('/v1/') || c.req.path.startsWith('/e/o/')
         ? trackingHeaders(c, next)
-        : strictHeaders(c, next),
+        : c.req.path.startsWith('/help/')
+          ? helpHeaders(c, next)
+          : strictHeaders(c, next),
   );
   // analytics.js posts from the customer's own site: any origin may call /v1/*, without cookies
   // (the write key is the credential, and it is public in a web page anyway). Preflights are
@@ -185,8 +201,23 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
     await next();
   });
 
-  if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
+  if (options.rateLimit !== false) {
+    // One bucket per caller across the API and the public help centre.
+    const perCaller = rateLimit(options.rateLimit);
+    app.use('/api/v1/*', perCaller);
+    app.use('/help/*', perCaller);
+    if (options.helpPostRateLimit !== false) {
+      const posts = rateLimit({
+        requestsPerMinute: 30,
+        burst: 10,
+        trustProxy: options.rateLimit?.trustProxy ?? false,
+        ...options.helpPostRateLimit,
+      });
+      app.post('/help/*', posts);
+    }
+  }
   app.use('/api/v1/*', refuseHostileInput());
+  app.use('/help/*', refuseHostileInput());
   // Tracking requests carry the write key in Authorization, so each key has its own bucket.
   if (options.trackingRateLimit !== false) {
     app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));
@@ -204,6 +235,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       trustProxy: options.rateLimit ? (options.rateLimit.trustProxy ?? false) : false,
     },
     analytics,
+    publicUrl: options.publicUrl,
     imports: {
       maxUploadBytes,
       ...(options.importFilesRetentionMs === undefined
@@ -243,11 +275,28 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       { name: 'Analytics', description: 'Retention, cohorts, revenue, RFM, CLV and at-risk customers.' },
       { name: 'Segments', description: 'Saved rules over customers, their live members, and the preview.' },
       {
+        name: 'Flows',
+        description:
+          'Automated journeys with a holdout: triggers, steps, runs, and the report with its uplift.',
+      },
+      {
         name: 'Loyalty',
         description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
       },
       { name: 'Feedback', description: 'CSAT, NPS and custom-form surveys, their answers and the report.' },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
+      {
+        name: 'E-mail',
+        description: 'The outbox, templates, test sends, settings, suppressions and consent.',
+      },
+      {
+        name: 'Help centre',
+        description: 'Articles, categories, sections and the report of the help centre.',
+      },
+      {
+        name: 'Help centre (public)',
+        description: 'The public help centre’s search, suggestions and deflections: no account needed.',
+      },
     ],
     security: [{ apiKey: [] }, { session: [] }],
   });

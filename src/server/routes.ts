@@ -6,10 +6,13 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analytics/index.js';
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
+import { emailPublicRoutes, emailRoutes } from '../email/index.js';
 import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
+import { flowRoutes } from '../flows/index.js';
+import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
-import { loyaltyRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -21,6 +24,8 @@ export function mountRoutes(
     auth?: AuthRoutesOptions;
     analytics?: AnalyticsRunner;
     imports?: ImportRoutesOptions;
+    /** `RETAIN_PUBLIC_URL`: the origin of the public help centre's links (default: each request's). */
+    publicUrl?: string | undefined;
     feedback?: FeedbackRoutesOptions;
   } = {},
 ): void {
@@ -37,9 +42,20 @@ export function mountRoutes(
   app.route('/api/v1', analyticsRoutes(options.analytics));
   app.route('/api/v1', overviewRoutes(options.analytics));
   app.route('/api/v1', segmentRoutes());
+  app.route('/api/v1', emailRoutes());
+  app.route('/api/v1', flowRoutes());
   app.route('/api/v1', loyaltyRoutes());
+  app.route('/api/v1', couponRoutes());
+  app.route('/api/v1', helpRoutes({ publicUrl: options.publicUrl }));
   app.route('/api/v1', feedbackRoutes(options.feedback));
   app.route('/', trackingRoutes());
+  // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.
+  app.route('/', emailPublicRoutes());
+  // Public, no account: the help centre's pages and its search, suggestions and deflections.
+  app.route(
+    '/',
+    helpPublicRoutes({ publicUrl: options.publicUrl, trustProxy: options.auth?.trustProxy ?? false }),
+  );
   // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
   app.route('/', surveyPageRoutes());
 }

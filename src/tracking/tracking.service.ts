@@ -43,6 +43,8 @@ import {
 } from '../customers/index.js';
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
+import { isCachedTriggerName, recordFlowTriggers, requestFlowTickThrottled } from '../flows/index.js';
+import { requestLoyaltyProcessingThrottled } from '../loyalty/index.js';
 import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/segment.jobs.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
 import { type CustomerProfileColumns, mapTraits } from './traits.js';
@@ -338,6 +340,16 @@ export class TrackingService {
         now: receivedAt,
         delayMs: SCORE_REFRESH_DELAY_MS,
       });
+      // Orders earn points in the loyalty job a minute on (when the workspace has a programme).
+      await requestLoyaltyProcessingThrottled(this.#db, workspaceId, receivedAt);
+    }
+    if (
+      messages.some(
+        (message) => message.type === 'track' && isCachedTriggerName(this.#db, workspaceId, message.event),
+      )
+    ) {
+      // A flow triggers on one of these events: its tick reads the occurrences a second on.
+      await requestFlowTickThrottled(this.#db, workspaceId, receivedAt);
     }
     // Profiles, events and merges move segment memberships: a recompute a minute on, which the
     // calls of that minute join (segments/segment.jobs.ts); never fails the tracking call.
@@ -425,6 +437,7 @@ export class TrackingService {
         now: receivedAt,
         reportNew: applies,
       });
+      await recordFlowTriggers(this.#db, transaction, workspaceId, rows, receivedAt);
       if (!applies) return rejected;
       const fresh = new Set(newMessageIds);
       const traitUpdates: TraitUpdate[] = [];
@@ -678,6 +691,7 @@ export class TrackingService {
           if (customerIds.some((customerId) => !live.has(customerId))) throw new StaleCustomer();
         }
         await insertEvents(transaction, workspaceId, rows);
+        await recordFlowTriggers(this.#db, transaction, workspaceId, rows, Date.now());
       }
     });
   }

@@ -262,7 +262,9 @@ describe('the Subscriptions page', () => {
     const { page } = tab;
     await logInTo(page, server);
     await page.locator('.main-nav a', { hasText: 'Cohorts' }).waitFor();
-    await page.waitForLoadState('networkidle');
+    // The overview answered (the header's link depends on it): only then is "not offered" a finding.
+    // (A load state would not do: the app changes views without navigating.)
+    await page.locator('[data-kpi="crr"]').waitFor({ timeout: 120_000 });
     expect(await page.locator('.main-nav a', { hasText: 'Subscriptions' }).count()).toBe(0);
 
     // The import through the API, as the session (its CSRF token from GET /auth/me).

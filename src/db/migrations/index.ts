@@ -9,6 +9,7 @@ import { SEGMENT_TABLES, segmentsMigration } from './007-segments.js';
 import { ANALYTICS_VERSION_TABLES, analyticsVersionsMigration } from './008-analytics-versions.js';
 import { orderDaysIndexMigration } from './009-order-days-index.js';
 import { EMAIL_TABLES, emailMigration } from './010-email.js';
+import { FLOW_TABLES, flowsMigration } from './011-flows.js';
 import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
 import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
@@ -29,6 +30,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '008_analytics_versions': analyticsVersionsMigration,
   '009_order_days_index': orderDaysIndexMigration,
   '010_email': emailMigration,
+  '011_flows': flowsMigration,
   '012_loyalty': loyaltyMigration,
   '013_help_centre': helpCentreMigration,
   '014_feedback': feedbackMigration,
@@ -52,6 +54,7 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...SEGMENT_TABLES,
   ...ANALYTICS_VERSION_TABLES,
   ...EMAIL_TABLES,
+  ...FLOW_TABLES,
   ...LOYALTY_TABLES,
   ...HELP_TABLES,
   ...FEEDBACK_TABLES,

@@ -15,6 +15,7 @@ export {
 } from './client';
 export {
   createQueryClient,
+  invalidateCustomerData,
   type Overview,
   type OverviewQuery,
   type Role,

@@ -152,6 +152,18 @@ export function useWorkspace(enabled = true) {
   });
 }
 
+/** The queries that do not read the workspace's customer data: an import leaves them be. */
+const NOT_CUSTOMER_DATA = new Set<unknown>([SESSION_KEY[0], 'workspace', 'import-preview', 'import-run']);
+
+/**
+ * After the workspace's data changed (an import landed): every query that reads it is asked again
+ * — at once by the pages on screen (the header's overview among them: its Subscriptions link), the
+ * others when next shown — instead of keeping the answers from before for their `staleTime`.
+ */
+export function invalidateCustomerData(client: QueryClient): Promise<void> {
+  return client.invalidateQueries({ predicate: (query) => !NOT_CUSTOMER_DATA.has(query.queryKey[0]) });
+}
+
 /** How soon to ask again for an overview the server answered stale (it is recomputing it). */
 const STALE_OVERVIEW_REFETCH_MS = 10_000;
 

@@ -5,7 +5,7 @@
  * (`GET /api/v1/imports/{id}`, polled until it has a verdict).
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiGetAt, apiPostForm, type ResponseOf } from '../../api';
+import { apiGetAt, apiPostForm, invalidateCustomerData, type ResponseOf } from '../../api';
 import { type ImportFormat, type ImportType, isUnderWay, PREVIEW_BYTES } from './import-plan';
 
 export type Preview = ResponseOf<'/api/v1/imports/preview', 'post'>;
@@ -65,12 +65,23 @@ export function useStartImport() {
   });
 }
 
-/** An import run, polled every second while it is queued or running. */
+/**
+ * An import run, polled every second while it is queued or running. When it is seen to succeed,
+ * the answers read from the data before it are asked again (`invalidateCustomerData`).
+ */
 export function useImportRun(id: string | null) {
+  const client = useQueryClient();
   return useQuery({
     queryKey: ['import-run', id],
     enabled: id !== null,
-    queryFn: ({ signal }) => apiGetAt('/api/v1/imports/{id}', { id: id! }, signal),
+    queryFn: async ({ signal }) => {
+      const before = client.getQueryData<ImportRun>(['import-run', id]);
+      const run = await apiGetAt('/api/v1/imports/{id}', { id: id! }, signal);
+      if (run.status === 'succeeded' && (before === undefined || isUnderWay(before))) {
+        void invalidateCustomerData(client);
+      }
+      return run;
+    },
     refetchInterval: (query) => (query.state.data && !isUnderWay(query.state.data) ? false : 1000),
   });
 }

@@ -1,0 +1,117 @@
+/**
+ * When flows run: the `flows.tick` job on the durable queue runs `runFlowTick` for a workspace —
+ * reads new trigger occurrences, enters customers, advances due runs — and, while the workspace
+ * has active flows, asks for the next tick: when the next run is due or a schedule's time comes,
+ * and at least every `FLOW_IDLE_TICK_MS` (segment events and date triggers are polled). A tracked
+ * trigger event brings the waiting tick forward to `TRIGGER_TICK_DELAY_MS` from now (throttled per
+ * process), as does activating a flow. A workspace has at most one tick waiting (the pattern of
+ * segments/segment.jobs.ts: expedite the waiting job, else enqueue one after the latest).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/index.js';
+import { enqueue, expediteJob, type Job, type JobHandler, listJobs } from '../jobs/index.js';
+import { listFlows } from './flow.repository.js';
+import type { FlowEffects } from './flow-effects.js';
+import { runFlowTick } from './flow-engine.js';
+
+/** The job type that runs a workspace's flows. */
+export const FLOW_TICK_JOB = 'flows.tick';
+/** Longest pause between ticks of a workspace with active flows (5 minutes). */
+export const FLOW_IDLE_TICK_MS = 300_000;
+/** How soon a tracked trigger event is acted on (the events of that second share one tick). */
+export const TRIGGER_TICK_DELAY_MS = 1_000;
+
+export interface FlowTickPayload {
+  readonly reason: 'schedule' | 'trigger' | 'activated';
+}
+
+/**
+ * Asks for a tick of the workspace's flows at `now + delayMs`: the waiting one, brought forward
+ * when it would run later, or a new one (idempotency key `flows.tick:after:<latest tick id>`, so
+ * two racing callers get one job). Pass a transaction to commit with a change. Two to three queries.
+ */
+export async function requestFlowTick(
+  db: Kysely<Database> | Transaction<Database>,
+  workspaceId: number,
+  request: FlowTickPayload & { readonly now: number; readonly delayMs?: number },
+): Promise<Job<FlowTickPayload>> {
+  const executor = db as Kysely<Database>;
+  const runAt = request.now + Math.max(0, request.delayMs ?? 0);
+  const [latest] = await listJobs(executor, workspaceId, { type: FLOW_TICK_JOB, limit: 1 });
+  if (
+    latest?.status === 'queued' &&
+    (await expediteJob(executor, workspaceId, latest.id, runAt, { now: request.now }))
+  ) {
+    return { ...(latest as Job<FlowTickPayload>), runAt: Math.min(latest.runAt, runAt) };
+  }
+  const { job } = await enqueue<FlowTickPayload>(executor, {
+    workspaceId,
+    type: FLOW_TICK_JOB,
+    payload: { reason: request.reason },
+    runAt,
+    idempotencyKey: `${FLOW_TICK_JOB}:after:${latest?.id ?? 0}`,
+    maxAttempts: 5,
+    now: request.now,
+  });
+  return job;
+}
+
+const lastRequestedByStore = new WeakMap<Kysely<Database>, Map<number, number>>();
+
+/**
+ * `requestFlowTick` for tracking's hot path: at most one look at the job table per workspace every
+ * `everyMs` (default 1 s) in this process. Never throws: a failure goes to `onError` (the idle
+ * tick reads the occurrence anyway, at most `FLOW_IDLE_TICK_MS` later).
+ */
+export async function requestFlowTickThrottled(
+  db: Kysely<Database>,
+  workspaceId: number,
+  now: number,
+  options: { readonly everyMs?: number; readonly onError?: (error: unknown) => void } = {},
+): Promise<void> {
+  let lastRequested = lastRequestedByStore.get(db);
+  if (lastRequested === undefined) lastRequestedByStore.set(db, (lastRequested = new Map()));
+  const last = lastRequested.get(workspaceId);
+  if (last !== undefined && now >= last && now - last < (options.everyMs ?? 1_000)) return;
+  lastRequested.set(workspaceId, now);
+  if (lastRequested.size > 10_000) lastRequested.clear();
+  try {
+    await requestFlowTick(db, workspaceId, { reason: 'trigger', now, delayMs: TRIGGER_TICK_DELAY_MS });
+  } catch (error) {
+    lastRequested.delete(workspaceId);
+    (options.onError ?? ((problem) => console.error('[flows] tick request failed:', problem)))(error);
+  }
+}
+
+/** When the next tick should run after one at `now`: the next due run or schedule, capped by the idle period. */
+async function nextTickAt(
+  db: Kysely<Database>,
+  workspaceId: number,
+  now: number,
+  nextWakeAt: number | null,
+): Promise<number | null> {
+  const active = await listFlows(db, workspaceId, 'active');
+  if (active.length === 0 && nextWakeAt === null) return null;
+  let next = now + FLOW_IDLE_TICK_MS;
+  if (nextWakeAt !== null) next = Math.min(next, nextWakeAt);
+  for (const flow of active) {
+    const trigger = flow.definition.trigger;
+    if (trigger.type === 'schedule' && flow.firedAt === null) next = Math.min(next, Date.parse(trigger.at));
+  }
+  return Math.max(next, now + 1_000);
+}
+
+/**
+ * The worker's handler for `flows.tick`, with the effects flows use (production: e-mail's
+ * `queueEmail`): one tick at the worker's clock, then the next one asked for while there is work.
+ */
+export function flowTickJobHandler(effects: FlowEffects): JobHandler<FlowTickPayload> {
+  return async (job, context) => {
+    const now = context.now();
+    const outcome = await runFlowTick(context.db, job.workspaceId, now, effects);
+    const next = await nextTickAt(context.db, job.workspaceId, now, outcome.nextWakeAt);
+    if (next !== null) {
+      await requestFlowTick(context.db, job.workspaceId, { reason: 'schedule', now, delayMs: next - now });
+    }
+  };
+}

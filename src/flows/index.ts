@@ -1,0 +1,46 @@
+/**
+ * Flows: automated journeys a trigger starts for a customer — an event tracked, a segment entered
+ * or left, a date relative to the customer, a scheduled campaign — through wait, branch, e-mail,
+ * attribute and exit steps, advanced by the durable job queue; every flow has a deterministic
+ * holdout, and its report measures the uplift over it (docs/metrics.md §9). The API.
+ */
+
+export {
+  FLOW_IDLE_TICK_MS,
+  FLOW_TICK_JOB,
+  flowTickJobHandler,
+  requestFlowTick,
+  requestFlowTickThrottled,
+} from './flow.jobs.js';
+export type { Flow, FlowRun } from './flow.repository.js';
+export { type FlowRoutesOptions, flowRoutes } from './flow.routes.js';
+export {
+  activateFlow,
+  createFlow,
+  deactivateFlow,
+  type FlowReport,
+  getFlow,
+  getFlowReport,
+  listFlowRuns,
+  listWorkspaceFlows,
+  type TemplateCheck,
+  updateFlow,
+} from './flow.service.js';
+export {
+  compileProgram,
+  DEFAULT_HOLDOUT_PERCENT,
+  DEFAULT_HORIZON_DAYS,
+  type FlowDefinition,
+  type FlowStep,
+  parseFlowDefinition,
+} from './flow-definition.js';
+export type { FlowEffects, FlowEmail, FlowEmailCounts, FlowEmailOutcome } from './flow-effects.js';
+export { enterCustomers, runFlowTick, type TickOutcome } from './flow-engine.js';
+export { productionFlowEffects, productionTemplateCheck } from './flow-production.js';
+export {
+  flowTriggerNames,
+  forgetFlowTriggerNames,
+  isCachedTriggerName,
+  recordFlowTriggers,
+  TRIGGER_NAMES_TTL_MS,
+} from './flow-triggers.js';
