@@ -122,7 +122,60 @@ describeEachDatabase('the survey e-mail', (getDb) => {
       );
     } finally {
       // The transport keeps its SMTP connection open for the next message: closed first.
-      await closeTransports();
+      closeTransports();
+      await smtp.close();
+    }
+  });
+
+  it('with click tracking on (the default), the e-mail’s rating link redirects to the signed link, which records the rating', async () => {
+    const { db, dialect } = getDb();
+    const smtp = await startSmtpServer();
+    try {
+      const environment = testEnvironment(smtp.url);
+      const workspaceId = await emailWorkspace(db, NOW);
+      const cat = await addCustomer(db, workspaceId, { email: 'cat@example.com', now: NOW });
+      const survey = await createSurvey(db, {
+        workspaceId,
+        survey: { name: 'After delivery', kind: 'csat', scale: 'five_point', comment: true },
+        createdBy: null,
+        actor: { type: 'system' },
+        now: NOW,
+      });
+      const sent = await sendSurvey(db, {
+        workspaceId,
+        surveyId: survey.id,
+        customerId: cat,
+        now: NOW,
+        baseUrl: PUBLIC_URL,
+        mailer: surveyEmailMailer(environment),
+      });
+      const worker = new Worker({ db, handlers: emailJobHandlers(environment), now: () => NOW });
+      expect(await worker.drain()).toBe(1);
+      await smtp.waitFor(1);
+      const hrefs = [...String(smtp.received[0]!.html).matchAll(/href="([^"]+)"/g)].map((match) =>
+        match[1]!.replaceAll('&amp;', '&'),
+      );
+      // Every link is a signed click redirect of the e-mail module; none is the survey link itself.
+      expect(hrefs.filter((href) => href.startsWith(`${PUBLIC_URL}/s/`))).toEqual([]);
+      const redirects = hrefs.filter((href) => href.startsWith(`${PUBLIC_URL}/e/c/`));
+      expect(redirects.length).toBeGreaterThanOrEqual(6); // five ratings and the page
+      const app = buildApp({ db, dialect, now: () => NOW }, { webRoot: false, surveyRateLimit: false });
+      const targets: string[] = [];
+      for (const redirect of redirects) {
+        const answer = await app.request(redirect.slice(PUBLIC_URL.length));
+        expect(answer.status).toBe(302);
+        targets.push(answer.headers.get('location') ?? '');
+      }
+      expect(targets).toContain(`${PUBLIC_URL}/s/${sent.links.token}?r=2`);
+      // The customer follows the redirect of "2": the rating is recorded for her.
+      const page = await app.request(`/s/${sent.links.token}?r=2`);
+      expect(page.status).toBe(200);
+      const answers = await listResponses(db, workspaceId, {});
+      expect(answers.items.map((item) => [item.response.customerId, item.response.rating])).toEqual([
+        [cat, 2],
+      ]);
+    } finally {
+      closeTransports();
       await smtp.close();
     }
   });
