@@ -179,6 +179,11 @@ describeEachDatabase('the feedback API', (getDb) => {
     const bad = await api.app.request(`${page}?r=9`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('A whole number from 1 to 5.');
+    // In the customer's language: the page and its problems in Chinese.
+    const badChinese = await api.app.request(`${page}?r=9&lang=zh-CN`);
+    const chineseHtml = await badChinese.text();
+    expect(chineseHtml).toContain('<html lang="zh-CN">');
+    expect(chineseHtml).toContain('请选择 1 到 5 之间的整数。');
     const badForm = await postForm(api, page, [
       ['rating', '3'],
       ['reason', 'Rude'],
