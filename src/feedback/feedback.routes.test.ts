@@ -585,7 +585,9 @@ describeEachDatabase('the public survey routes’ rate limit', (getDb) => {
     for (let attempt = 0; attempt < 3; attempt++) statuses.push((await app.request('/s/1.1.1.guess')).status);
     // Two guesses answered (not a link: 404), the third refused.
     expect(statuses).toEqual([404, 404, 429]);
-    const refused = await app.request('/s/1.1.1.guess');
+    const refused = await app.request('/s/1.1.1.guess', { headers: { 'Accept-Language': 'zh-CN' } });
     expect(refused.headers.get('Retry-After')).toMatch(/^\d+$/);
+    // A browser is told in a page, in its language.
+    expect(await refused.text()).toContain('尝试次数过多');
   });
 });

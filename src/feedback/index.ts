@@ -39,4 +39,4 @@ export {
   surveyReport,
 } from './feedback.service.js';
 export { surveyEmailMailer } from './survey-email.js';
-export { surveyPageRoutes } from './survey-page.routes.js';
+export { rateLimitedSurveyPage, surveyPageRoutes } from './survey-page.routes.js';
