@@ -4,8 +4,8 @@
  *   page was served), valid for a day: a vote must come from a form this server rendered, and
  *   another site cannot mint one without first fetching a page (which a browser cannot do for it
  *   across origins);
- * - the browser's own statement of where a POST comes from: a cross-site `Sec-Fetch-Site`, or an
- *   `Origin` of another host, is refused;
+ * - the browser's own statement of where a POST comes from: a `Sec-Fetch-Site` other than
+ *   same-origin, or an `Origin` of another host, is refused;
  * - one vote per article and voter (a keyed hash of the address and browser, never the address
  *   itself), a new vote replacing the earlier one, so repeating a vote changes nothing; and the
  *   rate limit on public POSTs.
@@ -38,24 +38,28 @@ export function verifyFormToken(formKey: string, articleId: number, token: strin
 }
 
 /**
- * False when the browser says the request comes from another site: `Sec-Fetch-Site: cross-site`,
- * or an `Origin` whose host is not `host`. Requests without either (old browsers, tools) pass:
- * the token and the rate limit still hold for them.
+ * False when the browser says the request comes from another site. `Sec-Fetch-Site` decides when
+ * the browser sends it (every current one does): only `same-origin` or `none` (typed, bookmarked)
+ * pass. Otherwise an `Origin` naming another host is refused. (The site's `Referrer-Policy:
+ * no-referrer` makes browsers send `Origin: null` on its own form posts, so `null` alone decides
+ * nothing.) Requests with neither (old browsers, tools) pass: the token and the rate limit hold.
  */
 export function isSameSiteRequest(headers: {
   secFetchSite: string | undefined;
   origin: string | undefined;
   host: string | undefined;
 }): boolean {
-  if (headers.secFetchSite === 'cross-site') return false;
-  if (headers.origin !== undefined && headers.origin !== 'null' && headers.host !== undefined) {
+  if (headers.secFetchSite !== undefined) {
+    return headers.secFetchSite === 'same-origin' || headers.secFetchSite === 'none';
+  }
+  if (headers.origin !== undefined && headers.origin !== 'null') {
     try {
-      return new URL(headers.origin).host === headers.host;
+      return headers.host !== undefined && new URL(headers.origin).host === headers.host;
     } catch {
       return false;
     }
   }
-  return headers.origin !== 'null';
+  return true;
 }
 
 /** The voter's key: HMAC of address and browser under the form key (the address is not kept). */

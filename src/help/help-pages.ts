@@ -8,7 +8,7 @@ import { HELP_LOCALES, type HelpLocale } from './help-locales.js';
 import { HELP_WORDS, type HelpWords } from './help-words.js';
 
 /** Bumped when help.css changes, so browsers fetch the new one (it is cached for a day). */
-export const HELP_CSS_VERSION = '1';
+export const HELP_CSS_VERSION = '2';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -114,6 +114,7 @@ ${frame.noindex ? html`<meta name="robots" content="noindex">` : ''}
 <link rel="canonical" href="${absolute(frame.canonicalPath)}">
 ${alternates}${defaultAlternate === undefined ? '' : html`<link rel="alternate" hreflang="x-default" href="${absolute(defaultAlternate)}">`}
 <meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/help/assets/help.css?v=${HELP_CSS_VERSION}">
 </head>
 <body>

@@ -7,15 +7,16 @@
  * Three passes, each run only when the one before found nothing:
  * 1. **Words** — SQLite FTS5 (unicode61 + Porter) ranked by bm25 with the title weighted 10× the
  *    body; PostgreSQL `tsvector` (English stemming for `en`, `simple` otherwise) ranked by
- *    `ts_rank` with title weight A = 1.0, body B = 0.4. Every term must match; with `prefix`, the
- *    last term matches as a prefix (suggestions while a question is typed). Skipped for Chinese,
- *    Japanese or Korean text, which has no spaces to find words by.
+ *    `ts_rank` with title weight A = 1.0, body B = 0.4. Every term must match — or, when no article
+ *    has them all, any (a question typed in words), ranked by how many and how rare; with `prefix`,
+ *    the last term matches as a prefix (suggestions while a question is typed). Skipped for
+ *    Chinese, Japanese or Korean text, which has no spaces to find words by.
  * 2. **Substrings** — every term as a substring of title or body: the FTS5 trigram index (bm25,
  *    title 10×) when every term has 3 characters or more, else LIKE (trigrams need 3: `退款` has
  *    2); PostgreSQL ILIKE, helped by pg_trgm indexes. Title matches first.
- * 3. **Fuzzy** (typos) — PostgreSQL pg_trgm `<%` (word similarity ≥ 0.6), ranked by similarity
- *    with the title doubled; SQLite: articles sharing trigrams with the terms by bm25, kept when
- *    each term is within trigram similarity 0.3 of one of their words (pg_trgm's measure).
+ * 3. **Fuzzy** (typos), on titles — PostgreSQL pg_trgm `<%` (word similarity ≥ 0.6), ranked by
+ *    similarity; SQLite: titles sharing trigrams with the terms (FTS5 trigram index, bm25), kept
+ *    when a term is within trigram similarity 0.3 of one of their words (pg_trgm's measure).
  *
  * Languages: articles in the asked language, and in the fallback language those whose
  * translation group has no published article in the asked one.
@@ -49,6 +50,9 @@ export interface SearchHit {
 }
 
 export type SearchPass = 'words' | 'substrings' | 'fuzzy';
+
+/** pg_trgm's default `similarity_threshold`: a title word this close to a term counts as its typo. */
+const FUZZY_SIMILARITY = 0.3;
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
@@ -149,9 +153,15 @@ export async function searchArticles(
   const scoped = { ...options, limit };
   const cjk = terms.some((term) => CJK.test(term));
   if (!cjk) {
-    const hits =
-      dialect === 'sqlite' ? await sqliteWords(db, scoped, terms) : await postgresWords(db, scoped, terms);
-    if (hits.length > 0) return { hits, pass: 'words' };
+    const words = dialect === 'sqlite' ? sqliteWords : postgresWords;
+    const every = await words(db, scoped, terms, 'all');
+    if (every.length > 0) return { hits: every, pass: 'words' };
+    // A question in words ("how do I get my refund") rarely has all its words in one article:
+    // then any of them, the articles with more (and rarer) ones first.
+    if (terms.length > 1) {
+      const some = await words(db, scoped, terms, 'any');
+      if (some.length > 0) return { hits: some, pass: 'words' };
+    }
   }
   const substrings =
     dialect === 'sqlite'
@@ -168,12 +178,13 @@ async function sqliteWords(
   db: Kysely<Database>,
   options: SearchOptions,
   terms: string[],
+  mode: 'all' | 'any',
 ): Promise<SearchHit[]> {
   const match = terms
     .map((term, index) =>
       options.prefix === true && index === terms.length - 1 ? `${ftsString(term)}*` : ftsString(term),
     )
-    .join(' AND ');
+    .join(mode === 'all' ? ' AND ' : ' OR ');
   const result = await sql<SearchHit>`select ${COLUMNS}
     from help_article_fts f join help_article a on a.id = f.rowid
     where help_article_fts match ${match} and ${visibleIn(options)}
@@ -221,7 +232,9 @@ async function sqliteFuzzy(
     for (let index = 0; index + 3 <= chars.length; index++) grams.add(chars.slice(index, index + 3).join(''));
   }
   if (grams.size === 0) return [];
-  const match = [...grams].slice(0, 64).map(ftsString).join(' OR ');
+  // Titles only: a typo is looked for among the words of titles (a body's words would make every
+  // article a candidate and the check slow).
+  const match = `title : (${[...grams].slice(0, 64).map(ftsString).join(' OR ')})`;
   const candidates = await sql<SearchHit>`select ${COLUMNS}
     from help_article_trigram f join help_article a on a.id = f.rowid
     where help_article_trigram match ${match} and ${visibleIn(options)}
@@ -231,16 +244,14 @@ async function sqliteFuzzy(
   const scored: { hit: SearchHit; score: number }[] = [];
   for (const hit of candidates.rows) {
     const titleWords = wordsOf(hit.title);
-    const bodyWords = wordsOf(hit.bodyText);
     let score = 0;
-    let everyTerm = true;
+    let someTerm = false;
     for (const gramsOfTerm of termGrams) {
-      const inTitle = bestSimilarity(gramsOfTerm, titleWords);
-      const inBody = bestSimilarity(gramsOfTerm, bodyWords);
-      if (Math.max(inTitle, inBody) < 0.3) everyTerm = false;
-      score += Math.max(2 * inTitle, inBody);
+      const similarity = bestSimilarity(gramsOfTerm, titleWords);
+      if (similarity >= FUZZY_SIMILARITY) someTerm = true;
+      score += similarity;
     }
-    if (everyTerm) scored.push({ hit, score });
+    if (someTerm) scored.push({ hit, score });
   }
   return scored
     .sort((left, right) => right.score - left.score || left.hit.id - right.hit.id)
@@ -261,21 +272,22 @@ function bestSimilarity(term: Set<string>, words: Set<string>[]): number {
   return best;
 }
 
-/** A tsquery of the terms (letters and digits only, quoted), all required, the last maybe a prefix. */
-function tsqueryText(terms: string[], prefix: boolean): string {
+/** A tsquery of the terms (letters and digits only, quoted), all or any, the last maybe a prefix. */
+function tsqueryText(terms: string[], prefix: boolean, mode: 'all' | 'any'): string {
   return terms
     .map(
       (term, index) => `'${term.replaceAll("'", "''")}'${prefix && index === terms.length - 1 ? ':*' : ''}`,
     )
-    .join(' & ');
+    .join(mode === 'all' ? ' & ' : ' | ');
 }
 
 async function postgresWords(
   db: Kysely<Database>,
   options: SearchOptions,
   terms: string[],
+  mode: 'all' | 'any',
 ): Promise<SearchHit[]> {
-  const text = tsqueryText(terms, options.prefix === true);
+  const text = tsqueryText(terms, options.prefix === true, mode);
   // English articles were indexed with the English stemmer, the others with `simple` (migration 013).
   const result = await sql<SearchHit>`select ${COLUMNS},
       ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search_vector, case when a.locale = 'en'
@@ -311,16 +323,13 @@ async function postgresFuzzy(
 ): Promise<SearchHit[]> {
   const schema = await pgTrigramSchema(db);
   if (schema === null) return [];
+  // Titles only (their trigram index answers `<%`); bodies' many words made it seconds at 10,000.
   const similar = sql.raw(`operator(${schema}.<%)`);
-  const similarity = (term: string, column: RawBuilder<unknown>) =>
-    sql`${sql.raw(schema)}.word_similarity(${term}, ${column})`;
-  const each = terms.map((term) => sql`(${term} ${similar} a.title or ${term} ${similar} a.body_text)`);
-  const score = terms.map(
-    (term) => sql`greatest(2 * ${similarity(term, sql`a.title`)}, ${similarity(term, sql`a.body_text`)})`,
-  );
+  const some = terms.map((term) => sql`${term} ${similar} a.title`);
+  const score = terms.map((term) => sql`${sql.raw(schema)}.word_similarity(${term}, a.title)`);
   const result = await sql<SearchHit>`select ${COLUMNS}, ${sql.join(score, sql` + `)} as score
     from help_article a
-    where ${visibleIn(options)} and ${sql.join(each, sql` and `)}
+    where ${visibleIn(options)} and (${sql.join(some, sql` or `)})
     order by score desc, a.id
     limit ${options.limit}`.execute(db);
   return result.rows.map(({ id, locale, slug, title, bodyText }) => ({ id, locale, slug, title, bodyText }));

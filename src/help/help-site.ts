@@ -303,9 +303,7 @@ export async function articlePage(
     timeZone: context.workspace.settings.timeZone,
   }).format(new Date(article.updatedAt));
   const fallback = article.locale !== context.locale;
-  const articleLanguage = isHelpLocale(article.locale)
-    ? HELP_WORDS[article.locale].languageName
-    : article.locale;
+  const articleLanguage = isHelpLocale(article.locale) ? words.languageNames[article.locale] : article.locale;
   const token = issueFormToken(context.settings.formKey, article.id, context.now);
   const ownPath = articlePath(context.urls, context.locale, article);
   const feedbackBlock =

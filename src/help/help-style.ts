@@ -37,7 +37,7 @@ form.search input { flex: 1; min-width: 0; font: inherit; padding: 0.625rem 0.75
 button, .button { font: inherit; padding: 0.625rem 1rem; border-radius: 0.5rem; border: 1px solid var(--accent);
   background: var(--accent); color: var(--accent-text); cursor: pointer; }
 button.secondary { background: transparent; color: var(--accent); }
-main { padding: 1.5rem 0 3rem; }
+main.wrap { padding-top: 1.5rem; padding-bottom: 3rem; }
 h1 { font-size: 1.75rem; line-height: 1.25; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.25rem; line-height: 1.3; margin: 2rem 0 0.75rem; }
 h3 { font-size: 1.0625rem; }

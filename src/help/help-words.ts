@@ -3,6 +3,8 @@ import type { HelpLocale } from './help-locales.js';
 
 export interface HelpWords {
   readonly languageName: string;
+  /** How this language names each help centre language (for the fallback notice). */
+  readonly languageNames: Readonly<Record<HelpLocale, string>>;
   readonly helpCentre: (workspace: string) => string;
   readonly homeDescription: (workspace: string) => string;
   readonly skipToContent: string;
@@ -35,6 +37,7 @@ export interface HelpWords {
 
 const en: HelpWords = {
   languageName: 'English',
+  languageNames: { en: 'English', 'zh-CN': 'Simplified Chinese' },
   helpCentre: (workspace) => `${workspace} Help Centre`,
   homeDescription: (workspace) =>
     `Answers to common questions about ${workspace}: guides, how-tos and policies.`,
@@ -68,6 +71,7 @@ const en: HelpWords = {
 
 const zhCN: HelpWords = {
   languageName: '简体中文',
+  languageNames: { en: '英文', 'zh-CN': '简体中文' },
   helpCentre: (workspace) => `${workspace} 帮助中心`,
   homeDescription: (workspace) => `关于 ${workspace} 的常见问题解答：指南、操作说明与政策。`,
   skipToContent: '跳到正文',

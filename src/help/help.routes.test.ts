@@ -9,6 +9,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { type ApiWorkspace, apiWorkspace } from '../../test/customers/api.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import type { Role } from '../auth/index.js';
+import { buildApp } from '../server/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
@@ -45,8 +46,28 @@ describeEachDatabase('help centre routes', (getDb) => {
   }
 
   beforeAll(async () => {
-    api = await apiWorkspace(getDb(), NOW);
+    const made = await apiWorkspace(getDb(), NOW);
+    // The public POST limit (10 at once per address) is tested on its own below; here every
+    // request comes from the same test "address".
+    const { db, dialect } = getDb();
+    api = { ...made, app: buildApp({ db, dialect, now: () => NOW }, { helpPostRateLimit: false }) };
     slug = (await getWorkspace(getDb().db, api.workspaceId))!.slug;
+  });
+
+  it('limits the public POSTs of one address (10 at once, then 30 a minute)', async () => {
+    const limited = await apiWorkspace(getDb(), NOW);
+    const limitedSlug = (await getWorkspace(getDb().db, limited.workspaceId))!.slug;
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const response = await limited.app.request(`/help/${limitedSlug}/deflections`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ articleId: '1', source: 'chat' }),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 10).every((status) => status === 400)).toBe(true); // no such article
+    expect(statuses.slice(10)).toEqual([429, 429]);
   });
 
   it('creates an article as the contract says: 201 { id }', async () => {
@@ -291,6 +312,9 @@ describeEachDatabase('help centre routes', (getDb) => {
     // Another site's form: refused by the browser's own headers.
     expect((await vote('no', { Origin: 'https://evil.example' })).status).toBe(403);
     expect((await vote('no', { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    expect((await vote('no', { 'Sec-Fetch-Site': 'same-site', Origin: 'null' })).status).toBe(403);
+    // The site's own form under its no-referrer policy: Origin null, Sec-Fetch-Site same-origin.
+    expect((await vote('yes', { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' })).status).toBe(303);
     // A made-up or another article's token: not recorded, asked again.
     const forged = await vote('no', {}, '29000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(forged.headers.get('Location')).toContain('feedback=expired');
@@ -364,12 +388,32 @@ describeEachDatabase('help centre routes', (getDb) => {
     const created = await other.app.request('/api/v1/help/articles', {
       method: 'POST',
       headers: { Authorization: `Bearer ${other.keys.owner}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ title: 'Other shop refund', body: 'x', locale: 'en', status: 'published' }),
+      body: JSON.stringify({ title: 'Zanzibar shipping', body: 'x', locale: 'en', status: 'published' }),
     });
     const { id } = (await created.json()) as { id: string };
     expect((await call(`/api/v1/help/articles/${id}`)).status).toBe(404);
-    const response = await api.app.request(`/help/${slug}/search.json?q=other%20shop%20refund`);
+    expect((await call(`/api/v1/help/articles/${id}`, { method: 'DELETE' })).status).toBe(404);
+    // Another workspace's category and section: unknown here, as parents and as targets.
+    const category = await other.app.request('/api/v1/help/categories', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${other.keys.owner}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ translations: { en: { title: 'Theirs' } } }),
+    });
+    const theirs = (await category.json()) as { id: string };
+    expect((await call(`/api/v1/help/categories/${theirs.id}`, { method: 'DELETE' })).status).toBe(404);
+    const section = await call('/api/v1/help/sections', {
+      method: 'POST',
+      body: { categoryId: theirs.id, translations: { en: { title: 'Mine in theirs' } } },
+    });
+    expect(section.status).toBe(400);
+    expect(section.body.error.issues[0].path).toEqual(['json', 'categoryId']);
+    const translation = await call('/api/v1/help/articles', {
+      method: 'POST',
+      body: { title: 'x', body: 'x', locale: 'zh-CN', status: 'draft', translationOf: id },
+    });
+    expect(translation.status).toBe(400);
+    const response = await api.app.request(`/help/${slug}/search.json?q=zanzibar`);
     expect(((await response.json()) as { results: unknown[] }).results).toEqual([]);
-    expect((await api.app.request(`/help/${slug}/en/articles/${id}-other-shop-refund`)).status).toBe(404);
+    expect((await api.app.request(`/help/${slug}/en/articles/${id}-zanzibar-shipping`)).status).toBe(404);
   });
 });

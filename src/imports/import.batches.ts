@@ -35,6 +35,8 @@ export interface BatchReading {
   readonly batchSize: number;
   /** Orders only: encode each batch for its statements (`json` SQLite, `copy` PostgreSQL). */
   readonly encoding: BatchEncoding | null;
+  /** Bounds (default `MAX_BATCH_CHARACTERS`, `MAX_KNOWN_CUSTOMERS`); tests lower them. */
+  readonly limits?: { readonly batchCharacters?: number; readonly knownCustomers?: number } | undefined;
 }
 
 export type BatchEvent =
@@ -111,6 +113,8 @@ export async function readBatches(
   const layout = layoutFor(reading.type, reading.format);
   if (layout === undefined) throw new Error(`No layout for ${reading.type} ${reading.format}`);
   const knownCustomers = new Set<string>();
+  const maxCharacters = reading.limits?.batchCharacters ?? MAX_BATCH_CHARACTERS;
+  const maxKnownCustomers = reading.limits?.knownCustomers ?? MAX_KNOWN_CUSTOMERS;
   const pending: BatchEvent[] = [];
   let batch: unknown[] = [];
   let batchCharacters = 0;
@@ -123,7 +127,7 @@ export async function readBatches(
     batchCharacters = 0;
     // Past the bound, customers are sent again (`on conflict do nothing`): a little more work for
     // the writer, instead of a set that grows with the file.
-    if (knownCustomers.size >= MAX_KNOWN_CUSTOMERS) knownCustomers.clear();
+    if (knownCustomers.size >= maxKnownCustomers) knownCustomers.clear();
     const encoded =
       reading.encoding === null
         ? null
@@ -152,7 +156,7 @@ export async function readBatches(
         if (last <= reading.checkpoint) return; // committed before a crash
         batch.push(record);
         for (const line of lines) for (const field of line) batchCharacters += field.length;
-        if (batch.length >= reading.batchSize || batchCharacters >= MAX_BATCH_CHARACTERS) closeBatch();
+        if (batch.length >= reading.batchSize || batchCharacters >= maxCharacters) closeBatch();
       },
       invalid: (problems, first, last, lines) => {
         lastRecord = last;

@@ -59,6 +59,20 @@ export const OPERATIONS = [
   ['patch', '/api/v1/segments/{id}'],
   ['delete', '/api/v1/segments/{id}'],
   ['get', '/api/v1/segments/{id}/members'],
+  ['get', '/api/v1/help/settings'],
+  ['get', '/api/v1/help/articles'],
+  ['post', '/api/v1/help/articles'],
+  ['get', '/api/v1/help/articles/{id}'],
+  ['patch', '/api/v1/help/articles/{id}'],
+  ['delete', '/api/v1/help/articles/{id}'],
+  ['post', '/api/v1/help/preview'],
+  ['get', '/api/v1/help/categories'],
+  ['post', '/api/v1/help/categories'],
+  ['delete', '/api/v1/help/categories/{id}'],
+  ['get', '/api/v1/help/sections'],
+  ['post', '/api/v1/help/sections'],
+  ['delete', '/api/v1/help/sections/{id}'],
+  ['get', '/api/v1/help/report'],
 ] as const;
 
 export const OUTPUT = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));

@@ -24,6 +24,7 @@ const SubscriptionsPage = lazy(() => import('./pages/subscriptions/subscriptions
 const SegmentsPage = lazy(() => import('./pages/segments/segments-page'));
 const SegmentPage = lazy(() => import('./pages/segments/segment-page'));
 const SegmentMembersPage = lazy(() => import('./pages/segments/members-page'));
+const HelpPage = lazy(() => import('./pages/help/help-page'));
 const FeedbackPage = lazy(() => import('./pages/feedback/feedback-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
@@ -52,6 +53,8 @@ const PAGES: readonly PageEntry[] = [
   { path: '/segments/new', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id', page: SegmentPage, needs: 'segments' },
   { path: '/segments/:id/members', page: SegmentMembersPage, needs: 'segments' },
+  // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
+  { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
   { path: '/feedback', page: FeedbackPage, needs: 'feedback' },
 ];
 

@@ -12,6 +12,7 @@ export type Capability =
   | 'customers'
   | 'exportCustomers'
   | 'segments'
+  | 'helpCentre'
   | 'feedback';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
@@ -23,6 +24,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   exportCustomers: ['analyst', 'marketer'],
   // Segments are for campaigns and analysis; agents work one customer at a time (segment.routes.ts).
   segments: ['analyst', 'marketer'],
+  // Marketers and agents write the help centre; analysts read it and its report (help.routes.ts).
+  helpCentre: ['analyst', 'marketer', 'agent'],
   // Surveys, their answers and the report (feedback.routes.ts): agents are refused.
   feedback: ['analyst', 'marketer'],
 };

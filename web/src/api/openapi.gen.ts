@@ -468,6 +468,108 @@ export interface Paths {
       response: SegmentMemberPage;
     };
   };
+  "/api/v1/help/settings": {
+    get: {
+      query: never;
+      body: never;
+      response: HelpSettings;
+    };
+  };
+  "/api/v1/help/articles": {
+    get: {
+      query: {
+        readonly locale?: "en" | "zh-CN";
+        readonly status?: "draft" | "published";
+        readonly sectionId?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: HelpArticlePage;
+    };
+    post: {
+      query: never;
+      body: HelpArticleCreate;
+      response: HelpArticle;
+    };
+  };
+  "/api/v1/help/articles/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: HelpArticleWithTranslations;
+    };
+    patch: {
+      query: never;
+      body: HelpArticleUpdate;
+      response: HelpArticle;
+    };
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/help/preview": {
+    post: {
+      query: never;
+      body: {
+        readonly body: string;
+      };
+      response: HelpPreview;
+    };
+  };
+  "/api/v1/help/categories": {
+    get: {
+      query: never;
+      body: never;
+      response: HelpCategoryList;
+    };
+    post: {
+      query: never;
+      body: HelpCategoryCreate;
+      response: HelpCategory;
+    };
+  };
+  "/api/v1/help/categories/{id}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/help/sections": {
+    get: {
+      query: {
+        readonly categoryId?: string;
+      };
+      body: never;
+      response: HelpSectionList;
+    };
+    post: {
+      query: never;
+      body: HelpSectionCreate;
+      response: HelpSection;
+    };
+  };
+  "/api/v1/help/sections/{id}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/help/report": {
+    get: {
+      query: {
+        readonly from: string;
+        readonly to: string;
+        readonly limit?: number;
+      };
+      body: never;
+      response: HelpReport;
+    };
+  };
 }
 
 export type ApiKey = {
@@ -818,6 +920,170 @@ export type FeedbackReport = {
     readonly sent: number;
     readonly responseRate: number | null;
   })[];
+};
+
+export type HelpArticle = {
+  readonly id: string;
+  readonly sectionId: string | null;
+  readonly locale: string;
+  readonly slug: string;
+  readonly title: string;
+  readonly body: string;
+  readonly status: "draft" | "published";
+  readonly position: number;
+  readonly version: number;
+  readonly translationGroup: string;
+  readonly publishedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type HelpArticleCreate = {
+  readonly title: string;
+  readonly body: string;
+  readonly locale: "en" | "zh-CN";
+  readonly status: "draft" | "published";
+  readonly slug?: string;
+  readonly sectionId?: string | null;
+  readonly position?: number;
+  readonly translationOf?: string;
+};
+
+export type HelpArticlePage = {
+  readonly items: HelpArticle[];
+  readonly nextCursor: string | null;
+};
+
+export type HelpArticleUpdate = {
+  readonly title?: string;
+  readonly body?: string;
+  readonly status?: "draft" | "published";
+  readonly slug?: string;
+  readonly sectionId?: string | null;
+  readonly position?: number;
+  readonly version?: number;
+};
+
+export type HelpArticleWithTranslations = (HelpArticle) & ({
+  readonly translations: ({
+    readonly id: string;
+    readonly locale: string;
+    readonly title: string;
+    readonly status: "draft" | "published";
+  })[];
+  readonly url: string | null;
+});
+
+export type HelpCategory = {
+  readonly id: string;
+  readonly slug: string;
+  readonly position: number;
+  readonly translations: {
+    readonly [key: string]: {
+    readonly title: string;
+    readonly description?: string;
+  };
+  };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type HelpCategoryCreate = {
+  readonly slug?: string;
+  readonly position?: number;
+  readonly translations: {
+    readonly en?: {
+      readonly title: string;
+      readonly description?: string;
+    };
+    readonly "zh-CN"?: {
+      readonly title: string;
+      readonly description?: string;
+    };
+  };
+};
+
+export type HelpCategoryList = {
+  readonly items: HelpCategory[];
+};
+
+export type HelpPreview = {
+  readonly html: string;
+};
+
+export type HelpReport = {
+  readonly searches: number;
+  readonly searchesWithoutResult: number;
+  readonly topSearches: {
+    readonly query: string;
+    readonly count: number;
+  }[];
+  readonly noResultSearches: {
+    readonly query: string;
+    readonly count: number;
+  }[];
+  readonly deflections: {
+    readonly total: number;
+    readonly bySource: {
+      readonly help_centre: number;
+      readonly request_form: number;
+      readonly chat: number;
+    };
+    readonly byArticle: {
+      readonly articleId: string;
+      readonly title: string;
+      readonly locale: string;
+      readonly count: number;
+    }[];
+  };
+  readonly ratings: {
+    readonly articleId: string;
+    readonly title: string;
+    readonly locale: string;
+    readonly helpful: number;
+    readonly notHelpful: number;
+  }[];
+};
+
+export type HelpSection = {
+  readonly id: string;
+  readonly slug: string;
+  readonly position: number;
+  readonly translations: {
+    readonly [key: string]: {
+    readonly title: string;
+    readonly description?: string;
+  };
+  };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly categoryId: string;
+};
+
+export type HelpSectionCreate = {
+  readonly categoryId: string;
+  readonly slug?: string;
+  readonly position?: number;
+  readonly translations: {
+    readonly en?: {
+      readonly title: string;
+      readonly description?: string;
+    };
+    readonly "zh-CN"?: {
+      readonly title: string;
+      readonly description?: string;
+    };
+  };
+};
+
+export type HelpSectionList = {
+  readonly items: HelpSection[];
+};
+
+export type HelpSettings = {
+  readonly defaultLocale: "en" | "zh-CN";
+  readonly locales: ("en" | "zh-CN")[];
+  readonly url: string;
 };
 
 export type Import = {

@@ -27,6 +27,7 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/value', label: 'value.nav', needs: 'analytics' },
   { href: '/subscriptions', label: 'subscriptions.nav', needs: 'analytics', onlyWithSubscriptions: true },
   { href: '/segments', label: 'segments.nav', needs: 'segments' },
+  { href: '/help-centre', label: 'help.nav', needs: 'helpCentre' },
   { href: '/feedback', label: 'feedback.nav', needs: 'feedback' },
   { href: '/import', label: 'import.nav', needs: 'imports' },
   { href: '/settings', label: 'settings.nav', needs: 'settings' },

@@ -10,6 +10,8 @@ import customersEn from '../pages/customers/messages/en.json' with { type: 'json
 import customersZh from '../pages/customers/messages/zh-CN.json' with { type: 'json' };
 import feedbackEn from '../pages/feedback/messages/en.json' with { type: 'json' };
 import feedbackZh from '../pages/feedback/messages/zh-CN.json' with { type: 'json' };
+import helpEn from '../pages/help/messages/en.json' with { type: 'json' };
+import helpZh from '../pages/help/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
 import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
@@ -29,6 +31,7 @@ export const MESSAGE_FILES = {
     shellEn,
     cohortsEn,
     customersEn,
+    helpEn,
     feedbackEn,
     importEn,
     segmentsEn,
@@ -40,6 +43,7 @@ export const MESSAGE_FILES = {
     shellZh,
     cohortsZh,
     customersZh,
+    helpZh,
     feedbackZh,
     importZh,
     segmentsZh,
@@ -53,6 +57,7 @@ export const en = {
   ...shellEn,
   ...cohortsEn,
   ...customersEn,
+  ...helpEn,
   ...feedbackEn,
   ...importEn,
   ...segmentsEn,
@@ -67,6 +72,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...shellZh,
   ...cohortsZh,
   ...customersZh,
+  ...helpZh,
   ...feedbackZh,
   ...importZh,
   ...segmentsZh,
