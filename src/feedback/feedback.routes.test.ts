@@ -3,7 +3,7 @@
  * keys per role) on both engines: surveys (validation naming the path, roles, names), sends with
  * signed links, one click on a rating recording an answer that the page then completes, a changed
  * answer replacing the earlier one (kept in history), links refused when tampered with or replayed
- * for another customer, the report checked against hand calculations (docs/metrics.md §8), the
+ * for another customer, the report checked against hand calculations (docs/metrics.md §10), the
  * comments listed and searched, and sending to a segment.
  */
 import { expect, it } from 'vitest';

@@ -144,7 +144,7 @@ const reportRoute = createRoute({
   tags: TAGS,
   summary: 'CSAT, NPS, responses, sent and response rate, in total and per week or month',
   description:
-    'Over the sends of `from`–`to` (local days of the workspace, `to` inclusive; default the last 90 days), of one survey or all, optionally only those sent to a segment: CSAT = satisfied / rated × 100, NPS = % promoters − % detractors (docs/metrics.md §8), over each send’s current answer; unrated and unanswered sends count in `sent` only. `csat` is null when no CSAT survey is in the report (`nps` likewise). A `surveyId` naming no survey of the workspace: 400.',
+    'Over the sends of `from`–`to` (local days of the workspace, `to` inclusive; default the last 90 days), of one survey or all, optionally only those sent to a segment: CSAT = satisfied / rated × 100, NPS = % promoters − % detractors (docs/metrics.md §10), over each send’s current answer; unrated and unanswered sends count in `sent` only. `csat` is null when no CSAT survey is in the report (`nps` likewise). A `surveyId` naming no survey of the workspace: 400.',
   middleware: [readers()] as const,
   request: { query: ReportQuery },
   responses: {

@@ -89,7 +89,7 @@ const CsatDefinition = z
     kind: z.literal('csat'),
     scale: z.enum(['binary', 'five_point']).default('five_point').openapi({
       description:
-        '`binary`: satisfied (1) / not satisfied (0); `five_point` (default): 1–5, where 4 and 5 count as satisfied (docs/metrics.md §8).',
+        '`binary`: satisfied (1) / not satisfied (0); `five_point` (default): 1–5, where 4 and 5 count as satisfied (docs/metrics.md §10).',
     }),
     question: label
       .optional()

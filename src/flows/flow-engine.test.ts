@@ -17,7 +17,7 @@ import {
   newWorkspace,
   recordingEffects,
 } from '../../test/flows/support.js';
-import { describeEachDatabase } from '../../test/support/databases.js';
+import { describeEachDatabase, describeOnDatabase } from '../../test/support/databases.js';
 import { isInHoldout } from '../core/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
 import { createSegment, recomputeSegment } from '../segments/index.js';
@@ -475,5 +475,43 @@ describeEachDatabase('the flow engine', (getDb) => {
       T0 + 3 * DAY,
     );
     expect((await runFlowTick(db, workspaceId, T0 + 3 * DAY, effects)).entered).toBe(0);
+  });
+});
+
+describeOnDatabase('postgres', 'the flow engine under concurrent ticks', (getDb) => {
+  it('two workers ticking the same workspace at once execute each step once per run', async () => {
+    const { db, open } = getDb();
+    const other = open().db;
+    const workspaceId = await newWorkspace(db, T0);
+    const flow = await newFlow(db, workspaceId, {
+      ...WELCOME,
+      steps: [
+        { type: 'update_attribute', key: 'welcomed', value: true },
+        { type: 'send_email', subject: 's', html: 'h' },
+      ],
+    });
+    const customers = await addCustomers(db, workspaceId, 60, T0);
+    await enterCustomers(
+      db,
+      flow,
+      customers.map((customerId) => ({ customerId, entryKey: `k:${customerId}` })),
+      T0,
+    );
+    const effects = recordingEffects();
+    const [first, second] = await Promise.all([
+      runFlowTick(db, workspaceId, T0, effects),
+      runFlowTick(other, workspaceId, T0, effects),
+    ]);
+    expect(first.failed + second.failed).toBe(0);
+    expect(effects.sent).toHaveLength(60);
+    expect(new Set(effects.sent.map((email) => email.dedupeKey)).size).toBe(60);
+    const steps = await db
+      .selectFrom('flow_run_step')
+      .select(['run_id', 'step_id'])
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    expect(steps).toHaveLength(120); // two steps a run, each recorded once
+    const runs = await runsOf(db, workspaceId, flow.id);
+    expect(runs.every((run) => run.status === 'completed')).toBe(true);
   });
 });

@@ -74,15 +74,16 @@ export interface EnterOutcome {
   readonly skipped: number;
 }
 
-/** The flow's compiled program, cached by (flow, version). */
-const programs = new Map<string, FlowProgram>();
-function programOf(flow: Pick<Flow, 'workspaceId' | 'id' | 'version' | 'definition'>): FlowProgram {
-  const key = `${flow.workspaceId}:${flow.id}:${flow.version}`;
-  let program = programs.get(key);
+/**
+ * The flow's compiled program, cached per flow object: a tick reads each flow once, so its runs
+ * share one compilation (a cache keyed by ids would mix up flows of two databases in one process).
+ */
+const programs = new WeakMap<FlowDefinition, FlowProgram>();
+function programOf(flow: Pick<Flow, 'definition'>): FlowProgram {
+  let program = programs.get(flow.definition);
   if (program === undefined) {
-    if (programs.size > 1_000) programs.clear();
     program = compileProgram(flow.definition.steps);
-    programs.set(key, program);
+    programs.set(flow.definition, program);
   }
   return program;
 }

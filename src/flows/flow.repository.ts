@@ -2,7 +2,7 @@
  * The flow tables (migration 011): `flow`, `flow_trigger`, `flow_run`, `flow_run_step` — the only
  * code that queries them. Every statement carries the workspace.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import {
   type Database,
   dialectOf,
@@ -208,26 +208,51 @@ export interface TriggerOccurrence {
   readonly occurredAt: number;
 }
 
-/** Records trigger occurrences (a messageId already recorded is skipped). One multi-row insert. */
+/**
+ * The trigger insert as one statement text per engine, its rows as one parameter (SQLite: a JSON
+ * array read by `json_each`; PostgreSQL: `unnest` of arrays): it runs on tracking's hot path, where
+ * building a multi-row insert value by value cost more than writing it.
+ */
+const INSERT_TRIGGERS = {
+  sqlite:
+    'insert into flow_trigger (workspace_id, customer_id, name, message_id, occurred_at) ' +
+    'select ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?) where true ' +
+    'on conflict (workspace_id, message_id) do nothing',
+  postgres:
+    'insert into flow_trigger (workspace_id, customer_id, name, message_id, occurred_at) ' +
+    'select $1, c, n, m, o from unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) as s(c, n, m, o) ' +
+    'on conflict (workspace_id, message_id) do nothing',
+} as const;
+
+/** Records trigger occurrences (a messageId already recorded is skipped). One statement. */
 export async function insertTriggers(
   db: Executor,
   workspaceId: number,
   occurrences: readonly TriggerOccurrence[],
 ): Promise<void> {
   if (occurrences.length === 0) return;
-  await db
-    .insertInto('flow_trigger')
-    .values(
-      occurrences.map((occurrence) => ({
-        workspace_id: workspaceId,
-        customer_id: occurrence.customerId,
-        name: occurrence.name,
-        message_id: occurrence.messageId,
-        occurred_at: occurrence.occurredAt,
-      })),
-    )
-    .onConflict((conflict) => conflict.columns(['workspace_id', 'message_id']).doNothing())
-    .execute();
+  const dialect = dialectOf(db);
+  const parameters =
+    dialect === 'postgres'
+      ? [
+          workspaceId,
+          occurrences.map((occurrence) => occurrence.customerId),
+          occurrences.map((occurrence) => occurrence.name),
+          occurrences.map((occurrence) => occurrence.messageId),
+          occurrences.map((occurrence) => occurrence.occurredAt),
+        ]
+      : [
+          workspaceId,
+          JSON.stringify(
+            occurrences.map((occurrence) => [
+              occurrence.customerId,
+              occurrence.name,
+              occurrence.messageId,
+              occurrence.occurredAt,
+            ]),
+          ),
+        ];
+  await db.executeQuery(CompiledQuery.raw(INSERT_TRIGGERS[dialect], parameters));
 }
 
 /** The highest id of a table of the workspace (0 when empty): where a newly active flow starts reading. */

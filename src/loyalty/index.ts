@@ -22,3 +22,5 @@ export {
 } from './loyalty.service.js';
 export { type EarningOutcome, earnFromNewOrders } from './loyalty-earning.js';
 export { type LoyaltySettings, LoyaltySettingsSchema } from './loyalty-settings.js';
+export { storefrontRoutes } from './storefront.js';
+export { signStorefrontToken, verifyStorefrontToken } from './storefront-token.js';

@@ -95,8 +95,8 @@ export async function earnFromNewOrders(
       const orders = await ordersAfter(trx, workspaceId, programme.ordersReadThrough, batch);
       for (const order of orders) {
         if (order.status !== 'completed') continue;
-        const entry = await earnOnOrder(trx, workspaceId, programme, orderOf(order), now);
-        if (entry !== undefined) ordersEarned += 1;
+        if ((await earnOnOrder(trx, workspaceId, programme, orderOf(order), now)) !== undefined)
+          ordersEarned += 1;
       }
       const last = orders[orders.length - 1];
       if (last !== undefined) await advanceReadCursors(trx, workspaceId, { orders: last.id });
@@ -139,8 +139,7 @@ export async function earnFromNewOrders(
       for (const event of events) {
         const order = trackedOrder(event, currency);
         if (order === undefined) continue;
-        const entry = await earnOnOrder(trx, workspaceId, programme, order, now);
-        if (entry !== undefined) ordersEarned += 1;
+        if ((await earnOnOrder(trx, workspaceId, programme, order, now)) !== undefined) ordersEarned += 1;
       }
       const last = events[events.length - 1];
       if (last !== undefined) await advanceEventsCursor(trx, workspaceId, last.id);

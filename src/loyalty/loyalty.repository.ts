@@ -351,6 +351,8 @@ export async function entryKeyExists(db: Executor, workspaceId: number, key: str
 export interface CreditOutcome {
   readonly entry: Entry | undefined;
   readonly absorbed: number;
+  /** The account after a pending credit (read back by the same statement); else not read. */
+  readonly position?: { readonly balance: number; readonly pending: number };
 }
 
 /**
@@ -361,24 +363,39 @@ export interface CreditOutcome {
  */
 export async function credit(db: Executor, workspaceId: number, entry: NewEntry): Promise<CreditOutcome> {
   if (!(entry.points > 0)) throw new RangeError(`A credit needs points > 0, not ${entry.points}`);
-  await ensureAccount(db, workspaceId, entry.customerId, entry.now);
   const inserted = await insertEntry(db, workspaceId, entry);
   if (inserted === undefined) return { entry: undefined, absorbed: 0 };
   const earned = entry.kind === 'earn' ? entry.points : 0;
   if (entry.pending) {
-    await db
-      .updateTable('loyalty_account')
-      .set((eb) => ({
-        pending: eb('pending', '+', entry.points),
-        earned: eb('earned', '+', earned),
+    // One statement makes or updates the account and reads it back (the hot path of earning).
+    const row = await db
+      .insertInto('loyalty_account')
+      .values({
+        workspace_id: workspaceId,
+        customer_id: entry.customerId,
+        pending: entry.points,
+        earned,
         last_activity_at: entry.now,
+        created_at: entry.now,
         updated_at: entry.now,
-      }))
-      .where('workspace_id', '=', workspaceId)
-      .where('customer_id', '=', entry.customerId)
-      .execute();
-    return { entry: inserted, absorbed: 0 };
+      })
+      .onConflict((conflict) =>
+        conflict.columns(['workspace_id', 'customer_id']).doUpdateSet((eb) => ({
+          pending: eb('loyalty_account.pending', '+', entry.points),
+          earned: eb('loyalty_account.earned', '+', earned),
+          last_activity_at: entry.now,
+          updated_at: entry.now,
+        })),
+      )
+      .returning(['balance', 'pending'])
+      .executeTakeFirstOrThrow();
+    return {
+      entry: inserted,
+      absorbed: 0,
+      position: { balance: Number(row.balance), pending: Number(row.pending) },
+    };
   }
+  await ensureAccount(db, workspaceId, entry.customerId, entry.now);
   const absorbed = await settle(db, workspaceId, entry.customerId, entry.points, {
     earned,
     now: entry.now,

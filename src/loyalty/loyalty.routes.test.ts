@@ -172,6 +172,20 @@ describeEachDatabase('the loyalty API', (getDb) => {
     expect(balance).toBe(990);
   });
 
+  it('100 concurrent earns of 50 orders (each sent twice) earn each order once', async () => {
+    const { api, customerId, post, base } = await setUp();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        post(`${base}/earn`, { orderId: `G-${index % 50}`, amount: `${1 + (index % 50)}.00` }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(50);
+    expect(answers.filter((answer) => answer.status === 200 && answer.body.entry === null)).toHaveLength(50);
+    // 1 + 2 + … + 50 points (1 point per unit), all pending.
+    const { pending } = await expectLedgerConsistent(getDb().db, api.workspaceId, customerId);
+    expect(pending).toBe((50 * 51) / 2);
+  });
+
   it('earns an order once, pending through the returns window', async () => {
     const { api, customerId, post, base } = await setUp();
     const earned = await post(`${base}/earn`, { orderId: 'A-1', amount: '123.45' });

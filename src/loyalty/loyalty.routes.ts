@@ -4,7 +4,7 @@
  * the programme. Customers are named by their id in Retain (`{customerId}`, the `id` of
  * `/api/v1/customers`), so another workspace's customer answers 404.
  */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { type InputIssue, RetainError } from '../errors/index.js';
 import {
@@ -21,6 +21,7 @@ import {
   ensureProgramme,
   findProgramme,
   inLedgerTransaction,
+  rotateStorefrontSecret,
   writeProgrammeSettings,
 } from './loyalty.repository.js';
 import {
@@ -37,6 +38,7 @@ import {
 } from './loyalty.schemas.js';
 import {
   adjustPoints,
+  checkedCustomerId,
   customerHistory,
   customerPoints,
   earnOrderThroughApi,
@@ -44,6 +46,7 @@ import {
   loyaltyCustomer,
   redeemPoints,
 } from './loyalty.service.js';
+import { loyaltyReport } from './loyalty-report.js';
 import { LoyaltySettingsSchema } from './loyalty-settings.js';
 import { nextTierOf } from './loyalty-tiers.js';
 
@@ -60,7 +63,9 @@ const WRITE_FORBIDDEN = `An analyst’s key (points are moved by owners, admins,
 const knownCustomer = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const type = c.req.header('Content-Type');
-    if (type === undefined || /^application\/json\b/i.test(type)) {
+    // Always, except for a body of another type (the validator answers that 415): the handlers
+    // rely on this check (checkedCustomerId) and do not query the customer again.
+    if (c.req.method === 'GET' || type === undefined || /^application\/json\b/i.test(type)) {
       await loyaltyCustomer(c.get('services').db, c.get('auth').workspaceId, c.req.param('customerId') ?? '');
     }
     await next();
@@ -179,6 +184,112 @@ const putProgrammeRoute = createRoute({
   },
 });
 
+const GroupSchema = z.object({
+  buyers: z.number(),
+  repeatBuyers: z.number(),
+  repeatRate: z
+    .number()
+    .nullable()
+    .openapi({ description: 'Buyers with 2+ orders in the window ÷ buyers (null: none).' }),
+  previousBuyers: z.number(),
+  retained: z.number(),
+  retention: z
+    .number()
+    .nullable()
+    .openapi({ description: 'Buyers of the previous window who bought again in this one ÷ them.' }),
+});
+
+const ReportSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    members: z.number().openapi({ description: 'Customers with a points account.' }),
+    points: z.object({
+      issued: z.number(),
+      redeemed: z.number(),
+      expired: z.number(),
+      reversed: z.number(),
+      adjustedDown: z.number(),
+    }),
+    outstanding: z.object({ balance: z.number(), pending: z.number() }),
+    currency: z.string(),
+    pointValueCents: z.number(),
+    liability: z.object({
+      spendable: z
+        .string()
+        .openapi({ description: 'Outstanding spendable points × point value, in the currency.' }),
+      includingPending: z.string(),
+    }),
+    redemptionRate: z
+      .number()
+      .nullable()
+      .openapi({ description: 'Points redeemed ÷ points issued in the window.' }),
+    membersGroup: GroupSchema,
+    nonMembersGroup: GroupSchema,
+    caveat: z.string(),
+  })
+  .openapi('LoyaltyReport');
+
+const ReportQuery = z.object({
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: 'from', in: 'query' }, description: 'Default: a year before `to`.' }),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: 'to', in: 'query' }, description: 'Default: now.' }),
+});
+
+const reportRoute = createRoute({
+  method: 'get',
+  path: '/loyalty/report',
+  operationId: 'getLoyaltyReport',
+  tags: TAGS,
+  summary: 'The programme report: members, points flows, liability, redemption rate, members vs non-members',
+  description:
+    'Points issued / redeemed / expired / reversed in [from, to); outstanding points and their liability as of now; repeat rate and retention of members against non-members (docs/metrics.md, "Loyalty"), with the self-selection caveat.',
+  middleware: [readers()] as const,
+  request: { query: ReportQuery },
+  responses: {
+    200: json(ReportSchema, 'The report'),
+    ...authenticatedErrors(),
+  },
+});
+
+const StorefrontSecretSchema = z
+  .object({
+    workspaceId: z.string().openapi({ description: 'The workspace id the token names.' }),
+    secret: z.string().openapi({ description: 'The HMAC-SHA256 key storefront tokens are signed with.' }),
+  })
+  .openapi('LoyaltyStorefrontSecret');
+
+const getSecretRoute = createRoute({
+  method: 'get',
+  path: '/loyalty/programme/storefront-secret',
+  operationId: 'getLoyaltyStorefrontSecret',
+  tags: TAGS,
+  summary: 'The storefront secret your shop’s server signs customer tokens with (owners and admins)',
+  middleware: [requireRole()] as const,
+  responses: {
+    200: json(StorefrontSecretSchema, 'The secret'),
+    ...authenticatedErrors({ 403: 'A role other than owner or admin.' }),
+  },
+});
+
+const rotateSecretRoute = createRoute({
+  method: 'post',
+  path: '/loyalty/programme/storefront-secret',
+  operationId: 'rotateLoyaltyStorefrontSecret',
+  tags: TAGS,
+  summary: 'Replace the storefront secret (tokens signed with the old one stop working at once)',
+  middleware: [requireRole()] as const,
+  responses: {
+    200: json(StorefrontSecretSchema, 'The new secret'),
+    ...authenticatedErrors({ 403: `A role other than owner or admin, or ${CSRF_REFUSED}` }),
+  },
+});
+
 /**
  * The body of a ledger write's answer; a stored error answer (409) is thrown as the RetainError it
  * was, so the one error map answers it with the same body.
@@ -199,7 +310,7 @@ export function loyaltyRoutes() {
   router.openapi(getPointsRoute, async (c) => {
     const { db, now } = c.get('services');
     const workspaceId = c.get('auth').workspaceId;
-    const customerId = await loyaltyCustomer(db, workspaceId, c.req.valid('param').customerId);
+    const customerId = checkedCustomerId(c.req.valid('param').customerId);
     const { account, programme } = await customerPoints(db, workspaceId, customerId, now());
     const workspace = await getWorkspace(db, workspaceId);
     const pointValue = programme?.settings.pointValueCents ?? 1;
@@ -224,7 +335,7 @@ export function loyaltyRoutes() {
   router.openapi(historyRoute, async (c) => {
     const { db } = c.get('services');
     const workspaceId = c.get('auth').workspaceId;
-    const customerId = await loyaltyCustomer(db, workspaceId, c.req.valid('param').customerId);
+    const customerId = checkedCustomerId(c.req.valid('param').customerId);
     const query = c.req.valid('query');
     return c.json(await customerHistory(db, workspaceId, customerId, query), 200);
   });
@@ -232,7 +343,7 @@ export function loyaltyRoutes() {
   router.openapi(redeemRoute, async (c) => {
     const { db, now } = c.get('services');
     const workspaceId = c.get('auth').workspaceId;
-    const customerId = await loyaltyCustomer(db, workspaceId, c.req.valid('param').customerId);
+    const customerId = checkedCustomerId(c.req.valid('param').customerId);
     const request = c.req.valid('json');
     const result = await replaying(c, () => redeemPoints(db, workspaceId, customerId, request, now()));
     return c.json(result.body, 201);
@@ -241,7 +352,7 @@ export function loyaltyRoutes() {
   router.openapi(adjustRoute, async (c) => {
     const { db, now } = c.get('services');
     const workspaceId = c.get('auth').workspaceId;
-    const customerId = await loyaltyCustomer(db, workspaceId, c.req.valid('param').customerId);
+    const customerId = checkedCustomerId(c.req.valid('param').customerId);
     const request = c.req.valid('json');
     const result = await replaying(c, () => adjustPoints(db, workspaceId, customerId, request, now()));
     return c.json(result.body, 201);
@@ -250,7 +361,7 @@ export function loyaltyRoutes() {
   router.openapi(earnRoute, async (c) => {
     const { db, now } = c.get('services');
     const workspaceId = c.get('auth').workspaceId;
-    const customerId = await loyaltyCustomer(db, workspaceId, c.req.valid('param').customerId);
+    const customerId = checkedCustomerId(c.req.valid('param').customerId);
     const request = c.req.valid('json');
     const at = now();
     const orderedAt = request.orderedAt === undefined ? at : Date.parse(request.orderedAt);
@@ -284,6 +395,35 @@ export function loyaltyRoutes() {
       await requestLoyaltyProcessing(trx, workspaceId, { reason: 'api', now: at });
     });
     return c.json({ settings: (await findProgramme(db, workspaceId))!.settings }, 200);
+  });
+
+  router.openapi(reportRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const query = c.req.valid('query');
+    const to = query.to === undefined ? now() : Date.parse(query.to);
+    const from = query.from === undefined ? to - 365 * 86_400_000 : Date.parse(query.from);
+    if (!(from < to) || to - from > 10 * 366 * 86_400_000) {
+      throw new RetainError('invalid_input', 'The request is not valid.', [
+        { path: ['query', 'from'], message: '`from` must be before `to`, at most 10 years apart.' },
+      ]);
+    }
+    return c.json(await loyaltyReport(db, c.get('auth').workspaceId, from, to), 200);
+  });
+
+  router.openapi(getSecretRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const workspaceId = c.get('auth').workspaceId;
+    const programme = await ensureProgramme(db, workspaceId, now());
+    return c.json({ workspaceId: String(workspaceId), secret: programme.storefrontSecret }, 200);
+  });
+
+  router.openapi(rotateSecretRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const workspaceId = c.get('auth').workspaceId;
+    const at = now();
+    await ensureProgramme(db, workspaceId, at);
+    const secret = await rotateStorefrontSecret(db, workspaceId, at);
+    return c.json({ workspaceId: String(workspaceId), secret }, 200);
   });
 
   return router;

@@ -66,6 +66,16 @@ export function entryBody(entry: Entry) {
   };
 }
 
+/**
+ * The row id of a customer a route's middleware has already found by `loyaltyCustomer` (no
+ * second query); `not_found` for text that is no id.
+ */
+export function checkedCustomerId(customerIdText: string): RowId {
+  const customerId = parseRowId(customerIdText);
+  if (customerId === undefined) throw notFound('Customer');
+  return customerId;
+}
+
 /** The customer of `customerIdText` in the workspace (its row id), or `not_found`. */
 export async function loyaltyCustomer(
   db: Kysely<Database>,
@@ -282,9 +292,11 @@ export async function earnOnOrder(
   programme: Programme,
   order: EarningOrder,
   now: number,
-): Promise<Entry | undefined> {
-  const account = await findAccount(trx, workspaceId, order.customerId);
-  const multiplier = multiplierAt(programme.settings, account?.tier ?? null, order.orderedAt);
+): Promise<{ entry: Entry; position?: { balance: number; pending: number } } | undefined> {
+  // The account is read only when a tier changes the multiplier (not on the plain path).
+  const tierMatters = programme.settings.tiers.levels.some((level) => level.multiplier !== 1);
+  const tier = tierMatters ? ((await findAccount(trx, workspaceId, order.customerId))?.tier ?? null) : null;
+  const multiplier = multiplierAt(programme.settings, tier, order.orderedAt);
   const points = pointsForAmount(order.amountCents, programme.settings, multiplier);
   const windowMs = programme.settings.returnsWindowDays * DAY_MS;
   const availableAt = Math.max(now, order.orderedAt + windowMs);
@@ -314,7 +326,10 @@ export async function earnOnOrder(
     idempotencyKey: `order:${order.orderRef}`,
     now,
   });
-  return outcome.entry;
+  if (outcome.entry === undefined) return undefined;
+  return outcome.position === undefined
+    ? { entry: outcome.entry }
+    : { entry: outcome.entry, position: outcome.position };
 }
 
 /**
@@ -383,38 +398,148 @@ async function isOrderPending(
   return row?.pending === 1;
 }
 
+/** An earn request of the API. */
+export interface ApiEarn {
+  readonly workspaceId: number;
+  readonly customerId: RowId;
+  readonly order: { readonly orderId: string; readonly amountCents: number; readonly orderedAt: number };
+  readonly now: number;
+}
+
+/** One API earn inside a ledger transaction, with the programme read once per transaction. */
+async function earnOne(
+  trx: Kysely<Database>,
+  request: ApiEarn,
+  programmes: Map<number, Programme>,
+): Promise<{ status: 200 | 201; body: unknown }> {
+  const { workspaceId, customerId, order, now } = request;
+  let programme = programmes.get(workspaceId);
+  if (programme === undefined) {
+    programme = await ensureProgramme(trx, workspaceId, now);
+    programmes.set(workspaceId, programme);
+  }
+  const earned = await earnOnOrder(
+    trx,
+    workspaceId,
+    programme,
+    {
+      orderRef: `ext:${order.orderId}`,
+      orderId: null,
+      customerId,
+      amountCents: order.amountCents,
+      orderedAt: order.orderedAt,
+    },
+    now,
+  );
+  const entry = earned?.entry;
+  const position = earned?.position ?? (await positionBody(trx, workspaceId, customerId));
+  return {
+    status: entry === undefined ? 200 : 201,
+    body: { entry: entry === undefined ? null : entryBody(entry), ...position },
+  };
+}
+
+/** Earns waiting for the next shared transaction, per store. */
+interface EarnQueue {
+  readonly waiting: {
+    request: ApiEarn;
+    resolve: (answer: { status: 200 | 201; body: unknown }) => void;
+    reject: (error: unknown) => void;
+  }[];
+  scheduled: boolean;
+  /** A group is being written: the next one waits for it (one writer per process and store). */
+  writing: boolean;
+}
+const earnQueues = new WeakMap<Kysely<Database>, EarnQueue>();
+/** Most earns one transaction takes (bounds how long the write lock is held). */
+const EARNS_PER_TRANSACTION = 200;
+
 /**
  * Earns an order through the API: `{ orderId, amountCents, orderedAt }`; 201 with the entry, or
  * 200 with `entry: null` when the order earned before (by the API, an import or tracking).
+ *
+ * Earns that arrive together share one ledger transaction (group commit): each request joins the
+ * queue, and on the next turn of the event loop the queue is written in one transaction — the
+ * commit (a WAL append on SQLite, a WAL flush on PostgreSQL) and the programme's read are paid once
+ * per group, not per earn. Each earn stays its own order-keyed write, so the answers are those of
+ * one transaction each; if the shared transaction fails, each earn is retried in a transaction of
+ * its own, so one bad earn fails only its own request. One group is written at a time per process
+ * (the next gathers meanwhile); groups of several processes that deadlock on PostgreSQL are retried.
  */
-export async function earnOrderThroughApi(
+export function earnOrderThroughApi(
   db: Kysely<Database>,
   workspaceId: number,
   customerId: RowId,
   order: { readonly orderId: string; readonly amountCents: number; readonly orderedAt: number },
   now: number,
 ): Promise<{ status: 200 | 201; body: unknown }> {
-  return inLedgerTransaction(db, async (trx) => {
-    const programme = await ensureProgramme(trx, workspaceId, now);
-    const entry = await earnOnOrder(
-      trx,
-      workspaceId,
-      programme,
-      {
-        orderRef: `ext:${order.orderId}`,
-        orderId: null,
-        customerId,
-        amountCents: order.amountCents,
-        orderedAt: order.orderedAt,
-      },
-      now,
-    );
-    const position = await positionBody(trx, workspaceId, customerId);
-    return {
-      status: entry === undefined ? 200 : 201,
-      body: { entry: entry === undefined ? null : entryBody(entry), ...position },
-    };
+  let queue = earnQueues.get(db);
+  if (queue === undefined) {
+    queue = { waiting: [], scheduled: false, writing: false };
+    earnQueues.set(db, queue);
+  }
+  const answer = new Promise<{ status: 200 | 201; body: unknown }>((resolve, reject) => {
+    queue.waiting.push({ request: { workspaceId, customerId, order, now }, resolve, reject });
   });
+  scheduleEarns(db, queue);
+  return answer;
+}
+
+function scheduleEarns(db: Kysely<Database>, queue: EarnQueue): void {
+  if (queue.scheduled || queue.writing || queue.waiting.length === 0) return;
+  queue.scheduled = true;
+  // setImmediate: the requests already read from the sockets join this group.
+  setImmediate(() => {
+    queue.scheduled = false;
+    queue.writing = true;
+    const group = queue.waiting.splice(0, EARNS_PER_TRANSACTION);
+    void writeEarns(db, group).finally(() => {
+      queue.writing = false;
+      scheduleEarns(db, queue);
+    });
+  });
+}
+
+/** PostgreSQL's deadlock (40P01) or serialisation failure (40001): the transaction may be retried. */
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** `work` in a ledger transaction, retried up to 3 times after a deadlock (another process's group). */
+async function withRetry<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await inLedgerTransaction(db, work);
+    } catch (error) {
+      if (attempt < 3 && isRetryable(error)) continue;
+      throw error;
+    }
+  }
+}
+
+async function writeEarns(db: Kysely<Database>, group: EarnQueue['waiting']): Promise<void> {
+  try {
+    const answers = await withRetry(db, async (trx) => {
+      const programmes = new Map<number, Programme>();
+      const written = [];
+      for (const { request } of group) written.push(await earnOne(trx, request, programmes));
+      return written;
+    });
+    for (const [index, item] of group.entries()) item.resolve(answers[index]!);
+  } catch (groupError) {
+    if (group.length === 1) {
+      group[0]!.reject(groupError);
+      return;
+    }
+    for (const item of group) {
+      try {
+        item.resolve(await withRetry(db, (trx) => earnOne(trx, item.request, new Map())));
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
 }
 
 /** Settles the workspace's due pending points, in steps of `batch` customers. Returns how many. */

@@ -154,7 +154,9 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   app.use('*', (c, next) =>
     c.req.path.startsWith('/api/docs')
       ? docsHeaders(c, next)
-      : c.req.path.startsWith('/v1/') || c.req.path.startsWith('/e/o/')
+      : c.req.path.startsWith('/v1/') ||
+          c.req.path.startsWith('/e/o/') ||
+          c.req.path.startsWith('/storefront/')
         ? trackingHeaders(c, next)
         : c.req.path.startsWith('/help/')
           ? helpHeaders(c, next)
@@ -176,6 +178,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   // API answers carry keys and personal data: no cache (browser, proxy) may keep them.
   app.use('/api/v1/*', noStore);
   app.use('/v1/*', noStore);
+  app.use('/storefront/v1/*', noStore);
   const tooLarge = (what: string) => () => {
     throw new RetainError('payload_too_large', `The ${what} is too large.`);
   };
@@ -223,6 +226,8 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   if (options.trackingRateLimit !== false) {
     app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));
   }
+  // The loyalty storefront (shops' pages, per token — else per address): the API's limit.
+  if (options.rateLimit !== false) app.use('/storefront/*', rateLimit(options.rateLimit));
 
   // Survey pages are public (the signed token is the credential): each address has its own bucket.
   if (options.surveyRateLimit !== false) {

@@ -12,7 +12,7 @@ import { flowRoutes } from '../flows/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
-import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes, storefrontRoutes } from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -58,4 +58,6 @@ export function mountRoutes(
   );
   // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
   app.route('/', surveyPageRoutes());
+  // Customer-facing, authenticated by a storefront token (not an API key): outside /api/v1.
+  app.route('/', storefrontRoutes());
 }
