@@ -20,6 +20,8 @@ const MEMBERS_PAGE = 500;
 export interface SegmentSendPayload {
   readonly surveyId: RowId;
   readonly segmentId: RowId;
+  /** `email` (default): each member gets the survey e-mail; `link`: sends without e-mail. */
+  readonly channel?: 'email' | 'link';
 }
 
 /**
@@ -32,6 +34,7 @@ export async function requestSegmentSend(
     readonly workspaceId: RowId;
     readonly surveyId: RowId;
     readonly segmentId: RowId;
+    readonly channel?: 'email' | 'link' | undefined;
     readonly now: number;
   },
 ): Promise<{ job: Job<SegmentSendPayload> }> {
@@ -40,7 +43,7 @@ export async function requestSegmentSend(
   const { job } = await enqueue<SegmentSendPayload>(db, {
     workspaceId: input.workspaceId,
     type: SURVEY_SEGMENT_SEND_JOB,
-    payload: { surveyId: input.surveyId, segmentId: input.segmentId },
+    payload: { surveyId: input.surveyId, segmentId: input.segmentId, channel: input.channel ?? 'email' },
     now: input.now,
   });
   return { job };
@@ -86,7 +89,7 @@ export async function runSegmentSend(
           segmentId: job.payload.segmentId,
           now: options.now(),
           baseUrl: options.baseUrl ?? defaultPublicBaseUrl(),
-          mailer: options.mailer,
+          mailer: job.payload.channel === 'link' ? null : options.mailer,
         });
         if (outcome.created) sent++;
         else alreadySent++;

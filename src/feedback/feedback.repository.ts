@@ -578,3 +578,34 @@ export async function hasRatedAnswers(db: Executor, workspaceId: RowId): Promise
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Erases what a customer wrote in their answers (an erasure request, privacy/): comments, and
+ * form answers, of the current versions and of their history. Ratings and reasons (choices the
+ * survey offered) stay, so the reports' counts do not move. Run in the erasure's transaction.
+ */
+export async function eraseResponsesOfCustomer(
+  db: Executor,
+  input: { readonly workspaceId: RowId; readonly customerId: RowId },
+): Promise<number> {
+  const responses = await db
+    .updateTable('survey_response')
+    .set({ comment: null, answers: toJson({}) })
+    .where('workspace_id', '=', input.workspaceId)
+    .where('customer_id', '=', input.customerId)
+    .returning('id')
+    .execute();
+  if (responses.length > 0) {
+    await db
+      .updateTable('survey_response_history')
+      .set({ comment: null, answers: toJson({}) })
+      .where('workspace_id', '=', input.workspaceId)
+      .where(
+        'response_id',
+        'in',
+        responses.map((row) => row.id),
+      )
+      .execute();
+  }
+  return responses.length;
+}

@@ -3,7 +3,7 @@
  * keys per role) on both engines: surveys (validation naming the path, roles, names), sends with
  * signed links, one click on a rating recording an answer that the page then completes, a changed
  * answer replacing the earlier one (kept in history), links refused when tampered with or replayed
- * for another customer, the report checked against hand calculations (docs/metrics.md §8), the
+ * for another customer, the report checked against hand calculations (docs/metrics.md §10), the
  * comments listed and searched, and sending to a segment.
  */
 import { expect, it } from 'vitest';
@@ -12,7 +12,9 @@ import { call, insertCustomers, pathOf, postForm } from '../../test/feedback/sup
 import { seedPopulation } from '../../test/segments/population.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { listJobs } from '../jobs/index.js';
+import { eraseCustomer } from '../privacy/index.js';
 import { createSegment } from '../segments/index.js';
+import { buildApp } from '../server/index.js';
 import { runSegmentSend } from './feedback.jobs.js';
 import { recordAnswer, sendSurvey } from './feedback.service.js';
 
@@ -109,7 +111,8 @@ describeEachDatabase('the feedback API', (getDb) => {
       body: { customerId: String(ann) },
     });
     expect(sent.status).toBe(201);
-    expect(sent.body).toMatchObject({ customerId: String(ann), delivery: 'link', created: true });
+    // A CSAT survey e-mail is transactional: queued (here to the built-in outbox, no SMTP_URL).
+    expect(sent.body).toMatchObject({ customerId: String(ann), delivery: 'queued', created: true });
     const page = pathOf(sent.body.url);
     expect(page).toMatch(/^\/s\/\d+\.\d+\.\d+\.[A-Za-z0-9_-]{43}$/);
 
@@ -176,6 +179,11 @@ describeEachDatabase('the feedback API', (getDb) => {
     const bad = await api.app.request(`${page}?r=9`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('A whole number from 1 to 5.');
+    // In the customer's language: the page and its problems in Chinese.
+    const badChinese = await api.app.request(`${page}?r=9&lang=zh-CN`);
+    const chineseHtml = await badChinese.text();
+    expect(chineseHtml).toContain('<html lang="zh-CN">');
+    expect(chineseHtml).toContain('请选择 1 到 5 之间的整数。');
     const badForm = await postForm(api, page, [
       ['rating', '3'],
       ['reason', 'Rude'],
@@ -215,8 +223,10 @@ describeEachDatabase('the feedback API', (getDb) => {
     );
     const survey = await newSurvey(api, { name: 'NPS', kind: 'nps' });
     const annSend = await call(api, 'POST', `/api/v1/feedback/surveys/${survey}/sends`, {
-      body: { customerId: String(ann) },
+      body: { customerId: String(ann), channel: 'link' },
     });
+    // No e-mail: the link is handed out.
+    expect(annSend.body.delivery).toBe('link');
     const bobSend = await call(api, 'POST', `/api/v1/feedback/surveys/${survey}/sends`, {
       body: { customerId: String(bob) },
     });
@@ -520,5 +530,64 @@ describeEachDatabase('the feedback API', (getDb) => {
       ).status,
     ).toBe(409);
     expect((await api.app.request(pathOf(first.body.url))).status).toBe(404);
+  });
+});
+
+describeEachDatabase('feedback and erasure', (getDb) => {
+  it('an erased customer’s comments and form texts go, their ratings stay counted', async () => {
+    const { db, dialect } = getDb();
+    const api = await apiWorkspace({ db, dialect }, NOW);
+    const [ann] = await insertCustomers(db, api.workspaceId, [{ email: 'ann@example.com' }], NOW);
+    const survey = Number(await newSurvey(api, { name: 'NPS', kind: 'nps' }));
+    const { links } = await sendSurvey(db, {
+      workspaceId: api.workspaceId,
+      surveyId: survey,
+      customerId: ann!,
+      now: NOW,
+      mailer: null,
+    });
+    await recordAnswer(db, {
+      token: links.token,
+      answer: { rating: 2, comment: 'Call me on 555-0101' },
+      source: 'page',
+      now: NOW,
+    });
+    await recordAnswer(db, {
+      token: links.token,
+      answer: { rating: 3, comment: 'My address is 1 Main St' },
+      source: 'page',
+      now: NOW + 1,
+    });
+    await eraseCustomer(db, {
+      workspaceId: api.workspaceId,
+      customerId: ann!,
+      actor: { type: 'system' },
+      now: NOW + 2,
+    });
+    const listed = await responsesOf(api);
+    expect(listed.items).toHaveLength(1);
+    expect(listed.items[0]).toMatchObject({ rating: 3, comment: null });
+    expect(listed.items[0].history).toMatchObject([{ rating: 2, comment: null }]);
+    const report = await call(api, 'GET', `/api/v1/feedback/report?surveyId=${survey}`, { role: 'analyst' });
+    // One detractor (3) of one answer: NPS −100, still counted.
+    expect(report.body).toMatchObject({ nps: -100, responses: 1, sent: 1 });
+  });
+});
+
+describeEachDatabase('the public survey routes’ rate limit', (getDb) => {
+  it('refuses an address past its budget with 429 and Retry-After, before reading the link', async () => {
+    const { db, dialect } = getDb();
+    const app = buildApp(
+      { db, dialect, now: () => NOW },
+      { webRoot: false, surveyRateLimit: { requestsPerMinute: 2, burst: 2 } },
+    );
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) statuses.push((await app.request('/s/1.1.1.guess')).status);
+    // Two guesses answered (not a link: 404), the third refused.
+    expect(statuses).toEqual([404, 404, 429]);
+    const refused = await app.request('/s/1.1.1.guess', { headers: { 'Accept-Language': 'zh-CN' } });
+    expect(refused.headers.get('Retry-After')).toMatch(/^\d+$/);
+    // A browser is told in a page, in its language.
+    expect(await refused.text()).toContain('尝试次数过多');
   });
 });

@@ -144,7 +144,7 @@ const reportRoute = createRoute({
   tags: TAGS,
   summary: 'CSAT, NPS, responses, sent and response rate, in total and per week or month',
   description:
-    'Over the sends of `from`–`to` (local days of the workspace, `to` inclusive; default the last 90 days), of one survey or all, optionally only those sent to a segment: CSAT = satisfied / rated × 100, NPS = % promoters − % detractors (docs/metrics.md §8), over each send’s current answer; unrated and unanswered sends count in `sent` only. `csat` is null when no CSAT survey is in the report (`nps` likewise). A `surveyId` naming no survey of the workspace: 400.',
+    'Over the sends of `from`–`to` (local days of the workspace, `to` inclusive; default the last 90 days), of one survey or all, optionally only those sent to a segment: CSAT = satisfied / rated × 100, NPS = % promoters − % detractors (docs/metrics.md §10), over each send’s current answer; unrated and unanswered sends count in `sent` only. `csat` is null when no CSAT survey is in the report (`nps` likewise). A `surveyId` naming no survey of the workspace: 400.',
   middleware: [readers()] as const,
   request: { query: ReportQuery },
   responses: {
@@ -180,7 +180,7 @@ async function surveyFilter(
 const seesPersonalData = (role: Role) => role === 'owner' || role === 'admin' || role === 'marketer';
 
 export interface FeedbackRoutesOptions {
-  /** Delivers survey e-mails (default: none — sends are links only until the e-mail module is wired). */
+  /** Delivers survey e-mails (default the e-mail module: `SMTP_URL`, else the built-in outbox). */
   readonly mailer?: SurveyMailer | undefined;
   /** Base of the signed links (default `RETAIN_PUBLIC_URL`, else the request's origin). */
   readonly baseUrl?: string | undefined;
@@ -237,6 +237,7 @@ export function feedbackRoutes(options: FeedbackRoutesOptions = {}) {
         workspaceId: auth.workspaceId,
         surveyId: survey.id,
         segmentId: Number(input.segmentId),
+        channel: input.channel,
         now: now(),
       });
       return c.json({ jobId: String(job.id), status: job.status, segmentId: input.segmentId }, 202);
@@ -250,7 +251,7 @@ export function feedbackRoutes(options: FeedbackRoutesOptions = {}) {
       now: now(),
       baseUrl:
         options.baseUrl ?? process.env.RETAIN_PUBLIC_URL?.replace(/\/+$/, '') ?? new URL(c.req.url).origin,
-      mailer: options.mailer,
+      mailer: input.channel === 'link' ? null : options.mailer,
     });
     return c.json(toSendBody(sent.send, sent.links.url, sent.created), 201);
   });

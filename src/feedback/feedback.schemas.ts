@@ -89,7 +89,7 @@ const CsatDefinition = z
     kind: z.literal('csat'),
     scale: z.enum(['binary', 'five_point']).default('five_point').openapi({
       description:
-        '`binary`: satisfied (1) / not satisfied (0); `five_point` (default): 1–5, where 4 and 5 count as satisfied (docs/metrics.md §8).',
+        '`binary`: satisfied (1) / not satisfied (0); `five_point` (default): 1–5, where 4 and 5 count as satisfied (docs/metrics.md §10).',
     }),
     question: label
       .optional()
@@ -177,6 +177,10 @@ export const SendSurveyBody = z
   .object({
     customerId: decimalId('Send to this customer now.').optional(),
     segmentId: decimalId('Send to every member of this segment (in the background).').optional(),
+    channel: z.enum(['email', 'link']).default('email').openapi({
+      description:
+        '`email` (default): the survey e-mail with its one-click rating links (SMTP, or the built-in outbox); `link`: no e-mail — hand out the returned `url` yourself.',
+    }),
     dedupeKey: z.string().min(1).max(200).optional().openapi({
       description: 'With `customerId`: a retry with the same key is the same send (nothing is sent twice).',
     }),

@@ -52,6 +52,7 @@ import {
   MAX_RESPONSES_PAGE,
   MAX_SURVEYS_PER_WORKSPACE,
 } from './feedback.schemas.js';
+import { surveyEmailMailer } from './survey-email.js';
 import {
   findSigningKey,
   hasValidSignature,
@@ -59,6 +60,7 @@ import {
   signingKey,
   signSurveyLink,
 } from './survey-link.js';
+import { pageLocale, type SurveyPageLocale } from './survey-page.messages.js';
 
 const DAY_MS = 86_400_000;
 
@@ -140,7 +142,13 @@ export async function createSurvey(
 /** What delivers a survey by e-mail (the e-mail module once it is on main; tests may pass their own). */
 export type SurveyMailer = (
   db: Kysely<Database>,
-  message: { readonly survey: Survey; readonly send: SurveySend; readonly links: SurveyLinks },
+  message: {
+    readonly survey: Survey;
+    readonly send: SurveySend;
+    readonly links: SurveyLinks;
+    /** The customer's language, as the survey page will speak it. */
+    readonly locale: SurveyPageLocale;
+  },
   now: number,
 ) => Promise<{ status: 'queued' | 'duplicate' | 'skipped'; messageId: string; reason?: string }>;
 
@@ -177,8 +185,11 @@ export interface SendSurveyInput {
   readonly now?: number | undefined;
   /** Base of the links (default `defaultPublicBaseUrl()`). */
   readonly baseUrl?: string | undefined;
-  /** Delivers the e-mail; absent: the send is a link only (`delivery: 'link'`). */
-  readonly mailer?: SurveyMailer | undefined;
+  /**
+   * Delivers the survey e-mail: default the e-mail module (`surveyEmailMailer()`: SMTP, or the
+   * built-in outbox); `null`: no e-mail, the send is a link handed out (`delivery: 'link'`).
+   */
+  readonly mailer?: SurveyMailer | null | undefined;
 }
 
 export interface SentSurvey {
@@ -220,8 +231,10 @@ export async function sendSurvey(db: Kysely<Database>, input: SendSurveyInput): 
   });
   const links = linksOf(survey, token, input.baseUrl ?? defaultPublicBaseUrl());
   // A retried send whose e-mail was queued before is not queued again (the mailer dedupes too).
-  if (input.mailer !== undefined && (created || send.delivery === 'link')) {
-    const mailed = await input.mailer(db, { survey, send, links }, now);
+  const mailer = input.mailer === undefined ? surveyEmailMailer() : input.mailer;
+  if (mailer !== null && (created || send.delivery === 'link')) {
+    const locale = pageLocale(undefined, customer.language, undefined);
+    const mailed = await mailer(db, { survey, send, links, locale }, now);
     send = await updateSendDelivery(db, input.workspaceId, send.id, {
       delivery: mailed.status,
       reason: mailed.reason ?? null,

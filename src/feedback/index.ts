@@ -11,7 +11,12 @@ export {
   type SegmentSendPayload,
   SURVEY_SEGMENT_SEND_JOB,
 } from './feedback.jobs.js';
-export type { Survey, SurveyResponse, SurveySend } from './feedback.repository.js';
+export {
+  eraseResponsesOfCustomer,
+  type Survey,
+  type SurveyResponse,
+  type SurveySend,
+} from './feedback.repository.js';
 export { type FeedbackRoutesOptions, feedbackRoutes } from './feedback.routes.js';
 export {
   createSurvey,
@@ -33,4 +38,5 @@ export {
   sendSurvey,
   surveyReport,
 } from './feedback.service.js';
-export { surveyPageRoutes } from './survey-page.routes.js';
+export { surveyEmailMailer } from './survey-email.js';
+export { rateLimitedSurveyPage, surveyPageRoutes } from './survey-page.routes.js';

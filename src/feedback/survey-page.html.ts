@@ -8,6 +8,7 @@
 import type { AnswerIssue, SurveyQuestion } from '../core/index.js';
 import type { Survey, SurveyResponse } from './feedback.repository.js';
 import {
+  issueMessage,
   SURVEY_PAGE_MESSAGES,
   type SurveyPageLocale,
   type SurveyPageMessages,
@@ -235,8 +236,12 @@ function fieldName(
   return null;
 }
 
-/** The survey page of a valid link. */
-export function renderSurveyPage(input: SurveyPageInput): string {
+/** The survey page of a valid link (its problems in the page's language). */
+export function renderSurveyPage(given: SurveyPageInput): string {
+  const input: SurveyPageInput = {
+    ...given,
+    issues: given.issues.map((issue) => ({ ...issue, message: issueMessage(given.locale, issue.message) })),
+  };
   const messages = SURVEY_PAGE_MESSAGES[input.locale];
   const response = input.response;
   const draft: SurveyDraft = input.draft ?? {

@@ -123,3 +123,25 @@ export function pageLocale(
   }
   return 'en';
 }
+
+/** The answer checks' messages (core `validateSurveyAnswer`, in English) in Simplified Chinese. */
+const CHINESE_ISSUES: readonly [RegExp, (match: RegExpExecArray) => string][] = [
+  [/^This question needs an answer\.$/, () => '此题必答。'],
+  [/^A whole number from (\d+) to (\d+)\.$/, (match) => `请选择 ${match[1]} 到 ${match[2]} 之间的整数。`],
+  [/^At most ([\d,]+) characters\.$/, (match) => `最多 ${match[1]} 个字。`],
+  [/^Not one of the reasons this survey offers\.$/, () => '请选择问卷提供的原因之一。'],
+  [/^One of the question’s options\.$/, () => '请选择本题的一个选项。'],
+  [/^Distinct options of the question\.$/, () => '请选择本题的选项（不可重复）。'],
+  [/^A text answer\.$/, () => '请填写文字。'],
+  [/^No such question in this form\.$/, () => '问卷中没有这道题。'],
+];
+
+/** A problem's message in the page's language (English as the core words it). */
+export function issueMessage(locale: SurveyPageLocale, message: string): string {
+  if (locale === 'en') return message;
+  for (const [pattern, words] of CHINESE_ISSUES) {
+    const match = pattern.exec(message);
+    if (match !== null) return words(match);
+  }
+  return message;
+}

@@ -229,3 +229,14 @@ export function surveyPageRoutes() {
 
   return router;
 }
+
+/**
+ * The page a browser gets when an address is past the survey pages' rate limit (server/app.ts
+ * answers JSON to a JSON request), in the language it asks for.
+ */
+export function rateLimitedSurveyPage(
+  acceptLanguage: string | undefined,
+  requested: string | undefined,
+): string {
+  return renderMessagePage(pageLocale(requested, null, acceptLanguage), 'rate_limited');
+}

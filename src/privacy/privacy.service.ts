@@ -21,6 +21,7 @@ import {
 import { type Database, fromJson, type RowId } from '../db/index.js';
 import { eraseEmailDataOfCustomer } from '../email/index.js';
 import { notFound } from '../errors/index.js';
+import { eraseResponsesOfCustomer } from '../feedback/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
 import { requestRecomputeAfterChange, segmentsOfCustomer } from '../segments/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
@@ -239,6 +240,8 @@ export async function eraseCustomer(
     await store.deleteScores(customerId);
     // Messages lose their address and contents; the suppression list (address hashes) stays.
     await eraseEmailDataOfCustomer(transaction, { workspaceId, customerId, now });
+    // Survey answers lose their comments and form texts; the ratings stay for the reports.
+    await eraseResponsesOfCustomer(transaction, { workspaceId, customerId });
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);

@@ -13,6 +13,7 @@ import { AnalyticsRunner, type AnalyticsSettings } from '../analytics/index.js';
 import type { LoginThrottleOptions } from '../auth/index.js';
 import { dataDirectoryFor } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { rateLimitedSurveyPage } from '../feedback/index.js';
 import {
   type AppEnv,
   type AppServices,
@@ -230,7 +231,18 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
 
   // Survey pages are public (the signed token is the credential): each address has its own bucket.
   if (options.surveyRateLimit !== false) {
-    app.use('/s/*', rateLimit({ ...DEFAULT_SURVEY_RATE_LIMIT, ...options.surveyRateLimit }));
+    const surveyLimit = rateLimit({ ...DEFAULT_SURVEY_RATE_LIMIT, ...options.surveyRateLimit });
+    app.use('/s/*', async (c, next) => {
+      try {
+        return await surveyLimit(c, next);
+      } catch (error) {
+        // A browser gets a page (with Retry-After); a JSON caller the API's error body.
+        const wantsJson = c.req.header('Content-Type')?.startsWith('application/json') ?? false;
+        if (!(error instanceof RetainError && error.code === 'rate_limited') || wantsJson) throw error;
+        c.header('Cache-Control', 'no-store');
+        return c.html(rateLimitedSurveyPage(c.req.header('Accept-Language'), c.req.query('lang')), 429);
+      }
+    });
   }
 
   app.get('/api/health', (c) => c.json({ ok: true }));

@@ -30,6 +30,7 @@ const FlowReportPage = lazy(() => import('./pages/flows/report-page'));
 const OutboxPage = lazy(() => import('./pages/outbox/outbox-page'));
 const MessagePage = lazy(() => import('./pages/outbox/message-page'));
 const HelpPage = lazy(() => import('./pages/help/help-page'));
+const FeedbackPage = lazy(() => import('./pages/feedback/feedback-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -65,6 +66,7 @@ const PAGES: readonly PageEntry[] = [
   { path: '/outbox/:id', page: MessagePage, needs: 'email' },
   // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
   { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
+  { path: '/feedback', page: FeedbackPage, needs: 'feedback' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

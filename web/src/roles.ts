@@ -15,7 +15,8 @@ export type Capability =
   | 'flows'
   | 'writeFlows'
   | 'email'
-  | 'helpCentre';
+  | 'helpCentre'
+  | 'feedback';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -33,6 +34,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   email: ['marketer'],
   // Marketers and agents write the help centre; analysts read it and its report (help.routes.ts).
   helpCentre: ['analyst', 'marketer', 'agent'],
+  // Surveys, their answers and the report (feedback.routes.ts): agents are refused.
+  feedback: ['analyst', 'marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

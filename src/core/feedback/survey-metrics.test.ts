@@ -1,5 +1,5 @@
 /**
- * CSAT and NPS against hand calculations from their definitions (docs/metrics.md §8): CSAT =
+ * CSAT and NPS against hand calculations from their definitions (docs/metrics.md §10): CSAT =
  * satisfied / (satisfied + not satisfied) × 100 over rated answers; NPS = % promoters (9–10) −
  * % detractors (0–6). Each expected number is worked out in the comment beside it.
  */

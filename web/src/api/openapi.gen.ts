@@ -373,6 +373,54 @@ export interface Paths {
       response: Segment;
     };
   };
+  "/api/v1/feedback/surveys": {
+    get: {
+      query: never;
+      body: never;
+      response: SurveyList;
+    };
+    post: {
+      query: never;
+      body: CreateSurvey;
+      response: Survey;
+    };
+  };
+  "/api/v1/feedback/surveys/{id}": {
+    get: {
+      query: never;
+      body: never;
+      response: Survey;
+    };
+  };
+  "/api/v1/feedback/responses": {
+    get: {
+      query: {
+        readonly surveyId?: string;
+        readonly customerId?: string;
+        readonly q?: string;
+        readonly withComment?: "true" | "false";
+        readonly from?: string;
+        readonly to?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: SurveyResponsePage;
+    };
+  };
+  "/api/v1/feedback/report": {
+    get: {
+      query: {
+        readonly surveyId?: string;
+        readonly segmentId?: string;
+        readonly from?: string;
+        readonly to?: string;
+        readonly interval?: "week" | "month";
+      };
+      body: never;
+      response: FeedbackReport;
+    };
+  };
   "/api/v1/segments/fields": {
     get: {
       query: never;
@@ -836,6 +884,24 @@ export type Cohorts = {
   readonly notes: string[];
 };
 
+export type CreateSurvey = {
+  readonly name: string;
+  readonly kind: "csat";
+  readonly scale?: "binary" | "five_point";
+  readonly question?: string;
+  readonly reasons?: string[];
+  readonly comment?: boolean;
+} | {
+  readonly name: string;
+  readonly kind: "nps";
+  readonly question?: string;
+  readonly followUp?: string;
+} | {
+  readonly name: string;
+  readonly kind: "form";
+  readonly questions: SurveyQuestion[];
+};
+
 export type Customer = {
   readonly id: string;
   readonly externalId: string | null;
@@ -979,6 +1045,23 @@ export type Event = {
   };
   readonly occurredAt: string;
   readonly receivedAt: string;
+};
+
+export type FeedbackReport = {
+  readonly csat: number | null;
+  readonly nps: number | null;
+  readonly responses: number;
+  readonly sent: number;
+  readonly responseRate: number | null;
+  readonly series: ({
+    readonly period: string;
+    readonly start: string;
+    readonly csat: number | null;
+    readonly nps: number | null;
+    readonly responses: number;
+    readonly sent: number;
+    readonly responseRate: number | null;
+  })[];
 };
 
 export type Flow = {
@@ -1535,6 +1618,70 @@ export type Subscription = {
   readonly pastDueSince: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+};
+
+export type Survey = {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: "csat" | "nps" | "form";
+  readonly definition: {
+    readonly [key: string]: unknown;
+  };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+export type SurveyList = {
+  readonly items: Survey[];
+};
+
+export type SurveyQuestion = {
+  readonly id: string;
+  readonly type: "text" | "single_choice" | "multiple_choice" | "rating";
+  readonly label: string;
+  readonly required?: boolean;
+  readonly options?: string[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly maxLength?: number;
+};
+
+export type SurveyResponse = {
+  readonly id: string;
+  readonly sendId: string;
+  readonly surveyId: string;
+  readonly surveyName: string;
+  readonly customerId: string;
+  readonly customerEmail: string | null;
+  readonly customerName: string | null;
+  readonly rating: number | null;
+  readonly negative: boolean;
+  readonly comment: string | null;
+  readonly reason: string | null;
+  readonly answers: {
+    readonly [key: string]: unknown;
+  };
+  readonly source: "link" | "page" | "api";
+  readonly revision: number;
+  readonly answeredAt: string;
+  readonly updatedAt: string;
+  readonly history: ({
+    readonly revision: number;
+    readonly rating: number | null;
+    readonly comment: string | null;
+    readonly reason: string | null;
+    readonly answers: {
+      readonly [key: string]: unknown;
+    };
+    readonly source: "link" | "page" | "api";
+    readonly answeredAt: string;
+    readonly replacedAt: string;
+  })[];
+};
+
+export type SurveyResponsePage = {
+  readonly items: SurveyResponse[];
+  readonly nextCursor: string | null;
 };
 
 export type Survival = {

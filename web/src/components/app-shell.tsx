@@ -30,6 +30,7 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/flows', label: 'flows.nav', needs: 'flows' },
   { href: '/outbox', label: 'outbox.nav', needs: 'email' },
   { href: '/help-centre', label: 'help.nav', needs: 'helpCentre' },
+  { href: '/feedback', label: 'feedback.nav', needs: 'feedback' },
   { href: '/import', label: 'import.nav', needs: 'imports' },
   { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];

@@ -8,6 +8,8 @@ import cohortsEn from '../pages/cohorts/messages/en.json' with { type: 'json' };
 import cohortsZh from '../pages/cohorts/messages/zh-CN.json' with { type: 'json' };
 import customersEn from '../pages/customers/messages/en.json' with { type: 'json' };
 import customersZh from '../pages/customers/messages/zh-CN.json' with { type: 'json' };
+import feedbackEn from '../pages/feedback/messages/en.json' with { type: 'json' };
+import feedbackZh from '../pages/feedback/messages/zh-CN.json' with { type: 'json' };
 import flowsEn from '../pages/flows/messages/en.json' with { type: 'json' };
 import flowsZh from '../pages/flows/messages/zh-CN.json' with { type: 'json' };
 import helpEn from '../pages/help/messages/en.json' with { type: 'json' };
@@ -37,6 +39,7 @@ export const MESSAGE_FILES = {
     helpEn,
     importEn,
     outboxEn,
+    feedbackEn,
     segmentsEn,
     settingsEn,
     subscriptionsEn,
@@ -48,6 +51,7 @@ export const MESSAGE_FILES = {
     customersZh,
     flowsZh,
     helpZh,
+    feedbackZh,
     importZh,
     outboxZh,
     segmentsZh,
@@ -63,6 +67,7 @@ export const en = {
   ...customersEn,
   ...flowsEn,
   ...helpEn,
+  ...feedbackEn,
   ...importEn,
   ...outboxEn,
   ...segmentsEn,
@@ -79,6 +84,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...customersZh,
   ...flowsZh,
   ...helpZh,
+  ...feedbackZh,
   ...importZh,
   ...outboxZh,
   ...segmentsZh,

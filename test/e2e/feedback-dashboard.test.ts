@@ -1,0 +1,134 @@
+/**
+ * The dashboard's Feedback page end to end: `retain start` on a temporary SQLite store (the demo
+ * workspace), Debian's Chromium. A survey is created with the page's own form (a name and a kind);
+ * answers are then recorded through signed links as customers would, on the same store; the page
+ * shows the API's CSAT, response counts and the comments, and its search finds a comment. In every
+ * look (light, dark, phone, zh-CN): no serious axe finding, no untranslated key, no console error;
+ * screenshots in test-results/feedback-*.png.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/index.js';
+import { recordAnswer, sendSurvey } from '../../src/feedback/index.js';
+import { getWorkspaceBySlug } from '../../src/workspaces/workspace.repository.js';
+import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
+import {
+  apiJson,
+  logIn,
+  open,
+  prepareWeb,
+  type Server,
+  screenshot,
+  startServer,
+  stopServer,
+  untranslated,
+} from './harness.js';
+
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  prepareWeb();
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopServer(server);
+}, 60_000);
+
+interface Report {
+  csat: number | null;
+  nps: number | null;
+  responses: number;
+  sent: number;
+}
+
+describe('the Feedback page', () => {
+  it('creates a survey from its form, then shows the report and comments of its answers in every look', async () => {
+    const tab = await open(browser, 'light');
+    await logIn(tab.page, server);
+    await tab.page.goto(`${server.url}/feedback`);
+    await tab.page.getByLabel('Name').fill('After delivery');
+    await tab.page.getByLabel('Kind').selectOption('csat5');
+    await tab.page.getByRole('button', { name: 'Create survey' }).click();
+    await tab.page.getByText('Survey “After delivery” created').waitFor();
+    const surveys = await apiJson<{ items: { id: string; name: string }[] }>(
+      tab.page,
+      server,
+      '/api/v1/feedback/surveys',
+    );
+    const survey = surveys.items.find((item) => item.name === 'After delivery')!;
+    expect(survey).toBeDefined();
+
+    // Four customers of the demo answer through their signed links: 5, 4, 2 (with a comment), 1.
+    const connection = openDatabase(server.storeUrl);
+    try {
+      const workspace = (await getWorkspaceBySlug(connection.db, server.workspace))!;
+      const customers = await connection.db
+        .selectFrom('customer')
+        .select('id')
+        .where('workspace_id', '=', workspace.id)
+        .orderBy('id')
+        .limit(5)
+        .execute();
+      const ratings: [number, string | null][] = [
+        [5, 'Quick and friendly'],
+        [4, null],
+        [2, 'The parcel was two weeks late'],
+        [1, 'Box arrived damaged, no reply to my e-mail'],
+      ];
+      for (const [index, [rating, comment]] of ratings.entries()) {
+        const { links } = await sendSurvey(connection.db, {
+          workspaceId: workspace.id,
+          surveyId: Number(survey.id),
+          customerId: customers[index]!.id,
+          mailer: null,
+        });
+        await recordAnswer(connection.db, {
+          token: links.token,
+          answer: { rating, comment },
+          source: 'page',
+          now: Date.now(),
+        });
+      }
+      // One more send, unanswered.
+      await sendSurvey(connection.db, {
+        workspaceId: workspace.id,
+        surveyId: Number(survey.id),
+        customerId: customers[4]!.id,
+        mailer: null,
+      });
+    } finally {
+      await connection.close();
+    }
+    const report = await apiJson<Report>(tab.page, server, `/api/v1/feedback/report?surveyId=${survey.id}`);
+    // 5 and 4 satisfied of 4 rated: 2 / 4 = 50 %; 4 responses of 5 sent.
+    expect(report).toMatchObject({ csat: 50, nps: null, responses: 4, sent: 5 });
+    await tab.context.close();
+
+    for (const look of Object.keys(LOOKS) as Look[]) {
+      const { page, problems, context } = await open(browser, look);
+      await logIn(page, server);
+      await page.goto(`${server.url}/feedback`);
+      const csat = page.locator('[data-kpi="csat"]');
+      await csat.waitFor();
+      expect(await csat.getAttribute('data-value'), look).toBe('50');
+      expect(await page.locator('[data-kpi="responses"]').getAttribute('data-value')).toBe('4');
+      await page.locator('[data-answer]').first().waitFor();
+      expect(await page.locator('[data-answer]').count()).toBe(4);
+      await screenshot(page, `feedback-${look}`);
+      expect(await seriousAccessibilityViolations(page), look).toEqual([]);
+      expect(await untranslated(page), look).toEqual([]);
+      if (look === 'light') {
+        await page.getByLabel('Search the comments').fill('late');
+        await page.locator('[data-answer]').nth(1).waitFor({ state: 'detached' });
+        expect(await page.locator('[data-answer] .comment').allTextContents()).toEqual([
+          'The parcel was two weeks late',
+        ]);
+      }
+      expect(problems, look).toEqual([]);
+      await context.close();
+    }
+  }, 300_000);
+});

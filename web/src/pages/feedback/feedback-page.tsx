@@ -1,0 +1,302 @@
+/**
+ * Feedback: the CSAT and NPS report of one survey or all of them (KPI cards over the last 90
+ * days, the series by week or month), the latest answers with a search in their comments, and a
+ * two-field form to create a CSAT or NPS survey.
+ */
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { ApiError } from '../../api';
+import { KpiCard } from '../../components/kpi-card';
+import { LineChart } from '../../components/line-chart';
+import { ScrollRegion } from '../../components/scroll-region';
+import { ErrorMessage, Loading } from '../../components/status';
+import { formatCount, formatDateTime, formatPercent, formatSignedDecimal } from '../../i18n/format';
+import { useI18n } from '../../i18n/i18n';
+import { type NewSurvey, useAnswers, useCreateSurvey, useFeedbackReport, useSurveys } from './queries';
+import './feedback.css';
+
+type Kind = 'csat5' | 'csat2' | 'nps';
+
+const NEW_SURVEYS: Readonly<Record<Kind, Omit<NewSurvey, 'name'>>> = {
+  csat5: { kind: 'csat', scale: 'five_point', comment: true },
+  csat2: { kind: 'csat', scale: 'binary', comment: true },
+  nps: { kind: 'nps' },
+} as Readonly<Record<Kind, Omit<NewSurvey, 'name'>>>;
+
+function CreateSurvey() {
+  const { t } = useI18n();
+  const create = useCreateSurvey();
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<Kind>('csat5');
+  const [created, setCreated] = useState<string | null>(null);
+  const nameId = useId();
+  const kindId = useId();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setCreated(null);
+    create.mutate({ name, ...NEW_SURVEYS[kind] } as NewSurvey, {
+      onSuccess: (survey) => {
+        setCreated(survey.name);
+        setName('');
+      },
+    });
+  };
+  return (
+    <section aria-labelledby="create-survey-title">
+      <h2 id="create-survey-title">{t('feedback.create')}</h2>
+      <form className="create-survey" onSubmit={submit}>
+        <div className="field">
+          <label className="field-label" htmlFor={nameId}>
+            {t('feedback.create.name')}
+          </label>
+          <input
+            id={nameId}
+            className="input"
+            required
+            maxLength={300}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={kindId}>
+            {t('feedback.create.kind')}
+          </label>
+          <select
+            id={kindId}
+            className="select"
+            value={kind}
+            onChange={(event) => setKind(event.target.value as Kind)}
+          >
+            <option value="csat5">{t('feedback.kind.csat5')}</option>
+            <option value="csat2">{t('feedback.kind.csat2')}</option>
+            <option value="nps">{t('feedback.kind.nps')}</option>
+          </select>
+        </div>
+        <button type="submit" className="button" disabled={create.isPending || name.trim() === ''}>
+          {t('feedback.create.submit')}
+        </button>
+      </form>
+      <div role="status">
+        {created !== null && <p className="notice">{t('feedback.created', { name: created })}</p>}
+      </div>
+      {create.error && (
+        <p className="error-box" role="alert">
+          {t('feedback.create.failed', {
+            message: create.error instanceof ApiError ? create.error.message : String(create.error),
+          })}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export default function FeedbackPage() {
+  const { t, locale } = useI18n();
+  const surveys = useSurveys();
+  const [surveyId, setSurveyId] = useState<string | null>(null);
+  const [interval, setInterval] = useState<'week' | 'month'>('week');
+  const [search, setSearch] = useState('');
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors.at(-1) ?? null;
+  const report = useFeedbackReport(surveyId, interval);
+  const answers = useAnswers(surveyId, search.trim(), cursor);
+  const surveyFieldId = useId();
+  const intervalId = useId();
+  const searchId = useId();
+
+  if (surveys.isError) return <ErrorMessage error={surveys.error} onRetry={() => void surveys.refetch()} />;
+  if (!surveys.data) return <Loading />;
+
+  const percent = (value: number | null) =>
+    value === null ? t('feedback.none') : formatPercent(value, locale);
+  const nps = (value: number | null) =>
+    value === null ? t('feedback.none') : formatSignedDecimal(Math.round(value * 10) / 10, locale);
+  const data = report.data;
+  let figures: ReactNode = <Loading />;
+  if (report.isError) figures = <ErrorMessage error={report.error} onRetry={() => void report.refetch()} />;
+  else if (data) {
+    figures = (
+      <>
+        <ul className="kpi-grid" aria-label={t('feedback.kpis')}>
+          <KpiCard
+            field="csat"
+            value={data.csat}
+            label={t('feedback.csat')}
+            formatted={percent(data.csat)}
+            change={null}
+            noChange={data.csat === null && data.nps !== null ? t('feedback.notApplicable') : ''}
+            explanation={t('feedback.csat.explanation')}
+          />
+          <KpiCard
+            field="nps"
+            value={data.nps}
+            label={t('feedback.nps')}
+            formatted={nps(data.nps)}
+            change={null}
+            noChange={data.nps === null && data.csat !== null ? t('feedback.notApplicable') : ''}
+            explanation={t('feedback.nps.explanation')}
+          />
+          <KpiCard
+            field="responses"
+            value={data.responses}
+            label={t('feedback.responses')}
+            formatted={formatCount(data.responses, locale)}
+            change={null}
+            noChange={t('feedback.sentOf', { sent: formatCount(data.sent, locale) })}
+            explanation={t('feedback.responses.explanation')}
+          />
+          <KpiCard
+            field="responseRate"
+            value={data.responseRate}
+            label={t('feedback.responseRate')}
+            formatted={
+              data.responseRate === null ? t('feedback.none') : formatPercent(data.responseRate * 100, locale)
+            }
+            change={null}
+            noChange=""
+            explanation={t('feedback.responseRate.explanation')}
+          />
+        </ul>
+        <LineChart
+          label={t('feedback.chart')}
+          categoryHeading={t('feedback.period')}
+          categories={data.series.map((point) => point.period)}
+          series={[
+            ...(data.csat !== null || data.series.some((point) => point.csat !== null)
+              ? [{ name: t('feedback.csat'), values: data.series.map((point) => point.csat) }]
+              : []),
+            ...(data.nps !== null || data.series.some((point) => point.nps !== null)
+              ? [{ name: t('feedback.nps'), values: data.series.map((point) => point.nps) }]
+              : []),
+          ]}
+          format={(value) => formatCount(Math.round(value * 10) / 10, locale)}
+        />
+      </>
+    );
+  }
+
+  const page = answers.data;
+  return (
+    <div className="feedback-page">
+      <div className="page-head">
+        <h1 className="page-title">{t('feedback.title')}</h1>
+      </div>
+      <p className="view-intro">{t('feedback.intro')}</p>
+      {surveys.data.items.length === 0 && <p className="notice">{t('feedback.empty')}</p>}
+      <div className="filters">
+        <div className="field">
+          <label className="field-label" htmlFor={surveyFieldId}>
+            {t('feedback.survey')}
+          </label>
+          <select
+            id={surveyFieldId}
+            className="select"
+            value={surveyId ?? ''}
+            onChange={(event) => {
+              setSurveyId(event.target.value === '' ? null : event.target.value);
+              setCursors([null]);
+            }}
+          >
+            <option value="">{t('feedback.allSurveys')}</option>
+            {surveys.data.items.map((survey) => (
+              <option key={survey.id} value={survey.id}>
+                {survey.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={intervalId}>
+            {t('feedback.interval')}
+          </label>
+          <select
+            id={intervalId}
+            className="select"
+            value={interval}
+            onChange={(event) => setInterval(event.target.value as 'week' | 'month')}
+          >
+            <option value="week">{t('feedback.interval.week')}</option>
+            <option value="month">{t('feedback.interval.month')}</option>
+          </select>
+        </div>
+      </div>
+      {figures}
+      <section aria-labelledby="answers-title">
+        <h2 id="answers-title">{t('feedback.answers')}</h2>
+        <div className="field">
+          <label className="field-label" htmlFor={searchId}>
+            {t('feedback.search')}
+          </label>
+          <input
+            id={searchId}
+            className="input"
+            type="search"
+            maxLength={200}
+            placeholder={t('feedback.search.placeholder')}
+            value={search}
+            onChange={(event) => {
+              setSearch(event.target.value);
+              setCursors([null]);
+            }}
+          />
+        </div>
+        {answers.isError ? (
+          <ErrorMessage error={answers.error} onRetry={() => void answers.refetch()} />
+        ) : !page ? (
+          <Loading />
+        ) : page.items.length === 0 ? (
+          <p role="status">{t('feedback.noAnswers')}</p>
+        ) : (
+          <>
+            <ScrollRegion label={t('feedback.answers')}>
+              <table className="answers-table">
+                <caption className="visually-hidden">{t('feedback.answers')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('feedback.column.when')}</th>
+                    <th scope="col">{t('feedback.column.survey')}</th>
+                    <th scope="col">{t('feedback.column.customer')}</th>
+                    <th scope="col" className="numeric">
+                      {t('feedback.column.rating')}
+                    </th>
+                    <th scope="col">{t('feedback.column.comment')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((answer) => (
+                    <tr key={answer.id} data-answer={answer.id}>
+                      <td>{formatDateTime(answer.updatedAt, locale)}</td>
+                      <td>{answer.surveyName}</td>
+                      <td>{answer.customerName ?? answer.customerEmail ?? `#${answer.customerId}`}</td>
+                      <td className="numeric">
+                        {answer.rating === null ? t('feedback.none') : formatCount(answer.rating, locale)}
+                      </td>
+                      <td className="comment">{answer.comment ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollRegion>
+            <div className="pager">
+              {cursors.length > 1 && (
+                <button type="button" className="button-quiet" onClick={() => setCursors([null])}>
+                  {t('feedback.first')}
+                </button>
+              )}
+              {page.nextCursor !== null && (
+                <button
+                  type="button"
+                  className="button-quiet"
+                  onClick={() => setCursors((list) => [...list, page.nextCursor])}
+                >
+                  {t('feedback.more')}
+                </button>
+              )}
+            </div>
+          </>
+        )}
+      </section>
+      <CreateSurvey />
+    </div>
+  );
+}

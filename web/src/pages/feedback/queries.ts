@@ -1,0 +1,56 @@
+/**
+ * The Feedback page's calls: the surveys, creating one, the report of one survey or all
+ * (`GET /api/v1/feedback/report`) and a page of answers with the comment search.
+ */
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiGet, apiPost, type BodyOf, type ResponseOf } from '../../api';
+
+export type Survey = ResponseOf<'/api/v1/feedback/surveys/{id}'>;
+export type FeedbackReport = ResponseOf<'/api/v1/feedback/report'>;
+export type ResponsePage = ResponseOf<'/api/v1/feedback/responses'>;
+export type NewSurvey = BodyOf<'/api/v1/feedback/surveys'>;
+
+/** Answers a page of the comment list shows. */
+export const ANSWERS_PAGE_SIZE = 20;
+
+export function useSurveys() {
+  return useQuery({
+    queryKey: ['surveys'],
+    queryFn: ({ signal }) => apiGet('/api/v1/feedback/surveys', undefined, signal),
+  });
+}
+
+export function useFeedbackReport(surveyId: string | null, interval: 'week' | 'month') {
+  return useQuery({
+    queryKey: ['feedback-report', surveyId, interval],
+    queryFn: ({ signal }) =>
+      apiGet('/api/v1/feedback/report', { ...(surveyId === null ? {} : { surveyId }), interval }, signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useAnswers(surveyId: string | null, search: string, cursor: string | null) {
+  return useQuery({
+    queryKey: ['feedback-answers', surveyId, search, cursor],
+    queryFn: ({ signal }) =>
+      apiGet(
+        '/api/v1/feedback/responses',
+        {
+          limit: ANSWERS_PAGE_SIZE,
+          ...(surveyId === null ? {} : { surveyId }),
+          ...(search === '' ? {} : { q: search }),
+          ...(cursor === null ? {} : { cursor }),
+        },
+        signal,
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useCreateSurvey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (survey: NewSurvey) => apiPost('/api/v1/feedback/surveys', survey),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['surveys'] }),
+  });
+}
