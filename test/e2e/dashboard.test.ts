@@ -293,8 +293,12 @@ describe('the dashboard in Chromium', () => {
     const { page } = agent;
     await logIn(page, 'agent@retain.local', 'agent-password-1');
     await page.locator('h1', { hasText: 'Nothing here for your role yet' }).waitFor();
-    // Customers is every role's (docs/api.md); the analytics pages are not an agent's.
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Customers']);
+    // Customers is every role's (docs/api.md), agents write the help centre's articles; the
+    // analytics, segments, flows, outbox and feedback pages are not an agent's.
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual([
+      'Customers',
+      'Help centre',
+    ]);
     expect(await page.locator('.role-badge').textContent()).toBe('Agent');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'no-access-light');
