@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import {
+  type AtRiskExtraSignals,
   analyzeAtRisk,
   analyzeClv,
   analyzeSubscriptions,
@@ -30,6 +31,7 @@ import {
 } from '../core/index.js';
 import type { Database } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { negativeFeedbackSignal } from '../feedback/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import {
   customerLabels,
@@ -493,6 +495,27 @@ export interface AtRiskQuery extends AnalyticsQuery {
 }
 
 /**
+ * The feedback signal of the at-risk score (feedback/`negativeFeedbackSignal`), aligned with the
+ * order table's customers: `undefined` for a workspace that collects no rated feedback, so its
+ * scores stay exactly those of its order history. `until`: answers before it only (a report
+ * with `to`).
+ */
+export async function feedbackExtraSignals(
+  db: Kysely<Database>,
+  workspaceId: number,
+  customerIds: readonly string[],
+  window: { readonly asOf: number; readonly until: number | undefined },
+): Promise<AtRiskExtraSignals | undefined> {
+  const signal = await negativeFeedbackSignal(db, workspaceId, window);
+  if (!signal.supplied) return undefined;
+  const negativeFeedback = new Uint8Array(customerIds.length);
+  customerIds.forEach((id, row) => {
+    if (signal.customers.has(id)) negativeFeedback[row] = 1;
+  });
+  return { negativeFeedback, negativeFeedbackDetails: signal.customers };
+}
+
+/**
  * `GET /analytics/at-risk`: the core's `analyzeAtRisk` — the same function, options and scores as
  * `retain at-risk` — as of the data's last local day (or `to`), with the `limit` customers most at
  * risk, their reasons, and how the weights and the model were chosen. Feedback, SLA and engagement
@@ -506,10 +529,15 @@ export async function atRiskReport(
 ) {
   const analysis = await resolve(db, workspaceId, query);
   const table = await dayTable(db, workspaceId, analysis);
+  const extraSignals = await feedbackExtraSignals(db, workspaceId, table.customerIds, {
+    asOf: analysis.dataEndExclusive - 1,
+    until: query.to === undefined ? undefined : analysis.dataEndExclusive,
+  });
   const analyzed = analyzeAtRisk(table, {
     asOf: analysis.dataEndExclusive - 1,
     timeZone: analysis.options.timeZone,
     ...(query.horizonDays === undefined ? {} : { horizonDays: query.horizonDays }),
+    ...(extraSignals === undefined ? {} : { extraSignals }),
   });
   if (!analyzed.ok) throw new RetainError('not_found', analyzed.error.message);
   const result = analyzed.value;

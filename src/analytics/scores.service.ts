@@ -25,7 +25,7 @@ import {
 } from '../customers/index.js';
 import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { dayTable, fitName, resolve } from './analytics.service.js';
+import { dayTable, feedbackExtraSignals, fitName, resolve } from './analytics.service.js';
 
 /** The CLV options of the stored predictions: `GET /analytics/clv`'s defaults (12 months, 1 %/month). */
 const CLV_HORIZON_MONTHS = 12;
@@ -142,9 +142,14 @@ export async function computeCustomerScores(
   const table = await dayTable(db, workspaceId, analysis);
 
   // The at-risk analysis, exactly as GET /analytics/at-risk runs it.
+  const extraSignals = await feedbackExtraSignals(db, workspaceId, table.customerIds, {
+    asOf: analysis.dataEndExclusive - 1,
+    until: undefined,
+  });
   const atRisk = analyzeAtRisk(table, {
     asOf: analysis.dataEndExclusive - 1,
     timeZone: analysis.options.timeZone,
+    ...(extraSignals === undefined ? {} : { extraSignals }),
   });
   const risk = atRisk.ok ? atRisk.value : null;
   if (!atRisk.ok) notes.push(`At-risk: ${atRisk.error.message}`);

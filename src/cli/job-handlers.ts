@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { type AnalyticsRunner, analyticsJobHandlers, scoreJobHandlers } from '../analytics/index.js';
 import type { Database } from '../db/index.js';
 import { emailJobHandlers } from '../email/index.js';
+import { feedbackJobHandlers } from '../feedback/index.js';
 import { FLOW_TICK_JOB, flowTickJobHandler, productionFlowEffects } from '../flows/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
@@ -28,6 +29,7 @@ export async function loadJobHandlers(options: {
     ...analyticsJobHandlers(options.analytics),
     ...emailJobHandlers(),
     [FLOW_TICK_JOB]: flowTickJobHandler(productionFlowEffects),
+    ...feedbackJobHandlers(),
   };
 }
 

@@ -6,6 +6,7 @@
 export * from './clv/index.js';
 export * from './cohorts/index.js';
 export * from './data/index.js';
+export * from './feedback/index.js';
 export { InvalidInputError, isInvalidInputError } from './input-error.js';
 export {
   EARLIEST_INSTANT,

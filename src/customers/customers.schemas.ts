@@ -340,7 +340,24 @@ export const AtRiskReasonSchema = z
       valueCents: z.number(),
       typicalValueCents: z.number(),
     }),
-    z.object({ code: z.literal('negative_feedback'), points: z.number() }),
+    z.object({
+      code: z.literal('negative_feedback'),
+      points: z.number(),
+      feedback: z
+        .union([
+          z.object({
+            kind: z.literal('csat'),
+            scale: z.enum(['binary', 'five_point']),
+            rating: z.number().int(),
+          }),
+          z.object({ kind: z.literal('nps'), rating: z.number().int() }),
+        ])
+        .optional()
+        .openapi({
+          description:
+            'The latest negative survey answer (CSAT not satisfied, NPS 0–6) behind the reason, when the feedback capability stored it.',
+        }),
+    }),
     z.object({ code: z.literal('breached_tickets'), points: z.number(), tickets: z.number().int() }),
     z.object({ code: z.literal('engagement_decline'), points: z.number(), percent: z.number().int() }),
   ])

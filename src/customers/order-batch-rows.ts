@@ -87,6 +87,15 @@ class RowText {
   }
 }
 
+/**
+ * A string that holds its own characters. A field read from a file is a slice of the file's chunk
+ * (V8 keeps the whole chunk, ~1 MB, alive for a 13-character slice); a set that outlives the chunk
+ * keeps copies. Flattening the concatenation copies the characters. O(length).
+ */
+function ownCopy(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
 const COPY_SPECIAL = /[\\\t\n\r]/;
 
 /** COPY text format: backslash, tab, newline and carriage return escaped. O(length). */
@@ -100,7 +109,8 @@ function copyEscape(text: string): string {
 /**
  * Encodes `records` (one batch, in file order) for `writeOrderBatch`. A repeated order external id
  * keeps its last record (as the upserts do). `knownCustomers` holds the customer external ids
- * already sent in earlier batches of the run (updated here), so each customer is sent once.
+ * already sent in earlier batches of the run (updated here, with copies of the ids: see
+ * `ownCopy`), so each customer is sent once.
  *
  * O(records + lines). Example: `encodeOrderBatch([order], 'json', new Set())` → `{ orders:
  * '[["o1","c1",1704067200000,"USD",1999,"completed","csv"]]', orderCount: 1, … }`.
@@ -122,7 +132,7 @@ export function encodeOrderBatch(
   const refunds = new RowText(encoding);
   for (const record of unique) {
     if (!knownCustomers.has(record.customerExternalId)) {
-      knownCustomers.add(record.customerExternalId);
+      knownCustomers.add(ownCopy(record.customerExternalId));
       customers.add([record.customerExternalId, record.customerEmail]);
     }
     const currency = record.currency.toUpperCase();

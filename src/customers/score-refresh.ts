@@ -14,7 +14,7 @@ export const SCORE_REFRESH_JOB = 'scores.refresh';
 
 /** What the job carries: why it was asked for (for the job list; the handler needs nothing). */
 export interface ScoreRefreshPayload {
-  readonly reason: 'import' | 'tracking' | 'on_demand';
+  readonly reason: 'import' | 'tracking' | 'on_demand' | 'feedback';
 }
 
 export interface ScoreRefreshRequest extends ScoreRefreshPayload {

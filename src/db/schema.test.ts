@@ -62,6 +62,9 @@ function sampleRows(workspaceId: number) {
     helpCategory: sampleId(),
     helpSection: sampleId(),
     helpArticle: sampleId(),
+    survey: sampleId(),
+    send: sampleId(),
+    response: sampleId(),
   };
   return {
     ids,
@@ -541,6 +544,64 @@ function sampleRows(workspaceId: number) {
         exit_reason: null,
         updated_at: T0 + 700,
       },
+      survey: {
+        workspace_id: workspaceId,
+        id: ids.survey,
+        name: `Survey ${ids.survey}`,
+        kind: 'csat',
+        definition: toJson({ kind: 'csat', scale: 'five_point' }),
+        created_by: ids.user,
+        created_at: T0,
+        updated_at: T0 + 1,
+      },
+      feedback_signing_key: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        secret: `secret-${ids.survey}`,
+        created_at: T0,
+      },
+      survey_send: {
+        workspace_id: workspaceId,
+        id: ids.send,
+        survey_id: ids.survey,
+        customer_id: ids.customer,
+        dedupe_key: `flow:${ids.send}`,
+        origin: toJson({ kind: 'flow', flowId: '3' }),
+        segment_id: ids.segment,
+        delivery: 'queued',
+        delivery_reason: null,
+        message_id: `message-${ids.send}`,
+        sent_at: T0 + 600,
+      },
+      survey_response: {
+        workspace_id: workspaceId,
+        id: ids.response,
+        send_id: ids.send,
+        survey_id: ids.survey,
+        customer_id: ids.customer,
+        rating: 2,
+        negative: 1,
+        comment: 'Slow delivery',
+        reason: 'Delivery',
+        answers: toJson({}),
+        source: 'page',
+        revision: 2,
+        answered_at: T0 + 700,
+        updated_at: T0 + 800,
+      },
+      survey_response_history: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        response_id: ids.response,
+        revision: 1,
+        rating: 4,
+        comment: null,
+        reason: null,
+        answers: toJson({}),
+        source: 'link',
+        answered_at: T0 + 700,
+        replaced_at: T0 + 800,
+      },
     } as const,
   };
 }
@@ -586,6 +647,11 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'flow',
   'flow_trigger',
   'flow_run',
+  'survey',
+  'feedback_signing_key',
+  'survey_send',
+  'survey_response',
+  'survey_response_history',
 ];
 
 const JSON_COLUMNS = [
@@ -602,6 +668,9 @@ const JSON_COLUMNS = [
   'tiers',
   'translations',
   'definition',
+  'definition',
+  'origin',
+  'answers',
 ];
 
 function parseJsonColumns(row: object): Record<string, unknown> {
@@ -767,6 +836,8 @@ describeEachDatabase('schema', (getDb) => {
     ['segment', 'name'],
     ['email_message', 'dedupe_key'],
     ['email_suppression', 'address_hash'],
+    ['survey', 'name'],
+    ['survey_send', 'dedupe_key'],
   ];
 
   it.each(uniquePerWorkspace)(

@@ -314,6 +314,95 @@ export interface SegmentEventTable {
   at: number;
 }
 
+export type SurveyKindColumn = 'csat' | 'nps' | 'form';
+export type SurveySendDelivery = 'link' | 'queued' | 'duplicate' | 'skipped';
+export type SurveyResponseSource = 'link' | 'page' | 'api';
+
+/** A CSAT, NPS or custom-form survey (migration 014; src/feedback). */
+export interface SurveyTable {
+  workspace_id: RowId;
+  id: Id;
+  /** Unique per workspace. */
+  name: string;
+  kind: SurveyKindColumn;
+  /** The definition as validated by feedback/feedback.schemas.ts (core `SurveyDefinition`). */
+  definition: Json<unknown>;
+  /** The member who created it (not a foreign key: members may go). */
+  created_by: RowId | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The workspace's key for signed survey links (one per workspace, made on first use). */
+export interface FeedbackSigningKeyTable {
+  workspace_id: RowId;
+  id: Id;
+  /** 256 random bits, base64url: the HMAC-SHA256 key. */
+  secret: string;
+  created_at: number;
+}
+
+/** One survey sent to one customer. */
+export interface SurveySendTable {
+  workspace_id: RowId;
+  id: Id;
+  survey_id: RowId;
+  customer_id: RowId;
+  /** Unique per workspace when set: a retried send with the same key is the same send. */
+  dedupe_key: string | null;
+  /** Where the send came from: `{ kind: 'api' | 'segment' | 'flow' | …, … }`. */
+  origin: Json<Record<string, unknown>>;
+  /** The segment of a segment send (not a foreign key: the segment may go). */
+  segment_id: RowId | null;
+  /** `link`: no e-mail (the link is handed out); else what the e-mail module answered. */
+  delivery: SurveySendDelivery;
+  delivery_reason: string | null;
+  /** The e-mail's message id, when one was queued. */
+  message_id: string | null;
+  sent_at: number;
+}
+
+/** The current answer of a send (at most one per send). */
+export interface SurveyResponseTable {
+  workspace_id: RowId;
+  id: Id;
+  send_id: RowId;
+  survey_id: RowId;
+  customer_id: RowId;
+  /** CSAT 0–1 or 1–5, NPS 0–10; null for a form or an unrated answer. */
+  rating: number | null;
+  /** 1 for CSAT not satisfied or NPS 0–6: what raises the at-risk score. */
+  negative: Defaulted<0 | 1>;
+  comment: string | null;
+  reason: string | null;
+  /** A form's answers by question id. */
+  answers: Json<Record<string, unknown>>;
+  source: SurveyResponseSource;
+  /** 1 for the first answer, +1 for each change. */
+  revision: Defaulted<number>;
+  /** When the first version was given. */
+  answered_at: number;
+  /** When the current version was given. */
+  updated_at: number;
+}
+
+/** An earlier version of an answer, kept when the customer changed it (append-only). */
+export interface SurveyResponseHistoryTable {
+  workspace_id: RowId;
+  id: Id;
+  response_id: RowId;
+  revision: number;
+  rating: number | null;
+  comment: string | null;
+  reason: string | null;
+  answers: Json<Record<string, unknown>>;
+  source: SurveyResponseSource;
+  /** When this version was given. */
+  answered_at: number;
+  /** When a later version replaced it. */
+  replaced_at: number;
+}
+
 /** One of a workspace's change counters (migration 006; customers/data-version.repository.ts). */
 export interface DataVersionTable {
   workspace_id: RowId;
@@ -665,7 +754,7 @@ export interface LoyaltyCouponCustomerTable {
 
 /** Per language: what a help category or section is called there (migration 013). */
 export type HelpTranslations = Readonly<
-  Record<string, { readonly title: string; readonly description?: string }>
+  Record<string, { readonly title: string; readonly description?: string | undefined }>
 >;
 
 /** A workspace's help centre settings (migration 013; src/help). */
@@ -901,6 +990,11 @@ export interface Database {
   flow_trigger: FlowTriggerTable;
   flow_run: FlowRunTable;
   flow_run_step: FlowRunStepTable;
+  survey: SurveyTable;
+  feedback_signing_key: FeedbackSigningKeyTable;
+  survey_send: SurveySendTable;
+  survey_response: SurveyResponseTable;
+  survey_response_history: SurveyResponseHistoryTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -921,5 +1015,9 @@ export type SegmentRow = Selectable<SegmentTable>;
 export type SegmentEventRow = Selectable<SegmentEventTable>;
 export type EmailMessageRow = Selectable<EmailMessageTable>;
 export type EmailSettingsRow = Selectable<EmailSettingsTable>;
+export type SurveyRow = Selectable<SurveyTable>;
+export type SurveySendRow = Selectable<SurveySendTable>;
+export type SurveyResponseRow = Selectable<SurveyResponseTable>;
+export type SurveyResponseHistoryRow = Selectable<SurveyResponseHistoryTable>;
 export type FlowRow = Selectable<FlowTable>;
 export type FlowRunRow = Selectable<FlowRunTable>;

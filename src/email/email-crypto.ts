@@ -117,9 +117,13 @@ export function readLink(
   return null;
 }
 
-/** Whether `read`'s signature is the one `secret` makes for its payload (constant time). */
+/**
+ * Whether `read`'s signature is the one `secret` makes for its payload, compared as text in
+ * constant time (so only the canonical spelling passes: base64url's last character carries spare
+ * bits that decoding would ignore).
+ */
 export function linkSignatureValid(read: { payload: string; signature: string }, secret: string): boolean {
-  const expected = signature(read.payload, secret);
-  const sent = Buffer.from(read.signature, 'base64url');
+  const expected = Buffer.from(signature(read.payload, secret).toString('base64url'));
+  const sent = Buffer.from(read.signature);
   return sent.length === expected.length && timingSafeEqual(sent, expected);
 }

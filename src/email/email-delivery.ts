@@ -47,8 +47,7 @@ export type DeliveryOutcome =
       readonly status: 'sent' | 'outbox' | 'bounced' | 'failed' | 'unknown' | 'skipped' | 'missing' | 'final';
     }
   | { readonly status: 'retry'; readonly runAt: number; readonly error: string }
-  | { readonly status: 'held'; readonly runAt: number }
-  | { readonly status: 'busy' };
+  | { readonly status: 'held'; readonly runAt: number };
 
 /** How an SMTP error is handled. */
 function classify(error: unknown): 'retry' | 'bounce' | 'fail' {
@@ -80,7 +79,9 @@ export async function deliverMessage(
   const message = await findMessage(db, workspaceId, messageId);
   if (message === undefined) return { status: 'missing' };
   if (message.status === 'sending') {
-    if ((message.sending_until ?? 0) > now) return { status: 'busy' };
+    // Another sender holds it (this job's earlier claim stalled and was taken over): look again
+    // when its lease ends, by a new job, rather than spend this job's attempts waiting.
+    if ((message.sending_until ?? 0) > now) return { status: 'held', runAt: Number(message.sending_until) };
     const moved = await updateMessage(db, workspaceId, messageId, ['sending'], {
       status: 'unknown',
       sending_until: null,
@@ -122,7 +123,18 @@ export async function deliverMessage(
     return { status: 'skipped' };
   }
 
-  const smtpUrl = smtpUrlFor(settings, environment);
+  let smtpUrl: string | null;
+  try {
+    smtpUrl = smtpUrlFor(settings, environment);
+  } catch (error) {
+    // The workspace's SMTP URL no longer opens with RETAIN_SECRET_KEY: no retry can send it.
+    await updateMessage(db, workspaceId, messageId, ['queued'], {
+      status: 'failed',
+      last_error: errorText(error),
+      updated_at: now,
+    });
+    return { status: 'failed' };
+  }
   if (smtpUrl === null) {
     const moved = await updateMessage(db, workspaceId, messageId, ['queued'], {
       status: 'outbox',

@@ -22,9 +22,17 @@ export function emailEnvironment(env: NodeJS.ProcessEnv = process.env): EmailEnv
     const text = env[name]?.trim();
     return text === undefined || text === '' ? null : text;
   };
+  const smtpUrl = value('SMTP_URL');
+  if (smtpUrl !== null && !isSmtpUrl(smtpUrl)) {
+    throw new RangeError('SMTP_URL: expected smtp://user:pass@host:port or smtps://…');
+  }
+  const publicUrl = (value('RETAIN_PUBLIC_URL') ?? 'http://localhost:3000').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) {
+    throw new RangeError(`RETAIN_PUBLIC_URL: expected an http(s) URL, got "${publicUrl}"`);
+  }
   return {
-    smtpUrl: value('SMTP_URL'),
-    publicUrl: (value('RETAIN_PUBLIC_URL') ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    smtpUrl,
+    publicUrl,
     secretKey: value('RETAIN_SECRET_KEY'),
     defaultFrom: value('RETAIN_EMAIL_FROM') ?? 'retain@localhost',
   };

@@ -7,7 +7,7 @@
  * range stops with an error instead of stalling the server). Parsed templates are kept (a bounded
  * map) so a flow step sending to thousands parses its template once.
  */
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import { Liquid, LiquidError, type Template } from 'liquidjs';
 
 /** Longest template source, characters (a subject or an HTML body). */
@@ -128,17 +128,20 @@ export async function renderTemplate(source: string, variables: Record<string, u
   }
 }
 
+// Compiled once: `convert` would build the formatter from its options on every call (most of its cost).
+const toPlainText = compile({
+  wordwrap: 78,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+  ],
+});
+
 /**
  * The plain-text part of an e-mail from its rendered HTML (html-to-text): paragraphs and line
  * breaks kept, links as `text [url]`, images left out, lines wrapped at 78 characters (RFC 5322
  * §2.1.1's recommendation). O(length).
  */
 export function plainTextOf(html: string): string {
-  return convert(html, {
-    wordwrap: 78,
-    selectors: [
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    ],
-  });
+  return toPlainText(html);
 }

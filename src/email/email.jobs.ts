@@ -1,8 +1,8 @@
 /**
  * The `email.send` job: one delivery attempt of one message (email-delivery.ts). A retry after a
  * 4xx, or a message held by quiet hours, is a new job due later (its idempotency key names the
- * instant), enqueued in the same transaction that completes this one. A message another worker
- * is sending right now (`busy`) fails this attempt, to be tried after the job queue's backoff.
+ * instant), enqueued in the same transaction that completes this one; so is a look at a message
+ * another sender still holds, once its lease has ended.
  */
 import type { JobHandler } from '../jobs/index.js';
 import { EMAIL_SEND_JOB, type EmailSendPayload } from './email.service.js';
@@ -19,7 +19,6 @@ export function emailSendHandler(environment?: EmailEnvironment): JobHandler<Ema
       now,
       environment: environment ?? emailEnvironment(),
     });
-    if (outcome.status === 'busy') throw new Error(`Message ${messageId} is being sent by another worker`);
     if (outcome.status === 'retry' || outcome.status === 'held') {
       const runAt = outcome.runAt;
       await context.completeWith((trx) => enqueueDelivery(trx, job.workspaceId, messageId, runAt, now));

@@ -7,6 +7,7 @@ import { addCustomer, emailWorkspace, testEnvironment } from '../../test/email/s
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { Worker } from '../jobs/index.js';
 import { findMessage } from './email.repository.js';
+import { updateEmailSettings } from './email-settings.js';
 import { emailJobHandlers, flowEmailCounts, queueEmail } from './index.js';
 
 const NOW = Date.UTC(2026, 2, 10, 12); // noon UTC: outside the default quiet hours
@@ -71,5 +72,92 @@ describeEachDatabase('e-mail outbox', (getDb) => {
     expect(await queue(noConsent, 'd', 'transactional')).toMatchObject({ status: 'queued' });
     // A skipped key stays used.
     expect(await queue(noConsent, 'a')).toMatchObject({ status: 'duplicate' });
+  });
+
+  it('waits for a sender whose lease still runs, then records the message unknown (never resent)', async () => {
+    const { db } = getDb();
+    const workspaceId = await emailWorkspace(db, NOW);
+    const customerId = await addCustomer(db, workspaceId, { now: NOW });
+    const queued = await queueEmail(
+      db,
+      {
+        workspaceId,
+        customerId,
+        dedupeKey: 'stalled',
+        category: 'transactional',
+        subject: 'S',
+        html: '<p>B</p>',
+      },
+      { now: NOW, environment: OUTBOX },
+    );
+    const id = Number(queued.messageId);
+    // As a sender that stalled mid-conversation leaves it: `sending`, its lease two minutes on.
+    await db
+      .updateTable('email_message')
+      .set({ status: 'sending', sending_until: NOW + 120_000 })
+      .where('id', '=', id)
+      .execute();
+    const at = (now: number) => new Worker({ db, handlers: emailJobHandlers(OUTBOX), now: () => now });
+    await at(NOW).drain(); // (the block's other workspaces' due jobs too)
+    expect(await findMessage(db, workspaceId, id)).toMatchObject({ status: 'sending' });
+    const waiting = await db
+      .selectFrom('job')
+      .select(['status', 'run_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('status', '=', 'queued')
+      .execute();
+    expect(waiting).toEqual([{ status: 'queued', run_at: NOW + 120_000 }]);
+    await at(NOW + 119_999).drain();
+    expect(await findMessage(db, workspaceId, id)).toMatchObject({ status: 'sending' });
+    await at(NOW + 120_000).drain();
+    expect(await findMessage(db, workspaceId, id)).toMatchObject({ status: 'unknown' });
+  });
+
+  it('leaves out the open pixel and click redirects when the workspace turns tracking off', async () => {
+    const { db } = getDb();
+    const workspaceId = await emailWorkspace(db, NOW);
+    const customerId = await addCustomer(db, workspaceId, { now: NOW });
+    await updateEmailSettings(db, workspaceId, { trackOpens: false, trackClicks: false }, OUTBOX, NOW);
+    const queued = await queueEmail(
+      db,
+      {
+        workspaceId,
+        customerId,
+        dedupeKey: 'untracked',
+        category: 'marketing',
+        subject: 'S',
+        html: '<a href="https://shop.example.com/">Shop</a>',
+      },
+      { now: NOW, environment: OUTBOX },
+    );
+    const html = (await findMessage(db, workspaceId, Number(queued.messageId)))?.html ?? '';
+    expect(html).toContain('href="https://shop.example.com/"');
+    expect(html).not.toContain('/e/o/');
+    expect(html).not.toContain('/e/c/');
+    expect(html).toContain('/e/u/'); // the unsubscribe link stays
+  });
+
+  it('fails a message whose workspace SMTP URL the install key no longer opens, instead of leaving it queued', async () => {
+    const { db } = getDb();
+    const workspaceId = await emailWorkspace(db, NOW);
+    const customerId = await addCustomer(db, workspaceId, { now: NOW });
+    await updateEmailSettings(db, workspaceId, { smtpUrl: 'smtp://u:p@127.0.0.1:1' }, OUTBOX, NOW);
+    const queued = await queueEmail(
+      db,
+      {
+        workspaceId,
+        customerId,
+        dedupeKey: 'rekeyed',
+        category: 'transactional',
+        subject: 'S',
+        html: '<p>B</p>',
+      },
+      { now: NOW, environment: OUTBOX },
+    );
+    const rekeyed = { ...OUTBOX, secretKey: 'another install key' };
+    await new Worker({ db, handlers: emailJobHandlers(rekeyed), now: () => NOW }).drain();
+    const message = await findMessage(db, workspaceId, Number(queued.messageId));
+    expect(message).toMatchObject({ status: 'failed' });
+    expect(message?.last_error).toContain('RETAIN_SECRET_KEY');
   });
 });

@@ -117,31 +117,57 @@ export async function updateMessage(
 export const GOING_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sent', 'outbox', 'unknown'];
 
 /**
- * Marketing messages of the customer going or gone whose send instant (sent, else planned) lies in
- * `(from, to)`, this one (`exceptId`) left out. One indexed count.
+ * Whether the address hash is suppressed and, when `windows` are given, how many marketing
+ * messages of the customer going or gone have their send instant (sent, else planned) in each
+ * window (`(from, to)`), this one (`exceptId`) left out: one statement, the counts served by the
+ * `(workspace_id, customer_id, created_at)` index.
  */
-export async function countMarketingBetween(
+export async function suppressionAndCaps(
   db: Executor,
   workspaceId: number,
-  customerId: RowId,
-  from: number,
-  to: number,
-  exceptId: RowId | null,
-): Promise<number> {
-  const at = sql<number>`coalesce(sent_at, send_after)`;
+  suppressionHash: string,
+  caps: {
+    readonly customerId: RowId;
+    readonly windows: readonly { readonly from: number; readonly to: number }[];
+    readonly exceptId: RowId | null;
+  } | null,
+): Promise<{ suppressed: boolean; counts: number[] }> {
+  const at = sql<number>`coalesce(m.sent_at, m.send_after)`;
+  const windows = caps?.windows ?? [];
+  const earliest = windows.length === 0 ? 0 : Math.min(...windows.map((window) => window.from));
   const row = await db
-    .selectFrom('email_message')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId)
-    .where('category', '=', 'marketing')
-    .where('status', 'in', GOING_STATUSES)
-    .where('created_at', '>', from - 31 * 86_400_000) // the index's range; older rows cannot count
-    .where(at, '>', from)
-    .where(at, '<', to)
-    .$if(exceptId !== null, (query) => query.where('id', '<>', exceptId ?? 0))
+    .selectNoFrom((eb) => [
+      eb
+        .exists(
+          eb
+            .selectFrom('email_suppression as s')
+            .select('s.id')
+            .where('s.workspace_id', '=', workspaceId)
+            .where('s.address_hash', '=', suppressionHash),
+        )
+        .as('suppressed'),
+      ...windows.map((window, index) =>
+        eb
+          .selectFrom('email_message as m')
+          .select(sql<number>`count(*)`.as('count'))
+          .where('m.workspace_id', '=', workspaceId)
+          .where('m.customer_id', '=', caps?.customerId ?? 0)
+          .where('m.category', '=', 'marketing')
+          .where('m.status', 'in', GOING_STATUSES)
+          // The index's range: a row created over a month before the earliest window cannot count.
+          .where('m.created_at', '>', earliest - 31 * 86_400_000)
+          .where(at, '>', window.from)
+          .where(at, '<', window.to)
+          .$if(caps?.exceptId !== null && caps?.exceptId !== undefined, (query) =>
+            query.where('m.id', '<>', caps?.exceptId ?? 0),
+          )
+          .as(`w${index}`),
+      ),
+    ])
     .executeTakeFirstOrThrow();
-  return Number(row.count);
+  const values = row as Record<string, unknown>;
+  const suppressed = values.suppressed === true || Number(values.suppressed) === 1;
+  return { suppressed, counts: windows.map((_, index) => Number(values[`w${index}`] ?? 0)) };
 }
 
 /** Filters of the message list. */

@@ -12,12 +12,11 @@ import { RetainError } from '../errors/index.js';
 import { enqueue } from '../jobs/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 import {
-  countMarketingBetween,
   countMessagesByStatus,
   type Executor,
   findMessageByDedupeKey,
   insertMessage,
-  isSuppressed,
+  suppressionAndCaps,
   updateMessage,
 } from './email.repository.js';
 import { addressHash, signLink } from './email-crypto.js';
@@ -102,27 +101,33 @@ export async function skipReasonFor(
   const { customer, workspaceId } = input;
   if (customer.erased_at !== null) return 'erased';
   if (input.toAddress === null || input.toAddress.trim() === '') return 'no_address';
-  if (await isSuppressed(db, workspaceId, addressHash(input.toAddress))) return 'suppressed';
-  if (input.category === 'transactional') return null;
-  if (customer.consent_email_marketing !== 1) return 'no_consent';
-  const caps: [number, number][] = [
+  const hash = addressHash(input.toAddress);
+  const marketing = input.category === 'marketing' && customer.consent_email_marketing === 1;
+  const caps: [windowMs: number, cap: number][] = [
     [DAY_MS, input.settings.maxPerDay],
     [WEEK_MS, input.settings.maxPerWeek],
   ];
-  for (const [windowMs, cap] of caps) {
-    // A rolling window: no span of `windowMs` holds more than `cap` messages. Queued messages
-    // have planned instants on both sides of this one; at send time only the past counts.
-    const to = input.sending ? input.plannedAt + 1 : input.plannedAt + windowMs;
-    const count = await countMarketingBetween(
-      db,
-      workspaceId,
-      customer.id,
-      input.plannedAt - windowMs,
-      to,
-      input.messageId,
-    );
-    if (count >= cap) return 'frequency_cap';
-  }
+  // A rolling window: no span of `windowMs` holds more than `cap` messages. Queued messages have
+  // planned instants on both sides of this one; at send time only the past counts.
+  const found = await suppressionAndCaps(
+    db,
+    workspaceId,
+    hash,
+    marketing
+      ? {
+          customerId: customer.id,
+          windows: caps.map(([windowMs]) => ({
+            from: input.plannedAt - windowMs,
+            to: input.sending ? input.plannedAt + 1 : input.plannedAt + windowMs,
+          })),
+          exceptId: input.messageId,
+        }
+      : null,
+  );
+  if (found.suppressed) return 'suppressed';
+  if (input.category === 'transactional') return null;
+  if (customer.consent_email_marketing !== 1) return 'no_consent';
+  if (caps.some(([, cap], index) => (found.counts[index] ?? 0) >= cap)) return 'frequency_cap';
   return null;
 }
 
@@ -132,8 +137,9 @@ async function customerVariables(
   workspaceId: number,
   customer: CustomerRow,
   wantsRecommendations: boolean,
+  wantsScores: boolean,
 ): Promise<Record<string, unknown>> {
-  const score = await findCustomerScore(db, workspaceId, customer.id);
+  const score = wantsScores ? await findCustomerScore(db, workspaceId, customer.id) : undefined;
   const attributes =
     typeof customer.attributes === 'string' ? JSON.parse(customer.attributes) : customer.attributes;
   const name = customer.name ?? null;
@@ -172,6 +178,18 @@ async function customerVariables(
     recommendations,
   };
 }
+
+/** The customer variables read from the stored scores (fetched when a template names one). */
+const SCORE_FIELDS = [
+  'orders_count',
+  'total_spent',
+  'first_order_at',
+  'last_order_at',
+  'predicted_clv',
+  'at_risk_score',
+  'p_alive',
+  'rfm_segment',
+] as const;
 
 /** Where links in a message point: the unsubscribe page, the open pixel, a click redirect. */
 export function linkUrl(environment: EmailEnvironment, kind: 'u' | 'o' | 'c', token: string): string {
@@ -224,11 +242,13 @@ export async function renderEmail(
   const secret = settings.signingSecret;
   const unsubscribeUrl = linkUrl(environment, 'u', signLink({ kind: 'u', workspaceId, messageId }, secret));
   const workspace = await getWorkspace(db, workspaceId);
-  const wantsRecommendations =
-    input.html.includes('recommendations') || input.subject.includes('recommendations');
+  const sources = `${input.subject}\n${input.html}`;
+  // Read only what the template can name (a statement each per message).
+  const wantsRecommendations = sources.includes('recommendations');
+  const wantsScores = SCORE_FIELDS.some((field) => sources.includes(field));
   const variables = {
     ...input.variables,
-    ...(await customerVariables(db, workspaceId, input.customer, wantsRecommendations)),
+    ...(await customerVariables(db, workspaceId, input.customer, wantsRecommendations, wantsScores)),
     workspace: { name: workspace?.name ?? null, currency: workspace?.settings.currency ?? 'USD' },
     unsubscribe_url: unsubscribeUrl,
     message: { id: String(messageId) },
@@ -300,8 +320,6 @@ export async function queueEmail(
       { path: ['dedupeKey'], message: 'Expected 1–500 characters' },
     ]);
   }
-  const existing = await findMessageByDedupeKey(db, workspaceId, email.dedupeKey);
-  if (existing !== undefined) return { status: 'duplicate', messageId: String(existing.id) };
   const customer = await findCustomer(db, workspaceId, email.customerId);
   if (customer === undefined) throw new RetainError('not_found', 'Customer not found');
   const settings = await getEmailSettings(db, workspaceId, now);

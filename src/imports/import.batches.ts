@@ -6,7 +6,8 @@
  * files) the main thread receives text and only writes; other record types travel as objects.
  *
  * Events leave after each chunk of the file is parsed, and the reading pauses while the consumer
- * holds `ahead` batches not yet written (backpressure: memory stays a few batches).
+ * holds `ahead` batches not yet written (backpressure: memory stays a few batches, each bounded by
+ * records and by characters, plus at most `MAX_KNOWN_CUSTOMERS` customer ids).
  */
 import type { Worker } from 'node:worker_threads';
 import type { CsvReadOptions } from '../csv/index.js';
@@ -34,6 +35,8 @@ export interface BatchReading {
   readonly batchSize: number;
   /** Orders only: encode each batch for its statements (`json` SQLite, `copy` PostgreSQL). */
   readonly encoding: BatchEncoding | null;
+  /** Bounds (default `MAX_BATCH_CHARACTERS`, `MAX_KNOWN_CUSTOMERS`); tests lower them. */
+  readonly limits?: { readonly batchCharacters?: number; readonly knownCustomers?: number } | undefined;
 }
 
 export type BatchEvent =
@@ -62,6 +65,19 @@ export type BatchEvent =
       readonly bytesRead: number;
       readonly totalBytes: number;
     };
+
+/**
+ * A batch closes at `batchSize` records or once its records' fields hold this many characters,
+ * whichever comes first: wide rows (long product names, many columns) would otherwise make a
+ * batch of 50,000 records, its encoded text and the statement's copy of it hundreds of MB.
+ */
+export const MAX_BATCH_CHARACTERS = 16 * 1024 * 1024;
+
+/**
+ * Customer ids the reader remembers as already sent to the writer (each is sent once per run
+ * below this bound; the set is emptied when it reaches it, so it never grows with the file).
+ */
+export const MAX_KNOWN_CUSTOMERS = 500_000;
 
 /** The order record as the order batch statements take it. */
 export function toBatchRecord(order: OrderRecord): OrderBatchRecord {
@@ -97,14 +113,21 @@ export async function readBatches(
   const layout = layoutFor(reading.type, reading.format);
   if (layout === undefined) throw new Error(`No layout for ${reading.type} ${reading.format}`);
   const knownCustomers = new Set<string>();
+  const maxCharacters = reading.limits?.batchCharacters ?? MAX_BATCH_CHARACTERS;
+  const maxKnownCustomers = reading.limits?.knownCustomers ?? MAX_KNOWN_CUSTOMERS;
   const pending: BatchEvent[] = [];
   let batch: unknown[] = [];
+  let batchCharacters = 0;
   let lastRecord = 0;
   let bytes = { read: 0, total: 0 };
   const closeBatch = (): void => {
     if (batch.length === 0) return;
     const records = batch;
     batch = [];
+    batchCharacters = 0;
+    // Past the bound, customers are sent again (`on conflict do nothing`): a little more work for
+    // the writer, instead of a set that grows with the file.
+    if (knownCustomers.size >= maxKnownCustomers) knownCustomers.clear();
     const encoded =
       reading.encoding === null
         ? null
@@ -128,11 +151,12 @@ export async function readBatches(
     layout,
     reading.layoutOptions,
     {
-      record: (record, _first, last) => {
+      record: (record, _first, last, lines) => {
         lastRecord = last;
         if (last <= reading.checkpoint) return; // committed before a crash
         batch.push(record);
-        if (batch.length >= reading.batchSize) closeBatch();
+        for (const line of lines) for (const field of line) batchCharacters += field.length;
+        if (batch.length >= reading.batchSize || batchCharacters >= maxCharacters) closeBatch();
       },
       invalid: (problems, first, last, lines) => {
         lastRecord = last;
@@ -168,6 +192,13 @@ export async function readBatches(
 export interface BatchSource extends AsyncIterable<BatchEvent> {
   close(): Promise<void>;
 }
+
+/**
+ * The reader thread's heap bounds. Left to itself, V8 let the thread's heap grow to several hundred
+ * MB of garbage on a 250 MB file, since nothing urged it to collect (docs/benchmarks.md, import
+ * memory); what it holds live is a batch of records, its encoded text and the customers seen.
+ */
+const READER_HEAP_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 };
 
 /** Batches waiting for the consumer before the reader pauses. */
 const AHEAD = 3;
@@ -253,7 +284,9 @@ export function readBatchesInWorker(
   onBytes?: (bytesRead: number, totalBytes: number) => void,
 ): BatchSource {
   const queue = new EventQueue();
-  const worker: Worker = startWorkerModule('./import.reader.worker', import.meta.url);
+  const worker: Worker = startWorkerModule('./import.reader.worker', import.meta.url, {
+    resourceLimits: READER_HEAP_LIMITS,
+  });
   worker.postMessage({ reading, ahead: AHEAD });
   worker.on('message', (message: { bytes?: [number, number]; event?: BatchEvent }) => {
     if (message.bytes !== undefined) onBytes?.(message.bytes[0], message.bytes[1]);

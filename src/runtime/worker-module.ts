@@ -6,22 +6,30 @@
  * does not inherit the parent's tsx loader. From the sources, the worker first registers tsx's ESM
  * loader (its ESM entry: the CommonJS one cannot register) and then imports the module.
  */
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 /**
  * A worker running the module `name` (without extension) beside `callerUrl` — pass the caller's
  * `import.meta.url` — with `options.workerData` as its `workerData`; `background`: at the lowest
- * CPU priority (for jobs no request waits for).
+ * CPU priority (for jobs no request waits for); `resourceLimits`: the thread's heap bounds (a thread
+ * that passes them stops with `ERR_WORKER_OUT_OF_MEMORY`, its process lives on).
  * Example: `startWorkerModule('./report-worker', import.meta.url)`.
  */
 export function startWorkerModule(
   name: string,
   callerUrl: string,
-  options: { readonly workerData?: unknown; readonly background?: boolean } = {},
+  options: {
+    readonly workerData?: unknown;
+    readonly background?: boolean;
+    readonly resourceLimits?: ResourceLimits;
+  } = {},
 ): Worker {
   const fromSources = callerUrl.endsWith('.ts');
   const url = new URL(`${name}${fromSources ? '.ts' : '.js'}`, callerUrl);
-  const data = options.workerData === undefined ? {} : { workerData: options.workerData };
+  const data = {
+    ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
+    ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+  };
   if (!fromSources && !options.background) return new Worker(url, { execArgv: [], ...data });
   // Background work yields the cores to the server and its analytics: on Linux the nice value
   // is per thread, and setPriority(19) called in the thread lowers that thread only (a no-op

@@ -46,6 +46,11 @@ export interface AppOptions {
    * `Retry-After` and send again.
    */
   readonly trackingRateLimit?: RateLimitOptions | false;
+  /**
+   * Per-address rate limit on the public survey pages `/s/*` (default 120 requests a minute with
+   * bursts of 60, per process); `false` turns it off.
+   */
+  readonly surveyRateLimit?: RateLimitOptions | false;
   /** Wrong-password limits on login, per account and per address (auth/login-throttle.ts); `false` off. */
   readonly loginThrottle?: LoginThrottleOptions | false;
   /** Directory of the built dashboard served at `/` (default `dist/web/`, server/web-assets.ts); `false`: none. */
@@ -56,7 +61,20 @@ export interface AppOptions {
    * `limits` on the periods and cohort cells one request may ask for (docs/operations.md, "Limits").
    */
   readonly analytics?: AnalyticsSettings;
+  /** The origin the public help centre is reached at (`RETAIN_PUBLIC_URL`; default: each request's). */
+  readonly publicUrl?: string;
+  /**
+   * Per-address limit of the public help centre's POSTs (votes, deflections), on top of the API's
+   * limit that `/help/*` shares (default 30 a minute, bursts of 10, per process); `false` off.
+   */
+  readonly helpPostRateLimit?: RateLimitOptions | false;
 }
+
+/** Default per-address limit of the public survey pages `/s/*`: 2 a second sustained, bursts of 60. */
+export const DEFAULT_SURVEY_RATE_LIMIT: RateLimitOptions = Object.freeze({
+  requestsPerMinute: 120,
+  burst: 60,
+});
 
 /** Default per-write-key limit of `/v1/*`: 100 requests a second sustained, bursts of 1,000. */
 export const DEFAULT_TRACKING_RATE_LIMIT: RateLimitOptions = Object.freeze({
@@ -79,6 +97,8 @@ const STRICT_CSP = {
   styleSrc: ["'self'"],
 };
 const DOCS_CSP = { ...STRICT_CSP, styleSrc: ["'self'", "'unsafe-inline'"] };
+/** The public help centre: articles may show images from any HTTPS address. */
+const HELP_CSP = { ...STRICT_CSP, imgSrc: ["'self'", 'data:', 'https:'] };
 
 export const API_VERSION = '0.1.0';
 
@@ -120,6 +140,11 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
   });
   const strictHeaders = secureHeaders({ contentSecurityPolicy: STRICT_CSP });
   const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
+  // The help centre's JSON is read by widgets on the shops' own sites (CORS), as tracking is.
+  const helpHeaders = secureHeaders({
+    contentSecurityPolicy: HELP_CSP,
+    crossOriginResourcePolicy: 'cross-origin',
+  });
   // Tracking answers browsers on any site (analytics.js): their resources may be read cross-origin.
   const trackingHeaders = secureHeaders({
     contentSecurityPolicy: STRICT_CSP,
@@ -130,7 +155,9 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       ? docsHeaders(c, next)
       : c.req.path.startsWith('/v1/') || c.req.path.startsWith('/e/o/')
         ? trackingHeaders(c, next)
-        : strictHeaders(c, next),
+        : c.req.path.startsWith('/help/')
+          ? helpHeaders(c, next)
+          : strictHeaders(c, next),
   );
   // analytics.js posts from the customer's own site: any origin may call /v1/*, without cookies
   // (the write key is the credential, and it is public in a web page anyway). Preflights are
@@ -174,11 +201,31 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
     await next();
   });
 
-  if (options.rateLimit !== false) app.use('/api/v1/*', rateLimit(options.rateLimit));
+  if (options.rateLimit !== false) {
+    // One bucket per caller across the API and the public help centre.
+    const perCaller = rateLimit(options.rateLimit);
+    app.use('/api/v1/*', perCaller);
+    app.use('/help/*', perCaller);
+    if (options.helpPostRateLimit !== false) {
+      const posts = rateLimit({
+        requestsPerMinute: 30,
+        burst: 10,
+        trustProxy: options.rateLimit?.trustProxy ?? false,
+        ...options.helpPostRateLimit,
+      });
+      app.post('/help/*', posts);
+    }
+  }
   app.use('/api/v1/*', refuseHostileInput());
+  app.use('/help/*', refuseHostileInput());
   // Tracking requests carry the write key in Authorization, so each key has its own bucket.
   if (options.trackingRateLimit !== false) {
     app.use('/v1/*', rateLimit({ ...DEFAULT_TRACKING_RATE_LIMIT, ...options.trackingRateLimit }));
+  }
+
+  // Survey pages are public (the signed token is the credential): each address has its own bucket.
+  if (options.surveyRateLimit !== false) {
+    app.use('/s/*', rateLimit({ ...DEFAULT_SURVEY_RATE_LIMIT, ...options.surveyRateLimit }));
   }
 
   app.get('/api/health', (c) => c.json({ ok: true }));
@@ -188,6 +235,7 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
       trustProxy: options.rateLimit ? (options.rateLimit.trustProxy ?? false) : false,
     },
     analytics,
+    publicUrl: options.publicUrl,
     imports: {
       maxUploadBytes,
       ...(options.importFilesRetentionMs === undefined
@@ -235,10 +283,19 @@ export function buildApp(services: AppServices, options: AppOptions = {}): OpenA
         name: 'Loyalty',
         description: 'The points ledger (earn, redeem, adjust, history), the programme’s rules, coupons.',
       },
+      { name: 'Feedback', description: 'CSAT, NPS and custom-form surveys, their answers and the report.' },
       { name: 'Tracking', description: 'Segment-compatible tracking calls, authenticated by the write key.' },
       {
         name: 'E-mail',
         description: 'The outbox, templates, test sends, settings, suppressions and consent.',
+      },
+      {
+        name: 'Help centre',
+        description: 'Articles, categories, sections and the report of the help centre.',
+      },
+      {
+        name: 'Help centre (public)',
+        description: 'The public help centre’s search, suggestions and deflections: no account needed.',
       },
     ],
     security: [{ apiKey: [] }, { session: [] }],

@@ -22,6 +22,8 @@ export const LIMIT_VARIABLES = {
     'most periods (a series, a cohort matrix side) one analytics request computes',
   RETAIN_ANALYTICS_MAX_COHORT_CELLS:
     'most cohort matrix cells (periods², per breakdown value) one request computes',
+  RETAIN_PUBLIC_URL:
+    'the origin the public help centre is reached at, for its canonical and result links (default: each request’s)',
 } as const;
 
 type Variable = keyof typeof LIMIT_VARIABLES;
@@ -59,7 +61,14 @@ export function appOptionsFromEnvironment(env: NodeJS.ProcessEnv): AppOptions {
   const timeoutSeconds = count(env, 'RETAIN_ANALYTICS_TIMEOUT_SECONDS', 1);
   const maxPeriods = count(env, 'RETAIN_ANALYTICS_MAX_PERIODS', 1);
   const maxCohortCells = count(env, 'RETAIN_ANALYTICS_MAX_COHORT_CELLS', 1);
+  const publicUrl = env.RETAIN_PUBLIC_URL?.trim();
+  if (publicUrl !== undefined && publicUrl !== '' && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
+    throw new RangeError(
+      `RETAIN_PUBLIC_URL: expected an origin such as https://help.example.com, got "${publicUrl}"`,
+    );
+  }
   return {
+    ...(publicUrl === undefined || publicUrl === '' ? {} : { publicUrl: publicUrl.replace(/\/$/, '') }),
     rateLimit:
       api === 0
         ? false

@@ -7,7 +7,9 @@ import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analyt
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { emailPublicRoutes, emailRoutes } from '../email/index.js';
+import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
 import { flowRoutes } from '../flows/index.js';
+import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
 import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
@@ -18,7 +20,14 @@ import { workspaceRoutes } from '../workspaces/index.js';
 
 export function mountRoutes(
   app: OpenAPIHono<AppEnv>,
-  options: { auth?: AuthRoutesOptions; analytics?: AnalyticsRunner; imports?: ImportRoutesOptions } = {},
+  options: {
+    auth?: AuthRoutesOptions;
+    analytics?: AnalyticsRunner;
+    imports?: ImportRoutesOptions;
+    /** `RETAIN_PUBLIC_URL`: the origin of the public help centre's links (default: each request's). */
+    publicUrl?: string | undefined;
+    feedback?: FeedbackRoutesOptions;
+  } = {},
 ): void {
   // Every /api/v1 route needs a session or an API key, except the login route (PUBLIC_PATHS).
   app.use('/api/v1/*', authenticate());
@@ -37,7 +46,16 @@ export function mountRoutes(
   app.route('/api/v1', flowRoutes());
   app.route('/api/v1', loyaltyRoutes());
   app.route('/api/v1', couponRoutes());
+  app.route('/api/v1', helpRoutes({ publicUrl: options.publicUrl }));
+  app.route('/api/v1', feedbackRoutes(options.feedback));
   app.route('/', trackingRoutes());
   // What recipients reach from a message (unsubscribe, open pixel, click): signed tokens, no login.
   app.route('/', emailPublicRoutes());
+  // Public, no account: the help centre's pages and its search, suggestions and deflections.
+  app.route(
+    '/',
+    helpPublicRoutes({ publicUrl: options.publicUrl, trustProxy: options.auth?.trustProxy ?? false }),
+  );
+  // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
+  app.route('/', surveyPageRoutes());
 }

@@ -30,6 +30,7 @@ import {
   atRiskScores,
   atRiskSignals,
   DEFAULT_AT_RISK_WEIGHTS,
+  type NegativeFeedbackDetail,
   rescaleAtRiskWeights,
 } from './at-risk-score.js';
 import { learnAtRiskWeights, withLearnedWeights } from './at-risk-weights.js';
@@ -59,6 +60,8 @@ export const AT_RISK_LEARNING_MINIMUMS = Object.freeze({ customers: 200, perClas
 /** Signals other capabilities will supply, aligned with the order table's `customerIds`. */
 export interface AtRiskExtraSignals {
   readonly negativeFeedback?: Uint8Array;
+  /** The negative answer behind `negativeFeedback`, by customer id (see `AtRiskInputs`). */
+  readonly negativeFeedbackDetails?: ReadonlyMap<string, NegativeFeedbackDetail>;
   readonly breachedTickets?: Uint8Array;
   readonly engagementTrend?: Float64Array;
 }
@@ -393,6 +396,8 @@ export function analyzeAtRisk(orders: OrderTable, options: AtRiskAnalysisOptions
     throw new InvalidInputError(`asOf must be a finite instant, got ${options.asOf}`);
   const extras = options.extraSignals ?? {};
   for (const [name, column] of Object.entries(extras)) {
+    // The details are keyed by customer id, not aligned with the table.
+    if (name === 'negativeFeedbackDetails') continue;
     if (column !== undefined && column.length !== orders.customerIds.length)
       throw new RangeError(
         `${name} has ${column.length} values but the orders have ${orders.customerIds.length} customers`,
@@ -653,6 +658,7 @@ function alignedExtras(extras: AtRiskExtraSignals, customerIndex: Int32Array) {
   };
   return {
     ...(extras.negativeFeedback ? { negativeFeedback: pick(extras.negativeFeedback) } : {}),
+    ...(extras.negativeFeedbackDetails ? { negativeFeedbackDetails: extras.negativeFeedbackDetails } : {}),
     ...(extras.breachedTickets ? { breachedTickets: pick(extras.breachedTickets) } : {}),
     ...(extras.engagementTrend ? { engagementTrend: pick(extras.engagementTrend) } : {}),
   };

@@ -1,3 +1,4 @@
+import type { CsatScale } from '../feedback/survey-metrics.js';
 import { InvalidInputError } from '../input-error.js';
 import { auc } from './auc.js';
 
@@ -62,11 +63,21 @@ export interface AtRiskInputs {
   readonly valueCents: Float64Array;
   /** 1 when the customer gave negative feedback in the window. */
   readonly negativeFeedback?: Uint8Array;
+  /**
+   * The negative answer behind `negativeFeedback`, by customer id (the latest one), so the reason
+   * says what it was: "rated the last request not satisfied", "gave an NPS of 3".
+   */
+  readonly negativeFeedbackDetails?: ReadonlyMap<string, NegativeFeedbackDetail>;
   /** Number of the customer's open tickets breaching their SLA. */
   readonly breachedTickets?: Uint8Array;
   /** Relative change of engagement, e.g. −0.4 for −40 % (NaN when unknown). */
   readonly engagementTrend?: Float64Array;
 }
+
+/** A negative survey answer as an at-risk reason words it. */
+export type NegativeFeedbackDetail =
+  | { readonly kind: 'csat'; readonly scale: CsatScale; readonly rating: number }
+  | { readonly kind: 'nps'; readonly rating: number };
 
 /** What the customers are measured against; each defaults to a statistic of the inputs. */
 export interface AtRiskReferenceOptions {
@@ -145,7 +156,12 @@ export type AtRiskReason =
       readonly valueCents: number;
       readonly typicalValueCents: number;
     }
-  | { readonly code: 'negative_feedback'; readonly points: number }
+  | {
+      readonly code: 'negative_feedback';
+      readonly points: number;
+      /** The latest negative answer, when the feedback capability says which it was. */
+      readonly feedback?: NegativeFeedbackDetail;
+    }
   | { readonly code: 'breached_tickets'; readonly points: number; readonly tickets: number }
   | { readonly code: 'engagement_decline'; readonly points: number; readonly percent: number };
 
@@ -480,8 +496,12 @@ export function atRiskScores(
         if (!(value < typicalValueCents!)) return null;
         return { code: 'low_value', points: added, valueCents: value, typicalValueCents: typicalValueCents! };
       }
-      case 'negativeFeedback':
-        return { code: 'negative_feedback', points: added };
+      case 'negativeFeedback': {
+        const feedback = inputs.negativeFeedbackDetails?.get(inputs.customerIds[i]!);
+        return feedback === undefined
+          ? { code: 'negative_feedback', points: added }
+          : { code: 'negative_feedback', points: added, feedback };
+      }
       case 'breachedTickets':
         return { code: 'breached_tickets', points: added, tickets: inputs.breachedTickets![i]! };
       case 'engagementDecline':
@@ -514,12 +534,25 @@ export function describeAtRiskReason(reason: AtRiskReason): string {
     case 'low_value':
       return `spent ${formatMoney(reason.valueCents)} to date, against ${formatMoney(reason.typicalValueCents)} for a typical customer`;
     case 'negative_feedback':
-      return 'gave negative feedback';
+      return describeNegativeFeedback(reason.feedback);
     case 'breached_tickets':
       return `${plural(reason.tickets, 'open ticket', 'open tickets')} breaching ${reason.tickets === 1 ? 'its' : 'their'} SLA`;
     case 'engagement_decline':
       return `engagement down ${reason.percent} %`;
   }
+}
+
+/**
+ * A negative answer in words: "rated the last request not satisfied" (CSAT, satisfied / not),
+ * "rated the last request 2 out of 5" (CSAT 1–5), "gave an NPS of 3"; without the answer, "gave
+ * negative feedback".
+ */
+function describeNegativeFeedback(feedback: NegativeFeedbackDetail | undefined): string {
+  if (feedback === undefined) return 'gave negative feedback';
+  if (feedback.kind === 'nps') return `gave an NPS of ${feedback.rating}`;
+  return feedback.scale === 'binary'
+    ? 'rated the last request not satisfied'
+    : `rated the last request ${feedback.rating} out of 5`;
 }
 
 /**

@@ -38,6 +38,7 @@ export {
   DEFAULT_AT_RISK_WEIGHTS,
   describeAtRiskReason,
   evaluateAtRisk,
+  type NegativeFeedbackDetail,
   ORDER_HISTORY_SIGNALS,
   type OrderHistorySignal,
   rescaleAtRiskWeights,

@@ -12,6 +12,7 @@ import { EMAIL_TABLES, emailMigration } from './010-email.js';
 import { FLOW_TABLES, flowsMigration } from './011-flows.js';
 import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
 import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
+import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -32,6 +33,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '011_flows': flowsMigration,
   '012_loyalty': loyaltyMigration,
   '013_help_centre': helpCentreMigration,
+  '014_feedback': feedbackMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -55,4 +57,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...FLOW_TABLES,
   ...LOYALTY_TABLES,
   ...HELP_TABLES,
+  ...FEEDBACK_TABLES,
 ];

@@ -456,6 +456,14 @@ export type AtRiskReason = {
 } | {
   readonly code: "negative_feedback";
   readonly points: number;
+  readonly feedback?: {
+    readonly kind: "csat";
+    readonly scale: "binary" | "five_point";
+    readonly rating: number;
+  } | {
+    readonly kind: "nps";
+    readonly rating: number;
+  };
 } | {
   readonly code: "breached_tickets";
   readonly points: number;

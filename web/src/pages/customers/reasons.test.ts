@@ -57,5 +57,16 @@ describe('reasonText', () => {
       'Engagement down 40 %',
     );
     expect(reasonText({ code: 'negative_feedback', points: 10 }, zh, 'zh-CN', 'USD')).toBe('给出过负面反馈');
+    const notSatisfied = { kind: 'csat', scale: 'binary', rating: 0 } as const;
+    expect(
+      reasonText({ code: 'negative_feedback', points: 10, feedback: notSatisfied }, en, 'en', 'USD'),
+    ).toBe('Rated the last request not satisfied');
+    const nps = { kind: 'nps', rating: 3 } as const;
+    expect(reasonText({ code: 'negative_feedback', points: 10, feedback: nps }, en, 'en', 'USD')).toBe(
+      'Gave an NPS of 3',
+    );
+    expect(reasonText({ code: 'negative_feedback', points: 10, feedback: nps }, zh, 'zh-CN', 'USD')).toBe(
+      'NPS 评分为 3',
+    );
   });
 });

@@ -66,7 +66,12 @@ export function reasonText(reason: AtRiskReason, t: Translate, locale: Locale, c
         typical: formatMoney(reason.typicalValueCents / 100, currency, locale),
       });
     case 'negative_feedback':
-      return t('customers.reason.negativeFeedback');
+      if (reason.feedback === undefined) return t('customers.reason.negativeFeedback');
+      if (reason.feedback.kind === 'nps')
+        return t('customers.reason.negativeNps', { score: formatCount(reason.feedback.rating, locale) });
+      return reason.feedback.scale === 'binary'
+        ? t('customers.reason.notSatisfied')
+        : t('customers.reason.lowCsat', { rating: formatCount(reason.feedback.rating, locale) });
     case 'breached_tickets':
       return plural(
         reason.tickets,

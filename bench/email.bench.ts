@@ -1,0 +1,213 @@
+/**
+ * E-mail throughput (`npx tsx bench/email.bench.ts [messages] [engines] [workers]`, default 2,000
+ * messages on `sqlite`, 4 concurrent workers). Target (issue 12, "Done means"): ≥ 500 messages/s
+ * rendered and accepted by a local SMTP server.
+ *
+ * A local `smtp-server` (in this process, accepting everything) stands in for the relay. Each
+ * message goes the whole way: `queueEmail` (dedupe key, consent, suppression and frequency-cap
+ * checks, rendering of a Liquid template with the customer's fields, a coupon, a loop, a tracked
+ * link, the open pixel and the plain-text part, the insert with its `email.send` job), then the
+ * `email.send` jobs run by `workers` concurrent job workers through one pooled nodemailer transport
+ * (the checks again, the `sending` lease, SMTP, the recorded acceptance). Figures: messages/s
+ * queued (rendered), delivered, and end to end. The reference, same run and server: the same
+ * number of pre-rendered messages sent straight through a pooled nodemailer transport, 4 at a
+ * time — the SMTP cost alone, which Retain's bookkeeping adds to.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { type DatabaseConnection, migrateToLatest, newId, openDatabase, toJson } from '../src/db/index.js';
+import { closeTransports, type EmailEnvironment, emailJobHandlers, queueEmail } from '../src/email/index.js';
+import { Worker } from '../src/jobs/index.js';
+import { createWorkspace } from '../src/workspaces/workspace.repository.js';
+import {
+  createTestSchema,
+  dropTestSchema,
+  postgresUrlForSchema,
+} from '../test/support/db/postgres-schema.js';
+
+const messages = Number(process.argv[2] ?? 2_000);
+const engines = (process.argv[3] ?? 'sqlite').split(',');
+const workers = Number(process.argv[4] ?? 4);
+const TARGET_PER_SECOND = 500;
+
+const HTML = `<html><body>
+<p>Hello {{ customer.first_name }},</p>
+<p>We have not seen you in a while{% if customer.country %} in {{ customer.country }}{% endif %}.</p>
+<ul>{% for tip in tips %}<li>{{ tip }}</li>{% endfor %}</ul>
+{% if coupon %}<p>Your code: <strong>{{ coupon.code }}</strong>, {{ coupon.percent }} % off.</p>{% endif %}
+<p><a href="https://shop.example.com/back?c={{ customer.id }}">Come back</a></p>
+</body></html>`;
+
+async function startServer(): Promise<{ url: string; accepted: () => number; close: () => Promise<void> }> {
+  let accepted = 0;
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        accepted += 1;
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    accepted: () => accepted,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function openStore(
+  engine: string,
+): Promise<{ connection: DatabaseConnection; drop: () => Promise<void> }> {
+  if (engine === 'postgres') {
+    const schema = await createTestSchema();
+    const connection = openDatabase(postgresUrlForSchema(schema));
+    await migrateToLatest(connection.db);
+    return { connection, drop: () => dropTestSchema(schema) };
+  }
+  const directory = mkdtempSync(join(tmpdir(), 'retain-email-bench-'));
+  const connection = openDatabase(`sqlite:${join(directory, 'retain.db')}`);
+  await migrateToLatest(connection.db);
+  return { connection, drop: async () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+/** The SMTP cost alone: `count` fixed messages through a pooled transport, 4 in flight. */
+async function reference(url: string, count: number): Promise<number> {
+  const transport = nodemailer.createTransport({
+    host: new URL(url).hostname,
+    port: Number(new URL(url).port),
+    pool: true,
+    maxConnections: 4,
+    maxMessages: 1_000,
+  });
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      next += 1;
+      await transport.sendMail({
+        from: 'shop@example.com',
+        to: 'ref@example.com',
+        subject: 'Reference',
+        html: '<p>Hello</p>',
+        text: 'Hello',
+      });
+    }
+  };
+  await Promise.all([lane(), lane(), lane(), lane()]);
+  const seconds = (performance.now() - started) / 1_000;
+  transport.close();
+  return count / seconds;
+}
+
+const server = await startServer();
+const environment: EmailEnvironment = {
+  smtpUrl: server.url,
+  publicUrl: 'https://retain.example.com',
+  secretKey: null,
+  defaultFrom: 'shop@example.com',
+};
+process.stdout.write(`${messages} messages, ${workers} workers, local smtp-server at ${server.url}\n`);
+const referenceRate = await reference(server.url, messages);
+process.stdout.write(
+  `  reference: pre-rendered messages straight through nodemailer: ${referenceRate.toFixed(0)}/s\n`,
+);
+
+for (const engine of engines) {
+  const { connection, drop } = await openStore(engine);
+  const { db } = connection;
+  try {
+    const now = Date.now();
+    const { workspace } = await createWorkspace(db, { name: 'Bench', slug: `bench-${newId()}`, now });
+    // No quiet hours: the bench runs at whatever time of day it is.
+    await db
+      .insertInto('email_settings')
+      .values({
+        workspace_id: workspace.id,
+        signing_secret: 'bench',
+        quiet_start: '',
+        quiet_end: '',
+        updated_at: now,
+      })
+      .execute();
+    const customerIds: number[] = [];
+    for (let start = 0; start < messages; start += 500) {
+      const rows = Array.from({ length: Math.min(500, messages - start) }, (_, index) => ({
+        workspace_id: workspace.id,
+        external_id: `c${start + index}`,
+        email: `customer${start + index}@example.com`,
+        name: `Customer ${start + index}`,
+        country: start % 2 === 0 ? 'FR' : 'DE',
+        attributes: toJson({}),
+        consent_email_marketing: 1 as const,
+        created_at: now,
+        updated_at: now,
+      }));
+      customerIds.push(
+        ...(await db.insertInto('customer').values(rows).returning('id').execute()).map((row) => row.id),
+      );
+    }
+    const before = server.accepted();
+
+    const queueStarted = performance.now();
+    for (const [index, customerId] of customerIds.entries()) {
+      const outcome = await queueEmail(
+        db,
+        {
+          workspaceId: workspace.id,
+          customerId,
+          dedupeKey: `bench:${index}`,
+          category: 'marketing',
+          subject: 'We miss you, {{ customer.first_name }}',
+          html: HTML,
+          variables: {
+            coupon: { code: `BACK-${index}`, percent: 15 },
+            tips: ['New teas', 'Free shipping', 'Gift cards'],
+          },
+          origin: { kind: 'flow', flowId: '1', runId: String(index), stepId: 'send' },
+        },
+        { now: Date.now(), environment },
+      );
+      if (outcome.status !== 'queued') throw new Error(`message ${index}: ${JSON.stringify(outcome)}`);
+    }
+    const queueSeconds = (performance.now() - queueStarted) / 1_000;
+
+    const sendStarted = performance.now();
+    const pool = Array.from(
+      { length: workers },
+      () => new Worker({ db, handlers: emailJobHandlers(environment) }),
+    );
+    await Promise.all(pool.map((worker) => worker.drain()));
+    const sendSeconds = (performance.now() - sendStarted) / 1_000;
+    const accepted = server.accepted() - before;
+    const sent = await db
+      .selectFrom('email_message')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('workspace_id', '=', workspace.id)
+      .where('status', '=', 'sent')
+      .executeTakeFirstOrThrow();
+    if (accepted !== messages || Number(sent.count) !== messages) {
+      throw new Error(`accepted ${accepted}, recorded sent ${sent.count}, expected ${messages} each`);
+    }
+    const endToEnd = messages / (queueSeconds + sendSeconds);
+    process.stdout.write(
+      `  ${engine}: queued (rendered) ${(messages / queueSeconds).toFixed(0)}/s, delivered ${(messages / sendSeconds).toFixed(0)}/s, ` +
+        `end to end ${endToEnd.toFixed(0)}/s (${(endToEnd / referenceRate).toFixed(3)} of the reference) — ` +
+        `${endToEnd >= TARGET_PER_SECOND ? 'meets' : 'BELOW'} the ${TARGET_PER_SECOND}/s target\n`,
+    );
+  } finally {
+    await connection.close();
+    await drop();
+  }
+}
+closeTransports();
+await server.close();

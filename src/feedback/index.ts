@@ -1,0 +1,36 @@
+/**
+ * Feedback: CSAT, NPS and custom-form surveys, sent to a customer or a segment (and from flow
+ * steps: `sendSurvey`), answered through signed links on a public page, the answers with their
+ * history, the CSAT / NPS report, and the at-risk signal of negative answers.
+ */
+export {
+  feedbackJobHandlers,
+  requestSegmentSend,
+  runSegmentSend,
+  type SegmentSendOutcome,
+  type SegmentSendPayload,
+  SURVEY_SEGMENT_SEND_JOB,
+} from './feedback.jobs.js';
+export type { Survey, SurveyResponse, SurveySend } from './feedback.repository.js';
+export { type FeedbackRoutesOptions, feedbackRoutes } from './feedback.routes.js';
+export {
+  createSurvey,
+  defaultPublicBaseUrl,
+  getSurvey,
+  linksOf,
+  listResponses,
+  listSurveys,
+  NEGATIVE_FEEDBACK_WINDOW_DAYS,
+  type NegativeFeedbackSignal,
+  negativeFeedbackSignal,
+  type RecordedAnswer,
+  recordAnswer,
+  resolveSurveyLink,
+  type SendSurveyInput,
+  type SentSurvey,
+  type SurveyLinks,
+  type SurveyMailer,
+  sendSurvey,
+  surveyReport,
+} from './feedback.service.js';
+export { surveyPageRoutes } from './survey-page.routes.js';
