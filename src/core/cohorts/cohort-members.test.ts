@@ -286,4 +286,34 @@ describe('subscriptionCohortMembers', () => {
       { numRuns: 200 },
     );
   });
+
+  it('takes the value at acquisition from the first listed of subscriptions started at the same instant, whatever the order of the rest', () => {
+    // The counterexample fast-check found (seed -295444494): a customer's rows listed newest first
+    // with a tie; reversing the newest-first rows used to swap the tied pair.
+    const start = Date.parse('2024-02-01T10:00:00Z');
+    const record = (startedAt: number, plan: string, id: string): SubscriptionRecord => ({
+      customerId: 'c',
+      subscriptionId: id,
+      startedAt,
+      endedAt: null,
+      amountCents: 1000,
+      interval: 'month',
+      attributes: { plan },
+    });
+    const table = subscriptionTableFromRecords([
+      record(start + 3_600_000, 'basic', 'later'),
+      record(start, 'pro', 'first-listed'),
+      record(start, 'basic', 'second-listed'),
+    ]);
+    const options = optionsOf({
+      granularity: 'month',
+      timeZone: 'UTC',
+      dataEnd: Date.parse('2024-05-01T00:00:00Z'),
+      kind: 'first-time',
+      measure: 'classic',
+    });
+    expect(subscriptionCohortsBy(table, 'plan', options).map((part) => part.value)).toEqual(['pro']);
+    const breakdown = { attribute: 'plan', value: 'pro' };
+    expect([...subscriptionCohortMembers(table, options, { cohort: 1, age: 0, breakdown })]).toEqual([0]);
+  });
 });

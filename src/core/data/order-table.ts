@@ -219,9 +219,9 @@ const groupings = new WeakMap<
 >();
 
 /**
- * The rows of `table` grouped by customer, each group ordered by `timeColumn`. Computed once per
- * table and time column (the columns must not change afterwards), then shared: the result is
- * read-only.
+ * The rows of `table` grouped by customer, each group ordered by `timeColumn` (equal times in row
+ * order). Computed once per table and time column (the columns must not change afterwards), then
+ * shared: the result is read-only.
  */
 export function groupRowsByCustomer(
   table: {
@@ -269,12 +269,14 @@ function groupRows(
     for (let i = from + 1; i < to && (ascending || descending); i++) {
       const step = timeColumn[rows[i]!]! - timeColumn[rows[i - 1]!]!;
       if (step < 0) ascending = false;
-      if (step > 0) descending = false;
+      // Only a strictly descending run may be reversed: reversing equal times would reorder them.
+      if (step >= 0) descending = false;
     }
     if (ascending) continue;
     const group = rows.subarray(from, to);
     if (descending) group.reverse();
-    else group.sort((a, b) => timeColumn[a]! - timeColumn[b]!);
+    // Equal times keep the order they were listed in (the documented tie-break).
+    else group.sort((a, b) => timeColumn[a]! - timeColumn[b]! || a - b);
   }
   return { offsets, rows };
 }
