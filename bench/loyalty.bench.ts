@@ -101,7 +101,10 @@ async function load(options: autocannon.Options): Promise<RunResult> {
 }
 
 async function startServer(url: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', url], {
+  // BENCH_CPU_PROFILE=<directory>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE;
+  const profiling = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', url], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

@@ -3,7 +3,8 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
-import type { Database } from '../db/index.js';
+import { announceChange, type Database } from '../db/index.js';
+import { forgetApiKeys } from './api-key-cache.js';
 import { notFound, RetainError } from '../errors/index.js';
 import {
   type ApiKey,
@@ -97,6 +98,7 @@ export async function listApiKeys(db: Kysely<Database>, workspaceId: number): Pr
 /**
  * Revokes a key of the workspace (its next request is a 401) and records `api_key.revoked`.
  * Revoking a revoked key changes nothing and succeeds; a key of another workspace is `not_found`.
+ * The key stops working at once, in this process and others (api-key-cache.ts).
  */
 export async function revokeApiKey(
   db: Kysely<Database>,
@@ -107,10 +109,12 @@ export async function revokeApiKey(
     readonly now: number;
   },
 ): Promise<ApiKey> {
-  return db.transaction().execute(async (transaction) => {
+  const revoked = await db.transaction().execute(async (transaction) => {
     const existing = await getApiKey(transaction, input.workspaceId, input.id);
     if (existing === undefined) throw notFound('API key');
     if (await revokeApiKeyRow(transaction, input.workspaceId, input.id, input.now)) {
+      // Other processes drop their cached keys when this commits (api-key-cache.ts).
+      await announceChange(transaction);
       await recordAudit(transaction, {
         workspaceId: input.workspaceId,
         actor: input.actor,
@@ -124,4 +128,7 @@ export async function revokeApiKey(
     }
     return existing;
   });
+  // Committed: this process's cache forgets the key before anything else runs.
+  forgetApiKeys(db);
+  return revoked;
 }

@@ -7,6 +7,7 @@ import { type Database, parseRowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import type { AuthContext } from '../http/index.js';
 import { getWorkspace, getWorkspaceBySlug, type Workspace } from '../workspaces/workspace.repository.js';
+import { lookupApiKey } from './api-key-cache.js';
 import { findApiKeyByHash, touchApiKey } from './api-key.repository.js';
 import { verifyPassword } from './password.js';
 import { csrfTokenOf, generateToken, hashSecret, looksLikeApiKey } from './secrets.js';
@@ -247,6 +248,7 @@ export async function authenticateSession(
 /**
  * The caller behind an API key, or `undefined` when the key is malformed, unknown or revoked.
  * Records `last_used_at` (at most once a minute per key, to keep reads from becoming writes).
+ * Verified keys are cached (api-key-cache.ts): a client's next request costs no read.
  */
 export async function authenticateApiKey(
   db: Kysely<Database>,
@@ -254,11 +256,15 @@ export async function authenticateApiKey(
   now: number,
 ): Promise<AuthContext | undefined> {
   if (!looksLikeApiKey(key)) return undefined;
-  const apiKey = await findApiKeyByHash(db, hashSecret(key));
+  const hash = hashSecret(key);
+  const cached = lookupApiKey(db, hash);
+  let apiKey = cached.key ?? (await findApiKeyByHash(db, hash));
   if (apiKey === undefined || apiKey.revokedAt !== null) return undefined;
   if (apiKey.lastUsedAt === null || now - apiKey.lastUsedAt >= API_KEY_TOUCH_MS) {
     await touchApiKey(db, apiKey.workspaceId, apiKey.id, now);
+    apiKey = { ...apiKey, lastUsedAt: now };
   }
+  cached.store(apiKey);
   return {
     workspaceId: apiKey.workspaceId,
     role: apiKey.role,

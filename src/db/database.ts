@@ -10,6 +10,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { closeWatcher, watchPostgres, watchSqlite } from './change-watch.js';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -103,8 +104,10 @@ function openSqlite(path: string): DatabaseConnection {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   sqliteHandles.set(db, sqlite);
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  watchSqlite(db, () => dataVersion.get() as number);
   return {
     db,
     dialect: 'sqlite',
@@ -132,6 +135,10 @@ function openPostgres(
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   postgresPools.set(db, pool);
+  watchPostgres(db, {
+    connectionString: location.connectionString,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
   return {
     db,
     dialect: 'postgres',
@@ -141,11 +148,44 @@ function openPostgres(
   };
 }
 
+/** Most prepared statements kept per SQLite store (the app's distinct queries number a few hundred). */
+const SQLITE_STATEMENT_CACHE = 500;
+
+/**
+ * The SQLite handle Kysely uses, with its prepared statements kept by SQL text (least recently
+ * used dropped beyond `SQLITE_STATEMENT_CACHE`): preparing parses and plans the SQL, which cost as
+ * much as running a small indexed statement. Kysely runs one statement at a time on the one
+ * connection; a statement still busy (an open iteration) is never handed out twice.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      sqlite.close();
+    },
+    prepare: (text: string) => {
+      const cached = statements.get(text);
+      if (cached !== undefined && !cached.busy) {
+        statements.delete(text);
+        statements.set(text, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(text);
+      if (cached === undefined) {
+        statements.set(text, statement);
+        if (statements.size > SQLITE_STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
+      }
+      return statement;
+    },
+  };
+}
+
 /** `close()` may be called more than once (a second call waits for the first). */
 function closeOnce(db: Kysely<Database>): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
-    closing ??= db.destroy();
+    closing ??= closeWatcher(db).then(() => db.destroy());
     return closing;
   };
 }

@@ -1,4 +1,5 @@
 /** The storage layer: connection, schema types, migrations, dialect helpers, ids and secret hashes. */
+export { announceChange, changeVersion } from './change-watch.js';
 export { DATA_DIRECTORY_VARIABLE, dataDirectoryFor } from './data-directory.js';
 export {
   type DatabaseConnection,
