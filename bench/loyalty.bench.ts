@@ -69,14 +69,32 @@ async function serveForBench(url: string): Promise<void> {
     { db: connection.db, dialect: connection.dialect, now: () => Date.now() },
     { rateLimit: false },
   );
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+  // Requests still running when the load stops (their client gone) finish before the store closes.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const fetch = async (request: Request) => {
+    inFlight++;
+    try {
+      return await app.fetch(request);
+    } finally {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    }
+  };
+  const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
     process.stdout.write(
       `${JSON.stringify({ port: info.port, key, workspaceId: workspace.id, customerIds: rows.map((row) => row.id) })}\n`,
     );
   });
+  // SIGUSR2: the CPU time this process has used so far (µs), to price a run's requests.
+  process.on('SIGUSR2', () => {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuMicros: user + system })}\n`);
+  });
   process.on('SIGTERM', () => {
     server.close(() => {
-      void connection.close().then(() => process.exit(0));
+      const idle = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      void idle.then(() => connection.close()).then(() => process.exit(0));
     });
   });
 }
@@ -107,12 +125,19 @@ async function startServer(url: string) {
   const child = spawn(process.execPath, [...profiling, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', url], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    const info = JSON.parse(line) as { port: number; key: string; customerIds: number[] };
-    return { child, ...info };
-  }
-  throw new Error('The bench server exited before listening');
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('The bench server exited');
+    return JSON.parse(line.value) as unknown;
+  };
+  const info = (await nextLine()) as { port: number; key: string; customerIds: number[] };
+  /** The server's CPU time so far, ms. */
+  const cpuMs = async () => {
+    child.kill('SIGUSR2');
+    return ((await nextLine()) as { cpuMicros: number }).cpuMicros / 1_000;
+  };
+  return { child, cpuMs, ...info };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -127,11 +152,13 @@ async function benchStore(
   seconds: number,
   countLedger: () => Promise<{ orders: number; entries: number }>,
 ) {
-  const { child, port, key, customerIds } = await startServer(url);
+  const { child, cpuMs, port, key, customerIds } = await startServer(url);
   let stopped = false;
   try {
     const base = `http://127.0.0.1:${port}`;
+    const cpuAtStart = await cpuMs();
     const health = await load({ url: `${base}/api/health`, connections: CONNECTIONS, duration: seconds });
+    const cpuAfterHealth = await cpuMs();
     let sequence = 0;
     const earn = await load({
       url: base,
@@ -152,6 +179,10 @@ async function benchStore(
         },
       ],
     });
+    const cpuAfterEarn = await cpuMs();
+    // The server's CPU time per request: what the machine's other load does not change much.
+    const healthCpu = (cpuAfterHealth - cpuAtStart) / Math.max(1, health.ok);
+    const earnCpu = (cpuAfterEarn - cpuAfterHealth) / Math.max(1, earn.ok);
     // Counted once the server has stopped (it finishes the requests in flight first), so the two
     // counts see the same ledger.
     await stopServer(child);
@@ -165,6 +196,7 @@ async function benchStore(
         `  p50 ${String(earn.p50).padStart(3)} ms  p99 ${String(earn.p99).padStart(4)} ms` +
         `  | health ${Math.round(health.requestsPerSecond).toLocaleString('en')} req/s` +
         `  | earn/health ratio ${(earn.requestsPerSecond / health.requestsPerSecond).toFixed(3)}` +
+        `  | server CPU ${earnCpu.toFixed(3)} ms/earn, ${healthCpu.toFixed(3)} ms/health (${(1000 / earnCpu).toFixed(0)} earns per CPU-second)` +
         `  | ${earn.failed} failed, ${stored.orders.toLocaleString('en')} orders / ${stored.entries.toLocaleString('en')} entries in the ledger` +
         `${consistent ? '' : ' (MISMATCH with accepted requests!)'}` +
         `  ${earn.requestsPerSecond >= TARGET ? 'meets' : 'BELOW'} the ${TARGET.toLocaleString('en')}/s target\n`,
