@@ -122,9 +122,13 @@ async function startServer(url: string) {
   // BENCH_CPU_PROFILE=<directory>: the server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE;
   const profiling = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', url], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profiling, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', url],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const nextLine = async () => {
     const line = await lines.next();

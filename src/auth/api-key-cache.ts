@@ -68,7 +68,8 @@ export function lookupApiKey(db: Kysely<Database>, hash: string): CachedLookup {
     key: found,
     store: (key) => {
       if (version === undefined || key.revokedAt !== null) return;
-      if (cache.generation !== generation || changeVersion(db) !== version || cache.version !== version) return;
+      if (cache.generation !== generation || changeVersion(db) !== version || cache.version !== version)
+        return;
       cache.keys.delete(hash);
       cache.keys.set(hash, key);
       if (cache.keys.size > API_KEY_CACHE_SIZE) cache.keys.delete(cache.keys.keys().next().value!);

@@ -4,7 +4,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { announceChange, type Database } from '../db/index.js';
-import { forgetApiKeys } from './api-key-cache.js';
 import { notFound, RetainError } from '../errors/index.js';
 import {
   type ApiKey,
@@ -13,6 +12,7 @@ import {
   listApiKeys as listApiKeyRows,
   revokeApiKey as revokeApiKeyRow,
 } from './api-key.repository.js';
+import { forgetApiKeys } from './api-key-cache.js';
 import { ROLES, type Role } from './roles.js';
 import { generateApiKey } from './secrets.js';
 

@@ -7,8 +7,8 @@ import { type Database, parseRowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
 import type { AuthContext } from '../http/index.js';
 import { getWorkspace, getWorkspaceBySlug, type Workspace } from '../workspaces/workspace.repository.js';
-import { lookupApiKey } from './api-key-cache.js';
 import { findApiKeyByHash, touchApiKey } from './api-key.repository.js';
+import { lookupApiKey } from './api-key-cache.js';
 import { verifyPassword } from './password.js';
 import { csrfTokenOf, generateToken, hashSecret, looksLikeApiKey } from './secrets.js';
 import {

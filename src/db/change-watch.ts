@@ -75,7 +75,9 @@ export function watchPostgres(db: Kysely<Database>, config: pg.ClientConfig): vo
       .connect()
       .then(async () => {
         // The listener must not keep a process alive that has nothing else to do.
-        (current as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+        (
+          current as unknown as { connection?: { stream?: { unref?: () => void } } }
+        ).connection?.stream?.unref?.();
         await current.query(`listen ${CHANNEL}`);
         if (client === current) {
           counter++; // anything may have changed while nobody listened
