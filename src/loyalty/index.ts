@@ -21,6 +21,13 @@ export {
   settleDuePoints,
 } from './loyalty.service.js';
 export { type EarningOutcome, earnFromNewOrders } from './loyalty-earning.js';
+export {
+  eraseLoyaltyDataOfCustomer,
+  type LoyaltyErasure,
+  type LoyaltyExport,
+  LoyaltyExportSchema,
+  loyaltyDataOfCustomer,
+} from './loyalty-privacy.js';
 export { type LoyaltySettings, LoyaltySettingsSchema } from './loyalty-settings.js';
 export { storefrontRoutes } from './storefront.js';
 export { signStorefrontToken, verifyStorefrontToken } from './storefront-token.js';

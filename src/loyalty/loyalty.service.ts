@@ -76,7 +76,7 @@ export function checkedCustomerId(customerIdText: string): RowId {
   return customerId;
 }
 
-/** The customer of `customerIdText` in the workspace (its row id), or `not_found`. */
+/** The customer of `customerIdText` in the workspace (its row id), or `not_found` (also once erased). */
 export async function loyaltyCustomer(
   db: Kysely<Database>,
   workspaceId: number,
@@ -84,7 +84,8 @@ export async function loyaltyCustomer(
 ): Promise<RowId> {
   const customerId = parseRowId(customerIdText);
   const row = customerId === undefined ? undefined : await findCustomer(db, workspaceId, customerId);
-  if (row === undefined || customerId === undefined) throw notFound('Customer');
+  // An erased customer is unknown to the ledger (loyalty-privacy.ts): nothing more is written.
+  if (row === undefined || customerId === undefined || row.erased_at !== null) throw notFound('Customer');
   return customerId;
 }
 

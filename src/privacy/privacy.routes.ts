@@ -16,6 +16,7 @@ import {
 import { parseRowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 import { authenticatedErrors, CSRF_REFUSED, createRouter, requireRole } from '../http/index.js';
+import { LoyaltyExportSchema } from '../loyalty/index.js';
 import { eraseCustomer, exportCustomer } from './privacy.service.js';
 
 const instant = z.string().openapi({ format: 'date-time' });
@@ -54,6 +55,7 @@ const CustomerExportSchema = z
     score: CustomerScoreSchema.or(z.null()).openapi({
       description: 'The stored scores: at-risk score and reasons, predictions, RFM segment.',
     }),
+    loyalty: LoyaltyExportSchema,
     auditEntries: z.array(
       z.object({
         id: z.string(),

@@ -23,6 +23,7 @@ import { eraseEmailDataOfCustomer } from '../email/index.js';
 import { notFound } from '../errors/index.js';
 import { eraseResponsesOfCustomer } from '../feedback/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
+import { eraseLoyaltyDataOfCustomer, type LoyaltyExport, loyaltyDataOfCustomer } from '../loyalty/index.js';
 import { requestRecomputeAfterChange, segmentsOfCustomer } from '../segments/index.js';
 import { getWorkspace } from '../workspaces/workspace.repository.js';
 
@@ -48,6 +49,8 @@ export interface CustomerExport {
   readonly notes: CustomerHoldings['notes'];
   /** The stored scores (at-risk score and reasons, predictions, RFM), or null. */
   readonly score: CustomerHoldings['score'];
+  /** The loyalty programme's data: points account, ledger, orders that earned, coupons. */
+  readonly loyalty: LoyaltyExport;
   /** Audit entries about this customer, newest first (this export's own entry included). */
   readonly auditEntries: (Omit<AuditEntry, 'id' | 'at'> & { id: string; at: string })[];
 }
@@ -120,6 +123,7 @@ export async function exportCustomer(
     const store = customerPrivacyStore(transaction, workspaceId);
     const held = await store.everythingAbout(row);
     const segments = await segmentsOfCustomer(transaction, workspaceId, customerId);
+    const loyalty = await loyaltyDataOfCustomer(transaction, workspaceId, customerId);
     const audit = await listAudit(transaction, workspaceId, {
       entity: 'customer',
       entityId: customerId,
@@ -134,6 +138,7 @@ export async function exportCustomer(
         name: membership.name,
         enteredAt: new Date(membership.enteredAt).toISOString(),
       })),
+      loyalty,
       auditEntries: audit.map((entry) => ({
         ...entry,
         id: String(entry.id),
@@ -177,6 +182,9 @@ const PSEUDONYM = /^erased:\d+$/;
  *   identities merged in) deleted; when the workspace refuses erased identities
  *   (`erasedIdentities: 'refuse'`), the SHA-256 of the external id and of each alias is kept,
  *   unlinked, so tracking can recognise and refuse them;
+ * - loyalty (loyalty/loyalty-privacy.ts): the points held are forfeited by a ledger entry, the
+ *   entries' free text cleared, assigned coupon codes ended, expiry notices deleted; the ledger's
+ *   numbers stay for the programme report;
  * - orders, lines and subscriptions are kept as they are (no personal data; amounts and dates
  *   keep the aggregates);
  * - with `dataDirectory`, first: the import files the server keeps (uploads of failed imports,
@@ -242,6 +250,8 @@ export async function eraseCustomer(
     await eraseEmailDataOfCustomer(transaction, { workspaceId, customerId, now });
     // Survey answers lose their comments and form texts; the ratings stay for the reports.
     await eraseResponsesOfCustomer(transaction, { workspaceId, customerId });
+    // Loyalty: points forfeited, ledger free text cleared, assigned coupons ended (the numbers stay).
+    const loyalty = await eraseLoyaltyDataOfCustomer(transaction, { workspaceId, customerId, now });
     const aliases = await store.listAliases(customerId);
     await store.deleteAliases(customerId);
     const workspace = await getWorkspace(transaction, workspaceId);
@@ -261,7 +271,12 @@ export async function eraseCustomer(
         action: 'customer.erased',
         entity: 'customer',
         entityId: customerId,
-        details: { eventsScrubbed: rewrites.length, notesDeleted },
+        details: {
+          eventsScrubbed: rewrites.length,
+          notesDeleted,
+          pointsForfeited: loyalty.pointsForfeited,
+          couponsEnded: loyalty.couponsEnded,
+        },
         at: now,
       });
     }
