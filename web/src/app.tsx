@@ -31,6 +31,7 @@ const OutboxPage = lazy(() => import('./pages/outbox/outbox-page'));
 const MessagePage = lazy(() => import('./pages/outbox/message-page'));
 const HelpPage = lazy(() => import('./pages/help/help-page'));
 const FeedbackPage = lazy(() => import('./pages/feedback/feedback-page'));
+const LoyaltyPage = lazy(() => import('./pages/loyalty/loyalty-page'));
 
 /** What a page receives: the values of its path's `:name` segments. */
 export interface PageProps {
@@ -67,6 +68,7 @@ const PAGES: readonly PageEntry[] = [
   // Not `/help`: the public help centre of each workspace lives at /help/{slug} on the same server.
   { path: '/help-centre', page: HelpPage, needs: 'helpCentre' },
   { path: '/feedback', page: FeedbackPage, needs: 'feedback' },
+  { path: '/loyalty', page: LoyaltyPage, needs: 'loyalty' },
 ];
 
 function findPage(path: string): { entry: PageEntry; params: PathParams } | null {

@@ -36,4 +36,13 @@ describe('can', () => {
       expect(can(role, 'segments')).toBe(role !== 'agent');
     }
   });
+
+  it('lets every role read loyalty; owners and admins set its rules; marketers and agents adjust points', () => {
+    for (const role of ['owner', 'admin', 'analyst', 'marketer', 'agent'] as const) {
+      expect(can(role, 'loyalty')).toBe(true);
+      expect(can(role, 'loyaltySettings')).toBe(role === 'owner' || role === 'admin');
+      expect(can(role, 'loyaltyAdjust')).toBe(role !== 'analyst');
+      expect(can(role, 'writePromotions')).toBe(role !== 'analyst' && role !== 'agent');
+    }
+  });
 });

@@ -16,7 +16,11 @@ export type Capability =
   | 'writeFlows'
   | 'email'
   | 'helpCentre'
-  | 'feedback';
+  | 'feedback'
+  | 'loyalty'
+  | 'loyaltySettings'
+  | 'loyaltyAdjust'
+  | 'writePromotions';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -36,6 +40,14 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   helpCentre: ['analyst', 'marketer', 'agent'],
   // Surveys, their answers and the report (feedback.routes.ts): agents are refused.
   feedback: ['analyst', 'marketer'],
+  // Every role reads the programme, its report, promotions and points (loyalty.routes.ts).
+  loyalty: ['analyst', 'marketer', 'agent'],
+  // The programme's rules: owners and admins only.
+  loyaltySettings: [],
+  // Manual adjustments (and redemptions): marketers and agents (and owners, admins).
+  loyaltyAdjust: ['marketer', 'agent'],
+  // Promotions and their codes: marketers (and owners, admins) (coupon.routes.ts).
+  writePromotions: ['marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -6,7 +6,7 @@
  */
 import type { Paths } from './openapi.gen';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type PathsWith<M extends Method> = { [P in keyof Paths]: M extends keyof Paths[P] ? P : never }[keyof Paths];
 type Operation<P extends keyof Paths, M extends Method> = M extends keyof Paths[P] ? Paths[P][M] : never;
 export type QueryOf<P extends keyof Paths, M extends Method = 'get'> =
@@ -74,7 +74,7 @@ function url(path: string, query?: Readonly<Record<string, string | number | und
 }
 
 async function request(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   target: string,
   body?: unknown,
   signal?: AbortSignal,
@@ -206,6 +206,14 @@ export async function apiPostAt<P extends PathsWith<'post'>>(
   body: BodyOf<P>,
 ): Promise<ResponseOf<P, 'post'>> {
   return (await request('POST', fillPath(path, params), body)) as ResponseOf<P, 'post'>;
+}
+
+/** `PUT path` (a whole document replaced) with a JSON body and the CSRF token. */
+export async function apiPut<P extends PathsWith<'put'>>(
+  path: P,
+  body: BodyOf<P, 'put'>,
+): Promise<ResponseOf<P, 'put'>> {
+  return (await request('PUT', path, body)) as ResponseOf<P, 'put'>;
 }
 
 /** `PATCH path` (its `{name}`s filled from `params`) with a JSON body and the CSRF token. */

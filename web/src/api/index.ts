@@ -9,6 +9,7 @@ export {
   apiPostAt,
   apiPostCancellable,
   apiPostForm,
+  apiPut,
   type BodyOf,
   type QueryOf,
   type ResponseOf,

@@ -373,6 +373,71 @@ export interface Paths {
       response: Segment;
     };
   };
+  "/api/v1/loyalty/programme": {
+    get: {
+      query: never;
+      body: never;
+      response: LoyaltyProgramme;
+    };
+    put: {
+      query: never;
+      body: LoyaltySettings;
+      response: LoyaltyProgramme;
+    };
+  };
+  "/api/v1/loyalty/report": {
+    get: {
+      query: {
+        readonly from?: string;
+        readonly to?: string;
+      };
+      body: never;
+      response: LoyaltyReport;
+    };
+  };
+  "/api/v1/loyalty/promotions": {
+    get: {
+      query: never;
+      body: never;
+      response: CouponPromotionList;
+    };
+    post: {
+      query: never;
+      body: CouponPromotionRequest;
+      response: CouponPromotion;
+    };
+  };
+  "/api/v1/loyalty/promotions/{id}/coupons": {
+    post: {
+      query: never;
+      body: CouponIssueRequest;
+      response: CouponList;
+    };
+  };
+  "/api/v1/loyalty/customers/{customerId}": {
+    get: {
+      query: never;
+      body: never;
+      response: LoyaltyCustomerPoints;
+    };
+  };
+  "/api/v1/loyalty/customers/{customerId}/entries": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: LoyaltyHistory;
+    };
+  };
+  "/api/v1/loyalty/customers/{customerId}/adjust": {
+    post: {
+      query: never;
+      body: LoyaltyAdjustRequest;
+      response: LoyaltyLedgerWrite;
+    };
+  };
   "/api/v1/feedback/surveys": {
     get: {
       query: never;
@@ -884,6 +949,67 @@ export type Cohorts = {
   readonly notes: string[];
 };
 
+export type Coupon = {
+  readonly code: string;
+  readonly display: string;
+  readonly promotionId: string;
+  readonly customerId: string | null;
+  readonly maxUses: number | null;
+  readonly uses: number;
+  readonly expiresAt: string | null;
+  readonly createdAt: string;
+};
+
+export type CouponDiscount = {
+  readonly kind: "percent";
+  readonly percent: number;
+} | {
+  readonly kind: "fixed";
+  readonly amountCents: number;
+} | {
+  readonly kind: "free_shipping";
+};
+
+export type CouponIssueRequest = {
+  readonly count?: number;
+  readonly maxUses?: number | null;
+  readonly expiresAt?: string;
+  readonly customerId?: string;
+  readonly prefix?: string;
+  readonly code?: string;
+};
+
+export type CouponList = {
+  readonly coupons: Coupon[];
+};
+
+export type CouponPromotion = {
+  readonly id: string;
+  readonly name: string;
+  readonly discount: CouponDiscount;
+  readonly totalLimit: number | null;
+  readonly perCustomerLimit: number | null;
+  readonly uses: number;
+  readonly minimumOrder: string | null;
+  readonly startsAt: string | null;
+  readonly endsAt: string | null;
+  readonly createdAt: string;
+};
+
+export type CouponPromotionList = {
+  readonly items: CouponPromotion[];
+};
+
+export type CouponPromotionRequest = {
+  readonly name: string;
+  readonly discount: CouponDiscount;
+  readonly totalLimit?: number;
+  readonly perCustomerLimit?: number;
+  readonly minimumOrder?: string;
+  readonly startsAt?: string;
+  readonly endsAt?: string;
+};
+
 export type CreateSurvey = {
   readonly name: string;
   readonly kind: "csat";
@@ -1366,6 +1492,142 @@ export type ImportPreview = {
 export type ListedCustomer = (Customer) & ({
   readonly score: CustomerScore | null;
 });
+
+export type LoyaltyAdjustRequest = {
+  readonly points: number;
+  readonly reason: string;
+  readonly idempotencyKey: string;
+};
+
+export type LoyaltyCustomerPoints = {
+  readonly customerId: string;
+  readonly balance: number;
+  readonly pending: number;
+  readonly debt: number;
+  readonly earned: number;
+  readonly tier: string | null;
+  readonly nextTier: LoyaltyTierProgress;
+  readonly balanceValue: string;
+  readonly currency: string;
+  readonly referralCode: string | null;
+};
+
+export type LoyaltyEntry = {
+  readonly id: string;
+  readonly customerId: string;
+  readonly kind: "earn" | "redeem" | "expire" | "adjust" | "reverse";
+  readonly points: number;
+  readonly pending: boolean;
+  readonly availableAt: string | null;
+  readonly reason: string | null;
+  readonly source: string;
+  readonly sourceRef: string | null;
+  readonly createdAt: string;
+};
+
+export type LoyaltyHistory = {
+  readonly items: LoyaltyEntry[];
+  readonly nextCursor: string | null;
+};
+
+export type LoyaltyLedgerWrite = {
+  readonly entry: LoyaltyEntry;
+  readonly balance: number;
+  readonly pending: number;
+};
+
+export type LoyaltyProgramme = {
+  readonly settings: LoyaltySettings;
+};
+
+export type LoyaltyPromotionWindow = {
+  readonly name: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly multiplier: number;
+};
+
+export type LoyaltyReport = {
+  readonly from: string;
+  readonly to: string;
+  readonly members: number;
+  readonly points: {
+    readonly issued: number;
+    readonly redeemed: number;
+    readonly expired: number;
+    readonly reversed: number;
+    readonly adjustedDown: number;
+  };
+  readonly outstanding: {
+    readonly balance: number;
+    readonly pending: number;
+  };
+  readonly currency: string;
+  readonly pointValueCents: number;
+  readonly liability: {
+    readonly spendable: string;
+    readonly includingPending: string;
+  };
+  readonly redemptionRate: number | null;
+  readonly membersGroup: {
+    readonly buyers: number;
+    readonly repeatBuyers: number;
+    readonly repeatRate: number | null;
+    readonly previousBuyers: number;
+    readonly retained: number;
+    readonly retention: number | null;
+  };
+  readonly nonMembersGroup: {
+    readonly buyers: number;
+    readonly repeatBuyers: number;
+    readonly repeatRate: number | null;
+    readonly previousBuyers: number;
+    readonly retained: number;
+    readonly retention: number | null;
+  };
+  readonly caveat: string;
+};
+
+export type LoyaltySettings = {
+  readonly pointsPerCurrencyUnit?: number;
+  readonly returnsWindowDays?: number;
+  readonly pointValueCents?: number;
+  readonly expiry?: {
+    readonly mode?: "none" | "after_earning" | "inactivity";
+    readonly months?: number;
+    readonly noticeDays?: number;
+  };
+  readonly tiers?: {
+    readonly basis?: "points_earned" | "spend";
+    readonly window?: "rolling_12_months" | "calendar_year";
+    readonly downgradeGraceDays?: number;
+    readonly levels?: LoyaltyTier[];
+  };
+  readonly events?: {
+    readonly signUp?: number;
+    readonly birthday?: number;
+    readonly review?: number;
+  };
+  readonly referral?: {
+    readonly referrerPoints?: number;
+    readonly referredPoints?: number;
+    readonly weeklyCap?: number;
+  };
+  readonly promotions?: LoyaltyPromotionWindow[];
+};
+
+export type LoyaltyTier = {
+  readonly name: string;
+  readonly threshold: number;
+  readonly multiplier?: number;
+  readonly benefits?: string[];
+};
+
+export type LoyaltyTierProgress = {
+  readonly name: string;
+  readonly threshold: number;
+  readonly remaining: number;
+} | null;
 
 export type Member = {
   readonly id: string;

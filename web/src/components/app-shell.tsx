@@ -31,6 +31,7 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/outbox', label: 'outbox.nav', needs: 'email' },
   { href: '/help-centre', label: 'help.nav', needs: 'helpCentre' },
   { href: '/feedback', label: 'feedback.nav', needs: 'feedback' },
+  { href: '/loyalty', label: 'loyalty.nav', needs: 'loyalty' },
   { href: '/import', label: 'import.nav', needs: 'imports' },
   { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];

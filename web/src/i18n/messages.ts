@@ -16,6 +16,8 @@ import helpEn from '../pages/help/messages/en.json' with { type: 'json' };
 import helpZh from '../pages/help/messages/zh-CN.json' with { type: 'json' };
 import importEn from '../pages/import/messages/en.json' with { type: 'json' };
 import importZh from '../pages/import/messages/zh-CN.json' with { type: 'json' };
+import loyaltyEn from '../pages/loyalty/messages/en.json' with { type: 'json' };
+import loyaltyZh from '../pages/loyalty/messages/zh-CN.json' with { type: 'json' };
 import outboxEn from '../pages/outbox/messages/en.json' with { type: 'json' };
 import outboxZh from '../pages/outbox/messages/zh-CN.json' with { type: 'json' };
 import segmentsEn from '../pages/segments/messages/en.json' with { type: 'json' };
@@ -40,6 +42,7 @@ export const MESSAGE_FILES = {
     importEn,
     outboxEn,
     feedbackEn,
+    loyaltyEn,
     segmentsEn,
     settingsEn,
     subscriptionsEn,
@@ -52,6 +55,7 @@ export const MESSAGE_FILES = {
     flowsZh,
     helpZh,
     feedbackZh,
+    loyaltyZh,
     importZh,
     outboxZh,
     segmentsZh,
@@ -68,6 +72,7 @@ export const en = {
   ...flowsEn,
   ...helpEn,
   ...feedbackEn,
+  ...loyaltyEn,
   ...importEn,
   ...outboxEn,
   ...segmentsEn,
@@ -85,6 +90,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...flowsZh,
   ...helpZh,
   ...feedbackZh,
+  ...loyaltyZh,
   ...importZh,
   ...outboxZh,
   ...segmentsZh,

@@ -10,6 +10,7 @@ import { ApiError } from '../../api';
 import { formatCount, formatPercent } from '../../i18n/format';
 import { type MessageKey, useI18n } from '../../i18n/i18n';
 import type { Capability } from '../../roles';
+import { CustomerPointsSection } from '../loyalty/customer-points';
 import { formatCents, formatInstant, formatInstantDate } from './format';
 import { BAND_NAMES, segmentName } from './names';
 import { type CustomerOverview, useAddNote, useDeleteNote } from './queries';
@@ -370,6 +371,7 @@ export const CUSTOMER_SECTIONS: readonly CustomerSection[] = [
   { id: 'profile', title: 'customers.section.profile', needs: null, component: ProfileSection },
   { id: 'rfm', title: 'customers.section.rfm', needs: null, component: RfmSection },
   { id: 'orders', title: 'customers.section.orders', needs: null, component: OrdersSection },
+  { id: 'points', title: 'loyalty.customer.section', needs: 'loyalty', component: CustomerPointsSection },
   { id: 'notes', title: 'customers.section.notes', needs: null, component: NotesSection },
   { id: 'events', title: 'customers.section.events', needs: null, component: EventsSection },
 ];
