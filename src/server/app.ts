@@ -106,7 +106,14 @@ export const API_VERSION = '0.1.0';
 
 const noStore = createMiddleware(async (c, next) => {
   await next();
-  c.header('Cache-Control', 'no-store');
+  // In place, as secureHeaders does: `c.header` after the response exists rebuilds it around its
+  // body stream (on @hono/node-server, the costliest step of a small JSON answer). A response
+  // whose headers are immutable (one fetched elsewhere) is rebuilt by `c.header` instead.
+  try {
+    c.res.headers.set('Cache-Control', 'no-store');
+  } catch {
+    c.header('Cache-Control', 'no-store');
+  }
 });
 
 /** Each app's analytics runner: what `closeApp` stops. */

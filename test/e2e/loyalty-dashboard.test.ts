@@ -60,7 +60,9 @@ describe('the loyalty pages', () => {
     await page.getByLabel('Percent off').fill('15');
     await page.getByLabel('Uses of all codes together (optional)').fill('100');
     await page.getByRole('button', { name: 'Create promotion' }).click();
-    await page.getByText('Promotion “Spring” created.').waitFor();
+    const outcome = page.locator('.create-promotion .notice, .create-promotion .error-box').first();
+    await outcome.waitFor();
+    expect(await outcome.textContent()).toBe('Promotion “Spring” created.');
     const row = page.locator('[data-promotion]', { hasText: 'Spring' });
     await row.waitFor();
     expect(await row.textContent()).toContain('15% off');

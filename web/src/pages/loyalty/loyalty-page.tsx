@@ -9,9 +9,10 @@ import { ApiError, useSession, useWorkspace } from '../../api';
 import { KpiCard } from '../../components/kpi-card';
 import { ScrollRegion } from '../../components/scroll-region';
 import { ErrorMessage, Loading } from '../../components/status';
-import { formatCount, formatDate, formatMoney, formatPercent } from '../../i18n/format';
+import { formatCount, formatMoney, formatPercent } from '../../i18n/format';
 import { type MessageKey, useI18n } from '../../i18n/i18n';
 import { can } from '../../roles';
+import { formatInstantDate } from '../customers/format';
 import {
   type LoyaltyReport,
   type LoyaltySettings,
@@ -523,7 +524,9 @@ function OptionalNumber(props: {
 function Promotions({ writable }: { readonly writable: boolean }) {
   const { t, locale } = useI18n();
   const promotions = usePromotions();
-  const currency = useWorkspace().data?.settings.currency ?? 'USD';
+  const workspace = useWorkspace().data;
+  const currency = workspace?.settings.currency ?? 'USD';
+  const timeZone = workspace?.settings.timeZone ?? 'UTC';
   return (
     <section aria-labelledby="loyalty-promotions-title">
       <h2 id="loyalty-promotions-title">{t('loyalty.promotions')}</h2>
@@ -561,7 +564,7 @@ function Promotions({ writable }: { readonly writable: boolean }) {
                           limit: formatCount(promotion.totalLimit, locale),
                         })}
                   </td>
-                  <td>{formatDate(promotion.createdAt, locale)}</td>
+                  <td>{formatInstantDate(promotion.createdAt, locale, timeZone)}</td>
                   {writable && (
                     <td>
                       <IssueCodes promotion={promotion} />
