@@ -75,8 +75,8 @@ describe('the loyalty pages', () => {
       expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4})+$/);
 
     // A customer's points: +250 with a reason, then −1000 refused.
-    const customers = await apiJson<{ items: { id: string }[] }>(page, server, '/api/v1/customers?limit=1');
-    const customerId = customers.items[0]!.id;
+    const customers = await apiJson<{ data: { id: string }[] }>(page, server, '/api/v1/customers?limit=1');
+    const customerId = customers.data[0]!.id;
     await page.goto(`${server.url}/customers/${customerId}`);
     const balance = page.locator('[data-fact="loyalty.customer.balance"]');
     await balance.waitFor();
