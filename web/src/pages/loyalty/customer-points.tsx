@@ -7,7 +7,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { ApiError, useSession } from '../../api';
 import { ScrollRegion } from '../../components/scroll-region';
 import { ErrorMessage, Loading } from '../../components/status';
-import { formatCount, formatMoney, formatSignedDecimal } from '../../i18n/format';
+import { formatCount, formatMoney } from '../../i18n/format';
 import { type MessageKey, useI18n } from '../../i18n/i18n';
 import { can } from '../../roles';
 import { formatInstant } from '../customers/format';
@@ -22,6 +22,13 @@ const KIND_NAMES: Readonly<Record<LedgerEntry['kind'], MessageKey>> = {
   adjust: 'loyalty.kind.adjust',
   reverse: 'loyalty.kind.reverse',
 };
+
+/** Points with their sign: `+250`, `−120` (Intl's minus sign). */
+function formatSignedPoints(points: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { signDisplay: 'exceptZero', maximumFractionDigits: 0 }).format(
+    points,
+  );
+}
 
 /** A fresh idempotency key for one submission of the form (a retry of it reuses the key). */
 function newKey(): string {
@@ -76,9 +83,6 @@ function AdjustForm({ customerId }: { readonly customerId: string }) {
           }}
           aria-describedby={`${pointsId}-help`}
         />
-        <p className="field-help" id={`${pointsId}-help`}>
-          {t('loyalty.customer.adjust.help')}
-        </p>
       </div>
       <div className="field">
         <label className="field-label" htmlFor={reasonId}>
@@ -99,6 +103,9 @@ function AdjustForm({ customerId }: { readonly customerId: string }) {
       <button type="submit" className="button" disabled={!valid || adjust.isPending}>
         {t('loyalty.customer.adjust.submit')}
       </button>
+      <p className="field-help" id={`${pointsId}-help`}>
+        {t('loyalty.customer.adjust.help')}
+      </p>
       <div role="status">
         {done !== null && <p className="notice">{t('loyalty.customer.adjust.done')}</p>}
       </div>
@@ -127,7 +134,7 @@ function History({ customerId, timeZone }: { readonly customerId: string; readon
     <>
       <ScrollRegion label={t('loyalty.customer.history')}>
         <table className="loyalty-table">
-          <caption>{t('loyalty.customer.history')}</caption>
+          <caption className="visually-hidden">{t('loyalty.customer.history')}</caption>
           <thead>
             <tr>
               <th scope="col">{t('loyalty.customer.when')}</th>
@@ -151,7 +158,7 @@ function History({ customerId, timeZone }: { readonly customerId: string; readon
                     </>
                   )}
                 </td>
-                <td className="numeric">{formatSignedDecimal(entry.points, locale)}</td>
+                <td className="numeric">{formatSignedPoints(entry.points, locale)}</td>
                 <td>{entry.reason ?? ''}</td>
               </tr>
             ))}

@@ -140,7 +140,7 @@ function Report() {
   return (
     <section aria-labelledby="loyalty-report-title">
       <h2 id="loyalty-report-title">{t('loyalty.report')}</h2>
-      <div className="field">
+      <div className="field report-window">
         <label className="field-label" htmlFor={windowId}>
           {t('loyalty.report.window')}
         </label>
@@ -319,9 +319,11 @@ function SettingsForm({
         )}
       </fieldset>
       {editable && (
-        <button type="submit" className="button" disabled={save.isPending}>
-          {t('loyalty.settings.save')}
-        </button>
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={save.isPending}>
+            {t('loyalty.settings.save')}
+          </button>
+        </div>
       )}
       <div role="status">{saved && <p className="notice">{t('loyalty.settings.saved')}</p>}</div>
       {save.error && (
