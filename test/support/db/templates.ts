@@ -13,9 +13,9 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrateToLatest, openDatabase } from '../../../src/db/index.js';
-import { TEST_DATABASE_URL, TEST_SCHEMA_PREFIX } from './postgres-schema.js';
+import { TEST_DATABASE_URL, TEST_SCHEMA_PREFIX, withAdminClient } from './postgres-schema.js';
 
 const MIGRATIONS_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), '../../../src/db/migrations');
 
@@ -31,7 +31,11 @@ function hashOfMigrations(): string {
   const directory = MIGRATIONS_DIRECTORY;
   for (const name of readdirSync(directory).sort()) {
     if (name.endsWith('.test.ts')) continue;
-    hash.update(name).update('\0').update(readFileSync(join(directory, name))).update('\0');
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(directory, name)))
+      .update('\0');
   }
   migrationsHash = hash.digest('hex').slice(0, 16);
   return migrationsHash;
@@ -58,25 +62,6 @@ export async function copyMigratedSqlite(path: string): Promise<void> {
     rmSync(`${building}-shm`, { force: true });
   }
   copyFileSync(template, path);
-}
-
-async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    // Loud on purpose: a storage suite that silently skips PostgreSQL proves nothing about it.
-    throw new Error(
-      `PostgreSQL is required by the test suite but is unreachable at ${TEST_DATABASE_URL} ` +
-        `(${error instanceof Error ? error.message : String(error)}). Start it, or set TEST_DATABASE_URL.`,
-      { cause: error },
-    );
-  }
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function databaseUrl(name: string): string {
@@ -127,9 +112,10 @@ async function ensurePostgresTemplate(client: pg.Client): Promise<string> {
 
 /** Drops templates of other migration sets made more than a day ago (a run may still copy newer ones). */
 async function dropOldTemplates(client: pg.Client, hours: number): Promise<void> {
-  const all = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
-    `${TEMPLATE_PREFIX}%`,
-  ]);
+  const all = await client.query<{ datname: string }>(
+    'select datname from pg_database where datname like $1',
+    [`${TEMPLATE_PREFIX}%`],
+  );
   for (const { datname } of all.rows) {
     const made = Number(/_(\d+)(?:_building)?$/.exec(datname)?.[1]);
     if (Number.isFinite(made) && hours - made > TEMPLATE_KEPT_HOURS) {
