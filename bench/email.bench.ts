@@ -20,7 +20,14 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { type DatabaseConnection, migrateToLatest, newId, openDatabase, toJson } from '../src/db/index.js';
-import { closeTransports, type EmailEnvironment, emailJobHandlers, queueEmail } from '../src/email/index.js';
+import {
+  closeTransports,
+  type EmailEnvironment,
+  emailJobHandlers,
+  type OutgoingEmail,
+  queueEmail,
+  queueEmails,
+} from '../src/email/index.js';
 import { Worker } from '../src/jobs/index.js';
 import { createWorkspace } from '../src/workspaces/workspace.repository.js';
 import {
@@ -32,6 +39,9 @@ import {
 const messages = Number(process.argv[2] ?? 2_000);
 const engines = (process.argv[3] ?? 'sqlite').split(',');
 const workers = Number(process.argv[4] ?? 4);
+const paths = (process.argv[5] ?? 'bulk,single').split(',');
+/** Messages a `queueEmails` call takes in the bulk path (a flow or segment send's page). */
+const BULK_CALL = 1_000;
 const TARGET_PER_SECOND = 500;
 
 const HTML = `<html><body>
@@ -123,6 +133,13 @@ process.stdout.write(
 );
 
 for (const engine of engines) {
+  for (const path of paths) await run(engine, path);
+}
+
+/** One engine, one path: `single` (`queueEmail` a message, `email.send` jobs on `workers` workers)
+ * or `bulk` (`queueEmails` in calls of `BULK_CALL`, `email.dispatch` jobs on one worker, as the
+ * server runs them: one loop per job type). */
+async function run(engine: string, path: string): Promise<void> {
   const { connection, drop } = await openStore(engine);
   const { db } = connection;
   try {
@@ -157,33 +174,41 @@ for (const engine of engines) {
       );
     }
     const before = server.accepted();
+    const emailOf = (customerId: number, index: number): OutgoingEmail => ({
+      workspaceId: workspace.id,
+      customerId,
+      dedupeKey: `bench:${index}`,
+      category: 'marketing',
+      subject: 'We miss you, {{ customer.first_name }}',
+      html: HTML,
+      variables: {
+        coupon: { code: `BACK-${index}`, percent: 15 },
+        tips: ['New teas', 'Free shipping', 'Gift cards'],
+      },
+      origin: { kind: 'flow', flowId: '1', runId: String(index), stepId: 'send' },
+    });
 
     const queueStarted = performance.now();
-    for (const [index, customerId] of customerIds.entries()) {
-      const outcome = await queueEmail(
-        db,
-        {
-          workspaceId: workspace.id,
-          customerId,
-          dedupeKey: `bench:${index}`,
-          category: 'marketing',
-          subject: 'We miss you, {{ customer.first_name }}',
-          html: HTML,
-          variables: {
-            coupon: { code: `BACK-${index}`, percent: 15 },
-            tips: ['New teas', 'Free shipping', 'Gift cards'],
-          },
-          origin: { kind: 'flow', flowId: '1', runId: String(index), stepId: 'send' },
-        },
-        { now: Date.now(), environment },
-      );
-      if (outcome.status !== 'queued') throw new Error(`message ${index}: ${JSON.stringify(outcome)}`);
+    if (path === 'bulk') {
+      for (let start = 0; start < customerIds.length; start += BULK_CALL) {
+        const emails = customerIds
+          .slice(start, start + BULK_CALL)
+          .map((customerId, offset) => emailOf(customerId, start + offset));
+        const outcomes = await queueEmails(db, emails, { now: Date.now(), environment });
+        const notQueued = outcomes.find((outcome) => outcome.status !== 'queued');
+        if (notQueued !== undefined) throw new Error(`bulk: ${JSON.stringify(notQueued)}`);
+      }
+    } else {
+      for (const [index, customerId] of customerIds.entries()) {
+        const outcome = await queueEmail(db, emailOf(customerId, index), { now: Date.now(), environment });
+        if (outcome.status !== 'queued') throw new Error(`message ${index}: ${JSON.stringify(outcome)}`);
+      }
     }
     const queueSeconds = (performance.now() - queueStarted) / 1_000;
 
     const sendStarted = performance.now();
     const pool = Array.from(
-      { length: workers },
+      { length: path === 'bulk' ? 1 : workers },
       () => new Worker({ db, handlers: emailJobHandlers(environment) }),
     );
     await Promise.all(pool.map((worker) => worker.drain()));
@@ -200,7 +225,7 @@ for (const engine of engines) {
     }
     const endToEnd = messages / (queueSeconds + sendSeconds);
     process.stdout.write(
-      `  ${engine}: queued (rendered) ${(messages / queueSeconds).toFixed(0)}/s, delivered ${(messages / sendSeconds).toFixed(0)}/s, ` +
+      `  ${engine} ${path}: queued (rendered) ${(messages / queueSeconds).toFixed(0)}/s, delivered ${(messages / sendSeconds).toFixed(0)}/s, ` +
         `end to end ${endToEnd.toFixed(0)}/s (${(endToEnd / referenceRate).toFixed(3)} of the reference) — ` +
         `${endToEnd >= TARGET_PER_SECOND ? 'meets' : 'BELOW'} the ${TARGET_PER_SECOND}/s target\n`,
     );
