@@ -44,7 +44,7 @@ import { transportFor } from './email-transport.js';
 /** Messages a dispatch batch takes. */
 export const DISPATCH_BATCH = 200;
 /** Messages handed to the SMTP transport at once (its pool spreads them over its connections). */
-export const SEND_CONCURRENCY = 8;
+export const SEND_CONCURRENCY = 16;
 /** How long one `email.dispatch` job sends before it hands over to a new one, ms. */
 export const DISPATCH_BUDGET_MS = 20_000;
 /** A queued message this long overdue has lost its job: the sweeper dispatches it, ms. */
