@@ -515,7 +515,10 @@ export async function marketingInstantsOf(
   return instants;
 }
 
-/** Up to `limit` queued messages of the workspace due at `now`, earliest first. */
+/**
+ * Up to `limit` queued messages of the workspace due at `now`, oldest first (by id: the
+ * `(workspace_id, status, id)` index's order, so no sort of every queued row).
+ */
 export async function findDueMessages(
   db: Executor,
   workspaceId: number,
@@ -528,7 +531,6 @@ export async function findDueMessages(
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'queued')
     .where('send_after', '<=', now)
-    .orderBy('send_after')
     .orderBy('id')
     .limit(limit)
     .execute();
