@@ -75,12 +75,9 @@ const RewardBody = z
       .openapi({ description: 'free_product: your product’s id.' }),
     minimumOrder: MoneyAmount.optional().openapi({ description: 'The coupon’s minimum order.' }),
     couponValidDays: z.number().int().min(1).max(3650).optional().openapi({ description: 'Default 90.' }),
-    tiers: TierNames.nullable()
-      .optional()
-      .openapi({
-        description:
-          'Only members of these tiers may claim (exclusive rewards); absent or null: every member.',
-      }),
+    tiers: TierNames.nullable().optional().openapi({
+      description: 'Only members of these tiers may claim (exclusive rewards); absent or null: every member.',
+    }),
     stock: z
       .number()
       .int()
