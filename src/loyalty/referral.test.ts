@@ -10,6 +10,7 @@ import { apiWorkspace } from '../../test/customers/api.js';
 import { jsonCaller } from '../../test/loyalty/http.js';
 import { accountOf, expectLedgerConsistent, newCustomer } from '../../test/loyalty/ledger.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
+import type { RowId } from '../db/index.js';
 import { processLoyalty } from './loyalty.jobs.js';
 import { ensureProgramme, writeProgrammeSettings } from './loyalty.repository.js';
 import { earnOrderThroughApi } from './loyalty.service.js';
@@ -94,7 +95,7 @@ describeEachDatabase('loyalty referrals', (getDb) => {
     const first = await setUp(3);
     const referrer = await newCustomer(first.db, first.workspaceId);
     const code = await first.codeOf(referrer);
-    const newcomers = [];
+    const newcomers: RowId[] = [];
     for (let index = 0; index < 10; index++) newcomers.push(await newCustomer(first.db, first.workspaceId));
     const answers = await Promise.all(newcomers.map((customer) => first.refer(code, customer)));
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(3);
