@@ -106,7 +106,8 @@ export function referralRoutes() {
     const { db, now } = c.get('services');
     const workspaceId = c.get('auth').workspaceId;
     const input = c.req.valid('json');
-    const referredId = await loyaltyCustomer(db, workspaceId, input.customerId).catch(() => {
+    const referredId = await loyaltyCustomer(db, workspaceId, input.customerId).catch((error: unknown) => {
+      if (!(error instanceof RetainError && error.code === 'not_found')) throw error;
       throw new RetainError('invalid_input', 'The request is not valid.', [
         { path: ['json', 'customerId'], message: 'No such customer in this workspace.' },
       ]);

@@ -177,7 +177,7 @@ const RewardParams = z.object({
   rewardId: z.string().openapi({ param: { name: 'rewardId', in: 'path' }, example: '1' }),
 });
 
-const createRoute_ = createRoute({
+const createRewardRoute = createRoute({
   method: 'post',
   path: '/loyalty/rewards',
   operationId: 'createLoyaltyReward',
@@ -296,7 +296,7 @@ const ms = (text: string | null | undefined) =>
 /** The reward routes, to mount under `/api/v1`. */
 export function rewardRoutes() {
   const router = createRouter();
-  router.openapi(createRoute_, async (c) => {
+  router.openapi(createRewardRoute, async (c) => {
     const { db, now } = c.get('services');
     const input = c.req.valid('json');
     const reward = await createReward(
