@@ -21,6 +21,7 @@ export {
   type OverviewQuery,
   type Role,
   type Session,
+  useHasSubscriptions,
   useLogin,
   useLogout,
   useOverview,
