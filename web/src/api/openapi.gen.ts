@@ -1083,6 +1083,10 @@ export type CouponDiscount = {
   readonly amountCents: number;
 } | {
   readonly kind: "free_shipping";
+} | {
+  readonly kind: "reward";
+  readonly reward: "free_product" | "early_access" | "custom";
+  readonly productId?: string;
 };
 
 export type CouponIssueRequest = {
@@ -1797,6 +1801,7 @@ export type LoyaltyTier = {
   readonly threshold: number;
   readonly multiplier?: number;
   readonly benefits?: string[];
+  readonly earlyAccess?: boolean;
 };
 
 export type LoyaltyTierProgress = {

@@ -367,7 +367,9 @@ function discountText(
       amount: formatMoney(discount.amountCents / 100, currency, locale),
     });
   }
-  return t('loyalty.promotions.freeShipping');
+  if (discount.kind === 'free_shipping') return t('loyalty.promotions.freeShipping');
+  // A rewards-catalogue promotion (a free product, early access, a custom reward).
+  return t('loyalty.promotions.reward');
 }
 
 function IssueCodes({ promotion }: { readonly promotion: Promotion }) {
