@@ -512,6 +512,9 @@ export async function sendGroups(
     .where('t.workspace_id', '=', workspaceId)
     .where('t.sent_at', '>=', filter.from)
     .where('t.sent_at', '<', filter.to)
+    // A send whose e-mail was skipped (no consent, suppressed, capped, no address) and that no
+    // one answered reached nobody: it is not counted. (Its link may still have been handed out.)
+    .where((eb) => eb.or([eb('t.delivery', '!=', 'skipped'), eb('r.id', 'is not', null)]))
     .$if(filter.surveyIds !== undefined, (query) => query.where('t.survey_id', 'in', [...filter.surveyIds!]))
     .$if(filter.segmentId !== undefined, (query) => query.where('t.segment_id', '=', filter.segmentId!))
     .groupBy(['t.survey_id', bucket, sql`case when r.id is null then 0 else 1 end`, 'r.rating'])

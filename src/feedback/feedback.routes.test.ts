@@ -305,6 +305,8 @@ describeEachDatabase('the feedback API', (getDb) => {
           surveyId,
           customerId: people[index]!,
           now: Date.UTC(2026, 10, 16 + index * 2, 9),
+          // Links handed out (no e-mail): every send reaches its customer, whatever their consent.
+          mailer: null,
         })
       ).links.token;
 
@@ -494,7 +496,16 @@ describeEachDatabase('the feedback API', (getDb) => {
       `/api/v1/feedback/report?surveyId=${survey}&segmentId=${segment.id}`,
       { role: 'analyst' },
     );
-    expect(report.body).toMatchObject({ sent: segment.memberCount, responses: 0, nps: null });
+    // Members without marketing consent got no e-mail (NPS is marketing mail): not counted as sent.
+    const delivered = await db
+      .selectFrom('survey_send')
+      .select('delivery')
+      .where('workspace_id', '=', api.workspaceId)
+      .where('survey_id', '=', survey)
+      .execute();
+    const reached = delivered.filter((send) => send.delivery !== 'skipped').length;
+    expect(reached).toBeGreaterThan(0);
+    expect(report.body).toMatchObject({ sent: reached, responses: 0, nps: null });
     expect(population.customers.length).toBe(30);
 
     const bad = await call(api, 'POST', `/api/v1/feedback/surveys/${survey}/sends`, { body: {} });
