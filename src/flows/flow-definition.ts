@@ -186,7 +186,13 @@ export interface BranchStep {
   readonly yes: readonly FlowStep[];
   readonly no: readonly FlowStep[];
 }
-export type FlowStep = WaitStep | SendEmailStep | UpdateAttributeStep | SendSurveyStep | ExitStep | BranchStep;
+export type FlowStep =
+  | WaitStep
+  | SendEmailStep
+  | UpdateAttributeStep
+  | SendSurveyStep
+  | ExitStep
+  | BranchStep;
 export type FlowStepType = FlowStep['type'];
 export const STEP_TYPES: readonly string[] = [...Object.keys(STEP_SCHEMAS), 'branch'];
 

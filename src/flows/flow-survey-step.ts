@@ -25,7 +25,12 @@ import { type FlowStep, formatPath, type SendSurveyStep } from './flow-definitio
 export async function executeSendSurveyStep(
   db: Kysely<Database>,
   step: SendSurveyStep,
-  run: { readonly workspaceId: RowId; readonly flowId: RowId; readonly id: RowId; readonly customerId: RowId },
+  run: {
+    readonly workspaceId: RowId;
+    readonly flowId: RowId;
+    readonly id: RowId;
+    readonly customerId: RowId;
+  },
   now: number,
 ): Promise<Record<string, unknown>> {
   const surveyId = String(step.surveyId);
