@@ -582,6 +582,58 @@ export async function hasRatedAnswers(db: Executor, workspaceId: RowId): Promise
   return row !== undefined;
 }
 
+/** A customer's send with its survey's name and its answer (current version and history). */
+export interface CustomerSurveySend extends SurveySend {
+  readonly surveyName: string;
+  readonly response: (SurveyResponse & { readonly history: readonly ResponseVersion[] }) | null;
+}
+
+/**
+ * Every survey sent to one customer, oldest first, each with its answer and the answer's earlier
+ * versions — what a data-subject export holds about their feedback. Three queries, each on a
+ * `(workspace_id, customer_id…)` or `(workspace_id, response_id)` index.
+ */
+export async function surveySendsOfCustomer(
+  db: Executor,
+  workspaceId: RowId,
+  customerId: RowId,
+): Promise<CustomerSurveySend[]> {
+  const sends = await db
+    .selectFrom('survey_send as t')
+    .innerJoin('survey as s', (join) =>
+      join.onRef('s.workspace_id', '=', 't.workspace_id').onRef('s.id', '=', 't.survey_id'),
+    )
+    .selectAll('t')
+    .select('s.name as survey_name')
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.customer_id', '=', customerId)
+    .orderBy('t.sent_at')
+    .orderBy('t.id')
+    .execute();
+  const responses = (
+    await db
+      .selectFrom('survey_response')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', customerId)
+      .execute()
+  ).map(toResponse);
+  const history = await responseHistory(
+    db,
+    workspaceId,
+    responses.map((response) => response.id),
+  );
+  const bySend = new Map(responses.map((response) => [response.sendId, response]));
+  return sends.map((row) => {
+    const response = bySend.get(row.id);
+    return {
+      ...toSend(row),
+      surveyName: row.survey_name,
+      response: response === undefined ? null : { ...response, history: history.get(response.id) ?? [] },
+    };
+  });
+}
+
 /**
  * Erases what a customer wrote in their answers (an erasure request, privacy/): comments, and
  * form answers, of the current versions and of their history. Ratings and reasons (choices the

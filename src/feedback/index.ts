@@ -12,7 +12,9 @@ export {
   SURVEY_SEGMENT_SEND_JOB,
 } from './feedback.jobs.js';
 export {
+  type CustomerSurveySend,
   eraseResponsesOfCustomer,
+  surveySendsOfCustomer,
   type Survey,
   type SurveyResponse,
   type SurveySend,
