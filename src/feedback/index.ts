@@ -14,10 +14,10 @@ export {
 export {
   type CustomerSurveySend,
   eraseResponsesOfCustomer,
-  surveySendsOfCustomer,
   type Survey,
   type SurveyResponse,
   type SurveySend,
+  surveySendsOfCustomer,
 } from './feedback.repository.js';
 export { type FeedbackRoutesOptions, feedbackRoutes } from './feedback.routes.js';
 export {

@@ -373,7 +373,7 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
     const { api, ws, ada, bob } = await seeded();
     const survey = await createSurvey(db, {
       workspaceId: ws,
-      survey: { name: 'After delivery', kind: 'csat', scale: 'five_point', reasons: ['Late'] },
+      survey: { name: 'After delivery', kind: 'csat', scale: 'five_point', reasons: ['Late'], comment: true },
       createdBy: null,
       actor: { type: 'system' },
       now: NOW,
