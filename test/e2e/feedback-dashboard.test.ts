@@ -123,9 +123,29 @@ describe('the Feedback page', () => {
       if (look === 'light') {
         await page.getByLabel('Search the comments').fill('late');
         await page.locator('[data-answer]').nth(1).waitFor({ state: 'detached' });
-        expect(await page.locator('[data-answer] .comment').allTextContents()).toEqual([
+        expect(await page.locator('[data-answer] .comment .cell-value').allTextContents()).toEqual([
           'The parcel was two weeks late',
         ]);
+      }
+      // At phone width (the phone look; dark and Chinese resized to it) the answers are cards,
+      // each field named, and nothing is wider than the screen.
+      if (look !== 'light') {
+        if (look !== 'phone') {
+          await page.setViewportSize({ width: 390, height: 844 });
+          await screenshot(page, `feedback-${look}-390`);
+          expect(await seriousAccessibilityViolations(page), `${look} 390`).toEqual([]);
+        }
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, look).toBeLessThanOrEqual(0);
+        const card = page.locator('[data-answer]').first();
+        expect(await card.locator('.cell-label').first().isVisible(), look).toBe(true);
+        const region = await page.evaluate(() => {
+          const scroller = document.querySelector('.feedback-page .table-scroll');
+          return scroller === null ? null : scroller.scrollWidth - scroller.clientWidth;
+        });
+        expect(region, look).toBe(0);
+      } else {
+        expect(await page.locator('[data-answer] .cell-label').first().isVisible()).toBe(false);
       }
       expect(problems, look).toEqual([]);
       await context.close();

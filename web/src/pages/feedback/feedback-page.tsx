@@ -265,13 +265,30 @@ export default function FeedbackPage() {
                 <tbody>
                   {page.items.map((answer) => (
                     <tr key={answer.id} data-answer={answer.id}>
-                      <td>{formatDateTime(answer.updatedAt, locale)}</td>
-                      <td>{answer.surveyName}</td>
-                      <td>{answer.customerName ?? answer.customerEmail ?? `#${answer.customerId}`}</td>
-                      <td className="numeric">
-                        {answer.rating === null ? t('feedback.none') : formatCount(answer.rating, locale)}
+                      <td>
+                        <span className="cell-label">{t('feedback.column.when')}</span>
+                        <span className="cell-value">{formatDateTime(answer.updatedAt, locale)}</span>
                       </td>
-                      <td className="comment">{answer.comment ?? ''}</td>
+                      <td>
+                        <span className="cell-label">{t('feedback.column.survey')}</span>
+                        <span className="cell-value">{answer.surveyName}</span>
+                      </td>
+                      <td>
+                        <span className="cell-label">{t('feedback.column.customer')}</span>
+                        <span className="cell-value">
+                          {answer.customerName ?? answer.customerEmail ?? `#${answer.customerId}`}
+                        </span>
+                      </td>
+                      <td className="numeric">
+                        <span className="cell-label">{t('feedback.column.rating')}</span>
+                        <span className="cell-value">
+                          {answer.rating === null ? t('feedback.none') : formatCount(answer.rating, locale)}
+                        </span>
+                      </td>
+                      <td className="comment" data-empty={answer.comment === null ? '' : undefined}>
+                        <span className="cell-label">{t('feedback.column.comment')}</span>
+                        <span className="cell-value">{answer.comment ?? ''}</span>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
