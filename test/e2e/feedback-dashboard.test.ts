@@ -10,6 +10,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { recordAnswer, sendSurvey } from '../../src/feedback/index.js';
+import { listJobs } from '../../src/jobs/index.js';
+import { createSegment } from '../../src/segments/index.js';
 import { getWorkspaceBySlug } from '../../src/workspaces/workspace.repository.js';
 import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
 import {
@@ -92,6 +94,14 @@ describe('the Feedback page', () => {
           now: Date.now(),
         });
       }
+      await createSegment(connection.db, {
+        workspaceId: workspace.id,
+        name: 'Two orders or more',
+        rule: { all: [{ field: 'orders_count', op: '>=', value: 2 }] },
+        createdBy: null,
+        actor: { type: 'system' },
+        now: Date.now(),
+      });
       // One more send, unanswered.
       await sendSurvey(connection.db, {
         workspaceId: workspace.id,
@@ -126,6 +136,21 @@ describe('the Feedback page', () => {
         expect(await page.locator('[data-answer] .comment .cell-value').allTextContents()).toEqual([
           'The parcel was two weeks late',
         ]);
+        // Two choices and a click send the survey to a segment (a background job).
+        await page.getByLabel('Survey', { exact: true }).last().selectOption({ label: 'After delivery' });
+        await page.getByLabel('Segment', { exact: true }).selectOption({ index: 1 });
+        await page.getByRole('button', { name: 'Send to the segment' }).click();
+        await page
+          .getByText(/Sending “After delivery” to the [\d,]+ members of “Two orders or more”/)
+          .waitFor();
+        const check = openDatabase(server.storeUrl);
+        try {
+          const workspace = (await getWorkspaceBySlug(check.db, server.workspace))!;
+          const jobs = await listJobs(check.db, workspace.id, { type: 'feedback.segment-send', limit: 5 });
+          expect(jobs.length).toBe(1);
+        } finally {
+          await check.close();
+        }
       }
       // At phone width (the phone look; dark and Chinese resized to it) the answers are cards,
       // each field named, and nothing is wider than the screen.

@@ -16,7 +16,8 @@ export type Capability =
   | 'writeFlows'
   | 'email'
   | 'helpCentre'
-  | 'feedback';
+  | 'feedback'
+  | 'sendSurveys';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -36,6 +37,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   helpCentre: ['analyst', 'marketer', 'agent'],
   // Surveys, their answers and the report (feedback.routes.ts): agents are refused.
   feedback: ['analyst', 'marketer'],
+  // Creating and sending surveys: marketers (and owners, admins), as feedback.routes.ts.
+  sendSurveys: ['marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {
