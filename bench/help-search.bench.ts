@@ -11,12 +11,17 @@
  * prefixes as typed (the suggestions), typos (the fuzzy pass), Chinese of 2 and 4 characters, and
  * queries that match nothing (every pass runs). Each query is run `rounds` times; the figures are
  * percentiles over all of them, wall clock and this process's CPU time (on SQLite, which runs in
- * the process, the CPU time is the search's own work whatever else loads the machine). The
+ * the process, the CPU time is the search's own work whatever else loads the machine). The machine
+ * is shared, so each engine's lines also give the load average (1 min) before and after its
+ * searches, and a wall-clock p95 over each query's best round ("best-of-rounds"): a query waits
+ * for a core in some rounds on a loaded machine, rarely in all of them, so the best round is close
+ * to what the query costs with a core to itself (it is not the p95 a user would see under that
+ * load, which the raw wall p95 is). The
  * reference, same run and store: one scan of the workspace's
  * published article titles (`title like '%…%'`), what a search without an index would at least read.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { type DatabaseConnection as Connection, migrateToLatest, openDatabase } from '../src/db/index.js';
@@ -355,12 +360,15 @@ async function benchEngine(engine: string): Promise<void> {
 
     const all: number[] = [];
     const allCpu: number[] = [];
+    const allBest: number[] = [];
+    const loadBefore = loadavg()[0]!;
     for (const [kind, queries] of Object.entries(QUERIES)) {
       const times: number[] = [];
       const cpu: number[] = [];
+      const best = queries.map(() => Number.POSITIVE_INFINITY);
       let found = 0;
       for (let round = 0; round < rounds; round++) {
-        for (const { query, locale, prefix } of queries) {
+        for (const [index, { query, locale, prefix }] of queries.entries()) {
           const begin = performance.now();
           const cpuBefore = process.cpuUsage();
           const { results } = await searchHelpCentre(db, {
@@ -374,7 +382,9 @@ async function benchEngine(engine: string): Promise<void> {
             log: !prefix,
             now: NOW,
           });
-          times.push(performance.now() - begin);
+          const wall = performance.now() - begin;
+          times.push(wall);
+          best[index] = Math.min(best[index]!, wall);
           const used = process.cpuUsage(cpuBefore);
           cpu.push((used.user + used.system) / 1000);
           if (round === 0) found += results.length;
@@ -384,15 +394,22 @@ async function benchEngine(engine: string): Promise<void> {
       cpu.sort((left, right) => left - right);
       all.push(...times);
       allCpu.push(...cpu);
+      allBest.push(...best);
       process.stdout.write(
-        `[${engine}] ${kind.padEnd(28)} p50 ${ms(percentile(times, 0.5)).padStart(9)}  p95 ${ms(percentile(times, 0.95)).padStart(9)}  max ${ms(times[times.length - 1]!).padStart(9)}  CPU p95 ${ms(percentile(cpu, 0.95)).padStart(9)}  (${found} results for ${queries.length} queries)\n`,
+        `[${engine}] ${kind.padEnd(28)} p50 ${ms(percentile(times, 0.5)).padStart(9)}  p95 ${ms(percentile(times, 0.95)).padStart(9)}  max ${ms(times[times.length - 1]!).padStart(9)}  CPU p95 ${ms(percentile(cpu, 0.95)).padStart(9)}  best-of-rounds max ${ms(Math.max(...best)).padStart(9)}  (${found} results for ${queries.length} queries)\n`,
       );
     }
     all.sort((left, right) => left - right);
     allCpu.sort((left, right) => left - right);
+    allBest.sort((left, right) => left - right);
+    const loadAfter = loadavg()[0]!;
     const p95 = percentile(all, 0.95);
+    const bestP95 = percentile(allBest, 0.95);
     process.stdout.write(
       `[${engine}] all ${all.length} searches: p50 ${ms(percentile(all, 0.5))}, p95 ${ms(p95)} = ${(p95 / reference).toFixed(1)}× the reference; this process's CPU p95 ${ms(percentile(allCpu, 0.95))} (${connection.dialect === 'sqlite' ? 'the whole search: SQLite runs in-process' : 'the client side only'}) — target p95 < ${TARGET_P95_MS} ms: ${p95 < TARGET_P95_MS ? 'met' : 'NOT MET'}\n`,
+    );
+    process.stdout.write(
+      `[${engine}] wall p95 ${ms(p95)}; best-of-${rounds}-rounds wall p95 over the ${allBest.length} queries ${ms(bestP95)} (${bestP95 < TARGET_P95_MS ? 'under' : 'OVER'} ${TARGET_P95_MS} ms); load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${availableParallelism()} cores\n`,
     );
   } finally {
     await connection.close();

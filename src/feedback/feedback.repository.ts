@@ -512,6 +512,9 @@ export async function sendGroups(
     .where('t.workspace_id', '=', workspaceId)
     .where('t.sent_at', '>=', filter.from)
     .where('t.sent_at', '<', filter.to)
+    // A send whose e-mail was skipped (no consent, suppressed, capped, no address) and that no
+    // one answered reached nobody: it is not counted. (Its link may still have been handed out.)
+    .where((eb) => eb.or([eb('t.delivery', '!=', 'skipped'), eb('r.id', 'is not', null)]))
     .$if(filter.surveyIds !== undefined, (query) => query.where('t.survey_id', 'in', [...filter.surveyIds!]))
     .$if(filter.segmentId !== undefined, (query) => query.where('t.segment_id', '=', filter.segmentId!))
     .groupBy(['t.survey_id', bucket, sql`case when r.id is null then 0 else 1 end`, 'r.rating'])
@@ -577,6 +580,58 @@ export async function hasRatedAnswers(db: Executor, workspaceId: RowId): Promise
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** A customer's send with its survey's name and its answer (current version and history). */
+export interface CustomerSurveySend extends SurveySend {
+  readonly surveyName: string;
+  readonly response: (SurveyResponse & { readonly history: readonly ResponseVersion[] }) | null;
+}
+
+/**
+ * Every survey sent to one customer, oldest first, each with its answer and the answer's earlier
+ * versions — what a data-subject export holds about their feedback. Three queries, each on a
+ * `(workspace_id, customer_id…)` or `(workspace_id, response_id)` index.
+ */
+export async function surveySendsOfCustomer(
+  db: Executor,
+  workspaceId: RowId,
+  customerId: RowId,
+): Promise<CustomerSurveySend[]> {
+  const sends = await db
+    .selectFrom('survey_send as t')
+    .innerJoin('survey as s', (join) =>
+      join.onRef('s.workspace_id', '=', 't.workspace_id').onRef('s.id', '=', 't.survey_id'),
+    )
+    .selectAll('t')
+    .select('s.name as survey_name')
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.customer_id', '=', customerId)
+    .orderBy('t.sent_at')
+    .orderBy('t.id')
+    .execute();
+  const responses = (
+    await db
+      .selectFrom('survey_response')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', customerId)
+      .execute()
+  ).map(toResponse);
+  const history = await responseHistory(
+    db,
+    workspaceId,
+    responses.map((response) => response.id),
+  );
+  const bySend = new Map(responses.map((response) => [response.sendId, response]));
+  return sends.map((row) => {
+    const response = bySend.get(row.id);
+    return {
+      ...toSend(row),
+      surveyName: row.survey_name,
+      response: response === undefined ? null : { ...response, history: history.get(response.id) ?? [] },
+    };
+  });
 }
 
 /**

@@ -305,6 +305,8 @@ describeEachDatabase('the feedback API', (getDb) => {
           surveyId,
           customerId: people[index]!,
           now: Date.UTC(2026, 10, 16 + index * 2, 9),
+          // Links handed out (no e-mail): every send reaches its customer, whatever their consent.
+          mailer: null,
         })
       ).links.token;
 
@@ -494,7 +496,16 @@ describeEachDatabase('the feedback API', (getDb) => {
       `/api/v1/feedback/report?surveyId=${survey}&segmentId=${segment.id}`,
       { role: 'analyst' },
     );
-    expect(report.body).toMatchObject({ sent: segment.memberCount, responses: 0, nps: null });
+    // Members without marketing consent got no e-mail (NPS is marketing mail): not counted as sent.
+    const delivered = await db
+      .selectFrom('survey_send')
+      .select('delivery')
+      .where('workspace_id', '=', api.workspaceId)
+      .where('survey_id', '=', survey)
+      .execute();
+    const reached = delivered.filter((send) => send.delivery !== 'skipped').length;
+    expect(reached).toBeGreaterThan(0);
+    expect(report.body).toMatchObject({ sent: reached, responses: 0, nps: null });
     expect(population.customers.length).toBe(30);
 
     const bad = await call(api, 'POST', `/api/v1/feedback/surveys/${survey}/sends`, { body: {} });
@@ -530,6 +541,46 @@ describeEachDatabase('the feedback API', (getDb) => {
       ).status,
     ).toBe(409);
     expect((await api.app.request(pathOf(first.body.url))).status).toBe(404);
+  });
+
+  it('documents in the OpenAPI document the 404 and 409 statuses the routes answer', async () => {
+    const { db, dialect } = getDb();
+    const api = await apiWorkspace({ db, dialect }, NOW);
+    const survey = await newSurvey(api, { name: 'CSAT', kind: 'csat' });
+    const [erased] = await insertCustomers(db, api.workspaceId, [{ email: 'gone@example.com' }], NOW);
+    await db.updateTable('customer').set({ erased_at: NOW }).where('id', '=', erased!).execute();
+    const answered = {
+      createSurvey: (
+        await call(api, 'POST', '/api/v1/feedback/surveys', { body: { name: 'CSAT', kind: 'csat' } })
+      ).status,
+      getSurvey: (await call(api, 'GET', '/api/v1/feedback/surveys/999999', { role: 'analyst' })).status,
+      sendSurveyErased: (
+        await call(api, 'POST', `/api/v1/feedback/surveys/${survey}/sends`, {
+          body: { customerId: String(erased) },
+        })
+      ).status,
+      sendSurveyUnknown: (
+        await call(api, 'POST', `/api/v1/feedback/surveys/${survey}/sends`, {
+          body: { customerId: '999999' },
+        })
+      ).status,
+    };
+    expect(answered).toEqual({
+      createSurvey: 409,
+      getSurvey: 404,
+      sendSurveyErased: 409,
+      sendSurveyUnknown: 404,
+    });
+    const document = (await (await api.app.request('/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const responsesOf = (path: string, method: string) =>
+      Object.keys(document.paths[path]?.[method]?.responses ?? {});
+    expect(responsesOf('/api/v1/feedback/surveys', 'post')).toContain('409');
+    expect(responsesOf('/api/v1/feedback/surveys/{id}', 'get')).toContain('404');
+    expect(responsesOf('/api/v1/feedback/surveys/{id}/sends', 'post')).toEqual(
+      expect.arrayContaining(['404', '409']),
+    );
   });
 });
 

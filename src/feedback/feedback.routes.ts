@@ -69,7 +69,11 @@ const createSurveyRoute = createRoute({
   request: body(CreateSurveyBody),
   responses: {
     201: json(SurveySchema, 'The survey'),
-    ...authenticatedErrors({ 403: `${NOT_SENDER}, or ${CSRF_REFUSED}.`, ...JSON_BODY_ERRORS }),
+    ...authenticatedErrors({
+      403: `${NOT_SENDER}, or ${CSRF_REFUSED}.`,
+      409: 'The workspace already has a survey of that name, or has 500 surveys (`conflict`).',
+      ...JSON_BODY_ERRORS,
+    }),
   },
 });
 
@@ -115,7 +119,8 @@ const sendRoute = createRoute({
     202: json(SegmentSendSchema, 'The job sending to the segment’s members'),
     ...authenticatedErrors({
       403: `${NOT_SENDER}, or ${CSRF_REFUSED}.`,
-      404: `${NO_SURVEY} (Or no such customer or segment.)`,
+      404: `${NO_SURVEY} (Or no such customer or segment in it.)`,
+      409: 'The customer’s personal data was erased: no survey can be sent to them (`conflict`).',
       ...JSON_BODY_ERRORS,
     }),
   },

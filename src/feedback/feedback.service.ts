@@ -148,6 +148,8 @@ export type SurveyMailer = (
     readonly links: SurveyLinks;
     /** The customer's language, as the survey page will speak it. */
     readonly locale: SurveyPageLocale;
+    /** The e-mail's category; default by kind (CSAT transactional, NPS and forms marketing). */
+    readonly category?: 'marketing' | 'transactional' | undefined;
   },
   now: number,
 ) => Promise<{ status: 'queued' | 'duplicate' | 'skipped'; messageId: string; reason?: string }>;
@@ -190,6 +192,12 @@ export interface SendSurveyInput {
    * built-in outbox); `null`: no e-mail, the send is a link handed out (`delivery: 'link'`).
    */
   readonly mailer?: SurveyMailer | null | undefined;
+  /**
+   * The e-mail's category, when the sender decides it (a flow step: `marketing` unless the step
+   * says otherwise, so consent and frequency caps apply as to the flow's other e-mails); default
+   * by the survey's kind.
+   */
+  readonly category?: 'marketing' | 'transactional' | undefined;
 }
 
 export interface SentSurvey {
@@ -234,7 +242,7 @@ export async function sendSurvey(db: Kysely<Database>, input: SendSurveyInput): 
   const mailer = input.mailer === undefined ? surveyEmailMailer() : input.mailer;
   if (mailer !== null && (created || send.delivery === 'link')) {
     const locale = pageLocale(undefined, customer.language, undefined);
-    const mailed = await mailer(db, { survey, send, links, locale }, now);
+    const mailed = await mailer(db, { survey, send, links, locale, category: input.category }, now);
     send = await updateSendDelivery(db, input.workspaceId, send.id, {
       delivery: mailed.status,
       reason: mailed.reason ?? null,

@@ -12,10 +12,12 @@ export {
   SURVEY_SEGMENT_SEND_JOB,
 } from './feedback.jobs.js';
 export {
+  type CustomerSurveySend,
   eraseResponsesOfCustomer,
   type Survey,
   type SurveyResponse,
   type SurveySend,
+  surveySendsOfCustomer,
 } from './feedback.repository.js';
 export { type FeedbackRoutesOptions, feedbackRoutes } from './feedback.routes.js';
 export {

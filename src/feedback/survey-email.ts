@@ -44,7 +44,7 @@ const SURVEY_HTML = `<!doctype html>
  * (default `SMTP_URL`, `RETAIN_PUBLIC_URL`… of the process).
  */
 export function surveyEmailMailer(environment?: EmailEnvironment): SurveyMailer {
-  return async (db, { survey, send, links, locale }, now) => {
+  return async (db, { survey, send, links, locale, category }, now) => {
     const words = EMAIL_WORDS[locale];
     const messages = SURVEY_PAGE_MESSAGES[locale];
     const definition = survey.definition;
@@ -65,7 +65,7 @@ export function surveyEmailMailer(environment?: EmailEnvironment): SurveyMailer 
         workspaceId: send.workspaceId,
         customerId: send.customerId,
         dedupeKey: `survey:${send.id}`,
-        category: definition.kind === 'csat' ? 'transactional' : 'marketing',
+        category: category ?? (definition.kind === 'csat' ? 'transactional' : 'marketing'),
         subject: words.subject,
         html: SURVEY_HTML,
         origin: { kind: 'survey', surveyId: String(survey.id), sendId: String(send.id) },

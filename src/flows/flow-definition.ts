@@ -125,6 +125,15 @@ const STEP_SCHEMAS = {
       value: z.union([z.string().max(1_000), z.number(), z.boolean(), z.null()]),
     })
     .strict(),
+  // A survey of src/feedback, sent through its signed link e-mail (flow-survey-step.ts).
+  send_survey: z
+    .object({
+      id: stepId,
+      type: z.literal('send_survey'),
+      surveyId: rowIdText,
+      category: z.enum(['marketing', 'transactional']).optional(),
+    })
+    .strict(),
   exit: z.object({ id: stepId, type: z.literal('exit') }).strict(),
 } as const;
 
@@ -158,6 +167,14 @@ export interface UpdateAttributeStep {
   readonly key: string;
   readonly value: string | number | boolean | null;
 }
+export interface SendSurveyStep {
+  readonly id: string;
+  readonly type: 'send_survey';
+  /** A survey of the flow's workspace (checked at save time). */
+  readonly surveyId: string | number;
+  /** Default `marketing`: consent, frequency caps and quiet hours apply, as to a flow's e-mail. */
+  readonly category?: 'marketing' | 'transactional';
+}
 export interface ExitStep {
   readonly id: string;
   readonly type: 'exit';
@@ -169,7 +186,13 @@ export interface BranchStep {
   readonly yes: readonly FlowStep[];
   readonly no: readonly FlowStep[];
 }
-export type FlowStep = WaitStep | SendEmailStep | UpdateAttributeStep | ExitStep | BranchStep;
+export type FlowStep =
+  | WaitStep
+  | SendEmailStep
+  | UpdateAttributeStep
+  | SendSurveyStep
+  | ExitStep
+  | BranchStep;
 export type FlowStepType = FlowStep['type'];
 export const STEP_TYPES: readonly string[] = [...Object.keys(STEP_SCHEMAS), 'branch'];
 

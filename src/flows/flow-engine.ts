@@ -44,6 +44,7 @@ import {
   type FlowStep,
 } from './flow-definition.js';
 import type { FlowEffects } from './flow-effects.js';
+import { executeSendSurveyStep } from './flow-survey-step.js';
 import { afterDuration, isAnniversary, localDate, nextLocalTime, startOfLocalDate } from './flow-time.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -445,6 +446,10 @@ const EXECUTORS: Record<
         now: context.now,
       });
     },
+  }),
+  send_survey: async (step: Extract<FlowStep, { type: 'send_survey' }>, context) => ({
+    outcome: await executeSendSurveyStep(context.db, step, context.run, context.now),
+    move: { toStep: nextOf(context, step.id), wakeAt: context.now },
   }),
   exit: async () => ({ outcome: {}, move: { finish: 'exited', reason: 'exit_step' } }),
 };

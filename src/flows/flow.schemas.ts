@@ -35,7 +35,7 @@ const TriggerBody = z.record(z.string(), z.unknown()).openapi('FlowTrigger', {
 
 const StepBody = z.record(z.string(), z.unknown()).openapi('FlowStep', {
   description:
-    'A step: `wait` (`duration` { days, hours, minutes } or `untilTimeOfDay` "HH:MM" in the customer’s zone), `branch` (`rule` in the segments’ language, `yes` and `no` step lists), `send_email` (`subject`, `html`: Liquid; `category`), `update_attribute` (`key`, `value`), `exit`. Each may carry an `id` (1–40 of A–Z a–z 0–9 _ -); others get `s1`, `s2`, … in reading order.',
+    'A step: `wait` (`duration` { days, hours, minutes } or `untilTimeOfDay` "HH:MM" in the customer’s zone), `branch` (`rule` in the segments’ language, `yes` and `no` step lists), `send_email` (`subject`, `html`: Liquid; `category`), `update_attribute` (`key`, `value`), `send_survey` (`surveyId`: a survey of the workspace; `category`, default `marketing`), `exit`. Each may carry an `id` (1–40 of A–Z a–z 0–9 _ -); others get `s1`, `s2`, … in reading order.',
 });
 
 const definitionFields = {

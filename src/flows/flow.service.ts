@@ -38,6 +38,7 @@ import {
   parseFlowDefinition,
 } from './flow-definition.js';
 import type { FlowEffects, FlowEmailCounts } from './flow-effects.js';
+import { surveyStepIssues } from './flow-survey-step.js';
 import { forgetFlowTriggerNames } from './flow-triggers.js';
 
 /** Most flows a workspace may have. */
@@ -77,7 +78,7 @@ function nameTaken(name: string): RetainError {
 
 /**
  * Validates a definition for saving: its shape (each problem by path), the segment its trigger
- * names, and every e-mail step's subject and HTML with `checkTemplate` (line and column in the
+ * names, the survey of every `send_survey` step, and every e-mail step's subject and HTML with `checkTemplate` (line and column in the
  * message). Throws `invalid_input` with every issue found.
  */
 async function validateForSave(
@@ -122,6 +123,7 @@ async function validateForSave(
       }
     }
   }
+  issues.push(...(await surveyStepIssues(db, workspaceId, definition.steps)));
   if (issues.length > 0) throw invalid(issues);
   return definition;
 }

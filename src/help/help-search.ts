@@ -139,6 +139,31 @@ function visibleIn(options: SearchOptions): RawBuilder<boolean> {
 const COLUMNS = sql`a.id, a.locale, a.slug, a.title, a.body_text as "bodyText"`;
 
 /**
+ * SQLite: the `limit` best visible articles matching `match` in the FTS5 table `table`, by bm25
+ * (title 10×), ties by id. Ranked on ids alone first, then the columns read for those rows only:
+ * a common word matches thousands of articles, and carrying each one's text through the sort
+ * cost more than the ranking (SQLite's sorter holds every selected column).
+ */
+async function sqliteRanked(
+  db: Kysely<Database>,
+  table: 'help_article_fts' | 'help_article_trigram',
+  match: string,
+  options: SearchOptions,
+  limit: number,
+): Promise<SearchHit[]> {
+  const fts = sql.raw(table);
+  const result = await sql<SearchHit>`select ${COLUMNS}
+    from (select f.rowid as hit_id, bm25(${fts}, 10.0, 1.0) as score
+      from ${fts} f join help_article a on a.id = f.rowid
+      where ${fts} match ${match} and ${visibleIn(options)}
+      order by score, f.rowid
+      limit ${limit}) r
+    join help_article a on a.id = r.hit_id
+    order by r.score, r.hit_id`.execute(db);
+  return result.rows;
+}
+
+/**
  * The best published articles for `options.query`, best first, and the pass that found them.
  * No terms (only punctuation): no results. Every value is a bound parameter; FTS5 terms are quoted.
  */
@@ -185,12 +210,7 @@ async function sqliteWords(
       options.prefix === true && index === terms.length - 1 ? `${ftsString(term)}*` : ftsString(term),
     )
     .join(mode === 'all' ? ' AND ' : ' OR ');
-  const result = await sql<SearchHit>`select ${COLUMNS}
-    from help_article_fts f join help_article a on a.id = f.rowid
-    where help_article_fts match ${match} and ${visibleIn(options)}
-    order by bm25(help_article_fts, 10.0, 1.0), a.id
-    limit ${options.limit}`.execute(db);
-  return result.rows;
+  return sqliteRanked(db, 'help_article_fts', match, options, options.limit);
 }
 
 async function sqliteSubstrings(
@@ -200,12 +220,7 @@ async function sqliteSubstrings(
 ): Promise<SearchHit[]> {
   if (terms.every((term) => [...term].length >= 3)) {
     const match = terms.map(ftsString).join(' AND ');
-    const result = await sql<SearchHit>`select ${COLUMNS}
-      from help_article_trigram f join help_article a on a.id = f.rowid
-      where help_article_trigram match ${match} and ${visibleIn(options)}
-      order by bm25(help_article_trigram, 10.0, 1.0), a.id
-      limit ${options.limit}`.execute(db);
-    return result.rows;
+    return sqliteRanked(db, 'help_article_trigram', match, options, options.limit);
   }
   const patterns = terms.map(containsPattern);
   const each = patterns.map(
@@ -235,11 +250,9 @@ async function sqliteFuzzy(
   // Titles only: a typo is looked for among the words of titles (a body's words would make every
   // article a candidate and the check slow).
   const match = `title : (${[...grams].slice(0, 64).map(ftsString).join(' OR ')})`;
-  const candidates = await sql<SearchHit>`select ${COLUMNS}
-    from help_article_trigram f join help_article a on a.id = f.rowid
-    where help_article_trigram match ${match} and ${visibleIn(options)}
-    order by bm25(help_article_trigram, 10.0, 1.0), a.id
-    limit ${MAX_SEARCH_RESULTS * 2}`.execute(db);
+  const candidates = {
+    rows: await sqliteRanked(db, 'help_article_trigram', match, options, MAX_SEARCH_RESULTS * 2),
+  };
   const termGrams = terms.map(trigramsOf);
   const scored: { hit: SearchHit; score: number }[] = [];
   for (const hit of candidates.rows) {

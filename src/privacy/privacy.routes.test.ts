@@ -16,6 +16,7 @@ import {
   upsertRefunds,
   upsertSubscriptions,
 } from '../customers/index.js';
+import { createSurvey, recordAnswer, sendSurvey } from '../feedback/index.js';
 import { listJobs } from '../jobs/index.js';
 import {
   createSegment,
@@ -365,6 +366,90 @@ describeEachDatabase('privacy: export and erase', (getDb) => {
     expect(
       events.filter((event) => event.kind === 'exited').map((event) => String(event.customerId)),
     ).toEqual([ada]);
+  });
+
+  it('exports the surveys sent to the customer with their answers and history; erasure clears what they wrote', async () => {
+    const { db } = getDb();
+    const { api, ws, ada, bob } = await seeded();
+    const survey = await createSurvey(db, {
+      workspaceId: ws,
+      survey: { name: 'After delivery', kind: 'csat', scale: 'five_point', reasons: ['Late'], comment: true },
+      createdBy: null,
+      actor: { type: 'system' },
+      now: NOW,
+    });
+    const send = (customerId: string, at: number) =>
+      sendSurvey(db, {
+        workspaceId: ws,
+        surveyId: survey.id,
+        customerId: Number(customerId),
+        now: at,
+        mailer: null,
+      });
+    const first = await send(ada, NOW - 3_000);
+    const unanswered = await send(ada, NOW - 2_000);
+    const bobs = await send(bob, NOW - 1_000);
+    const answer = (token: string, rating: number, comment: string, at: number, reason?: string) =>
+      recordAnswer(db, { token, answer: { rating, comment, reason }, source: 'page', now: at });
+    await answer(first.links.token, 2, 'Ada Lovelace: the parcel came late', NOW - 2_500, 'Late');
+    await answer(first.links.token, 4, 'Fine in the end', NOW - 1_500);
+    await answer(bobs.links.token, 5, 'Bob is happy', NOW - 500);
+
+    const exported = await api.request(`/api/v1/customers/${ada}/export`, { role: 'agent' });
+    expect(exported.status).toBe(200);
+    const iso = (at: number) => new Date(at).toISOString();
+    expect(exported.body.surveySends).toEqual([
+      {
+        sendId: String(first.send.id),
+        surveyId: String(survey.id),
+        surveyName: 'After delivery',
+        sentAt: iso(NOW - 3_000),
+        origin: { kind: 'api' },
+        delivery: 'link',
+        deliveryReason: null,
+        answer: {
+          revision: 2,
+          rating: 4,
+          comment: 'Fine in the end',
+          reason: null,
+          answers: {},
+          source: 'page',
+          answeredAt: iso(NOW - 2_500),
+          updatedAt: iso(NOW - 1_500),
+          history: [
+            {
+              revision: 1,
+              rating: 2,
+              comment: 'Ada Lovelace: the parcel came late',
+              reason: 'Late',
+              answers: {},
+              source: 'page',
+              answeredAt: iso(NOW - 2_500),
+              replacedAt: iso(NOW - 1_500),
+            },
+          ],
+        },
+      },
+      expect.objectContaining({ sendId: String(unanswered.send.id), answer: null }),
+    ]);
+    expect(JSON.stringify(exported.body)).not.toContain('Bob is happy');
+
+    expect(
+      (await api.request(`/api/v1/customers/${ada}/erase`, { method: 'POST', role: 'owner' })).status,
+    ).toBe(200);
+    const after = (await api.request(`/api/v1/customers/${ada}/export`, { role: 'agent' })).body;
+    // What Ada wrote is gone from the answer and its history; the ratings (and the offered reason) stay counted.
+    expect(JSON.stringify(after.surveySends)).not.toContain('Ada Lovelace');
+    expect(JSON.stringify(after.surveySends)).not.toContain('Fine in the end');
+    expect(after.surveySends[0].answer).toMatchObject({ rating: 4, comment: null });
+    expect(after.surveySends[0].answer.history[0]).toMatchObject({
+      rating: 2,
+      comment: null,
+      reason: 'Late',
+    });
+    // Bob's answer is untouched.
+    const bobExport = (await api.request(`/api/v1/customers/${bob}/export`, { role: 'agent' })).body;
+    expect(bobExport.surveySends[0].answer.comment).toBe('Bob is happy');
   });
 
   it('lets only owners and admins erase, and owners, admins and agents export', async () => {

@@ -22,6 +22,16 @@ import { eraseCustomer, exportCustomer } from './privacy.service.js';
 const instant = z.string().openapi({ format: 'date-time' });
 const json = z.record(z.string(), z.unknown());
 
+const AnswerVersionFields = {
+  revision: z.number().int(),
+  rating: z.number().int().nullable(),
+  comment: z.string().nullable(),
+  reason: z.string().nullable(),
+  answers: json,
+  source: z.enum(['link', 'page', 'api']),
+  answeredAt: instant,
+};
+
 const CustomerExportSchema = z
   .object({
     exportedAt: instant,
@@ -56,6 +66,29 @@ const CustomerExportSchema = z
       description: 'The stored scores: at-risk score and reasons, predictions, RFM segment.',
     }),
     loyalty: LoyaltyExportSchema,
+    surveySends: z
+      .array(
+        z.object({
+          sendId: z.string(),
+          surveyId: z.string(),
+          surveyName: z.string(),
+          sentAt: instant,
+          origin: json,
+          delivery: z.enum(['link', 'queued', 'duplicate', 'skipped']),
+          deliveryReason: z.string().nullable(),
+          answer: z
+            .object({
+              ...AnswerVersionFields,
+              updatedAt: instant,
+              history: z.array(z.object({ ...AnswerVersionFields, replacedAt: instant })),
+            })
+            .nullable(),
+        }),
+      )
+      .openapi({
+        description:
+          'The surveys sent to the customer, oldest first, each with the current answer (`answeredAt`: its first version, `updatedAt`: the current one) and its earlier versions (`answeredAt` – `replacedAt`).',
+      }),
     auditEntries: z.array(
       z.object({
         id: z.string(),

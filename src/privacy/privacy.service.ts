@@ -18,10 +18,16 @@ import {
   type Subscription,
   type TrackedEvent,
 } from '../customers/index.js';
-import { type Database, fromJson, type RowId } from '../db/index.js';
+import {
+  type Database,
+  fromJson,
+  type RowId,
+  type SurveyResponseSource,
+  type SurveySendDelivery,
+} from '../db/index.js';
 import { eraseEmailDataOfCustomer } from '../email/index.js';
 import { notFound } from '../errors/index.js';
-import { eraseResponsesOfCustomer } from '../feedback/index.js';
+import { eraseResponsesOfCustomer, surveySendsOfCustomer } from '../feedback/index.js';
 import { eraseFromImportFiles } from '../imports/index.js';
 import { eraseLoyaltyDataOfCustomer, type LoyaltyExport, loyaltyDataOfCustomer } from '../loyalty/index.js';
 import { requestRecomputeAfterChange, segmentsOfCustomer } from '../segments/index.js';
@@ -51,8 +57,39 @@ export interface CustomerExport {
   readonly score: CustomerHoldings['score'];
   /** The loyalty programme's data: points account, ledger, orders that earned, coupons. */
   readonly loyalty: LoyaltyExport;
+  /** The surveys sent to the customer, oldest first, each with their answer and its earlier versions. */
+  readonly surveySends: ExportedSurveySend[];
   /** Audit entries about this customer, newest first (this export's own entry included). */
   readonly auditEntries: (Omit<AuditEntry, 'id' | 'at'> & { id: string; at: string })[];
+}
+
+/** A version of a survey answer, as exported. */
+export interface ExportedAnswerVersion {
+  readonly revision: number;
+  readonly rating: number | null;
+  readonly comment: string | null;
+  readonly reason: string | null;
+  readonly answers: Record<string, unknown>;
+  readonly source: SurveyResponseSource;
+  /** When this version (the current one: the first version) was given. */
+  readonly answeredAt: string;
+}
+
+/** A survey sent to the customer, as exported. */
+export interface ExportedSurveySend {
+  readonly sendId: string;
+  readonly surveyId: string;
+  readonly surveyName: string;
+  readonly sentAt: string;
+  readonly origin: Record<string, unknown>;
+  readonly delivery: SurveySendDelivery;
+  readonly deliveryReason: string | null;
+  readonly answer:
+    | (ExportedAnswerVersion & {
+        readonly updatedAt: string;
+        readonly history: (ExportedAnswerVersion & { readonly replacedAt: string })[];
+      })
+    | null;
 }
 
 /** Event property keys kept through erasure: commerce amounts, never about the person. */
@@ -124,6 +161,8 @@ export async function exportCustomer(
     const held = await store.everythingAbout(row);
     const segments = await segmentsOfCustomer(transaction, workspaceId, customerId);
     const loyalty = await loyaltyDataOfCustomer(transaction, workspaceId, customerId);
+    const surveySends = await surveySendsOfCustomer(transaction, workspaceId, customerId);
+    const iso = (at: number) => new Date(at).toISOString();
     const audit = await listAudit(transaction, workspaceId, {
       entity: 'customer',
       entityId: customerId,
@@ -139,6 +178,38 @@ export async function exportCustomer(
         enteredAt: new Date(membership.enteredAt).toISOString(),
       })),
       loyalty,
+      surveySends: surveySends.map((send) => ({
+        sendId: String(send.id),
+        surveyId: String(send.surveyId),
+        surveyName: send.surveyName,
+        sentAt: iso(send.sentAt),
+        origin: send.origin,
+        delivery: send.delivery,
+        deliveryReason: send.deliveryReason,
+        answer:
+          send.response === null
+            ? null
+            : {
+                revision: send.response.revision,
+                rating: send.response.rating,
+                comment: send.response.comment,
+                reason: send.response.reason,
+                answers: send.response.answers,
+                source: send.response.source,
+                answeredAt: iso(send.response.answeredAt),
+                updatedAt: iso(send.response.updatedAt),
+                history: send.response.history.map((version) => ({
+                  revision: version.revision,
+                  rating: version.rating,
+                  comment: version.comment,
+                  reason: version.reason,
+                  answers: version.answers,
+                  source: version.source,
+                  answeredAt: iso(version.answeredAt),
+                  replacedAt: iso(version.replacedAt),
+                })),
+              },
+      })),
       auditEntries: audit.map((entry) => ({
         ...entry,
         id: String(entry.id),

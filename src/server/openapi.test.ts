@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { apiWorkspace } from '../../test/customers/api.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { createUser, ROLES, type Role } from '../auth/index.js';
-import { type Database, type DatabaseConnection, openDatabase } from '../db/index.js';
+import { type Database, type DatabaseConnection, openDatabase, toJson } from '../db/index.js';
 import { buildApp } from './app.js';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -72,6 +72,63 @@ function validBody(operation: Operation): RequestInit {
     : {};
   return { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
 }
+
+/**
+ * How to get a 409 from each operation that documents one: a conflict is about the store's
+ * content, so each such operation has its own request (an operation documenting 409 without one
+ * here fails the test below).
+ */
+const CONFLICT_PROBES: Readonly<
+  Record<
+    string,
+    (context: {
+      readonly db: Kysely<Database>;
+      readonly app: { request(path: string, init?: RequestInit): Response | Promise<Response> };
+      readonly workspaceId: number;
+      readonly headers: Record<string, string>;
+    }) => Promise<Response>
+  >
+> = {
+  // A survey name the workspace already uses.
+  'POST /api/v1/feedback/surveys': async ({ app, headers }) => {
+    const create = () =>
+      app.request('/api/v1/feedback/surveys', {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Conflict probe', kind: 'csat' }),
+      });
+    await create();
+    return create();
+  },
+  // A survey sent to a customer whose personal data was erased.
+  'POST /api/v1/feedback/surveys/{id}/sends': async ({ db, app, workspaceId, headers }) => {
+    const json = { ...headers, 'Content-Type': 'application/json' };
+    const survey = (await (
+      await app.request('/api/v1/feedback/surveys', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'Send probe', kind: 'nps' }),
+      })
+    ).json()) as { id: string };
+    const customer = await db
+      .insertInto('customer')
+      .values({
+        workspace_id: workspaceId,
+        external_id: 'conflict-probe',
+        attributes: toJson({}),
+        created_at: NOW,
+        updated_at: NOW,
+        erased_at: NOW,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return app.request(`/api/v1/feedback/surveys/${survey.id}/sends`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ customerId: String(customer.id) }),
+    });
+  },
+};
 
 describe('the OpenAPI document', () => {
   it('names every operation with a unique camelCase operationId', async () => {
@@ -186,6 +243,17 @@ describeEachDatabase('each documented error status, given for real', (getDb) => 
         applies: (operation) => errorStatuses(operation).includes(404),
         send: (operation, method) =>
           api.app.request(validPathOf(operation), { method, headers: bearer('owner') }),
+      },
+      {
+        // A conflict with what the store holds: each operation's own request (CONFLICT_PROBES).
+        status: 409,
+        applies: (operation) => errorStatuses(operation).includes(409),
+        send: (operation) => {
+          const probe = CONFLICT_PROBES[name(operation)];
+          return probe === undefined
+            ? new Response(null, { status: 599 })
+            : probe({ db, app: api.app, workspaceId: api.workspaceId, headers: bearer('owner') });
+        },
       },
       {
         // A body over the limit, its length declared as clients do (`app.request` does not add

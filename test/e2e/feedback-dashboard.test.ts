@@ -10,6 +10,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { recordAnswer, sendSurvey } from '../../src/feedback/index.js';
+import { listJobs } from '../../src/jobs/index.js';
+import { createSegment } from '../../src/segments/index.js';
 import { getWorkspaceBySlug } from '../../src/workspaces/workspace.repository.js';
 import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
 import {
@@ -92,6 +94,18 @@ describe('the Feedback page', () => {
           now: Date.now(),
         });
       }
+      // A small segment: the send job's e-mails go through the server under test while the
+      // other looks load their pages.
+      const { segment } = await createSegment(connection.db, {
+        workspaceId: workspace.id,
+        name: 'Forty orders or more',
+        rule: { all: [{ field: 'orders_count', op: '>=', value: 40 }] },
+        createdBy: null,
+        actor: { type: 'system' },
+        now: Date.now(),
+      });
+      expect(segment.memberCount).toBeGreaterThan(0);
+      expect(segment.memberCount).toBeLessThan(100);
       // One more send, unanswered.
       await sendSurvey(connection.db, {
         workspaceId: workspace.id,
@@ -123,9 +137,44 @@ describe('the Feedback page', () => {
       if (look === 'light') {
         await page.getByLabel('Search the comments').fill('late');
         await page.locator('[data-answer]').nth(1).waitFor({ state: 'detached' });
-        expect(await page.locator('[data-answer] .comment').allTextContents()).toEqual([
+        expect(await page.locator('[data-answer] .comment .cell-value').allTextContents()).toEqual([
           'The parcel was two weeks late',
         ]);
+        // Two choices and a click send the survey to a segment (a background job).
+        await page.getByLabel('Survey', { exact: true }).last().selectOption({ label: 'After delivery' });
+        await page.getByLabel('Segment', { exact: true }).selectOption({ index: 1 });
+        await page.getByRole('button', { name: 'Send to the segment' }).click();
+        await page
+          .getByText(/Sending “After delivery” to the [\d,]+ members of “Forty orders or more”/)
+          .waitFor();
+        const check = openDatabase(server.storeUrl);
+        try {
+          const workspace = (await getWorkspaceBySlug(check.db, server.workspace))!;
+          const jobs = await listJobs(check.db, workspace.id, { type: 'feedback.segment-send', limit: 5 });
+          expect(jobs.length).toBe(1);
+        } finally {
+          await check.close();
+        }
+      }
+      // At phone width (the phone look; dark and Chinese resized to it) the answers are cards,
+      // each field named, and nothing is wider than the screen.
+      if (look !== 'light') {
+        if (look !== 'phone') {
+          await page.setViewportSize({ width: 390, height: 844 });
+          await screenshot(page, `feedback-${look}-390`);
+          expect(await seriousAccessibilityViolations(page), `${look} 390`).toEqual([]);
+        }
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, look).toBeLessThanOrEqual(0);
+        const card = page.locator('[data-answer]').first();
+        expect(await card.locator('.cell-label').first().isVisible(), look).toBe(true);
+        const region = await page.evaluate(() => {
+          const scroller = document.querySelector('.feedback-page .table-scroll');
+          return scroller === null ? null : scroller.scrollWidth - scroller.clientWidth;
+        });
+        expect(region, look).toBe(0);
+      } else {
+        expect(await page.locator('[data-answer] .cell-label').first().isVisible()).toBe(false);
       }
       expect(problems, look).toEqual([]);
       await context.close();

@@ -60,6 +60,7 @@ export const OPERATIONS = [
   ['get', '/api/v1/feedback/surveys'],
   ['post', '/api/v1/feedback/surveys'],
   ['get', '/api/v1/feedback/surveys/{id}'],
+  ['post', '/api/v1/feedback/surveys/{id}/sends'],
   ['get', '/api/v1/feedback/responses'],
   ['get', '/api/v1/feedback/report'],
   ['post', '/api/v1/segments'],

@@ -20,7 +20,8 @@ export type Capability =
   | 'loyalty'
   | 'loyaltySettings'
   | 'loyaltyAdjust'
-  | 'writePromotions';
+  | 'writePromotions'
+  | 'sendSurveys';
 
 const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   analytics: ['analyst', 'marketer'],
@@ -48,6 +49,8 @@ const ALLOWED: Readonly<Record<Capability, readonly Role[]>> = {
   loyaltyAdjust: ['marketer', 'agent'],
   // Promotions and their codes: marketers (and owners, admins) (coupon.routes.ts).
   writePromotions: ['marketer'],
+  // Creating and sending surveys: marketers (and owners, admins), as feedback.routes.ts.
+  sendSurveys: ['marketer'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

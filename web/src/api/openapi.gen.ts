@@ -470,6 +470,13 @@ export interface Paths {
       response: Survey;
     };
   };
+  "/api/v1/feedback/surveys/{id}/sends": {
+    post: {
+      query: never;
+      body: SendSurvey;
+      response: SurveySend;
+    };
+  };
   "/api/v1/feedback/responses": {
     get: {
       query: {
@@ -2042,6 +2049,13 @@ export type SegmentRule = {
   readonly [key: string]: unknown;
 };
 
+export type SendSurvey = {
+  readonly customerId?: string;
+  readonly segmentId?: string;
+  readonly channel?: "email" | "link";
+  readonly dedupeKey?: string;
+};
+
 export type Subscription = {
   readonly id: string;
   readonly externalId: string | null;
@@ -2130,6 +2144,17 @@ export type SurveyResponse = {
 export type SurveyResponsePage = {
   readonly items: SurveyResponse[];
   readonly nextCursor: string | null;
+};
+
+export type SurveySend = {
+  readonly id: string;
+  readonly surveyId: string;
+  readonly customerId: string;
+  readonly delivery: "link" | "queued" | "duplicate" | "skipped";
+  readonly deliveryReason: string | null;
+  readonly sentAt: string;
+  readonly url: string;
+  readonly created: boolean;
 };
 
 export type Survival = {

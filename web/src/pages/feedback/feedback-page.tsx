@@ -1,17 +1,28 @@
 /**
  * Feedback: the CSAT and NPS report of one survey or all of them (KPI cards over the last 90
- * days, the series by week or month), the latest answers with a search in their comments, and a
- * two-field form to create a CSAT or NPS survey.
+ * days, the series by week or month), the latest answers with a search in their comments, a
+ * two-field form to create a CSAT or NPS survey, and sending a survey to a segment (two choices
+ * and a click; marketers, owners and admins).
  */
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
-import { ApiError } from '../../api';
+import { ApiError, useSession } from '../../api';
 import { KpiCard } from '../../components/kpi-card';
 import { LineChart } from '../../components/line-chart';
 import { ScrollRegion } from '../../components/scroll-region';
 import { ErrorMessage, Loading } from '../../components/status';
 import { formatCount, formatDateTime, formatPercent, formatSignedDecimal } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { type NewSurvey, useAnswers, useCreateSurvey, useFeedbackReport, useSurveys } from './queries';
+import { can } from '../../roles';
+import { useSegments } from '../segments/queries';
+import {
+  type NewSurvey,
+  type Survey,
+  useAnswers,
+  useCreateSurvey,
+  useFeedbackReport,
+  useSendToSegment,
+  useSurveys,
+} from './queries';
 import './feedback.css';
 
 type Kind = 'csat5' | 'csat2' | 'nps';
@@ -90,8 +101,112 @@ function CreateSurvey() {
   );
 }
 
+function SendToSegment({ surveys }: { readonly surveys: readonly Survey[] }) {
+  const { t, locale } = useI18n();
+  const segments = useSegments();
+  const send = useSendToSegment();
+  const [surveyId, setSurveyId] = useState('');
+  const [segmentId, setSegmentId] = useState('');
+  const [started, setStarted] = useState<string | null>(null);
+  const surveyFieldId = useId();
+  const segmentFieldId = useId();
+  if (surveys.length === 0) return null;
+  const list = segments.data?.items ?? [];
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setStarted(null);
+    const survey = surveys.find((item) => item.id === surveyId);
+    const segment = list.find((item) => item.id === segmentId);
+    if (!survey || !segment) return;
+    send.mutate(
+      { surveyId, segmentId },
+      {
+        onSuccess: () =>
+          setStarted(
+            t('feedback.send.started', {
+              survey: survey.name,
+              segment: segment.name,
+              count: formatCount(segment.memberCount, locale),
+            }),
+          ),
+      },
+    );
+  };
+  return (
+    <section aria-labelledby="send-survey-title">
+      <h2 id="send-survey-title">{t('feedback.send')}</h2>
+      <p className="view-intro">{t('feedback.send.intro')}</p>
+      {segments.isError ? (
+        <ErrorMessage error={segments.error} onRetry={() => void segments.refetch()} />
+      ) : !segments.data ? (
+        <Loading />
+      ) : list.length === 0 ? (
+        <p className="notice">{t('feedback.send.noSegments')}</p>
+      ) : (
+        <form className="create-survey" onSubmit={submit}>
+          <div className="field">
+            <label className="field-label" htmlFor={surveyFieldId}>
+              {t('feedback.send.survey')}
+            </label>
+            <select
+              id={surveyFieldId}
+              className="select"
+              required
+              value={surveyId}
+              onChange={(event) => setSurveyId(event.target.value)}
+            >
+              <option value="">{t('feedback.send.choose')}</option>
+              {surveys.map((survey) => (
+                <option key={survey.id} value={survey.id}>
+                  {survey.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label className="field-label" htmlFor={segmentFieldId}>
+              {t('feedback.send.segment')}
+            </label>
+            <select
+              id={segmentFieldId}
+              className="select"
+              required
+              value={segmentId}
+              onChange={(event) => setSegmentId(event.target.value)}
+            >
+              <option value="">{t('feedback.send.choose')}</option>
+              {list.map((segment) => (
+                <option key={segment.id} value={segment.id}>
+                  {segment.name} ({formatCount(segment.memberCount, locale)})
+                </option>
+              ))}
+            </select>
+          </div>
+          <button
+            type="submit"
+            className="button"
+            disabled={send.isPending || surveyId === '' || segmentId === ''}
+          >
+            {t('feedback.send.submit')}
+          </button>
+        </form>
+      )}
+      <div aria-live="polite">{started !== null && <p className="notice">{started}</p>}</div>
+      {send.error && (
+        <p className="error-box" role="alert">
+          {t('feedback.send.failed', {
+            message: send.error instanceof ApiError ? send.error.message : String(send.error),
+          })}
+        </p>
+      )}
+    </section>
+  );
+}
+
 export default function FeedbackPage() {
   const { t, locale } = useI18n();
+  const session = useSession();
+  const maySend = session.data ? can(session.data.role, 'sendSurveys') : false;
   const surveys = useSurveys();
   const [surveyId, setSurveyId] = useState<string | null>(null);
   const [interval, setInterval] = useState<'week' | 'month'>('week');
@@ -265,13 +380,30 @@ export default function FeedbackPage() {
                 <tbody>
                   {page.items.map((answer) => (
                     <tr key={answer.id} data-answer={answer.id}>
-                      <td>{formatDateTime(answer.updatedAt, locale)}</td>
-                      <td>{answer.surveyName}</td>
-                      <td>{answer.customerName ?? answer.customerEmail ?? `#${answer.customerId}`}</td>
-                      <td className="numeric">
-                        {answer.rating === null ? t('feedback.none') : formatCount(answer.rating, locale)}
+                      <td>
+                        <span className="cell-label">{t('feedback.column.when')}</span>
+                        <span className="cell-value">{formatDateTime(answer.updatedAt, locale)}</span>
                       </td>
-                      <td className="comment">{answer.comment ?? ''}</td>
+                      <td>
+                        <span className="cell-label">{t('feedback.column.survey')}</span>
+                        <span className="cell-value">{answer.surveyName}</span>
+                      </td>
+                      <td>
+                        <span className="cell-label">{t('feedback.column.customer')}</span>
+                        <span className="cell-value">
+                          {answer.customerName ?? answer.customerEmail ?? `#${answer.customerId}`}
+                        </span>
+                      </td>
+                      <td className="numeric">
+                        <span className="cell-label">{t('feedback.column.rating')}</span>
+                        <span className="cell-value">
+                          {answer.rating === null ? t('feedback.none') : formatCount(answer.rating, locale)}
+                        </span>
+                      </td>
+                      <td className="comment" data-empty={answer.comment === null ? '' : undefined}>
+                        <span className="cell-label">{t('feedback.column.comment')}</span>
+                        <span className="cell-value">{answer.comment ?? ''}</span>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -296,7 +428,8 @@ export default function FeedbackPage() {
           </>
         )}
       </section>
-      <CreateSurvey />
+      {maySend && <SendToSegment surveys={surveys.data.items} />}
+      {maySend && <CreateSurvey />}
     </div>
   );
 }

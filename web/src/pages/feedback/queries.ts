@@ -3,7 +3,7 @@
  * (`GET /api/v1/feedback/report`) and a page of answers with the comment search.
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiGet, apiPost, type BodyOf, type ResponseOf } from '../../api';
+import { apiGet, apiPost, apiPostAt, type BodyOf, type ResponseOf } from '../../api';
 
 export type Survey = ResponseOf<'/api/v1/feedback/surveys/{id}'>;
 export type FeedbackReport = ResponseOf<'/api/v1/feedback/report'>;
@@ -52,5 +52,22 @@ export function useCreateSurvey() {
   return useMutation({
     mutationFn: (survey: NewSurvey) => apiPost('/api/v1/feedback/surveys', survey),
     onSuccess: () => client.invalidateQueries({ queryKey: ['surveys'] }),
+  });
+}
+
+/** Sends a survey to every member of a segment: the API answers 202 with the job doing it. */
+export function useSendToSegment() {
+  return useMutation({
+    mutationFn: ({ surveyId, segmentId }: { readonly surveyId: string; readonly segmentId: string }) =>
+      // A segment send answers 202 `{ jobId, status, segmentId }` (the typed client knows the 201 shape only).
+      apiPostAt(
+        '/api/v1/feedback/surveys/{id}/sends',
+        { id: surveyId },
+        { segmentId },
+      ) as unknown as Promise<{
+        readonly jobId: string;
+        readonly status: string;
+        readonly segmentId: string;
+      }>,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * A flow drawn as a vertical graph: the trigger, then each step as a card joined by a line — a
- * wait, an e-mail, an attribute change, an exit — and a branch as its rule with two lanes, yes and
+ * wait, an e-mail, a survey, an attribute change, an exit — and a branch as its rule with two lanes, yes and
  * no, side by side (stacked at phone width). A draft's cards are its forms (per step type); an
  * active or stopped flow's cards say what each step does.
  */
@@ -27,6 +27,7 @@ import { TemplatePreview } from './template-preview';
 export const STEP_NAMES: Readonly<Record<StepType, MessageKey>> = {
   wait: 'flows.step.wait',
   send_email: 'flows.step.send_email',
+  send_survey: 'flows.step.send_survey',
   branch: 'flows.step.branch',
   update_attribute: 'flows.step.update_attribute',
   exit: 'flows.step.exit',
@@ -65,6 +66,7 @@ const PROBLEM_NAMES: Readonly<Record<Exclude<FlowProblem['code'], 'server'>, Mes
   whole: 'flows.problem.whole',
   range: 'flows.problem.range',
   chooseSegment: 'flows.problem.chooseSegment',
+  chooseSurvey: 'flows.problem.chooseSurvey',
   attributeKey: 'flows.problem.attributeKey',
   incompleteRule: 'flows.problem.incompleteRule',
 };
@@ -73,6 +75,8 @@ export interface GraphContext {
   readonly editable: boolean;
   readonly catalogue: FieldCatalogue;
   readonly segments: readonly SegmentChoice[];
+  /** The workspace's surveys, for the survey step. */
+  readonly surveys: readonly { readonly id: string; readonly name: string }[];
   readonly currency: string;
   readonly problems: ReadonlyMap<string, readonly FlowProblem[]>;
   readonly ruleProblems: ReadonlyMap<string, readonly Problem[]>;
@@ -102,7 +106,11 @@ export function ProblemList({
           key={`${problem.field}|${problem.code}|${problem.message ?? ''}`}
           className="flow-problem"
           data-field={problem.field}
-          data-tone={problem.code === 'required' || problem.code === 'chooseSegment' ? 'incomplete' : 'error'}
+          data-tone={
+            problem.code === 'required' || problem.code === 'chooseSegment' || problem.code === 'chooseSurvey'
+              ? 'incomplete'
+              : 'error'
+          }
         >
           {problem.code === 'server'
             ? t('flows.problem.server', { message: problem.message ?? '' })
@@ -388,6 +396,43 @@ function EmailForm({
   );
 }
 
+function SurveyForm({
+  step,
+  set,
+  surveys,
+}: {
+  readonly step: StepDraft & { type: 'send_survey' };
+  readonly set: (change: Partial<StepDraft>) => void;
+  readonly surveys: GraphContext['surveys'];
+}) {
+  const { t } = useI18n();
+  const known = step.surveyId === '' || surveys.some((survey) => survey.id === step.surveyId);
+  return (
+    <div className="flow-form">
+      <SelectField
+        label={t('flows.survey.survey')}
+        value={step.surveyId}
+        options={[
+          { value: '', label: t('flows.survey.choose') },
+          ...surveys.map((survey) => ({ value: survey.id, label: survey.name })),
+          ...(known ? [] : [{ value: step.surveyId, label: `#${step.surveyId}` }]),
+        ]}
+        onChange={(surveyId) => set({ surveyId })}
+      />
+      <SelectField
+        label={t('flows.email.category')}
+        value={step.category}
+        options={[
+          { value: 'marketing', label: t('flows.email.marketing') },
+          { value: 'transactional', label: t('flows.email.transactional') },
+        ]}
+        onChange={(category) => set({ category })}
+      />
+      <p className="flow-help">{surveys.length === 0 ? t('flows.survey.none') : t('flows.survey.help')}</p>
+    </div>
+  );
+}
+
 function AttributeForm({
   step,
   set,
@@ -456,6 +501,18 @@ function stepSentence(
       return (
         <>
           {t('flows.describe.send', { subject: step.subject })}
+          <span className="flow-badge">
+            {t(step.category === 'transactional' ? 'flows.email.transactional' : 'flows.email.marketing')}
+          </span>
+        </>
+      );
+    case 'send_survey':
+      return (
+        <>
+          {t('flows.describe.survey', {
+            survey:
+              context.surveys.find((survey) => survey.id === step.surveyId)?.name ?? `#${step.surveyId}`,
+          })}
           <span className="flow-badge">
             {t(step.category === 'transactional' ? 'flows.email.transactional' : 'flows.email.marketing')}
           </span>
@@ -573,6 +630,8 @@ export function StepList({
                 <WaitForm step={step} set={set} />
               ) : step.type === 'send_email' ? (
                 <EmailForm step={step} set={set} mayPreview={context.mayPreview} />
+              ) : step.type === 'send_survey' ? (
+                <SurveyForm step={step} set={set} surveys={context.surveys} />
               ) : step.type === 'update_attribute' ? (
                 <AttributeForm step={step} set={set} />
               ) : null}

@@ -1,6 +1,7 @@
 /**
  * The flow editor's model: a flow's definition (docs/api.md, "Flows": a trigger, steps — wait,
- * send e-mail, branch on a segment rule with a yes and a no list, update an attribute, exit —,
+ * send e-mail, send a survey, branch on a segment rule with a yes and a no list, update an
+ * attribute, exit —,
  * re-entry, exit conditions, holdout and horizon) as drafts the page edits, every value kept as
  * typed, and `toDefinition` writing the API's JSON back with where each step went
  * (`steps[1].yes[0]`), so a 400 naming a path is shown at its step. A branch's rule is the segment
@@ -42,7 +43,14 @@ export interface TriggerDraft {
 
 export type WaitUnit = 'minutes' | 'hours' | 'days';
 export const WAIT_UNITS: readonly WaitUnit[] = ['minutes', 'hours', 'days'];
-export const STEP_TYPES = ['wait', 'send_email', 'branch', 'update_attribute', 'exit'] as const;
+export const STEP_TYPES = [
+  'wait',
+  'send_email',
+  'send_survey',
+  'branch',
+  'update_attribute',
+  'exit',
+] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 interface StepBase {
@@ -64,6 +72,12 @@ export interface EmailDraft extends StepBase {
   readonly html: string;
   readonly category: 'marketing' | 'transactional';
 }
+export interface SurveyDraft extends StepBase {
+  readonly type: 'send_survey';
+  /** A survey's id (decimal string), '' until one is chosen. */
+  readonly surveyId: string;
+  readonly category: 'marketing' | 'transactional';
+}
 export interface BranchDraft extends StepBase {
   readonly type: 'branch';
   readonly rule: GroupDraft;
@@ -79,7 +93,7 @@ export interface AttributeDraft extends StepBase {
 export interface ExitDraft extends StepBase {
   readonly type: 'exit';
 }
-export type StepDraft = WaitDraft | EmailDraft | BranchDraft | AttributeDraft | ExitDraft;
+export type StepDraft = WaitDraft | EmailDraft | SurveyDraft | BranchDraft | AttributeDraft | ExitDraft;
 
 export interface FlowDraft {
   readonly name: string;
@@ -111,6 +125,8 @@ export function newStep(type: StepType): StepDraft {
       return { ...base, type, mode: 'duration', amount: '1', unit: 'days', time: '09:00' };
     case 'send_email':
       return { ...base, type, subject: '', html: '', category: 'marketing' };
+    case 'send_survey':
+      return { ...base, type, surveyId: '', category: 'marketing' };
     case 'branch':
       return { ...base, type, rule: newGroup('all', [newCondition()]), yes: [], no: [] };
     case 'update_attribute':
@@ -164,6 +180,13 @@ function stepDraft(step: Record<string, unknown>, catalogue: FieldCatalogue): St
         type: 'send_email',
         subject: text(step.subject),
         html: text(step.html),
+        category: step.category === 'transactional' ? 'transactional' : 'marketing',
+      };
+    case 'send_survey':
+      return {
+        ...base,
+        type: 'send_survey',
+        surveyId: text(step.surveyId),
         category: step.category === 'transactional' ? 'transactional' : 'marketing',
       };
     case 'branch':
@@ -231,6 +254,7 @@ export interface FlowProblem {
     | 'whole'
     | 'range'
     | 'chooseSegment'
+    | 'chooseSurvey'
     | 'attributeKey'
     | 'incompleteRule'
     | 'server';
@@ -349,6 +373,10 @@ export function toDefinition(draft: FlowDraft, catalogue: FieldCatalogue): Compi
             html: step.html,
             category: step.category,
           };
+          break;
+        case 'send_survey':
+          if (step.surveyId === '') own.push({ code: 'chooseSurvey', field: 'surveyId' });
+          body = { ...id, type: 'send_survey', surveyId: step.surveyId, category: step.category };
           break;
         case 'branch': {
           const compiled = toRule(step.rule, catalogue);

@@ -13,6 +13,7 @@ import { formatDateTime } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { can } from '../../roles';
 import { Link, navigate } from '../../router';
+import { useSurveys } from '../feedback/queries';
 import { useRuleWords } from '../segments/names';
 import { useSegmentFields, useSegments } from '../segments/queries';
 import type { FieldCatalogue, Problem } from '../segments/rule-model';
@@ -42,9 +43,10 @@ export default function FlowPage({ params }: PageProps) {
   const id = params.id ?? null;
   const fields = useSegmentFields();
   const segments = useSegments();
+  const surveys = useSurveys();
   const flow = useFlow(id);
   const { t } = useI18n();
-  const failed = fields.error ?? segments.error ?? flow.error;
+  const failed = fields.error ?? segments.error ?? surveys.error ?? flow.error;
   if (failed) {
     if (failed instanceof ApiError && failed.status === 404) {
       return (
@@ -58,13 +60,14 @@ export default function FlowPage({ params }: PageProps) {
     }
     return <ErrorMessage error={failed} />;
   }
-  if (!fields.data || !segments.data || (id !== null && !flow.data)) return <Loading />;
+  if (!fields.data || !segments.data || !surveys.data || (id !== null && !flow.data)) return <Loading />;
   return (
     <FlowEditor
       key={id ?? 'new'}
       catalogue={fields.data}
       flow={flow.data ?? null}
       segments={segments.data.items.map((segment) => ({ id: segment.id, name: segment.name }))}
+      surveys={surveys.data.items.map((survey) => ({ id: survey.id, name: survey.name }))}
     />
   );
 }
@@ -73,10 +76,12 @@ function FlowEditor({
   catalogue,
   flow,
   segments,
+  surveys,
 }: {
   readonly catalogue: FieldCatalogue;
   readonly flow: Flow | null;
   readonly segments: readonly { id: string; name: string }[];
+  readonly surveys: readonly { id: string; name: string }[];
 }) {
   const { t, locale } = useI18n();
   const id = useId();
@@ -146,6 +151,7 @@ function FlowEditor({
     editable,
     catalogue,
     segments,
+    surveys,
     currency,
     problems,
     ruleProblems,
