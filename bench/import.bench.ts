@@ -12,7 +12,11 @@
  *
  * Targets (issue 8 part 4), on SQLite: first import ≥ 150 k rows/s, re-import ≥ 200 k rows/s,
  * incremental ≥ the raw loop. Rates move with the shared machine's load; the ratio to the raw
- * loop measured in the same run does not (much).
+ * loop measured in the same run does not (much). Each line also gives this process's CPU time per
+ * million rows (`process.cpuUsage`: every thread of the process, the import's reader thread
+ * included; on PostgreSQL the server's work is not in it) and the CPU ratio to the raw loop, which
+ * a loaded machine moves less than wall time; the load average is printed at the start, after
+ * each run and at the end.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
