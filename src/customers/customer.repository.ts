@@ -209,6 +209,21 @@ export async function customerIdsByExternalId(
   return idsByExternalId(db, dialectOf(db), 'customer', workspaceId, externalIds);
 }
 
+/** The customers with these ids in this workspace (one statement; others' ids find nothing). */
+export async function findCustomers(
+  db: Executor,
+  workspaceId: number,
+  customerIds: readonly RowId[],
+): Promise<CustomerRow[]> {
+  if (customerIds.length === 0) return [];
+  return db
+    .selectFrom('customer')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', [...new Set(customerIds)])
+    .execute();
+}
+
 /** The customer with this id in this workspace, or `undefined` (also for another workspace's id). */
 export async function findCustomer(
   db: Executor,

@@ -11,6 +11,7 @@ export {
   ensureCustomersCounted,
   findCustomer,
   findCustomerByExternalId,
+  findCustomers,
   LIVE_SUBSCRIPTION_STATUSES,
   setCustomerAttribute,
   type UpsertOptions,

@@ -36,6 +36,10 @@ export const MAX_SMTP_ATTEMPTS = 8;
 /** The lease of a message being sent: past it, a `sending` message's outcome is unknown. */
 export const SENDING_LEASE_MS = 4 * SMTP_TIMEOUT_MS;
 
+/** Why a message is `unknown`: its sender's lease ended between the claim and the recorded answer. */
+export const UNKNOWN_OUTCOME =
+  'The sender stopped after handing the message to the SMTP server and before recording its answer; not sent again (at most once).';
+
 /** Wait before SMTP attempt `attempt + 1` after attempt `attempt` failed with a 4xx. */
 export function smtpRetryDelayMs(attempt: number): number {
   return Math.min(3_600_000, 60_000 * 2 ** Math.max(0, attempt - 1));
@@ -85,8 +89,7 @@ export async function deliverMessage(
     const moved = await updateMessage(db, workspaceId, messageId, ['sending'], {
       status: 'unknown',
       sending_until: null,
-      last_error:
-        'The sender stopped after handing the message to the SMTP server and before recording its answer; not sent again (at most once).',
+      last_error: UNKNOWN_OUTCOME,
       updated_at: now,
     });
     return moved ? { status: 'unknown' } : { status: 'final' };
@@ -172,7 +175,7 @@ export async function deliverMessage(
 }
 
 /** The nodemailer message of a row: its stable Message-ID and, for marketing, RFC 8058 headers. */
-function mailOf(message: EmailMessageRow, settings: EmailSettings, environment: EmailEnvironment) {
+export function mailOf(message: EmailMessageRow, settings: EmailSettings, environment: EmailEnvironment) {
   const unsubscribe = linkUrl(
     environment,
     'u',
@@ -195,7 +198,7 @@ function mailOf(message: EmailMessageRow, settings: EmailSettings, environment: 
   };
 }
 
-async function recordFailure(
+export async function recordFailure(
   db: Kysely<Database>,
   message: EmailMessageRow,
   attempt: number,

@@ -18,7 +18,7 @@ export function transportFor(url: string): Transporter {
     transport = nodemailer.createTransport({
       ...options,
       pool: true,
-      maxConnections: 4,
+      maxConnections: 8,
       maxMessages: 1_000,
       connectionTimeout: SMTP_TIMEOUT_MS,
       greetingTimeout: SMTP_TIMEOUT_MS,

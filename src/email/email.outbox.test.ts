@@ -8,7 +8,7 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import { Worker } from '../jobs/index.js';
 import { findMessage } from './email.repository.js';
 import { updateEmailSettings } from './email-settings.js';
-import { emailJobHandlers, flowEmailCounts, queueEmail } from './index.js';
+import { EMAIL_SEND_JOB, emailJobHandlers, flowEmailCounts, queueEmail } from './index.js';
 
 const NOW = Date.UTC(2026, 2, 10, 12); // noon UTC: outside the default quiet hours
 const OUTBOX = testEnvironment(null);
@@ -104,6 +104,7 @@ describeEachDatabase('e-mail outbox', (getDb) => {
       .selectFrom('job')
       .select(['status', 'run_at'])
       .where('workspace_id', '=', workspaceId)
+      .where('type', '=', EMAIL_SEND_JOB)
       .where('status', '=', 'queued')
       .execute();
     expect(waiting).toEqual([{ status: 'queued', run_at: NOW + 120_000 }]);

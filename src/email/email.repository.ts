@@ -372,3 +372,275 @@ export async function scrubMessagesOfCustomer(
     .execute();
   return Number(result.numUpdatedRows);
 }
+
+// ——— Batches (email-bulk.ts, email-dispatch.ts): one statement for many messages. ———
+
+/**
+ * Inserts many messages of one workspace in one statement, skipping dedupe keys the workspace
+ * already has (the unique key decides, so racing callers insert each key once): returns the new
+ * ids by dedupe key (a duplicate is absent).
+ */
+export async function insertMessages(
+  db: Executor,
+  messages: readonly NewMessage[],
+): Promise<Map<string, RowId>> {
+  const ids = new Map<string, RowId>();
+  if (messages.length === 0) return ids;
+  const rows = await db
+    .insertInto('email_message')
+    .values(
+      messages.map((message) => ({
+        workspace_id: message.workspaceId,
+        customer_id: message.customerId,
+        dedupe_key: message.dedupeKey,
+        category: message.category,
+        origin_kind: message.originKind,
+        origin_flow_id: message.originFlowId,
+        origin: message.origin,
+        status: message.status,
+        skip_reason: message.skipReason,
+        to_address: message.toAddress,
+        send_after: message.sendAfter,
+        created_at: message.now,
+        updated_at: message.now,
+      })),
+    )
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'dedupe_key']).doNothing())
+    .returning(['id', 'dedupe_key'])
+    .execute();
+  for (const row of rows) ids.set(row.dedupe_key, Number(row.id));
+  return ids;
+}
+
+/** The ids of the workspace's messages with these dedupe keys, by key. */
+export async function findMessageIdsByDedupeKeys(
+  db: Executor,
+  workspaceId: number,
+  dedupeKeys: readonly string[],
+): Promise<Map<string, RowId>> {
+  const ids = new Map<string, RowId>();
+  if (dedupeKeys.length === 0) return ids;
+  const rows = await db
+    .selectFrom('email_message')
+    .select(['id', 'dedupe_key'])
+    .where('workspace_id', '=', workspaceId)
+    .where('dedupe_key', 'in', dedupeKeys)
+    .execute();
+  for (const row of rows) ids.set(row.dedupe_key, Number(row.id));
+  return ids;
+}
+
+/** The rendered content of a queued message. */
+export interface RenderedContent {
+  readonly id: RowId;
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  readonly fromAddress: string;
+  readonly smtpMessageId: string;
+}
+
+/**
+ * Writes each queued message's rendered content, one `UPDATE … FROM (VALUES …)` statement for all
+ * (PostgreSQL and SQLite ≥ 3.33 alike; `VALUES` columns are `column1`, `column2`… on both).
+ */
+export async function writeRenderedContents(
+  db: Executor,
+  workspaceId: number,
+  contents: readonly RenderedContent[],
+): Promise<void> {
+  if (contents.length === 0) return;
+  const values = sql.join(
+    contents.map(
+      (content) =>
+        sql`(cast(${content.id} as bigint), ${content.subject}, ${content.html}, ${content.text}, ${content.fromAddress}, ${content.smtpMessageId})`,
+    ),
+  );
+  await sql`update email_message set subject = v.column2, html = v.column3, text_body = v.column4,
+      from_address = v.column5, smtp_message_id = v.column6
+    from (values ${values}) as v
+    where email_message.workspace_id = ${workspaceId} and email_message.id = v.column1
+      and email_message.status = 'queued'`.execute(db);
+}
+
+/** Which of these address hashes the workspace suppresses (one statement). */
+export async function findSuppressedHashes(
+  db: Executor,
+  workspaceId: number,
+  hashes: readonly string[],
+): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('email_suppression')
+    .select('address_hash')
+    .where('workspace_id', '=', workspaceId)
+    .where('address_hash', 'in', [...new Set(hashes)])
+    .execute();
+  return new Set(rows.map((row) => row.address_hash));
+}
+
+/**
+ * The send instants (sent, else planned) in `(from, to)` of the marketing messages going or gone
+ * (`GOING_STATUSES`) to each of these customers, `exceptIds` left out: what frequency caps count,
+ * for many customers in one statement (the `(workspace_id, customer_id, created_at)` index).
+ */
+export async function marketingInstantsOf(
+  db: Executor,
+  workspaceId: number,
+  customerIds: readonly RowId[],
+  window: { readonly from: number; readonly to: number },
+  exceptIds: readonly RowId[] = [],
+): Promise<Map<RowId, number[]>> {
+  const instants = new Map<RowId, number[]>();
+  if (customerIds.length === 0) return instants;
+  const at = sql<number>`coalesce(sent_at, send_after)`;
+  const rows = await db
+    .selectFrom('email_message')
+    .select(['customer_id', at.as('at')])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', 'in', [...new Set(customerIds)])
+    .where('category', '=', 'marketing')
+    .where('status', 'in', GOING_STATUSES)
+    .where('created_at', '>', window.from - 31 * 86_400_000)
+    .where(at, '>', window.from)
+    .where(at, '<', window.to)
+    .$if(exceptIds.length > 0, (query) => query.where('id', 'not in', exceptIds))
+    .execute();
+  for (const row of rows) {
+    const customerId = Number(row.customer_id);
+    const list = instants.get(customerId) ?? [];
+    list.push(Number(row.at));
+    instants.set(customerId, list);
+  }
+  return instants;
+}
+
+/**
+ * Up to `limit` queued messages of the workspace due at `now`, oldest first (by id: the
+ * `(workspace_id, status, id)` index's order, so no sort of every queued row).
+ */
+export async function findDueMessages(
+  db: Executor,
+  workspaceId: number,
+  now: number,
+  limit: number,
+): Promise<EmailMessageRow[]> {
+  return db
+    .selectFrom('email_message')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'queued')
+    .where('send_after', '<=', now)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** `updateMessage` for many messages (one statement); returns how many moved. */
+export async function updateMessages(
+  db: Executor,
+  workspaceId: number,
+  ids: readonly RowId[],
+  fromStatuses: readonly EmailStatus[],
+  changes: MessageChanges,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .updateTable('email_message')
+    .set(changes)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .where('status', 'in', fromStatuses)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Claims queued messages for sending, one statement: each still `queued` becomes `sending` under
+ * a lease ending at `until` (written before any SMTP call), its attempts counted. Returns the rows
+ * claimed (a message another sender took meanwhile is absent).
+ */
+export async function claimMessages(
+  db: Executor,
+  workspaceId: number,
+  ids: readonly RowId[],
+  now: number,
+  until: number,
+): Promise<EmailMessageRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .updateTable('email_message')
+    .set((eb) => ({
+      status: 'sending',
+      attempts: eb('attempts', '+', 1),
+      sending_until: until,
+      updated_at: now,
+    }))
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .execute();
+}
+
+/**
+ * Records the SMTP server's acceptance of many messages, one statement (each still `sending`:
+ * one the sweeper declared `unknown` meanwhile stays so). Returns how many were recorded.
+ */
+export async function recordSentMessages(
+  db: Executor,
+  workspaceId: number,
+  accepted: readonly { readonly id: RowId; readonly response: string }[],
+  now: number,
+): Promise<number> {
+  if (accepted.length === 0) return 0;
+  const values = sql.join(
+    accepted.map((message) => sql`(cast(${message.id} as bigint), ${message.response.slice(0, 1_000)})`),
+  );
+  const result = await sql`update email_message set status = 'sent', sent_at = ${now},
+      sending_until = null, smtp_response = v.column2, last_error = null, updated_at = ${now}
+    from (values ${values}) as v
+    where email_message.workspace_id = ${workspaceId} and email_message.id = v.column1
+      and email_message.status = 'sending'`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * Messages `sending` whose lease ended before `now`: their sender stopped between the claim and
+ * the recorded answer. They become `unknown` (not sent again: at most once). Returns how many.
+ */
+export async function expireSendingMessages(
+  db: Executor,
+  workspaceId: number,
+  now: number,
+  lastError: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('email_message')
+    .set({ status: 'unknown', sending_until: null, last_error: lastError, updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'sending')
+    .where('sending_until', '<', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The earliest planned instant of the workspace's queued messages, and whether any is sending. */
+export async function pendingMessages(
+  db: Executor,
+  workspaceId: number,
+): Promise<{ nextQueuedAt: number | null; sending: number }> {
+  const row = await db
+    .selectFrom('email_message')
+    .select((eb) => [
+      eb.fn.min(eb.case().when('status', '=', 'queued').then(eb.ref('send_after')).end()).as('next'),
+      eb.fn.sum<number>(eb.case().when('status', '=', 'sending').then(1).else(0).end()).as('sending'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', ['queued', 'sending'])
+    .executeTakeFirstOrThrow();
+  return {
+    nextQueuedAt: row.next === null || row.next === undefined ? null : Number(row.next),
+    sending: Number(row.sending ?? 0),
+  };
+}

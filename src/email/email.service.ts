@@ -21,6 +21,7 @@ import {
 } from './email.repository.js';
 import { addressHash, signLink } from './email-crypto.js';
 import { type EmailEnvironment, emailEnvironment } from './email-environment.js';
+import { scheduleSweep } from './email-job-schedule.js';
 import { plainTextOf, renderTemplate, TemplateError } from './email-render.js';
 import { DAY_MS, endOfQuietHours, WEEK_MS } from './email-schedule.js';
 import { type EmailSettings, getEmailSettings } from './email-settings.js';
@@ -209,6 +210,21 @@ function escapeHtmlAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** What a template sees of the workspace. */
+export interface WorkspaceVariables {
+  readonly name: string | null;
+  readonly currency: string;
+}
+
+/** The workspace's name and currency for templates. */
+export async function workspaceVariables(
+  db: Kysely<Database>,
+  workspaceId: number,
+): Promise<WorkspaceVariables> {
+  const workspace = await getWorkspace(db, workspaceId);
+  return { name: workspace?.name ?? null, currency: workspace?.settings.currency ?? 'USD' };
+}
+
 /** The rendered message: subject, HTML (with tracking and the unsubscribe footer), plain text. */
 export interface RenderedEmail {
   readonly subject: string;
@@ -236,12 +252,14 @@ export async function renderEmail(
     readonly settings: EmailSettings;
     readonly environment: EmailEnvironment;
     readonly tracking: boolean;
+    /** The workspace's name and currency, when the caller read them already (a batch). */
+    readonly workspace?: WorkspaceVariables;
   },
 ): Promise<RenderedEmail> {
   const { workspaceId, messageId, settings, environment } = input;
   const secret = settings.signingSecret;
   const unsubscribeUrl = linkUrl(environment, 'u', signLink({ kind: 'u', workspaceId, messageId }, secret));
-  const workspace = await getWorkspace(db, workspaceId);
+  const workspace = input.workspace ?? (await workspaceVariables(db, workspaceId));
   const sources = `${input.subject}\n${input.html}`;
   // Read only what the template can name (a statement each per message).
   const wantsRecommendations = sources.includes('recommendations');
@@ -249,7 +267,7 @@ export async function renderEmail(
   const variables = {
     ...input.variables,
     ...(await customerVariables(db, workspaceId, input.customer, wantsRecommendations, wantsScores)),
-    workspace: { name: workspace?.name ?? null, currency: workspace?.settings.currency ?? 'USD' },
+    workspace,
     unsubscribe_url: unsubscribeUrl,
     message: { id: String(messageId) },
   };
@@ -393,6 +411,7 @@ export async function queueEmail(
       maxAttempts: 3,
       now,
     });
+    await scheduleSweep(trx, workspaceId, now);
     return { status: 'queued', messageId: String(id) };
   });
 }

@@ -24,6 +24,8 @@ export {
   type SkipReason,
 } from './email.service.js';
 export { eraseEmailDataOfCustomer, recordEmailConsent } from './email-admin.service.js';
+export { MAX_BULK_MESSAGES, queueEmails } from './email-bulk.js';
 export { type EmailEnvironment, emailEnvironment } from './email-environment.js';
+export { EMAIL_DISPATCH_JOB, EMAIL_SWEEP_JOB } from './email-job-schedule.js';
 export { checkTemplate } from './email-render.js';
 export { closeTransports } from './email-transport.js';

@@ -227,6 +227,19 @@ export interface Paths {
       response: CustomerListPage;
     };
   };
+  "/api/v1/subscriptions": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+        readonly customerId?: string;
+        readonly status?: "trialing" | "active" | "past_due" | "paused" | "cancelled" | "ended";
+        readonly plan?: string;
+      };
+      body: never;
+      response: SubscriptionPage;
+    };
+  };
   "/api/v1/customers/scores": {
     get: {
       query: never;
@@ -571,6 +584,108 @@ export interface Paths {
         };
       };
       response: RenderedEmail;
+    };
+  };
+  "/api/v1/email/stats": {
+    get: {
+      query: never;
+      body: never;
+      response: EmailStats;
+    };
+  };
+  "/api/v1/email/templates/check": {
+    post: {
+      query: never;
+      body: {
+        readonly subject?: string;
+        readonly html?: string;
+      };
+      response: TemplateCheck;
+    };
+  };
+  "/api/v1/email/test": {
+    post: {
+      query: never;
+      body: {
+        readonly customerId: string;
+        readonly to: string;
+        readonly subject: string;
+        readonly html: string;
+        readonly variables?: {
+          readonly [key: string]: unknown;
+        };
+      };
+      response: EmailQueueOutcome;
+    };
+  };
+  "/api/v1/email/settings": {
+    get: {
+      query: never;
+      body: never;
+      response: EmailSettings;
+    };
+    patch: {
+      query: never;
+      body: {
+        readonly fromAddress?: string | null;
+        readonly fromName?: string | null;
+        readonly replyTo?: string | null;
+        readonly smtpUrl?: string | null;
+        readonly maxPerDay?: number | null;
+        readonly maxPerWeek?: number | null;
+        readonly quietHours?: {
+          readonly start: string;
+          readonly end: string;
+        } | null;
+        readonly trackOpens?: boolean;
+        readonly trackClicks?: boolean;
+      };
+      response: EmailSettings;
+    };
+  };
+  "/api/v1/email/suppressions": {
+    get: {
+      query: {
+        readonly address?: string;
+        readonly limit?: number;
+        readonly cursor?: string;
+      };
+      body: never;
+      response: EmailSuppressionPage;
+    };
+    post: {
+      query: never;
+      body: {
+        readonly address: string;
+        readonly reason?: "manual" | "complaint" | "unsubscribe" | "hard_bounce";
+      };
+      response: EmailSuppression;
+    };
+  };
+  "/api/v1/email/suppressions/{address}": {
+    delete: {
+      query: never;
+      body: never;
+      response: null;
+    };
+  };
+  "/api/v1/email/consent/{customerId}": {
+    get: {
+      query: never;
+      body: never;
+      response: EmailConsent;
+    };
+  };
+  "/api/v1/email/consent": {
+    post: {
+      query: never;
+      body: {
+        readonly customerId: string;
+        readonly granted: boolean;
+        readonly source?: string;
+        readonly detail?: string;
+      };
+      response: EmailConsent;
     };
   };
   "/api/v1/help/settings": {
@@ -996,6 +1111,18 @@ export type CustomerScore = {
   readonly computedAt: string;
 };
 
+export type EmailConsent = {
+  readonly customerId: string;
+  readonly granted: boolean;
+  readonly records: ({
+    readonly granted: boolean;
+    readonly source: string;
+    readonly messageId: string | null;
+    readonly detail: string | null;
+    readonly at: string;
+  })[];
+};
+
 export type EmailMessage = (EmailMessageSummary) & ({
   readonly from: string | null;
   readonly messageIdHeader: string | null;
@@ -1031,6 +1158,55 @@ export type EmailMessageSummary = {
   readonly unsubscribedAt: string | null;
   readonly lastError: string | null;
   readonly createdAt: string;
+};
+
+export type EmailQueueOutcome = {
+  readonly status: "queued" | "duplicate" | "skipped";
+  readonly messageId: string;
+  readonly reason?: string;
+};
+
+export type EmailSettings = {
+  readonly fromAddress: string | null;
+  readonly fromName: string | null;
+  readonly replyTo: string | null;
+  readonly smtp: {
+    readonly source: "workspace" | "install" | "none";
+  };
+  readonly maxPerDay: number;
+  readonly maxPerWeek: number;
+  readonly quietHours: {
+    readonly start: string;
+    readonly end: string;
+  } | null;
+  readonly trackOpens: boolean;
+  readonly trackClicks: boolean;
+};
+
+export type EmailStats = {
+  readonly delivery: "smtp" | "outbox";
+  readonly byStatus: {
+    readonly [key: string]: number;
+  };
+  readonly opened: number;
+  readonly clicked: number;
+  readonly unsubscribed: number;
+};
+
+export type EmailSuppression = {
+  readonly addressHash: string;
+  readonly created: boolean;
+};
+
+export type EmailSuppressionPage = {
+  readonly items: {
+    readonly id: string;
+    readonly addressHash: string;
+    readonly reason: string;
+    readonly source: string;
+    readonly createdAt: string;
+  }[];
+  readonly nextCursor: string | null;
 };
 
 export type Event = {
@@ -1620,6 +1796,11 @@ export type Subscription = {
   readonly updatedAt: string;
 };
 
+export type SubscriptionPage = {
+  readonly data: Subscription[];
+  readonly nextCursor: string | null;
+};
+
 export type Survey = {
   readonly id: string;
   readonly name: string;
@@ -1729,6 +1910,16 @@ export type SwitchableWorkspace = {
   readonly slug: string;
   readonly role: "owner" | "admin" | "analyst" | "marketer" | "agent";
   readonly current: boolean;
+};
+
+export type TemplateCheck = {
+  readonly ok: boolean;
+  readonly problems: ({
+    readonly field: "subject" | "html";
+    readonly message: string;
+    readonly line?: number;
+    readonly column?: number;
+  })[];
 };
 
 export type User = {
