@@ -12,10 +12,14 @@
  *
  * Targets (issue 8 part 4), on SQLite: first import ≥ 150 k rows/s, re-import ≥ 200 k rows/s,
  * incremental ≥ the raw loop. Rates move with the shared machine's load; the ratio to the raw
- * loop measured in the same run does not (much).
+ * loop measured in the same run does not (much). Each line also gives this process's CPU time per
+ * million rows (`process.cpuUsage`: every thread of the process, the import's reader thread
+ * included; on PostgreSQL the server's work is not in it) and the CPU ratio to the raw loop, which
+ * a loaded machine moves less than wall time; the load average is printed at the start, after
+ * each run and at the end.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
@@ -49,10 +53,26 @@ function writeOrders(name: string, first: number, customers: number): string {
   return path;
 }
 
+/** Wall seconds and this process's CPU seconds (every thread: the reader thread included). */
+interface Timed {
+  readonly seconds: number;
+  readonly cpu: number;
+}
+
 interface ImportTimes {
-  readonly first: number;
-  readonly again: number;
-  readonly incremental: number;
+  readonly first: Timed;
+  readonly again: Timed;
+  readonly incremental: Timed;
+}
+
+/** Runs `work`, timing its wall time and the process's CPU time (`process.cpuUsage`). */
+async function timedWork(work: () => unknown): Promise<Timed> {
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** First import, re-import and incremental import into one fresh store (seconds each). */
@@ -61,19 +81,17 @@ async function importsInto(url: string, first: string, second: string): Promise<
   try {
     await migrateToLatest(connection.db);
     const { workspace } = await createWorkspace(connection.db, { name: 'Bench', slug: `bench-${newId()}` });
-    const timed = async (file: string): Promise<number> => {
-      const started = performance.now();
-      const outcome = await runImport(connection.db, {
-        workspaceId: workspace.id,
-        path: file,
-        type: 'orders',
+    const timed = (file: string): Promise<Timed> =>
+      timedWork(async () => {
+        const outcome = await runImport(connection.db, {
+          workspaceId: workspace.id,
+          path: file,
+          type: 'orders',
+        });
+        if (outcome.run.status !== 'succeeded' || outcome.run.rowsWritten !== ROWS) {
+          throw new Error(`import ${outcome.run.status}: wrote ${outcome.run.rowsWritten} of ${ROWS}`);
+        }
       });
-      const seconds = (performance.now() - started) / 1000;
-      if (outcome.run.status !== 'succeeded' || outcome.run.rowsWritten !== ROWS) {
-        throw new Error(`import ${outcome.run.status}: wrote ${outcome.run.rowsWritten} of ${ROWS}`);
-      }
-      return seconds;
-    };
     const firstSeconds = await timed(first);
     const againSeconds = await timed(first);
     const incrementalSeconds = await timed(second);
@@ -89,7 +107,7 @@ async function importsInto(url: string, first: string, second: string): Promise<
  * incremental file's orders (and its new customers) by the same loop into the filled workspace
  * (`incremental`).
  */
-async function rawInsertLoop(run: number): Promise<{ first: number; incremental: number }> {
+async function rawInsertLoop(run: number): Promise<{ first: Timed; incremental: Timed }> {
   const path = join(directory, `raw-${run}.db`);
   const setup = openDatabase(`sqlite:${path}`);
   await migrateToLatest(setup.db);
@@ -118,28 +136,27 @@ async function rawInsertLoop(run: number): Promise<{ first: number; incremental:
   );
   const now = Date.now();
   const customerIds: number[] = [];
-  const load = (rows: typeof orders, customers: number): number => {
-    const started = performance.now();
-    sqlite.transaction(() => {
-      for (let index = customerIds.length; index < customers; index++) {
-        customerIds.push(Number(insertCustomer.run(workspace.id, `c${index}`, now, now).lastInsertRowid));
-      }
-      for (const order of rows) {
-        insertOrder.run(
-          workspace.id,
-          order.externalId,
-          customerIds[order.customer],
-          order.orderedAt,
-          order.cents,
-          now,
-          now,
-        );
-      }
-    })();
-    return (performance.now() - started) / 1000;
-  };
-  const first = load(orders, CUSTOMERS);
-  const incremental = load(moreOrders, moreCustomers);
+  const load = (rows: typeof orders, customers: number): Promise<Timed> =>
+    timedWork(() =>
+      sqlite.transaction(() => {
+        for (let index = customerIds.length; index < customers; index++) {
+          customerIds.push(Number(insertCustomer.run(workspace.id, `c${index}`, now, now).lastInsertRowid));
+        }
+        for (const order of rows) {
+          insertOrder.run(
+            workspace.id,
+            order.externalId,
+            customerIds[order.customer],
+            order.orderedAt,
+            order.cents,
+            now,
+            now,
+          );
+        }
+      })(),
+    );
+  const first = await load(orders, CUSTOMERS);
+  const incremental = await load(moreOrders, moreCustomers);
   sqlite.close();
   return { first, incremental };
 }
@@ -169,20 +186,31 @@ async function postgresSchemaUrl(): Promise<{ url: string; drop(): Promise<void>
 }
 
 const rate = (seconds: number) => `${String(Math.round(ROWS / seconds / 1000)).padStart(4)} k rows/s`;
-const line = (label: string, seconds: number, extra = '') =>
-  `  ${label.padEnd(36)} ${seconds.toFixed(2).padStart(6)} s  ${rate(seconds)}${extra}`;
-const best = (values: readonly number[]) => Math.min(...values);
+/** CPU seconds per million rows. */
+const cpuPerMillion = (cpu: number) => `CPU ${((cpu * 1e6) / ROWS).toFixed(2).padStart(5)} s/1 M`;
+const line = (label: string, times: Timed, extra = '') =>
+  `  ${label.padEnd(36)} ${times.seconds.toFixed(2).padStart(6)} s  ${rate(times.seconds)}  ${cpuPerMillion(times.cpu)}${extra}`;
+/** The run with the least wall time, and the least CPU time of all runs (each its own best). */
+const best = (values: readonly Timed[]): Timed => ({
+  seconds: Math.min(...values.map((value) => value.seconds)),
+  cpu: Math.min(...values.map((value) => value.cpu)),
+});
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 
 try {
   const first = writeOrders('orders.csv', 0, CUSTOMERS);
   // The next ROWS orders; a tenth of their customers are new (c<CUSTOMERS>… up to 1.1 × CUSTOMERS).
   const second = writeOrders('more-orders.csv', ROWS, Math.floor(CUSTOMERS * 1.1));
   process.stdout.write(
-    `import bench: ${ROWS.toLocaleString('en')} orders of ${CUSTOMERS.toLocaleString('en')} customers, best of ${RUNS} alternating runs\n`,
+    `import bench: ${ROWS.toLocaleString('en')} orders of ${CUSTOMERS.toLocaleString('en')} customers, best of ${RUNS} alternating runs; load average ${loadAverage()} on ${availableParallelism()} cores\n`,
   );
-  const raw: number[] = [];
-  const rawMore: number[] = [];
+  const raw: Timed[] = [];
+  const rawMore: Timed[] = [];
   const imports: ImportTimes[] = [];
+  const show = (times: Timed) => `${times.seconds.toFixed(2)} s (CPU ${times.cpu.toFixed(2)} s)`;
   for (let run = 0; run < RUNS; run++) {
     const loops = await rawInsertLoop(run);
     raw.push(loops.first);
@@ -190,37 +218,39 @@ try {
     imports.push(await importsInto(`sqlite:${join(directory, `import-${run}.db`)}`, first, second));
     const last = imports.at(-1)!;
     process.stdout.write(
-      `  run ${run + 1}: raw ${raw.at(-1)!.toFixed(2)} s (then ${rawMore.at(-1)!.toFixed(2)} s into the filled workspace), first ${last.first.toFixed(2)} s, re-import ${last.again.toFixed(2)} s, incremental ${last.incremental.toFixed(2)} s\n`,
+      `  run ${run + 1}: raw ${show(raw.at(-1)!)}, then ${show(rawMore.at(-1)!)} into the filled workspace; first ${show(last.first)}, re-import ${show(last.again)}, incremental ${show(last.incremental)}; load ${loadAverage()}\n`,
     );
   }
-  const rawSeconds = best(raw);
-  const ratio = (seconds: number) => `  ${(rawSeconds / seconds).toFixed(2)} × raw`;
-  const firstSeconds = best(imports.map((times) => times.first));
-  const againSeconds = best(imports.map((times) => times.again));
-  const incrementalSeconds = best(imports.map((times) => times.incremental));
+  const rawTimes = best(raw);
+  const rawMoreTimes = best(rawMore);
+  const ratio = (times: Timed, reference: Timed = rawTimes) =>
+    `  ${(reference.seconds / times.seconds).toFixed(2)} × raw (CPU ${(reference.cpu / times.cpu).toFixed(2)} ×)`;
+  const firstTimes = best(imports.map((times) => times.first));
+  const againTimes = best(imports.map((times) => times.again));
+  const incrementalTimes = best(imports.map((times) => times.incremental));
   const verdict = (ok: boolean) => (ok ? ' ✔' : ' ✘');
   const lines = [
-    'SQLite',
-    line('raw single-row INSERT loop (ref.)', rawSeconds, '  (reference, same run)'),
+    "SQLite (ratios: the raw loop's time over the import's, wall and CPU; above 1 the import is faster)",
+    line('raw single-row INSERT loop (ref.)', rawTimes, '  (reference, same run)'),
     line(
       'first import, empty workspace',
-      firstSeconds,
-      `${ratio(firstSeconds)}  target ≥ 150 k rows/s${verdict(ROWS / firstSeconds >= 150_000)}`,
+      firstTimes,
+      `${ratio(firstTimes)}  target ≥ 150 k rows/s${verdict(ROWS / firstTimes.seconds >= 150_000)}`,
     ),
     line(
       're-import of the same file',
-      againSeconds,
-      `${ratio(againSeconds)}  target ≥ 200 k rows/s${verdict(ROWS / againSeconds >= 200_000)}`,
+      againTimes,
+      `${ratio(againTimes)}  target ≥ 200 k rows/s${verdict(ROWS / againTimes.seconds >= 200_000)}`,
     ),
     line(
       'incremental import (new rows)',
-      incrementalSeconds,
-      `${ratio(incrementalSeconds)}  target ≥ 1.00 × raw${verdict(incrementalSeconds <= rawSeconds)}`,
+      incrementalTimes,
+      `${ratio(incrementalTimes)}  target ≥ 1.00 × raw${verdict(incrementalTimes.seconds <= rawTimes.seconds)}`,
     ),
     line(
       'raw loop of the same new rows (ref.)',
-      best(rawMore),
-      `  into the filled workspace: the import runs at ${(best(rawMore) / incrementalSeconds).toFixed(2)} × it`,
+      rawMoreTimes,
+      `  into the filled workspace: the import runs at ${(rawMoreTimes.seconds / incrementalTimes.seconds).toFixed(2)} × it (CPU ${(rawMoreTimes.cpu / incrementalTimes.cpu).toFixed(2)} ×)`,
     ),
   ];
   // BENCH_POSTGRES=0 leaves PostgreSQL out (SQLite experiments).
@@ -235,15 +265,16 @@ try {
     try {
       const times = await importsInto(postgres.url, first, second);
       lines.push(
-        'PostgreSQL (one run)',
-        line('first import, empty workspace', times.first),
-        line('re-import of the same file', times.again),
-        line('incremental import (new rows)', times.incremental),
+        "PostgreSQL (one run; CPU: this process only, not the server's)",
+        line('first import, empty workspace', times.first, ratio(times.first)),
+        line('re-import of the same file', times.again, ratio(times.again)),
+        line('incremental import (new rows)', times.incremental, ratio(times.incremental)),
       );
     } finally {
       await postgres.drop();
     }
   }
+  lines.push(`load average at the end ${loadAverage()}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   rmSync(directory, { recursive: true, force: true });

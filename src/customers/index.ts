@@ -95,6 +95,7 @@ export {
   type BatchEncoding,
   type EncodedOrderBatch,
   encodeOrderBatch,
+  OrderBatchEncoder,
   type OrderBatchRecord,
 } from './order-batch-rows.js';
 export { type CustomerHoldings, type CustomerPrivacyStore, customerPrivacyStore } from './privacy-store.js';

@@ -56,35 +56,22 @@ export interface EncodedOrderBatch {
   readonly refundCount: number;
 }
 
-/** Accumulates rows as JSON array text or COPY text. */
-class RowText {
-  readonly #copy: boolean;
-  #parts: string[] = [];
-  count = 0;
-
-  constructor(encoding: BatchEncoding) {
-    this.#copy = encoding === 'copy';
+/** One row as JSON array text (`jsonb_each`) or a COPY text line. O(values). */
+function renderRow(copy: boolean, values: readonly (string | number | null)[]): string {
+  if (!copy) return JSON.stringify(values);
+  let line = '';
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (index > 0) line += '\t';
+    line += value === null || value === undefined ? '\\N' : copyEscape(String(value));
   }
+  return line;
+}
 
-  add(values: readonly (string | number | null)[]): void {
-    this.count++;
-    if (!this.#copy) {
-      this.#parts.push(JSON.stringify(values));
-      return;
-    }
-    let line = '';
-    for (let index = 0; index < values.length; index++) {
-      const value = values[index];
-      if (index > 0) line += '\t';
-      line += value === null || value === undefined ? '\\N' : copyEscape(String(value));
-    }
-    this.#parts.push(line);
-  }
-
-  text(): string {
-    if (this.#copy) return this.#parts.length === 0 ? '' : `${this.#parts.join('\n')}\n`;
-    return `[${this.#parts.join(',')}]`;
-  }
+/** Rendered rows as one parameter: a JSON array, or COPY lines. O(characters). */
+function rowsText(copy: boolean, rows: readonly string[]): string {
+  if (copy) return rows.length === 0 ? '' : `${rows.join('\n')}\n`;
+  return `[${rows.join(',')}]`;
 }
 
 /**
@@ -107,10 +94,150 @@ function copyEscape(text: string): string {
 }
 
 /**
- * Encodes `records` (one batch, in file order) for `writeOrderBatch`. A repeated order external id
- * keeps its last record (as the upserts do). `knownCustomers` holds the customer external ids
- * already sent in earlier batches of the run (updated here, with copies of the ids: see
- * `ownCopy`), so each customer is sent once.
+ * Encodes one batch of orders as they are read: each record becomes its rows' text when it is
+ * added, so the reader keeps text, not a batch of record objects (which lived long enough to be
+ * copied by every young-generation collection and promoted: most of the reader thread's
+ * collection work, docs/benchmarks.md). `finish` gives the same batch as
+ * `encodeOrderBatch(records in add order, …)`: a repeated order external id keeps its last
+ * record, and each customer comes with the first kept record that names it.
+ */
+export class OrderBatchEncoder {
+  readonly #copy: boolean;
+  readonly #encoding: BatchEncoding;
+  /** Order external id → its slot (the last record added with it). */
+  #slots = new Map<string, number>();
+  /** Per slot: the order row, or null once a later record of the same order replaced it. */
+  #orders: (string | null)[] = [];
+  #customerIds: string[] = [];
+  #emails: (string | null)[] = [];
+  /** Per slot: `[line rows, line count row]` when the record has lines, else null. */
+  #lines: ([readonly string[], string] | null)[] = [];
+  #refunds: (string | null)[] = [];
+  #lastCurrency = '';
+  #lastCurrencyUpper = '';
+
+  constructor(encoding: BatchEncoding) {
+    this.#encoding = encoding;
+    this.#copy = encoding === 'copy';
+  }
+
+  /** Records added since the last `finish` (repeated orders counted each time). */
+  get count(): number {
+    return this.#orders.length;
+  }
+
+  /** Adds the next record of the batch, in file order. O(lines). */
+  add(record: OrderBatchRecord): void {
+    const copy = this.#copy;
+    const slot = this.#orders.length;
+    const earlier = this.#slots.get(record.externalId);
+    if (earlier !== undefined) {
+      this.#orders[earlier] = null;
+      this.#lines[earlier] = null;
+      this.#refunds[earlier] = null;
+    }
+    this.#slots.set(record.externalId, slot);
+    if (record.currency !== this.#lastCurrency) {
+      this.#lastCurrency = record.currency;
+      this.#lastCurrencyUpper = record.currency.toUpperCase();
+    }
+    const currency = this.#lastCurrencyUpper;
+    this.#orders.push(
+      renderRow(copy, [
+        record.externalId,
+        record.customerExternalId,
+        record.orderedAt,
+        currency,
+        record.amountCents,
+        record.status,
+        record.source,
+      ]),
+    );
+    this.#customerIds.push(record.customerExternalId);
+    this.#emails.push(record.customerEmail);
+    if (record.items.length === 0) this.#lines.push(null);
+    else {
+      const rows = record.items.map((item, index) =>
+        renderRow(copy, [
+          record.externalId,
+          index + 1,
+          item.productId,
+          item.productName,
+          item.category,
+          item.quantity,
+          item.unitPriceCents,
+        ]),
+      );
+      this.#lines.push([rows, renderRow(copy, [record.externalId, record.items.length])]);
+    }
+    this.#refunds.push(
+      record.refund === null
+        ? null
+        : renderRow(copy, [
+            `${record.externalId}:refund`,
+            record.externalId,
+            record.refund.refundedAt,
+            currency,
+            record.refund.amountCents,
+          ]),
+    );
+  }
+
+  /**
+   * The batch of the records added (then empty again for the next). `knownCustomers` holds the
+   * customer external ids sent in earlier batches of the run (updated here, with copies of the
+   * ids: see `ownCopy`), so each customer is sent once. O(records + lines).
+   */
+  finish(knownCustomers: Set<string>): EncodedOrderBatch {
+    const copy = this.#copy;
+    const customers: string[] = [];
+    const orders: string[] = [];
+    const items: string[] = [];
+    const lineCounts: string[] = [];
+    const refunds: string[] = [];
+    for (let slot = 0; slot < this.#orders.length; slot++) {
+      const order = this.#orders[slot];
+      if (order === null || order === undefined) continue;
+      const customerId = this.#customerIds[slot]!;
+      if (!knownCustomers.has(customerId)) {
+        knownCustomers.add(ownCopy(customerId));
+        customers.push(renderRow(copy, [customerId, this.#emails[slot] ?? null]));
+      }
+      orders.push(order);
+      const lines = this.#lines[slot];
+      if (lines !== null && lines !== undefined) {
+        for (const row of lines[0]) items.push(row);
+        lineCounts.push(lines[1]);
+      }
+      const refund = this.#refunds[slot];
+      if (refund !== null && refund !== undefined) refunds.push(refund);
+    }
+    this.#slots = new Map();
+    this.#orders = [];
+    this.#customerIds = [];
+    this.#emails = [];
+    this.#lines = [];
+    this.#refunds = [];
+    return {
+      encoding: this.#encoding,
+      customers: rowsText(copy, customers),
+      orders: rowsText(copy, orders),
+      items: rowsText(copy, items),
+      lineCounts: rowsText(copy, lineCounts),
+      refunds: rowsText(copy, refunds),
+      orderCount: orders.length,
+      customerCount: customers.length,
+      itemCount: items.length,
+      refundCount: refunds.length,
+    };
+  }
+}
+
+/**
+ * Encodes `records` (one batch, in file order) for `writeOrderBatch` (`OrderBatchEncoder`, all at
+ * once). A repeated order external id keeps its last record (as the upserts do). `knownCustomers`
+ * holds the customer external ids already sent in earlier batches of the run (updated here), so
+ * each customer is sent once.
  *
  * O(records + lines). Example: `encodeOrderBatch([order], 'json', new Set())` → `{ orders:
  * '[["o1","c1",1704067200000,"USD",1999,"completed","csv"]]', orderCount: 1, … }`.
@@ -120,65 +247,7 @@ export function encodeOrderBatch(
   encoding: BatchEncoding,
   knownCustomers: Set<string>,
 ): EncodedOrderBatch {
-  let unique = records;
-  const positions = new Map<string, number>();
-  for (let index = 0; index < records.length; index++) positions.set(records[index]!.externalId, index);
-  if (positions.size !== records.length)
-    unique = records.filter((record, index) => positions.get(record.externalId) === index);
-  const customers = new RowText(encoding);
-  const orders = new RowText(encoding);
-  const items = new RowText(encoding);
-  const lineCounts = new RowText(encoding);
-  const refunds = new RowText(encoding);
-  for (const record of unique) {
-    if (!knownCustomers.has(record.customerExternalId)) {
-      knownCustomers.add(ownCopy(record.customerExternalId));
-      customers.add([record.customerExternalId, record.customerEmail]);
-    }
-    const currency = record.currency.toUpperCase();
-    orders.add([
-      record.externalId,
-      record.customerExternalId,
-      record.orderedAt,
-      currency,
-      record.amountCents,
-      record.status,
-      record.source,
-    ]);
-    if (record.items.length > 0) {
-      lineCounts.add([record.externalId, record.items.length]);
-      record.items.forEach((item, index) => {
-        items.add([
-          record.externalId,
-          index + 1,
-          item.productId,
-          item.productName,
-          item.category,
-          item.quantity,
-          item.unitPriceCents,
-        ]);
-      });
-    }
-    if (record.refund !== null) {
-      refunds.add([
-        `${record.externalId}:refund`,
-        record.externalId,
-        record.refund.refundedAt,
-        currency,
-        record.refund.amountCents,
-      ]);
-    }
-  }
-  return {
-    encoding,
-    customers: customers.text(),
-    orders: orders.text(),
-    items: items.text(),
-    lineCounts: lineCounts.text(),
-    refunds: refunds.text(),
-    orderCount: orders.count,
-    customerCount: customers.count,
-    itemCount: items.count,
-    refundCount: refunds.count,
-  };
+  const encoder = new OrderBatchEncoder(encoding);
+  for (const record of records) encoder.add(record);
+  return encoder.finish(knownCustomers);
 }

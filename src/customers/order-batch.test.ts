@@ -4,7 +4,12 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import { type Database, newId, withPostgresSession } from '../db/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { writeOrderBatch } from './order-batch.js';
-import { type EncodedOrderBatch, encodeOrderBatch, type OrderBatchRecord } from './order-batch-rows.js';
+import {
+  type EncodedOrderBatch,
+  encodeOrderBatch,
+  OrderBatchEncoder,
+  type OrderBatchRecord,
+} from './order-batch-rows.js';
 
 const T0 = Date.UTC(2024, 0, 5);
 
@@ -61,6 +66,40 @@ it('encodes rows as JSON or COPY text, escaping COPY specials, once per customer
   // COPY text: tab-separated, \N for null, backslash, tab and newline escaped (PostgreSQL docs, COPY text format).
   expect(copy.customers).toBe('c2\t\\N\nc1\tc1@example.com\n');
   expect(copy.items).toBe('o2\t1\t\\N\ttab\\there\t\\N\t1\t250\no2\t2\t\\N\ta\\\\b\\nc\t\\N\t1\t250\n');
+});
+
+it('encodes as records arrive: a replaced record leaves no row, customer, line or refund; each batch starts empty', () => {
+  const encoder = new OrderBatchEncoder('json');
+  encoder.add(
+    order('o1', {
+      customerExternalId: 'c9',
+      customerEmail: 'c9@example.com',
+      items: [line('gone')],
+      refund: { refundedAt: T0, amountCents: 5 },
+    }),
+  );
+  encoder.add(order('o2', { currency: 'usd' }));
+  encoder.add(order('o1', { customerExternalId: 'c2', customerEmail: null, amountCents: 7 }));
+  expect(encoder.count).toBe(3);
+  const known = new Set<string>();
+  const first = encoder.finish(known);
+  // o1's first record named c9, with a line and a refund: its last record keeps none of them.
+  expect(JSON.parse(first.orders)).toEqual([
+    ['o2', 'c1', T0, 'USD', 1_000, 'completed', 'csv'],
+    ['o1', 'c2', T0, 'EUR', 7, 'completed', 'csv'],
+  ]);
+  expect(JSON.parse(first.customers)).toEqual([
+    ['c1', 'c1@example.com'],
+    ['c2', null],
+  ]);
+  expect([first.itemCount, first.refundCount, first.items, first.lineCounts]).toEqual([0, 0, '[]', '[]']);
+  expect([...known].sort()).toEqual(['c1', 'c2']);
+  // The next batch of the same encoder holds only its own records.
+  expect(encoder.count).toBe(0);
+  encoder.add(order('o1', { customerExternalId: 'c3', customerEmail: null }));
+  const second = encoder.finish(known);
+  expect(JSON.parse(second.orders)).toEqual([['o1', 'c3', T0, 'EUR', 1_000, 'completed', 'csv']]);
+  expect(JSON.parse(second.customers)).toEqual([['c3', null]]);
 });
 
 describeEachDatabase('order import batches', (getDb) => {

@@ -14,7 +14,7 @@ import type { CsvReadOptions } from '../csv/index.js';
 import {
   type BatchEncoding,
   type EncodedOrderBatch,
-  encodeOrderBatch,
+  OrderBatchEncoder,
   type OrderBatchRecord,
 } from '../customers/order-batch-rows.js';
 import { startWorkerModule } from '../runtime/index.js';
@@ -116,26 +116,29 @@ export async function readBatches(
   const maxCharacters = reading.limits?.batchCharacters ?? MAX_BATCH_CHARACTERS;
   const maxKnownCustomers = reading.limits?.knownCustomers ?? MAX_KNOWN_CUSTOMERS;
   const pending: BatchEvent[] = [];
+  // Orders are encoded as they are read (`OrderBatchEncoder`): the batch holds their text, not
+  // the records. Other types keep their records for their writer.
+  const encoder = reading.encoding === null ? null : new OrderBatchEncoder(reading.encoding);
   let batch: unknown[] = [];
+  let batchCount = 0;
   let batchCharacters = 0;
   let lastRecord = 0;
   let bytes = { read: 0, total: 0 };
   const closeBatch = (): void => {
-    if (batch.length === 0) return;
+    if (batchCount === 0) return;
     const records = batch;
+    const count = batchCount;
     batch = [];
+    batchCount = 0;
     batchCharacters = 0;
     // Past the bound, customers are sent again (`on conflict do nothing`): a little more work for
     // the writer, instead of a set that grows with the file.
     if (knownCustomers.size >= maxKnownCustomers) knownCustomers.clear();
-    const encoded =
-      reading.encoding === null
-        ? null
-        : encodeOrderBatch((records as OrderRecord[]).map(toBatchRecord), reading.encoding, knownCustomers);
+    const encoded = encoder === null ? null : encoder.finish(knownCustomers);
     pending.push({
       kind: 'batch',
       lastRecord,
-      count: records.length,
+      count,
       records: encoded === null ? records : null,
       encoded,
     });
@@ -154,9 +157,11 @@ export async function readBatches(
       record: (record, _first, last, lines) => {
         lastRecord = last;
         if (last <= reading.checkpoint) return; // committed before a crash
-        batch.push(record);
+        if (encoder === null) batch.push(record);
+        else encoder.add(toBatchRecord(record as OrderRecord));
+        batchCount++;
         for (const line of lines) for (const field of line) batchCharacters += field.length;
-        if (batch.length >= reading.batchSize || batchCharacters >= maxCharacters) closeBatch();
+        if (batchCount >= reading.batchSize || batchCharacters >= maxCharacters) closeBatch();
       },
       invalid: (problems, first, last, lines) => {
         lastRecord = last;
