@@ -54,6 +54,7 @@ export {
   type EventFilter,
   type EventInput,
   type EventInsertResult,
+  type NewEvent,
   insertEvents,
   listEventsAboutCustomer,
   upsertEvents,

@@ -20,6 +20,8 @@ import { RetainError } from '../errors/index.js';
 import { customersMatchingRule, listSegmentEvents, listSegmentMembers } from '../segments/index.js';
 import { getWorkspace } from '../workspaces/index.js';
 import {
+  clearTriggers,
+  deleteTriggers,
   dueRuns,
   entryHistory,
   type Flow,
@@ -31,10 +33,9 @@ import {
   moveRun,
   type NewRun,
   nextWake,
-  pruneTriggers,
+  pendingTriggers,
   recordStep,
   setFlowState,
-  triggersAfter,
 } from './flow.repository.js';
 import {
   branchTarget,
@@ -52,8 +53,8 @@ export const ENTRY_BATCH = 500;
 export const ADVANCE_BATCH = 200;
 /** Steps one run may take in one pass (a bound on a flow of many instant steps). */
 const MAX_STEPS_PER_PASS = 120;
-/** How long trigger occurrences are kept once read. */
-const TRIGGER_RETENTION_MS = 7 * MS_PER_DAY;
+/** Batches of trigger occurrences one tick reads at most (the next tick reads on). */
+const MAX_TRIGGER_BATCHES_PER_TICK = 200;
 /**
  * Where a run waits when its last step is a wait: no step has this id (ids have no `$`), so the
  * run completes when it wakes.
@@ -63,7 +64,7 @@ export const END_STEP = '$end';
 /** A customer to enter into a flow, and the occurrence that makes them enter. */
 export interface Entry {
   readonly customerId: RowId;
-  /** Unique per flow per occurrence: `event:<id>`, `segment:<id>`, `date:<day>:<customer>`, `schedule:<customer>`. */
+  /** Unique per flow per occurrence: `track:<event id>`, `segment:<id>`, `date:<day>:<customer>`, `schedule:<customer>`. */
   readonly entryKey: string;
 }
 
@@ -145,6 +146,65 @@ export async function enterCustomers(
   };
 }
 
+/**
+ * Reads the workspace's recorded trigger occurrences (tracked events, oldest first, a batch at a
+ * time) and enters each occurrence's customer into every active event flow of its name activated
+ * before the event (`cursor`: the last event id before activation), then deletes the batch — the
+ * entries and the deletion in one transaction. Entry keys `track:<event id>` are unique per flow,
+ * so a tick racing this one, or a replay after a crash before the commit, enters nobody twice;
+ * and since occurrences are consumed by deletion, not by an id cursor, one whose transaction
+ * commits after a later id's (PostgreSQL allocates ids before commit) is read by the next tick
+ * rather than skipped. With no active event flow the table is emptied. Returns how many entered.
+ */
+async function readEventTriggers(
+  db: Kysely<Database>,
+  workspaceId: number,
+  eventFlows: readonly Flow[],
+  now: number,
+): Promise<number> {
+  if (eventFlows.length === 0) {
+    await clearTriggers(db, workspaceId);
+    return 0;
+  }
+  const flowsByName = new Map<string, Flow[]>();
+  for (const flow of eventFlows) {
+    const trigger = flow.definition.trigger;
+    if (trigger.type !== 'event') continue;
+    flowsByName.set(trigger.event, [...(flowsByName.get(trigger.event) ?? []), flow]);
+  }
+  let entered = 0;
+  for (let batches = 0; batches < MAX_TRIGGER_BATCHES_PER_TICK; batches++) {
+    const occurrences = await pendingTriggers(db, workspaceId, ENTRY_BATCH);
+    if (occurrences.length === 0) break;
+    entered += await db.transaction().execute(async (trx) => {
+      let enteredNow = 0;
+      for (const [name, flows] of flowsByName) {
+        const named = occurrences.filter(
+          (occurrence) => occurrence.name === name && occurrence.customerId !== null,
+        );
+        if (named.length === 0) continue;
+        for (const flow of flows) {
+          const entries = named
+            .filter((occurrence) => occurrence.eventId > flow.cursor)
+            .map((occurrence) => ({
+              customerId: occurrence.customerId!,
+              entryKey: `track:${occurrence.eventId}`,
+            }));
+          enteredNow += (await enterCustomers(trx, flow, entries, now)).entered;
+        }
+      }
+      await deleteTriggers(
+        trx,
+        workspaceId,
+        occurrences.map((occurrence) => occurrence.eventId),
+      );
+      return enteredNow;
+    });
+    if (occurrences.length < ENTRY_BATCH) break;
+  }
+  return entered;
+}
+
 /** Reads one flow's new trigger occurrences and enters their customers. Returns how many entered. */
 async function readFlowTrigger(
   db: Kysely<Database>,
@@ -155,28 +215,8 @@ async function readFlowTrigger(
   const trigger = flow.definition.trigger;
   let entered = 0;
   switch (trigger.type) {
-    case 'event': {
-      for (let cursor = flow.cursor; ; ) {
-        const occurrences = await triggersAfter(db, flow.workspaceId, trigger.event, cursor, ENTRY_BATCH);
-        if (occurrences.length === 0) return entered;
-        const last = occurrences[occurrences.length - 1]!.id;
-        entered += await db.transaction().execute(async (trx) => {
-          const outcome = await enterCustomers(
-            trx,
-            flow,
-            occurrences.map((occurrence) => ({
-              customerId: occurrence.customerId,
-              entryKey: `event:${occurrence.id}`,
-            })),
-            now,
-          );
-          await setFlowState(trx, flow.workspaceId, flow.id, { cursor: last, now });
-          return outcome.entered;
-        });
-        cursor = last;
-        if (occurrences.length < ENTRY_BATCH) return entered;
-      }
-    }
+    case 'event':
+      return 0; // all event flows read the recorded occurrences together: readEventTriggers
     case 'segment_entered':
     case 'segment_exited': {
       const kind = trigger.type === 'segment_entered' ? 'entered' : 'exited';
@@ -575,17 +615,13 @@ export async function runFlowTick(
 ): Promise<TickOutcome> {
   const timeZone = (await getWorkspace(db, workspaceId))?.settings.timeZone ?? 'UTC';
   const active = await listFlows(db, workspaceId, 'active');
-  let entered = 0;
+  let entered = await readEventTriggers(
+    db,
+    workspaceId,
+    active.filter((flow) => flow.definition.trigger.type === 'event'),
+    now,
+  );
   for (const flow of active) entered += await readFlowTrigger(db, flow, now, timeZone);
-  const eventFlows = active.filter((flow) => flow.definition.trigger.type === 'event');
-  if (eventFlows.length > 0) {
-    const readThrough = Math.min(
-      ...(await listFlows(db, workspaceId, 'active'))
-        .filter((flow) => flow.definition.trigger.type === 'event')
-        .map((flow) => flow.cursor),
-    );
-    await pruneTriggers(db, workspaceId, now - TRIGGER_RETENTION_MS, readThrough);
-  }
 
   const flows = new Map<RowId, Flow | null>();
   const maxRuns = options.maxRuns ?? 5_000;

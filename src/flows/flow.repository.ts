@@ -200,58 +200,28 @@ export async function activeTriggerEvents(db: Executor, workspaceId: number): Pr
   return rows.flatMap((row) => (row.trigger_event === null ? [] : [row.trigger_event]));
 }
 
-/** A tracked event that triggers flows. */
-export interface TriggerOccurrence {
-  readonly customerId: RowId;
-  readonly name: string;
-  readonly messageId: string;
-  readonly occurredAt: number;
-}
-
 /**
- * The trigger insert as one statement text per engine, its rows as one parameter (SQLite: a JSON
- * array read by `json_each`; PostgreSQL: `unnest` of arrays): it runs on tracking's hot path, where
- * building a multi-row insert value by value cost more than writing it.
+ * The trigger insert as one statement text per engine, its event ids as one parameter (SQLite: a
+ * JSON array read by `json_each`; PostgreSQL: `unnest` of an array): it runs on tracking's hot path.
  */
 const INSERT_TRIGGERS = {
   sqlite:
-    'insert into flow_trigger (workspace_id, customer_id, name, message_id, occurred_at) ' +
-    'select ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?) where true ' +
-    'on conflict (workspace_id, message_id) do nothing',
+    'insert into flow_trigger (workspace_id, event_id) ' +
+    'select ?, value from json_each(?) where true on conflict do nothing',
   postgres:
-    'insert into flow_trigger (workspace_id, customer_id, name, message_id, occurred_at) ' +
-    'select $1, c, n, m, o from unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) as s(c, n, m, o) ' +
-    'on conflict (workspace_id, message_id) do nothing',
+    'insert into flow_trigger (workspace_id, event_id) ' +
+    'select $1, unnest($2::bigint[]) on conflict do nothing',
 } as const;
 
-/** Records trigger occurrences (a messageId already recorded is skipped). One statement. */
+/** Records trigger occurrences: the ids of stored events (one already recorded is skipped). One statement. */
 export async function insertTriggers(
   db: Executor,
   workspaceId: number,
-  occurrences: readonly TriggerOccurrence[],
+  eventIds: readonly RowId[],
 ): Promise<void> {
-  if (occurrences.length === 0) return;
+  if (eventIds.length === 0) return;
   const dialect = dialectOf(db);
-  const parameters =
-    dialect === 'postgres'
-      ? [
-          workspaceId,
-          occurrences.map((occurrence) => occurrence.customerId),
-          occurrences.map((occurrence) => occurrence.name),
-          occurrences.map((occurrence) => occurrence.messageId),
-          occurrences.map((occurrence) => occurrence.occurredAt),
-        ]
-      : [
-          workspaceId,
-          JSON.stringify(
-            occurrences.map((occurrence) => [
-              occurrence.customerId,
-              occurrence.name,
-              occurrence.messageId,
-              occurrence.occurredAt,
-            ]),
-          ),
-        ];
+  const parameters = dialect === 'postgres' ? [workspaceId, eventIds] : [workspaceId, JSON.stringify(eventIds)];
   await db.executeQuery(CompiledQuery.raw(INSERT_TRIGGERS[dialect], parameters));
 }
 
@@ -259,7 +229,7 @@ export async function insertTriggers(
 export async function latestId(
   db: Executor,
   workspaceId: number,
-  table: 'flow_trigger' | 'segment_event',
+  table: 'event' | 'segment_event',
 ): Promise<number> {
   const row = await db
     .selectFrom(table)
@@ -269,43 +239,56 @@ export async function latestId(
   return Number(row?.id ?? 0);
 }
 
-/** Occurrences of `name` after `afterId`, in id order, at most `limit`. */
-export async function triggersAfter(
+/** A recorded trigger occurrence with its event (null name and customer: the event is gone). */
+export interface TriggerOccurrence {
+  readonly eventId: RowId;
+  readonly name: string | null;
+  readonly customerId: RowId | null;
+}
+
+/**
+ * The workspace's oldest recorded trigger occurrences, in event id order, at most `limit`, with
+ * their events' names and customers. One primary-key range read joined to `event` by its key.
+ */
+export async function pendingTriggers(
   db: Executor,
   workspaceId: number,
-  name: string,
-  afterId: number,
   limit: number,
-): Promise<{ id: number; customerId: RowId; occurredAt: number }[]> {
+): Promise<TriggerOccurrence[]> {
   const rows = await db
-    .selectFrom('flow_trigger')
-    .select(['id', 'customer_id', 'occurred_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('name', '=', name)
-    .where('id', '>', afterId)
-    .orderBy('id')
+    .selectFrom('flow_trigger as t')
+    .leftJoin('event as e', (join) =>
+      join.onRef('e.workspace_id', '=', 't.workspace_id').onRef('e.id', '=', 't.event_id'),
+    )
+    .select(['t.event_id', 'e.name', 'e.customer_id'])
+    .where('t.workspace_id', '=', workspaceId)
+    .orderBy('t.event_id')
     .limit(limit)
     .execute();
   return rows.map((row) => ({
-    id: row.id,
-    customerId: row.customer_id,
-    occurredAt: Number(row.occurred_at),
+    eventId: Number(row.event_id),
+    name: row.name ?? null,
+    customerId: row.customer_id == null ? null : Number(row.customer_id),
   }));
 }
 
-/** Deletes trigger occurrences older than `before` that every active event flow has read. */
-export async function pruneTriggers(
+/** Deletes consumed trigger occurrences. One statement. */
+export async function deleteTriggers(
   db: Executor,
   workspaceId: number,
-  before: number,
-  readThrough: number,
+  eventIds: readonly RowId[],
 ): Promise<void> {
+  if (eventIds.length === 0) return;
   await db
     .deleteFrom('flow_trigger')
     .where('workspace_id', '=', workspaceId)
-    .where('occurred_at', '<', before)
-    .where('id', '<=', readThrough)
+    .where('event_id', 'in', [...eventIds])
     .execute();
+}
+
+/** Deletes every recorded trigger occurrence of the workspace (no active event flow is left to read them). */
+export async function clearTriggers(db: Executor, workspaceId: number): Promise<void> {
+  await db.deleteFrom('flow_trigger').where('workspace_id', '=', workspaceId).execute();
 }
 
 /** A run as the services see it. */

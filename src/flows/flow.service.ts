@@ -253,7 +253,7 @@ export async function activateFlow(
     }
     const cursor =
       trigger.type === 'event'
-        ? await latestId(trx, input.workspaceId, 'flow_trigger')
+        ? await latestId(trx, input.workspaceId, 'event')
         : trigger.type === 'segment_entered' || trigger.type === 'segment_exited'
           ? await latestId(trx, input.workspaceId, 'segment_event')
           : trigger.type === 'schedule'

@@ -13,6 +13,7 @@ import { FLOW_TABLES, flowsMigration } from './011-flows.js';
 import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
 import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
+import { flowTriggerEventsMigration } from './016-flow-trigger-events.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -34,6 +35,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '012_loyalty': loyaltyMigration,
   '013_help_centre': helpCentreMigration,
   '014_feedback': feedbackMigration,
+  '016_flow_trigger_events': flowTriggerEventsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
