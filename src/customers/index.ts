@@ -54,9 +54,9 @@ export {
   type EventFilter,
   type EventInput,
   type EventInsertResult,
-  type NewEvent,
   insertEvents,
   listEventsAboutCustomer,
+  type NewEvent,
   upsertEvents,
 } from './event.repository.js';
 export {

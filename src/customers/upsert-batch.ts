@@ -231,7 +231,9 @@ function upsertSql(
           .join(' or ')}`;
   const text = `insert into ${table} (${columns.map(quote).join(', ')}) ${source} on conflict (${target.conflictColumns
     .map(quote)
-    .join(', ')}) ${onConflict}${returning === undefined ? '' : ` returning ${returning.map(quote).join(', ')}`}`;
+    .join(
+      ', ',
+    )}) ${onConflict}${returning === undefined ? '' : ` returning ${returning.map(quote).join(', ')}`}`;
   byKey.set(key, text);
   return text;
 }
@@ -270,7 +272,12 @@ export async function upsertRows(
   if (rows.length === 0) return { written: 0, returned: [], returnedRows: [] };
   const returning =
     options.returningRows !== undefined
-      ? [...new Set([...(options.returning === undefined ? [] : [options.returning]), ...options.returningRows])]
+      ? [
+          ...new Set([
+            ...(options.returning === undefined ? [] : [options.returning]),
+            ...options.returningRows,
+          ]),
+        ]
       : options.returning === undefined
         ? undefined
         : [options.returning];
@@ -287,7 +294,8 @@ export async function upsertRows(
     if (returning === undefined) written += Number(result.numAffectedRows ?? 0n);
     else {
       written += result.rows.length;
-      if (options.returning !== undefined) for (const row of result.rows) returned.push(row[options.returning]);
+      if (options.returning !== undefined)
+        for (const row of result.rows) returned.push(row[options.returning]);
       if (options.returningRows !== undefined) for (const row of result.rows) returnedRows.push(row);
     }
   }

@@ -20,8 +20,20 @@ import {
 import { describeEachDatabase, describeOnDatabase } from '../../test/support/databases.js';
 import { isInHoldout } from '../core/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
-import { createSegment, recomputeSegment } from '../segments/index.js';
+import { listJobs, Worker } from '../jobs/index.js';
+import {
+  createSegment,
+  recomputeSegment,
+  requestSegmentRecompute,
+  segmentJobHandlersWith,
+} from '../segments/index.js';
 import { TrackingService } from '../tracking/index.js';
+import {
+  FLOW_IDLE_TICK_MS,
+  FLOW_TICK_JOB,
+  flowTickJobHandler,
+  requestFlowTickAfterSegmentChange,
+} from './flow.jobs.js';
 import { listRuns } from './flow.repository.js';
 import { activateFlow, createFlow, deactivateFlow, getFlowReport } from './flow.service.js';
 import type { FlowEffects } from './flow-effects.js';
@@ -310,6 +322,60 @@ describeEachDatabase('the flow engine', (getDb) => {
     const effects = recordingEffects();
     expect((await runFlowTick(db, workspaceId, T0 + 2 * HOUR, effects)).entered).toBe(1);
     expect(effects.sent.map((email) => email.customerId)).toEqual([later]); // not `before`, a member already
+  });
+
+  it('segment entered reacts to the recompute job: the job’s hook asks for a tick at once, not in 5 minutes', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace(db, T0);
+    const { segment } = await createSegment(db, {
+      workspaceId,
+      name: 'Buyers now',
+      rule: { all: [{ field: 'orders_count', op: '>=', value: 1 }] },
+      createdBy: null,
+      actor: ACTOR,
+      now: T0,
+    });
+    const other = await createSegment(db, {
+      workspaceId,
+      name: 'Big buyers',
+      rule: { all: [{ field: 'orders_count', op: '>=', value: 5 }] },
+      createdBy: null,
+      actor: ACTOR,
+      now: T0,
+    });
+    await newFlow(db, workspaceId, {
+      trigger: { type: 'segment_entered', segmentId: String(segment.id) },
+      steps: [{ type: 'send_email', subject: 'Welcome to buyers', html: 'w' }],
+    });
+    const effects = recordingEffects();
+    let clock = T0 + HOUR;
+    const worker = new Worker({
+      db,
+      handlers: {
+        ...segmentJobHandlersWith({ afterRecompute: requestFlowTickAfterSegmentChange }),
+        [FLOW_TICK_JOB]: flowTickJobHandler(effects),
+      },
+      now: () => clock,
+    });
+    await worker.drain(); // the activation's tick: nothing to do; the next idle tick is 5 minutes on
+    const buyer = await addCustomer(db, workspaceId, { now: clock });
+    await addOrder(db, workspaceId, buyer, clock);
+    // Nobody entered a segment a flow triggers on: the hook asks for nothing.
+    expect(
+      await requestFlowTickAfterSegmentChange(
+        db,
+        workspaceId,
+        [{ segmentId: other.segment.id, entered: 3, exited: 0, members: 3, status: 'done' }],
+        clock,
+      ),
+    ).toBe(false);
+    clock += 60_000;
+    await requestSegmentRecompute(db, workspaceId, { reason: 'tracking', now: clock });
+    await worker.drain(); // the recompute, then the tick its hook asked for, at the same instant
+    // The clock is a minute past the idle tick's request: only the hook's request made a tick due.
+    expect(effects.sent.map((email) => email.customerId)).toEqual([buyer]);
+    const [latest] = await listJobs(db, workspaceId, { type: FLOW_TICK_JOB, limit: 1 });
+    expect(latest?.runAt).toBe(clock + FLOW_IDLE_TICK_MS);
   });
 
   it('days since the last order: enters those whose last order was N local days ago, once that day', async () => {

@@ -221,7 +221,8 @@ export async function insertTriggers(
 ): Promise<void> {
   if (eventIds.length === 0) return;
   const dialect = dialectOf(db);
-  const parameters = dialect === 'postgres' ? [workspaceId, eventIds] : [workspaceId, JSON.stringify(eventIds)];
+  const parameters =
+    dialect === 'postgres' ? [workspaceId, eventIds] : [workspaceId, JSON.stringify(eventIds)];
   await db.executeQuery(CompiledQuery.raw(INSERT_TRIGGERS[dialect], parameters));
 }
 

@@ -10,6 +10,7 @@ export {
   FLOW_TICK_JOB,
   flowTickJobHandler,
   requestFlowTick,
+  requestFlowTickAfterSegmentChange,
   requestFlowTickThrottled,
 } from './flow.jobs.js';
 export type { Flow, FlowRun } from './flow.repository.js';

@@ -32,8 +32,12 @@ export const flowTriggerEventsMigration: Migration = {
       .addColumn('workspace_id', key, (column) => column.notNull())
       .addColumn('event_id', key, (column) => column.notNull())
       .addPrimaryKeyConstraint('flow_trigger_event_pkey', ['workspace_id', 'event_id'])
-      .addForeignKeyConstraint('flow_trigger_event_workspace_fkey', ['workspace_id'], 'workspace', ['id'], (fk) =>
-        fk.onDelete('cascade'),
+      .addForeignKeyConstraint(
+        'flow_trigger_event_workspace_fkey',
+        ['workspace_id'],
+        'workspace',
+        ['id'],
+        (fk) => fk.onDelete('cascade'),
       );
     if (dialect === 'sqlite') next = next.modifyEnd(sql`without rowid`);
     await next.execute();
@@ -80,7 +84,9 @@ export const flowTriggerEventsMigration: Migration = {
           constraint flow_trigger_workspace_fkey foreign key (workspace_id) references workspace (id) on delete cascade,
           constraint flow_trigger_customer_id_fkey foreign key (workspace_id, customer_id) references customer (workspace_id, id) on delete cascade
         )`.execute(db);
-      await sql`create unique index flow_trigger_workspace_id_key on flow_trigger (workspace_id, id)`.execute(db);
+      await sql`create unique index flow_trigger_workspace_id_key on flow_trigger (workspace_id, id)`.execute(
+        db,
+      );
     } else {
       await sql`
         create table flow_trigger (
