@@ -299,6 +299,68 @@ describeEachDatabase('the flow engine', (getDb) => {
     expect(runs.find((run) => run.customerId === unknown)?.wakeAt).toBe(Date.UTC(2025, 5, 2, 13));
   });
 
+  it('runs at one step execute it together: one e-mail batch a step; a failed e-mail holds only its run', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace(db, T0);
+    const customers = await addCustomers(db, workspaceId, 30, T0);
+    for (const customerId of customers.slice(0, 10)) await addOrder(db, workspaceId, customerId, T0 - DAY);
+    const flow = await newFlow(db, workspaceId, {
+      trigger: { type: 'event', event: 'Batched' },
+      steps: [
+        {
+          type: 'branch',
+          rule: { all: [{ field: 'orders_count', op: '>=', value: 1 }] },
+          yes: [{ id: 'buyers', type: 'send_email', subject: 'Thanks', html: 't' }],
+          no: [{ id: 'others', type: 'send_email', subject: 'Hello', html: 'h' }],
+        },
+        { id: 'after', type: 'wait', duration: { days: 1 } },
+      ],
+    });
+    const refused = customers[15]!;
+    const batches: { stepId: string; size: number }[] = [];
+    const recorder = recordingEffects();
+    const batching: FlowEffects = {
+      sendEmail: recorder.sendEmail,
+      emailCounts: recorder.emailCounts,
+      async sendEmails(store, emails, options) {
+        batches.push({ stepId: emails[0]!.origin.stepId, size: emails.length });
+        return Promise.all(
+          emails.map(async (email) =>
+            email.customerId === refused
+              ? { ok: false as const, error: new Error('the queue is down for this one') }
+              : { ok: true as const, outcome: await recorder.sendEmail(store, email, options) },
+          ),
+        );
+      },
+    };
+    await enterCustomers(
+      db,
+      flow,
+      customers.map((customerId) => ({ customerId, entryKey: `b:${customerId}` })),
+      T0,
+    );
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const outcome = await runFlowTick(db, workspaceId, T0, batching);
+    errors.mockRestore();
+    // 30 branches, 29 e-mails (10 + 19, one refused), 29 waits: one batch per e-mail step.
+    expect(batches.sort((left, right) => left.stepId.localeCompare(right.stepId))).toEqual([
+      { stepId: 'buyers', size: 10 },
+      { stepId: 'others', size: 20 },
+    ]);
+    expect(outcome).toMatchObject({ stepsExecuted: 30 + 29 + 29, failed: 1 });
+    expect(recorder.sent.filter((email) => email.subject === 'Thanks')).toHaveLength(10);
+    const runs = await runsOf(db, workspaceId, flow.id);
+    const held = runs.find((run) => run.customerId === refused)!;
+    expect(held).toMatchObject({ status: 'active', currentStep: 'others', wakeAt: T0 + RETRY_FAILED_RUN_MS });
+    expect(runs.filter((run) => run.currentStep === '$end' && run.wakeAt === T0 + DAY)).toHaveLength(29);
+    // Retried later, the held run's e-mail goes, alone in its batch.
+    await runFlowTick(db, workspaceId, T0 + RETRY_FAILED_RUN_MS, {
+      sendEmail: recorder.sendEmail,
+      emailCounts: recorder.emailCounts,
+    });
+    expect(recorder.sent.filter((email) => email.customerId === refused)).toHaveLength(1);
+  });
+
   it('segment entered: a customer who enters the segment after activation enters the flow', async () => {
     const { db } = getDb();
     const workspaceId = await newWorkspace(db, T0);

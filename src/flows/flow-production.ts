@@ -5,10 +5,25 @@
  */
 import { checkTemplate, flowEmailCounts, queueEmail } from '../email/index.js';
 import type { TemplateCheck } from './flow.service.js';
-import type { FlowEffects } from './flow-effects.js';
+import type { FlowEffects, FlowEmailResult } from './flow-effects.js';
 
 export const productionFlowEffects: FlowEffects = {
   sendEmail: (db, email, options) => queueEmail(db, email, { now: options.now }),
+  // A step's e-mails for every run at it, as one batch. NOTE: src/email has no bulk queue call on
+  // main yet (one is being added on the email-batch branch); until it lands this queues them one
+  // after another with `queueEmail` — swap the loop for the bulk call then, keeping one result per
+  // e-mail.
+  async sendEmails(db, emails, options) {
+    const results: FlowEmailResult[] = [];
+    for (const email of emails) {
+      try {
+        results.push({ ok: true, outcome: await queueEmail(db, email, { now: options.now }) });
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  },
   async emailCounts(db, workspaceId, flowId) {
     const counts = await flowEmailCounts(db, workspaceId, String(flowId));
     return {

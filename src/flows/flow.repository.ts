@@ -487,6 +487,51 @@ export async function moveRun(
   return result.numUpdatedRows > 0n;
 }
 
+/** How a run moves on: to a step waking at an instant, or to its end. */
+export type RunChange =
+  | { readonly toStep: string; readonly wakeAt: number; readonly now: number }
+  | { readonly finish: 'completed' | 'exited'; readonly reason: string | null; readonly now: number };
+
+/**
+ * `moveRun` for many runs at one step with one change: moves those of `runIds` still active at
+ * `fromStep`, and returns their ids (the others another worker moved first). One update per 500
+ * runs.
+ */
+export async function moveRuns(
+  db: Executor,
+  workspaceId: number,
+  runIds: readonly RowId[],
+  fromStep: string | null,
+  change: RunChange,
+): Promise<RowId[]> {
+  const moved: RowId[] = [];
+  for (let start = 0; start < runIds.length; start += 500) {
+    const rows = await db
+      .updateTable('flow_run')
+      .set(
+        'finish' in change
+          ? {
+              status: change.finish,
+              current_step: null,
+              wake_at: null,
+              finished_at: change.now,
+              exit_reason: change.reason,
+              updated_at: change.now,
+            }
+          : { current_step: change.toStep, wake_at: change.wakeAt, updated_at: change.now },
+      )
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', runIds.slice(start, start + 500))
+      .where('status', '=', 'active')
+      .$if(fromStep === null, (query) => query.where('current_step', 'is', null))
+      .$if(fromStep !== null, (query) => query.where('current_step', '=', fromStep!))
+      .returning('id')
+      .execute();
+    for (const row of rows) moved.push(Number(row.id));
+  }
+  return moved;
+}
+
 /** Ends every active run of a flow (a deactivation). Returns how many. */
 export async function endActiveRuns(
   db: Executor,
@@ -533,6 +578,37 @@ export async function recordStep(
     .onConflict((conflict) => conflict.columns(['workspace_id', 'run_id', 'step_id']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/**
+ * `recordStep` for many runs: records each (run, step) not recorded yet; returns the runs whose
+ * record this call wrote. One insert per 500.
+ */
+export async function recordSteps(
+  db: Executor,
+  workspaceId: number,
+  steps: readonly { readonly runId: RowId; readonly stepId: string; readonly outcome: unknown }[],
+  now: number,
+): Promise<Set<RowId>> {
+  const recorded = new Set<RowId>();
+  for (let start = 0; start < steps.length; start += 500) {
+    const rows = await db
+      .insertInto('flow_run_step')
+      .values(
+        steps.slice(start, start + 500).map((step) => ({
+          workspace_id: workspaceId,
+          run_id: step.runId,
+          step_id: step.stepId,
+          outcome: toJson(step.outcome),
+          executed_at: now,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['workspace_id', 'run_id', 'step_id']).doNothing())
+      .returning('run_id')
+      .execute();
+    for (const row of rows) recorded.add(Number(row.run_id));
+  }
+  return recorded;
 }
 
 /** The steps a run executed, in the order it executed them. */

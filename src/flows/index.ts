@@ -35,7 +35,13 @@ export {
   type FlowStep,
   parseFlowDefinition,
 } from './flow-definition.js';
-export type { FlowEffects, FlowEmail, FlowEmailCounts, FlowEmailOutcome } from './flow-effects.js';
+export type {
+  FlowEffects,
+  FlowEmail,
+  FlowEmailCounts,
+  FlowEmailOutcome,
+  FlowEmailResult,
+} from './flow-effects.js';
 export { enterCustomers, runFlowTick, type TickOutcome } from './flow-engine.js';
 export { productionFlowEffects, productionTemplateCheck } from './flow-production.js';
 export {
