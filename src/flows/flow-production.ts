@@ -3,9 +3,12 @@
  * e-mail, with its dedupe key), `flowEmailCounts` (the report's sent, delivered, bounced, opened,
  * clicked, unsubscribed, skipped) and `checkTemplate` (templates refused at save time).
  */
+
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
 import { checkTemplate, flowEmailCounts, queueEmail } from '../email/index.js';
-import type { TemplateCheck } from './flow.service.js';
-import type { FlowEffects, FlowEmailResult } from './flow-effects.js';
+import type { StepTestEmail, TemplateCheck } from './flow.service.js';
+import type { FlowEffects, FlowEmailOutcome, FlowEmailResult } from './flow-effects.js';
 
 export const productionFlowEffects: FlowEffects = {
   sendEmail: (db, email, options) => queueEmail(db, email, { now: options.now }),
@@ -39,3 +42,10 @@ export const productionFlowEffects: FlowEffects = {
 };
 
 export const productionTemplateCheck: TemplateCheck = checkTemplate;
+
+/** A step's test e-mail through e-mail's queue (sent by SMTP, or kept in the outbox). */
+export const productionStepTestSend = (
+  db: Kysely<Database>,
+  email: StepTestEmail,
+  now: number,
+): Promise<FlowEmailOutcome> => queueEmail(db, email, { now });

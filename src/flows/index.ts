@@ -24,6 +24,8 @@ export {
   getFlowReport,
   listFlowRuns,
   listWorkspaceFlows,
+  type StepTestEmail,
+  sendStepTestEmail,
   type TemplateCheck,
   updateFlow,
 } from './flow.service.js';
