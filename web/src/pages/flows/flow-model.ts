@@ -403,7 +403,7 @@ export function toDefinition(draft: FlowDraft, catalogue: FieldCatalogue): Compi
   let exitRule: Record<string, unknown> | undefined;
   if (draft.exitRule !== null) {
     const compiled = toRule(draft.exitRule, catalogue);
-    for (const [node, nodePath] of compiled.paths) paths.set(node, ['exitWhen', 'rule', ...nodePath]);
+    for (const [node, nodePath] of compiled.paths) paths.set(node, ['exitWhen', ...nodePath]);
     for (const [node, list] of compiled.problems) ruleProblems.set(node, list);
     if (compiled.problems.size > 0) note('exitRule', [{ code: 'incompleteExitRule', field: 'rule' }]);
     exitRule = compiled.rule;
