@@ -36,6 +36,7 @@ import {
   type FlowRun,
   findFlow,
   insertRuns,
+  latestId,
   listFlows,
   liveCustomers,
   moveRun,
@@ -164,16 +165,20 @@ export async function enterCustomers(
  * so a tick racing this one, or a replay after a crash before the commit, enters nobody twice;
  * and since occurrences are consumed by deletion, not by an id cursor, one whose transaction
  * commits after a later id's (PostgreSQL allocates ids before commit) is read by the next tick
- * rather than skipped. With no active event flow the table is emptied. Returns how many entered.
+ * rather than skipped. Only occurrences of events up to `upTo` — the latest event id read before
+ * the active flows were listed — are read: a flow activated after the listing has its cursor at
+ * or above it, so no occurrence of its is consumed by a tick that does not know it. With no active
+ * event flow those occurrences are deleted. Returns how many entered.
  */
 async function readEventTriggers(
   db: Kysely<Database>,
   workspaceId: number,
   eventFlows: readonly Flow[],
+  upTo: number,
   now: number,
 ): Promise<number> {
   if (eventFlows.length === 0) {
-    await clearTriggers(db, workspaceId);
+    await clearTriggers(db, workspaceId, upTo);
     return 0;
   }
   const flowsByName = new Map<string, Flow[]>();
@@ -184,7 +189,7 @@ async function readEventTriggers(
   }
   let entered = 0;
   for (let batches = 0; batches < MAX_TRIGGER_BATCHES_PER_TICK; batches++) {
-    const occurrences = await pendingTriggers(db, workspaceId, ENTRY_BATCH);
+    const occurrences = await pendingTriggers(db, workspaceId, ENTRY_BATCH, upTo);
     if (occurrences.length === 0) break;
     entered += await db.transaction().execute(async (trx) => {
       let enteredNow = 0;
@@ -777,11 +782,14 @@ export async function runFlowTick(
   options: { readonly maxRuns?: number } = {},
 ): Promise<TickOutcome> {
   const timeZone = (await getWorkspace(db, workspaceId))?.settings.timeZone ?? 'UTC';
+  // Read before the flows are listed (see readEventTriggers).
+  const lastEventId = await latestId(db, workspaceId, 'event');
   const active = await listFlows(db, workspaceId, 'active');
   let entered = await readEventTriggers(
     db,
     workspaceId,
     active.filter((flow) => flow.definition.trigger.type === 'event'),
+    lastEventId,
     now,
   );
   for (const flow of active) entered += await readFlowTrigger(db, flow, now, timeZone);

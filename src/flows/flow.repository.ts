@@ -248,13 +248,14 @@ export interface TriggerOccurrence {
 }
 
 /**
- * The workspace's oldest recorded trigger occurrences, in event id order, at most `limit`, with
- * their events' names and customers. One primary-key range read joined to `event` by its key.
+ * The workspace's oldest recorded trigger occurrences of events up to id `upTo`, in event id
+ * order, at most `limit`, with their events' names and customers. One primary-key range read joined to `event` by its key.
  */
 export async function pendingTriggers(
   db: Executor,
   workspaceId: number,
   limit: number,
+  upTo: number,
 ): Promise<TriggerOccurrence[]> {
   const rows = await db
     .selectFrom('flow_trigger as t')
@@ -263,6 +264,7 @@ export async function pendingTriggers(
     )
     .select(['t.event_id', 'e.name', 'e.customer_id'])
     .where('t.workspace_id', '=', workspaceId)
+    .where('t.event_id', '<=', upTo)
     .orderBy('t.event_id')
     .limit(limit)
     .execute();
@@ -287,9 +289,13 @@ export async function deleteTriggers(
     .execute();
 }
 
-/** Deletes every recorded trigger occurrence of the workspace (no active event flow is left to read them). */
-export async function clearTriggers(db: Executor, workspaceId: number): Promise<void> {
-  await db.deleteFrom('flow_trigger').where('workspace_id', '=', workspaceId).execute();
+/** Deletes the workspace's recorded trigger occurrences of events up to id `upTo` (no active event flow is left to read them). */
+export async function clearTriggers(db: Executor, workspaceId: number, upTo: number): Promise<void> {
+  await db
+    .deleteFrom('flow_trigger')
+    .where('workspace_id', '=', workspaceId)
+    .where('event_id', '<=', upTo)
+    .execute();
 }
 
 /** A run as the services see it. */
