@@ -31,6 +31,8 @@ type ScopedTable = Exclude<
   | 'loyalty_request'
   | 'loyalty_order'
   | 'loyalty_coupon_customer'
+  // Keyed by its order (migration 017).
+  | 'loyalty_waiting_order'
   // A flow run's step record (migration 011): keyed by its run and step (tested in src/flows).
   | 'flow_run_step'
   // A flow trigger occurrence (migration 016): keyed by its event (tested in src/flows).

@@ -569,6 +569,8 @@ export interface LoyaltyProgrammeTable {
   /** The highest `customer_order.id` / `refund.id` the earning job has read. */
   orders_read_through: Defaulted<number>;
   refunds_read_through: Defaulted<number>;
+  /** The last UTC day number whose birthdays earned (migration 017). */
+  birthdays_through: Defaulted<number>;
   created_at: number;
   updated_at: number;
 }
@@ -589,6 +591,8 @@ export interface LoyaltyAccountTable {
   tier_since: number | null;
   referral_code: string | null;
   last_activity_at: number | null;
+  /** When the qualification first fell below `tier` (migration 017); null while it qualifies. */
+  tier_below_since: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -638,6 +642,13 @@ export interface LoyaltyOrderTable {
   reversed_points: Defaulted<number>;
   available_at: number;
   created_at: number;
+}
+
+/** An order the earning job read while it was pending, looked at again each run (migration 017). */
+export interface LoyaltyWaitingOrderTable {
+  workspace_id: RowId;
+  order_id: RowId;
+  since: number;
 }
 
 export interface LoyaltyTierChangeTable {
@@ -976,6 +987,7 @@ export interface Database {
   loyalty_coupon: LoyaltyCouponTable;
   loyalty_coupon_redemption: LoyaltyCouponRedemptionTable;
   loyalty_coupon_customer: LoyaltyCouponCustomerTable;
+  loyalty_waiting_order: LoyaltyWaitingOrderTable;
   help_settings: HelpSettingsTable;
   help_category: HelpCategoryTable;
   help_section: HelpSectionTable;

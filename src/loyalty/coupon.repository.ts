@@ -16,7 +16,13 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export type Discount =
   | { readonly kind: 'percent'; readonly percent: number }
   | { readonly kind: 'fixed'; readonly amountCents: number }
-  | { readonly kind: 'free_shipping' };
+  | { readonly kind: 'free_shipping' }
+  /** A loyalty reward's code that gives no money off (a free product, early access, a custom reward). */
+  | {
+      readonly kind: 'reward';
+      readonly reward: 'free_product' | 'early_access' | 'custom';
+      readonly productId?: string | undefined;
+    };
 
 export interface Promotion {
   readonly id: RowId;

@@ -59,6 +59,13 @@ const DiscountSchema = z
     z.object({ kind: z.literal('percent'), percent: z.number().gt(0).max(100) }),
     z.object({ kind: z.literal('fixed'), amountCents: z.number().int().min(1).max(1e12) }),
     z.object({ kind: z.literal('free_shipping') }),
+    z
+      .object({
+        kind: z.literal('reward'),
+        reward: z.enum(['free_product', 'early_access', 'custom']),
+        productId: z.string().max(200).optional(),
+      })
+      .openapi({ description: 'A loyalty reward’s code that gives no money off (the shop honours it).' }),
   ])
   .openapi('CouponDiscount');
 

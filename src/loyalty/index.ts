@@ -1,6 +1,7 @@
 /**
  * Loyalty: the points ledger (earn, redeem, expire, adjust, reverse) with its cached balance that
- * never goes below zero, idempotent API writes, earning on orders, tiers, and coupons; the API.
+ * never goes below zero, idempotent API writes, earning on orders and events, tiers, the rewards
+ * catalogue, referrals, and coupons; the API and the storefront.
  */
 export { couponRoutes } from './coupon.routes.js';
 export {
@@ -22,5 +23,8 @@ export {
 } from './loyalty.service.js';
 export { type EarningOutcome, earnFromNewOrders } from './loyalty-earning.js';
 export { type LoyaltySettings, LoyaltySettingsSchema } from './loyalty-settings.js';
+export { referralRoutes } from './referral.routes.js';
+export { rewardRoutes } from './reward.routes.js';
 export { storefrontRoutes } from './storefront.js';
 export { signStorefrontToken, verifyStorefrontToken } from './storefront-token.js';
+export { tierRoutes } from './tier.routes.js';

@@ -7,8 +7,9 @@
  * orders only ask for the job (one row in the job table per import or per minute of tracking):
  * nothing is added to their per-row path.
  *
- * Orders are read once, when the cursor passes them: a completed order earns; one still `pending`
- * or `cancelled` at that moment does not (a later status change does not earn either).
+ * Orders are read once, when the cursor passes them: a completed order earns; a cancelled one does
+ * not; one still `pending` is remembered (waiting-order.ts) and earns when a later run finds it
+ * completed. The events pass also earns `Signed Up` and `Product Reviewed` (loyalty-events.ts).
  */
 import type { Kysely } from 'kysely';
 import { type Database, fromJson, type RowId } from '../db/index.js';
@@ -20,6 +21,8 @@ import {
   type Programme,
 } from './loyalty.repository.js';
 import { earnOnOrder, orderRefOf, reverseOnRefund } from './loyalty.service.js';
+import { EARNING_EVENT_NAMES, earnForEvent } from './loyalty-events.js';
+import { earnWaitingOrders, rememberWaitingOrder } from './waiting-order.js';
 
 /** Orders (and refunds) read per transaction. */
 export const EARNING_BATCH = 1_000;
@@ -72,6 +75,8 @@ export interface EarningOutcome {
   readonly refundsRead: number;
   readonly pointsReversed: number;
   readonly eventsRead: number;
+  /** Events (sign-up, review) that earned points. */
+  readonly eventsEarned: number;
 }
 
 /**
@@ -94,6 +99,7 @@ export async function earnFromNewOrders(
       if (programme === undefined) return 0;
       const orders = await ordersAfter(trx, workspaceId, programme.ordersReadThrough, batch);
       for (const order of orders) {
+        if (order.status === 'pending') await rememberWaitingOrder(trx, workspaceId, order.id, now);
         if (order.status !== 'completed') continue;
         if ((await earnOnOrder(trx, workspaceId, programme, orderOf(order), now)) !== undefined)
           ordersEarned += 1;
@@ -130,6 +136,7 @@ export async function earnFromNewOrders(
     if (read < batch) break;
   }
   let eventsRead = 0;
+  let eventsEarned = 0;
   for (;;) {
     const read = await inLedgerTransaction(db, async (trx) => {
       const programme = await findProgramme(trx, workspaceId);
@@ -137,6 +144,10 @@ export async function earnFromNewOrders(
       const currency = await workspaceCurrency(trx, workspaceId);
       const events = await orderEventsAfter(trx, workspaceId, programme.eventsReadThrough, batch);
       for (const event of events) {
+        if (event.name !== 'Order Completed') {
+          if (await earnForEvent(trx, workspaceId, programme, event, now)) eventsEarned += 1;
+          continue;
+        }
         const order = trackedOrder(event, currency);
         if (order === undefined) continue;
         if ((await earnOnOrder(trx, workspaceId, programme, order, now)) !== undefined) ordersEarned += 1;
@@ -148,17 +159,25 @@ export async function earnFromNewOrders(
     eventsRead += read;
     if (read < batch) break;
   }
-  return { ordersRead, ordersEarned, refundsRead, pointsReversed, eventsRead };
+  const waitingEarned = await earnWaitingOrders(db, workspaceId, now);
+  return {
+    ordersRead,
+    ordersEarned: ordersEarned + waitingEarned,
+    refundsRead,
+    pointsReversed,
+    eventsRead,
+    eventsEarned,
+  };
 }
 
-/** Tracked `Order Completed` events above `afterId` (read-only use of the events table). */
+/** Tracked events that earn (EARNING_EVENT_NAMES) above `afterId` (read-only use of the events table). */
 async function orderEventsAfter(db: Kysely<Database>, workspaceId: number, afterId: RowId, limit: number) {
   return db
     .selectFrom('event')
-    .select(['id', 'customer_id', 'message_id', 'properties', 'occurred_at'])
+    .select(['id', 'name', 'customer_id', 'message_id', 'properties', 'occurred_at'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '>', afterId)
-    .where('name', '=', 'Order Completed')
+    .where('name', 'in', EARNING_EVENT_NAMES)
     .orderBy('id')
     .limit(limit)
     .execute();

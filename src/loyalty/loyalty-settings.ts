@@ -13,6 +13,8 @@ const TierSchema = z
     /** Earning multiplier of members of the tier. */
     multiplier: z.number().min(0).max(100).default(1),
     benefits: z.array(z.string().trim().min(1).max(200)).max(20).default([]),
+    /** Members of the tier see early-access products and sales (the storefront's `earlyAccess`). */
+    earlyAccess: z.boolean().default(false),
   })
   .openapi('LoyaltyTier');
 
@@ -46,7 +48,22 @@ export const LoyaltySettingsSchema = z
         basis: z.enum(['points_earned', 'spend']).default('points_earned'),
         window: z.enum(['rolling_12_months', 'calendar_year']).default('rolling_12_months'),
         downgradeGraceDays: z.number().int().min(0).max(365).default(30),
-        levels: z.array(TierSchema).max(10).default([]),
+        levels: z
+          .array(TierSchema)
+          .max(10)
+          .default([])
+          .superRefine((levels, context) => {
+            const seen = new Set<string>();
+            for (const [index, level] of levels.entries()) {
+              if (seen.has(level.name))
+                context.addIssue({
+                  code: 'custom',
+                  path: [index, 'name'],
+                  message: 'Tier names must differ.',
+                });
+              seen.add(level.name);
+            }
+          }),
       })
       .default({ basis: 'points_earned', window: 'rolling_12_months', downgradeGraceDays: 30, levels: [] }),
     events: z

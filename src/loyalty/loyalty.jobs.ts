@@ -1,7 +1,10 @@
 /**
- * The `loyalty.process` job: per workspace with a programme, earns new orders and reverses new
- * refunds (loyalty-earning.ts), settles points whose returns window has passed, expires points by
- * the programme's rule (with the advance notices), and asks for its next run an hour later. Asked
+ * The `loyalty.process` job: per workspace with a programme, earns new orders, orders that were
+ * pending and completed since, and tracked sign-ups and reviews, reverses new refunds
+ * (loyalty-earning.ts), settles points whose returns window has passed, expires points by the
+ * programme's rule (with the advance notices), awards birthdays (once a day), rewards referrals
+ * whose first order has passed its returns window, reviews every member's tier (downgrades after
+ * the grace period), and asks for its next run an hour later. Asked
  * for by an import's transaction, by tracking (throttled, a minute later), and by the schedule;
  * debounced as `segments.recompute` is: at most one waiting job per workspace.
  */
@@ -11,6 +14,9 @@ import { enqueue, expediteJob, type Job, type JobHandler, listJobs } from '../jo
 import { findProgramme } from './loyalty.repository.js';
 import { expirePoints, settleDuePoints } from './loyalty.service.js';
 import { earnFromNewOrders } from './loyalty-earning.js';
+import { awardBirthdays } from './loyalty-events.js';
+import { rewardReferrals } from './referral.service.js';
+import { reviewAllTiers } from './tier.service.js';
 
 export const LOYALTY_PROCESS_JOB = 'loyalty.process';
 /** How often a workspace's programme runs when nothing asks sooner (settling and expiry need time). */
@@ -88,7 +94,10 @@ export async function processLoyalty(db: Kysely<Database>, workspaceId: number, 
   const earning = await earnFromNewOrders(db, workspaceId, now);
   const settled = await settleDuePoints(db, workspaceId, now);
   const expiry = await expirePoints(db, workspaceId, now);
-  return { ...earning, customersSettled: settled, ...expiry };
+  const birthdays = await awardBirthdays(db, workspaceId, now);
+  const referralsRewarded = await rewardReferrals(db, workspaceId, now);
+  const tierChanges = await reviewAllTiers(db, workspaceId, now);
+  return { ...earning, customersSettled: settled, ...expiry, birthdays, referralsRewarded, tierChanges };
 }
 
 export const loyaltyProcessJobHandler: JobHandler<LoyaltyProcessPayload> = async (job, context) => {

@@ -49,6 +49,7 @@ import {
 import { loyaltyReport } from './loyalty-report.js';
 import { LoyaltySettingsSchema } from './loyalty-settings.js';
 import { nextTierOf } from './loyalty-tiers.js';
+import { qualifyingOf } from './tier.service.js';
 
 const TAGS = ['Loyalty'];
 const readers = () => requireRole('analyst', 'marketer', 'agent');
@@ -60,7 +61,7 @@ const WRITE_FORBIDDEN = `An analyst’s key (points are moved by owners, admins,
  * 404 for a customer id the workspace does not hold, before the JSON body is validated, so an
  * unknown customer is not found whatever the body says (a body of another type is left to 415).
  */
-const knownCustomer = () =>
+export const knownCustomer = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const type = c.req.header('Content-Type');
     // Always, except for a body of another type (the validator answers that 415): the handlers
@@ -323,7 +324,14 @@ export function loyaltyRoutes() {
         debt: account.debt,
         earned: account.earned,
         tier: account.tier,
-        nextTier: programme === undefined ? null : nextTierOf(programme.settings, account),
+        nextTier:
+          programme === undefined
+            ? null
+            : nextTierOf(
+                programme.settings,
+                account,
+                await qualifyingOf(db, workspaceId, programme.settings, customerId, now()),
+              ),
         balanceValue: (valueCents / 100).toFixed(2),
         currency: workspace?.settings.currency ?? 'USD',
         referralCode: account.referralCode,
@@ -430,7 +438,7 @@ export function loyaltyRoutes() {
 }
 
 /** Runs a ledger write, marking a replayed answer with `Idempotent-Replayed: true`. */
-async function replaying(
+export async function replaying(
   c: { header(name: string, value: string): void },
   write: () => Promise<LedgerAnswer>,
 ): Promise<{ body: never }> {

@@ -39,6 +39,7 @@ import {
   settleDue,
 } from './loyalty.repository.js';
 import { multiplierAt, pointsForAmount } from './loyalty-settings.js';
+import { reviewTier } from './tier.service.js';
 
 const DAY_MS = 86_400_000;
 
@@ -98,7 +99,7 @@ function fingerprintOf(operation: string, target: string, body: Record<string, u
  * Runs `work` once per idempotency key: see the file comment. `work` answers with a status and a
  * body (it may throw a RetainError for a request that stores nothing, e.g. an unknown customer).
  */
-async function once(
+export async function once(
   db: Kysely<Database>,
   workspaceId: number,
   request: {
@@ -327,6 +328,9 @@ export async function earnOnOrder(
     now,
   });
   if (outcome.entry === undefined) return undefined;
+  // Upgrades are immediate (tier.service.ts); only a programme with tiers pays for the review.
+  if (programme.settings.tiers.levels.length > 0)
+    await reviewTier(trx, workspaceId, programme.settings, order.customerId, now);
   return outcome.position === undefined
     ? { entry: outcome.entry }
     : { entry: outcome.entry, position: outcome.position };

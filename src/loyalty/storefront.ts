@@ -8,14 +8,20 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Kysely } from 'kysely';
 import { findCustomerByExternalId } from '../customers/index.js';
-import { type Database, fromJson, isUniqueViolation, type RowId } from '../db/index.js';
-import { RetainError } from '../errors/index.js';
+import { type Database, fromJson, parseRowId, type RowId } from '../db/index.js';
+import { notFound, RetainError } from '../errors/index.js';
 import type { AppEnv } from '../http/index.js';
-import { newCouponCode } from './coupon-code.js';
-import { emptyAccount, ensureAccount, findAccount, findProgramme } from './loyalty.repository.js';
+import { emptyAccount, findAccount, findProgramme } from './loyalty.repository.js';
+import { IdempotencyKey } from './loyalty.schemas.js';
 import { nextTierOf } from './loyalty-tiers.js';
+import { referralCodeOf } from './referral.service.js';
+import { claimReward, rewardsForCustomer } from './reward.service.js';
 import { readStorefrontToken, verifyStorefrontToken } from './storefront-token.js';
 import { STOREFRONT_WIDGET_JS } from './storefront-widget.js';
+import { qualifyingOf } from './tier.service.js';
+
+/** Rewards the storefront view lists (the cheapest first). */
+const MAX_STOREFRONT_REWARDS = 50;
 
 const REFUSED = 'The storefront token is not valid (forged, altered, expired or for no known customer).';
 
@@ -38,30 +44,6 @@ export async function storefrontCustomer(
   return { workspaceId: token.workspaceId, customerId: customer.id };
 }
 
-/** The customer's referral code, made on first use (8 readable characters, unique per workspace). */
-async function referralCodeOf(db: Kysely<Database>, workspaceId: number, customerId: RowId, now: number) {
-  const account = await findAccount(db, workspaceId, customerId);
-  if (account?.referralCode) return account.referralCode;
-  await ensureAccount(db, workspaceId, customerId, now);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const code = newCouponCode().slice(0, 8);
-    try {
-      const result = await db
-        .updateTable('loyalty_account')
-        .set({ referral_code: code })
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', customerId)
-        .where('referral_code', 'is', null)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 1n) return code;
-      return (await findAccount(db, workspaceId, customerId))?.referralCode ?? null;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
-  }
-  return null;
-}
-
 /** What the storefront shows a signed-in customer. */
 export async function storefrontView(
   db: Kysely<Database>,
@@ -72,21 +54,11 @@ export async function storefrontView(
   const programme = await findProgramme(db, workspaceId);
   const account = (await findAccount(db, workspaceId, customerId)) ?? emptyAccount(customerId, now);
   const settings = programme?.settings;
-  const next = settings === undefined ? null : nextTierOf(settings, account);
-  const rewards = await db
-    .selectFrom('loyalty_reward')
-    .select(['id', 'name', 'kind', 'cost_points', 'tiers', 'stock', 'claimed', 'starts_at', 'ends_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('active', '=', 1)
-    .orderBy('cost_points')
-    .limit(50)
-    .execute();
-  const open = rewards.filter(
-    (reward) =>
-      (reward.starts_at === null || reward.starts_at <= now) &&
-      (reward.ends_at === null || now < reward.ends_at) &&
-      (reward.tiers === null || fromJson<string[]>(reward.tiers).includes(account.tier ?? '')),
-  );
+  const qualifying =
+    settings === undefined ? 0 : await qualifyingOf(db, workspaceId, settings, customerId, now);
+  const next = settings === undefined ? null : nextTierOf(settings, account, qualifying);
+  const level = settings?.tiers.levels.find((candidate) => candidate.name === account.tier);
+  const rewards = await rewardsForCustomer(db, workspaceId, customerId, now);
   const workspace = await db
     .selectFrom('workspace')
     .select('settings')
@@ -99,16 +71,19 @@ export async function storefrontView(
     pending: account.pending,
     tier: account.tier,
     nextTier: next,
-    progress: next === null || next.threshold === 0 ? 1 : Math.min(1, account.earned / next.threshold),
+    progress: next === null || next.threshold === 0 ? 1 : Math.min(1, qualifying / next.threshold),
+    earlyAccess: level?.earlyAccess ?? false,
     balanceValue: ((account.balance * (settings?.pointValueCents ?? 1)) / 100).toFixed(2),
     currency,
-    rewards: open.map((reward) => ({
-      id: String(reward.id),
+    rewards: rewards.slice(0, MAX_STOREFRONT_REWARDS).map((reward) => ({
+      id: reward.id,
       name: reward.name,
       kind: reward.kind,
-      costPoints: Number(reward.cost_points),
-      available: reward.stock === null || Number(reward.claimed) < Number(reward.stock),
-      affordable: account.balance >= Number(reward.cost_points),
+      description: reward.description,
+      costPoints: reward.costPoints,
+      exclusive: reward.exclusive,
+      available: reward.available,
+      affordable: reward.affordable,
     })),
     referralCode: await referralCodeOf(db, workspaceId, customerId, now),
   };
@@ -119,7 +94,12 @@ export function storefrontRoutes() {
   const router = new Hono<AppEnv>();
   router.use(
     '/storefront/v1/*',
-    cors({ origin: '*', allowMethods: ['GET', 'OPTIONS'], allowHeaders: ['Authorization'], maxAge: 86_400 }),
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 86_400,
+    }),
   );
   router.get('/storefront/v1/loyalty', async (c) => {
     const { db, now } = c.get('services');
@@ -127,6 +107,56 @@ export function storefrontRoutes() {
     const { workspaceId, customerId } = await storefrontCustomer(db, c.req.header('Authorization'), at);
     c.header('Cache-Control', 'no-store');
     return c.json(await storefrontView(db, workspaceId, customerId, at), 200);
+  });
+  // Claims a reward for the signed-in customer: `{ "idempotencyKey" }` → 201 the claim (with its
+  // coupon code), 409 when it cannot be claimed; a retry with the key answers the same.
+  router.post('/storefront/v1/loyalty/rewards/:rewardId/claim', async (c) => {
+    const { db, now } = c.get('services');
+    const at = now();
+    const { workspaceId, customerId } = await storefrontCustomer(db, c.req.header('Authorization'), at);
+    c.header('Cache-Control', 'no-store');
+    const rewardId = parseRowId(c.req.param('rewardId'));
+    if (rewardId === undefined) throw notFound('Reward');
+    if (!/^application\/json\b/i.test(c.req.header('Content-Type') ?? '')) {
+      throw new RetainError(
+        'unsupported_media_type',
+        'The body must be JSON (Content-Type: application/json).',
+      );
+    }
+    const text = await c.req.text();
+    if (text.length > 4096) {
+      throw new RetainError('invalid_input', 'The request is not valid.', [
+        { path: ['json'], message: 'At most 4 KB.' },
+      ]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new RetainError('invalid_input', 'The body is not valid JSON.', [
+        { path: ['json'], message: 'Not JSON.' },
+      ]);
+    }
+    const key = IdempotencyKey.safeParse((parsed as { idempotencyKey?: unknown } | null)?.idempotencyKey);
+    if (!key.success) {
+      throw new RetainError('invalid_input', 'The request is not valid.', [
+        {
+          path: ['json', 'idempotencyKey'],
+          message: 'Required: printable ASCII without spaces, 1–255 characters.',
+        },
+      ]);
+    }
+    const answer = await claimReward(
+      db,
+      workspaceId,
+      customerId,
+      rewardId,
+      // Keys are the customer's own: another customer's same key is another request.
+      { key: `storefront:${customerId}:${key.data}` },
+      at,
+    );
+    if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(answer.body as never, answer.status as 201 | 409);
   });
   router.get('/storefront/widget.js', (c) => {
     c.header('Content-Type', 'text/javascript; charset=utf-8');

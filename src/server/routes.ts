@@ -12,7 +12,14 @@ import { flowRoutes } from '../flows/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
-import { couponRoutes, loyaltyRoutes, storefrontRoutes } from '../loyalty/index.js';
+import {
+  couponRoutes,
+  loyaltyRoutes,
+  referralRoutes,
+  rewardRoutes,
+  storefrontRoutes,
+  tierRoutes,
+} from '../loyalty/index.js';
 import { privacyRoutes } from '../privacy/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { trackingRoutes } from '../tracking/index.js';
@@ -46,6 +53,9 @@ export function mountRoutes(
   app.route('/api/v1', flowRoutes());
   app.route('/api/v1', loyaltyRoutes());
   app.route('/api/v1', couponRoutes());
+  app.route('/api/v1', tierRoutes());
+  app.route('/api/v1', rewardRoutes());
+  app.route('/api/v1', referralRoutes());
   app.route('/api/v1', helpRoutes({ publicUrl: options.publicUrl }));
   app.route('/api/v1', feedbackRoutes(options.feedback));
   app.route('/', trackingRoutes());

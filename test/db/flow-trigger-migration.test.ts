@@ -171,7 +171,7 @@ for (const dialect of TEST_DIALECTS) {
       await flow('ahead', 'active', 'Signed Up', ids.trigger1!);
       await flow('behind', 'active', 'Signed Up', ids.trigger0!);
       await flow('draft', 'draft', 'Signed Up', 0);
-      expect((await migrateToLatest(connection.db)).at(-1)).toBe('016_flow_trigger_events');
+      expect(await migrateToLatest(connection.db)).toContain('016_flow_trigger_events');
     }, 60_000);
 
     afterAll(async () => {

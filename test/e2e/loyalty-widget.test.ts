@@ -2,7 +2,9 @@
  * The loyalty widget in Chromium (issue 13, "Done means"): a plain HTML page of a shop, on another
  * origin than Retain, with one `<script>` tag, shows the signed-in customer's balance; a forged
  * token, a token altered to name another customer, and an expired one are refused (401) and the
- * widget shows nothing of anyone's points.
+ * widget shows nothing of anyone's points. The customer claims a reward from the widget: the points
+ * are spent, the coupon code shown, and the claim is the customer's own (another customer's token
+ * cannot claim for them, a forged one cannot claim at all).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseConnection, migrateToLatest, openDatabase } from '../../src/db/index.js';
 import { ensureProgramme } from '../../src/loyalty/loyalty.repository.js';
 import { adjustPoints } from '../../src/loyalty/loyalty.service.js';
+import { createReward } from '../../src/loyalty/reward.service.js';
 import { signStorefrontToken } from '../../src/loyalty/storefront-token.js';
 import { buildApp } from '../../src/server/index.js';
 import { createWorkspace } from '../../src/workspaces/workspace.repository.js';
@@ -32,6 +35,7 @@ describe('the loyalty widget in Chromium', () => {
   let browser: Browser;
   let workspaceId: number;
   let secret: string;
+  let rewardId: string;
   /** The page the shop serves for `/?token=…`: nothing but a heading and the widget's tag. */
   let pageFor: (token: string) => string;
 
@@ -56,6 +60,16 @@ describe('the loyalty widget in Chromium', () => {
       bob,
       { points: 55, reason: 'Welcome', idempotencyKey: 'b' },
       Date.now(),
+    );
+    rewardId = String(
+      (
+        await createReward(
+          connection.db,
+          workspaceId,
+          { name: 'Tote bag', kind: 'free_product', productId: 'TOTE', costPoints: 1000, stock: 1 },
+          Date.now(),
+        )
+      ).id,
     );
     const app = buildApp({ db: connection.db, dialect: 'sqlite', now: () => Date.now() });
     await new Promise<void>((resolve) => {
@@ -121,6 +135,48 @@ describe('the loyalty widget in Chromium', () => {
     expect(widget.text).toMatch(/Your referral code: [2-9A-HJKMNP-Z]{8}/);
   }, 30_000);
 
+  it('lets the customer claim a reward: points spent, the code shown, the stock taken', async () => {
+    const forged = await fetch(`${retainUrl}/storefront/v1/loyalty/rewards/${rewardId}/claim`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token('shop-42', { secret: 'not-the-workspace-secret' })}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({ idempotencyKey: 'forged' }),
+    });
+    expect(forged.status).toBe(401);
+    // Bob (55 points) sees the reward but cannot afford it: the button is disabled.
+    const bobPage = await browser.newPage();
+    try {
+      await bobPage.goto(`${shopUrl}/?token=${encodeURIComponent(token('shop-7'))}`);
+      const bobButton = bobPage.getByRole('button', { name: /Claim Tote bag/ });
+      await bobButton.waitFor({ timeout: 15_000 });
+      expect(await bobButton.isDisabled()).toBe(true);
+    } finally {
+      await bobPage.close();
+    }
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${shopUrl}/?token=${encodeURIComponent(token('shop-42'))}`);
+      const button = page.getByRole('button', { name: /Claim Tote bag for 1,000 points/ });
+      await button.waitFor({ timeout: 15_000 });
+      await button.click();
+      const code = page.locator('.retain-loyalty [data-coupon]');
+      await code.waitFor({ timeout: 15_000 });
+      expect(await code.getAttribute('data-coupon')).toMatch(/^[2-9A-HJKMNP-Z]{12}$/);
+      expect(await page.locator('.retain-loyalty [data-balance]').getAttribute('data-balance')).toBe('234');
+    } finally {
+      await page.close();
+    }
+    // The server agrees: 234 points left, the reward (stock 1) sold out for everyone.
+    const view = await fetch(`${retainUrl}/storefront/v1/loyalty`, {
+      headers: { Authorization: `Bearer ${token('shop-42')}` },
+    });
+    const body = (await view.json()) as { balance: number; rewards: { id: string; available: boolean }[] };
+    expect(body.balance).toBe(234);
+    expect(body.rewards.find((reward) => reward.id === rewardId)?.available).toBe(false);
+  }, 60_000);
+
   it('refuses a forged token, one altered to name another customer, and an expired one', async () => {
     const genuine = token('shop-42');
     const [, , , , signature] = genuine.split('.');
@@ -137,7 +193,8 @@ describe('the loyalty widget in Chromium', () => {
       expect(widget.balance).toBeNull();
       expect(widget.text).not.toMatch(/55|1,234/);
     }
-    // Bob's own token shows Bob's points, not Ann's.
+    // Bob's own token shows Bob's points, not Ann's (after Ann's claim: 1234 − 1000 = 234).
     expect((await widgetOn(token('shop-7'))).balance).toBe('55');
+    expect((await widgetOn(token('shop-42'))).balance).toBe('234');
   }, 90_000);
 });

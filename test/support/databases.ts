@@ -25,7 +25,7 @@ import {
   migrateToLatest,
   openDatabase,
 } from '../../src/db/index.js';
-import { createTestSchema, dropTestSchema, postgresUrlForSchema } from './db/postgres-schema.js';
+import { copyMigratedSqlite, createMigratedPostgresDatabase } from './db/templates.js';
 
 /** The dialects every storage test runs on. */
 export const TEST_DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
@@ -42,8 +42,8 @@ export interface TestDatabase {
 
 /**
  * Declares `describe('<name> [sqlite]')` and `describe('<name> [postgres]')`, each running `body`
- * against its own fresh database. `getDb()` is valid inside tests and hooks, not while declaring.
- * PostgreSQL that cannot be reached fails the block (never skipped).
+ * against its own fresh database (a copy of a migrated template). `getDb()` is valid inside tests
+ * and hooks, not while declaring. PostgreSQL that cannot be reached fails the block (never skipped).
  */
 export function describeEachDatabase(name: string, body: (getDb: () => TestDatabase) => void): void {
   for (const dialect of TEST_DIALECTS) describeOnDatabase(dialect, name, body);
@@ -65,14 +65,17 @@ export function describeOnDatabase(
 
     beforeAll(async () => {
       let url: string;
+      // Copies of a migrated template (test/support/db/templates.ts): migrating every block's
+      // database from scratch was a large part of the suite's time.
       if (dialect === 'sqlite') {
         const directory = mkdtempSync(join(tmpdir(), 'retain-test-'));
+        await copyMigratedSqlite(join(directory, 'retain.db'));
         url = `sqlite:${join(directory, 'retain.db')}`;
         cleanup = async () => rmSync(directory, { recursive: true, force: true });
       } else {
-        const schema = await createTestSchema();
-        url = postgresUrlForSchema(schema);
-        cleanup = () => dropTestSchema(schema);
+        const database = await createMigratedPostgresDatabase();
+        url = database.url;
+        cleanup = () => database.drop();
       }
       const open = (): DatabaseConnection => {
         const connection = openDatabase(url);

@@ -35,6 +35,7 @@ export const OPERATIONS = [
   ['get', '/api/v1/imports/{id}'],
   ['get', '/api/v1/customers'],
   ['get', '/api/v1/customers/at-risk'],
+  ['get', '/api/v1/subscriptions'],
   ['get', '/api/v1/customers/scores'],
   ['get', '/api/v1/customers/{id}/overview'],
   ['get', '/api/v1/customers/{id}/notes'],

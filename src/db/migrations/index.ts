@@ -14,6 +14,7 @@ import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
 import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
 import { flowTriggerEventsMigration } from './016-flow-trigger-events.js';
+import { LOYALTY_TIER_TABLES, loyaltyTiersMigration } from './017-loyalty-tiers.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -36,6 +37,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '013_help_centre': helpCentreMigration,
   '014_feedback': feedbackMigration,
   '016_flow_trigger_events': flowTriggerEventsMigration,
+  '017_loyalty_tiers': loyaltyTiersMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -60,4 +62,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...LOYALTY_TABLES,
   ...HELP_TABLES,
   ...FEEDBACK_TABLES,
+  ...LOYALTY_TIER_TABLES,
 ];

@@ -11,7 +11,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://po
 /** Prefix of every test schema, so leftovers from a killed run are easy to find and drop. */
 export const TEST_SCHEMA_PREFIX = 'retain_test_';
 
-async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a fresh client of the test server's admin database, then closes it. */
+export async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();

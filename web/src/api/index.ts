@@ -20,6 +20,7 @@ export {
   type OverviewQuery,
   type Role,
   type Session,
+  useHasSubscriptions,
   useLogin,
   useLogout,
   useOverview,

@@ -227,6 +227,19 @@ export interface Paths {
       response: CustomerListPage;
     };
   };
+  "/api/v1/subscriptions": {
+    get: {
+      query: {
+        readonly limit?: number;
+        readonly cursor?: string;
+        readonly customerId?: string;
+        readonly status?: "trialing" | "active" | "past_due" | "paused" | "cancelled" | "ended";
+        readonly plan?: string;
+      };
+      body: never;
+      response: SubscriptionPage;
+    };
+  };
   "/api/v1/customers/scores": {
     get: {
       query: never;
@@ -1636,6 +1649,11 @@ export type Subscription = {
   readonly pastDueSince: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+};
+
+export type SubscriptionPage = {
+  readonly data: Subscription[];
+  readonly nextCursor: string | null;
 };
 
 export type Survey = {

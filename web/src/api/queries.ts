@@ -152,12 +152,25 @@ export function useWorkspace(enabled = true) {
   });
 }
 
+/**
+ * Whether the workspace holds any subscription (the header's Subscriptions link): one row of the
+ * subscription list, not the whole overview, so a page other than the Overview costs nothing more.
+ */
+export function useHasSubscriptions(enabled = true) {
+  return useQuery({
+    queryKey: ['has-subscriptions'],
+    queryFn: async ({ signal }) =>
+      (await apiGet('/api/v1/subscriptions', { limit: 1 }, signal)).data.length > 0,
+    enabled,
+  });
+}
+
 /** The queries that do not read the workspace's customer data: an import leaves them be. */
 const NOT_CUSTOMER_DATA = new Set<unknown>([SESSION_KEY[0], 'workspace', 'import-preview', 'import-run']);
 
 /**
  * After the workspace's data changed (an import landed): every query that reads it is asked again
- * — at once by the pages on screen (the header's overview among them: its Subscriptions link), the
+ * — at once by the pages on screen (the header's Subscriptions link among them), the
  * others when next shown — instead of keeping the answers from before for their `staleTime`.
  */
 export function invalidateCustomerData(client: QueryClient): Promise<void> {

@@ -4,7 +4,7 @@
  * `NAVIGATION`; a workspace switcher takes the workspace name's place when a user has several.
  */
 import type { ReactNode } from 'react';
-import { type Session, useLogout, useOverview } from '../api';
+import { type Session, useHasSubscriptions, useLogout } from '../api';
 import { type MessageKey, useI18n } from '../i18n/i18n';
 import { type Capability, can } from '../roles';
 import { Link, useLocation } from '../router';
@@ -16,7 +16,7 @@ interface NavigationEntry {
   readonly href: string;
   readonly label: MessageKey;
   readonly needs: Capability | null;
-  /** Shown only when the workspace has subscriptions (the overview's `hasSubscriptions`). */
+  /** Shown only when the workspace has subscriptions. */
   readonly onlyWithSubscriptions?: boolean;
 }
 
@@ -35,9 +35,6 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { href: '/settings', label: 'settings.nav', needs: 'settings' },
 ];
 
-/** The overview's default query (the Overview page asks the same, so one answer serves both). */
-const DEFAULT_OVERVIEW = { period: 'month' } as const;
-
 const ROLE_NAMES: Readonly<Record<Session['role'], MessageKey>> = {
   owner: 'role.owner',
   admin: 'role.admin',
@@ -51,8 +48,7 @@ export function AppShell({ session, children }: { readonly session: Session; rea
   const { path } = useLocation();
   const logout = useLogout();
   const analytics = can(session.role, 'analytics');
-  const overview = useOverview(DEFAULT_OVERVIEW, analytics);
-  const hasSubscriptions = overview.data?.hasSubscriptions === true;
+  const hasSubscriptions = useHasSubscriptions(analytics).data === true;
   const entries = NAVIGATION.filter(
     (entry) =>
       (entry.needs === null || can(session.role, entry.needs)) &&
