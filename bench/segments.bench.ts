@@ -134,7 +134,9 @@ async function benchEngine(engine: string): Promise<void> {
         `[${engine}] preview (count + 10): ${seconds(preview.ms)} — ${preview.value.total.toLocaleString('en')} match\n`,
       );
     } catch (error) {
-      process.stdout.write(`[${engine}] preview: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stdout.write(
+        `[${engine}] preview: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
 
     const created = await timed(() =>
