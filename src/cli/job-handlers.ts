@@ -5,11 +5,16 @@ import { type AnalyticsRunner, analyticsJobHandlers, scoreJobHandlers } from '..
 import type { Database } from '../db/index.js';
 import { emailJobHandlers } from '../email/index.js';
 import { feedbackJobHandlers } from '../feedback/index.js';
-import { FLOW_TICK_JOB, flowTickJobHandler, productionFlowEffects } from '../flows/index.js';
+import {
+  FLOW_TICK_JOB,
+  flowTickJobHandler,
+  productionFlowEffects,
+  requestFlowTickAfterSegmentChange,
+} from '../flows/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
 import { loyaltyJobHandlers } from '../loyalty/index.js';
-import { segmentJobHandlers } from '../segments/index.js';
+import { segmentJobHandlersWith } from '../segments/index.js';
 
 /**
  * The job handlers of every capability that has some. Loaded by name so that a capability still
@@ -24,7 +29,8 @@ export async function loadJobHandlers(options: {
   return {
     ...importJobHandlers,
     ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
-    ...segmentJobHandlers,
+    // Flows react to the recompute's segment.entered / exited events at once (the tick's schedule is the net).
+    ...segmentJobHandlersWith({ afterRecompute: requestFlowTickAfterSegmentChange }),
     ...loyaltyJobHandlers,
     ...analyticsJobHandlers(options.analytics),
     ...emailJobHandlers(),

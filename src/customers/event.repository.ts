@@ -52,6 +52,15 @@ export interface EventInsertResult {
    * already stored, or repeated earlier in the batch, is absent). Empty otherwise.
    */
   readonly newMessageIds: ReadonlySet<string>;
+  /** With `newEventsNamed`: the events this call stored whose name is in that set. Empty otherwise. */
+  readonly newEvents: readonly NewEvent[];
+}
+
+/** An event `insertEvents` stored, as `newEventsNamed` reports it. */
+export interface NewEvent {
+  readonly id: RowId;
+  readonly name: string;
+  readonly customerId: RowId | null;
 }
 
 /**
@@ -60,7 +69,9 @@ export interface EventInsertResult {
  * message id are always inserted. `customer_id` is `customerId` when given, else resolved from
  * `userId` against existing customers (unknown users stay unresolved; identify them first with
  * `upsertCustomers`). With `reportNew`, also says which message ids were new (`RETURNING`), which
- * is how the tracking endpoint applies an identify's traits exactly once.
+ * is how the tracking endpoint applies an identify's traits exactly once. With `newEventsNamed`,
+ * also returns the stored events of those names with their ids (one `RETURNING` in the same
+ * statement): what flows record as trigger occurrences.
  *
  * O(rows): one statement per 5,000 events, plus one customer look-up when some rows name a
  * `userId` without a `customerId`. Ids are allocated by the database.
@@ -72,7 +83,11 @@ export async function insertEvents(
   db: Executor,
   workspaceId: number,
   rows: readonly EventInput[],
-  options: { readonly now?: number; readonly reportNew?: boolean } = {},
+  options: {
+    readonly now?: number;
+    readonly reportNew?: boolean;
+    readonly newEventsNamed?: ReadonlySet<string>;
+  } = {},
 ): Promise<EventInsertResult> {
   let unresolved: string[] | null = null;
   for (let index = 0; index < rows.length; index++) {
@@ -110,17 +125,27 @@ export async function insertEvents(
     ]);
   }
   const reportNew = options.reportNew === true;
-  const result = await upsertRows(
-    db,
-    dialectOf(db),
-    EVENT_TARGET,
-    EVENT_COLUMNS,
-    values,
-    reportNew ? { returning: 'message_id' } : {},
-  );
+  const named = options.newEventsNamed;
+  const wantsEvents = named !== undefined && named.size > 0;
+  const result = await upsertRows(db, dialectOf(db), EVENT_TARGET, EVENT_COLUMNS, values, {
+    ...(reportNew ? { returning: 'message_id' } : {}),
+    ...(wantsEvents ? { returningRows: ['id', 'name', 'customer_id'] } : {}),
+  });
   const newMessageIds = new Set<string>();
   for (const messageId of result.returned) if (typeof messageId === 'string') newMessageIds.add(messageId);
-  return { inserted: result.written, newMessageIds };
+  const newEvents: NewEvent[] = [];
+  if (wantsEvents) {
+    for (const row of result.returnedRows) {
+      const name = row.name as string;
+      if (!named.has(name)) continue;
+      newEvents.push({
+        id: Number(row.id),
+        name,
+        customerId: row.customer_id == null ? null : Number(row.customer_id),
+      });
+    }
+  }
+  return { inserted: result.written, newMessageIds, newEvents };
 }
 
 /**

@@ -57,6 +57,7 @@ export {
   type EventInsertResult,
   insertEvents,
   listEventsAboutCustomer,
+  type NewEvent,
   upsertEvents,
 } from './event.repository.js';
 export {

@@ -192,11 +192,11 @@ function upsertSql(
   dialect: DialectName,
   target: UpsertTarget,
   columns: readonly string[],
-  returning: string | undefined,
+  returning: readonly string[] | undefined,
 ): string {
   let byKey = statementCache.get(target);
   if (byKey === undefined) statementCache.set(target, (byKey = new Map()));
-  const key = `${dialect}|${returning ?? ''}|${columns.join(',')}`;
+  const key = `${dialect}|${returning?.join(',') ?? ''}|${columns.join(',')}`;
   const cached = byKey.get(key);
   if (cached !== undefined) return cached;
   const types = COLUMN_TYPES[target.table]!;
@@ -231,7 +231,9 @@ function upsertSql(
           .join(' or ')}`;
   const text = `insert into ${table} (${columns.map(quote).join(', ')}) ${source} on conflict (${target.conflictColumns
     .map(quote)
-    .join(', ')}) ${onConflict}${returning === undefined ? '' : ` returning ${quote(returning)}`}`;
+    .join(
+      ', ',
+    )}) ${onConflict}${returning === undefined ? '' : ` returning ${returning.map(quote).join(', ')}`}`;
   byKey.set(key, text);
   return text;
 }
@@ -242,6 +244,8 @@ export interface UpsertRowsResult {
   readonly written: number;
   /** With `returning`: that column of every row inserted or changed, in no particular order. */
   readonly returned: unknown[];
+  /** With `returningRows`: those columns of every row inserted or changed, in no particular order. */
+  readonly returnedRows: Record<string, unknown>[];
 }
 
 /**
@@ -250,7 +254,8 @@ export interface UpsertRowsResult {
  * updated only when one of its updatable columns differs (null-safe: `IS DISTINCT FROM` /
  * `IS NOT`), so re-writing the same rows changes nothing, not even `updated_at`. The caller removes
  * repeated keys first (`lastByKey`). `returning` names a column to read back from the rows
- * inserted or changed (e.g. `message_id`: which events were new).
+ * inserted or changed (e.g. `message_id`: which events were new); `returningRows` names several,
+ * read back as objects (e.g. the new events' ids and names, for flows' triggers).
  *
  * O(rows · columns) values in ⌈rows / 5,000⌉ statements.
  * Example: `await upsertRows(db, 'sqlite', orderTarget, ['workspace_id', 'external_id', …], [[ws, 'o1', …]])`
@@ -262,25 +267,39 @@ export async function upsertRows(
   target: UpsertTarget,
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
-  options: { readonly returning?: string } = {},
+  options: { readonly returning?: string; readonly returningRows?: readonly string[] } = {},
 ): Promise<UpsertRowsResult> {
-  if (rows.length === 0) return { written: 0, returned: [] };
-  const text = upsertSql(dialect, target, columns, options.returning);
+  if (rows.length === 0) return { written: 0, returned: [], returnedRows: [] };
+  const returning =
+    options.returningRows !== undefined
+      ? [
+          ...new Set([
+            ...(options.returning === undefined ? [] : [options.returning]),
+            ...options.returningRows,
+          ]),
+        ]
+      : options.returning === undefined
+        ? undefined
+        : [options.returning];
+  const text = upsertSql(dialect, target, columns, returning);
   let written = 0;
   const returned: unknown[] = [];
+  const returnedRows: Record<string, unknown>[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     const chunk =
       start === 0 && rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(start, start + ROWS_PER_STATEMENT);
     const result = await db.executeQuery<Record<string, unknown>>(
       CompiledQuery.raw(text, rowParameters(dialect, columns.length, chunk)),
     );
-    if (options.returning === undefined) written += Number(result.numAffectedRows ?? 0n);
+    if (returning === undefined) written += Number(result.numAffectedRows ?? 0n);
     else {
       written += result.rows.length;
-      for (const row of result.rows) returned.push(row[options.returning]);
+      if (options.returning !== undefined)
+        for (const row of result.rows) returned.push(row[options.returning]);
+      if (options.returningRows !== undefined) for (const row of result.rows) returnedRows.push(row);
     }
   }
-  return { written, returned };
+  return { written, returned, returnedRows };
 }
 
 /** The parameters carrying `rows`: one JSON text (SQLite) or one array per column (PostgreSQL). */

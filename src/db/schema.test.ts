@@ -35,6 +35,8 @@ type ScopedTable = Exclude<
   | 'loyalty_waiting_order'
   // A flow run's step record (migration 011): keyed by its run and step (tested in src/flows).
   | 'flow_run_step'
+  // A flow trigger occurrence (migration 016): keyed by its event (tested in src/flows).
+  | 'flow_trigger'
 >;
 
 /**
@@ -523,14 +525,6 @@ function sampleRows(workspaceId: number) {
         created_at: T0,
         updated_at: T0 + 1,
       },
-      flow_trigger: {
-        workspace_id: workspaceId,
-        id: sampleId(),
-        customer_id: ids.customer,
-        name: 'Signed Up',
-        message_id: `message-${ids.flow}`,
-        occurred_at: T0 + 700,
-      },
       flow_run: {
         workspace_id: workspaceId,
         id: sampleId(),
@@ -647,7 +641,6 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'help_article_vote',
   'help_deflection',
   'flow',
-  'flow_trigger',
   'flow_run',
   'survey',
   'feedback_signing_key',

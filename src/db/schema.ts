@@ -891,7 +891,7 @@ export interface FlowTable {
   trigger_segment_id: RowId | null;
   holdout_percent: number;
   horizon_days: number;
-  /** The last `flow_trigger` (event trigger) or `segment_event` (segment trigger) id consumed. */
+  /** Event triggers: the last event id before activation (later ones are the flow's); segment triggers: the last `segment_event` id consumed. */
   cursor: Defaulted<number>;
   /** Date triggers: the local date (YYYY-MM-DD) the trigger last ran for. */
   last_fired_on: string | null;
@@ -904,15 +904,13 @@ export interface FlowTable {
   updated_at: number;
 }
 
-/** A tracked event some active flow triggers on, written with the event (migration 011). */
+/**
+ * A tracked event some active flow triggers on, written with the event and deleted once the flows
+ * tick has read it (migration 016: the event row holds its name and customer).
+ */
 export interface FlowTriggerTable {
   workspace_id: RowId;
-  id: Id;
-  customer_id: RowId;
-  name: string;
-  /** The event's messageId; unique per workspace. */
-  message_id: string;
-  occurred_at: number;
+  event_id: RowId;
 }
 
 export type FlowArm = 'treatment' | 'holdout';
@@ -930,7 +928,7 @@ export interface FlowRunTable {
   current_step: string | null;
   /** When the run is due to be advanced; null once finished. */
   wake_at: number | null;
-  /** What started the run (`event:<flow_trigger id>`, `segment:<segment_event id>`, `date:<day>:<customer id>`, `schedule:<customer id>`); unique per flow. */
+  /** What started the run (`track:<event id>` — `event:<flow_trigger id>` before migration 016 —, `segment:<segment_event id>`, `date:<day>:<customer id>`, `schedule:<customer id>`); unique per flow. */
   entry_key: string;
   entered_at: number;
   finished_at: number | null;

@@ -42,7 +42,22 @@ export interface FlowEmailCounts {
   readonly skipped: number;
 }
 
+/** What queueing one e-mail of a batch came to: its outcome, or the error it failed with. */
+export type FlowEmailResult =
+  | { readonly ok: true; readonly outcome: FlowEmailOutcome }
+  | { readonly ok: false; readonly error: unknown };
+
 export interface FlowEffects {
+  /**
+   * Queues a batch of e-mails (a step's, for every run at it in a tick), one result per e-mail in
+   * order; one e-mail's failure is its result, not the batch's. Optional: without it the engine
+   * calls `sendEmail` for each.
+   */
+  sendEmails?(
+    db: Kysely<Database>,
+    emails: readonly FlowEmail[],
+    options: { readonly now: number },
+  ): Promise<FlowEmailResult[]>;
   sendEmail(
     db: Kysely<Database>,
     email: FlowEmail,

@@ -20,8 +20,20 @@ import {
 import { describeEachDatabase, describeOnDatabase } from '../../test/support/databases.js';
 import { isInHoldout } from '../core/index.js';
 import { type Database, fromJson, type RowId } from '../db/index.js';
-import { createSegment, recomputeSegment } from '../segments/index.js';
+import { listJobs, Worker } from '../jobs/index.js';
+import {
+  createSegment,
+  recomputeSegment,
+  requestSegmentRecompute,
+  segmentJobHandlersWith,
+} from '../segments/index.js';
 import { TrackingService } from '../tracking/index.js';
+import {
+  FLOW_IDLE_TICK_MS,
+  FLOW_TICK_JOB,
+  flowTickJobHandler,
+  requestFlowTickAfterSegmentChange,
+} from './flow.jobs.js';
 import { listRuns } from './flow.repository.js';
 import { activateFlow, createFlow, deactivateFlow, getFlowReport } from './flow.service.js';
 import type { FlowEffects } from './flow-effects.js';
@@ -287,6 +299,68 @@ describeEachDatabase('the flow engine', (getDb) => {
     expect(runs.find((run) => run.customerId === unknown)?.wakeAt).toBe(Date.UTC(2025, 5, 2, 13));
   });
 
+  it('runs at one step execute it together: one e-mail batch a step; a failed e-mail holds only its run', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace(db, T0);
+    const customers = await addCustomers(db, workspaceId, 30, T0);
+    for (const customerId of customers.slice(0, 10)) await addOrder(db, workspaceId, customerId, T0 - DAY);
+    const flow = await newFlow(db, workspaceId, {
+      trigger: { type: 'event', event: 'Batched' },
+      steps: [
+        {
+          type: 'branch',
+          rule: { all: [{ field: 'orders_count', op: '>=', value: 1 }] },
+          yes: [{ id: 'buyers', type: 'send_email', subject: 'Thanks', html: 't' }],
+          no: [{ id: 'others', type: 'send_email', subject: 'Hello', html: 'h' }],
+        },
+        { id: 'after', type: 'wait', duration: { days: 1 } },
+      ],
+    });
+    const refused = customers[15]!;
+    const batches: { stepId: string; size: number }[] = [];
+    const recorder = recordingEffects();
+    const batching: FlowEffects = {
+      sendEmail: recorder.sendEmail,
+      emailCounts: recorder.emailCounts,
+      async sendEmails(store, emails, options) {
+        batches.push({ stepId: emails[0]!.origin.stepId, size: emails.length });
+        return Promise.all(
+          emails.map(async (email) =>
+            email.customerId === refused
+              ? { ok: false as const, error: new Error('the queue is down for this one') }
+              : { ok: true as const, outcome: await recorder.sendEmail(store, email, options) },
+          ),
+        );
+      },
+    };
+    await enterCustomers(
+      db,
+      flow,
+      customers.map((customerId) => ({ customerId, entryKey: `b:${customerId}` })),
+      T0,
+    );
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const outcome = await runFlowTick(db, workspaceId, T0, batching);
+    errors.mockRestore();
+    // 30 branches, 29 e-mails (10 + 19, one refused), 29 waits: one batch per e-mail step.
+    expect(batches.sort((left, right) => left.stepId.localeCompare(right.stepId))).toEqual([
+      { stepId: 'buyers', size: 10 },
+      { stepId: 'others', size: 20 },
+    ]);
+    expect(outcome).toMatchObject({ stepsExecuted: 30 + 29 + 29, failed: 1 });
+    expect(recorder.sent.filter((email) => email.subject === 'Thanks')).toHaveLength(10);
+    const runs = await runsOf(db, workspaceId, flow.id);
+    const held = runs.find((run) => run.customerId === refused)!;
+    expect(held).toMatchObject({ status: 'active', currentStep: 'others', wakeAt: T0 + RETRY_FAILED_RUN_MS });
+    expect(runs.filter((run) => run.currentStep === '$end' && run.wakeAt === T0 + DAY)).toHaveLength(29);
+    // Retried later, the held run's e-mail goes, alone in its batch.
+    await runFlowTick(db, workspaceId, T0 + RETRY_FAILED_RUN_MS, {
+      sendEmail: recorder.sendEmail,
+      emailCounts: recorder.emailCounts,
+    });
+    expect(recorder.sent.filter((email) => email.customerId === refused)).toHaveLength(1);
+  });
+
   it('segment entered: a customer who enters the segment after activation enters the flow', async () => {
     const { db } = getDb();
     const workspaceId = await newWorkspace(db, T0);
@@ -310,6 +384,60 @@ describeEachDatabase('the flow engine', (getDb) => {
     const effects = recordingEffects();
     expect((await runFlowTick(db, workspaceId, T0 + 2 * HOUR, effects)).entered).toBe(1);
     expect(effects.sent.map((email) => email.customerId)).toEqual([later]); // not `before`, a member already
+  });
+
+  it('segment entered reacts to the recompute job: the job’s hook asks for a tick at once, not in 5 minutes', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace(db, T0);
+    const { segment } = await createSegment(db, {
+      workspaceId,
+      name: 'Buyers now',
+      rule: { all: [{ field: 'orders_count', op: '>=', value: 1 }] },
+      createdBy: null,
+      actor: ACTOR,
+      now: T0,
+    });
+    const other = await createSegment(db, {
+      workspaceId,
+      name: 'Big buyers',
+      rule: { all: [{ field: 'orders_count', op: '>=', value: 5 }] },
+      createdBy: null,
+      actor: ACTOR,
+      now: T0,
+    });
+    await newFlow(db, workspaceId, {
+      trigger: { type: 'segment_entered', segmentId: String(segment.id) },
+      steps: [{ type: 'send_email', subject: 'Welcome to buyers', html: 'w' }],
+    });
+    const effects = recordingEffects();
+    let clock = T0 + HOUR;
+    const worker = new Worker({
+      db,
+      handlers: {
+        ...segmentJobHandlersWith({ afterRecompute: requestFlowTickAfterSegmentChange }),
+        [FLOW_TICK_JOB]: flowTickJobHandler(effects),
+      },
+      now: () => clock,
+    });
+    await worker.drain(); // the activation's tick: nothing to do; the next idle tick is 5 minutes on
+    const buyer = await addCustomer(db, workspaceId, { now: clock });
+    await addOrder(db, workspaceId, buyer, clock);
+    // Nobody entered a segment a flow triggers on: the hook asks for nothing.
+    expect(
+      await requestFlowTickAfterSegmentChange(
+        db,
+        workspaceId,
+        [{ segmentId: other.segment.id, entered: 3, exited: 0, members: 3, status: 'done' }],
+        clock,
+      ),
+    ).toBe(false);
+    clock += 60_000;
+    await requestSegmentRecompute(db, workspaceId, { reason: 'tracking', now: clock });
+    await worker.drain(); // the recompute, then the tick its hook asked for, at the same instant
+    // The clock is a minute past the idle tick's request: only the hook's request made a tick due.
+    expect(effects.sent.map((email) => email.customerId)).toEqual([buyer]);
+    const [latest] = await listJobs(db, workspaceId, { type: FLOW_TICK_JOB, limit: 1 });
+    expect(latest?.runAt).toBe(clock + FLOW_IDLE_TICK_MS);
   });
 
   it('days since the last order: enters those whose last order was N local days ago, once that day', async () => {

@@ -1,12 +1,15 @@
 /**
  * The flow engine: turning trigger occurrences into runs (with the holdout and the re-entry
- * policy), and advancing due runs step by step. Everything takes `now`, so tests drive it on
+ * policy), and advancing due runs step by step — batched across runs: a tick takes the due runs a
+ * batch at a time (`ADVANCE_BATCH`), and the runs of a flow at one step execute it together (one
+ * query for a branch's rule or the customers' zones, one e-mail batch, one transaction for their
+ * moves and step records). Everything takes `now`, so tests drive it on
  * simulated time; the `flows.tick` job (flow.jobs.ts) calls `runFlowTick` with the worker's clock.
  *
  * Crash safety. Entering: the runs and the flow's new cursor commit in one transaction, and each
  * run's `entry_key` is unique per flow, so a replay enters nobody twice. Advancing: a step's
- * database effect (branch decision, attribute, exit), its `flow_run_step` record and the run's
- * move to the next step commit in one transaction that first moves the run conditionally (still
+ * database effects (branch decision, attribute, exit), its `flow_run_step` records and the runs'
+ * moves to the next step commit in one transaction that first moves the runs conditionally (still
  * active, still at that step) — a second worker on the same run finds it moved and does nothing.
  * An e-mail leaves the database: it is queued first with the dedupe key `flow:<runId>:<stepId>`,
  * then recorded; a crash in between queues it again on the next tick, which e-mail answers
@@ -17,24 +20,33 @@ import { isInHoldout } from '../core/index.js';
 import { setCustomerAttribute } from '../customers/index.js';
 import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
-import { customersMatchingRule, listSegmentEvents, listSegmentMembers } from '../segments/index.js';
+import {
+  customersMatchingRule,
+  listSegmentEvents,
+  listSegmentMembers,
+  MAX_MATCH_CUSTOMERS,
+} from '../segments/index.js';
 import { getWorkspace } from '../workspaces/index.js';
 import {
+  clearTriggers,
+  deleteTriggers,
   dueRuns,
   entryHistory,
   type Flow,
   type FlowRun,
   findFlow,
   insertRuns,
+  latestId,
   listFlows,
   liveCustomers,
   moveRun,
+  moveRuns,
   type NewRun,
   nextWake,
-  pruneTriggers,
-  recordStep,
+  pendingTriggers,
+  type RunChange,
+  recordSteps,
   setFlowState,
-  triggersAfter,
 } from './flow.repository.js';
 import {
   branchTarget,
@@ -43,18 +55,18 @@ import {
   type FlowProgram,
   type FlowStep,
 } from './flow-definition.js';
-import type { FlowEffects } from './flow-effects.js';
+import type { FlowEffects, FlowEmail, FlowEmailResult } from './flow-effects.js';
 import { executeSendSurveyStep } from './flow-survey-step.js';
 import { afterDuration, isAnniversary, localDate, nextLocalTime, startOfLocalDate } from './flow-time.js';
 
 const MS_PER_DAY = 86_400_000;
 /** Trigger occurrences read per flow per batch, and runs advanced per batch. */
 export const ENTRY_BATCH = 500;
-export const ADVANCE_BATCH = 200;
+export const ADVANCE_BATCH = 500;
 /** Steps one run may take in one pass (a bound on a flow of many instant steps). */
 const MAX_STEPS_PER_PASS = 120;
-/** How long trigger occurrences are kept once read. */
-const TRIGGER_RETENTION_MS = 7 * MS_PER_DAY;
+/** Batches of trigger occurrences one tick reads at most (the next tick reads on). */
+const MAX_TRIGGER_BATCHES_PER_TICK = 200;
 /**
  * Where a run waits when its last step is a wait: no step has this id (ids have no `$`), so the
  * run completes when it wakes.
@@ -64,7 +76,7 @@ export const END_STEP = '$end';
 /** A customer to enter into a flow, and the occurrence that makes them enter. */
 export interface Entry {
   readonly customerId: RowId;
-  /** Unique per flow per occurrence: `event:<id>`, `segment:<id>`, `date:<day>:<customer>`, `schedule:<customer>`. */
+  /** Unique per flow per occurrence: `track:<event id>`, `segment:<id>`, `date:<day>:<customer>`, `schedule:<customer>`. */
   readonly entryKey: string;
 }
 
@@ -146,6 +158,69 @@ export async function enterCustomers(
   };
 }
 
+/**
+ * Reads the workspace's recorded trigger occurrences (tracked events, oldest first, a batch at a
+ * time) and enters each occurrence's customer into every active event flow of its name activated
+ * before the event (`cursor`: the last event id before activation), then deletes the batch — the
+ * entries and the deletion in one transaction. Entry keys `track:<event id>` are unique per flow,
+ * so a tick racing this one, or a replay after a crash before the commit, enters nobody twice;
+ * and since occurrences are consumed by deletion, not by an id cursor, one whose transaction
+ * commits after a later id's (PostgreSQL allocates ids before commit) is read by the next tick
+ * rather than skipped. Only occurrences of events up to `upTo` — the latest event id read before
+ * the active flows were listed — are read: a flow activated after the listing has its cursor at
+ * or above it, so no occurrence of its is consumed by a tick that does not know it. With no active
+ * event flow those occurrences are deleted. Returns how many entered.
+ */
+async function readEventTriggers(
+  db: Kysely<Database>,
+  workspaceId: number,
+  eventFlows: readonly Flow[],
+  upTo: number,
+  now: number,
+): Promise<number> {
+  if (eventFlows.length === 0) {
+    await clearTriggers(db, workspaceId, upTo);
+    return 0;
+  }
+  const flowsByName = new Map<string, Flow[]>();
+  for (const flow of eventFlows) {
+    const trigger = flow.definition.trigger;
+    if (trigger.type !== 'event') continue;
+    flowsByName.set(trigger.event, [...(flowsByName.get(trigger.event) ?? []), flow]);
+  }
+  let entered = 0;
+  for (let batches = 0; batches < MAX_TRIGGER_BATCHES_PER_TICK; batches++) {
+    const occurrences = await pendingTriggers(db, workspaceId, ENTRY_BATCH, upTo);
+    if (occurrences.length === 0) break;
+    entered += await db.transaction().execute(async (trx) => {
+      let enteredNow = 0;
+      for (const [name, flows] of flowsByName) {
+        const named = occurrences.filter(
+          (occurrence) => occurrence.name === name && occurrence.customerId !== null,
+        );
+        if (named.length === 0) continue;
+        for (const flow of flows) {
+          const entries = named
+            .filter((occurrence) => occurrence.eventId > flow.cursor)
+            .map((occurrence) => ({
+              customerId: occurrence.customerId!,
+              entryKey: `track:${occurrence.eventId}`,
+            }));
+          enteredNow += (await enterCustomers(trx, flow, entries, now)).entered;
+        }
+      }
+      await deleteTriggers(
+        trx,
+        workspaceId,
+        occurrences.map((occurrence) => occurrence.eventId),
+      );
+      return enteredNow;
+    });
+    if (occurrences.length < ENTRY_BATCH) break;
+  }
+  return entered;
+}
+
 /** Reads one flow's new trigger occurrences and enters their customers. Returns how many entered. */
 async function readFlowTrigger(
   db: Kysely<Database>,
@@ -156,28 +231,8 @@ async function readFlowTrigger(
   const trigger = flow.definition.trigger;
   let entered = 0;
   switch (trigger.type) {
-    case 'event': {
-      for (let cursor = flow.cursor; ; ) {
-        const occurrences = await triggersAfter(db, flow.workspaceId, trigger.event, cursor, ENTRY_BATCH);
-        if (occurrences.length === 0) return entered;
-        const last = occurrences[occurrences.length - 1]!.id;
-        entered += await db.transaction().execute(async (trx) => {
-          const outcome = await enterCustomers(
-            trx,
-            flow,
-            occurrences.map((occurrence) => ({
-              customerId: occurrence.customerId,
-              entryKey: `event:${occurrence.id}`,
-            })),
-            now,
-          );
-          await setFlowState(trx, flow.workspaceId, flow.id, { cursor: last, now });
-          return outcome.entered;
-        });
-        cursor = last;
-        if (occurrences.length < ENTRY_BATCH) return entered;
-      }
-    }
+    case 'event':
+      return 0; // all event flows read the recorded occurrences together: readEventTriggers
     case 'segment_entered':
     case 'segment_exited': {
       const kind = trigger.type === 'segment_entered' ? 'entered' : 'exited';
@@ -370,12 +425,11 @@ async function exitingRuns(
 /** What one step did, as recorded in `flow_run_step.outcome`. */
 type StepOutcome = Record<string, unknown>;
 
-/** The context the steps execute in. */
+/** What the steps of a group of runs execute with. */
 interface StepContext {
   readonly db: Kysely<Database>;
   readonly flow: Flow;
   readonly program: FlowProgram;
-  readonly run: FlowRun;
   readonly now: number;
   readonly effects: FlowEffects;
   readonly timeZone: string;
@@ -386,137 +440,285 @@ type Move =
   | { readonly toStep: string | null; readonly wakeAt: number }
   | { readonly finish: 'exited'; readonly reason: string };
 
-/** How each step type executes: its outcome (recorded) and where the run goes. Open for more types. */
-const EXECUTORS: Record<
-  FlowStep['type'],
-  (
-    step: never,
-    context: StepContext,
-  ) => Promise<{ outcome: StepOutcome; move: Move; effect?: (db: Kysely<Database>) => Promise<void> }>
-> = {
-  wait: async (step: Extract<FlowStep, { type: 'wait' }>, context) => {
-    const until =
-      step.duration !== undefined
-        ? afterDuration(context.now, step.duration)
-        : nextLocalTime(context.now, step.untilTimeOfDay, await customerZone(context), context.timeZone);
-    return { outcome: { until }, move: { toStep: nextOf(context, step.id) ?? END_STEP, wakeAt: until } };
-  },
-  branch: async (step: Extract<FlowStep, { type: 'branch' }>, context) => {
-    const matching = await customersMatchingRule(context.db, {
-      workspaceId: context.flow.workspaceId,
-      rule: step.rule,
-      customerIds: [context.run.customerId],
-      now: context.now,
-      timeZone: context.timeZone,
+/** What a step did for one run: its outcome (recorded), where the run goes, a database effect. */
+interface RunStepResult {
+  readonly run: FlowRun;
+  readonly outcome: StepOutcome;
+  readonly move: Move;
+  readonly effect?: (trx: Kysely<Database>) => Promise<void>;
+}
+
+/** A step that failed for one run (the others of its group go on). */
+interface RunStepFailure {
+  readonly run: FlowRun;
+  readonly error: unknown;
+}
+
+type StepExecutor<S extends FlowStep> = (
+  step: S,
+  runs: readonly FlowRun[],
+  context: StepContext,
+) => Promise<(RunStepResult | RunStepFailure)[]>;
+
+/**
+ * How each step type executes for a group of runs at that step — one query for the group, not one
+ * per run: a wait by time of day reads the customers' zones at once, a branch tests its rule on all
+ * of them in one statement, e-mails are handed to e-mail as one batch. Open for more types.
+ */
+const EXECUTORS: { readonly [T in FlowStep['type']]: StepExecutor<Extract<FlowStep, { type: T }>> } = {
+  wait: async (step, runs, context) => {
+    const next = nextOf(context, step.id) ?? END_STEP;
+    if (step.duration !== undefined) {
+      const until = afterDuration(context.now, step.duration);
+      return runs.map((run) => ({ run, outcome: { until }, move: { toStep: next, wakeAt: until } }));
+    }
+    const zones = await customerZones(context, runs);
+    return runs.map((run) => {
+      const until = nextLocalTime(
+        context.now,
+        step.untilTimeOfDay,
+        zones.get(run.customerId) ?? null,
+        context.timeZone,
+      );
+      return { run, outcome: { until }, move: { toStep: next, wakeAt: until } };
     });
-    const matched = matching.has(context.run.customerId);
-    return {
-      outcome: { matched },
-      move: { toStep: branchTarget(context.program, step, matched), wakeAt: context.now },
-    };
   },
-  send_email: async (step: Extract<FlowStep, { type: 'send_email' }>, context) => {
-    const queued = await context.effects.sendEmail(
-      context.db,
-      {
+  branch: async (step, runs, context) => {
+    const customerIds = [...new Set(runs.map((run) => run.customerId))];
+    const matching = new Set<RowId>();
+    for (let start = 0; start < customerIds.length; start += MAX_MATCH_CUSTOMERS) {
+      const found = await customersMatchingRule(context.db, {
         workspaceId: context.flow.workspaceId,
-        customerId: context.run.customerId,
-        dedupeKey: `flow:${context.run.id}:${step.id}`,
+        rule: step.rule,
+        customerIds: customerIds.slice(start, start + MAX_MATCH_CUSTOMERS),
+        now: context.now,
+        timeZone: context.timeZone,
+      });
+      for (const customerId of found) matching.add(customerId);
+    }
+    return runs.map((run) => {
+      const matched = matching.has(run.customerId);
+      return {
+        run,
+        outcome: { matched },
+        move: { toStep: branchTarget(context.program, step, matched), wakeAt: context.now },
+      };
+    });
+  },
+  send_email: async (step, runs, context) => {
+    const emails = runs.map(
+      (run): FlowEmail => ({
+        workspaceId: context.flow.workspaceId,
+        customerId: run.customerId,
+        dedupeKey: `flow:${run.id}:${step.id}`,
         category: step.category ?? 'marketing',
         subject: step.subject,
         html: step.html,
-        origin: {
-          kind: 'flow',
-          flowId: String(context.flow.id),
-          runId: String(context.run.id),
-          stepId: step.id,
-        },
-      },
-      { now: context.now },
+        origin: { kind: 'flow', flowId: String(context.flow.id), runId: String(run.id), stepId: step.id },
+      }),
     );
-    return { outcome: { ...queued }, move: { toStep: nextOf(context, step.id), wakeAt: context.now } };
+    const results = await queueFlowEmails(context.effects, context.db, emails, context.now);
+    const next = nextOf(context, step.id);
+    return runs.map((run, index) => {
+      const result = results[index]!;
+      return result.ok
+        ? { run, outcome: { ...result.outcome }, move: { toStep: next, wakeAt: context.now } }
+        : { run, error: result.error };
+    });
   },
-  update_attribute: async (step: Extract<FlowStep, { type: 'update_attribute' }>, context) => ({
-    outcome: { key: step.key, value: step.value },
-    move: { toStep: nextOf(context, step.id), wakeAt: context.now },
-    effect: async (trx) => {
-      await setCustomerAttribute(trx, context.flow.workspaceId, context.run.customerId, {
-        key: step.key,
-        value: step.value,
-        now: context.now,
-      });
-    },
-  }),
-  send_survey: async (step: Extract<FlowStep, { type: 'send_survey' }>, context) => ({
-    outcome: await executeSendSurveyStep(context.db, step, context.run, context.now),
-    move: { toStep: nextOf(context, step.id), wakeAt: context.now },
-  }),
-  exit: async () => ({ outcome: {}, move: { finish: 'exited', reason: 'exit_step' } }),
+  update_attribute: async (step, runs, context) => {
+    const next = nextOf(context, step.id);
+    return runs.map((run) => ({
+      run,
+      outcome: { key: step.key, value: step.value },
+      move: { toStep: next, wakeAt: context.now },
+      effect: async (trx) => {
+        await setCustomerAttribute(trx, context.flow.workspaceId, run.customerId, {
+          key: step.key,
+          value: step.value,
+          now: context.now,
+        });
+      },
+    }));
+  },
+  send_survey: async (step, runs, context) => {
+    // One survey send per run: each is its own deduplicated send, and a failure holds only its run.
+    const next = nextOf(context, step.id);
+    const results: (RunStepResult | RunStepFailure)[] = [];
+    for (const run of runs) {
+      try {
+        const outcome = await executeSendSurveyStep(context.db, step, run, context.now);
+        results.push({ run, outcome, move: { toStep: next, wakeAt: context.now } });
+      } catch (error) {
+        results.push({ run, error });
+      }
+    }
+    return results;
+  },
+  exit: async (_step, runs) =>
+    runs.map((run) => ({ run, outcome: {}, move: { finish: 'exited', reason: 'exit_step' } as const })),
 };
 
 function nextOf(context: StepContext, stepId: string): string | null {
   return context.program.steps.get(stepId)?.next ?? null;
 }
 
-async function customerZone(context: StepContext): Promise<string | null> {
-  const row = await context.db
+/** The time zones of the runs' customers (one read). */
+async function customerZones(context: StepContext, runs: readonly FlowRun[]): Promise<Map<RowId, string>> {
+  const customerIds = [...new Set(runs.map((run) => run.customerId))];
+  const rows = await context.db
     .selectFrom('customer')
-    .select('time_zone')
+    .select(['id', 'time_zone'])
     .where('workspace_id', '=', context.flow.workspaceId)
-    .where('id', '=', context.run.customerId)
-    .executeTakeFirst();
-  return row?.time_zone ?? null;
+    .where('id', 'in', customerIds)
+    .execute();
+  const zones = new Map<RowId, string>();
+  for (const row of rows) if (row.time_zone !== null) zones.set(row.id, row.time_zone);
+  return zones;
 }
 
 /**
- * Advances one run from its current step as far as it goes at `now`: executes steps until one
- * makes it wait for a later instant, or it ends. Each step: its record, effect and the run's move
- * commit together (see the file comment). Returns the steps executed.
+ * Queues a batch of a step's e-mails: through the effects' batch call when they have one, else one
+ * `sendEmail` after another. Either way one e-mail's failure is that e-mail's (its run is retried
+ * later), never the batch's. Results in the order of `emails`.
  */
-async function advanceRun(
-  db: Kysely<Database>,
-  flow: Flow,
-  program: FlowProgram,
-  run: FlowRun,
-  now: number,
+async function queueFlowEmails(
   effects: FlowEffects,
-  timeZone: string,
-): Promise<number> {
-  let current: FlowRun = run;
-  for (let executed = 0; executed < MAX_STEPS_PER_PASS; ) {
-    const stepId = current.currentStep;
-    const planned = stepId === null ? undefined : program.steps.get(stepId);
-    if (planned === undefined) {
-      // The run is at its end (or at a step the definition no longer has): it is completed.
-      await moveRun(db, flow.workspaceId, current.id, stepId, { finish: 'completed', reason: null, now });
-      return executed;
+  db: Kysely<Database>,
+  emails: readonly FlowEmail[],
+  now: number,
+): Promise<FlowEmailResult[]> {
+  if (effects.sendEmails !== undefined) return effects.sendEmails(db, emails, { now });
+  const results: FlowEmailResult[] = [];
+  for (const email of emails) {
+    try {
+      results.push({ ok: true, outcome: await effects.sendEmail(db, email, { now }) });
+    } catch (error) {
+      results.push({ ok: false, error });
     }
-    const context: StepContext = { db, flow, program, run: current, now, effects, timeZone };
-    const step = planned.step;
-    // Its record and the move past it commit together, so a step reached here has not run — save an
-    // e-mail queued by an attempt that died before recording it, which e-mail answers `duplicate`.
-    const execute = EXECUTORS[step.type] as (
-      step: FlowStep,
-      context: StepContext,
-    ) => ReturnType<(typeof EXECUTORS)['exit']>;
-    const { outcome, move, effect } = await execute(step, context);
-    const moved = await db.transaction().execute(async (trx) => {
-      const change =
-        'finish' in move
-          ? { finish: move.finish, reason: move.reason, now }
-          : move.toStep === null
-            ? { finish: 'completed' as const, reason: null, now }
-            : { toStep: move.toStep, wakeAt: move.wakeAt, now };
-      if (!(await moveRun(trx, flow.workspaceId, current.id, stepId, change))) return false;
-      if (await recordStep(trx, flow.workspaceId, current.id, step.id, outcome, now)) await effect?.(trx);
-      return true;
-    });
-    executed++;
-    if (!moved || 'finish' in move || move.toStep === null) return executed;
-    current = { ...current, currentStep: move.toStep, wakeAt: move.wakeAt };
-    if (move.wakeAt > now) return executed;
   }
-  return MAX_STEPS_PER_PASS;
+  return results;
+}
+
+/** The run change a move asks for. */
+function changeOf(move: Move, now: number): RunChange {
+  return 'finish' in move
+    ? { finish: move.finish, reason: move.reason, now }
+    : move.toStep === null
+      ? { finish: 'completed', reason: null, now }
+      : { toStep: move.toStep, wakeAt: move.wakeAt, now };
+}
+
+/**
+ * Commits one step of a group of runs in one transaction: the runs moved on (still active at
+ * `stepId`: a run another worker moved first is left alone — one update per distinct destination),
+ * the step records of those moved (one insert), and the effects of the steps newly recorded.
+ * Returns the ids of the runs moved.
+ */
+async function commitStep(
+  db: Kysely<Database>,
+  workspaceId: number,
+  stepId: string,
+  results: readonly RunStepResult[],
+  now: number,
+): Promise<Set<RowId>> {
+  if (results.length === 0) return new Set();
+  return db.transaction().execute(async (trx) => {
+    const byChange = new Map<string, { change: RunChange; runIds: RowId[] }>();
+    for (const result of results) {
+      const change = changeOf(result.move, now);
+      const key = JSON.stringify(change);
+      let group = byChange.get(key);
+      if (group === undefined) byChange.set(key, (group = { change, runIds: [] }));
+      group.runIds.push(result.run.id);
+    }
+    const moved = new Set<RowId>();
+    for (const { change, runIds } of byChange.values()) {
+      for (const runId of await moveRuns(trx, workspaceId, runIds, stepId, change)) moved.add(runId);
+    }
+    const movedResults = results.filter((result) => moved.has(result.run.id));
+    const recorded = await recordSteps(
+      trx,
+      workspaceId,
+      movedResults.map((result) => ({ runId: result.run.id, stepId, outcome: result.outcome })),
+      now,
+    );
+    for (const result of movedResults) if (recorded.has(result.run.id)) await result.effect?.(trx);
+    return moved;
+  });
+}
+
+/**
+ * Advances a flow's due runs (already checked against its exit conditions) as far as they go at
+ * `now`, a step at a time for all of them: the runs at one step execute it together (one executor
+ * call, one transaction for their moves and records — see the file comment), then those due again
+ * at once go on to their next steps, until every run waits for a later instant or has ended (at most
+ * `MAX_STEPS_PER_PASS` steps). A run whose step failed is postponed or ended (`postponeFailedRun`),
+ * never stopping the others. Returns the steps executed and the runs that failed.
+ */
+async function advanceRuns(
+  context: StepContext,
+  runs: readonly FlowRun[],
+): Promise<{ stepsExecuted: number; failed: number }> {
+  const { db, flow, program, now } = context;
+  let pending: readonly FlowRun[] = runs;
+  let stepsExecuted = 0;
+  let failed = 0;
+  const fail = async (run: FlowRun, error: unknown) => {
+    failed++;
+    await postponeFailedRun(db, run, error, now);
+  };
+  for (let pass = 0; pending.length > 0 && pass < MAX_STEPS_PER_PASS; pass++) {
+    const byStep = new Map<string | null, FlowRun[]>();
+    for (const run of pending) {
+      let group = byStep.get(run.currentStep);
+      if (group === undefined) byStep.set(run.currentStep, (group = []));
+      group.push(run);
+    }
+    const next: FlowRun[] = [];
+    for (const [stepId, group] of byStep) {
+      const planned = stepId === null ? undefined : program.steps.get(stepId);
+      if (planned === undefined) {
+        // At their end (or at a step the definition no longer has): the runs are completed.
+        await moveRuns(
+          db,
+          flow.workspaceId,
+          group.map((run) => run.id),
+          stepId,
+          { finish: 'completed', reason: null, now },
+        );
+        continue;
+      }
+      const step = planned.step;
+      const execute = EXECUTORS[step.type] as StepExecutor<FlowStep>;
+      let results: (RunStepResult | RunStepFailure)[];
+      try {
+        results = await execute(step, group, context);
+      } catch (error) {
+        for (const run of group) await fail(run, error);
+        continue;
+      }
+      const done: RunStepResult[] = [];
+      for (const result of results) {
+        if ('error' in result) await fail(result.run, result.error);
+        else done.push(result);
+      }
+      let moved: Set<RowId>;
+      try {
+        moved = await commitStep(db, flow.workspaceId, step.id, done, now);
+      } catch (error) {
+        for (const result of done) await fail(result.run, error);
+        continue;
+      }
+      stepsExecuted += done.length;
+      for (const { run, move } of done) {
+        if (!moved.has(run.id) || 'finish' in move || move.toStep === null || move.wakeAt > now) continue;
+        next.push({ ...run, currentStep: move.toStep, wakeAt: move.wakeAt });
+      }
+    }
+    pending = next;
+  }
+  return { stepsExecuted, failed };
 }
 
 /** How long a run whose step failed for a passing reason waits before it is tried again. */
@@ -565,6 +767,22 @@ export interface TickOutcome {
   readonly nextWakeAt: number | null;
 }
 
+/** Ends runs from whatever step each is at (grouped by step: one update per step). Returns the ids ended. */
+async function moveRunsFromTheirSteps(
+  db: Kysely<Database>,
+  workspaceId: number,
+  runs: readonly FlowRun[],
+  change: RunChange,
+): Promise<Set<RowId>> {
+  const byStep = new Map<string | null, RowId[]>();
+  for (const run of runs) byStep.set(run.currentStep, [...(byStep.get(run.currentStep) ?? []), run.id]);
+  const moved = new Set<RowId>();
+  for (const [stepId, runIds] of byStep) {
+    for (const runId of await moveRuns(db, workspaceId, runIds, stepId, change)) moved.add(runId);
+  }
+  return moved;
+}
+
 /**
  * One tick of a workspace's flows at `now`: every active flow reads its new trigger occurrences
  * and enters their customers; then due runs are advanced, a batch at a time, until none is due
@@ -579,18 +797,17 @@ export async function runFlowTick(
   options: { readonly maxRuns?: number } = {},
 ): Promise<TickOutcome> {
   const timeZone = (await getWorkspace(db, workspaceId))?.settings.timeZone ?? 'UTC';
+  // Read before the flows are listed (see readEventTriggers).
+  const lastEventId = await latestId(db, workspaceId, 'event');
   const active = await listFlows(db, workspaceId, 'active');
-  let entered = 0;
+  let entered = await readEventTriggers(
+    db,
+    workspaceId,
+    active.filter((flow) => flow.definition.trigger.type === 'event'),
+    lastEventId,
+    now,
+  );
   for (const flow of active) entered += await readFlowTrigger(db, flow, now, timeZone);
-  const eventFlows = active.filter((flow) => flow.definition.trigger.type === 'event');
-  if (eventFlows.length > 0) {
-    const readThrough = Math.min(
-      ...(await listFlows(db, workspaceId, 'active'))
-        .filter((flow) => flow.definition.trigger.type === 'event')
-        .map((flow) => flow.cursor),
-    );
-    await pruneTriggers(db, workspaceId, now - TRIGGER_RETENTION_MS, readThrough);
-  }
 
   const flows = new Map<RowId, Flow | null>();
   const maxRuns = options.maxRuns ?? 5_000;
@@ -608,36 +825,30 @@ export async function runFlowTick(
       if (!flows.has(flowId)) flows.set(flowId, (await findFlow(db, workspaceId, flowId)) ?? null);
       const flow = flows.get(flowId)!;
       if (flow === null || flow.status !== 'active') {
-        for (const run of runs) {
-          await moveRun(db, workspaceId, run.id, run.currentStep, {
-            finish: 'exited',
-            reason: 'flow_deactivated',
-            now,
-          });
-        }
+        await moveRunsFromTheirSteps(db, workspaceId, runs, {
+          finish: 'exited',
+          reason: 'flow_deactivated',
+          now,
+        });
         continue;
       }
       const exiting = await exitingRuns(db, flow.definition, runs, now);
-      const program = programOf(flow);
-      for (const run of runs) {
-        if (exiting.has(run.id)) {
-          if (
-            await moveRun(db, workspaceId, run.id, run.currentStep, {
-              finish: 'exited',
-              reason: 'exit_condition',
-              now,
-            })
-          )
-            exited++;
-          continue;
-        }
-        try {
-          stepsExecuted += await advanceRun(db, flow, program, run, now, effects, timeZone);
-        } catch (error) {
-          failed++;
-          await postponeFailedRun(db, run, error, now);
-        }
+      const exitingIds = runs.filter((run) => exiting.has(run.id));
+      if (exitingIds.length > 0) {
+        exited += (
+          await moveRunsFromTheirSteps(db, workspaceId, exitingIds, {
+            finish: 'exited',
+            reason: 'exit_condition',
+            now,
+          })
+        ).size;
       }
+      const outcome = await advanceRuns(
+        { db, flow, program: programOf(flow), now, effects, timeZone },
+        runs.filter((run) => !exiting.has(run.id)),
+      );
+      stepsExecuted += outcome.stepsExecuted;
+      failed += outcome.failed;
     }
   }
   return { entered, stepsExecuted, exited, failed, nextWakeAt: await nextWake(db, workspaceId) };

@@ -1,9 +1,12 @@
 /**
  * Tracking's hook: which tracked events trigger flows. `/v1/track` must stay fast with flows
- * active, so nothing heavy happens inline: the names active event flows trigger on are cached per
- * store and workspace (`TRIGGER_NAMES_TTL_MS`; this process forgets them at once when a flow is
- * activated or deactivated), and an event with such a name costs one small row of `flow_trigger`,
- * written in the event's own transaction. The `flows.tick` job does the rest.
+ * active, so nothing heavy happens inline: the names active event flows trigger on are an
+ * in-memory index per store and workspace (`TRIGGER_NAMES_TTL_MS`; this process forgets them at
+ * once when a flow is activated or deactivated, another process's change shows within the TTL).
+ * The event insert itself returns the ids of the stored events with such a name (one `RETURNING`),
+ * and they cost one two-integer row each of `flow_trigger`, written in one statement of the
+ * events' own transaction. The `flows.tick` job does the rest (enters the customers, deletes the
+ * rows).
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, RowId } from '../db/index.js';
@@ -60,38 +63,26 @@ export function forgetFlowTriggerNames(store: Kysely<Database>, workspaceId: num
   namesByStore.get(store)?.delete(workspaceId);
 }
 
-/** A stored event, as tracking hands it over. */
-export interface TrackedEventRow {
-  readonly customerId?: RowId | null;
+/** An event tracking has just stored (customers' `NewEvent`). */
+export interface TriggeringEvent {
+  readonly id: RowId;
   readonly name: string;
-  readonly messageId?: string | null;
-  readonly occurredAt: number;
+  readonly customerId: RowId | null;
 }
 
 /**
- * Records the events among `rows` that trigger an active flow (a customer, a messageId and a
- * trigger name), in `transaction` — the one that stores the events, so an event and its trigger
- * commit together. Returns how many were offered for recording (0 without trigger names: no query).
+ * Records `events` — events this call stored, whose names `flowTriggerNames` returned — as trigger
+ * occurrences (their ids), in `transaction`: the one that stored the events, so an event and its
+ * trigger commit together. Events of no customer trigger nothing. Returns how many were recorded
+ * (0: no query).
  */
 export async function recordFlowTriggers(
-  store: Kysely<Database>,
   transaction: Kysely<Database> | Transaction<Database>,
   workspaceId: number,
-  rows: readonly TrackedEventRow[],
-  now: number,
+  events: readonly TriggeringEvent[],
 ): Promise<number> {
-  const names = await flowTriggerNames(store, workspaceId, now, transaction);
-  if (names.size === 0) return 0;
-  const occurrences = [];
-  for (const row of rows) {
-    if (row.customerId == null || row.messageId == null || !names.has(row.name)) continue;
-    occurrences.push({
-      customerId: row.customerId,
-      name: row.name,
-      messageId: row.messageId,
-      occurredAt: row.occurredAt,
-    });
-  }
-  await insertTriggers(transaction, workspaceId, occurrences);
-  return occurrences.length;
+  const eventIds: RowId[] = [];
+  for (const event of events) if (event.customerId !== null) eventIds.push(event.id);
+  await insertTriggers(transaction, workspaceId, eventIds);
+  return eventIds.length;
 }

@@ -2,14 +2,17 @@
  * When flows run: the `flows.tick` job on the durable queue runs `runFlowTick` for a workspace —
  * reads new trigger occurrences, enters customers, advances due runs — and, while the workspace
  * has active flows, asks for the next tick: when the next run is due or a schedule's time comes,
- * and at least every `FLOW_IDLE_TICK_MS` (segment events and date triggers are polled). A tracked
- * trigger event brings the waiting tick forward to `TRIGGER_TICK_DELAY_MS` from now (throttled per
- * process), as does activating a flow. A workspace has at most one tick waiting (the pattern of
+ * and at least every `FLOW_IDLE_TICK_MS` (date triggers are polled; the schedule is also the safety
+ * net of the others). A tracked trigger event brings the waiting tick forward to
+ * `TRIGGER_TICK_DELAY_MS` from now (throttled per process), as does activating a flow, and a
+ * segment recompute that wrote `segment.entered` / `segment.exited` events of a segment an active
+ * flow triggers on (`requestFlowTickAfterSegmentChange`, the segments job's hook). A workspace has at most one tick waiting (the pattern of
  * segments/segment.jobs.ts: expedite the waiting job, else enqueue one after the latest).
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/index.js';
 import { enqueue, expediteJob, type Job, type JobHandler, listJobs } from '../jobs/index.js';
+import type { RecomputeOutcome } from '../segments/index.js';
 import { listFlows } from './flow.repository.js';
 import type { FlowEffects } from './flow-effects.js';
 import { runFlowTick } from './flow-engine.js';
@@ -22,7 +25,7 @@ export const FLOW_IDLE_TICK_MS = 300_000;
 export const TRIGGER_TICK_DELAY_MS = 1_000;
 
 export interface FlowTickPayload {
-  readonly reason: 'schedule' | 'trigger' | 'activated';
+  readonly reason: 'schedule' | 'trigger' | 'activated' | 'segment';
 }
 
 /**
@@ -81,6 +84,37 @@ export async function requestFlowTickThrottled(
     lastRequested.delete(workspaceId);
     (options.onError ?? ((problem) => console.error('[flows] tick request failed:', problem)))(error);
   }
+}
+
+/**
+ * The segments recompute's hook (`segmentJobHandlersWith({ afterRecompute })`): when the recompute
+ * wrote entered (exited) events of a segment an active `segment_entered` (`segment_exited`) flow
+ * triggers on, asks for a tick now, so the flow reacts to the events rather than at its next idle
+ * tick. One read of the active flows when anything changed; none otherwise.
+ */
+export async function requestFlowTickAfterSegmentChange(
+  db: Kysely<Database>,
+  workspaceId: number,
+  outcomes: readonly RecomputeOutcome[],
+  now: number,
+): Promise<boolean> {
+  const entered = new Set<number>();
+  const exited = new Set<number>();
+  for (const outcome of outcomes) {
+    if (outcome.entered > 0) entered.add(Number(outcome.segmentId));
+    if (outcome.exited > 0) exited.add(Number(outcome.segmentId));
+  }
+  if (entered.size === 0 && exited.size === 0) return false;
+  const active = await listFlows(db, workspaceId, 'active');
+  const reacting = active.some((flow) => {
+    const trigger = flow.definition.trigger;
+    if (trigger.type === 'segment_entered') return entered.has(Number(trigger.segmentId));
+    if (trigger.type === 'segment_exited') return exited.has(Number(trigger.segmentId));
+    return false;
+  });
+  if (!reacting) return false;
+  await requestFlowTick(db, workspaceId, { reason: 'segment', now });
+  return true;
 }
 
 /** When the next tick should run after one at `now`: the next due run or schedule, capped by the idle period. */

@@ -200,58 +200,29 @@ export async function activeTriggerEvents(db: Executor, workspaceId: number): Pr
   return rows.flatMap((row) => (row.trigger_event === null ? [] : [row.trigger_event]));
 }
 
-/** A tracked event that triggers flows. */
-export interface TriggerOccurrence {
-  readonly customerId: RowId;
-  readonly name: string;
-  readonly messageId: string;
-  readonly occurredAt: number;
-}
-
 /**
- * The trigger insert as one statement text per engine, its rows as one parameter (SQLite: a JSON
- * array read by `json_each`; PostgreSQL: `unnest` of arrays): it runs on tracking's hot path, where
- * building a multi-row insert value by value cost more than writing it.
+ * The trigger insert as one statement text per engine, its event ids as one parameter (SQLite: a
+ * JSON array read by `json_each`; PostgreSQL: `unnest` of an array): it runs on tracking's hot path.
  */
 const INSERT_TRIGGERS = {
   sqlite:
-    'insert into flow_trigger (workspace_id, customer_id, name, message_id, occurred_at) ' +
-    'select ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?) where true ' +
-    'on conflict (workspace_id, message_id) do nothing',
+    'insert into flow_trigger (workspace_id, event_id) ' +
+    'select ?, value from json_each(?) where true on conflict do nothing',
   postgres:
-    'insert into flow_trigger (workspace_id, customer_id, name, message_id, occurred_at) ' +
-    'select $1, c, n, m, o from unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) as s(c, n, m, o) ' +
-    'on conflict (workspace_id, message_id) do nothing',
+    'insert into flow_trigger (workspace_id, event_id) ' +
+    'select $1, unnest($2::bigint[]) on conflict do nothing',
 } as const;
 
-/** Records trigger occurrences (a messageId already recorded is skipped). One statement. */
+/** Records trigger occurrences: the ids of stored events (one already recorded is skipped). One statement. */
 export async function insertTriggers(
   db: Executor,
   workspaceId: number,
-  occurrences: readonly TriggerOccurrence[],
+  eventIds: readonly RowId[],
 ): Promise<void> {
-  if (occurrences.length === 0) return;
+  if (eventIds.length === 0) return;
   const dialect = dialectOf(db);
   const parameters =
-    dialect === 'postgres'
-      ? [
-          workspaceId,
-          occurrences.map((occurrence) => occurrence.customerId),
-          occurrences.map((occurrence) => occurrence.name),
-          occurrences.map((occurrence) => occurrence.messageId),
-          occurrences.map((occurrence) => occurrence.occurredAt),
-        ]
-      : [
-          workspaceId,
-          JSON.stringify(
-            occurrences.map((occurrence) => [
-              occurrence.customerId,
-              occurrence.name,
-              occurrence.messageId,
-              occurrence.occurredAt,
-            ]),
-          ),
-        ];
+    dialect === 'postgres' ? [workspaceId, eventIds] : [workspaceId, JSON.stringify(eventIds)];
   await db.executeQuery(CompiledQuery.raw(INSERT_TRIGGERS[dialect], parameters));
 }
 
@@ -259,7 +230,7 @@ export async function insertTriggers(
 export async function latestId(
   db: Executor,
   workspaceId: number,
-  table: 'flow_trigger' | 'segment_event',
+  table: 'event' | 'segment_event',
 ): Promise<number> {
   const row = await db
     .selectFrom(table)
@@ -269,42 +240,61 @@ export async function latestId(
   return Number(row?.id ?? 0);
 }
 
-/** Occurrences of `name` after `afterId`, in id order, at most `limit`. */
-export async function triggersAfter(
+/** A recorded trigger occurrence with its event (null name and customer: the event is gone). */
+export interface TriggerOccurrence {
+  readonly eventId: RowId;
+  readonly name: string | null;
+  readonly customerId: RowId | null;
+}
+
+/**
+ * The workspace's oldest recorded trigger occurrences of events up to id `upTo`, in event id
+ * order, at most `limit`, with their events' names and customers. One primary-key range read joined to `event` by its key.
+ */
+export async function pendingTriggers(
   db: Executor,
   workspaceId: number,
-  name: string,
-  afterId: number,
   limit: number,
-): Promise<{ id: number; customerId: RowId; occurredAt: number }[]> {
+  upTo: number,
+): Promise<TriggerOccurrence[]> {
   const rows = await db
-    .selectFrom('flow_trigger')
-    .select(['id', 'customer_id', 'occurred_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('name', '=', name)
-    .where('id', '>', afterId)
-    .orderBy('id')
+    .selectFrom('flow_trigger as t')
+    .leftJoin('event as e', (join) =>
+      join.onRef('e.workspace_id', '=', 't.workspace_id').onRef('e.id', '=', 't.event_id'),
+    )
+    .select(['t.event_id', 'e.name', 'e.customer_id'])
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.event_id', '<=', upTo)
+    .orderBy('t.event_id')
     .limit(limit)
     .execute();
   return rows.map((row) => ({
-    id: row.id,
-    customerId: row.customer_id,
-    occurredAt: Number(row.occurred_at),
+    eventId: Number(row.event_id),
+    name: row.name ?? null,
+    customerId: row.customer_id == null ? null : Number(row.customer_id),
   }));
 }
 
-/** Deletes trigger occurrences older than `before` that every active event flow has read. */
-export async function pruneTriggers(
+/** Deletes consumed trigger occurrences. One statement. */
+export async function deleteTriggers(
   db: Executor,
   workspaceId: number,
-  before: number,
-  readThrough: number,
+  eventIds: readonly RowId[],
 ): Promise<void> {
+  if (eventIds.length === 0) return;
   await db
     .deleteFrom('flow_trigger')
     .where('workspace_id', '=', workspaceId)
-    .where('occurred_at', '<', before)
-    .where('id', '<=', readThrough)
+    .where('event_id', 'in', [...eventIds])
+    .execute();
+}
+
+/** Deletes the workspace's recorded trigger occurrences of events up to id `upTo` (no active event flow is left to read them). */
+export async function clearTriggers(db: Executor, workspaceId: number, upTo: number): Promise<void> {
+  await db
+    .deleteFrom('flow_trigger')
+    .where('workspace_id', '=', workspaceId)
+    .where('event_id', '<=', upTo)
     .execute();
 }
 
@@ -503,6 +493,51 @@ export async function moveRun(
   return result.numUpdatedRows > 0n;
 }
 
+/** How a run moves on: to a step waking at an instant, or to its end. */
+export type RunChange =
+  | { readonly toStep: string; readonly wakeAt: number; readonly now: number }
+  | { readonly finish: 'completed' | 'exited'; readonly reason: string | null; readonly now: number };
+
+/**
+ * `moveRun` for many runs at one step with one change: moves those of `runIds` still active at
+ * `fromStep`, and returns their ids (the others another worker moved first). One update per 500
+ * runs.
+ */
+export async function moveRuns(
+  db: Executor,
+  workspaceId: number,
+  runIds: readonly RowId[],
+  fromStep: string | null,
+  change: RunChange,
+): Promise<RowId[]> {
+  const moved: RowId[] = [];
+  for (let start = 0; start < runIds.length; start += 500) {
+    const rows = await db
+      .updateTable('flow_run')
+      .set(
+        'finish' in change
+          ? {
+              status: change.finish,
+              current_step: null,
+              wake_at: null,
+              finished_at: change.now,
+              exit_reason: change.reason,
+              updated_at: change.now,
+            }
+          : { current_step: change.toStep, wake_at: change.wakeAt, updated_at: change.now },
+      )
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', runIds.slice(start, start + 500))
+      .where('status', '=', 'active')
+      .$if(fromStep === null, (query) => query.where('current_step', 'is', null))
+      .$if(fromStep !== null, (query) => query.where('current_step', '=', fromStep!))
+      .returning('id')
+      .execute();
+    for (const row of rows) moved.push(Number(row.id));
+  }
+  return moved;
+}
+
 /** Ends every active run of a flow (a deactivation). Returns how many. */
 export async function endActiveRuns(
   db: Executor,
@@ -549,6 +584,37 @@ export async function recordStep(
     .onConflict((conflict) => conflict.columns(['workspace_id', 'run_id', 'step_id']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/**
+ * `recordStep` for many runs: records each (run, step) not recorded yet; returns the runs whose
+ * record this call wrote. One insert per 500.
+ */
+export async function recordSteps(
+  db: Executor,
+  workspaceId: number,
+  steps: readonly { readonly runId: RowId; readonly stepId: string; readonly outcome: unknown }[],
+  now: number,
+): Promise<Set<RowId>> {
+  const recorded = new Set<RowId>();
+  for (let start = 0; start < steps.length; start += 500) {
+    const rows = await db
+      .insertInto('flow_run_step')
+      .values(
+        steps.slice(start, start + 500).map((step) => ({
+          workspace_id: workspaceId,
+          run_id: step.runId,
+          step_id: step.stepId,
+          outcome: toJson(step.outcome),
+          executed_at: now,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['workspace_id', 'run_id', 'step_id']).doNothing())
+      .returning('run_id')
+      .execute();
+    for (const row of rows) recorded.add(Number(row.run_id));
+  }
+  return recorded;
 }
 
 /** The steps a run executed, in the order it executed them. */

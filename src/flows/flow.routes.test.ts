@@ -326,4 +326,86 @@ describeEachDatabase('the flows API', (getDb) => {
     expect(report.uplift.revenuePerCustomerCents.treatment).toBeCloseTo(4_000 * treatmentRate, 6);
     expect(report.uplift.revenuePerCustomerCents.reason).toBeNull();
   });
+
+  it('sends a test of an e-mail step to the given address, as a chosen customer, marked as a test and not in the report', async () => {
+    const { db, dialect } = getDb();
+    const api = await apiWorkspace({ db, dialect }, NOW);
+    const created = await call(api, 'POST', '/api/v1/flows', {
+      body: {
+        ...WELCOME,
+        name: 'Tested',
+        steps: [
+          { id: 'hello', type: 'send_email', subject: 'Hello {{ customer.email }}', html: '<p>Hi</p>' },
+          ...WELCOME.steps,
+        ],
+      },
+    });
+    const id = created.body.id as string;
+    const [customer] = await addCustomers(db, api.workspaceId, 1, NOW);
+    const path = `/api/v1/flows/${id}/steps/nudge/test`;
+    const sent = await call(api, 'POST', path, {
+      body: { customerId: String(customer), to: 'me@example.com' },
+    });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ status: 'queued', messageId: expect.any(String) });
+    const messages = await db
+      .selectFrom('email_message')
+      .select(['to_address', 'subject', 'origin_kind', 'origin_flow_id', 'category', 'customer_id'])
+      .where('workspace_id', '=', api.workspaceId)
+      .execute();
+    expect(messages).toEqual([
+      {
+        to_address: 'me@example.com',
+        subject: '[Test] Your first order',
+        origin_kind: 'test',
+        origin_flow_id: null,
+        category: 'transactional',
+        customer_id: customer,
+      },
+    ]);
+    // Rendered as the chosen customer.
+    await call(api, 'POST', `/api/v1/flows/${id}/steps/hello/test`, {
+      body: { customerId: String(customer), to: 'me@example.com' },
+    });
+    const hello = await db
+      .selectFrom('email_message')
+      .select(['subject'])
+      .where('workspace_id', '=', api.workspaceId)
+      .where('subject', 'like', '[Test] Hello%')
+      .executeTakeFirstOrThrow();
+    expect(hello.subject).toMatch(/^\[Test\] Hello c?[^@]+@example\.com$/);
+    const report = await call(api, 'GET', `/api/v1/flows/${id}/report`);
+    expect(report.body).toMatchObject({ sent: 0, skipped: 0, entered: 0 });
+
+    expect(
+      (
+        await call(api, 'POST', `/api/v1/flows/${id}/steps/nope/test`, {
+          body: { customerId: String(customer), to: 'me@example.com' },
+        })
+      ).status,
+    ).toBe(404);
+    const wait = await call(api, 'POST', `/api/v1/flows/${id}/steps/s2/test`, {
+      body: { customerId: String(customer), to: 'me@example.com' },
+    });
+    expect(wait.status).toBe(400);
+    expect(wait.body.error.issues[0].path).toEqual(['param', 'stepId']);
+    const unknown = await call(api, 'POST', path, {
+      body: { customerId: '999999999', to: 'me@example.com' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.issues[0].path).toEqual(['json', 'customerId']);
+    const badAddress = await call(api, 'POST', path, {
+      body: { customerId: String(customer), to: 'not an address' },
+    });
+    expect(badAddress.status).toBe(400);
+    expect(badAddress.body.error.issues[0].path).toEqual(['json', 'to']);
+    expect(
+      (
+        await call(api, 'POST', path, {
+          role: 'analyst',
+          body: { customerId: String(customer), to: 'me@example.com' },
+        })
+      ).status,
+    ).toBe(403);
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * `/api/v1/flows`: thin HTTP over the flow service. Owners, admins and marketers create, change,
- * activate and deactivate flows (they send e-mail); analysts read them, their runs and reports;
+ * activate and deactivate flows and send a step's test e-mail (they send e-mail); analysts read them, their runs and reports;
  * agents do neither. Every query is scoped to the caller's workspace: another workspace's flow
  * answers 404.
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
 import { actorOf } from '../auth/index.js';
-import { parseRowId } from '../db/index.js';
+import { type Database, parseRowId } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 import {
   authenticatedErrors,
@@ -20,9 +21,12 @@ import {
   FlowIdParams,
   FlowListSchema,
   FlowSchema,
+  FlowStepParams,
   ReportSchema,
   RunsPageSchema,
   RunsQuery,
+  StepTestBody,
+  StepTestOutcomeSchema,
   toFlowBody,
   toReportBody,
   toRunBody,
@@ -36,11 +40,13 @@ import {
   getFlowReport,
   listFlowRuns,
   listWorkspaceFlows,
+  type StepTestEmail,
+  sendStepTestEmail,
   type TemplateCheck,
   updateFlow,
 } from './flow.service.js';
-import type { FlowEffects } from './flow-effects.js';
-import { productionFlowEffects, productionTemplateCheck } from './flow-production.js';
+import type { FlowEffects, FlowEmailOutcome } from './flow-effects.js';
+import { productionFlowEffects, productionStepTestSend, productionTemplateCheck } from './flow-production.js';
 
 const TAGS = ['Flows'];
 const readers = () => requireRole('marketer', 'analyst');
@@ -176,6 +182,27 @@ const reportRoute = createRoute({
   },
 });
 
+const testStepRoute = createRoute({
+  method: 'post',
+  path: '/flows/{id}/steps/{stepId}/test',
+  operationId: 'sendFlowStepTest',
+  tags: TAGS,
+  summary: 'Send a test of a send_email step: its template rendered as a customer, to your address',
+  description:
+    'Queued through e-mail like any message (sent by SMTP, or kept in the outbox without one), marked as a test: origin `test`, subject prefixed "[Test] ", transactional (no consent or frequency cap; a suppressed address is still skipped). Never counted in the flow’s report. Any status of flow (a draft too: save it first).',
+  middleware: [writers()] as const,
+  request: { params: FlowStepParams, ...body(StepTestBody) },
+  responses: {
+    202: json(StepTestOutcomeSchema, 'Queued (or skipped: the address is suppressed)'),
+    ...authenticatedErrors({
+      400: 'The body is not valid (`to` not an address), the customer is unknown (`customerId`), the step sends no e-mail (`stepId`), or its template does not render.',
+      403: `${NOT_WRITER}, or ${CSRF_REFUSED}.`,
+      404: 'No such flow in the caller’s workspace, or no such step in it.',
+      ...JSON_BODY_ERRORS,
+    }),
+  },
+});
+
 /** The id of a path parameter; text that is no id is answered as an unknown flow. */
 function idOf(text: string): number {
   const id = parseRowId(text);
@@ -188,6 +215,8 @@ export interface FlowRoutesOptions {
   readonly effects?: Pick<FlowEffects, 'emailCounts'>;
   /** The template check at save time (default: e-mail's `checkTemplate`). */
   readonly checkTemplate?: TemplateCheck;
+  /** How a step's test e-mail is queued (default: e-mail's `queueEmail`). */
+  readonly sendTest?: (db: Kysely<Database>, email: StepTestEmail, now: number) => Promise<FlowEmailOutcome>;
 }
 
 /** The flow routes; mount under `/api/v1`. */
@@ -195,6 +224,7 @@ export function flowRoutes(options: FlowRoutesOptions = {}) {
   const router = createRouter();
   const effects = options.effects ?? productionFlowEffects;
   const checkTemplate = options.checkTemplate ?? productionTemplateCheck;
+  const sendTest = options.sendTest ?? productionStepTestSend;
 
   router.openapi(listRoute, async (c) => {
     const flows = await listWorkspaceFlows(c.get('services').db, c.get('auth').workspaceId);
@@ -248,6 +278,24 @@ export function flowRoutes(options: FlowRoutesOptions = {}) {
       checkTemplate,
     });
     return c.json(toFlowBody(flow), 200);
+  });
+
+  router.openapi(testStepRoute, async (c) => {
+    const { db, now } = c.get('services');
+    const auth = c.get('auth');
+    const params = c.req.valid('param');
+    const input = c.req.valid('json');
+    const outcome = await sendStepTestEmail(db, {
+      workspaceId: auth.workspaceId,
+      flowId: idOf(params.id),
+      stepId: params.stepId,
+      customerId: parseRowId(input.customerId),
+      to: input.to,
+      requestedBy: auth.userId === null ? `api_key:${auth.apiKeyId}` : `user:${auth.userId}`,
+      now: now(),
+      send: sendTest,
+    });
+    return c.json(outcome, 202);
   });
 
   router.openapi(activateRoute, async (c) => {

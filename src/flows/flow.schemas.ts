@@ -114,6 +114,39 @@ export const FlowIdParams = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, description: 'The flow id.', example: '3' }),
 });
 
+export const FlowStepParams = FlowIdParams.extend({
+  stepId: z
+    .string()
+    .max(100)
+    .openapi({
+      param: { name: 'stepId', in: 'path' },
+      description: 'A send_email step’s id.',
+      example: 's2',
+    }),
+});
+
+export const StepTestBody = z
+  .object({
+    customerId: z
+      .string()
+      .max(40)
+      .openapi({ description: 'Render the step’s template as this customer.', example: '42' }),
+    to: z
+      .email()
+      .max(320)
+      .openapi({ description: 'Where the test goes (your own address).', example: 'me@example.com' }),
+  })
+  .strict()
+  .openapi('FlowStepTestBody');
+
+export const StepTestOutcomeSchema = z
+  .object({
+    status: z.enum(['queued', 'duplicate', 'skipped']),
+    messageId: z.string().openapi({ description: 'The e-mail message (see `/api/v1/email/messages/{id}`).' }),
+    reason: z.string().optional().openapi({ description: 'Why it was skipped (`suppressed`: the address).' }),
+  })
+  .openapi('FlowStepTestOutcome');
+
 export const RunsQuery = z.object({
   limit: z.coerce
     .number()

@@ -8,6 +8,7 @@
  * keeps the definition its runs were started with (its report stays the report of one thing); to
  * change one, create a new flow (e.g. from this one's definition, `GET` then `POST`).
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type AuditActor, recordAudit } from '../audit/index.js';
 import { computeUplift, MS_PER_DAY, type Uplift } from '../core/index.js';
@@ -26,6 +27,7 @@ import {
   latestId,
   listFlows,
   listRuns,
+  liveCustomers,
   runCounts,
   setFlowState,
   updateDraftRow,
@@ -33,11 +35,12 @@ import {
 import {
   emailSteps,
   type FlowDefinition,
+  type FlowStep,
   formatPath,
   MAX_FLOW_NAME_LENGTH,
   parseFlowDefinition,
 } from './flow-definition.js';
-import type { FlowEffects, FlowEmailCounts } from './flow-effects.js';
+import type { FlowEffects, FlowEmailCounts, FlowEmailOutcome } from './flow-effects.js';
 import { surveyStepIssues } from './flow-survey-step.js';
 import { forgetFlowTriggerNames } from './flow-triggers.js';
 
@@ -255,7 +258,7 @@ export async function activateFlow(
     }
     const cursor =
       trigger.type === 'event'
-        ? await latestId(trx, input.workspaceId, 'flow_trigger')
+        ? await latestId(trx, input.workspaceId, 'event')
         : trigger.type === 'segment_entered' || trigger.type === 'segment_exited'
           ? await latestId(trx, input.workspaceId, 'segment_event')
           : trigger.type === 'schedule'
@@ -438,4 +441,94 @@ export async function getFlowReport(
     uplift: computeUplift(arms.treatment, arms.holdout),
     asOf: now,
   };
+}
+
+/** A step's test e-mail, as `sendStepTestEmail` hands it to e-mail (src/email's `OutgoingEmail`). */
+export interface StepTestEmail {
+  readonly workspaceId: number;
+  readonly customerId: RowId;
+  readonly dedupeKey: string;
+  readonly category: 'transactional';
+  readonly subject: string;
+  readonly html: string;
+  readonly toAddress: string;
+  readonly origin: {
+    readonly kind: 'test';
+    readonly flowId: string;
+    readonly stepId: string;
+    readonly requestedBy: string;
+  };
+}
+
+/** Finds a step by id among `steps` and the lists of their branches. */
+function findStep(steps: readonly FlowStep[], stepId: string): FlowStep | undefined {
+  for (const step of steps) {
+    if (step.id === stepId) return step;
+    if (step.type === 'branch') {
+      const found = findStep(step.yes, stepId) ?? findStep(step.no, stepId);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A test of a flow's `send_email` step: its template rendered as `customerId` and queued to `to`
+ * (the caller's own address) through `send` (production: e-mail's queue, which then sends it or
+ * keeps it in the outbox) — marked as a test (origin `test`, subject prefixed "[Test] "),
+ * transactional (no consent or frequency cap, still refused for a suppressed address), never
+ * counted in the flow's report (only `flow` origins are). A flow of any status may be tested.
+ * Unknown flow or step: `not_found`; a step that sends no e-mail or an unknown customer:
+ * `invalid_input` naming the field.
+ */
+export async function sendStepTestEmail(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: number;
+    readonly flowId: RowId;
+    readonly stepId: string;
+    readonly customerId: RowId | undefined;
+    readonly to: string;
+    readonly requestedBy: string;
+    readonly now: number;
+    readonly send: (db: Kysely<Database>, email: StepTestEmail, now: number) => Promise<FlowEmailOutcome>;
+  },
+): Promise<FlowEmailOutcome> {
+  const flow = await getFlow(db, input.workspaceId, input.flowId);
+  const step = findStep(flow.definition.steps, input.stepId);
+  if (step === undefined) throw notFound('Step');
+  if (step.type !== 'send_email') {
+    throw new RetainError(
+      'invalid_input',
+      `Step ${input.stepId} is a ${step.type} step: it sends no e-mail.`,
+      [{ path: ['param', 'stepId'], message: 'Not a send_email step', code: 'not_an_email_step' }],
+    );
+  }
+  const live =
+    input.customerId === undefined
+      ? new Set<RowId>()
+      : await liveCustomers(db, input.workspaceId, [input.customerId]);
+  if (input.customerId === undefined || !live.has(input.customerId)) {
+    throw new RetainError('invalid_input', 'No such customer in the workspace.', [
+      {
+        path: ['json', 'customerId'],
+        message: 'No such customer in the workspace',
+        code: 'unknown_customer',
+      },
+    ]);
+  }
+  return input.send(
+    db,
+    {
+      workspaceId: input.workspaceId,
+      customerId: input.customerId,
+      dedupeKey: `flow-test:${flow.id}:${step.id}:${randomUUID()}`,
+      category: 'transactional',
+      subject: `[Test] ${step.subject}`,
+      html: step.html,
+      toAddress: input.to,
+      origin: { kind: 'test', flowId: String(flow.id), stepId: step.id, requestedBy: input.requestedBy },
+    },
+    input.now,
+  );
 }

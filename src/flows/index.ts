@@ -10,6 +10,7 @@ export {
   FLOW_TICK_JOB,
   flowTickJobHandler,
   requestFlowTick,
+  requestFlowTickAfterSegmentChange,
   requestFlowTickThrottled,
 } from './flow.jobs.js';
 export type { Flow, FlowRun } from './flow.repository.js';
@@ -23,6 +24,8 @@ export {
   getFlowReport,
   listFlowRuns,
   listWorkspaceFlows,
+  type StepTestEmail,
+  sendStepTestEmail,
   type TemplateCheck,
   updateFlow,
 } from './flow.service.js';
@@ -34,7 +37,13 @@ export {
   type FlowStep,
   parseFlowDefinition,
 } from './flow-definition.js';
-export type { FlowEffects, FlowEmail, FlowEmailCounts, FlowEmailOutcome } from './flow-effects.js';
+export type {
+  FlowEffects,
+  FlowEmail,
+  FlowEmailCounts,
+  FlowEmailOutcome,
+  FlowEmailResult,
+} from './flow-effects.js';
 export { enterCustomers, runFlowTick, type TickOutcome } from './flow-engine.js';
 export { productionFlowEffects, productionTemplateCheck } from './flow-production.js';
 export {

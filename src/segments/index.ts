@@ -5,6 +5,7 @@
  */
 
 export {
+  type AfterRecompute,
   RECOMPUTE_EVERY_MS,
   requestRecomputeAfterChange,
   requestSegmentRecompute,
@@ -12,6 +13,7 @@ export {
   SEGMENT_RECOMPUTE_JOB,
   type SegmentRecomputePayload,
   segmentJobHandlers,
+  segmentJobHandlersWith,
   TRACKING_RECOMPUTE_DELAY_MS,
 } from './segment.jobs.js';
 export {

@@ -5,6 +5,8 @@
  *   later, throttled per process), a segment's rule change moves its membership (its dependents);
  * - on a schedule: each run asks for the next one `RECOMPUTE_EVERY_MS` later while the workspace
  *   has segments, so rules over time (`within_last`, `more_than_ago`, `last` windows) stay true.
+ * After a run, the hook the handlers were built with sees what changed (flows react to the
+ * `segment.entered` / `segment.exited` events at once: `segmentJobHandlersWith`).
  * Debounced: a workspace has at most one such job waiting. A request finds the waiting job and, if
  * it would run later than asked, brings it forward; with none waiting (or one already running) it
  * enqueues one.
@@ -13,7 +15,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/index.js';
 import { enqueue, expediteJob, type Job, type JobHandler, listJobs } from '../jobs/index.js';
 import { countSegments } from './segment.repository.js';
-import { recomputeWorkspaceSegments } from './segment-recompute.js';
+import { type RecomputeOutcome, recomputeWorkspaceSegments } from './segment-recompute.js';
 
 /** The job type that recomputes a workspace's segments. */
 export const SEGMENT_RECOMPUTE_JOB = 'segments.recompute';
@@ -119,23 +121,56 @@ export async function requestSegmentRecomputeThrottled(
 }
 
 /**
- * The worker's handler for `segments.recompute`: recomputes every segment of the workspace in
- * dependency order at the worker's clock, then, while the workspace has segments, asks for the
- * next scheduled run. A thrown error fails the attempt (retried with backoff).
+ * What runs after a workspace's recompute with its outcomes (e.g. flows asking for a tick when
+ * customers entered or left segments their flows trigger on). Segments know nothing of flows: the
+ * process that builds the handlers wires it (`cli/job-handlers.ts`).
  */
-export const segmentRecomputeJobHandler: JobHandler<SegmentRecomputePayload> = async (job, context) => {
-  const now = context.now();
-  await recomputeWorkspaceSegments(context.db, { workspaceId: job.workspaceId, now });
-  if ((await countSegments(context.db, job.workspaceId)) > 0) {
-    await requestSegmentRecompute(context.db, job.workspaceId, {
-      reason: 'schedule',
-      now,
-      delayMs: RECOMPUTE_EVERY_MS,
-    });
-  }
-};
+export type AfterRecompute = (
+  db: Kysely<Database>,
+  workspaceId: number,
+  outcomes: readonly RecomputeOutcome[],
+  now: number,
+) => Promise<unknown>;
 
-/** Handlers to give the `Worker` (`cli/job-handlers.ts`). */
-export const segmentJobHandlers: Readonly<Record<string, JobHandler>> = {
-  [SEGMENT_RECOMPUTE_JOB]: segmentRecomputeJobHandler,
-};
+/**
+ * The worker's handler for `segments.recompute`: recomputes every segment of the workspace in
+ * dependency order at the worker's clock, hands the outcomes to `afterRecompute` (a failure there is
+ * logged, never fails the recompute), then, while the workspace has segments, asks for the next
+ * scheduled run. A thrown error of the recompute fails the attempt (retried with backoff).
+ */
+export function segmentRecomputeJobHandlerWith(
+  options: { readonly afterRecompute?: AfterRecompute } = {},
+): JobHandler<SegmentRecomputePayload> {
+  return async (job, context) => {
+    const now = context.now();
+    const outcomes = await recomputeWorkspaceSegments(context.db, { workspaceId: job.workspaceId, now });
+    if (options.afterRecompute !== undefined) {
+      try {
+        await options.afterRecompute(context.db, job.workspaceId, outcomes, now);
+      } catch (error) {
+        console.error('[segments] after-recompute hook failed:', error);
+      }
+    }
+    if ((await countSegments(context.db, job.workspaceId)) > 0) {
+      await requestSegmentRecompute(context.db, job.workspaceId, {
+        reason: 'schedule',
+        now,
+        delayMs: RECOMPUTE_EVERY_MS,
+      });
+    }
+  };
+}
+
+/** The handler without a hook. */
+export const segmentRecomputeJobHandler: JobHandler<SegmentRecomputePayload> =
+  segmentRecomputeJobHandlerWith();
+
+/** Handlers to give the `Worker`, with an after-recompute hook (`cli/job-handlers.ts`). */
+export function segmentJobHandlersWith(
+  options: { readonly afterRecompute?: AfterRecompute } = {},
+): Readonly<Record<string, JobHandler>> {
+  return { [SEGMENT_RECOMPUTE_JOB]: segmentRecomputeJobHandlerWith(options) };
+}
+
+/** Handlers to give the `Worker` (no hook). */
+export const segmentJobHandlers: Readonly<Record<string, JobHandler>> = segmentJobHandlersWith();

@@ -43,7 +43,12 @@ import {
 } from '../customers/index.js';
 import { type Database, dialectOf, fromJson, isUniqueViolation, newIds, type RowId } from '../db/index.js';
 import { type InputIssue, RetainError } from '../errors/index.js';
-import { isCachedTriggerName, recordFlowTriggers, requestFlowTickThrottled } from '../flows/index.js';
+import {
+  flowTriggerNames,
+  isCachedTriggerName,
+  recordFlowTriggers,
+  requestFlowTickThrottled,
+} from '../flows/index.js';
 import { requestLoyaltyProcessingThrottled } from '../loyalty/index.js';
 import { requestSegmentRecomputeThrottled, TRACKING_RECOMPUTE_DELAY_MS } from '../segments/segment.jobs.js';
 import { findWorkspaceByWriteKey, getWorkspace } from '../workspaces/workspace.repository.js';
@@ -433,11 +438,13 @@ export class TrackingService {
       if (accepted.length === 0) return rejected;
       const rows = toEventInputs(accepted, ids, receivedAt);
       const applies = accepted.some((message) => message.type === 'identify' || message.type === 'group');
-      const { newMessageIds } = await insertEvents(transaction, workspaceId, rows, {
+      const triggerNames = await flowTriggerNames(this.#db, workspaceId, receivedAt, transaction);
+      const { newMessageIds, newEvents } = await insertEvents(transaction, workspaceId, rows, {
         now: receivedAt,
         reportNew: applies,
+        newEventsNamed: triggerNames,
       });
-      await recordFlowTriggers(this.#db, transaction, workspaceId, rows, receivedAt);
+      await recordFlowTriggers(transaction, workspaceId, newEvents);
       if (!applies) return rejected;
       const fresh = new Set(newMessageIds);
       const traitUpdates: TraitUpdate[] = [];
@@ -690,8 +697,11 @@ export class TrackingService {
           const live = await lockLiveCustomers(transaction, workspaceId, customerIds);
           if (customerIds.some((customerId) => !live.has(customerId))) throw new StaleCustomer();
         }
-        await insertEvents(transaction, workspaceId, rows);
-        await recordFlowTriggers(this.#db, transaction, workspaceId, rows, Date.now());
+        const triggerNames = await flowTriggerNames(this.#db, workspaceId, Date.now(), transaction);
+        const { newEvents } = await insertEvents(transaction, workspaceId, rows, {
+          newEventsNamed: triggerNames,
+        });
+        await recordFlowTriggers(transaction, workspaceId, newEvents);
       }
     });
   }

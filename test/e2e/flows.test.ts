@@ -2,8 +2,9 @@
  * The Flows pages end to end, as a marketer sets up a win-back: `retain start` on a temporary
  * SQLite store (the demo workspace), Debian's Chromium. With the forms — no JSON typed — a flow
  * started by an event: wait 2 days, an e-mail, a branch on the at-risk score (yes: an e-mail, no:
- * exit); a value the server refuses is shown at the branch's condition it names; saved, the API holds exactly that definition
- * and the graph draws one card per step; activated and stopped; the report shows the API's figures
+ * exit) and an exit rule in the segments' rule builder; a value the server refuses is shown at the
+ * branch's condition it names; saved, the API holds exactly that definition and the graph draws one
+ * card per step; a test of an e-mail step goes to the address given, marked as a test; activated and stopped; the report shows the API's figures
  * and "not enough data" where the uplift cannot be estimated yet. Every page in every look: no
  * serious axe finding, no untranslated key, no console error; screenshots in test-results/.
  */
@@ -134,6 +135,13 @@ describe('the Flows pages in Chromium', () => {
     await condition.getByLabel('Field').selectOption('at_risk_score');
     await condition.getByLabel('Operator').selectOption('>=');
     await condition.getByLabel('Value').fill('60');
+
+    // An exit rule, in the same rule builder: leave once the customer has placed 2 orders.
+    await page.getByLabel('Leave the flow when the customer matches a rule').check();
+    const exitCondition = page.locator('.flow-exit-rule fieldset.condition').first();
+    await exitCondition.getByLabel('Field').selectOption('orders_count');
+    await exitCondition.getByLabel('Operator').selectOption('>=');
+    await exitCondition.getByLabel('Value').fill('2');
     await page.getByRole('button', { name: 'Create flow' }).click();
     await page.waitForURL(/\/flows\/\d+$/);
     const id = page.url().split('/').pop()!;
@@ -143,6 +151,7 @@ describe('the Flows pages in Chromium', () => {
       status: 'draft',
       trigger: { type: 'event', event: 'Signed Up' },
       holdoutPercent: 10,
+      exitWhen: { rule: { all: [{ field: 'orders_count', op: '>=', value: 2 }] } },
       steps: [
         { type: 'wait', duration: { days: 2 } },
         {
@@ -173,6 +182,29 @@ describe('the Flows pages in Chromium', () => {
           .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-step')))
       ).sort(),
     ).toEqual(ids(flow.steps).sort());
+    // The saved exit rule is drawn back in the builder.
+    expect(
+      await page.locator('.flow-exit-rule fieldset.condition').first().getByLabel('Field').inputValue(),
+    ).toBe('orders_count');
+
+    // A test of the e-mail step, as a demo customer, to my own address: queued, marked as a test.
+    const saved = card(page, /^Step 2: Send e-mail/);
+    await saved.getByText('Send a test e-mail').click();
+    const customerSelect = saved.getByLabel('As customer');
+    await expect.poll(() => customerSelect.locator('option').count()).toBeGreaterThan(1);
+    const customerId = await customerSelect.inputValue();
+    await saved.getByLabel('Send to').fill('me@example.com');
+    await saved.getByRole('button', { name: 'Send test' }).click();
+    await saved.getByText('Test e-mail queued to me@example.com.').waitFor();
+    const tests = await apiJson<{
+      items: { to: string; subject: string; customerId: string; origin: unknown }[];
+    }>(page, '/api/v1/email/messages?origin=test&limit=5');
+    expect(tests.items[0]).toMatchObject({
+      to: 'me@example.com',
+      customerId,
+      subject: expect.stringMatching(/^\[Test\] We miss you,/), // the demo customers have no name
+      origin: { kind: 'test', flowId: flow.id, stepId: String(flow.steps[1]!.id) },
+    });
     await expectClean(page);
     await screenshot(page, 'flow-draft-light');
     expect(light.problems).toEqual([]);

@@ -76,6 +76,7 @@ export const OPERATIONS = [
   ['patch', '/api/v1/flows/{id}'],
   ['post', '/api/v1/flows/{id}/activate'],
   ['post', '/api/v1/flows/{id}/deactivate'],
+  ['post', '/api/v1/flows/{id}/steps/{stepId}/test'],
   ['get', '/api/v1/flows/{id}/report'],
   ['get', '/api/v1/email/messages'],
   ['get', '/api/v1/email/messages/{id}'],

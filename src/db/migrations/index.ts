@@ -13,6 +13,7 @@ import { FLOW_TABLES, flowsMigration } from './011-flows.js';
 import { LOYALTY_TABLES, loyaltyMigration } from './012-loyalty.js';
 import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
+import { flowTriggerEventsMigration } from './016-flow-trigger-events.js';
 import { LOYALTY_TIER_TABLES, loyaltyTiersMigration } from './017-loyalty-tiers.js';
 
 /**
@@ -35,6 +36,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '012_loyalty': loyaltyMigration,
   '013_help_centre': helpCentreMigration,
   '014_feedback': feedbackMigration,
+  '016_flow_trigger_events': flowTriggerEventsMigration,
   '017_loyalty_tiers': loyaltyTiersMigration,
 };
 

@@ -615,6 +615,13 @@ export interface Paths {
       response: Flow;
     };
   };
+  "/api/v1/flows/{id}/steps/{stepId}/test": {
+    post: {
+      query: never;
+      body: FlowStepTestBody;
+      response: FlowStepTestOutcome;
+    };
+  };
   "/api/v1/flows/{id}/report": {
     get: {
       query: never;
@@ -1450,6 +1457,17 @@ export type FlowReport = {
 
 export type FlowStep = {
   readonly [key: string]: unknown;
+};
+
+export type FlowStepTestBody = {
+  readonly customerId: string;
+  readonly to: string;
+};
+
+export type FlowStepTestOutcome = {
+  readonly status: "queued" | "duplicate" | "skipped";
+  readonly messageId: string;
+  readonly reason?: string;
 };
 
 export type FlowTrigger = {

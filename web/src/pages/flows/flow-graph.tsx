@@ -22,6 +22,7 @@ import {
   WAIT_UNITS,
   type WaitUnit,
 } from './flow-model';
+import { StepTestSend } from './step-test';
 import { TemplatePreview } from './template-preview';
 
 export const STEP_NAMES: Readonly<Record<StepType, MessageKey>> = {
@@ -69,6 +70,7 @@ const PROBLEM_NAMES: Readonly<Record<Exclude<FlowProblem['code'], 'server'>, Mes
   chooseSurvey: 'flows.problem.chooseSurvey',
   attributeKey: 'flows.problem.attributeKey',
   incompleteRule: 'flows.problem.incompleteRule',
+  incompleteExitRule: 'flows.problem.incompleteExitRule',
 };
 
 export interface GraphContext {
@@ -83,6 +85,10 @@ export interface GraphContext {
   readonly mayAdd: boolean;
   /** Whether the caller may render templates as a customer (the e-mail API's roles). */
   readonly mayPreview: boolean;
+  /** The saved flow whose e-mail steps may be tested (null: none, or the caller may not write flows). */
+  readonly testFlowId: string | null;
+  /** Whether the page holds changes not saved yet (a test sends what is stored). */
+  readonly unsaved: boolean;
   changeStep(key: string, change: (step: StepDraft) => StepDraft | null): void;
   moveStep(key: string, offset: -1 | 1): void;
   addStep(list: { readonly branch: string | null; readonly lane: 'yes' | 'no' | null }, type: StepType): void;
@@ -639,6 +645,9 @@ export function StepList({
                 <BranchRule step={step} context={context} label={label} />
               )}
               <ProblemList problems={context.problems.get(step.key) ?? []} />
+              {step.type === 'send_email' && context.testFlowId !== null && (
+                <StepTestSend flowId={context.testFlowId} stepId={step.id} unsaved={context.unsaved} />
+              )}
             </section>
             {step.type === 'branch' && (
               <div className="flow-branches">

@@ -1,64 +1,68 @@
 /**
- * The flow editor's model against the server's own validator (`parseFlowDefinition`): the survey
- * step a draft writes is one the API accepts, a stored one reads back as the same draft, and a
- * step without a survey is named before anything is sent.
+ * The flow editor's exit rule against the server's own parts: the catalogue is what
+ * `GET /api/v1/segments/fields` answers, and the definition the model writes is checked by the
+ * server's `parseFlowDefinition`, so the page cannot drift from the API.
  */
 import { describe, expect, it } from 'vitest';
 import { parseFlowDefinition } from '../../../../src/flows/flow-definition';
 import { fieldListBody } from '../../../../src/segments/segment.schemas';
-import type { FieldCatalogue } from '../segments/rule-model';
-import { type Flow, fromFlow, newFlowDraft, newStep, type StepDraft, toDefinition } from './flow-model';
+import type { ConditionDraft, FieldCatalogue } from '../segments/rule-model';
+import { EMPTY_VALUE, newCondition, newGroup, withField } from '../segments/rule-model';
+import { type Flow, fromFlow, newFlowDraft, toDefinition } from './flow-model';
 
 const catalogue = fieldListBody() as FieldCatalogue;
 
-/** The definition part of the body (the route takes `name` apart; `exitWhen: null` is none). */
-function definitionOf(body: ReturnType<typeof toDefinition>['body']) {
-  const { name: _name, exitWhen, ...definition } = body;
-  return exitWhen === null ? definition : { ...definition, exitWhen };
+function ordersAtLeast(count: string): ConditionDraft {
+  return {
+    ...withField(catalogue, newCondition(), 'orders_count'),
+    op: '>=',
+    value: { ...EMPTY_VALUE, text: count },
+  };
 }
 
-describe('the send_survey step in the flow editor', () => {
-  it('writes a step the server accepts, and reads it back', () => {
-    const survey = { ...(newStep('send_survey') as StepDraft & { type: 'send_survey' }), surveyId: '42' };
+describe('the exit rule of the flow editor', () => {
+  it('writes exitWhen.rule the server accepts, with paths under exitWhen.rule, and reads it back', () => {
+    const condition = ordersAtLeast('2');
     const draft = {
       ...newFlowDraft(),
-      name: 'Ask',
-      trigger: { ...newFlowDraft().trigger, event: 'Order Completed' },
-      steps: [newStep('wait'), { ...survey, category: 'transactional' as const }],
+      name: 'Win back',
+      trigger: { type: 'event' as const, event: 'Signed Up', segmentId: '', days: '90', at: '' },
+      steps: [],
+      exitOnOrder: true,
+      exitRule: newGroup('all', [condition]),
     };
     const compiled = toDefinition(draft, catalogue);
     expect(compiled.problems.size).toBe(0);
-    expect(compiled.body.steps[1]).toEqual({
-      type: 'send_survey',
-      surveyId: '42',
-      category: 'transactional',
+    expect(compiled.body.exitWhen).toEqual({
+      placedOrder: true,
+      rule: { all: [{ field: 'orders_count', op: '>=', value: 2 }] },
     });
-    const parsed = parseFlowDefinition(definitionOf(compiled.body));
-    expect(parsed.ok && parsed.definition.steps[1]).toEqual({
-      id: 's2',
-      type: 'send_survey',
-      surveyId: '42',
-      category: 'transactional',
-    });
-    const stored = {
-      ...compiled.body,
+    expect(compiled.paths.get(condition.id)).toEqual(['exitWhen', 'rule', 'all', 0]);
+    const { name: _name, ...definition } = compiled.body;
+    const parsed = parseFlowDefinition({ ...definition, exitWhen: compiled.body.exitWhen ?? undefined });
+    expect(parsed.ok).toBe(true);
+
+    const flow = {
+      ...definition,
       id: '1',
-      steps: parsed.ok ? parsed.definition.steps : [],
+      name: 'Win back',
+      exitWhen: compiled.body.exitWhen,
     } as unknown as Flow;
-    const again = fromFlow(stored, catalogue).steps[1];
-    expect(again).toMatchObject({ type: 'send_survey', id: 's2', surveyId: '42', category: 'transactional' });
+    const back = fromFlow(flow, catalogue);
+    expect(back.exitRule?.children).toHaveLength(1);
+    expect(toDefinition({ ...back, name: 'Win back' }, catalogue).body.exitWhen).toEqual(
+      compiled.body.exitWhen,
+    );
   });
 
-  it('names a survey step without a survey', () => {
-    const step = newStep('send_survey');
-    const compiled = toDefinition({ ...newFlowDraft(), name: 'Ask', steps: [step] }, catalogue);
-    expect(compiled.problems.get(step.key)).toEqual([{ code: 'chooseSurvey', field: 'surveyId' }]);
-    // The server refuses the same body, naming the field.
-    const parsed = parseFlowDefinition({
-      ...definitionOf(compiled.body),
-      trigger: { type: 'event', event: 'X' },
-    });
-    expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.issues[0]?.path).toEqual(['json', 'steps', 0, 'surveyId']);
+  it('an incomplete exit rule is a problem of the settings, shown at its condition; no rule writes none', () => {
+    const condition = newCondition();
+    const compiled = toDefinition(
+      { ...newFlowDraft(), name: 'x', exitRule: newGroup('all', [condition]) },
+      catalogue,
+    );
+    expect(compiled.problems.get('exitRule')).toEqual([{ code: 'incompleteExitRule', field: 'rule' }]);
+    expect(compiled.ruleProblems.get(condition.id)?.length).toBeGreaterThan(0);
+    expect(toDefinition({ ...newFlowDraft(), name: 'x' }, catalogue).body.exitWhen).toBeNull();
   });
 });

@@ -103,8 +103,8 @@ export interface FlowDraft {
   readonly reentry: { readonly type: 'once' | 'every'; readonly days: string };
   readonly exitOnOrder: boolean;
   readonly exitEvent: string;
-  /** An exit rule set through the API (this editor keeps it as it is). */
-  readonly exitRule: unknown;
+  /** Exit when the customer matches this rule (the segment builder's model); null: no rule. */
+  readonly exitRule: GroupDraft | null;
   readonly horizonDays: string;
 }
 
@@ -145,7 +145,7 @@ export function newFlowDraft(): FlowDraft {
     reentry: { type: 'once', days: '30' },
     exitOnOrder: false,
     exitEvent: '',
-    exitRule: undefined,
+    exitRule: null,
     horizonDays: '30',
   };
 }
@@ -242,7 +242,8 @@ export function fromFlow(flow: Flow, catalogue: FieldCatalogue): FlowDraft {
     reentry: { type: reentry.type === 'every' ? 'every' : 'once', days: text(reentry.days) || '30' },
     exitOnOrder: exitWhen.placedOrder === true,
     exitEvent: text(exitWhen.event),
-    exitRule: exitWhen.rule,
+    exitRule:
+      exitWhen.rule === undefined || exitWhen.rule === null ? null : fromRule(exitWhen.rule, catalogue),
     horizonDays: String(flow.horizonDays),
   };
 }
@@ -257,6 +258,7 @@ export interface FlowProblem {
     | 'chooseSurvey'
     | 'attributeKey'
     | 'incompleteRule'
+    | 'incompleteExitRule'
     | 'server';
   readonly field: string;
   readonly values?: Readonly<Record<string, string | number>>;
@@ -426,10 +428,18 @@ export function toDefinition(draft: FlowDraft, catalogue: FieldCatalogue): Compi
       ? { type: 'every', days: wholeNumber(draft.reentry.days, 1, 3650, 'reentryDays', settings) }
       : { type: 'once' };
   note('settings', settings);
+  let exitRule: Record<string, unknown> | undefined;
+  if (draft.exitRule !== null) {
+    const compiled = toRule(draft.exitRule, catalogue);
+    for (const [node, nodePath] of compiled.paths) paths.set(node, ['exitWhen', ...nodePath]);
+    for (const [node, list] of compiled.problems) ruleProblems.set(node, list);
+    if (compiled.problems.size > 0) note('exitRule', [{ code: 'incompleteExitRule', field: 'rule' }]);
+    exitRule = compiled.rule;
+  }
   const exitWhen: Record<string, unknown> = {
     ...(draft.exitOnOrder ? { placedOrder: true } : {}),
     ...(draft.exitEvent.trim() === '' ? {} : { event: draft.exitEvent.trim() }),
-    ...(draft.exitRule === undefined ? {} : { rule: draft.exitRule }),
+    ...(exitRule === undefined ? {} : { rule: exitRule }),
   };
 
   return {

@@ -1,7 +1,7 @@
 /**
  * A flow (`/flows/new`, `/flows/:id`): its steps drawn as a vertical graph (flow-graph.tsx) under
  * its trigger, its holdout, horizon, re-entry and exit conditions. A draft is edited in place —
- * a form per step type, a branch's rule in the segment builder — and saved; problems are shown at
+ * a form per step type, a branch's rule and the exit rule in the segment builder — and saved; problems are shown at
  * the step they are about (the page's own checks, and a 400's paths). Activate and deactivate;
  * the report is a tab away.
  */
@@ -16,8 +16,9 @@ import { Link, navigate } from '../../router';
 import { useSurveys } from '../feedback/queries';
 import { useRuleWords } from '../segments/names';
 import { useSegmentFields, useSegments } from '../segments/queries';
-import type { FieldCatalogue, Problem } from '../segments/rule-model';
-import { toRule } from '../segments/rule-model';
+import { type BuilderContext, RuleGroup } from '../segments/rule-builder';
+import type { FieldCatalogue, NodeDraft, Problem } from '../segments/rule-model';
+import { newCondition, newGroup, toRule, updateNode } from '../segments/rule-model';
 import { describeRule } from '../segments/rule-words';
 import { AddStep, type GraphContext, ProblemList, STATUS_NAMES, StepList, TriggerCard } from './flow-graph';
 import {
@@ -157,6 +158,8 @@ function FlowEditor({
     ruleProblems,
     mayAdd: countSteps(draft.steps) < MAX_STEPS,
     mayPreview: session.data ? can(session.data.role, 'email') : false,
+    testFlowId: flow !== null && mayWrite ? flow.id : null,
+    unsaved: touched,
     changeStep: (key, next) =>
       change((current) => ({ ...current, steps: updateStep(current.steps, key, next) })),
     moveStep: (key, offset) =>
@@ -185,6 +188,23 @@ function FlowEditor({
         segmentName: (segmentId) =>
           segments.find((segment) => segment.id === segmentId)?.name ?? `#${segmentId}`,
       }),
+  };
+
+  // The exit rule in the segments' rule builder, as a branch's rule is.
+  const exitBuilder: BuilderContext = {
+    catalogue,
+    segments,
+    currency,
+    problems: ruleProblems,
+    mayAdd: true,
+    focusId: null,
+    change: (nodeId: string, changeNode: (node: NodeDraft) => NodeDraft | null) =>
+      change((current) =>
+        current.exitRule === null
+          ? current
+          : { ...current, exitRule: updateNode(current.exitRule, nodeId, changeNode) },
+      ),
+    added: () => undefined,
   };
 
   const save = async (event: FormEvent) => {
@@ -374,6 +394,26 @@ function FlowEditor({
                   onChange={(event) => setSetting({ exitEvent: event.target.value })}
                 />
               </div>
+              <label className="check flow-check">
+                <input
+                  type="checkbox"
+                  checked={draft.exitRule !== null}
+                  aria-describedby={`${id}-exit-rule-help`}
+                  onChange={(event) =>
+                    setSetting({ exitRule: event.target.checked ? newGroup('all', [newCondition()]) : null })
+                  }
+                />
+                <span>{t('flows.exit.rule')}</span>
+              </label>
+              <p id={`${id}-exit-rule-help`} className="flow-help">
+                {t('flows.exit.rule.help')}
+              </p>
+              {draft.exitRule !== null && (
+                <div className="flow-branch-rule flow-exit-rule">
+                  <RuleGroup group={draft.exitRule} depth={1} position="" context={exitBuilder} />
+                  <ProblemList problems={problems.get('exitRule') ?? []} />
+                </div>
+              )}
             </div>
           ) : (
             <dl className="flow-facts">
@@ -392,6 +432,7 @@ function FlowEditor({
                 {[
                   draft.exitOnOrder ? t('flows.exit.order') : null,
                   draft.exitEvent ? t('flows.exit.onEvent', { event: draft.exitEvent }) : null,
+                  draft.exitRule ? t('flows.exit.onRule', { rule: context.ruleWords(draft.exitRule) }) : null,
                 ]
                   .filter(Boolean)
                   .join(' · ') || '—'}
