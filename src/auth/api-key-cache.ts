@@ -5,16 +5,17 @@
  * Correctness comes first: a revoked key must stop working at once.
  * - In this process, `revokeApiKey` drops the whole cache once its transaction committed, and a
  *   lookup that started before the drop never stores what it read (the generation check).
- * - In other processes (the CLI's `retain key revoke`, a second server), the store's change
- *   version (db/change-watch.ts) moves: SQLite's data version after any other connection's commit,
- *   PostgreSQL's notification count after an `announceChange` (which revoking sends). When it
- *   moved, the cache is emptied before it answers; when the store cannot tell (PostgreSQL's
- *   listener not connected), nothing is served from the cache.
+ * - In other processes (the CLI's `retain key revoke`, a second server), SQLite's data version
+ *   (db/change-watch.ts) moves after any other connection's commit and is read synchronously
+ *   before each answer: when it moved, the cache is emptied first.
+ * - PostgreSQL keeps no cache: its only signal is a notification, which arrives some milliseconds
+ *   after the revoking commit, and a request in between would still pass with a revoked key.
+ *   There a key costs one indexed read per request.
  * Revoked and unknown keys are never cached (each is looked up again), so the cache holds at most
  * `API_KEY_CACHE_SIZE` live keys, least recently used dropped first.
  */
 import type { Kysely } from 'kysely';
-import { changeVersion, type Database } from '../db/index.js';
+import { changeVersion, type Database, dialectOf } from '../db/index.js';
 import type { ApiKey } from './api-key.repository.js';
 
 /** Most verified keys kept per store. */
@@ -40,6 +41,8 @@ function cacheOf(db: Kysely<Database>): Cache {
   return cache;
 }
 
+const NO_CACHE: CachedLookup = { key: undefined, store: () => {} };
+
 /** A handle on one lookup: `stored` keeps what it read only if nothing was invalidated meanwhile. */
 export interface CachedLookup {
   readonly key: ApiKey | undefined;
@@ -52,6 +55,7 @@ export interface CachedLookup {
  * this call).
  */
 export function lookupApiKey(db: Kysely<Database>, hash: string): CachedLookup {
+  if (dialectOf(db) === 'postgres') return NO_CACHE;
   const cache = cacheOf(db);
   const version = changeVersion(db);
   if (version === undefined || version !== cache.version) {

@@ -4,6 +4,7 @@
  * `segment-send:<jobId>:<customerId>`, so a job retried after a crash sends to no one twice.
  * Erased customers are skipped.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
@@ -97,6 +98,9 @@ export async function runSegmentSend(
         if (error instanceof RetainError && error.code === 'conflict') skippedErased++;
         else throw error;
       }
+      // Let requests and timers in between members: on SQLite every query runs synchronously, so
+      // a send to a large segment would otherwise hold the server for its whole length.
+      await yieldToEventLoop();
     }
     if (page.nextCursor === null) break;
     cursor = page.nextCursor;

@@ -487,7 +487,19 @@ describeEachDatabase('the feedback API', (getDb) => {
         { id: job!.id, workspaceId: api.workspaceId, payload: { surveyId: survey, segmentId: segment.id } },
         { now: () => NOW },
       );
+    // The send lets the server's other work run between members: with SQLite's synchronous driver
+    // a loop of awaited queries alone never reaches the event loop (timers and sockets wait).
+    let ticks = 0;
+    let sending = true;
+    const tick = () => {
+      if (!sending) return;
+      ticks++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
     expect(await run()).toEqual({ sent: segment.memberCount, alreadySent: 0, skippedErased: 0 });
+    sending = false;
+    expect(ticks).toBeGreaterThanOrEqual(segment.memberCount / 2);
     // A retried job (after a crash) sends to no one twice.
     expect(await run()).toEqual({ sent: 0, alreadySent: segment.memberCount, skippedErased: 0 });
     const report = await call(

@@ -63,6 +63,40 @@ describeEachDatabase('worker', (getDb) => {
     expect(dead?.lastError).toContain('handler failed');
   });
 
+  it('lets the event loop run between jobs, so a queue of jobs never holds the server', async () => {
+    // On SQLite every query runs synchronously: without a yield between jobs, a backlog would be
+    // worked through without a single timer or socket being served.
+    const { db } = getDb();
+    const workspace = await workspaceId();
+    const type = `quick.${newId()}`;
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      ticks++;
+      setImmediate(tick);
+    };
+    const ticksAtJob: number[] = [];
+    const worker = new Worker({
+      db,
+      pollIntervalMs: 10,
+      handlers: {
+        [type]: async () => {
+          ticksAtJob.push(ticks);
+        },
+      },
+    });
+    for (let n = 0; n < 10; n++) await enqueue(db, { workspaceId: workspace, type, payload: { n } });
+    setImmediate(tick);
+    worker.start();
+    await vi.waitFor(() => expect(ticksAtJob).toHaveLength(10), { timeout: 10_000 });
+    ticking = false;
+    await worker.stop();
+    // The loop ran between the jobs (once between every two; at least half of them, whatever the
+    // order of callbacks within a turn).
+    expect(ticksAtJob[9]! - ticksAtJob[0]!).toBeGreaterThanOrEqual(5);
+  });
+
   it('stops gracefully: stop() resolves only after the running job has finished', async () => {
     const { db } = getDb();
     const workspace = await workspaceId();

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/index.js';
 import {
@@ -144,6 +145,9 @@ export class Worker {
         this.#onError(error);
       }
       if (!ran && !this.#stopping) await this.#sleep(this.#pollIntervalMs);
+      // After a job, let requests and timers in before the next: on SQLite every query is
+      // synchronous, so a backlog of jobs would otherwise hold the server until it is empty.
+      else await yieldToEventLoop();
     }
   }
 

@@ -73,6 +73,11 @@ function validBody(operation: Operation): RequestInit {
   return { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
 }
 
+/** A valid body for the operations whose 404 probe must get past body validation. */
+const NOT_FOUND_BODIES: Readonly<Record<string, unknown>> = {
+  'POST /api/v1/flows/{id}/steps/{stepId}/test': { customerId: '1', to: 'probe@example.com' },
+};
+
 /**
  * How to get a 409 from each operation that documents one: a conflict is about the store's
  * content, so each such operation has its own request (an operation documenting 409 without one
@@ -238,11 +243,21 @@ describeEachDatabase('each documented error status, given for real', (getDb) => 
         },
       },
       {
-        // An unknown id, or analytics of a workspace with no data: where documented.
+        // An unknown id, or analytics of a workspace with no data: where documented (with a body
+        // the route accepts, where it requires one, so that only the id is wrong).
         status: 404,
         applies: (operation) => errorStatuses(operation).includes(404),
-        send: (operation, method) =>
-          api.app.request(validPathOf(operation), { method, headers: bearer('owner') }),
+        send: (operation, method) => {
+          const body = NOT_FOUND_BODIES[name(operation)];
+          return api.app.request(validPathOf(operation), {
+            method,
+            headers:
+              body === undefined
+                ? bearer('owner')
+                : { ...bearer('owner'), 'Content-Type': 'application/json' },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+        },
       },
       {
         // A conflict with what the store holds: each operation's own request (CONFLICT_PROBES).

@@ -296,11 +296,13 @@ describe('the dashboard in Chromium', () => {
     const { page } = agent;
     await logIn(page, 'agent@retain.local', 'agent-password-1');
     await page.locator('h1', { hasText: 'Nothing here for your role yet' }).waitFor();
-    // Customers is every role's (docs/api.md), agents write the help centre's articles; the
-    // analytics, segments, flows, outbox and feedback pages are not an agent's.
+    // Customers is every role's (docs/api.md), agents write the help centre's articles and read
+    // (and adjust) loyalty points; the analytics, segments, flows, outbox and feedback pages are
+    // not an agent's.
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual([
       'Customers',
       'Help centre',
+      'Loyalty',
     ]);
     expect(await page.locator('.role-badge').textContent()).toBe('Agent');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
