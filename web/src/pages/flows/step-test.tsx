@@ -5,10 +5,10 @@
  * An unsaved step (or a draft with unsaved changes) asks to save first: the server sends what it
  * has stored.
  */
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
-import { ApiError, apiGet, apiPostAt, type ResponseOf, useSession } from '../../api';
+import { useId, useState } from 'react';
+import { ApiError, apiPostAt, type ResponseOf, useSession } from '../../api';
 import { useI18n } from '../../i18n/i18n';
+import { CustomerPickerFields, useCustomerChoice } from './customer-picker';
 
 type Outcome = ResponseOf<'/api/v1/flows/{id}/steps/{stepId}/test', 'post'>;
 
@@ -24,26 +24,9 @@ export function StepTestSend({
   const { t } = useI18n();
   const id = useId();
   const session = useSession();
-  const [search, setSearch] = useState('');
-  const [settled, setSettled] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(search.trim()), 350);
-    return () => clearTimeout(timer);
-  }, [search]);
   const [open, setOpen] = useState(false);
-  const customers = useQuery({
-    queryKey: ['test-customers', settled],
-    enabled: open,
-    queryFn: ({ signal }) =>
-      apiGet(
-        '/api/v1/customers',
-        { limit: 10, ...(settled === '' ? {} : { q: settled, match: 'prefix' }) },
-        signal,
-      ),
-  });
-  const [customerId, setCustomerId] = useState('');
-  const options = customers.data?.data ?? [];
-  const chosen = customerId !== '' ? customerId : (options[0]?.id ?? '');
+  const choice = useCustomerChoice(open);
+  const { chosen } = choice;
   const [to, setTo] = useState('');
   const address = to !== '' ? to : (session.data?.user?.email ?? '');
   const [outcome, setOutcome] = useState<{ to: string; result: Outcome } | null>(null);
@@ -78,38 +61,7 @@ export function StepTestSend({
         <p className="flow-help">{t('flows.test.saveFirst')}</p>
       ) : (
         <div className="flow-form">
-          <div className="field">
-            <label className="field-label" htmlFor={`${id}-search`}>
-              {t('flows.preview.search')}
-            </label>
-            <input
-              id={`${id}-search`}
-              className="input"
-              type="search"
-              value={search}
-              maxLength={200}
-              placeholder={t('flows.preview.search.placeholder')}
-              onChange={(event) => setSearch(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label className="field-label" htmlFor={`${id}-customer`}>
-              {t('flows.test.customer')}
-            </label>
-            <select
-              id={`${id}-customer`}
-              className="select"
-              value={chosen}
-              onChange={(event) => setCustomerId(event.target.value)}
-            >
-              {options.length === 0 && <option value="">{t('flows.preview.noCustomer')}</option>}
-              {options.map((customer) => (
-                <option key={customer.id} value={customer.id}>
-                  {customer.name ?? customer.email ?? customer.externalId ?? `#${customer.id}`}
-                </option>
-              ))}
-            </select>
-          </div>
+          <CustomerPickerFields id={id} label="flows.test.customer" choice={choice} />
           <div className="field">
             <label className="field-label" htmlFor={`${id}-to`}>
               {t('flows.test.to')}

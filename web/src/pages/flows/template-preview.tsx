@@ -4,11 +4,11 @@
  * sent), its subject and its HTML in a sandboxed frame. The customer is searched by name, e-mail
  * or id; a template that does not render shows the server's problems.
  */
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
-import { ApiError, apiGet, apiPost, type ResponseOf } from '../../api';
+import { useId, useState } from 'react';
+import { ApiError, apiPost, type ResponseOf } from '../../api';
 import { EmailFrame } from '../../components/email-frame';
 import { useI18n } from '../../i18n/i18n';
+import { CustomerPickerFields, useCustomerChoice } from './customer-picker';
 
 type Rendered = ResponseOf<'/api/v1/email/preview', 'post'>;
 
@@ -23,24 +23,8 @@ export function TemplatePreview({
 }) {
   const { t } = useI18n();
   const id = useId();
-  const [search, setSearch] = useState('');
-  const [settled, setSettled] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(search.trim()), 350);
-    return () => clearTimeout(timer);
-  }, [search]);
-  const customers = useQuery({
-    queryKey: ['preview-customers', settled],
-    queryFn: ({ signal }) =>
-      apiGet(
-        '/api/v1/customers',
-        { limit: 10, ...(settled === '' ? {} : { q: settled, match: 'prefix' }) },
-        signal,
-      ),
-  });
-  const [customerId, setCustomerId] = useState('');
-  const options = customers.data?.data ?? [];
-  const chosen = customerId !== '' ? customerId : (options[0]?.id ?? '');
+  const choice = useCustomerChoice();
+  const { chosen } = choice;
   const [rendered, setRendered] = useState<Rendered | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
@@ -60,38 +44,7 @@ export function TemplatePreview({
   return (
     <div className="template-preview">
       <div className="flow-form">
-        <div className="field">
-          <label className="field-label" htmlFor={`${id}-search`}>
-            {t('flows.preview.search')}
-          </label>
-          <input
-            id={`${id}-search`}
-            className="input"
-            type="search"
-            value={search}
-            maxLength={200}
-            placeholder={t('flows.preview.search.placeholder')}
-            onChange={(event) => setSearch(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label className="field-label" htmlFor={`${id}-customer`}>
-            {t('flows.preview.customer')}
-          </label>
-          <select
-            id={`${id}-customer`}
-            className="select"
-            value={chosen}
-            onChange={(event) => setCustomerId(event.target.value)}
-          >
-            {options.length === 0 && <option value="">{t('flows.preview.noCustomer')}</option>}
-            {options.map((customer) => (
-              <option key={customer.id} value={customer.id}>
-                {customer.name ?? customer.email ?? customer.externalId ?? `#${customer.id}`}
-              </option>
-            ))}
-          </select>
-        </div>
+        <CustomerPickerFields id={id} label="flows.preview.customer" choice={choice} />
         <div className="field flow-preview-action">
           <button
             type="button"
