@@ -17,6 +17,7 @@ import {
   type SurveySendRow,
   toJson,
 } from '../db/index.js';
+import { currentMemberIds } from '../segments/index.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -491,7 +492,10 @@ export async function sendGroups(
   workspaceId: RowId,
   filter: {
     readonly surveyIds?: readonly RowId[] | undefined;
-    readonly segmentId?: RowId | undefined;
+    /** Only the sends made to this segment (a segment send). */
+    readonly sentToSegmentId?: RowId | undefined;
+    /** Only the sends to customers who are members of this segment now. */
+    readonly memberOfSegmentId?: RowId | undefined;
     readonly from: number;
     readonly to: number;
   },
@@ -516,7 +520,12 @@ export async function sendGroups(
     // one answered reached nobody: it is not counted. (Its link may still have been handed out.)
     .where((eb) => eb.or([eb('t.delivery', '!=', 'skipped'), eb('r.id', 'is not', null)]))
     .$if(filter.surveyIds !== undefined, (query) => query.where('t.survey_id', 'in', [...filter.surveyIds!]))
-    .$if(filter.segmentId !== undefined, (query) => query.where('t.segment_id', '=', filter.segmentId!))
+    .$if(filter.sentToSegmentId !== undefined, (query) =>
+      query.where('t.segment_id', '=', filter.sentToSegmentId!),
+    )
+    .$if(filter.memberOfSegmentId !== undefined, (query) =>
+      query.where('t.customer_id', 'in', currentMemberIds(db, workspaceId, filter.memberOfSegmentId!)),
+    )
     .groupBy(['t.survey_id', bucket, sql`case when r.id is null then 0 else 1 end`, 'r.rating'])
     .execute();
   return rows.map((row) => ({

@@ -22,6 +22,7 @@ import {
 import { bumpDataVersion, findCustomer, requestScoreRefresh } from '../customers/index.js';
 import { type Database, isUniqueViolation, type RowId, type SurveyResponseSource } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
+import { getSegment } from '../segments/index.js';
 import { getWorkspace } from '../workspaces/index.js';
 import {
   countSurveys,
@@ -472,7 +473,10 @@ export const MAX_REPORT_PERIODS = 400;
 
 export interface ReportQueryInput {
   readonly surveyId?: RowId | undefined;
+  /** Only customers who are members of this segment now: their sends and answers. */
   readonly segmentId?: RowId | undefined;
+  /** Only the sends made to this segment (by a segment send). */
+  readonly sentToSegmentId?: RowId | undefined;
   readonly from?: string | undefined;
   readonly to?: string | undefined;
   readonly interval?: 'week' | 'month' | undefined;
@@ -480,10 +484,12 @@ export interface ReportQueryInput {
 
 /**
  * `GET /feedback/report`: over the sends of `from`–`to` (local days of the workspace, `to`
- * inclusive; default the 90 days up to now) of one survey or all of them, optionally only those
- * sent to a segment — sent, responses, response rate, CSAT and NPS (metrics.md §8, over each
+ * inclusive; default the 90 days up to now) of one survey or all of them, optionally only the
+ * sends to the current members of a segment (`segmentId`: who is in it now, whenever they were
+ * sent the survey) or only the sends made to a segment (`sentToSegmentId`) — sent, responses, response rate, CSAT and NPS (metrics.md §8, over each
  * send's current answer), in total and per week or month. `csat` is null when no CSAT survey is
- * in the report, `nps` likewise. One grouped scan of the range's sends.
+ * in the report, `nps` likewise. One grouped scan of the range's sends. `not_found` for a
+ * `segmentId` that is not a segment of the workspace.
  */
 export async function surveyReport(
   db: Kysely<Database>,
@@ -492,6 +498,7 @@ export async function surveyReport(
   now: number,
 ): Promise<FeedbackReport> {
   const range = await dayRange(db, workspaceId, query, now, 90);
+  if (query.segmentId !== undefined) await getSegment(db, workspaceId, query.segmentId);
   const from = range.from!;
   const to = range.to!;
   const interval = query.interval ?? 'week';
@@ -512,7 +519,8 @@ export async function surveyReport(
   }
   const groups = await sendGroups(db, workspaceId, {
     ...(query.surveyId === undefined ? {} : { surveyIds: [query.surveyId] }),
-    segmentId: query.segmentId,
+    memberOfSegmentId: query.segmentId,
+    sentToSegmentId: query.sentToSegmentId,
     // Buckets start up to 15 minutes before a send: the report filters the exact range itself.
     from,
     to,

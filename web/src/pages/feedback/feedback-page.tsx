@@ -209,14 +209,17 @@ export default function FeedbackPage() {
   const maySend = session.data ? can(session.data.role, 'sendSurveys') : false;
   const surveys = useSurveys();
   const [surveyId, setSurveyId] = useState<string | null>(null);
+  const [reportSegmentId, setReportSegmentId] = useState<string | null>(null);
   const [interval, setInterval] = useState<'week' | 'month'>('week');
   const [search, setSearch] = useState('');
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors.at(-1) ?? null;
-  const report = useFeedbackReport(surveyId, interval);
+  const segments = useSegments();
+  const report = useFeedbackReport(surveyId, reportSegmentId, interval);
   const answers = useAnswers(surveyId, search.trim(), cursor);
   const surveyFieldId = useId();
   const intervalId = useId();
+  const reportSegmentFieldId = useId();
   const searchId = useId();
 
   if (surveys.isError) return <ErrorMessage error={surveys.error} onRetry={() => void surveys.refetch()} />;
@@ -319,6 +322,28 @@ export default function FeedbackPage() {
               </option>
             ))}
           </select>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={reportSegmentFieldId}>
+            {t('feedback.reportSegment')}
+          </label>
+          <select
+            id={reportSegmentFieldId}
+            className="select"
+            aria-describedby={`${reportSegmentFieldId}-hint`}
+            value={reportSegmentId ?? ''}
+            onChange={(event) => setReportSegmentId(event.target.value === '' ? null : event.target.value)}
+          >
+            <option value="">{t('feedback.allCustomers')}</option>
+            {(segments.data?.items ?? []).map((segment) => (
+              <option key={segment.id} value={segment.id}>
+                {segment.name}
+              </option>
+            ))}
+          </select>
+          <p id={`${reportSegmentFieldId}-hint`} className="field-help">
+            {t('feedback.reportSegment.hint')}
+          </p>
         </div>
         <div className="field">
           <label className="field-label" htmlFor={intervalId}>
