@@ -10,6 +10,7 @@ import {
   dialectOf,
   fromJson,
   type RowId,
+  type SurveyAnswerChange,
   type SurveyResponseRow,
   type SurveyResponseSource,
   type SurveyRow,
@@ -672,4 +673,103 @@ export async function eraseResponsesOfCustomer(
       .execute();
   }
   return responses.length;
+}
+
+/** An answer logged for flows (`survey_answer_event`, migration 019). */
+export interface SurveyAnswerEvent {
+  readonly id: RowId;
+  readonly sendId: RowId;
+  readonly surveyId: RowId;
+  readonly customerId: RowId;
+  readonly kind: SurveyKind;
+  readonly rating: number | null;
+  readonly negative: boolean;
+  readonly change: SurveyAnswerChange;
+  readonly at: number;
+}
+
+/**
+ * Logs an answer for flows (first given, or turned negative), in the answer's transaction. On
+ * PostgreSQL the workspace's log is written by one transaction at a time (an advisory lock held
+ * to its commit, taken before the id is allocated), so ids commit in order and a flow reading by
+ * id cursor cannot pass one still to commit; SQLite has one writer anyway. Answers are a
+ * person's clicks: the wait is negligible. Two statements.
+ */
+export async function insertAnswerEvent(
+  db: Executor,
+  send: SurveySend,
+  event: {
+    readonly kind: SurveyKind;
+    readonly rating: number | null;
+    readonly negative: boolean;
+    readonly change: SurveyAnswerChange;
+    readonly at: number;
+  },
+): Promise<void> {
+  if (dialectOf(db) === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`retain:survey-answer-log:${send.workspaceId}`}, 0))`.execute(
+      db,
+    );
+  await db
+    .insertInto('survey_answer_event')
+    .values({
+      workspace_id: send.workspaceId,
+      send_id: send.id,
+      survey_id: send.surveyId,
+      customer_id: send.customerId,
+      kind: event.kind,
+      rating: event.rating,
+      negative: event.negative ? 1 : 0,
+      change: event.change,
+      at: event.at,
+    })
+    .execute();
+}
+
+/**
+ * The workspace's logged answers after id `afterId`, oldest first, at most `limit` — optionally of
+ * one survey, or negative ones only. A primary-key range read. Ids become visible in order (see
+ * `insertAnswerEvent`), so a reader's cursor never passes a row still to commit.
+ */
+export async function listAnswerEvents(
+  db: Executor,
+  workspaceId: RowId,
+  query: {
+    readonly afterId: number;
+    readonly limit: number;
+    readonly surveyId?: RowId | undefined;
+    readonly negativeOnly?: boolean | undefined;
+  },
+): Promise<SurveyAnswerEvent[]> {
+  const rows = await db
+    .selectFrom('survey_answer_event')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', query.afterId)
+    .$if(query.surveyId !== undefined, (builder) => builder.where('survey_id', '=', query.surveyId!))
+    .$if(query.negativeOnly === true, (builder) => builder.where('negative', '=', 1))
+    .orderBy('id')
+    .limit(query.limit)
+    .execute();
+  return rows.map((row) => ({
+    id: Number(row.id),
+    sendId: Number(row.send_id),
+    surveyId: Number(row.survey_id),
+    customerId: Number(row.customer_id),
+    kind: row.kind as SurveyKind,
+    rating: row.rating === null ? null : Number(row.rating),
+    negative: Number(row.negative) === 1,
+    change: row.change,
+    at: Number(row.at),
+  }));
+}
+
+/** The workspace's latest logged answer id (0: none): where a newly active flow starts reading. */
+export async function latestAnswerEventId(db: Executor, workspaceId: RowId): Promise<number> {
+  const row = await db
+    .selectFrom('survey_answer_event')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
 }

@@ -30,6 +30,7 @@ import {
   findSend,
   findSurvey,
   hasRatedAnswers,
+  insertAnswerEvent,
   insertResponse,
   insertSend,
   insertSurvey,
@@ -323,13 +324,25 @@ export interface RecordAnswerInput {
    */
   readonly source: SurveyResponseSource;
   readonly now: number;
+  /** Called after an answer was logged for flows (see `AfterAnswerLogged`). */
+  readonly afterAnswerLogged?: AfterAnswerLogged | undefined;
 }
+
+/**
+ * What runs once an answer logged for flows has committed: the server passes flows' tick request
+ * (`requestFlowTickAfterSurveyAnswer`), so a `survey_answered` flow reacts within a second rather
+ * than at its next idle tick. Feedback does not import flows (flows import feedback for their
+ * `send_survey` step): the hook is handed in. Must not throw.
+ */
+export type AfterAnswerLogged = (db: Kysely<Database>, workspaceId: RowId, now: number) => Promise<void>;
 
 export interface RecordedAnswer {
   readonly linked: LinkedSend;
   readonly response: SurveyResponse;
   /** False when the answer was the same as the current one (nothing was written). */
   readonly changed: boolean;
+  /** Whether it was logged for flows: the send's first answer, or a change that turned it negative. */
+  readonly logged: boolean;
 }
 
 /**
@@ -339,6 +352,8 @@ export interface RecordedAnswer {
  * the same one again changes nothing (so a link opened twice, or by a mail scanner, is
  * idempotent). A negative answer (CSAT not satisfied, NPS 0–6), or a change from one, asks for
  * the workspace's scores to be computed again, so the at-risk list reflects it the same day.
+ * The send's first answer, and a change that turned it negative (metrics.md §8: CSAT not
+ * satisfied, NPS 0–6), are logged in the same transaction for flows' `survey_answered` triggers.
  * `invalid_input` names each bad part of the answer.
  */
 export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInput): Promise<RecordedAnswer> {
@@ -399,7 +414,23 @@ export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInpu
       // A rated answer feeds the at-risk score: cached at-risk answers of the old data are stale.
       if (outcome.changed && (content.rating !== null || outcome.wasRated))
         await bumpDataVersion(trx, send.workspaceId);
-      return outcome;
+      // What flows may start from (survey_answered triggers): the first answer of the send, and a
+      // change that turned it negative — no other change, so editing an answer triggers no twice.
+      const change =
+        current === undefined
+          ? 'answered'
+          : outcome.changed && negative && !outcome.wasNegative
+            ? 'turned_negative'
+            : null;
+      if (change !== null)
+        await insertAnswerEvent(trx, send, {
+          kind: survey.kind,
+          rating: content.rating,
+          negative,
+          change,
+          at: input.now,
+        });
+      return { ...outcome, logged: change !== null };
     });
   // Two first answers racing: the unique key on the send lets one in; the other replaces it.
   const outcome = await write(true).catch((error: unknown) => {
@@ -409,7 +440,8 @@ export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInpu
   if (outcome.changed && (negative || outcome.wasNegative)) {
     await requestScoreRefresh(db, send.workspaceId, { reason: 'feedback', now: input.now });
   }
-  return { linked, response: outcome.response, changed: outcome.changed };
+  if (outcome.logged) await input.afterAnswerLogged?.(db, send.workspaceId, input.now);
+  return { linked, response: outcome.response, changed: outcome.changed, logged: outcome.logged };
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
