@@ -147,14 +147,30 @@ describe('the Feedback page', () => {
         await page
           .getByText(/Sending “After delivery” to the [\d,]+ members of “Forty orders or more”/)
           .waitFor();
+        let segmentId = '';
         const check = openDatabase(server.storeUrl);
         try {
           const workspace = (await getWorkspaceBySlug(check.db, server.workspace))!;
           const jobs = await listJobs(check.db, workspace.id, { type: 'feedback.segment-send', limit: 5 });
           expect(jobs.length).toBe(1);
+          segmentId = String((jobs[0]!.payload as { segmentId: number }).segmentId);
         } finally {
           await check.close();
         }
+        // The report over the segment's members now: the page asks for it and shows the API's figures.
+        const asked = page.waitForRequest((request) => request.url().includes(`segmentId=${segmentId}`));
+        await page.getByLabel('Customers', { exact: true }).selectOption({ label: 'Forty orders or more' });
+        await asked;
+        const bySegment = await apiJson<Report>(
+          page,
+          server,
+          `/api/v1/feedback/report?surveyId=${survey.id}&segmentId=${segmentId}`,
+        );
+        await page
+          .locator(`[data-kpi="responses"][data-value="${bySegment.responses}"]`)
+          .waitFor({ timeout: 10_000 });
+        await page.getByLabel('Customers', { exact: true }).selectOption({ index: 0 });
+        await page.locator('[data-kpi="responses"][data-value="4"]').waitFor({ timeout: 10_000 });
       }
       // At phone width (the phone look; dark and Chinese resized to it) the answers are cards,
       // each field named, and nothing is wider than the screen.
