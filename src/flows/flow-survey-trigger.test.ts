@@ -12,8 +12,9 @@ import { addCustomer } from '../../test/flows/support.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { isInHoldout } from '../core/index.js';
 import { sendSurvey } from '../feedback/index.js';
-import { Worker } from '../jobs/index.js';
-import { FLOW_TICK_JOB, flowTickJobHandler } from './flow.jobs.js';
+import { listJobs, Worker } from '../jobs/index.js';
+import { buildApp } from '../server/index.js';
+import { FLOW_TICK_JOB, flowTickJobHandler, TRIGGER_TICK_DELAY_MS } from './flow.jobs.js';
 import { listRuns } from './flow.repository.js';
 import { productionFlowEffects } from './flow-production.js';
 
@@ -175,7 +176,11 @@ describeEachDatabase('the survey_answered flow trigger', (getDb) => {
     const customers: number[] = [];
     for (let index = 0; index < 3; index++)
       customers.push(await addCustomer(db, api.workspaceId, { externalId: `a${index}`, now: NOW }));
-    const answer = async (index: number, rating: number) => {
+    const answer = async (
+      index: number,
+      rating: number,
+      app: Pick<ApiWorkspace['app'], 'request'> = api.app,
+    ) => {
       const sent = await sendSurvey(db, {
         workspaceId: api.workspaceId,
         surveyId: Number(nps.body.id),
@@ -183,7 +188,7 @@ describeEachDatabase('the survey_answered flow trigger', (getDb) => {
         mailer: null,
         now: NOW,
       });
-      expect((await api.app.request(`${new URL(sent.links.url).pathname}?r=${rating}`)).status).toBe(200);
+      expect((await app.request(`${new URL(sent.links.url).pathname}?r=${rating}`)).status).toBe(200);
     };
     await answer(0, 3); // before the flow is active: not its
     const created = await call(api, 'POST', '/api/v1/flows', {
@@ -197,12 +202,30 @@ describeEachDatabase('the survey_answered flow trigger', (getDb) => {
     expect((await call(api, 'POST', `/api/v1/flows/${flowId}/activate`)).status).toBe(200);
     await answer(1, 10); // a promoter
     await answer(2, 6); // a detractor
-    await new Worker({
+    let worker = new Worker({
       db,
       handlers: { [FLOW_TICK_JOB]: flowTickJobHandler(productionFlowEffects) },
       now: () => NOW + 5_000,
-    }).drain();
+    });
+    await worker.drain();
     const runs = await listRuns(db, api.workspaceId, flowId, { limit: 10 });
     expect(runs.map((run) => run.customerId).sort((a, b) => a - b)).toEqual([customers[1], customers[2]]);
+
+    // The next tick waits its idle period; an answer (a minute on: the page's clock) brings it
+    // forward to a second from then — the hook the server hands the survey page.
+    const nextTick = async () => (await listJobs(db, api.workspaceId, { type: FLOW_TICK_JOB, limit: 1 }))[0];
+    expect((await nextTick())?.runAt).toBeGreaterThan(NOW + 120_000);
+    customers.push(await addCustomer(db, api.workspaceId, { externalId: 'a3', now: NOW }));
+    await answer(3, 8, buildApp({ db, dialect, now: () => NOW + 60_000 }));
+    const expedited = await nextTick();
+    expect(expedited?.status).toBe('queued');
+    expect(expedited?.runAt).toBeLessThanOrEqual(NOW + 60_000 + TRIGGER_TICK_DELAY_MS);
+    worker = new Worker({
+      db,
+      handlers: { [FLOW_TICK_JOB]: flowTickJobHandler(productionFlowEffects) },
+      now: () => NOW + 65_000,
+    });
+    await worker.drain();
+    expect(await listRuns(db, api.workspaceId, flowId, { limit: 10 })).toHaveLength(3);
   });
 });
