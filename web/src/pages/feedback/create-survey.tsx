@@ -421,6 +421,7 @@ export function CreateSurvey() {
             </label>
             <select
               id={kindId}
+              data-field="kind"
               className="select"
               value={kind}
               onChange={(event) => setKind(event.target.value as Kind)}
