@@ -143,6 +143,7 @@ describe('the Feedback page', () => {
       await draft.locator('[data-field="type"]').selectOption('single_choice');
       await draft.locator('[data-field="options"]').fill(look === 'zh-CN' ? '银行卡\n钱包' : 'Card\nWallet');
       await page.locator('.survey-preview-choices label').nth(1).waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top of the picture
       await screenshot(page, `feedback-${look}`);
       expect(await seriousAccessibilityViolations(page), look).toEqual([]);
       expect(await untranslated(page), look).toEqual([]);
@@ -248,6 +249,7 @@ describe('the Feedback page', () => {
     expect(await optionsProblem.textContent()).toBe('The options must all be different.');
     expect(await question('q2').getByLabel('Options').getAttribute('aria-invalid')).toBe('true');
     expect(await question('q1').locator('.field-problem').count()).toBe(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'feedback-form-problem');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await question('q2').getByLabel('Options').fill('Card\nWallet\nBank transfer');
