@@ -13,6 +13,7 @@ import { newCustomer } from '../../test/loyalty/ledger.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { signStorefrontToken } from '../loyalty/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
+import { insertSurvey } from './feedback.repository.js';
 import { recordAnswer, sendSurvey } from './feedback.service.js';
 
 const NOW = Date.UTC(2026, 11, 7, 12);
@@ -175,19 +176,13 @@ describeEachDatabase('the storefront’s surveys', (getDb) => {
     });
     const surveyId = created.body.id as string;
     const other = await createWorkspace(db, { name: 'Other', slug: `other-${workspaceId}`, now: NOW });
-    const theirs = await db
-      .insertInto('survey')
-      .values({
-        workspace_id: other.workspace.id,
-        name: 'Theirs',
-        kind: 'nps',
-        definition: JSON.stringify({ kind: 'nps' }),
-        created_by: null,
-        created_at: NOW,
-        updated_at: NOW,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const theirs = await insertSurvey(db, {
+      workspaceId: other.workspace.id,
+      name: 'Theirs',
+      definition: { kind: 'nps' },
+      createdBy: null,
+      now: NOW,
+    });
     const token = (secret = storefrontSecret) =>
       signStorefrontToken(secret, {
         workspaceId,

@@ -37,7 +37,11 @@ describe('the form builder’s model', () => {
     const problems = problemsOf(
       [
         { path: ['json', 'name'], message: 'Too small', code: 'too_small' },
-        { path: ['json', 'questions', 1, 'options'], message: 'The options must be distinct.', code: 'custom' },
+        {
+          path: ['json', 'questions', 1, 'options'],
+          message: 'The options must be distinct.',
+          code: 'custom',
+        },
         { path: ['json', 'questions', 0, 'options', 3], message: 'Too big', code: 'too_big' },
         { path: ['json', 'questions', 0, 'id'], message: 'Used twice' },
         { path: ['json', 'questions'], message: 'Too many', code: 'too_big' },
