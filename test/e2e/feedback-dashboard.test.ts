@@ -254,7 +254,15 @@ describe('the Feedback page', () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await question('q2').getByLabel('Options').fill('Card\nWallet\nBank transfer');
     await page.getByRole('button', { name: 'Create survey' }).click();
-    await page.getByText('Survey “Checkout survey” created').waitFor();
+    await page
+      .getByText('Survey “Checkout survey” created')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (error: unknown) => {
+        const shown = await page
+          .locator('.feedback-page .error-box, .feedback-page .field-problem')
+          .allTextContents();
+        throw new Error(`The survey was not created; the page shows: ${shown.join(' | ')}`, { cause: error });
+      });
     const surveys = await apiJson<{
       items: { id: string; name: string; definition: { questions: Record<string, unknown>[] } }[];
     }>(page, server, '/api/v1/feedback/surveys');
