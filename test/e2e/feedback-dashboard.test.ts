@@ -208,6 +208,7 @@ describe('the Feedback page', () => {
     await page.getByRole('button', { name: 'Add a question' }).focus();
     await page.keyboard.press('Enter');
     // Focus moved to the new question's text.
+    await question('q2').locator('[data-field="label"]:focus').waitFor();
     await page.keyboard.type('How did you pay?');
     await question('q2').getByLabel('Answer type').selectOption('single_choice');
     await question('q2').getByLabel('Options').fill('Card\nCard');
@@ -215,6 +216,7 @@ describe('the Feedback page', () => {
     await question('q3').getByLabel('Question text').fill('Anything else?');
     await page.getByRole('button', { name: 'Move question 3 up' }).focus();
     await page.keyboard.press('Enter');
+    await question('q3').locator('[data-action="up"]:focus').waitFor();
     const order = () =>
       page
         .locator('[data-question]')

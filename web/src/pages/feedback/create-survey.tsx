@@ -5,7 +5,7 @@
  * required, the options of a choice and the ends of a rating; a live preview shows the form as the
  * public survey page draws it. The server validates: each problem it names is shown beside its field.
  */
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api';
 import { type MessageKey, useI18n } from '../../i18n/i18n';
 import {
@@ -329,7 +329,8 @@ export function CreateSurvey() {
   const nameId = useId();
   const kindId = useId();
 
-  useEffect(() => {
+  // Before paint: a key pressed right after the move or the add goes to the control focused here.
+  useLayoutEffect(() => {
     const selector = focusNext.current;
     if (selector === null) return;
     focusNext.current = null;
