@@ -191,6 +191,29 @@ export async function findSend(db: Executor, workspaceId: RowId, id: RowId): Pro
   return row === undefined ? undefined : toSend(row);
 }
 
+/**
+ * The customer's latest send of a survey (by time, then id), or `undefined`: what the storefront
+ * answers. Reads the customer's sends through `survey_send_customer_idx` (a handful a customer).
+ */
+export async function latestSendOf(
+  db: Executor,
+  workspaceId: RowId,
+  surveyId: RowId,
+  customerId: RowId,
+): Promise<SurveySend | undefined> {
+  const row = await db
+    .selectFrom('survey_send')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where('survey_id', '=', surveyId)
+    .orderBy('sent_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toSend(row);
+}
+
 /** Records how a send was delivered (what the e-mail module answered). */
 export async function updateSendDelivery(
   db: Executor,

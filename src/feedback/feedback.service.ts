@@ -36,6 +36,7 @@ import {
   insertSurvey,
   type ListedResponse,
   latestNegativeAnswers,
+  latestSendOf,
   listResponseRows,
   listSurveyRows,
   type ResponseFilter,
@@ -311,7 +312,19 @@ function sameContent(
     response.rating === content.rating &&
     response.comment === content.comment &&
     response.reason === content.reason &&
-    JSON.stringify(response.answers) === JSON.stringify(content.answers)
+    canonicalJson(response.answers) === canonicalJson(content.answers)
+  );
+}
+
+/**
+ * JSON with object keys sorted: PostgreSQL's `jsonb` gives a stored object's keys back in its own
+ * order (shortest first), so comparing plain `JSON.stringify` took a form's same answer for a change.
+ */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
   );
 }
 
@@ -442,6 +455,100 @@ export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInpu
   }
   if (outcome.logged) await input.afterAnswerLogged?.(db, send.workspaceId, input.now);
   return { linked, response: outcome.response, changed: outcome.changed, logged: outcome.logged };
+}
+
+/** A survey as the storefront shows it to a signed-in customer: with their current answer. */
+export interface StorefrontSurvey {
+  readonly survey: Survey;
+  /** The customer's language tag (null when unknown), for the widget's words. */
+  readonly language: string | null;
+  /** The current answer of their latest send of the survey, if any. */
+  readonly response: SurveyResponse | undefined;
+}
+
+/**
+ * A survey of the workspace for a customer the storefront token named (storefront-survey.routes.ts):
+ * the survey and the customer's current answer to their latest send of it. Reads only. `not_found`
+ * for another workspace's or an unknown survey. Three or four indexed reads.
+ */
+export async function storefrontSurvey(
+  db: Kysely<Database>,
+  workspaceId: RowId,
+  surveyId: RowId,
+  customerId: RowId,
+): Promise<StorefrontSurvey> {
+  const survey = await getSurvey(db, workspaceId, surveyId);
+  const customer = await findCustomer(db, workspaceId, customerId);
+  if (customer === undefined) throw notFound('Customer');
+  const send = await latestSendOf(db, workspaceId, surveyId, customerId);
+  const response = send === undefined ? undefined : await findResponseOfSend(db, workspaceId, send.id);
+  return { survey, language: customer.language, response };
+}
+
+/** The dedupe key of the send the storefront makes for a customer who had none of a survey. */
+export function storefrontSendKey(surveyId: RowId, customerId: RowId): string {
+  return `storefront:${surveyId}:${customerId}`;
+}
+
+/**
+ * Records a signed-in storefront customer's answer to a survey, with the rules of the signed link:
+ * the answer goes to the customer's latest send of the survey (an e-mailed one, or the one an
+ * earlier storefront answer made) through `recordAnswer` itself — one current answer per send, a
+ * change replacing it with the earlier version kept in history. A customer with no send of the
+ * survey gets one first (`origin: { kind: 'storefront' }`, no e-mail, a dedupe key per survey and
+ * customer so two racing first answers share it); the answer is checked before that send is made,
+ * so a refused answer leaves nothing behind. `invalid_input` names each bad part of the answer.
+ */
+export async function recordStorefrontAnswer(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: RowId;
+    readonly surveyId: RowId;
+    readonly customerId: RowId;
+    readonly answer: SurveyAnswerInput;
+    readonly now: number;
+    /** Called after the answer was logged for flows (see `AfterAnswerLogged`). */
+    readonly afterAnswerLogged?: AfterAnswerLogged | undefined;
+  },
+): Promise<RecordedAnswer> {
+  const survey = await getSurvey(db, input.workspaceId, input.surveyId);
+  let send = await latestSendOf(db, input.workspaceId, survey.id, input.customerId);
+  let token: string;
+  if (send === undefined) {
+    const checked = validateSurveyAnswer(survey.definition, input.answer);
+    if (!checked.ok) {
+      throw new RetainError(
+        'invalid_input',
+        'The answer is not valid.',
+        checked.error.map((issue) => ({ path: issue.path, message: issue.message })),
+      );
+    }
+    const sent = await sendSurvey(db, {
+      workspaceId: input.workspaceId,
+      surveyId: survey.id,
+      customerId: input.customerId,
+      origin: { kind: 'storefront' },
+      dedupeKey: storefrontSendKey(survey.id, input.customerId),
+      mailer: null,
+      now: input.now,
+    });
+    send = sent.send;
+    token = sent.links.token;
+  } else {
+    const secret = await signingKey(db, input.workspaceId, input.now);
+    token = signSurveyLink(secret, {
+      workspaceId: input.workspaceId,
+      sendId: send.id,
+      customerId: send.customerId,
+    });
+  }
+  return recordAnswer(db, {
+    token,
+    answer: input.answer,
+    source: 'api',
+    now: input.now,
+    afterAnswerLogged: input.afterAnswerLogged,
+  });
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -37,13 +37,17 @@ export {
   negativeFeedbackSignal,
   type RecordedAnswer,
   recordAnswer,
+  recordStorefrontAnswer,
   resolveSurveyLink,
   type SendSurveyInput,
   type SentSurvey,
+  type StorefrontSurvey,
   type SurveyLinks,
   type SurveyMailer,
   sendSurvey,
+  storefrontSurvey,
   surveyReport,
 } from './feedback.service.js';
+export { storefrontSurveyRoutes } from './storefront-survey.routes.js';
 export { surveyEmailMailer } from './survey-email.js';
 export { rateLimitedSurveyPage, type SurveyPageOptions, surveyPageRoutes } from './survey-page.routes.js';

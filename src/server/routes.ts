@@ -7,7 +7,12 @@ import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analyt
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { emailPublicRoutes, emailRoutes } from '../email/index.js';
-import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
+import {
+  type FeedbackRoutesOptions,
+  feedbackRoutes,
+  storefrontSurveyRoutes,
+  surveyPageRoutes,
+} from '../feedback/index.js';
 import { flowRoutes, requestFlowTickAfterSurveyAnswer } from '../flows/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
@@ -71,4 +76,6 @@ export function mountRoutes(
   app.route('/', surveyPageRoutes({ afterAnswerLogged: requestFlowTickAfterSurveyAnswer }));
   // Customer-facing, authenticated by a storefront token (not an API key): outside /api/v1.
   app.route('/', storefrontRoutes());
+  // The survey widget of the storefront, with the same token.
+  app.route('/', storefrontSurveyRoutes({ afterAnswerLogged: requestFlowTickAfterSurveyAnswer }));
 }
