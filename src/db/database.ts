@@ -13,6 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { closeWatcher, watchPostgres, watchSqlite } from './change-watch.js';
 import type { DialectName } from './dialect.js';
 import type { Database } from './schema.js';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /** The URL used when neither an argument nor `DATABASE_URL` is given. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/retain.db';
@@ -108,10 +109,12 @@ function openSqlite(path: string): DatabaseConnection {
   sqliteHandles.set(db, sqlite);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   watchSqlite(db, () => dataVersion.get() as number);
+  // WAL checkpoints on a thread of their own, not inside this connection's commits (why: the module).
+  const checkpointer = inMemory || process.env.ZZ_NOCP === '1' ? null : startSqliteCheckpointer(sqlite, path);
   return {
     db,
     dialect: 'sqlite',
-    close: closeOnce(db),
+    close: closeOnce(db, () => checkpointer?.close()),
     backup: async (destinationPath) => {
       mkdirSync(dirname(resolve(destinationPath)), { recursive: true });
       await sqlite.backup(destinationPath);
@@ -181,11 +184,16 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   };
 }
 
-/** `close()` may be called more than once (a second call waits for the first). */
-function closeOnce(db: Kysely<Database>): () => Promise<void> {
+/**
+ * `close()` may be called more than once (a second call waits for the first). `before` runs first
+ * (SQLite: the checkpoint thread's last checkpoint, while the connection is still open).
+ */
+function closeOnce(db: Kysely<Database>, before?: () => Promise<void> | undefined): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
-    closing ??= closeWatcher(db).then(() => db.destroy());
+    closing ??= Promise.resolve(before?.())
+      .then(() => closeWatcher(db))
+      .then(() => db.destroy());
     return closing;
   };
 }
