@@ -90,4 +90,18 @@ describe('SQLite WAL checkpoints on their own thread', () => {
     expect(child.stdout.trim()).toBe('closed');
     expect(child.status).toBe(0);
   });
+
+  it('never keeps a process alive: one that opens the store and ends without closing it exits', () => {
+    const module = fileURLToPath(new URL('./database.ts', import.meta.url));
+    const script = `const { openDatabase } = await import(${JSON.stringify(module)});
+      openDatabase(${JSON.stringify(`sqlite:${join(directory, 'open.db')}`)});
+      console.log('opened');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(child.signal).toBeNull(); // not killed by the timeout
+    expect(child.stdout.trim()).toBe('opened');
+    expect(child.status).toBe(0);
+  });
 });

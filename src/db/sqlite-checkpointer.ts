@@ -85,7 +85,6 @@ export function startSqliteCheckpointer(
   } catch {
     return null;
   }
-  worker.unref();
   sqlite.pragma('wal_autocheckpoint = 0');
   let running = true;
   const automatic = (): void => {
@@ -105,6 +104,8 @@ export function startSqliteCheckpointer(
     waiters.shift()?.();
     if (waiters.length === 0) worker.unref();
   });
+  // After the listeners: adding a 'message' listener references the thread again.
+  worker.unref();
   let closing: Promise<void> | undefined;
   return {
     checkpointNow: () =>
