@@ -4,7 +4,7 @@
  * connection's change to `PRAGMA data_version` (which the API-key cache relies on).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +17,16 @@ const directory = mkdtempSync(join(tmpdir(), 'retain-checkpointer-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const MB = 1024 * 1024;
+
+/**
+ * Runs `script` as a module file in a Node process of its own (through tsx); killed after 15 s.
+ * A file, not `-e`: a `-e` module script's process ended even with a referenced thread alive.
+ */
+function runScript(name: string, script: string) {
+  const path = join(directory, name);
+  writeFileSync(path, script);
+  return spawnSync(process.execPath, ['--import', 'tsx', path], { encoding: 'utf8', timeout: 15_000 });
+}
 
 describe('SQLite WAL checkpoints on their own thread', () => {
   it('keeps the WAL small while the writing connection never checkpoints', async () => {
@@ -83,9 +93,7 @@ describe('SQLite WAL checkpoints on their own thread', () => {
       const connection = openDatabase(${JSON.stringify(`sqlite:${join(directory, 'exit.db')}`)});
       await connection.close();
       console.log('closed');`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    });
+    const child = runScript('close.mts', script);
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('closed');
     expect(child.status).toBe(0);
@@ -96,10 +104,7 @@ describe('SQLite WAL checkpoints on their own thread', () => {
     const script = `const { openDatabase } = await import(${JSON.stringify(module)});
       openDatabase(${JSON.stringify(`sqlite:${join(directory, 'open.db')}`)});
       console.log('opened');`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+    const child = runScript('open.mts', script);
     expect(child.signal).toBeNull(); // not killed by the timeout
     expect(child.stdout.trim()).toBe('opened');
     expect(child.status).toBe(0);
