@@ -400,7 +400,8 @@ export async function eraseLoyaltyDataOfCustomer(
     }
     await db
       .updateTable('loyalty_account')
-      .set({ referral_code: null, updated_at: now })
+      // No tier either: the tier history goes, and members per tier count live customers only.
+      .set({ referral_code: null, tier: null, tier_since: null, tier_below_since: null, updated_at: now })
       .where('workspace_id', '=', workspaceId)
       .where('customer_id', '=', customerId)
       .execute();

@@ -342,6 +342,19 @@ describeEachDatabase('privacy: loyalty data', (getDb) => {
     ).toBe(404);
     // Hers go; Bob's and Gus's (both Silver by their points) stay.
     expect(await count('loyalty_tier_change')).toBe(2);
+    // She holds no tier, is no member of one, and the next review (her points earned would
+    // qualify her) leaves her so.
+    await processLoyalty(db, ws, NOW + 86_400_000);
+    const account = await db
+      .selectFrom('loyalty_account')
+      .select(['tier', 'tier_since', 'tier_below_since'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', Number(fay))
+      .executeTakeFirstOrThrow();
+    expect(account).toEqual({ tier: null, tier_since: null, tier_below_since: null });
+    expect(await count('loyalty_tier_change')).toBe(2);
+    const tiers = await call('GET', '/api/v1/loyalty/tiers', undefined, 'analyst');
+    expect(tiers.body.levels).toEqual([expect.objectContaining({ name: 'Silver', members: 2 })]);
     const after = await api.request(`/api/v1/customers/${fay}/export`, { role: 'agent' });
     expect(after.body.loyalty).toMatchObject({
       rewardClaims: [],
