@@ -598,6 +598,18 @@ function sampleRows(workspaceId: number) {
         answered_at: T0 + 700,
         replaced_at: T0 + 800,
       },
+      survey_answer_event: {
+        workspace_id: workspaceId,
+        id: sampleId(),
+        send_id: ids.send,
+        survey_id: ids.survey,
+        customer_id: ids.customer,
+        kind: 'csat',
+        rating: 2,
+        negative: 1,
+        change: 'turned_negative',
+        at: T0 + 800,
+      },
     } as const,
   };
 }
@@ -647,6 +659,7 @@ const SCOPED_TABLES: readonly ScopedTable[] = [
   'survey_send',
   'survey_response',
   'survey_response_history',
+  'survey_answer_event',
 ];
 
 const JSON_COLUMNS = [

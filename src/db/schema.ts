@@ -386,6 +386,26 @@ export interface SurveyResponseTable {
   updated_at: number;
 }
 
+/** Why an answer was logged for flows: first given, or changed to a negative one (migration 019). */
+export type SurveyAnswerChange = 'answered' | 'turned_negative';
+
+/** Append-only: the answers that may start a flow (`survey_answered` triggers read them by id). */
+export interface SurveyAnswerEventTable {
+  workspace_id: RowId;
+  id: Id;
+  send_id: RowId;
+  survey_id: RowId;
+  customer_id: RowId;
+  /** The survey's kind: `csat`, `nps` or `form`. */
+  kind: string;
+  /** The rating recorded at that moment (null: a form or an unrated answer). */
+  rating: number | null;
+  /** 1 for CSAT not satisfied or NPS 0–6 (metrics.md §8). */
+  negative: 0 | 1;
+  change: SurveyAnswerChange;
+  at: number;
+}
+
 /** An earlier version of an answer, kept when the customer changed it (append-only). */
 export interface SurveyResponseHistoryTable {
   workspace_id: RowId;
@@ -1005,6 +1025,7 @@ export interface Database {
   survey_send: SurveySendTable;
   survey_response: SurveyResponseTable;
   survey_response_history: SurveyResponseHistoryTable;
+  survey_answer_event: SurveyAnswerEventTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;

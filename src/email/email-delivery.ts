@@ -23,7 +23,13 @@ import type { Kysely } from 'kysely';
 import { findCustomer } from '../customers/index.js';
 import type { Database, EmailMessageRow, RowId } from '../db/index.js';
 import { enqueue } from '../jobs/index.js';
-import { type Executor, findMessage, insertSuppression, updateMessage } from './email.repository.js';
+import {
+  type Executor,
+  findMessage,
+  insertSuppression,
+  updateMessage,
+  withCapTurn,
+} from './email.repository.js';
 import { EMAIL_SEND_JOB, type EmailSendPayload, linkUrl, skipReasonFor } from './email.service.js';
 import { addressHash, signLink } from './email-crypto.js';
 import type { EmailEnvironment } from './email-environment.js';
@@ -107,54 +113,68 @@ export async function deliverMessage(
       return { status: 'held', runAt: resume };
     }
   }
-  const reason = await skipReasonFor(db, {
-    workspaceId,
-    customer,
-    category: message.category,
-    toAddress: message.to_address,
-    settings,
-    plannedAt: now,
-    messageId,
-    sending: true,
-  });
-  if (reason !== null) {
-    await updateMessage(db, workspaceId, messageId, ['queued'], {
-      status: 'skipped',
-      skip_reason: reason,
-      updated_at: now,
-    });
-    return { status: 'skipped' };
-  }
-
   let smtpUrl: string | null;
+  let smtpProblem: unknown = null;
   try {
     smtpUrl = smtpUrlFor(settings, environment);
   } catch (error) {
     // The workspace's SMTP URL no longer opens with RETAIN_SECRET_KEY: no retry can send it.
-    await updateMessage(db, workspaceId, messageId, ['queued'], {
-      status: 'failed',
-      last_error: errorText(error),
-      updated_at: now,
-    });
-    return { status: 'failed' };
+    smtpUrl = null;
+    smtpProblem = error;
   }
-  if (smtpUrl === null) {
-    const moved = await updateMessage(db, workspaceId, messageId, ['queued'], {
-      status: 'outbox',
-      sent_at: now,
-      updated_at: now,
-    });
-    return moved ? { status: 'outbox' } : { status: 'final' };
-  }
-
   const attempt = message.attempts + 1;
-  const claimed = await updateMessage(db, workspaceId, messageId, ['queued'], {
-    status: 'sending',
-    attempts: attempt,
-    sending_until: now + SENDING_LEASE_MS,
-    updated_at: now,
-  });
-  if (!claimed) return { status: 'final' };
+  // The cap decision and the claim acting on it: one turn per customer for marketing mail
+  // (withCapTurn), so a concurrent sender of the customer's other messages counts this one.
+  const decide = async (executor: Executor): Promise<DeliveryOutcome | null> => {
+    const reason = await skipReasonFor(executor, {
+      workspaceId,
+      customer,
+      category: message.category,
+      toAddress: message.to_address,
+      settings,
+      plannedAt: now,
+      messageId,
+      sending: true,
+    });
+    if (reason !== null) {
+      await updateMessage(executor, workspaceId, messageId, ['queued'], {
+        status: 'skipped',
+        skip_reason: reason,
+        updated_at: now,
+      });
+      return { status: 'skipped' };
+    }
+    if (smtpProblem !== null) {
+      await updateMessage(executor, workspaceId, messageId, ['queued'], {
+        status: 'failed',
+        last_error: errorText(smtpProblem),
+        updated_at: now,
+      });
+      return { status: 'failed' };
+    }
+    if (smtpUrl === null) {
+      const moved = await updateMessage(executor, workspaceId, messageId, ['queued'], {
+        status: 'outbox',
+        sent_at: now,
+        updated_at: now,
+      });
+      return moved ? { status: 'outbox' } : { status: 'final' };
+    }
+    const claimed = await updateMessage(executor, workspaceId, messageId, ['queued'], {
+      status: 'sending',
+      attempts: attempt,
+      // The hand-over instant: what frequency caps count until `sent_at` is written.
+      send_after: now,
+      sending_until: now + SENDING_LEASE_MS,
+      updated_at: now,
+    });
+    return claimed ? null : { status: 'final' };
+  };
+  const decided =
+    message.category === 'marketing'
+      ? await withCapTurn(db, workspaceId, [message.customer_id], decide)
+      : await decide(db);
+  if (decided !== null || smtpUrl === null) return decided ?? { status: 'final' };
 
   let info: { response?: string | undefined };
   try {

@@ -6,7 +6,9 @@
  * marketing mail, so frequency caps see each send before the next), their customers, the
  * suppressions and the frequency-cap instants, then the skips, holds and outbox entries grouped,
  * the claim — one `UPDATE … RETURNING` putting every message to send under the `sending` lease
- * *before* any SMTP call — the sends (several in flight over the pooled transport), and one
+ * *before* any SMTP call; the cap instants are read, and the claim written, in one transaction
+ * holding the cap turn of the batch's customers (`withCapTurn`), so two dispatchers, in one
+ * process or two, never both pass a customer's cap — the sends (several in flight over the pooled transport), and one
  * statement recording every acceptance. The guarantees of the one-message path
  * (email-delivery.ts) hold: a message is handed to SMTP only while it holds its lease; one whose
  * acceptance was not recorded (the process was killed) stays `sending` and becomes `unknown` when
@@ -24,6 +26,7 @@ import type { Database, EmailMessageRow, RowId } from '../db/index.js';
 import type { JobHandler } from '../jobs/index.js';
 import {
   claimMessages,
+  type Executor,
   expireSendingMessages,
   findDueMessages,
   findSuppressedHashes,
@@ -31,6 +34,7 @@ import {
   pendingMessages,
   recordSentMessages,
   updateMessages,
+  withCapTurn,
 } from './email.repository.js';
 import { batchSkipReason } from './email-bulk.js';
 import { addressHash } from './email-crypto.js';
@@ -169,61 +173,73 @@ export async function dispatchBatch(
     ),
   );
   const marketing = checked.filter((message) => message.category === 'marketing');
-  const instants = await marketingInstantsOf(
-    db,
-    workspaceId,
-    marketing.map((message) => message.customer_id),
-    { from: now - WEEK_MS, to: now + 1 },
-    marketing.map((message) => message.id),
-  );
-  const skips: [string, RowId][] = [];
-  const go: EmailMessageRow[] = [];
-  for (const message of checked) {
-    const customer = customers.get(Number(message.customer_id));
-    const reason =
-      customer === undefined
-        ? 'erased'
-        : batchSkipReason({
-            customer,
-            category: message.category,
-            toAddress: message.to_address,
-            suppressed,
-            instants: instants.get(Number(message.customer_id)) ?? [],
-            plannedAt: now,
-            settings,
-            sending: true,
-          });
-    if (reason === null) go.push(message);
-    else skips.push([reason, message.id]);
-  }
-  for (const [reason, ids] of groupIds(skips)) {
-    counts.skipped += await updateMessages(db, workspaceId, ids, ['queued'], {
-      status: 'skipped',
-      skip_reason: reason,
-      updated_at: now,
-    });
-  }
-  if (go.length === 0) return counts;
-
-  if (smtpUrl === null) {
-    counts.outbox = await updateMessages(
-      db,
+  // The cap decision and the claim acting on it are one turn per customer (withCapTurn): another
+  // sender deciding for the same customer meanwhile would not see this batch's claims.
+  const decide = async (executor: Executor): Promise<EmailMessageRow[]> => {
+    const instants = await marketingInstantsOf(
+      executor,
+      workspaceId,
+      marketing.map((message) => message.customer_id),
+      { from: now - WEEK_MS, to: now + 1 },
+      marketing.map((message) => message.id),
+    );
+    const skips: [string, RowId][] = [];
+    const go: EmailMessageRow[] = [];
+    for (const message of checked) {
+      const customer = customers.get(Number(message.customer_id));
+      const reason =
+        customer === undefined
+          ? 'erased'
+          : batchSkipReason({
+              customer,
+              category: message.category,
+              toAddress: message.to_address,
+              suppressed,
+              instants: instants.get(Number(message.customer_id)) ?? [],
+              plannedAt: now,
+              settings,
+              sending: true,
+            });
+      if (reason === null) go.push(message);
+      else skips.push([reason, message.id]);
+    }
+    for (const [reason, ids] of groupIds(skips)) {
+      counts.skipped += await updateMessages(executor, workspaceId, ids, ['queued'], {
+        status: 'skipped',
+        skip_reason: reason,
+        updated_at: now,
+      });
+    }
+    if (go.length === 0) return [];
+    if (smtpUrl === null) {
+      counts.outbox = await updateMessages(
+        executor,
+        workspaceId,
+        go.map((message) => message.id),
+        ['queued'],
+        { status: 'outbox', sent_at: now, updated_at: now },
+      );
+      return [];
+    }
+    return claimMessages(
+      executor,
       workspaceId,
       go.map((message) => message.id),
-      ['queued'],
-      { status: 'outbox', sent_at: now, updated_at: now },
+      now,
+      now + SENDING_LEASE_MS,
     );
-    return counts;
-  }
-
+  };
   const claimedAt = performance.now();
-  const claimed = await claimMessages(
-    db,
-    workspaceId,
-    go.map((message) => message.id),
-    now,
-    now + SENDING_LEASE_MS,
-  );
+  const claimed =
+    marketing.length === 0
+      ? await decide(db)
+      : await withCapTurn(
+          db,
+          workspaceId,
+          marketing.map((message) => message.customer_id),
+          decide,
+        );
+  if (claimed.length === 0 || smtpUrl === null) return counts;
   const transport = transportFor(smtpUrl);
   const accepted: { id: RowId; response: string }[] = [];
   const failures: { message: EmailMessageRow; error: unknown }[] = [];

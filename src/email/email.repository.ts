@@ -2,15 +2,17 @@
  * The e-mail tables (migration 010): the only code that queries them. Every statement names the
  * workspace.
  */
+import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type {
-  Database,
-  EmailCategory,
-  EmailMessageRow,
-  EmailStatus,
-  JsonText,
-  RowId,
-  SuppressionReason,
+import {
+  type Database,
+  dialectOf,
+  type EmailCategory,
+  type EmailMessageRow,
+  type EmailStatus,
+  type JsonText,
+  type RowId,
+  type SuppressionReason,
 } from '../db/index.js';
 
 /** A connection or a transaction. */
@@ -555,6 +557,58 @@ export async function updateMessages(
   return Number(result.numUpdatedRows);
 }
 
+/** The advisory-lock key of a customer's frequency-cap turn: 64 bits of a hash (signed, as PostgreSQL's bigint). */
+function capLockKey(workspaceId: number, customerId: RowId): bigint {
+  return createHash('sha256')
+    .update(`retain:email-cap:${workspaceId}:${customerId}`)
+    .digest()
+    .readBigInt64BE(0);
+}
+
+/**
+ * Runs `work` — a frequency-cap decision and the claim (or outbox record) that acts on it — as one
+ * transaction holding the cap turn of these customers, so two senders (two dispatch jobs, a
+ * dispatch and an `email.send` job, two server processes on one database) never both count a
+ * customer's messages before either has claimed one. A claim writes its hand-over instant to
+ * `send_after`, so the next turn counts the message being sent at that instant, not at the
+ * instant it was planned (which may be outside the cap's window for a message sent late).
+ *
+ * PostgreSQL: a transaction-scoped advisory lock per workspace and customer, taken in key order
+ * (two senders with overlapping customers cannot deadlock) and released at commit. SQLite: `BEGIN
+ * IMMEDIATE` — one writer at a time, and another process waits for it (busy_timeout) rather than
+ * failing when its read snapshot turns stale at its first write.
+ */
+export async function withCapTurn<T>(
+  db: Kysely<Database>,
+  workspaceId: number,
+  customerIds: readonly RowId[],
+  work: (trx: Executor) => Promise<T>,
+): Promise<T> {
+  if (dialectOf(db) === 'postgres') {
+    return db.transaction().execute(async (trx) => {
+      const keys = [...new Set(customerIds.map((customerId) => capLockKey(workspaceId, customerId)))]
+        .sort((left, right) => (left < right ? -1 : left > right ? 1 : 0))
+        .map(String);
+      // `unnest … with ordinality` hands the keys over in array order: the locks are taken sorted.
+      if (keys.length > 0)
+        await sql`select count(pg_advisory_xact_lock(u.k)) from unnest(cast(${keys} as bigint[]))
+          with ordinality as u(k, n)`.execute(trx);
+      return work(trx);
+    });
+  }
+  return db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const result = await work(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
 /**
  * Claims queued messages for sending, one statement: each still `queued` becomes `sending` under
  * a lease ending at `until` (written before any SMTP call), its attempts counted. Returns the rows
@@ -573,6 +627,8 @@ export async function claimMessages(
     .set((eb) => ({
       status: 'sending',
       attempts: eb('attempts', '+', 1),
+      // The hand-over instant: what frequency caps count until `sent_at` is written (see withCapTurn).
+      send_after: now,
       sending_until: until,
       updated_at: now,
     }))

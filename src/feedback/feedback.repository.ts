@@ -10,6 +10,7 @@ import {
   dialectOf,
   fromJson,
   type RowId,
+  type SurveyAnswerChange,
   type SurveyResponseRow,
   type SurveyResponseSource,
   type SurveyRow,
@@ -17,6 +18,7 @@ import {
   type SurveySendRow,
   toJson,
 } from '../db/index.js';
+import { currentMemberIds } from '../segments/index.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -185,6 +187,29 @@ export async function findSend(db: Executor, workspaceId: RowId, id: RowId): Pro
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toSend(row);
+}
+
+/**
+ * The customer's latest send of a survey (by time, then id), or `undefined`: what the storefront
+ * answers. Reads the customer's sends through `survey_send_customer_idx` (a handful a customer).
+ */
+export async function latestSendOf(
+  db: Executor,
+  workspaceId: RowId,
+  surveyId: RowId,
+  customerId: RowId,
+): Promise<SurveySend | undefined> {
+  const row = await db
+    .selectFrom('survey_send')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where('survey_id', '=', surveyId)
+    .orderBy('sent_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
     .executeTakeFirst();
   return row === undefined ? undefined : toSend(row);
 }
@@ -491,7 +516,10 @@ export async function sendGroups(
   workspaceId: RowId,
   filter: {
     readonly surveyIds?: readonly RowId[] | undefined;
-    readonly segmentId?: RowId | undefined;
+    /** Only the sends made to this segment (a segment send). */
+    readonly sentToSegmentId?: RowId | undefined;
+    /** Only the sends to customers who are members of this segment now. */
+    readonly memberOfSegmentId?: RowId | undefined;
     readonly from: number;
     readonly to: number;
   },
@@ -516,7 +544,12 @@ export async function sendGroups(
     // one answered reached nobody: it is not counted. (Its link may still have been handed out.)
     .where((eb) => eb.or([eb('t.delivery', '!=', 'skipped'), eb('r.id', 'is not', null)]))
     .$if(filter.surveyIds !== undefined, (query) => query.where('t.survey_id', 'in', [...filter.surveyIds!]))
-    .$if(filter.segmentId !== undefined, (query) => query.where('t.segment_id', '=', filter.segmentId!))
+    .$if(filter.sentToSegmentId !== undefined, (query) =>
+      query.where('t.segment_id', '=', filter.sentToSegmentId!),
+    )
+    .$if(filter.memberOfSegmentId !== undefined, (query) =>
+      query.where('t.customer_id', 'in', currentMemberIds(db, workspaceId, filter.memberOfSegmentId!)),
+    )
     .groupBy(['t.survey_id', bucket, sql`case when r.id is null then 0 else 1 end`, 'r.rating'])
     .execute();
   return rows.map((row) => ({
@@ -663,4 +696,103 @@ export async function eraseResponsesOfCustomer(
       .execute();
   }
   return responses.length;
+}
+
+/** An answer logged for flows (`survey_answer_event`, migration 019). */
+export interface SurveyAnswerEvent {
+  readonly id: RowId;
+  readonly sendId: RowId;
+  readonly surveyId: RowId;
+  readonly customerId: RowId;
+  readonly kind: SurveyKind;
+  readonly rating: number | null;
+  readonly negative: boolean;
+  readonly change: SurveyAnswerChange;
+  readonly at: number;
+}
+
+/**
+ * Logs an answer for flows (first given, or turned negative), in the answer's transaction. On
+ * PostgreSQL the workspace's log is written by one transaction at a time (an advisory lock held
+ * to its commit, taken before the id is allocated), so ids commit in order and a flow reading by
+ * id cursor cannot pass one still to commit; SQLite has one writer anyway. Answers are a
+ * person's clicks: the wait is negligible. Two statements.
+ */
+export async function insertAnswerEvent(
+  db: Executor,
+  send: SurveySend,
+  event: {
+    readonly kind: SurveyKind;
+    readonly rating: number | null;
+    readonly negative: boolean;
+    readonly change: SurveyAnswerChange;
+    readonly at: number;
+  },
+): Promise<void> {
+  if (dialectOf(db) === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`retain:survey-answer-log:${send.workspaceId}`}, 0))`.execute(
+      db,
+    );
+  await db
+    .insertInto('survey_answer_event')
+    .values({
+      workspace_id: send.workspaceId,
+      send_id: send.id,
+      survey_id: send.surveyId,
+      customer_id: send.customerId,
+      kind: event.kind,
+      rating: event.rating,
+      negative: event.negative ? 1 : 0,
+      change: event.change,
+      at: event.at,
+    })
+    .execute();
+}
+
+/**
+ * The workspace's logged answers after id `afterId`, oldest first, at most `limit` — optionally of
+ * one survey, or negative ones only. A primary-key range read. Ids become visible in order (see
+ * `insertAnswerEvent`), so a reader's cursor never passes a row still to commit.
+ */
+export async function listAnswerEvents(
+  db: Executor,
+  workspaceId: RowId,
+  query: {
+    readonly afterId: number;
+    readonly limit: number;
+    readonly surveyId?: RowId | undefined;
+    readonly negativeOnly?: boolean | undefined;
+  },
+): Promise<SurveyAnswerEvent[]> {
+  const rows = await db
+    .selectFrom('survey_answer_event')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', query.afterId)
+    .$if(query.surveyId !== undefined, (builder) => builder.where('survey_id', '=', query.surveyId!))
+    .$if(query.negativeOnly === true, (builder) => builder.where('negative', '=', 1))
+    .orderBy('id')
+    .limit(query.limit)
+    .execute();
+  return rows.map((row) => ({
+    id: Number(row.id),
+    sendId: Number(row.send_id),
+    surveyId: Number(row.survey_id),
+    customerId: Number(row.customer_id),
+    kind: row.kind as SurveyKind,
+    rating: row.rating === null ? null : Number(row.rating),
+    negative: Number(row.negative) === 1,
+    change: row.change,
+    at: Number(row.at),
+  }));
+}
+
+/** The workspace's latest logged answer id (0: none): where a newly active flow starts reading. */
+export async function latestAnswerEventId(db: Executor, workspaceId: RowId): Promise<number> {
+  const row = await db
+    .selectFrom('survey_answer_event')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
 }

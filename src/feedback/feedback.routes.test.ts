@@ -13,7 +13,7 @@ import { seedPopulation } from '../../test/segments/population.js';
 import { describeEachDatabase } from '../../test/support/databases.js';
 import { listJobs } from '../jobs/index.js';
 import { eraseCustomer } from '../privacy/index.js';
-import { createSegment } from '../segments/index.js';
+import { createSegment, recomputeSegment } from '../segments/index.js';
 import { buildApp } from '../server/index.js';
 import { runSegmentSend } from './feedback.jobs.js';
 import { recordAnswer, sendSurvey } from './feedback.service.js';
@@ -391,6 +391,101 @@ describeEachDatabase('the feedback API', (getDb) => {
       role: 'analyst',
     });
     expect(tooLong.status).toBe(400);
+  });
+
+  it('reports over the current members of a segment: their sends and answers, whenever they joined', async () => {
+    const { db, dialect } = getDb();
+    const api = await apiWorkspace({ db, dialect }, NOW);
+    const people = await insertCustomers(
+      db,
+      api.workspaceId,
+      Array.from({ length: 6 }, (_, index) => ({ email: `m${index}@example.com` })),
+      NOW,
+    );
+    const countryOf = async (index: number, country: string) =>
+      db.updateTable('customer').set({ country }).where('id', '=', people[index]!).execute();
+    // At send time c0, c1, c2, c5 are in France, c3 and c4 in Germany.
+    for (const [index, country] of ['FR', 'FR', 'FR', 'DE', 'DE', 'FR'].entries())
+      await countryOf(index, country);
+    const { segment } = await createSegment(db, {
+      workspaceId: api.workspaceId,
+      name: 'France',
+      rule: { all: [{ field: 'country', op: '=', value: 'FR' }] },
+      createdBy: null,
+      actor: { type: 'system' },
+      now: NOW,
+    });
+    expect(segment.memberCount).toBe(4);
+    const csat = Number(await newSurvey(api, { name: 'CSAT', kind: 'csat' }));
+    const nps = Number(await newSurvey(api, { name: 'NPS', kind: 'nps' }));
+    const sendTo = async (surveyId: number, index: number) =>
+      (
+        await sendSurvey(db, {
+          workspaceId: api.workspaceId,
+          surveyId,
+          customerId: people[index]!,
+          now: Date.UTC(2026, 10, 17, 9),
+          mailer: null,
+        })
+      ).links.token;
+    const answer = (token: string, rating: number) =>
+      recordAnswer(db, { token, answer: { rating }, source: 'page', now: NOW });
+    // CSAT (1–5): c0 5, c1 2, c2 5, c3 1, c4 4, c5 no answer. NPS: c0 10, c1 6, c2 9, c3 0, c4 8, c5 9.
+    const csatRatings = [5, 2, 5, 1, 4, null];
+    const npsRatings = [10, 6, 9, 0, 8, 9];
+    for (const [index, rating] of csatRatings.entries()) {
+      const token = await sendTo(csat, index);
+      if (rating !== null) await answer(token, rating);
+    }
+    for (const [index, rating] of npsRatings.entries()) await answer(await sendTo(nps, index), rating);
+    // Then c2 moves to Germany and c4 to France: the members now are c0, c1, c4, c5.
+    await countryOf(2, 'DE');
+    await countryOf(4, 'FR');
+    await recomputeSegment(db, { workspaceId: api.workspaceId, now: NOW }, segment.id);
+
+    const report = async (query: string) => {
+      const answered = await call(api, 'GET', `/api/v1/feedback/report?${query}`, { role: 'analyst' });
+      expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+      return answered.body;
+    };
+    const range = 'from=2026-11-16&to=2026-11-29';
+    // Hand-computed (metrics.md §8). Members c0, c1, c4, c5 — CSAT: sent 4, answered 3 (5, 2, 4),
+    // satisfied (4–5) 2 of 3 rated → 66.67; response rate 3 / 4. NPS: 10, 6, 8, 9 → promoters
+    // (9–10) 2 of 4 = 50 %, detractors (0–6) 1 of 4 = 25 % → 25.
+    const members = await report(`surveyId=${csat}&segmentId=${segment.id}&${range}`);
+    expect(members).toMatchObject({ nps: null, sent: 4, responses: 3, responseRate: 0.75 });
+    expect(members.csat).toBeCloseTo((2 / 3) * 100, 10);
+    expect(await report(`surveyId=${nps}&segmentId=${segment.id}&${range}`)).toMatchObject({
+      csat: null,
+      nps: 25,
+      sent: 4,
+      responses: 4,
+    });
+    // Both surveys over the members: 8 sent, 7 answered.
+    expect(await report(`segmentId=${segment.id}&${range}`)).toMatchObject({
+      nps: 25,
+      sent: 8,
+      responses: 7,
+    });
+    // Without the filter, everyone — CSAT 5, 2, 5, 1, 4: 3 of 5 → 60; NPS 10, 6, 9, 0, 8, 9:
+    // promoters 3, detractors 2 of 6 → 16.67.
+    const everyone = await report(`${range}`);
+    expect(everyone).toMatchObject({ csat: 60, sent: 12, responses: 11 });
+    expect(everyone.nps).toBeCloseTo(((3 - 2) / 6) * 100, 10);
+    // None of these was a segment send: sent to the segment, nothing.
+    expect(await report(`sentToSegmentId=${segment.id}&${range}`)).toMatchObject({ sent: 0, responses: 0 });
+
+    // An unknown segment, or another workspace's, is a 404; a malformed id a 400 naming it.
+    const unknown = await call(api, 'GET', '/api/v1/feedback/report?segmentId=999999', { role: 'analyst' });
+    expect(unknown.status).toBe(404);
+    const other = await apiWorkspace({ db, dialect }, NOW);
+    expect(
+      (await call(other, 'GET', `/api/v1/feedback/report?segmentId=${segment.id}`, { role: 'analyst' }))
+        .status,
+    ).toBe(404);
+    const malformed = await call(api, 'GET', '/api/v1/feedback/report?segmentId=abc', { role: 'analyst' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.issues[0].path).toEqual(['query', 'segmentId']);
   });
 
   it('lists comments newest first, searchable, in bounded pages', async () => {

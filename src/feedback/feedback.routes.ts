@@ -149,12 +149,12 @@ const reportRoute = createRoute({
   tags: TAGS,
   summary: 'CSAT, NPS, responses, sent and response rate, in total and per week or month',
   description:
-    'Over the sends of `from`–`to` (local days of the workspace, `to` inclusive; default the last 90 days), of one survey or all, optionally only those sent to a segment: CSAT = satisfied / rated × 100, NPS = % promoters − % detractors (docs/metrics.md §10), over each send’s current answer; unrated and unanswered sends count in `sent` only. `csat` is null when no CSAT survey is in the report (`nps` likewise). A `surveyId` naming no survey of the workspace: 400.',
+    'Over the sends of `from`–`to` (local days of the workspace, `to` inclusive; default the last 90 days), of one survey or all, optionally only the customers who are members of a segment now (`segmentId`: their sends and answers) or only the sends made to a segment (`sentToSegmentId`): CSAT = satisfied / rated × 100, NPS = % promoters − % detractors (docs/metrics.md §10), over each send’s current answer; unrated and unanswered sends count in `sent` only. `csat` is null when no CSAT survey is in the report (`nps` likewise). A `surveyId` naming no survey of the workspace: 400; a `segmentId` naming no segment of it: 404.',
   middleware: [readers()] as const,
   request: { query: ReportQuery },
   responses: {
     200: json(ReportSchema, 'The report'),
-    ...authenticatedErrors({ 403: `${NOT_READER}.` }),
+    ...authenticatedErrors({ 403: `${NOT_READER}.`, 404: 'No such segment in this workspace.' }),
   },
 });
 
@@ -295,6 +295,7 @@ export function feedbackRoutes(options: FeedbackRoutesOptions = {}) {
       {
         surveyId: await surveyFilter(db, auth.workspaceId, query.surveyId),
         segmentId: query.segmentId === undefined ? undefined : Number(query.segmentId),
+        sentToSegmentId: query.sentToSegmentId === undefined ? undefined : Number(query.sentToSegmentId),
         from: query.from,
         to: query.to,
         interval: query.interval,

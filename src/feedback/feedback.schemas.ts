@@ -367,7 +367,10 @@ export const ResponsePageSchema = z
 
 export const ReportQuery = z.object({
   surveyId: decimalId('One survey; absent: every survey of the workspace.').optional(),
-  segmentId: decimalId('Only the sends made to this segment.').optional(),
+  segmentId: decimalId(
+    'Only the customers who are members of this segment now: their sends and answers (404 for a segment not in the workspace).',
+  ).optional(),
+  sentToSegmentId: decimalId('Only the sends made to this segment (by a segment send).').optional(),
   from: z.string().optional().openapi({
     description: 'First local day YYYY-MM-DD of the sends (default: 90 days before `to`).',
     example: '2026-09-01',

@@ -22,6 +22,7 @@ import {
 import { bumpDataVersion, findCustomer, requestScoreRefresh } from '../customers/index.js';
 import { type Database, isUniqueViolation, type RowId, type SurveyResponseSource } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
+import { getSegment } from '../segments/index.js';
 import { getWorkspace } from '../workspaces/index.js';
 import {
   countSurveys,
@@ -29,11 +30,13 @@ import {
   findSend,
   findSurvey,
   hasRatedAnswers,
+  insertAnswerEvent,
   insertResponse,
   insertSend,
   insertSurvey,
   type ListedResponse,
   latestNegativeAnswers,
+  latestSendOf,
   listResponseRows,
   listSurveyRows,
   type ResponseFilter,
@@ -309,7 +312,19 @@ function sameContent(
     response.rating === content.rating &&
     response.comment === content.comment &&
     response.reason === content.reason &&
-    JSON.stringify(response.answers) === JSON.stringify(content.answers)
+    canonicalJson(response.answers) === canonicalJson(content.answers)
+  );
+}
+
+/**
+ * JSON with object keys sorted: PostgreSQL's `jsonb` gives a stored object's keys back in its own
+ * order (shortest first), so comparing plain `JSON.stringify` took a form's same answer for a change.
+ */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
   );
 }
 
@@ -322,13 +337,25 @@ export interface RecordAnswerInput {
    */
   readonly source: SurveyResponseSource;
   readonly now: number;
+  /** Called after an answer was logged for flows (see `AfterAnswerLogged`). */
+  readonly afterAnswerLogged?: AfterAnswerLogged | undefined;
 }
+
+/**
+ * What runs once an answer logged for flows has committed: the server passes flows' tick request
+ * (`requestFlowTickAfterSurveyAnswer`), so a `survey_answered` flow reacts within a second rather
+ * than at its next idle tick. Feedback does not import flows (flows import feedback for their
+ * `send_survey` step): the hook is handed in. Must not throw.
+ */
+export type AfterAnswerLogged = (db: Kysely<Database>, workspaceId: RowId, now: number) => Promise<void>;
 
 export interface RecordedAnswer {
   readonly linked: LinkedSend;
   readonly response: SurveyResponse;
   /** False when the answer was the same as the current one (nothing was written). */
   readonly changed: boolean;
+  /** Whether it was logged for flows: the send's first answer, or a change that turned it negative. */
+  readonly logged: boolean;
 }
 
 /**
@@ -338,6 +365,8 @@ export interface RecordedAnswer {
  * the same one again changes nothing (so a link opened twice, or by a mail scanner, is
  * idempotent). A negative answer (CSAT not satisfied, NPS 0–6), or a change from one, asks for
  * the workspace's scores to be computed again, so the at-risk list reflects it the same day.
+ * The send's first answer, and a change that turned it negative (metrics.md §8: CSAT not
+ * satisfied, NPS 0–6), are logged in the same transaction for flows' `survey_answered` triggers.
  * `invalid_input` names each bad part of the answer.
  */
 export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInput): Promise<RecordedAnswer> {
@@ -398,7 +427,23 @@ export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInpu
       // A rated answer feeds the at-risk score: cached at-risk answers of the old data are stale.
       if (outcome.changed && (content.rating !== null || outcome.wasRated))
         await bumpDataVersion(trx, send.workspaceId);
-      return outcome;
+      // What flows may start from (survey_answered triggers): the first answer of the send, and a
+      // change that turned it negative — no other change, so editing an answer triggers no twice.
+      const change =
+        current === undefined
+          ? 'answered'
+          : outcome.changed && negative && !outcome.wasNegative
+            ? 'turned_negative'
+            : null;
+      if (change !== null)
+        await insertAnswerEvent(trx, send, {
+          kind: survey.kind,
+          rating: content.rating,
+          negative,
+          change,
+          at: input.now,
+        });
+      return { ...outcome, logged: change !== null };
     });
   // Two first answers racing: the unique key on the send lets one in; the other replaces it.
   const outcome = await write(true).catch((error: unknown) => {
@@ -408,7 +453,102 @@ export async function recordAnswer(db: Kysely<Database>, input: RecordAnswerInpu
   if (outcome.changed && (negative || outcome.wasNegative)) {
     await requestScoreRefresh(db, send.workspaceId, { reason: 'feedback', now: input.now });
   }
-  return { linked, response: outcome.response, changed: outcome.changed };
+  if (outcome.logged) await input.afterAnswerLogged?.(db, send.workspaceId, input.now);
+  return { linked, response: outcome.response, changed: outcome.changed, logged: outcome.logged };
+}
+
+/** A survey as the storefront shows it to a signed-in customer: with their current answer. */
+export interface StorefrontSurvey {
+  readonly survey: Survey;
+  /** The customer's language tag (null when unknown), for the widget's words. */
+  readonly language: string | null;
+  /** The current answer of their latest send of the survey, if any. */
+  readonly response: SurveyResponse | undefined;
+}
+
+/**
+ * A survey of the workspace for a customer the storefront token named (storefront-survey.routes.ts):
+ * the survey and the customer's current answer to their latest send of it. Reads only. `not_found`
+ * for another workspace's or an unknown survey. Three or four indexed reads.
+ */
+export async function storefrontSurvey(
+  db: Kysely<Database>,
+  workspaceId: RowId,
+  surveyId: RowId,
+  customerId: RowId,
+): Promise<StorefrontSurvey> {
+  const survey = await getSurvey(db, workspaceId, surveyId);
+  const customer = await findCustomer(db, workspaceId, customerId);
+  if (customer === undefined) throw notFound('Customer');
+  const send = await latestSendOf(db, workspaceId, surveyId, customerId);
+  const response = send === undefined ? undefined : await findResponseOfSend(db, workspaceId, send.id);
+  return { survey, language: customer.language, response };
+}
+
+/** The dedupe key of the send the storefront makes for a customer who had none of a survey. */
+export function storefrontSendKey(surveyId: RowId, customerId: RowId): string {
+  return `storefront:${surveyId}:${customerId}`;
+}
+
+/**
+ * Records a signed-in storefront customer's answer to a survey, with the rules of the signed link:
+ * the answer goes to the customer's latest send of the survey (an e-mailed one, or the one an
+ * earlier storefront answer made) through `recordAnswer` itself — one current answer per send, a
+ * change replacing it with the earlier version kept in history. A customer with no send of the
+ * survey gets one first (`origin: { kind: 'storefront' }`, no e-mail, a dedupe key per survey and
+ * customer so two racing first answers share it); the answer is checked before that send is made,
+ * so a refused answer leaves nothing behind. `invalid_input` names each bad part of the answer.
+ */
+export async function recordStorefrontAnswer(
+  db: Kysely<Database>,
+  input: {
+    readonly workspaceId: RowId;
+    readonly surveyId: RowId;
+    readonly customerId: RowId;
+    readonly answer: SurveyAnswerInput;
+    readonly now: number;
+    /** Called after the answer was logged for flows (see `AfterAnswerLogged`). */
+    readonly afterAnswerLogged?: AfterAnswerLogged | undefined;
+  },
+): Promise<RecordedAnswer> {
+  const survey = await getSurvey(db, input.workspaceId, input.surveyId);
+  let send = await latestSendOf(db, input.workspaceId, survey.id, input.customerId);
+  let token: string;
+  if (send === undefined) {
+    const checked = validateSurveyAnswer(survey.definition, input.answer);
+    if (!checked.ok) {
+      throw new RetainError(
+        'invalid_input',
+        'The answer is not valid.',
+        checked.error.map((issue) => ({ path: issue.path, message: issue.message })),
+      );
+    }
+    const sent = await sendSurvey(db, {
+      workspaceId: input.workspaceId,
+      surveyId: survey.id,
+      customerId: input.customerId,
+      origin: { kind: 'storefront' },
+      dedupeKey: storefrontSendKey(survey.id, input.customerId),
+      mailer: null,
+      now: input.now,
+    });
+    send = sent.send;
+    token = sent.links.token;
+  } else {
+    const secret = await signingKey(db, input.workspaceId, input.now);
+    token = signSurveyLink(secret, {
+      workspaceId: input.workspaceId,
+      sendId: send.id,
+      customerId: send.customerId,
+    });
+  }
+  return recordAnswer(db, {
+    token,
+    answer: input.answer,
+    source: 'api',
+    now: input.now,
+    afterAnswerLogged: input.afterAnswerLogged,
+  });
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -472,7 +612,10 @@ export const MAX_REPORT_PERIODS = 400;
 
 export interface ReportQueryInput {
   readonly surveyId?: RowId | undefined;
+  /** Only customers who are members of this segment now: their sends and answers. */
   readonly segmentId?: RowId | undefined;
+  /** Only the sends made to this segment (by a segment send). */
+  readonly sentToSegmentId?: RowId | undefined;
   readonly from?: string | undefined;
   readonly to?: string | undefined;
   readonly interval?: 'week' | 'month' | undefined;
@@ -480,10 +623,12 @@ export interface ReportQueryInput {
 
 /**
  * `GET /feedback/report`: over the sends of `from`–`to` (local days of the workspace, `to`
- * inclusive; default the 90 days up to now) of one survey or all of them, optionally only those
- * sent to a segment — sent, responses, response rate, CSAT and NPS (metrics.md §8, over each
+ * inclusive; default the 90 days up to now) of one survey or all of them, optionally only the
+ * sends to the current members of a segment (`segmentId`: who is in it now, whenever they were
+ * sent the survey) or only the sends made to a segment (`sentToSegmentId`) — sent, responses, response rate, CSAT and NPS (metrics.md §8, over each
  * send's current answer), in total and per week or month. `csat` is null when no CSAT survey is
- * in the report, `nps` likewise. One grouped scan of the range's sends.
+ * in the report, `nps` likewise. One grouped scan of the range's sends. `not_found` for a
+ * `segmentId` that is not a segment of the workspace.
  */
 export async function surveyReport(
   db: Kysely<Database>,
@@ -492,6 +637,7 @@ export async function surveyReport(
   now: number,
 ): Promise<FeedbackReport> {
   const range = await dayRange(db, workspaceId, query, now, 90);
+  if (query.segmentId !== undefined) await getSegment(db, workspaceId, query.segmentId);
   const from = range.from!;
   const to = range.to!;
   const interval = query.interval ?? 'week';
@@ -512,7 +658,8 @@ export async function surveyReport(
   }
   const groups = await sendGroups(db, workspaceId, {
     ...(query.surveyId === undefined ? {} : { surveyIds: [query.surveyId] }),
-    segmentId: query.segmentId,
+    memberOfSegmentId: query.segmentId,
+    sentToSegmentId: query.sentToSegmentId,
     // Buckets start up to 15 minutes before a send: the report filters the exact range itself.
     from,
     to,

@@ -32,6 +32,8 @@ export interface SurveyPageMessages {
   readonly tooMany: string;
   readonly optional: string;
   readonly choose: string;
+  /** The storefront widget's words when its answer did not reach the server. */
+  readonly notSent: string;
 }
 
 const en: SurveyPageMessages = {
@@ -60,6 +62,7 @@ const en: SurveyPageMessages = {
   tooMany: 'Too many attempts. Please try again in a minute.',
   optional: 'optional',
   choose: 'Choose one',
+  notSent: 'Your answer could not be sent. Please try again.',
 };
 
 const zhCN: SurveyPageMessages = {
@@ -88,6 +91,7 @@ const zhCN: SurveyPageMessages = {
   tooMany: '尝试次数过多，请一分钟后再试。',
   optional: '选填',
   choose: '请选择',
+  notSent: '未能提交您的回答，请重试。',
 };
 
 export const SURVEY_PAGE_MESSAGES: Readonly<Record<SurveyPageLocale, SurveyPageMessages>> = {

@@ -20,7 +20,12 @@ import type { SurveyAnswerInput } from '../core/index.js';
 import { RetainError } from '../errors/index.js';
 import type { AppEnv } from '../http/index.js';
 import { getWorkspace } from '../workspaces/index.js';
-import { type LinkedSend, recordAnswer, resolveSurveyLink } from './feedback.service.js';
+import {
+  type AfterAnswerLogged,
+  type LinkedSend,
+  recordAnswer,
+  resolveSurveyLink,
+} from './feedback.service.js';
 import { MAX_TOKEN_LENGTH } from './survey-link.js';
 import { renderMessagePage, renderSurveyPage, SURVEY_CSS, type SurveyDraft } from './survey-page.html.js';
 import { pageLocale, type SurveyPageLocale } from './survey-page.messages.js';
@@ -71,8 +76,14 @@ function withNumericRatings(linked: LinkedSend, answer: SurveyAnswerInput): Surv
   return { ...answer, answers };
 }
 
+export interface SurveyPageOptions {
+  /** Runs after an answer was logged for flows (the server passes flows' tick request). */
+  readonly afterAnswerLogged?: AfterAnswerLogged | undefined;
+}
+
 /** The public survey routes; mount at `/`. */
-export function surveyPageRoutes() {
+export function surveyPageRoutes(options: SurveyPageOptions = {}) {
+  const { afterAnswerLogged } = options;
   const router = new Hono<AppEnv>();
 
   router.get('/s/survey.css', (c) =>
@@ -109,7 +120,13 @@ export function surveyPageRoutes() {
     if (ratingText !== undefined && c.req.method === 'GET') {
       const rating = /^[0-9]{1,2}$/.test(ratingText) ? Number(ratingText) : Number.NaN;
       try {
-        const recorded = await recordAnswer(db, { token, answer: { rating }, source: 'link', now: now() });
+        const recorded = await recordAnswer(db, {
+          token,
+          answer: { rating },
+          source: 'link',
+          now: now(),
+          afterAnswerLogged,
+        });
         linked = { ...linked, response: recorded.response };
         notice = 'recorded';
       } catch (error) {
@@ -171,6 +188,7 @@ export function surveyPageRoutes() {
           answers: given.answers,
         }),
         source: 'api',
+        afterAnswerLogged,
         now: now(),
       });
       return c.json(
@@ -196,7 +214,7 @@ export function surveyPageRoutes() {
       throw new RetainError('payload_too_large', 'The form has too many fields.');
     const answer = withNumericRatings(linked, answerOfForm(form));
     try {
-      await recordAnswer(db, { token, answer, source: 'page', now: now() });
+      await recordAnswer(db, { token, answer, source: 'page', now: now(), afterAnswerLogged });
     } catch (error) {
       if (!(error instanceof RetainError && error.code === 'invalid_input')) throw error;
       const workspace = await getWorkspace(db, linked.send.workspaceId);

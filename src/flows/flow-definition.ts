@@ -61,6 +61,15 @@ export const TriggerSchema = z.discriminatedUnion('type', [
       at: z.iso.datetime({ offset: true }),
     })
     .strict(),
+  // An answer to a survey (feedback's answer log): any answer when `negativeOnly` is false, else a
+  // negative one (CSAT not satisfied, NPS 0–6: metrics.md §8); of one survey or of any.
+  z
+    .object({
+      type: z.literal('survey_answered'),
+      surveyId: rowIdText.optional(),
+      negativeOnly: z.boolean().default(true),
+    })
+    .strict(),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 export const TRIGGER_TYPES = [
@@ -70,6 +79,7 @@ export const TRIGGER_TYPES = [
   'days_since_last_order',
   'signup_anniversary',
   'schedule',
+  'survey_answered',
 ] as const;
 
 const duration = z

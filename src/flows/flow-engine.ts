@@ -20,6 +20,7 @@ import { isInHoldout } from '../core/index.js';
 import { setCustomerAttribute } from '../customers/index.js';
 import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
+import { listAnswerEvents } from '../feedback/index.js';
 import {
   customersMatchingRule,
   listSegmentEvents,
@@ -284,6 +285,32 @@ async function readFlowTrigger(
         if (done) break;
       }
       return entered;
+    }
+    case 'survey_answered': {
+      // Feedback's answer log, read by id like segment events: each logged answer (a send's first
+      // answer, or a change that turned it negative) enters its customer once (entry key).
+      for (let cursor = flow.cursor; ; ) {
+        const answers = await listAnswerEvents(db, flow.workspaceId, {
+          afterId: cursor,
+          limit: ENTRY_BATCH,
+          surveyId: trigger.surveyId === undefined ? undefined : Number(trigger.surveyId),
+          negativeOnly: trigger.negativeOnly,
+        });
+        if (answers.length === 0) return entered;
+        const last = answers[answers.length - 1]!.id;
+        entered += await db.transaction().execute(async (trx) => {
+          const outcome = await enterCustomers(
+            trx,
+            flow,
+            answers.map((answer) => ({ customerId: answer.customerId, entryKey: `survey:${answer.id}` })),
+            now,
+          );
+          await setFlowState(trx, flow.workspaceId, flow.id, { cursor: last, now });
+          return outcome.entered;
+        });
+        cursor = last;
+        if (answers.length < ENTRY_BATCH) return entered;
+      }
     }
     case 'schedule': {
       if (flow.firedAt !== null || now < Date.parse(trigger.at)) return 0;

@@ -117,6 +117,27 @@ export async function requestFlowTickAfterSegmentChange(
   return true;
 }
 
+/**
+ * Feedback's hook (`surveyPageRoutes({ afterAnswerLogged })`, wired by the server): an answer was
+ * logged for flows; when an active `survey_answered` flow could take it, the waiting tick is
+ * brought forward (throttled as for tracked events), so the flow reacts within a second or so.
+ * One read of the active flows per logged answer (a person's click). Never throws.
+ */
+export async function requestFlowTickAfterSurveyAnswer(
+  db: Kysely<Database>,
+  workspaceId: number,
+  now: number,
+): Promise<void> {
+  try {
+    const active = await listFlows(db, workspaceId, 'active');
+    if (!active.some((flow) => flow.definition.trigger.type === 'survey_answered')) return;
+  } catch (error) {
+    console.error('[flows] tick request failed:', error);
+    return;
+  }
+  await requestFlowTickThrottled(db, workspaceId, now);
+}
+
 /** When the next tick should run after one at `now`: the next due run or schedule, capped by the idle period. */
 async function nextTickAt(
   db: Kysely<Database>,

@@ -29,7 +29,7 @@ const EXAMPLE_STEPS = [
 
 const TriggerBody = z.record(z.string(), z.unknown()).openapi('FlowTrigger', {
   description:
-    'What enters a customer: `{ "type": "event", "event": "Signed Up" }`, `{ "type": "segment_entered" | "segment_exited", "segmentId" }`, `{ "type": "days_since_last_order", "days": N }`, `{ "type": "signup_anniversary" }`, `{ "type": "schedule", "segmentId", "at": ISO instant }` (docs/api.md, "Flows").',
+    'What enters a customer: `{ "type": "event", "event": "Signed Up" }`, `{ "type": "segment_entered" | "segment_exited", "segmentId" }`, `{ "type": "days_since_last_order", "days": N }`, `{ "type": "signup_anniversary" }`, `{ "type": "schedule", "segmentId", "at": ISO instant }`, `{ "type": "survey_answered", "surveyId"?, "negativeOnly"? (default true: CSAT not satisfied, NPS 0–6) }` (docs/api.md, "Flows").',
   example: { type: 'event', event: 'Signed Up' },
 });
 

@@ -14,6 +14,7 @@ import { type AuditActor, recordAudit } from '../audit/index.js';
 import { computeUplift, MS_PER_DAY, type Uplift } from '../core/index.js';
 import { type Database, isUniqueViolation, type RowId } from '../db/index.js';
 import { type InputIssue, notFound, RetainError } from '../errors/index.js';
+import { getSurvey, latestAnswerEventId } from '../feedback/index.js';
 import { getSegment } from '../segments/index.js';
 import { requestFlowTick } from './flow.jobs.js';
 import {
@@ -105,6 +106,20 @@ async function validateForSave(
         path,
         message: `${formatPath(path)}: no segment ${trigger.segmentId} in this workspace.`,
         code: 'unknown_segment',
+      });
+    }
+  }
+  if (trigger.type === 'survey_answered' && trigger.surveyId !== undefined) {
+    const path = ['json', 'trigger', 'surveyId'];
+    const known = await getSurvey(db, workspaceId, Number(trigger.surveyId)).catch((error: unknown) => {
+      if (error instanceof RetainError && error.code === 'not_found') return undefined;
+      throw error;
+    });
+    if (known === undefined) {
+      issues.push({
+        path,
+        message: `${formatPath(path)}: no survey ${trigger.surveyId} in this workspace.`,
+        code: 'unknown_survey',
       });
     }
   }
@@ -263,7 +278,9 @@ export async function activateFlow(
           ? await latestId(trx, input.workspaceId, 'segment_event')
           : trigger.type === 'schedule'
             ? flow.cursor
-            : 0;
+            : trigger.type === 'survey_answered'
+              ? await latestAnswerEventId(trx, input.workspaceId)
+              : 0;
     await setFlowState(trx, input.workspaceId, input.id, {
       status: 'active',
       cursor,

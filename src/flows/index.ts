@@ -11,6 +11,7 @@ export {
   flowTickJobHandler,
   requestFlowTick,
   requestFlowTickAfterSegmentChange,
+  requestFlowTickAfterSurveyAnswer,
   requestFlowTickThrottled,
 } from './flow.jobs.js';
 export type { Flow, FlowRun } from './flow.repository.js';

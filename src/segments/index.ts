@@ -18,6 +18,7 @@ export {
 } from './segment.jobs.js';
 export {
   type CustomerSegmentMembership,
+  currentMemberIds,
   listSegmentEvents,
   type Segment,
   type SegmentEvent,

@@ -182,6 +182,19 @@ export interface SegmentMember {
   readonly enteredAt: number;
 }
 
+/**
+ * The customer ids of the segment's current members, as a subquery for another module's
+ * `where customer_id in (…)` (e.g. a report over the members of a segment now): the membership
+ * table stays this module's to query. Served by the membership's primary key.
+ */
+export function currentMemberIds(db: Executor, workspaceId: number, segmentId: RowId) {
+  return db
+    .selectFrom('segment_membership as sm')
+    .select('sm.customer_id')
+    .where('sm.workspace_id', '=', workspaceId)
+    .where('sm.segment_id', '=', segmentId);
+}
+
 /** Up to `limit` members with a customer id above `afterCustomerId`, by customer id. */
 export async function listMembers(
   db: Executor,

@@ -78,6 +78,11 @@ const NOT_FOUND_BODIES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/flows/{id}/steps/{stepId}/test': { customerId: '1', to: 'probe@example.com' },
 };
 
+/** The query of the operations whose 404 is about a query parameter (no id in the path). */
+const NOT_FOUND_QUERIES: Readonly<Record<string, string>> = {
+  'GET /api/v1/feedback/report': '?segmentId=999999',
+};
+
 /**
  * How to get a 409 from each operation that documents one: a conflict is about the store's
  * content, so each such operation has its own request (an operation documenting 409 without one
@@ -249,7 +254,7 @@ describeEachDatabase('each documented error status, given for real', (getDb) => 
         applies: (operation) => errorStatuses(operation).includes(404),
         send: (operation, method) => {
           const body = NOT_FOUND_BODIES[name(operation)];
-          return api.app.request(validPathOf(operation), {
+          return api.app.request(`${validPathOf(operation)}${NOT_FOUND_QUERIES[name(operation)] ?? ''}`, {
             method,
             headers:
               body === undefined

@@ -7,8 +7,13 @@ import { type AnalyticsRunner, analyticsRoutes, overviewRoutes } from '../analyt
 import { type AuthRoutesOptions, apiKeyRoutes, authenticate, authRoutes, userRoutes } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { emailPublicRoutes, emailRoutes } from '../email/index.js';
-import { type FeedbackRoutesOptions, feedbackRoutes, surveyPageRoutes } from '../feedback/index.js';
-import { flowRoutes } from '../flows/index.js';
+import {
+  type FeedbackRoutesOptions,
+  feedbackRoutes,
+  storefrontSurveyRoutes,
+  surveyPageRoutes,
+} from '../feedback/index.js';
+import { flowRoutes, requestFlowTickAfterSurveyAnswer } from '../flows/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
@@ -67,7 +72,10 @@ export function mountRoutes(
     helpPublicRoutes({ publicUrl: options.publicUrl, trustProxy: options.auth?.trustProxy ?? false }),
   );
   // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
-  app.route('/', surveyPageRoutes());
+  // A logged answer brings the flows' tick forward (feedback cannot import flows: handed in here).
+  app.route('/', surveyPageRoutes({ afterAnswerLogged: requestFlowTickAfterSurveyAnswer }));
   // Customer-facing, authenticated by a storefront token (not an API key): outside /api/v1.
   app.route('/', storefrontRoutes());
+  // The survey widget of the storefront, with the same token.
+  app.route('/', storefrontSurveyRoutes({ afterAnswerLogged: requestFlowTickAfterSurveyAnswer }));
 }

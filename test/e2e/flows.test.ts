@@ -280,6 +280,32 @@ describe('the Flows pages in Chromium', () => {
     await light.context.close();
   }, 180_000);
 
+  for (const look of ['light', 'zh-CN'] as const) {
+    it(`builds a flow started by a negative survey answer in the ${look} look`, async () => {
+      const tab = await open(look);
+      const { page } = tab;
+      await logIn(page);
+      await page.goto(`${server.url}/flows/new`);
+      const label = (en: string, zh: string) => (look === 'zh-CN' ? zh : en);
+      await page.getByLabel(label('Name', '名称'), { exact: true }).fill(`Unhappy customers ${look}`);
+      await page.getByLabel(label('Starts when', '开始时机')).selectOption('survey_answered');
+      // Any survey and negative answers only are the defaults; the help says what enters.
+      expect(await page.getByLabel(label('Survey', '问卷'), { exact: true }).inputValue()).toBe('');
+      expect(await page.getByLabel(label('Answers', '回答'), { exact: true }).inputValue()).toBe('negative');
+      const email = page.locator('.flow-node[data-type="send_email"]').first();
+      await email.locator('input').first().fill('Sorry, {{ customer.name }}');
+      await email.locator('textarea').first().fill('<p>We heard you. Here is what we will do.</p>');
+      await expectClean(page);
+      await screenshot(page, `flow-survey-trigger-${look}`);
+      await page.getByRole('button', { name: label('Create flow', '创建流程') }).click();
+      await page.waitForURL(/\/flows\/\d+$/);
+      const created = await apiJson<Flow>(page, `/api/v1/flows/${page.url().split('/').pop()}`);
+      expect(created.trigger).toEqual({ type: 'survey_answered', negativeOnly: true });
+      expect(tab.problems).toEqual([]);
+      await tab.context.close();
+    }, 120_000);
+  }
+
   for (const look of ['dark', 'phone', 'zh-CN'] as const) {
     it(`shows the list, a flow and its report in the ${look} look`, async () => {
       const tab = await open(look);

@@ -15,6 +15,7 @@ import { HELP_TABLES, helpCentreMigration } from './013-help-centre.js';
 import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
 import { flowTriggerEventsMigration } from './016-flow-trigger-events.js';
 import { LOYALTY_TIER_TABLES, loyaltyTiersMigration } from './017-loyalty-tiers.js';
+import { SURVEY_ANSWER_EVENT_TABLES, surveyAnswerEventsMigration } from './019-survey-answer-events.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -38,6 +39,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '014_feedback': feedbackMigration,
   '016_flow_trigger_events': flowTriggerEventsMigration,
   '017_loyalty_tiers': loyaltyTiersMigration,
+  '019_survey_answer_events': surveyAnswerEventsMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
@@ -63,4 +65,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: readonly string[] = [
   ...HELP_TABLES,
   ...FEEDBACK_TABLES,
   ...LOYALTY_TIER_TABLES,
+  ...SURVEY_ANSWER_EVENT_TABLES,
 ];

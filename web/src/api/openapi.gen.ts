@@ -498,6 +498,7 @@ export interface Paths {
       query: {
         readonly surveyId?: string;
         readonly segmentId?: string;
+        readonly sentToSegmentId?: string;
         readonly from?: string;
         readonly to?: string;
         readonly interval?: "week" | "month";

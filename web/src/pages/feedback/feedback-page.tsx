@@ -1,7 +1,7 @@
 /**
  * Feedback: the CSAT and NPS report of one survey or all of them (KPI cards over the last 90
- * days, the series by week or month), the latest answers with a search in their comments, a
- * two-field form to create a CSAT or NPS survey, and sending a survey to a segment (two choices
+ * days, the series by week or month), the latest answers with a search in their comments,
+ * creating a CSAT or NPS survey or building a custom form (create-survey.tsx), and sending a survey to a segment (two choices
  * and a click; marketers, owners and admins).
  */
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
@@ -14,92 +14,9 @@ import { formatCount, formatDateTime, formatPercent, formatSignedDecimal } from 
 import { useI18n } from '../../i18n/i18n';
 import { can } from '../../roles';
 import { useSegments } from '../segments/queries';
-import {
-  type NewSurvey,
-  type Survey,
-  useAnswers,
-  useCreateSurvey,
-  useFeedbackReport,
-  useSendToSegment,
-  useSurveys,
-} from './queries';
+import { CreateSurvey } from './create-survey';
+import { type Survey, useAnswers, useFeedbackReport, useSendToSegment, useSurveys } from './queries';
 import './feedback.css';
-
-type Kind = 'csat5' | 'csat2' | 'nps';
-
-const NEW_SURVEYS: Readonly<Record<Kind, Omit<NewSurvey, 'name'>>> = {
-  csat5: { kind: 'csat', scale: 'five_point', comment: true },
-  csat2: { kind: 'csat', scale: 'binary', comment: true },
-  nps: { kind: 'nps' },
-} as Readonly<Record<Kind, Omit<NewSurvey, 'name'>>>;
-
-function CreateSurvey() {
-  const { t } = useI18n();
-  const create = useCreateSurvey();
-  const [name, setName] = useState('');
-  const [kind, setKind] = useState<Kind>('csat5');
-  const [created, setCreated] = useState<string | null>(null);
-  const nameId = useId();
-  const kindId = useId();
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setCreated(null);
-    create.mutate({ name, ...NEW_SURVEYS[kind] } as NewSurvey, {
-      onSuccess: (survey) => {
-        setCreated(survey.name);
-        setName('');
-      },
-    });
-  };
-  return (
-    <section aria-labelledby="create-survey-title">
-      <h2 id="create-survey-title">{t('feedback.create')}</h2>
-      <form className="create-survey" onSubmit={submit}>
-        <div className="field">
-          <label className="field-label" htmlFor={nameId}>
-            {t('feedback.create.name')}
-          </label>
-          <input
-            id={nameId}
-            className="input"
-            required
-            maxLength={300}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label className="field-label" htmlFor={kindId}>
-            {t('feedback.create.kind')}
-          </label>
-          <select
-            id={kindId}
-            className="select"
-            value={kind}
-            onChange={(event) => setKind(event.target.value as Kind)}
-          >
-            <option value="csat5">{t('feedback.kind.csat5')}</option>
-            <option value="csat2">{t('feedback.kind.csat2')}</option>
-            <option value="nps">{t('feedback.kind.nps')}</option>
-          </select>
-        </div>
-        <button type="submit" className="button" disabled={create.isPending || name.trim() === ''}>
-          {t('feedback.create.submit')}
-        </button>
-      </form>
-      <div role="status">
-        {created !== null && <p className="notice">{t('feedback.created', { name: created })}</p>}
-      </div>
-      {create.error && (
-        <p className="error-box" role="alert">
-          {t('feedback.create.failed', {
-            message: create.error instanceof ApiError ? create.error.message : String(create.error),
-          })}
-        </p>
-      )}
-    </section>
-  );
-}
 
 function SendToSegment({ surveys }: { readonly surveys: readonly Survey[] }) {
   const { t, locale } = useI18n();
@@ -209,14 +126,17 @@ export default function FeedbackPage() {
   const maySend = session.data ? can(session.data.role, 'sendSurveys') : false;
   const surveys = useSurveys();
   const [surveyId, setSurveyId] = useState<string | null>(null);
+  const [reportSegmentId, setReportSegmentId] = useState<string | null>(null);
   const [interval, setInterval] = useState<'week' | 'month'>('week');
   const [search, setSearch] = useState('');
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors.at(-1) ?? null;
-  const report = useFeedbackReport(surveyId, interval);
+  const segments = useSegments();
+  const report = useFeedbackReport(surveyId, reportSegmentId, interval);
   const answers = useAnswers(surveyId, search.trim(), cursor);
   const surveyFieldId = useId();
   const intervalId = useId();
+  const reportSegmentFieldId = useId();
   const searchId = useId();
 
   if (surveys.isError) return <ErrorMessage error={surveys.error} onRetry={() => void surveys.refetch()} />;
@@ -319,6 +239,28 @@ export default function FeedbackPage() {
               </option>
             ))}
           </select>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={reportSegmentFieldId}>
+            {t('feedback.reportSegment')}
+          </label>
+          <select
+            id={reportSegmentFieldId}
+            className="select"
+            aria-describedby={`${reportSegmentFieldId}-hint`}
+            value={reportSegmentId ?? ''}
+            onChange={(event) => setReportSegmentId(event.target.value === '' ? null : event.target.value)}
+          >
+            <option value="">{t('feedback.allCustomers')}</option>
+            {(segments.data?.items ?? []).map((segment) => (
+              <option key={segment.id} value={segment.id}>
+                {segment.name}
+              </option>
+            ))}
+          </select>
+          <p id={`${reportSegmentFieldId}-hint`} className="field-help">
+            {t('feedback.reportSegment.hint')}
+          </p>
         </div>
         <div className="field">
           <label className="field-label" htmlFor={intervalId}>

@@ -20,11 +20,24 @@ export function useSurveys() {
   });
 }
 
-export function useFeedbackReport(surveyId: string | null, interval: 'week' | 'month') {
+/** The report of one survey or all; `segmentId`: over the current members of that segment only. */
+export function useFeedbackReport(
+  surveyId: string | null,
+  segmentId: string | null,
+  interval: 'week' | 'month',
+) {
   return useQuery({
-    queryKey: ['feedback-report', surveyId, interval],
+    queryKey: ['feedback-report', surveyId, segmentId, interval],
     queryFn: ({ signal }) =>
-      apiGet('/api/v1/feedback/report', { ...(surveyId === null ? {} : { surveyId }), interval }, signal),
+      apiGet(
+        '/api/v1/feedback/report',
+        {
+          ...(surveyId === null ? {} : { surveyId }),
+          ...(segmentId === null ? {} : { segmentId }),
+          interval,
+        },
+        signal,
+      ),
     placeholderData: keepPreviousData,
   });
 }

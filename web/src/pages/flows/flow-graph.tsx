@@ -47,6 +47,7 @@ export const TRIGGER_NAMES: Readonly<Record<TriggerType, MessageKey>> = {
   days_since_last_order: 'flows.trigger.days_since_last_order',
   signup_anniversary: 'flows.trigger.signup_anniversary',
   schedule: 'flows.trigger.schedule',
+  survey_answered: 'flows.trigger.survey_answered',
 };
 
 /** One minute, hour or day (English says "1 day", not "1 days"). */
@@ -207,12 +208,14 @@ function SelectField<Value extends string>({
 export function TriggerCard({
   trigger,
   segments,
+  surveys,
   editable,
   problems,
   onChange,
 }: {
   readonly trigger: TriggerDraft;
   readonly segments: readonly SegmentChoice[];
+  readonly surveys: GraphContext['surveys'];
   readonly editable: boolean;
   readonly problems: readonly FlowProblem[];
   readonly onChange: (trigger: TriggerDraft) => void;
@@ -220,6 +223,8 @@ export function TriggerCard({
   const { t } = useI18n();
   const set = (change: Partial<TriggerDraft>) => onChange({ ...trigger, ...change });
   const segmentName = (id: string) => segments.find((segment) => segment.id === id)?.name ?? `#${id}`;
+  const surveyName = (id: string) => surveys.find((survey) => survey.id === id)?.name ?? `#${id}`;
+  const knownSurvey = trigger.surveyId === '' || surveys.some((survey) => survey.id === trigger.surveyId);
   const bySegment =
     trigger.type === 'segment_entered' || trigger.type === 'segment_exited' || trigger.type === 'schedule';
   return (
@@ -271,23 +276,57 @@ export function TriggerCard({
                 onChange={(at) => set({ at })}
               />
             )}
+            {trigger.type === 'survey_answered' && (
+              <>
+                <SelectField
+                  label={t('flows.trigger.survey')}
+                  value={trigger.surveyId}
+                  options={[
+                    { value: '', label: t('flows.trigger.anySurvey') },
+                    ...surveys.map((survey) => ({ value: survey.id, label: survey.name })),
+                    ...(knownSurvey ? [] : [{ value: trigger.surveyId, label: `#${trigger.surveyId}` }]),
+                  ]}
+                  onChange={(surveyId) => set({ surveyId })}
+                />
+                <SelectField
+                  label={t('flows.trigger.answers')}
+                  value={trigger.negativeOnly ? 'negative' : 'any'}
+                  options={[
+                    { value: 'negative', label: t('flows.trigger.answers.negative') },
+                    { value: 'any', label: t('flows.trigger.answers.any') },
+                  ]}
+                  onChange={(answers) => set({ negativeOnly: answers === 'negative' })}
+                />
+                <p className="flow-help">{t('flows.trigger.answers.help')}</p>
+              </>
+            )}
           </div>
         ) : (
           <p className="flow-card-text">
             {trigger.type === 'event'
               ? t('flows.describe.event', { event: trigger.event })
-              : trigger.type === 'days_since_last_order'
-                ? t('flows.describe.daysSince', { days: trigger.days })
-                : bySegment
-                  ? t(
-                      trigger.type === 'segment_entered'
-                        ? 'flows.describe.entered'
-                        : trigger.type === 'segment_exited'
-                          ? 'flows.describe.exited'
-                          : 'flows.describe.schedule',
-                      { segment: segmentName(trigger.segmentId), at: trigger.at.replace('T', ' ') },
-                    )
-                  : t(TRIGGER_NAMES[trigger.type])}
+              : trigger.type === 'survey_answered'
+                ? t(
+                    trigger.negativeOnly ? 'flows.describe.surveyNegative' : 'flows.describe.surveyAnswered',
+                    {
+                      survey:
+                        trigger.surveyId === ''
+                          ? t('flows.trigger.anySurveyName')
+                          : surveyName(trigger.surveyId),
+                    },
+                  )
+                : trigger.type === 'days_since_last_order'
+                  ? t('flows.describe.daysSince', { days: trigger.days })
+                  : bySegment
+                    ? t(
+                        trigger.type === 'segment_entered'
+                          ? 'flows.describe.entered'
+                          : trigger.type === 'segment_exited'
+                            ? 'flows.describe.exited'
+                            : 'flows.describe.schedule',
+                        { segment: segmentName(trigger.segmentId), at: trigger.at.replace('T', ' ') },
+                      )
+                    : t(TRIGGER_NAMES[trigger.type])}
           </p>
         )}
         <ProblemList problems={problems} />

@@ -62,3 +62,35 @@ describe('the send_survey step in the flow editor', () => {
     expect(!parsed.ok && parsed.issues[0]?.path).toEqual(['json', 'steps', 0, 'surveyId']);
   });
 });
+
+describe('the survey_answered trigger in the flow editor', () => {
+  it('writes a trigger the server accepts (any survey, or one; negative only or any answer) and reads it back', () => {
+    for (const [surveyId, negativeOnly] of [
+      ['', true],
+      ['7', false],
+    ] as const) {
+      const draft = {
+        ...newFlowDraft(),
+        name: 'Unhappy',
+        steps: [newStep('exit')],
+        trigger: { ...newFlowDraft().trigger, type: 'survey_answered' as const, surveyId, negativeOnly },
+      };
+      const compiled = toDefinition(draft, catalogue);
+      expect(compiled.problems.size).toBe(0);
+      const expected = { type: 'survey_answered', ...(surveyId === '' ? {} : { surveyId }), negativeOnly };
+      expect(compiled.body.trigger).toEqual(expected);
+      const parsed = parseFlowDefinition(definitionOf(compiled.body));
+      expect(parsed.ok && parsed.definition.trigger).toEqual(expected);
+      const stored = {
+        ...compiled.body,
+        id: '1',
+        steps: parsed.ok ? parsed.definition.steps : [],
+      } as unknown as Flow;
+      expect(fromFlow(stored, catalogue).trigger).toMatchObject({
+        type: 'survey_answered',
+        surveyId,
+        negativeOnly,
+      });
+    }
+  });
+});

@@ -26,7 +26,7 @@ describe('the exit rule of the flow editor', () => {
     const draft = {
       ...newFlowDraft(),
       name: 'Win back',
-      trigger: { type: 'event' as const, event: 'Signed Up', segmentId: '', days: '90', at: '' },
+      trigger: { ...newFlowDraft().trigger, type: 'event' as const, event: 'Signed Up' },
       steps: [],
       exitOnOrder: true,
       exitRule: newGroup('all', [condition]),

@@ -29,6 +29,7 @@ export const TRIGGER_TYPES = [
   'days_since_last_order',
   'signup_anniversary',
   'schedule',
+  'survey_answered',
 ] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
@@ -39,6 +40,10 @@ export interface TriggerDraft {
   readonly days: string;
   /** `datetime-local` text (the browser's zone), for a schedule. */
   readonly at: string;
+  /** A survey answered: which survey ('' for any of the workspace's). */
+  readonly surveyId: string;
+  /** A survey answered: negative answers only (CSAT not satisfied, NPS 0–6), else any answer. */
+  readonly negativeOnly: boolean;
 }
 
 export type WaitUnit = 'minutes' | 'hours' | 'days';
@@ -139,7 +144,15 @@ export function newStep(type: StepType): StepDraft {
 export function newFlowDraft(): FlowDraft {
   return {
     name: '',
-    trigger: { type: 'event', event: '', segmentId: '', days: '90', at: '' },
+    trigger: {
+      type: 'event',
+      event: '',
+      segmentId: '',
+      days: '90',
+      at: '',
+      surveyId: '',
+      negativeOnly: true,
+    },
     steps: [newStep('send_email')],
     holdoutPercent: '10',
     reentry: { type: 'once', days: '30' },
@@ -236,6 +249,8 @@ export function fromFlow(flow: Flow, catalogue: FieldCatalogue): FlowDraft {
       segmentId: text(trigger.segmentId),
       days: text(trigger.days) || '90',
       at: typeof trigger.at === 'string' ? localDateTime(trigger.at) : '',
+      surveyId: type === 'survey_answered' ? text(trigger.surveyId) : '',
+      negativeOnly: trigger.negativeOnly !== false,
     },
     steps: flow.steps.map((step) => stepDraft(step as Record<string, unknown>, catalogue)),
     holdoutPercent: String(flow.holdoutPercent),
@@ -338,6 +353,12 @@ export function toDefinition(draft: FlowDraft, catalogue: FieldCatalogue): Compi
     }
   } else if (t.type === 'days_since_last_order') {
     trigger = { type: t.type, days: wholeNumber(t.days, 1, 3650, 'days', triggerProblems) };
+  } else if (t.type === 'survey_answered') {
+    trigger = {
+      type: t.type,
+      ...(t.surveyId === '' ? {} : { surveyId: t.surveyId }),
+      negativeOnly: t.negativeOnly,
+    };
   }
   note('trigger', triggerProblems);
   paths.set('trigger', ['trigger']);

@@ -318,6 +318,7 @@ function FlowEditor({
           <TriggerCard
             trigger={draft.trigger}
             segments={segments}
+            surveys={surveys}
             editable={editable}
             problems={problems.get('trigger') ?? []}
             onChange={(trigger) => setSetting({ trigger })}
