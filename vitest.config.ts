@@ -11,5 +11,9 @@ export default defineConfig({
     // cores busy. Measured on 2 cores: the e2e suites 136 s → 82 s, src/analytics 253 s → 201 s, for
     // about the same CPU time (docs/testing.md).
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // `expect.poll` (used by the e2e suites to wait for a page to show what they assert) gives up
+    // after 1 s by default: too short for a lazily loaded page under load beside another file. A
+    // poll ends as soon as its assertion holds, so this changes only how long a failure waits.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
