@@ -10,7 +10,13 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { type Database, dialectOf, fromJson, type RowId } from '../db/index.js';
-import { credit, findProgramme, inLedgerTransaction, type Programme } from './loyalty.repository.js';
+import {
+  credit,
+  findProgramme,
+  inLedgerTransaction,
+  lockLiveCustomer,
+  type Programme,
+} from './loyalty.repository.js';
 import { recordReferral, referrerByCode } from './referral.service.js';
 import { reviewTier } from './tier.service.js';
 
@@ -28,6 +34,8 @@ async function earnEventPoints(
   now: number,
 ): Promise<boolean> {
   if (entry.points <= 0) return false;
+  // Under the lock erasure takes: no points for a customer erased meanwhile (loyalty-privacy.ts).
+  if (!(await lockLiveCustomer(trx, workspaceId, entry.customerId))) return false;
   const outcome = await credit(trx, workspaceId, {
     customerId: entry.customerId,
     kind: 'earn',

@@ -256,6 +256,28 @@ export function emptyAccount(customerId: RowId, now: number): Account {
   return { customerId, ...EMPTY_ACCOUNT, createdAt: now };
 }
 
+/**
+ * Whether the customer is live (not erased), read under a key-share lock on PostgreSQL: erasure
+ * holds the row `FOR UPDATE` (privacy.service.ts), so a write that adds points waits for an
+ * erasure in progress and then sees it, and an erasure that starts later waits for the write (and
+ * forfeits its points). SQLite's ledger transaction holds the write lock from its start, so the
+ * plain read is enough there. Call it inside the ledger transaction, before any credit.
+ */
+export async function lockLiveCustomer(
+  db: Executor,
+  workspaceId: number,
+  customerId: RowId,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('customer')
+    .select('erased_at')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .$if(dialectOf(db) === 'postgres', (query) => query.forKeyShare())
+    .executeTakeFirst();
+  return row !== undefined && row.erased_at === null;
+}
+
 /** Makes the customer's account row if it has none (a no-op otherwise). */
 export async function ensureAccount(
   db: Executor,

@@ -34,6 +34,7 @@ import {
   insertOrderPoints,
   insertRequest,
   listEntries,
+  lockLiveCustomer,
   type Programme,
   recordOrderRefund,
   settleDue,
@@ -249,6 +250,8 @@ export async function adjustPoints(
       };
       let written: Entry;
       if (request.points > 0) {
+        // Checked again under the lock erasure takes: the route's check ran before this transaction.
+        if (!(await lockLiveCustomer(trx, workspaceId, customerId))) throw notFound('Customer');
         const outcome = await credit(trx, workspaceId, entry);
         if (outcome.entry === undefined) throw new DuplicateEntryError(entry.idempotencyKey);
         written = outcome.entry;
@@ -286,7 +289,9 @@ export function orderRefOf(order: { readonly externalId: string | null; readonly
  * Earns an order's points, once per order reference (a second call, by any path, writes nothing):
  * ⌊net amount × points per unit × the tier's and promotion's multiplier⌋, pending through the
  * returns window (spendable at once with a window of 0 days). Inside a ledger transaction.
- * Returns the entry, or undefined when the order earned before or earns nothing.
+ * Returns the entry, or undefined when the order earned before or earns nothing, or its customer
+ * was erased (checked under the lock erasure takes, `lockLiveCustomer`, unless the caller did:
+ * `customerLocked`) — an order arriving during or after an erasure adds no points.
  */
 export async function earnOnOrder(
   trx: Kysely<Database>,
@@ -294,7 +299,10 @@ export async function earnOnOrder(
   programme: Programme,
   order: EarningOrder,
   now: number,
+  options: { readonly customerLocked?: boolean } = {},
 ): Promise<{ entry: Entry; position?: { balance: number; pending: number } } | undefined> {
+  if (options.customerLocked !== true && !(await lockLiveCustomer(trx, workspaceId, order.customerId)))
+    return undefined;
   // The account is read only when a tier changes the multiplier (not on the plain path).
   const tierMatters = programme.settings.tiers.levels.some((level) => level.multiplier !== 1);
   const tier = tierMatters ? ((await findAccount(trx, workspaceId, order.customerId))?.tier ?? null) : null;
@@ -423,6 +431,9 @@ async function earnOne(
     programme = await ensureProgramme(trx, workspaceId, now);
     programmes.set(workspaceId, programme);
   }
+  // The route checked the customer before this transaction; an erasure may have committed since
+  // (or be in progress: the lock waits for it). Thrown, the group is retried earn by earn.
+  if (!(await lockLiveCustomer(trx, workspaceId, customerId))) throw notFound('Customer');
   const earned = await earnOnOrder(
     trx,
     workspaceId,
@@ -435,6 +446,7 @@ async function earnOne(
       orderedAt: order.orderedAt,
     },
     now,
+    { customerLocked: true },
   );
   const entry = earned?.entry;
   const position = earned?.position ?? (await positionBody(trx, workspaceId, customerId));

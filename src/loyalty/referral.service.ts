@@ -18,6 +18,7 @@ import {
   findAccount,
   findProgramme,
   inLedgerTransaction,
+  lockLiveCustomer,
 } from './loyalty.repository.js';
 import type { LoyaltySettings } from './loyalty-settings.js';
 import { lockTierRow } from './tier.repository.js';
@@ -327,7 +328,9 @@ export async function rewardReferrals(
           ['referrer', referral.referrer_id, referrerPoints],
           ['referred', referral.referred_id, referredPoints],
         ] as const) {
-          if (points <= 0) continue;
+          // An erased side earns nothing (its referral rows go with the erasure, loyalty-privacy.ts;
+          // this lock waits for one in progress).
+          if (points <= 0 || !(await lockLiveCustomer(trx, workspaceId, customerId))) continue;
           await credit(trx, workspaceId, {
             customerId,
             kind: 'earn',

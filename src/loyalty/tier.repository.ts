@@ -66,6 +66,11 @@ export interface TierRow {
   readonly belowSince: number | null;
 }
 
+/** A page's row: with whether the customer was erased (reviews leave erased customers alone). */
+export interface TierPageRow extends TierRow {
+  readonly erased: boolean;
+}
+
 function toTierRow(row: {
   customer_id: RowId;
   tier: string | null;
@@ -105,16 +110,27 @@ export async function tierRowsPage(
   db: Executor,
   workspaceId: number,
   page: { readonly afterCustomerId: RowId; readonly limit: number },
-): Promise<TierRow[]> {
+): Promise<TierPageRow[]> {
   const rows = await db
     .selectFrom('loyalty_account')
-    .select(['customer_id', 'tier', 'tier_since', 'tier_below_since'])
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '>', page.afterCustomerId)
-    .orderBy('customer_id')
+    .innerJoin('customer', (join) =>
+      join
+        .onRef('customer.workspace_id', '=', 'loyalty_account.workspace_id')
+        .onRef('customer.id', '=', 'loyalty_account.customer_id'),
+    )
+    .select([
+      'loyalty_account.customer_id',
+      'loyalty_account.tier',
+      'loyalty_account.tier_since',
+      'loyalty_account.tier_below_since',
+      'customer.erased_at',
+    ])
+    .where('loyalty_account.workspace_id', '=', workspaceId)
+    .where('loyalty_account.customer_id', '>', page.afterCustomerId)
+    .orderBy('loyalty_account.customer_id')
     .limit(page.limit)
     .execute();
-  return rows.map(toTierRow);
+  return rows.map((row) => ({ ...toTierRow(row), erased: row.erased_at !== null }));
 }
 
 /** Writes the member's tier state; with `change`, also the history row (one transaction's work). */
@@ -179,13 +195,19 @@ export async function listTierChanges(db: Executor, workspaceId: number, custome
   }));
 }
 
-/** Members per tier (the configuration page's counts). */
+/** Members per tier (the configuration page's counts); erased customers are no members. */
 export async function membersPerTier(db: Executor, workspaceId: number): Promise<Map<string | null, number>> {
   const rows = await db
     .selectFrom('loyalty_account')
-    .select(['tier', sql<number>`count(*)`.as('members')])
-    .where('workspace_id', '=', workspaceId)
-    .groupBy('tier')
+    .innerJoin('customer', (join) =>
+      join
+        .onRef('customer.workspace_id', '=', 'loyalty_account.workspace_id')
+        .onRef('customer.id', '=', 'loyalty_account.customer_id'),
+    )
+    .select(['loyalty_account.tier', sql<number>`count(*)`.as('members')])
+    .where('loyalty_account.workspace_id', '=', workspaceId)
+    .where('customer.erased_at', 'is', null)
+    .groupBy('loyalty_account.tier')
     .execute();
   return new Map(rows.map((row) => [row.tier, Number(row.members)]));
 }

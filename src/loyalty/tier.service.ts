@@ -95,7 +95,9 @@ export async function reviewAllTiers(
   let changes = 0;
   for (;;) {
     const read = await inLedgerTransaction(db, async (trx) => {
-      const rows = await tierRowsPage(trx, workspaceId, { afterCustomerId: after, limit: batch });
+      const page = await tierRowsPage(trx, workspaceId, { afterCustomerId: after, limit: batch });
+      // An erased customer keeps no tier (erasure cleared it) and earns none again.
+      const rows = page.filter((row) => !row.erased);
       if (settings.tiers.levels.length === 0) {
         // Without tiers only members still holding one need a look (their tier went away).
         const holding = rows.filter((row) => row.tier !== null);
@@ -115,9 +117,9 @@ export async function reviewAllTiers(
           if (await reviewTier(trx, workspaceId, settings, row.customerId, now)) changes += 1;
         }
       }
-      const last = rows[rows.length - 1];
+      const last = page[page.length - 1];
       if (last !== undefined) after = last.customerId;
-      return rows.length;
+      return page.length;
     });
     if (read < batch) return changes;
   }

@@ -4,12 +4,18 @@
  * erasure forfeits the points by a ledger entry (the balance stays the sum of the ledger), clears
  * the ledger's free text (also in replayed answers), ends the assigned codes, and the ledger's API
  * and the storefront refuse the erased customer from then on — another customer is untouched.
+ * Reward claims, referrals (the customer's own side only) and the tier history are exported, and
+ * deleted by erasure without giving a claimed unit of stock back or taking the other customers'
+ * referral points; an earn racing an erasure (PostgreSQL, two connections) and an order arriving
+ * after it add no points.
  */
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { apiWorkspace } from '../../test/customers/api.js';
-import { describeEachDatabase } from '../../test/support/databases.js';
+import { jsonCaller } from '../../test/loyalty/http.js';
+import { describeEachDatabase, describeOnDatabase } from '../../test/support/databases.js';
 import { upsertCustomers } from '../customers/index.js';
-import { signStorefrontToken } from '../loyalty/index.js';
+import { eraseLoyaltyDataOfCustomer, processLoyalty, signStorefrontToken } from '../loyalty/index.js';
 
 const NOW = Date.UTC(2024, 6, 1);
 const REASON = 'Goodwill for Ada Lovelace, who called about order 17';
@@ -207,5 +213,277 @@ describeEachDatabase('privacy: loyalty data', (getDb) => {
       .where('customer_id', '=', Number(ada))
       .execute();
     expect(after).toHaveLength(4);
+  });
+
+  it('exports reward claims, the own side of referrals and the tier history; erasure deletes them, keeping stock taken and the others’ points', async () => {
+    const { db } = getDb();
+    const api = await apiWorkspace(getDb(), NOW);
+    const ws = api.workspaceId;
+    const call = jsonCaller(api);
+    const settings = await call(
+      'PUT',
+      '/api/v1/loyalty/programme',
+      {
+        returnsWindowDays: 0,
+        referral: { referrerPoints: 100, referredPoints: 50, weeklyCap: 5 },
+        tiers: { levels: [{ name: 'Silver', threshold: 10 }] },
+      },
+      'owner',
+    );
+    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
+    const { ids } = await upsertCustomers(
+      db,
+      ws,
+      [
+        { externalId: 'cust-bob', email: 'bob@example.com', name: 'Bob Referrer' },
+        { externalId: 'cust-fay', email: 'fay@example.com', name: 'Fay Erased' },
+        { externalId: 'cust-gus', email: 'gus@example.com', name: 'Gus Referred' },
+        { externalId: 'cust-hal', email: 'hal@example.com', name: 'Hal Newcomer' },
+      ],
+      { now: NOW },
+    );
+    const [bob, fay, gus, hal] = ['cust-bob', 'cust-fay', 'cust-gus', 'cust-hal'].map((id) =>
+      String(ids.get(id)!),
+    ) as [string, string, string, string];
+    const codeOf = async (customer: string) =>
+      (await call('GET', `/api/v1/loyalty/customers/${customer}/referrals`, undefined, 'analyst')).body
+        .code as string;
+    const refer = (code: string, customer: string) =>
+      call('POST', '/api/v1/loyalty/referrals', { code, customerId: customer }, 'agent');
+    // Bob referred Fay; Fay referred Gus. Both first orders are paid (no returns window).
+    expect((await refer(await codeOf(bob), fay)).status).toBe(201);
+    const fayCode = await codeOf(fay);
+    expect((await refer(fayCode, gus)).status).toBe(201);
+    for (const [customer, orderId, amount] of [
+      [fay, 'f-1', '200.00'],
+      [gus, 'g-1', '30.00'],
+    ] as const) {
+      expect(
+        (await call('POST', `/api/v1/loyalty/customers/${customer}/earn`, { orderId, amount })).status,
+      ).toBe(201);
+    }
+    expect((await processLoyalty(db, ws, NOW)).referralsRewarded).toBe(2);
+    const reward = await call('POST', '/api/v1/loyalty/rewards', {
+      name: 'Tote bag',
+      kind: 'custom',
+      costPoints: 100,
+      stock: 1,
+    });
+    expect(reward.status, JSON.stringify(reward.body)).toBe(201);
+    const claimOf = (customer: string, key: string) =>
+      call(
+        'POST',
+        `/api/v1/loyalty/customers/${customer}/rewards/${reward.body.id}/claim`,
+        { idempotencyKey: key },
+        'agent',
+      );
+    const claimed = await claimOf(fay, 'fay-tote');
+    expect(claimed.status, JSON.stringify(claimed.body)).toBe(201);
+
+    const exported = await api.request(`/api/v1/customers/${fay}/export`, { role: 'agent' });
+    expect(exported.status).toBe(200);
+    const loyalty = exported.body.loyalty;
+    const at = new Date(NOW).toISOString();
+    expect(loyalty.rewardClaims).toEqual([
+      {
+        rewardId: reward.body.id,
+        reward: 'Tote bag',
+        kind: 'custom',
+        costPoints: 100,
+        couponCode: claimed.body.claim.couponCode,
+        claimedAt: at,
+      },
+    ]);
+    // Her own side only: statuses, dates and her points — neither Bob nor Gus is named.
+    expect(loyalty.referrals).toEqual({
+      code: fayCode,
+      referred: [{ status: 'rewarded', createdAt: at, rewardedAt: at, points: 100 }],
+      referredBy: { status: 'rewarded', createdAt: at, rewardedAt: at, points: 50 },
+    });
+    const referralText = JSON.stringify(loyalty.referrals);
+    for (const other of ['Bob', 'Gus', 'bob@', 'gus@', 'cust-bob', 'cust-gus'])
+      expect(referralText).not.toContain(other);
+    expect(loyalty.tierHistory).toEqual([{ from: null, to: 'Silver', reason: expect.any(String), at }]);
+
+    const erased = await api.app.request(`/api/v1/customers/${fay}/erase`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${api.keys.owner}` },
+    });
+    expect(erased.status).toBe(200);
+    const count = async (table: 'loyalty_reward_claim' | 'loyalty_referral' | 'loyalty_tier_change') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('rows'))
+            .where('workspace_id', '=', ws)
+            .executeTakeFirstOrThrow()
+        ).rows,
+      );
+    // Claims go, but the unit she took stays taken: Bob (who can afford it) finds it out of stock.
+    expect(await count('loyalty_reward_claim')).toBe(0);
+    const stock = await call('GET', `/api/v1/loyalty/rewards/${reward.body.id}`, undefined, 'analyst');
+    expect(stock.body).toMatchObject({ claimed: 1, remaining: 0 });
+    const late = await claimOf(bob, 'bob-tote');
+    expect(late.status).toBe(409);
+    expect(late.body.error.issues[0].code).toBe('out_of_stock');
+    // Both referrals named her and are gone; Bob's and Gus's referral points stay theirs.
+    expect(await count('loyalty_referral')).toBe(0);
+    const balanceOf = async (customer: string) =>
+      (await call('GET', `/api/v1/loyalty/customers/${customer}`, undefined, 'analyst')).body.balance;
+    expect(await balanceOf(bob)).toBe(100);
+    expect(await balanceOf(gus)).toBe(80);
+    // Her code names nobody any more, and no new one is made for her.
+    const byOldCode = await refer(fayCode, hal);
+    expect(byOldCode.status).toBe(400);
+    expect(byOldCode.body.error.issues[0].path).toEqual(['json', 'code']);
+    expect(
+      (await call('GET', `/api/v1/loyalty/customers/${fay}/referrals`, undefined, 'analyst')).status,
+    ).toBe(404);
+    // Hers go; Bob's and Gus's (both Silver by their points) stay.
+    expect(await count('loyalty_tier_change')).toBe(2);
+    // She holds no tier, is no member of one, and the next review (her points earned would
+    // qualify her) leaves her so.
+    await processLoyalty(db, ws, NOW + 86_400_000);
+    const account = await db
+      .selectFrom('loyalty_account')
+      .select(['tier', 'tier_since', 'tier_below_since'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', Number(fay))
+      .executeTakeFirstOrThrow();
+    expect(account).toEqual({ tier: null, tier_since: null, tier_below_since: null });
+    expect(await count('loyalty_tier_change')).toBe(2);
+    const tiers = await call('GET', '/api/v1/loyalty/tiers', undefined, 'analyst');
+    expect(tiers.body.levels).toEqual([expect.objectContaining({ name: 'Silver', members: 2 })]);
+    const after = await api.request(`/api/v1/customers/${fay}/export`, { role: 'agent' });
+    expect(after.body.loyalty).toMatchObject({
+      rewardClaims: [],
+      referrals: { code: null, referred: [], referredBy: null },
+      tierHistory: [],
+    });
+  });
+
+  it('an order arriving after the erasure earns the erased customer nothing', async () => {
+    const { db } = getDb();
+    const { api, ws, ada } = await seeded();
+    const erased = await api.app.request(`/api/v1/customers/${ada}/erase`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${api.keys.owner}` },
+    });
+    expect(erased.status).toBe(200);
+    await db
+      .insertInto('customer_order')
+      .values({
+        workspace_id: ws,
+        external_id: 'late-1',
+        customer_id: Number(ada),
+        ordered_at: NOW,
+        currency: 'EUR',
+        amount_cents: 5_000,
+        status: 'completed',
+        source: 'api',
+        created_at: NOW,
+        updated_at: NOW,
+      })
+      .execute();
+    await processLoyalty(db, ws, NOW);
+    const earned = await db
+      .selectFrom('loyalty_order')
+      .select('order_ref')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', Number(ada))
+      .execute();
+    expect(earned.map((row) => row.order_ref)).toEqual([`ext:o-${ada}`]);
+    const account = await db
+      .selectFrom('loyalty_account')
+      .select(['balance', 'pending'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', Number(ada))
+      .executeTakeFirstOrThrow();
+    expect([Number(account.balance), Number(account.pending)]).toEqual([0, 0]);
+  });
+});
+
+describeOnDatabase('postgres', 'privacy: an earn racing an erasure', (getDb) => {
+  it('an earn that passed the route’s check waits for the erasure in progress, then adds nothing', async () => {
+    const { db } = getDb();
+    const api = await apiWorkspace(getDb(), NOW);
+    const ws = api.workspaceId;
+    const call = jsonCaller(api);
+    const { ids } = await upsertCustomers(db, ws, [{ externalId: 'cust-ada', email: 'ada@example.com' }], {
+      now: NOW,
+    });
+    const ada = ids.get('cust-ada')!;
+    expect(
+      (await call('POST', `/api/v1/loyalty/customers/${ada}/earn`, { orderId: 'o-1', amount: '42.00' }))
+        .status,
+    ).toBe(201);
+    // The erasure, on a connection of its own, held open after its loyalty part: the customer row
+    // locked first (as eraseCustomer does), the points forfeited, the row marked erased.
+    const other = getDb().open().db;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let erasing: () => void = () => {};
+    const erasureHeld = new Promise<void>((resolve) => {
+      erasing = resolve;
+    });
+    const erasure = other.connection().execute(async (connection) => {
+      await sql`begin`.execute(connection);
+      await connection
+        .selectFrom('customer')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('id', '=', ada)
+        .forUpdate()
+        .execute();
+      await eraseLoyaltyDataOfCustomer(connection, { workspaceId: ws, customerId: ada, now: NOW });
+      await connection
+        .updateTable('customer')
+        .set({ erased_at: NOW })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', ada)
+        .execute();
+      erasing();
+      await released;
+      await sql`commit`.execute(connection);
+    });
+    await erasureHeld;
+    // The route reads the customer as live (the erasure has not committed), then its transaction
+    // meets the erasure's locks.
+    const earn = call('POST', `/api/v1/loyalty/customers/${ada}/earn`, {
+      orderId: 'o-race',
+      amount: '10.00',
+    });
+    let settled = false;
+    void earn.finally(() => {
+      settled = true;
+    });
+    for (let waited = 0; !settled && waited < 10_000; waited += 20) {
+      const waiting = await sql<{ waiting: string }>`
+        select count(*) as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      if (Number(waiting.rows[0]?.waiting) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    await erasure;
+    const answer = await earn;
+    expect(answer.status, JSON.stringify(answer.body)).toBe(404);
+    const account = await db
+      .selectFrom('loyalty_account')
+      .select(['balance', 'pending'])
+      .where('workspace_id', '=', ws)
+      .where('customer_id', '=', ada)
+      .executeTakeFirstOrThrow();
+    expect([Number(account.balance), Number(account.pending)]).toEqual([0, 0]);
+    const raced = await db
+      .selectFrom('loyalty_order')
+      .select('order_ref')
+      .where('workspace_id', '=', ws)
+      .where('order_ref', '=', 'ext:o-race')
+      .execute();
+    expect(raced).toEqual([]);
   });
 });

@@ -254,8 +254,11 @@ const PSEUDONYM = /^erased:\d+$/;
  *   (`erasedIdentities: 'refuse'`), the SHA-256 of the external id and of each alias is kept,
  *   unlinked, so tracking can recognise and refuse them;
  * - loyalty (loyalty/loyalty-privacy.ts): the points held are forfeited by a ledger entry, the
- *   entries' free text cleared, assigned coupon codes ended, expiry notices deleted; the ledger's
- *   numbers stay for the programme report;
+ *   entries' free text cleared, assigned coupon codes ended, expiry notices, reward claims,
+ *   referrals naming the customer (either side) and the tier history deleted, the referral code
+ *   cleared; the ledger's numbers and the rewards' claimed stock stay for the reports. Loyalty
+ *   writes that add points lock the customer row (`FOR KEY SHARE`) in their transaction and refuse
+ *   an erased customer, so an earn racing this erasure waits for it and then adds nothing;
  * - orders, lines and subscriptions are kept as they are (no personal data; amounts and dates
  *   keep the aggregates);
  * - with `dataDirectory`, first: the import files the server keeps (uploads of failed imports,
@@ -347,6 +350,9 @@ export async function eraseCustomer(
           notesDeleted,
           pointsForfeited: loyalty.pointsForfeited,
           couponsEnded: loyalty.couponsEnded,
+          rewardClaimsDeleted: loyalty.claimsDeleted,
+          referralsDeleted: loyalty.referralsDeleted,
+          tierChangesDeleted: loyalty.tierChangesDeleted,
         },
         at: now,
       });
