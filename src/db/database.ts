@@ -110,7 +110,7 @@ function openSqlite(path: string): DatabaseConnection {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   watchSqlite(db, () => dataVersion.get() as number);
   // WAL checkpoints on a thread of their own, not inside this connection's commits (why: the module).
-  const checkpointer = inMemory || process.env.ZZ_NOCP === '1' ? null : startSqliteCheckpointer(sqlite, path);
+  const checkpointer = inMemory ? null : startSqliteCheckpointer(sqlite, path);
   return {
     db,
     dialect: 'sqlite',
