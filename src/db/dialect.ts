@@ -48,6 +48,32 @@ export function dialectOf(db: Kysely<any>): DialectName {
 }
 
 /**
+ * Runs `work` in a write transaction that holds the write lock from its start: PostgreSQL's
+ * ordinary (read committed) transaction — the caller locks the rows it needs — or SQLite's
+ * `BEGIN IMMEDIATE` on the one connection, so that another process waits for the lock
+ * (busy_timeout) instead of failing when a read snapshot turns stale at its first write. Kysely
+ * hands the one SQLite connection to one caller at a time, so nothing else joins the transaction.
+ * Example: `await inWriteTransaction(db, (trx) => debit(trx, …))`.
+ */
+export async function inWriteTransaction<DB, T>(
+  db: Kysely<DB>,
+  work: (trx: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  if (dialectOf(db) === 'postgres') return db.transaction().execute((trx) => work(trx));
+  return db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const result = await work(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/**
  * Serialises `value` for a JSON column (TEXT on SQLite, JSONB on PostgreSQL: PostgreSQL casts the
  * text parameter to JSONB on insert).
  *

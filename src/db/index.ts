@@ -18,6 +18,7 @@ export {
   dialectOf,
   fromFlag,
   fromJson,
+  inWriteTransaction,
   isForeignKeyViolation,
   isUniqueViolation,
   type JsonText,

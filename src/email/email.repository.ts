@@ -10,6 +10,7 @@ import {
   type EmailCategory,
   type EmailMessageRow,
   type EmailStatus,
+  inWriteTransaction,
   type JsonText,
   type RowId,
   type SuppressionReason,
@@ -584,8 +585,8 @@ export async function withCapTurn<T>(
   customerIds: readonly RowId[],
   work: (trx: Executor) => Promise<T>,
 ): Promise<T> {
-  if (dialectOf(db) === 'postgres') {
-    return db.transaction().execute(async (trx) => {
+  return inWriteTransaction(db, async (trx) => {
+    if (dialectOf(db) === 'postgres') {
       const keys = [...new Set(customerIds.map((customerId) => capLockKey(workspaceId, customerId)))]
         .sort((left, right) => (left < right ? -1 : left > right ? 1 : 0))
         .map(String);
@@ -593,19 +594,8 @@ export async function withCapTurn<T>(
       if (keys.length > 0)
         await sql`select count(pg_advisory_xact_lock(u.k)) from unnest(cast(${keys} as bigint[]))
           with ordinality as u(k, n)`.execute(trx);
-      return work(trx);
-    });
-  }
-  return db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      const result = await work(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection).catch(() => undefined);
-      throw error;
     }
+    return work(trx);
   });
 }
 

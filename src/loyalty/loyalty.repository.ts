@@ -15,12 +15,13 @@
  *   nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import {
   type Database,
   type DialectName,
   dialectOf,
   fromJson,
+  inWriteTransaction,
   type LoyaltyEntryKind,
   type RowId,
   toJson,
@@ -39,18 +40,7 @@ export async function inLedgerTransaction<T>(
   db: Kysely<Database>,
   work: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
-  if (dialectOf(db) === 'postgres') return db.transaction().execute((trx) => work(trx));
-  return db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      const result = await work(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection).catch(() => undefined);
-      throw error;
-    }
-  });
+  return inWriteTransaction(db, work);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type DialectName,
   dialectOf,
   fromJson,
+  inWriteTransaction,
   type RowId,
   type SegmentEventKind,
   type SegmentRow,
@@ -604,22 +605,9 @@ async function inSegmentTransaction<T>(
   dialect: DialectName,
   work: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
-  if (dialect === 'postgres') {
-    return db.transaction().execute(async (trx) => {
-      await withoutJit(trx);
-      return work(trx);
-    });
-  }
-  return db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      const result = await work(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection).catch(() => undefined);
-      throw error;
-    }
+  return inWriteTransaction(db, async (trx) => {
+    if (dialect === 'postgres') await withoutJit(trx);
+    return work(trx);
   });
 }
 
