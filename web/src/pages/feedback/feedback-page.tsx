@@ -4,8 +4,10 @@
  * creating a CSAT or NPS survey or building a custom form (create-survey.tsx), and sending a survey to a segment (two choices
  * and a click; marketers, owners and admins).
  */
+
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { ApiError, useSession } from '../../api';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager';
 import { KpiCard } from '../../components/kpi-card';
 import { LineChart } from '../../components/line-chart';
 import { ScrollRegion } from '../../components/scroll-region';
@@ -129,8 +131,8 @@ export default function FeedbackPage() {
   const [reportSegmentId, setReportSegmentId] = useState<string | null>(null);
   const [interval, setInterval] = useState<'week' | 'month'>('week');
   const [search, setSearch] = useState('');
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors.at(-1) ?? null;
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const segments = useSegments();
   const report = useFeedbackReport(surveyId, reportSegmentId, interval);
   const answers = useAnswers(surveyId, search.trim(), cursor);
@@ -229,7 +231,7 @@ export default function FeedbackPage() {
             value={surveyId ?? ''}
             onChange={(event) => {
               setSurveyId(event.target.value === '' ? null : event.target.value);
-              setCursors([null]);
+              pages.first();
             }}
           >
             <option value="">{t('feedback.allSurveys')}</option>
@@ -293,7 +295,7 @@ export default function FeedbackPage() {
             value={search}
             onChange={(event) => {
               setSearch(event.target.value);
-              setCursors([null]);
+              pages.first();
             }}
           />
         </div>
@@ -351,22 +353,12 @@ export default function FeedbackPage() {
                 </tbody>
               </table>
             </ScrollRegion>
-            <div className="pager">
-              {cursors.length > 1 && (
-                <button type="button" className="button-quiet" onClick={() => setCursors([null])}>
-                  {t('feedback.first')}
-                </button>
-              )}
-              {page.nextCursor !== null && (
-                <button
-                  type="button"
-                  className="button-quiet"
-                  onClick={() => setCursors((list) => [...list, page.nextCursor])}
-                >
-                  {t('feedback.more')}
-                </button>
-              )}
-            </div>
+            <CursorPager
+              pages={pages}
+              nextCursor={page.nextCursor}
+              firstLabel={t('feedback.first')}
+              moreLabel={t('feedback.more')}
+            />
           </>
         )}
       </section>

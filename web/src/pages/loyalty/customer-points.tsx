@@ -3,8 +3,10 @@
  * history page by page, and — for marketers, agents, owners and admins — a manual adjustment with
  * its reason (`POST /api/v1/loyalty/customers/{id}/adjust`, one idempotency key per submission).
  */
+
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, useSession } from '../../api';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager';
 import { ScrollRegion } from '../../components/scroll-region';
 import { ErrorMessage, Loading } from '../../components/status';
 import { formatCount, formatMoney } from '../../i18n/format';
@@ -124,8 +126,8 @@ function AdjustForm({ customerId }: { readonly customerId: string }) {
 
 function History({ customerId, timeZone }: { readonly customerId: string; readonly timeZone: string }) {
   const { t, locale } = useI18n();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const history = useCustomerHistory(customerId, cursors.at(-1) ?? null);
+  const pages = useCursorPages();
+  const history = useCustomerHistory(customerId, pages.cursor);
   if (history.isError) return <ErrorMessage error={history.error} onRetry={() => void history.refetch()} />;
   if (!history.data) return <Loading />;
   const page = history.data;
@@ -165,22 +167,12 @@ function History({ customerId, timeZone }: { readonly customerId: string; readon
           </tbody>
         </table>
       </ScrollRegion>
-      <div className="pager">
-        {cursors.length > 1 && (
-          <button type="button" className="button-quiet" onClick={() => setCursors([null])}>
-            {t('loyalty.customer.first')}
-          </button>
-        )}
-        {page.nextCursor !== null && (
-          <button
-            type="button"
-            className="button-quiet"
-            onClick={() => setCursors((list) => [...list, page.nextCursor])}
-          >
-            {t('loyalty.customer.more')}
-          </button>
-        )}
-      </div>
+      <CursorPager
+        pages={pages}
+        nextCursor={page.nextCursor}
+        firstLabel={t('loyalty.customer.first')}
+        moreLabel={t('loyalty.customer.more')}
+      />
     </>
   );
 }
