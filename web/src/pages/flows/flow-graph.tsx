@@ -224,7 +224,6 @@ export function TriggerCard({
   const set = (change: Partial<TriggerDraft>) => onChange({ ...trigger, ...change });
   const segmentName = (id: string) => segments.find((segment) => segment.id === id)?.name ?? `#${id}`;
   const surveyName = (id: string) => surveys.find((survey) => survey.id === id)?.name ?? `#${id}`;
-  const knownSurvey = trigger.surveyId === '' || surveys.some((survey) => survey.id === trigger.surveyId);
   const bySegment =
     trigger.type === 'segment_entered' || trigger.type === 'segment_exited' || trigger.type === 'schedule';
   return (
@@ -278,14 +277,11 @@ export function TriggerCard({
             )}
             {trigger.type === 'survey_answered' && (
               <>
-                <SelectField
+                <SurveySelect
                   label={t('flows.trigger.survey')}
+                  emptyLabel={t('flows.trigger.anySurvey')}
                   value={trigger.surveyId}
-                  options={[
-                    { value: '', label: t('flows.trigger.anySurvey') },
-                    ...surveys.map((survey) => ({ value: survey.id, label: survey.name })),
-                    ...(knownSurvey ? [] : [{ value: trigger.surveyId, label: `#${trigger.surveyId}` }]),
-                  ]}
+                  surveys={surveys}
                   onChange={(surveyId) => set({ surveyId })}
                 />
                 <SelectField
@@ -441,6 +437,38 @@ function EmailForm({
   );
 }
 
+/**
+ * A survey picker: the workspace's surveys after `emptyLabel` (the '' choice), and the one chosen
+ * even when it is not among them (deleted, or another page of them), shown by its id.
+ */
+function SurveySelect({
+  label,
+  emptyLabel,
+  value,
+  surveys,
+  onChange,
+}: {
+  readonly label: string;
+  readonly emptyLabel: string;
+  readonly value: string;
+  readonly surveys: GraphContext['surveys'];
+  readonly onChange: (surveyId: string) => void;
+}) {
+  const known = value === '' || surveys.some((survey) => survey.id === value);
+  return (
+    <SelectField
+      label={label}
+      value={value}
+      options={[
+        { value: '', label: emptyLabel },
+        ...surveys.map((survey) => ({ value: survey.id, label: survey.name })),
+        ...(known ? [] : [{ value, label: `#${value}` }]),
+      ]}
+      onChange={onChange}
+    />
+  );
+}
+
 function SurveyForm({
   step,
   set,
@@ -451,17 +479,13 @@ function SurveyForm({
   readonly surveys: GraphContext['surveys'];
 }) {
   const { t } = useI18n();
-  const known = step.surveyId === '' || surveys.some((survey) => survey.id === step.surveyId);
   return (
     <div className="flow-form">
-      <SelectField
+      <SurveySelect
         label={t('flows.survey.survey')}
+        emptyLabel={t('flows.survey.choose')}
         value={step.surveyId}
-        options={[
-          { value: '', label: t('flows.survey.choose') },
-          ...surveys.map((survey) => ({ value: survey.id, label: survey.name })),
-          ...(known ? [] : [{ value: step.surveyId, label: `#${step.surveyId}` }]),
-        ]}
+        surveys={surveys}
         onChange={(surveyId) => set({ surveyId })}
       />
       <SelectField
