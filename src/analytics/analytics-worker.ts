@@ -24,7 +24,7 @@ export interface AnalyticsWorkerData {
 const { databaseUrl } = workerData as AnalyticsWorkerData;
 // Two connections (PostgreSQL): a job's queries run one after the other; the second serves the
 // next job's version check while a long query finishes.
-const connection = openDatabase(databaseUrl, { maxConnections: 2 });
+const connection = openDatabase(databaseUrl, { maxConnections: 2, checkpointThread: false });
 
 serveTasks(
   (task: AnalyticsTask): Promise<AnalyticsOutcome> =>

@@ -21,7 +21,7 @@ export interface ScoreWorkerData {
 }
 
 const { databaseUrl } = workerData as ScoreWorkerData;
-const connection = openDatabase(databaseUrl, { maxConnections: 1 });
+const connection = openDatabase(databaseUrl, { maxConnections: 1, checkpointThread: false });
 
 serveTasks(
   (task: ScoreRefreshTask): Promise<RefreshedScores> =>

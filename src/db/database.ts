@@ -48,6 +48,12 @@ export interface OpenDatabaseOptions {
   readonly schema?: string;
   /** PostgreSQL only: the pool size (default 10). */
   readonly maxConnections?: number;
+  /**
+   * SQLite only: run the WAL checkpoints on a thread of their own (default true; see
+   * sqlite-checkpointer.ts). A connection opened in a worker thread passes false: its commits are
+   * off the event loop already, and SQLite's automatic checkpoints cost no extra thread.
+   */
+  readonly checkpointThread?: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -92,10 +98,12 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
  */
 export function openDatabase(url?: string, options: OpenDatabaseOptions = {}): DatabaseConnection {
   const location = parseDatabaseUrl(url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-  return location.dialect === 'sqlite' ? openSqlite(location.path) : openPostgres(location, options);
+  return location.dialect === 'sqlite'
+    ? openSqlite(location.path, options.checkpointThread ?? true)
+    : openPostgres(location, options);
 }
 
-function openSqlite(path: string): DatabaseConnection {
+function openSqlite(path: string, checkpointThread: boolean): DatabaseConnection {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new SqliteDatabase(path);
@@ -110,7 +118,7 @@ function openSqlite(path: string): DatabaseConnection {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   watchSqlite(db, () => dataVersion.get() as number);
   // WAL checkpoints on a thread of their own, not inside this connection's commits (why: the module).
-  const checkpointer = inMemory ? null : startSqliteCheckpointer(sqlite, path);
+  const checkpointer = inMemory || !checkpointThread ? null : startSqliteCheckpointer(sqlite, path);
   return {
     db,
     dialect: 'sqlite',

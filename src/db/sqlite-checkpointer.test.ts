@@ -109,4 +109,16 @@ describe('SQLite WAL checkpoints on their own thread', () => {
     expect(child.stdout.trim()).toBe('opened');
     expect(child.status).toBe(0);
   });
+
+  it("leaves a worker thread's connection (checkpointThread: false) to SQLite's automatic checkpoints", async () => {
+    const connection = openDatabase(`sqlite:${join(directory, 'worker.db')}`, { checkpointThread: false });
+    try {
+      const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(
+        connection.db,
+      );
+      expect(rows[0]!.wal_autocheckpoint).toBe(1000);
+    } finally {
+      await connection.close();
+    }
+  });
 });
