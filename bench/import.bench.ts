@@ -10,6 +10,9 @@
  * prepared single-row INSERT per customer and per order, one transaction, values already parsed —
  * into the same schema. PostgreSQL is measured beside it (one run of each).
  *
+ * It runs the built package (dist/, as `retain import` does; `npm run bench` builds it first;
+ * BENCH_DIST=<dist directory> measures another build, e.g. an earlier commit's).
+ *
  * Targets (issue 8 part 4), on SQLite: first import ≥ 150 k rows/s, re-import ≥ 200 k rows/s,
  * incremental ≥ the raw loop. Rates move with the shared machine's load; the ratio to the raw
  * loop measured in the same run does not (much). Each line also gives this process's CPU time per
@@ -21,11 +24,25 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { migrateToLatest, newId, openDatabase } from '../src/db/index.js';
-import { runImport } from '../src/imports/index.js';
-import { createWorkspace } from '../src/workspaces/workspace.repository.js';
+
+// The built package, as `retain import` and the server run it (`npm run bench` builds it first):
+// from the sources, each of the import's worker threads would first compile them (tsx), a cost
+// no user pays. BENCH_DIST=<dir> measures another build (e.g. an earlier commit's dist/).
+const dist = pathToFileURL(
+  `${process.env.BENCH_DIST ?? fileURLToPath(new URL('../dist', import.meta.url))}/`,
+);
+const { migrateToLatest, newId, openDatabase } = (await import(
+  new URL('db/index.js', dist).href
+)) as typeof import('../src/db/index.js');
+const { runImport } = (await import(
+  new URL('imports/index.js', dist).href
+)) as typeof import('../src/imports/index.js');
+const { createWorkspace } = (await import(
+  new URL('workspaces/workspace.repository.js', dist).href
+)) as typeof import('../src/workspaces/workspace.repository.js');
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag === -1 ? 2 : Number(process.argv[runsFlag + 1]);

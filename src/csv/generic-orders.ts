@@ -30,6 +30,12 @@ export interface ScanOptions {
   readonly threads?: number;
   /** Smallest data size read on two threads; default `PARALLEL_MIN_BYTES` (tests lower it). */
   readonly parallelMinBytes?: number;
+  /**
+   * A check only (`layout.importChecks`: no table is built): read the whole file in one worker
+   * thread, so this thread stays free meanwhile (the import writes its first batches while its file
+   * is checked); on this thread if the worker cannot run. Ignored when a table is built.
+   */
+  readonly offThread?: boolean;
 }
 
 export type ScanResult =
@@ -69,6 +75,10 @@ export async function scanGenericOrders(
   options: ScanOptions,
 ): Promise<ScanResult> {
   const { dataByte, totalBytes } = extent;
+  if (options.offThread === true && layout.importChecks === true) {
+    const result = await checkInWorker(path, extent, layout, instants, options);
+    if (result !== null) return result;
+  }
   if (
     (options.threads ?? 2) >= 2 &&
     totalBytes - dataByte >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
@@ -91,6 +101,77 @@ export async function scanGenericOrders(
   return { status: 'read', scanned: distinctIds(scanned), issues, threads: 1, unsure: scanner.unsure };
 }
 
+type RangeDone = Extract<OrdersRangeResponse, { type: 'done' }>;
+
+/**
+ * Starts a worker scanning the file from `fromByte` (a line start) to its end (`orders-worker.ts`):
+ * `done` is its result, or null when the worker failed; `stop` ends the thread. Null when no worker
+ * could start.
+ */
+function scanRestInWorker(
+  path: string,
+  fromByte: number,
+  totalBytes: number,
+  layout: GenericOrderLayout,
+  instants: InstantParser,
+  options: ScanOptions,
+  onBytes: (bytes: number) => void,
+): { readonly done: Promise<RangeDone | null>; stop(): void } | null {
+  let worker: Worker;
+  try {
+    worker = startWorkerModule('./orders-worker', import.meta.url);
+  } catch {
+    return null;
+  }
+  const done = new Promise<RangeDone | null>((resolve) => {
+    worker.on('message', (message: OrdersRangeResponse) => {
+      if (message.type === 'progress') onBytes(message.bytes);
+      else resolve(message);
+    });
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
+  const request: OrdersRangeRequest = {
+    path,
+    fromByte,
+    toByte: totalBytes,
+    layout,
+    timeZone: instants.timeZone,
+    dateFormat: instants.dateFormat,
+    maxIssues: options.maxIssues,
+  };
+  worker.postMessage(request);
+  return { done, stop: () => void worker.terminate() };
+}
+
+/** The check-only read of the whole file in one worker (`ScanOptions.offThread`); null: redo here. */
+async function checkInWorker(
+  path: string,
+  extent: DataExtent,
+  layout: GenericOrderLayout,
+  instants: InstantParser,
+  options: ScanOptions,
+): Promise<ScanResult | null> {
+  const { dataByte, totalBytes } = extent;
+  const worker = scanRestInWorker(path, dataByte, totalBytes, layout, instants, options, (bytes) =>
+    options.onProgress?.(dataByte + bytes, totalBytes),
+  );
+  if (worker === null) return null;
+  try {
+    const result = await worker.done;
+    if (result === null) return null;
+    if (result.outcome.status !== 'read') return result.outcome;
+    const issues = new IssueCollector(options.maxIssues);
+    addSecondHalfIssues(issues, result, extent.dataLine - 1);
+    reportMixedCurrencies(issues, result.scanned.currencies, layout.names.currency, 'order');
+    options.onProgress?.(totalBytes, totalBytes);
+    // A check builds no table: there are no customer ids to decode.
+    return { status: 'read', scanned: result.scanned, issues, threads: 1, unsure: result.unsure };
+  } finally {
+    worker.stop();
+  }
+}
+
 /** The two-thread read; null when it must be redone on one thread. */
 async function scanInTwo(
   path: string,
@@ -101,35 +182,15 @@ async function scanInTwo(
   options: ScanOptions,
 ): Promise<ScanResult | null> {
   const { dataByte, totalBytes } = extent;
-  let worker: Worker;
-  try {
-    worker = startWorkerModule('./orders-worker', import.meta.url);
-  } catch {
-    return null;
-  }
   let mainBytes = 0;
   let workerBytes = 0;
   const report = (): void => options.onProgress?.(dataByte + mainBytes + workerBytes, totalBytes);
-  const done = new Promise<Extract<OrdersRangeResponse, { type: 'done' }> | null>((resolve) => {
-    worker.on('message', (message: OrdersRangeResponse) => {
-      if (message.type === 'progress') {
-        workerBytes = message.bytes;
-        report();
-      } else resolve(message);
-    });
-    worker.once('error', () => resolve(null));
-    worker.once('exit', () => resolve(null));
+  const worker = scanRestInWorker(path, split, totalBytes, layout, instants, options, (bytes) => {
+    workerBytes = bytes;
+    report();
   });
-  const request: OrdersRangeRequest = {
-    path,
-    fromByte: split,
-    toByte: totalBytes,
-    layout,
-    timeZone: instants.timeZone,
-    dateFormat: instants.dateFormat,
-    maxIssues: options.maxIssues,
-  };
-  worker.postMessage(request);
+  if (worker === null) return null;
+  const done = worker.done;
 
   try {
     const issues = new IssueCollector(options.maxIssues);
@@ -166,7 +227,7 @@ async function scanInTwo(
     options.onProgress?.(totalBytes, totalBytes);
     return { status: 'read', scanned: distinctIds(merged), issues, threads: 2, unsure: second.unsure };
   } finally {
-    void worker.terminate();
+    worker.stop();
   }
 }
 

@@ -25,6 +25,8 @@ export interface QuickCheckOptions {
   /** Logical field → header name (`--map`). */
   readonly map?: Readonly<Record<string, string>> | undefined;
   readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
+  /** Check the whole file in one worker thread, leaving this one free (`ScanOptions.offThread`). */
+  readonly offThread?: boolean | undefined;
 }
 
 /** `valid`: every record passes the import's checks; `unsure`: the record reader must decide. */
@@ -97,6 +99,7 @@ export async function quickCheckGenericOrders(path: string, options: QuickCheckO
     timeZone: options.timeZone,
     maxIssues: 1,
     onProgress: options.onProgress,
+    offThread: options.offThread === true,
   });
   if (read.status !== 'read' || read.unsure || read.issues.count > 0 || read.scanned.records === 0)
     return unsure;

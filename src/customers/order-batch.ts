@@ -12,7 +12,7 @@
  *   row over as binary JSON, which `->>` reads directly; `json_each` rendered each row as text that
  *   every `->>` parsed again (≈ 8 % of the statements' CPU on 1 M orders, docs/benchmarks.md).
  * - PostgreSQL: each row set is streamed by COPY into a session-temporary staging table (emptied
- *   at commit), then moved by one `INSERT … SELECT` per table. Rows already stored unchanged are
+ *   before each batch and at commit), then moved by one `INSERT … SELECT` per table. Rows already stored unchanged are
  *   left out before the insert (a LATERAL look-up of the stored row), so a re-import neither takes
  *   identity values nor touches the rows; new customers and orders are inserted in key order, so
  *   concurrent writers (tracking while importing) lock rows in one order, and `ON CONFLICT`
@@ -242,7 +242,10 @@ export async function writeOrderBatch(
   // A freshly filled temporary table has no statistics (autovacuum never sees it): without them
   // the planner misjudged a 50,000-row batch as tiny and joined it by scanning (minutes per batch,
   // measured). ANALYZE of one batch takes milliseconds.
+  // A transaction may write several batches (an import writes ahead of its check): each batch's
+  // stage starts empty.
   const stage = async (into: (typeof STAGES)[keyof typeof STAGES], text: string): Promise<void> => {
+    await run(`truncate ${into.table}`, []);
     await copy(into.table, columnsOf(into), text);
     await run(`analyze ${into.table}`, []);
   };

@@ -129,6 +129,11 @@ export interface RunImportInput {
   /** Clock, epoch ms (default `Date.now`). */
   readonly now?: () => number;
   readonly onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Awaited before the check's verdict is taken (tests hold it back to see the batches written
+   * ahead of it rolled back).
+   */
+  readonly beforeVerdict?: () => Promise<void>;
   /** Awaited after each committed batch (tests use it to crash at a known point). */
   readonly afterBatch?: (run: {
     readonly id: number;
@@ -231,18 +236,36 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
   const started = await startRun(db, input);
   if ('finished' in started) return started.finished;
   const { run, clock } = started;
-  const reading = pass2Reading(db, input, started);
-  const early = reading.worker ? readBatchesInWorker(reading.batches, reading.onBytes) : null;
+  const onProgress = (progress: ImportProgress): void => input.onProgress?.(progress);
+  let reading = pass2Reading(db, input, started);
+  let early = reading.worker ? readBatchesInWorker(reading.batches, reading.onBytes) : null;
   try {
-    const verdict =
-      (await quickValidate(started, (progress) => input.onProgress?.(progress))) ??
-      (await validate(started, (progress) => input.onProgress?.(progress)));
+    const speculate = early !== null && mayWriteWhileChecking(started);
+    const quick = quickValidate(started, onProgress, speculate).then(async (verdict) => {
+      await input.beforeVerdict?.();
+      return verdict;
+    });
+    if (early !== null && speculate) {
+      // The batches read while the file is checked are written in one transaction that commits
+      // only once the check says every record is valid (see `writeBatches`).
+      const gate = quick.then((verdict) => verdict !== null);
+      const written = await writeRecords(db, input, started, QUICK_VALID_PLAN, early, reading.bytes, gate);
+      if (written.kind === 'written') return await finishRun(db, input, started, (await quick)!, written);
+      if (written.consumed) {
+        // Rolled back: the file is read again from the checkpoint once `validate` has its verdict.
+        await early.close();
+        reading = pass2Reading(db, input, started);
+        early = readBatchesInWorker(reading.batches, reading.onBytes);
+      }
+    }
+    const verdict = (await quick) ?? (await validate(started, onProgress));
     if (verdict.kind === 'rejected') {
       await early?.close();
       return await rejectRun(db, started, verdict);
     }
     const source = early ?? readBatchesHere(reading.batches, reading.onBytes);
-    const written = await writeRecords(db, input, started, verdict, source, reading.bytes);
+    const written = await writeRecords(db, input, started, verdict, source, reading.bytes, null);
+    if (written.kind !== 'written') throw new Error('An import with its verdict cannot be refused');
     return await finishRun(db, input, started, verdict, written);
   } catch (error) {
     await early?.close();
@@ -253,6 +276,18 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
     }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Files of at most this size (about 1.7 M generic order rows) are written while they are checked:
+ * the transaction that waits for the check's verdict then stays open about as long as one batch's
+ * (checking runs ~10× faster than writing), so it holds the store no longer than a batch does.
+ */
+export const WRITE_WHILE_CHECKING_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Whether `started` is checked by `quickValidate` and small enough to write while checking. */
+function mayWriteWhileChecking(started: StartedRun): boolean {
+  return quickCheckApplies(started) && started.size <= WRITE_WHILE_CHECKING_MAX_BYTES;
 }
 
 /** An import under way: what every step after the first needs. */
@@ -435,6 +470,7 @@ async function rejectRun(
 
 /** What pass 2 did. */
 interface Written {
+  readonly kind: 'written';
   readonly records: number;
   readonly rowsWritten: number;
   readonly customersCreated: number;
@@ -442,52 +478,82 @@ interface Written {
 }
 
 /**
+ * Pass 2 stopped because the check it wrote ahead of found the file not sure to be valid: its
+ * transaction was rolled back (nothing written); `consumed` when it had taken events of `source`.
+ */
+interface Refused {
+  readonly kind: 'refused';
+  readonly consumed: boolean;
+}
+
+/** What the writing needs of the verdict. */
+interface WritePlan {
+  readonly header: readonly string[];
+  /** Record number → reason, for the rejects file (`skipInvalid` only). */
+  readonly rejected: ReadonlyMap<number, string>;
+  readonly rowsRejected: number;
+}
+
+/** The plan of a file `quickValidate` finds valid: every record valid, nothing rejected. */
+const QUICK_VALID_PLAN: WritePlan = { header: [], rejected: new Map(), rowsRejected: 0 };
+
+/** Thrown inside the transaction the check refused, to roll it back. */
+const REFUSED = Symbol('refused');
+
+/**
  * Step 3 (pass 2): reads the valid records after the checkpoint — in a worker thread for large
  * order files, so parsing overlaps writing — and writes them batch by batch, each batch one
  * transaction with the run's checkpoint; invalid records go to the rejects file (`skipInvalid`).
- * On PostgreSQL, orders go through one held session (COPY into its staging tables).
+ * With a `gate` (the check still running), the batches are written as they come into one
+ * transaction that commits once the gate says the file is valid; if it says not, that transaction
+ * rolls back and the answer is `refused`. On PostgreSQL, orders go through one held session (COPY
+ * into its staging tables).
  */
 async function writeRecords(
   db: Kysely<Database>,
   input: RunImportInput,
   started: StartedRun,
-  verdict: Extract<Verdict, { kind: 'valid' }>,
+  plan: WritePlan,
   source: BatchSource,
   bytes: { readonly read: number; readonly total: number },
-): Promise<Written> {
+  gate: Promise<boolean> | null,
+): Promise<Written | Refused> {
   if (started.type === 'orders' && dialectOf(db) === 'postgres') {
     return withPostgresSession(db, (session) =>
-      writeBatches(session.db, input, started, verdict, source, bytes, (table, columns, text) =>
+      writeBatches(session.db, input, started, plan, source, bytes, gate, (table, columns, text) =>
         session.copy(table, columns, text),
       ),
     );
   }
-  return writeBatches(db, input, started, verdict, source, bytes, undefined);
+  return writeBatches(db, input, started, plan, source, bytes, gate, undefined);
 }
+
+type BatchOf = Extract<BatchEvent, { kind: 'batch' }>;
 
 /** The writing loop of pass 2 (see `writeRecords`), on `db` (a held session on PostgreSQL). */
 async function writeBatches(
   db: Kysely<Database>,
   input: RunImportInput,
   started: StartedRun,
-  verdict: Extract<Verdict, { kind: 'valid' }>,
+  plan: WritePlan,
   source: BatchSource,
   bytes: { readonly read: number; readonly total: number },
+  gate: Promise<boolean> | null,
   copy: CopyInto | undefined,
-): Promise<Written> {
+): Promise<Written | Refused> {
   const { workspace, run, clock, type } = started;
   const dialect = dialectOf(db);
-  const rejectsPath = verdict.rejected.size > 0 ? (input.rejectsPath ?? `${input.path}.rejects.csv`) : null;
+  const rejectsPath = plan.rejected.size > 0 ? (input.rejectsPath ?? `${input.path}.rejects.csv`) : null;
   const rejectLines =
     rejectsPath === null
       ? new Map<number, number>()
-      : await recordLines(input.path, [...verdict.rejected.keys()], started.read);
+      : await recordLines(input.path, [...plan.rejected.keys()], started.read);
   // The rejected rows are personal data: readable by the owner only (import.files.ts).
   const rejects =
     rejectsPath === null
       ? null
       : createWriteStream(rejectsPath, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
-  if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...verdict.header])}\n`);
+  if (rejects !== null) rejects.write(`${csvLine(['line', 'reason', ...plan.header])}\n`);
   const context: WriteContext = {
     workspaceId: workspace.id,
     dialect,
@@ -503,66 +569,119 @@ async function writeBatches(
           context: WriteContext,
           records: readonly unknown[],
         ) => Promise<void>);
+  // The gate's answer, once it has one (until then, batches join the first transaction).
+  const answer: { valid: boolean | null } = { valid: gate === null ? true : null };
+  gate?.then(
+    (valid) => {
+      answer.valid = valid;
+    },
+    () => {
+      answer.valid = false;
+    },
+  );
+  const events = source[Symbol.asyncIterator]();
+  let consumed = false;
+  const next = async (): Promise<BatchEvent | null> => {
+    const result = await events.next();
+    consumed = true;
+    return result.done === true ? null : result.value;
+  };
   let written = run.rowsWritten;
   let rowsRead = 0;
   let customersCreated = 0;
   let end: Extract<BatchEvent, { kind: 'end' }> | null = null;
-  try {
-    for await (const event of source) {
-      if (event.kind === 'end') end = event;
-      else if (event.kind === 'skipped') rowsRead = Math.max(rowsRead, event.first);
-      else if (event.kind === 'invalid') {
-        rowsRead = event.last;
-        if (rejects === null) continue;
-        const reason = describeProblems(event.problems);
-        event.lines.forEach((fields, index) => {
-          const line = rejectLines.get(event.first + index) ?? 0;
-          rejects.write(`${csvLine([line, reason, ...fields])}\n`);
-        });
-      } else {
-        // Batches commit in file order, each with the checkpoint that makes a crash resumable.
-        rowsRead = event.lastRecord;
-        const now = clock();
-        await db.transaction().execute(async (trx) => {
-          if (event.encoded !== null) {
-            const result = await writeOrderBatch(trx, workspace.id, event.encoded, {
-              now,
-              ...(copy ? { copy } : {}),
-            });
-            customersCreated += result.customersCreated;
-          } else if (write !== null) {
-            await write(trx, { ...context, now }, event.records ?? []);
-          }
-          await updateImportRun(trx, workspace.id, run.id, {
-            rowsRead: event.lastRecord,
-            rowsWritten: written + event.count,
-            rowsRejected: verdict.rowsRejected,
-            committedRecords: event.lastRecord,
-            now: clock(),
-          });
-        });
-        written += event.count;
-        input.onProgress?.({
-          phase: 'writing',
-          bytesRead: bytes.read,
-          totalBytes: bytes.total,
-          rowsRead,
-          rowsWritten: written,
-          rowsRejected: verdict.rowsRejected,
-        });
-        await input.afterBatch?.({ id: run.id, committedRecords: event.lastRecord });
-      }
+  /** Takes a non-batch event (the end, a skipped or invalid record). */
+  const take = (event: Exclude<BatchEvent, BatchOf>): void => {
+    if (event.kind === 'end') end = event;
+    else if (event.kind === 'skipped') rowsRead = Math.max(rowsRead, event.first);
+    else {
+      rowsRead = event.last;
+      if (rejects === null) return;
+      const reason = describeProblems(event.problems);
+      event.lines.forEach((fields, index) => {
+        const line = rejectLines.get(event.first + index) ?? 0;
+        rejects.write(`${csvLine([line, reason, ...fields])}\n`);
+      });
     }
+  };
+  const writeBatch = async (trx: Kysely<Database>, batch: BatchOf, now: number): Promise<void> => {
+    if (batch.encoded !== null) {
+      const result = await writeOrderBatch(trx, workspace.id, batch.encoded, {
+        now,
+        ...(copy ? { copy } : {}),
+      });
+      customersCreated += result.customersCreated;
+    } else if (write !== null) {
+      await write(trx, { ...context, now }, batch.records ?? []);
+    }
+  };
+  try {
+    for (let event = await next(); event !== null; event = await next()) {
+      if (event.kind !== 'batch') {
+        take(event);
+        continue;
+      }
+      if (answer.valid === false) return { kind: 'refused', consumed };
+      // Batches commit in file order, each transaction with the checkpoint that makes a crash
+      // resumable. While the gate has no answer, the batches that arrive join this transaction.
+      let last: BatchOf = event;
+      let count = event.count;
+      const now = clock();
+      await db.transaction().execute(async (trx) => {
+        await writeBatch(trx, last, now);
+        while (answer.valid === null) {
+          const more = await next();
+          if (more === null || more.kind === 'end') {
+            if (more !== null) take(more);
+            await gate?.catch(() => undefined);
+            break;
+          }
+          if (more.kind !== 'batch') take(more);
+          else {
+            await writeBatch(trx, more, now);
+            last = more;
+            count += more.count;
+          }
+        }
+        if (answer.valid === false) throw REFUSED;
+        await updateImportRun(trx, workspace.id, run.id, {
+          rowsRead: last.lastRecord,
+          rowsWritten: written + count,
+          rowsRejected: plan.rowsRejected,
+          committedRecords: last.lastRecord,
+          now: clock(),
+        });
+      });
+      rowsRead = last.lastRecord;
+      written += count;
+      input.onProgress?.({
+        phase: 'writing',
+        bytesRead: bytes.read,
+        totalBytes: bytes.total,
+        rowsRead,
+        rowsWritten: written,
+        rowsRejected: plan.rowsRejected,
+      });
+      await input.afterBatch?.({ id: run.id, committedRecords: last.lastRecord });
+    }
+    if (gate !== null && !(await gate.catch(() => false))) return { kind: 'refused', consumed };
+  } catch (error) {
+    if (error === REFUSED) return { kind: 'refused', consumed };
+    throw error;
   } finally {
-    await source.close();
+    // A refused pass leaves the source to the caller (it closes it: the reading starts again).
+    if (answer.valid !== false) await source.close();
     if (rejects !== null) {
       rejects.end();
       await finished(rejects);
     }
   }
-  if (end === null || end.status !== 'read') throw new Error('The file changed while it was being imported');
+  const ended = end as Extract<BatchEvent, { kind: 'end' }> | null;
+  if (ended === null || ended.status !== 'read')
+    throw new Error('The file changed while it was being imported');
   return {
-    records: end.records,
+    kind: 'written',
+    records: ended.records,
     rowsWritten: written,
     customersCreated: customersCreated + context.customers.created,
     rejectsPath,
@@ -656,7 +775,11 @@ type Verdict =
       readonly skipped: { reason: string; count: number }[];
     };
 
-/**
+/** Whether `quickValidate` may find the file valid (generic order files; others: `validate`). */
+function quickCheckApplies(started: StartedRun): boolean {
+  return started.type === 'orders' && (started.format === 'auto' || started.format === 'generic');
+}
+
 /**
  * Pass 1's fast path for generic order files (`quickCheckGenericOrders`: the byte scanner with the
  * import's checks, ~10× the record reader): the valid verdict when it is sure every record is
@@ -665,10 +788,12 @@ type Verdict =
 async function quickValidate(
   started: StartedRun,
   onProgress: (progress: ImportProgress) => void,
-): Promise<Verdict | null> {
+  offThread: boolean,
+): Promise<Extract<Verdict, { kind: 'valid' }> | null> {
   if (started.type !== 'orders' || (started.format !== 'auto' && started.format !== 'generic')) return null;
   const { layoutOptions } = started;
   const check = await quickCheckGenericOrders(started.path, {
+    offThread,
     timeZone: layoutOptions.timeZone,
     format: started.format,
     encoding: started.read.encoding ?? 'utf-8',
