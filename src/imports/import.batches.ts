@@ -67,11 +67,19 @@ export type BatchEvent =
     };
 
 /**
- * A batch closes at `batchSize` records or once its records' fields hold this many characters,
+ * A batch closes at `batchSize` records (fewer for the first ones: `FIRST_BATCH_RECORDS`) or once its records' fields hold this many characters,
  * whichever comes first: wide rows (long product names, many columns) would otherwise make a
  * batch of 50,000 records, its encoded text and the statement's copy of it hundreds of MB.
  */
 export const MAX_BATCH_CHARACTERS = 16 * 1024 * 1024;
+
+/**
+ * The first batch holds at most this many records, and each next one twice as many as the one
+ * before, up to `batchSize`: the writer starts after a few milliseconds of parsing instead of a
+ * whole batch's (while the file is still being checked, these batches share one transaction, so
+ * they add no commit).
+ */
+export const FIRST_BATCH_RECORDS = 2_048;
 
 /**
  * Customer ids the reader remembers as already sent to the writer (each is sent once per run
@@ -121,6 +129,7 @@ export async function readBatches(
   const encoder = reading.encoding === null ? null : new OrderBatchEncoder(reading.encoding);
   let batch: unknown[] = [];
   let batchCount = 0;
+  let batchLimit = Math.min(FIRST_BATCH_RECORDS, reading.batchSize);
   let batchCharacters = 0;
   let lastRecord = 0;
   let bytes = { read: 0, total: 0 };
@@ -131,6 +140,7 @@ export async function readBatches(
     batch = [];
     batchCount = 0;
     batchCharacters = 0;
+    batchLimit = Math.min(batchLimit * 2, reading.batchSize);
     // Past the bound, customers are sent again (`on conflict do nothing`): a little more work for
     // the writer, instead of a set that grows with the file.
     if (knownCustomers.size >= maxKnownCustomers) knownCustomers.clear();
@@ -161,7 +171,7 @@ export async function readBatches(
         else encoder.add(toBatchRecord(record as OrderRecord));
         batchCount++;
         for (const line of lines) for (const field of line) batchCharacters += field.length;
-        if (batchCount >= reading.batchSize || batchCharacters >= maxCharacters) closeBatch();
+        if (batchCount >= batchLimit || batchCharacters >= maxCharacters) closeBatch();
       },
       invalid: (problems, first, last, lines) => {
         lastRecord = last;

@@ -582,6 +582,10 @@ async function writeBatches(
   const events = source[Symbol.asyncIterator]();
   let consumed = false;
   const next = async (): Promise<BatchEvent | null> => {
+    // A turn of the event loop first: while the reader keeps its queue full, the batches would
+    // otherwise follow each other inside the handling of its messages, and nothing else this
+    // thread serves — the check's verdict, a server's requests — would be handled until the end.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const result = await events.next();
     consumed = true;
     return result.done === true ? null : result.value;
