@@ -6,10 +6,12 @@ import type { Database } from '../db/index.js';
 import { emailJobHandlers } from '../email/index.js';
 import { feedbackJobHandlers } from '../feedback/index.js';
 import {
+  afterSegmentRecompute,
+  FLOW_LOG_PRUNE_JOB,
   FLOW_TICK_JOB,
+  flowLogPruneJobHandler,
   flowTickJobHandler,
   productionFlowEffects,
-  requestFlowTickAfterSegmentChange,
 } from '../flows/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
@@ -29,12 +31,14 @@ export async function loadJobHandlers(options: {
   return {
     ...importJobHandlers,
     ...scoreJobHandlers({ databaseUrl: options.databaseUrl }),
-    // Flows react to the recompute's segment.entered / exited events at once (the tick's schedule is the net).
-    ...segmentJobHandlersWith({ afterRecompute: requestFlowTickAfterSegmentChange }),
+    // Flows react to the recompute's segment.entered / exited events at once (the tick's schedule is
+    // the net), and the events written schedule the prune of the log (flows.prune).
+    ...segmentJobHandlersWith({ afterRecompute: afterSegmentRecompute }),
     ...loyaltyJobHandlers,
     ...analyticsJobHandlers(options.analytics),
     ...emailJobHandlers(),
     [FLOW_TICK_JOB]: flowTickJobHandler(productionFlowEffects),
+    [FLOW_LOG_PRUNE_JOB]: flowLogPruneJobHandler as JobHandler,
     ...feedbackJobHandlers(),
   };
 }

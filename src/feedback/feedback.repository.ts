@@ -796,3 +796,72 @@ export async function latestAnswerEventId(db: Executor, workspaceId: RowId): Pro
     .executeTakeFirst();
   return Number(row?.id ?? 0);
 }
+
+/**
+ * A flow still to read the answer log: the answers after `cursor` of its filter (one survey or
+ * any: `surveyId` null; negative ones only or all) are its, not yet read.
+ */
+export interface AnswerEventReader {
+  readonly surveyId: RowId | null;
+  readonly negativeOnly: boolean;
+  readonly cursor: number;
+}
+
+/** What one pruning statement did: rows deleted, and the last row of its window (null: the log's end). */
+export interface PrunedAnswerEvents {
+  readonly deleted: number;
+  readonly windowEnd: { readonly id: number; readonly at: number } | null;
+}
+
+/**
+ * Deletes the workspace's logged answers among the `size` after id `afterId` (a window of the
+ * primary key, so one statement touches at most `size` rows) that were logged before `before` and
+ * that no reader still needs (one of its filter after its cursor), and those logged before
+ * `hardBefore` whatever the readers. The flows' pruning job walks the log window by window
+ * (flows/flow-log-pruning.ts). Two statements: the window's last row, then the delete.
+ */
+export async function pruneAnswerEventWindow(
+  db: Executor,
+  workspaceId: RowId,
+  window: {
+    readonly afterId: number;
+    readonly size: number;
+    readonly before: number;
+    readonly hardBefore: number;
+    readonly readers: readonly AnswerEventReader[];
+  },
+): Promise<PrunedAnswerEvents> {
+  const end = await db
+    .selectFrom('survey_answer_event')
+    .select(['id', 'at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', window.afterId)
+    .orderBy('id')
+    .limit(1)
+    .offset(window.size - 1)
+    .executeTakeFirst();
+  const result = await db
+    .deleteFrom('survey_answer_event')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', window.afterId)
+    .$if(end !== undefined, (query) => query.where('id', '<=', end!.id))
+    .where((eb) => {
+      const unread = window.readers.map((reader) =>
+        eb.and([
+          eb('id', '>', reader.cursor),
+          ...(reader.surveyId === null ? [] : [eb('survey_id', '=', reader.surveyId)]),
+          ...(reader.negativeOnly ? [eb('negative', '=', 1)] : []),
+        ]),
+      );
+      const old = eb('at', '<', window.before);
+      return eb.or([
+        eb('at', '<', window.hardBefore),
+        unread.length === 0 ? old : eb.and([old, eb.not(eb.or(unread))]),
+      ]);
+    })
+    .executeTakeFirst();
+  return {
+    deleted: Number(result.numDeletedRows),
+    windowEnd: end === undefined ? null : { id: Number(end.id), at: Number(end.at) },
+  };
+}

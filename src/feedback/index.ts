@@ -13,10 +13,13 @@ export {
   SURVEY_SEGMENT_SEND_JOB,
 } from './feedback.jobs.js';
 export {
+  type AnswerEventReader,
   type CustomerSurveySend,
   eraseResponsesOfCustomer,
   latestAnswerEventId,
   listAnswerEvents,
+  type PrunedAnswerEvents,
+  pruneAnswerEventWindow,
   type Survey,
   type SurveyAnswerEvent,
   type SurveyResponse,

@@ -16,6 +16,7 @@ import type { RecomputeOutcome } from '../segments/index.js';
 import { listFlows } from './flow.repository.js';
 import type { FlowEffects } from './flow-effects.js';
 import { runFlowTick } from './flow-engine.js';
+import { pruneFlowLogs } from './flow-log-pruning.js';
 
 /** The job type that runs a workspace's flows. */
 export const FLOW_TICK_JOB = 'flows.tick';
@@ -170,3 +171,117 @@ export function flowTickJobHandler(effects: FlowEffects): JobHandler<FlowTickPay
     }
   };
 }
+
+/** The job type that prunes a workspace's segment and answer logs (flow-log-pruning.ts). */
+export const FLOW_LOG_PRUNE_JOB = 'flows.prune';
+/** How often a workspace's logs are pruned while they have rows (daily: retention is counted in days). */
+export const FLOW_LOG_PRUNE_EVERY_MS = 86_400_000;
+/** The next run after one that left old rows for lack of statements: soon, but not at once. */
+export const FLOW_LOG_PRUNE_BACKLOG_DELAY_MS = 60_000;
+
+export interface FlowLogPrunePayload {
+  readonly reason: 'written' | 'schedule' | 'backlog';
+}
+
+/**
+ * Asks for a prune of the workspace's logs at `now + delayMs`, unless one is already waiting
+ * (whenever it runs, it prunes). Idempotency key `flows.prune:after:<latest prune id>`, so two
+ * racing callers get one job. One to two queries.
+ */
+export async function requestFlowLogPruning(
+  db: Kysely<Database>,
+  workspaceId: number,
+  request: FlowLogPrunePayload & { readonly now: number; readonly delayMs?: number },
+): Promise<Job<FlowLogPrunePayload>> {
+  const [latest] = await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 1 });
+  if (latest?.status === 'queued') return latest as Job<FlowLogPrunePayload>;
+  const { job } = await enqueue<FlowLogPrunePayload>(db, {
+    workspaceId,
+    type: FLOW_LOG_PRUNE_JOB,
+    payload: { reason: request.reason },
+    runAt: request.now + Math.max(0, request.delayMs ?? 0),
+    idempotencyKey: `${FLOW_LOG_PRUNE_JOB}:after:${latest?.id ?? 0}`,
+    maxAttempts: 5,
+    now: request.now,
+  });
+  return job;
+}
+
+const pruneRequestedByStore = new WeakMap<Kysely<Database>, Map<number, number>>();
+/** A process looks at the job table for a workspace's prune at most this often (1 hour). */
+const PRUNE_REQUEST_EVERY_MS = 3_600_000;
+
+/**
+ * The writers' hook (a segment recompute that wrote events, a logged answer): makes sure the
+ * workspace's prune is scheduled — it then keeps itself scheduled while the logs have rows. At
+ * most one look at the job table per workspace an hour in this process. Never throws.
+ */
+export async function requestFlowLogPruningThrottled(
+  db: Kysely<Database>,
+  workspaceId: number,
+  now: number,
+): Promise<void> {
+  let lastRequested = pruneRequestedByStore.get(db);
+  if (lastRequested === undefined) pruneRequestedByStore.set(db, (lastRequested = new Map()));
+  const last = lastRequested.get(workspaceId);
+  if (last !== undefined && now >= last && now - last < PRUNE_REQUEST_EVERY_MS) return;
+  lastRequested.set(workspaceId, now);
+  if (lastRequested.size > 10_000) lastRequested.clear();
+  try {
+    await requestFlowLogPruning(db, workspaceId, { reason: 'written', now });
+  } catch (error) {
+    lastRequested.delete(workspaceId);
+    console.error('[flows] log prune request failed:', error);
+  }
+}
+
+/**
+ * The after-recompute hook the worker wires (`cli/job-handlers.ts`): flows react to the events
+ * (`requestFlowTickAfterSegmentChange`), and a recompute that wrote any schedules the prune.
+ */
+export async function afterSegmentRecompute(
+  db: Kysely<Database>,
+  workspaceId: number,
+  outcomes: readonly RecomputeOutcome[],
+  now: number,
+): Promise<void> {
+  await requestFlowTickAfterSegmentChange(db, workspaceId, outcomes, now);
+  if (outcomes.some((outcome) => outcome.entered > 0 || outcome.exited > 0))
+    await requestFlowLogPruningThrottled(db, workspaceId, now);
+}
+
+/**
+ * The after-answer hook the server wires (`server/routes.ts`): the tick brought forward
+ * (`requestFlowTickAfterSurveyAnswer`) and the prune scheduled. Never throws.
+ */
+export async function afterSurveyAnswerLogged(
+  db: Kysely<Database>,
+  workspaceId: number,
+  now: number,
+): Promise<void> {
+  await requestFlowTickAfterSurveyAnswer(db, workspaceId, now);
+  await requestFlowLogPruningThrottled(db, workspaceId, now);
+}
+
+/**
+ * The worker's handler for `flows.prune`: one `pruneFlowLogs` run at the worker's clock, then the
+ * next one asked for — a minute on when this one left old rows for lack of statements, a day on
+ * while the logs have rows, none when they are empty (the next write asks again).
+ */
+export const flowLogPruneJobHandler: JobHandler<FlowLogPrunePayload> = async (job, context) => {
+  const now = context.now();
+  const outcome = await pruneFlowLogs(context.db, job.workspaceId, now);
+  if (outcome.more) {
+    await requestFlowLogPruning(context.db, job.workspaceId, {
+      reason: 'backlog',
+      now,
+      delayMs: FLOW_LOG_PRUNE_BACKLOG_DELAY_MS,
+    });
+  } else if (outcome.rowsLeft) {
+    await requestFlowLogPruning(context.db, job.workspaceId, {
+      reason: 'schedule',
+      now,
+      delayMs: FLOW_LOG_PRUNE_EVERY_MS,
+    });
+  }
+};

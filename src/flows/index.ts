@@ -6,9 +6,15 @@
  */
 
 export {
+  afterSegmentRecompute,
+  afterSurveyAnswerLogged,
   FLOW_IDLE_TICK_MS,
+  FLOW_LOG_PRUNE_EVERY_MS,
+  FLOW_LOG_PRUNE_JOB,
   FLOW_TICK_JOB,
+  flowLogPruneJobHandler,
   flowTickJobHandler,
+  requestFlowLogPruning,
   requestFlowTick,
   requestFlowTickAfterSegmentChange,
   requestFlowTickAfterSurveyAnswer,
@@ -46,6 +52,14 @@ export type {
   FlowEmailResult,
 } from './flow-effects.js';
 export { enterCustomers, runFlowTick, type TickOutcome } from './flow-engine.js';
+export {
+  FLOW_LOG_MAX_AGE_MS,
+  FLOW_LOG_PRUNE_BATCH,
+  FLOW_LOG_PRUNE_BATCHES,
+  FLOW_LOG_RETENTION_MS,
+  type FlowLogPruneOutcome,
+  pruneFlowLogs,
+} from './flow-log-pruning.js';
 export { productionFlowEffects, productionTemplateCheck } from './flow-production.js';
 export {
   flowTriggerNames,

@@ -20,8 +20,11 @@ export {
   type CustomerSegmentMembership,
   currentMemberIds,
   listSegmentEvents,
+  type PrunedSegmentEvents,
+  pruneSegmentEventWindow,
   type Segment,
   type SegmentEvent,
+  type SegmentEventReader,
   segmentsOfCustomer,
 } from './segment.repository.js';
 export { segmentRoutes } from './segment.routes.js';

@@ -347,6 +347,67 @@ export async function listSegmentEvents(
   }));
 }
 
+/** A flow still to read a segment's events: those after `cursor` are its (not yet read). */
+export interface SegmentEventReader {
+  readonly segmentId: RowId;
+  readonly cursor: number;
+}
+
+/** What one pruning statement did: rows deleted, and the last row of its window (null: the log's end). */
+export interface PrunedSegmentEvents {
+  readonly deleted: number;
+  readonly windowEnd: { readonly id: number; readonly at: number } | null;
+}
+
+/**
+ * Deletes the workspace's segment events among the `size` after id `afterId` (a window of the
+ * primary key, so one statement touches at most `size` rows) that were written before `before`
+ * and that no reader still needs (an event of its segment after its cursor), and those written
+ * before `hardBefore` whatever the readers. The flows' pruning job walks the log window by window
+ * (flows/flow-log-pruning.ts). Two statements: the window's last row, then the delete.
+ */
+export async function pruneSegmentEventWindow(
+  db: Executor,
+  workspaceId: number,
+  window: {
+    readonly afterId: number;
+    readonly size: number;
+    readonly before: number;
+    readonly hardBefore: number;
+    readonly readers: readonly SegmentEventReader[];
+  },
+): Promise<PrunedSegmentEvents> {
+  const end = await db
+    .selectFrom('segment_event')
+    .select(['id', 'at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', window.afterId)
+    .orderBy('id')
+    .limit(1)
+    .offset(window.size - 1)
+    .executeTakeFirst();
+  const result = await db
+    .deleteFrom('segment_event')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', window.afterId)
+    .$if(end !== undefined, (query) => query.where('id', '<=', end!.id))
+    .where((eb) => {
+      const unread = window.readers.map((reader) =>
+        eb.and([eb('segment_id', '=', reader.segmentId), eb('id', '>', reader.cursor)]),
+      );
+      const old = eb('at', '<', window.before);
+      return eb.or([
+        eb('at', '<', window.hardBefore),
+        unread.length === 0 ? old : eb.and([old, eb.not(eb.or(unread))]),
+      ]);
+    })
+    .executeTakeFirst();
+  return {
+    deleted: Number(result.numDeletedRows),
+    windowEnd: end === undefined ? null : { id: Number(end.id), at: Number(end.at) },
+  };
+}
+
 /**
  * The id that ends the range of `size` customers of the workspace after `afterId` (the range is
  * `(afterId, end]`), or `null` when fewer than `size` are left (the last range is open). One index

@@ -13,7 +13,7 @@ import {
   storefrontSurveyRoutes,
   surveyPageRoutes,
 } from '../feedback/index.js';
-import { flowRoutes, requestFlowTickAfterSurveyAnswer } from '../flows/index.js';
+import { afterSurveyAnswerLogged, flowRoutes } from '../flows/index.js';
 import { helpPublicRoutes, helpRoutes } from '../help/index.js';
 import type { AppEnv } from '../http/index.js';
 import { type ImportRoutesOptions, importPreviewRoutes, importRoutes } from '../imports/index.js';
@@ -72,10 +72,11 @@ export function mountRoutes(
     helpPublicRoutes({ publicUrl: options.publicUrl, trustProxy: options.auth?.trustProxy ?? false }),
   );
   // The public survey page: the signed token in its path is the credential (no /api/v1 auth).
-  // A logged answer brings the flows' tick forward (feedback cannot import flows: handed in here).
-  app.route('/', surveyPageRoutes({ afterAnswerLogged: requestFlowTickAfterSurveyAnswer }));
+  // A logged answer brings the flows' tick forward and schedules the prune of the answer log
+  // (feedback cannot import flows: handed in here).
+  app.route('/', surveyPageRoutes({ afterAnswerLogged: afterSurveyAnswerLogged }));
   // Customer-facing, authenticated by a storefront token (not an API key): outside /api/v1.
   app.route('/', storefrontRoutes());
   // The survey widget of the storefront, with the same token.
-  app.route('/', storefrontSurveyRoutes({ afterAnswerLogged: requestFlowTickAfterSurveyAnswer }));
+  app.route('/', storefrontSurveyRoutes({ afterAnswerLogged: afterSurveyAnswerLogged }));
 }

@@ -1,0 +1,149 @@
+/**
+ * Pruning the append-only logs flows read with a cursor per flow: `segment_event` (segments write
+ * it, `segment_entered` / `segment_exited` flows read it) and `survey_answer_event` (feedback
+ * writes it, `survey_answered` flows read it). Nothing else reads them, and nothing else would
+ * delete them: without this they grow by every membership change and every answer, forever.
+ *
+ * A row goes once no flow of its workspace can still need it and it is older than
+ * `FLOW_LOG_RETENTION_MS`, or, whatever the cursors, once it is older than `FLOW_LOG_MAX_AGE_MS`.
+ * "Need" follows the engine (flow-engine.ts, `readFlowTrigger`): only `active` flows read the
+ * logs, each the rows of its filter (its segment; its survey or any, negative answers or all)
+ * after its cursor. A draft or inactive flow needs nothing: activation sets its cursor to the
+ * log's latest id (flow.service.ts, `activateFlow`), so a flow starts from then and never replays
+ * what was written while it was off. The hard maximum covers an active flow whose ticks stopped
+ * (a worker down for months): its unread rows older than that are gone when it runs again.
+ *
+ * Cursors only grow, and a flow activated during a prune starts after every row then written, so
+ * cursors read before the delete never make it remove a row a flow still needs. Ids are never
+ * reused (SQLite `AUTOINCREMENT`, PostgreSQL identity), so a log pruned empty still continues
+ * above every cursor.
+ *
+ * Bounded: each statement deletes within a window of `FLOW_LOG_PRUNE_BATCH` rows of the primary
+ * key, oldest first, and a run takes at most `FLOW_LOG_PRUNE_BATCHES` windows per log; a run that
+ * used them all says so (`more`), and its job asks for the next run a minute later.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { type AnswerEventReader, listAnswerEvents, pruneAnswerEventWindow } from '../feedback/index.js';
+import { listSegmentEvents, pruneSegmentEventWindow, type SegmentEventReader } from '../segments/index.js';
+import { listFlows } from './flow.repository.js';
+
+const MS_PER_DAY = 86_400_000;
+/** Rows no flow still needs are kept this long (30 days: a month of history to look into). */
+export const FLOW_LOG_RETENTION_MS = 30 * MS_PER_DAY;
+/** Rows older than this go whatever the cursors (180 days: no flow replays half a year). */
+export const FLOW_LOG_MAX_AGE_MS = 180 * MS_PER_DAY;
+/** Rows of a log one delete statement considers (a window of its primary key). */
+export const FLOW_LOG_PRUNE_BATCH = 10_000;
+/** Statements per log per run: at most 50,000 rows of each log a run. */
+export const FLOW_LOG_PRUNE_BATCHES = 5;
+
+/** What one pruning run did. */
+export interface FlowLogPruneOutcome {
+  readonly segmentEventsDeleted: number;
+  readonly answerEventsDeleted: number;
+  /** A log has old rows beyond the windows this run took: run again soon. */
+  readonly more: boolean;
+  /** Either log still has rows (they may be old enough later): keep the schedule. */
+  readonly rowsLeft: boolean;
+}
+
+/** One window's delete, as the repositories answer it. */
+type PruneWindow = (
+  afterId: number,
+) => Promise<{ readonly deleted: number; readonly windowEnd: { readonly id: number; readonly at: number } | null }>;
+
+/**
+ * Walks a log from its oldest row, one window a statement, until a window ends at a row written
+ * at or after `before` (the rows after it are younger still: ids follow the write order), the log
+ * ends, or `batches` windows were taken (`more`).
+ */
+async function pruneLog(
+  pruneWindow: PruneWindow,
+  before: number,
+  batches: number,
+): Promise<{ deleted: number; more: boolean }> {
+  let deleted = 0;
+  let afterId = 0;
+  for (let batch = 0; batch < batches; batch++) {
+    const window = await pruneWindow(afterId);
+    deleted += window.deleted;
+    if (window.windowEnd === null || window.windowEnd.at >= before) return { deleted, more: false };
+    afterId = window.windowEnd.id;
+  }
+  return { deleted, more: true };
+}
+
+/**
+ * Prunes the workspace's `segment_event` and `survey_answer_event` at `now` (see the file
+ * comment): reads the active flows' cursors once, then deletes window by window. `batchSize` and
+ * `batches` default to `FLOW_LOG_PRUNE_BATCH` and `FLOW_LOG_PRUNE_BATCHES`.
+ */
+export async function pruneFlowLogs(
+  db: Kysely<Database>,
+  workspaceId: number,
+  now: number,
+  options: { readonly batchSize?: number; readonly batches?: number } = {},
+): Promise<FlowLogPruneOutcome> {
+  const batchSize = options.batchSize ?? FLOW_LOG_PRUNE_BATCH;
+  const batches = options.batches ?? FLOW_LOG_PRUNE_BATCHES;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize: a positive integer');
+  if (!Number.isInteger(batches) || batches < 1) throw new RangeError('batches: a positive integer');
+  const before = now - FLOW_LOG_RETENTION_MS;
+  const hardBefore = now - FLOW_LOG_MAX_AGE_MS;
+
+  // Each reader's lowest cursor per filter: the rows a flow of that filter has not read yet.
+  const segmentCursors = new Map<number, number>();
+  const answerCursors = new Map<string, AnswerEventReader>();
+  for (const flow of await listFlows(db, workspaceId, 'active')) {
+    const trigger = flow.definition.trigger;
+    if (trigger.type === 'segment_entered' || trigger.type === 'segment_exited') {
+      const segmentId = Number(trigger.segmentId);
+      segmentCursors.set(segmentId, Math.min(segmentCursors.get(segmentId) ?? flow.cursor, flow.cursor));
+    } else if (trigger.type === 'survey_answered') {
+      const surveyId = trigger.surveyId === undefined ? null : Number(trigger.surveyId);
+      const key = `${surveyId ?? '*'}:${trigger.negativeOnly}`;
+      const cursor = Math.min(answerCursors.get(key)?.cursor ?? flow.cursor, flow.cursor);
+      answerCursors.set(key, { surveyId, negativeOnly: trigger.negativeOnly, cursor });
+    }
+  }
+  const segmentReaders: SegmentEventReader[] = [...segmentCursors].map(([segmentId, cursor]) => ({
+    segmentId,
+    cursor,
+  }));
+  const answerReaders = [...answerCursors.values()];
+
+  const segments = await pruneLog(
+    (afterId) =>
+      pruneSegmentEventWindow(db, workspaceId, {
+        afterId,
+        size: batchSize,
+        before,
+        hardBefore,
+        readers: segmentReaders,
+      }),
+    before,
+    batches,
+  );
+  const answers = await pruneLog(
+    (afterId) =>
+      pruneAnswerEventWindow(db, workspaceId, {
+        afterId,
+        size: batchSize,
+        before,
+        hardBefore,
+        readers: answerReaders,
+      }),
+    before,
+    batches,
+  );
+  const rowsLeft =
+    (await listSegmentEvents(db, workspaceId, { limit: 1 })).length > 0 ||
+    (await listAnswerEvents(db, workspaceId, { afterId: 0, limit: 1 })).length > 0;
+  return {
+    segmentEventsDeleted: segments.deleted,
+    answerEventsDeleted: answers.deleted,
+    more: segments.more || answers.more,
+    rowsLeft,
+  };
+}
