@@ -246,7 +246,7 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     expect(await answerEvents(db, otherWorkspaceId)).toEqual([other]);
   });
 
-  it('deletes in bounded windows, and the job runs again soon while old rows are left, daily after', async () => {
+  it('deletes in bounded windows; the job keeps itself scheduled daily while rows are left, and stops when none are', async () => {
     const { db } = getDb();
     const workspaceId = await newWorkspace(db, T0);
     const buyers = await buyersSegment(db, workspaceId, 'Buyers', 1);
@@ -269,5 +269,16 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     expect(await segmentEvents(db, workspaceId)).toHaveLength(1);
     const [next] = await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 1 });
     expect(next).toMatchObject({ status: 'queued', runAt: day40 + FLOW_LOG_PRUNE_EVERY_MS });
+
+    // 31 days on, the last row (no flow reads the log) goes: the log is empty, nothing is asked for.
+    const emptied = new Worker({
+      db,
+      handlers: { [FLOW_LOG_PRUNE_JOB]: flowLogPruneJobHandler },
+      now: () => day40 + 31 * DAY,
+    });
+    await emptied.drain();
+    expect(await segmentEvents(db, workspaceId)).toEqual([]);
+    const jobs = await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 10 });
+    expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
   });
 });
