@@ -19,8 +19,14 @@ import { describeEachDatabase } from '../../test/support/databases.js';
 import type { Database, RowId } from '../db/index.js';
 import { createSurvey, recordAnswer, sendSurvey } from '../feedback/index.js';
 import { listJobs, Worker } from '../jobs/index.js';
-import { createSegment, recomputeSegment } from '../segments/index.js';
 import {
+  createSegment,
+  recomputeSegment,
+  requestSegmentRecompute,
+  segmentJobHandlersWith,
+} from '../segments/index.js';
+import {
+  afterSegmentRecompute,
   FLOW_LOG_PRUNE_EVERY_MS,
   FLOW_LOG_PRUNE_JOB,
   flowLogPruneJobHandler,
@@ -104,10 +110,20 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     const buyers = await buyersSegment(db, workspaceId, 'Buyers', 1);
     const loyal = await buyersSegment(db, workspaceId, 'Loyal', 2);
     const otherBuyers = await buyersSegment(db, otherWorkspaceId, 'Buyers', 1);
-    const flow = await activeFlow(db, workspaceId, { type: 'segment_entered', segmentId: String(buyers) }, T0);
+    const flow = await activeFlow(
+      db,
+      workspaceId,
+      { type: 'segment_entered', segmentId: String(buyers) },
+      T0,
+    );
     // An inactive flow on `loyal`: its cursor (0, from before the events) holds nothing back, since
     // activation restarts it from the log's latest id.
-    const paused = await activeFlow(db, workspaceId, { type: 'segment_exited', segmentId: String(loyal) }, T0);
+    const paused = await activeFlow(
+      db,
+      workspaceId,
+      { type: 'segment_exited', segmentId: String(loyal) },
+      T0,
+    );
     await deactivateFlow(db, { workspaceId, id: paused.id, actor: ACTOR, now: T0 });
 
     // Day 0: a, b enter `buyers` (b also `loyal`); the tick reads them. The other workspace: c.
@@ -170,7 +186,12 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     const { db } = getDb();
     const workspaceId = await newWorkspace(db, T0);
     const buyers = await buyersSegment(db, workspaceId, 'Buyers', 1);
-    const flow = await activeFlow(db, workspaceId, { type: 'segment_entered', segmentId: String(buyers) }, T0);
+    const flow = await activeFlow(
+      db,
+      workspaceId,
+      { type: 'segment_entered', segmentId: String(buyers) },
+      T0,
+    );
     const a = await buyer(db, workspaceId, T0);
     await recomputeSegment(db, { workspaceId, now: T0 }, buyers);
     // No tick for half a year: the row is unread.
@@ -194,7 +215,7 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     const survey = async (workspace: number) =>
       createSurvey(db, {
         workspaceId: workspace,
-        survey: { name: 'After delivery', kind: 'csat', scale: 'five_point' },
+        survey: { name: 'After delivery', kind: 'csat', scale: 'five_point', comment: false },
         createdBy: null,
         actor: ACTOR,
         now: T0,
@@ -264,7 +285,11 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     await buyer(db, workspaceId, day40);
     await recomputeSegment(db, { workspaceId, now: day40 }, buyers);
     await requestFlowLogPruning(db, workspaceId, { reason: 'written', now: day40 });
-    const worker = new Worker({ db, handlers: { [FLOW_LOG_PRUNE_JOB]: flowLogPruneJobHandler }, now: () => day40 });
+    const worker = new Worker({
+      db,
+      handlers: { [FLOW_LOG_PRUNE_JOB]: flowLogPruneJobHandler },
+      now: () => day40,
+    });
     await worker.drain();
     expect(await segmentEvents(db, workspaceId)).toHaveLength(1);
     const [next] = await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 1 });
@@ -280,5 +305,26 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     expect(await segmentEvents(db, workspaceId)).toEqual([]);
     const jobs = await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 10 });
     expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('a segment recompute that wrote events schedules the prune; one that wrote none does not', async () => {
+    const { db } = getDb();
+    const workspaceId = await newWorkspace(db, T0);
+    await buyersSegment(db, workspaceId, 'Buyers', 1);
+    const worker = new Worker({
+      db,
+      handlers: segmentJobHandlersWith({ afterRecompute: afterSegmentRecompute }),
+      now: () => T0,
+    });
+    const pruneJobs = async () => listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 10 });
+    // Nobody in the segment: the recompute writes no event, and no prune is asked for.
+    await requestSegmentRecompute(db, workspaceId, { reason: 'segment_changed', now: T0 });
+    await worker.drain();
+    expect(await pruneJobs()).toEqual([]);
+    await buyer(db, workspaceId, T0);
+    await requestSegmentRecompute(db, workspaceId, { reason: 'segment_changed', now: T0 });
+    await worker.drain();
+    expect(await segmentEvents(db, workspaceId)).toHaveLength(1);
+    expect((await pruneJobs()).map((job) => [job.status, job.runAt])).toEqual([['queued', T0]]);
   });
 });

@@ -49,9 +49,10 @@ export interface FlowLogPruneOutcome {
 }
 
 /** One window's delete, as the repositories answer it. */
-type PruneWindow = (
-  afterId: number,
-) => Promise<{ readonly deleted: number; readonly windowEnd: { readonly id: number; readonly at: number } | null }>;
+type PruneWindow = (afterId: number) => Promise<{
+  readonly deleted: number;
+  readonly windowEnd: { readonly id: number; readonly at: number } | null;
+}>;
 
 /**
  * Walks a log from its oldest row, one window a statement, until a window ends at a row written
