@@ -807,61 +807,61 @@ export interface AnswerEventReader {
   readonly cursor: number;
 }
 
-/** What one pruning statement did: rows deleted, and the last row of its window (null: the log's end). */
-export interface PrunedAnswerEvents {
-  readonly deleted: number;
-  readonly windowEnd: { readonly id: number; readonly at: number } | null;
-}
-
 /**
- * Deletes the workspace's logged answers among the `size` after id `afterId` (a window of the
- * primary key, so one statement touches at most `size` rows) that were logged before `before` and
- * that no reader still needs (one of its filter after its cursor), and those logged before
- * `hardBefore` whatever the readers. The flows' pruning job walks the log window by window
- * (flows/flow-log-pruning.ts). Two statements: the window's last row, then the delete.
+ * Deletes the workspace's logged answers logged before `before` that no reader still needs (one of
+ * its filter after its cursor), and those logged before `hardBefore` whatever the readers. Walks
+ * the log by its primary key from the oldest row, one window of `batchSize` rows a delete
+ * statement, until a window ends at a row logged at or after `before` (ids follow the write
+ * order: the rows after it are younger), the log ends, or `maxStatements` ran (`more`: old rows
+ * may be left). The flows' pruning job calls it (flows/flow-log-pruning.ts).
  */
-export async function pruneAnswerEventWindow(
+export async function pruneAnswerEvents(
   db: Executor,
   workspaceId: RowId,
-  window: {
-    readonly afterId: number;
-    readonly size: number;
+  prune: {
     readonly before: number;
     readonly hardBefore: number;
     readonly readers: readonly AnswerEventReader[];
+    readonly batchSize: number;
+    readonly maxStatements: number;
   },
-): Promise<PrunedAnswerEvents> {
-  const end = await db
-    .selectFrom('survey_answer_event')
-    .select(['id', 'at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '>', window.afterId)
-    .orderBy('id')
-    .limit(1)
-    .offset(window.size - 1)
-    .executeTakeFirst();
-  const result = await db
-    .deleteFrom('survey_answer_event')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '>', window.afterId)
-    .$if(end !== undefined, (query) => query.where('id', '<=', end!.id))
-    .where((eb) => {
-      const unread = window.readers.map((reader) =>
-        eb.and([
-          eb('id', '>', reader.cursor),
-          ...(reader.surveyId === null ? [] : [eb('survey_id', '=', reader.surveyId)]),
-          ...(reader.negativeOnly ? [eb('negative', '=', 1)] : []),
-        ]),
-      );
-      const old = eb('at', '<', window.before);
-      return eb.or([
-        eb('at', '<', window.hardBefore),
-        unread.length === 0 ? old : eb.and([old, eb.not(eb.or(unread))]),
-      ]);
-    })
-    .executeTakeFirst();
-  return {
-    deleted: Number(result.numDeletedRows),
-    windowEnd: end === undefined ? null : { id: Number(end.id), at: Number(end.at) },
-  };
+): Promise<{ deleted: number; more: boolean }> {
+  let deleted = 0;
+  let afterId = 0;
+  for (let statements = 0; statements < prune.maxStatements; statements++) {
+    // The window: the `batchSize` rows after `afterId`; its last row bounds the delete.
+    const end = await db
+      .selectFrom('survey_answer_event')
+      .select(['id', 'at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(1)
+      .offset(prune.batchSize - 1)
+      .executeTakeFirst();
+    const result = await db
+      .deleteFrom('survey_answer_event')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '>', afterId)
+      .$if(end !== undefined, (query) => query.where('id', '<=', end!.id))
+      .where((eb) => {
+        const unread = prune.readers.map((reader) =>
+          eb.and([
+            eb('id', '>', reader.cursor),
+            ...(reader.surveyId === null ? [] : [eb('survey_id', '=', reader.surveyId)]),
+            ...(reader.negativeOnly ? [eb('negative', '=', 1)] : []),
+          ]),
+        );
+        const old = eb('at', '<', prune.before);
+        return eb.or([
+          eb('at', '<', prune.hardBefore),
+          unread.length === 0 ? old : eb.and([old, eb.not(eb.or(unread))]),
+        ]);
+      })
+      .executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+    if (end === undefined || Number(end.at) >= prune.before) return { deleted, more: false };
+    afterId = Number(end.id);
+  }
+  return { deleted, more: true };
 }

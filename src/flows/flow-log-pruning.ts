@@ -18,14 +18,16 @@
  * reused (SQLite `AUTOINCREMENT`, PostgreSQL identity), so a log pruned empty still continues
  * above every cursor.
  *
- * Bounded: each statement deletes within a window of `FLOW_LOG_PRUNE_BATCH` rows of the primary
- * key, oldest first, and a run takes at most `FLOW_LOG_PRUNE_BATCHES` windows per log; a run that
- * used them all says so (`more`), and its job asks for the next run a minute later.
+ * Bounded: each statement deletes within a window of at most `FLOW_LOG_PRUNE_BATCH` rows, oldest
+ * first — of one segment's events (the `(workspace_id, segment_id, id)` index, the one both
+ * engines have for `segment_event` in id order), of the answer log's primary key — and a run takes
+ * at most `FLOW_LOG_PRUNE_BATCHES` statements per log; a run that used them all says so (`more`),
+ * and its job asks for the next run a minute later.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { type AnswerEventReader, listAnswerEvents, pruneAnswerEventWindow } from '../feedback/index.js';
-import { listSegmentEvents, pruneSegmentEventWindow, type SegmentEventReader } from '../segments/index.js';
+import { type AnswerEventReader, listAnswerEvents, pruneAnswerEvents } from '../feedback/index.js';
+import { hasSegmentEvents, pruneSegmentEvents, type SegmentEventReader } from '../segments/index.js';
 import { listFlows } from './flow.repository.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -48,33 +50,6 @@ export interface FlowLogPruneOutcome {
   readonly rowsLeft: boolean;
 }
 
-/** One window's delete, as the repositories answer it. */
-type PruneWindow = (afterId: number) => Promise<{
-  readonly deleted: number;
-  readonly windowEnd: { readonly id: number; readonly at: number } | null;
-}>;
-
-/**
- * Walks a log from its oldest row, one window a statement, until a window ends at a row written
- * at or after `before` (the rows after it are younger still: ids follow the write order), the log
- * ends, or `batches` windows were taken (`more`).
- */
-async function pruneLog(
-  pruneWindow: PruneWindow,
-  before: number,
-  batches: number,
-): Promise<{ deleted: number; more: boolean }> {
-  let deleted = 0;
-  let afterId = 0;
-  for (let batch = 0; batch < batches; batch++) {
-    const window = await pruneWindow(afterId);
-    deleted += window.deleted;
-    if (window.windowEnd === null || window.windowEnd.at >= before) return { deleted, more: false };
-    afterId = window.windowEnd.id;
-  }
-  return { deleted, more: true };
-}
-
 /**
  * Prunes the workspace's `segment_event` and `survey_answer_event` at `now` (see the file
  * comment): reads the active flows' cursors once, then deletes window by window. `batchSize` and
@@ -93,14 +68,13 @@ export async function pruneFlowLogs(
   const before = now - FLOW_LOG_RETENTION_MS;
   const hardBefore = now - FLOW_LOG_MAX_AGE_MS;
 
-  // Each reader's lowest cursor per filter: the rows a flow of that filter has not read yet.
-  const segmentCursors = new Map<number, number>();
+  // The readers: each segment flow's cursor; per answer filter, the lowest cursor of its flows.
+  const segmentReaders: SegmentEventReader[] = [];
   const answerCursors = new Map<string, AnswerEventReader>();
   for (const flow of await listFlows(db, workspaceId, 'active')) {
     const trigger = flow.definition.trigger;
     if (trigger.type === 'segment_entered' || trigger.type === 'segment_exited') {
-      const segmentId = Number(trigger.segmentId);
-      segmentCursors.set(segmentId, Math.min(segmentCursors.get(segmentId) ?? flow.cursor, flow.cursor));
+      segmentReaders.push({ segmentId: Number(trigger.segmentId), cursor: flow.cursor });
     } else if (trigger.type === 'survey_answered') {
       const surveyId = trigger.surveyId === undefined ? null : Number(trigger.surveyId);
       const key = `${surveyId ?? '*'}:${trigger.negativeOnly}`;
@@ -108,38 +82,14 @@ export async function pruneFlowLogs(
       answerCursors.set(key, { surveyId, negativeOnly: trigger.negativeOnly, cursor });
     }
   }
-  const segmentReaders: SegmentEventReader[] = [...segmentCursors].map(([segmentId, cursor]) => ({
-    segmentId,
-    cursor,
-  }));
-  const answerReaders = [...answerCursors.values()];
-
-  const segments = await pruneLog(
-    (afterId) =>
-      pruneSegmentEventWindow(db, workspaceId, {
-        afterId,
-        size: batchSize,
-        before,
-        hardBefore,
-        readers: segmentReaders,
-      }),
-    before,
-    batches,
-  );
-  const answers = await pruneLog(
-    (afterId) =>
-      pruneAnswerEventWindow(db, workspaceId, {
-        afterId,
-        size: batchSize,
-        before,
-        hardBefore,
-        readers: answerReaders,
-      }),
-    before,
-    batches,
-  );
+  const limits = { before, hardBefore, batchSize, maxStatements: batches };
+  const segments = await pruneSegmentEvents(db, workspaceId, { ...limits, readers: segmentReaders });
+  const answers = await pruneAnswerEvents(db, workspaceId, {
+    ...limits,
+    readers: [...answerCursors.values()],
+  });
   const rowsLeft =
-    (await listSegmentEvents(db, workspaceId, { limit: 1 })).length > 0 ||
+    (await hasSegmentEvents(db, workspaceId)) ||
     (await listAnswerEvents(db, workspaceId, { afterId: 0, limit: 1 })).length > 0;
   return {
     segmentEventsDeleted: segments.deleted,

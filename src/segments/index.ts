@@ -19,9 +19,9 @@ export {
 export {
   type CustomerSegmentMembership,
   currentMemberIds,
+  hasSegmentEvents,
   listSegmentEvents,
-  type PrunedSegmentEvents,
-  pruneSegmentEventWindow,
+  pruneSegmentEvents,
   type Segment,
   type SegmentEvent,
   type SegmentEventReader,

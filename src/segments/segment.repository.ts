@@ -347,65 +347,103 @@ export async function listSegmentEvents(
   }));
 }
 
+/** Whether the workspace has any segment event (one index seek). */
+export async function hasSegmentEvents(db: Executor, workspaceId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('segment_event')
+    .select('segment_id')
+    .where('workspace_id', '=', workspaceId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** A flow still to read a segment's events: those after `cursor` are its (not yet read). */
 export interface SegmentEventReader {
   readonly segmentId: RowId;
   readonly cursor: number;
 }
 
-/** What one pruning statement did: rows deleted, and the last row of its window (null: the log's end). */
-export interface PrunedSegmentEvents {
-  readonly deleted: number;
-  readonly windowEnd: { readonly id: number; readonly at: number } | null;
-}
-
 /**
- * Deletes the workspace's segment events among the `size` after id `afterId` (a window of the
- * primary key, so one statement touches at most `size` rows) that were written before `before`
- * and that no reader still needs (an event of its segment after its cursor), and those written
- * before `hardBefore` whatever the readers. The flows' pruning job walks the log window by window
- * (flows/flow-log-pruning.ts). Two statements: the window's last row, then the delete.
+ * Deletes the workspace's segment events written before `before` that no reader still needs (an
+ * event of its segment after its cursor), and those written before `hardBefore` whatever the
+ * readers — segment by segment, oldest first, along the `(workspace_id, segment_id, id)` index
+ * (the one index both engines have in id order). Each delete statement takes a window of at most
+ * `batchSize` of a segment's oldest rows; at most `maxStatements` run (`more`: old rows may be
+ * left). A segment is left as soon as its oldest row stays: ids follow the write order, so the
+ * rows after it are younger or also unread — one index seek a segment with nothing to delete.
+ * The flows' pruning job calls it (flows/flow-log-pruning.ts).
  */
-export async function pruneSegmentEventWindow(
+export async function pruneSegmentEvents(
   db: Executor,
   workspaceId: number,
-  window: {
-    readonly afterId: number;
-    readonly size: number;
+  prune: {
     readonly before: number;
     readonly hardBefore: number;
     readonly readers: readonly SegmentEventReader[];
+    readonly batchSize: number;
+    readonly maxStatements: number;
   },
-): Promise<PrunedSegmentEvents> {
-  const end = await db
-    .selectFrom('segment_event')
-    .select(['id', 'at'])
+): Promise<{ deleted: number; more: boolean }> {
+  const cursors = new Map<number, number>();
+  for (const reader of prune.readers) {
+    const segmentId = Number(reader.segmentId);
+    cursors.set(segmentId, Math.min(cursors.get(segmentId) ?? reader.cursor, reader.cursor));
+  }
+  const segments = await db
+    .selectFrom('segment')
+    .select('id')
     .where('workspace_id', '=', workspaceId)
-    .where('id', '>', window.afterId)
     .orderBy('id')
-    .limit(1)
-    .offset(window.size - 1)
-    .executeTakeFirst();
-  const result = await db
-    .deleteFrom('segment_event')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '>', window.afterId)
-    .$if(end !== undefined, (query) => query.where('id', '<=', end!.id))
-    .where((eb) => {
-      const unread = window.readers.map((reader) =>
-        eb.and([eb('segment_id', '=', reader.segmentId), eb('id', '>', reader.cursor)]),
-      );
-      const old = eb('at', '<', window.before);
-      return eb.or([
-        eb('at', '<', window.hardBefore),
-        unread.length === 0 ? old : eb.and([old, eb.not(eb.or(unread))]),
-      ]);
-    })
-    .executeTakeFirst();
-  return {
-    deleted: Number(result.numDeletedRows),
-    windowEnd: end === undefined ? null : { id: Number(end.id), at: Number(end.at) },
-  };
+    .execute();
+  let deleted = 0;
+  let statements = 0;
+  for (const { id: segmentId } of segments) {
+    const cursor = cursors.get(Number(segmentId));
+    for (;;) {
+      const oldest = await db
+        .selectFrom('segment_event')
+        .select(['id', 'at'])
+        .where('workspace_id', '=', workspaceId)
+        .where('segment_id', '=', segmentId)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (oldest === undefined) break;
+      const at = Number(oldest.at);
+      const goes =
+        at < prune.hardBefore || (at < prune.before && (cursor === undefined || Number(oldest.id) <= cursor));
+      if (!goes) break;
+      if (statements >= prune.maxStatements) return { deleted, more: true };
+      statements++;
+      const result = await db
+        .deleteFrom('segment_event')
+        .where('workspace_id', '=', workspaceId)
+        .where('segment_id', '=', segmentId)
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('segment_event')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('segment_id', '=', segmentId)
+            .orderBy('id')
+            .limit(prune.batchSize),
+        )
+        .where((eb) =>
+          eb.or([
+            eb('at', '<', prune.hardBefore),
+            cursor === undefined
+              ? eb('at', '<', prune.before)
+              : eb.and([eb('at', '<', prune.before), eb('id', '<=', cursor)]),
+          ]),
+        )
+        .executeTakeFirst();
+      const deletedNow = Number(result.numDeletedRows);
+      deleted += deletedNow;
+      if (deletedNow < prune.batchSize) break; // the window ended at a row that stays, or the log's end
+    }
+  }
+  return { deleted, more: false };
 }
 
 /**
