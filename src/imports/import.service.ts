@@ -7,10 +7,14 @@
  *    record rejects the whole file (the run is `rejected`, its first 100 problems listed by line
  *    and column). With `skipInvalid` the invalid records are left out and written, with their
  *    reasons, to a rejects file.
- * 2. write — valid records in batches (default 5,000), each batch one transaction that also
+ * 2. write — valid records in batches (default 50,000), each batch one transaction that also
  *    advances the run's checkpoint (`committed_records`). Writes are upserts on natural keys, so
  *    a re-run writes the same final state; after a crash (even `kill -9`) a re-run of the same file
  *    (same SHA-256) resumes the unfinished run after its last committed batch.
+ * Nothing commits before pass 1's verdict, but for a generic order file read in a worker thread
+ * (`mayWriteWhileChecking`) pass 2 starts at once: the batches read while the file is checked are
+ * written into one transaction that commits when the check finds every record valid, and is rolled
+ * back otherwise (then the file is validated by record and read again, as without it).
  */
 
 import { createHash } from 'node:crypto';
@@ -121,7 +125,7 @@ export interface RunImportInput {
   readonly read?: ImportReadOptions;
   /** Default `<path>.rejects.csv`. */
   readonly rejectsPath?: string;
-  /** Records per transaction (default 5,000). */
+  /** Records per batch, each its own transaction once the file is known valid (default 50,000). */
   readonly batchSize?: number;
   /** Execute this existing run (a queued API import) instead of creating or resuming one. */
   readonly importId?: number;
@@ -251,12 +255,10 @@ export async function runImport(db: Kysely<Database>, input: RunImportInput): Pr
       const gate = quick.then((verdict) => verdict !== null);
       const written = await writeRecords(db, input, started, QUICK_VALID_PLAN, early, reading.bytes, gate);
       if (written.kind === 'written') return await finishRun(db, input, started, (await quick)!, written);
-      if (written.consumed) {
-        // Rolled back: the file is read again from the checkpoint once `validate` has its verdict.
-        await early.close();
-        reading = pass2Reading(db, input, started);
-        early = readBatchesInWorker(reading.batches, reading.onBytes);
-      }
+      // Rolled back: the file is read again from the checkpoint once `validate` has its verdict.
+      await early.close();
+      reading = pass2Reading(db, input, started);
+      early = readBatchesInWorker(reading.batches, reading.onBytes);
     }
     const verdict = (await quick) ?? (await validate(started, onProgress));
     if (verdict.kind === 'rejected') {
@@ -479,11 +481,10 @@ interface Written {
 
 /**
  * Pass 2 stopped because the check it wrote ahead of found the file not sure to be valid: its
- * transaction was rolled back (nothing written); `consumed` when it had taken events of `source`.
+ * transaction was rolled back (nothing written); the source is left open for the caller to close.
  */
 interface Refused {
   readonly kind: 'refused';
-  readonly consumed: boolean;
 }
 
 /** What the writing needs of the verdict. */
@@ -580,14 +581,12 @@ async function writeBatches(
     },
   );
   const events = source[Symbol.asyncIterator]();
-  let consumed = false;
   const next = async (): Promise<BatchEvent | null> => {
     // A turn of the event loop first: while the reader keeps its queue full, the batches would
     // otherwise follow each other inside the handling of its messages, and nothing else this
     // thread serves — the check's verdict, a server's requests — would be handled until the end.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const result = await events.next();
-    consumed = true;
     return result.done === true ? null : result.value;
   };
   let written = run.rowsWritten;
@@ -625,7 +624,7 @@ async function writeBatches(
         take(event);
         continue;
       }
-      if (answer.valid === false) return { kind: 'refused', consumed };
+      if (answer.valid === false) return { kind: 'refused' };
       // Batches commit in file order, each transaction with the checkpoint that makes a crash
       // resumable. While the gate has no answer, the batches that arrive join this transaction.
       let last: BatchOf = event;
@@ -668,9 +667,9 @@ async function writeBatches(
       });
       await input.afterBatch?.({ id: run.id, committedRecords: last.lastRecord });
     }
-    if (gate !== null && !(await gate.catch(() => false))) return { kind: 'refused', consumed };
+    if (gate !== null && !(await gate.catch(() => false))) return { kind: 'refused' };
   } catch (error) {
-    if (error === REFUSED) return { kind: 'refused', consumed };
+    if (error === REFUSED) return { kind: 'refused' };
     throw error;
   } finally {
     // A refused pass leaves the source to the caller (it closes it: the reading starts again).
