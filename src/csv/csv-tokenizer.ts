@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../core/index.js';
+import { InvalidInputError } from '../core/light.js';
 import { CSV_LIMITS, type CsvLimits, formatCount } from './csv-limits.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { assertTimeZone, instantFromLocal, isSupportedInstant, SUPPORTED_DATES } from '../core/index.js';
+import { assertTimeZone, instantFromLocal, isSupportedInstant, SUPPORTED_DATES } from '../core/light.js';
 import type { DateFormat } from './dialect.js';
 
 const MS_PER_DAY = 86_400_000;

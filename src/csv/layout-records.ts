@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from '../core/index.js';
+import { fail, ok, type Result } from '../core/light.js';
 import type { ResolvedColumns } from './columns.js';
 import { type CsvIssue, fileReadIssue, type IssueCollector } from './csv-issue.js';
 import { recordLines } from './csv-stream.js';

@@ -5,7 +5,7 @@ import {
   OrderTableBuilder,
   ok,
   type Result,
-} from '../core/index.js';
+} from '../core/light.js';
 import { detach, type ResolvedColumns, resolveColumns } from './columns.js';
 import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { type CsvHeader, readCsvHeader } from './csv-stream.js';

@@ -1,4 +1,4 @@
-import type { OrderTableBuilder } from '../core/index.js';
+import type { OrderTableBuilder } from '../core/light.js';
 import { detach } from './columns.js';
 import type { CsvIssue, IssueCollector } from './csv-issue.js';
 

@@ -6,7 +6,7 @@ import {
   paidCoverage,
   type Result,
   type SubscriptionTable,
-} from '../core/index.js';
+} from '../core/light.js';
 import { detach, type ResolvedColumns } from './columns.js';
 import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { type DetectedDialect, type DialectRequest, readDialect } from './dialect.js';

@@ -3,7 +3,7 @@
  * classifier and for published per-customer summaries: each column comes back as an array of
  * numbers or strings, blanks as `null`, with located issues instead of exceptions.
  */
-import { fail, ok, type Result } from '../core/index.js';
+import { fail, ok, type Result } from '../core/light.js';
 import { type CsvIssue, fileReadIssue, IssueCollector } from './csv-issue.js';
 import { recordLines, streamCsv } from './csv-stream.js';
 

@@ -18,6 +18,7 @@ import {
   marketingInstantsOf,
   type NewMessage,
   type RenderedContent,
+  withCapTurn,
   writeRenderedContents,
 } from './email.repository.js';
 import {
@@ -120,7 +121,8 @@ function checkDedupeKey(email: OutgoingEmail, index: number): void {
  * than `MAX_BULK_MESSAGES`, or a template that does not parse or render; `not_found` for a
  * customer not in the workspace.
  *
- * Statements per chunk: existing keys, customers, suppressions, frequency-cap instants, the
+ * Statements per chunk: on PostgreSQL the cap turn of the chunk's marketing customers (one
+ * statement, `withCapTurn`), existing keys, customers, suppressions, frequency-cap instants, the
  * insert, the rendered content, the job (plus the settings and workspace once per call).
  */
 export async function queueEmails(
@@ -167,8 +169,14 @@ export async function queueEmails(
   const firstIds = new Map<string, RowId>();
   for (let start = 0; start < emails.length; start += BULK_CHUNK) {
     const chunk = emails.slice(start, start + BULK_CHUNK);
+    // The chunk's cap decisions and the insert acting on them are one turn for the customers of
+    // its marketing mail (withCapTurn, taken at once in key order as the dispatcher does), so a
+    // concurrent caller for one of them counts this chunk's messages.
+    const capped = chunk
+      .filter((email) => email.category === 'marketing' && email.toAddress === undefined)
+      .map((email) => email.customerId);
     outcomes.push(
-      ...(await db.transaction().execute(async (trx) => {
+      ...(await withCapTurn(db, workspaceId, capped, async (trx) => {
         // Keys used before: by earlier messages of the workspace, or earlier in this call.
         const known = await findMessageIdsByDedupeKeys(
           trx,

@@ -567,10 +567,11 @@ function capLockKey(workspaceId: number, customerId: RowId): bigint {
 }
 
 /**
- * Runs `work` — a frequency-cap decision and the claim (or outbox record) that acts on it — as one
- * transaction holding the cap turn of these customers, so two senders (two dispatch jobs, a
- * dispatch and an `email.send` job, two server processes on one database) never both count a
- * customer's messages before either has claimed one. A claim writes its hand-over instant to
+ * Runs `work` — a frequency-cap decision and the claim (or outbox record) that acts on it, or at
+ * queue time the insert of the queued or skipped row — as one transaction holding the cap turn of
+ * these customers, so two senders (two dispatch jobs, a dispatch and an `email.send` job, two
+ * server processes on one database) or two queueing callers never both count a customer's
+ * messages before either has claimed or queued one. A claim writes its hand-over instant to
  * `send_after`, so the next turn counts the message being sent at that instant, not at the
  * instant it was planned (which may be outside the cap's window for a message sent late).
  *

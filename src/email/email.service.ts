@@ -18,6 +18,7 @@ import {
   insertMessage,
   suppressionAndCaps,
   updateMessage,
+  withCapTurn,
 } from './email.repository.js';
 import { addressHash, signLink } from './email-crypto.js';
 import { type EmailEnvironment, emailEnvironment } from './email-environment.js';
@@ -319,7 +320,9 @@ export function messageIdHeader(workspaceId: number, messageId: RowId, fromAddre
  * key stays used). A template that does not render is a `RetainError('invalid_input')` naming the
  * problems, and nothing is recorded. Otherwise the rendered message and its `email.send` job are
  * written in one transaction, the job due at `notBefore` moved out of the customer's quiet hours
- * (marketing mail only).
+ * (marketing mail only). The checks and the row (skipped or queued) are one transaction, holding
+ * the customer's cap turn for marketing mail (`withCapTurn`): of two concurrent calls for a
+ * customer with room for one more message, one is queued and the other skipped (`frequency_cap`).
  */
 export async function queueEmail(
   db: Kysely<Database>,
@@ -345,16 +348,6 @@ export async function queueEmail(
   const category = email.toAddress === undefined ? email.category : 'transactional';
   const quiet = category === 'marketing' ? settings.quietHours : null;
   const sendAfter = endOfQuietHours(Math.max(now, email.notBefore ?? now), customer.time_zone, quiet);
-  const reason = await skipReasonFor(db, {
-    workspaceId,
-    customer,
-    category,
-    toAddress,
-    settings,
-    plannedAt: sendAfter,
-    messageId: null,
-    sending: false,
-  });
   const origin = email.origin ?? null;
   const base = {
     workspaceId,
@@ -368,13 +361,25 @@ export async function queueEmail(
     sendAfter,
     now,
   };
-  if (reason !== null) {
-    const id = await insertMessage(db, { ...base, status: 'skipped', skipReason: reason });
-    if (id === undefined) return duplicateOf(db, workspaceId, email.dedupeKey);
-    return { status: 'skipped', messageId: String(id), reason };
-  }
   const fromAddress = formatFrom(settings, environment);
-  return db.transaction().execute(async (trx) => {
+  // The decision and the insert acting on it are one turn per customer for marketing mail
+  // (withCapTurn, as at send time): a concurrent caller for the same customer counts this message.
+  const decideAndWrite = async (trx: Executor): Promise<QueueOutcome> => {
+    const reason = await skipReasonFor(trx, {
+      workspaceId,
+      customer,
+      category,
+      toAddress,
+      settings,
+      plannedAt: sendAfter,
+      messageId: null,
+      sending: false,
+    });
+    if (reason !== null) {
+      const id = await insertMessage(trx, { ...base, status: 'skipped', skipReason: reason });
+      if (id === undefined) return duplicateOf(trx, workspaceId, email.dedupeKey);
+      return { status: 'skipped', messageId: String(id), reason };
+    }
     const id = await insertMessage(trx, { ...base, status: 'queued', skipReason: null });
     if (id === undefined) return duplicateOf(trx, workspaceId, email.dedupeKey);
     let rendered: RenderedEmail;
@@ -413,7 +418,9 @@ export async function queueEmail(
     });
     await scheduleSweep(trx, workspaceId, now);
     return { status: 'queued', messageId: String(id) };
-  });
+  };
+  // Transactional mail has no cap: the same transaction, no turn to wait for.
+  return withCapTurn(db, workspaceId, category === 'marketing' ? [customer.id] : [], decideAndWrite);
 }
 
 async function duplicateOf(db: Executor, workspaceId: number, dedupeKey: string): Promise<QueueOutcome> {

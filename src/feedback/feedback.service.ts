@@ -359,6 +359,20 @@ export interface RecordedAnswer {
 }
 
 /**
+ * A customer's current answer as the public answer endpoints give it back (the survey page's JSON
+ * answer, the storefront widget): the answer and its revision, no ids. O(answers).
+ */
+export function answerAsGiven(response: SurveyResponse) {
+  return {
+    rating: response.rating,
+    comment: response.comment,
+    reason: response.reason,
+    answers: response.answers,
+    revision: response.revision,
+  };
+}
+
+/**
  * Records a customer's answer through their signed link (`resolveSurveyLink` first: a bad link is
  * refused before anything is read from the body). One current answer per send: the first one is
  * inserted; a different one replaces it, the earlier version going to `survey_response_history`;

@@ -21,7 +21,7 @@ import { parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import type { AppEnv } from '../http/index.js';
 import { storefrontCustomer } from '../loyalty/index.js';
-import { recordStorefrontAnswer, storefrontSurvey } from './feedback.service.js';
+import { answerAsGiven, recordStorefrontAnswer, storefrontSurvey } from './feedback.service.js';
 import { STOREFRONT_SURVEY_WIDGET_JS } from './storefront-survey-widget.js';
 import { issueMessage, pageLocale, SURVEY_PAGE_MESSAGES } from './survey-page.messages.js';
 import type { SurveyPageOptions } from './survey-page.routes.js';
@@ -106,16 +106,7 @@ export function storefrontSurveyRoutes(options: SurveyPageOptions = {}) {
           kind: view.survey.kind,
           definition: view.survey.definition,
         },
-        answer:
-          response === undefined
-            ? null
-            : {
-                rating: response.rating,
-                comment: response.comment,
-                reason: response.reason,
-                answers: response.answers,
-                revision: response.revision,
-              },
+        answer: response === undefined ? null : answerAsGiven(response),
         locale,
         messages: SURVEY_PAGE_MESSAGES[locale],
       },
@@ -154,17 +145,7 @@ export function storefrontSurveyRoutes(options: SurveyPageOptions = {}) {
         now: at,
         afterAnswerLogged: options.afterAnswerLogged,
       });
-      return c.json(
-        {
-          rating: recorded.response.rating,
-          comment: recorded.response.comment,
-          reason: recorded.response.reason,
-          answers: recorded.response.answers,
-          revision: recorded.response.revision,
-          changed: recorded.changed,
-        },
-        200,
-      );
+      return c.json({ ...answerAsGiven(recorded.response), changed: recorded.changed }, 200);
     } catch (error) {
       if (!(error instanceof RetainError && error.code === 'invalid_input')) throw error;
       // The widget shows each problem beside its field, in the customer's language.

@@ -22,6 +22,7 @@ import type { AppEnv } from '../http/index.js';
 import { getWorkspace } from '../workspaces/index.js';
 import {
   type AfterAnswerLogged,
+  answerAsGiven,
   type LinkedSend,
   recordAnswer,
   resolveSurveyLink,
@@ -191,17 +192,7 @@ export function surveyPageRoutes(options: SurveyPageOptions = {}) {
         afterAnswerLogged,
         now: now(),
       });
-      return c.json(
-        {
-          rating: recorded.response.rating,
-          comment: recorded.response.comment,
-          reason: recorded.response.reason,
-          answers: recorded.response.answers,
-          revision: recorded.response.revision,
-          changed: recorded.changed,
-        },
-        200,
-      );
+      return c.json({ ...answerAsGiven(recorded.response), changed: recorded.changed }, 200);
     }
     if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) {
       throw new RetainError(

@@ -4,7 +4,7 @@
  * Default Address Company, Default Address Address1, … Default Address Country Code, … Phone,
  * Accepts SMS Marketing, Total Spent, Total Orders, Note, Tax Exempt, Tags`).
  */
-import { isTimeZone } from '../core/index.js';
+import { isTimeZone } from '../core/light.js';
 import { type FieldSpec, normalizeHeader } from '../csv/index.js';
 import type { RecordLayout, RowReader } from './import.record-reader.js';
 import type { CustomerRecord } from './import.types.js';

@@ -7,18 +7,22 @@
  * Worth it only for large tables: a worker costs a few tens of milliseconds to start, and a table
  * whose columns are not shared yet is copied once (~20 bytes a row).
  */
-import {
-  analyzeOrders,
-  assembleOrderReport,
-  type CategoricalColumn,
-  type OrderReportPart,
-  type OrderReportParts,
-  type OrderTable,
-  orderReportParts,
-  type ReportOptions,
-  type RetentionReport,
+import type {
+  CategoricalColumn,
+  OrderReportPart,
+  OrderReportParts,
+  OrderTable,
+  ReportOptions,
+  RetentionReport,
 } from '../core/index.js';
 import { startWorkerModule } from './worker-module.js';
+
+/**
+ * The core's report functions, loaded on first use: `runtime/index.ts` is imported by threads that
+ * never compute a report (an import's reader and check threads), and the whole core takes
+ * ≈ 200 ms to load (src/core/light.ts).
+ */
+const reportCore = () => import('../core/index.js');
 
 /**
  * The parts the worker computes; this thread computes the rest. Chosen by measuring the parts on
@@ -133,6 +137,7 @@ export async function analyzeOrdersOnThreads(
   options: ReportOptions = {},
   threadOptions: ThreadOptions = {},
 ): Promise<RetentionReport> {
+  const { analyzeOrders, assembleOrderReport, orderReportParts } = await reportCore();
   const minRows = Math.max(1, threadOptions.minRows ?? PARALLEL_MIN_ROWS);
   if ((threadOptions.threads ?? 2) < 2 || orders.length < minRows) return analyzeOrders(orders, options);
   // Started first so that the worker boots while this thread computes its own parts.

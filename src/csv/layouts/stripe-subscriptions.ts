@@ -1,4 +1,4 @@
-import type { SubscriptionStatus } from '../../core/index.js';
+import type { SubscriptionStatus } from '../../core/light.js';
 import type { FieldSpec } from '../columns.js';
 import type { RowReader } from '../row-reader.js';
 import {

@@ -3,7 +3,7 @@
  * (`subscription`), so `retain import` stores them as read and the analytics API applies the same
  * rule to the stored row as `retain analyze` applies to the row read: the core's `paidCoverage`.
  */
-import type { BillingInterval, SubscriptionStanding } from '../../core/index.js';
+import type { BillingInterval, SubscriptionStanding } from '../../core/light.js';
 import type { RowGroupLayout } from '../row-groups.js';
 import type { RowReader } from '../row-reader.js';
 import type { SkippedRecord } from './order-layout.js';
