@@ -35,7 +35,7 @@ const MS_PER_DAY = 86_400_000;
 export const FLOW_LOG_RETENTION_MS = 30 * MS_PER_DAY;
 /** Rows older than this go whatever the cursors (180 days: no flow replays half a year). */
 export const FLOW_LOG_MAX_AGE_MS = 180 * MS_PER_DAY;
-/** Rows of a log one delete statement considers (a window of its primary key). */
+/** Rows one delete statement considers: a window of one segment's events, or of the answer log. */
 export const FLOW_LOG_PRUNE_BATCH = 10_000;
 /** Statements per log per run: at most 50,000 rows of each log a run. */
 export const FLOW_LOG_PRUNE_BATCHES = 5;
