@@ -1,8 +1,13 @@
 import { DateTime } from 'luxon';
-import { assertTimeZone, instantFromLocal, isSupportedInstant, SUPPORTED_DATES } from '../core/light.js';
+import {
+  assertTimeZone,
+  instantFromLocal,
+  isSupportedInstant,
+  MS_PER_DAY,
+  SUPPORTED_DATES,
+} from '../core/light.js';
 import type { DateFormat } from './dialect.js';
 
-const MS_PER_DAY = 86_400_000;
 const DIGIT_0 = 48;
 const SLASH = 47;
 const PERIOD = 46;

@@ -16,7 +16,7 @@
  * `duplicate` — so each step's e-mail is queued at most once per run.
  */
 import type { Kysely } from 'kysely';
-import { isInHoldout } from '../core/index.js';
+import { isInHoldout, MS_PER_DAY } from '../core/index.js';
 import { setCustomerAttribute } from '../customers/index.js';
 import type { Database, RowId } from '../db/index.js';
 import { RetainError } from '../errors/index.js';
@@ -60,7 +60,6 @@ import type { FlowEffects, FlowEmail, FlowEmailResult } from './flow-effects.js'
 import { executeSendSurveyStep } from './flow-survey-step.js';
 import { afterDuration, isAnniversary, localDate, nextLocalTime, startOfLocalDate } from './flow-time.js';
 
-const MS_PER_DAY = 86_400_000;
 /** Trigger occurrences read per flow per batch, and runs advanced per batch. */
 export const ENTRY_BATCH = 500;
 export const ADVANCE_BATCH = 500;

@@ -25,12 +25,12 @@
  * and its job asks for the next run a minute later.
  */
 import type { Kysely } from 'kysely';
+import { MS_PER_DAY } from '../core/index.js';
 import type { Database } from '../db/index.js';
 import { type AnswerEventReader, listAnswerEvents, pruneAnswerEvents } from '../feedback/index.js';
 import { hasSegmentEvents, pruneSegmentEvents, type SegmentEventReader } from '../segments/index.js';
 import { listFlows } from './flow.repository.js';
 
-const MS_PER_DAY = 86_400_000;
 /** Rows no flow still needs are kept this long (30 days: a month of history to look into). */
 export const FLOW_LOG_RETENTION_MS = 30 * MS_PER_DAY;
 /** Rows older than this go whatever the cursors (180 days: no flow replays half a year). */
