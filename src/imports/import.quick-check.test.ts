@@ -117,6 +117,35 @@ describe('quickCheckGenericOrders', () => {
     expect(sure).toBeGreaterThan(30);
   });
 
+  it('gives the same verdict off the thread (the import writes meanwhile) as on it', async () => {
+    const header = 'order_id,customer_id,ordered_at,amount,currency';
+    const files = [
+      // Valid, with a BOM and CRLF: 3 records, one currency.
+      `\uFEFF${header}\r\no1,c1,2024-01-05,10.00,EUR\r\no2,c2,2024-03-31 02:30,-5,\r\no3,c1,20240105,"1,234.50",eur\r\n`,
+      // Unsure (the record reader decides): a bad amount on the last line, a second currency, a
+      // short row, a blank order id.
+      `${header}\no1,c1,2024-01-05,10.00,EUR\no2,c2,2024-01-06,abc,EUR\n`,
+      `${header}\no1,c1,2024-01-05,10.00,EUR\no2,c2,2024-01-06,3.00,USD\n`,
+      `${header}\no1,c1,2024-01-05,10.00\n`,
+      `${header}\n,c1,2024-01-05,10.00,EUR\n`,
+    ].map((text) => file(text));
+    const verdicts = [];
+    for (const path of files) {
+      const here = await quick(path);
+      const off = await quickCheckGenericOrders(path, {
+        timeZone: 'Europe/Paris',
+        format: 'auto',
+        encoding: 'utf-8',
+        offThread: true,
+      });
+      expect(off).toEqual(here);
+      verdicts.push(here.verdict);
+    }
+    // Both answers occur: the comparison is not between two "unsure"s only.
+    expect(verdicts[0]).toBe('valid');
+    expect(verdicts.slice(1)).toEqual(['unsure', 'unsure', 'unsure', 'unsure']);
+  });
+
   it('reads the dialect and map it is given, as the record reader does', async () => {
     const path = file('Nr;Kunde;Datum;Betrag\no1;c1;05.01.2024;1.234,50\no2;c2;06.01.2024;12,5\n');
     const dialect = { delimiter: ';', decimal: ',', dateFormat: 'DD.MM.YYYY' } as const;
