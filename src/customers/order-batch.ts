@@ -12,9 +12,9 @@
  *   row over as binary JSON, which `->>` reads directly; `json_each` rendered each row as text that
  *   every `->>` parsed again (≈ 8 % of the statements' CPU on 1 M orders, docs/benchmarks.md).
  * - PostgreSQL: each row set is streamed by COPY into a session-temporary staging table (emptied
- *   before each batch and at commit), then moved by one `INSERT … SELECT` per table. Rows already stored unchanged are
- *   left out before the insert (a LATERAL look-up of the stored row), so a re-import neither takes
- *   identity values nor touches the rows; new customers and orders are inserted in key order, so
+ *   before each batch and at commit), then moved by one `INSERT … SELECT` per table. Rows
+ *   already stored unchanged are left out before the insert (a LATERAL look-up of the stored row),
+ *   so a re-import neither takes identity values nor touches the rows; new customers and orders are inserted in key order, so
  *   concurrent writers (tracking while importing) lock rows in one order, and `ON CONFLICT`
  *   settles races with them.
  */

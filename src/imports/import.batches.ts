@@ -67,7 +67,8 @@ export type BatchEvent =
     };
 
 /**
- * A batch closes at `batchSize` records (fewer for the first ones: `FIRST_BATCH_RECORDS`) or once its records' fields hold this many characters,
+ * A batch closes at `batchSize` records (fewer for the first ones: `FIRST_BATCH_RECORDS`) or once
+ * its records' fields hold this many characters,
  * whichever comes first: wide rows (long product names, many columns) would otherwise make a
  * batch of 50,000 records, its encoded text and the statement's copy of it hundreds of MB.
  */
