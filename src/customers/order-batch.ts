@@ -14,9 +14,9 @@
  * - PostgreSQL: each row set is streamed by COPY into a session-temporary staging table (emptied
  *   before each batch and at commit), then moved by one `INSERT … SELECT` per table. Rows
  *   already stored unchanged are left out before the insert (a LATERAL look-up of the stored row),
- *   so a re-import neither takes identity values nor touches the rows; new customers and orders are inserted in key order, so
- *   concurrent writers (tracking while importing) lock rows in one order, and `ON CONFLICT`
- *   settles races with them.
+ *   so a re-import neither takes identity values nor touches the rows; new customers and orders
+ *   are inserted in key order, so concurrent writers (tracking while importing) lock rows in one
+ *   order, and `ON CONFLICT` settles races with them.
  */
 import { CompiledQuery } from 'kysely';
 import { dialectOf } from '../db/index.js';

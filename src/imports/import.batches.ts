@@ -68,9 +68,9 @@ export type BatchEvent =
 
 /**
  * A batch closes at `batchSize` records (fewer for the first ones: `FIRST_BATCH_RECORDS`) or once
- * its records' fields hold this many characters,
- * whichever comes first: wide rows (long product names, many columns) would otherwise make a
- * batch of 50,000 records, its encoded text and the statement's copy of it hundreds of MB.
+ * its records' fields hold this many characters, whichever comes first: wide rows (long product
+ * names, many columns) would otherwise make a batch of 50,000 records, its encoded text and the
+ * statement's copy of it hundreds of MB.
  */
 export const MAX_BATCH_CHARACTERS = 16 * 1024 * 1024;
 
