@@ -15,12 +15,11 @@
  * is the credential), `no-store`, rate-limited per token and body-limited by the app (server/app.ts).
  */
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import type { SurveyAnswerInput } from '../core/index.js';
 import { parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import type { AppEnv } from '../http/index.js';
-import { storefrontCustomer } from '../loyalty/index.js';
+import { storefrontCors, storefrontCustomer } from '../loyalty/index.js';
 import { answerAsGiven, recordStorefrontAnswer, storefrontSurvey } from './feedback.service.js';
 import { STOREFRONT_SURVEY_WIDGET_JS } from './storefront-survey-widget.js';
 import { issueMessage, pageLocale, SURVEY_PAGE_MESSAGES } from './survey-page.messages.js';
@@ -81,15 +80,7 @@ function surveyIdOf(text: string) {
 /** The storefront's survey routes and widget, to mount at the root (`/storefront/…`). */
 export function storefrontSurveyRoutes(options: SurveyPageOptions = {}) {
   const router = new Hono<AppEnv>();
-  router.use(
-    '/storefront/v1/surveys/*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type'],
-      maxAge: 86_400,
-    }),
-  );
+  router.use('/storefront/v1/surveys/*', storefrontCors);
 
   router.get('/storefront/v1/surveys/:surveyId', async (c) => {
     const { db, now } = c.get('services');

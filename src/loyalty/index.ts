@@ -32,6 +32,6 @@ export {
 export { type LoyaltySettings, LoyaltySettingsSchema } from './loyalty-settings.js';
 export { referralRoutes } from './referral.routes.js';
 export { rewardRoutes } from './reward.routes.js';
-export { storefrontCustomer, storefrontRoutes } from './storefront.js';
+export { storefrontCors, storefrontCustomer, storefrontRoutes } from './storefront.js';
 export { signStorefrontToken, verifyStorefrontToken } from './storefront-token.js';
 export { tierRoutes } from './tier.routes.js';

@@ -89,18 +89,22 @@ export async function storefrontView(
   };
 }
 
+/**
+ * CORS of the storefront API: any shop's pages call it from the browser with a storefront token
+ * (never a cookie), so every origin may. One policy for every `/storefront/v1` router (loyalty's,
+ * feedback's survey widget).
+ */
+export const storefrontCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type'],
+  maxAge: 86_400,
+});
+
 /** The storefront routes, to mount at the root (`/storefront/…`). */
 export function storefrontRoutes() {
   const router = new Hono<AppEnv>();
-  router.use(
-    '/storefront/v1/*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type'],
-      maxAge: 86_400,
-    }),
-  );
+  router.use('/storefront/v1/*', storefrontCors);
   router.get('/storefront/v1/loyalty', async (c) => {
     const { db, now } = c.get('services');
     const at = now();
