@@ -44,47 +44,8 @@ interface ChildReport {
   readonly peakExternal: number;
 }
 
-if (process.argv[2] === '--child') {
-  // The child: one import, then its report on stdout.
-  const [, , , url, path] = process.argv;
-  const { migrateToLatest, newId, openDatabase } = await import('../src/db/index.js');
-  const { runImport } = await import('../src/imports/index.js');
-  const { createWorkspace } = await import('../src/workspaces/workspace.repository.js');
-  const connection = openDatabase(url!);
-  await migrateToLatest(connection.db);
-  const { workspace } = await createWorkspace(connection.db, { name: 'Memory', slug: `memory-${newId()}` });
-  const baseRss = process.memoryUsage().rss;
-  // What dominates the peak: the main thread's heap and off-heap memory, sampled (the event loop
-  // is free between the writes); the rest of the RSS is the reader thread, SQLite and the driver.
-  let peakHeapUsed = 0;
-  let peakExternal = 0;
-  const sampler = setInterval(() => {
-    const usage = process.memoryUsage();
-    peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
-    peakExternal = Math.max(peakExternal, usage.external);
-  }, 50);
-  const started = performance.now();
-  const outcome = await runImport(connection.db, { workspaceId: workspace.id, path: path!, type: 'orders' });
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  await connection.close();
-  const report: ChildReport = {
-    status: outcome.run.status,
-    rowsWritten: outcome.run.rowsWritten,
-    problems: outcome.run.problems.map((problem) => ({ line: problem.line, code: problem.code })),
-    seconds,
-    peakRss: process.resourceUsage().maxRSS * 1024,
-    baseRss,
-    peakHeapUsed,
-    peakExternal,
-  };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  process.exit(0);
-}
-
 const megabytes = Number(process.argv.slice(2).find((argument) => /^\d+$/.test(argument)) ?? 250);
 const directory = mkdtempSync(join(tmpdir(), 'retain-import-memory-'));
-const self = fileURLToPath(import.meta.url);
 
 /** Writes a file of `lines` produced by `line(index)` until it holds `bytes` bytes; its rows. */
 function writeLines(path: string, header: string, bytes: number, line: (index: number) => string): number {
@@ -127,12 +88,12 @@ function newest(path: string): number {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const builtImport = join(root, 'dist', 'imports', 'index.js');
-const builtChild = fileURLToPath(new URL('./import-memory.child.mjs', import.meta.url));
+const childScript = fileURLToPath(new URL('./import-memory.child.mjs', import.meta.url));
 /** Whether the built package is current: measured as users run it, without the TypeScript loader. */
 const useBuilt = existsSync(builtImport) && newest(join(root, 'src')) <= statSync(builtImport).mtimeMs;
 
 function runChild(url: string, path: string): ChildReport {
-  const argv = useBuilt ? [builtChild, url, path] : ['--import', 'tsx', self, '--child', url, path];
+  const argv = useBuilt ? [childScript, url, path] : ['--import', 'tsx', childScript, url, path, 'src'];
   const child = spawnSync(process.execPath, argv, {
     encoding: 'utf8',
     maxBuffer: 1 << 24,

@@ -1,11 +1,11 @@
-// The import-memory bench's child as users run an import: the built package (dist/, plain Node,
-// no TypeScript loader), one import, then its report as one JSON line on stdout. The parent
-// (import-memory.bench.ts) only uses it when dist/ is at least as new as src/.
-// Usage: node bench/import-memory.child.mjs <store url> <file>
-const [, , url, path] = process.argv;
-const { migrateToLatest, newId, openDatabase } = await import('../dist/db/index.js');
-const { runImport } = await import('../dist/imports/index.js');
-const { createWorkspace } = await import('../dist/workspaces/workspace.repository.js');
+// The import-memory bench's child: one import, then its report as one JSON line on stdout. It runs
+// the built package (dist/, plain Node, as users run an import), or with `src` the sources, under
+// tsx (`node --import tsx …`), which the parent (import-memory.bench.ts) uses when dist/ is older.
+// Usage: node bench/import-memory.child.mjs <store url> <file> [dist|src]
+const [, , url, path, from = 'dist'] = process.argv;
+const { migrateToLatest, newId, openDatabase } = await import(`../${from}/db/index.js`);
+const { runImport } = await import(`../${from}/imports/index.js`);
+const { createWorkspace } = await import(`../${from}/workspaces/workspace.repository.js`);
 const connection = openDatabase(url);
 await migrateToLatest(connection.db);
 const { workspace } = await createWorkspace(connection.db, { name: 'Memory', slug: `memory-${newId()}` });
