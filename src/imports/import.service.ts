@@ -22,6 +22,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { requestAnalyticsRefresh } from '../analytics/index.js';
 import { type AuditActor, recordAudit } from '../audit/index.js';
@@ -581,11 +582,14 @@ async function writeBatches(
     },
   );
   const events = source[Symbol.asyncIterator]();
+  let wrote = false;
   const next = async (): Promise<BatchEvent | null> => {
-    // A turn of the event loop first: while the reader keeps its queue full, the batches would
-    // otherwise follow each other inside the handling of its messages, and nothing else this
-    // thread serves — the check's verdict, a server's requests — would be handled until the end.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // After a written batch, a turn of the event loop: while the reader keeps its queue full, the
+    // batches would otherwise follow each other inside the handling of its messages, and nothing
+    // else this thread serves — the check's verdict, a server's requests — would be handled until
+    // the end. (Not per event: a file of many invalid records sends one event per record.)
+    if (wrote) await yieldToEventLoop();
+    wrote = false;
     const result = await events.next();
     return result.done === true ? null : result.value;
   };
@@ -608,6 +612,7 @@ async function writeBatches(
     }
   };
   const writeBatch = async (trx: Kysely<Database>, batch: BatchOf, now: number): Promise<void> => {
+    wrote = true;
     if (batch.encoded !== null) {
       const result = await writeOrderBatch(trx, workspace.id, batch.encoded, {
         now,
