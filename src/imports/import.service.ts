@@ -784,7 +784,9 @@ type Verdict =
     };
 
 /** Whether `quickValidate` may find the file valid (generic order files; others: `validate`). */
-function quickCheckApplies(started: StartedRun): boolean {
+function quickCheckApplies(
+  started: StartedRun,
+): started is StartedRun & { readonly format: 'auto' | 'generic' } {
   return started.type === 'orders' && (started.format === 'auto' || started.format === 'generic');
 }
 
@@ -798,7 +800,7 @@ async function quickValidate(
   onProgress: (progress: ImportProgress) => void,
   offThread: boolean,
 ): Promise<Extract<Verdict, { kind: 'valid' }> | null> {
-  if (started.type !== 'orders' || (started.format !== 'auto' && started.format !== 'generic')) return null;
+  if (!quickCheckApplies(started)) return null;
   const { layoutOptions } = started;
   const check = await quickCheckGenericOrders(started.path, {
     offThread,
