@@ -82,7 +82,7 @@ describe('the Outbox and template previews in Chromium', () => {
     await page.waitForURL(/\/outbox$/);
     await page.locator('.segment-table tbody tr').first().waitFor();
     expect(await page.locator('.outbox-notice').textContent()).toMatch(
-      /^Not sent — no SMTP suite.server is configured\./,
+      /^Not sent — no SMTP server is configured\./,
     );
     expect(
       await page
