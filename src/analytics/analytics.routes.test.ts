@@ -66,7 +66,12 @@ function computedOnce<Value>(compute: () => Promise<Value>): () => Promise<Value
 const cdnowTable = computedOnce(() => readTable(CDNOW, 'UTC'));
 /** What `retain analyze samples/cdnow-orders.csv --period quarter --window-days 90` computes. */
 const cdnowByQuarter = computedOnce(async () =>
-  analyzeOrders(await cdnowTable(), { period: 'quarter', windowDays: 90, timeZone: 'UTC', weekStartsOn: 'monday' }),
+  analyzeOrders(await cdnowTable(), {
+    period: 'quarter',
+    windowDays: 90,
+    timeZone: 'UTC',
+    weekStartsOn: 'monday',
+  }),
 );
 const CDNOW_RANGE: ReportOptions = {
   period: 'month',
