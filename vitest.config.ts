@@ -9,8 +9,8 @@ export default defineConfig({
     // a 2-core machine): a file spends much of its time waiting on other processes — PostgreSQL,
     // the `retain start` child, Chromium, the analytics worker threads — and the files beside it
     // use the cores meanwhile. Measured on 2 cores for about the same CPU time (docs/testing.md):
-    // the e2e suites 136 s on one file at a time → 82 s on two; src/analytics 229 s on two → 139 s
-    // on three.
+    // the e2e suites 136 s on one file at a time → 82 s on two; src/analytics on two → three files
+    // 99 s → 94 s at a load of 3, 229 s → 139 s at a load of 7.
     maxWorkers: availableParallelism() + 1,
     // `expect.poll` (used by the e2e suites to wait for a page to show what they assert) gives up
     // after 1 s by default: too short for a lazily loaded page under load beside another file. A
