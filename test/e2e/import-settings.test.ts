@@ -18,6 +18,7 @@ import { createWorkspaceWithKeys } from '../../src/workspaces/index.js';
 import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
 import {
   apiJson as apiJsonOf,
+  horizontalOverflow,
   logIn as logInTo,
   open as openIn,
   prepareWeb,
@@ -313,7 +314,7 @@ describe('the Import and Settings pages in Chromium', () => {
     it(`shows both pages in the ${look} look`, async () => {
       const tab = await open(look);
       const { page } = tab;
-      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = () => horizontalOverflow(page);
       await logIn(page);
       await page.goto(`${server.url}/import`);
       await page.locator('.import-card').waitFor();
