@@ -73,6 +73,15 @@ describeEachDatabase('hostile survey answers', (getDb) => {
     expect(posted.status).toBe(400);
     expect(await posted.text()).toContain('NUL');
 
+    // A form body that does not parse (a multipart body cut short) is a 400, not a 500.
+    const unreadable = await api.app.request(csatPage, {
+      method: 'POST',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=x' },
+      body: '--x\r\nContent-Disposition: form-data; name="rating"\r\n',
+    });
+    expect(unreadable.status).toBe(400);
+    expect(await unreadable.json()).toMatchObject({ error: { code: 'invalid_input' } });
+
     // Nothing of the refused answers was written.
     const listed = await call(api, 'GET', '/api/v1/feedback/responses', { role: 'analyst' });
     expect(listed.status).toBe(200);

@@ -195,7 +195,10 @@ export function surveyPageRoutes(options: SurveyPageOptions = {}) {
         'Send the survey form (application/x-www-form-urlencoded) or JSON.',
       );
     }
-    const form = await c.req.parseBody({ all: true });
+    // A body that does not parse as its type says (a multipart body cut short) is the sender's fault.
+    const form = await c.req.parseBody({ all: true }).catch(() => {
+      throw new RetainError('invalid_input', 'The form could not be read as its Content-Type says.');
+    });
     if (Object.keys(form).length > MAX_FORM_FIELDS)
       throw new RetainError('payload_too_large', 'The form has too many fields.');
     const answer = withNumericRatings(linked, answerOfForm(form));

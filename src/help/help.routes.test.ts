@@ -318,6 +318,14 @@ describeEachDatabase('help centre routes', (getDb) => {
     // A made-up or another article's token: not recorded, asked again.
     const forged = await vote('no', {}, '29000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(forged.headers.get('Location')).toContain('feedback=expired');
+    // A form that does not parse as its type says (a multipart body cut short): 400, not a 500.
+    const unreadable = await api.app.request(`${path}/feedback`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Sec-Fetch-Site': 'same-origin' },
+      body: '--x\r\nContent-Disposition: form-data; name="helpful"\r\n',
+    });
+    expect(unreadable.status).toBe(400);
+    expect(await unreadable.json()).toMatchObject({ error: { code: 'invalid_input' } });
     const thanks = await (await api.app.request(`${path}?feedback=thanks`)).text();
     expect(thanks).toContain('Thank you for your feedback.');
 
