@@ -424,4 +424,22 @@ describeEachDatabase('help centre routes', (getDb) => {
     expect(((await response.json()) as { results: unknown[] }).results).toEqual([]);
     expect((await api.app.request(`/help/${slug}/en/articles/${id}-zanzibar-shipping`)).status).toBe(404);
   });
+
+  it('renders an article of 25,000 top-level headings (the longest body) in bounded time, each as an <h2>', async () => {
+    // Each `# a` became an <h2> by copying the rest of the token list to find its closing tag: a
+    // quadratic render of 4–5 s per page view (and per preview) for a 100,000-character body.
+    const body = '# a\n'.repeat(25_000);
+    const id = await write('Many headings', body, 'en', 'published');
+    const started = performance.now();
+    const page = await api.app.request(`/help/${slug}/en/articles/${id}-many-headings`);
+    const html = await page.text();
+    const elapsed = performance.now() - started;
+    expect(page.status).toBe(200);
+    expect(html.match(/<h2>a<\/h2>/g)).toHaveLength(25_000);
+    expect(html).not.toContain('<h1>a');
+    expect(elapsed).toBeLessThan(1_500);
+    const preview = await call('/api/v1/help/preview', { method: 'POST', body: { body } });
+    expect(preview.status).toBe(200);
+    expect(preview.body.html.match(/<h2>a<\/h2>/g)).toHaveLength(25_000);
+  });
 });
