@@ -9,9 +9,11 @@ import {
   afterSegmentRecompute,
   FLOW_LOG_PRUNE_JOB,
   FLOW_TICK_JOB,
+  type FlowLogPruneSweeps,
   flowLogPruneJobHandler,
   flowTickJobHandler,
   productionFlowEffects,
+  startFlowLogPruneSweeps,
 } from '../flows/index.js';
 import { importJobHandlers } from '../imports/index.js';
 import { type JobHandler, Worker } from '../jobs/index.js';
@@ -43,20 +45,25 @@ export async function loadJobHandlers(options: {
   };
 }
 
+const sweepsOfWorkers = new WeakMap<readonly Worker[], FlowLogPruneSweeps>();
+
 /**
  * Starts one worker loop per job type, so that jobs of one type never wait behind another's: an
  * upload is imported at once even while a score refresh of a million customers runs (each loop
- * runs its jobs one at a time). Stop them all with `stopJobWorkers`.
+ * runs its jobs one at a time). With a `flows.prune` loop, also the daily sweep that asks for the
+ * prunes no write asked for (flows `startFlowLogPruneSweeps`). Stop them all with `stopJobWorkers`.
  */
 export function startJobWorkers(db: Kysely<Database>, handlers: Record<string, JobHandler>): Worker[] {
-  return Object.entries(handlers).map(([type, handler]) => {
+  const workers = Object.entries(handlers).map(([type, handler]) => {
     const worker = new Worker({ db, handlers: { [type]: handler } });
     worker.start();
     return worker;
   });
+  if (FLOW_LOG_PRUNE_JOB in handlers) sweepsOfWorkers.set(workers, startFlowLogPruneSweeps(db));
+  return workers;
 }
 
-/** Stops the loops of `startJobWorkers`, each after its job in progress. */
+/** Stops the loops of `startJobWorkers`, each after its job in progress, and its sweep. */
 export async function stopJobWorkers(workers: readonly Worker[]): Promise<void> {
-  await Promise.all(workers.map((worker) => worker.stop()));
+  await Promise.all([...workers.map((worker) => worker.stop()), sweepsOfWorkers.get(workers)?.stop()]);
 }

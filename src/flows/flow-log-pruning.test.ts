@@ -30,7 +30,9 @@ import {
   FLOW_LOG_PRUNE_EVERY_MS,
   FLOW_LOG_PRUNE_JOB,
   flowLogPruneJobHandler,
+  requestDueFlowLogPruning,
   requestFlowLogPruning,
+  startFlowLogPruneSweeps,
 } from './flow.jobs.js';
 import { listRuns } from './flow.repository.js';
 import { activateFlow, createFlow, deactivateFlow } from './flow.service.js';
@@ -305,6 +307,76 @@ describeEachDatabase('pruning the logs flows read', (getDb) => {
     expect(await segmentEvents(db, workspaceId)).toEqual([]);
     const jobs = await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 10 });
     expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('the daily sweep prunes the logs no write scheduled: a store upgraded with old rows, a prune gone dead', async () => {
+    const { db } = getDb();
+    const day40 = T0 + 40 * DAY;
+    // Four workspaces, each with a segment event and a logged answer, written by the real paths
+    // and no prune asked for (as on a store upgraded with them, or written before a process's hook).
+    const workspaces: number[] = [];
+    for (const age of ['upgraded', 'dead', 'young', 'waiting']) {
+      const workspaceId = await newWorkspace(db, T0);
+      workspaces.push(workspaceId);
+      const at = age === 'young' ? day40 - 10 * DAY : T0;
+      const buyers = await buyersSegment(db, workspaceId, `Buyers ${age}`, 1);
+      await buyer(db, workspaceId, at);
+      await recomputeSegment(db, { workspaceId, now: at }, buyers);
+      const { id: surveyId } = await createSurvey(db, {
+        workspaceId,
+        survey: { name: 'After delivery', kind: 'csat', scale: 'five_point', comment: false },
+        createdBy: null,
+        actor: ACTOR,
+        now: at,
+      });
+      const customerId = await addCustomer(db, workspaceId, { now: at });
+      const sent = await sendSurvey(db, { workspaceId, surveyId, customerId, mailer: null, now: at });
+      await recordAnswer(db, { token: sent.links.token, answer: { rating: 1 }, source: 'link', now: at });
+    }
+    const [upgraded, dead, young, waiting] = workspaces as [number, number, number, number];
+    // `dead`'s last prune failed every attempt on day 1; `waiting` has its next one queued (day 41).
+    await requestFlowLogPruning(db, dead, { reason: 'written', now: T0 + DAY });
+    const failing = new Worker({
+      db,
+      handlers: {
+        [FLOW_LOG_PRUNE_JOB]: async () => {
+          throw new Error('disk full');
+        },
+      },
+      backoff: { baseMs: 0, maxMs: 0 },
+      onError: () => {},
+      now: () => T0 + DAY,
+    });
+    await failing.drain();
+    expect((await listJobs(db, dead, { type: FLOW_LOG_PRUNE_JOB, limit: 1 }))[0]?.status).toBe('dead');
+    await requestFlowLogPruning(db, waiting, { reason: 'schedule', now: day40, delayMs: DAY });
+
+    // Day 40, the logs unchanged since: the sweep asks for the two prunes nothing else would.
+    const sweeps = startFlowLogPruneSweeps(db, { now: () => day40 });
+    await sweeps.stop();
+    const pruneJobs = async (workspaceId: number) =>
+      (await listJobs(db, workspaceId, { type: FLOW_LOG_PRUNE_JOB, limit: 10 })).map((job) => job.status);
+    expect(await pruneJobs(upgraded)).toEqual(['queued']);
+    expect(await pruneJobs(dead)).toEqual(['queued', 'dead']);
+    expect(await pruneJobs(young)).toEqual([]);
+    expect(await pruneJobs(waiting)).toEqual(['queued']);
+    // A second sweep the same day finds them waiting.
+    expect(await requestDueFlowLogPruning(db, day40)).toEqual([]);
+
+    const worker = new Worker({
+      db,
+      handlers: { [FLOW_LOG_PRUNE_JOB]: flowLogPruneJobHandler },
+      now: () => day40,
+    });
+    await worker.drain();
+    for (const workspaceId of [upgraded, dead]) {
+      expect(await segmentEvents(db, workspaceId)).toEqual([]);
+      expect(await answerEvents(db, workspaceId)).toEqual([]);
+    }
+    for (const workspaceId of [young, waiting]) {
+      expect(await segmentEvents(db, workspaceId)).toHaveLength(1);
+      expect(await answerEvents(db, workspaceId)).toHaveLength(1);
+    }
   });
 
   it('a segment recompute that wrote events schedules the prune; one that wrote none does not', async () => {

@@ -19,10 +19,11 @@
  * above every cursor.
  *
  * Bounded: each statement deletes within a window of at most `FLOW_LOG_PRUNE_BATCH` rows, oldest
- * first — of one segment's events (the `(workspace_id, segment_id, id)` index, the one both
- * engines have for `segment_event` in id order), of the answer log's primary key — and a run takes
+ * first — of one segment's events (the `(workspace_id, segment_id, id)` index: a reader's cursor
+ * holds back its own segment only), of the answer log's primary key — and a run takes
  * at most `FLOW_LOG_PRUNE_BATCHES` statements per log; a run that used them all says so (`more`),
- * and its job asks for the next run a minute later.
+ * and its job asks for the next run a minute later. When runs happen: flow.jobs.ts (after writes,
+ * daily while rows are left, and the daily sweep for workspaces no write scheduled).
  */
 import type { Kysely } from 'kysely';
 import { MS_PER_DAY } from '../core/index.js';

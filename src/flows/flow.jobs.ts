@@ -11,12 +11,14 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/index.js';
+import { listAnswerEvents } from '../feedback/index.js';
 import { enqueue, expediteJob, type Job, type JobHandler, listJobs } from '../jobs/index.js';
-import type { RecomputeOutcome } from '../segments/index.js';
+import { listSegmentEvents, type RecomputeOutcome } from '../segments/index.js';
+import { listWorkspaces } from '../workspaces/index.js';
 import { listFlows } from './flow.repository.js';
 import type { FlowEffects } from './flow-effects.js';
 import { runFlowTick } from './flow-engine.js';
-import { pruneFlowLogs } from './flow-log-pruning.js';
+import { FLOW_LOG_RETENTION_MS, pruneFlowLogs } from './flow-log-pruning.js';
 
 /** The job type that runs a workspace's flows. */
 export const FLOW_TICK_JOB = 'flows.tick';
@@ -174,13 +176,16 @@ export function flowTickJobHandler(effects: FlowEffects): JobHandler<FlowTickPay
 
 /** The job type that prunes a workspace's segment and answer logs (flow-log-pruning.ts). */
 export const FLOW_LOG_PRUNE_JOB = 'flows.prune';
-/** How often a workspace's logs are pruned while they have rows (daily: retention is counted in days). */
+/**
+ * How often a workspace's logs are pruned while they have rows (daily: retention is counted in
+ * days), and how often the sweep looks for workspaces with old rows and no prune waiting.
+ */
 export const FLOW_LOG_PRUNE_EVERY_MS = 86_400_000;
 /** The next run after one that left old rows for lack of statements: soon, but not at once. */
 export const FLOW_LOG_PRUNE_BACKLOG_DELAY_MS = 60_000;
 
 export interface FlowLogPrunePayload {
-  readonly reason: 'written' | 'schedule' | 'backlog';
+  readonly reason: 'written' | 'schedule' | 'backlog' | 'sweep';
 }
 
 /**
@@ -285,3 +290,77 @@ export const flowLogPruneJobHandler: JobHandler<FlowLogPrunePayload> = async (jo
     });
   }
 };
+
+/**
+ * The daily sweep's work: asks for a prune of every workspace that has none waiting (queued or
+ * running) and whose logs hold a row older than the retention — the oldest row of each log, one
+ * index seek each (`(workspace_id, id)`: migration 020 for SQLite's `segment_event`). It catches
+ * the workspaces the writers' hooks never scheduled or whose chain of daily runs ended: a store
+ * upgraded with old rows, a prune that went `dead` — their logs unchanged since, so no write asks
+ * again. The run it asks for applies the rules, bounded as ever, and keeps itself scheduled while
+ * rows are left. Returns the workspaces it asked for. Per workspace: one to three reads, at most
+ * one write.
+ */
+export async function requestDueFlowLogPruning(db: Kysely<Database>, now: number): Promise<number[]> {
+  const before = now - FLOW_LOG_RETENTION_MS;
+  const requested: number[] = [];
+  for (const workspace of await listWorkspaces(db)) {
+    const [latest] = await listJobs(db, workspace.id, { type: FLOW_LOG_PRUNE_JOB, limit: 1 });
+    if (latest?.status === 'queued' || latest?.status === 'running') continue;
+    const [oldestSegmentEvent] = await listSegmentEvents(db, workspace.id, { limit: 1 });
+    const [oldestAnswer] =
+      oldestSegmentEvent !== undefined && Number(oldestSegmentEvent.at) < before
+        ? []
+        : await listAnswerEvents(db, workspace.id, { afterId: 0, limit: 1 });
+    const old =
+      (oldestSegmentEvent !== undefined && Number(oldestSegmentEvent.at) < before) ||
+      (oldestAnswer !== undefined && oldestAnswer.at < before);
+    if (!old) continue;
+    await requestFlowLogPruning(db, workspace.id, { reason: 'sweep', now });
+    requested.push(workspace.id);
+  }
+  return requested;
+}
+
+/** A running daily sweep (`startFlowLogPruneSweeps`). */
+export interface FlowLogPruneSweeps {
+  /** No further sweep; resolves when the one in progress, if any, has finished. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `requestDueFlowLogPruning` now and then every `everyMs` (default `FLOW_LOG_PRUNE_EVERY_MS`,
+ * daily) in this process — what the job workers of `retain start` / `retain worker` start beside
+ * the `flows.prune` loop. Several processes may sweep: a workspace's prune already asked for is
+ * waiting, and the next sweep skips it. A failed sweep goes to `onError` (default console.error);
+ * the next one tries again.
+ */
+export function startFlowLogPruneSweeps(
+  db: Kysely<Database>,
+  options: {
+    readonly now?: () => number;
+    readonly everyMs?: number;
+    readonly onError?: (error: unknown) => void;
+  } = {},
+): FlowLogPruneSweeps {
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? ((error) => console.error('[flows] log prune sweep failed:', error));
+  let inProgress: Promise<void> | undefined;
+  const sweep = () => {
+    if (inProgress !== undefined) return;
+    inProgress = requestDueFlowLogPruning(db, now())
+      .then(() => undefined, onError)
+      .finally(() => {
+        inProgress = undefined;
+      });
+  };
+  const timer = setInterval(sweep, options.everyMs ?? FLOW_LOG_PRUNE_EVERY_MS);
+  timer.unref();
+  sweep();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inProgress;
+    },
+  };
+}

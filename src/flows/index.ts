@@ -12,13 +12,16 @@ export {
   FLOW_LOG_PRUNE_EVERY_MS,
   FLOW_LOG_PRUNE_JOB,
   FLOW_TICK_JOB,
+  type FlowLogPruneSweeps,
   flowLogPruneJobHandler,
   flowTickJobHandler,
+  requestDueFlowLogPruning,
   requestFlowLogPruning,
   requestFlowTick,
   requestFlowTickAfterSegmentChange,
   requestFlowTickAfterSurveyAnswer,
   requestFlowTickThrottled,
+  startFlowLogPruneSweeps,
 } from './flow.jobs.js';
 export type { Flow, FlowRun } from './flow.repository.js';
 export { type FlowRoutesOptions, flowRoutes } from './flow.routes.js';

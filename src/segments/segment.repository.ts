@@ -368,7 +368,7 @@ export interface SegmentEventReader {
  * Deletes the workspace's segment events written before `before` that no reader still needs (an
  * event of its segment after its cursor), and those written before `hardBefore` whatever the
  * readers — segment by segment, oldest first, along the `(workspace_id, segment_id, id)` index
- * (the one index both engines have in id order). Each delete statement takes a window of at most
+ * (a reader holds back its own segment's events only). Each delete statement takes a window of at most
  * `batchSize` of a segment's oldest rows; at most `maxStatements` run (`more`: old rows may be
  * left). A segment is left as soon as its oldest row stays: ids follow the write order, so the
  * rows after it are younger or also unread — one index seek a segment with nothing to delete.

@@ -9,38 +9,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  ROOT,
-  type Server,
-  screenshot,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, ROOT, screenshot, type Tab, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 interface CohortsAnswer {
   computedAt: string;
@@ -82,7 +57,7 @@ describe('the Cohorts page', () => {
   it('shows the API’s filled cells, leaves incomplete cells empty, and lists a cell’s customers', async () => {
     light = await open('light');
     const { page } = light;
-    await logInTo(page, server);
+    await logIn(page);
     await page.getByRole('link', { name: 'Cohorts' }).click();
     await page.waitForURL(/\/cohorts$/);
     await heatmapShown(page);
@@ -170,7 +145,7 @@ describe('the Cohorts page', () => {
 
   it('recurring, rolling, by quarter: still the API’s cells', async () => {
     const { page } = light;
-    await page.goto(`${server.url}/cohorts?period=quarter&kind=recurring&measure=rolling`);
+    await page.goto(`${suite.server.url}/cohorts?period=quarter&kind=recurring&measure=rolling`);
     await heatmapShown(page);
     const answer = await apiJson<CohortsAnswer>(
       page,
@@ -187,8 +162,8 @@ describe('the Cohorts page', () => {
   for (const look of ['dark', 'phone', 'zh-CN'] as const) {
     it(`renders in the ${look} look`, async () => {
       const tab = await open(look);
-      await logInTo(tab.page, server);
-      await tab.page.goto(`${server.url}/cohorts`);
+      await logIn(tab.page);
+      await tab.page.goto(`${suite.server.url}/cohorts`);
       await heatmapShown(tab.page);
       await tab.page.locator('.chart canvas').nth(1).waitFor({ timeout: 30_000 });
       if (look === 'phone') {
@@ -216,8 +191,8 @@ describe('the Value page', () => {
     it(`shows the API’s model parameters (${look})`, async () => {
       const tab = await open(look);
       const { page } = tab;
-      await logInTo(page, server);
-      await page.goto(`${server.url}/value`);
+      await logIn(page);
+      await page.goto(`${suite.server.url}/value`);
       const diagnostics = page.locator('[data-model="diagnostics"]');
       await diagnostics.locator('[data-param]').first().waitFor({ timeout: 90_000 });
       await page.locator('[data-model="clv"] [data-param]').first().waitFor({ timeout: 90_000 });
@@ -260,7 +235,7 @@ describe('the Subscriptions page', () => {
   it('is not offered without subscriptions; after importing samples/subscriptions.csv it shows the API’s MRR', async () => {
     const tab = await open('light');
     const { page } = tab;
-    await logInTo(page, server);
+    await logIn(page);
     await page.locator('.main-nav a', { hasText: 'Cohorts' }).waitFor();
     // The overview answered (the header's link depends on it): only then is "not offered" a finding.
     // (A load state would not do: the app changes views without navigating.)
@@ -269,7 +244,7 @@ describe('the Subscriptions page', () => {
 
     // The import through the API, as the session (its CSRF token from GET /auth/me).
     const { csrfToken } = await apiJson<{ csrfToken: string }>(page, '/api/v1/auth/me');
-    const upload = await page.context().request.post(`${server.url}/api/v1/imports`, {
+    const upload = await page.context().request.post(`${suite.server.url}/api/v1/imports`, {
       headers: { 'X-CSRF-Token': csrfToken },
       multipart: {
         type: 'subscriptions',
@@ -290,8 +265,8 @@ describe('the Subscriptions page', () => {
 
     for (const look of ['light', 'dark', 'phone', 'zh-CN'] as const) {
       const view = look === 'light' ? tab : await open(look);
-      if (look !== 'light') await logInTo(view.page, server);
-      await view.page.goto(`${server.url}/`);
+      if (look !== 'light') await logIn(view.page);
+      await view.page.goto(`${suite.server.url}/`);
       const link = view.page.locator('.main-nav a[href="/subscriptions"]');
       await link.waitFor({ timeout: 90_000 });
       await link.click();

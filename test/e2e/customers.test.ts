@@ -8,29 +8,14 @@
  * Every page in every look: no serious axe finding, no untranslated key, no console error;
  * screenshots in test-results/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { en } from '../../web/src/i18n/messages.js';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  type Server,
-  screenshot as screenshotOf,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot as screenshotOf, type Tab, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-const logIn = (page: Page) => logInTo(page, server);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 /** An at-risk reason as the API sends it (codes and numbers: docs/api.md). */
 type AtRiskReason = { code: string; points: number } & Record<string, number | string>;
@@ -110,16 +95,6 @@ interface Overview {
   score: Score | null;
   notes: { text: string }[];
 }
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
 
 async function screenshot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -264,7 +239,7 @@ describe('the Customers pages in Chromium', () => {
     expect(await rowIds(page)).toEqual(api.data.map((customer) => customer.id));
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     expect(href).toBe('/api/v1/customers/export.csv?segment=at_risk');
-    const response = await page.context().request.get(`${server.url}${href}`);
+    const response = await page.context().request.get(`${suite.server.url}${href}`);
     expect(response.status()).toBe(200);
     expect(response.headers()['content-type']).toBe('text/csv; charset=utf-8');
     const lines = (await response.text()).split('\r\n').filter((line) => line !== '');
@@ -312,7 +287,7 @@ describe('the Customers pages in Chromium', () => {
       const tab = await open(look);
       const { page } = tab;
       await logIn(page);
-      await page.goto(`${server.url}/customers`);
+      await page.goto(`${suite.server.url}/customers`);
       await tableShown(page);
       if (look === 'zh-CN') {
         await expect.poll(() => page.locator('h1').textContent()).toBe('客户');
@@ -327,16 +302,16 @@ describe('the Customers pages in Chromium', () => {
             .textContent(),
         ).toMatch(/[\u4e00-\u9fff]/);
       } else {
-        await page.goto(`${server.url}/customers/at-risk`);
+        await page.goto(`${suite.server.url}/customers/at-risk`);
         await tableShown(page);
       }
       await expectClean(page);
       await screenshot(page, `customers-at-risk-${look}`);
-      await page.goto(`${server.url}/customers`);
+      await page.goto(`${suite.server.url}/customers`);
       await tableShown(page);
       await expectClean(page);
       await screenshot(page, `customers-${look}`);
-      await page.goto(`${server.url}/customers/${firstAtRisk.id}`);
+      await page.goto(`${suite.server.url}/customers/${firstAtRisk.id}`);
       await page.locator('#section-value [data-field="valueCents"]').waitFor();
       await expectClean(page);
       await screenshot(page, `customer-${look}`);

@@ -7,41 +7,16 @@
  * every page in every look go to test-results/ (git-ignored) for a person to look at.
  */
 import { gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createUser } from '../../src/auth/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { getWorkspaceBySlug } from '../../src/workspaces/workspace.repository.js';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  type Server,
-  screenshot,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot, type Tab, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-const logIn = (page: Page, email?: string, password?: string) => logInTo(page, server, email, password);
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 /** Waits until the overview shows `from`–`to` (any range when not given) with both charts drawn. */
 async function overviewShown(page: Page, range?: { from: string; to: string }) {
@@ -104,7 +79,7 @@ describe('the dashboard in Chromium', () => {
       if (response.request().resourceType() !== 'script') return;
       scripts.set(new URL(response.url()).pathname, gzipSync(await response.body()).length);
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.locator('input[name="password"]').waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await untranslated(page)).toEqual([]);
@@ -196,7 +171,7 @@ describe('the dashboard in Chromium', () => {
   it('renders in Chinese chosen from the browser, switchable in the header and kept after a reload', async () => {
     const chinese = await open('zh-CN');
     const { page } = chinese;
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.locator('input[name="password"]').waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     expect(await page.locator('h1').textContent()).toBe('登录');
@@ -233,7 +208,7 @@ describe('the dashboard in Chromium', () => {
         const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g)!.map(Number);
         return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
       });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.locator('input[name="password"]').waitFor();
     expect(await background()).toBeLessThan(0.2);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -261,7 +236,7 @@ describe('the dashboard in Chromium', () => {
     const phone = await open('phone');
     const { page } = phone;
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.locator('input[name="password"]').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -278,9 +253,9 @@ describe('the dashboard in Chromium', () => {
   }, 120_000);
 
   it('shows a role only what the API lets it see (an agent: no analytics, and no refused request)', async () => {
-    const connection = openDatabase(server.storeUrl);
+    const connection = openDatabase(suite.server.storeUrl);
     try {
-      const workspace = (await getWorkspaceBySlug(connection.db, server.workspace))!;
+      const workspace = (await getWorkspaceBySlug(connection.db, suite.server.workspace))!;
       await createUser(connection.db, {
         workspaceId: workspace.id,
         email: 'agent@retain.local',
@@ -315,13 +290,13 @@ describe('the dashboard in Chromium', () => {
     const { page } = light;
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('input[name="password"]').waitFor();
-    const me = await page.context().request.get(`${server.url}/api/v1/auth/me`);
+    const me = await page.context().request.get(`${suite.server.url}/api/v1/auth/me`);
     expect(me.status()).toBe(401);
     await page.reload();
     await page.locator('input[name="password"]').waitFor();
     expect(await page.locator('[data-kpi]').count()).toBe(0);
     // The workspace is remembered for the next login.
-    expect(await page.locator('input[name="workspace"]').inputValue()).toBe(server.workspace);
+    expect(await page.locator('input[name="workspace"]').inputValue()).toBe(suite.server.workspace);
     expect(light.problems).toEqual([]);
     await light.context.close();
   }, 60_000);

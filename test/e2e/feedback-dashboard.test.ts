@@ -8,39 +8,18 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { recordAnswer, sendSurvey } from '../../src/feedback/index.js';
 import { listJobs } from '../../src/jobs/index.js';
 import { signStorefrontToken } from '../../src/loyalty/index.js';
 import { createSegment } from '../../src/segments/index.js';
 import { getWorkspaceBySlug } from '../../src/workspaces/workspace.repository.js';
-import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson,
-  logIn,
-  open,
-  prepareWeb,
-  type Server,
-  screenshot,
-  startServer,
-  stopServer,
-  untranslated,
-} from './harness.js';
+import { LOOKS, type Look, seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 interface Report {
   csat: number | null;
@@ -51,25 +30,24 @@ interface Report {
 
 describe('the Feedback page', () => {
   it('creates a survey from its form, then shows the report and comments of its answers in every look', async () => {
-    const tab = await open(browser, 'light');
-    await logIn(tab.page, server);
-    await tab.page.goto(`${server.url}/feedback`);
+    const tab = await open('light');
+    await logIn(tab.page);
+    await tab.page.goto(`${suite.server.url}/feedback`);
     await tab.page.getByLabel('Name').fill('After delivery');
     await tab.page.getByLabel('Kind').selectOption('csat5');
     await tab.page.getByRole('button', { name: 'Create survey' }).click();
     await tab.page.getByText('Survey “After delivery” created').waitFor();
     const surveys = await apiJson<{ items: { id: string; name: string }[] }>(
       tab.page,
-      server,
       '/api/v1/feedback/surveys',
     );
     const survey = surveys.items.find((item) => item.name === 'After delivery')!;
     expect(survey).toBeDefined();
 
     // Four customers of the demo answer through their signed links: 5, 4, 2 (with a comment), 1.
-    const connection = openDatabase(server.storeUrl);
+    const connection = openDatabase(suite.server.storeUrl);
     try {
-      const workspace = (await getWorkspaceBySlug(connection.db, server.workspace))!;
+      const workspace = (await getWorkspaceBySlug(connection.db, suite.server.workspace))!;
       const customers = await connection.db
         .selectFrom('customer')
         .select('id')
@@ -119,15 +97,15 @@ describe('the Feedback page', () => {
     } finally {
       await connection.close();
     }
-    const report = await apiJson<Report>(tab.page, server, `/api/v1/feedback/report?surveyId=${survey.id}`);
+    const report = await apiJson<Report>(tab.page, `/api/v1/feedback/report?surveyId=${survey.id}`);
     // 5 and 4 satisfied of 4 rated: 2 / 4 = 50 %; 4 responses of 5 sent.
     expect(report).toMatchObject({ csat: 50, nps: null, responses: 4, sent: 5 });
     await tab.context.close();
 
     for (const look of Object.keys(LOOKS) as Look[]) {
-      const { page, problems, context } = await open(browser, look);
-      await logIn(page, server);
-      await page.goto(`${server.url}/feedback`);
+      const { page, problems, context } = await open(look);
+      await logIn(page);
+      await page.goto(`${suite.server.url}/feedback`);
       const csat = page.locator('[data-kpi="csat"]');
       await csat.waitFor();
       expect(await csat.getAttribute('data-value'), look).toBe('50');
@@ -161,9 +139,9 @@ describe('the Feedback page', () => {
           .getByText(/Sending “After delivery” to the [\d,]+ members of “Forty orders or more”/)
           .waitFor();
         let segmentId = '';
-        const check = openDatabase(server.storeUrl);
+        const check = openDatabase(suite.server.storeUrl);
         try {
-          const workspace = (await getWorkspaceBySlug(check.db, server.workspace))!;
+          const workspace = (await getWorkspaceBySlug(check.db, suite.server.workspace))!;
           const jobs = await listJobs(check.db, workspace.id, { type: 'feedback.segment-send', limit: 5 });
           expect(jobs.length).toBe(1);
           segmentId = String((jobs[0]!.payload as { segmentId: number }).segmentId);
@@ -176,7 +154,6 @@ describe('the Feedback page', () => {
         await asked;
         const bySegment = await apiJson<Report>(
           page,
-          server,
           `/api/v1/feedback/report?surveyId=${survey.id}&segmentId=${segmentId}`,
         );
         await page
@@ -210,9 +187,9 @@ describe('the Feedback page', () => {
     }
   }, 300_000);
   it('builds a custom form with the keyboard, shows server problems beside their fields, and it is answered by link and in the storefront', async () => {
-    const { page, problems, context } = await open(browser, 'light');
-    await logIn(page, server);
-    await page.goto(`${server.url}/feedback`);
+    const { page, problems, context } = await open('light');
+    await logIn(page);
+    await page.goto(`${suite.server.url}/feedback`);
     await page.getByLabel('Name').fill('Checkout survey');
     await page.getByLabel('Kind').selectOption('form');
     const question = (id: string) => page.locator(`[data-question="${id}"]`);
@@ -283,7 +260,7 @@ describe('the Feedback page', () => {
       });
     const surveys = await apiJson<{
       items: { id: string; name: string; definition: { questions: Record<string, unknown>[] } }[];
-    }>(page, server, '/api/v1/feedback/surveys');
+    }>(page, '/api/v1/feedback/surveys');
     const survey = surveys.items.find((item) => item.name === 'Checkout survey')!;
     expect(survey.definition.questions).toEqual([
       { id: 'q1', type: 'rating', label: 'How easy was checkout?', required: true, min: 1, max: 7 },
@@ -305,14 +282,13 @@ describe('the Feedback page', () => {
     // Sent to a customer: the signed link opens the form, which is answered in the browser.
     const secret = await apiJson<{ secret: string; workspaceId: string }>(
       page,
-      server,
       '/api/v1/loyalty/programme/storefront-secret',
     );
-    const connection = openDatabase(server.storeUrl);
+    const connection = openDatabase(suite.server.storeUrl);
     let token: string;
     let shopper: { id: number; external_id: string | null };
     try {
-      const workspace = (await getWorkspaceBySlug(connection.db, server.workspace))!;
+      const workspace = (await getWorkspaceBySlug(connection.db, suite.server.workspace))!;
       const [linked, shopperRow] = await connection.db
         .selectFrom('customer')
         .select(['id', 'external_id'])
@@ -334,7 +310,7 @@ describe('the Feedback page', () => {
       await connection.close();
     }
     const answerPage = await context.newPage();
-    await answerPage.goto(`${server.url}/s/${token}`);
+    await answerPage.goto(`${suite.server.url}/s/${token}`);
     await answerPage.locator('label[for="q-q1-7"]').click();
     await answerPage.getByLabel('Anything else?').fill('Smooth');
     await answerPage.getByText('Wallet').click();
@@ -355,7 +331,7 @@ describe('the Feedback page', () => {
       response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       response.end(
         `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Shop</title></head><body><main><h1>Your order</h1>` +
-          `<script src="${server.url}/storefront/survey.js" data-token="${storefrontToken}" data-survey="${survey.id}" data-lang="${lang}"></script></main></body></html>`,
+          `<script src="${suite.server.url}/storefront/survey.js" data-token="${storefrontToken}" data-survey="${survey.id}" data-lang="${lang}"></script></main></body></html>`,
       );
     });
     await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
@@ -408,7 +384,7 @@ describe('the Feedback page', () => {
     }
     const answers = await apiJson<{
       items: { customerId: string; answers: Record<string, unknown>; revision: number; history: unknown[] }[];
-    }>(page, server, `/api/v1/feedback/responses?surveyId=${survey.id}`);
+    }>(page, `/api/v1/feedback/responses?surveyId=${survey.id}`);
     expect(
       answers.items.map((item) => [item.customerId, item.answers, item.revision, item.history.length]),
     ).toEqual([

@@ -8,28 +8,13 @@
  * and "not enough data" where the uplift cannot be estimated yet. Every page in every look: no
  * serious axe finding, no untranslated key, no console error; screenshots in test-results/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  type Server,
-  screenshot as screenshotOf,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot as screenshotOf, type Tab, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-const logIn = (page: Page) => logInTo(page, server);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 interface Flow {
   id: string;
@@ -42,16 +27,6 @@ interface Flow {
 type Report = Record<string, unknown> & {
   uplift: { retention: { reason: string | null }; revenuePerCustomerCents: { reason: string | null } };
 };
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
 
 async function screenshot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -285,7 +260,7 @@ describe('the Flows pages in Chromium', () => {
       const tab = await open(look);
       const { page } = tab;
       await logIn(page);
-      await page.goto(`${server.url}/flows/new`);
+      await page.goto(`${suite.server.url}/flows/new`);
       const label = (en: string, zh: string) => (look === 'zh-CN' ? zh : en);
       await page.getByLabel(label('Name', '名称'), { exact: true }).fill(`Unhappy customers ${look}`);
       await page.getByLabel(label('Starts when', '开始时机')).selectOption('survey_answered');
@@ -311,16 +286,16 @@ describe('the Flows pages in Chromium', () => {
       const tab = await open(look);
       const { page } = tab;
       await logIn(page);
-      await page.goto(`${server.url}/flows`);
+      await page.goto(`${suite.server.url}/flows`);
       await page.locator('.segment-table tbody tr').first().waitFor();
       if (look === 'zh-CN') expect(await page.locator('h1').textContent()).toBe('自动化流程');
       await expectClean(page);
       await screenshot(page, `flows-${look}`);
-      await page.goto(`${server.url}/flows/${flow.id}`);
+      await page.goto(`${suite.server.url}/flows/${flow.id}`);
       await page.locator('.flow-node[data-type="branch"]').waitFor();
       await expectClean(page);
       await screenshot(page, `flow-${look}`);
-      await page.goto(`${server.url}/flows/${flow.id}/report`);
+      await page.goto(`${suite.server.url}/flows/${flow.id}/report`);
       await page.locator('.report-figure').first().waitFor();
       if (look === 'zh-CN') {
         expect(
@@ -331,7 +306,7 @@ describe('the Flows pages in Chromium', () => {
       await screenshot(page, `flow-report-${look}`);
       if (look === 'phone') {
         for (const path of [`/flows/${flow.id}`, `/flows/${flow.id}/report`, '/flows', '/flows/new']) {
-          await page.goto(`${server.url}${path}`);
+          await page.goto(`${suite.server.url}${path}`);
           await page.locator('h1').waitFor();
           await page.waitForLoadState('networkidle');
           const overflow = await page.evaluate(

@@ -2,8 +2,8 @@
  * What every end-to-end suite of the dashboard needs: `retain start` from the sources on a fresh
  * SQLite store (a copy of the prepared demo store, see `preparedDemoStore`) and a free port, Chromium tabs in each look, logging in with the
  * printed demo login, screenshots into test-results/, the API read with the tab's cookie, and a check
- * that no text shows an untranslated key. A suite starts its own server in beforeAll
- * (`startServer` / `stopServer`).
+ * that no text shows an untranslated key. A suite starts its own server and browser in beforeAll
+ * and closes them in afterAll: `dashboardSuite()` declares both hooks.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,10 +22,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { en } from '../../web/src/i18n/messages.js';
-import { LOOKS, type Look, watchProblems } from './browser.js';
+import { LOOKS, type Look, launchChromium, watchProblems } from './browser.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const RESULTS = join(ROOT, 'test-results');
@@ -275,4 +275,50 @@ export async function stopServer(server: Server | undefined): Promise<void> {
   server.child.kill('SIGTERM');
   await exited;
   rmSync(server.directory, { recursive: true, force: true });
+}
+
+/** A dashboard suite's server and browser (valid inside tests and hooks), and the helpers bound to them. */
+export interface DashboardSuite {
+  readonly server: Server;
+  readonly browser: Browser;
+  /** A tab of the suite's browser in `look`. */
+  open(look: Look): Promise<Tab>;
+  /** `apiJson` against the suite's server. */
+  apiJson<Body>(page: Page, path: string): Promise<Body>;
+  /** `logIn` to the suite's server (default: the demo login). */
+  logIn(page: Page, email?: string, password?: string): Promise<void>;
+}
+
+/**
+ * Declares the hooks every dashboard suite shares: beforeAll builds dist/web when stale, then
+ * starts `retain start` on a copy of the demo store and Chromium side by side, then runs `setup`
+ * (the suite's own data: a second workspace, help articles) — 240 s in all; afterAll closes the
+ * browser and stops the server (60 s). Call it at the top level of the test file.
+ */
+export function dashboardSuite(setup?: (suite: DashboardSuite) => Promise<void>): DashboardSuite {
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  const suite: DashboardSuite = {
+    get server() {
+      if (server === undefined) throw new Error('the suite’s server is started in beforeAll');
+      return server;
+    },
+    get browser() {
+      if (browser === undefined) throw new Error('the suite’s browser is launched in beforeAll');
+      return browser;
+    },
+    open: (look) => open(suite.browser, look),
+    apiJson: (page, path) => apiJson(page, suite.server, path),
+    logIn: (page, email, password) => logIn(page, suite.server, email, password),
+  };
+  beforeAll(async () => {
+    prepareWeb();
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    await setup?.(suite);
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+  }, 60_000);
+  return suite;
 }

@@ -8,37 +8,30 @@
  * (articles, the editor's preview, categories, the report) in each look, an article written
  * through it; screenshots in test-results/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  logIn,
-  open as openIn,
-  prepareWeb,
-  type Server,
-  screenshot,
-  startServer,
-  stopServer,
-  untranslated,
-} from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { LOOKS, type Look, seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
 const ids: Record<string, string> = {};
 let categorySlug = '';
 
 /** Logs in through the API and returns a function calling it with the session and CSRF token. */
 async function apiSession() {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+  const login = await fetch(`${suite.server.url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ workspace: server.workspace, email: server.email, password: server.password }),
+    body: JSON.stringify({
+      workspace: suite.server.workspace,
+      email: suite.server.email,
+      password: suite.server.password,
+    }),
   });
   expect(login.status).toBe(200);
   const cookie = /retain_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
   const { csrfToken } = (await login.json()) as { csrfToken: string };
   return async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
+    const response = await fetch(`${suite.server.url}${path}`, {
       method,
       headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken, 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
@@ -77,9 +70,7 @@ const REFUND_ZH = `大多数订单可在收货后 **30 天**内退货。
 | 银行卡 | 3–5 个工作日 |
 | PayPal | 1 个工作日 |`;
 
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+const suite = dashboardSuite(async () => {
   const call = await apiSession();
   const category = await call('POST', '/api/v1/help/categories', {
     translations: {
@@ -149,12 +140,8 @@ beforeAll(async () => {
     status: 'draft',
     sectionId: refunds.id,
   });
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
+});
+const { open, logIn } = suite;
 
 /** What every page must be: accessible, quiet, script-free and no wider than its screen. */
 async function checkPage(page: Page, problems: string[], look: Look, name: string) {
@@ -171,12 +158,12 @@ const LOOK_NAMES = Object.keys(LOOKS) as Look[];
 describe('the public help centre', () => {
   for (const look of LOOK_NAMES) {
     it(`reads well and passes axe in the ${look} look: home, category, article, search`, async () => {
-      const { context, page, problems } = await openIn(browser, look);
+      const { context, page, problems } = await open(look);
       try {
         const locale = look === 'zh-CN' ? 'zh-CN' : 'en';
         // The root chooses the language from the browser's.
-        await page.goto(`${server.url}/help/${server.workspace}`);
-        expect(new URL(page.url()).pathname).toBe(`/help/${server.workspace}/${locale}`);
+        await page.goto(`${suite.server.url}/help/${suite.server.workspace}`);
+        expect(new URL(page.url()).pathname).toBe(`/help/${suite.server.workspace}/${locale}`);
         expect(await page.getAttribute('html', 'lang')).toBe(locale);
         await expect(page.locator('h1').textContent()).resolves.toContain(
           locale === 'en' ? 'Help Centre' : '帮助中心',
@@ -211,11 +198,11 @@ describe('the public help centre', () => {
   }
 
   it('records "Was this helpful?" with the browser’s own form post, without JavaScript', async () => {
-    const context = await browser.newContext({ ...LOOKS.light, javaScriptEnabled: false });
+    const context = await suite.browser.newContext({ ...LOOKS.light, javaScriptEnabled: false });
     try {
       const page = await context.newPage();
       await page.goto(
-        `${server.url}/help/${server.workspace}/en/articles/${ids.password}-reset-your-password`,
+        `${suite.server.url}/help/${suite.server.workspace}/en/articles/${ids.password}-reset-your-password`,
       );
       await page.locator('section.feedback button[value="yes"]').click();
       // The form posts, the server answers 303 back to the article (no script involved).
@@ -226,7 +213,7 @@ describe('the public help centre', () => {
       );
       await screenshot(page, 'help-feedback-light');
       // axe runs as a script: the page with its thanks is checked in a tab that allows one.
-      const { context: checking, page: checked } = await openIn(browser, 'light');
+      const { context: checking, page: checked } = await open('light');
       try {
         await checked.goto(page.url());
         expect(await seriousAccessibilityViolations(checked)).toEqual([]);
@@ -239,9 +226,9 @@ describe('the public help centre', () => {
   }, 60_000);
 
   it('finds the English article from a Chinese search page when it is not translated (fallback)', async () => {
-    const { context, page } = await openIn(browser, 'zh-CN');
+    const { context, page } = await open('zh-CN');
     try {
-      await page.goto(`${server.url}/help/${server.workspace}/zh-CN/search?q=password`);
+      await page.goto(`${suite.server.url}/help/${suite.server.workspace}/zh-CN/search?q=password`);
       const link = page.locator('ol.results li a').first();
       await expect(link.textContent()).resolves.toBe('Reset your password');
       await link.click();
@@ -259,10 +246,10 @@ describe('the public help centre', () => {
 describe('the dashboard’s Help centre page', () => {
   for (const look of LOOK_NAMES) {
     it(`lists the articles, categories and report, translated and accessible, in the ${look} look`, async () => {
-      const { context, page, problems } = await openIn(browser, look);
+      const { context, page, problems } = await open(look);
       try {
-        await logIn(page, server);
-        await page.goto(`${server.url}/help-centre`);
+        await logIn(page);
+        await page.goto(`${suite.server.url}/help-centre`);
         await page.locator(`tr[data-article="${ids.refund}"]`).waitFor({ timeout: 30_000 });
         await page.locator('.help-figures').waitFor();
         expect(await untranslated(page)).toEqual([]);
@@ -276,10 +263,10 @@ describe('the dashboard’s Help centre page', () => {
   }
 
   it('writes an article with the editor, its preview rendered by the server', async () => {
-    const { context, page, problems } = await openIn(browser, 'light');
+    const { context, page, problems } = await open('light');
     try {
-      await logIn(page, server);
-      await page.goto(`${server.url}/help-centre`);
+      await logIn(page);
+      await page.goto(`${suite.server.url}/help-centre`);
       await page.getByRole('button', { name: 'New article' }).click();
       await page.getByLabel('Title', { exact: true }).fill('Store pickup');
       await page
@@ -292,7 +279,7 @@ describe('the dashboard’s Help centre page', () => {
       await screenshot(page, 'help-dashboard-editor-light');
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('rowheader', { name: 'Store pickup' }).waitFor({ timeout: 15_000 });
-      const found = await fetch(`${server.url}/help/${server.workspace}/search.json?q=pickup`);
+      const found = await fetch(`${suite.server.url}/help/${suite.server.workspace}/search.json?q=pickup`);
       const { results } = (await found.json()) as { results: { title: string }[] };
       expect(results.map((result) => result.title)).toEqual(['Store pickup']);
       expect(problems).toEqual([]);

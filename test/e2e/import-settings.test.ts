@@ -10,25 +10,13 @@
  * console error; screenshots in test-results/.
  */
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createUser } from '../../src/auth/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createWorkspaceWithKeys } from '../../src/workspaces/index.js';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  ROOT,
-  type Server,
-  screenshot as screenshotOf,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, ROOT, screenshot as screenshotOf, type Tab, untranslated } from './harness.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'e2e');
 const GOOD_FILE = join(FIXTURES, 'import-orders.csv');
@@ -36,18 +24,9 @@ const BAD_FILE = join(FIXTURES, 'import-orders-bad.csv');
 const RENAMED_FILE = join(FIXTURES, 'import-orders-renamed.csv');
 const SECOND = { name: 'Second Shop', slug: 'second-shop' };
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-const logIn = (page: Page) => logInTo(page, server);
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+const suite = dashboardSuite(async (suite) => {
   // The demo admin's e-mail and password also open a second workspace: the header offers both.
-  const connection = openDatabase(server.storeUrl);
+  const connection = openDatabase(suite.server.storeUrl);
   try {
     const { workspace } = await createWorkspaceWithKeys(connection.db, {
       ...SECOND,
@@ -56,21 +35,17 @@ beforeAll(async () => {
     });
     await createUser(connection.db, {
       workspaceId: workspace.id,
-      email: server.email,
+      email: suite.server.email,
       role: 'owner',
-      password: server.password,
+      password: suite.server.password,
       actor: { type: 'system' },
       now: Date.now(),
     });
   } finally {
     await connection.close();
   }
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
+});
+const { open, apiJson, logIn } = suite;
 
 /** A full-page screenshot from the top (scrolled, the sticky header would be drawn mid-page). */
 async function screenshot(page: Page, name: string) {
@@ -235,7 +210,7 @@ describe('the Import and Settings pages in Chromium', () => {
     const key = await secret.inputValue();
     expect(key).toMatch(/^rk_[0-9a-f]{8}_/);
     const withKey = () =>
-      page.context().request.get(`${server.url}/api/v1/auth/me`, {
+      page.context().request.get(`${suite.server.url}/api/v1/auth/me`, {
         headers: { Authorization: `Bearer ${key}` },
       });
     expect((await withKey()).status()).toBe(200);
@@ -254,9 +229,13 @@ describe('the Import and Settings pages in Chromium', () => {
     expect(users).toContainEqual(
       expect.objectContaining({ email: 'new.analyst@example.com', role: 'analyst' }),
     );
-    const login = await browser.newContext().then(async (context) => {
-      const response = await context.request.post(`${server.url}/api/v1/auth/login`, {
-        data: { workspace: server.workspace, email: 'new.analyst@example.com', password: 'e2e-password-1' },
+    const login = await suite.browser.newContext().then(async (context) => {
+      const response = await context.request.post(`${suite.server.url}/api/v1/auth/login`, {
+        data: {
+          workspace: suite.server.workspace,
+          email: 'new.analyst@example.com',
+          password: 'e2e-password-1',
+        },
       });
       await context.close();
       return response.status();
@@ -273,9 +252,9 @@ describe('the Import and Settings pages in Chromium', () => {
     expect(writeKey).toMatch(/^wk_/);
     await page.getByRole('radio', { name: 'Node.js' }).check();
     expect(await page.locator('.code-block code').textContent()).toContain(
-      `new Analytics({ writeKey: "${writeKey}", host: "${server.url}" })`,
+      `new Analytics({ writeKey: "${writeKey}", host: "${suite.server.url}" })`,
     );
-    const tracked = await page.context().request.post(`${server.url}/v1/track`, {
+    const tracked = await page.context().request.post(`${suite.server.url}/v1/track`, {
       headers: { Authorization: `Bearer ${writeKey}` },
       data: { userId: 'e2e-ann', event: 'Settings Checked' },
     });
@@ -301,10 +280,10 @@ describe('the Import and Settings pages in Chromium', () => {
     await expectClean(page);
     await screenshot(page, 'settings-light-second-workspace');
 
-    await switcher.selectOption(server.workspace);
+    await switcher.selectOption(suite.server.workspace);
     await expect
       .poll(async () => (await apiJson<{ slug: string }>(page, '/api/v1/workspace')).slug)
-      .toBe(server.workspace);
+      .toBe(suite.server.workspace);
     expect(light.problems).toEqual([]);
     await light.context.close();
   }, 120_000);
@@ -315,7 +294,7 @@ describe('the Import and Settings pages in Chromium', () => {
       const { page } = tab;
       const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       await logIn(page);
-      await page.goto(`${server.url}/import`);
+      await page.goto(`${suite.server.url}/import`);
       await page.locator('.import-card').waitFor();
       await page.locator('input[type="file"]').setInputFiles(GOOD_FILE);
       await page.locator('.import-preview[aria-busy="false"]').waitFor({ timeout: 30_000 });
@@ -326,7 +305,7 @@ describe('the Import and Settings pages in Chromium', () => {
       await expectClean(page);
       await screenshot(page, `import-preview-${look}`);
 
-      await page.goto(`${server.url}/settings`);
+      await page.goto(`${suite.server.url}/settings`);
       await page.locator('select[name="timeZone"]').waitFor();
       await page.locator('tr[data-member]').first().waitFor();
       if (look === 'phone') expect(await overflow()).toBeLessThanOrEqual(0);

@@ -7,42 +7,21 @@
  * serious axe finding, no untranslated key and no console error; screenshots in
  * test-results/loyalty-*.png and loyalty-customer-*.png.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOOKS, type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson,
-  logIn,
-  open,
-  prepareWeb,
-  type Server,
-  screenshot,
-  startServer,
-  stopServer,
-  untranslated,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { LOOKS, type Look, seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 describe('the loyalty pages', () => {
   it('edits the rules, creates a promotion with codes, adjusts a customer’s points, in every look', async () => {
-    const tab = await open(browser, 'light');
-    await logIn(tab.page, server);
+    const tab = await open('light');
+    await logIn(tab.page);
     const { page } = tab;
 
     // The rules: the returns window from 30 to 14 days, saved through the page.
-    await page.goto(`${server.url}/loyalty`);
+    await page.goto(`${suite.server.url}/loyalty`);
     const window = page.getByLabel('Returns window (days)');
     await window.waitFor();
     expect(await window.inputValue()).toBe('30');
@@ -51,7 +30,7 @@ describe('the loyalty pages', () => {
     await page.getByText('The rules are saved.').waitFor();
     const programme = await apiJson<{
       settings: { returnsWindowDays: number; pointsPerCurrencyUnit: number };
-    }>(page, server, '/api/v1/loyalty/programme');
+    }>(page, '/api/v1/loyalty/programme');
     expect(programme.settings).toMatchObject({ returnsWindowDays: 14, pointsPerCurrencyUnit: 1 });
 
     // A promotion, then five codes of it.
@@ -75,9 +54,9 @@ describe('the loyalty pages', () => {
       expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4})+$/);
 
     // A customer's points: +250 with a reason, then −1000 refused.
-    const customers = await apiJson<{ data: { id: string }[] }>(page, server, '/api/v1/customers?limit=1');
+    const customers = await apiJson<{ data: { id: string }[] }>(page, '/api/v1/customers?limit=1');
     const customerId = customers.data[0]!.id;
-    await page.goto(`${server.url}/customers/${customerId}`);
+    await page.goto(`${suite.server.url}/customers/${customerId}`);
     const balance = page.locator('[data-fact="loyalty.customer.balance"]');
     await balance.waitFor();
     expect(await balance.textContent()).toBe('0');
@@ -95,16 +74,15 @@ describe('the loyalty pages', () => {
     await page.getByText('The balance does not cover this; nothing was changed.').waitFor();
     const points = await apiJson<{ balance: number; pending: number }>(
       page,
-      server,
       `/api/v1/loyalty/customers/${customerId}`,
     );
     expect(points).toMatchObject({ balance: 250, pending: 0 });
     await tab.context.close();
 
     for (const look of Object.keys(LOOKS) as Look[]) {
-      const { page: lookPage, problems, context } = await open(browser, look);
-      await logIn(lookPage, server);
-      await lookPage.goto(`${server.url}/loyalty`);
+      const { page: lookPage, problems, context } = await open(look);
+      await logIn(lookPage);
+      await lookPage.goto(`${suite.server.url}/loyalty`);
       const members = lookPage.locator('[data-kpi="members"]');
       await members.waitFor();
       expect(await members.getAttribute('data-value'), look).toBe('1');
@@ -113,7 +91,7 @@ describe('the loyalty pages', () => {
       expect(await seriousAccessibilityViolations(lookPage), look).toEqual([]);
       expect(await untranslated(lookPage), look).toEqual([]);
 
-      await lookPage.goto(`${server.url}/customers/${customerId}#section-points`);
+      await lookPage.goto(`${suite.server.url}/customers/${customerId}#section-points`);
       await lookPage.locator('[data-entry]').first().waitFor();
       expect(await lookPage.locator('[data-fact="loyalty.customer.balance"]').textContent(), look).toBe(
         '250',

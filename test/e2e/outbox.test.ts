@@ -7,43 +7,18 @@
  * in. Every page in every look: no serious axe finding, no untranslated key, no console error or
  * CSP violation; screenshots in test-results/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  type Server,
-  screenshot as screenshotOf,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot as screenshotOf, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-const logIn = (page: Page) => logInTo(page, server);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 interface MessagePage {
   delivery: 'smtp' | 'outbox';
   items: { id: string; status: string; subject: string | null; notSent: boolean }[];
 }
-
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
 
 async function screenshot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -84,7 +59,7 @@ describe('the Outbox and template previews in Chromium', () => {
     );
     customer = customers.data[0]!;
     const me = await apiJson<{ csrfToken: string }>(page, '/api/v1/auth/me');
-    const queued = await page.context().request.post(`${server.url}/api/v1/email/test`, {
+    const queued = await page.context().request.post(`${suite.server.url}/api/v1/email/test`, {
       data: { customerId: customer.id, to: 'marketer@example.com', subject: SUBJECT, html: HTML },
       headers: { 'X-CSRF-Token': me.csrfToken },
     });
@@ -143,7 +118,7 @@ describe('the Outbox and template previews in Chromium', () => {
     const tab = await open('light');
     const { page } = tab;
     await logIn(page);
-    await page.goto(`${server.url}/flows/new`);
+    await page.goto(`${suite.server.url}/flows/new`);
     const email = page.getByRole('region', { name: /^Step 1: Send e-mail/ });
     await email.getByLabel('Subject').fill(SUBJECT);
     await email.getByLabel('Body (HTML with Liquid)').fill(HTML);
@@ -177,7 +152,7 @@ describe('the Outbox and template previews in Chromium', () => {
       const tab = await open(look);
       const { page } = tab;
       await logIn(page);
-      await page.goto(`${server.url}/outbox`);
+      await page.goto(`${suite.server.url}/outbox`);
       await page.locator('.segment-table tbody tr').first().waitFor();
       if (look === 'zh-CN') {
         expect(await page.locator('h1').textContent()).toBe('发件箱');
@@ -185,13 +160,13 @@ describe('the Outbox and template previews in Chromium', () => {
       }
       await expectClean(page);
       await screenshot(page, `outbox-${look}`);
-      await page.goto(`${server.url}/outbox/${messageId}`);
+      await page.goto(`${suite.server.url}/outbox/${messageId}`);
       await page.locator('iframe.email-frame').waitFor();
       await expectClean(page);
       await screenshot(page, `outbox-message-${look}`);
       if (look === 'phone') {
         for (const path of ['/outbox', `/outbox/${messageId}`]) {
-          await page.goto(`${server.url}${path}`);
+          await page.goto(`${suite.server.url}${path}`);
           await page.locator('h1').waitFor();
           await page.waitForLoadState('networkidle');
           const overflow = await page.evaluate(

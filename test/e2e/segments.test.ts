@@ -9,28 +9,13 @@
  * every look: no serious axe finding, no untranslated key, no console error; screenshots in
  * test-results/.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Look, launchChromium, seriousAccessibilityViolations } from './browser.js';
-import {
-  apiJson as apiJsonOf,
-  logIn as logInTo,
-  open as openIn,
-  prepareWeb,
-  type Server,
-  screenshot as screenshotOf,
-  startServer,
-  stopServer,
-  type Tab,
-  untranslated,
-} from './harness.js';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { seriousAccessibilityViolations } from './browser.js';
+import { dashboardSuite, screenshot as screenshotOf, type Tab, untranslated } from './harness.js';
 
-let server: Server;
-let browser: Browser;
-
-const open = (look: Look): Promise<Tab> => openIn(browser, look);
-const apiJson = <Body>(page: Page, path: string): Promise<Body> => apiJsonOf<Body>(page, server, path);
-const logIn = (page: Page) => logInTo(page, server);
+const suite = dashboardSuite();
+const { open, apiJson, logIn } = suite;
 
 /** The audience of the test: at-risk score ≥ 60 and predicted CLV over $20 (2,000 cents). */
 const MIN_SCORE = 60;
@@ -59,16 +44,6 @@ interface MembersPage {
   nextCursor: string | null;
 }
 
-beforeAll(async () => {
-  prepareWeb();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopServer(server);
-}, 60_000);
-
 async function screenshot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshotOf(page, name);
@@ -82,7 +57,7 @@ async function expectClean(page: Page) {
 /** `POST path` with the tab's session cookie and its CSRF token. */
 async function apiPost<Body>(page: Page, path: string, body: unknown): Promise<Body> {
   const me = await apiJson<{ csrfToken: string }>(page, '/api/v1/auth/me');
-  const response = await page.context().request.post(`${server.url}${path}`, {
+  const response = await page.context().request.post(`${suite.server.url}${path}`, {
     data: body,
     headers: { 'X-CSRF-Token': me.csrfToken },
   });
@@ -259,7 +234,7 @@ describe('the Segments pages in Chromium', () => {
     }
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     expect(href).toBe(`/api/v1/segments/${id}/members.csv`);
-    const csv = await page.context().request.get(`${server.url}${href}`);
+    const csv = await page.context().request.get(`${suite.server.url}${href}`);
     expect(csv.status()).toBe(200);
     const lines = (await csv.text()).split('\r\n').filter((line) => line !== '');
     expect(lines[0]).toMatch(/^customer_id,external_id,email,name,country,entered_at$/);
@@ -299,10 +274,10 @@ describe('the Segments pages in Chromium', () => {
     await page.waitForURL(/\/segments\/\d+$/);
     const throwaway = page.url().split('/').pop()!;
     // The first cannot be deleted while the second's rule reads it.
-    await page.goto(`${server.url}/segments/${saved.id}`);
+    await page.goto(`${suite.server.url}/segments/${saved.id}`);
     await page.locator('.danger-zone').waitFor();
     expect(await page.locator('.danger-zone .danger-text').textContent()).toContain('“Throwaway”');
-    await page.goto(`${server.url}/segments/${throwaway}`);
+    await page.goto(`${suite.server.url}/segments/${throwaway}`);
     await page.getByRole('button', { name: 'Delete segment…' }).click();
     await expect
       .poll(() =>
@@ -327,7 +302,7 @@ describe('the Segments pages in Chromium', () => {
     const tab = await open('light');
     const { page } = tab;
     await logIn(page);
-    await page.goto(`${server.url}/segments/new`);
+    await page.goto(`${suite.server.url}/segments/new`);
     const first = conditions(page).nth(0);
     await first.getByLabel('Field').selectOption('at_risk_score');
     await first.getByLabel('Operator').selectOption('>=');
@@ -380,12 +355,12 @@ describe('the Segments pages in Chromium', () => {
       const tab = await open(look);
       const { page } = tab;
       await logIn(page);
-      await page.goto(`${server.url}/segments`);
+      await page.goto(`${suite.server.url}/segments`);
       await page.locator('.segment-table tbody tr').first().waitFor();
       if (look === 'zh-CN') expect(await page.locator('h1').textContent()).toBe('分群');
       await expectClean(page);
       await screenshot(page, `segments-${look}`);
-      await page.goto(`${server.url}/segments/${saved.id}`);
+      await page.goto(`${suite.server.url}/segments/${saved.id}`);
       await page.locator('.preview-count[data-current="true"]').waitFor({ timeout: 60_000 });
       expect(Number(await page.locator('.preview-count').getAttribute('data-total'))).toBe(saved.memberCount);
       if (look === 'zh-CN') {
@@ -396,14 +371,14 @@ describe('the Segments pages in Chromium', () => {
       }
       await expectClean(page);
       await screenshot(page, `segment-builder-${look}`);
-      await page.goto(`${server.url}/segments/${saved.id}/members`);
+      await page.goto(`${suite.server.url}/segments/${saved.id}/members`);
       await page.locator('.segment-table tbody tr').first().waitFor();
       await expectClean(page);
       await screenshot(page, `segment-members-${look}`);
       if (look === 'phone') {
         // Nothing wider than the screen but the table, which scrolls in its own region.
         for (const path of [`/segments/${saved.id}`, `/segments/${saved.id}/members`, '/segments']) {
-          await page.goto(`${server.url}${path}`);
+          await page.goto(`${suite.server.url}${path}`);
           await page.locator('h1').waitFor();
           await page.waitForLoadState('networkidle');
           const overflow = await page.evaluate(

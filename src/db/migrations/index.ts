@@ -16,6 +16,7 @@ import { FEEDBACK_TABLES, feedbackMigration } from './014-feedback.js';
 import { flowTriggerEventsMigration } from './016-flow-trigger-events.js';
 import { LOYALTY_TIER_TABLES, loyaltyTiersMigration } from './017-loyalty-tiers.js';
 import { SURVEY_ANSWER_EVENT_TABLES, surveyAnswerEventsMigration } from './019-survey-answer-events.js';
+import { segmentEventWorkspaceIdMigration } from './020-segment-event-workspace-id.js';
 
 /**
  * Every migration, by name, in code (not read from disk), so that the compiled `dist/` runs them
@@ -40,6 +41,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '016_flow_trigger_events': flowTriggerEventsMigration,
   '017_loyalty_tiers': loyaltyTiersMigration,
   '019_survey_answer_events': surveyAnswerEventsMigration,
+  '020_segment_event_workspace_id': segmentEventWorkspaceIdMigration,
 };
 
 /** A Kysely `MigrationProvider` over `migrations`. */
