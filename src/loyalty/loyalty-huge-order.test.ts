@@ -18,13 +18,14 @@ describeEachDatabase('an absurdly large order', (getDb) => {
     const { db, dialect } = getDb();
     const api = await apiWorkspace({ db, dialect }, NOW);
     const [ann] = await insertCustomers(db, api.workspaceId, [{ email: 'ann@example.com' }], NOW);
-    const send = async (method: string, path: string, body: unknown) => {
+    const send = async (method: string, path: string, payload: unknown) => {
       const response = await api.app.request(path, {
         method,
         headers: { Authorization: `Bearer ${api.keys.owner}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
+        body: JSON.stringify(payload),
       });
-      return { status: response.status, body: await response.json() };
+      const body = (await response.json()) as { entry: { points: number }; balance: number };
+      return { status: response.status, body };
     };
     const programme = await send('PUT', '/api/v1/loyalty/programme', {
       pointsPerCurrencyUnit: 10_000,
