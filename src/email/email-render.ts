@@ -140,8 +140,21 @@ const toPlainText = compile({
 /**
  * The plain-text part of an e-mail from its rendered HTML (html-to-text): paragraphs and line
  * breaks kept, links as `text [url]`, images left out, lines wrapped at 78 characters (RFC 5322
- * §2.1.1's recommendation). O(length).
+ * §2.1.1's recommendation). O(length). Throws `TemplateError` for HTML nested too deep to walk.
  */
 export function plainTextOf(html: string): string {
-  return toPlainText(html);
+  try {
+    return toPlainText(html);
+  } catch (error) {
+    // html-to-text recurses once per nested element: HTML nested thousands deep (written out or
+    // made by a loop) overflows the stack. It is the template's problem, reported as one.
+    if (error instanceof RangeError) {
+      throw new TemplateError([
+        {
+          message: 'The rendered HTML nests elements too deep (thousands of levels) to make its plain text.',
+        },
+      ]);
+    }
+    throw error;
+  }
 }

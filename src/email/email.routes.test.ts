@@ -224,6 +224,18 @@ describeEachDatabase('the e-mail API', (getDb) => {
       },
     });
     expect(looping.status).toBe(400);
+    // HTML nested thousands deep (written out, or made by a loop) overflowed the stack of the
+    // plain-text conversion: a 500 here, and a send that could never render.
+    for (const html of ['<div>'.repeat(39_000), '{% for i in (1..50000) %}<blockquote>{% endfor %}x']) {
+      const deep = await call(api, 'POST', '/api/v1/email/preview', {
+        body: { customerId: String(customerId), subject: 's', html },
+      });
+      expect(deep.status, JSON.stringify(deep.body)).toBe(400);
+      expect(deep.body.error.issues[0]).toMatchObject({
+        path: ['html'],
+        message: expect.stringMatching(/nest/),
+      });
+    }
 
     const sent = await call(api, 'POST', '/api/v1/email/test', {
       body: {

@@ -15,61 +15,18 @@
  * is the credential), `no-store`, rate-limited per token and body-limited by the app (server/app.ts).
  */
 import { Hono } from 'hono';
-import type { SurveyAnswerInput } from '../core/index.js';
 import { parseRowId } from '../db/index.js';
 import { notFound, RetainError } from '../errors/index.js';
 import type { AppEnv } from '../http/index.js';
 import { storefrontCors, storefrontCustomer } from '../loyalty/index.js';
 import { answerAsGiven, recordStorefrontAnswer, storefrontSurvey } from './feedback.service.js';
 import { STOREFRONT_SURVEY_WIDGET_JS } from './storefront-survey-widget.js';
+import { answerOfJson, invalidAnswerBody } from './survey-answer-body.js';
 import { issueMessage, pageLocale, SURVEY_PAGE_MESSAGES } from './survey-page.messages.js';
 import type { SurveyPageOptions } from './survey-page.routes.js';
 
 /** Largest answer body: a form of 30 questions, each answered with at most 2,000 characters. */
 export const MAX_STOREFRONT_ANSWER_BYTES = 64 * 1024;
-
-function badRequest(path: readonly (string | number)[], message: string): RetainError {
-  return new RetainError('invalid_input', 'The answer is not valid.', [{ path: ['json', ...path], message }]);
-}
-
-/** The JSON body as an answer, each field's type checked (the core checks the values). */
-function answerOfBody(body: unknown): SurveyAnswerInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw badRequest([], 'A JSON object: { rating?, comment?, reason?, answers? }.');
-  const given = body as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!['rating', 'comment', 'reason', 'answers'].includes(key))
-      throw badRequest([key], 'Not a field of an answer (rating, comment, reason, answers).');
-  }
-  const { rating, comment, reason, answers } = given;
-  if (rating !== undefined && rating !== null && typeof rating !== 'number')
-    throw badRequest(['rating'], 'A number, or null.');
-  for (const [name, value] of [
-    ['comment', comment],
-    ['reason', reason],
-  ] as const) {
-    if (value !== undefined && value !== null && typeof value !== 'string')
-      throw badRequest([name], 'Text, or null.');
-  }
-  if (answers !== undefined && (typeof answers !== 'object' || answers === null || Array.isArray(answers)))
-    throw badRequest(['answers'], 'An object of answers by question id.');
-  const formAnswers: Record<string, string | readonly string[] | number | null> = {};
-  for (const [id, value] of Object.entries((answers ?? {}) as Record<string, unknown>)) {
-    const valid =
-      value === null ||
-      typeof value === 'string' ||
-      typeof value === 'number' ||
-      (Array.isArray(value) && value.every((item) => typeof item === 'string'));
-    if (!valid) throw badRequest(['answers', id], 'Text, a number, a list of options, or null.');
-    formAnswers[id] = value as string | readonly string[] | number | null;
-  }
-  return {
-    rating: rating as number | null | undefined,
-    comment: comment as string | null | undefined,
-    reason: reason as string | null | undefined,
-    ...(answers === undefined ? {} : { answers: formAnswers }),
-  };
-}
 
 function surveyIdOf(text: string) {
   const id = parseRowId(text);
@@ -119,14 +76,14 @@ export function storefrontSurveyRoutes(options: SurveyPageOptions = {}) {
     }
     const text = await c.req.text();
     if (Buffer.byteLength(text, 'utf8') > MAX_STOREFRONT_ANSWER_BYTES)
-      throw badRequest([], `At most ${MAX_STOREFRONT_ANSWER_BYTES / 1024} KB.`);
+      throw invalidAnswerBody(['json'], [], `At most ${MAX_STOREFRONT_ANSWER_BYTES / 1024} KB.`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw badRequest([], 'Not JSON.');
+      throw invalidAnswerBody(['json'], [], 'Not JSON.');
     }
-    const answer = answerOfBody(parsed);
+    const answer = answerOfJson(parsed, ['json']);
     try {
       const recorded = await recordStorefrontAnswer(db, {
         workspaceId,

@@ -138,6 +138,7 @@ const CHINESE_ISSUES: readonly [RegExp, (match: RegExpExecArray) => string][] = 
   [/^Distinct options of the question\.$/, () => '请选择本题的选项（不可重复）。'],
   [/^A text answer\.$/, () => '请填写文字。'],
   [/^No such question in this form\.$/, () => '问卷中没有这道题。'],
+  [/^Text without a NUL character/, () => '文字中不能有 NUL 字符（U+0000）或单独的 UTF-16 代理项。'],
 ];
 
 /** A problem's message in the page's language (English as the core words it). */

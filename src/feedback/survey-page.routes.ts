@@ -27,6 +27,7 @@ import {
   recordAnswer,
   resolveSurveyLink,
 } from './feedback.service.js';
+import { answerOfJson } from './survey-answer-body.js';
 import { MAX_TOKEN_LENGTH } from './survey-link.js';
 import { renderMessagePage, renderSurveyPage, SURVEY_CSS, type SurveyDraft } from './survey-page.html.js';
 import { pageLocale, type SurveyPageLocale } from './survey-page.messages.js';
@@ -179,15 +180,9 @@ export function surveyPageRoutes(options: SurveyPageOptions = {}) {
       } catch {
         throw new RetainError('invalid_input', 'The body is not JSON.');
       }
-      const given = (typeof body === 'object' && body !== null ? body : {}) as SurveyAnswerInput;
       const recorded = await recordAnswer(db, {
         token,
-        answer: withNumericRatings(linked, {
-          rating: given.rating,
-          comment: given.comment,
-          reason: given.reason,
-          answers: given.answers,
-        }),
+        answer: withNumericRatings(linked, answerOfJson(body, [])),
         source: 'api',
         afterAnswerLogged,
         now: now(),
@@ -200,7 +195,10 @@ export function surveyPageRoutes(options: SurveyPageOptions = {}) {
         'Send the survey form (application/x-www-form-urlencoded) or JSON.',
       );
     }
-    const form = await c.req.parseBody({ all: true });
+    // A body that does not parse as its type says (a multipart body cut short) is the sender's fault.
+    const form = await c.req.parseBody({ all: true }).catch(() => {
+      throw new RetainError('invalid_input', 'The form could not be read as its Content-Type says.');
+    });
     if (Object.keys(form).length > MAX_FORM_FIELDS)
       throw new RetainError('payload_too_large', 'The form has too many fields.');
     const answer = withNumericRatings(linked, answerOfForm(form));

@@ -27,8 +27,15 @@ markdown.renderer.rules.heading_open = (tokens, index, options, env, self) => {
   const token = tokens[index];
   if (token?.tag === 'h1') {
     token.tag = 'h2';
-    const close = tokens.slice(index).find((candidate) => candidate.type === 'heading_close');
-    if (close !== undefined) close.tag = 'h2';
+    // Its closing token follows its inline content (index + 2): walk forward to it, never copying
+    // the rest of the list (a copy per heading made a body of many headings quadratic).
+    for (let next = index + 1; next < tokens.length; next++) {
+      const candidate = tokens[next]!;
+      if (candidate.type === 'heading_close') {
+        candidate.tag = 'h2';
+        break;
+      }
+    }
   }
   return defaultHeadingOpen(tokens, index, options, env, self);
 };

@@ -344,7 +344,10 @@ export function helpPublicRoutes(options: HelpPublicOptions = {}) {
     const match = /^(\d{1,15})(?:-(.*))?$/.exec(c.req.param('article'));
     const id = match === null ? undefined : parseRowId(match[1]!);
     if (id === undefined) throw notFound('Article');
-    const form = await c.req.parseBody();
+    // A body that does not parse as its type says (a multipart body cut short) is the sender's fault.
+    const form = await c.req.parseBody().catch(() => {
+      throw new RetainError('invalid_input', 'The form could not be read as its Content-Type says.');
+    });
     const helpful = form.helpful;
     const token = typeof form.token === 'string' ? form.token : '';
     if (helpful !== 'yes' && helpful !== 'no') {

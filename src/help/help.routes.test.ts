@@ -318,6 +318,14 @@ describeEachDatabase('help centre routes', (getDb) => {
     // A made-up or another article's token: not recorded, asked again.
     const forged = await vote('no', {}, '29000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(forged.headers.get('Location')).toContain('feedback=expired');
+    // A form that does not parse as its type says (a multipart body cut short): 400, not a 500.
+    const unreadable = await api.app.request(`${path}/feedback`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Sec-Fetch-Site': 'same-origin' },
+      body: '--x\r\nContent-Disposition: form-data; name="helpful"\r\n',
+    });
+    expect(unreadable.status).toBe(400);
+    expect(await unreadable.json()).toMatchObject({ error: { code: 'invalid_input' } });
     const thanks = await (await api.app.request(`${path}?feedback=thanks`)).text();
     expect(thanks).toContain('Thank you for your feedback.');
 
@@ -415,5 +423,23 @@ describeEachDatabase('help centre routes', (getDb) => {
     const response = await api.app.request(`/help/${slug}/search.json?q=zanzibar`);
     expect(((await response.json()) as { results: unknown[] }).results).toEqual([]);
     expect((await api.app.request(`/help/${slug}/en/articles/${id}-zanzibar-shipping`)).status).toBe(404);
+  });
+
+  it('renders an article of 25,000 top-level headings (the longest body) in bounded time, each as an <h2>', async () => {
+    // Each `# a` became an <h2> by copying the rest of the token list to find its closing tag: a
+    // quadratic render of 4–5 s per page view (and per preview) for a 100,000-character body.
+    const body = '# a\n'.repeat(25_000);
+    const id = await write('Many headings', body, 'en', 'published');
+    const started = performance.now();
+    const page = await api.app.request(`/help/${slug}/en/articles/${id}-many-headings`);
+    const html = await page.text();
+    const elapsed = performance.now() - started;
+    expect(page.status).toBe(200);
+    expect(html.match(/<h2>a<\/h2>/g)).toHaveLength(25_000);
+    expect(html).not.toContain('<h1>a');
+    expect(elapsed).toBeLessThan(1_500);
+    const preview = await call('/api/v1/help/preview', { method: 'POST', body: { body } });
+    expect(preview.status).toBe(200);
+    expect(preview.body.html.match(/<h2>a<\/h2>/g)).toHaveLength(25_000);
   });
 });

@@ -96,13 +96,21 @@ export function readSettings(stored: unknown): LoyaltySettings {
 }
 
 /**
+ * Most points one order earns. The largest amount at the highest rate and multipliers would be
+ * ~10^20 points: past PostgreSQL's bigint, and past 2^53 where JavaScript numbers stop counting
+ * single points. At 10^9 an order, a balance needs millions of such orders to get there.
+ */
+export const MAX_POINTS_PER_ORDER = 1_000_000_000;
+
+/**
  * The points an order of `amountCents` earns: ⌊amount in units × points per unit × multiplier⌋,
- * never negative. Example: 12 345 cents at 1 point per unit, ×1.5 → ⌊123.45 × 1.5⌋ = 185.
+ * never negative, at most `MAX_POINTS_PER_ORDER`. Example: 12 345 cents at 1 point per unit, ×1.5 → ⌊123.45 × 1.5⌋ = 185.
  */
 export function pointsForAmount(amountCents: number, settings: LoyaltySettings, multiplier = 1): number {
   if (amountCents <= 0) return 0;
   // Integer arithmetic where possible: cents × rate first, one division.
-  return Math.max(0, Math.floor((amountCents * settings.pointsPerCurrencyUnit * multiplier) / 100 + 1e-9));
+  const points = Math.floor((amountCents * settings.pointsPerCurrencyUnit * multiplier) / 100 + 1e-9);
+  return Math.min(MAX_POINTS_PER_ORDER, Math.max(0, points));
 }
 
 /**

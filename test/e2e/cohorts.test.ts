@@ -241,6 +241,12 @@ describe('the Subscriptions page', () => {
     // (A load state would not do: the app changes views without navigating.)
     await page.locator('[data-kpi="crr"]').waitFor({ timeout: 120_000 });
     expect(await page.locator('.main-nav a', { hasText: 'Subscriptions' }).count()).toBe(0);
+    // Opened by its address all the same, the page says there is nothing yet, without asking the
+    // API for an MRR it does not have (two 404s in the console).
+    await page.goto(`${suite.server.url}/subscriptions`);
+    await page.getByText('This workspace has no paid subscriptions yet.', { exact: false }).waitFor();
+    expect(await untranslated(page)).toEqual([]);
+    expect(tab.problems).toEqual([]);
 
     // The import through the API, as the session (its CSRF token from GET /auth/me).
     const { csrfToken } = await apiJson<{ csrfToken: string }>(page, '/api/v1/auth/me');

@@ -94,6 +94,12 @@ describe('the dashboard in Chromium', () => {
     // CDNOW's last order is on 1998-06-30, so the last complete month is May 1998.
     expect(overview.current).toMatchObject({ from: '1998-05-01', to: '1998-05-31', label: '1998-05' });
     expect(Object.keys(await cards(page))).toHaveLength(11); // no subscriptions: no MRR, NRR, GRR
+    // What a screen reader hears of a change: the direction in words and its unsigned size.
+    const spoken = (field: string) =>
+      page.locator(`[data-kpi="${field}"] .kpi-change .visually-hidden`).textContent();
+    expect(await spoken('churnRate')).toBe('Down 1.9 points from April 1998');
+    expect(await spoken('crr')).toBe('Up 1.8 points from April 1998');
+    expect(await spoken('activeCustomers')).toBe('Down 3.7% from April 1998');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Overview');
     expect(await page.locator('.workspace-name').textContent()).toContain('Demo (CDNOW)');
     expect(await page.locator('.freshness').textContent()).toMatch(/Data through Jun 30, 1998/);

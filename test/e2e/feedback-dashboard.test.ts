@@ -33,6 +33,12 @@ describe('the Feedback page', () => {
     const tab = await open('light');
     await logIn(tab.page);
     await tab.page.goto(`${suite.server.url}/feedback`);
+    // Before any answer the chart says why it is missing instead of drawing empty axes.
+    await tab.page.locator('[data-chart-empty]').waitFor();
+    expect(await tab.page.locator('[data-chart-empty]').textContent()).toBe(
+      'No answers in these periods yet: the chart appears with the first CSAT or NPS answer.',
+    );
+    expect(await tab.page.locator('.feedback-page .chart').count()).toBe(0);
     await tab.page.getByLabel('Name').fill('After delivery');
     await tab.page.getByLabel('Kind').selectOption('csat5');
     await tab.page.getByRole('button', { name: 'Create survey' }).click();
@@ -112,6 +118,12 @@ describe('the Feedback page', () => {
       expect(await page.locator('[data-kpi="responses"]').getAttribute('data-value')).toBe('4');
       await page.locator('[data-answer]').first().waitFor();
       expect(await page.locator('[data-answer]').count()).toBe(4);
+      // The weeks of the chart (and of its table) are dates in the page's language, not the API's ISO days.
+      const weeks = await page.locator('.feedback-page .data-table tbody th').allTextContents();
+      expect(weeks.length, look).toBeGreaterThan(0);
+      for (const week of weeks) {
+        expect(week, look).toMatch(look === 'zh-CN' ? /^\d{1,2}月\d{1,2}日$/ : /^[A-Z][a-z]{2} \d{1,2}$/);
+      }
       // The form builder open with a choice question and its preview, in every look.
       await page.locator('select[data-field="kind"]').selectOption('form');
       const draft = page.locator('[data-question="q1"]');

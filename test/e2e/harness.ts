@@ -237,6 +237,15 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * How many pixels the page is wider than the screen (0 or less: it fits). Measured against the
+ * root's client width, not `window.innerWidth`: a phone (and Chromium's mobile emulation) widens
+ * its layout viewport to a page that overflows and zooms out, so `innerWidth` grows with the page.
+ */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
 export async function apiJson<Body>(page: Page, server: Server, path: string): Promise<Body> {
   const response = await page.context().request.get(`${server.url}${path}`);
   expect(response.status(), path).toBe(200);

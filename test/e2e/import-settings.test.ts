@@ -16,7 +16,14 @@ import { createUser } from '../../src/auth/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createWorkspaceWithKeys } from '../../src/workspaces/index.js';
 import { seriousAccessibilityViolations } from './browser.js';
-import { dashboardSuite, ROOT, screenshot as screenshotOf, type Tab, untranslated } from './harness.js';
+import {
+  dashboardSuite,
+  horizontalOverflow,
+  ROOT,
+  screenshot as screenshotOf,
+  type Tab,
+  untranslated,
+} from './harness.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'e2e');
 const GOOD_FILE = join(FIXTURES, 'import-orders.csv');
@@ -292,7 +299,7 @@ describe('the Import and Settings pages in Chromium', () => {
     it(`shows both pages in the ${look} look`, async () => {
       const tab = await open(look);
       const { page } = tab;
-      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = () => horizontalOverflow(page);
       await logIn(page);
       await page.goto(`${suite.server.url}/import`);
       await page.locator('.import-card').waitFor();

@@ -83,6 +83,16 @@ export interface AnswerIssue {
   readonly message: string;
 }
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** The issue for text no store keeps alike: PostgreSQL refuses U+0000, UTF-8 has no lone surrogate. */
+export const UNSTORABLE_TEXT_MESSAGE = 'Text without a NUL character (U+0000) or a lone UTF-16 surrogate.';
+
+/** Whether `text` holds a NUL or a lone surrogate (the database would refuse or alter it). O(length). */
+function isUnstorable(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
 function trimmedOrNull(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const trimmed = value.trim();
@@ -112,6 +122,8 @@ export function validateSurveyAnswer(
   const comment = trimmedOrNull(input.comment);
   if (comment !== null && comment.length > SURVEY_LIMITS.answerLength) {
     issues.push({ path: ['comment'], message: `At most ${SURVEY_LIMITS.answerLength} characters.` });
+  } else if (comment !== null && isUnstorable(comment)) {
+    issues.push({ path: ['comment'], message: UNSTORABLE_TEXT_MESSAGE });
   }
   if (definition.kind === 'form') {
     if (input.rating !== undefined && input.rating !== null)
@@ -166,6 +178,7 @@ function validateFormAnswers(
         const limit = Math.min(question.maxLength ?? SURVEY_LIMITS.answerLength, SURVEY_LIMITS.answerLength);
         if (typeof value !== 'string') issues.push({ path, message: 'A text answer.' });
         else if (value.trim().length > limit) issues.push({ path, message: `At most ${limit} characters.` });
+        else if (isUnstorable(value)) issues.push({ path, message: UNSTORABLE_TEXT_MESSAGE });
         else answers[question.id] = value.trim();
         break;
       }

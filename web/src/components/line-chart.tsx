@@ -103,7 +103,9 @@ export function LineChart({ label, categories, series, format, categoryHeading }
           xAxis: {
             type: 'category',
             data: [...categories],
-            axisLabel: { color: text, hideOverlap: true },
+            // The end labels align inwards: centred under the last point, a long one ("$400.00 or
+            // more") would run past the canvas and be cut off.
+            axisLabel: { color: text, hideOverlap: true, alignMinLabel: 'left', alignMaxLabel: 'right' },
             axisLine: { lineStyle: { color: grid } },
             axisTick: { show: false },
           },

@@ -56,6 +56,11 @@ export function formatRelativeChange(ratio: number, locale: Locale): string {
   }).format(ratio);
 }
 
+/** A number with one decimal (a size of change, percentage points): `1.9`. */
+export function formatDecimal(value: number, locale: Locale): string {
+  return numberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+}
+
 /** A signed number with one decimal (percentage points): `+1.9`. */
 export function formatSignedDecimal(value: number, locale: Locale): string {
   return numberFormat(locale, {
@@ -88,10 +93,12 @@ export function formatDateTime(iso: string, locale: Locale): string {
 type Translate = (key: MessageKey, values?: Values) => string;
 
 /**
- * A period label from the API (`1998-05`, `1998-Q1`, `1997`) in words: `May 1998` / `1998年5月`,
- * `Q1 1998` / `1998年第1季度`, `1997` / `1997年`; anything else is returned as is.
+ * A period label from the API (`1998-05`, `1998-Q1`, `1997`, or a week by its first day
+ * `1998-05-04`) in words: `May 1998` / `1998年5月`, `Q1 1998` / `1998年第1季度`, `1997` / `1997年`,
+ * `May 4, 1998` / `1998年5月4日`; anything else is returned as is.
  */
 export function formatPeriodLabel(label: string, locale: Locale, t: Translate): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(label)) return formatDate(label, locale);
   const month = /^(\d{4})-(\d{2})$/.exec(label);
   if (month) {
     return dateFormat(locale, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(
@@ -104,8 +111,12 @@ export function formatPeriodLabel(label: string, locale: Locale, t: Translate): 
   return label;
 }
 
-/** A short period label for chart axes: months as `May 98` / `98年5月`, others as `formatPeriodLabel`. */
+/**
+ * A short period label for chart axes: months as `May 98` / `98年5月`, weeks (their first day) as
+ * `May 4` / `5月4日`, others as `formatPeriodLabel`.
+ */
 export function formatShortPeriodLabel(label: string, locale: Locale, t: Translate): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(label)) return formatShortDate(label, locale);
   const month = /^(\d{4})-(\d{2})$/.exec(label);
   if (month) {
     return dateFormat(locale, { year: '2-digit', month: 'short', timeZone: 'UTC' }).format(

@@ -12,7 +12,13 @@ import { KpiCard } from '../../components/kpi-card';
 import { LineChart } from '../../components/line-chart';
 import { ScrollRegion } from '../../components/scroll-region';
 import { ErrorMessage, Loading } from '../../components/status';
-import { formatCount, formatDateTime, formatPercent, formatSignedDecimal } from '../../i18n/format';
+import {
+  formatCount,
+  formatDateTime,
+  formatPercent,
+  formatShortPeriodLabel,
+  formatSignedDecimal,
+} from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { can } from '../../roles';
 import { useSegments } from '../segments/queries';
@@ -152,6 +158,15 @@ export default function FeedbackPage() {
   let figures: ReactNode = <Loading />;
   if (report.isError) figures = <ErrorMessage error={report.error} onRetry={() => void report.refetch()} />;
   else if (data) {
+    // Only the measures some answer gave: no answers yet, no chart of empty axes.
+    const chartSeries = [
+      ...(data.csat !== null || data.series.some((point) => point.csat !== null)
+        ? [{ name: t('feedback.csat'), values: data.series.map((point) => point.csat) }]
+        : []),
+      ...(data.nps !== null || data.series.some((point) => point.nps !== null)
+        ? [{ name: t('feedback.nps'), values: data.series.map((point) => point.nps) }]
+        : []),
+    ];
     figures = (
       <>
         <ul className="kpi-grid" aria-label={t('feedback.kpis')}>
@@ -194,20 +209,19 @@ export default function FeedbackPage() {
             explanation={t('feedback.responseRate.explanation')}
           />
         </ul>
-        <LineChart
-          label={t('feedback.chart')}
-          categoryHeading={t('feedback.period')}
-          categories={data.series.map((point) => point.period)}
-          series={[
-            ...(data.csat !== null || data.series.some((point) => point.csat !== null)
-              ? [{ name: t('feedback.csat'), values: data.series.map((point) => point.csat) }]
-              : []),
-            ...(data.nps !== null || data.series.some((point) => point.nps !== null)
-              ? [{ name: t('feedback.nps'), values: data.series.map((point) => point.nps) }]
-              : []),
-          ]}
-          format={(value) => formatCount(Math.round(value * 10) / 10, locale)}
-        />
+        {chartSeries.length === 0 ? (
+          <p className="muted" data-chart-empty="true">
+            {t('feedback.chart.empty')}
+          </p>
+        ) : (
+          <LineChart
+            label={t('feedback.chart')}
+            categoryHeading={t('feedback.period')}
+            categories={data.series.map((point) => formatShortPeriodLabel(point.period, locale, t))}
+            series={chartSeries}
+            format={(value) => formatCount(Math.round(value * 10) / 10, locale)}
+          />
+        )}
       </>
     );
   }

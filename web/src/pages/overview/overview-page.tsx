@@ -11,6 +11,7 @@ import {
   formatCount,
   formatDate,
   formatDateTime,
+  formatDecimal,
   formatMoney,
   formatPercent,
   formatPeriodLabel,
@@ -50,10 +51,11 @@ function changeOf(kpi: KpiDefinition, overview: Overview, locale: Locale, t: Tra
     change.unit === 'points'
       ? t('change.pointsShort', { value: formatSignedDecimal(change.amount, locale) })
       : formatRelativeChange(change.amount, locale);
+  // The spoken size of the change, unsigned: the words say up or down ("Down 1.9 points", not "Down +1.9").
   const magnitude =
     change.unit === 'points'
-      ? t('change.points', { value: formatSignedDecimal(Math.abs(change.amount), locale) })
-      : formatRelativeChange(Math.abs(change.amount), locale).replace(/^\+/, '');
+      ? t('change.points', { value: formatDecimal(Math.abs(change.amount), locale) })
+      : formatPercent(Math.abs(change.amount) * 100, locale);
   const period = previous.label ? formatPeriodLabel(previous.label, locale, t) : t('change.previousRange');
   const spokenKey: MessageKey =
     change.direction === 'up'

@@ -7,7 +7,7 @@
  * the raw `data-value`, as the Overview's do.
  */
 import { useMemo } from 'react';
-import { ApiError, useOverview } from '../../api';
+import { ApiError, useHasSubscriptions, useOverview } from '../../api';
 import { LineChart, type LineSeries } from '../../components/line-chart';
 import { ErrorMessage, Loading } from '../../components/status';
 import {
@@ -253,12 +253,16 @@ function SurvivalChart({ survival }: { readonly survival: SurvivalAnswer }) {
 
 export default function SubscriptionsPage() {
   const { t, locale } = useI18n();
-  const mrr = useMrr();
-  const survival = useSurvival();
+  // Asked first (the header asked already: cached), so a page opened by its address in a workspace
+  // without subscriptions says so without two failing requests in the console.
+  const hasSubscriptions = useHasSubscriptions();
+  const mrr = useMrr(hasSubscriptions.data === true);
+  const survival = useSurvival(hasSubscriptions.data === true);
   const overview = useOverview({ period: 'month' });
   const currency = overview.data?.currency ?? 'USD';
   const data = mrr.data;
-  const noSubscriptions = mrr.error instanceof ApiError && mrr.error.status === 404;
+  const noSubscriptions =
+    hasSubscriptions.data === false || (mrr.error instanceof ApiError && mrr.error.status === 404);
   return (
     <>
       <div className="page-head">
@@ -273,7 +277,10 @@ export default function SubscriptionsPage() {
       {mrr.isError && !noSubscriptions && (
         <ErrorMessage error={mrr.error} onRetry={() => void mrr.refetch()} />
       )}
-      {mrr.isPending && <Loading />}
+      {hasSubscriptions.isError && (
+        <ErrorMessage error={hasSubscriptions.error} onRetry={() => void hasSubscriptions.refetch()} />
+      )}
+      {(hasSubscriptions.isPending || (mrr.isPending && hasSubscriptions.data === true)) && <Loading />}
       {data?.mrr && <Figures mrr={data.mrr} survival={survival.data} currency={currency} />}
       {data?.mrr && (
         <section className="charts" aria-label={t('subscriptions.charts')}>
