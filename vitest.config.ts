@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts', 'web/scripts/**/*.test.ts'],
     testTimeout: 30_000,
+    // The dashboard is built (when stale) once before the files run: test/support/build-web-once.ts.
+    globalSetup: ['test/support/build-web-once.ts'],
     // One test file more than there are cores (Vitest's default is one fewer: one file at a time on
     // a 2-core machine): a file spends much of its time waiting on other processes — PostgreSQL,
     // the `retain start` child, Chromium, the analytics worker threads — and the files beside it
