@@ -157,10 +157,11 @@ export async function ownTables(db: Kysely<any>): Promise<{ name: string; column
 
 /**
  * Why the store cannot take a request right now, when `error` says so — the disk is full, the
- * database is read-only, or it cannot be reached — else `null`. The server answers these with
+ * database is read-only, busy past its lock timeout, or cannot be reached — else `null`. The server answers these with
  * 503 and this sentence instead of a 500: they are the operator's to fix, and nothing was written.
- * (SQLite: SQLITE_FULL, SQLITE_READONLY*, SQLITE_CANTOPEN, SQLITE_IOERR*; PostgreSQL: SQLSTATE
- * classes 53 insufficient resources and 08 connection exception, 25006 read-only transaction,
+ * (SQLite: SQLITE_FULL, SQLITE_READONLY*, SQLITE_BUSY*, SQLITE_CANTOPEN, SQLITE_IOERR*; PostgreSQL:
+ * SQLSTATE classes 53 insufficient resources and 08 connection exception, 25006 read-only
+ * transaction, 55P03 lock not available,
  * 57P01–57P03 shutdown; the driver's ECONNREFUSED / ENOTFOUND / ETIMEDOUT; ENOSPC and EROFS on files.)
  */
 export function storageUnavailableReason(error: unknown): string | null {
@@ -171,6 +172,11 @@ export function storageUnavailableReason(error: unknown): string | null {
   }
   if (code.startsWith('SQLITE_READONLY') || code === '25006' || code === 'EROFS') {
     return 'The store is read-only: nothing was written. Retry when it is writable again.';
+  }
+  // Another connection (another process on the same SQLite file) held the write lock past the
+  // busy timeout: nothing was written, and the same request succeeds once it lets go.
+  if (code.startsWith('SQLITE_BUSY') || code === '55P03') {
+    return 'The store is busy with another write: nothing was written. Retry shortly.';
   }
   if (code.startsWith('53'))
     return 'The database is out of resources (memory or connections); retry shortly.';

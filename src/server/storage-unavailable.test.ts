@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, storageUnavailableReason } from '../db/index.js';
@@ -81,11 +82,52 @@ describe('a store that cannot take the request', () => {
     }
   });
 
+  it('answers 503 "busy" when another process holds SQLite’s write lock past the busy timeout', async () => {
+    const path = join(directory, 'busy.db');
+    const connection = openDatabase(`sqlite:${path}`);
+    const other = new Sqlite(path);
+    try {
+      await migrateToLatest(connection.db);
+      const { workspace, writeKey } = await createWorkspace(connection.db, { name: 'Busy', slug: 'busy' });
+      const app = buildApp({ db: connection.db, dialect: 'sqlite', now: () => NOW }, { rateLimit: false });
+      // Another process's write transaction (a `retain import` from the command line, say).
+      other.exec('begin immediate');
+      const response = await app.request('/v1/track', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+        },
+        body: JSON.stringify({ userId: 'u1', event: 'Viewed', messageId: 'm1' }),
+      });
+      other.exec('rollback');
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('30');
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'unavailable',
+          message: 'The store is busy with another write: nothing was written. Retry shortly.',
+        },
+      });
+      const stored = await connection.db
+        .selectFrom('event')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('workspace_id', '=', workspace.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(stored.count)).toBe(0);
+    } finally {
+      other.close();
+      await connection.close();
+    }
+  }, 30_000);
+
   it('tells nothing for errors that are not the store’s state', () => {
     expect(storageUnavailableReason(new Error('boom'))).toBeNull();
     expect(storageUnavailableReason({ code: 'SQLITE_CONSTRAINT_UNIQUE' })).toBeNull();
     expect(storageUnavailableReason({ code: '23505' })).toBeNull();
     expect(storageUnavailableReason({ code: '53100' })).toContain('disk is full');
     expect(storageUnavailableReason({ code: 'SQLITE_READONLY_DBMOVED' })).toContain('read-only');
+    expect(storageUnavailableReason({ code: 'SQLITE_BUSY_SNAPSHOT' })).toContain('busy');
+    expect(storageUnavailableReason({ code: '55P03' })).toContain('busy');
   });
 });

@@ -63,6 +63,8 @@ async function spawnStart(
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    // The server's errors (a 500's stack) show in the test's output, where a failure is read.
+    process.stderr.write(chunk);
   });
   const started = Date.now();
   for (;;) {
