@@ -7,7 +7,16 @@ import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import SqliteDatabase from 'better-sqlite3';
-import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection as KyselyConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { closeWatcher, watchPostgres, watchSqlite } from './change-watch.js';
@@ -103,6 +112,35 @@ export function openDatabase(url?: string, options: OpenDatabaseOptions = {}): D
     : openPostgres(location, options);
 }
 
+/**
+ * SQLite transactions take the write lock when they begin (`BEGIN IMMEDIATE`), not at their first
+ * write. Why: the store has other writing connections — the score refresh's thread, `retain import`
+ * or `retain worker` in another process — and a deferred transaction that has read before it writes
+ * cannot wait for them: SQLite answers its first write SQLITE_BUSY at once (waiting could deadlock,
+ * or its snapshot is already stale), so a request failed the moment a refresh was writing. Taking the
+ * lock first makes it wait (busy_timeout) like any other writer. In this process Kysely hands the one
+ * connection to one caller at a time, so nothing changes for readers here; readers elsewhere never
+ * wait for the lock (WAL).
+ */
+class WriteLockingSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: KyselyConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class WriteLockingSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new WriteLockingSqliteDriver(this.#config);
+  }
+}
+
 function openSqlite(path: string, checkpointThread: boolean): DatabaseConnection {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -113,7 +151,7 @@ function openSqlite(path: string, checkpointThread: boolean): DatabaseConnection
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new WriteLockingSqliteDialect({ database: withStatementCache(sqlite) }) });
   sqliteHandles.set(db, sqlite);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   watchSqlite(db, () => dataVersion.get() as number);
