@@ -9,9 +9,9 @@ import { pipeline } from 'node:stream/promises';
 import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
-  type DatabaseConnection as KyselyConnection,
   type Driver,
   Kysely,
+  type DatabaseConnection as KyselyConnection,
   PostgresDialect,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -151,7 +151,9 @@ function openSqlite(path: string, checkpointThread: boolean): DatabaseConnection
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  const db = new Kysely<Database>({ dialect: new WriteLockingSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new WriteLockingSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   sqliteHandles.set(db, sqlite);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   watchSqlite(db, () => dataVersion.get() as number);

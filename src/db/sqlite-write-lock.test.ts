@@ -33,7 +33,10 @@ function holdWriteLock(path: string, holdMs: number): { locked: Promise<void>; d
       worker.on('message', (received) => received === expected && resolve());
       worker.once('error', reject);
     });
-  return { locked: message('locked'), done: message('committed').then(() => worker.terminate().then(() => undefined)) };
+  return {
+    locked: message('locked'),
+    done: message('committed').then(() => worker.terminate().then(() => undefined)),
+  };
 }
 
 describe('SQLite transactions and other writing connections', () => {
