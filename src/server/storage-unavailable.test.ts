@@ -8,13 +8,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase, storageUnavailableReason } from '../db/index.js';
+import { type Database, migrateToLatest, openDatabase, storageUnavailableReason } from '../db/index.js';
 import { createWorkspace } from '../workspaces/workspace.repository.js';
 import { buildApp } from './app.js';
 
 const NOW = Date.UTC(2026, 0, 1);
+
+/** How many events a workspace holds. */
+async function eventsStored(db: Kysely<Database>, workspaceId: number): Promise<number> {
+  const stored = await db
+    .selectFrom('event')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return Number(stored.count);
+}
 
 describe('a store that cannot take the request', () => {
   const directory = mkdtempSync(join(tmpdir(), 'retain-full-'));
@@ -52,12 +62,7 @@ describe('a store that cannot take the request', () => {
           message: 'The server’s disk is full: nothing was written. Free some space and retry.',
         },
       });
-      const stored = await connection.db
-        .selectFrom('event')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('workspace_id', '=', workspace.id)
-        .executeTakeFirstOrThrow();
-      expect(Number(stored.count)).toBe(0);
+      expect(await eventsStored(connection.db, workspace.id)).toBe(0);
     } finally {
       await connection.close();
     }
@@ -109,12 +114,7 @@ describe('a store that cannot take the request', () => {
           message: 'The store is busy with another write: nothing was written. Retry shortly.',
         },
       });
-      const stored = await connection.db
-        .selectFrom('event')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('workspace_id', '=', workspace.id)
-        .executeTakeFirstOrThrow();
-      expect(Number(stored.count)).toBe(0);
+      expect(await eventsStored(connection.db, workspace.id)).toBe(0);
     } finally {
       other.close();
       await connection.close();
