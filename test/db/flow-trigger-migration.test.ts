@@ -1,26 +1,9 @@
-/**
- * Migration 016 (flow_trigger slimmed to the event's id) carries a store over, on SQLite and
- * PostgreSQL: a store at migration 014 with two event flows that have read different amounts of
- * `flow_trigger` (old shape: customer, name, message id, time), a draft, and occurrences of a name
- * no active flow has, is migrated; then exactly the occurrences some active flow had not read are
- * there (as event ids), each event flow's cursor is the id of the latest event it had read, and a
- * tick enters the customers of the unread occurrences only — into the flows that had not read them.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Kysely, Migrator, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DatabaseConnection,
-  migrateToLatest,
-  migrationProvider,
-  openDatabase,
-  toJson,
-} from '../../src/db/index.js';
+import { type DatabaseConnection, migrateToLatest, toJson } from '../../src/db/index.js';
 import { type FlowEffects, runFlowTick } from '../../src/flows/index.js';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { createTestSchema, dropTestSchema, postgresUrlForSchema } from '../support/db/postgres-schema.js';
+import { openStoreAtMigration } from '../support/db/store-at-migration.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -49,27 +32,8 @@ for (const dialect of TEST_DIALECTS) {
     const ids: Record<string, number> = {};
 
     beforeAll(async () => {
-      if (dialect === 'sqlite') {
-        const directory = mkdtempSync(join(tmpdir(), 'retain-migrate-016-'));
-        connection = openDatabase(`sqlite:${join(directory, 'retain.db')}`);
-        cleanup = async () => rmSync(directory, { recursive: true, force: true });
-      } else {
-        const schema = await createTestSchema();
-        connection = openDatabase(postgresUrlForSchema(schema));
-        cleanup = () => dropTestSchema(schema);
-      }
+      ({ connection, cleanup } = await openStoreAtMigration(dialect, '014_feedback'));
       const db = connection.db as OldDb;
-      const migrationTableSchema =
-        dialect === 'postgres'
-          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-          : undefined;
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider,
-        ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
-      });
-      const { error } = await migrator.migrateTo('014_feedback');
-      if (error !== undefined) throw error;
 
       const workspace = await db
         .insertInto('workspace')

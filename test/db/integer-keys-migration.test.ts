@@ -1,16 +1,4 @@
-/**
- * Migration 003 (integer keys) carries an existing store over, on SQLite and PostgreSQL: a store
- * built at migration 002 with realistic rows in every table (two workspaces, text UUIDv7 ids,
- * order lines keyed `<order id>:<n>`, a queued import job, audit entries naming users, keys,
- * customers, imports and the workspace) is migrated to the latest schema; then every row is
- * there, every relation points at the same rows as before (checked through natural keys), ids are
- * integers in the old creation order, and the credentials made before the migration still work:
- * the password login, the session cookie's token, the API key and the tracking write key.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Kysely, Migrator, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiKey, authenticateSession, login } from '../../src/auth/index.js';
 import { hashPassword } from '../../src/auth/password.js';
@@ -20,15 +8,13 @@ import {
   fromJson,
   hashSecret,
   migrateToLatest,
-  migrationProvider,
   newId,
-  openDatabase,
   TABLES_IN_DEPENDENCY_ORDER,
   toJson,
 } from '../../src/db/index.js';
 import { findWorkspaceByWriteKey } from '../../src/workspaces/workspace.repository.js';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { createTestSchema, dropTestSchema, postgresUrlForSchema } from '../support/db/postgres-schema.js';
+import { openStoreAtMigration } from '../support/db/store-at-migration.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const NOW = T0 + 86_400_000;
@@ -328,27 +314,8 @@ for (const dialect of TEST_DIALECTS) {
     let before: Record<string, number>;
 
     beforeAll(async () => {
-      if (dialect === 'sqlite') {
-        const directory = mkdtempSync(join(tmpdir(), 'retain-migrate-003-'));
-        connection = openDatabase(`sqlite:${join(directory, 'retain.db')}`);
-        cleanup = async () => rmSync(directory, { recursive: true, force: true });
-      } else {
-        const schema = await createTestSchema();
-        connection = openDatabase(postgresUrlForSchema(schema));
-        cleanup = () => dropTestSchema(schema);
-      }
+      ({ connection, cleanup } = await openStoreAtMigration(dialect, '002_imports'));
       const db = connection.db as OldDb;
-      const migrationTableSchema =
-        dialect === 'postgres'
-          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-          : undefined;
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider,
-        ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
-      });
-      const { error } = await migrator.migrateTo('002_imports');
-      if (error !== undefined) throw error;
       const passwordHash = await hashPassword(PASSWORD);
       // Workspace b's rows are older than a's: new ids follow creation order across workspaces.
       seeded.push(await seedWorkspace(db, 'a', 10_000_000, passwordHash));

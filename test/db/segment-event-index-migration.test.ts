@@ -1,28 +1,10 @@
-/**
- * Migration 020 (a unique `(workspace_id, id)` index on SQLite's `segment_event`) carries a store
- * over, on SQLite and PostgreSQL: a store at migration 019 with the segment events of two
- * workspaces, written interleaved, is migrated; the events are all there, a flow activated on a
- * segment starts after its own workspace's latest event (not the other's), and on SQLite the
- * query that finds that id (`latestIdQuery`) is one seek of the new index — the plan test that
- * fails when the index goes (before 020 it walked every event of the workspace along
- * `segment_event_customer_idx`).
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CompiledQuery, type Kysely, Migrator, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DatabaseConnection,
-  migrateToLatest,
-  migrationProvider,
-  openDatabase,
-  toJson,
-} from '../../src/db/index.js';
+import { type DatabaseConnection, migrateToLatest, toJson } from '../../src/db/index.js';
 import { latestIdQuery } from '../../src/flows/flow.repository.js';
 import { activateFlow, createFlow } from '../../src/flows/index.js';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { createTestSchema, dropTestSchema, postgresUrlForSchema } from '../support/db/postgres-schema.js';
+import { openStoreAtMigration } from '../support/db/store-at-migration.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const ACTOR = { type: 'system' } as const;
@@ -39,27 +21,8 @@ for (const dialect of TEST_DIALECTS) {
     const eventIds: number[][] = [[], []];
 
     beforeAll(async () => {
-      if (dialect === 'sqlite') {
-        const directory = mkdtempSync(join(tmpdir(), 'retain-migrate-020-'));
-        connection = openDatabase(`sqlite:${join(directory, 'retain.db')}`);
-        cleanup = async () => rmSync(directory, { recursive: true, force: true });
-      } else {
-        const schema = await createTestSchema();
-        connection = openDatabase(postgresUrlForSchema(schema));
-        cleanup = () => dropTestSchema(schema);
-      }
+      ({ connection, cleanup } = await openStoreAtMigration(dialect, '019_survey_answer_events'));
       const db = connection.db as OldDb;
-      const migrationTableSchema =
-        dialect === 'postgres'
-          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-          : undefined;
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider,
-        ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
-      });
-      const { error } = await migrator.migrateTo('019_survey_answer_events');
-      if (error !== undefined) throw error;
 
       const customers: number[] = [];
       for (const slug of ['shop-a-020', 'shop-b-020']) {
